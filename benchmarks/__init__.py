@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of vrhub and its peers; results are written as JSON."""

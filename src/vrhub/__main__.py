@@ -1,0 +1,3 @@
+from vrhub.cli.main import entrypoint
+
+entrypoint()

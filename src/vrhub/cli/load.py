@@ -1,0 +1,60 @@
+"""``vrhub load SOURCE PATH...``: load files, folders, .zip and .gz into the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.ingest.inputs import discover
+from vrhub.ingest.sources import all_sources, get_source
+
+
+class _SourceType(click.ParamType):
+    name = "source"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "SOURCE"
+
+
+@click.command(name="load")
+@click.argument("source", type=_SourceType())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@json_option
+@pass_app
+def command(app: AppContext, source: str, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Load SOURCE files into the warehouse.
+
+    PATH may be files, folders (searched recursively), .zip archives or .gz files.
+    The whole command is one transaction: if any file cannot be read, nothing is loaded.
+    Loading the same file again changes nothing; a newer file for the same month replaces
+    the older one. Run `vrhub load list` to see the sources.
+    """
+    if source == "list":
+        app.emit_table(
+            "Sources", ["source", "description"],
+            [[s.name, s.description] for s in all_sources().values()],
+        )
+        return
+    src = get_source(source)
+    files = discover(paths, src.patterns)
+    if not files:
+        raise click.UsageError(
+            f"no {source} files found in {', '.join(map(str, paths))} "
+            f"(looked for {', '.join(src.patterns)})"
+        )
+    report = src.load(app.warehouse(), files, app.progress)
+    if as_json:
+        app.emit_json(report.to_dict())
+        return
+    rows: list[list[object]] = [
+        [f.file, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined] for f in report.files
+    ]
+    app.emit_table(
+        f"Loaded {source}",
+        ["file", "status", "read", "loaded", "quarantined"],
+        [*rows, ["total", "", report.rows_read, report.rows_loaded, report.rows_quarantined]],
+    )
+    for rule, count in sorted(report.quarantined_by_rule().items()):
+        app.info(f"  quarantined {count:,} row(s): {rule}")

@@ -1,0 +1,119 @@
+"""The one typed settings object. Every setting is read from ``VRHUB_*`` variables.
+
+Settings are never read at import time: the CLI builds them from the environment it is
+given (``main(args, environ)``) and hands them to what needs them (``create_app(settings)``,
+``Workspace(settings.home)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from vrhub.errors import ConfigError
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "changethis", "secret", "placeholder", "dev", "development"}
+)
+ENV_PREFIX = "VRHUB_"
+
+
+def default_home() -> Path:
+    return Path.home() / ".vrhub"
+
+
+class Settings(BaseSettings):
+    """vrhub's configuration. Environment variable names are the field names in upper case
+    with the ``VRHUB_`` prefix (``home`` is ``VRHUB_HOME``)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    home: Path = Field(
+        default_factory=default_home,
+        description="Workspace directory: warehouse, app database, downloads and outputs.",
+    )
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="development allows generated secrets and plain-HTTP cookies; production "
+        "refuses placeholder secrets and insists on Secure cookies.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the app database (accounts, audit). Defaults to SQLite "
+        "in the workspace; use postgresql+psycopg://... in production.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs sessions and CSRF tokens. Required outside development; "
+        "placeholder values are refused.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web app listens on.")
+    tile_url: str | None = Field(
+        default=None,
+        description="Optional basemap tile URL template ({z}/{x}/{y}) for deployments that can "
+        "reach a tile server; maps draw vrhub's own boundary layers without it.",
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Largest request body the web app accepts."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Logging level. Logs never carry row-level data."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only explicit values: the caller passes the environment it wants honoured.
+        return (init_settings,)
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _secrets_outside_development(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value() if self.secret_key else ""
+            if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise ValueError(
+                    "VRHUB_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (placeholder values are refused); generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
+        return self
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Settings from ``VRHUB_*`` entries of ``environ``, with ``overrides`` on top."""
+        values: dict[str, Any] = {}
+        for key, raw in environ.items():
+            if key.startswith(ENV_PREFIX):
+                name = key[len(ENV_PREFIX) :].lower()
+                if name in cls.model_fields:
+                    values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: "
+                f"{err['msg']}"
+                for err in exc.errors()
+            )
+            raise ConfigError(f"invalid settings: {problems}") from None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'app.db'}"

@@ -1,0 +1,1 @@
+"""The vocabulary of vrhub: table schemas, code lists and value types. No I/O here."""

@@ -1,0 +1,94 @@
+"""Domain codes as value types, checked when created.
+
+A bad code fails at the edge with its value in the message::
+
+    >>> LSOACode("E01000001")
+    'E01000001'
+    >>> LSOACode("E05000001")
+    Traceback (most recent call last):
+    vrhub.errors.CodeError: 'E05000001' is not an LSOA code: ...
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from vrhub.errors import CodeError
+
+_GSS = re.compile(r"[EWSN]\d{8}")
+
+
+class _Code(str):
+    kind: ClassVar[str] = "code"
+    pattern: ClassVar[re.Pattern[str]] = re.compile(r".+")
+    example: ClassVar[str] = ""
+
+    def __new__(cls, value: object) -> _Code:
+        text = str(value).strip().upper() if value is not None else ""
+        if not cls.pattern.fullmatch(text):
+            raise CodeError(
+                f"{value!r} is not {cls.kind}: expected a code like {cls.example!r}",
+                hint=f"check the {cls.kind} column holds {cls.kind}s, not names or another "
+                "geography's codes",
+            )
+        return super().__new__(cls, text)
+
+    @classmethod
+    def is_valid(cls, value: object) -> bool:
+        try:
+            cls(value)
+        except CodeError:
+            return False
+        return True
+
+
+class LSOACode(_Code):
+    """GSS code of a Lower layer Super Output Area (England E01, Wales W01)."""
+
+    kind = "an LSOA code"
+    pattern = re.compile(r"[EW]01\d{6}")
+    example = "E01000001"
+
+
+class MSOACode(_Code):
+    kind = "an MSOA code"
+    pattern = re.compile(r"[EW]02\d{6}")
+    example = "E02000001"
+
+
+class WardCode(_Code):
+    """GSS code of an electoral ward (E05 / W05)."""
+
+    kind = "a ward code"
+    pattern = re.compile(r"[EW]05\d{6}")
+    example = "E05009288"
+
+
+class LocalAuthorityCode(_Code):
+    """GSS code of a local authority district (E06-E09, W06)."""
+
+    kind = "a local authority code"
+    pattern = re.compile(r"(E0[6-9]|W06)\d{6}")
+    example = "E09000001"
+
+
+class BoroughCode(_Code):
+    """GSS code of a London borough or the City of London (E09)."""
+
+    kind = "a London borough code"
+    pattern = re.compile(r"E09\d{6}")
+    example = "E09000033"
+
+
+class ODSCode(_Code):
+    """NHS Organisation Data Service code of an organisation or site (3 to 9 characters,
+    letters and digits, e.g. trust ``RJ1`` or site ``RJ122``)."""
+
+    kind = "an ODS code"
+    pattern = re.compile(r"[A-Z0-9]{3,9}")
+    example = "RJ122"
+
+
+def is_gss(value: object) -> bool:
+    return isinstance(value, str) and _GSS.fullmatch(value.strip().upper()) is not None

@@ -1,0 +1,49 @@
+"""Canonical geography tables: boundaries (in British National Grid) and area lookups."""
+
+from __future__ import annotations
+
+from vrhub.standards.schema import Column, Table
+
+AREA_LEVELS = ("lsoa11", "lsoa21", "ward22", "borough")
+
+AREA_BOUNDARY = Table(
+    name="area_boundary",
+    group="geography",
+    description="Boundaries of statistical and administrative areas, one row per area, "
+    "geometry as WKB in British National Grid (EPSG:27700).",
+    columns=(
+        Column("level", "string", "Area level: lsoa11, lsoa21, ward22 or borough.",
+               required=True, allowed=AREA_LEVELS),
+        Column("code", "string", "GSS code of the area.", required=True,
+               pattern=r"[EW]0\d{7}"),
+        Column("name", "string", "Published name of the area."),
+        Column("borough_code", "string", "GSS code of the local authority (borough) it lies "
+               "in, where published.", pattern=r"[EW]0\d{7}"),
+        Column("area_m2", "float", "Area in square metres.", minimum=0),
+        Column("geometry", "geometry", "Polygon or multipolygon, WKB, EPSG:27700.",
+               required=True),
+        Column("file_id", "string", "Provenance file_id of the file it came from.",
+               required=True),
+    ),
+    primary_key=("level", "code"),
+    replace_key=("level",),
+)
+
+AREA_LOOKUP = Table(
+    name="area_lookup",
+    group="geography",
+    description="Best-fit LSOA 2021 → ward → borough lookup (one row per LSOA 2021).",
+    columns=(
+        Column("lsoa21_code", "string", "LSOA 2021 code.", required=True,
+               pattern=r"[EW]01\d{6}"),
+        Column("lsoa21_name", "string", "LSOA 2021 name."),
+        Column("ward_code", "string", "Electoral ward code.", pattern=r"[EW]05\d{6}"),
+        Column("ward_name", "string", "Electoral ward name."),
+        Column("borough_code", "string", "Local authority code.", pattern=r"(E0[6-9]|W06)\d{6}"),
+        Column("borough_name", "string", "Local authority name."),
+        Column("file_id", "string", "Provenance file_id.", required=True),
+    ),
+    primary_key=("lsoa21_code",),
+)
+
+TABLES = (AREA_BOUNDARY, AREA_LOOKUP)

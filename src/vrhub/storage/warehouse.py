@@ -1,0 +1,267 @@
+"""The embedded analytical warehouse: one DuckDB file in the workspace.
+
+Loads are atomic. A loader wraps a whole ``vrhub load`` in :meth:`Warehouse.atomic` and
+each input file in :meth:`Warehouse.load_file`: canonical rows, quarantined rows and
+provenance records commit together, or nothing does (an exception rolls back, and DuckDB's
+write-ahead log discards an uncommitted transaction after a crash).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from vrhub import __version__
+from vrhub.standards.provenance import PROVENANCE, QUARANTINE
+from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
+from vrhub.standards.schema import Problem, Table
+
+QUARANTINE_VALUE_LIMIT = 200
+
+
+class Warehouse:
+    """A DuckDB warehouse at ``path`` (created on first use)."""
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+
+    # -- connection ---------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            if not self.read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+            if not self.read_only:
+                self.ensure_tables(BOOKKEEPING_TABLES)
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------
+    def ensure_tables(self, tables: Iterable[Table]) -> None:
+        for table in tables:
+            self.con.execute(table.duckdb_ddl())
+            for cols in table.indexes:
+                name = f"idx_{table.name}_{'_'.join(cols)}"
+                column_list = ", ".join(f'"{c}"' for c in cols)
+                self.con.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table.name}" ({column_list})'
+                )
+
+    def has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    # -- queries ------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        return self.con.execute(sql, params or []).to_arrow_table()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = self.con.execute(sql, params or []).fetchone()
+        return row[0] if row else None
+
+    def count(self, table: str) -> int:
+        if not self.has_table(table):
+            return 0
+        return int(self.scalar(f'SELECT count(*) FROM "{table}"'))
+
+    # -- loading ------------------------------------------------------------------------
+    @contextmanager
+    def atomic(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: everything inside commits together or not at all. Nested
+        calls join the outer transaction."""
+        con = self.con
+        if self._depth:
+            self._depth += 1
+            try:
+                yield con
+            finally:
+                self._depth -= 1
+            return
+        con.execute("BEGIN TRANSACTION")
+        self._depth = 1
+        try:
+            yield con
+        except BaseException:
+            self._depth = 0
+            con.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        con.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def insert(self, table: Table, data: pd.DataFrame | pa.Table) -> int:
+        """Append rows (columns matched by name; undeclared columns are an error)."""
+        arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(
+            data, preserve_index=False
+        )
+        if arrow.num_rows == 0:
+            return 0
+        unknown = set(arrow.column_names) - set(table.column_names)
+        if unknown:
+            raise ValueError(f"columns not declared for {table.name}: {sorted(unknown)}")
+        self.con.register("_vrhub_incoming", arrow)
+        try:
+            cols = ", ".join(f'"{c}"' for c in arrow.column_names)
+            self.con.execute(
+                f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM _vrhub_incoming'
+            )
+        finally:
+            self.con.unregister("_vrhub_incoming")
+        return arrow.num_rows
+
+    def load_file(
+        self,
+        *,
+        source: str,
+        file_name: str,
+        sha256: str,
+        partition: str | None = None,
+        tables: Iterable[Table] = (),
+    ) -> FileLoad:
+        """A context manager for loading one file inside :meth:`atomic`. See
+        :class:`FileLoad`."""
+        self.ensure_tables(tables)
+        return FileLoad(self, source=source, file_name=file_name, sha256=sha256,
+                        partition=partition)
+
+    def provenance(self, source: str | None = None) -> pd.DataFrame:
+        sql = f'SELECT * FROM "{PROVENANCE.name}"'
+        params: list[Any] = []
+        if source:
+            sql += " WHERE source = ?"
+            params.append(source)
+        return self.query(sql + " ORDER BY loaded_at, file_name", params)
+
+
+@dataclass
+class FileLoad:
+    """One file's load: use as a context manager inside ``Warehouse.atomic()``.
+
+    ``unchanged`` is true on entry when the same bytes were already loaded by the same
+    source, and the loader should skip its work. Inside the block call :meth:`replace` to
+    drop the rows of an older file for the same partition, :meth:`insert` and
+    :meth:`quarantine`; on a clean exit the provenance row is written. The enclosing
+    transaction commits everything together, or rolls it all back on an exception.
+    """
+
+    warehouse: Warehouse
+    source: str
+    file_name: str
+    sha256: str
+    partition: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    unchanged: bool = False
+    replaced_files: list[str] = field(default_factory=list)
+
+    @property
+    def file_id(self) -> str:
+        return self.sha256
+
+    def __enter__(self) -> FileLoad:
+        if not self.warehouse.in_transaction:
+            raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
+        con = self.warehouse.con
+        existing = con.execute(
+            f'SELECT status FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
+            [self.file_id, self.source],
+        ).fetchone()
+        self.unchanged = existing is not None and existing[0] != "replaced"
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        con = self.warehouse.con
+        if exc_type is None and not self.unchanged:
+            con.execute(
+                f'DELETE FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
+                [self.file_id, self.source],
+            )
+            con.execute(
+                f'INSERT INTO "{PROVENANCE.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                [self.file_id, self.source, self.file_name, self.sha256, self.partition,
+                 self.rows_read, self.rows_loaded, self.rows_quarantined, "loaded",
+                 dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__],
+            )
+
+    def replace(self, tables: Sequence[Table], **keys: Any) -> list[str]:
+        """Delete rows of earlier files for this partition from ``tables`` (matched on
+        ``keys``, column=value) and their quarantine rows; mark those files replaced."""
+        con = self.warehouse.con
+        older = con.execute(
+            f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? AND partition = ? '
+            "AND file_id <> ? AND status <> 'replaced'",
+            [self.source, self.partition, self.file_id],
+        ).fetchall()
+        where = " AND ".join(f'"{k}" = ?' for k in keys)
+        for table in tables:
+            con.execute(f'DELETE FROM "{table.name}" WHERE {where}', list(keys.values()))
+        for (file_id,) in older:
+            con.execute(
+                f'DELETE FROM "{QUARANTINE.name}" WHERE file_id = ? AND source = ?',
+                [file_id, self.source],
+            )
+            con.execute(
+                f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
+                "WHERE file_id = ? AND source = ?",
+                [file_id, self.source],
+            )
+        self.replaced_files = [f for (f,) in older]
+        return self.replaced_files
+
+    def insert(self, table: Table, data: pd.DataFrame | pa.Table) -> int:
+        n = self.warehouse.insert(table, data)
+        self.rows_loaded += n
+        return n
+
+    def quarantine(self, problems: Iterable[Problem], *, rule: str | None = None) -> int:
+        """Store problems; each distinct row counts once towards ``rows_quarantined``."""
+        records = [
+            (self.file_id, self.source, self.file_name, p.row, p.column or None,
+             None if p.value is None else str(p.value)[:QUARANTINE_VALUE_LIMIT], p.reason,
+             rule or p.rule)
+            for p in problems
+        ]
+        if not records:
+            return 0
+        frame = pd.DataFrame(records, columns=QUARANTINE.column_names)
+        self.warehouse.insert(QUARANTINE, frame)
+        new_rows = frame["row_number"].nunique()
+        self.rows_quarantined += new_rows
+        return int(new_rows)
