@@ -1,0 +1,1 @@
+"""Reports and output files built from analytics results."""
