@@ -1,54 +1,72 @@
-"""The application factory."""
+"""The application factory: ``create_app(settings)``."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+import importlib
+import pkgutil
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from vrhub import __version__
 from vrhub.settings import Settings
-from vrhub.storage.warehouse import Warehouse
+from vrhub.web import assets
 from vrhub.web.errors import install_error_handlers
+from vrhub.web.security import SecurityHeaders
+from vrhub.web.session_secret import session_secret
+from vrhub.web.templating import make_templates
 from vrhub.workspace import Workspace
+
+SESSION_COOKIE = "vrhub_session"
 
 
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="vrhub",
         version=__version__,
-        description="Data platform of London's violence-reduction partnership.",
+        description="API of vrhub, the data platform of London's violence-reduction "
+        "partnership. Record-level data is scoped to each user's role, borough and ED site; "
+        "every record-level access is audited; public figures are disclosure-controlled.",
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.workspace = Workspace(settings.home)
+    app.state.templates = make_templates()
+    app.state.assets = assets.status()
     install_error_handlers(app)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie=SESSION_COOKIE,
+        same_site="strict",
+        https_only=settings.environment == "production",
+        max_age=8 * 60 * 60,
+    )
+    app.add_middleware(SecurityHeaders, settings=settings)
+    app.mount("/static", StaticFiles(directory=str(assets.STATIC), check_dir=False),
+              name="static")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        ws = app.state.workspace
-        rows = ""
-        if ws.warehouse_path.exists():
-            with Warehouse(ws.warehouse_path, read_only=True) as wh:
-                prov = wh.query(
-                    "SELECT source, count(*) AS files, sum(rows_loaded) AS loaded "
-                    "FROM provenance WHERE status <> 'replaced' GROUP BY source ORDER BY source"
-                )
-            rows = "".join(
-                f"<tr><td>{source}</td><td>{files}</td><td>{int(loaded or 0):,}</td></tr>"
-                for source, files, loaded in prov.itertuples(index=False, name=None)
-            )
-        return (
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>vrhub</title>"
-            "</head><body><main><h1>vrhub</h1><p>Workspace data sources:</p><table>"
-            "<thead><tr><th scope='col'>Source</th><th scope='col'>Files</th>"
-            "<th scope='col'>Rows loaded</th></tr></thead><tbody>"
-            f"{rows}</tbody></table></main></body></html>"
-        )
-
+    for router in discover_routers():
+        app.include_router(router)
     return app
+
+
+def discover_routers() -> list[APIRouter]:
+    """Routers from modules of :mod:`vrhub.web.routes` that define ``router``."""
+    import vrhub.web.routes as package
+
+    routers: list[APIRouter] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"vrhub.web.routes.{info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            routers.append(router)
+    return routers
