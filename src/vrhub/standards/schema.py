@@ -184,7 +184,7 @@ def validate_frame(
         if col.name not in frame.columns or (check is not None and col.name not in check):
             continue
         series = frame[col.name]
-        missing = series.isna().to_numpy()
+        missing = series.isna().to_numpy().copy()  # writable (pandas copy-on-write)
         if col.type in ("string", "month", "json"):
             missing |= (series.astype("string").str.strip() == "").fillna(False).to_numpy(bool)
         if col.required:
