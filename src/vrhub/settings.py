@@ -7,6 +7,7 @@ given (``main(args, environ)``) and hands them to what needs them (``create_app(
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -64,6 +65,47 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level. Logs never carry row-level data."
     )
+    police_api_url: str = Field(
+        default="https://data.police.uk/api",
+        description="Base URL of the data.police.uk API used by `vrhub fetch police` and "
+        "`vrhub fetch police-dates` (crimes-street-dates, forces, neighbourhoods, crimes).",
+    )
+    police_archive_url: str = Field(
+        default="https://data.police.uk/data/archive",
+        description="Base URL of the data.police.uk monthly archive; `vrhub fetch "
+        "police-archive --month YYYY-MM` downloads <this URL>/YYYY-MM.zip.",
+    )
+    oidc_providers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Single sign-on providers as a JSON list, one object per organisation's "
+        "OpenID Connect provider (name, issuer, client_id, client_secret, claim mapping to "
+        "organisation, role, boroughs and sites); see docs/explanation/access-and-audit.md.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100,
+        description="Failed sign-ins in a row that lock a local account.",
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, le=24 * 60,
+        description="How long a locked local account stays locked.",
+    )
+    login_rate_limit: int = Field(
+        default=10, ge=1, le=10_000,
+        description="Sign-in attempts allowed per account and per client address in each "
+        "rate-limit window.",
+    )
+    login_rate_window_seconds: int = Field(
+        default=60, ge=1, le=24 * 3600, description="Length of the sign-in rate-limit window."
+    )
+    token_lifetime_days: int = Field(
+        default=90, ge=1, le=365,
+        description="Default lifetime of API tokens for scripts (at most 365 days).",
+    )
+    postgres_app_role: str = Field(
+        default="vrhub_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL role the web app connects as; migrations grant it INSERT and "
+        "SELECT only on the audit table, so it can never change or delete audit rows.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -76,6 +118,16 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Only explicit values: the caller passes the environment it wants honoured.
         return (init_settings,)
+
+    @field_validator("oidc_providers", mode="before")
+    @classmethod
+    def _providers_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        return value
 
     @field_validator("home", mode="after")
     @classmethod

@@ -1,0 +1,185 @@
+"""The audit trail: one append-only event per audited action, chained by SHA-256.
+
+Each event stores who (id, email, role, organisation, channel, client), what (action and
+resource), in which scope, when and with what outcome, plus a short detail that never
+holds the data itself. ``hash = sha256(prev_hash + canonical JSON of the event)``, and
+``prev_hash`` is unique, so a changed, removed or reordered row breaks the chain at that
+row: :func:`verify` finds it. Rows cannot be changed through the app (triggers on both
+backends; on PostgreSQL the app role has no UPDATE or DELETE right either). Removing the
+newest rows leaves a valid but shorter chain, so ``vrhub audit verify`` prints the head
+hash and count for operators to record elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vrhub.access.principal import Principal
+from vrhub.storage.appdb.models import AuditEvent, utc_now
+
+GENESIS = "0" * 64
+OUTCOMES = ("allowed", "denied", "success", "failed")
+_ADVISORY_LOCK = 0x76726875622D61  # "vrhub-a": serialises appends on PostgreSQL
+_DETAIL_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+    head_hash: str = GENESIS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checked": self.checked, "first_bad_id": self.first_bad_id,
+                "problem": self.problem, "head_hash": self.head_hash}
+
+
+def canonical(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def event_fields(event: AuditEvent) -> dict[str, Any]:
+    """The hashed content of an event (everything but its id and hashes)."""
+    return {
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_email": event.actor_email,
+        "actor_role": event.actor_role,
+        "actor_organisation": event.actor_organisation,
+        "channel": event.channel,
+        "client": event.client,
+        "action": event.action,
+        "resource": event.resource,
+        "scope": event.scope,
+        "outcome": event.outcome,
+        "detail": event.detail,
+    }
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical(event_fields(event))).encode()).hexdigest()
+
+
+class AuditLog:
+    """Writes audit events, each in its own committed transaction, so that a denial is
+    recorded even when the request that caused it is rolled back."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def record(self, principal: Principal, action: str, resource: str, *, outcome: str,
+               scope: dict[str, Any] | None = None, detail: str = "",
+               occurred_at: dt.datetime | None = None) -> AuditEvent:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"audit outcome {outcome!r} is not one of {OUTCOMES}")
+        last_error: IntegrityError | None = None
+        for _ in range(10):
+            event = AuditEvent(
+                occurred_at=(occurred_at or utc_now()).replace(tzinfo=None),
+                actor_id=principal.user_id,
+                actor_email=principal.email,
+                actor_role=principal.role.value,
+                actor_organisation=principal.organisation,
+                channel=principal.channel,
+                client=(principal.client or None) and principal.client[:100],
+                action=str(action),
+                resource=resource[:200],
+                scope=_plain_scope(scope or {}),
+                outcome=outcome,
+                detail=detail[:_DETAIL_LIMIT],
+            )
+            try:
+                with self.sessions() as session, session.begin():
+                    if session.get_bind().dialect.name == "postgresql":
+                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                        {"key": _ADVISORY_LOCK})
+                    prev = session.scalar(
+                        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+                    ) or GENESIS
+                    event.prev_hash = prev
+                    event.hash = chain_hash(prev, event)
+                    session.add(event)
+                return event
+            except IntegrityError as exc:  # another writer took this link first: retry
+                last_error = exc
+        raise RuntimeError("could not append to the audit trail") from last_error
+
+
+def _plain_scope(scope: dict[str, Any]) -> dict[str, Any]:
+    """Scope as plain JSON with sorted lists, so it hashes the same after a round trip."""
+    out: dict[str, Any] = {}
+    for key, value in scope.items():
+        if isinstance(value, set | frozenset | list | tuple):
+            out[key] = sorted(str(v) for v in value)
+        else:
+            out[key] = value
+    return out
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the whole chain in id order; report the first row that does not fit."""
+    expected_prev = GENESIS
+    checked = 0
+    for event in _iter_events(session):
+        if event.prev_hash != expected_prev:
+            return VerifyResult(False, checked, event.id,
+                                "prev_hash does not match the previous row's hash "
+                                "(a row before it was removed, inserted or changed)",
+                                expected_prev)
+        if chain_hash(event.prev_hash, event) != event.hash:
+            return VerifyResult(False, checked, event.id,
+                                "the row's content does not match its hash (it was changed)",
+                                expected_prev)
+        expected_prev = event.hash
+        checked += 1
+    return VerifyResult(True, checked, None, None, expected_prev)
+
+
+def _iter_events(session: Session) -> Iterator[AuditEvent]:
+    stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    yield from session.scalars(stmt)
+
+
+def query(session: Session, *, actor: str | None = None, action: str | None = None,
+          outcome: str | None = None, since: dt.datetime | None = None,
+          until: dt.datetime | None = None, resource: str | None = None,
+          limit: int = 100) -> list[AuditEvent]:
+    """Events matching every given filter, newest first."""
+    stmt = select(AuditEvent)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor_email == actor.strip().lower())
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if outcome:
+        stmt = stmt.where(AuditEvent.outcome == outcome)
+    if resource:
+        stmt = stmt.where(AuditEvent.resource.startswith(resource))
+    if since:
+        stmt = stmt.where(AuditEvent.occurred_at >= _naive_utc(since))
+    if until:
+        stmt = stmt.where(AuditEvent.occurred_at < _naive_utc(until))
+    stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def event_dict(event: AuditEvent) -> dict[str, Any]:
+    return {"id": event.id, **event_fields(event), "prev_hash": event.prev_hash,
+            "hash": event.hash}

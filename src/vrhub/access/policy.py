@@ -1,0 +1,241 @@
+"""The one policy layer: every page, API endpoint and CLI command asks here.
+
+:func:`authorize` is the pure decision (no I/O). :class:`Policy` wraps it for callers:
+
+- :meth:`Policy.enforce` for one object (a record, a submission): decides, writes exactly
+  one audit event, raises :class:`~vrhub.errors.PermissionDenied` when denied;
+- :meth:`Policy.enforce_scope` for lists, searches and exports: checks any boroughs or
+  sites the caller asked for against the principal's scope and returns the
+  :class:`Scope` the query layer must filter by (one audit event);
+- :meth:`Policy.audited` for administrative actions: one event written when the action
+  ends, with its outcome (success, failed or denied).
+
+Record-level and administrative actions are always audited; so is every denial. Allowed
+reads of disclosure-controlled aggregates are not (they hold no record-level data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from vrhub.access.audit import AuditLog
+from vrhub.access.principal import Principal
+from vrhub.access.resources import Resource, _boroughs, _sites
+from vrhub.access.roles import ROLE_ACTIONS, Action, Role
+from vrhub.errors import PermissionDenied, UserError
+
+SCOPED_ACTIONS = frozenset({
+    Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
+    Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY,
+})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of record-level data a principal may see. ``everything`` (pan-London),
+    else only rows in ``boroughs`` or from ED ``sites``; neither means nothing. A dataset
+    without a site column yields nothing for a site-scoped principal."""
+
+    everything: bool = False
+    boroughs: frozenset[str] = field(default_factory=frozenset)
+    sites: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.boroughs or self.sites)
+
+    def allows(self, *, borough: str | None = None, site: str | None = None) -> bool:
+        """Whether one row, in ``borough`` and/or from ``site``, is inside the scope."""
+        if self.everything:
+            return True
+        return bool((borough and borough in self.boroughs) or (site and site in self.sites))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"everything": self.everything, "boroughs": sorted(self.boroughs),
+                "sites": sorted(self.sites)}
+
+
+NO_SCOPE = Scope()
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def record_scope(principal: Principal, action: Action = Action.READ_RECORDS) -> Scope:
+    """The record-level scope ``principal`` has for ``action`` (empty when none)."""
+    if action not in ROLE_ACTIONS[principal.role] or not _token_allows(principal, action):
+        return NO_SCOPE
+    if principal.role is Role.PAN_LONDON_ANALYST:
+        return Scope(everything=True)
+    if principal.role is Role.BOROUGH_ANALYST:
+        return Scope(boroughs=principal.boroughs)
+    if principal.role is Role.ED_DATA_LEAD:
+        return Scope(sites=principal.sites)
+    if principal.role is Role.ADMINISTRATOR and action is Action.READ_QUALITY:
+        return Scope(everything=True)
+    return NO_SCOPE
+
+
+def _token_allows(principal: Principal, action: Action) -> bool:
+    return principal.token_scopes is None or action.value in principal.token_scopes
+
+
+def authorize(principal: Principal, action: Action, resource: Resource) -> Decision:
+    """Whether ``principal`` may take ``action`` on ``resource``, and why."""
+    role = principal.role
+    if action not in ROLE_ACTIONS[role]:
+        return Decision(False, f"the {role.label.lower()} role may not {_verb(action)}")
+    if not _token_allows(principal, action):
+        return Decision(False, f"this API token does not carry the {action.value!r} scope")
+    if action is Action.MANAGE_OWN_TOKENS and resource.name != principal.email.lower():
+        return Decision(False, "you may only manage your own API tokens")
+    if action not in SCOPED_ACTIONS:
+        return Decision(True, f"{role.value} may {_verb(action)}")
+    scope = record_scope(principal, action)
+    if scope.everything:
+        return Decision(True, f"{role.value} has London-wide scope")
+    if not (resource.boroughs or resource.sites):
+        return Decision(False, f"{_verb(action)} for all of London needs a pan-London role; "
+                        "name your borough or site")
+    if scope.boroughs and resource.boroughs:
+        outside = resource.boroughs - scope.boroughs
+        if not outside:
+            return Decision(True, "inside the principal's boroughs")
+        return Decision(False, "outside your boroughs: " + " ".join(sorted(outside)))
+    if scope.sites and resource.sites:
+        outside = resource.sites - scope.sites
+        if not outside:
+            return Decision(True, "from the principal's ED sites")
+        return Decision(False, "not your ED site: " + " ".join(sorted(outside)))
+    held = "boroughs" if scope.boroughs else "ED sites" if scope.sites else "no scope"
+    return Decision(False, f"your access is limited to {held}; this {resource.kind} is "
+                    "not identified by one of them")
+
+
+def _verb(action: Action) -> str:
+    return action.value.replace("_", " ")
+
+
+def _audited(action: Action, allowed: bool) -> bool:
+    return not allowed or action is not Action.READ_AGGREGATES
+
+
+class Policy:
+    """:func:`authorize` plus the audit trail. Construct one per app with its
+    :class:`~vrhub.access.audit.AuditLog`."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    def enforce(self, principal: Principal, action: Action, resource: Resource, *,
+                detail: str = "") -> Decision:
+        """Decide, audit (one event) and raise PermissionDenied when refused."""
+        decision = authorize(principal, action, resource)
+        if _audited(action, decision.allowed):
+            self._record(principal, action, resource.label,
+                         outcome="allowed" if decision.allowed else "denied",
+                         scope=_resource_scope(principal, resource),
+                         detail=detail or decision.reason)
+        if not decision.allowed:
+            raise _denied(principal, action, decision)
+        return decision
+
+    def enforce_scope(self, principal: Principal, action: Action, dataset: str, *,
+                      boroughs: Iterable[str] | None = None,
+                      sites: Iterable[str] | None = None, detail: str = "") -> Scope:
+        """For a list, search or export of ``dataset``: the scope to filter by.
+
+        Boroughs or sites the caller asked for must all lie inside the principal's scope
+        (else denied); without them the principal's whole scope is used. One audit event.
+        """
+        wanted_boroughs = _boroughs(boroughs or ())
+        wanted_sites = _sites(sites or ())
+        allowed_scope = record_scope(principal, action)
+        resource = Resource("records", dataset, wanted_boroughs, wanted_sites)
+        if wanted_boroughs or wanted_sites:
+            decision = authorize(principal, action, resource)
+            scope = Scope(boroughs=wanted_boroughs, sites=wanted_sites)
+        elif action not in ROLE_ACTIONS[principal.role]:
+            decision, scope = authorize(principal, action, resource), NO_SCOPE
+        elif allowed_scope.is_empty:
+            reason = ("this API token does not carry the " f"{action.value!r} scope"
+                      if not _token_allows(principal, action)
+                      else "your account has no boroughs or sites to see records for")
+            decision, scope = Decision(False, reason), NO_SCOPE
+        else:
+            decision, scope = Decision(True, "the principal's own scope"), allowed_scope
+        self._record(principal, action, resource.label,
+                     outcome="allowed" if decision.allowed else "denied",
+                     scope={**_resource_scope(principal, resource),
+                            "granted": scope.to_dict() if decision.allowed else None},
+                     detail=detail or decision.reason)
+        if not decision.allowed:
+            raise _denied(principal, action, decision)
+        return scope
+
+    @contextmanager
+    def audited(self, principal: Principal, action: Action, resource: Resource,
+                *, detail: str = "") -> Iterator[AuditNote]:
+        """Run an administrative action: refused (and audited) when not allowed, otherwise
+        one event written when the block ends, recording success or failure."""
+        decision = authorize(principal, action, resource)
+        scope = _resource_scope(principal, resource)
+        if not decision.allowed:
+            self._record(principal, action, resource.label, outcome="denied", scope=scope,
+                         detail=detail or decision.reason)
+            raise _denied(principal, action, decision)
+        note = AuditNote(detail)
+        try:
+            yield note
+        except UserError as exc:
+            self._record(principal, action, resource.label, outcome="failed", scope=scope,
+                         detail=f"{note.detail} [{exc.code}: {exc.message}]".strip())
+            raise
+        except BaseException as exc:
+            self._record(principal, action, resource.label, outcome="failed", scope=scope,
+                         detail=f"{note.detail} [internal error {type(exc).__name__}]".strip())
+            raise
+        self._record(principal, action, resource.label, outcome="success", scope=scope,
+                     detail=note.detail)
+
+    def note_sign_in(self, principal: Principal, *, ok: bool, detail: str) -> None:
+        self._record(principal, Action.SIGN_IN, "session", outcome="success" if ok else
+                     "failed", scope={}, detail=detail)
+
+    def _record(self, principal: Principal, action: Action, resource: str, *, outcome: str,
+                scope: dict[str, Any], detail: str) -> None:
+        self.audit.record(principal, action.value, resource, outcome=outcome, scope=scope,
+                          detail=detail)
+
+
+@dataclass
+class AuditNote:
+    """What an administrative action did, in words (never data), for its audit event."""
+
+    detail: str = ""
+
+
+def _resource_scope(principal: Principal, resource: Resource) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "boroughs": sorted(resource.boroughs),
+        "sites": sorted(resource.sites),
+        "principal_boroughs": sorted(principal.boroughs),
+        "principal_sites": sorted(principal.sites),
+    }
+    if principal.token_scopes is not None:
+        out["token_scopes"] = sorted(principal.token_scopes)
+    return out
+
+
+def _denied(principal: Principal, action: Action, decision: Decision) -> PermissionDenied:
+    return PermissionDenied(
+        f"{principal.email} may not {_verb(action)}: {decision.reason}",
+        hint="this attempt has been recorded in the audit trail; ask an administrator if "
+        "your role or boroughs are wrong",
+    )

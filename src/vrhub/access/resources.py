@@ -1,0 +1,65 @@
+"""What a request is about, as the policy layer sees it.
+
+A resource names its kind (records of a dataset, an ED submission, a quality report, an
+account, the audit trail) and the boroughs and ED sites it belongs to. Object-level checks
+pass the object's own borough and site; list and search requests use
+:meth:`vrhub.access.policy.Policy.enforce_scope`, which works out the scope to filter by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from vrhub.standards.codes import BoroughCode, ODSCode
+
+
+def _boroughs(codes: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(BoroughCode(c)) for c in codes)
+
+
+def _sites(codes: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(ODSCode(c)) for c in codes)
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    name: str = ""
+    boroughs: frozenset[str] = field(default_factory=frozenset)
+    sites: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}" if self.name else self.kind
+
+    @classmethod
+    def records(cls, dataset: str, *, boroughs: Iterable[str] = (),
+                sites: Iterable[str] = ()) -> Resource:
+        """Record-level rows of ``dataset`` in ``boroughs`` and/or from ED ``sites``."""
+        return cls("records", dataset, _boroughs(boroughs), _sites(sites))
+
+    @classmethod
+    def submission(cls, site: str, submission_id: str = "") -> Resource:
+        """One ISTV submission (or a new upload) from an ED site."""
+        return cls("istv_submission", submission_id, frozenset(), _sites([site]))
+
+    @classmethod
+    def quality(cls, source: str, *, sites: Iterable[str] = ()) -> Resource:
+        return cls("quality", source, frozenset(), _sites(sites))
+
+    @classmethod
+    def aggregates(cls, name: str = "") -> Resource:
+        return cls("aggregates", name)
+
+    @classmethod
+    def user(cls, email: str = "") -> Resource:
+        return cls("user", email.strip().lower())
+
+    @classmethod
+    def tokens_of(cls, email: str) -> Resource:
+        return cls("token", email.strip().lower())
+
+    @classmethod
+    def audit_trail(cls) -> Resource:
+        return cls("audit")

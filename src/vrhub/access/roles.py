@@ -1,0 +1,119 @@
+"""Roles, the actions they may take, and the scopes API tokens can carry.
+
+=====================  =========================================================
+Role                   May
+=====================  =========================================================
+pan_london_analyst     read, search and export record-level data for all London;
+                       read every ED submission and quality report
+borough_analyst        record-level data only for their own borough(s)
+ed_data_lead           upload and read their own site's ISTV submissions, see
+                       their site's quality reports and records
+administrator          manage accounts and read the audit trail; no record-level
+                       data (administration and analysis are kept apart)
+public                 disclosure-controlled aggregates only
+=====================  =========================================================
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PAN_LONDON_ANALYST = "pan_london_analyst"
+    BOROUGH_ANALYST = "borough_analyst"
+    ED_DATA_LEAD = "ed_data_lead"
+    ADMINISTRATOR = "administrator"
+    PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.PAN_LONDON_ANALYST: "Pan-London analyst",
+    Role.BOROUGH_ANALYST: "Borough analyst",
+    Role.ED_DATA_LEAD: "ED data lead",
+    Role.ADMINISTRATOR: "Administrator",
+    Role.PUBLIC: "Public",
+}
+
+ACCOUNT_ROLES = tuple(r for r in Role if r is not Role.PUBLIC)
+
+
+class Action(StrEnum):
+    """What a principal asks to do. Record-level and administrative actions are audited."""
+
+    READ_RECORDS = "read_records"
+    SEARCH_RECORDS = "search_records"
+    EXPORT_RECORDS = "export_records"
+    READ_AGGREGATES = "read_aggregates"
+    UPLOAD_ISTV = "upload_istv"
+    READ_ISTV_SUBMISSION = "read_istv_submission"
+    READ_QUALITY = "read_quality"
+    ADMIN_USERS = "admin_users"
+    READ_AUDIT = "read_audit"
+    MANAGE_OWN_TOKENS = "manage_own_tokens"
+    SIGN_IN = "sign_in"
+
+    @property
+    def record_level(self) -> bool:
+        return self in RECORD_ACTIONS
+
+    @property
+    def administrative(self) -> bool:
+        return self in ADMIN_ACTIONS
+
+
+RECORD_ACTIONS = frozenset({
+    Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
+    Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION,
+})
+ADMIN_ACTIONS = frozenset({
+    Action.ADMIN_USERS, Action.READ_AUDIT, Action.MANAGE_OWN_TOKENS,
+})
+
+# The actions each role may ever take; scope checks (borough, site) come on top.
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.PAN_LONDON_ANALYST: frozenset({
+        Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
+        Action.READ_AGGREGATES, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY,
+        Action.MANAGE_OWN_TOKENS,
+    }),
+    Role.BOROUGH_ANALYST: frozenset({
+        Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
+        Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS,
+    }),
+    Role.ED_DATA_LEAD: frozenset({
+        Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
+        Action.READ_AGGREGATES, Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION,
+        Action.READ_QUALITY, Action.MANAGE_OWN_TOKENS,
+    }),
+    Role.ADMINISTRATOR: frozenset({
+        Action.READ_AGGREGATES, Action.READ_QUALITY, Action.ADMIN_USERS, Action.READ_AUDIT,
+        Action.MANAGE_OWN_TOKENS,
+    }),
+    Role.PUBLIC: frozenset({Action.READ_AGGREGATES}),
+}
+
+# Scopes an API token may carry: the actions a script may need. Tokens never carry
+# account administration or token management.
+TOKEN_SCOPES = frozenset({
+    Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS, Action.READ_AGGREGATES,
+    Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY, Action.READ_AUDIT,
+})
+
+
+def parse_role(value: str) -> Role:
+    """The role named ``value`` (case-insensitive, '-' or '_')."""
+    from vrhub.errors import UserError
+
+    text = value.strip().lower().replace("-", "_")
+    try:
+        return Role(text)
+    except ValueError:
+        raise UserError(
+            f"unknown role {value!r}",
+            hint="use one of " + ", ".join(r.value for r in Role),
+        ) from None

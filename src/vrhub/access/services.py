@@ -1,0 +1,76 @@
+"""Everything access control needs, built once per process from settings.
+
+The web app builds one in ``create_app(settings)`` and the CLI one per command::
+
+    services = AccessServices.from_settings(settings)
+    principal = services.tokens.authenticate(token, channel="api", client=ip)
+    scope = services.policy.enforce_scope(principal, Action.SEARCH_RECORDS, "istv",
+                                          boroughs=["E09000022"])
+
+The embedded SQLite database is created and migrated on first use; a PostgreSQL database
+must be migrated by the operator (``vrhub db upgrade``) and is checked to be current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from vrhub.access.audit import AuditLog
+from vrhub.access.identity import Identity, LoginPolicy
+from vrhub.access.policy import Policy
+from vrhub.access.ratelimit import Clock
+from vrhub.access.tokens import Tokens
+from vrhub.errors import ConfigError
+from vrhub.settings import Settings
+from vrhub.storage.appdb import migrate
+from vrhub.storage.appdb.engine import make_engine, session_factory
+from vrhub.storage.appdb.models import utc_now
+
+
+@dataclass
+class AccessServices:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    audit: AuditLog
+    policy: Policy
+    identity: Identity
+    tokens: Tokens
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock = utc_now,
+                      migrate_sqlite: bool = True) -> AccessServices:
+        url = settings.resolved_database_url
+        engine = make_engine(url)
+        ready = ensure_current(engine, url, app_role=settings.postgres_app_role,
+                               migrate_sqlite=migrate_sqlite)
+        if not ready:
+            engine.dispose()
+            raise ConfigError(
+                "the app database is not at the current schema version",
+                hint="run `vrhub db upgrade` (as the database owner) before starting vrhub",
+            )
+        sessions = session_factory(engine)
+        audit = AuditLog(sessions)
+        policy = Policy(audit)
+        identity = Identity(sessions, policy, login=LoginPolicy.from_settings(settings),
+                            clock=clock)
+        tokens = Tokens(sessions, policy, default_lifetime_days=settings.token_lifetime_days,
+                        clock=clock)
+        return cls(engine, sessions, audit, policy, identity, tokens)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def ensure_current(engine: Engine, url: str, *, app_role: str, migrate_sqlite: bool) -> bool:
+    """True when the database is at the newest revision (upgrading SQLite if allowed)."""
+    current = migrate.current(url)
+    if current == migrate.head():
+        return True
+    if engine.dialect.name == "sqlite" and migrate_sqlite:
+        migrate.upgrade(url, app_role=app_role)
+        return True
+    return False

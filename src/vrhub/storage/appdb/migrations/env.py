@@ -1,0 +1,33 @@
+"""Alembic environment of the app database (online migrations only)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from vrhub.storage.appdb.engine import make_engine
+from vrhub.storage.appdb.models import Base
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("the app database migrations need sqlalchemy.url")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    raise RuntimeError("offline (SQL script) migrations are not supported; run `vrhub db upgrade`")
+run_migrations_online()

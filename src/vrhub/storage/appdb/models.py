@@ -1,0 +1,168 @@
+"""The app database's tables: organisations, accounts, API tokens and the audit trail.
+
+The app database holds who may do what; the analytical warehouse (DuckDB) holds the data.
+Record-level data never enters this database: an audit event names what was asked for and
+in which scope, never the rows themselves.
+
+Times are stored as naive UTC (``utc_now()``) so that SQLite and PostgreSQL read back the
+same value, which the audit hash chain depends on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> dt.datetime:
+    """Now, as naive UTC with microseconds (the form every timestamp here is stored in)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Organisation(Base):
+    """A partner organisation: an NHS trust, a borough council, the VRU, an ICB."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    """An account. ``password_hash`` is empty for accounts that only sign in through an
+    organisation's single sign-on."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_app_user_oidc"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+    borough_links: Mapped[list[UserBorough]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserBorough.borough_code"
+    )
+    site_links: Mapped[list[UserSite]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserSite.site_code"
+    )
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
+                                                  cascade="all, delete-orphan")
+
+    @property
+    def boroughs(self) -> list[str]:
+        return [link.borough_code for link in self.borough_links]
+
+    @property
+    def sites(self) -> list[str]:
+        return [link.site_code for link in self.site_links]
+
+    def set_boroughs(self, codes: list[str]) -> None:
+        self.borough_links = [UserBorough(borough_code=c) for c in sorted(set(codes))]
+
+    def set_sites(self, codes: list[str]) -> None:
+        self.site_links = [UserSite(site_code=c) for c in sorted(set(codes))]
+
+
+class UserBorough(Base):
+    """A borough (E09 GSS code) whose record-level data a borough analyst may see."""
+
+    __tablename__ = "user_borough"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    borough_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+
+
+class UserSite(Base):
+    """An emergency-department site (ODS code) whose submissions an ED data lead handles."""
+
+    __tablename__ = "user_site"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+
+
+class ApiToken(Base):
+    """A token for scripts. Only its SHA-256 is kept: tokens are 256-bit random values, so a
+    fast hash is safe, and the plaintext is shown once when it is created."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="tokens", lazy="joined")
+
+
+class AuditEvent(Base):
+    """One audited action. Append-only: triggers refuse UPDATE and DELETE, and on PostgreSQL
+    the app role holds only INSERT and SELECT. ``hash`` chains each row to the one before
+    (``prev_hash`` is unique, so the chain can never fork)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_email: Mapped[str] = mapped_column(String(320))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    actor_organisation: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    client: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    resource: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
