@@ -1,0 +1,115 @@
+"""Exact confidence intervals for counts, rates and rate ratios.
+
+Recorded crime and ED attendances are counts of rare, independent-enough events, so the
+usual model is Poisson. Normal approximations fail exactly where analysts look hardest
+(small areas, single months, falls to zero), so everything here is exact:
+
+- a count ``x``: the Garwood (1936) interval from chi-square quantiles,
+  ``[chi2(a/2; 2x) / 2, chi2(1 - a/2; 2x + 2) / 2]`` (lower limit 0 when ``x = 0``);
+- a rate ``x / population * per``: the count interval scaled the same way;
+- a ratio of two Poisson rates ``(x1 / e1) / (x2 / e2)`` (year-on-year change, ED versus
+  police): the conditional method. Given ``n = x1 + x2``, ``x1`` is Binomial(n, p) with
+  ``p = R e1 / (R e1 + e2)``; a Clopper-Pearson interval for ``p`` maps to one for ``R`` by
+  ``R = p / (1 - p) * e2 / e1``. The p-value for ``R = 1`` is the exact two-sided binomial
+  test of ``p = e1 / (e1 + e2)`` (the "minimum likelihood" rule used by
+  ``scipy.stats.binomtest``).
+
+Functions accept scalars or arrays and return float arrays; an undefined value (a ratio
+with no events at all) is NaN and an unbounded limit is ``inf``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from vrhub.analytics.series_inputs import check_confidence
+from vrhub.errors import UserError
+
+FloatArray = NDArray[np.float64]
+
+
+def _counts(values: ArrayLike, name: str) -> FloatArray:
+    arr = np.asarray(values, dtype="float64")
+    if np.any(~np.isfinite(arr)) or np.any(arr < 0):
+        raise UserError(f"{name} must be finite, non-negative counts; found {arr.ravel()[:5]!r}")
+    return arr
+
+
+def poisson_ci(count: ArrayLike, confidence: float = 0.95) -> tuple[FloatArray, FloatArray]:
+    """Exact (Garwood) confidence limits for the mean of a Poisson count."""
+    x = _counts(count, "count")
+    alpha = 1 - check_confidence(confidence, what="poisson_ci")
+    with np.errstate(invalid="ignore"):
+        lower = np.where(x > 0, stats.chi2.ppf(alpha / 2, 2 * x) / 2, 0.0)
+        upper = stats.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
+    return np.asarray(lower, dtype="float64"), np.asarray(upper, dtype="float64")
+
+
+def rate_ci(count: ArrayLike, population: ArrayLike, *, per: float = 1000.0,
+            confidence: float = 0.95) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Rate per ``per`` residents with exact limits; NaN where the population is missing
+    or not positive."""
+    x = _counts(count, "count")
+    pop = np.asarray(population, dtype="float64")
+    lower, upper = poisson_ci(x, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = np.isfinite(pop) & (pop > 0)
+        scale = np.where(valid, per / np.where(valid, pop, 1.0), np.nan)
+    return x * scale, lower * scale, upper * scale
+
+
+@dataclass(frozen=True)
+class RateRatio:
+    """Ratio of two Poisson rates with its exact conditional interval and p-value."""
+
+    ratio: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    p_value: FloatArray
+
+
+def rate_ratio(x1: ArrayLike, x2: ArrayLike, exposure1: ArrayLike = 1.0,
+               exposure2: ArrayLike = 1.0, *, confidence: float = 0.95) -> RateRatio:
+    """``(x1 / exposure1) / (x2 / exposure2)`` with the exact conditional (binomial)
+    interval: Clopper-Pearson on ``p = x1 / (x1 + x2)`` transformed to the ratio scale."""
+    a1, a2 = np.broadcast_arrays(_counts(x1, "x1"), _counts(x2, "x2"))
+    e1, e2 = np.broadcast_arrays(np.asarray(exposure1, dtype="float64"),
+                                 np.asarray(exposure2, dtype="float64"))
+    if np.any(~(e1 > 0)) or np.any(~(e2 > 0)):
+        raise UserError("exposures of a rate ratio must be positive numbers")
+    e1 = np.broadcast_to(e1, a1.shape)
+    e2 = np.broadcast_to(e2, a1.shape)
+    alpha = 1 - check_confidence(confidence, what="rate_ratio")
+    n = a1 + a2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_low = np.where(a1 > 0, stats.beta.ppf(alpha / 2, a1, n - a1 + 1), 0.0)
+        p_high = np.where(a2 > 0, stats.beta.ppf(1 - alpha / 2, a1 + 1, n - a1), 1.0)
+        scale = e2 / e1
+        ratio = np.where(n > 0, np.where(a2 > 0, a1 / np.where(a2 > 0, a2, 1) * scale, np.inf),
+                         np.nan)
+        lower = np.where(n > 0, p_low / (1 - p_low) * scale, np.nan)
+        upper = np.where(n > 0, np.where(p_high < 1, p_high / (1 - p_high) * scale, np.inf),
+                         np.nan)
+    p_value = _conditional_p_values(a1, n, e1 / (e1 + e2))
+    return RateRatio(np.asarray(ratio, dtype="float64"), np.asarray(lower, dtype="float64"),
+                     np.asarray(upper, dtype="float64"), p_value)
+
+
+def _conditional_p_values(x1: FloatArray, n: FloatArray, p0: FloatArray) -> FloatArray:
+    out = np.full(x1.shape, np.nan)
+    flat_x, flat_n, flat_p = x1.ravel(), n.ravel(), p0.ravel()
+    flat_out = out.ravel()
+    for i in range(flat_x.size):
+        if flat_n[i] > 0:
+            flat_out[i] = _binom_p(int(flat_x[i]), int(flat_n[i]), float(flat_p[i]))
+    return flat_out.reshape(x1.shape)
+
+
+@lru_cache(maxsize=65536)
+def _binom_p(k: int, n: int, p: float) -> float:
+    return float(stats.binomtest(k, n, p).pvalue)

@@ -1,0 +1,122 @@
+"""Shared validation of the inputs of the trend, concentration, deprivation and
+hidden-violence functions, and the one way they record their automatic choices.
+
+Every function of that family calls :func:`require_columns` (and, for monthly data,
+:func:`check_months` / :func:`parse_period`) first, so a bad frame fails in the same words
+wherever it enters. Choices made on the caller's behalf go through :class:`Choices`: each
+is announced on the progress channel and stored in ``frame.attrs["vrhub"]["choices"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vrhub.errors import UserError
+from vrhub.progress import SILENT, Progress
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+Period = tuple[str | None, str | None]
+
+
+def require_columns(data: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
+    """Fail with a clear message when ``data`` lacks any of ``columns``."""
+    if not isinstance(data, pd.DataFrame):
+        raise UserError(f"{what}: expected a table (DataFrame), got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise UserError(
+            f"{what}: missing column(s) {', '.join(missing)}; "
+            f"found {', '.join(map(str, data.columns))}",
+            hint="rename the columns or build the frame with vrhub.storage.series",
+        )
+
+
+def check_counts(values: pd.Series, *, what: str, column: str = "count") -> np.ndarray:
+    """Counts must be finite and non-negative; return them as float64."""
+    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        first = values.iloc[int(np.flatnonzero(bad)[0])]
+        raise UserError(
+            f"{what}: column {column!r} must hold non-negative numbers; found {first!r}",
+            hint="drop or fix rows with missing or negative counts",
+        )
+    return arr
+
+
+def check_month(value: str, *, what: str) -> str:
+    if not isinstance(value, str) or not MONTH_RE.match(value):
+        raise UserError(f"{what}: month must be written YYYY-MM; found {value!r}",
+                        hint="for example 2024-03")
+    return value
+
+
+def check_months(values: pd.Series, *, what: str) -> pd.Series:
+    text = values.astype("string")
+    bad = ~text.fillna("").str.match(MONTH_RE.pattern)
+    if bad.any():
+        raise UserError(f"{what}: column 'month' must hold YYYY-MM; found "
+                        f"{values[bad].iloc[0]!r}", hint="for example 2024-03")
+    return text.astype(str)
+
+
+def parse_period(period: Period | Sequence[str | None] | None, *, what: str) -> Period:
+    """``(first_month, last_month)``; either end may be None (open)."""
+    if period is None:
+        return (None, None)
+    if len(period) != 2:
+        raise UserError(f"{what}: period must be (first_month, last_month); found {period!r}")
+    start, end = period
+    if start is not None:
+        check_month(start, what=what)
+    if end is not None:
+        check_month(end, what=what)
+    if start and end and start > end:
+        raise UserError(f"{what}: period starts ({start}) after it ends ({end})",
+                        hint="swap --from and --to")
+    return (start, end)
+
+
+def month_index(month: str) -> int:
+    """Months since year 0 (for arithmetic on 'YYYY-MM')."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    return [month_name(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def check_confidence(confidence: float, *, what: str) -> float:
+    if not 0 < confidence < 1:
+        raise UserError(f"{what}: confidence must lie between 0 and 1; found {confidence!r}",
+                        hint="for example 0.95")
+    return float(confidence)
+
+
+class Choices:
+    """Automatic choices made by one call: announced as they happen, kept for metadata."""
+
+    def __init__(self, progress: Progress = SILENT) -> None:
+        self.progress = progress
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+        self.progress.note(message)
+
+    def attach(self, frame: pd.DataFrame, *, function: str,
+               parameters: dict[str, Any]) -> pd.DataFrame:
+        """Store parameters and choices in ``frame.attrs["vrhub"]`` and return the frame."""
+        frame.attrs["vrhub"] = {"function": function, "parameters": parameters,
+                                "choices": list(self.notes)}
+        return frame
