@@ -1,0 +1,448 @@
+"""Receive ISTV submissions: read, redact, check, store with history, and give a receipt.
+
+For each file, in this order:
+
+1. read it (CSV, XLSX, XML, ECDS-style extract) into raw records, in memory only;
+2. run the identifier guard over every value (:mod:`vrhub.ingest.istv.redaction`) — nothing
+   unredacted goes further, not even into an error message;
+3. work out the header (site, period: :mod:`vrhub.ingest.istv.header`), refusing the file
+   when the site is unknown, the period is missing or conflicting, or most records fall
+   outside the period (the wrong file);
+4. check each record (:mod:`vrhub.ingest.istv.validate`) against the code-list version in
+   force, quarantining what cannot be used and flagging what is doubtful;
+5. drop records identical to ones of an overlapping submission still current, geocode the
+   rest, and store them; a new submission for the same site and period makes the earlier one
+   *superseded* (its rows stay, marked so; analyses read ``istv_assault_current``);
+6. write the receipt: rows read / accepted / quarantined, errors by rule with row numbers,
+   flags, overlaps, redactions and the quality score.
+
+All files of one call commit in one transaction. A refused file does not stop the others:
+it gets a receipt with status ``rejected`` and, after the others are stored, the call
+raises an :class:`~vrhub.errors.InputError` naming each refused file and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from vrhub.errors import InputError, Location, UserError
+from vrhub.ingest.inputs import InputFile
+from vrhub.ingest.istv import header as header_mod
+from vrhub.ingest.istv.geocoding import GeocoderHandle, geocode_frame
+from vrhub.ingest.istv.quality_score import score
+from vrhub.ingest.istv.readers import FileRefused, RawSubmission, read_submission
+from vrhub.ingest.istv.redaction import redact_submission
+from vrhub.ingest.istv.validate import Checked, check_records
+from vrhub.ingest.report import FileReport, LoadReport
+from vrhub.progress import SILENT, Progress
+from vrhub.standards import codelists
+from vrhub.standards.istv import (
+    CURRENT_VIEW_SQL,
+    ISTV_ASSAULT,
+    ISTV_CODELIST,
+    ISTV_SUBMISSION,
+    TABLES,
+)
+from vrhub.standards.provenance import PROVENANCE
+from vrhub.standards.schema import Problem
+from vrhub.storage.warehouse import Warehouse
+
+SOURCE = "istv"
+WRONG_PERIOD_SHARE = 0.5
+RECEIPT_ROWS = 100  # row numbers listed per rule on a receipt
+MATCH_COLUMNS = ("arrival_at", "assault_at", "assault_method", "location_type",
+                 "location_description")
+
+
+@dataclass
+class LoadOutcome:
+    report: LoadReport
+    receipts: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+
+
+def prepare(warehouse: Warehouse) -> None:
+    """Create the ISTV tables and the current-rows view."""
+    warehouse.ensure_tables(TABLES)
+    warehouse.con.execute(CURRENT_VIEW_SQL)
+
+
+def known_sites(warehouse: Warehouse) -> dict[str, str]:
+    """ED sites by ODS code (name as value); refuses when none are loaded."""
+    if warehouse.has_table("ed_site"):
+        frame = warehouse.query('SELECT * FROM "ed_site"')
+        if len(frame):
+            names = frame["site_name"] if "site_name" in frame.columns else frame["site_code"]
+            return {str(c).strip().upper(): str(n) for c, n in zip(frame["site_code"], names,
+                                                                  strict=True)}
+    raise UserError("no ED sites are loaded, so submissions cannot be checked against a known "
+                    "site code",
+                    hint="load the ED sites first: vrhub load ed-sites "
+                    "../shared/data/nhs/site_xy.csv.gz")
+
+
+def active_codes(warehouse: Warehouse) -> codelists.CodeListSet:
+    """The code-list version in force: the latest loaded by an administrator, else the
+    shipped default."""
+    if warehouse.has_table(ISTV_CODELIST.name) and warehouse.count(ISTV_CODELIST.name):
+        latest = warehouse.query(
+            f'SELECT version, any_value(title) AS title, any_value(source) AS source '
+            f'FROM "{ISTV_CODELIST.name}" GROUP BY version ORDER BY max(loaded_at) DESC '
+            "LIMIT 1")
+        version = str(latest["version"][0])
+        rows = warehouse.query(f'SELECT * FROM "{ISTV_CODELIST.name}" WHERE version = ?',
+                               [version])
+        return codelists.from_records(version, str(latest["title"][0]),
+                                      str(latest["source"][0]),
+                                      [dict(zip(rows.columns, r, strict=True))
+                                       for r in rows.itertuples(index=False)])
+    return codelists.default()
+
+
+def load_files(
+    warehouse: Warehouse,
+    files: Sequence[InputFile],
+    progress: Progress = SILENT,
+    *,
+    site: str | None = None,
+    period: str | None = None,
+    now: dt.datetime | None = None,
+    raise_on_rejected: bool = True,
+) -> LoadOutcome:
+    """Receive ``files`` as ISTV submissions (see the module docstring)."""
+    sites = known_sites(warehouse)
+    received_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+    outcome = LoadOutcome(LoadReport(SOURCE))
+    geocoder = GeocoderHandle(warehouse, progress)
+    with warehouse.atomic():
+        prepare(warehouse)
+        codes = active_codes(warehouse)
+        with progress.task("Receiving ISTV submissions", total=len(files)) as task:
+            for source in files:
+                _receive(warehouse, source, outcome, codes=codes, sites=sites, site=site,
+                         period=period, received_at=received_at, geocoder=geocoder)
+                task.advance()
+    if geocoder.unavailable_reason:
+        progress.note(f"ISTV records were not geocoded: {geocoder.unavailable_reason}; run "
+                      "`vrhub istv geocode` once the geocoder is ready")
+    if outcome.rejected and raise_on_rejected:
+        raise _rejection_error(outcome)
+    return outcome
+
+
+def _rejection_error(outcome: LoadOutcome) -> InputError:
+    loaded = sum(1 for f in outcome.report.files if f.status == "loaded")
+    if len(outcome.rejected) == 1 and not loaded:
+        file, message = outcome.rejected[0]
+        return InputError(message, Location(file),
+                          hint="correct the file and load it again; its receipt is kept "
+                          "(vrhub istv receipts)")
+    lines = "; ".join(f"{f}: {m}" for f, m in outcome.rejected)
+    return InputError(
+        f"{len(outcome.rejected)} file(s) refused ({lines})",
+        Location(outcome.rejected[0][0]),
+        hint=f"the other {loaded} file(s) were stored; correct the refused ones and load them "
+        "again (vrhub istv receipts lists every receipt)")
+
+
+def _already_loaded(warehouse: Warehouse, sha256: str) -> bool:
+    row = warehouse.con.execute(
+        f'SELECT count(*) FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ? '
+        "AND status <> 'replaced'", [sha256, SOURCE]).fetchone()
+    return bool(row and row[0])
+
+
+def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
+             codes: codelists.CodeListSet, sites: dict[str, str], site: str | None,
+             period: str | None, received_at: dt.datetime, geocoder: GeocoderHandle) -> None:
+    sha256 = source.sha256()
+    file_report = FileReport(file=source.name, sha256=sha256, status="loaded")
+    outcome.report.files.append(file_report)
+    if _already_loaded(warehouse, sha256):
+        file_report.status = "unchanged"
+        file_report.notes.append("the same file was already received; nothing changed")
+        return
+    redactions: dict[str, int] = {}
+    raw: RawSubmission | None = None
+    try:
+        raw = read_submission(source)
+        redactions = redact_submission(raw, codes)
+        parts = header_mod.resolve(raw, file=source.name, file_name=source.logical_name,
+                                   sites=sites, site=site, period=period,
+                                   today=received_at.date())
+        checked = [check_records(p.records, codes=codes,
+                                 period=(p.period_start, p.period_end),
+                                 received_at=received_at) for p in parts]
+        for part, result in zip(parts, checked, strict=True):
+            _refuse_wrong_period(part, result, source.name)
+    except FileRefused as exc:
+        file_report.status = "rejected"
+        file_report.rows_read = len(raw.records) if raw else 0
+        receipt = _rejected_receipt(source, sha256, exc, raw, codes, redactions, received_at)
+        _store_submission(warehouse, receipt)
+        outcome.receipts.append(receipt)
+        outcome.rejected.append((source.name, exc.problem))
+        file_report.notes.append(exc.problem)
+        return
+
+    assert raw is not None
+    partition = f"{parts[0].site_code}/{parts[0].period_label}" if len(parts) == 1 else None
+    with warehouse.load_file(source=SOURCE, file_name=source.name, sha256=sha256,
+                             partition=partition, tables=TABLES) as load:
+        load.rows_read = len(raw.records)
+        for part, result in zip(parts, checked, strict=True):
+            receipt = _store_part(warehouse, load, source, sha256, raw, part, result,
+                                  codes=codes, sites=sites, received_at=received_at,
+                                  redactions=redactions if len(parts) == 1 else
+                                  _part_redactions(part, redactions, raw),
+                                  geocoder=geocoder)
+            outcome.receipts.append(receipt)
+            file_report.notes.append(f"submission {receipt['submission_id']} "
+                                     f"({part.site_code} {part.period_label})")
+            file_report.replaced_files.extend(receipt["supersedes"])
+            for error in receipt["errors"]:
+                file_report.quarantined_by_rule[error["rule"]] = (
+                    file_report.quarantined_by_rule.get(error["rule"], 0) + error["count"])
+        file_report.rows_read = load.rows_read
+        file_report.rows_loaded = load.rows_loaded
+        file_report.rows_quarantined = load.rows_quarantined
+        file_report.partition = partition
+
+
+def _part_redactions(part: header_mod.Part, total: dict[str, int],
+                     raw: RawSubmission) -> dict[str, int]:
+    # Per-kind counts are kept for the whole file; a part shows its share of redacted rows.
+    share = sum(1 for r in part.records if r.values.get("_redacted"))
+    return {"records_with_redactions": share, **({"file_total": sum(total.values())}
+                                                 if total else {})}
+
+
+def _refuse_wrong_period(part: header_mod.Part, result: Checked, file: str) -> None:
+    outside = sorted({p.row for p in result.problems if p.rule == "outside_period"})
+    if result.rows_read and len(outside) > WRONG_PERIOD_SHARE * result.rows_read:
+        dates = [str(p.value) for p in result.problems if p.rule == "outside_period"]
+        raise FileRefused(
+            f"{len(outside)} of {result.rows_read} records fall outside the reporting period "
+            f"{part.period_start}..{part.period_end} (their dates run {min(dates)} to "
+            f"{max(dates)}): this looks like the file for another period",
+            Location(file, column="period", value=part.period_label),
+            hint="check the period (--period, the header or the file name) matches the "
+            "records", rule="file:wrong_period")
+
+
+def submission_id(sha256: str, site: str, period: str, received_at: dt.datetime) -> str:
+    digest = hashlib.sha256(f"{sha256}|{site}|{period}|{received_at.isoformat()}".encode())
+    return "istv-" + digest.hexdigest()[:16]
+
+
+def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
+                raw: RawSubmission, part: header_mod.Part, result: Checked, *,
+                codes: codelists.CodeListSet, sites: dict[str, str],
+                received_at: dt.datetime, redactions: dict[str, int],
+                geocoder: GeocoderHandle) -> dict[str, Any]:
+    con = warehouse.con
+    sub_id = submission_id(sha256, part.site_code, part.period_label, received_at)
+    accepted = result.accepted.copy()
+    accepted["site_code"] = part.site_code
+    problems = list(result.problems)
+
+    # Earlier submissions: the same period is replaced, an overlapping one is compared.
+    earlier = warehouse.query(
+        f'SELECT submission_id, period_start, period_end, sha256 FROM "{ISTV_SUBMISSION.name}" '
+        "WHERE site_code = ? AND status = 'current' AND period_start <= ? AND period_end >= ?",
+        [part.site_code, part.period_end, part.period_start])
+    same = earlier[(pd.to_datetime(earlier["period_start"]).dt.date == part.period_start)
+                   & (pd.to_datetime(earlier["period_end"]).dt.date == part.period_end)]
+    overlapping = earlier[~earlier["submission_id"].isin(same["submission_id"])]
+    overlaps: list[dict[str, Any]] = []
+    for row in overlapping.itertuples():
+        accepted, repeats = _drop_repeats(warehouse, accepted, str(row.submission_id))
+        for source_row in repeats:
+            problems.append(Problem(int(source_row), "", None,
+                                    f"record {source_row}: identical to a record of submission "
+                                    f"{row.submission_id}, which is still current; resubmit "
+                                    "that period to replace it", "already_submitted"))
+        overlaps.append({"submission_id": row.submission_id,
+                         "period_start": str(row.period_start)[:10],
+                         "period_end": str(row.period_end)[:10],
+                         "records_in_common": len(repeats)})
+    supersedes = [str(s) for s in same["submission_id"]]
+    for old_id, old_sha in zip(same["submission_id"], same["sha256"], strict=True):
+        con.execute(f'UPDATE "{ISTV_SUBMISSION.name}" SET status = \'superseded\', '
+                    "superseded_by = ? WHERE submission_id = ?", [sub_id, old_id])
+        still_current = con.execute(
+            f'SELECT count(*) FROM "{ISTV_SUBMISSION.name}" WHERE sha256 = ? '
+            "AND status = 'current'", [old_sha]).fetchone()
+        if still_current and not still_current[0]:
+            con.execute(f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
+                        "WHERE file_id = ? AND source = ?", [old_sha, SOURCE])
+
+    geo, geocoded_ran = geocode_frame(geocoder, accepted)
+    rows = accepted.reset_index(drop=True)
+    for column in geo.columns:
+        rows[column] = geo[column].to_numpy()
+    rows.insert(0, "submission_id", sub_id)
+    rows.insert(0, "assault_id", [f"{sub_id}:{r}" for r in rows["source_row"]])
+    rows["source_row"] = rows["source_row"].astype("int64")
+    rows["assault_time_known"] = rows["assault_time_known"].astype(bool)
+    for column in ("arrival_at", "assault_at"):
+        rows[column] = pd.to_datetime(rows[column]).astype("datetime64[us]")
+    load.insert(ISTV_ASSAULT, rows[ISTV_ASSAULT.column_names])
+    load.quarantine(problems)
+
+    n_geocoded = int(rows["easting"].notna().sum()) if geocoded_ran else None
+    quality = score(len(part.records), rows, geocoded=n_geocoded)
+    quarantined = len({p.row for p in problems})
+    receipt: dict[str, Any] = {
+        "submission_id": sub_id,
+        "file": source.name,
+        "file_format": raw.file_format,
+        "sha256": sha256,
+        "site_code": part.site_code,
+        "site_name": sites.get(part.site_code),
+        "period_start": str(part.period_start),
+        "period_end": str(part.period_end),
+        "header_source": part.header_source,
+        "received_at": received_at.isoformat(),
+        "codelist_version": codes.version,
+        "status": "current",
+        "rows_read": len(part.records),
+        "rows_accepted": len(rows),
+        "rows_quarantined": quarantined,
+        "errors": summarise_problems(problems),
+        "flags": {flag: {"count": len(r), "rows": r[:RECEIPT_ROWS]}
+                  for flag, r in sorted(result.flags.items())},
+        "redactions": redactions,
+        "supersedes": supersedes,
+        "overlaps": overlaps,
+        "quality_score": quality.score,
+        "quality": {"parts": quality.parts, "completeness": quality.completeness},
+        "geocoding": {"geocoded": n_geocoded,
+                      "note": geocoder.unavailable_reason},
+        "ignored_columns": raw.ignored_columns,
+        "dropped_identifier_columns": raw.dropped_identifier_columns,
+        "notes": raw.notes,
+    }
+    _store_submission(warehouse, receipt)
+    return receipt
+
+
+def _drop_repeats(warehouse: Warehouse, accepted: pd.DataFrame,
+                  other: str) -> tuple[pd.DataFrame, list[int]]:
+    if accepted.empty:
+        return accepted, []
+    existing = warehouse.query(
+        f'SELECT {", ".join(MATCH_COLUMNS)} FROM "{ISTV_ASSAULT.name}" WHERE submission_id = ?',
+        [other])
+    if existing.empty:
+        return accepted, []
+    keys = set(_keys(existing))
+    mine = _keys(accepted)
+    repeat = [k in keys for k in mine]
+    rows = accepted.loc[repeat, "source_row"].astype(int).tolist()
+    return accepted.loc[[not r for r in repeat]].reset_index(drop=True), rows
+
+
+def _keys(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    def norm(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+            return None
+        if isinstance(v, pd.Timestamp | dt.datetime):
+            return pd.Timestamp(v).to_pydatetime().replace(microsecond=0)
+        return v
+
+    return [tuple(norm(v) for v in row) for row in
+            frame[list(MATCH_COLUMNS)].itertuples(index=False, name=None)]
+
+
+def summarise_problems(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    """Errors by rule, each with its row numbers and a few examples (values redacted)."""
+    by_rule: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_rule.setdefault(p.rule, []).append(p)
+    out = []
+    for rule, items in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        rows = sorted({p.row for p in items})
+        out.append({
+            "rule": rule,
+            "count": len(rows),
+            "rows": rows[:RECEIPT_ROWS],
+            "message": items[0].reason,
+            "examples": [{"row": p.row, "column": p.column or None,
+                          "value": None if p.value is None else str(p.value)[:80],
+                          "reason": p.reason[:300]} for p in items[:5]],
+        })
+    return out
+
+
+def _rejected_receipt(source: InputFile, sha256: str, exc: FileRefused,
+                      raw: RawSubmission | None, codes: codelists.CodeListSet,
+                      redactions: dict[str, int], received_at: dt.datetime) -> dict[str, Any]:
+    sub_id = submission_id(sha256, "rejected", source.name, received_at)
+    return {
+        "submission_id": sub_id,
+        "file": source.name,
+        "file_format": raw.file_format if raw else None,
+        "sha256": sha256,
+        "site_code": None,
+        "site_name": None,
+        "period_start": None,
+        "period_end": None,
+        "header_source": None,
+        "received_at": received_at.isoformat(),
+        "codelist_version": codes.version,
+        "status": "rejected",
+        "rows_read": len(raw.records) if raw else 0,
+        "rows_accepted": 0,
+        "rows_quarantined": 0,
+        "errors": [{"rule": exc.rule, "count": 1, "rows": [], "message": exc.problem,
+                    "hint": exc.hint, "examples": []}],
+        "flags": {},
+        "redactions": redactions,
+        "supersedes": [],
+        "overlaps": [],
+        "quality_score": 0.0,
+        "quality": {},
+        "geocoding": {},
+        "ignored_columns": raw.ignored_columns if raw else [],
+        "dropped_identifier_columns": raw.dropped_identifier_columns if raw else [],
+        "notes": raw.notes if raw else [],
+    }
+
+
+def _store_submission(warehouse: Warehouse, receipt: dict[str, Any]) -> None:
+    record = {
+        "submission_id": receipt["submission_id"],
+        "site_code": receipt["site_code"],
+        "period_start": _as_date(receipt["period_start"]),
+        "period_end": _as_date(receipt["period_end"]),
+        "received_at": dt.datetime.fromisoformat(receipt["received_at"]),
+        "file_name": receipt["file"],
+        "sha256": receipt["sha256"],
+        "file_format": receipt["file_format"],
+        "header_source": receipt["header_source"],
+        "codelist_version": receipt["codelist_version"],
+        "status": receipt["status"],
+        "superseded_by": None,
+        "rows_read": receipt["rows_read"],
+        "rows_accepted": receipt["rows_accepted"],
+        "rows_quarantined": receipt["rows_quarantined"],
+        "redactions": json.dumps(receipt["redactions"]),
+        "quality_score": receipt["quality_score"],
+        "receipt": json.dumps(receipt, default=str),
+    }
+    frame = pa.Table.from_pylist([record], schema=ISTV_SUBMISSION.arrow_schema())
+    warehouse.ensure_tables(TABLES)
+    warehouse.insert(ISTV_SUBMISSION, frame)
+
+
+def _as_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
