@@ -1,0 +1,52 @@
+"""``vrhub compare``: ED assault data beside police-recorded violence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.trends import emit_result, level_option, output_option, period_options
+from vrhub.reports import violence_analysis as va
+
+
+@click.group(name="compare")
+def command() -> None:
+    """Compare sources for the same areas and months."""
+
+
+@command.command(name="ed-police")
+@level_option("borough")
+@period_options
+@click.option("--by-month", is_flag=True, help="One row per area and month (default: one "
+              "row per area over the whole period).")
+@click.option("--police-source", type=click.Choice(["mps", "police"]), default="mps",
+              show_default=True, help="mps = London Datastore counts; police = police.uk "
+              "street records.")
+@click.option("--police-category", default=va.VWI, show_default=True,
+              help="Police category compared with ED assaults.")
+@click.option("--area", "areas", multiple=True, metavar="CODE",
+              help="Only this area (repeatable); a borough code selects its wards or LSOAs.")
+@output_option
+@json_option
+@pass_app
+def ed_police_command(app: AppContext, level: str, from_month: str | None,
+                      to_month: str | None, by_month: bool, police_source: str,
+                      police_category: str, areas: tuple[str, ...], output: Path | None,
+                      as_json: bool) -> None:
+    """ED assault attendances (ISTV) beside police-recorded violence for the same areas and
+    months: the 'hidden violence' ratio ED/police with an exact confidence interval."""
+    result = va.ed_police(app.warehouse(), level=level, period=(from_month, to_month),
+                          by_month=by_month, police_source=police_source,
+                          police_category=police_category, areas=areas,
+                          progress=app.progress)
+    if not as_json:
+        o = result.summary["overall"]
+        app.info(f"all areas: {o['ed_count']:,.0f} ED assaults, {o['police_count']:,.0f} "
+                 f"police-recorded; ratio {o['ratio']:.2f} "
+                 f"({o['ratio_lower']:.2f} to {o['ratio_upper']:.2f})")
+    emit_result(app, result, output=output, as_json=as_json,
+                columns=["area_code", "area_name", "month_from", "month_to", "ed_count",
+                         "police_count", "ratio", "ratio_lower", "ratio_upper"],
+                title=f"ED assaults and police-recorded violence by {level}")

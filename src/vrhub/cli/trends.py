@@ -1,0 +1,180 @@
+"""``vrhub trends``: monthly series, year-on-year change and time-of-week profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import numpy as np
+import pandas as pd
+
+from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.errors import UserError
+from vrhub.reports import violence_analysis as va
+from vrhub.reports.outputs import write_result
+from vrhub.storage.series import LEVELS, SOURCES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GEO_SUFFIXES = (".gpkg", ".geojson")
+SHOWN_ROWS = 25
+
+
+def output_option(func: F) -> F:
+    return click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Write every row to FILE: .gpkg or .geojson (joined to area boundaries), .csv "
+        "or .parquet; each carries its parameters and data provenance.")(func)
+
+
+def period_options(func: F) -> F:
+    func = click.option("--to", "to_month", metavar="YYYY-MM", default=None,
+                        help="Last month (default: the last month with data).")(func)
+    return click.option("--from", "from_month", metavar="YYYY-MM", default=None,
+                        help="First month (default: the first month with data).")(func)
+
+
+def level_option(default: str) -> Callable[[F], F]:
+    return click.option("--level", type=click.Choice(LEVELS), default=default,
+                        show_default=True, help="Area level.")
+
+
+def write_output(app: AppContext, result: va.AnalysisResult, output: Path | None) -> Path | None:
+    """Write every row of ``result`` to ``output`` (geo formats joined to boundaries)."""
+    if output is None:
+        return None
+    frame: pd.DataFrame = result.frame
+    if output.suffix.lower() in GEO_SUFFIXES:
+        geo = va.with_geometry(app.warehouse(), result.frame, result.level)
+        if geo is None:
+            raise UserError(
+                f"cannot write {output.name}: no {result.level or 'area'} boundaries to join"
+                + ("" if result.level else " (this result is not per area)"),
+                hint="load boundaries (vrhub load boundaries ...) or write .csv/.parquet")
+        frame = geo
+    return write_result(frame, output, result.metadata())
+
+
+def show_table(app: AppContext, frame: pd.DataFrame, columns: list[str], title: str,
+               *, written: Path | None = None) -> None:
+    shown = frame[columns].head(SHOWN_ROWS)
+    rows = [[None if (isinstance(v, float) and np.isnan(v)) else v for v in row]
+            for row in shown.itertuples(index=False)]
+    app.emit_table(title, columns, rows)
+    if len(frame) > SHOWN_ROWS:
+        app.info(f"{len(frame):,} rows; showing the first {SHOWN_ROWS}"
+                 + ("" if written else " (write them all with --output FILE)"))
+
+
+def emit_result(app: AppContext, result: va.AnalysisResult, *, output: Path | None,
+                as_json: bool, columns: list[str], title: str) -> None:
+    """Write ``result`` to ``output`` (if given) and print its JSON summary or a table."""
+    written = write_output(app, result, output)
+    if as_json:
+        data = result.to_json()
+        data["output"] = str(written) if written else None
+        app.emit_json(data)
+        return
+    show_table(app, result.frame, columns, title, written=written)
+    if written:
+        app.info(f"wrote {written}")
+
+
+def _common(func: F) -> F:
+    for option in reversed([
+        click.option("--source", type=click.Choice(SOURCES), default="mps", show_default=True,
+                     help="mps = London Datastore MPS counts; police = police.uk street "
+                     "records; istv = ED assault attendances."),
+        level_option("borough"),
+        click.option("--area", "areas", multiple=True, metavar="CODE",
+                     help="Only this area (repeatable); a borough code selects its wards "
+                     "or LSOAs."),
+        click.option("--category", "categories", multiple=True,
+                     help="Only this category (repeatable): an MPS minor or major "
+                     "category, a police.uk crime type or an ISTV assault method."),
+    ]):
+        func = option(func)
+    return func
+
+
+@click.group(name="trends")
+def command() -> None:
+    """Monthly trends per area and category: series with rolling 12-month totals and
+    rates, year-on-year change with exact intervals, and hour-by-weekday profiles."""
+
+
+@command.command(name="series")
+@_common
+@period_options
+@click.option("--per-1000", "per_1000", is_flag=True,
+              help="Add rates per 1,000 residents (needs population loaded).")
+@click.option("--window", default=12, show_default=True, type=click.IntRange(1, 36),
+              help="Months in the rolling total.")
+@output_option
+@json_option
+@pass_app
+def series_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
+                   categories: tuple[str, ...], from_month: str | None, to_month: str | None,
+                   per_1000: bool, window: int, output: Path | None, as_json: bool) -> None:
+    """Monthly counts per area and category, with exact Poisson limits and rolling totals
+    (windows reaching months the source does not cover are marked incomplete)."""
+    result = va.trend_series(app.warehouse(), source=source, level=level, areas=areas,
+                             categories=categories, period=(from_month, to_month),
+                             per_1000=per_1000, window=window, progress=app.progress)
+    columns = ["area_code", "area_name", "category", "month", "count", "rolling_total",
+               "rolling_complete"] + (["rate_per_1000"] if per_1000 else [])
+    emit_result(app, result, output=output, as_json=as_json, columns=columns,
+                title=f"Monthly {source} counts by {level}")
+
+
+@command.command(name="yoy")
+@_common
+@period_options
+@click.option("--window", default=12, show_default=True, type=click.IntRange(1, 12),
+              help="Months compared: the WINDOW months to --to against the same months a "
+              "year before.")
+@output_option
+@json_option
+@pass_app
+def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
+                categories: tuple[str, ...], from_month: str | None, to_month: str | None,
+                window: int, output: Path | None, as_json: bool) -> None:
+    """Year-on-year change per area and category as a rate ratio with an exact
+    (conditional binomial) confidence interval and p-value."""
+    result = va.trend_yoy(app.warehouse(), source=source, level=level, areas=areas,
+                          categories=categories, period=(from_month, to_month),
+                          window=window, progress=app.progress)
+    columns = ["area_code", "area_name", "category", "current", "previous", "pct_change",
+               "rate_ratio", "ratio_lower", "ratio_upper", "p_value"]
+    emit_result(app, result, output=output, as_json=as_json, columns=columns,
+                title=f"Year-on-year change ({source}, {level})")
+
+
+@command.command(name="profile")
+@click.option("--source", type=click.Choice(SOURCES), default="istv", show_default=True,
+              help="Only istv carries times of day.")
+@level_option("borough")
+@click.option("--area", "areas", multiple=True, metavar="CODE",
+              help="Only this area (repeatable).")
+@period_options
+@output_option
+@json_option
+@pass_app
+def profile_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
+                    from_month: str | None, to_month: str | None, output: Path | None,
+                    as_json: bool) -> None:
+    """Hour-of-day by day-of-week profile of ED assaults; an assault known only by its
+    date is spread over that day's hours (aoristic weighting)."""
+    result = va.trend_profile(app.warehouse(), source=source, level=level, areas=areas,
+                              period=(from_month, to_month), progress=app.progress)
+    if as_json or output:
+        emit_result(app, result, output=output, as_json=as_json,
+                    columns=["weekday_name", "hour", "events", "share"], title="Profile")
+        return
+    table = result.frame.pivot(index="hour", columns="weekday_name", values="events")
+    table = table[list(result.frame["weekday_name"].unique())]
+    days = [str(d)[:3] for d in table.columns]
+    rows = [[f"{h:02d}:00", *[round(float(v), 1) for v in table.loc[h]]] for h in table.index]
+    app.emit_table("ED assaults by hour and weekday (aoristic)", ["hour", *days], rows)

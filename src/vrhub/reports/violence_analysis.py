@@ -1,0 +1,370 @@
+"""The Python API behind ``vrhub trends``, ``vrhub deprivation`` and ``vrhub compare``:
+each function reads what it needs from the warehouse (:mod:`vrhub.storage.series`), runs
+the pure functions of :mod:`vrhub.analytics` and returns an :class:`AnalysisResult`
+carrying the table, a summary, the parameters, the data provenance and every automatic
+choice. The CLI and the web layer call these same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from vrhub.analytics import aoristic, concentration, deprivation, hidden_violence, trends
+from vrhub.analytics.series_inputs import (
+    month_index,
+    month_name,
+    month_range,
+    parse_period,
+)
+from vrhub.errors import UserError
+from vrhub.progress import SILENT, Progress
+from vrhub.reports.outputs import output_metadata
+from vrhub.storage import series
+from vrhub.storage.warehouse import Warehouse
+
+VWI = "VIOLENCE WITH INJURY"
+"""The MPS minor category the VRU strategy's violence x deprivation map counts."""
+
+Period = tuple[str | None, str | None]
+
+
+@dataclass
+class AnalysisResult:
+    """One analysis: its table, a JSON-ready summary, and how it was made."""
+
+    analysis: str
+    level: str | None
+    frame: pd.DataFrame
+    summary: dict[str, Any]
+    parameters: dict[str, Any]
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        return output_metadata(self.parameters, self.provenance, analysis=self.analysis,
+                               level=self.level, choices=self.notes,
+                               columns=list(self.frame.columns), summary=self.summary)
+
+    def to_json(self, rows: int | None = None) -> dict[str, Any]:
+        """Summary, parameters, choices and provenance (plus up to ``rows`` rows)."""
+        out: dict[str, Any] = {"analysis": self.analysis, "level": self.level,
+                               "parameters": self.parameters, "summary": self.summary,
+                               "choices": self.notes, "provenance": self.provenance,
+                               "rows": len(self.frame), "columns": list(self.frame.columns)}
+        if rows:
+            head = self.frame.head(rows).replace({np.inf: None, -np.inf: None})
+            out["data"] = head.astype(object).where(head.notna(), None).to_dict("records")
+        return out
+
+
+class _Notes:
+    """Collects notes from queries and analytics and passes them on to ``progress``."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+        self.progress.note(message)
+
+    def extend(self, messages: Sequence[str]) -> None:
+        for m in messages:
+            self.note(m)
+
+    def task(self, description: str, total: float | None = None) -> Any:
+        return self.progress.task(description, total)
+
+
+def with_geometry(warehouse: Warehouse, frame: pd.DataFrame,
+                  level: str | None) -> gpd.GeoDataFrame | None:
+    """``frame`` joined to the boundaries of ``level`` (None when none are loaded)."""
+    if level is None or "area_code" not in frame.columns:
+        return None
+    shapes = series.area_geometries(warehouse, level)
+    if shapes is None:
+        return None
+    joined = shapes.merge(frame, on="area_code", how="right")
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=27700)
+
+
+def _window(coverage: list[str], months: int, end: str | None, notes: _Notes) -> Period:
+    """The ``months`` months ending at ``end`` (default: the last covered month)."""
+    if not coverage:
+        raise UserError("the source covers no months")
+    if end is None:
+        end = coverage[-1]
+        notes.note(f"window ends at the last month with data: {end}")
+    start = month_name(month_index(end) - months + 1)
+    covered = [m for m in month_range(start, end) if m in set(coverage)]
+    if len(covered) < months:
+        notes.note(f"only {len(covered)} of the {months} months {start}..{end} are covered "
+                   "by the data; counts are for the covered months only")
+    return (start, end)
+
+
+# -- trends ----------------------------------------------------------------------------
+
+
+def trend_series(warehouse: Warehouse, *, source: str, level: str,
+                 areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
+                 period: Period = (None, None), per_1000: bool = False, window: int = 12,
+                 confidence: float = 0.95, progress: Progress = SILENT) -> AnalysisResult:
+    """Monthly series per area and category (:data:`vrhub.analytics.trends.SERIES_COLUMNS`)."""
+    period = parse_period(period, what="trend series")
+    notes = _Notes(progress)
+    counts = series.monthly_counts(warehouse, source=source, level=level, areas=areas,
+                                   categories=categories, period=(None, period[1]))
+    notes.extend(counts.notes)
+    population = None
+    if per_1000:
+        population, pop_notes = series.population_by_area(warehouse, level)
+        notes.extend(pop_notes)
+    frame = trends.monthly_series(counts.data, period=period, coverage=counts.coverage,
+                                  population=population, window=window,
+                                  confidence=confidence, progress=notes)
+    summary = {"series": int(frame.groupby(["area_code", "category"]).ngroups),
+               "months": int(frame["month"].nunique()),
+               "first_month": frame["month"].min(), "last_month": frame["month"].max(),
+               "events": float(frame["count"].sum())}
+    params = {"source": source, "level": level, "areas": list(areas or []),
+              "categories": list(categories or []), "period": list(period),
+              "per_1000": per_1000, "window": window, "confidence": confidence}
+    return AnalysisResult("trends.series", level, frame, summary, params, counts.provenance,
+                          notes.notes)
+
+
+def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
+              areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
+              period: Period = (None, None), window: int = 12, confidence: float = 0.95,
+              progress: Progress = SILENT) -> AnalysisResult:
+    """Year-on-year change per area and category (:data:`vrhub.analytics.trends.YOY_COLUMNS`)."""
+    period = parse_period(period, what="year-on-year change")
+    notes = _Notes(progress)
+    counts = series.monthly_counts(warehouse, source=source, level=level, areas=areas,
+                                   categories=categories, period=(None, period[1]))
+    notes.extend(counts.notes)
+    frame = trends.year_on_year(counts.data, period=period, coverage=counts.coverage,
+                                window=window, confidence=confidence, progress=notes)
+    frame = frame.sort_values(["category", "area_code"]).reset_index(drop=True)
+    significant = frame[(frame["ratio_lower"] > 1) | (frame["ratio_upper"] < 1)]
+    summary = {"series": len(frame), "current": [frame["current_from"].iloc[0],
+                                                 frame["current_to"].iloc[0]] if len(frame)
+               else None,
+               "current_events": float(frame["current"].sum()),
+               "previous_events": float(frame["previous"].sum()),
+               "significant_increases": int((significant["ratio_lower"] > 1).sum()),
+               "significant_decreases": int((significant["ratio_upper"] < 1).sum())}
+    params = {"source": source, "level": level, "areas": list(areas or []),
+              "categories": list(categories or []), "period": list(period),
+              "window": window, "confidence": confidence}
+    return AnalysisResult("trends.yoy", level, frame, summary, params, counts.provenance,
+                          notes.notes)
+
+
+def trend_profile(warehouse: Warehouse, *, source: str = "istv", level: str = "borough",
+                  areas: Sequence[str] | None = None, period: Period = (None, None),
+                  progress: Progress = SILENT) -> AnalysisResult:
+    """Hour-of-day by day-of-week profile of ED assaults, aoristic where only the date is
+    known (:data:`vrhub.analytics.aoristic.PROFILE_COLUMNS`)."""
+    if source != "istv":
+        raise UserError(f"{source} data carry the month of each offence, not its time, so "
+                        "they have no hour-of-day profile",
+                        hint="use --source istv (ED assault times)")
+    period = parse_period(period, what="time profile")
+    notes = _Notes(progress)
+    events, provenance = series.istv_assault_times(warehouse, level=level, areas=areas,
+                                                   period=period)
+    if not len(events):
+        raise UserError("no ED assaults match these filters",
+                        hint="widen --from/--to or --area")
+    frame = aoristic.aoristic_profile(events, start="start", end="end", progress=notes)
+    busiest = frame.iloc[int(np.argmax(frame["events"].to_numpy()))]
+    summary = {"events": float(frame["events"].sum()),
+               "busiest": {"weekday": busiest["weekday_name"], "hour": int(busiest["hour"]),
+                           "share": float(busiest["share"])},
+               "weekend_night_share": float(frame[(frame["weekday"] >= 5)
+                                                  & (frame["hour"] < 6)]["share"].sum())}
+    params = {"source": source, "level": level, "areas": list(areas or []),
+              "period": list(period)}
+    return AnalysisResult("trends.profile", None, frame, summary, params, provenance,
+                          notes.notes)
+
+
+# -- deprivation -----------------------------------------------------------------------
+
+
+def _area_deprivation(warehouse: Warehouse, level: str, *, edition: str, rule: str,
+                      deciles: Sequence[int], extent_threshold: float,
+                      notes: _Notes) -> pd.DataFrame:
+    imd = series.lsoa_imd(warehouse, edition)
+    lsoa_pop: pd.DataFrame | None = None
+    try:
+        lsoa_pop, pop_notes = series.population_by_area(warehouse, "lsoa")
+        notes.extend(pop_notes)
+        lsoa_pop = lsoa_pop.rename(columns={"area_code": "lsoa_code"})
+    except UserError:
+        notes.note("no population loaded: LSOAs are weighted equally")
+    if level == "lsoa":
+        lookup = pd.DataFrame({"lsoa_code": imd["lsoa_code"], "area_code": imd["lsoa_code"]})
+    else:
+        lookup = series.lsoa_lookup(warehouse, level)
+    return deprivation.area_deprivation(imd, lookup, edition=edition, population=lsoa_pop,
+                                        rule=rule,  # type: ignore[arg-type]
+                                        deciles=deciles, extent_threshold=extent_threshold,
+                                        progress=notes)
+
+
+def deprivation_map(warehouse: Warehouse, *, level: str = "ward", min_vwi: float = 350,
+                    deciles: Sequence[int] = (1, 2), months: int = 12,
+                    period: Period = (None, None), rule: str = "average_rank",
+                    extent_threshold: float = 0.5, edition: str = "2025",
+                    category: str = VWI, progress: Progress = SILENT) -> AnalysisResult:
+    """The VRU strategy's view: areas with more than ``min_vwi`` violence-with-injury
+    offences in ``months`` months against high deprivation
+    (:data:`vrhub.analytics.deprivation.MAP_COLUMNS`)."""
+    period = parse_period(period, what="violence and deprivation map")
+    notes = _Notes(progress)
+    counts = series.monthly_counts(warehouse, source="mps", level=level, categories=[category])
+    notes.extend(counts.notes)
+    start, end = _window(counts.coverage, months, period[1], notes)
+    in_window = counts.data[(counts.data["month"] >= start) & (counts.data["month"] <= end)]
+    violence = in_window.groupby("area_code").agg(
+        area_name=("area_name", "first"), count=("count", "sum")).reset_index()
+    dep = _area_deprivation(warehouse, level, edition=edition, rule=rule, deciles=deciles,
+                            extent_threshold=extent_threshold, notes=notes)
+    frame = deprivation.violence_deprivation(violence, dep, min_count=min_vwi, progress=notes)
+    summary = deprivation.violence_deprivation_summary(frame)
+    summary["window"] = [start, end]
+    params = {"level": level, "min_vwi": min_vwi, "deciles": list(deciles), "months": months,
+              "window": [start, end], "rule": rule, "extent_threshold": extent_threshold,
+              "imd_edition": edition, "category": category}
+    provenance = counts.provenance + series.provenance_for(
+        warehouse, ["imd", "population", "area_lookup"])
+    return AnalysisResult("deprivation.map", level, frame, summary, params, provenance,
+                          notes.notes)
+
+
+def deprivation_correlation(warehouse: Warehouse, *, level: str = "ward",
+                            source: str = "mps", category: str = VWI, months: int = 12,
+                            period: Period = (None, None), edition: str = "2025",
+                            confidence: float = 0.95,
+                            progress: Progress = SILENT) -> AnalysisResult:
+    """Rates per 1,000 residents over ``months`` months against IMD, per area: Pearson and
+    Spearman correlation, and the rate in each IMD decile."""
+    period = parse_period(period, what="deprivation correlation")
+    notes = _Notes(progress)
+    counts = series.monthly_counts(warehouse, source=source, level=level,
+                                   categories=[category] if category else None)
+    notes.extend(counts.notes)
+    start, end = _window(counts.coverage, months, period[1], notes)
+    in_window = counts.data[(counts.data["month"] >= start) & (counts.data["month"] <= end)]
+    dep = _area_deprivation(warehouse, level, edition=edition, rule="average_rank",
+                            deciles=(1, 2), extent_threshold=0.5, notes=notes)
+    population, pop_notes = series.population_by_area(warehouse, level)
+    frame = dep[["area_code", "area_name", "imd_average_rank", "imd_average_score",
+                 "imd_decile"]].merge(population, on="area_code", how="left")
+    totals = in_window.groupby("area_code")["count"].sum()
+    frame["count"] = frame["area_code"].map(totals).fillna(0.0)
+    frame["rate_per_1000"] = frame["count"] / frame["population"] * 1000
+    if frame["imd_average_score"].notna().any():
+        measure = "imd_average_score"
+    else:
+        n = deprivation.NATIONAL_LSOAS[edition]
+        frame["imd_rank_reversed"] = n + 1 - frame["imd_average_rank"]
+        measure = "imd_rank_reversed"
+        notes.note(f"IMD {edition} scores are not loaded: correlating with the reversed "
+                   f"average rank ({n} + 1 - rank, so higher means more deprived)")
+    corr = deprivation.deprivation_correlation(frame, rate="rate_per_1000",
+                                               deprivation=measure, confidence=confidence,
+                                               progress=notes)
+    corr.pop("choices", None)
+    by_decile = deprivation.rates_by_decile(frame, confidence=confidence, progress=notes)
+    summary = {"window": [start, end], "correlation": corr,
+               "by_decile": by_decile.to_dict("records")}
+    frame = frame[["area_code", "area_name", "count", "population", "rate_per_1000",
+                   "imd_average_rank", "imd_average_score", "imd_decile"]]
+    params = {"level": level, "source": source, "category": category, "months": months,
+              "window": [start, end], "imd_edition": edition, "confidence": confidence}
+    provenance = counts.provenance + series.provenance_for(
+        warehouse, ["imd", "population", "area_lookup"])
+    notes.extend(pop_notes)
+    return AnalysisResult("deprivation.correlation", level, frame, summary, params,
+                          provenance, notes.notes)
+
+
+def deprivation_concentration(warehouse: Warehouse, *, level: str = "ward",
+                              source: str = "mps", category: str | None = VWI,
+                              months: int = 12, period: Period = (None, None),
+                              top: float = 10.0, progress: Progress = SILENT) -> AnalysisResult:
+    """How concentrated events are across areas over ``months`` months: the curve
+    (:data:`vrhub.analytics.concentration.CURVE_COLUMNS`), Gini and the top ``top``% share."""
+    period = parse_period(period, what="concentration")
+    notes = _Notes(progress)
+    counts = series.monthly_counts(warehouse, source=source, level=level,
+                                   categories=[category] if category else None)
+    notes.extend(counts.notes)
+    start, end = _window(counts.coverage, months, period[1], notes)
+    in_window = counts.data[(counts.data["month"] >= start) & (counts.data["month"] <= end)]
+    areas = in_window.groupby("area_code").agg(area_name=("area_name", "first"),
+                                               count=("count", "sum")).reset_index()
+    try:  # areas with no events still count, within the boroughs the source covers
+        every = series.lsoa_lookup(warehouse, level).drop_duplicates("area_code")
+        covered = every.loc[every["area_code"].isin(areas["area_code"]), "borough_code"]
+        missing = every[~every["area_code"].isin(areas["area_code"])
+                        & every["borough_code"].isin(set(covered))]
+        if len(missing):
+            notes.note(f"{len(missing)} area(s) of the covered boroughs with no events "
+                       "counted as 0")
+            areas = pd.concat([areas, missing[["area_code", "area_name"]].assign(count=0.0)],
+                              ignore_index=True)
+    except UserError:
+        notes.note("no area lookup loaded: only areas with events are ranked")
+    frame = concentration.concentration_curve(areas, progress=notes)
+    summary: dict[str, Any] = dict(
+        concentration.concentration_summary(areas, top_percent=top, progress=notes))
+    summary["window"] = [start, end]
+    params = {"level": level, "source": source, "category": category, "months": months,
+              "window": [start, end], "top": top}
+    return AnalysisResult("deprivation.concentration", level, frame, summary, params,
+                          counts.provenance, notes.notes)
+
+
+# -- ED versus police ------------------------------------------------------------------
+
+
+def ed_police(warehouse: Warehouse, *, level: str = "borough", period: Period = (None, None),
+              by_month: bool = False, police_source: str = "mps",
+              police_category: str = VWI, areas: Sequence[str] | None = None,
+              confidence: float = 0.95, progress: Progress = SILENT) -> AnalysisResult:
+    """ED assault attendances beside police-recorded violence, with the ED/police ratio
+    (:data:`vrhub.analytics.hidden_violence.COLUMNS`)."""
+    period = parse_period(period, what="ED-police comparison")
+    notes = _Notes(progress)
+    ed = series.monthly_counts(warehouse, source="istv", level=level, areas=areas,
+                               period=period)
+    police = series.monthly_counts(warehouse, source=police_source, level=level, areas=areas,
+                                   categories=[police_category], period=period)
+    notes.extend(ed.notes + police.notes)
+
+    def within(months: list[str]) -> list[str]:
+        return [m for m in months if (not period[0] or m >= period[0])
+                and (not period[1] or m <= period[1])]
+
+    frame = hidden_violence.hidden_violence(
+        ed.data, police.data, by_month=by_month, ed_coverage=within(ed.coverage),
+        police_coverage=within(police.coverage), confidence=confidence, progress=notes)
+    summary = {"areas": int(frame["area_code"].nunique()),
+               "months": [frame["month_from"].min(), frame["month_to"].max()],
+               "overall": hidden_violence.overall_ratio(frame, confidence=confidence)}
+    params = {"level": level, "period": list(period), "by_month": by_month,
+              "police_source": police_source, "police_category": police_category,
+              "areas": list(areas or []), "confidence": confidence}
+    return AnalysisResult("compare.ed_police", level, frame, summary, params,
+                          ed.provenance + police.provenance, notes.notes)
