@@ -71,9 +71,9 @@ class Warehouse:
                 )
 
     def has_table(self, name: str) -> bool:
-        row = self.con.execute(
+        row = _first(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        ))
         return bool(row and row[0])
 
     # -- queries ------------------------------------------------------------------------
@@ -84,7 +84,7 @@ class Warehouse:
         return self.con.execute(sql, params or []).to_arrow_table()
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params or []).fetchone()
+        row = _first(self.con.execute(sql, params or []))
         return row[0] if row else None
 
     def count(self, table: str) -> int:
@@ -164,6 +164,13 @@ class Warehouse:
         return self.query(sql + " ORDER BY loaded_at, file_name", params)
 
 
+def _first(result: duckdb.DuckDBPyConnection) -> Any:
+    """First row of a result, fetching it to the end (DuckDB refuses to register a frame
+    while an earlier result is still open)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
+
+
 @dataclass
 class FileLoad:
     """One file's load: use as a context manager inside ``Warehouse.atomic()``.
@@ -194,10 +201,10 @@ class FileLoad:
         if not self.warehouse.in_transaction:
             raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
         con = self.warehouse.con
-        existing = con.execute(
+        existing = _first(con.execute(
             f'SELECT status FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
             [self.file_id, self.source],
-        ).fetchone()
+        ))
         self.unchanged = existing is not None and existing[0] != "replaced"
         return self
 
