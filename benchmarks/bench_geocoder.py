@@ -1,0 +1,195 @@
+"""Geocoder accuracy, calibration and speed on labelled sets made from real police.uk data.
+
+``python -m benchmarks.bench_geocoder`` builds a warehouse in a temporary folder from
+../shared/data (City of London, British Transport Police and Met burglary street files from
+2023-10 on, when police.uk switched to LSOA 2021 codes; London boundaries; the NHS London
+ED site list), builds the gazetteer, makes labelled sets and writes
+benchmarks/results/geocoder.json:
+
+* a *tuning* set from City of London + BTP rows and a *held-out* set from Met burglary
+  rows (the geocoder's constants and calibration were chosen on the tuning set only);
+* for each: the clean strings, the exact-name baseline on them, and the noisy strings;
+  % correct LSOA / borough, % within 250 m, % unresolved, the reliability table, and the
+  ratio of noisy-string LSOA accuracy to the baseline's;
+* descriptions per second once the gazetteer is built (cold cache, unique strings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vrhub.geography import labelled
+from vrhub.geography.evaluation import evaluate
+from vrhub.geography.geocoder import Geocoder
+from vrhub.storage.warehouse import Warehouse
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO.parent / "shared" / "data").resolve()
+RESULTS = REPO / "benchmarks" / "results" / "geocoder.json"
+
+
+def police_files(shared: Path, *, city: bool = True, btp: bool = True,
+                 met_months: tuple[str, ...] = ()) -> list[Path]:
+    """Street files with LSOA 2021 codes (months 2023-10 onwards)."""
+    files: list[Path] = []
+    if city:
+        files += [p for p in sorted((shared / "police-uk/city-of-london").glob("*.csv.gz"))
+                  if p.name[:7] >= "2023-10"]
+    if btp:
+        files += sorted((shared / "police-uk/btp").glob("*.csv.gz"))
+    for month in met_months:
+        files.append(shared / f"police-uk/metropolitan/burglary/{month}_burglary_cleaned.csv.gz")
+    return files
+
+
+def prepare_warehouse(path: Path, shared: Path, files: list[Path]) -> Warehouse:
+    """A warehouse holding what the gazetteer is built from: police_street rows (via the
+    police loader when it exists, else staged directly), London LSOA/ward/borough
+    boundaries and lookup, and ED sites."""
+    import pyogrio
+    import shapely
+
+    from vrhub.standards.ed_sites import ED_SITE
+    from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
+
+    wh = Warehouse(path)
+    lookup = labelled.read_lsoa_lookup(shared / "lookups/lsoa_to_ward.csv.gz")
+    with wh.atomic():
+        wh.ensure_tables([AREA_BOUNDARY, AREA_LOOKUP, ED_SITE])
+        wh.insert(AREA_LOOKUP, lookup.assign(file_id="bench", lsoa21_name=None)[
+            ["lsoa21_code", "lsoa21_name", "ward_code", "ward_name", "borough_code",
+             "borough_name", "file_id"]])
+        lsoa = pyogrio.read_dataframe(f"zip://{shared}/boundaries/london-2021-lsoa-gen20.zip")
+        lad = pyogrio.read_dataframe(f"zip://{shared}/boundaries/london-2021-lad22-gen20.zip")
+        wards = pyogrio.read_dataframe(f"/vsigzip/{shared}/boundaries/london_wards.json.gz"
+                                       ).to_crs(27700)
+        parts = [
+            pd.DataFrame({"level": "lsoa21", "code": lsoa["LSOA21CD"],
+                          "name": lsoa["LSOA21NM"], "borough_code": lsoa["LAD22CD"],
+                          "geometry": shapely.to_wkb(lsoa.geometry.values)}),
+            pd.DataFrame({"level": "borough", "code": lad["LAD22CD"], "name": lad["LAD22NM"],
+                          "borough_code": lad["LAD22CD"],
+                          "geometry": shapely.to_wkb(lad.geometry.values)}),
+            pd.DataFrame({"level": "ward22", "code": wards["WD22CD"], "name": wards["WD22NM"],
+                          "borough_code": wards["LAD22CD"],
+                          "geometry": shapely.to_wkb(wards.geometry.values)}),
+        ]
+        areas = pd.concat(parts, ignore_index=True).drop_duplicates(["level", "code"])
+        areas["file_id"] = "bench"
+        wh.insert(AREA_BOUNDARY, areas)
+        sites = pd.read_csv(shared / "nhs/site_xy.csv.gz", dtype=str)
+        wh.insert(ED_SITE, pd.DataFrame({
+            "site_code": sites["site_code"], "site_name": sites["site"],
+            "provider_code": sites["provider_code"], "provider_name": sites["provider"],
+            "icb_code": sites["icb_code"], "icb_name": sites["icb"],
+            "easting": sites["easting"].astype(float),
+            "northing": sites["northing"].astype(float), "file_id": "bench"}))
+    rows = labelled.read_police(files)
+    located = lookup.set_index("lsoa21_code")
+    rows["lsoa21_code"] = rows["lsoa_code"].where(rows["lsoa_code"].isin(located.index))
+    rows["ward_code"] = rows["lsoa21_code"].map(located["ward_code"])
+    rows["borough_code"] = rows["lsoa21_code"].map(located["borough_code"])
+    rows = rows[rows["lsoa21_code"].notna()]
+    frame = rows[["location", "easting", "northing", "lsoa21_code", "ward_code",
+                  "borough_code", "force", "month"]]
+    wh.con.register("_rows", frame)
+    wh.con.execute("CREATE TABLE police_street AS SELECT * FROM _rows")
+    wh.con.unregister("_rows")
+    return wh
+
+
+def ed_sites(shared: Path) -> pd.DataFrame:
+    sites = pd.read_csv(shared / "nhs/site_xy.csv.gz", dtype={"site_code": str})
+    return sites.rename(columns={"site": "site_name"})
+
+
+def stations(police: pd.DataFrame) -> pd.DataFrame:
+    st = police[police["location"].str.contains(r"\(Station\)", regex=True)]
+    st = st.drop_duplicates("location")
+    return pd.DataFrame({
+        "name": st["location"].str.replace("On or near ", "").str.replace(
+            r"\s*\(Station\)", " Station", regex=True),
+        "easting": st["easting"], "northing": st["northing"]})
+
+
+def make_sets(shared: Path, n: int, seed: int) -> dict[str, pd.DataFrame]:
+    lookup = labelled.read_lsoa_lookup(shared / "lookups/lsoa_to_ward.csv.gz")
+    sites = ed_sites(shared)
+    tune_rows = labelled.read_police(police_files(shared))
+    held_rows = labelled.read_police(police_files(
+        shared, city=False, btp=False, met_months=HELD_OUT_MONTHS))
+    st = stations(tune_rows)
+    tune = labelled.sample_clean(tune_rows, lookup, sites, n=n, seed=seed)
+    held = labelled.sample_clean(held_rows, lookup, sites, n=n, seed=seed + 1)
+    return {
+        "tune_clean": tune,
+        "tune_noisy": labelled.add_noise(tune, seed=seed + 2, stations=st),
+        "heldout_clean": held,
+        "heldout_noisy": labelled.add_noise(held, seed=seed + 3, stations=st),
+    }
+
+
+HELD_OUT_MONTHS = ("2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11",
+                   "2024-12")
+GAZETTEER_MET_MONTHS = ("2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03",
+                        "2024-04", "2024-05", *HELD_OUT_MONTHS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=20240)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = police_files(SHARED, met_months=GAZETTEER_MET_MONTHS)
+        wh = prepare_warehouse(Path(tmp) / "w.duckdb", SHARED, files)
+        t0 = time.perf_counter()
+        geocoder = Geocoder.build(wh)
+        build_seconds = time.perf_counter() - t0
+        sets = make_sets(SHARED, args.n, args.seed)
+        report: dict[str, object] = {
+            "gazetteer": {"names": len(geocoder.gazetteer),
+                          "points": geocoder.gazetteer.n_points,
+                          "build_seconds": round(build_seconds, 2)},
+        }
+        for which in ("tune", "heldout"):
+            clean, noisy = sets[f"{which}_clean"], sets[f"{which}_noisy"]
+            base = evaluate(geocoder, clean, baseline=True)
+            res_clean = evaluate(geocoder, clean)
+            res_noisy = evaluate(geocoder, noisy)
+            report[which] = {
+                "baseline_clean": base, "geocoder_clean": res_clean,
+                "geocoder_noisy": res_noisy,
+                "noisy_over_baseline_lsoa": round(
+                    res_noisy["pct_correct_lsoa"] / base["pct_correct_lsoa"], 4),
+            }
+        fresh = Geocoder(geocoder.gazetteer, geocoder.sites, geocoder.calibration)
+        desc = pd.concat([sets["heldout_noisy"], sets["tune_noisy"]])
+        t0 = time.perf_counter()
+        fresh.geocode(desc["description"].tolist(), desc["site_code"].tolist())
+        seconds = time.perf_counter() - t0
+        report["speed"] = {"descriptions": len(desc), "seconds": round(seconds, 3),
+                           "unique_descriptions": int(desc["description"].nunique()),
+                           "descriptions_per_second": round(len(desc) / seconds, 1)}
+        wh.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=_default))
+    print(json.dumps(report, indent=2, default=_default))
+
+
+def _default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+if __name__ == "__main__":
+    main()

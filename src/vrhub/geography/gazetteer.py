@@ -1,0 +1,347 @@
+"""The gazetteer: every place name vrhub knows, with the points each name can refer to.
+
+It is built from what the warehouse already holds:
+
+* police.uk street-level crime: each "On or near X" location is an anonymised *snap point*
+  (a fixed point on or near a street, shared by the crimes mapped to it). One street name
+  has many snap points, often in several LSOAs and sometimes several boroughs; the number
+  of crimes at each point is kept as its prior weight.
+* borough and ward names (``area_boundary``), at a representative point of the area;
+* emergency-department sites (``ed_site``);
+
+and, optionally, imports of OS Open Names (streets, places, stations) and the ONS Postcode
+Directory. The names and points are persisted in the ``gazetteer_*`` tables
+(:mod:`vrhub.standards.gazetteer`) and loaded into memory as arrays for fast matching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vrhub.errors import UserError
+from vrhub.geography.text import core_of, normalise_name
+from vrhub.progress import SILENT, Progress
+from vrhub.standards.gazetteer import (
+    GAZETTEER_BUILD,
+    GAZETTEER_NAME,
+    GAZETTEER_POINT,
+    GAZETTEER_POSTCODE,
+    TABLES,
+)
+from vrhub.storage.warehouse import Warehouse
+
+DERIVED_SOURCES = ("police_uk", "area", "ed_site")
+"""Sources a build replaces; imported sources survive rebuilds."""
+
+
+@dataclass
+class Gazetteer:
+    """Names and points in memory. Points are sorted by name; the points of name ``i`` are
+    ``offsets[i]:offsets[i + 1]``."""
+
+    names: list[str]
+    kinds: list[str]
+    area_codes: list[str | None]
+    offsets: np.ndarray
+    easting: np.ndarray
+    northing: np.ndarray
+    weight: np.ndarray
+    lsoa: np.ndarray  # object arrays of codes (None where unknown)
+    ward: np.ndarray
+    borough: np.ndarray
+    postcodes: dict[str, tuple[float, float, str | None, str | None, str | None]] = field(
+        default_factory=dict
+    )
+    lsoa_borough: dict[str, str] = field(default_factory=dict)
+    by_name: dict[str, int] = field(default_factory=dict)
+    by_core: dict[str, list[int]] = field(default_factory=dict)
+    max_name_tokens: int = 1
+    lsoa_codes: list[str] = field(default_factory=list)
+    lsoa_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        codes = sorted({c for c in self.lsoa if c})
+        self.lsoa_codes = codes
+        position = {c: i for i, c in enumerate(codes)}
+        self.lsoa_id = np.array([position.get(c, -1) if c else -1 for c in self.lsoa],
+                                dtype=np.int64)
+        self.by_name = {n: i for i, n in enumerate(self.names)}
+        cores: dict[str, list[int]] = defaultdict(list)
+        for i, name in enumerate(self.names):
+            core = core_of(name)
+            if core and self.kinds[i] == "street":
+                cores[core].append(i)
+        self.by_core = dict(cores)
+        self.max_name_tokens = max((len(n.split()) for n in self.names), default=1)
+        for lsoa, borough in zip(self.lsoa, self.borough, strict=True):
+            if lsoa and borough and lsoa not in self.lsoa_borough:
+                self.lsoa_borough[lsoa] = borough
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.easting)
+
+    def points_of(self, index: int) -> slice:
+        return slice(int(self.offsets[index]), int(self.offsets[index + 1]))
+
+
+# -- building -------------------------------------------------------------------------------
+def build(warehouse: Warehouse, progress: Progress = SILENT) -> dict[str, int]:
+    """(Re)build the derived part of the gazetteer from the warehouse and persist it.
+
+    Returns counts: police rows read, names and points written."""
+    warehouse.ensure_tables(TABLES)
+    frames: list[pd.DataFrame] = []
+    police_rows = 0
+    with progress.task("Building the gazetteer", total=3) as task:
+        police, police_rows = _police_points(warehouse)
+        frames.append(police)
+        task.advance()
+        frames.append(_area_points(warehouse))
+        task.advance()
+        frames.append(_ed_points(warehouse))
+        task.advance()
+    points = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
+        len(f) for f in frames) else _empty_points()
+    if not len(points):
+        raise UserError(
+            "there is nothing to build a gazetteer from: the warehouse holds no police.uk "
+            "street-level crime, area boundaries or ED sites",
+            hint="load police.uk street files first (vrhub load police FILES), or import "
+            "OS Open Names (vrhub istv gazetteer import-open-names FILE)",
+        )
+    with warehouse.atomic() as con:
+        con.execute(
+            f'DELETE FROM "{GAZETTEER_POINT.name}" WHERE name_id IN (SELECT name_id FROM '
+            f'"{GAZETTEER_NAME.name}" WHERE source IN (?, ?, ?))', list(DERIVED_SOURCES)
+        ).fetchall()
+        con.execute(f'DELETE FROM "{GAZETTEER_NAME.name}" WHERE source IN (?, ?, ?)',
+                    list(DERIVED_SOURCES)).fetchall()
+        kept = warehouse.query(
+            f'SELECT (SELECT count(*) FROM "{GAZETTEER_NAME.name}") AS names, '
+            f'(SELECT count(*) FROM "{GAZETTEER_POINT.name}") AS points').iloc[0]
+        names, pts = _name_tables(warehouse, points)
+        warehouse.insert(GAZETTEER_NAME, names)
+        warehouse.insert(GAZETTEER_POINT, pts)
+        con.execute(f'DELETE FROM "{GAZETTEER_BUILD.name}"').fetchall()
+        warehouse.insert(GAZETTEER_BUILD, pd.DataFrame({
+            "built_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+            "police_rows": [police_rows],
+            "names": [len(names) + kept["names"]],
+            "points": [len(pts) + kept["points"]],
+        }))
+    return {"police_rows": police_rows, "names": len(names), "points": len(pts)}
+
+
+def is_current(warehouse: Warehouse) -> bool:
+    """Whether a gazetteer exists and was built from the police rows now loaded."""
+    if not warehouse.has_table(GAZETTEER_BUILD.name) or not warehouse.count(
+            GAZETTEER_BUILD.name):
+        return False
+    built_rows = warehouse.scalar(f'SELECT police_rows FROM "{GAZETTEER_BUILD.name}"')
+    return int(built_rows or 0) == warehouse.count("police_street")
+
+
+def load(warehouse: Warehouse) -> Gazetteer:
+    """Read the persisted gazetteer into memory."""
+    frame = warehouse.query(
+        f'SELECT n.name, n.kind, n.area_code, p.easting, p.northing, p.weight, '
+        f'p.lsoa21_code, p.ward_code, p.borough_code FROM "{GAZETTEER_POINT.name}" p '
+        f'JOIN "{GAZETTEER_NAME.name}" n USING (name_id) ORDER BY n.name, p.easting, p.northing'
+    )
+    postcodes: dict[str, tuple[float, float, str | None, str | None, str | None]] = {}
+    if warehouse.has_table(GAZETTEER_POSTCODE.name):
+        pc = warehouse.query(f'SELECT * FROM "{GAZETTEER_POSTCODE.name}"')
+        postcodes = {
+            r.postcode: (float(r.easting), float(r.northing), r.lsoa21_code, r.ward_code,
+                         r.borough_code)
+            for r in pc.itertuples(index=False)
+        }
+    return from_frame(frame, postcodes)
+
+
+def from_frame(frame: pd.DataFrame, postcodes: dict[str, Any] | None = None) -> Gazetteer:
+    """A :class:`Gazetteer` from one row per (name, point), sorted by name."""
+    frame = frame.sort_values("name", kind="stable").reset_index(drop=True)
+    names_col = frame["name"].to_numpy(dtype=object)
+    if len(frame):
+        change = np.flatnonzero(names_col[1:] != names_col[:-1]) + 1
+        starts = np.concatenate([[0], change])
+    else:
+        starts = np.zeros(0, dtype=int)
+    offsets = np.concatenate([starts, [len(frame)]]).astype(np.int64)
+    kinds = frame["kind"].to_numpy(dtype=object)
+    areas = frame["area_code"].to_numpy(dtype=object)
+
+    def _codes(col: str) -> np.ndarray:
+        values = frame[col].astype(object).to_numpy()
+        return np.array([v if isinstance(v, str) and v else None for v in values], dtype=object)
+
+    return Gazetteer(
+        names=[str(names_col[i]) for i in starts],
+        kinds=[str(kinds[i]) for i in starts],
+        area_codes=[areas[i] if isinstance(areas[i], str) else None for i in starts],
+        offsets=offsets,
+        easting=frame["easting"].to_numpy(dtype=float),
+        northing=frame["northing"].to_numpy(dtype=float),
+        weight=frame["weight"].to_numpy(dtype=float),
+        lsoa=_codes("lsoa21_code"),
+        ward=_codes("ward_code"),
+        borough=_codes("borough_code"),
+        postcodes=postcodes or {},
+    )
+
+
+# -- sources --------------------------------------------------------------------------------
+def _empty_points() -> pd.DataFrame:
+    return pd.DataFrame(columns=["display_name", "name", "kind", "source", "area_code",
+                                 "easting", "northing", "lsoa21_code", "ward_code",
+                                 "borough_code", "weight"])
+
+
+def _police_points(warehouse: Warehouse) -> tuple[pd.DataFrame, int]:
+    if not warehouse.has_table("police_street"):
+        return _empty_points(), 0
+    cols = set(warehouse.query("SELECT * FROM police_street LIMIT 0").columns)
+    total = warehouse.count("police_street")
+    area_cols = [c for c in ("lsoa21_code", "ward_code", "borough_code") if c in cols]
+    select_areas = ", ".join(area_cols)
+    if {"easting", "northing"} <= cols:
+        xy = "easting, northing"
+        where = "easting IS NOT NULL AND northing IS NOT NULL"
+    elif {"longitude", "latitude"} <= cols:
+        xy = "longitude AS x, latitude AS y"
+        where = "longitude IS NOT NULL AND latitude IS NOT NULL"
+    else:
+        return _empty_points(), total
+    frame = warehouse.query(
+        f"SELECT location AS display_name, {xy}{', ' if area_cols else ''}{select_areas}, "
+        f"count(*)::DOUBLE AS weight FROM police_street WHERE location IS NOT NULL AND {where} "
+        f"GROUP BY ALL"
+    )
+    if "x" in frame.columns:
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(4326, 27700, always_xy=True)
+        e, n = tr.transform(frame.pop("x").to_numpy(float), frame.pop("y").to_numpy(float))
+        frame["easting"], frame["northing"] = np.round(e, 1), np.round(n, 1)
+    for col in ("lsoa21_code", "ward_code", "borough_code"):
+        if col not in frame.columns:
+            frame[col] = None
+    missing = frame["lsoa21_code"].isna() | frame["borough_code"].isna()
+    if missing.any():
+        located = locate_points(warehouse, frame.loc[missing, "easting"].to_numpy(float),
+                                frame.loc[missing, "northing"].to_numpy(float))
+        for col in ("lsoa21_code", "ward_code", "borough_code"):
+            frame.loc[missing, col] = frame.loc[missing, col].fillna(
+                pd.Series(located[col].to_numpy(), index=frame.index[missing]))
+    unique = pd.Series(frame["display_name"].unique())
+    keys = dict(zip(unique, unique.map(normalise_name), strict=True))
+    frame["name"] = frame["display_name"].map(keys)
+    frame["kind"] = np.where(frame["name"].str.endswith(" station"), "station", "street")
+    frame["source"] = "police_uk"
+    frame["area_code"] = None
+    frame = frame[frame["name"] != ""]
+    frame = frame[~frame["name"].isin(["no location", "none"])]
+    return frame, total
+
+
+def _area_points(warehouse: Warehouse) -> pd.DataFrame:
+    if not warehouse.has_table("area_boundary"):
+        return _empty_points()
+    import shapely
+
+    frame = warehouse.query(
+        "SELECT level, code, name, borough_code, geometry FROM area_boundary "
+        "WHERE level IN ('borough', 'ward22') AND name IS NOT NULL"
+    )
+    if not len(frame):
+        return _empty_points()
+    geoms = shapely.from_wkb([bytes(g) for g in frame["geometry"]])
+    reps = shapely.point_on_surface(geoms)
+    out = pd.DataFrame({
+        "display_name": frame["name"],
+        "easting": shapely.get_x(reps),
+        "northing": shapely.get_y(reps),
+        "area_code": frame["code"],
+        "kind": "area",
+        "source": "area",
+        "weight": 1.0,
+    })
+    located = locate_points(warehouse, out["easting"].to_numpy(float),
+                            out["northing"].to_numpy(float))
+    out["lsoa21_code"] = located["lsoa21_code"].to_numpy()
+    out["ward_code"] = np.where(frame["level"] == "ward22", frame["code"],
+                                located["ward_code"].to_numpy())
+    out["borough_code"] = np.where(frame["level"] == "borough", frame["code"],
+                                   frame["borough_code"].fillna(pd.Series(
+                                       located["borough_code"].to_numpy())).to_numpy())
+    out["name"] = out["display_name"].map(normalise_name)
+    return out
+
+
+def _ed_points(warehouse: Warehouse) -> pd.DataFrame:
+    if not warehouse.has_table("ed_site"):
+        return _empty_points()
+    frame = warehouse.query(
+        "SELECT site_name AS display_name, easting, northing FROM ed_site "
+        "WHERE site_name IS NOT NULL AND easting IS NOT NULL AND northing IS NOT NULL")
+    if not len(frame):
+        return _empty_points()
+    located = locate_points(warehouse, frame["easting"].to_numpy(float),
+                            frame["northing"].to_numpy(float))
+    for col in ("lsoa21_code", "ward_code", "borough_code"):
+        frame[col] = located[col].to_numpy()
+    frame["name"] = frame["display_name"].map(normalise_name)
+    frame["kind"], frame["source"], frame["area_code"], frame["weight"] = (
+        "ed_site", "ed_site", None, 1.0)
+    return frame
+
+
+def _name_tables(warehouse: Warehouse, points: pd.DataFrame) -> tuple[pd.DataFrame,
+                                                                      pd.DataFrame]:
+    # query() fetches the whole result, leaving the connection free for the inserts
+    start = int(warehouse.query(f'SELECT coalesce(max(name_id) + 1, 0) AS n FROM '
+                                f'"{GAZETTEER_NAME.name}"')["n"].iloc[0])
+    keys = ["name", "source", "kind", "area_code"]
+    points = points.copy()
+    points["area_code"] = points["area_code"].astype(object)
+    grouped = points.groupby(keys, dropna=False, sort=True)
+    names = grouped.agg(
+        display_name=("display_name", "first"),
+        n_points=("easting", "size"),
+        n_lsoas=("lsoa21_code", "nunique"),
+    ).reset_index()
+    names["name_id"] = np.arange(start, start + len(names), dtype=np.int64)
+    names["core"] = names["name"].map(core_of)
+    names["area_code"] = names["area_code"].where(names["area_code"].notna(), None)
+    merged = points.merge(names[[*keys, "name_id"]], on=keys, how="left")
+    pts = merged.groupby(["name_id", "easting", "northing"], sort=False, dropna=False).agg(
+        lsoa21_code=("lsoa21_code", "first"), ward_code=("ward_code", "first"),
+        borough_code=("borough_code", "first"), weight=("weight", "sum")).reset_index()
+    names = names[[c.name for c in GAZETTEER_NAME.columns]]
+    return names, pts[[c.name for c in GAZETTEER_POINT.columns]]
+
+
+# -- point in area --------------------------------------------------------------------------
+def locate_points(warehouse: Warehouse, easting: np.ndarray, northing: np.ndarray
+                  ) -> pd.DataFrame:
+    """LSOA 2021, ward and borough of points (columns lsoa21_code, ward_code, borough_code;
+    None where a point falls in no loaded boundary)."""
+    from vrhub.geography import places
+
+    if not len(easting):
+        return pd.DataFrame({"lsoa21_code": [], "ward_code": [], "borough_code": []},
+                            dtype=object)
+    located = places.locate(warehouse, np.asarray(easting, float),
+                            np.asarray(northing, float))
+    return located.reset_index(drop=True)
