@@ -1,0 +1,121 @@
+"""Counting events into grid cells, and building the study-area grid every method shares.
+
+``hotspot_count`` returns one row per study-area cell with the number of events in it.
+Events outside the study area are not counted; how many there were is announced and
+recorded (``automatic["events_outside_area"]``), so study-area cells always sum to the
+number of events inside the area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from vrhub.analytics.grid import Grid, auto_cell_size, make_grid
+from vrhub.analytics.result import Choices, HotspotResult, base_frame
+from vrhub.analytics.validate import positive_number, validate_area, validate_points
+from vrhub.errors import UserError
+from vrhub.progress import SILENT, Progress
+
+
+@dataclass
+class Located:
+    """Points placed on a grid: coordinates of those inside the study area and their cells."""
+
+    grid: Grid
+    x: np.ndarray
+    y: np.ndarray
+    cell: np.ndarray  # flat cell index of each kept point
+    kept: np.ndarray  # bool per input row: inside the study area
+    weights: np.ndarray | None = None
+
+    @property
+    def n_events(self) -> int:
+        return int(self.kept.sum())
+
+
+def study_grid(data: pd.DataFrame, area: BaseGeometry | None, cell_size: float | None,
+               choices: Choices, grid: Grid | None = None) -> Grid:
+    """The grid for ``area`` (or the points' bounding box), choosing the cell size if needed."""
+    if grid is not None:
+        return grid
+    area = validate_area(area)
+    size = positive_number("cell_size", cell_size)
+    if area is None:
+        if len(data) == 0:
+            raise UserError("there are no events to analyse and no study area",
+                            hint="widen the date range or categories, or give a study area")
+        x = data["easting"].to_numpy(dtype=float)
+        y = data["northing"].to_numpy(dtype=float)
+        pad = size or 1.0
+        area = shapely.box(x.min() - pad / 2, y.min() - pad / 2,
+                           x.max() + pad / 2, y.max() + pad / 2)
+        choices.choose("area", "bounding box of the events",
+                       "No study area given: using the bounding box of the events.")
+    if size is None:
+        size = auto_cell_size(area.bounds)
+        choices.choose(
+            "cell_size", size,
+            f"Cell size set to {size:,.0f} m automatically (1/50 of the shorter side of the "
+            "study area's bounding box, rounded down to a multiple of 100 m, or 10 m when "
+            "the area is small).",
+        )
+    return make_grid(area, size)
+
+
+def locate(data: pd.DataFrame, grid: Grid, choices: Choices,
+           weights: str | None = None) -> Located:
+    """Place validated points on ``grid``; announce how many fall outside the study area."""
+    x = data["easting"].to_numpy(dtype=np.float64)
+    y = data["northing"].to_numpy(dtype=np.float64)
+    cell, kept = grid.locate(x, y)
+    outside = int((~kept).sum())
+    if outside:
+        choices.choose(
+            "events_outside_area", outside,
+            f"{outside:,} of {len(x):,} events lie outside the study area and are not counted.",
+        )
+    w = data[weights].to_numpy(dtype=np.float64)[kept] if weights else None
+    return Located(grid, x[kept], y[kept], cell[kept], kept, w)
+
+
+def bin_counts(located: Located) -> np.ndarray:
+    """Events per cell as a float64 array shaped like the grid (zero outside the area)."""
+    grid = located.grid
+    counts = np.bincount(located.cell, weights=located.weights,
+                         minlength=grid.nrows * grid.ncols)
+    return counts.astype(np.float64).reshape(grid.shape)
+
+
+def hotspot_count(data: pd.DataFrame, area: BaseGeometry | None = None,
+                  cell_size: float | None = None, *, grid: Grid | None = None,
+                  progress: Progress = SILENT) -> HotspotResult:
+    """Number of events in each square cell of the study area.
+
+    Columns: ``cell_id``, ``x``, ``y``, ``n``. ``data`` needs ``easting`` and ``northing``
+    in British National Grid metres; ``area`` is the study-area polygon (EPSG:27700), or
+    None for the events' bounding box; ``cell_size`` in metres, or None for automatic.
+    """
+    choices = Choices(progress)
+    validate_points(data)
+    grid = study_grid(data, area, cell_size, choices, grid)
+    located = locate(data, grid, choices)
+    counts = bin_counts(located)
+    frame = base_frame(grid)
+    frame["n"] = counts[grid.mask].astype(np.int64)
+    return HotspotResult(
+        method="count", frame=frame, grid=grid,
+        parameters={"cell_size": grid.cell_size},
+        automatic=choices.automatic, notes=choices.notes,
+        summary=count_summary(located),
+    )
+
+
+def count_summary(located: Located) -> dict[str, Any]:
+    return {"events": located.n_events, "events_outside_area": int((~located.kept).sum()),
+            "cells": located.grid.n_cells}

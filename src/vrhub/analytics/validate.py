@@ -1,0 +1,116 @@
+"""Input validation shared by the hotspot family, done once, first, with clear errors.
+
+Every hotspot function calls these before any work. Each error names what is wrong, the
+value found and how to fix it; none reveals more than the single offending value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from vrhub.errors import UserError
+
+#: British National Grid bounds used to sanity-check coordinates (metres).
+BNG_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
+KERNELS = ("quartic", "gaussian")
+
+
+def validate_points(data: pd.DataFrame, *, need_dates: bool = False,
+                    weights: str | None = None) -> pd.DataFrame:
+    """``data`` with numeric, finite easting/northing inside Great Britain.
+
+    Raises :class:`UserError` naming the first offending row and value.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise UserError(f"data must be a table of points, got {type(data).__name__}",
+                        hint="pass a DataFrame with easting and northing columns")
+    needed = ["easting", "northing"] + (["date"] if need_dates else []) + (
+        [weights] if weights else [])
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise UserError(
+            f"data has no {', '.join(repr(c) for c in missing)} column "
+            f"(columns found: {', '.join(map(str, data.columns)) or 'none'})",
+            hint="give points as easting/northing in British National Grid (EPSG:27700)"
+            + (" with a 'date' column" if need_dates else ""),
+        )
+    for column in ("easting", "northing", *([weights] if weights else [])):
+        values = pd.to_numeric(data[column], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise UserError(
+                f"{int(bad.sum()):,} rows have a missing or non-numeric {column}; first at "
+                f"row {pos + 1}: {data[column].iloc[pos]!r}",
+                hint="drop points without coordinates before the analysis",
+            )
+    x = data["easting"].to_numpy(dtype=float)
+    y = data["northing"].to_numpy(dtype=float)
+    minx, miny, maxx, maxy = BNG_BOUNDS
+    outside = (x < minx) | (x > maxx) | (y < miny) | (y > maxy)
+    if outside.any():
+        pos = int(np.flatnonzero(outside)[0])
+        raise UserError(
+            f"{int(outside.sum()):,} points lie outside Great Britain in British National "
+            f"Grid; first at row {pos + 1}: easting {x[pos]!r}, northing {y[pos]!r}",
+            hint="coordinates must be BNG metres (EPSG:27700), not longitude/latitude",
+        )
+    if weights:
+        w = data[weights].to_numpy(dtype=float)
+        if (w < 0).any():
+            pos = int(np.flatnonzero(w < 0)[0])
+            raise UserError(f"{weights} must not be negative; row {pos + 1} has {w[pos]!r}")
+    if need_dates:
+        dates = pd.to_datetime(data["date"], errors="coerce")
+        if dates.isna().any():
+            pos = int(np.flatnonzero(dates.isna().to_numpy())[0])
+            raise UserError(
+                f"{int(dates.isna().sum()):,} rows have a missing or unreadable date; first at "
+                f"row {pos + 1}: {data['date'].iloc[pos]!r}",
+                hint="dates must be ISO dates such as 2024-03-01",
+            )
+    return data
+
+
+def validate_area(area: Any) -> BaseGeometry | None:
+    if area is None:
+        return None
+    if not isinstance(area, BaseGeometry) or area.geom_type not in ("Polygon", "MultiPolygon"):
+        raise UserError(f"area must be a polygon in EPSG:27700, got {type(area).__name__}",
+                        hint="load it with vrhub.storage.points.load_study_area")
+    if area.is_empty or area.area <= 0:
+        raise UserError("the study area is empty", hint="choose a borough or London")
+    return area
+
+
+def positive_number(name: str, value: Any, *, unit: str = "m") -> float | None:
+    """``value`` as a float > 0, or None when it is None (automatic)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{name} must be a number of {unit}, got {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise UserError(f"{name} must be greater than zero, got {value!r}",
+                        hint=f"give {name} in {unit}, or leave it out to choose it automatically")
+    return number
+
+
+def validate_kernel(kernel: str) -> str:
+    name = str(kernel).lower()
+    if name not in KERNELS:
+        raise UserError(f"unknown kernel {kernel!r}", hint="use one of " + ", ".join(KERNELS))
+    return name
+
+
+def validate_proportion(name: str, value: Any) -> float:
+    number = positive_number(name, value, unit="proportion")
+    if number is None or number >= 1:
+        raise UserError(f"{name} must be greater than 0 and less than 1, got {value!r}")
+    return number
