@@ -2,6 +2,271 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
 import click
 
-subcommands: list[click.Command] = []
+from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.errors import NotFound, UserError
+
+
+def _receipt_rows(receipt: dict[str, Any]) -> list[list[Any]]:
+    return [
+        ["submission", receipt["submission_id"]],
+        ["file", receipt["file"]],
+        ["site", f"{receipt.get('site_code') or ''} {receipt.get('site_name') or ''}".strip()],
+        ["period", f"{receipt.get('period_start') or ''} .. {receipt.get('period_end') or ''}"],
+        ["status", receipt["status"]],
+        ["received", receipt["received_at"]],
+        ["code lists", receipt["codelist_version"]],
+        ["rows read / accepted / quarantined",
+         f"{receipt['rows_read']} / {receipt['rows_accepted']} / {receipt['rows_quarantined']}"],
+        ["identifiers redacted", ", ".join(f"{k} {v}" for k, v in receipt["redactions"].items())
+         or "none"],
+        ["supersedes", ", ".join(receipt.get("supersedes") or []) or "-"],
+        ["overlaps", "; ".join(f"{o['submission_id']} ({o['period_start']}..{o['period_end']}, "
+                               f"{o['records_in_common']} in common)"
+                               for o in receipt.get("overlaps") or []) or "-"],
+        ["quality score", receipt["quality_score"]],
+    ]
+
+
+def show_receipt(app: AppContext, receipt: dict[str, Any]) -> None:
+    app.emit_table(f"Receipt {receipt['submission_id']}", ["", ""], _receipt_rows(receipt))
+    if receipt["errors"]:
+        app.emit_table("Errors by rule", ["rule", "records", "rows", "message"], [
+            [e["rule"], e["count"], _rows_text(e["rows"]), e["message"]]
+            for e in receipt["errors"]])
+    if receipt["flags"]:
+        app.emit_table("Flags (records accepted)", ["flag", "records", "rows"], [
+            [k, v["count"], _rows_text(v["rows"])] for k, v in receipt["flags"].items()])
+    for note in receipt.get("notes") or []:
+        app.info(f"note: {note}")
+    if receipt.get("dropped_identifier_columns"):
+        app.info("identifier columns dropped unread: "
+                 + ", ".join(receipt["dropped_identifier_columns"]))
+
+
+def _rows_text(rows: list[int], limit: int = 12) -> str:
+    text = ", ".join(str(r) for r in rows[:limit])
+    return text + (" …" if len(rows) > limit else "")
+
+
+@click.command(name="submit")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--site", help="ODS code of the ED site (else from the file or its name).")
+@click.option("--period", help="Reporting period: a month (2024-01) or start..end.")
+@json_option
+@pass_app
+def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: str | None,
+           as_json: bool) -> None:
+    """Receive ISTV submission files and print their receipts.
+
+    Like `vrhub load istv PATH`, with --site and --period for files that do not carry
+    their header. A value given here that disagrees with the file is an error.
+    """
+    from vrhub.ingest.inputs import discover
+    from vrhub.ingest.istv import PATTERNS
+    from vrhub.ingest.istv.submission import load_files
+
+    files = discover(paths, PATTERNS)
+    if not files:
+        raise UserError(f"no ISTV files found in {', '.join(map(str, paths))}",
+                        hint="give .csv, .xlsx or .xml files or folders holding them")
+    outcome = load_files(app.warehouse(), files, app.progress, site=site, period=period,
+                         raise_on_rejected=False)
+    if as_json:
+        app.emit_json({"receipts": outcome.receipts, "load": outcome.report.to_dict()})
+    else:
+        for receipt in outcome.receipts:
+            show_receipt(app, receipt)
+    if outcome.rejected:
+        from vrhub.ingest.istv.submission import _rejection_error
+
+        raise _rejection_error(outcome)
+
+
+def _receipts_frame(app: AppContext, site: str | None) -> Any:
+    warehouse = app.warehouse()
+    if not warehouse.has_table("istv_submission"):
+        return None
+    sql = ("SELECT submission_id, site_code, period_start, period_end, received_at, file_name, "
+           "status, rows_read, rows_accepted, rows_quarantined, quality_score, codelist_version "
+           "FROM istv_submission")
+    params: list[Any] = []
+    if site:
+        sql += " WHERE site_code = ?"
+        params.append(site.strip().upper())
+    return warehouse.query(sql + " ORDER BY received_at, file_name", params)
+
+
+@click.command(name="receipts")
+@click.option("--site", help="Only this ED site (ODS code).")
+@json_option
+@pass_app
+def receipts(app: AppContext, site: str | None, as_json: bool) -> None:
+    """List the receipts of ISTV submissions received."""
+    frame = _receipts_frame(app, site)
+    records = [] if frame is None else frame.to_dict("records")
+    if as_json:
+        app.emit_json({"receipts": records})
+        return
+    app.emit_table("ISTV submissions", ["submission", "site", "period", "received", "status",
+                                        "read", "accepted", "quarantined", "score"], [
+        [r["submission_id"], r["site_code"], _period(r), r["received_at"], r["status"],
+         r["rows_read"], r["rows_accepted"], r["rows_quarantined"], r["quality_score"]]
+        for r in records])
+
+
+def _period(r: dict[str, Any]) -> str:
+    start, end = r.get("period_start"), r.get("period_end")
+    if start is None or start != start:
+        return ""
+    return f"{str(start)[:10]}..{str(end)[:10]}"
+
+
+@click.command(name="receipt")
+@click.argument("submission_id")
+@json_option
+@pass_app
+def receipt(app: AppContext, submission_id: str, as_json: bool) -> None:
+    """Show one submission's receipt."""
+    warehouse = app.warehouse()
+    row = None
+    if warehouse.has_table("istv_submission"):
+        found = warehouse.query("SELECT receipt, status, superseded_by FROM istv_submission "
+                                "WHERE submission_id = ?", [submission_id])
+        row = found.iloc[0] if len(found) else None
+    if row is None:
+        raise NotFound(f"no ISTV submission {submission_id!r}",
+                       hint="list them with `vrhub istv receipts`")
+    data = json.loads(row["receipt"])
+    data["status"] = row["status"]
+    data["superseded_by"] = row["superseded_by"]
+    if as_json:
+        app.emit_json(data)
+    else:
+        show_receipt(app, data)
+
+
+@click.group(name="codelist")
+def codelist() -> None:
+    """Code lists for assault method and location type (versioned)."""
+
+
+@codelist.command(name="list")
+@json_option
+@pass_app
+def codelist_list(app: AppContext, as_json: bool) -> None:
+    """Show the code-list version in force and the versions available."""
+    from vrhub.ingest.istv.codelist_store import versions
+    from vrhub.ingest.istv.submission import active_codes
+
+    warehouse = app.warehouse()
+    active = active_codes(warehouse)
+    available = versions(warehouse)
+    if as_json:
+        app.emit_json({"active": active.to_dict(), "versions": available})
+        return
+    app.emit_table("Code-list versions", ["version", "title", "where", "in force"], [
+        [v["version"], v["title"], v["where"], "yes" if v["version"] == active.version else ""]
+        for v in available])
+    for name, codes in active.lists.items():
+        app.emit_table(f"{name} ({active.version})", ["code", "label"],
+                       [[c.code, c.label] for c in codes.codes])
+
+
+@codelist.command(name="load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_app
+def codelist_load(app: AppContext, file: Path, as_json: bool) -> None:
+    """Load an official code-list version (JSON); it validates submissions from now on."""
+    from vrhub.ingest.istv.codelist_store import load_version
+
+    loaded = load_version(app.warehouse(), file, now=dt.datetime.now(dt.UTC))
+    if as_json:
+        app.emit_json(loaded.to_dict())
+        return
+    app.info(f"loaded code-list version {loaded.version}: "
+             + ", ".join(f"{n} {len(c.codes)} codes" for n, c in loaded.lists.items()))
+
+
+@click.command(name="geocode")
+@click.option("--site", help="Only this ED site.")
+@click.option("--all", "everything", is_flag=True,
+              help="Geocode every current record again (default: only those not geocoded "
+              "because the geocoder was not available).")
+@json_option
+@pass_app
+def geocode(app: AppContext, site: str | None, everything: bool, as_json: bool) -> None:
+    """Geocode the location descriptions of current ISTV records."""
+    from vrhub.ingest.istv.regeocode import regeocode
+
+    result = regeocode(app.warehouse(), site=site, everything=everything,
+                       progress=app.progress)
+    if as_json:
+        app.emit_json(result)
+        return
+    app.info(f"geocoded {result['geocoded']:,} of {result['records']:,} record(s)"
+             + (f"; {result['note']}" if result.get("note") else ""))
+
+
+@click.command(name="synthesize")
+@click.option("--month", required=True, help="Month to synthesise, e.g. 2024-01.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write one file per site into.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--format", "fmt", default="csv", show_default=True,
+              type=click.Choice(["csv", "xlsx", "xml"]))
+@click.option("--sites", "sites_file", type=click.Path(exists=True, path_type=Path),
+              help="ED site list (CSV like ../shared/data/nhs/site_xy.csv.gz); default: the "
+              "ed_site table of the warehouse.")
+@json_option
+@pass_app
+def synthesize(app: AppContext, month: str, out: Path, seed: int, fmt: str,
+               sites_file: Path | None, as_json: bool) -> None:
+    """Write a synthetic ISTV month for every ED site (for demos and tests)."""
+    from vrhub.ingest.istv.dates import DateProblem, parse_period
+    from vrhub.synthetic.istv import write_month
+
+    try:
+        parse_period(month)
+    except DateProblem as exc:
+        raise UserError(str(exc), hint="give --month as YYYY-MM") from None
+    sites = _site_list(app, sites_file)
+    written = []
+    for site in sites:
+        path = write_month(out, site["site_code"], month, seed, fmt=fmt,  # type: ignore[arg-type]
+                           site_name=site["site_name"], icb_code=site["icb_code"])
+        written.append(str(path))
+    if as_json:
+        app.emit_json({"month": month, "files": written})
+        return
+    app.info(f"wrote {len(written)} synthetic ISTV file(s) for {month} to {out}")
+
+
+def _site_list(app: AppContext, sites_file: Path | None) -> list[dict[str, str]]:
+    import pandas as pd
+
+    if sites_file is not None:
+        frame = pd.read_csv(sites_file, dtype=str)
+        frame = frame.rename(columns={"site": "site_name"})
+    else:
+        warehouse = app.warehouse()
+        if not warehouse.has_table("ed_site") or not warehouse.count("ed_site"):
+            raise UserError("no ED sites are loaded",
+                            hint="load them (vrhub load ed-sites "
+                            "../shared/data/nhs/site_xy.csv.gz) or pass --sites FILE")
+        frame = warehouse.query("SELECT * FROM ed_site")
+    for column in ("site_name", "icb_code"):
+        if column not in frame.columns:
+            frame[column] = ""
+    return [{"site_code": str(r["site_code"]), "site_name": str(r["site_name"]),
+             "icb_code": str(r["icb_code"])} for _, r in frame.iterrows()]
+
+
+subcommands: list[click.Command] = [submit, receipts, receipt, codelist, geocode, synthesize]

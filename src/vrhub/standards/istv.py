@@ -151,7 +151,8 @@ ISTV_ASSAULT = Table(
         Column("borough_code", "string", "Borough of the geocoded point.",
                pattern=r"E09\d{6}"),
         Column("geocode_method", "string", "How the description was geocoded."),
-        Column("geocode_confidence", "string", "Geocoder's confidence (its level or score)."),
+        Column("geocode_confidence", "float", "Geocoder's confidence: estimated probability "
+               "(0-1) that the point is in the right LSOA.", minimum=0, maximum=1),
         Column("geocode_unresolved_reason", "string", "Why no location was found."),
     ),
     primary_key=("assault_id",),

@@ -67,7 +67,7 @@ def _describe(exc: Exception) -> str:
 def unresolved(n: int) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series([None] * n, dtype=object) for c in GEO_COLUMNS})
     frame["geocode_unresolved_reason"] = NOT_AVAILABLE
-    for c in ("easting", "northing"):
+    for c in ("easting", "northing", "geocode_confidence"):
         frame[c] = frame[c].astype(float)
     return frame
 
@@ -96,8 +96,7 @@ def geocode_frame(handle: GeocoderHandle, records: pd.DataFrame) -> tuple[pd.Dat
         out[column] = frame[column].to_numpy() if column in frame.columns else None
     out["easting"] = pd.to_numeric(out["easting"], errors="coerce")
     out["northing"] = pd.to_numeric(out["northing"], errors="coerce")
-    conf = out["geocode_confidence"]
-    out["geocode_confidence"] = [None if _isnull(v) else str(v) for v in conf]
+    out["geocode_confidence"] = pd.to_numeric(out["geocode_confidence"], errors="coerce")
     for column in ("lsoa21_code", "ward_code", "borough_code", "geocode_method",
                    "geocode_unresolved_reason"):
         out[column] = [None if _isnull(v) else str(v) for v in out[column]]

@@ -122,6 +122,8 @@ def load_files(
     received_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     outcome = LoadOutcome(LoadReport(SOURCE))
     geocoder = GeocoderHandle(warehouse, progress)
+    if files:
+        geocoder.get()  # built before our transaction: it may write its gazetteer
     with warehouse.atomic():
         prepare(warehouse)
         codes = active_codes(warehouse)
