@@ -37,6 +37,10 @@ from vrhub.standards.gazetteer import (
 from vrhub.storage.warehouse import Warehouse
 
 DERIVED_SOURCES = ("police_uk", "area", "ed_site")
+
+KIND_PREFERENCE = {"street": 0, "station": 1, "landmark": 2, "ed_site": 3, "place": 4,
+                   "area": 5}
+"""When one normalised name has several kinds, the name takes the first of these."""
 """Sources a build replaces; imported sources survive rebuilds."""
 
 
@@ -179,8 +183,16 @@ def from_frame(frame: pd.DataFrame, postcodes: dict[str, Any] | None = None) -> 
     else:
         starts = np.zeros(0, dtype=int)
     offsets = np.concatenate([starts, [len(frame)]]).astype(np.int64)
-    kinds = frame["kind"].to_numpy(dtype=object)
-    areas = frame["area_code"].to_numpy(dtype=object)
+    rank = frame["kind"].map(KIND_PREFERENCE).fillna(9).to_numpy()
+    ends = np.concatenate([starts[1:], [len(frame)]]).astype(np.int64)
+    best_kind = []
+    area_of = []
+    kinds_col = frame["kind"].to_numpy(dtype=object)
+    area_col = frame["area_code"].to_numpy(dtype=object)
+    for s, e in zip(starts, ends, strict=True):
+        best_kind.append(str(kinds_col[s + int(np.argmin(rank[s:e]))]))
+        codes = [c for c in area_col[s:e] if isinstance(c, str) and c]
+        area_of.append(codes[0] if codes else None)
 
     def _codes(col: str) -> np.ndarray:
         values = frame[col].astype(object).to_numpy()
@@ -188,8 +200,8 @@ def from_frame(frame: pd.DataFrame, postcodes: dict[str, Any] | None = None) -> 
 
     return Gazetteer(
         names=[str(names_col[i]) for i in starts],
-        kinds=[str(kinds[i]) for i in starts],
-        area_codes=[areas[i] if isinstance(areas[i], str) else None for i in starts],
+        kinds=best_kind,
+        area_codes=area_of,
         offsets=offsets,
         easting=frame["easting"].to_numpy(dtype=float),
         northing=frame["northing"].to_numpy(dtype=float),

@@ -85,12 +85,14 @@ class Matcher:
         g = self.g
         if parsed.postcode and parsed.postcode in g.postcodes:
             return Match(method="postcode", score=1.0, point=g.postcodes[parsed.postcode])
-        if parsed.intersection is not None:
+        hits = self._exact_hits(parsed.segments)
+        primary = _primary(hits)
+        whole = primary is not None and primary.exact and primary.start == 0 and (
+            primary.end == len(parsed.segments[primary.segment]))
+        if parsed.intersection is not None and not whole:
             found = self._intersection(*parsed.intersection)
             if found is not None:
                 return found
-        hits = self._exact_hits(parsed.segments)
-        primary = _primary(hits)
         if primary is None or KIND_RANK.get(primary.kind, 2) < 3:
             fuzzy = self._fuzzy_hit(parsed.segments, hits)
             if fuzzy is not None:
@@ -128,14 +130,15 @@ class Matcher:
                 for start in range(0, n - length + 1):
                     key = " ".join(seg[start:start + length])
                     idx = g.by_name.get(key)
+                    alone = length == n
                     if idx is not None:
-                        if length == 1 and key in NOISE_WORDS:
+                        if length == 1 and key in NOISE_WORDS and not alone:
                             continue
                         hits.append(_Hit(s, start, start + length, (idx,), True,
                                          g.kinds[idx]))
                         continue
                     cores = g.by_core.get(key)
-                    if cores and not (length == 1 and key in NOISE_WORDS):
+                    if cores and not (length == 1 and key in NOISE_WORDS and not alone):
                         hits.append(_Hit(s, start, start + length, tuple(cores), False,
                                          "street", score=100.0))
         return hits

@@ -220,10 +220,9 @@ def parse(description: str) -> ParsedDescription:
     for tok in toks:
         if tok == ",":
             segments.append([])
-        else:
+        elif tok != "/":
             segments[-1].append(tok)
-    cleaned = [strip_qualifiers(s) for s in segments]
-    parsed.segments = [s for s in cleaned if s]
+    parsed.segments = [s for s in segments if s]
     parsed.intersection = _intersection(description if not parsed.postcode else text)
     return parsed
 

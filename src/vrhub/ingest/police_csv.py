@@ -1,0 +1,331 @@
+"""Streamed reading of data.police.uk CSV files, shared by the street and stop-search loaders.
+
+A file is read in blocks with pyarrow's streaming CSV reader (never whole into memory),
+every column as raw bytes first so that encoding problems can be reported with their row
+and column. Whole-file problems raise :class:`~vrhub.errors.InputError` and stop the
+load (the surrounding transaction rolls back):
+
+* an empty file, or a header with no data rows;
+* missing, unexpected or repeated column headings;
+* bytes that are not UTF-8;
+* a row with the wrong number of fields (the quoting is broken: nothing after it can be
+  trusted);
+* a file name whose month disagrees with a row's Month (see the loaders).
+
+Row problems (a formula in a cell, coordinates outside Great Britain, ...) are found by
+the loaders and quarantined.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from vrhub.errors import InputError, Location
+from vrhub.geography.bng import bng_in_great_britain, lonlat_in_great_britain, to_bng
+from vrhub.ingest.inputs import InputFile
+from vrhub.standards.schema import Problem
+
+#: Bytes parsed per block: bounds memory whatever the file size.
+BLOCK_SIZE = 8 << 20
+
+_FILE_NAME = re.compile(r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))[-_](?P<series>.+?)\.csv$", re.I)
+
+#: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with
+#: = or @, a tab or carriage return, or + / - followed by something that is not a number.
+FORMULA_PATTERN = r"^(?:[=@\t\r]|[+\-][^0-9.\s])"
+
+
+@dataclass(frozen=True)
+class FileName:
+    """What a police.uk file name says: ``2024-01-city-of-london-street.csv``."""
+
+    month: str | None
+    series: str
+
+
+def parse_file_name(source: InputFile) -> FileName:
+    name = source.logical_name
+    match = _FILE_NAME.match(name)
+    if match is None:
+        stem = name[:-4] if name.lower().endswith(".csv") else name
+        return FileName(None, stem.lower())
+    return FileName(match["month"], match["series"].lower())
+
+
+@dataclass
+class Batch:
+    """A block of rows: ``first_row`` is the 1-based data row of its first row."""
+
+    first_row: int
+    table: pa.Table  # every column utf8 text, as published (blank = "")
+
+    @property
+    def row_numbers(self) -> npt.NDArray[np.int64]:
+        return np.arange(self.first_row, self.first_row + self.table.num_rows, dtype=np.int64)
+
+
+def read_header(source: InputFile) -> list[str]:
+    """The column headings (UTF-8, byte-order mark removed). Raises on an empty file."""
+    with source.open() as stream:
+        head = stream.read(64 * 1024)
+    if not head.strip():
+        raise InputError(
+            "the file is empty (no header row, no data)",
+            Location(source.display, row=0),
+            hint="download the file again; a police.uk file starts with a header row",
+        )
+    line = head.splitlines()[0]
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "the header row is not UTF-8 text",
+            Location(source.display, row=0, value=line[max(0, exc.start - 10): exc.end + 10]),
+            hint="save the file as UTF-8 CSV",
+        ) from None
+    return next(csv.reader([text]))
+
+
+def check_header(
+    source: InputFile,
+    header: Sequence[str],
+    expected: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    kind: str,
+    hint: str | None = None,
+) -> None:
+    """Refuse a file whose headings are missing, unexpected or repeated."""
+    seen: set[str] = set()
+    for heading in header:
+        if heading in seen:
+            raise InputError(f"column heading {heading!r} appears twice",
+                             Location(source.display, row=0, column=heading, value=heading),
+                             hint=f"a {kind} file names each column once")
+        seen.add(heading)
+    missing = [c for c in expected if c not in seen and c not in optional]
+    if missing:
+        raise InputError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            f"(found {len(header)} columns: {', '.join(header)})",
+            Location(source.display, row=0, column=missing[0]),
+            hint=hint or f"this is not a {kind} file; expected the columns "
+            + ", ".join(expected),
+        )
+    unexpected = [c for c in header if c not in expected]
+    if unexpected:
+        raise InputError(
+            f"unexpected column {unexpected[0]!r}",
+            Location(source.display, row=0, column=unexpected[0], value=unexpected[0]),
+            hint=f"this is not a {kind} file, or it was edited; expected the columns "
+            + ", ".join(expected),
+        )
+
+
+def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
+    """Stream the data rows as blocks of UTF-8 text columns."""
+    convert = pv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.binary()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    read = pv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True)
+    ragged: list[str] = []
+
+    def on_invalid(row: pv.InvalidRow) -> str:
+        ragged.append(row.text)
+        return "error"
+
+    parse = pv.ParseOptions(invalid_row_handler=on_invalid)
+    first_row = 1
+    try:
+        with source.open() as stream:
+            reader = pv.open_csv(stream, read_options=read, parse_options=parse,
+                                 convert_options=convert)
+            for record_batch in reader:
+                table = pa.Table.from_batches([record_batch])
+                yield Batch(first_row, _as_text(source, table, first_row))
+                first_row += record_batch.num_rows
+    except pa.ArrowInvalid as exc:
+        raise _ragged_row_error(source, len(header)) from exc
+    if first_row == 1:
+        raise InputError(
+            "the file has a header row but no data rows",
+            Location(source.display, row=1),
+            hint="download the month again; police.uk does not publish empty months, and "
+            "an empty file would replace the month's rows with nothing",
+        )
+
+
+def _as_text(source: InputFile, table: pa.Table, first_row: int) -> pa.Table:
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            columns.append(pc.cast(column, pa.string()))
+        except pa.ArrowInvalid:
+            for offset, raw in enumerate(column.to_pylist()):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"bytes that are not UTF-8 text ({raw[exc.start:exc.end]!r})",
+                        Location(source.display, row=first_row + offset, column=name,
+                                 value=raw.decode("utf-8", errors="replace")),
+                        hint="save the file as UTF-8 CSV (police.uk files are UTF-8); "
+                        "a file re-saved from Excel may be in Windows-1252",
+                    ) from None
+            raise
+    return pa.table(columns, names=table.column_names)
+
+
+def _ragged_row_error(source: InputFile, expected: int) -> InputError:
+    """Find the first row with the wrong number of fields (slow path, on error only)."""
+    with source.open() as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        for number, row in enumerate(csv.reader(text)):
+            if number and len(row) != expected:
+                return InputError(
+                    f"the row has {len(row)} fields; the header has {expected}",
+                    Location(source.display, row=number, value=",".join(row)),
+                    hint="the file's quoting is broken (a comma or quote inside a value); "
+                    "download it again",
+                )
+    return InputError("the file is not well-formed CSV", Location(source.display),
+                      hint="download the file again")
+
+
+# -- row checks shared by both loaders --------------------------------------------------
+def formula_problems(
+    table: pa.Table, columns: Sequence[str], rows: npt.NDArray[np.int64]
+) -> list[Problem]:
+    """A problem for every cell in ``columns`` that a spreadsheet would run as a formula.
+
+    Such rows are quarantined, never stored: police.uk never publishes a formula, so one
+    means the file was edited, and a stored formula would run when an analyst opens an
+    export in Excel. The quarantined value is stored with a leading apostrophe so it
+    stays inert there too.
+    """
+    problems: list[Problem] = []
+    for name in columns:
+        if name not in table.column_names:
+            continue
+        hits = pc.match_substring_regex(table[name], FORMULA_PATTERN)
+        idx = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
+        values = table[name].take(pa.array(idx)).to_pylist() if len(idx) else []
+        problems.extend(
+            Problem(int(rows[i]), name, "'" + str(value),
+                    "the cell holds a spreadsheet formula; rows with formulas are "
+                    "quarantined, not stored (check where the file was edited)",
+                    "formula_cell")
+            for i, value in zip(idx, values, strict=True)
+        )
+    return problems
+
+
+@dataclass
+class Coordinates:
+    """Parsed coordinates of a block: usable points in BNG, and why others have none."""
+
+    longitude: npt.NDArray[np.float64]
+    latitude: npt.NDArray[np.float64]
+    easting: npt.NDArray[np.float64]
+    northing: npt.NDArray[np.float64]
+    flag: npt.NDArray[np.object_]  # None | missing | zero | incomplete
+    problems: list[Problem]
+
+
+def parse_coordinates(
+    table: pa.Table, rows: npt.NDArray[np.int64], lon_col: str = "Longitude",
+    lat_col: str = "Latitude",
+) -> Coordinates:
+    """Longitude/latitude text -> floats and BNG; flag blank and (0, 0); quarantine
+    values that are not numbers or lie outside Great Britain."""
+    lon_text = pc.utf8_trim_whitespace(table[lon_col])
+    lat_text = pc.utf8_trim_whitespace(table[lat_col])
+    lon, lon_bad = _to_float(lon_text)
+    lat, lat_bad = _to_float(lat_text)
+    problems: list[Problem] = []
+    for bad, name, text in ((lon_bad, lon_col, lon_text), (lat_bad, lat_col, lat_text)):
+        for i in np.flatnonzero(bad):
+            problems.append(Problem(int(rows[i]), name, text[int(i)].as_py(),
+                                    f"{name} is not a number", "coordinate_not_a_number"))
+    n = len(lon)
+    flag: npt.NDArray[np.object_] = np.full(n, None, dtype=object)
+    lon_blank = np.isnan(lon) & ~lon_bad
+    lat_blank = np.isnan(lat) & ~lat_bad
+    flag[lon_blank & lat_blank] = "missing"
+    flag[lon_blank ^ lat_blank] = "incomplete"
+    zero = (lon == 0) & (lat == 0)
+    flag[zero] = "zero"
+    usable = ~np.isnan(lon) & ~np.isnan(lat) & ~zero
+    easting = np.full(n, np.nan)
+    northing = np.full(n, np.nan)
+    if usable.any():
+        easting[usable], northing[usable] = to_bng(lon[usable], lat[usable])
+    inside = lonlat_in_great_britain(lon, lat) & bng_in_great_britain(easting, northing)
+    outside = usable & ~inside
+    for i in np.flatnonzero(outside):
+        swapped = bool(lonlat_in_great_britain([lat[i]], [lon[i]])[0])
+        problems.append(Problem(
+            int(rows[i]), lon_col, f"{lon[i]:g}, {lat[i]:g}",
+            "the point (longitude, latitude) lies outside Great Britain"
+            + ("; Longitude and Latitude look swapped" if swapped else ""),
+            "coordinate_outside_gb",
+        ))
+    easting[outside] = np.nan
+    northing[outside] = np.nan
+    lon_out = np.where(usable, lon, np.nan)
+    lat_out = np.where(usable, lat, np.nan)
+    return Coordinates(lon_out, lat_out, easting, northing, flag, problems)
+
+
+def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Floats (NaN for blank) and a mask of values that are not numbers."""
+    blank = pc.equal(text, "")
+    nullable = pc.if_else(blank, pa.scalar(None, pa.string()), text)
+    try:
+        values = pc.cast(nullable, pa.float64())
+        out = values.to_numpy(zero_copy_only=False).astype(float)
+        bad = ~np.isfinite(out) & ~blank.to_numpy(zero_copy_only=False)
+        out[bad] = np.nan
+        return out, bad
+    except pa.ArrowInvalid:
+        pass
+    out = np.full(len(text), np.nan)
+    bad = np.zeros(len(text), dtype=bool)
+    for i, value in enumerate(nullable.to_pylist()):
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            bad[i] = True
+            continue
+        if np.isfinite(number):
+            out[i] = number
+        else:
+            bad[i] = True
+    return out, bad
+
+
+def blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed text, with blank cells as null."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def keep_mask(rows: npt.NDArray[np.int64], problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:
+    """Mask of rows that have no problem."""
+    if not problems:
+        return np.ones(len(rows), dtype=bool)
+    return ~np.isin(rows, np.array([p.row for p in problems], dtype=np.int64))

@@ -1,0 +1,316 @@
+"""Loader for data.police.uk street-level crime files (source ``police``).
+
+``vrhub load police PATH...`` takes files, folders, ``.zip`` and ``.gz``; from folders and
+archives it picks ``*-street.csv`` (and month-first extracts such as
+``2024-01_burglary_cleaned.csv``). Each file is one *series* (the name without the month:
+``city-of-london-street``) for one month; a newer file of the same series and month
+replaces the older one, the same bytes loaded again change nothing.
+
+Policy for bad input (documented in ``docs``; tested in
+``tests/integration/test_police_bad_input.py``):
+
+=====================================  ==================================================
+Problem                                What happens
+=====================================  ==================================================
+empty file / header with no rows       InputError, the whole load rolls back
+missing, unexpected, repeated columns  InputError naming the column
+bytes that are not UTF-8               InputError naming row, column and value
+truncated or corrupt .gz / .zip        InputError naming the file
+row with the wrong number of fields    InputError naming the row
+Month differs from the file name       InputError naming the row (the month decides what
+                                       the file replaces, so a wrong one would overwrite
+                                       another month)
+coordinates outside Great Britain      row quarantined (``coordinate_outside_gb``)
+coordinates that are not numbers       row quarantined (``coordinate_not_a_number``)
+a spreadsheet formula in any cell      row quarantined (``formula_cell``), value stored
+                                       inert with a leading apostrophe
+malformed LSOA code                    row quarantined (``lsoa_code_malformed``)
+blank Crime type                       row quarantined (``crime_type_blank``)
+blank or (0, 0) coordinates            loaded with no point, ``coordinate_flag`` set
+Crime ID repeated within the month     loaded, ``crime_id_duplicate`` set on the later rows
+                                       and a note naming the first; police.uk publishes
+                                       one crime on several rows
+blank Crime ID (ASB, BTP)              loaded (police.uk publishes none)
+=====================================  ==================================================
+
+Every row read is either loaded or quarantined; provenance records rows read, loaded and
+quarantined for each file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vrhub.errors import InputError, Location
+from vrhub.geography.places import Boundaries, assign_police_places, boundaries
+from vrhub.ingest.inputs import InputFile
+from vrhub.ingest.police_csv import (
+    Batch,
+    FileName,
+    blank_to_null,
+    check_header,
+    formula_problems,
+    keep_mask,
+    parse_coordinates,
+    parse_file_name,
+    read_batches,
+    read_header,
+)
+from vrhub.ingest.report import FileReport, LoadReport
+from vrhub.ingest.sources import Source
+from vrhub.progress import SILENT, Progress
+from vrhub.standards.police_uk import (
+    LSOA_PATTERN,
+    POLICE_STREET,
+    STREET_OPTIONAL_COLUMNS,
+    STREET_SOURCE_COLUMNS,
+)
+from vrhub.standards.schema import MONTH_PATTERN, Problem
+from vrhub.storage.warehouse import FileLoad, Warehouse
+
+SOURCE_NAME = "police"
+PATTERNS = ("*-street.csv", "????-??_*.csv")
+
+#: Force names police.uk uses in 'Falls within' -> slug used in its file names.
+FORCE_SLUGS = {
+    "Metropolitan Police Service": "metropolitan",
+    "City of London Police": "city-of-london",
+    "British Transport Police": "btp",
+}
+
+_TEXT_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Location", "LSOA code",
+                 "LSOA name", "Crime type", "Last outcome category", "Context")
+
+REDUCED_EXTRACT_HINT = (
+    "this looks like a reduced extract (only Month, Longitude, Latitude and Crime type); "
+    "the police source needs the full 12-column street files from data.police.uk "
+    "(Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location, LSOA code, "
+    "LSOA name, Crime type, Last outcome category, Context)"
+)
+
+
+def force_slug(name: str) -> str:
+    """'Metropolitan Police Service' -> 'metropolitan', 'Kent Police' -> 'kent'."""
+    if name in FORCE_SLUGS:
+        return FORCE_SLUGS[name]
+    text = re.sub(r"\b(police service|police|constabulary)\b", "", name.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unknown"
+
+
+@dataclass
+class _FileState:
+    """What a file's blocks share while it is read."""
+
+    source: InputFile
+    name: FileName
+    month: str | None
+    force: str | None
+    seen_ids: set[str] = field(default_factory=set)
+    duplicate_rows: int = 0
+    duplicate_example: str | None = None
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def load_street(
+    warehouse: Warehouse, files: Sequence[InputFile], progress: Progress = SILENT
+) -> LoadReport:
+    """Load street files in one transaction (see the module docstring for the policy)."""
+    report = LoadReport(SOURCE_NAME)
+    with warehouse.atomic():
+        warehouse.ensure_tables([POLICE_STREET])
+        bounds = boundaries(warehouse)
+        if not bounds.loaded:
+            progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
+                          "kept and places flagged no_boundaries; load boundaries and run "
+                          "the place refresh to assign them")
+        with progress.task("Loading police.uk street files", total=len(files)) as task:
+            for source in files:
+                report.files.append(_load_file(warehouse, bounds, source))
+                task.advance()
+    return report
+
+
+def _load_file(warehouse: Warehouse, bounds: Boundaries, source: InputFile) -> FileReport:
+    name = parse_file_name(source)
+    header = read_header(source)
+    hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
+                                                   "Crime type"} else None
+    check_header(source, header, STREET_SOURCE_COLUMNS, STREET_OPTIONAL_COLUMNS,
+                 kind="police.uk street", hint=hint)
+    sha = source.sha256()
+    force = None
+    if name.series.endswith("-street"):
+        force = name.series.removesuffix("-street")
+    state = _FileState(source, name, name.month, force)
+    load = warehouse.load_file(source=SOURCE_NAME, file_name=source.display, sha256=sha,
+                               partition=None, tables=[POLICE_STREET])
+    with load:
+        if load.unchanged:
+            return FileReport(source.display, sha, "unchanged",
+                              notes=["the same file was loaded before; nothing changed"])
+        replaced = False
+        for batch in read_batches(source, header):
+            month = _check_month(state, batch)
+            if not replaced:
+                load.partition = f"{name.series}/{month}"
+                load.replace([POLICE_STREET], series=name.series, month=month)
+                replaced = True
+            _load_batch(load, bounds, state, batch)
+            load.rows_read += batch.table.num_rows
+    status = "replaced-older" if load.replaced_files else "loaded"
+    notes = []
+    if state.duplicate_rows:
+        notes.append(
+            f"{state.duplicate_rows} row(s) repeat a Crime ID already in the file "
+            f"({state.duplicate_example}); loaded and flagged crime_id_duplicate"
+        )
+    return FileReport(
+        source.display, sha, status, rows_read=load.rows_read, rows_loaded=load.rows_loaded,
+        rows_quarantined=load.rows_quarantined, partition=load.partition,
+        quarantined_by_rule=state.quarantined_by_rule, replaced_files=load.replaced_files,
+        notes=notes,
+    )
+
+
+def _check_month(state: _FileState, batch: Batch) -> str:
+    """Every row's Month must be the file's month (from its name, else its first row)."""
+    months = pc.utf8_trim_whitespace(batch.table["Month"])
+    if state.month is None:
+        first = months[0].as_py()
+        if not re.fullmatch(MONTH_PATTERN, first or ""):
+            raise InputError(
+                "Month is not a month (YYYY-MM)",
+                Location(state.source.display, row=batch.first_row, column="Month",
+                         value=first),
+                hint="police.uk Month values look like 2024-01",
+            )
+        state.month = first
+    wrong = pc.not_equal(months, state.month).to_numpy(zero_copy_only=False)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise InputError(
+            f"Month disagrees with the file's month {state.month}",
+            Location(state.source.display, row=batch.first_row + i, column="Month",
+                     value=months[i].as_py()),
+            hint="a police.uk street file holds one month, named at the start of the file "
+            "name (2024-01-...-street.csv); rename the file or split it by month",
+        )
+    return state.month
+
+
+def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Batch) -> None:
+    table = batch.table
+    rows = batch.row_numbers
+    problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows)
+    coords = parse_coordinates(table, rows)
+    problems.extend(coords.problems)
+
+    lsoa = blank_to_null(table["LSOA code"])
+    bad_lsoa = pc.invert(pc.fill_null(pc.match_substring_regex(lsoa, f"^{LSOA_PATTERN}$"),
+                                      True)).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(bad_lsoa):
+        problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
+                                "LSOA code is not an LSOA code (E01/W01 and six digits)",
+                                "lsoa_code_malformed"))
+    crime_type = blank_to_null(table["Crime type"])
+    for i in np.flatnonzero(pc.is_null(crime_type).to_numpy(zero_copy_only=False)):
+        problems.append(Problem(int(rows[i]), "Crime type", "", "Crime type is blank",
+                                "crime_type_blank"))
+
+    if problems:
+        load.quarantine(problems)
+        for p in {p.row: p for p in problems}.values():
+            state.quarantined_by_rule[p.rule] = state.quarantined_by_rule.get(p.rule, 0) + 1
+    keep = keep_mask(rows, problems)
+    if not keep.any():
+        return
+    mask = pa.array(keep)
+    kept = table.filter(mask)
+    lsoa = lsoa.filter(mask)
+    month = state.month or ""
+    falls_within = blank_to_null(kept["Falls within"])
+    if state.force is not None:
+        force = pa.array(np.full(kept.num_rows, state.force, dtype=object), pa.string())
+    else:
+        names = pc.fill_null(falls_within, "")
+        dictionary = pc.dictionary_encode(names).combine_chunks()
+        slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
+        force = slugs.take(dictionary.indices)
+    easting = coords.easting[keep]
+    northing = coords.northing[keep]
+    places = assign_police_places(bounds, easting, northing, lsoa, month)
+    crime_id = blank_to_null(kept["Crime ID"])
+    duplicate = _duplicates(state, crime_id, rows[keep])
+    context = (blank_to_null(kept["Context"]) if "Context" in kept.column_names
+               else pa.nulls(kept.num_rows, pa.string()))
+    n = kept.num_rows
+    out = pa.table({
+        "crime_id": crime_id,
+        "month": pa.array(np.full(n, month, dtype=object), pa.string()),
+        "reported_by": blank_to_null(kept["Reported by"]),
+        "falls_within": falls_within,
+        "force": force,
+        "series": pa.array(np.full(n, state.name.series, dtype=object), pa.string()),
+        "longitude": pa.array(coords.longitude[keep], from_pandas=True),
+        "latitude": pa.array(coords.latitude[keep], from_pandas=True),
+        "easting": pa.array(easting, from_pandas=True),
+        "northing": pa.array(northing, from_pandas=True),
+        "coordinate_flag": pa.array(coords.flag[keep], pa.string()),
+        "location": blank_to_null(kept["Location"]),
+        "lsoa_code_published": lsoa,
+        "lsoa_name_published": blank_to_null(kept["LSOA name"]),
+        "lsoa_vintage_published": _strings(places["lsoa_vintage_published"]),
+        "crime_type": blank_to_null(kept["Crime type"]),
+        "last_outcome": blank_to_null(kept["Last outcome category"]),
+        "context": context,
+        "lsoa21_code": _strings(places["lsoa21_code"]),
+        "ward_code": _strings(places["ward_code"]),
+        "borough_code": _strings(places["borough_code"]),
+        "place_method": _strings(places["place_method"]),
+        "place_flag": _strings(places["place_flag"]),
+        "crime_id_duplicate": pa.array(duplicate),
+        "file_id": pa.array(np.full(n, load.file_id, dtype=object), pa.string()),
+        "row_number": pa.array(rows[keep]),
+    })
+    load.insert(POLICE_STREET, out)
+
+
+def _duplicates(state: _FileState, crime_id: pa.ChunkedArray,
+                rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """True for rows whose Crime ID appeared earlier in the file (blank IDs never do)."""
+    ids = pd.Series(crime_id.to_pandas(types_mapper=pd.ArrowDtype))
+    present = ids.notna().to_numpy()
+    dup = ids.duplicated().to_numpy() & present
+    if state.seen_ids:
+        dup |= ids.isin(state.seen_ids).to_numpy() & present
+    state.seen_ids.update(ids[present & ~dup].tolist())
+    if dup.any():
+        state.duplicate_rows += int(dup.sum())
+        if state.duplicate_example is None:
+            i = int(np.flatnonzero(dup)[0])
+            state.duplicate_example = (
+                f"first at row {rows[i]}, column 'Crime ID', value {ids.iloc[i]!r}"
+            )
+    return dup
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+SOURCES = (
+    Source(
+        name=SOURCE_NAME,
+        description="data.police.uk street-level crime files (*-street.csv), any force",
+        patterns=PATTERNS,
+        load=load_street,
+    ),
+)
