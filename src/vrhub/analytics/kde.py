@@ -125,18 +125,19 @@ def linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, grid: G
     base = iy
     size = nr * nc
     if weights is None:
-        s1 = np.bincount(base, minlength=size).astype(np.float64)
+        ones: np.ndarray = np.bincount(base, minlength=size).astype(np.float64)
         wxy = wx * wy
     else:
-        s1 = np.bincount(base, weights, minlength=size)
+        ones = np.bincount(base, weights, minlength=size)
         wx *= weights
         wxy = wx * wy
         wy *= weights
-    sx = np.bincount(base, wx, minlength=size)
-    sy = np.bincount(base, wy, minlength=size)
-    sxy = np.bincount(base, wxy, minlength=size)
-    s1, sx, sy, sxy = (a[:size].reshape(nr, nc) for a in (s1, sx, sy, sxy))
-    out = s1 - sx - sy + sxy
+    s1, sx, sy, sxy = (
+        a[:size].reshape(nr, nc)
+        for a in (ones, np.bincount(base, wx, minlength=size),
+                  np.bincount(base, wy, minlength=size), np.bincount(base, wxy, minlength=size))
+    )
+    out: np.ndarray = s1 - sx - sy + sxy
     out[:, 1:] += (sx - sxy)[:, :-1]
     out[1:, :] += (sy - sxy)[:-1, :]
     out[1:, 1:] += sxy[:-1, :-1]
@@ -204,9 +205,10 @@ def kde_columns(located: Located, bandwidth: Any, kernel: str, choices: Choices,
                      f"({grid.cell_size:,.0f} m): the surface will be close to the raw counts.")
     density, factor = kde_surface(located, h, kernel, conserve_mass=conserve_mass)
     if conserve_mass:
+        mass = located.weights.sum() if located.weights is not None else located.n_events
         choices.choose("mass_factor", round(factor, 6),
                        f"Densities rescaled by {factor:.4f} so that they sum to the "
-                       f"{located.weights.sum() if located.weights is not None else located.n_events:,.0f} "
+                       f"{mass:,.0f} "
                        "events in the study area (part of the kernel mass falls outside "
                        "the area near its edge).")
     frame = base_frame(grid)
