@@ -55,7 +55,7 @@ DIRECT_SUM_MAX_CELLS = 169
 def neighbourhood(distance: float, cell_size: float) -> np.ndarray:
     """0/1 disc of cell offsets whose centres are within ``distance`` (self included)."""
     reach = distance / cell_size
-    r = int(math.floor(reach * (1 + DISTANCE_TOLERANCE)))
+    r = math.floor(reach * (1 + DISTANCE_TOLERANCE))
     offsets = np.arange(-r, r + 1)
     d2 = offsets[:, None] ** 2 + offsets[None, :] ** 2
     return (d2 <= reach * reach * (1 + DISTANCE_TOLERANCE)).astype(np.float64)
