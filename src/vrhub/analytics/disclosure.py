@@ -1,0 +1,537 @@
+"""Statistical disclosure control: the one module every public output goes through.
+
+The rule (NHS Digital's, as applied by OpenSAFELY) for any output below national level:
+
+- a count of 1 to 7 is suppressed (published as null; shown as ``[c]`` in tables);
+- every other count is rounded to the nearest 5 (halves round up; 0 stays 0);
+- a rate or percentage is recomputed from the disclosed counts, and is suppressed when its
+  numerator, or a count denominator, was suppressed; a rate computed from unrounded
+  counts would give the exact count back;
+- public data is never finer than ward x month, and never carries points (coordinates or
+  point geometries), times of day, dates finer than a month, or free text.
+
+:func:`apply` enforces all of it on a frame before it is written; :func:`scan_frame` and
+:func:`scan_public_output` check a finished output (CSV, JSON/GeoJSON, XLSX, Parquet,
+GeoPackage) independently, so a public output that skipped :func:`apply` is still caught.
+
+Counts are known by declaration: :func:`apply` records its count and rate columns in
+``frame.attrs["vrhub"]["disclosure"]``, which :func:`disclosure_metadata` hands to
+:func:`vrhub.reports.outputs.write_result`; the scanner reads it back. Without a
+declaration the scanner treats every whole-number column as a count unless its name says
+otherwise (year, month, rank, decile, population ...): a false alarm is cheaper than a
+published small number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vrhub.errors import DisclosureError
+
+SUPPRESS_MAX = 7
+ROUND_TO = 5
+SUPPRESSED_MARK = "[c]"
+RULE = f"counts 1-{SUPPRESS_MAX} suppressed, others rounded to the nearest {ROUND_TO}"
+SUPPRESSION_MARKERS = frozenset({"[c]", "[x]", "c", "x", "*", "[z]", "", "suppressed"})
+
+FINE_AREA_CODE = re.compile(r"^[EW]0[012]\d{6}$")  # output areas, LSOAs, MSOAs
+AREA_CODE = re.compile(r"^(E05|W05|E0[6-9]|W06|E1[0-2]|E4[0-9]|E5[0-9]|E92|K0[2-4])\d{6}$")
+POINT_WKT = re.compile(r"^\s*(MULTI)?POINT\b", re.IGNORECASE)
+TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-(\d{2})\b")
+
+COORDINATE_NAMES = frozenset({
+    "easting", "northing", "latitude", "longitude", "lat", "lon", "lng", "long", "x", "y",
+    "x_coord", "y_coord", "bng_x", "bng_y", "point", "location_point",
+})
+TIME_NAMES = frozenset({"time", "hour", "datetime", "timestamp", "time_of_day", "minute"})
+FREE_TEXT_HINTS = ("description", "free_text", "freetext", "narrative", "comment", "notes",
+                   "remarks", "details")
+NON_COUNT_NAMES = frozenset({
+    "year", "month", "quarter", "week", "day_of_week", "weekday", "rank", "decile",
+    "quintile", "percentile", "population", "area", "area_m2", "area_km2", "fid", "id",
+    "objectid", "imd_decile", "imd_rank", "order", "sort_order",
+})
+NON_COUNT_SUFFIXES = ("_rate", "_pct", "_percent", "_percentage", "_ratio", "_share", "_z",
+                      "_p", "_score", "_index", "_rank", "_decile", "_year", "_month",
+                      "_population", "_per_1000", "_per_100000", "_lower", "_upper")
+NON_COUNT_PREFIXES = ("rate", "pct", "percent", "ratio", "z_", "p_", "gi", "lower", "upper")
+FREE_TEXT_WORDS = 8
+FREE_TEXT_CHARS = 100
+
+
+# -- the rule ---------------------------------------------------------------------------
+def disclose_count(value: int) -> int | None:
+    """One count under the rule: None (suppressed) for 1-7, else nearest 5, halves up."""
+    if value < 0:
+        raise DisclosureError(f"count {value} is negative", hint="counts cannot be below 0")
+    if value == 0:
+        return 0
+    if value <= SUPPRESS_MAX:
+        return None
+    return int(ROUND_TO * math.floor(value / ROUND_TO + 0.5))
+
+
+def suppress_and_round(counts: Iterable[Any] | pd.Series) -> pd.Series:
+    """The rule on a column of counts: a nullable integer series, null where suppressed.
+
+    Missing input counts stay missing. Fractional or negative counts are refused.
+    """
+    series = pd.Series(counts) if not isinstance(counts, pd.Series) else counts
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = series.notna() & numbers.isna()
+    if bad.any():
+        raise DisclosureError(f"count {series[bad].iloc[0]!r} is not a number",
+                              hint="pass whole-number counts")
+    values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(values)
+    given = values[known]
+    wrong = (given < 0) | (given != np.floor(given))
+    if wrong.any():
+        offender = given[wrong][0]
+        raise DisclosureError(f"count {offender:g} is not a whole number of 0 or more",
+                              hint="disclosure control applies to counts; pass rates separately")
+    rounded = ROUND_TO * np.floor(values / ROUND_TO + 0.5)
+    out = np.where(values == 0, 0.0, np.where(values <= SUPPRESS_MAX, np.nan, rounded))
+    out[~known] = np.nan
+    return pd.Series(pd.array(out, dtype="Float64").astype("Int64"), index=series.index,
+                     name=series.name)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate recomputed from disclosed counts: ``numerator / denominator * per``.
+
+    ``numerator`` must be a count column. ``denominator`` is a count column (disclosed
+    first) or a published figure such as population (used as it is).
+    """
+
+    numerator: str
+    denominator: str
+    per: float = 1.0
+
+
+def apply(frame: pd.DataFrame, count_columns: Sequence[str], *,
+          rates: Mapping[str, Rate] | None = None,
+          allow_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` fit for publication, or :class:`DisclosureError`.
+
+    Checks the shape first (no geography finer than ward, no dates finer than month, no
+    points, times or free text; ``allow_columns`` exempts named columns from the name-based
+    checks only), then disclosure-controls ``count_columns`` and (re)computes ``rates``.
+    """
+    rates = dict(rates or {})
+    missing = [c for c in [*count_columns, *(r.numerator for r in rates.values()),
+                           *(r.denominator for r in rates.values())] if c not in frame.columns]
+    if missing:
+        raise DisclosureError(f"column {missing[0]!r} is not in the output",
+                              hint="columns are: " + ", ".join(map(str, frame.columns)))
+    for name, rate in rates.items():
+        if rate.numerator not in count_columns:
+            raise DisclosureError(f"rate {name!r} has numerator {rate.numerator!r}, which is "
+                                  "not a declared count column",
+                                  hint="add it to count_columns")
+    problems = scan_frame(frame, name="output", counts=(), allow_columns=allow_columns,
+                          exempt=[*count_columns, *rates])
+    if problems:
+        raise DisclosureError(
+            "this output cannot be published: " + "; ".join(p.describe() for p in problems[:5]),
+            hint="aggregate to ward (or coarser) and month, and drop point, time and "
+            "free-text columns",
+        )
+    out = frame.copy()
+    for column in count_columns:
+        out[column] = suppress_and_round(frame[column])
+    for name, rate in rates.items():
+        numerator = out[rate.numerator].astype("Float64")
+        denominator = (out[rate.denominator] if rate.denominator in count_columns
+                       else frame[rate.denominator]).astype("Float64")
+        value = numerator / denominator * rate.per
+        value = value.mask(denominator.isna() | (denominator == 0) | numerator.isna())
+        out[name] = value
+    meta = dict(out.attrs.get("vrhub", {}))
+    meta["disclosure"] = {
+        "rule": RULE,
+        "counts": list(count_columns),
+        "rates": {k: [r.numerator, r.denominator] for k, r in rates.items()},
+        "suppressed_cells": int(sum(out[c].isna().sum() - frame[c].isna().sum()
+                                    for c in count_columns)),
+    }
+    out.attrs["vrhub"] = meta
+    return out
+
+
+def disclosure_metadata(frame: pd.DataFrame) -> dict[str, Any]:
+    """The declaration :func:`apply` left on ``frame``, to pass as
+    ``write_result(..., output_metadata(..., disclosure=disclosure_metadata(frame)))``."""
+    meta = frame.attrs.get("vrhub", {}).get("disclosure")
+    if meta is None:
+        raise DisclosureError("this frame has not been through disclosure control",
+                              hint="call vrhub.analytics.disclosure.apply() first")
+    return dict(meta)
+
+
+# -- checking finished outputs ------------------------------------------------------------
+@dataclass(frozen=True)
+class Violation:
+    """One reason an output may not be published. ``row`` is 1-based among data rows."""
+
+    rule: str
+    column: str
+    row: int | None = None
+    value: Any = None
+    source: str = ""
+
+    def describe(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        at = f" row {self.row}" if self.row is not None else ""
+        shown = f" value {self.value!r}" if self.value is not None else ""
+        return f"{where}column {self.column!r}{at}{shown}: {RULES[self.rule]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, int | float | str | None) else str(
+            self.value)
+        return {"rule": self.rule, "column": self.column, "row": self.row, "value": value,
+                "source": self.source, "message": RULES[self.rule]}
+
+
+RULES = {
+    "small_count": f"a count between 1 and {SUPPRESS_MAX} must be suppressed",
+    "unrounded_count": f"a count must be 0 or a multiple of {ROUND_TO}",
+    "negative_count": "a count cannot be negative",
+    "rate_of_suppressed": "a rate from a suppressed count must be suppressed too",
+    "point_geometry": "point geometries are not allowed in public outputs",
+    "coordinates": "coordinate columns are not allowed in public outputs",
+    "time_of_day": "times of day are not allowed in public outputs",
+    "finer_than_month": "dates finer than a month are not allowed in public outputs",
+    "free_text": "free text is not allowed in public outputs",
+    "finer_than_ward": "areas smaller than a ward (OA, LSOA, MSOA) are not allowed",
+    "unidentified_geometry": "a public map layer must carry ward or coarser area codes",
+    "unreadable": "this output could not be read to be checked",
+}
+
+
+def _is_count_name(name: str) -> bool:
+    low = name.strip().lower()
+    return not (low in NON_COUNT_NAMES or low.endswith(NON_COUNT_SUFFIXES)
+                or low.startswith(NON_COUNT_PREFIXES))
+
+
+def _as_numbers(column: pd.Series) -> pd.Series | None:
+    """The column as floats (markers such as ``[c]`` as missing), or None if not numeric."""
+    if pd.api.types.is_bool_dtype(column):
+        return None
+    if pd.api.types.is_numeric_dtype(column):
+        return pd.to_numeric(column, errors="coerce").astype("float64")
+    if column.dtype != object and not pd.api.types.is_string_dtype(column):
+        return None
+    text = column.dropna().astype(str).str.strip()
+    text = text[~text.str.lower().isin(SUPPRESSION_MARKERS)]
+    if text.empty:
+        return None
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.isna().any():
+        return None
+    return pd.to_numeric(column.where(~column.astype(str).str.strip().str.lower().isin(
+        SUPPRESSION_MARKERS)), errors="coerce").astype("float64")
+
+
+def scan_frame(frame: pd.DataFrame, *, name: str = "", counts: Sequence[str] | None = None,
+               rates: Mapping[str, Sequence[str]] | None = None,
+               allow_columns: Sequence[str] = (), exempt: Sequence[str] = (),
+               geometry_types: Sequence[str | None] | None = None) -> list[Violation]:
+    """Every reason ``frame`` may not be published.
+
+    ``counts`` names the count columns (None: guess from names and values; an empty list
+    checks only the shape). ``rates`` maps rate columns to the counts they come from.
+    ``geometry_types`` gives the geometry type of each row for map layers.
+    """
+    found: list[Violation] = []
+    allow = {c.lower() for c in allow_columns}
+    exempt_set = set(exempt)
+    geo_column = getattr(frame, "_geometry_column_name", None)
+    for column in frame.columns:
+        label = str(column)
+        if column == geo_column:
+            continue
+        series = frame[column]
+        low = label.strip().lower()
+        named_ok = low in allow or column in exempt_set
+        if not named_ok:
+            if low in COORDINATE_NAMES:
+                found.append(Violation("coordinates", label, source=name))
+                continue
+            if low in TIME_NAMES or low.endswith(("_time", "_datetime", "_timestamp")):
+                found.append(Violation("time_of_day", label, source=name))
+                continue
+            if any(h in low for h in FREE_TEXT_HINTS):
+                found.append(Violation("free_text", label, source=name))
+                continue
+        found += _check_values(series, label, name)
+    found += _check_geometry(frame, name, geometry_types)
+    count_columns = (list(counts) if counts is not None else [
+        str(c) for c in frame.columns
+        if c != geo_column and _is_count_name(str(c)) and _whole_numbers(frame[c])])
+    for column in count_columns:
+        if column in frame.columns:
+            found += _check_counts(frame[column], column, name)
+    for rate, sources in (rates or {}).items():
+        if rate not in frame.columns:
+            continue
+        for source in sources:
+            if source in frame.columns and source in count_columns:
+                numbers = _as_numbers(frame[source])
+                rate_values = _as_numbers(frame[rate])
+                if numbers is None or rate_values is None:
+                    continue
+                leak = numbers.isna() & rate_values.notna()
+                for idx in np.flatnonzero(leak.to_numpy()):
+                    found.append(Violation("rate_of_suppressed", rate, int(idx) + 1,
+                                           rate_values.iloc[idx], name))
+    return found
+
+
+def _whole_numbers(series: pd.Series) -> bool:
+    numbers = _as_numbers(series)
+    if numbers is None:
+        return False
+    known = numbers.dropna()
+    return not known.empty and bool((known == np.floor(known)).all())
+
+
+def _check_counts(series: pd.Series, column: str, source: str) -> list[Violation]:
+    numbers = _as_numbers(series)
+    if numbers is None:
+        return []
+    out: list[Violation] = []
+    values = numbers.to_numpy()
+    for idx in np.flatnonzero(~np.isnan(values)):
+        v = values[idx]
+        shown: Any = int(v) if v == math.floor(v) else float(v)
+        if v < 0:
+            out.append(Violation("negative_count", column, int(idx) + 1, shown, source))
+        elif 0 < v <= SUPPRESS_MAX:
+            out.append(Violation("small_count", column, int(idx) + 1, shown, source))
+        elif v != 0 and (v != math.floor(v) or int(v) % ROUND_TO):
+            out.append(Violation("unrounded_count", column, int(idx) + 1, shown, source))
+    return out
+
+
+def _check_values(series: pd.Series, column: str, source: str) -> list[Violation]:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        stamps = pd.to_datetime(series, errors="coerce")
+        fine = stamps.notna() & ((stamps.dt.day != 1) | (stamps.dt.hour != 0)
+                                 | (stamps.dt.minute != 0) | (stamps.dt.second != 0))
+        return [Violation("finer_than_month", column, int(i) + 1, str(series.iloc[i]), source)
+                for i in np.flatnonzero(fine.to_numpy())[:20]]
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+        return []
+    out: list[Violation] = []
+    for idx, raw in enumerate(series.tolist()):
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+            continue
+        if hasattr(raw, "year") and hasattr(raw, "month"):
+            day = getattr(raw, "day", 1)
+            if day != 1 or any(getattr(raw, a, 0) for a in ("hour", "minute", "second")):
+                out.append(Violation("finer_than_month", column, idx + 1, str(raw), source))
+            continue
+        text = str(raw).strip()
+        rule = _text_rule(text)
+        if rule:
+            out.append(Violation(rule, column, idx + 1, text[:80], source))
+        if len(out) >= 20:
+            break
+    return out
+
+
+def _text_rule(text: str) -> str | None:
+    if FINE_AREA_CODE.match(text.upper()):
+        return "finer_than_ward"
+    if POINT_WKT.match(text):
+        return "point_geometry"
+    if len(text) > FREE_TEXT_CHARS or len(text.split()) > FREE_TEXT_WORDS:
+        return "free_text"
+    if TIME_OF_DAY.search(text):
+        return "time_of_day"
+    day = ISO_DAY.search(text)
+    if day and day.group(1) != "01":
+        return "finer_than_month"
+    return None
+
+
+def _check_geometry(frame: pd.DataFrame, source: str,
+                    geometry_types: Sequence[str | None] | None) -> list[Violation]:
+    geo_column = getattr(frame, "_geometry_column_name", None)
+    types: list[str | None] = list(geometry_types) if geometry_types is not None else []
+    if not types and geo_column is not None and geo_column in frame.columns:
+        types = [None if g is None else str(g) for g in frame.geometry.geom_type]
+    if not any(types):
+        return []
+    out = [Violation("point_geometry", "geometry", i + 1, t, source)
+           for i, t in enumerate(types) if t and "point" in t.lower()][:20]
+    if not out and not _has_area_codes(frame):
+        out.append(Violation("unidentified_geometry", "geometry", source=source))
+    return out
+
+
+def _has_area_codes(frame: pd.DataFrame) -> bool:
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            values = series.dropna().astype(str).str.strip().str.upper()
+            if not values.empty and values.str.match(AREA_CODE).all():
+                return True
+    return False
+
+
+# -- files ------------------------------------------------------------------------------
+SCANNABLE = (".csv", ".json", ".geojson", ".xlsx", ".parquet", ".gpkg")
+
+
+@dataclass
+class ScanReport:
+    """What :func:`scan_public_tree` checked, skipped and found."""
+
+    checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checked": self.checked, "skipped": self.skipped,
+                "violations": [v.to_dict() for v in self.violations]}
+
+
+def scan_public_output(path: Path | str) -> list[Violation]:
+    """Every reason the output file at ``path`` may not be published."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        tables = list(_read_tables(path, suffix))
+    except Exception as exc:  # an unreadable output is never published unchecked
+        return [Violation("unreadable", "", None, type(exc).__name__, path.name)]
+    found: list[Violation] = []
+    for label, frame, declared, geometry_types in tables:
+        counts = declared.get("counts") if declared else None
+        rates = declared.get("rates") if declared else None
+        source = f"{path.name}{label}"
+        found += scan_frame(frame, name=source, counts=counts, rates=rates,
+                            geometry_types=geometry_types)
+    return found
+
+
+def scan_public_tree(folder: Path | str) -> ScanReport:
+    """Scan every output under ``folder`` (the workspace's ``public`` directory)."""
+    report = ScanReport()
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file():
+            continue
+        if path.name.lower().endswith(".csv.json"):
+            continue  # the metadata sidecar of a CSV, read with it
+        if path.suffix.lower() in SCANNABLE:
+            report.checked.append(str(path))
+            report.violations += scan_public_output(path)
+        else:
+            report.skipped.append(str(path))
+    return report
+
+
+TableRead = tuple[str, pd.DataFrame, dict[str, Any] | None, list[str | None] | None]
+
+
+def _read_tables(path: Path, suffix: str) -> Iterator[TableRead]:
+    if suffix == ".csv":
+        sidecar = Path(f"{path}.json")
+        meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=object)
+        yield "", _infer(frame), meta.get("disclosure"), None
+    elif suffix in (".json", ".geojson"):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        meta = document.get("vrhub", {}) if isinstance(document, dict) else {}
+        yield from _json_tables(document, "", (meta or {}).get("disclosure"))
+    elif suffix == ".xlsx":
+        yield from _xlsx_tables(path)
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        raw = (table.schema.metadata or {}).get(b"vrhub")
+        meta = json.loads(raw) if raw else {}
+        yield "", table.to_pandas(), meta.get("disclosure"), None
+    elif suffix == ".gpkg":
+        import pyogrio
+
+        for layer, _kind in pyogrio.list_layers(path):
+            info = pyogrio.read_info(path, layer=layer)
+            raw = (info.get("layer_metadata") or {}).get("vrhub")
+            meta = json.loads(raw) if raw else {}
+            frame = pyogrio.read_dataframe(path, layer=layer)
+            yield f" layer {layer}", frame, meta.get("disclosure"), None
+    else:
+        raise ValueError(f"unsupported format {suffix}")
+
+
+def _infer(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns that hold only numbers (and markers) become numbers."""
+    out = frame.copy()
+    for column in out.columns:
+        numbers = _as_numbers(out[column])
+        if numbers is not None:
+            out[column] = numbers
+    return out
+
+
+def _json_tables(node: Any, where: str, declared: dict[str, Any] | None) -> Iterator[TableRead]:
+    if isinstance(node, dict):
+        if node.get("type") == "FeatureCollection" and isinstance(node.get("features"), list):
+            features = [f for f in node["features"] if isinstance(f, dict)]
+            frame = pd.DataFrame([f.get("properties") or {} for f in features])
+            types = [(f.get("geometry") or {}).get("type") for f in features]
+            yield where or "", _infer_objects(frame), declared, types
+            return
+        for key, value in node.items():
+            if key == "vrhub":
+                continue
+            yield from _json_tables(value, f"{where}.{key}", declared)
+    elif isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
+        yield where or "", _infer_objects(pd.DataFrame(node)), declared, None
+        for i, item in enumerate(node):
+            for key, value in item.items():
+                if isinstance(value, dict | list) and value:
+                    yield from _json_tables(value, f"{where}[{i}].{key}", declared)
+
+
+def _infer_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    simple = frame[[c for c in frame.columns if not frame[c].map(
+        lambda v: isinstance(v, dict | list)).any()]]
+    return _infer(simple.astype(object))
+
+
+def _xlsx_tables(path: Path) -> Iterator[TableRead]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            rows = [r for r in rows if any(v is not None for v in r)]
+            if not rows:
+                continue
+            header = [str(h) if h is not None else f"column_{i + 1}"
+                      for i, h in enumerate(rows[0])]
+            frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+            yield f" sheet {sheet.title}", _infer(frame), None, None
+    finally:
+        book.close()
