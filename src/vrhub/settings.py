@@ -75,16 +75,6 @@ class Settings(BaseSettings):
         description="Base URL of the data.police.uk monthly archive; `vrhub fetch "
         "police-archive --month YYYY-MM` downloads <this URL>/YYYY-MM.zip.",
     )
-    police_api_url: str = Field(
-        default="https://data.police.uk/api",
-        description="Base URL of the data.police.uk API used by `vrhub fetch police` and "
-        "`vrhub fetch police-dates` (crimes-street-dates, forces, neighbourhoods, crimes).",
-    )
-    police_archive_url: str = Field(
-        default="https://data.police.uk/data/archive",
-        description="Base URL of the data.police.uk monthly archive; `vrhub fetch "
-        "police-archive --month YYYY-MM` downloads <this URL>/YYYY-MM.zip.",
-    )
     oidc_providers: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Single sign-on providers as a JSON list, one object per organisation's "
