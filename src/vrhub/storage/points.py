@@ -1,0 +1,219 @@
+"""Event points, study areas and population for the hotspot family, read from the warehouse.
+
+Analytics never touch storage; the CLI and the web layer call these and hand the frames
+and geometries to :mod:`vrhub.analytics.hotspots`.
+
+- :func:`load_points`: police.uk street crimes (``police_street``) or ED assaults
+  (``istv_assault``) as ``easting, northing, date, category, lsoa21_code, borough_code``,
+  rows without a point left out and counted.
+- :func:`load_study_area`: one borough or all of London (the union of the boroughs) from
+  ``area_boundary``.
+- :func:`load_population`: residents per LSOA placed at the LSOA centroid, for rate maps.
+- :func:`provenance_for`: the provenance rows of the files that fed an analysis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from vrhub.errors import UserError
+from vrhub.storage.warehouse import Warehouse
+
+SOURCES = {"police": "police_street", "istv": "istv_assault"}
+POINT_COLUMNS = ["easting", "northing", "date", "category", "lsoa21_code", "borough_code"]
+
+
+@dataclass
+class Points:
+    """Points for an analysis, with what was left out and where they came from."""
+
+    frame: pd.DataFrame
+    table: str
+    without_location: int
+    file_ids: list[str] = field(default_factory=list)
+    date_precision: str = "day"  # "month" for police.uk
+
+
+@dataclass
+class StudyArea:
+    geometry: BaseGeometry
+    name: str
+    code: str | None
+    file_ids: list[str] = field(default_factory=list)
+
+
+def _require(warehouse: Warehouse, table: str, what: str, load_hint: str) -> None:
+    if not warehouse.has_table(table) or warehouse.count(table) == 0:
+        raise UserError(f"there are no {what} in the warehouse (table {table} is empty)",
+                        hint=load_hint)
+
+
+def _as_date(value: Any, name: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value)
+    try:
+        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text)
+    except ValueError:
+        raise UserError(f"cannot read the {name} date {text!r}",
+                        hint="write it as YYYY-MM-DD or YYYY-MM") from None
+
+
+def _borough_code(warehouse: Warehouse, borough: str | None) -> str | None:
+    """A borough GSS code from a code or a (case-insensitive) name."""
+    if borough is None or borough.lower() in ("", "london", "all"):
+        return None
+    if warehouse.has_table("area_boundary"):
+        row = warehouse.query(
+            "SELECT code FROM area_boundary WHERE level = 'borough' AND "
+            "(upper(code) = upper(?) OR lower(name) = lower(?)) LIMIT 1", [borough, borough])
+        if len(row):
+            return str(row["code"].iloc[0])
+    if len(borough) == 9 and borough[:3].upper() in ("E09", "E06", "E07", "E08"):
+        return borough.upper()
+    raise UserError(f"unknown borough {borough!r}",
+                    hint="give a borough GSS code such as E09000001 or its name, e.g. Hackney; "
+                    "load boundaries with `vrhub load boundaries`")
+
+
+def load_points(warehouse: Warehouse, source: str = "police",
+                categories: list[str] | tuple[str, ...] | None = None,
+                start: Any = None, end: Any = None, borough: str | None = None) -> Points:
+    """Event points of ``source`` ('police' or 'istv') between ``start`` and ``end``
+    (inclusive; dates or YYYY-MM) in ``borough`` (code or name; None for London).
+
+    ``categories`` are police.uk crime types (e.g. 'Burglary') or ISTV assault-method
+    codes, matched case-insensitively.
+    """
+    table = SOURCES.get(source)
+    if table is None:
+        raise UserError(f"unknown source {source!r}", hint="use one of " + ", ".join(SOURCES))
+    _require(warehouse, table, "police.uk street crimes" if source == "police"
+             else "ED assault (ISTV) records",
+             "load police.uk street files with `vrhub load police PATH`" if source == "police"
+             else "submit ISTV extracts with `vrhub istv submit`")
+    start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
+    if start_d and end_d and start_d > end_d:
+        raise UserError(f"the start date {start_d} is after the end date {end_d}")
+    code = _borough_code(warehouse, borough)
+    where: list[str] = []
+    params: list[Any] = []
+    if source == "police":
+        date_sql = "CAST(CAST(month AS VARCHAR) || '-01' AS DATE)"
+        category_sql = "crime_type"
+    else:
+        date_sql = "assault_at"
+        category_sql = "assault_method"
+        if warehouse.has_table("istv_submission"):
+            where.append("submission_id IN (SELECT submission_id FROM istv_submission "
+                         "WHERE status = 'current')")
+    if categories:
+        marks = ", ".join("?" for _ in categories)
+        where.append(f"lower({category_sql}) IN ({marks})")
+        params += [c.lower() for c in categories]
+    if start_d:
+        where.append(f"{date_sql} >= ?")
+        params.append(start_d.replace(day=1) if source == "police" else start_d)
+    if end_d:
+        where.append(f"CAST({date_sql} AS DATE) <= ?")
+        params.append(end_d)
+    if code:
+        where.append("borough_code = ?")
+        params.append(code)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    file_col = "file_id" if source == "police" else "submission_id"
+    frame = warehouse.query(
+        f"SELECT easting, northing, {date_sql} AS date, {category_sql} AS category, "
+        f"lsoa21_code, borough_code, {file_col} AS file_id FROM {table}{clause}", params)
+    located = frame["easting"].notna() & frame["northing"].notna()
+    without = int((~located).sum())
+    frame = frame[located]
+    file_ids = sorted(frame["file_id"].dropna().astype(str).unique().tolist())
+    frame = frame[POINT_COLUMNS].reset_index(drop=True)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return Points(frame, table, without, file_ids,
+                  "month" if source == "police" else "day")
+
+
+def load_study_area(warehouse: Warehouse, borough: str | None = None) -> StudyArea:
+    """The boundary of ``borough`` (code or name), or London (all boroughs) when None."""
+    _require(warehouse, "area_boundary", "boundaries",
+             "load boundaries with `vrhub load boundaries PATH`")
+    code = _borough_code(warehouse, borough)
+    sql = ("SELECT code, name, geometry, file_id FROM area_boundary WHERE level = 'borough'"
+           + (" AND code = ?" if code else ""))
+    rows = warehouse.query(sql, [code] if code else [])
+    if rows.empty:
+        raise UserError(f"no boundary for borough {borough!r} in the warehouse"
+                        if code else "there are no borough boundaries in the warehouse",
+                        hint="load boundaries with `vrhub load boundaries PATH`")
+    geoms = shapely.from_wkb([bytes(g) for g in rows["geometry"]])
+    geometry = shapely.make_valid(shapely.union_all(geoms)) if len(geoms) > 1 else geoms[0]
+    if geometry.geom_type == "GeometryCollection":
+        geometry = shapely.union_all([g for g in geometry.geoms
+                                      if g.geom_type in ("Polygon", "MultiPolygon")])
+    name = str(rows["name"].iloc[0]) if code else "London"
+    return StudyArea(geometry, name, code, sorted(set(rows["file_id"].astype(str))))
+
+
+def load_population(warehouse: Warehouse, year: int | None = None) -> pd.DataFrame:
+    """Residents per LSOA at each LSOA's centroid: ``easting, northing, population``.
+
+    Uses all ages and both sexes, the LSOA vintage that has boundaries loaded (2021
+    preferred), and the latest year available unless ``year`` is given.
+    """
+    _require(warehouse, "population", "population estimates",
+             "load population estimates with `vrhub load population PATH`")
+    _require(warehouse, "area_boundary", "boundaries",
+             "load LSOA boundaries with `vrhub load boundaries PATH`")
+    for vintage in ("2021", "2011"):
+        level = f"lsoa{vintage[2:]}"
+        years = warehouse.query(
+            "SELECT DISTINCT year FROM population WHERE lsoa_vintage = ? AND age_band = 'all' "
+            "AND sex = 'persons' ORDER BY year", [vintage])["year"].tolist()
+        has_bounds = warehouse.scalar(
+            "SELECT count(*) FROM area_boundary WHERE level = ?", [level])
+        if not years or not has_bounds:
+            continue
+        chosen = year if year is not None else int(years[-1])
+        if chosen not in years:
+            raise UserError(f"no population estimates for {chosen} on {vintage} LSOAs",
+                            hint="years available: " + ", ".join(map(str, years)))
+        sources = warehouse.query(
+            "SELECT DISTINCT source FROM population WHERE lsoa_vintage = ? AND year = ? "
+            "AND age_band = 'all' AND sex = 'persons' ORDER BY source DESC",
+            [vintage, chosen])["source"].tolist()
+        source = "mye" if "mye" in sources else sources[0]
+        rows = warehouse.query(
+            "SELECT any_value(b.geometry) AS geometry, sum(p.count) AS population "
+            "FROM population p JOIN area_boundary b ON b.level = ? AND b.code = p.lsoa_code "
+            "WHERE p.lsoa_vintage = ? AND p.age_band = 'all' AND p.sex = 'persons' "
+            "AND p.year = ? AND p.source = ? GROUP BY b.code",
+            [level, vintage, chosen, source])
+        centroids = shapely.centroid(shapely.from_wkb([bytes(g) for g in rows["geometry"]]))
+        coords = shapely.get_coordinates(centroids)
+        return pd.DataFrame({"easting": coords[:, 0], "northing": coords[:, 1],
+                             "population": rows["population"].to_numpy(dtype=np.float64)})
+    raise UserError("no all-ages population estimates matching loaded LSOA boundaries",
+                    hint="load population estimates and LSOA boundaries of the same vintage")
+
+
+def provenance_for(warehouse: Warehouse, file_ids: list[str]) -> list[dict[str, Any]]:
+    """Provenance rows (file name, sha256, source, loaded_at) of the given files."""
+    if not file_ids or not warehouse.has_table("provenance"):
+        return []
+    marks = ", ".join("?" for _ in file_ids)
+    rows = warehouse.query(
+        f"SELECT source, file_name, sha256, partition, rows_loaded, loaded_at FROM provenance "
+        f"WHERE file_id IN ({marks}) ORDER BY source, file_name", list(file_ids))
+    return [{str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+            for r in rows.to_dict(orient="records")]
