@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.audit import AuditLog
 from vrhub.access.identity import Identity, LoginPolicy
+from vrhub.access.oidc import OIDC, load_providers
 from vrhub.access.policy import Policy
 from vrhub.access.ratelimit import Clock
 from vrhub.access.tokens import Tokens
@@ -38,10 +40,14 @@ class AccessServices:
     policy: Policy
     identity: Identity
     tokens: Tokens
+    oidc: OIDC
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = utc_now,
-                      migrate_sqlite: bool = True) -> AccessServices:
+                      migrate_sqlite: bool = True,
+                      http: httpx.Client | None = None) -> AccessServices:
+        """Build everything; ``http`` is the client used to reach sign-in providers."""
+        providers = load_providers(settings.oidc_providers)
         url = settings.resolved_database_url
         engine = make_engine(url)
         ready = ensure_current(engine, url, app_role=settings.postgres_app_role,
@@ -59,7 +65,8 @@ class AccessServices:
                             clock=clock)
         tokens = Tokens(sessions, policy, default_lifetime_days=settings.token_lifetime_days,
                         clock=clock)
-        return cls(engine, sessions, audit, policy, identity, tokens)
+        oidc = OIDC(providers, sessions, policy, http=http)
+        return cls(engine, sessions, audit, policy, identity, tokens, oidc)
 
     def close(self) -> None:
         self.engine.dispose()
