@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from vrhub import __version__
+from vrhub.access.services import AccessServices
 from vrhub.settings import Settings
 from vrhub.web import assets
 from vrhub.web.errors import install_error_handlers
@@ -36,6 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.workspace = Workspace(settings.home)
     app.state.templates = make_templates()
     app.state.assets = assets.status()
+    app.state.access = AccessServices.from_settings(settings)
     install_error_handlers(app)
 
     app.add_middleware(
