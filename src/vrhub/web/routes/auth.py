@@ -44,7 +44,7 @@ def sign_in(
     if not email.strip():
         errors["email"] = "Enter your email address"
     if not password:
-        errors["password"] = "Enter your password"
+        errors["password"] = "Enter your password"  # noqa: S105
     if not errors:
         try:
             principal = access(request).identity.sign_in(
