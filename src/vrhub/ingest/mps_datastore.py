@@ -1,0 +1,310 @@
+"""Loader for the London Datastore MPS 'Recorded Crime: Geographic Breakdown' tables.
+
+``vrhub load mps PATH...`` reads the LSOA, ward and borough tables (current and
+historical files alike), detecting the level from the headings:
+
+=========  ==============================================================
+level      identifying columns
+=========  ==============================================================
+lsoa       lsoa_code, lsoa_name, borough, major_category, minor_category
+ward       wardcode, wardname, lookup_boroughname, majortext, minortext
+borough    boroughname, majortext, minortext
+=========  ==============================================================
+
+Every other heading must be a month ``YYYYMM``. Each wide row becomes one long row per
+month in ``mps_crime_count``. Two rules keep the monthly series honest:
+
+* **Stub months.** A first or last month column whose total is under 10% of the file's
+  median month (the current tables' ``202402``) is not loaded as counts; it is recorded in
+  ``mps_month_excluded`` with reason ``stub``.
+* **One publication per month.** When two files of the same level cover the same month
+  (the historical ward table and the current one), the file whose coverage ends later wins
+  for that month (a later publication carries revisions); on a tie the file loaded last
+  wins. The losing file's month is recorded in ``mps_month_excluded`` as ``superseded``.
+  A file left with no rows is marked ``replaced`` in provenance.
+
+Rows with a bad cell (not a whole number, negative, blank) or an unknown borough name are
+quarantined whole, with the cell that failed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from vrhub.errors import InputError, Location
+from vrhub.ingest.inputs import InputFile
+from vrhub.ingest.reference_files import (
+    Published,
+    load_files,
+    merge_counts,
+    read_published,
+)
+from vrhub.ingest.report import FileReport, LoadReport
+from vrhub.ingest.sources import Source
+from vrhub.progress import Progress
+from vrhub.standards.mps import (
+    LONDON_BOROUGHS,
+    MPS_CRIME_COUNT,
+    MPS_MONTH_EXCLUDED,
+    MPS_PSEUDO_AREAS,
+)
+from vrhub.standards.provenance import PROVENANCE
+from vrhub.standards.schema import Problem, validate_frame
+from vrhub.storage.warehouse import FileLoad, Warehouse
+
+SOURCE = "mps"
+STUB_SHARE = 0.10
+_MONTH = re.compile(r"(\d{4})(0[1-9]|1[0-2])")
+
+#: level -> (area code column, area name column, borough column, major, minor)
+LAYOUTS: dict[str, tuple[str | None, str, str, str, str]] = {
+    "lsoa": ("lsoa_code", "lsoa_name", "borough", "major_category", "minor_category"),
+    "ward": ("wardcode", "wardname", "lookup_boroughname", "majortext", "minortext"),
+    "borough": (None, "boroughname", "boroughname", "majortext", "minortext"),
+}
+VINTAGE = {"lsoa": "lsoa21", "ward": "ward22", "borough": "borough"}
+_BOROUGH_NAMES = {code: name for name, code in LONDON_BOROUGHS.items()}
+
+
+def detect_level(published: Published) -> str:
+    columns = set(published.frame.columns)
+    if "lsoa_code" in columns:
+        level = "lsoa"
+    elif "wardcode" in columns:
+        level = "ward"
+    elif "boroughname" in columns:
+        level = "borough"
+    else:
+        raise InputError(
+            "not an MPS recorded-crime table: no lsoa_code, wardcode or boroughname column",
+            Location(published.file.display, row=0),
+            hint="give the London Datastore 'MPS LSOA/Ward/Borough Level Crime' CSV files "
+            "unaltered",
+        )
+    area_code, area_name, borough, major, minor = LAYOUTS[level]
+    needed = [c for c in (area_code, area_name, borough, major, minor) if c]
+    published.require(needed, what=f"MPS {level}-level table")
+    return level
+
+
+def month_columns(published: Published, level: str) -> list[str]:
+    ident = {c for c in LAYOUTS[level] if c}
+    months: list[str] = []
+    for column in published.frame.columns:
+        if column in ident:
+            continue
+        if not _MONTH.fullmatch(column):
+            raise InputError(
+                f"unexpected column {column!r}: every column after the area and category "
+                "columns must be a month written YYYYMM",
+                Location(published.file.display, row=0, column=column),
+                hint="give the table as published, or remove the extra column",
+            )
+        months.append(column)
+    if not months:
+        raise InputError("the table has no month columns (YYYYMM)",
+                         Location(published.file.display, row=0),
+                         hint="give the MPS table as published, with its monthly columns")
+    return sorted(months)
+
+
+def _identity(published: Published, level: str) -> tuple[pd.DataFrame, list[Problem]]:
+    area_code, area_name, borough, major, minor = LAYOUTS[level]
+    frame = published.frame
+    strip = {c: frame[c].astype(str).str.strip() for c in frame.columns if not c.isdigit()}
+    out = pd.DataFrame({
+        "level": level,
+        "area_vintage": VINTAGE[level],
+        "area_name": strip[area_name],
+        "major_category": strip[major],
+        "minor_category": strip[minor],
+    })
+    problems: list[Problem] = []
+    rows = published.rows
+    if level == "lsoa":
+        out["area_code"] = strip[str(area_code)].str.upper()
+        out["borough_code"] = strip[borough].str.upper()
+        out["borough_name"] = out["borough_code"].map(_BOROUGH_NAMES).fillna(out["borough_code"])
+    else:
+        names = strip[borough]
+        codes = names.map(LONDON_BOROUGHS)
+        out["borough_code"] = codes.astype(object).where(codes.notna(), None)
+        out["borough_name"] = names
+        unknown = codes.isna() & ~names.isin(MPS_PSEUDO_AREAS)
+        problems += [
+            Problem(int(r), borough, v, f"{v!r} is not a London borough name the MPS uses",
+                    "borough:unknown")
+            for r, v in zip(rows[unknown.to_numpy()], names[unknown], strict=True)
+        ]
+        if level == "ward":
+            out["area_code"] = strip[str(area_code)].str.upper()
+        else:
+            out["area_code"] = out["borough_code"]
+    out["area_code"] = out["area_code"].where(out["area_code"].astype(str) != "", None)
+    return out, problems
+
+
+def _cells(published: Published, months: list[str]) -> tuple[np.ndarray, list[Problem]]:
+    try:  # fast path: every cell a plain whole number
+        fast = published.frame[months].to_numpy(dtype=object).astype(np.int64)
+        if (fast >= 0).all():
+            return fast, []
+    except (ValueError, TypeError):
+        pass
+    problems: list[Problem] = []
+    values = np.zeros((len(published.frame), len(months)), dtype=np.int64)
+    rows = published.rows
+    for j, month in enumerate(months):
+        text = published.frame[month].astype(str).str.strip()
+        number = pd.to_numeric(text, errors="coerce")
+        bad = (number.isna() | (number < 0) | (number.round() != number)).to_numpy()
+        for i in np.flatnonzero(bad):
+            raw = published.frame[month].iat[i]
+            problems.append(Problem(int(rows[i]), month, raw,
+                                    f"month {month} must be a whole number of offences "
+                                    f"(0 or more), found {raw!r}", "count:number"))
+        values[:, j] = number.fillna(0).to_numpy(dtype=float).astype(np.int64)
+    return values, problems
+
+
+def _stub_months(months: list[str], totals: np.ndarray) -> set[int]:
+    if len(months) < 3:
+        return set()
+    median = float(np.median(totals))
+    return {j for j in (0, len(months) - 1) if median > 0 and totals[j] < STUB_SHARE * median}
+
+
+def _to_month(column: str) -> str:
+    return f"{column[:4]}-{column[4:]}"
+
+
+def _handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
+    published = read_published(file)
+    level = detect_level(published)
+    months = month_columns(published, level)
+    load.rows_read = len(published.frame)
+    ident, problems = _identity(published, level)
+    values, cell_problems = _cells(published, months)
+    problems += cell_problems
+    rows = published.rows
+    ok, found = validate_frame(
+        MPS_CRIME_COUNT, ident, row_numbers=rows,
+        columns=("area_code", "area_name", "borough_code", "borough_name",
+                 "major_category", "minor_category"),
+    )
+    problems += found
+    bad_rows = {p.row for p in problems}
+    keep = ok & ~np.isin(rows, list(bad_rows))
+    load.quarantine(problems)
+    merge_counts(entry, _first_rule(problems))
+
+    totals = values[keep].sum(axis=0)
+    stub = _stub_months(months, totals)
+    excluded: list[tuple[str, int, str]] = [(months[j], int(totals[j]), "stub") for j in stub]
+    for j in sorted(stub):
+        entry.notes.append(f"month {_to_month(months[j])} is a stub ({int(totals[j]):,} "
+                           "offences against a median month of "
+                           f"{int(np.median(totals)):,}); not loaded as counts")
+    wanted = [j for j in range(len(months)) if j not in stub]
+    wanted, superseded = _settle_overlaps(load, level, [_to_month(months[j]) for j in wanted],
+                                          wanted, totals, months, entry)
+    excluded += superseded
+    if excluded:
+        load.warehouse.insert(MPS_MONTH_EXCLUDED, pd.DataFrame({
+            "file_id": load.file_id, "file_name": load.file_name, "level": level,
+            "month": [_to_month(m) for m, _, _ in excluded],
+            "total": [t for _, t, _ in excluded], "reason": [r for _, _, r in excluded],
+        }))
+    good = ident.loc[keep].reset_index(drop=True)
+    n, k = len(good), len(wanted)
+    long = good.loc[np.repeat(np.arange(n), k)].reset_index(drop=True)
+    long["month"] = np.tile([_to_month(months[j]) for j in wanted], n)
+    long["count"] = values[keep][:, wanted].reshape(-1) if k else np.array([], np.int64)
+    long["file_id"] = load.file_id
+    load.warehouse.insert(MPS_CRIME_COUNT, long[MPS_CRIME_COUNT.column_names])
+    load.rows_loaded = int(keep.sum())
+    load.partition = f"{level}/{_to_month(months[0])}..{_to_month(months[-1])}"
+    entry.notes.append(f"level {level}: {n:,} rows x {k} months = {len(long):,} monthly counts")
+
+
+def _first_rule(problems: Sequence[Problem]) -> Counter[str]:
+    seen: set[int] = set()
+    counts: Counter[str] = Counter()
+    for p in problems:
+        if p.row not in seen:
+            seen.add(p.row)
+            counts[p.rule] += 1
+    return counts
+
+
+def _settle_overlaps(
+    load: FileLoad, level: str, wanted_months: list[str], wanted: list[int],
+    totals: np.ndarray, months: list[str], entry: FileReport,
+) -> tuple[list[int], list[tuple[str, int, str]]]:
+    """Apply 'one publication per month' against files already loaded for ``level``."""
+    wh = load.warehouse
+    if not wanted_months:
+        return wanted, []
+    last = max(wanted_months)
+    others = wh.query(
+        f'SELECT file_id, max(month) AS last_month FROM "{MPS_CRIME_COUNT.name}" '
+        "WHERE level = ? AND file_id <> ? GROUP BY file_id", [level, load.file_id])
+    keep = list(wanted)
+    excluded: list[tuple[str, int, str]] = []
+    for other, other_last in zip(others["file_id"], others["last_month"], strict=True):
+        overlap = wh.query(
+            f'SELECT month, sum("count") AS total FROM "{MPS_CRIME_COUNT.name}" '
+            "WHERE level = ? AND file_id = ? AND month IN (SELECT unnest(?)) GROUP BY month",
+            [level, other, wanted_months])
+        if overlap.empty:
+            continue
+        if last >= other_last:  # this file is the later publication: it wins
+            name = wh.scalar(f'SELECT file_name FROM "{PROVENANCE.name}" WHERE file_id = ? '
+                             "AND source = ?", [other, SOURCE]) or other
+            wh.con.execute(
+                f'DELETE FROM "{MPS_CRIME_COUNT.name}" WHERE level = ? AND file_id = ? '
+                "AND month IN (SELECT unnest(?))", [level, other, list(overlap["month"])])
+            wh.insert(MPS_MONTH_EXCLUDED, pd.DataFrame({
+                "file_id": other, "file_name": name, "level": level,
+                "month": list(overlap["month"]),
+                "total": overlap["total"].astype("int64"), "reason": "superseded",
+            }))
+            entry.notes.append(f"{len(overlap)} month(s) of {name} superseded by this file")
+            left = wh.scalar(f'SELECT count(*) FROM "{MPS_CRIME_COUNT.name}" WHERE file_id = ?',
+                             [other])
+            if not left:
+                wh.con.execute(f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
+                               "WHERE file_id = ? AND source = ?", [other, SOURCE])
+                entry.replaced_files.append(str(name))
+        else:  # the other file is later: this file's overlapping months give way
+            lost = set(overlap["month"])
+            for j in list(keep):
+                if _to_month(months[j]) in lost:
+                    keep.remove(j)
+                    excluded.append((months[j], int(totals[j]), "superseded"))
+            entry.notes.append(f"{len(lost)} month(s) superseded by a later file already "
+                               "loaded")
+    return keep, excluded
+
+
+def load_mps(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress) -> LoadReport:
+    return load_files(warehouse, SOURCE, files, progress,
+                      tables=(MPS_CRIME_COUNT, MPS_MONTH_EXCLUDED), handle=_handle)
+
+
+SOURCES = (
+    Source(
+        name=SOURCE,
+        description="London Datastore MPS recorded crime by LSOA, ward or borough (monthly "
+        "wide tables, current and historical).",
+        patterns=("*recorded-crime-lsoa*.csv", "*recorded-crime-ward*.csv",
+                  "*recorded-crime-borough*.csv", "mps*lsoa*.csv", "mps*ward*.csv",
+                  "mps*borough*.csv"),
+        load=load_mps,
+    ),
+)
