@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from vrhub.errors import UserError
-from vrhub.geography.text import core_of, normalise_name
+from vrhub.geography.text import STREET_TYPES, core_of, normalise_name
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.gazetteer import (
     GAZETTEER_BUILD,
@@ -37,6 +37,10 @@ from vrhub.standards.gazetteer import (
 from vrhub.storage.warehouse import Warehouse
 
 DERIVED_SOURCES = ("police_uk", "area", "ed_site")
+
+GENERIC_BOROUGHS = 5
+"""A police.uk location without a street type found in this many boroughs is a kind of
+place ('Supermarket', 'Petrol Station', 'Parking Area'), not a particular one."""
 
 KIND_PREFERENCE = {"street": 0, "station": 1, "landmark": 2, "ed_site": 3, "place": 4,
                    "area": 5}
@@ -260,6 +264,10 @@ def _police_points(warehouse: Warehouse) -> tuple[pd.DataFrame, int]:
     keys = dict(zip(unique, unique.map(normalise_name), strict=True))
     frame["name"] = frame["display_name"].map(keys)
     frame["kind"] = np.where(frame["name"].str.endswith(" station"), "station", "street")
+    spread = frame.groupby("name")["borough_code"].nunique()
+    last = frame["name"].str.rsplit(" ", n=1).str[-1]
+    generic = frame["name"].map(spread).ge(GENERIC_BOROUGHS) & ~last.isin(STREET_TYPES)
+    frame.loc[generic.to_numpy(), "kind"] = "landmark"
     frame["source"] = "police_uk"
     frame["area_code"] = None
     frame = frame[frame["name"] != ""]

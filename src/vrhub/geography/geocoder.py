@@ -110,6 +110,8 @@ class Geocoder:
         self.matcher = Matcher(gazetteer)
         self._match_cache: dict[str, Match | None] = {}
         self._resolve_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
+        self._choice_cache: dict[int, np.ndarray] = {}
+        self._log_denominator: np.ndarray | None = None
 
     @classmethod
     def build(cls, warehouse: Warehouse, progress: Progress = SILENT) -> Geocoder:
@@ -182,6 +184,28 @@ class Geocoder:
             self._resolve_cache[cache_key] = result
         return result
 
+    def _ed_choice(self, site_pos: int) -> np.ndarray:
+        """P(patient attends ED ``site_pos`` | injured at point), for every gazetteer
+        point: a distance-decay (multinomial logit) choice among all ED sites."""
+        column = self._choice_cache.get(site_pos)
+        if column is None:
+            g, scale = self.gazetteer, self.parameters.ed_decay_metres
+            if self._log_denominator is None:
+                lse = np.empty(g.n_points)
+                for start in range(0, g.n_points, 20_000):
+                    part = slice(start, start + 20_000)
+                    logits = -np.hypot(
+                        g.easting[part, None] - self.sites.easting[None, :],
+                        g.northing[part, None] - self.sites.northing[None, :]) / scale
+                    top = logits.max(axis=1)
+                    lse[part] = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+                self._log_denominator = lse
+            own = -np.hypot(g.easting - self.sites.easting[site_pos],
+                            g.northing - self.sites.northing[site_pos]) / scale
+            column = np.exp(own - self._log_denominator)
+            self._choice_cache[site_pos] = column
+        return column
+
     def _resolve(self, match: Match, site_pos: int | None) -> dict[str, Any]:
         g = self.gazetteer
         p = self.parameters
@@ -195,12 +219,7 @@ class Geocoder:
         x, y = g.easting[idx], g.northing[idx]
         weight = np.power(np.maximum(g.weight[idx], 1e-9), p.prior_power)
         if site_pos is not None and len(self.sites.easting):
-            dx = x[:, None] - self.sites.easting[None, :]
-            dy = y[:, None] - self.sites.northing[None, :]
-            logits = -np.hypot(dx, dy) / p.ed_decay_metres
-            top = logits.max(axis=1, keepdims=True)
-            lse = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-            weight = weight * np.exp(logits[:, site_pos] - lse)
+            weight = weight * self._ed_choice(site_pos)[idx]
         context = False
         if match.area_codes:
             inside = np.zeros(len(idx), dtype=bool)

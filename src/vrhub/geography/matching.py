@@ -20,10 +20,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from vrhub.geography.gazetteer import Gazetteer
-from vrhub.geography.text import STREET_TYPES, ParsedDescription, core_of
+from vrhub.geography.text import STREET_TYPES, ParsedDescription
 
-FUZZY_CUTOFF = 82.0
-"""Lowest similarity (0-100, rapidfuzz ratio) accepted for a misspelt name."""
+FUZZY_CUTOFF = 75.0
+"""Lowest similarity (0-100, rapidfuzz ratio) accepted for a misspelt word."""
 
 INTERSECTION_METRES = 250.0
 """Two streets 'meet' where points of each lie within this distance."""
@@ -36,12 +36,17 @@ NOISE_WORDS = frozenset({
     "off", "licence", "bookies", "betting", "ladbrokes", "william", "hill", "paddy", "power",
     "corals", "cafe", "restaurant", "bus", "stop", "outside", "opposite", "near", "by",
     "at", "in", "on", "inside", "behind", "front", "rear", "corner", "junction", "with",
-    "london", "uk", "shopping", "centre", "car", "park", "area", "estate", "flats",
-    "block", "nr", "somewhere", "street", "road", "public", "place", "house", "party",
+    "london", "uk", "flats", "block", "nr", "somewhere", "party",
 })
 """Words that, on their own, say nothing about which street (shops, qualifiers)."""
 
-KIND_RANK = {"street": 3, "station": 3, "landmark": 3, "ed_site": 3, "place": 2, "area": 1}
+KIND_RANK = {"street": 4, "landmark": 3, "station": 2, "ed_site": 2, "place": 2, "area": 1}
+"""Which recognised name is the place itself: a street beats a kind of place ('petrol
+station', 'supermarket'), which beats a station or hospital, which beats a ward or
+borough. The others narrow down the first."""
+
+WEAK_RANK = 3
+"""Below this rank a name is only used when nothing better was found by similarity."""
 
 
 @dataclass
@@ -77,8 +82,11 @@ class Matcher:
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.g = gazetteer
-        self._blocks: dict[str, np.ndarray] | None = None
-        self._cores: list[str] | None = None
+        self._vocab: list[str] | None = None
+        self._vocab_set: frozenset[str] = frozenset()
+        self._vocab_freq: dict[str, int] = {}
+        self._corrections: dict[str, tuple[str, float] | None] = {}
+        self._blocks: dict[str, list[str]] = {}
 
     # -- entry point --------------------------------------------------------------------
     def match(self, parsed: ParsedDescription) -> Match | None:
@@ -93,7 +101,7 @@ class Matcher:
             found = self._intersection(*parsed.intersection)
             if found is not None:
                 return found
-        if primary is None or KIND_RANK.get(primary.kind, 2) < 3:
+        if primary is None or KIND_RANK.get(primary.kind, 2) < WEAK_RANK:
             fuzzy = self._fuzzy_hit(parsed.segments, hits)
             if fuzzy is not None:
                 hits.append(fuzzy)
@@ -106,12 +114,12 @@ class Matcher:
         ctx_names = [i for h in context if h.kind != "area" for i in h.names]
         if primary.kind == "area":
             method = "area"
+        elif primary.score < 100:
+            method = "fuzzy"
         elif not primary.exact:
-            method = "fuzzy" if primary.score < 100 else "street_type_missing"
+            method = "street_type_missing"
         else:
             method = "exact"
-        if method == "fuzzy" and primary.score >= 100:
-            method = "street_type_missing"
         return Match(
             method=method,
             score=primary.score / 100.0,
@@ -131,17 +139,22 @@ class Matcher:
                     key = " ".join(seg[start:start + length])
                     idx = g.by_name.get(key)
                     alone = length == n
+                    if length == 1 and not alone and key in NOISE_WORDS:
+                        continue
                     if idx is not None:
-                        if length == 1 and key in NOISE_WORDS and not alone:
-                            continue
+                        if length == 1 and not alone and key in STREET_TYPES:
+                            continue  # 'The Avenue' is 'avenue'; only a whole part means it
                         hits.append(_Hit(s, start, start + length, (idx,), True,
                                          g.kinds[idx]))
                         continue
                     cores = g.by_core.get(key)
-                    if cores and not (length == 1 and key in NOISE_WORDS and not alone):
+                    if cores:
                         hits.append(_Hit(s, start, start + length, tuple(cores), False,
                                          "street", score=100.0))
-        return hits
+        exact = [h for h in hits if h.exact]
+        return [h for h in hits if not any(
+            e is not h and e.segment == h.segment and e.start <= h.start and h.end <= e.end
+            and e.end - e.start > h.end - h.start for e in exact)]
 
     def _points(self, names: list[int] | tuple[int, ...]) -> np.ndarray:
         g = self.g
@@ -171,7 +184,7 @@ class Matcher:
     def _best_for(self, segments: list[list[str]]) -> _Hit | None:
         hits = self._exact_hits(segments)
         primary = _primary(hits)
-        if primary is None or KIND_RANK.get(primary.kind, 2) < 3:
+        if primary is None or KIND_RANK.get(primary.kind, 2) < WEAK_RANK:
             fuzzy = self._fuzzy_hit(segments, hits)
             if fuzzy is not None:
                 return fuzzy
@@ -179,96 +192,85 @@ class Matcher:
 
     # -- similarity ---------------------------------------------------------------------
     def _fuzzy_hit(self, segments: list[list[str]], hits: list[_Hit]) -> _Hit | None:
-        taken = {(h.segment, t) for h in hits for t in range(h.start, h.end)}
+        """Correct misspelt words against the gazetteer's vocabulary and look the
+        corrected parts up again; the hit's score is the lowest similarity of the words
+        it corrected."""
+        corrected: list[list[str]] = []
+        scores: list[list[float]] = []
+        changed = False
+        for seg in segments:
+            new_seg, new_scores = [], []
+            for tok in seg:
+                fix = self._correct(tok)
+                if fix is None:
+                    new_seg.append(tok)
+                    new_scores.append(100.0)
+                else:
+                    new_seg.append(fix[0])
+                    new_scores.append(fix[1])
+                    changed = True
+            corrected.append(new_seg)
+            scores.append(new_scores)
+        if not changed:
+            return None
         best: _Hit | None = None
-        for s, seg in enumerate(segments):
-            for start, end in _candidate_spans(seg):
-                if any((s, t) in taken for t in range(start, end)):
-                    continue
-                span = seg[start:end]
-                found = self._similar(span)
-                if found is None:
-                    continue
-                names, score, exact = found
-                hit = _Hit(s, start, end, names, exact, self.g.kinds[names[0]], score)
-                if best is None or (hit.score, hit.end - hit.start) > (
-                        best.score, best.end - best.start):
-                    best = hit
+        for hit in self._exact_hits(corrected):
+            score = min(scores[hit.segment][hit.start:hit.end])
+            if score >= 100.0:
+                continue  # found without corrections: already among the exact hits
+            candidate = _Hit(hit.segment, hit.start, hit.end, hit.names, hit.exact, hit.kind,
+                             score)
+            if best is None or candidate.rank > best.rank:
+                best = candidate
         return best
 
-    def _similar(self, span: list[str]) -> tuple[tuple[int, ...], float, bool] | None:
-        g = self.g
-        blocks = self._block_index()
-        keys = [k for tok in span if tok not in STREET_TYPES and len(tok) > 1
-                for k in _block_keys(tok)]
-        if not keys:
+    def _correct(self, token: str) -> tuple[str, float] | None:
+        """The vocabulary word closest to an unknown ``token`` (similarity >= the cutoff),
+        or None if the token is known, too short, a shop or filler word, or has no close
+        word."""
+        vocab = self._vocabulary()
+        if token in self._vocab_set or len(token) < 4 or token in NOISE_WORDS \
+                or not token.isalpha():
             return None
-        arrays = [blocks[k] for k in keys if k in blocks]
-        if not arrays:
-            return None
-        cands = np.unique(np.concatenate(arrays))
-        query = " ".join(span)
-        typed = span[-1] in STREET_TYPES
-        if typed:
-            choices = [g.names[i] for i in cands]
-            found = process.extractOne(query, choices, scorer=fuzz.ratio,
-                                       score_cutoff=FUZZY_CUTOFF)
-            if found is None:
-                return None
-            return (int(cands[found[2]]),), float(found[1]), True
-        cores = self._core_list()
-        core_choices = [cores[i] or g.names[i] for i in cands]
-        found = process.extractOne(query, core_choices, scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_CUTOFF)
-        if found is None:
-            return None
-        text = core_choices[found[2]]
-        if text in g.by_core:
-            return tuple(g.by_core[text]), float(found[1]), False
-        return (int(cands[found[2]]),), float(found[1]), True
+        if token in self._corrections:
+            return self._corrections[token]
+        candidates: set[str] = set()
+        for key in _block_keys(token):
+            candidates.update(self._blocks.get(key, ()))
+        found = process.extract(token, list(candidates), scorer=fuzz.ratio,
+                                score_cutoff=FUZZY_CUTOFF, limit=4) if candidates else []
+        result = None
+        if found:
+            top = max(score for _, score, _ in found)
+            tied = [(self._vocab_freq[w], w, score) for w, score, _ in found
+                    if score >= top - 1e-9]
+            _, word, score = max(tied)
+            result = (word, float(score))
+        self._corrections[token] = result
+        return result
 
-    def _core_list(self) -> list[str]:
-        if self._cores is None:
-            self._cores = [core_of(n) or "" if k == "street" else ""
-                           for n, k in zip(self.g.names, self.g.kinds, strict=True)]
-        return self._cores
-
-    def _block_index(self) -> dict[str, np.ndarray]:
-        if self._blocks is None:
-            index: dict[str, list[int]] = defaultdict(list)
-            for i, name in enumerate(self.g.names):
+    def _vocabulary(self) -> list[str]:
+        if self._vocab is None:
+            freq: dict[str, int] = defaultdict(int)
+            for name in self.g.names:
                 for tok in set(name.split()):
-                    if tok in STREET_TYPES or len(tok) < 2:
-                        continue
-                    for key in _block_keys(tok):
-                        index[key].append(i)
-            self._blocks = {k: np.unique(np.array(v, dtype=np.int64))
-                            for k, v in index.items()}
-        return self._blocks
+                    freq[tok] += 1
+            self._vocab = sorted(t for t in freq if len(t) >= 3 and t.isalpha())
+            self._vocab_set = frozenset(freq)
+            self._vocab_freq = dict(freq)
+            blocks: dict[str, list[str]] = defaultdict(list)
+            for word in self._vocab:
+                for key in _block_keys(word):
+                    blocks[key].append(word)
+            self._blocks = dict(blocks)
+        return self._vocab
 
 
-def _block_keys(token: str) -> list[str]:
-    keys = [f"w:{token}", f"p:{token[:3]}"]
-    if len(token) >= 3 and token.isalpha():
-        keys.append(f"m:{jellyfish.metaphone(token)}")
-    return keys
-
-
-def _candidate_spans(seg: list[str]) -> list[tuple[int, int]]:
-    """Runs of words worth comparing by similarity: those ending in a street type first
-    (up to four words), else runs of one to three words that are not shop or filler
-    words."""
-    spans: list[tuple[int, int]] = []
-    for k, tok in enumerate(seg):
-        if tok in STREET_TYPES and k > 0:
-            for start in range(max(0, k - 3), k):
-                spans.append((start, k + 1))
-    useful = [t not in NOISE_WORDS and t not in STREET_TYPES for t in seg]
-    for length in (3, 2, 1):
-        for start in range(0, len(seg) - length + 1):
-            if all(useful[start:start + length]):
-                spans.append((start, start + length))
-    return spans
+def _block_keys(word: str) -> tuple[str, ...]:
+    """Keys under which a word is filed for similarity search: its first two letters,
+    its last three and its metaphone code. One typo leaves at least one of them intact
+    in almost every word of four letters or more."""
+    return (f"p:{word[:2]}", f"s:{word[-3:]}", f"m:{jellyfish.metaphone(word)}")
 
 
 def _primary(hits: list[_Hit]) -> _Hit | None:
