@@ -19,7 +19,8 @@ from vrhub.errors import ConfigError
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``. SQLite files get their folder created, foreign keys switched
-    on and a busy timeout, so that several processes can share one workspace."""
+    on, a write-ahead log and a busy timeout, so that several processes (web workers, the
+    CLI) can share one workspace."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -37,6 +38,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA busy_timeout = 10000")
+            if parsed.database and parsed.database != ":memory:":
+                # Write-ahead log: readers never block the writer; NORMAL sync is durable
+                # across application crashes and keeps the file consistent on power loss.
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
         return engine

@@ -1,0 +1,249 @@
+"""Role x borough x action: every cross-scope request is denied and audited, on SQLite and
+on PostgreSQL.
+
+Principals come from real sign-ins and real API tokens (not built by hand), and the
+expected outcome of every case is written out independently of the policy code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from vrhub.access.audit import verify
+from vrhub.access.policy import authorize
+from vrhub.access.principal import PUBLIC, Principal, console_administrator
+from vrhub.access.resources import Resource
+from vrhub.access.roles import Action
+from vrhub.access.services import AccessServices
+from vrhub.errors import PermissionDenied
+from vrhub.settings import Settings
+from vrhub.storage.appdb import migrate
+from vrhub.storage.appdb.models import AuditEvent
+
+HACKNEY, TOWER_HAMLETS, NEWHAM = "E09000012", "E09000030", "E09000025"
+ROYAL_LONDON, HOMERTON = "R1HNH", "RQXM1"
+PASSWORD = "violet harbour ladder"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its real cost takes a second a hash on a busy CI runner; the policy does
+    not depend on the cost (tests/unit/test_passwords.py checks the real parameters)."""
+    monkeypatch.setattr("vrhub.access.passwords.hasher",
+                        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        migrate.upgrade(url)
+    settings = Settings.load({"VRHUB_HOME": str(tmp_path), "VRHUB_DATABASE_URL": url})
+    built = AccessServices.from_settings(settings)
+    yield built
+    built.close()
+
+
+def _people(services: AccessServices) -> dict[str, Principal]:
+    admin = console_administrator("ops")
+    accounts = {
+        "pan": dict(role="pan_london_analyst", organisation="VRU"),
+        "hackney": dict(role="borough_analyst", organisation=HACKNEY, boroughs=[HACKNEY]),
+        "towerhamlets": dict(role="borough_analyst", organisation=TOWER_HAMLETS,
+                             boroughs=[TOWER_HAMLETS]),
+        "edlead": dict(role="ed_data_lead", organisation="R1H", sites=[ROYAL_LONDON]),
+        "admin": dict(role="administrator", organisation="VRU"),
+    }
+    people: dict[str, Principal] = {}
+    for key, spec in accounts.items():
+        email = f"{key}@example.nhs.uk"
+        services.identity.create_user(admin, email, password=PASSWORD, **spec)  # type: ignore[arg-type]
+        people[key] = services.identity.sign_in(email, PASSWORD, client="10.0.0.1")
+    people["public"] = PUBLIC
+    return people
+
+
+def records(*boroughs: str, sites: tuple[str, ...] = ()) -> Resource:
+    return Resource.records("istv", boroughs=boroughs, sites=sites)
+
+
+RECORD_ACTIONS = (Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS)
+
+# (description, action, resource, people allowed). Everyone else must be denied.
+CASES: list[tuple[str, Action, Resource, set[str]]] = []
+for _action in RECORD_ACTIONS:
+    CASES += [
+        (f"{_action} Hackney", _action, records(HACKNEY), {"pan", "hackney"}),
+        (f"{_action} Tower Hamlets", _action, records(TOWER_HAMLETS), {"pan", "towerhamlets"}),
+        (f"{_action} Newham", _action, records(NEWHAM), {"pan"}),
+        (f"{_action} Hackney+Tower Hamlets", _action, records(HACKNEY, TOWER_HAMLETS),
+         {"pan"}),
+        (f"{_action} all London", _action, records(), {"pan"}),
+        (f"{_action} Royal London site", _action, records(sites=(ROYAL_LONDON,)),
+         {"pan", "edlead"}),
+        (f"{_action} Homerton site", _action, records(sites=(HOMERTON,)), {"pan"}),
+        (f"{_action} Homerton attendance in Hackney", _action,
+         records(HACKNEY, sites=(HOMERTON,)), {"pan", "hackney"}),
+        (f"{_action} Royal London attendance in Newham", _action,
+         records(NEWHAM, sites=(ROYAL_LONDON,)), {"pan", "edlead"}),
+    ]
+CASES += [
+    ("upload to Royal London", Action.UPLOAD_ISTV, Resource.submission(ROYAL_LONDON), {"edlead"}),
+    ("upload to Homerton", Action.UPLOAD_ISTV, Resource.submission(HOMERTON), set()),
+    ("read Royal London submission", Action.READ_ISTV_SUBMISSION,
+     Resource.submission(ROYAL_LONDON, "sub-1"), {"pan", "edlead"}),
+    ("read Homerton submission", Action.READ_ISTV_SUBMISSION,
+     Resource.submission(HOMERTON, "sub-2"), {"pan"}),
+    ("quality Royal London", Action.READ_QUALITY, Resource.quality("istv", sites=[ROYAL_LONDON]),
+     {"pan", "edlead", "admin"}),
+    ("quality Homerton", Action.READ_QUALITY, Resource.quality("istv", sites=[HOMERTON]),
+     {"pan", "admin"}),
+    ("quality all sites", Action.READ_QUALITY, Resource.quality("istv"), {"pan", "admin"}),
+    ("administer accounts", Action.ADMIN_USERS, Resource.user("x@example.nhs.uk"), {"admin"}),
+    ("read audit trail", Action.READ_AUDIT, Resource.audit_trail(), {"admin"}),
+    ("read public aggregates", Action.READ_AGGREGATES, Resource.aggregates("ward-month"),
+     {"pan", "hackney", "towerhamlets", "edlead", "admin", "public"}),
+]
+
+
+def _events(services: AccessServices) -> int:
+    with services.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def _last_event(services: AccessServices) -> AuditEvent:
+    with services.sessions() as session:
+        event = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert event is not None
+        return event
+
+
+def test_role_borough_action_matrix(services: AccessServices) -> None:
+    people = _people(services)
+    failures: list[str] = []
+    checked = 0
+    for description, action, resource, allowed in CASES:
+        for who, principal in people.items():
+            before = _events(services)
+            expect = who in allowed
+            try:
+                services.policy.enforce(principal, action, resource)
+                got = True
+            except PermissionDenied as exc:
+                got = False
+                assert "audit" in (exc.hint or "")
+            checked += 1
+            written = _events(services) - before
+            if got != expect:
+                failures.append(f"{who} {description}: expected "
+                                f"{'allow' if expect else 'deny'}, got {'allow' if got else 'deny'}")
+                continue
+            if action is Action.READ_AGGREGATES and got:
+                if written != 0:
+                    failures.append(f"{who} {description}: aggregate read wrote {written} events")
+                continue
+            if written != 1:
+                failures.append(f"{who} {description}: wrote {written} audit events, not 1")
+                continue
+            event = _last_event(services)
+            if (event.outcome, event.actor_email, event.action, event.resource) != (
+                    "allowed" if expect else "denied", principal.email, action.value,
+                    resource.label):
+                failures.append(f"{who} {description}: audit event {event.outcome} "
+                                f"{event.actor_email} {event.action} {event.resource}")
+            if event.actor_role != principal.role.value or sorted(
+                    event.scope["boroughs"]) != sorted(resource.boroughs):
+                failures.append(f"{who} {description}: audit event lacks role or scope")
+    assert not failures, "\n".join(failures)
+    assert checked == len(CASES) * 6
+    with services.sessions() as session:
+        assert verify(session).ok
+
+
+def test_pure_decisions_match_enforced_ones(services: AccessServices) -> None:
+    people = _people(services)
+    for _, action, resource, allowed in CASES:
+        for who, principal in people.items():
+            assert authorize(principal, action, resource).allowed is (who in allowed)
+
+
+@pytest.mark.parametrize("action", RECORD_ACTIONS)
+def test_list_search_export_scope(services: AccessServices, action: Action) -> None:
+    people = _people(services)
+    enforce = services.policy.enforce_scope
+    scope = enforce(people["hackney"], action, "istv")
+    assert (scope.everything, scope.boroughs, scope.sites) == (False, {HACKNEY}, set())
+    assert scope.allows(borough=HACKNEY) and not scope.allows(borough=TOWER_HAMLETS)
+    assert enforce(people["hackney"], action, "istv", boroughs=[HACKNEY]).boroughs == {HACKNEY}
+    assert enforce(people["edlead"], action, "istv").sites == {ROYAL_LONDON}
+    assert enforce(people["pan"], action, "istv").everything
+    assert enforce(people["pan"], action, "istv", boroughs=[NEWHAM]).boroughs == {NEWHAM}
+    denied: list[tuple[str, dict[str, list[str]]]] = [
+        ("hackney", {"boroughs": [TOWER_HAMLETS]}),
+        ("hackney", {"boroughs": [HACKNEY, TOWER_HAMLETS]}),
+        ("towerhamlets", {"boroughs": [HACKNEY]}),
+        ("edlead", {"sites": [HOMERTON]}),
+        ("edlead", {"boroughs": [NEWHAM]}),
+        ("admin", {}),
+        ("public", {}),
+        ("public", {"boroughs": [HACKNEY]}),
+    ]
+    for who, wanted in denied:
+        before = _events(services)
+        with pytest.raises(PermissionDenied):
+            enforce(people[who], action, "istv", **wanted)  # type: ignore[arg-type]
+        assert _events(services) == before + 1, who
+        event = _last_event(services)
+        assert (event.outcome, event.actor_email, event.action) == (
+            "denied", people[who].email, action.value)
+        assert event.scope["granted"] is None
+
+
+def test_api_tokens_narrow_and_never_widen(services: AccessServices) -> None:
+    people = _people(services)
+    plaintext, _ = services.tokens.create(people["hackney"], people["hackney"].email,
+                                          "reader", scopes=["read_records"])
+    token = services.tokens.authenticate(plaintext, client="10.0.0.2")
+    assert token.channel == "api" and token.boroughs == {HACKNEY}
+    services.policy.enforce(token, Action.READ_RECORDS, records(HACKNEY))
+    for action, resource in [(Action.READ_RECORDS, records(TOWER_HAMLETS)),
+                             (Action.EXPORT_RECORDS, records(HACKNEY)),
+                             (Action.SEARCH_RECORDS, records(HACKNEY))]:
+        before = _events(services)
+        with pytest.raises(PermissionDenied):
+            services.policy.enforce(token, action, resource)
+        assert _events(services) == before + 1
+        assert _last_event(services).scope["token_scopes"] == ["read_records"]
+    # a role change applies at once to existing tokens
+    services.identity.set_role(console_administrator("ops"), people["hackney"].email,
+                               "borough_analyst", boroughs=[NEWHAM])
+    moved = services.tokens.authenticate(plaintext)
+    with pytest.raises(PermissionDenied):
+        services.policy.enforce(moved, Action.READ_RECORDS, records(HACKNEY))
+    services.policy.enforce(moved, Action.READ_RECORDS, records(NEWHAM))
+
+
+def test_admin_actions_refused_for_analysts_and_audited(services: AccessServices) -> None:
+    people = _people(services)
+    attempts: list[Callable[[Principal], object]] = [
+        lambda p: services.identity.list_users(p),
+        lambda p: services.identity.set_role(p, "hackney@example.nhs.uk", "pan_london_analyst"),
+        lambda p: services.identity.set_disabled(p, "pan@example.nhs.uk", True),
+        lambda p: services.tokens.list(p, "admin@example.nhs.uk"),
+    ]
+    for who in ("pan", "hackney", "edlead", "public"):
+        for attempt in attempts:
+            before = _events(services)
+            with pytest.raises(PermissionDenied):
+                attempt(people[who])
+            assert _events(services) == before + 1
+            assert _last_event(services).outcome == "denied"
+    with services.sessions() as session:
+        assert verify(session).ok
