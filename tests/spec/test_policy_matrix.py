@@ -142,8 +142,8 @@ def test_role_borough_action_matrix(services: AccessServices) -> None:
             checked += 1
             written = _events(services) - before
             if got != expect:
-                failures.append(f"{who} {description}: expected "
-                                f"{'allow' if expect else 'deny'}, got {'allow' if got else 'deny'}")
+                wanted, found = ("allow" if expect else "deny"), ("allow" if got else "deny")
+                failures.append(f"{who} {description}: expected {wanted}, got {found}")
                 continue
             if action is Action.READ_AGGREGATES and got:
                 if written != 0:
