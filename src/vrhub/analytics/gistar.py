@@ -31,16 +31,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.fft
 from scipy import ndimage
-from scipy.signal import fftconvolve
 from scipy.special import erfc
 from shapely.geometry.base import BaseGeometry
 
 from vrhub.analytics.count import bin_counts, count_summary, locate, study_grid
 from vrhub.analytics.fdr import fdr_bh
 from vrhub.analytics.grid import Grid
-from vrhub.analytics.kde import FFT_WORKERS, kde_columns
+from vrhub.analytics.kde import fft_convolve, kde_columns
 from vrhub.analytics.result import ALPHA, Choices, HotspotResult, base_frame, hotspot_label
 from vrhub.analytics.validate import positive_number, validate_kernel, validate_points
 from vrhub.errors import UserError
@@ -65,8 +63,7 @@ def neighbour_sum(values: np.ndarray, disc: np.ndarray) -> np.ndarray:
     """Sum of ``values`` over each cell's disc (zero beyond the grid); exact for integers."""
     if disc.size <= DIRECT_SUM_MAX_CELLS:
         return ndimage.correlate(values, disc, mode="constant", cval=0.0)
-    with scipy.fft.set_workers(FFT_WORKERS):
-        summed = fftconvolve(values, disc, mode="same")
+    summed = fft_convolve(values, disc)
     if np.array_equal(values, np.round(values)):
         return np.rint(summed)
     return summed

@@ -1,8 +1,8 @@
 """Kernel density estimation on the study-area grid.
 
 Method. Events are linearly binned to the cell centres (each event split between the four
-nearest centres in proportion to its closeness), and the binned grid is convolved (FFT,
-``scipy.signal.fftconvolve``) with the kernel evaluated at whole-cell offsets. With
+nearest centres in proportion to its closeness), and the binned grid is convolved (real FFT,
+``scipy.fft``) with the kernel evaluated at whole-cell offsets. With
 ``conserve_mass=False`` the value at a centre therefore approximates the direct sum
 ``sum_i K_h(centre - event_i)``; the only error is the binning error, of order
 ``(cell_size / bandwidth)^2`` (see tests/unit/test_kde.py for the stated tolerance).
@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.fft
-from scipy.signal import fftconvolve
 from shapely.geometry.base import BaseGeometry
 
 from vrhub.analytics.count import Located, bin_counts, count_summary, locate, study_grid
@@ -144,6 +143,18 @@ def linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, grid: G
     return out
 
 
+def fft_convolve(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``values`` convolved with an odd-sized, centred ``kernel``, same shape as ``values``
+    (zero beyond the edges), by real FFT."""
+    full = [a + b - 1 for a, b in zip(values.shape, kernel.shape, strict=True)]
+    shape = [scipy.fft.next_fast_len(n, real=True) for n in full]
+    spectrum = scipy.fft.rfft2(values, shape, workers=FFT_WORKERS)
+    spectrum *= scipy.fft.rfft2(kernel, shape, workers=FFT_WORKERS)
+    out = scipy.fft.irfft2(spectrum, shape, workers=FFT_WORKERS)
+    r0, r1 = kernel.shape[0] // 2, kernel.shape[1] // 2
+    return np.asarray(out[r0:r0 + values.shape[0], r1:r1 + values.shape[1]])
+
+
 def kde_surface(located: Located, bandwidth: float, kernel: str, *,
                 conserve_mass: bool = True) -> tuple[np.ndarray, float]:
     """Density (events per km^2) at every cell centre of the grid, and the mass factor."""
@@ -152,8 +163,7 @@ def kde_surface(located: Located, bandwidth: float, kernel: str, *,
     r = k.shape[0] // 2
     pad = r + 1
     binned = linear_bin(located.x, located.y, located.weights, grid, pad)
-    with scipy.fft.set_workers(FFT_WORKERS):
-        full = fftconvolve(binned.astype(np.float32), k.astype(np.float32), mode="same")
+    full = fft_convolve(binned.astype(np.float32), k.astype(np.float32))
     density = full[pad:pad + grid.nrows, pad:pad + grid.ncols].astype(np.float64) * 1e6
     np.maximum(density, 0.0, out=density)  # FFT round-off can leave -1e-17
     factor = 1.0
