@@ -21,10 +21,12 @@ Rules (``assign_police_places``), recorded per row in ``place_method`` and ``pla
 * ``disagree``: the point lies in another LSOA, further away; both are kept
   (``lsoa_code_published`` and ``lsoa21_code`` from the point) and the row is flagged.
 * ``pip_assigned``: no published code; the LSOA comes from the point.
-* ``vintage_2011``: the published code is an LSOA 2011 code; the LSOA 2021 comes from the
-  point (the published code is kept as published).
-* ``outside_boundaries``: the point lies outside every loaded LSOA 2021 (e.g. a British
-  Transport Police crime in Leeds when only London is loaded); a published 2021 code is kept.
+* ``vintage_2011``: the published code is an LSOA 2011 code that no longer exists in 2021
+  (split or merged areas); the LSOA 2021 comes from the point (the published code is kept
+  as published). 2011 codes of unchanged areas are checked like 2021 codes.
+* ``outside_boundaries``: the point lies outside every loaded LSOA 2021 (a point on the
+  Thames, or a British Transport Police crime in Leeds when only London is loaded); a
+  published code that is a 2021 code is kept.
 * ``no_point``: no usable coordinates; a published 2021 code is kept, otherwise no place.
 * ``no_boundaries``: no LSOA 2021 boundaries are loaded yet; published 2021 codes are kept
   and ward/borough come from the lookup where it is loaded. Run
@@ -40,7 +42,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -284,7 +286,7 @@ def locate(
 #: First month police.uk published LSOA 2021 codes.
 POLICE_UK_LSOA21_FROM = "2023-10"
 
-ArrayInput = npt.ArrayLike | pa.Array | pa.ChunkedArray | pd.Series
+ArrayInput: TypeAlias = "npt.NDArray[Any] | pa.Array | pa.ChunkedArray | pd.Series | list[Any]"
 
 
 def assign_police_places(
@@ -327,7 +329,7 @@ def _assign_distinct(
     months: ObjectArray,
 ) -> pd.DataFrame:
     n = len(x)
-    published = np.where(_blank(published), None, published)
+    published = np.where(_blank(published), np.array(None, dtype=object), published)
     vintage = published_vintage(bounds, published, months)
     has_point = np.isfinite(x) & np.isfinite(y)
     has_code = ~_blank(published)
@@ -343,17 +345,21 @@ def _assign_distinct(
         flag[:] = "no_boundaries"
     else:
         layer = bounds.lsoa21
-        hint = np.where(pub21, published, None)
+        # a published code that is also an LSOA 2021 code (every 2021 code, and 2011 codes
+        # of areas unchanged in 2021) names a polygon the point can be checked against
+        checkable = has_code & (layer.positions(published) >= 0)
+        hint: ObjectArray = np.where(checkable, published, np.array(None, dtype=object))
         found = layer.locate(x, y, hint=hint)
         inside = ~_blank(found) & has_point
-        agree = inside & pub21 & (found == published)
-        differs = inside & pub21 & ~agree
+        agree = inside & has_code & (found == published)
+        differs = has_point & checkable & ~agree
         near = np.zeros(n, dtype=bool)
         if differs.any():
             near[differs] = layer.distance(published[differs], x[differs], y[differs]) <= (
                 NEAR_EDGE_METRES
             )
-        keep_published = agree | near | (pub21 & ~inside)
+        outside_kept = has_point & ~inside & (pub21 | checkable) & ~near
+        keep_published = agree | near | outside_kept | (~has_point & pub21)
         lsoa[keep_published] = published[keep_published]
         method[keep_published] = "published"
         from_point = inside & ~keep_published
@@ -363,10 +369,9 @@ def _assign_distinct(
         flag[has_point & ~inside] = "outside_boundaries"
         flag[agree] = "agree"
         flag[near] = "agree_near_edge"
-        flag[differs & ~near] = "disagree"
-        flag[inside & ~has_code] = "pip_assigned"
-        old = inside & has_code & ~pub21
-        flag[old] = np.where(found[old] == published[old], "agree", "vintage_2011")
+        flag[from_point & has_code & (pub21 | checkable)] = "disagree"
+        flag[from_point & ~has_code] = "pip_assigned"
+        flag[from_point & has_code & ~pub21 & ~checkable] = "vintage_2011"
         flag[~has_point] = "no_point"
 
     ward, borough = bounds.ward_and_borough(lsoa, x, y)

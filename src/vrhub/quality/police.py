@@ -1,0 +1,248 @@
+"""Data-quality reports for data.police.uk street files (``police``) and stop and search
+(``stop-search``).
+
+Both reports make the load ledger checkable: for the files currently in force
+(provenance status ``loaded``), rows read = rows loaded + rows quarantined, and rows loaded
+equals the rows in the canonical table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from vrhub.quality import QualityReport, QualityResult, Section
+from vrhub.standards.police_uk import POLICE_STOP_SEARCH, POLICE_STREET
+from vrhub.standards.provenance import PROVENANCE, QUARANTINE
+from vrhub.storage.warehouse import Warehouse
+
+STREET_SOURCE = "police"
+STOP_SEARCH_SOURCE = "stop-search"
+
+
+def _ledger(warehouse: Warehouse, source: str, table: str) -> dict[str, Any]:
+    files = warehouse.query(
+        f'SELECT file_name, status, partition, rows_read, rows_loaded, rows_quarantined '
+        f'FROM "{PROVENANCE.name}" WHERE source = ? ORDER BY partition, file_name', [source]
+    )
+    current = files[files["status"] == "loaded"]
+    read = int(current["rows_read"].sum())
+    loaded = int(current["rows_loaded"].sum())
+    quarantined = int(current["rows_quarantined"].sum())
+    in_table = warehouse.count(table)
+    return {
+        "files": len(current),
+        "files_replaced": int((files["status"] == "replaced").sum()),
+        "rows_read": read,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+        "rows_in_table": in_table,
+        "balanced": read == loaded + quarantined and loaded == in_table,
+        "provenance": [
+            {str(k): (int(v) if isinstance(v, int | float) and str(k).startswith("rows")
+                      else v)
+             for k, v in row.items()}
+            for row in files.to_dict("records")
+        ],
+    }
+
+
+def _quarantine_by_reason(warehouse: Warehouse, source: str) -> dict[str, int]:
+    frame = warehouse.query(
+        f'SELECT q.rule, count(DISTINCT (q.file_id, q.row_number)) AS n '
+        f'FROM "{QUARANTINE.name}" q JOIN "{PROVENANCE.name}" p '
+        "ON p.file_id = q.file_id AND p.source = q.source "
+        "WHERE q.source = ? AND p.status = 'loaded' GROUP BY q.rule ORDER BY q.rule",
+        [source],
+    )
+    return {str(r): int(n) for r, n in zip(frame["rule"], frame["n"], strict=True)}
+
+
+def _months_missing(months: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per force: first and last month, months loaded and the gaps between them."""
+    out: dict[str, dict[str, Any]] = {}
+    for force, part in months.groupby("force"):
+        present = sorted(set(part["month"]))
+        span = pd.period_range(present[0], present[-1], freq="M").strftime("%Y-%m")
+        missing = [m for m in span if m not in set(present)]
+        out[str(force)] = {
+            "first_month": present[0],
+            "last_month": present[-1],
+            "months_loaded": len(present),
+            "months_missing": missing,
+            "rows": int(part["rows"].sum()),
+        }
+    return out
+
+
+def _counts(warehouse: Warehouse, table: str, column: str) -> dict[str, int]:
+    frame = warehouse.query(
+        f'SELECT coalesce(CAST("{column}" AS VARCHAR), \'(blank)\') AS k, count(*) AS n '
+        f'FROM "{table}" GROUP BY 1 ORDER BY 1'
+    )
+    return {str(k): int(n) for k, n in zip(frame["k"], frame["n"], strict=True)}
+
+
+def build_street(warehouse: Warehouse) -> QualityResult:
+    ledger = _ledger(warehouse, STREET_SOURCE, POLICE_STREET.name)
+    data: dict[str, Any] = {"source": STREET_SOURCE, **ledger}
+    if not warehouse.has_table(POLICE_STREET.name) or ledger["rows_in_table"] == 0:
+        data.update(forces={}, quarantined_by_reason=_quarantine_by_reason(
+            warehouse, STREET_SOURCE))
+        return QualityResult(STREET_SOURCE, data, [_ledger_section(data)])
+    t = POLICE_STREET.name
+    months = warehouse.query(
+        f'SELECT force, month, count(*) AS rows FROM "{t}" GROUP BY force, month'
+    )
+    stats = warehouse.query(
+        f"""SELECT count(*) AS rows,
+                   count(*) FILTER (WHERE lsoa_code_published IS NULL) AS blank_lsoa,
+                   count(*) FILTER (WHERE coordinate_flag = 'missing') AS missing_coordinates,
+                   count(*) FILTER (WHERE coordinate_flag = 'zero') AS zero_coordinates,
+                   count(*) FILTER (WHERE coordinate_flag = 'incomplete')
+                       AS incomplete_coordinates,
+                   count(*) FILTER (WHERE crime_id_duplicate) AS duplicate_crime_id_rows,
+                   count(*) FILTER (WHERE crime_id IS NULL) AS blank_crime_id,
+                   count(*) FILTER (WHERE lsoa21_code IS NULL) AS no_lsoa21
+            FROM "{t}" """
+    ).iloc[0]
+    across = warehouse.scalar(
+        f'SELECT count(*) FROM (SELECT crime_id FROM "{t}" WHERE crime_id IS NOT NULL '
+        "GROUP BY crime_id, month HAVING count(DISTINCT series) > 1)"
+    )
+    rows = int(stats["rows"])
+    blank_lsoa = int(stats["blank_lsoa"])
+    per_force = warehouse.query(
+        f"""SELECT force, count(*) AS rows,
+                   count(*) FILTER (WHERE lsoa_code_published IS NULL) AS blank_lsoa,
+                   count(*) FILTER (WHERE coordinate_flag IS NOT NULL) AS no_point,
+                   count(*) FILTER (WHERE crime_id_duplicate) AS duplicate_ids
+            FROM "{t}" GROUP BY force ORDER BY force"""
+    )
+    data.update({
+        "rows": rows,
+        "forces": _months_missing(months),
+        "blank_lsoa": {"rows": blank_lsoa,
+                       "percent": round(100 * blank_lsoa / rows, 2)},
+        "coordinates": {"missing": int(stats["missing_coordinates"]),
+                        "zero": int(stats["zero_coordinates"]),
+                        "incomplete": int(stats["incomplete_coordinates"])},
+        "blank_crime_id": int(stats["blank_crime_id"]),
+        "duplicate_crime_id_rows": int(stats["duplicate_crime_id_rows"]),
+        "crime_ids_in_several_series": int(across or 0),
+        "lsoa_vintage_published": _counts(warehouse, t, "lsoa_vintage_published"),
+        "lsoa_vintage_by_month": _vintage_by_month(warehouse),
+        "place_flags": _counts(warehouse, t, "place_flag"),
+        "place_methods": _counts(warehouse, t, "place_method"),
+        "no_lsoa21": int(stats["no_lsoa21"]),
+        "quarantined_by_reason": _quarantine_by_reason(warehouse, STREET_SOURCE),
+    })
+    sections = [
+        _ledger_section(data),
+        Section("Forces", ["force", "first month", "last month", "months", "months missing",
+                           "rows", "% blank LSOA", "no point", "duplicate IDs"],
+                [[f, d["first_month"], d["last_month"], d["months_loaded"],
+                  ", ".join(d["months_missing"]) or "none", d["rows"],
+                  round(100 * r["blank_lsoa"] / max(r["rows"], 1), 1), r["no_point"],
+                  r["duplicate_ids"]]
+                 for (f, d), r in zip(data["forces"].items(),
+                                      per_force.to_dict("records"), strict=True)]),
+        Section("Coordinates and IDs", ["check", "rows"], [
+            ["blank published LSOA", f"{data['blank_lsoa']['rows']} "
+                                     f"({data['blank_lsoa']['percent']}%)"],
+            ["missing coordinates", data["coordinates"]["missing"]],
+            ["zero (0, 0) coordinates", data["coordinates"]["zero"]],
+            ["one coordinate blank", data["coordinates"]["incomplete"]],
+            ["blank Crime ID (ASB, BTP)", data["blank_crime_id"]],
+            ["Crime ID repeated within a month", data["duplicate_crime_id_rows"]],
+            ["Crime IDs in more than one series", data["crime_ids_in_several_series"]],
+        ]),
+        Section("LSOA vintage and place assignment", ["kind", "value", "rows"],
+                [["published vintage", k, v]
+                 for k, v in data["lsoa_vintage_published"].items()]
+                + [["place flag", k, v] for k, v in data["place_flags"].items()]),
+        Section("Quarantine by reason", ["reason", "rows"],
+                [[k, v] for k, v in data["quarantined_by_reason"].items()] or [["none", 0]]),
+    ]
+    return QualityResult(STREET_SOURCE, data, sections)
+
+
+def _vintage_by_month(warehouse: Warehouse) -> dict[str, dict[str, int]]:
+    frame = warehouse.query(
+        f'SELECT month, coalesce(lsoa_vintage_published, \'blank\') AS v, count(*) AS n '
+        f'FROM "{POLICE_STREET.name}" GROUP BY 1, 2 ORDER BY 1, 2'
+    )
+    out: dict[str, dict[str, int]] = {}
+    for month, vintage, n in frame.itertuples(index=False):
+        out.setdefault(str(month), {})[str(vintage)] = int(n)
+    return out
+
+
+def _ledger_section(data: dict[str, Any]) -> Section:
+    return Section("Rows read, loaded and quarantined", ["measure", "value"], [
+        ["files in force", data["files"]],
+        ["files replaced by newer ones", data["files_replaced"]],
+        ["rows read", data["rows_read"]],
+        ["rows loaded", data["rows_loaded"]],
+        ["rows quarantined", data["rows_quarantined"]],
+        ["rows in table", data["rows_in_table"]],
+        ["read = loaded + quarantined", "yes" if data["balanced"] else "NO"],
+    ])
+
+
+def build_stop_search(warehouse: Warehouse) -> QualityResult:
+    ledger = _ledger(warehouse, STOP_SEARCH_SOURCE, POLICE_STOP_SEARCH.name)
+    data: dict[str, Any] = {"source": STOP_SEARCH_SOURCE, **ledger}
+    sections = [_ledger_section(data)]
+    if warehouse.has_table(POLICE_STOP_SEARCH.name) and ledger["rows_in_table"]:
+        t = POLICE_STOP_SEARCH.name
+        months = warehouse.query(
+            f'SELECT force, month, count(*) AS rows FROM "{t}" GROUP BY force, month'
+        )
+        stats = warehouse.query(
+            f"""SELECT count(*) AS rows,
+                       count(*) FILTER (WHERE coordinate_flag = 'missing') AS missing,
+                       count(*) FILTER (WHERE coordinate_flag = 'zero') AS zero,
+                       count(*) FILTER (WHERE coordinate_flag = 'incomplete') AS incomplete,
+                       count(*) FILTER (WHERE easting IS NOT NULL AND lsoa21_code IS NULL)
+                           AS outside_boundaries,
+                       count(*) FILTER (WHERE strftime(datetime, '%Y-%m') <> month)
+                           AS outside_file_month
+                FROM "{t}" """
+        ).iloc[0]
+        data.update({
+            "rows": int(stats["rows"]),
+            "forces": _months_missing(months),
+            "coordinates": {"missing": int(stats["missing"]), "zero": int(stats["zero"]),
+                            "incomplete": int(stats["incomplete"])},
+            "points_outside_boundaries": int(stats["outside_boundaries"]),
+            "searches_outside_file_month": int(stats["outside_file_month"]),
+            "object_of_search": _counts(warehouse, t, "object_of_search"),
+        })
+        sections.append(Section(
+            "Forces", ["force", "first month", "last month", "months", "months missing",
+                       "rows"],
+            [[f, d["first_month"], d["last_month"], d["months_loaded"],
+              ", ".join(d["months_missing"]) or "none", d["rows"]]
+             for f, d in data["forces"].items()]))
+        sections.append(Section("Coordinates", ["check", "rows"], [
+            ["missing coordinates", data["coordinates"]["missing"]],
+            ["zero (0, 0) coordinates", data["coordinates"]["zero"]],
+            ["one coordinate blank", data["coordinates"]["incomplete"]],
+            ["points with no LSOA 2021 (outside boundaries, or none loaded)",
+             data["points_outside_boundaries"]],
+            ["searches dated outside the file's month",
+             data["searches_outside_file_month"]],
+        ]))
+    data["quarantined_by_reason"] = _quarantine_by_reason(warehouse, STOP_SEARCH_SOURCE)
+    sections.append(Section("Quarantine by reason", ["reason", "rows"],
+                            [[k, v] for k, v in data["quarantined_by_reason"].items()]
+                            or [["none", 0]]))
+    return QualityResult(STOP_SEARCH_SOURCE, data, sections)
+
+
+REPORTS = (
+    QualityReport(STREET_SOURCE, "data.police.uk street-level crime", build_street),
+    QualityReport(STOP_SEARCH_SOURCE, "data.police.uk stop and search", build_stop_search),
+)
