@@ -29,6 +29,7 @@ The method, in order (details in ``docs/explanation/geocoding.md``):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,7 @@ from vrhub.geography import gazetteer as gaz
 from vrhub.geography.calibration import Calibration
 from vrhub.geography.calibration import active as active_calibration
 from vrhub.geography.matching import Match, Matcher
-from vrhub.geography.text import is_home, parse
+from vrhub.geography.text import parse
 from vrhub.progress import SILENT, Progress
 from vrhub.storage.warehouse import Warehouse
 
@@ -113,6 +114,14 @@ class Geocoder:
         self._choice_cache: dict[int, np.ndarray] = {}
         self._log_denominator: np.ndarray | None = None
 
+    def prepare(self) -> Geocoder:
+        """Do the one-off work (vocabulary, ED choice model) now rather than on the first
+        descriptions."""
+        self.matcher.prepare()
+        for pos in range(len(self.sites.easting)):
+            self._ed_choice(pos)
+        return self
+
     @classmethod
     def build(cls, warehouse: Warehouse, progress: Progress = SILENT) -> Geocoder:
         """Load the persisted gazetteer, building it first if it is missing or was built
@@ -122,7 +131,7 @@ class Geocoder:
                           "police.uk data).")
             gaz.build(warehouse, progress)
         return cls(gaz.load(warehouse), EdSites.from_warehouse(warehouse),
-                   active_calibration(warehouse))
+                   active_calibration(warehouse)).prepare()
 
     # -- public API ---------------------------------------------------------------------
     def geocode(
@@ -168,7 +177,7 @@ class Geocoder:
         if not isinstance(text, str) or not text.strip():
             return _unresolved("no location description")
         parsed = parse(text)
-        if parsed.home or is_home(text):
+        if parsed.home:
             return _unresolved(HOME_REASON)
         key = parsed.key
         if key not in self._match_cache:
@@ -216,6 +225,11 @@ class Geocoder:
         idx = match.points
         if not len(idx):
             return _unresolved("no place name recognised")
+        if len(idx) == 1 and g.lsoa_id[idx[0]] >= 0:
+            point = int(idx[0])
+            feats = _features(match, share=1.0, n_lsoas=1, site_known=site_pos is not None)
+            return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
+                           g.ward[point], g.borough[point], match.method, feats)
         x, y = g.easting[idx], g.northing[idx]
         weight = np.power(np.maximum(g.weight[idx], 1e-9), p.prior_power)
         if site_pos is not None and len(self.sites.easting):
@@ -275,7 +289,7 @@ def _features(match: Match, *, share: float, n_lsoas: int, site_known: bool,
               context: bool = False) -> dict[str, float]:
     s = min(max(share, 1e-4), 1 - 1e-4)
     return {
-        "logit_share": float(np.clip(np.log(s / (1 - s)), -6, 6)),
+        "logit_share": min(max(math.log(s / (1 - s)), -6.0), 6.0),
         "score": match.score,
         "type_missing": float(match.method == "street_type_missing"),
         "fuzzy": float(match.method.startswith("fuzzy")),
@@ -283,7 +297,7 @@ def _features(match: Match, *, share: float, n_lsoas: int, site_known: bool,
         "area_only": float(match.method == "area"),
         "postcode": float(match.method == "postcode"),
         "no_site": float(not site_known),
-        "log_candidates": float(np.log1p(n_lsoas)),
+        "log_candidates": math.log1p(n_lsoas),
         "context": float(context),
     }
 

@@ -101,7 +101,7 @@ class Matcher:
             found = self._intersection(*parsed.intersection)
             if found is not None:
                 return found
-        if primary is None or KIND_RANK.get(primary.kind, 2) < WEAK_RANK:
+        if primary is None or KIND_RANK.get(primary.kind, 2) < WEAK_RANK or self._unknown(parsed.segments):
             fuzzy = self._fuzzy_hit(parsed.segments, hits)
             if fuzzy is not None:
                 hits.append(fuzzy)
@@ -134,23 +134,26 @@ class Matcher:
         hits: list[_Hit] = []
         for s, seg in enumerate(segments):
             n = len(seg)
+            noise = [t in NOISE_WORDS for t in seg]
             for length in range(min(n, g.max_name_tokens), 0, -1):
                 for start in range(0, n - length + 1):
                     key = " ".join(seg[start:start + length])
+                    # 'alone': everything else in this part is a shop or filler word
+                    alone = all(noise[:start]) and all(noise[start + length:])
+                    if length == 1 and not alone and (key in NOISE_WORDS
+                                                      or key in STREET_TYPES):
+                        continue  # 'The Avenue' is 'avenue'; only a whole part means it
                     idx = g.by_name.get(key)
-                    alone = length == n
-                    if length == 1 and not alone and key in NOISE_WORDS:
-                        continue
-                    if idx is not None:
-                        if length == 1 and not alone and key in STREET_TYPES:
-                            continue  # 'The Avenue' is 'avenue'; only a whole part means it
-                        hits.append(_Hit(s, start, start + length, (idx,), True,
-                                         g.kinds[idx]))
-                        continue
                     cores = g.by_core.get(key)
                     if cores:
-                        hits.append(_Hit(s, start, start + length, tuple(cores), False,
-                                         "street", score=100.0))
+                        # 'Alexandra' may be any Alexandra Road, Avenue, ... or a place
+                        # called just that: keep every reading, let the points decide
+                        names = tuple(dict.fromkeys([*cores, *(() if idx is None else
+                                                               (idx,))]))
+                        hits.append(_Hit(s, start, start + length, names, False, "street"))
+                    elif idx is not None:
+                        hits.append(_Hit(s, start, start + length, (idx,), True,
+                                         g.kinds[idx]))
         exact = [h for h in hits if h.exact]
         return [h for h in hits if not any(
             e is not h and e.segment == h.segment and e.start <= h.start and h.end <= e.end
@@ -158,6 +161,8 @@ class Matcher:
 
     def _points(self, names: list[int] | tuple[int, ...]) -> np.ndarray:
         g = self.g
+        if len(names) == 1:
+            return np.arange(g.offsets[names[0]], g.offsets[names[0] + 1])
         parts = [np.arange(g.offsets[i], g.offsets[i + 1]) for i in names]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
@@ -223,6 +228,17 @@ class Matcher:
             if best is None or candidate.rank > best.rank:
                 best = candidate
         return best
+
+    def prepare(self) -> None:
+        """Build the vocabulary and its similarity blocks now."""
+        self._vocabulary()
+
+    def _unknown(self, segments: list[list[str]]) -> bool:
+        """Whether any word could be a misspelling (not a gazetteer word, a shop or
+        filler word)."""
+        self._vocabulary()
+        return any(len(t) >= 4 and t.isalpha() and t not in self._vocab_set
+                   and t not in NOISE_WORDS for seg in segments for t in seg)
 
     def _correct(self, token: str) -> tuple[str, float] | None:
         """The vocabulary word closest to an unknown ``token`` (similarity >= the cutoff),

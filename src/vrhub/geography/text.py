@@ -92,7 +92,7 @@ _SPLIT_PUNCT = re.compile(r"[^a-z0-9,/&]+")
 _INTERSECTION = re.compile(
     r"^(?:(?:at |on |by )?(?:the )?(?:junction|jct|jctn|jnc|junc|corner|crossroads?)"
     r"(?: of| with| between)? )?(?P<a>.+?)\s*(?: and | with | j/w | jw | x | / |/| junction"
-    r"(?: with| of)? | jct(?: with)? | by | & )\s*(?P<b>.+)$"
+    r"(?: with| of)? | jct(?: with)? | & )\s*(?P<b>.+)$"
 )
 
 
@@ -227,7 +227,13 @@ def parse(description: str) -> ParsedDescription:
     return parsed
 
 
+_INTERSECTION_CUES = (" and ", "&", "/", "junction", "jct", "jnc", "junc", "corner",
+                      "crossroad", " with ", " x ")
+
+
 def _intersection(text: str) -> tuple[list[str], list[str]] | None:
+    if not any(cue in text.lower() for cue in _INTERSECTION_CUES):
+        return None
     lowered = " ".join(_raw_tokens(text.replace(",", " "))).replace(" , ", " ")
     match = _INTERSECTION.match(lowered)
     if not match:
