@@ -101,7 +101,8 @@ class Matcher:
             found = self._intersection(*parsed.intersection)
             if found is not None:
                 return found
-        if primary is None or KIND_RANK.get(primary.kind, 2) < WEAK_RANK or self._unknown(parsed.segments):
+        weak = primary is None or KIND_RANK.get(primary.kind, 2) < WEAK_RANK
+        if weak or self._unknown(parsed.segments):
             fuzzy = self._fuzzy_hit(parsed.segments, hits)
             if fuzzy is not None:
                 hits.append(fuzzy)
@@ -244,7 +245,7 @@ class Matcher:
         """The vocabulary word closest to an unknown ``token`` (similarity >= the cutoff),
         or None if the token is known, too short, a shop or filler word, or has no close
         word."""
-        vocab = self._vocabulary()
+        self._vocabulary()
         if token in self._vocab_set or len(token) < 4 or token in NOISE_WORDS \
                 or not token.isalpha():
             return None
