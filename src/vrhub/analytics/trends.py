@@ -109,7 +109,8 @@ def _matrix(frame: pd.DataFrame, months: list[str]) -> tuple[pd.DataFrame, np.nd
     wide = wide.reindex(columns=months, fill_value=0.0)
     keys = wide.index.to_frame(index=False) if len(wide) else pd.DataFrame(
         {"area_code": pd.Series(dtype="string"), "category": pd.Series(dtype="string")})
-    return keys, wide.to_numpy(dtype="float64") if len(wide) else np.zeros((0, len(months)))
+    return keys, (wide.to_numpy(dtype="float64", copy=True) if len(wide)
+                  else np.zeros((0, len(months))))
 
 
 def _names(frame: pd.DataFrame) -> pd.Series:

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.cli.trends import emit_result, level_option, output_option, period_options
-from vrhub.reports import violence_analysis as va
+from vrhub.cli.trends import VWI, emit_result, level_option, output_option, period_options
 
 
 @click.group(name="compare")
@@ -24,7 +23,7 @@ def command() -> None:
 @click.option("--police-source", type=click.Choice(["mps", "police"]), default="mps",
               show_default=True, help="mps = London Datastore counts; police = police.uk "
               "street records.")
-@click.option("--police-category", default=va.VWI, show_default=True,
+@click.option("--police-category", default=VWI, show_default=True,
               help="Police category compared with ED assaults.")
 @click.option("--area", "areas", multiple=True, metavar="CODE",
               help="Only this area (repeatable); a borough code selects its wards or LSOAs.")
@@ -37,6 +36,8 @@ def ed_police_command(app: AppContext, level: str, from_month: str | None,
                       as_json: bool) -> None:
     """ED assault attendances (ISTV) beside police-recorded violence for the same areas and
     months: the 'hidden violence' ratio ED/police with an exact confidence interval."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.ed_police(app.warehouse(), level=level, period=(from_month, to_month),
                           by_month=by_month, police_source=police_source,
                           police_category=police_category, areas=areas,

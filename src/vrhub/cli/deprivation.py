@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.cli.trends import emit_result, level_option, output_option, show_table, write_output
+from vrhub.cli.trends import VWI, emit_result, level_option, output_option, show_table, write_output
 from vrhub.errors import UserError
-from vrhub.reports import violence_analysis as va
 from vrhub.storage.series import SOURCES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,7 +55,7 @@ def command() -> None:
               type=click.FloatRange(0, 1, min_open=True),
               help="With --rule extent: the share of residents that makes an area "
               "deprived.")
-@click.option("--category", default=va.VWI, show_default=True,
+@click.option("--category", default=VWI, show_default=True,
               help="MPS category counted as violence.")
 @output_option
 @json_option
@@ -65,6 +64,8 @@ def map_command(app: AppContext, level: str, min_vwi: float, deciles: str, month
                 to_month: str | None, rule: str, extent_threshold: float, category: str,
                 output: Path | None, as_json: bool) -> None:
     """Areas with high violence with injury and high deprivation (IMD 2025)."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.deprivation_map(app.warehouse(), level=level, min_vwi=min_vwi,
                                 deciles=_deciles(deciles), months=months,
                                 period=(None, to_month), rule=rule,
@@ -91,7 +92,7 @@ def map_command(app: AppContext, level: str, min_vwi: float, deciles: str, month
 @command.command(name="correlation")
 @level_option("ward")
 @click.option("--source", type=click.Choice(SOURCES), default="mps", show_default=True)
-@click.option("--category", default=va.VWI, show_default=True,
+@click.option("--category", default=VWI, show_default=True,
               help="Category counted (MPS minor/major category or police.uk crime type).")
 @_window_options
 @output_option
@@ -102,6 +103,8 @@ def correlation_command(app: AppContext, level: str, source: str, category: str,
                         as_json: bool) -> None:
     """Pearson and Spearman correlation of rates per 1,000 residents with IMD, and the
     rate in each IMD decile (the deprivation gradient)."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.deprivation_correlation(app.warehouse(), level=level, source=source,
                                         category=category, months=months,
                                         period=(None, to_month), progress=app.progress)
@@ -127,7 +130,7 @@ def correlation_command(app: AppContext, level: str, source: str, category: str,
 @command.command(name="concentration")
 @level_option("ward")
 @click.option("--source", type=click.Choice(SOURCES), default="mps", show_default=True)
-@click.option("--category", default=va.VWI, show_default=True,
+@click.option("--category", default=VWI, show_default=True,
               help="Category counted; '' for every category.")
 @click.option("--top", default=10.0, show_default=True, type=click.FloatRange(0, 100,
               min_open=True), help="Report the share of events in the top TOP% of areas.")
@@ -139,6 +142,8 @@ def concentration_command(app: AppContext, level: str, source: str, category: st
                           top: float, months: int, to_month: str | None,
                           output: Path | None, as_json: bool) -> None:
     """Share of events in the top x% of areas, the concentration curve and Gini."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.deprivation_concentration(app.warehouse(), level=level, source=source,
                                           category=category or None, months=months,
                                           period=(None, to_month), top=top,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import numpy as np
@@ -12,11 +12,15 @@ import pandas as pd
 
 from vrhub.cli.context import AppContext, json_option, pass_app
 from vrhub.errors import UserError
-from vrhub.reports import violence_analysis as va
 from vrhub.reports.outputs import write_result
 from vrhub.storage.series import LEVELS, SOURCES
 
+if TYPE_CHECKING:
+    from vrhub.reports.violence_analysis import AnalysisResult
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+VWI = "VIOLENCE WITH INJURY"
 
 GEO_SUFFIXES = (".gpkg", ".geojson")
 SHOWN_ROWS = 25
@@ -41,13 +45,15 @@ def level_option(default: str) -> Callable[[F], F]:
                         show_default=True, help="Area level.")
 
 
-def write_output(app: AppContext, result: va.AnalysisResult, output: Path | None) -> Path | None:
+def write_output(app: AppContext, result: AnalysisResult, output: Path | None) -> Path | None:
     """Write every row of ``result`` to ``output`` (geo formats joined to boundaries)."""
     if output is None:
         return None
+    from vrhub.reports.violence_analysis import with_geometry
+
     frame: pd.DataFrame = result.frame
     if output.suffix.lower() in GEO_SUFFIXES:
-        geo = va.with_geometry(app.warehouse(), result.frame, result.level)
+        geo = with_geometry(app.warehouse(), result.frame, result.level)
         if geo is None:
             raise UserError(
                 f"cannot write {output.name}: no {result.level or 'area'} boundaries to join"
@@ -60,15 +66,22 @@ def write_output(app: AppContext, result: va.AnalysisResult, output: Path | None
 def show_table(app: AppContext, frame: pd.DataFrame, columns: list[str], title: str,
                *, written: Path | None = None) -> None:
     shown = frame[columns].head(SHOWN_ROWS)
-    rows = [[None if (isinstance(v, float) and np.isnan(v)) else v for v in row]
-            for row in shown.itertuples(index=False)]
+    rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
     app.emit_table(title, columns, rows)
     if len(frame) > SHOWN_ROWS:
         app.info(f"{len(frame):,} rows; showing the first {SHOWN_ROWS}"
                  + ("" if written else " (write them all with --output FILE)"))
 
 
-def emit_result(app: AppContext, result: va.AnalysisResult, *, output: Path | None,
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def emit_result(app: AppContext, result: AnalysisResult, *, output: Path | None,
                 as_json: bool, columns: list[str], title: str) -> None:
     """Write ``result`` to ``output`` (if given) and print its JSON summary or a table."""
     written = write_output(app, result, output)
@@ -120,6 +133,8 @@ def series_command(app: AppContext, source: str, level: str, areas: tuple[str, .
                    per_1000: bool, window: int, output: Path | None, as_json: bool) -> None:
     """Monthly counts per area and category, with exact Poisson limits and rolling totals
     (windows reaching months the source does not cover are marked incomplete)."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.trend_series(app.warehouse(), source=source, level=level, areas=areas,
                              categories=categories, period=(from_month, to_month),
                              per_1000=per_1000, window=window, progress=app.progress)
@@ -143,6 +158,8 @@ def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...]
                 window: int, output: Path | None, as_json: bool) -> None:
     """Year-on-year change per area and category as a rate ratio with an exact
     (conditional binomial) confidence interval and p-value."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.trend_yoy(app.warehouse(), source=source, level=level, areas=areas,
                           categories=categories, period=(from_month, to_month),
                           window=window, progress=app.progress)
@@ -167,6 +184,8 @@ def profile_command(app: AppContext, source: str, level: str, areas: tuple[str, 
                     as_json: bool) -> None:
     """Hour-of-day by day-of-week profile of ED assaults; an assault known only by its
     date is spread over that day's hours (aoristic weighting)."""
+    from vrhub.reports import violence_analysis as va
+
     result = va.trend_profile(app.warehouse(), source=source, level=level, areas=areas,
                               period=(from_month, to_month), progress=app.progress)
     if as_json or output:

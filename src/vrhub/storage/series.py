@@ -275,7 +275,7 @@ def population_by_area(warehouse: Warehouse, level: str,
     require_table(warehouse, "population")
     base = ("FROM population WHERE lsoa_vintage = '2021' AND age_band = 'all' "
             "AND sex = 'persons'")
-    choices = warehouse.query(f"SELECT source, year, count(*) AS n {base} GROUP BY ALL "
+    choices = warehouse.query(f"SELECT source, year, count(*) AS n {base} GROUP BY 1, 2 "
                               "ORDER BY year DESC, (source = 'census2021') DESC")
     if year is not None:
         choices = choices[choices["year"] == year]
