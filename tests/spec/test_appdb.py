@@ -1,0 +1,89 @@
+"""The app database: migrations, the same schema on SQLite and PostgreSQL, and how the
+app finds it ready (or not)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from vrhub.access.services import AccessServices
+from vrhub.errors import ConfigError
+from vrhub.settings import Settings
+from vrhub.storage.appdb import migrate
+from vrhub.storage.appdb.engine import make_engine
+from vrhub.storage.appdb.models import Base
+
+TABLES = {"organisation", "app_user", "user_borough", "user_site", "api_token", "audit_event"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'nested' / 'app.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_upgrade_creates_the_schema_the_models_describe(url: str) -> None:
+    assert migrate.current(url) is None
+    assert migrate.upgrade(url) == migrate.head() == "0001"
+    engine = make_engine(url)
+    try:
+        inspector = inspect(engine)
+        assert set(inspector.get_table_names()) >= TABLES
+        for table in Base.metadata.sorted_tables:
+            migrated = {c["name"] for c in inspector.get_columns(table.name)}
+            assert migrated == {c.name for c in table.columns}, table.name
+        unique = {tuple(u["column_names"]) for u in inspector.get_unique_constraints(
+            "audit_event")}
+        assert ("prev_hash",) in unique  # the chain cannot fork
+    finally:
+        engine.dispose()
+    assert migrate.upgrade(url) == "0001"  # idempotent
+
+
+def test_services_refuse_an_unmigrated_postgres_but_migrate_sqlite(url: str,
+                                                                   tmp_path: Path) -> None:
+    settings = Settings.load({"VRHUB_HOME": str(tmp_path), "VRHUB_DATABASE_URL": url})
+    if url.startswith("sqlite"):
+        services = AccessServices.from_settings(settings)
+        services.close()
+        assert migrate.current(url) == "0001"
+        return
+    with pytest.raises(ConfigError, match="vrhub db upgrade"):
+        AccessServices.from_settings(settings)
+    migrate.upgrade(url)
+    AccessServices.from_settings(settings).close()
+
+
+def test_default_database_is_sqlite_in_the_workspace(tmp_path: Path) -> None:
+    settings = Settings.load({"VRHUB_HOME": str(tmp_path)})
+    AccessServices.from_settings(settings).close()
+    database = tmp_path / "app.db"
+    assert database.exists()
+    with sqlite3.connect(database) as con:
+        triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master "
+                                              "WHERE type = 'trigger'")}
+        assert triggers == {"audit_event_no_update", "audit_event_no_delete"}
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("bad", ["mysql://x@y/z", "not a url"])
+def test_unsupported_database_urls_are_config_errors(bad: str) -> None:
+    with pytest.raises(ConfigError, match="VRHUB_DATABASE_URL"):
+        make_engine(bad)
+
+
+def test_db_commands(run, home: Path, url: str) -> None:  # type: ignore[no-untyped-def]
+    env = {"VRHUB_DATABASE_URL": url}
+    code, out, err = run("db", "current", "--json", env=env)
+    assert code == 0, err
+    assert '"current": false' in out and '"revision": null' in out
+    code, _, err = run("db", "upgrade", env=env)
+    assert code == 0, err
+    assert "empty -> 0001" in err
+    code, out, _ = run("db", "current", env=env)
+    assert "revision 0001" in out and "up to date" in out
+    assert "test-only" not in out
