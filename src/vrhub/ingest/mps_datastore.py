@@ -113,7 +113,24 @@ def month_columns(published: Published, level: str) -> list[str]:
     return sorted(months)
 
 
-def _identity(published: Published, level: str) -> tuple[pd.DataFrame, list[Problem]]:
+def borough_names(warehouse: Warehouse) -> dict[str, str]:
+    """Borough name -> GSS code: the London list, plus any borough names in the loaded
+    boundaries and lookups (so synthetic or renamed boroughs resolve too)."""
+    names = dict(LONDON_BOROUGHS)
+    if warehouse.has_table("area_boundary"):
+        found = warehouse.query("SELECT DISTINCT name, code FROM area_boundary "
+                                "WHERE level = 'borough' AND name IS NOT NULL")
+        names.update(zip(found["name"], found["code"], strict=True))
+    if warehouse.has_table("area_lookup"):
+        found = warehouse.query("SELECT DISTINCT borough_name, borough_code FROM area_lookup "
+                                "WHERE borough_name IS NOT NULL AND borough_code LIKE 'E09%'")
+        for name, code in zip(found["borough_name"], found["borough_code"], strict=True):
+            names.setdefault(name, code)
+    return names
+
+
+def _identity(published: Published, level: str, boroughs: dict[str, str]
+              ) -> tuple[pd.DataFrame, list[Problem]]:
     area_code, area_name, borough, major, minor = LAYOUTS[level]
     frame = published.frame
     strip = {c: frame[c].astype(str).str.strip() for c in frame.columns if not c.isdigit()}
@@ -129,10 +146,12 @@ def _identity(published: Published, level: str) -> tuple[pd.DataFrame, list[Prob
     if level == "lsoa":
         out["area_code"] = strip[str(area_code)].str.upper()
         out["borough_code"] = strip[borough].str.upper()
-        out["borough_name"] = out["borough_code"].map(_BOROUGH_NAMES).fillna(out["borough_code"])
+        by_code = {code: name for name, code in boroughs.items()}
+        by_code.update(_BOROUGH_NAMES)
+        out["borough_name"] = out["borough_code"].map(by_code).fillna(out["borough_code"])
     else:
         names = strip[borough]
-        codes = names.map(LONDON_BOROUGHS)
+        codes = names.map(boroughs)
         out["borough_code"] = codes.astype(object).where(codes.notna(), None)
         out["borough_name"] = names
         unknown = codes.isna() & ~names.isin(MPS_PSEUDO_AREAS)
@@ -188,7 +207,7 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
     level = detect_level(published)
     months = month_columns(published, level)
     load.rows_read = len(published.frame)
-    ident, problems = _identity(published, level)
+    ident, problems = _identity(published, level, borough_names(load.warehouse))
     values, cell_problems = _cells(published, months)
     problems += cell_problems
     rows = published.rows

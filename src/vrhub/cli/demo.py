@@ -1,0 +1,62 @@
+"""``vrhub demo``: build a demonstration workspace and open the web app on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.settings import Settings
+
+DEFAULT_DEMO_HOME = Path("vrhub-demo")
+
+
+@click.command(name="demo")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Build from the real open data in this folder (laid out like shared/data: "
+              "boundaries/, lookups/, population/, imd2019/, london-datastore/, police-uk/, "
+              "nhs/) instead of the synthetic data.")
+@click.option("--no-serve", is_flag=True, help="Build the workspace, do not start the web app.")
+@click.option("--port", type=int, default=None, help="Port for the web app (default 8000).")
+@click.option("--seed", type=int, default=2024, show_default=True,
+              help="Seed of the synthetic data.")
+@json_option
+@pass_app
+def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | None,
+            seed: int, as_json: bool) -> None:
+    """Build a demo workspace (offline) and start the web app on it.
+
+    With no options: writes vrhub's seeded synthetic London-like data (invented boroughs,
+    wards and LSOAs with obviously synthetic codes E0199..., police.uk street files, MPS
+    tables, population, deprivation, ED sites) to <home>/demo-data and loads it through the
+    same loaders as real data. Running it again changes nothing. The workspace is --home,
+    else $VRHUB_HOME, else ./vrhub-demo.
+    """
+    from vrhub.demo import build_demo
+
+    root = click.get_current_context().find_root()
+    if root.params.get("home") is None and "VRHUB_HOME" not in app.environ:
+        app.close()
+        app.settings = Settings.load(app.environ, home=DEFAULT_DEMO_HOME)
+        app.info(f"No --home or VRHUB_HOME given: using {app.settings.home} for the demo.")
+    result = build_demo(app.warehouse(), app.settings.home, data_dir=data_dir, seed=seed,
+                        progress=app.progress)
+    if as_json:
+        app.emit_json(result.to_dict())
+    else:
+        what = "synthetic data" if result.synthetic else f"open data in {result.data_dir}"
+        app.emit_table(
+            f"Demo workspace {result.home} ({what})",
+            ["step", "source", "files", "unchanged", "rows read", "loaded", "quarantined"],
+            [[s.name, s.source, s.files, s.files_unchanged, s.rows_read, s.rows_loaded,
+              s.rows_quarantined] if s.skipped is None else
+             [s.name, s.source, "skipped: " + s.skipped, "", "", "", ""]
+             for s in result.steps],
+        )
+        app.emit_table("Rows per table", ["table", "rows"],
+                       [[k, v] for k, v in result.tables.items()])
+    if not no_serve:
+        from vrhub.cli.serve import run_server
+
+        run_server(app, None, port)
