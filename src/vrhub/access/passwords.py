@@ -61,15 +61,19 @@ def password_problems(password: str, *, email: str = "", display_name: str = "")
         problems.append("it is a common password that attackers try first")
     elif len(set(squashed)) <= 2:
         problems.append("it repeats one or two characters")
-    elif any(squashed in run or squashed in run[::-1] for run in _RUNS) or any(
-        stem and stem in run for run in _RUNS
-    ):
+    elif any(_in_run(squashed, run) or (stem and _in_run(stem, run)) for run in _RUNS):
         problems.append("it is a keyboard or number run")
     for part in _personal_parts(email, display_name):
         if part in squashed:
             problems.append("it contains your email address or name")
             break
     return problems
+
+
+def _in_run(text: str, run: str) -> bool:
+    """Whether ``text`` walks along ``run`` (either way, wrapping: 890123 counts)."""
+    looped = run * (len(text) // len(run) + 2)
+    return text in looped or text in looped[::-1]
 
 
 def _personal_parts(email: str, display_name: str) -> list[str]:
