@@ -120,7 +120,10 @@ def build(warehouse: Warehouse, progress: Progress = SILENT) -> dict[str, int]:
         task.advance()
     points = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
         len(f) for f in frames) else _empty_points()
-    if not len(points):
+    imported = warehouse.query(
+        f'SELECT count(*) AS n FROM "{GAZETTEER_NAME.name}" WHERE source NOT IN (?, ?, ?)',
+        list(DERIVED_SOURCES))["n"].iloc[0]
+    if not len(points) and not imported:
         raise UserError(
             "there is nothing to build a gazetteer from: the warehouse holds no police.uk "
             "street-level crime, area boundaries or ED sites",
@@ -169,11 +172,11 @@ def load(warehouse: Warehouse) -> Gazetteer:
     postcodes: dict[str, tuple[float, float, str | None, str | None, str | None]] = {}
     if warehouse.has_table(GAZETTEER_POSTCODE.name):
         pc = warehouse.query(f'SELECT * FROM "{GAZETTEER_POSTCODE.name}"')
-        postcodes = {
-            r.postcode: (float(r.easting), float(r.northing), r.lsoa21_code, r.ward_code,
-                         r.borough_code)
-            for r in pc.itertuples(index=False)
-        }
+        for code, e, n, lsoa, ward, borough in zip(
+                pc["postcode"], pc["easting"], pc["northing"], pc["lsoa21_code"],
+                pc["ward_code"], pc["borough_code"], strict=True):
+            postcodes[str(code)] = (float(e), float(n), _code(lsoa), _code(ward),
+                                    _code(borough))
     return from_frame(frame, postcodes)
 
 
@@ -215,6 +218,10 @@ def from_frame(frame: pd.DataFrame, postcodes: dict[str, Any] | None = None) -> 
         borough=_codes("borough_code"),
         postcodes=postcodes or {},
     )
+
+
+def _code(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 # -- sources --------------------------------------------------------------------------------

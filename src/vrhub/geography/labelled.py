@@ -198,6 +198,7 @@ def add_noise(clean: pd.DataFrame, *, seed: int,
             applied.append("prefix")
         texts.append(text)
         kinds.append("+".join(applied) or "none")
+    out["clean_description"] = clean["description"]
     out["description"] = texts
     out["noise"] = kinds
     return out
