@@ -101,7 +101,8 @@ _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)44" + _SEP + r"(?:\(0\)" + _SEP + r")?|\(?0)"
     r"\d(?:[ \-.]?\)?[ \-.]?\d){8,9}(?!\d)"
 )
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}"
+                    r"(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
 
 # -- dates of birth --------------------------------------------------------------------------
 
@@ -124,7 +125,6 @@ _DOB = re.compile(
 # -- names after titles ----------------------------------------------------------------------
 
 _TITLE_NAME = re.compile(
-    r"(?P<before>\b[A-Za-z][\w']*\s+)?"
     r"(?P<title>\b(?:mr|mrs|ms|miss|mx|dr)\b\.?)\s+"
     r"(?P<name>[A-Za-z][A-Za-z'\-]*(?:\s+(?-i:[A-Z])[A-Za-z'\-]+)?)",
     re.IGNORECASE,
@@ -165,7 +165,9 @@ def redact(text: str | None, *, home: bool = False) -> Redaction:
     if not text:
         return Redaction(text or "", {})
     counts: Counter[str] = Counter()
-    out = _sub(_EMAIL, text, lambda m: TOKENS["email"], counts, "email")
+    out = text
+    if "@" in out:
+        out = _sub(_EMAIL, out, lambda m: TOKENS["email"], counts, "email")
     out = _sub(_DOB, out, lambda m: m.group("cue") + TOKENS["date_of_birth"], counts,
                "date_of_birth")
     out = _sub(
@@ -181,15 +183,20 @@ def redact(text: str | None, *, home: bool = False) -> Redaction:
     return Redaction(out, {k: counts[k] for k in KINDS if counts[k]})
 
 
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w']{0,40})\s+$")
+
+
 def _name_replacement(match: re.Match[str]) -> str | None:
     title = match.group("title")
-    before = match.group("before") or ""
     words = match.group("name").split()
     if words[0].lower() in _NOT_NAMES:
         return None
-    if title.lower().rstrip(".") == "dr" and before[:1].isupper():
-        return None  # "Kings Dr Enfield": Drive, not Doctor
-    return f"{before}{title} {TOKENS['name']}"
+    if title.lower().rstrip(".") == "dr":
+        before = _WORD_BEFORE.search(match.string[max(0, match.start() - 48):match.start()])
+        if before and before.group(1)[:1].isupper():
+            return None  # "Kings Dr Enfield": Drive, not Doctor
+    possessive = "'s" if match.group("name").lower().endswith("'s") else ""
+    return f"{title} {TOKENS['name']}{possessive}"
 
 
 def merge_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
