@@ -132,6 +132,11 @@ def test_istv_filters_and_hour_resolution(run: Any, home: Path) -> None:
     table = pd.DataFrame(report["table"]).set_index(["distance_band", "time_band"])
     assert table.loc[("[0, 100)", "[0, 1)"), "observed"] == 1   # 54 m, 3.5 hours
     assert table.loc[("[0, 100)", "[7, 60)"), "observed"] == 2  # 10 m / 8.0 d, 45 m / 7.9 d
+    code, out, err = run("nearrepeat", "--source", "istv", "--borough", "E09000033",
+                         "--distance-bands", "0,100,5000", "--time-bands", "0,1,7,60",
+                         "--permutations", "9", "--seed", "1")
+    assert code == 0, err
+    assert "Knox ratios (* p < 0.05)" in out and "[0, 100)" in out
     code, _out, err = run("nearrepeat", "--source", "istv", "--category", "Burglary",
                           "--distance-bands", "0,100", "--time-bands", "0,7")
     assert code == UserError.exit_code

@@ -17,7 +17,8 @@ from vrhub.reports.outputs import output_metadata, write_result
 from vrhub.storage.warehouse import Warehouse
 
 TABLES = {"police": "police_street", "istv": "istv_assault"}
-LOADERS = {"police": "vrhub load police FILES", "istv": "vrhub istv submit FILE"}
+LOADERS = {"police": "vrhub load police FILES",
+           "istv": "vrhub istv submit FILE, then vrhub istv geocode"}
 MONTHLY_NOTE = (
     "police.uk publishes the month of each crime only: every event is dated to the first "
     "day of its month, so time bands narrower than about 30 days are not meaningful; use "
@@ -142,6 +143,19 @@ def _emit(app: AppContext, result: NearRepeatResult, as_json: bool) -> None:
         ["distance", "time (days)", "observed", "expected (mean)", "Knox ratio", "p-value"],
         rows,
     )
+    ratios = result.heatmap("knox_ratio_mean")
+    pvalues = result.heatmap("p_value")
+    app.emit_table(
+        "Knox ratios (* p < 0.05)", ["distance \\ time (days)", *map(str, ratios.columns)],
+        [[band, *(_ratio_cell(ratios.loc[band, t], pvalues.loc[band, t])
+                  for t in ratios.columns)] for band in ratios.index],
+    )
+
+
+def _ratio_cell(ratio: float, p_value: float) -> str:
+    if pd.isna(ratio):
+        return "-"
+    return f"{ratio:.2f}{' *' if p_value < 0.05 else ''}"
 
 
 @click.command(name="nearrepeat")

@@ -24,7 +24,8 @@ The crimes are written as a police.uk street CSV (the same 12 columns as the arc
 ``YYYY-MM-<force>-street.csv``) that ``vrhub load police`` reads. The API does not give
 LSOA codes, so those columns are empty. A polygon query returns every crime mapped inside
 it, including any recorded by British Transport Police there; the archive files are split
-by the force that recorded the crime, so prefer ``vrhub fetch police-archive`` for
+by the force that recorded the crime, and a crime mapped into a gap between published
+neighbourhood boundaries is missed here; prefer ``vrhub fetch police-archive`` for
 complete, authoritative months.
 """
 
@@ -231,23 +232,25 @@ def fetch_force_month(client: HttpClient, api_url: str, force: str, month: str, 
 
 def _row(crime: dict[str, Any], force_name: str, names: dict[str, str],
          month: str) -> dict[str, str]:
-    location = crime.get("location") or {}
-    street = location.get("street") or {} if isinstance(location, dict) else {}
-    outcome = crime.get("outcome_status") or {}
+    location = crime.get("location")
+    location = location if isinstance(location, dict) else {}
+    street = location.get("street")
+    street = street if isinstance(street, dict) else {}
+    outcome = crime.get("outcome_status")
+    outcome = outcome if isinstance(outcome, dict) else {}
     slug = str(crime.get("category") or "")
     return {
         "Crime ID": str(crime.get("persistent_id") or ""),
         "Month": str(crime.get("month") or month),
         "Reported by": force_name,
         "Falls within": force_name,
-        "Longitude": str(location.get("longitude") or "") if location else "",
-        "Latitude": str(location.get("latitude") or "") if location else "",
+        "Longitude": str(location.get("longitude") or ""),
+        "Latitude": str(location.get("latitude") or ""),
         "Location": str(street.get("name") or "") if location else "No Location",
         "LSOA code": "",
         "LSOA name": "",
         "Crime type": names.get(slug, slug.replace("-", " ").capitalize()),
-        "Last outcome category": str(outcome.get("category") or "")
-        if isinstance(outcome, dict) else "",
+        "Last outcome category": str(outcome.get("category") or ""),
         "Context": str(crime.get("context") or ""),
     }
 
