@@ -67,6 +67,9 @@ class FakeServer:
     throttle_first: int = 0  # answer this many requests to /files/flaky with 429
     drop_after: int | None = None  # cut the first full /files/data.bin transfer here
     ignore_range: bool = False
+    busy_first: int = 0  # answer this many file requests with 503 + Retry-After
+    clock: Any = None  # a FakeClock whose time the server records for each request
+    stamps: list[float] = field(default_factory=list)
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     polys: list[str] = field(default_factory=list)
 
@@ -76,6 +79,8 @@ class FakeServer:
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         path = url.path
         self.log.append((method, path, headers))
+        if self.clock is not None:
+            self.stamps.append(self.clock.now)
         if path == "/api/crimes-street-dates":
             return _json([{"date": m, "stop-and-search": ["city-of-london"]} for m in MONTHS])
         if path == "/api/forces":
@@ -118,6 +123,9 @@ class FakeServer:
         return 404, {}, b"not here", None
 
     def _file(self, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes, int | None]:
+        if self.busy_first > 0:
+            self.busy_first -= 1
+            return 503, {"Retry-After": "3"}, b"busy", None
         size = len(FILE_BYTES)
         rng = headers.get("range")
         if rng and not self.ignore_range:
@@ -242,6 +250,32 @@ def test_429_is_retried_after_the_servers_retry_after(server: tuple[FakeServer, 
     assert waits == [7.0, 7.0]
 
 
+def test_client_requests_reach_the_server_at_most_15_per_second(
+        server: tuple[FakeServer, str]) -> None:
+    fake, base = server
+    clock = FakeClock()
+    fake.clock = clock
+    with _client(clock) as client:
+        for _ in range(40):
+            client.get_json(f"{base}/api/forces")
+    stamps = fake.stamps
+    assert len(stamps) == 40
+    assert max(sum(1 for t in stamps if s <= t < s + 1) for s in stamps) <= 15
+    assert stamps[-1] - stamps[0] == pytest.approx(39 / 15)
+
+
+def test_503_on_a_download_waits_for_retry_after(server: tuple[FakeServer, str],
+                                                 tmp_path: Path) -> None:
+    fake, base = server
+    fake.busy_first = 2
+    clock = FakeClock()
+    with _client(clock) as client:
+        result = download(client, f"{base}/files/data.bin", tmp_path / "data.bin",
+                          manifest=Manifest(tmp_path))
+    assert result.bytes == len(FILE_BYTES)
+    assert [s for s in clock.sleeps if s >= 1] == [3.0, 3.0]
+
+
 def test_429_forever_gives_a_rate_limited_error(server: tuple[FakeServer, str]) -> None:
     fake, base = server
     fake.throttle_first = 100
@@ -305,10 +339,11 @@ def test_second_download_of_an_unchanged_file_is_skipped(server: tuple[FakeServe
     assert [p for _m, p, _h in fake.log].count("/files/data.bin") == 1
 
 
+@pytest.mark.parametrize("cut", [1, 30_000, 65_536, len(FILE_BYTES) - 1])
 def test_interrupted_download_is_resumed_with_a_range_request(
-        server: tuple[FakeServer, str], tmp_path: Path) -> None:
+        server: tuple[FakeServer, str], tmp_path: Path, cut: int) -> None:
     fake, base = server
-    fake.drop_after = 30_000
+    fake.drop_after = cut
     with _client() as client:
         result = download(client, f"{base}/files/data.bin", tmp_path / "data.bin",
                           manifest=Manifest(tmp_path))
@@ -316,7 +351,7 @@ def test_interrupted_download_is_resumed_with_a_range_request(
     assert (tmp_path / "data.bin").read_bytes() == FILE_BYTES
     ranges = [h.get("range") for _m, p, h in fake.log if p == "/files/data.bin"]
     assert ranges[0] is None
-    assert ranges[1] == "bytes=30000-"
+    assert ranges[1] == f"bytes={cut}-"
 
 
 def test_leftover_part_file_is_resumed_on_the_next_run(server: tuple[FakeServer, str],
