@@ -280,3 +280,13 @@ def test_bad_events_are_clear_user_errors() -> None:
     no_location.loc[0, "easting"] = np.nan
     with pytest.raises(UserError, match="'easting' has 1 missing"):
         near_repeat(no_location, **args)  # type: ignore[arg-type]
+
+
+def test_degree_coordinates_are_announced() -> None:
+    frame = pd.DataFrame({"easting": [-0.1, -0.1005, -0.098], "northing": [51.5, 51.5002, 51.51],
+                          "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05"])})
+    notes = Recording()
+    result = near_repeat(frame, distance_bands=[0, 100], time_bands=[0, 7], permutations=9,
+                         seed=1, progress=notes)
+    assert any("longitude/latitude" in n for n in notes.notes)
+    assert any("longitude/latitude" in n for n in result.metadata["notes"])

@@ -285,6 +285,12 @@ def near_repeat(
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**32))  # type: ignore[operator]
         notes.append(f"no seed given: drew seed {seed}; pass seed={seed} to repeat this run")
+    lo, hi = inputs.xy.min(axis=0), inputs.xy.max(axis=0)
+    if (np.abs(inputs.xy[:, 0]) <= 180).all() and (np.abs(inputs.xy[:, 1]) <= 90).all() \
+            and ((hi - lo) < 5).all() and not np.allclose(inputs.xy, np.round(inputs.xy)):
+        notes.append("the coordinates span less than 5 units and look like longitude/latitude "
+                     "degrees; distance bands are in coordinate units, so project the points "
+                     "to the British National Grid (metres) first")
     rng = np.random.default_rng(seed)
     s_breaks, t_breaks = inputs.s_breaks, inputs.t_breaks
     ns, nt = s_breaks.size - 1, t_breaks.size - 1

@@ -93,6 +93,7 @@ def police(app: AppContext, force: str, month: str, load_after: bool, as_json: b
         "without_location": fetched.without_location,
         "neighbourhoods": fetched.neighbourhoods,
     }
+    loaded = None
     if load_after:
         source = get_source("police")
         loaded = source.load(app.warehouse(), discover([path], source.patterns), app.progress)
@@ -104,8 +105,9 @@ def police(app: AppContext, force: str, month: str, load_after: bool, as_json: b
         f"{fetched.force_name}, {month}", ["file", "crimes", "with location", "no location"],
         [[str(path), len(fetched.rows), fetched.located, fetched.without_location]],
     )
-    if load_after:
-        app.info(f"loaded into the warehouse ({report['load']})")
+    if loaded is not None:
+        app.info(f"loaded into the warehouse: {loaded.rows_loaded:,} row(s) loaded, "
+                 f"{loaded.rows_quarantined:,} quarantined")
 
 
 @command.command(name="police-archive")
