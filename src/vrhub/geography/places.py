@@ -214,10 +214,10 @@ def _token(warehouse: Warehouse) -> Hashable:
     parts: list[Any] = [str(warehouse.path)]
     for table in (AREA_BOUNDARY, AREA_LOOKUP):
         if warehouse.has_table(table.name):
-            row = warehouse.con.execute(
+            rows = warehouse.con.execute(
                 f'SELECT count(*), min(file_id), max(file_id) FROM "{table.name}"'
-            ).fetchone()
-            parts.append(tuple(row) if row else None)
+            ).fetchall()
+            parts.append(tuple(rows[0]) if rows else None)
         else:
             parts.append(None)
     return tuple(parts)

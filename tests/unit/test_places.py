@@ -1,0 +1,214 @@
+"""Place assignment (LSOA 2021, ward, borough) and British National Grid conversion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vrhub.geography import bng, places
+from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
+from vrhub.storage.warehouse import Warehouse
+
+# Two LSOAs side by side (A west, B east), one ward covering both, one borough.
+A, B = "E01000001", "E01000002"
+WARD, BOROUGH = "E05000001", "E09000001"
+X0, Y0 = 530_000.0, 180_000.0
+
+
+def square(x: float, y: float, size: float = 1000.0) -> shapely.Polygon:
+    return shapely.box(x, y, x + size, y + size)
+
+
+def boundary_rows(*rows: tuple[str, str, shapely.Geometry, str | None]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "level": [r[0] for r in rows],
+        "code": [r[1] for r in rows],
+        "name": [r[1] for r in rows],
+        "borough_code": [r[3] for r in rows],
+        "area_m2": [r[2].area for r in rows],
+        "geometry": [shapely.to_wkb(r[2]) for r in rows],
+        "file_id": "synthetic",
+    })
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    w = Warehouse(tmp_path / "w.duckdb")
+    w.ensure_tables([AREA_BOUNDARY, AREA_LOOKUP])
+    w.insert(AREA_BOUNDARY, boundary_rows(
+        ("lsoa21", A, square(X0, Y0), BOROUGH),
+        ("lsoa21", B, square(X0 + 1000, Y0), BOROUGH),
+        ("ward22", WARD, square(X0, Y0, 2000), BOROUGH),
+        ("borough", BOROUGH, square(X0 - 5000, Y0 - 5000, 12_000), BOROUGH),
+    ))
+    w.insert(AREA_LOOKUP, pd.DataFrame({
+        "lsoa21_code": [A, B], "lsoa21_name": ["a", "b"], "ward_code": [WARD, WARD],
+        "ward_name": ["w", "w"], "borough_code": [BOROUGH, BOROUGH],
+        "borough_name": ["b", "b"], "file_id": "synthetic",
+    }))
+    return w
+
+
+def values(series: pd.Series) -> list:
+    """Values with every missing marker (None, NaN) as None."""
+    return [None if pd.isna(v) else v for v in series]
+
+
+# -- British National Grid ----------------------------------------------------------------
+def test_bng_matches_a_known_grid_reference():
+    # Big Ben: Ordnance Survey grid reference TQ 30268 79640
+    easting, northing = bng.to_bng([-0.124625], [51.500729])
+    assert easting[0] == pytest.approx(530_268, abs=30)
+    assert northing[0] == pytest.approx(179_640, abs=30)
+
+
+@given(st.floats(-5.5, 1.7), st.floats(50.0, 58.5))
+@settings(max_examples=50, deadline=None)
+def test_bng_round_trip(lon: float, lat: float):
+    e, n = bng.to_bng([lon], [lat])
+    back_lon, back_lat = bng.to_wgs84(e, n)
+    assert back_lon[0] == pytest.approx(lon, abs=1e-7)
+    assert back_lat[0] == pytest.approx(lat, abs=1e-7)
+
+
+def test_great_britain_envelope():
+    lon = np.array([-0.12, -3.19, 2.35, 0.0, 51.5, np.nan])
+    lat = np.array([51.5, 55.95, 48.86, 0.0, -0.12, 51.5])
+    assert bng.lonlat_in_great_britain(lon, lat).tolist() == [
+        True, True, False, False, False, False]
+    e, n = bng.to_bng(lon[:2], lat[:2])
+    assert bng.bng_in_great_britain(e, n).all()
+
+
+# -- locate ------------------------------------------------------------------------------
+def test_locate_points_inside_outside_and_missing(warehouse: Warehouse):
+    x = np.array([X0 + 500, X0 + 1500, X0 + 50_000, np.nan])
+    y = np.array([Y0 + 500, Y0 + 500, Y0 + 500, np.nan])
+    found = places.locate(warehouse, x, y)
+    assert list(found.columns) == ["lsoa21_code", "ward_code", "borough_code"]
+    assert values(found["lsoa21_code"]) == [A, B, None, None]
+    assert values(found["ward_code"]) == [WARD, WARD, None, None]
+    assert values(found["borough_code"]) == [BOROUGH, BOROUGH, None, None]
+
+
+def test_a_point_on_a_shared_edge_gets_one_of_the_two_areas(warehouse: Warehouse):
+    found = places.locate(warehouse, [X0 + 1000], [Y0 + 500])
+    assert found["lsoa21_code"][0] in (A, B)
+
+
+def test_locate_without_boundaries_returns_nothing(tmp_path: Path):
+    found = places.locate(Warehouse(tmp_path / "empty.duckdb"), [X0], [Y0])
+    assert found.isna().all().all()
+
+
+def test_boundaries_are_cached_until_they_change(warehouse: Warehouse):
+    first = places.boundaries(warehouse)
+    assert places.boundaries(warehouse) is first
+    warehouse.insert(AREA_BOUNDARY, boundary_rows(
+        ("lsoa21", "E01000003", square(X0 + 2000, Y0), BOROUGH)))
+    assert places.boundaries(warehouse) is not first
+    assert places.locate(warehouse, [X0 + 2500], [Y0 + 500])["lsoa21_code"][0] == "E01000003"
+
+
+@given(st.lists(st.tuples(st.floats(-500, 2500), st.floats(-500, 1500),
+                          st.sampled_from([A, B, None, "E01999999"])), min_size=1,
+                max_size=60))
+@settings(max_examples=40, deadline=None)
+def test_hints_never_change_the_answer(tmp_path_factory, points):
+    w = _synthetic(tmp_path_factory)
+    layer = places.boundaries(w).lsoa21
+    assert layer is not None
+    x = np.array([X0 + p[0] for p in points])
+    y = np.array([Y0 + p[1] for p in points])
+    hint = np.array([p[2] for p in points], dtype=object)
+    plain = layer.locate(x, y)
+    hinted = layer.locate(x, y, hint=hint)
+    # a shared edge may go either way; elsewhere the answers are identical
+    on_edge = np.isclose(x, X0 + 1000)
+    assert (plain[~on_edge] == hinted[~on_edge]).all()
+    # independent check with shapely predicates, one point at a time
+    for i in np.flatnonzero(~on_edge):
+        pt = shapely.Point(x[i], y[i])
+        expected = A if square(X0, Y0).intersects(pt) else (
+            B if square(X0 + 1000, Y0).intersects(pt) else None)
+        assert plain[i] == expected
+
+
+_SYNTHETIC: dict[str, Warehouse] = {}
+
+
+def _synthetic(factory) -> Warehouse:
+    if "w" not in _SYNTHETIC:
+        w = Warehouse(factory.mktemp("synthetic") / "w.duckdb")
+        w.ensure_tables([AREA_BOUNDARY])
+        w.insert(AREA_BOUNDARY, boundary_rows(
+            ("lsoa21", A, square(X0, Y0), BOROUGH),
+            ("lsoa21", B, square(X0 + 1000, Y0), BOROUGH)))
+        _SYNTHETIC["w"] = w
+    return _SYNTHETIC["w"]
+
+
+# -- police.uk rules ------------------------------------------------------------------------
+def test_police_place_rules(warehouse: Warehouse):
+    cases = [
+        # (x offset, y offset, published code, month, expected lsoa21, method, flag)
+        (500, 500, A, "2024-01", A, "published", "agree"),
+        (1010, 500, A, "2024-01", A, "published", "agree_near_edge"),
+        (1800, 500, A, "2024-01", B, "point", "disagree"),
+        (1500, 500, None, "2024-01", B, "point", "pip_assigned"),
+        (1500, 500, "E01099999", "2022-01", B, "point", "vintage_2011"),
+        (500, 500, A, "2022-01", A, "published", "agree"),
+        (90_000, 500, A, "2024-01", A, "published", "outside_boundaries"),
+        (np.nan, np.nan, A, "2024-01", A, "published", "no_point"),
+        (np.nan, np.nan, None, "2024-01", None, "none", "no_point"),
+    ]
+    x = np.array([X0 + c[0] for c in cases])
+    y = np.array([Y0 + c[1] for c in cases])
+    codes = np.array([c[2] for c in cases], dtype=object)
+    months = np.array([c[3] for c in cases], dtype=object)
+    result = places.assign_police_places(places.boundaries(warehouse), x, y, codes, months)
+    assert values(result["lsoa21_code"]) == [c[4] for c in cases]
+    assert values(result["place_method"]) == [c[5] for c in cases]
+    assert values(result["place_flag"]) == [c[6] for c in cases]
+    assert values(result["lsoa_vintage_published"]) == [
+        "2021", "2021", "2021", None, "2011", "2021", "2021", "2021", None]
+    assert (result.loc[result["lsoa21_code"].notna(), "borough_code"] == BOROUGH).all()
+
+
+def test_police_places_accept_arrow_codes_and_one_month(warehouse: Warehouse):
+    x = np.array([X0 + 500, X0 + 1500, X0 + 500])
+    y = np.full(3, Y0 + 500)
+    codes = pa.chunked_array([pa.array([A, None, A])])
+    result = places.assign_police_places(places.boundaries(warehouse), x, y, codes, "2024-05")
+    assert values(result["lsoa21_code"]) == [A, B, A]
+    assert values(result["place_flag"]) == ["agree", "pip_assigned", "agree"]
+
+
+def test_without_boundaries_published_2021_codes_are_kept(tmp_path: Path):
+    w = Warehouse(tmp_path / "w.duckdb")
+    result = places.assign_police_places(
+        places.boundaries(w), np.array([X0, np.nan]), np.array([Y0, np.nan]),
+        np.array([A, A], dtype=object), "2024-01")
+    assert values(result["lsoa21_code"]) == [A, A]
+    assert set(result["place_flag"]) == {"no_boundaries"}
+
+
+@given(st.lists(st.tuples(st.sampled_from([1.0, 2.0, np.nan]),
+                          st.sampled_from(["a", "b", None])), max_size=40))
+def test_unique_rows_reconstructs_every_row(rows):
+    x = np.array([r[0] for r in rows], dtype=float)
+    codes = np.array([r[1] for r in rows], dtype=object)
+    first, inverse = places.unique_rows(x, codes)
+    assert len(inverse) == len(rows)
+    rebuilt_x = x[first][inverse]
+    assert np.array_equal(rebuilt_x, x, equal_nan=True)
+    assert list(codes[first][inverse]) == list(codes)
+    distinct = {(None if np.isnan(a) else a, b) for a, b in zip(x, codes, strict=True)}
+    assert len(first) == len(distinct)
