@@ -1,0 +1,76 @@
+"""Hotspot cells sum to the number of input events inside the study area."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vrhub.analytics.count import hotspot_count
+from vrhub.errors import UserError
+from vrhub.progress import Recording
+
+# A study area with a hole and a diagonal edge, in BNG.
+AREA = shapely.difference(
+    shapely.Polygon([(500000, 170000), (503000, 170000), (503000, 172500), (501000, 173000),
+                     (500000, 171500)]),
+    shapely.box(501000, 171000, 501600, 171600),
+)
+coordinate = st.tuples(st.floats(499500, 503500), st.floats(169500, 173500))
+
+
+@settings(max_examples=60, deadline=None)
+@given(points=st.lists(coordinate, min_size=1, max_size=300),
+       cell_size=st.sampled_from([37.5, 100.0, 250.0, 1000.0]))
+def test_cells_sum_to_events_inside_the_area(points: list[tuple[float, float]],
+                                             cell_size: float) -> None:
+    frame = pd.DataFrame(points, columns=["easting", "northing"])
+    inside = shapely.intersects_xy(AREA, frame["easting"], frame["northing"])
+    result = hotspot_count(frame, AREA, cell_size=cell_size)
+    # Every event inside (or on the edge of) the area is counted exactly once.
+    assert result.frame["n"].sum() + result.summary["events_outside_area"] == len(frame)
+    assert result.frame["n"].sum() >= inside.sum()
+    assert result.summary["events"] == result.frame["n"].sum()
+    assert (result.frame["n"] >= 0).all()
+    assert result.frame["cell_id"].is_unique
+
+
+def test_counts_land_in_the_right_cell_and_outside_points_are_announced() -> None:
+    frame = pd.DataFrame({"easting": [500050.0, 500099.9, 500100.0, 520000.0],
+                          "northing": [170050.0, 170000.0, 170000.0, 170000.0]})
+    rec = Recording()
+    result = hotspot_count(frame, AREA, cell_size=100, progress=rec)
+    f = result.frame.set_index(["x", "y"])
+    assert f.loc[(500050.0, 170050.0), "n"] == 2
+    assert f.loc[(500150.0, 170050.0), "n"] == 1
+    assert result.summary["events_outside_area"] == 1
+    assert "1 of 4 events lie outside the study area" in " ".join(rec.notes)
+    assert list(result.frame.columns) == ["cell_id", "x", "y", "n"]
+
+
+def test_validation_errors_name_the_value() -> None:
+    with pytest.raises(UserError, match=r"row 2: 'abc'"):
+        hotspot_count(pd.DataFrame({"easting": [500000, "abc"], "northing": [170000, 170000]}),
+                      AREA)
+    with pytest.raises(UserError, match="longitude/latitude"):
+        hotspot_count(pd.DataFrame({"easting": [-0.1], "northing": [51.5]}), AREA)
+    with pytest.raises(UserError, match="no 'northing' column"):
+        hotspot_count(pd.DataFrame({"easting": [500000.0]}), AREA)
+    with pytest.raises(UserError, match="cell_size must be greater than zero"):
+        hotspot_count(pd.DataFrame({"easting": [500000.0], "northing": [170000.0]}), AREA,
+                      cell_size=-1)
+    with pytest.raises(UserError, match="area must be a polygon"):
+        hotspot_count(pd.DataFrame({"easting": [500000.0], "northing": [170000.0]}),
+                      shapely.Point(0, 0))
+
+
+def test_without_area_uses_the_events_bounding_box() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"easting": rng.uniform(500000, 501000, 100),
+                          "northing": rng.uniform(170000, 170500, 100)})
+    result = hotspot_count(frame, None, cell_size=50)
+    assert result.frame["n"].sum() == 100
+    assert result.automatic["area"] == "bounding box of the events"
