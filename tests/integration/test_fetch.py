@@ -507,6 +507,10 @@ def test_fetch_police_and_load(server: tuple[FakeServer, str], run: Any) -> None
                          "--load", "--json", env={"VRHUB_POLICE_API_URL": f"{base}/api"})
     assert code == 0, err
     assert json.loads(out)["load"]["files"]
+    code, _out, err = run("fetch", "police", "--force", "city-of-london", "--month", "2024-01",
+                          "--load", env={"VRHUB_POLICE_API_URL": f"{base}/api"})
+    assert code == 0, err
+    assert "loaded into the warehouse" in err
 
 
 def test_police_archive_download(server: tuple[FakeServer, str], run: Any, home: Path) -> None:
