@@ -103,8 +103,11 @@ def _area_sql(code_column: str, borough_column: str, areas: Sequence[str] | None
     return f" AND ({code_column} IN ({marks}) OR {borough_column} IN ({marks}))"
 
 
-def provenance_for(warehouse: Warehouse, tables: Sequence[str]) -> list[dict[str, Any]]:
-    """The loaded files behind ``tables`` (via their ``file_id`` column)."""
+def provenance_for(warehouse: Warehouse, tables: Sequence[str],
+                   where: dict[str, tuple[str, list[Any]]] | None = None
+                   ) -> list[dict[str, Any]]:
+    """The loaded files behind ``tables`` (via their ``file_id`` column); ``where`` maps a
+    table to an SQL condition and parameters selecting the rows actually used."""
     out: list[dict[str, Any]] = []
     if not warehouse.has_table("provenance"):
         return out
@@ -114,10 +117,11 @@ def provenance_for(warehouse: Warehouse, tables: Sequence[str]) -> list[dict[str
         cols = set(warehouse.query(f'SELECT * FROM "{table}" LIMIT 0').columns)
         if "file_id" not in cols:
             continue
+        condition, params = (where or {}).get(table, ("TRUE", []))
         rows = warehouse.query(
             f'SELECT p.source, p.file_name, p.sha256, p.rows_loaded, p.loaded_at '
-            f'FROM provenance p WHERE p.file_id IN (SELECT DISTINCT file_id FROM "{table}") '
-            "ORDER BY p.file_name")
+            f'FROM provenance p WHERE p.file_id IN (SELECT DISTINCT file_id FROM "{table}" '
+            f"WHERE {condition}) ORDER BY p.file_name", params)
         for rec in rows.to_dict("records"):
             item = {str(k): v for k, v in rec.items()}
             item["table"] = table
@@ -208,8 +212,9 @@ def _mps_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None,
     if pseudo:
         notes.append(f"{int(pseudo):,} MPS offences recorded against pseudo-areas without a "
                      "GSS code (e.g. 'Unknown', airports) are not in area results")
-    return MonthlyCounts("mps", level, data, coverage,
-                         provenance_for(warehouse, ["mps_crime_count"]), notes)
+    provenance = provenance_for(warehouse, ["mps_crime_count"],
+                                {"mps_crime_count": ("level = ?", [level])})
+    return MonthlyCounts("mps", level, data, coverage, provenance, notes)
 
 
 def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[str] | None,
