@@ -59,7 +59,7 @@ def test_mixed_and_the_order_of_rules() -> None:
 
 def test_thresholds_are_respected_at_their_edges() -> None:
     # exactly 80% -> persistent; 70% -> intermittent
-    eight = _flags([[T] * 8 + [F] * 2])
+    eight = _flags([[T] * 7 + [F, T, F]])
     seven = _flags([[F] + [T] * 6 + [F, T, F]])
     zero = np.zeros((1, 10), dtype=bool)
     assert classify_cells(eight, zero)[0] == "persistent hotspot"
