@@ -1,0 +1,170 @@
+"""``vrhub users``, ``vrhub audit`` and ``vrhub db`` end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+
+HACKNEY, TOWER_HAMLETS = "E09000012", "E09000030"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("vrhub.access.passwords.hasher",
+                        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def env(request: pytest.FixtureRequest, run, home: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        return {}
+    url = request.getfixturevalue("postgres_url")
+    code, _, err = run("db", "upgrade", env={"VRHUB_DATABASE_URL": url})
+    assert code == 0, err
+    return {"VRHUB_DATABASE_URL": url}
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+
+
+def test_user_administration(run, env: dict[str, str],  # type: ignore[no-untyped-def]
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, "ochre tram lighthouse\n")
+    code, out, err = run("users", "add", "ann@hackney.gov.uk", "--role", "borough_analyst",
+                         "--org", HACKNEY, "--org-name", "London Borough of Hackney",
+                         "--borough", HACKNEY, "--name", "Ann Analyst", "--password-stdin",
+                         "--json", env=env)
+    assert code == 0, err
+    added = json.loads(out)
+    assert (added["role"], added["boroughs"], added["has_password"]) == (
+        "borough_analyst", [HACKNEY], True)
+    assert "ochre" not in out + err
+    assert run("users", "add", "tom@towerhamlets.gov.uk", "--role", "borough_analyst",
+               "--org", TOWER_HAMLETS, "--borough", TOWER_HAMLETS, env=env)[0] == 0
+    assert run("users", "add", "lead@bartshealth.nhs.uk", "--role", "ed_data_lead",
+               "--org", "R1H", "--site", "R1HNH", env=env)[0] == 0
+
+    code, out, _ = run("users", "list", "--json", env=env)
+    listed = {u["email"]: u for u in json.loads(out)}
+    assert set(listed) == {"ann@hackney.gov.uk", "tom@towerhamlets.gov.uk",
+                           "lead@bartshealth.nhs.uk"}
+    assert listed["lead@bartshealth.nhs.uk"]["sites"] == ["R1HNH"]
+    assert "password_hash" not in listed["ann@hackney.gov.uk"]
+    code, out, _ = run("users", "list", env=env)
+    assert code == 0 and out.startswith("Accounts")
+
+    code, _, err = run("users", "set-role", "tom@towerhamlets.gov.uk", "--role",
+                       "borough_analyst", "--borough", TOWER_HAMLETS, "--borough", "E09000025",
+                       env=env)
+    assert code == 0 and "E09000025 E09000030" in err
+    assert run("users", "disable", "tom@towerhamlets.gov.uk", env=env)[0] == 0
+    code, out, _ = run("users", "show", "tom@towerhamlets.gov.uk", "--json", env=env)
+    assert json.loads(out)["disabled"] is True
+    assert run("users", "enable", "tom@towerhamlets.gov.uk", env=env)[0] == 0
+    assert run("users", "reset-lockout", "ann@hackney.gov.uk", env=env)[0] == 0
+    _stdin(monkeypatch, "a brand new passphrase\n")
+    assert run("users", "set-password", "lead@bartshealth.nhs.uk", "--password-stdin",
+               env=env)[0] == 0
+
+    code, out, _ = run("audit", "list", "--action", "admin_users", "--json", env=env)
+    events = json.loads(out)
+    assert len(events) == 11  # one per administrative command above (list twice, show once)
+    assert {e["channel"] for e in events} == {"cli"}
+    assert all(e["actor_email"].startswith("console:") for e in events)
+    assert all(e["outcome"] == "success" for e in events)
+    assert not any("ochre" in json.dumps(e) or "passphrase" in e["detail"] for e in events)
+
+
+@pytest.mark.parametrize(("args", "exit_code", "message"), [
+    (["--role", "borough_analyst", "--org", "X", "--borough", "E08000001"], 4, "E08000001"),
+    (["--role", "borough_analyst", "--org", "X"], 2, "one or more boroughs"),
+    (["--role", "ed_data_lead", "--org", "X", "--site", "R!1"], 4, "ODS code"),
+    (["--role", "superuser", "--org", "X"], 2, "superuser"),
+])
+def test_bad_accounts_are_refused_clearly(run, env: dict[str, str], args: list[str],  # type: ignore[no-untyped-def]
+                                          exit_code: int, message: str) -> None:
+    code, _, err = run("users", "add", "x@y.uk", *args, env=env)
+    assert code == exit_code
+    assert message in err and "Traceback" not in err
+
+
+def test_weak_password_duplicate_and_missing_user(run, env: dict[str, str],  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, "password1234\n")
+    code, _, err = run("users", "add", "a@b.uk", "--role", "administrator", "--org", "VRU",
+                       "--password-stdin", env=env)
+    assert code == 2 and "common password" in err and "password1234" not in err
+    assert run("users", "add", "a@b.uk", "--role", "administrator", "--org", "VRU",
+               env=env)[0] == 0
+    code, _, err = run("users", "add", "A@b.uk", "--role", "administrator", "--org", "VRU",
+                       env=env)
+    assert code == 8 and "already exists" in err
+    code, _, err = run("users", "disable", "ghost@b.uk", env=env)
+    assert code == 5 and "ghost@b.uk" in err
+    code, out, _ = run("audit", "list", "--outcome", "failed", "--json", env=env)
+    assert len(json.loads(out)) == 3
+
+
+def test_tokens_from_the_console(run, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    run("users", "add", "ann@hackney.gov.uk", "--role", "borough_analyst", "--org", HACKNEY,
+        "--borough", HACKNEY, env=env)
+    code, out, err = run("users", "token", "create", "ann@hackney.gov.uk", "--name",
+                         "nightly", "--scope", "read_records", "--days", "30", env=env)
+    assert code == 0, err
+    token = out.strip()
+    assert token.startswith("vrh_") and "shown only now" in err
+    code, out, _ = run("users", "token", "list", "ann@hackney.gov.uk", "--json", env=env)
+    [listed] = json.loads(out)
+    assert listed["scopes"] == ["read_records"] and token not in out
+    assert token.split("_")[1] == listed["prefix"]
+    code, _, err = run("users", "token", "create", "ann@hackney.gov.uk", "--scope",
+                       "read_audit", env=env)
+    assert code == 2 and "cannot carry scope" in err
+    assert run("users", "token", "revoke", "ann@hackney.gov.uk", listed["prefix"],
+               env=env)[0] == 0
+    code, out, _ = run("users", "token", "list", "ann@hackney.gov.uk", "--json", env=env)
+    assert json.loads(out)[0]["revoked_at"] is not None
+
+
+def test_audit_verify_detects_tampering(run, env: dict[str, str], home: Path) -> None:  # type: ignore[no-untyped-def]
+    for i in range(3):
+        run("users", "add", f"u{i}@vru.london", "--role", "pan_london_analyst", "--org", "VRU",
+            env=env)
+    code, out, _ = run("audit", "verify", "--json", env=env)
+    result = json.loads(out)
+    assert code == 0 and result["ok"] and result["checked"] == 3
+    code, out, _ = run("audit", "verify", env=env)
+    assert code == 0 and "intact: 4 events" in out  # the first verify is itself audited
+
+    sql = "UPDATE audit_event SET actor_email = 'someone-else' WHERE id = 2"
+    if env:
+        plain = env["VRHUB_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as con:
+            con.execute("ALTER TABLE audit_event DISABLE TRIGGER USER")
+            con.execute(sql)
+    else:
+        with sqlite3.connect(home / "app.db") as con:
+            con.execute("DROP TRIGGER audit_event_no_update")
+            con.execute(sql)
+    code, out, _ = run("audit", "verify", env=env)
+    assert code == 12
+    assert "BROKEN at event 2" in out and "changed" in out
+    code, out, _ = run("audit", "verify", "--json", env=env)
+    assert json.loads(out)["first_bad_id"] == 2
+
+
+def test_audit_list_filters(run, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    run("users", "add", "a@vru.london", "--role", "pan_london_analyst", "--org", "VRU", env=env)
+    code, out, _ = run("audit", "list", "--since", "2000-01-01", "--json", env=env)
+    assert [e["resource"] for e in json.loads(out)] == ["user:a@vru.london"]
+    code, out, _ = run("audit", "list", "--until", "2000-01-01", "--json", env=env)
+    assert json.loads(out) == []
+    code, out, _ = run("audit", "list", env=env)
+    assert code == 0 and out.startswith("Audit events (newest first)")
