@@ -247,3 +247,20 @@ def test_admin_actions_refused_for_analysts_and_audited(services: AccessServices
             assert _last_event(services).outcome == "denied"
     with services.sessions() as session:
         assert verify(session).ok
+
+
+def test_cli_record_access_needs_a_token_and_is_scoped(services: AccessServices) -> None:
+    from vrhub.errors import AuthenticationRequired
+
+    people = _people(services)
+    with pytest.raises(AuthenticationRequired, match="VRHUB_TOKEN"):
+        services.cli_principal({})
+    plaintext, _ = services.tokens.create(people["towerhamlets"],
+                                          people["towerhamlets"].email, "cli")
+    who = services.cli_principal({"VRHUB_TOKEN": plaintext})
+    assert (who.channel, who.boroughs) == ("cli", {TOWER_HAMLETS})
+    assert who.client is not None and who.client.startswith("console:")
+    with pytest.raises(PermissionDenied):
+        services.policy.enforce_scope(who, Action.EXPORT_RECORDS, "istv", boroughs=[HACKNEY])
+    event = _last_event(services)
+    assert (event.channel, event.outcome, event.actor_email) == ("cli", "denied", who.email)

@@ -13,6 +13,8 @@ must be migrated by the operator (``vrhub db upgrade``) and is checked to be cur
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -23,13 +25,16 @@ from vrhub.access.audit import AuditLog
 from vrhub.access.identity import Identity, LoginPolicy
 from vrhub.access.oidc import OIDC, load_providers
 from vrhub.access.policy import Policy
+from vrhub.access.principal import Principal
 from vrhub.access.ratelimit import Clock
 from vrhub.access.tokens import Tokens
-from vrhub.errors import ConfigError
+from vrhub.errors import AuthenticationRequired, ConfigError
 from vrhub.settings import Settings
 from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.engine import make_engine, session_factory
 from vrhub.storage.appdb.models import utc_now
+
+TOKEN_VARIABLE = "VRHUB_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 @dataclass
@@ -70,6 +75,26 @@ class AccessServices:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def cli_principal(self, environ: Mapping[str, str]) -> Principal:
+        """Who runs a CLI command that reads record-level data: the owner of the API token
+        in ``VRHUB_TOKEN``, seen through the ``cli`` channel. There is no record-level
+        access from the console without one."""
+        token = environ.get(TOKEN_VARIABLE, "").strip()
+        if not token:
+            raise AuthenticationRequired(
+                "record-level data needs your identity, and no API token was given",
+                hint=f"create one with `vrhub users token create EMAIL` (or on your account "
+                f"page) and set {TOKEN_VARIABLE}",
+            )
+        return self.tokens.authenticate(token, channel="cli", client=f"console:{_os_user()}")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def ensure_current(engine: Engine, url: str, *, app_role: str, migrate_sqlite: bool) -> bool:
