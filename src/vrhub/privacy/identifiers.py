@@ -11,9 +11,10 @@ What is redacted, and the rule for each (the replacement token is in brackets):
     whose tenth digit is the modulus-11 check digit of the first nine. Ten-digit strings that
     fail the check are not NHS numbers (they may still be phone numbers, below).
 ``phone`` [phone]
-    UK numbers: ``+44``/``0044``/``0`` followed by 9 or 10 more digits, with optional spaces,
+    UK numbers: ``+44``/``0044`` followed by 9 or 10 digits, or ``0`` and 9 or 10 digits whose
+    first group has at least three digits (an area or mobile code), with optional spaces,
     dashes, dots or brackets (``020 7946 0018``, ``(020) 7946-0018``, ``07700 900123``,
-    ``+44 7700 900123``).
+    ``+44 7700 900123``). Dates such as ``05-01-2024 23:43`` are not phone numbers.
 ``email`` [email]
     ``local@domain.tld``.
 ``date_of_birth`` [date of birth]
@@ -98,8 +99,10 @@ def is_valid_nhs_number(value: str) -> bool:
 
 _SEP = r"[ \-.]?"
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)44" + _SEP + r"(?:\(0\)" + _SEP + r")?|\(?0)"
-    r"\d(?:[ \-.]?\)?[ \-.]?\d){8,9}(?!\d)"
+    r"(?<![\w+])(?:"
+    r"(?:\+|00)44" + _SEP + r"(?:\(0\)" + _SEP + r")?\d(?:" + _SEP + r"\d){8,9}"  # +44 ...
+    r"|\(?0\d{2}(?:" + _SEP + r"\)?" + _SEP + r"\d){7,8}"  # 0xx... (area code >= 3 digits)
+    r")(?!\d)"
 )
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}"
                     r"(?:\.[A-Za-z0-9\-]{1,63}){1,8}")

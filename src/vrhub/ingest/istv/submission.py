@@ -36,6 +36,7 @@ import pyarrow as pa
 from vrhub.errors import InputError, Location, UserError
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.istv import header as header_mod
+from vrhub.ingest.istv.dates import DateProblem, parse_period
 from vrhub.ingest.istv.geocoding import GeocoderHandle, geocode_frame
 from vrhub.ingest.istv.quality_score import score
 from vrhub.ingest.istv.readers import FileRefused, RawSubmission, read_submission
@@ -66,7 +67,8 @@ MATCH_COLUMNS = ("arrival_at", "assault_at", "assault_method", "location_type",
 class LoadOutcome:
     report: LoadReport
     receipts: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+    rejected: list[tuple[str, str, str | None]] = field(default_factory=list)
+    """(file, problem, how to fix) of each refused file."""
 
 
 def prepare(warehouse: Warehouse) -> None:
@@ -142,24 +144,38 @@ def load_files(
 
 def _rejection_error(outcome: LoadOutcome) -> InputError:
     loaded = sum(1 for f in outcome.report.files if f.status == "loaded")
-    if len(outcome.rejected) == 1 and not loaded:
-        file, message = outcome.rejected[0]
+    if len(outcome.rejected) == 1:
+        file, message, hint = outcome.rejected[0]
+        others = f" The other {loaded} file(s) were stored." if loaded else ""
         return InputError(message, Location(file),
-                          hint="correct the file and load it again; its receipt is kept "
-                          "(vrhub istv receipts)")
-    lines = "; ".join(f"{f}: {m}" for f, m in outcome.rejected)
+                          hint=f"{hint or 'correct the file'}. Its receipt is kept "
+                          f"(vrhub istv receipts).{others}")
+    lines = "; ".join(f"{f}: {m} (how to fix: {h or 'correct the file'})"
+                      for f, m, h in outcome.rejected)
     return InputError(
-        f"{len(outcome.rejected)} file(s) refused ({lines})",
+        f"{len(outcome.rejected)} files refused: {lines}",
         Location(outcome.rejected[0][0]),
         hint=f"the other {loaded} file(s) were stored; correct the refused ones and load them "
         "again (vrhub istv receipts lists every receipt)")
 
 
-def _already_loaded(warehouse: Warehouse, sha256: str) -> bool:
-    row = warehouse.con.execute(
-        f'SELECT count(*) FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ? '
-        "AND status <> 'replaced'", [sha256, SOURCE]).fetchone()
-    return bool(row and row[0])
+def _already_loaded(warehouse: Warehouse, sha256: str, site: str | None,
+                    period: str | None) -> bool:
+    """True when these bytes are already a current submission (for the same options)."""
+    sql = (f'SELECT count(*) FROM "{ISTV_SUBMISSION.name}" WHERE sha256 = ? '
+           "AND status = 'current'")
+    params: list[Any] = [sha256]
+    if site:
+        sql += " AND site_code = ?"
+        params.append(site.strip().upper())
+    if period:
+        try:
+            start, end = parse_period(period)
+        except DateProblem:
+            return False
+        sql += " AND period_start = ? AND period_end = ?"
+        params += [start, end]
+    return bool(warehouse.scalar(sql, params))
 
 
 def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
@@ -168,7 +184,7 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
     sha256 = source.sha256()
     file_report = FileReport(file=source.name, sha256=sha256, status="loaded")
     outcome.report.files.append(file_report)
-    if _already_loaded(warehouse, sha256):
+    if _already_loaded(warehouse, sha256, site, period):
         file_report.status = "unchanged"
         file_report.notes.append("the same file was already received; nothing changed")
         return
@@ -191,7 +207,7 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
         receipt = _rejected_receipt(source, sha256, exc, raw, codes, redactions, received_at)
         _store_submission(warehouse, receipt)
         outcome.receipts.append(receipt)
-        outcome.rejected.append((source.name, exc.problem))
+        outcome.rejected.append((source.name, exc.problem, exc.hint))
         file_report.notes.append(exc.problem)
         return
 
