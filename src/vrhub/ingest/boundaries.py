@@ -211,8 +211,36 @@ def load_boundaries(
     def handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
         _handle(load, file, entry, progress)
 
-    return load_files(warehouse, SOURCE, files, progress, tables=(AREA_BOUNDARY,),
-                      handle=handle, after=_after, fingerprint=fingerprint)
+    chosen, skipped = one_file_per_level(files)
+    report = load_files(warehouse, SOURCE, chosen, progress, tables=(AREA_BOUNDARY,),
+                        handle=handle, after=_after, fingerprint=fingerprint)
+    for file, level, winner in skipped:
+        note = (f"not loaded: {winner.name}, later in this load, supplies the {level} "
+                "boundaries (one file per level)")
+        progress.note(f"{file.name}: {note}")
+        report.files.append(FileReport(file=file.name, sha256="", status="skipped",
+                                       notes=[note]))
+    return report
+
+
+def one_file_per_level(files: Sequence[InputFile]
+                       ) -> tuple[list[InputFile], list[tuple[InputFile, str, InputFile]]]:
+    """Keep the last file (in load order) for each area level; the others are skipped, so
+    that loading a folder with two borough layers is deterministic and reloading it
+    changes nothing."""
+    levels: list[str | None] = []
+    for file in files:
+        try:
+            fields = list(pyogrio.read_info(gdal_path(file))["fields"])
+            levels.append(detect_level(fields, file)[0])
+        except Exception:  # unreadable or unrecognised: let the load report it
+            levels.append(None)
+    last = {level: i for i, level in enumerate(levels) if level is not None}
+    chosen = [f for i, (f, lv) in enumerate(zip(files, levels, strict=True))
+              if lv is None or last[lv] == i]
+    skipped = [(f, str(lv), files[last[lv]]) for i, (f, lv) in
+               enumerate(zip(files, levels, strict=True)) if lv is not None and last[lv] != i]
+    return chosen, skipped
 
 
 SOURCES = (

@@ -89,18 +89,17 @@ def refresh_site_areas(warehouse: Warehouse, progress: Progress) -> int:
     sites = warehouse.query(f'SELECT site_code, easting, northing FROM "{ED_SITE.name}"')
     located = places.boundaries(warehouse).locate(sites["easting"], sites["northing"])
     located.insert(0, "site_code", sites["site_code"].to_numpy())
-    warehouse.con.register("_vrhub_site_areas", located[["site_code", "lsoa21_code",
-                                                         "borough_code"]])
-    try:
-        warehouse.con.execute(
-            f'UPDATE "{ED_SITE.name}" AS s SET lsoa21_code = a.lsoa21_code, '
-            "borough_code = a.borough_code FROM _vrhub_site_areas AS a "
-            "WHERE s.site_code = a.site_code")
-    finally:
-        warehouse.con.unregister("_vrhub_site_areas")
+    warehouse.con.executemany(
+        f'UPDATE "{ED_SITE.name}" SET lsoa21_code = ?, borough_code = ? WHERE site_code = ?',
+        [[_text(lsoa), _text(borough), site] for site, lsoa, borough in
+         located[["site_code", "lsoa21_code", "borough_code"]].itertuples(index=False)])
     placed = int(located["lsoa21_code"].notna().sum())
     progress.note(f"ED sites: {placed} of {len(sites)} placed in a loaded LSOA 2021")
     return placed
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
 
 
 def _after(warehouse: Warehouse, report: LoadReport, progress: Progress) -> None:

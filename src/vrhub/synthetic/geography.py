@@ -87,7 +87,6 @@ def build_geography(seed: int = 2024) -> SyntheticGeography:
         bcode = f"E0999{b + 1:04d}"
         boroughs.append({"code": bcode, "name": name,
                          "geometry": box(bx, by, bx + BOROUGH_SIZE, by + BOROUGH_SIZE)})
-        msoa = 0
         for w in range(4):
             ward_n += 1
             wx, wy = bx + (w % 2) * 1500.0, by + (w // 2) * 1500.0
@@ -95,7 +94,7 @@ def build_geography(seed: int = 2024) -> SyntheticGeography:
             wname = f"{name} {WARD_WORDS[w]}"
             wards.append({"code": wcode, "name": wname, "borough_code": bcode,
                           "borough_name": name, "geometry": box(wx, wy, wx + 1500, wy + 1500)})
-            msoa += 1
+            msoa = w + 1
             for k in range(6):
                 lsoa_n += 1
                 cx, cy = wx + (k % 2) * 750.0, wy + (k // 2) * 500.0

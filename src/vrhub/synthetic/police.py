@@ -114,9 +114,11 @@ def write_street_files(geo: SyntheticGeography, folder: Path, months: list[str],
                          names[a], crime, outcome, ""])
         for _ in range(int(rng.integers(1, 4))):  # crimes with no location
             crime = types[int(rng.choice(len(types), p=shares))]
-            rows.append([hashlib.sha256(f"{seed}/{month}/nl{len(rows)}".encode()).hexdigest(),
-                         month, FORCE, FORCE, "", "", "No Location", "", "", crime,
-                         OUTCOMES[0], ""])
+            asb = crime == "Anti-social behaviour"
+            crime_id = "" if asb else hashlib.sha256(
+                f"{seed}/{month}/nl{len(rows)}".encode()).hexdigest()
+            rows.append([crime_id, month, FORCE, FORCE, "", "", "No Location", "", "", crime,
+                         "" if asb else OUTCOMES[0], ""])
         if m % 6 == 5:  # the rare row with zero coordinates
             rows.append([hashlib.sha256(f"{seed}/{month}/z".encode()).hexdigest(), month,
                          FORCE, FORCE, "0.000000", "0.000000", "On or near Unknown Street", "",
