@@ -6,9 +6,11 @@
 ED site list), builds the gazetteer, makes labelled sets and writes
 benchmarks/results/geocoder.json:
 
-* a *tuning* set from City of London, BTP and Met burglary rows of 2023-10..2024-05 and
-  a *held-out* set from Met burglary rows of 2024-06..2024-12 (the geocoder's constants
-  and its shipped calibration were chosen on the tuning set only);
+* the gazetteer is built from earlier months (:data:`GAZETTEER_MONTHS`) and the labelled
+  descriptions come from later ones, as when new ED records are geocoded: a *tuning* set
+  (City of London 2025-07..09, BTP 2024-04, Met burglary 2024-09..10) and a *held-out*
+  set (Met burglary 2024-11..12) never used to choose constants or fit the shipped
+  calibration;
 * for each: the clean strings, the exact-name baseline on them, and the noisy strings;
   % correct LSOA / borough, % within 250 m, % unresolved, the reliability table, and the
   ratio of noisy-string LSOA accuracy to the baseline's;
@@ -36,18 +38,35 @@ SHARED = (REPO.parent / "shared" / "data").resolve()
 RESULTS = REPO / "benchmarks" / "results" / "geocoder.json"
 
 
-def police_files(shared: Path, *, city: bool = True, btp: bool = True,
-                 met_months: tuple[str, ...] = ()) -> list[Path]:
-    """Street files with LSOA 2021 codes (months 2023-10 onwards)."""
+def police_files(shared: Path, months: dict[str, tuple[str, ...]]) -> list[Path]:
+    """Street files of the given months per series (city, btp, met)."""
     files: list[Path] = []
-    if city:
-        files += [p for p in sorted((shared / "police-uk/city-of-london").glob("*.csv.gz"))
-                  if p.name[:7] >= "2023-10"]
-    if btp:
-        files += sorted((shared / "police-uk/btp").glob("*.csv.gz"))
-    for month in met_months:
+    for month in months.get("city", ()):
+        files.append(shared / f"police-uk/city-of-london/{month}-city-of-london-street.csv.gz")
+    for month in months.get("btp", ()):
+        files.append(shared / f"police-uk/btp/{month}-btp-street.csv.gz")
+    for month in months.get("met", ()):
         files.append(shared / f"police-uk/metropolitan/burglary/{month}_burglary_cleaned.csv.gz")
     return files
+
+
+def _months(first: str, last: str) -> tuple[str, ...]:
+    out = []
+    year, month = int(first[:4]), int(first[5:])
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(out)
+
+
+GAZETTEER_MONTHS = {"city": _months("2023-10", "2025-06"), "btp": _months("2024-01", "2024-03"),
+                    "met": _months("2023-10", "2024-08")}
+"""The gazetteer is built from these months only (LSOA 2021 codes start in 2023-10)."""
+TUNING_MONTHS = {"city": _months("2025-07", "2025-09"), "btp": ("2024-04",),
+                 "met": _months("2024-09", "2024-10")}
+"""Labelled descriptions for choosing constants and fitting the shipped calibration."""
+HELD_OUT_MONTHS = {"met": _months("2024-11", "2024-12")}
+"""Labelled descriptions never used for tuning."""
 
 
 def prepare_warehouse(path: Path, shared: Path, files: list[Path]) -> Warehouse:
@@ -121,12 +140,12 @@ def stations(police: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_sets(shared: Path, n: int, seed: int) -> dict[str, pd.DataFrame]:
+    """Clean and noisy labelled sets from months the gazetteer was not built from."""
     lookup = labelled.read_lsoa_lookup(shared / "lookups/lsoa_to_ward.csv.gz")
     sites = ed_sites(shared)
-    tune_rows = labelled.read_police(police_files(shared, met_months=TUNING_MET_MONTHS))
-    held_rows = labelled.read_police(police_files(
-        shared, city=False, btp=False, met_months=HELD_OUT_MONTHS))
-    st = stations(tune_rows)
+    st = stations(labelled.read_police(police_files(shared, GAZETTEER_MONTHS)))
+    tune_rows = labelled.read_police(police_files(shared, TUNING_MONTHS))
+    held_rows = labelled.read_police(police_files(shared, HELD_OUT_MONTHS))
     tune = labelled.sample_clean(tune_rows, lookup, sites, n=n, seed=seed)
     held = labelled.sample_clean(held_rows, lookup, sites, n=n, seed=seed + 1)
     return {
@@ -137,13 +156,6 @@ def make_sets(shared: Path, n: int, seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
-TUNING_MET_MONTHS = ("2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03",
-                     "2024-04", "2024-05")
-HELD_OUT_MONTHS = ("2024-06", "2024-07", "2024-08", "2024-09", "2024-10", "2024-11",
-                   "2024-12")
-GAZETTEER_MET_MONTHS = (*TUNING_MET_MONTHS, *HELD_OUT_MONTHS)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=3000)
@@ -151,7 +163,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        files = police_files(SHARED, met_months=GAZETTEER_MET_MONTHS)
+        files = police_files(SHARED, GAZETTEER_MONTHS)
         wh = prepare_warehouse(Path(tmp) / "w.duckdb", SHARED, files)
         t0 = time.perf_counter()
         geocoder = Geocoder.build(wh)

@@ -39,7 +39,19 @@ FEATURES = (
     "no_site",           # the treating ED was not known
     "log_candidates",    # log(1 + number of distinct LSOAs among the candidate points)
     "context",           # an area / station / second street narrowed the candidates
+    "unseen",            # Good-Turing: share of the candidates' crimes at points seen once,
+                         # an estimate of how often a new crime there falls at an unseen point
+    "log_total",         # log(1 + crimes recorded at the candidate points)
+    "other_type",        # only the same name with another street type was found
+    "log_spread",        # log(1 + extent in metres of the candidate points)
+    "log_points_in_lsoa",  # log(1 + candidate points inside the chosen LSOA)
+    "log_lsoa_area",     # log(area of the chosen LSOA, m²): big LSOAs are easier to hit
+    "log_points",        # log(1 + candidate points): one snap point seen is thin evidence
 )
+
+HIGH = 0.8
+HIGH_PRECISION = 0.96
+"""At least this share of the fitting answers given confidence >= HIGH must be right."""
 
 BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0000001)
 
@@ -107,9 +119,15 @@ def store(warehouse: Warehouse, calibration: Calibration, *, labelled_file: str,
 
 
 def fit(features: pd.DataFrame, correct: np.ndarray, *, ridge: float = 1.0,
+        high: float = HIGH, precision: float = HIGH_PRECISION,
         fitted_on: str = "") -> Calibration:
     """Fit the logistic calibration by penalised maximum likelihood (L2 penalty ``ridge``
-    on the coefficients, not the intercept). Features absent from ``features`` get 0."""
+    on the coefficients, not the intercept). Features absent from ``features`` get 0.
+
+    The fitted log-odds are then lowered, if needed, by the smallest amount that makes at
+    least ``precision`` of the fitting answers with confidence >= ``high`` right: a
+    deliberately conservative top end, so that users can trust 'high confidence' answers
+    on data a little different from the fitting data."""
     names = [f for f in FEATURES if f in features.columns
              and features[f].to_numpy(dtype=float).std() > 0]
     x = features[names].to_numpy(dtype=float)
@@ -128,9 +146,20 @@ def fit(features: pd.DataFrame, correct: np.ndarray, *, ridge: float = 1.0,
 
     result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B")
     beta = result.x
+    beta[0] -= _conservative_shift(design @ beta, y, high=high, precision=precision)
     return Calibration(intercept=float(beta[0]),
                        coefficients={n: float(b) for n, b in zip(names, beta[1:], strict=True)},
                        fitted_on=fitted_on)
+
+
+def _conservative_shift(z: np.ndarray, y: np.ndarray, *, high: float,
+                        precision: float) -> float:
+    threshold = np.log(high / (1 - high))
+    for shift in np.arange(0.0, 3.01, 0.05):
+        chosen = z - shift >= threshold
+        if not chosen.any() or y[chosen].mean() >= precision:
+            return float(shift)
+    return 3.0
 
 
 def reliability_table(confidence: np.ndarray, correct: np.ndarray,

@@ -70,6 +70,7 @@ class Gazetteer:
     by_name: dict[str, int] = field(default_factory=dict)
     by_core: dict[str, list[int]] = field(default_factory=dict)
     max_name_tokens: int = 1
+    lsoa_area: dict[str, float] = field(default_factory=dict)
     lsoa_codes: list[str] = field(default_factory=list)
     lsoa_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -177,7 +178,13 @@ def load(warehouse: Warehouse) -> Gazetteer:
                 pc["ward_code"], pc["borough_code"], strict=True):
             postcodes[str(code)] = (float(e), float(n), _code(lsoa), _code(ward),
                                     _code(borough))
-    return from_frame(frame, postcodes)
+    gazetteer = from_frame(frame, postcodes)
+    if warehouse.has_table("area_boundary"):
+        areas = warehouse.query("SELECT code, area_m2 FROM area_boundary "
+                                "WHERE level = 'lsoa21' AND area_m2 > 0")
+        gazetteer.lsoa_area = dict(zip(areas["code"], areas["area_m2"].astype(float),
+                                       strict=True))
+    return gazetteer
 
 
 def from_frame(frame: pd.DataFrame, postcodes: dict[str, Any] | None = None) -> Gazetteer:

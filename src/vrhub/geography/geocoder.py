@@ -49,6 +49,8 @@ COLUMNS = ("easting", "northing", "lsoa21_code", "ward_code", "borough_code",
            "match_method", "confidence", "unresolved_reason")
 
 HOME_REASON = "home address (not geocoded)"
+LOG_TYPICAL_LSOA_AREA = math.log(300_000.0)
+"""log(m²) used when the LSOA's area is not known (a typical inner-London LSOA)."""
 HOME_LOCATION_TYPES = frozenset({"home", "own home", "home address", "dwelling",
                                  "private residence", "residence"})
 
@@ -193,6 +195,10 @@ class Geocoder:
             self._resolve_cache[cache_key] = result
         return result
 
+    def _log_area(self, lsoa_id: int) -> float:
+        area = self.gazetteer.lsoa_area.get(self.gazetteer.lsoa_codes[lsoa_id])
+        return math.log(area) if area else LOG_TYPICAL_LSOA_AREA
+
     def _ed_choice(self, site_pos: int) -> np.ndarray:
         """P(patient attends ED ``site_pos`` | injured at point), for every gazetteer
         point: a distance-decay (multinomial logit) choice among all ED sites."""
@@ -221,13 +227,15 @@ class Geocoder:
         if match.point is not None:  # a postcode centroid
             e, n, lsoa, ward, borough = match.point
             return _answer(e, n, lsoa, ward, borough, match.method, _features(
-                match, share=0.97, n_lsoas=1, site_known=site_pos is not None))
+                match, share=0.97, n_lsoas=1, site_known=site_pos is not None, total=100.0))
         idx = match.points
         if not len(idx):
             return _unresolved("no place name recognised")
         if len(idx) == 1 and g.lsoa_id[idx[0]] >= 0:
             point = int(idx[0])
-            feats = _features(match, share=1.0, n_lsoas=1, site_known=site_pos is not None)
+            feats = _features(match, share=1.0, n_lsoas=1, site_known=site_pos is not None,
+                              total=float(g.weight[point]),
+                              singletons=int(g.weight[point] <= 1))
             return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
                            g.ward[point], g.borough[point], match.method, feats)
         x, y = g.easting[idx], g.northing[idx]
@@ -264,8 +272,14 @@ class Geocoder:
         chosen = in_best[int(weight[in_best].argmax())]
         point = idx[chosen]
         n_lsoas = int((by_lsoa > 0).sum())
+        raw = g.weight[idx]
         feats = _features(match, share=share, n_lsoas=n_lsoas,
-                          site_known=site_pos is not None, context=context)
+                          site_known=site_pos is not None, context=context,
+                          total=float(raw.sum()), singletons=int((raw <= 1).sum()))
+        feats["log_spread"] = math.log1p(math.hypot(float(np.ptp(x)), float(np.ptp(y))))
+        feats["log_points_in_lsoa"] = math.log1p(len(in_best))
+        feats["log_points"] = math.log1p(len(idx))
+        feats["log_lsoa_area"] = self._log_area(best)
         return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
                        g.ward[point], g.borough[point], match.method, feats)
 
@@ -286,9 +300,17 @@ def bool_any(matrix: np.ndarray) -> np.ndarray:
 
 
 def _features(match: Match, *, share: float, n_lsoas: int, site_known: bool,
-              context: bool = False) -> dict[str, float]:
+              context: bool = False, total: float = 0.0, singletons: int = 0
+              ) -> dict[str, float]:
     s = min(max(share, 1e-4), 1 - 1e-4)
     return {
+        "log_spread": 0.0,
+        "log_points_in_lsoa": math.log(2.0),
+        "log_points": math.log(2.0),
+        "log_lsoa_area": LOG_TYPICAL_LSOA_AREA,
+        "unseen": singletons / total if total > 0 else 1.0,
+        "log_total": math.log1p(total),
+        "other_type": float(match.method == "other_street_type"),
         "logit_share": min(max(math.log(s / (1 - s)), -6.0), 6.0),
         "score": match.score,
         "type_missing": float(match.method == "street_type_missing"),

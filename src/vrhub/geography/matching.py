@@ -25,6 +25,10 @@ from vrhub.geography.text import STREET_TYPES, ParsedDescription
 FUZZY_CUTOFF = 75.0
 """Lowest similarity (0-100, rapidfuzz ratio) accepted for a misspelt word."""
 
+OTHER_TYPE_SCORE = 70.0
+"""Score of a street found under another street type ('Alexandra Avenue' for 'Alexandra
+Road'): the description named a street the gazetteer does not hold."""
+
 INTERSECTION_METRES = 250.0
 """Two streets 'meet' where points of each lie within this distance."""
 
@@ -115,6 +119,8 @@ class Matcher:
         ctx_names = [i for h in context if h.kind != "area" for i in h.names]
         if primary.kind == "area":
             method = "area"
+        elif primary.score == OTHER_TYPE_SCORE and not primary.exact:
+            method = "other_street_type"
         elif primary.score < 100:
             method = "fuzzy"
         elif not primary.exact:
@@ -151,7 +157,10 @@ class Matcher:
                         # called just that: keep every reading, let the points decide
                         names = tuple(dict.fromkeys([*cores, *(() if idx is None else
                                                                (idx,))]))
-                        hits.append(_Hit(s, start, start + length, names, False, "street"))
+                        typed = start + length < n and seg[start + length] in STREET_TYPES
+                        # 'Alexandra Road' not in the gazetteer, but 'Alexandra Avenue' is
+                        hits.append(_Hit(s, start, start + length, names, False, "street",
+                                         score=OTHER_TYPE_SCORE if typed else 100.0))
                     elif idx is not None:
                         hits.append(_Hit(s, start, start + length, (idx,), True,
                                          g.kinds[idx]))
