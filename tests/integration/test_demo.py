@@ -1,0 +1,113 @@
+"""``vrhub demo``: a workspace from the synthetic data (offline) or from the real open data."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import vrhub.demo
+from vrhub.cli.main import main
+from vrhub.demo import DemoResult, StepResult
+
+
+def _json(out: str) -> dict:  # type: ignore[type-arg]
+    return json.loads(out[out.index("{"):])
+
+
+@pytest.mark.slow
+def test_synthetic_demo_loads_every_source_and_is_idempotent(run, home: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("demo", "--no-serve", "--json")
+    assert code == 0, err
+    result = _json(out)
+    assert result["synthetic"] is True
+    steps = {s["source"]: s for s in result["steps"]}
+    assert set(steps) >= {"ward-lookup", "population", "lsoa-lookup", "boundaries",
+                          "ed-sites", "imd", "mps", "police"}
+    for source, step in steps.items():
+        assert step["skipped"] is None, source
+        assert step["rows_loaded"] > 0, source
+        assert step["rows_quarantined"] == 0, source
+    for table in ("area_boundary", "area_lookup", "lsoa_change", "population", "imd",
+                  "mps_crime_count", "ed_site", "police_street"):
+        assert result["tables"][table] > 0, table
+    assert (home / "demo-data" / "boundaries" / "synthetic-2021-lsoa.zip").exists()
+    # every synthetic code is obviously synthetic
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    codes = {r[0][:5] for r in con.execute("SELECT DISTINCT code FROM area_boundary").fetchall()}
+    con.close()
+    assert codes <= {"E0199", "E0198", "E0599", "E0999"}
+
+    code, out, err = run("demo", "--no-serve", "--json")
+    assert code == 0, err
+    again = _json(out)
+    assert again["tables"] == result["tables"]
+    assert all(s["files_unchanged"] == s["files"] for s in again["steps"])
+
+
+def _fake_build(calls: list[dict]):  # type: ignore[no-untyped-def,type-arg]
+    def build(warehouse, home, *, data_dir=None, seed=2024, progress=None):  # type: ignore[no-untyped-def]
+        calls.append({"home": home, "data_dir": data_dir})
+        return DemoResult(home=home, data_dir=data_dir or home / "demo-data",
+                          synthetic=data_dir is None,
+                          steps=[StepResult("x", "mps", files=1, rows_read=2, rows_loaded=2)],
+                          tables={"mps_crime_count": 2})
+    return build
+
+
+def test_demo_defaults_to_a_vrhub_demo_folder_and_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict] = []  # type: ignore[type-arg]
+    served: list[int | None] = []
+    monkeypatch.setattr(vrhub.demo, "build_demo", _fake_build(calls))
+    monkeypatch.setattr("vrhub.cli.serve.run_server",
+                        lambda app, host=None, port=None: served.append(port))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--port", "8123"], {}) == 0
+    assert calls[0]["home"] == (tmp_path / "vrhub-demo").resolve()
+    assert "vrhub-demo" in capsys.readouterr().err
+    assert served == [8123]
+
+
+def test_demo_refuses_a_missing_data_folder(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("demo", "--no-serve", "--data-dir", tmp_path / "nope")
+    assert code != 0
+    assert "nope" in err and "How to fix" in err
+
+
+def _data_rows(path: Path) -> int:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return sum(1 for _ in csv.reader(io.StringIO(raw.decode("utf-8-sig")))) - 1
+
+
+@pytest.mark.slow
+def test_real_data_demo_counts_equal_the_files(run, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("demo", "--no-serve", "--json", "--data-dir", shared_data)
+    assert code == 0, err
+    result = _json(out)
+    steps = {s["source"]: s for s in result["steps"]}
+    mps = sorted((shared_data / "london-datastore" / "mps-recorded-crime").glob(
+        "recorded-crime-*.csv.gz"))
+    assert steps["mps"]["rows_read"] == steps["mps"]["rows_loaded"] == sum(
+        _data_rows(p) for p in mps)
+    lookups = shared_data / "lookups"
+    assert steps["lsoa-lookup"]["rows_loaded"] == _data_rows(lookups / "lsoa11_lsoa21.csv.gz")
+    assert steps["ward-lookup"]["rows_loaded"] == _data_rows(lookups / "lsoa_to_ward.csv.gz")
+    assert steps["ed-sites"]["rows_loaded"] == _data_rows(shared_data / "nhs" /
+                                                          "site_xy.csv.gz")
+    population = sorted((shared_data / "population").glob("*.csv.gz"))
+    assert steps["population"]["rows_loaded"] == sum(_data_rows(p) for p in population)
+    assert result["tables"]["area_boundary"] == 4835 + 4994 + 704 + 33
+    assert steps["police"]["rows_loaded"] > 0
+    for source, step in steps.items():
+        if source not in ("police", "stop-search"):
+            assert step["rows_quarantined"] == 0, source
