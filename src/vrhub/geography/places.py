@@ -160,6 +160,7 @@ class Boundaries:
     borough: Layer | None
     lookup_ward: pd.Series  # lsoa21 code -> ward code (best fit)
     lookup_borough: pd.Series  # lsoa21 code -> borough code
+    ward_hint: pd.Series  # lsoa21 code -> ward holding a point inside the LSOA (for speed)
     lsoa21_codes: frozenset[str]
     lsoa11_codes: frozenset[str]
 
@@ -173,7 +174,11 @@ class Boundaries:
         """Ward and borough for points already given an LSOA 2021 (or None)."""
         lookup_ward = _map(self.lookup_ward, lsoa)
         if self.ward is not None:
-            ward = self.ward.locate(x, y, hint=lookup_ward)
+            hint = lookup_ward.copy()
+            unknown = _blank(hint)
+            if unknown.any():
+                hint[unknown] = _map(self.ward_hint, lsoa[unknown])
+            ward = self.ward.locate(x, y, hint=hint)
             missing = _blank(ward)
             ward[missing] = lookup_ward[missing]
         else:
@@ -256,14 +261,21 @@ def _build(warehouse: Warehouse) -> Boundaries:
     lookup = lookup.drop_duplicates("lsoa21_code").set_index("lsoa21_code")
     lsoa21_layer = layers.get("lsoa21")
     codes21 = set(lookup.index)
+    ward_hint = pd.Series(dtype=object)
     if lsoa21_layer is not None:
         codes21.update(lsoa21_layer.codes)
+        ward_layer = layers.get("ward22")
+        if ward_layer is not None:
+            inner = shapely.point_on_surface(lsoa21_layer.geometries)
+            wards = ward_layer.locate(shapely.get_x(inner), shapely.get_y(inner))
+            ward_hint = pd.Series(wards, index=lsoa21_layer.codes, dtype=object).dropna()
     return Boundaries(
         lsoa21=lsoa21_layer,
         ward=layers.get("ward22"),
         borough=layers.get("borough"),
         lookup_ward=lookup["ward_code"],
         lookup_borough=lookup["borough_code"],
+        ward_hint=ward_hint,
         lsoa21_codes=frozenset(codes21),
         lsoa11_codes=lsoa11,
     )
@@ -322,6 +334,35 @@ def assign_police_places(
     if len(first) == len(x) and np.array_equal(first, np.arange(len(x))):
         return placed
     return placed.take(inverse).reset_index(drop=True)
+
+
+def assign_police_places_table(
+    bounds: Boundaries,
+    easting: npt.ArrayLike,
+    northing: npt.ArrayLike,
+    published_code: ArrayInput,
+    month: ArrayInput | str,
+) -> pa.Table:
+    """:func:`assign_police_places` as a pyarrow table of strings (for loaders)."""
+    x = np.asarray(easting, dtype=float)
+    y = np.asarray(northing, dtype=float)
+    keys: list[ArrayInput] = [x, y, published_code]
+    if not isinstance(month, str):
+        keys.append(month)
+    first, inverse = unique_rows(*keys)
+    months = (
+        np.full(len(first), month, dtype=object) if isinstance(month, str)
+        else _take_object(month, first)
+    )
+    placed = _assign_distinct(
+        bounds, x[first], y[first], _take_object(published_code, first), months
+    )
+    take = pa.array(inverse)
+    return pa.table({
+        name: pa.array(placed[name].to_numpy(dtype=object), pa.string(),
+                       from_pandas=True).take(take)
+        for name in placed.columns
+    })
 
 
 def _assign_distinct(

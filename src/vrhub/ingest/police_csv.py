@@ -22,6 +22,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ from vrhub.errors import InputError, Location
 from vrhub.geography.bng import bng_in_great_britain, lonlat_in_great_britain, to_bng
 from vrhub.ingest.inputs import InputFile
 from vrhub.standards.schema import Problem
+from vrhub.storage.warehouse import Warehouse
 
 #: Bytes parsed per block: bounds memory whatever the file size.
 BLOCK_SIZE = 8 << 20
@@ -67,7 +69,7 @@ class Batch:
     """A block of rows: ``first_row`` is the 1-based data row of its first row."""
 
     first_row: int
-    table: pa.Table  # every column utf8 text, as published (blank = "")
+    table: pa.Table  # every column utf8 text, as published; blank cells are null
 
     @property
     def row_numbers(self) -> npt.NDArray[np.int64]:
@@ -136,8 +138,9 @@ def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
     """Stream the data rows as blocks of UTF-8 text columns."""
     convert = pv.ConvertOptions(
         column_types=dict.fromkeys(header, pa.binary()),
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
     )
     read = pv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True)
     ragged: list[str] = []
@@ -174,6 +177,8 @@ def _as_text(source: InputFile, table: pa.Table, first_row: int) -> pa.Table:
             columns.append(pc.cast(column, pa.string()))
         except pa.ArrowInvalid:
             for offset, raw in enumerate(column.to_pylist()):
+                if raw is None:
+                    continue
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -216,18 +221,25 @@ def formula_problems(
     stays inert there too.
     """
     problems: list[Problem] = []
+    starts = pa.array(["=", "@", "\t", "\r", "+", "-"])
+    pattern = re.compile(FORMULA_PATTERN)
     for name in columns:
         if name not in table.column_names:
             continue
-        hits = pc.match_substring_regex(table[name], FORMULA_PATTERN)
-        idx = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
-        values = table[name].take(pa.array(idx)).to_pylist() if len(idx) else []
+        # cheap first-character screen, then the full pattern on the few candidates
+        first = pc.utf8_slice_codeunits(table[name], 0, 1)
+        screen = pc.fill_null(pc.is_in(first, value_set=starts), False)
+        idx = np.flatnonzero(screen.to_numpy(zero_copy_only=False))
+        if not len(idx):
+            continue
+        values = table[name].take(pa.array(idx)).to_pylist()
         problems.extend(
             Problem(int(rows[i]), name, "'" + str(value),
                     "the cell holds a spreadsheet formula; rows with formulas are "
                     "quarantined, not stored (check where the file was edited)",
                     "formula_cell")
             for i, value in zip(idx, values, strict=True)
+            if pattern.match(value)
         )
     return problems
 
@@ -250,8 +262,8 @@ def parse_coordinates(
 ) -> Coordinates:
     """Longitude/latitude text -> floats and BNG; flag blank and (0, 0); quarantine
     values that are not numbers or lie outside Great Britain."""
-    lon_text = pc.utf8_trim_whitespace(table[lon_col])
-    lat_text = pc.utf8_trim_whitespace(table[lat_col])
+    lon_text = table[lon_col]
+    lat_text = table[lat_col]
     lon, lon_bad = _to_float(lon_text)
     lat, lat_bad = _to_float(lat_text)
     problems: list[Problem] = []
@@ -291,20 +303,19 @@ def parse_coordinates(
 
 def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Floats (NaN for blank) and a mask of values that are not numbers."""
-    blank = pc.equal(text, "")
-    nullable = pc.if_else(blank, pa.scalar(None, pa.string()), text)
+    blank = pc.is_null(text).to_numpy(zero_copy_only=False)
     try:
-        values = pc.cast(nullable, pa.float64())
+        values = pc.cast(text, pa.float64())
         out = values.to_numpy(zero_copy_only=False).astype(float)
-        bad = ~np.isfinite(out) & ~blank.to_numpy(zero_copy_only=False)
+        bad = ~np.isfinite(out) & ~blank
         out[bad] = np.nan
         return out, bad
     except pa.ArrowInvalid:
         pass
     out = np.full(len(text), np.nan)
     bad = np.zeros(len(text), dtype=bool)
-    for i, value in enumerate(nullable.to_pylist()):
-        if value is None:
+    for i, value in enumerate(text.to_pylist()):
+        if value is None or not value.strip():
             continue
         try:
             number = float(value)
@@ -319,9 +330,29 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
 
 
 def blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trimmed text, with blank cells as null."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    """Text with blank or whitespace-only cells as null (the parser already reads empty
+    cells as null; only cells holding nothing but spaces need work)."""
+    spaces = pc.fill_null(pc.utf8_is_space(column), False)
+    if not pc.any(spaces).as_py():
+        return column
+    return pc.if_else(spaces, pa.scalar(None, pa.string()), column)
+
+
+@contextmanager
+def unordered_appends(warehouse: Warehouse) -> Iterator[None]:
+    """Let DuckDB append blocks in parallel, in any physical order, while loading (rows
+    carry their file and row number, so storage order carries no meaning)."""
+    con = warehouse.con
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("RESET preserve_insertion_order")
+
+
+def constant(value: str, n: int) -> pa.Array:
+    """A string column holding ``value`` ``n`` times."""
+    return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
 def keep_mask(rows: npt.NDArray[np.int64], problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:

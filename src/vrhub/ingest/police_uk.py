@@ -44,25 +44,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.errors import InputError, Location
-from vrhub.geography.places import Boundaries, assign_police_places, boundaries
+from vrhub.geography.places import Boundaries, assign_police_places_table, boundaries
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
     FileName,
     blank_to_null,
     check_header,
+    constant,
     formula_problems,
     keep_mask,
     parse_coordinates,
     parse_file_name,
     read_batches,
     read_header,
+    unordered_appends,
 )
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
@@ -113,7 +113,6 @@ class _FileState:
     name: FileName
     month: str | None
     force: str | None
-    seen_ids: set[str] = field(default_factory=set)
     duplicate_rows: int = 0
     duplicate_example: str | None = None
     quarantined_by_rule: dict[str, int] = field(default_factory=dict)
@@ -131,7 +130,8 @@ def load_street(
             progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
                           "kept and places flagged no_boundaries; load boundaries and run "
                           "the place refresh to assign them")
-        with progress.task("Loading police.uk street files", total=len(files)) as task:
+        with progress.task("Loading police.uk street files", total=len(files)) as task, \
+                unordered_appends(warehouse):
             for source in files:
                 report.files.append(_load_file(warehouse, bounds, source))
                 task.advance()
@@ -165,6 +165,7 @@ def _load_file(warehouse: Warehouse, bounds: Boundaries, source: InputFile) -> F
                 replaced = True
             _load_batch(load, bounds, state, batch)
             load.rows_read += batch.table.num_rows
+        _flag_duplicates(load, state)
     status = "replaced-older" if load.replaced_files else "loaded"
     notes = []
     if state.duplicate_rows:
@@ -182,7 +183,7 @@ def _load_file(warehouse: Warehouse, bounds: Boundaries, source: InputFile) -> F
 
 def _check_month(state: _FileState, batch: Batch) -> str:
     """Every row's Month must be the file's month (from its name, else its first row)."""
-    months = pc.utf8_trim_whitespace(batch.table["Month"])
+    months = pc.fill_null(batch.table["Month"], "")
     if state.month is None:
         first = months[0].as_py()
         if not re.fullmatch(MONTH_PATTERN, first or ""):
@@ -194,6 +195,8 @@ def _check_month(state: _FileState, batch: Batch) -> str:
             )
         state.month = first
     wrong = pc.not_equal(months, state.month).to_numpy(zero_copy_only=False)
+    if not wrong.any():
+        return state.month
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0])
         raise InputError(
@@ -216,6 +219,7 @@ def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Ba
     lsoa = blank_to_null(table["LSOA code"])
     bad_lsoa = pc.invert(pc.fill_null(pc.match_substring_regex(lsoa, f"^{LSOA_PATTERN}$"),
                                       True)).to_numpy(zero_copy_only=False)
+    # (nulls are blank codes, which are allowed)
     for i in np.flatnonzero(bad_lsoa):
         problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
                                 "LSOA code is not an LSOA code (E01/W01 and six digits)",
@@ -237,8 +241,9 @@ def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Ba
     lsoa = lsoa.filter(mask)
     month = state.month or ""
     falls_within = blank_to_null(kept["Falls within"])
+    n = kept.num_rows
     if state.force is not None:
-        force = pa.array(np.full(kept.num_rows, state.force, dtype=object), pa.string())
+        force = constant(state.force, n)
     else:
         names = pc.fill_null(falls_within, "")
         dictionary = pc.dictionary_encode(names).combine_chunks()
@@ -246,19 +251,17 @@ def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Ba
         force = slugs.take(dictionary.indices)
     easting = coords.easting[keep]
     northing = coords.northing[keep]
-    places = assign_police_places(bounds, easting, northing, lsoa, month)
+    places = assign_police_places_table(bounds, easting, northing, lsoa, month)
     crime_id = blank_to_null(kept["Crime ID"])
-    duplicate = _duplicates(state, crime_id, rows[keep])
     context = (blank_to_null(kept["Context"]) if "Context" in kept.column_names
-               else pa.nulls(kept.num_rows, pa.string()))
-    n = kept.num_rows
+               else pa.nulls(n, pa.string()))
     out = pa.table({
         "crime_id": crime_id,
-        "month": pa.array(np.full(n, month, dtype=object), pa.string()),
+        "month": constant(month, n),
         "reported_by": blank_to_null(kept["Reported by"]),
         "falls_within": falls_within,
         "force": force,
-        "series": pa.array(np.full(n, state.name.series, dtype=object), pa.string()),
+        "series": constant(state.name.series, n),
         "longitude": pa.array(coords.longitude[keep], from_pandas=True),
         "latitude": pa.array(coords.latitude[keep], from_pandas=True),
         "easting": pa.array(easting, from_pandas=True),
@@ -267,43 +270,46 @@ def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Ba
         "location": blank_to_null(kept["Location"]),
         "lsoa_code_published": lsoa,
         "lsoa_name_published": blank_to_null(kept["LSOA name"]),
-        "lsoa_vintage_published": _strings(places["lsoa_vintage_published"]),
+        "lsoa_vintage_published": places["lsoa_vintage_published"],
         "crime_type": blank_to_null(kept["Crime type"]),
         "last_outcome": blank_to_null(kept["Last outcome category"]),
         "context": context,
-        "lsoa21_code": _strings(places["lsoa21_code"]),
-        "ward_code": _strings(places["ward_code"]),
-        "borough_code": _strings(places["borough_code"]),
-        "place_method": _strings(places["place_method"]),
-        "place_flag": _strings(places["place_flag"]),
-        "crime_id_duplicate": pa.array(duplicate),
-        "file_id": pa.array(np.full(n, load.file_id, dtype=object), pa.string()),
+        "lsoa21_code": places["lsoa21_code"],
+        "ward_code": places["ward_code"],
+        "borough_code": places["borough_code"],
+        "place_method": places["place_method"],
+        "place_flag": places["place_flag"],
+        "crime_id_duplicate": pa.repeat(pa.scalar(False), n),
+        "file_id": constant(load.file_id, n),
         "row_number": pa.array(rows[keep]),
     })
     load.insert(POLICE_STREET, out)
 
 
-def _duplicates(state: _FileState, crime_id: pa.ChunkedArray,
-                rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """True for rows whose Crime ID appeared earlier in the file (blank IDs never do)."""
-    ids = pd.Series(crime_id.to_pandas(types_mapper=pd.ArrowDtype))
-    present = ids.notna().to_numpy()
-    dup = ids.duplicated().to_numpy() & present
-    if state.seen_ids:
-        dup |= ids.isin(state.seen_ids).to_numpy() & present
-    state.seen_ids.update(ids[present & ~dup].tolist())
-    if dup.any():
-        state.duplicate_rows += int(dup.sum())
-        if state.duplicate_example is None:
-            i = int(np.flatnonzero(dup)[0])
-            state.duplicate_example = (
-                f"first at row {rows[i]}, column 'Crime ID', value {ids.iloc[i]!r}"
-            )
-    return dup
-
-
-def _strings(values: pd.Series) -> pa.Array:
-    return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+def _flag_duplicates(load: FileLoad, state: _FileState) -> None:
+    """Flag rows whose Crime ID appeared on an earlier row of the same file (blank IDs
+    never do). Done in the warehouse once the file is in: one hash aggregate."""
+    con = load.warehouse.con
+    repeats = f"""
+        SELECT row_number, crime_id, first_row FROM (
+            SELECT row_number, crime_id,
+                   min(row_number) OVER (PARTITION BY crime_id) AS first_row
+            FROM "{POLICE_STREET.name}" WHERE file_id = ? AND crime_id IS NOT NULL)
+        WHERE row_number > first_row"""
+    first = con.execute(f"{repeats} ORDER BY row_number LIMIT 1", [load.file_id]).fetchall()
+    if not first:
+        return
+    updated = con.execute(
+        f'UPDATE "{POLICE_STREET.name}" SET crime_id_duplicate = true '
+        f"WHERE file_id = ? AND row_number IN (SELECT row_number FROM ({repeats}))",
+        [load.file_id, load.file_id],
+    ).fetchall()
+    state.duplicate_rows = int(updated[0][0]) if updated else 0
+    row, crime_id, first_row = first[0]
+    state.duplicate_example = (
+        f"first at row {row}, column 'Crime ID', value {crime_id!r}, "
+        f"already at row {first_row}"
+    )
 
 
 SOURCES = (

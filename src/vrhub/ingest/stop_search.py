@@ -34,6 +34,7 @@ from vrhub.ingest.police_csv import (
     parse_file_name,
     read_batches,
     read_header,
+    unordered_appends,
 )
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
@@ -76,7 +77,8 @@ def load_stop_search(
     with warehouse.atomic():
         warehouse.ensure_tables([POLICE_STOP_SEARCH])
         bounds = boundaries(warehouse)
-        with progress.task("Loading police.uk stop and search files", total=len(files)) as t:
+        with progress.task("Loading police.uk stop and search files", total=len(files)) as t, \
+                unordered_appends(warehouse):
             for source in files:
                 report.files.append(_load_file(warehouse, bounds, source))
                 t.advance()
