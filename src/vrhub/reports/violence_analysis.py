@@ -71,6 +71,8 @@ class _Notes:
         self.notes: list[str] = []
 
     def note(self, message: str) -> None:
+        if message in self.notes:
+            return
         self.notes.append(message)
         self.progress.note(message)
 
@@ -107,6 +109,20 @@ def _window(coverage: list[str], months: int, end: str | None, notes: _Notes) ->
         notes.note(f"only {len(covered)} of the {months} months {start}..{end} are covered "
                    "by the data; counts are for the covered months only")
     return (start, end)
+
+
+def _in_covered_boroughs(warehouse: Warehouse, frame: pd.DataFrame, level: str,
+                         with_data: pd.Series, notes: _Notes) -> pd.DataFrame:
+    """Rows of ``frame`` (per area) whose borough has any data in ``with_data`` (area
+    codes): the MPS does not police the City of London, so its areas are not zeros."""
+    lookup = series.lsoa_lookup(warehouse, level).drop_duplicates("area_code")
+    boroughs = set(lookup.loc[lookup["area_code"].isin(set(with_data)), "borough_code"])
+    keep = set(lookup.loc[lookup["borough_code"].isin(boroughs), "area_code"])
+    inside = frame["area_code"].isin(keep)
+    if (~inside).any():
+        notes.note(f"{int((~inside).sum())} area(s) outside the boroughs the source covers "
+                   "are left out")
+    return frame[inside].reset_index(drop=True)
 
 
 # -- trends ----------------------------------------------------------------------------
@@ -211,10 +227,7 @@ def _area_deprivation(warehouse: Warehouse, level: str, *, edition: str, rule: s
         lsoa_pop = lsoa_pop.rename(columns={"area_code": "lsoa_code"})
     except UserError:
         notes.note("no population loaded: LSOAs are weighted equally")
-    if level == "lsoa":
-        lookup = pd.DataFrame({"lsoa_code": imd["lsoa_code"], "area_code": imd["lsoa_code"]})
-    else:
-        lookup = series.lsoa_lookup(warehouse, level)
+    lookup = series.lsoa_lookup(warehouse, level)
     return deprivation.area_deprivation(imd, lookup, edition=edition, population=lsoa_pop,
                                         rule=rule,  # type: ignore[arg-type]
                                         deciles=deciles, extent_threshold=extent_threshold,
@@ -239,6 +252,7 @@ def deprivation_map(warehouse: Warehouse, *, level: str = "ward", min_vwi: float
         area_name=("area_name", "first"), count=("count", "sum")).reset_index()
     dep = _area_deprivation(warehouse, level, edition=edition, rule=rule, deciles=deciles,
                             extent_threshold=extent_threshold, notes=notes)
+    dep = _in_covered_boroughs(warehouse, dep, level, violence["area_code"], notes)
     frame = deprivation.violence_deprivation(violence, dep, min_count=min_vwi, progress=notes)
     summary = deprivation.violence_deprivation_summary(frame)
     summary["window"] = [start, end]
@@ -267,6 +281,7 @@ def deprivation_correlation(warehouse: Warehouse, *, level: str = "ward",
     in_window = counts.data[(counts.data["month"] >= start) & (counts.data["month"] <= end)]
     dep = _area_deprivation(warehouse, level, edition=edition, rule="average_rank",
                             deciles=(1, 2), extent_threshold=0.5, notes=notes)
+    dep = _in_covered_boroughs(warehouse, dep, level, in_window["area_code"], notes)
     population, pop_notes = series.population_by_area(warehouse, level)
     frame = dep[["area_code", "area_name", "imd_average_rank", "imd_average_score",
                  "imd_decile"]].merge(population, on="area_code", how="left")
