@@ -321,3 +321,21 @@ def test_real_reload_changes_nothing(real) -> None:  # type: ignore[no-untyped-d
         assert {f.status for f in report.files} <= {"unchanged", "skipped"}
         assert not any(f.rows_loaded for f in report.files)
     assert {t: wh.count(t) for t in before} == before
+
+
+def test_quality_reports_flag_the_stub_month_and_quarantine(wh: Warehouse,
+                                                            tmp_path: Path) -> None:
+    from vrhub.quality.reference import build_mps, build_reference
+
+    empty = build_mps(wh)
+    assert empty.data == {"loaded": False}
+    assert build_reference(wh).data["rows"]["imd"] == 0
+    load(wh, "mps", write(tmp_path / "recorded-crime-ward.csv", WARD))
+    result = build_mps(wh)
+    assert result.data["levels"]["ward"]["first_month"] == "2024-02"
+    assert result.data["levels"]["ward"]["missing_months"] == []
+    assert [(e["month"], e["reason"]) for e in result.data["excluded_months"]] == [
+        ("2024-01", "stub")]
+    assert result.data["quarantine"] == {"count:number": 1, "borough:unknown": 1}
+    titles = [s.title for s in result.sections]
+    assert any("stub" in t for t in titles)

@@ -1,0 +1,188 @@
+"""Quality reports for the reference data: MPS recorded-crime tables and the geography,
+deprivation, population and ED site sources.
+
+``mps``: rows, months covered and missing months per level, months not loaded (the
+near-empty stub month of the current tables, months superseded by a later publication),
+LSOA coverage against the LSOA 2021 boundaries (the City of London's six LSOAs are absent
+by design: the City has its own force), quarantine by reason.
+
+``reference``: rows per table, files per source, coverage of each LSOA-level table against
+the boundaries of its own vintage, ED sites placed in an LSOA, IoD ranks that disagree
+between files, quarantine by source and reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from vrhub.quality import QualityReport, QualityResult, Section
+from vrhub.storage.warehouse import Warehouse
+
+REFERENCE_SOURCES = ("boundaries", "lsoa-lookup", "ward-lookup", "population", "imd",
+                     "ed-sites")
+
+
+def _months_missing(first: str, last: str, present: set[str]) -> list[str]:
+    every = pd.period_range(first, last, freq="M").strftime("%Y-%m")
+    return [m for m in every if m not in present]
+
+
+def _quarantine(warehouse: Warehouse, sources: tuple[str, ...]) -> pd.DataFrame:
+    if not warehouse.has_table("quarantine"):
+        return pd.DataFrame(columns=["source", "rule", "rows"])
+    marks = ",".join("?" for _ in sources)
+    return warehouse.query(
+        f"SELECT source, rule, count(DISTINCT (file_id, row_number)) AS rows FROM quarantine "
+        f"WHERE source IN ({marks}) GROUP BY source, rule ORDER BY source, rows DESC",
+        list(sources))
+
+
+def build_mps(warehouse: Warehouse) -> QualityResult:
+    data: dict[str, Any] = {"levels": {}, "excluded_months": [], "quarantine": {}}
+    sections: list[Section] = []
+    if not warehouse.has_table("mps_crime_count"):
+        return QualityResult("mps", {"loaded": False}, [
+            Section("MPS recorded crime", ["note"], [["not loaded: run vrhub load mps"]])])
+    levels = warehouse.query(
+        "SELECT level, count(*) AS rows, sum(count) AS offences, min(month) AS first, "
+        "max(month) AS last, count(DISTINCT month) AS months, count(DISTINCT area_code) AS "
+        "areas, count(DISTINCT file_id) AS files FROM mps_crime_count GROUP BY level "
+        "ORDER BY level")
+    rows = []
+    for r in levels.itertuples(index=False):
+        present = set(warehouse.query("SELECT DISTINCT month FROM mps_crime_count WHERE "
+                                      "level = ?", [r.level])["month"])
+        gaps = _months_missing(r.first, r.last, present)
+        data["levels"][r.level] = {"rows": int(r.rows), "offences": int(r.offences),
+                                   "first_month": r.first, "last_month": r.last,
+                                   "months": int(r.months), "missing_months": gaps,
+                                   "areas": int(r.areas), "files": int(r.files)}
+        rows.append([r.level, int(r.rows), int(r.offences), r.first, r.last, int(r.months),
+                     ", ".join(gaps) or "none", int(r.areas)])
+    sections.append(Section("Monthly counts per level",
+                            ["level", "rows", "offences", "first", "last", "months",
+                             "missing months", "areas"], rows))
+    if warehouse.has_table("mps_month_excluded"):
+        excluded = warehouse.query("SELECT level, month, total, reason, file_name FROM "
+                                   "mps_month_excluded ORDER BY level, month")
+        data["excluded_months"] = excluded.to_dict("records")
+        sections.append(Section(
+            "Months not loaded (stub = near-empty first/last month of a table)",
+            ["level", "month", "offences in file", "reason", "file"],
+            excluded.values.tolist() or [["-", "-", "-", "none", "-"]]))
+    if warehouse.has_table("area_boundary") and warehouse.scalar(
+            "SELECT count(*) FROM area_boundary WHERE level = 'lsoa21'"):
+        coverage = warehouse.query(
+            "WITH b AS (SELECT code, borough_code FROM area_boundary WHERE level = 'lsoa21'), "
+            "m AS (SELECT DISTINCT area_code FROM mps_crime_count WHERE level = 'lsoa') "
+            "SELECT (SELECT count(*) FROM b) AS boundaries, "
+            "(SELECT count(*) FROM m) AS in_table, "
+            "(SELECT count(*) FROM b WHERE code NOT IN (SELECT area_code FROM m)) AS missing, "
+            "(SELECT count(*) FROM b WHERE code NOT IN (SELECT area_code FROM m) AND "
+            "borough_code = 'E09000001') AS missing_city, "
+            "(SELECT count(*) FROM m WHERE area_code NOT IN (SELECT code FROM b)) AS unknown")
+        c = coverage.iloc[0]
+        data["lsoa_coverage"] = {k: int(v) for k, v in c.items()}
+        sections.append(Section(
+            "LSOA 2021 coverage of the LSOA table against the loaded boundaries",
+            ["LSOAs in boundaries", "LSOAs in table", "without rows",
+             "of which City of London", "codes not in boundaries"],
+            [[int(c.boundaries), int(c.in_table), int(c.missing), int(c.missing_city),
+              int(c.unknown)]]))
+    quarantine = _quarantine(warehouse, ("mps",))
+    data["quarantine"] = {r.rule: int(r.rows) for r in quarantine.itertuples(index=False)}
+    sections.append(Section("Quarantined rows by reason", ["rule", "rows"],
+                            [[r.rule, int(r.rows)] for r in quarantine.itertuples(index=False)]
+                            or [["none", 0]]))
+    return QualityResult("mps", data, sections)
+
+
+COVERAGE = (
+    # (label, SQL for codes, boundary level)
+    ("IoD 2019 (LSOA 2011)", "SELECT lsoa_code FROM imd WHERE edition = '2019'", "lsoa11", "imd"),
+    ("IoD 2025 (LSOA 2021)", "SELECT lsoa_code FROM imd WHERE edition = '2025'", "lsoa21", "imd"),
+    ("Census 2021 population", "SELECT lsoa_code FROM population WHERE source = 'census2021' "
+     "AND age_band = 'all'", "lsoa21", "population"),
+    ("Mid-year estimates (latest)", "SELECT lsoa_code FROM population WHERE source = 'mye' "
+     "AND age_band = 'all' AND sex = 'persons' AND year = (SELECT max(year) FROM population "
+     "WHERE source = 'mye')", "lsoa11", "population"),
+    ("LSOA 2011->2021 lookup (2021 side)", "SELECT lsoa21_code FROM lsoa_change", "lsoa21",
+     "lsoa_change"),
+    ("LSOA 2011->2021 lookup (2011 side)", "SELECT lsoa11_code FROM lsoa_change", "lsoa11",
+     "lsoa_change"),
+    ("Ward lookup", "SELECT lsoa21_code FROM area_lookup", "lsoa21", "area_lookup"),
+)
+
+
+def build_reference(warehouse: Warehouse) -> QualityResult:
+    data: dict[str, Any] = {}
+    sections: list[Section] = []
+    tables = ("area_boundary", "area_lookup", "lsoa_change", "population",
+              "population_density", "imd", "imd_domain", "imd_value", "ed_site")
+    counts = {t: warehouse.count(t) for t in tables}
+    data["rows"] = counts
+    sections.append(Section("Rows per table", ["table", "rows"],
+                            [[t, n] for t, n in counts.items()]))
+    if warehouse.has_table("provenance"):
+        marks = ",".join("?" for _ in REFERENCE_SOURCES)
+        files = warehouse.query(
+            f"SELECT source, status, count(*) AS files, sum(rows_read) AS rows_read, "
+            f"sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined "
+            f"FROM provenance WHERE source IN ({marks}) GROUP BY ALL ORDER BY ALL",
+            list(REFERENCE_SOURCES))
+        data["files"] = files.to_dict("records")
+        sections.append(Section("Files per source", list(files.columns),
+                                files.values.tolist()))
+    if counts["area_boundary"]:
+        levels = dict(warehouse.query("SELECT level, count(*) FROM area_boundary GROUP BY "
+                                      "level").itertuples(index=False))
+        rows = []
+        data["coverage"] = {}
+        for label, sql, level, table in COVERAGE:
+            if not counts.get(table) or not levels.get(level):
+                continue
+            c = warehouse.query(
+                f"WITH t AS ({sql}), b AS (SELECT code FROM area_boundary WHERE level = ?) "
+                "SELECT (SELECT count(*) FROM b) AS boundaries, "
+                "(SELECT count(*) FROM b WHERE code IN (SELECT * FROM t)) AS covered",
+                [level]).iloc[0]
+            data["coverage"][label] = {"level": level, "boundaries": int(c.boundaries),
+                                       "covered": int(c.covered)}
+            rows.append([label, level, int(c.boundaries), int(c.covered),
+                         int(c.boundaries) - int(c.covered)])
+        sections.append(Section("LSOA coverage against the loaded boundaries",
+                                ["table", "vintage", "LSOAs in boundaries", "covered",
+                                 "missing"], rows))
+    if counts["ed_site"]:
+        placed = int(warehouse.scalar("SELECT count(lsoa21_code) FROM ed_site"))
+        data["ed_sites"] = {"sites": counts["ed_site"], "placed_in_lsoa": placed}
+        sections.append(Section("ED sites", ["sites", "placed in a loaded LSOA 2021"],
+                                [[counts["ed_site"], placed]]))
+    if counts["imd_value"]:
+        conflicts = int(warehouse.scalar(
+            "SELECT count(*) FROM (SELECT edition, lsoa_code, domain FROM imd_value WHERE "
+            "rank IS NOT NULL GROUP BY ALL HAVING count(DISTINCT rank) > 1)"))
+        data["imd_rank_conflicts"] = conflicts
+        sections.append(Section("IoD ranks that differ between files", ["LSOA x domain"],
+                                [[conflicts]]))
+    if counts["lsoa_change"]:
+        basis = warehouse.query("SELECT change, weight_basis, count(*) AS pairs FROM "
+                                "lsoa_change GROUP BY ALL ORDER BY ALL")
+        data["lsoa_weights"] = basis.to_dict("records")
+        sections.append(Section("LSOA 2011<->2021 apportioning basis",
+                                ["change", "basis", "pairs"], basis.values.tolist()))
+    quarantine = _quarantine(warehouse, REFERENCE_SOURCES)
+    data["quarantine"] = quarantine.to_dict("records")
+    sections.append(Section("Quarantined rows by source and reason", ["source", "rule", "rows"],
+                            quarantine.values.tolist() or [["none", "", 0]]))
+    return QualityResult("reference", data, sections)
+
+
+REPORTS = (
+    QualityReport("mps", "MPS recorded crime: months, stub months, gaps, LSOA coverage, "
+                  "quarantine.", build_mps),
+    QualityReport("reference", "Boundaries, lookups, population, IoD and ED sites: rows, "
+                  "coverage against boundaries, quarantine.", build_reference),
+)
