@@ -127,7 +127,8 @@ def _apportion(
     merged = frame[[code_col, *by, value_col]].merge(
         pairs, left_on=code_col, right_on=source, how="inner")
     merged[value_col] = merged[value_col].astype(float) * merged[weight]
-    result = merged.groupby([target, *by], as_index=False, sort=True)[value_col].sum()
+    result: pd.DataFrame = merged.groupby([target, *by], as_index=False, sort=True)[
+        [value_col]].sum()
     return result
 
 

@@ -118,6 +118,12 @@ def detect_level(fields: Sequence[str], file: InputFile) -> tuple[str, str, str 
     )
 
 
+def _areas(geometry: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    areas = np.full(len(geometry), np.nan)
+    areas[~empty] = shapely.area(geometry[~empty])
+    return areas
+
+
 def _handle(load: FileLoad, file: InputFile, entry: FileReport, progress: Progress) -> None:
     path = gdal_path(file)
     try:
@@ -161,7 +167,7 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport, progress: Progre
         "borough_code": (codes if level == "borough" else
                          frame[borough_field].astype(str).str.strip().str.upper()
                          if borough_field else None),
-        "area_m2": np.where(empty, np.nan, shapely.area(np.where(empty, None, geometry))),
+        "area_m2": _areas(geometry, empty),
         "geometry": [None if e else shapely.to_wkb(g) for g, e in zip(geometry, empty,
                                                                       strict=True)],
         "file_id": load.file_id,

@@ -183,7 +183,7 @@ def _cells(published: Published, months: list[str]) -> tuple[np.ndarray, list[Pr
         number = pd.to_numeric(text, errors="coerce")
         bad = (number.isna() | (number < 0) | (number.round() != number)).to_numpy()
         for i in np.flatnonzero(bad):
-            raw = published.frame[month].iat[i]
+            raw = published.frame[month].iat[int(i)]
             problems.append(Problem(int(rows[i]), month, raw,
                                     f"month {month} must be a whole number of offences "
                                     f"(0 or more), found {raw!r}", "count:number"))

@@ -86,7 +86,7 @@ def parse_numbers(
     if integer:
         bad |= values.notna() & (values.round() != values)
     problems = [
-        Problem(int(r), column, published.frame[column].iat[i],
+        Problem(int(r), column, published.frame[column].iat[int(i)],
                 f"{column} must be {'a whole number' if integer else 'a number'}",
                 f"{column}:number")
         for i, r in zip(np.flatnonzero(bad.to_numpy()), published.rows[bad.to_numpy()],

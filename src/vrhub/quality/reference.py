@@ -51,16 +51,17 @@ def build_mps(warehouse: Warehouse) -> QualityResult:
         "areas, count(DISTINCT file_id) AS files FROM mps_crime_count GROUP BY level "
         "ORDER BY level")
     rows = []
-    for r in levels.itertuples(index=False):
+    for r in levels.to_dict("records"):
+        level = str(r["level"])
         present = set(warehouse.query("SELECT DISTINCT month FROM mps_crime_count WHERE "
-                                      "level = ?", [r.level])["month"])
-        gaps = _months_missing(r.first, r.last, present)
-        data["levels"][r.level] = {"rows": int(r.rows), "offences": int(r.offences),
-                                   "first_month": r.first, "last_month": r.last,
-                                   "months": int(r.months), "missing_months": gaps,
-                                   "areas": int(r.areas), "files": int(r.files)}
-        rows.append([r.level, int(r.rows), int(r.offences), r.first, r.last, int(r.months),
-                     ", ".join(gaps) or "none", int(r.areas)])
+                                      "level = ?", [level])["month"])
+        gaps = _months_missing(str(r["first"]), str(r["last"]), present)
+        data["levels"][level] = {"rows": int(r["rows"]), "offences": int(r["offences"]),
+                                 "first_month": r["first"], "last_month": r["last"],
+                                 "months": int(r["months"]), "missing_months": gaps,
+                                 "areas": int(r["areas"]), "files": int(r["files"])}
+        rows.append([level, int(r["rows"]), int(r["offences"]), r["first"], r["last"],
+                     int(r["months"]), ", ".join(gaps) or "none", int(r["areas"])])
     sections.append(Section("Monthly counts per level",
                             ["level", "rows", "offences", "first", "last", "months",
                              "missing months", "areas"], rows))
@@ -83,7 +84,7 @@ def build_mps(warehouse: Warehouse) -> QualityResult:
             "(SELECT count(*) FROM b WHERE code NOT IN (SELECT area_code FROM m) AND "
             "borough_code = 'E09000001') AS missing_city, "
             "(SELECT count(*) FROM m WHERE area_code NOT IN (SELECT code FROM b)) AS unknown")
-        c = coverage.iloc[0]
+        c: Any = coverage.iloc[0]
         data["lsoa_coverage"] = {k: int(v) for k, v in c.items()}
         sections.append(Section(
             "LSOA 2021 coverage of the LSOA table against the loaded boundaries",
@@ -92,10 +93,11 @@ def build_mps(warehouse: Warehouse) -> QualityResult:
             [[int(c.boundaries), int(c.in_table), int(c.missing), int(c.missing_city),
               int(c.unknown)]]))
     quarantine = _quarantine(warehouse, ("mps",))
-    data["quarantine"] = {r.rule: int(r.rows) for r in quarantine.itertuples(index=False)}
+    by_rule: dict[str, int] = {str(r["rule"]): int(r["rows"])
+                               for r in quarantine.to_dict("records")}
+    data["quarantine"] = by_rule
     sections.append(Section("Quarantined rows by reason", ["rule", "rows"],
-                            [[r.rule, int(r.rows)] for r in quarantine.itertuples(index=False)]
-                            or [["none", 0]]))
+                            [[k, v] for k, v in by_rule.items()] or [["none", 0]]))
     return QualityResult("mps", data, sections)
 
 
@@ -136,14 +138,14 @@ def build_reference(warehouse: Warehouse) -> QualityResult:
         sections.append(Section("Files per source", list(files.columns),
                                 files.values.tolist()))
     if counts["area_boundary"]:
-        levels = dict(warehouse.query("SELECT level, count(*) FROM area_boundary GROUP BY "
-                                      "level").itertuples(index=False))
+        levels: dict[str, int] = dict(warehouse.query(
+            "SELECT level, count(*) FROM area_boundary GROUP BY level").itertuples(index=False))
         rows = []
         data["coverage"] = {}
         for label, sql, level, table in COVERAGE:
             if not counts.get(table) or not levels.get(level):
                 continue
-            c = warehouse.query(
+            c: Any = warehouse.query(
                 f"WITH t AS ({sql}), b AS (SELECT code FROM area_boundary WHERE level = ?) "
                 "SELECT (SELECT count(*) FROM b) AS boundaries, "
                 "(SELECT count(*) FROM b WHERE code IN (SELECT * FROM t)) AS covered",

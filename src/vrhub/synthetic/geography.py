@@ -307,8 +307,9 @@ def write_geography(geo: SyntheticGeography, folder: Path) -> dict[str, list[Pat
                                bom=True)]
     out["population"] = _write_population(geo, folder / "population")
     out["imd"] = _write_imd(geo, folder)
-    site_rows = [[s.icb_code, s.icb, s.provider_code, s.provider, s.site_code, s.site,
-                  s.easting, s.northing] for s in geo.sites.itertuples()]
+    site_rows: list[list[object]] = [
+        [s.icb_code, s.icb, s.provider_code, s.provider, s.site_code, s.site, s.easting,
+         s.northing] for s in geo.sites.itertuples()]
     out["ed-sites"] = [_csv(folder / "nhs" / "site_xy.csv",
                             ["icb_code", "icb", "provider_code", "provider", "site_code",
                              "site", "easting", "northing"], site_rows, quote_all=True)]

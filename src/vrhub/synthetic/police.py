@@ -141,7 +141,9 @@ def mps_counts(geo: SyntheticGeography, months: list[str], *, seed: int = 2024,
     counts = rng.poisson(lam)
     counts[:, :, 0] = 0  # the stub month: a handful of offences only
     stub = rng.choice(counts.shape[0] * counts.shape[1], 6, replace=False)
-    counts[:, :, 0].flat[stub] = 1  # type: ignore[union-attr]
+    first = counts[:, :, 0]
+    first.flat[stub] = 1
+    counts[:, :, 0] = first
     idx = pd.MultiIndex.from_product([geo.lsoa21["code"], range(len(cats)), months],
                                      names=["lsoa", "cat", "month"])
     long = pd.DataFrame({"count": counts.reshape(-1)}, index=idx).reset_index()
