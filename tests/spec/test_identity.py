@@ -155,22 +155,25 @@ def test_change_password(services: AccessServices) -> None:
     services.identity.sign_in("ann.smith@hackney.gov.uk", "brand new passphrase")
 
 
-@pytest.mark.parametrize(("role", "kwargs", "message"), [
+ROLE_SCOPE_RULES = [
     ("borough_analyst", {}, "one or more boroughs"),
     ("borough_analyst", {"boroughs": ["E09000012"], "sites": ["R1HNH"]}, "no ED sites"),
     ("ed_data_lead", {"boroughs": ["E09000012"], "sites": ["R1HNH"]}, "no boroughs"),
     ("pan_london_analyst", {"boroughs": ["E09000012"]}, "takes no boroughs"),
     ("public", {}, "cannot have the public role"),
     ("superuser", {}, "unknown role"),
-])
-def test_role_scope_rules(services: AccessServices, role: str, kwargs: dict,
-                          message: str) -> None:
-    with pytest.raises(UserError, match=message):
-        services.identity.create_user(ADMIN, "new@x.nhs.uk", role=role, organisation="X",
-                                      **kwargs)
+]
+
+
+def test_role_scope_rules(services: AccessServices) -> None:
+    for role, kwargs, message in ROLE_SCOPE_RULES:
+        with pytest.raises(UserError, match=message):
+            services.identity.create_user(ADMIN, "new@x.nhs.uk", role=role,
+                                          organisation="X", **kwargs)  # type: ignore[arg-type]
+        with services.sessions() as session:
+            assert query(session, action="admin_users", limit=1)[0].outcome == "failed"
     with services.sessions() as session:
         assert verify(session).ok
-        assert query(session, action="admin_users", limit=1)[0].outcome == "failed"
 
 
 def test_bad_codes_and_duplicates(services: AccessServices) -> None:
