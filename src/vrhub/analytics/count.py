@@ -80,8 +80,11 @@ def locate(data: pd.DataFrame, grid: Grid, choices: Choices,
             "events_outside_area", outside,
             f"{outside:,} of {len(x):,} events lie outside the study area and are not counted.",
         )
-    w = data[weights].to_numpy(dtype=np.float64)[kept] if weights else None
-    return Located(grid, x[kept], y[kept], cell[kept], kept, w)
+    w = data[weights].to_numpy(dtype=np.float64) if weights else None
+    if outside:
+        x, y, cell = x[kept], y[kept], cell[kept]
+        w = w[kept] if w is not None else None
+    return Located(grid, x, y, cell, kept, w)
 
 
 def bin_counts(located: Located) -> np.ndarray:

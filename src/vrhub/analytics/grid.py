@@ -68,12 +68,21 @@ class Grid:
         Points on a shared edge go to the cell to their north/east. Points outside the
         grid or in a cell outside the study area get ``inside = False`` (index 0).
         """
-        col = np.floor((np.asarray(x, dtype=np.float64) - self.x0) / self.cell_size)
-        row = np.floor((np.asarray(y, dtype=np.float64) - self.y0) / self.cell_size)
+        inv = 1.0 / self.cell_size
+        col = np.subtract(np.asarray(x, dtype=np.float64), self.x0)
+        col *= inv
+        np.floor(col, out=col)
+        row = np.subtract(np.asarray(y, dtype=np.float64), self.y0)
+        row *= inv
+        np.floor(row, out=row)
         ok = (col >= 0) & (col < self.ncols) & (row >= 0) & (row < self.nrows)
-        flat = np.where(ok, row * self.ncols + col, 0).astype(np.int64)
+        row *= self.ncols
+        row += col
+        flat = row.astype(np.int64)
+        flat[~ok] = 0
         inside = ok & self.mask.ravel()[flat]
-        return np.where(inside, flat, 0), inside
+        flat[~inside] = 0
+        return flat, inside
 
     def polygons(self) -> np.ndarray:
         """Square polygons of the study-area cells, in cell_id order."""

@@ -106,7 +106,11 @@ class HotspotResult:
         x = self.frame["x"].to_numpy()
         y = self.frame["y"].to_numpy()
         polygons = shapely.box(x - half, y - half, x + half, y + half)
-        return gpd.GeoDataFrame(self.frame.copy(), geometry=polygons, crs="EPSG:27700")
+        frame = self.frame.copy()
+        for column in frame.columns:  # plain text for every output format
+            if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype(str)
+        return gpd.GeoDataFrame(frame, geometry=polygons, crs="EPSG:27700")
 
 
 def base_frame(grid: Grid) -> pd.DataFrame:
@@ -116,8 +120,13 @@ def base_frame(grid: Grid) -> pd.DataFrame:
     return pd.DataFrame({"cell_id": rows.astype(np.int64) * grid.ncols + cols, "x": x, "y": y})
 
 
-def hotspot_label(z: np.ndarray, p_fdr: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
-    """'hotspot', 'coldspot' or 'none' from z-scores and adjusted p-values."""
+LABELS = ("none", "hotspot", "coldspot")
+
+
+def hotspot_label(z: np.ndarray, p_fdr: np.ndarray, alpha: float = ALPHA) -> pd.Categorical[str]:
+    """'hotspot', 'coldspot' or 'none' from z-scores and adjusted p-values (categorical)."""
     significant = np.nan_to_num(p_fdr, nan=1.0) < alpha
-    return np.where(significant & (z > 0), "hotspot",
-                    np.where(significant & (z < 0), "coldspot", "none"))
+    codes = np.zeros(len(z), dtype=np.int8)
+    codes[significant & (z > 0)] = 1
+    codes[significant & (z < 0)] = 2
+    return pd.Categorical.from_codes(codes, categories=pd.Index(LABELS))

@@ -40,6 +40,8 @@ def validate_points(data: pd.DataFrame, *, need_dates: bool = False,
             + (" with a 'date' column" if need_dates else ""),
         )
     for column in ("easting", "northing", *([weights] if weights else [])):
+        if data[column].dtype == np.float64 and np.isfinite(data[column].to_numpy()).all():
+            continue  # the common case, checked without copies
         values = pd.to_numeric(data[column], errors="coerce")
         bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
