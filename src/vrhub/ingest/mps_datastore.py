@@ -35,6 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from vrhub.errors import InputError, Location
 from vrhub.ingest.inputs import InputFile
@@ -241,14 +242,35 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
         }))
     good = ident.loc[keep].reset_index(drop=True)
     n, k = len(good), len(wanted)
-    long = good.loc[np.repeat(np.arange(n), k)].reset_index(drop=True)
-    long["month"] = np.tile([_to_month(months[j]) for j in wanted], n)
-    long["count"] = values[keep][:, wanted].reshape(-1) if k else np.array([], np.int64)
-    long["file_id"] = load.file_id
-    load.warehouse.insert(MPS_CRIME_COUNT, long[MPS_CRIME_COUNT.column_names])
+    load.warehouse.insert(MPS_CRIME_COUNT, _long_rows(
+        good, [_to_month(months[j]) for j in wanted],
+        values[keep][:, wanted].reshape(-1) if k else np.array([], np.int64), load.file_id))
     load.rows_loaded = int(keep.sum())
     load.partition = f"{level}/{_to_month(months[0])}..{_to_month(months[-1])}"
-    entry.notes.append(f"level {level}: {n:,} rows x {k} months = {len(long):,} monthly counts")
+    entry.notes.append(f"level {level}: {n:,} rows x {k} months = {n * k:,} monthly counts")
+
+
+def _long_rows(good: pd.DataFrame, months: list[str], counts: np.ndarray,
+               file_id: str) -> pa.Table:
+    """Wide rows x months as long rows, built as dictionary-encoded Arrow columns (the
+    area and category text is stored once per wide row, not once per month)."""
+    n, k = len(good), len(months)
+    row_index = pa.array(np.repeat(np.arange(n, dtype=np.int32), k))
+    columns: dict[str, pa.Array] = {}
+    for column in MPS_CRIME_COUNT.column_names:
+        if column == "month":
+            columns[column] = pa.DictionaryArray.from_arrays(
+                pa.array(np.tile(np.arange(k, dtype=np.int32), n)), pa.array(months))
+        elif column == "count":
+            columns[column] = pa.array(counts.astype(np.int64))
+        elif column == "file_id":
+            columns[column] = pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(n * k, dtype=np.int32)), pa.array([file_id]))
+        else:
+            dictionary = pa.array(good[column].astype(object).where(good[column].notna(), None)
+                                  .tolist(), type=pa.string())
+            columns[column] = pa.DictionaryArray.from_arrays(row_index, dictionary)
+    return pa.table(columns)
 
 
 def _first_rule(problems: Sequence[Problem]) -> Counter[str]:
