@@ -212,3 +212,20 @@ def test_unique_rows_reconstructs_every_row(rows):
     assert list(codes[first][inverse]) == list(codes)
     distinct = {(None if np.isnan(a) else a, b) for a, b in zip(x, codes, strict=True)}
     assert len(first) == len(distinct)
+
+
+def test_police_cache_gives_the_same_places_as_direct_assignment(warehouse: Warehouse):
+    rng = np.random.default_rng(7)
+    bounds = places.boundaries(warehouse)
+    cache = places.PoliceCache(bounds)
+    pool_x = X0 + rng.uniform(-200, 2200, 40)
+    pool_y = Y0 + rng.uniform(-200, 1200, 40)
+    pool_x[:3] = np.nan
+    for month in ("2023-05", "2023-11", "2024-01"):
+        pick = rng.integers(0, 40, 300)
+        x, y = pool_x[pick], pool_y[pick]
+        codes = np.array([A, B, None, "E01099999"], dtype=object)[rng.integers(0, 4, 300)]
+        cached = cache.assign(x, y, pa.array(codes, pa.string()), month).to_pandas()
+        direct = places.assign_police_places(bounds, x, y, codes, month)
+        for column in direct.columns:
+            assert values(cached[column]) == values(direct[column]), (month, column)

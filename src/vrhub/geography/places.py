@@ -365,6 +365,64 @@ def assign_police_places_table(
     })
 
 
+class PoliceCache:
+    """Places of police.uk rows for one load, remembered across its files and blocks.
+
+    police.uk snaps every crime to one of a fixed set of map points, so most points of a
+    month were already placed for an earlier month: they are looked up (a hash join on
+    point, published code and code era) instead of being placed again.
+    """
+
+    _KEYS = ("x", "y", "code", "era")
+
+    def __init__(self, bounds: Boundaries) -> None:
+        self.bounds = bounds
+        self._known: pa.Table | None = None
+
+    def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
+               published_code: ArrayInput, month: str) -> pa.Table:
+        """Like :func:`assign_police_places_table` for rows of one month."""
+        x = np.asarray(easting, dtype=float)
+        y = np.asarray(northing, dtype=float)
+        first, inverse = unique_rows(x, y, published_code)
+        ux, uy = x[first], y[first]
+        codes = _take_object(published_code, first)
+        n = len(first)
+        keys = pa.table({
+            "x": pa.array(np.nan_to_num(ux, nan=-1.0)),
+            "y": pa.array(np.nan_to_num(uy, nan=-1.0)),
+            "code": pc.fill_null(pa.array(codes, pa.string()), ""),
+            "era": pa.repeat(pa.scalar(month >= POLICE_UK_LSOA21_FROM), n),
+            "pos": pa.array(np.arange(n)),
+        })
+        hit = np.zeros(n, dtype=bool)
+        columns: dict[str, ObjectArray] = {}
+        if self._known is not None:
+            joined = keys.join(self._known, keys=list(self._KEYS),
+                               join_type="left outer").sort_by("pos")
+            hit = pc.is_valid(joined["place_flag"]).to_numpy(zero_copy_only=False)
+            for name in self._known.column_names:
+                if name not in self._KEYS:
+                    columns[name] = np.asarray(joined[name].to_pylist(), dtype=object)
+        miss = ~hit
+        placed = _assign_distinct(self.bounds, ux[miss], uy[miss], codes[miss],
+                                  np.full(int(miss.sum()), month, dtype=object))
+        for name in placed.columns:
+            values = columns.setdefault(name, np.full(n, None, dtype=object))
+            values[miss] = placed[name].to_numpy(dtype=object)
+        if miss.any():
+            new = keys.filter(pa.array(miss)).drop(["pos"])
+            for name in placed.columns:
+                new = new.append_column(name, pa.array(placed[name].to_numpy(dtype=object),
+                                                       pa.string(), from_pandas=True))
+            self._known = new if self._known is None else pa.concat_tables([self._known, new])
+        take = pa.array(inverse)
+        return pa.table({
+            name: pa.array(columns[name], pa.string(), from_pandas=True).take(take)
+            for name in placed.columns
+        })
+
+
 def _assign_distinct(
     bounds: Boundaries, x: FloatArray, y: FloatArray, published: ObjectArray,
     months: ObjectArray,

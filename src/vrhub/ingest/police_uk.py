@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.errors import InputError, Location
-from vrhub.geography.places import Boundaries, assign_police_places_table, boundaries
+from vrhub.geography.places import PoliceCache, boundaries
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
@@ -126,6 +126,7 @@ def load_street(
     with warehouse.atomic():
         warehouse.ensure_tables([POLICE_STREET])
         bounds = boundaries(warehouse)
+        cache = PoliceCache(bounds)
         if not bounds.loaded:
             progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
                           "kept and places flagged no_boundaries; load boundaries and run "
@@ -133,12 +134,12 @@ def load_street(
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 unordered_appends(warehouse):
             for source in files:
-                report.files.append(_load_file(warehouse, bounds, source))
+                report.files.append(_load_file(warehouse, cache, source))
                 task.advance()
     return report
 
 
-def _load_file(warehouse: Warehouse, bounds: Boundaries, source: InputFile) -> FileReport:
+def _load_file(warehouse: Warehouse, cache: PoliceCache, source: InputFile) -> FileReport:
     name = parse_file_name(source)
     header = read_header(source)
     hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
@@ -163,7 +164,7 @@ def _load_file(warehouse: Warehouse, bounds: Boundaries, source: InputFile) -> F
                 load.partition = f"{name.series}/{month}"
                 load.replace([POLICE_STREET], series=name.series, month=month)
                 replaced = True
-            _load_batch(load, bounds, state, batch)
+            _load_batch(load, cache, state, batch)
             load.rows_read += batch.table.num_rows
         _flag_duplicates(load, state)
     status = "replaced-older" if load.replaced_files else "loaded"
@@ -209,7 +210,7 @@ def _check_month(state: _FileState, batch: Batch) -> str:
     return state.month
 
 
-def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Batch) -> None:
+def _load_batch(load: FileLoad, cache: PoliceCache, state: _FileState, batch: Batch) -> None:
     table = batch.table
     rows = batch.row_numbers
     problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows)
@@ -251,7 +252,7 @@ def _load_batch(load: FileLoad, bounds: Boundaries, state: _FileState, batch: Ba
         force = slugs.take(dictionary.indices)
     easting = coords.easting[keep]
     northing = coords.northing[keep]
-    places = assign_police_places_table(bounds, easting, northing, lsoa, month)
+    places = cache.assign(easting, northing, lsoa, month)
     crime_id = blank_to_null(kept["Crime ID"])
     context = (blank_to_null(kept["Context"]) if "Context" in kept.column_names
                else pa.nulls(n, pa.string()))
