@@ -31,7 +31,7 @@ from vrhub.standards.codes import BoroughCode, ODSCode
 from vrhub.storage.appdb.models import Organisation, User, utc_now
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_ORG_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ORG_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 WRONG_CREDENTIALS = "email or password is not right"
 
 
@@ -127,7 +127,7 @@ def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str]) 
 
 def ensure_organisation(session: Session, code: str, name: str | None = None) -> Organisation:
     text = code.strip()
-    if not _ORG_CODE.fullmatch(text):
+    if not ORG_CODE.fullmatch(text):
         raise UserError(f"{code!r} is not an organisation code",
                         hint="use a short code such as an ODS code (RJ1) or E09000022")
     org = session.scalar(select(Organisation).where(Organisation.code == text))

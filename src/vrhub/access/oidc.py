@@ -39,7 +39,12 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from vrhub.access.identity import check_role_scope, ensure_organisation, principal_for
+from vrhub.access.identity import (
+    ORG_CODE,
+    check_role_scope,
+    ensure_organisation,
+    principal_for,
+)
 from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Role
@@ -285,8 +290,8 @@ class OIDC:
                                          f"(claim {provider.email_claim!r})")
         organisation = provider.organisation or str(
             claims.get(provider.organisation_claim or "") or "")
-        if not organisation:
-            raise AuthenticationRequired(f"{provider.name} sent no organisation "
+        if not ORG_CODE.fullmatch(organisation):
+            raise AuthenticationRequired(f"{provider.name} sent no usable organisation code "
                                          f"(claim {provider.organisation_claim!r})")
         granted = {provider.roles[v] for v in _strings(claims.get(provider.role_claim))
                    if v in provider.roles}
