@@ -142,6 +142,13 @@ def test_header_from_options_and_file_name(sites: Path, run: Any, tmp_path: Path
     receipt = json.loads(out)["receipts"][0]
     assert receipt["site_code"] == "RJ121"
     assert receipt["header_source"] == "site=options; period=options"
+    via_load = write(tmp_path, "export3.csv", csv_text(GOOD[1:], site=None, start=None,
+                                                       end=None))
+    code, out, err = run("load", "istv", via_load, "--site", "RJ231", "--period", "2024-01")
+    assert code == 0, err
+    assert "RJ231" in {r["site_code"] for r in receipts(run)}
+    code, out, err = run("load", "ed-sites", via_load, "--site", "RJ231")
+    assert code == 2 and "--site does not apply to source ed-sites" in err
     unnamed = write(tmp_path, "export2.csv", csv_text(GOOD[:2], site=None))
     code, out, err = run("istv", "submit", unnamed)
     assert code == 4

@@ -21,9 +21,12 @@ class _SourceType(click.ParamType):
 @click.command(name="load")
 @click.argument("source", type=_SourceType())
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--site", help="ED site ODS code, for sources that take one (istv).")
+@click.option("--period", help="Reporting period (2024-01), for sources that take one (istv).")
 @json_option
 @pass_app
-def command(app: AppContext, source: str, paths: tuple[Path, ...], as_json: bool) -> None:
+def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | None,
+            period: str | None, as_json: bool) -> None:
     """Load SOURCE files into the warehouse.
 
     PATH may be files, folders (searched recursively), .zip archives or .gz files.
@@ -44,7 +47,11 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], as_json: bool
             f"no {source} files found in {', '.join(map(str, paths))} "
             f"(looked for {', '.join(src.patterns)})"
         )
-    report = src.load(app.warehouse(), files, app.progress)
+    options = {k: v for k, v in (("site", site), ("period", period)) if v is not None}
+    unknown = sorted(set(options) - set(src.options))
+    if unknown:
+        raise click.UsageError(f"--{unknown[0]} does not apply to source {source}")
+    report = src.load(app.warehouse(), files, app.progress, **options)
     if as_json:
         app.emit_json(report.to_dict())
         return

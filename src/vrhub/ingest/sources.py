@@ -27,6 +27,7 @@ class Source:
     description: str
     patterns: tuple[str, ...]  # logical file names it picks from folders and archives
     load: LoadFunction
+    options: tuple[str, ...] = ()  # `vrhub load` options it accepts, passed as keywords
 
 
 def all_sources() -> dict[str, Source]:

@@ -19,12 +19,13 @@ from vrhub.storage.warehouse import Warehouse
 PATTERNS = ("*.csv", "*.xlsx", "*.xlsm", "*.xml", "*.txt")
 
 
-def load(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress) -> LoadReport:
-    """Receive ISTV files; the header comes from each file (header block, columns or file
-    name)."""
+def load(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress, *,
+         site: str | None = None, period: str | None = None) -> LoadReport:
+    """Receive ISTV files; the header comes from ``site``/``period`` (``vrhub load istv
+    --site RJ122 --period 2024-01``) or each file (header block, columns or file name)."""
     from vrhub.ingest.istv.submission import load_files
 
-    return load_files(warehouse, files, progress).report
+    return load_files(warehouse, files, progress, site=site, period=period).report
 
 
 SOURCES = (
@@ -34,5 +35,6 @@ SOURCES = (
         "CSV, XLSX or XML, one site and month per file",
         PATTERNS,
         load,
+        options=("site", "period"),
     ),
 )

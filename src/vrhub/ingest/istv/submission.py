@@ -214,7 +214,7 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
     assert raw is not None
     partition = f"{parts[0].site_code}/{parts[0].period_label}" if len(parts) == 1 else None
     with warehouse.load_file(source=SOURCE, file_name=source.name, sha256=sha256,
-                             partition=partition, tables=TABLES) as load:
+                             partition=partition) as load:
         load.rows_read = len(raw.records)
         for part, result in zip(parts, checked, strict=True):
             receipt = _store_part(warehouse, load, source, sha256, raw, part, result,
@@ -458,7 +458,6 @@ def _store_submission(warehouse: Warehouse, receipt: dict[str, Any]) -> None:
         "receipt": json.dumps(receipt, default=str),
     }
     frame = pa.Table.from_pylist([record], schema=ISTV_SUBMISSION.arrow_schema())
-    warehouse.ensure_tables(TABLES)
     warehouse.insert(ISTV_SUBMISSION, frame)
 
 
