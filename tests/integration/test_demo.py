@@ -32,7 +32,7 @@ def test_synthetic_demo_loads_every_source_and_is_idempotent(run, home: Path) ->
         assert step["skipped"] is None, source
         assert step["rows_loaded"] > 0, source
         assert step["rows_quarantined"] == 0, source
-    for table in ("area_boundary", "area_lookup", "lsoa_change", "population", "imd",
+    for table in ("area_boundary", "area_lookup", "lsoa_change", "population", "imd", "imd_domain",
                   "mps_crime_count", "ed_site", "police_street"):
         assert result["tables"][table] > 0, table
     assert (home / "demo-data" / "boundaries" / "synthetic-2021-lsoa.zip").exists()

@@ -364,6 +364,24 @@ def _write_imd(geo: SyntheticGeography, folder: Path) -> list[Path]:
     rows19 = [[c, n, b, bn, f"{r:,}", d] for c, n, b, bn, r, d in
               zip(l11["code"], l11["name"], l11["borough_code"], l11["borough_name"], rank11,
                   decile11, strict=True)]
+    domains = ("Income", "Employment", "Crime", "Health Deprivation and Disability")
+    file2_header = ["LSOA code (2011)", "LSOA name (2011)",
+                    "Local Authority District code (2019)",
+                    "Local Authority District name (2019)",
+                    "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
+                    "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% "
+                    "of LSOAs)"]
+    domain_cells = []
+    for name in domains:
+        file2_header += [f"{name} Rank (where 1 is most deprived)",
+                         f"{name} Decile (where 1 is most deprived 10% of LSOAs)"]
+        decile = np.clip(decile11 + rng.integers(-2, 3, len(l11)), 1, 10)
+        domain_cells.append((_rank_in_decile(decile, ENGLAND_LSOAS_2011, rng), decile))
+    rows_file2 = [
+        [*row[:4], rank11[i], decile11[i],
+         *(v for rank, dec in domain_cells for v in (rank[i], dec[i]))]
+        for i, row in enumerate(rows19)
+    ]
     rank21 = _rank_in_decile(geo.lsoa21["imd_decile"].to_numpy(), ENGLAND_LSOAS_2021, rng)
     rows25 = [[c, r, d] for c, r, d in zip(geo.lsoa21["code"], rank21,
                                            geo.lsoa21["imd_decile"], strict=True)]
@@ -373,6 +391,8 @@ def _write_imd(geo: SyntheticGeography, folder: Path) -> list[Path]:
               "Local Authority District name (2019)",
               "Index of Multiple Deprivation (IMD) Rank",
               "Index of Multiple Deprivation (IMD) Decile"], rows19, bom=True),
+        _csv(folder / "imd2019" / "File_2_-_IoD2019_Domains_of_Deprivation.csv",
+             file2_header, rows_file2, bom=True),
         _csv(folder / "imd2025" / "England-IMD-2025.csv", ["lsoa21cd", "imd_rank", "imd_dec"],
              rows25),
     ]
