@@ -167,9 +167,15 @@ class Geocoder:
         confidence = np.zeros(n)
         if answered.any():
             confidence[answered] = self.calibration.predict(features[answered])
+        # confidence is P(LSOA right): nil when no LSOA could be given
+        confidence[frame["lsoa21_code"].isna().to_numpy()] = 0.0
         frame["confidence"] = np.round(confidence, 4)
         frame["easting"] = frame["easting"].astype(float)
         frame["northing"] = frame["northing"].astype(float)
+        for col in ("lsoa21_code", "ward_code", "borough_code", "match_method",
+                    "unresolved_reason"):
+            values = frame[col].astype(object)
+            frame[col] = values.where(values.notna(), None)
         return frame, features
 
     # -- one description ----------------------------------------------------------------
@@ -259,8 +265,12 @@ class Geocoder:
                 context = True
         lsoa_ids = g.lsoa_id[idx]
         known = lsoa_ids >= 0
-        if not known.any():
-            return _unresolved("place found but outside the loaded boundaries")
+        if not known.any():  # e.g. imported names with no LSOA boundaries loaded
+            point = int(idx[int(weight.argmax())])
+            feats = _features(match, share=0.0, n_lsoas=0, site_known=site_pos is not None)
+            feats["no_lsoa"] = 1.0
+            return _answer(float(g.easting[point]), float(g.northing[point]), None,
+                           g.ward[point], g.borough[point], match.method, feats)
         total = weight[known].sum()
         if total <= 0:
             weight = np.ones(len(idx))

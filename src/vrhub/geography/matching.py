@@ -114,9 +114,12 @@ class Matcher:
         if primary is None:
             return None
         context = [h for h in hits if h is not primary and not _overlaps(h, primary)]
-        area_codes = [c for h in context if h.kind == "area"
-                      for c in (self.g.area_codes[i] for i in h.names) if c]
-        ctx_names = [i for h in context if h.kind != "area" for i in h.names]
+        # a ward or borough name narrows by area, even when it is also part of street
+        # names ('Bromley' and 'Bromley Road'); other names narrow by distance
+        area_codes = [c for h in context for c in (self.g.area_codes[i] for i in h.names)
+                      if c]
+        ctx_names = [i for h in context if not any(self.g.area_codes[j] for j in h.names)
+                     for i in h.names]
         if primary.kind == "area":
             method = "area"
         elif primary.score == OTHER_TYPE_SCORE and not primary.exact:

@@ -14,6 +14,7 @@ from vrhub.access.services import AccessServices
 from vrhub.settings import Settings
 from vrhub.web import assets
 from vrhub.web.errors import install_error_handlers
+from vrhub.web.page_errors import install_page_error_handlers
 from vrhub.web.security import SecurityHeaders
 from vrhub.web.session_secret import session_secret
 from vrhub.web.templating import make_templates
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.assets = assets.status()
     app.state.access = AccessServices.from_settings(settings)
     install_error_handlers(app)
+    install_page_error_handlers(app)
 
     app.add_middleware(
         SessionMiddleware,

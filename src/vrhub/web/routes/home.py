@@ -1,25 +1,150 @@
-"""The landing page."""
+"""The London overview: headline figures with their trends, a choropleth by borough, ward
+or LSOA, the violence x deprivation map of the VRU strategy, and current hotspots.
+
+Everyone may see it; a public visitor sees disclosure-controlled counts only (no LSOA
+level, no hotspot cells), partners see exact figures.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import json
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from vrhub.access.principal import Principal
+from vrhub.access.resources import Resource
+from vrhub.access.roles import Action
+from vrhub.analytics.deprivation import (
+    GROUPS,
+    area_deprivation,
+    violence_deprivation,
+    violence_deprivation_summary,
+)
+from vrhub.errors import UserError
+from vrhub.storage.series import lsoa_imd, lsoa_lookup, monthly_counts
 from vrhub.storage.warehouse import Warehouse
-from vrhub.web.templating import render
+from vrhub.web.deps import current_principal
+from vrhub.web.navigation import render_page
+from vrhub.web.routes.pages_support import (
+    LEVEL_LABELS,
+    PUBLIC_LEVELS,
+    cached_json,
+    headlines,
+    london_monthly,
+    months_available,
+    mps_categories,
+    open_warehouse,
+    parse_filters,
+    public_count,
+)
 
 router = APIRouter(include_in_schema=False)
 
+VIOLENCE_WITH_INJURY = "VIOLENCE WITH INJURY"
+STRATEGY_THRESHOLD = 350
+"""The VRU strategy's "high violence" ward: more than 350 violence-with-injury offences in
+12 months."""
+
+
+def month_minus(month: str, n: int) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    index = year * 12 + mon - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def violence_by_deprivation(request: Request, wh: Warehouse, principal: Principal, *,
+                            borough: str | None, end: str | None
+                            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Wards crossed by violence with injury (12 months to ``end``) and IMD 2025."""
+    last = end or months_available(wh)[1]
+    public = principal.is_public
+
+    def compute() -> dict[str, Any]:
+        if last is None:
+            return {"rows": [], "summary": {}}
+        deprivation = area_deprivation(lsoa_imd(wh), lsoa_lookup(wh, "ward"))
+        counts = monthly_counts(wh, source="mps", level="ward",
+                                areas=[borough] if borough else None,
+                                categories=[VIOLENCE_WITH_INJURY],
+                                period=(month_minus(last, 11), last))
+        violence = counts.data.groupby("area_code", as_index=False).agg(
+            area_name=("area_name", "first"), count=("count", "sum"))
+        mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
+        if borough:
+            mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
+        summary = violence_deprivation_summary(mapped)
+        rows = [{"area_code": str(r["area_code"]), "area_name": str(r["area_name"]),
+                 "count": public_count(r["count"], public), "decile": r["imd_decile"],
+                 "group": str(r["group"])} for r in mapped.to_dict("records")]
+        return {"rows": rows, "summary": summary, "from": month_minus(last, 11), "to": last}
+
+    try:
+        result = cached_json(request, "vxd", {"borough": borough or "", "end": last,
+                                              "public": public}, compute)
+    except UserError:
+        return [], {}
+    summary = dict(result["summary"])
+    summary["period"] = (result.get("from"), result.get("to"))
+    if public and summary.get("groups"):
+        for group in summary["groups"].values():
+            group["events"] = public_count(group["events"], True)
+    return result["rows"], summary
+
+
+def query_string(**params: Any) -> str:
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    ws = request.app.state.workspace
-    sources: list[tuple[str, int, int]] = []
-    if ws.warehouse_path.exists():
-        with Warehouse(ws.warehouse_path, read_only=True) as wh:
-            prov = wh.query(
-                "SELECT source, count(*) AS files, sum(rows_loaded) AS loaded "
-                "FROM provenance WHERE status <> 'replaced' GROUP BY source ORDER BY source"
-            )
-        sources = [(str(s), int(f), int(n or 0)) for s, f, n in prov.itertuples(index=False)]
-    return render(request, "pages/home.html", page_title="Overview", sources=sources)
+def overview(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+             category: str | None = None, level: str | None = None,
+             to: str | None = None) -> HTMLResponse:
+    start = request.query_params.get("from")
+    filters, errors = parse_filters(category, start, to, level, principal)
+    request.app.state.access.policy.enforce(
+        principal, Action.READ_AGGREGATES, Resource.aggregates("overview"))
+    context: dict[str, Any] = {"filters": filters, "errors": errors, "has_data": False,
+                               "levels": [(k, LEVEL_LABELS[k]) for k in
+                                          (PUBLIC_LEVELS if principal.is_public
+                                           else ("borough", "ward", "lsoa"))],
+                               "groups": GROUPS}
+    with open_warehouse(request) as wh:
+        categories = mps_categories(wh)
+        if wh is not None and categories:
+            from vrhub.web.routes.maps import GROUP_COLOURS, PALETTE, choropleth
+
+            first, last = months_available(wh)
+            public = principal.is_public
+            end = filters.end or last
+            heads = cached_json(request, "headlines", {"end": end, "public": public},
+                                lambda: headlines(wh, None, end, public))
+            if filters.category not in categories:
+                errors["category"] = f"There is no category called {filters.category!r}"
+                filters = parse_filters(None, filters.start, filters.end, filters.level,
+                                        principal)[0]
+            frame, legend, measure = choropleth(
+                request, wh, principal, category=filters.category, start=filters.start,
+                end=filters.end, level=filters.level, borough=None)
+            monthly = cached_json(request, "london-monthly",
+                                  {**filters.as_params(), "public": public},
+                                  lambda: london_monthly(wh, filters, None, public))
+            vxd_rows, vxd_summary = violence_by_deprivation(request, wh, principal,
+                                                            borough=None, end=filters.end)
+            query = query_string(category=filters.category, level=filters.level,
+                                 **{"from": filters.start, "to": filters.end})
+            context.update(
+                has_data=True, categories=categories, first=first, last=last,
+                headlines=heads, areas=json.loads(frame.to_json(orient="records")),
+                legend_entries=legend, measure=measure, monthly=monthly, query=query,
+                vxd_rows=vxd_rows, vxd_summary=vxd_summary, group_colours=GROUP_COLOURS,
+                palette=PALETTE, hotspot_query=query_string(
+                    source="police", category="Violence and sexual offences",
+                    method="gistar", **{"from": month_minus(last, 11) if last else None,
+                                        "to": last}),
+                tile_url=request.app.state.settings.tile_url or "")
+    return render_page(request, "pages/overview.html", principal,
+                       status_code=400 if errors else 200, page_title="London overview",
+                       **context)

@@ -1,0 +1,67 @@
+"""Chart specifications (Vega-Lite through Altair), rendered to SVG by vl-convert.
+
+Charts are images (``<img src="/charts/...svg">``), so the page's Content-Security-Policy
+needs no script or inline style for them; each chart on a page is followed by a table of
+the same figures. Text is Arial and at least 12 px; colours keep 3:1 contrast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+FONT = "Arial"
+LINE = "#1d70b8"
+
+
+def _config(chart: alt.Chart) -> alt.Chart:
+    return chart.configure(font=FONT).configure_axis(
+        labelFontSize=12, titleFontSize=13, labelColor="#0b0c0c", titleColor="#0b0c0c",
+        gridColor="#e5e5e5").configure_view(stroke=None)
+
+
+def monthly_line(rows: list[dict[str, Any]], *, title: str, y_title: str = "Offences",
+                 width: int = 640) -> alt.Chart:
+    """Counts by month (``month``, ``count``; null = suppressed, drawn as a gap)."""
+    frame = pd.DataFrame(rows, columns=["month", "count"])
+    frame["date"] = pd.to_datetime(frame["month"] + "-01")
+    chart = alt.Chart(frame, title=title, width=width, height=260).mark_line(
+        point=True, color=LINE, strokeWidth=2).encode(
+        x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
+        y=alt.Y("count:Q", title=y_title, scale=alt.Scale(zero=True)),
+        tooltip=["month", "count"])
+    return _config(chart)
+
+
+def score_lines(rows: list[dict[str, Any]], *, title: str, width: int = 640) -> alt.Chart:
+    """Quality score (0-100) by month, one line per ED site (``site``, ``month``,
+    ``score``)."""
+    frame = pd.DataFrame(rows, columns=["site", "month", "score"])
+    frame["date"] = pd.to_datetime(frame["month"] + "-01")
+    chart = alt.Chart(frame, title=title, width=width, height=240).mark_line(
+        point=True, strokeWidth=2).encode(
+        x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
+        y=alt.Y("score:Q", title="Quality score", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("site:N", title="ED site"),
+        strokeDash=alt.StrokeDash("site:N", title="ED site"))
+    return _config(chart)
+
+
+def hour_day_heatmap(rows: list[dict[str, Any]], *, title: str) -> alt.Chart:
+    """Events by day of week and hour (``day``, ``hour``, ``count``)."""
+    frame = pd.DataFrame(rows, columns=["day", "hour", "count"])
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    chart = alt.Chart(frame, title=title, width=600, height=220).mark_rect().encode(
+        x=alt.X("hour:O", title="Hour of the day"),
+        y=alt.Y("day:O", title=None, sort=days),
+        color=alt.Color("count:Q", title="Assaults", scale=alt.Scale(scheme="orangered")))
+    return _config(chart)
+
+
+def to_svg(chart: alt.Chart) -> str:
+    import vl_convert as vlc
+
+    svg: str = vlc.vegalite_to_svg(chart.to_json())
+    return svg

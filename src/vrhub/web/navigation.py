@@ -1,0 +1,61 @@
+"""What each role sees in the dashboard's main navigation, and the page renderer that
+puts it (and the signed-in principal) into every page.
+
+=====================  ================================================================
+public                 Overview, Public data
+pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles)
+ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
+                       own records)
+administrator          Overview, Data quality
+=====================  ================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from vrhub.access.principal import Principal
+from vrhub.access.roles import Role
+from vrhub.web.templating import render
+
+NavItem = tuple[str, str]
+
+_ANALYST: tuple[NavItem, ...] = (("/boroughs", "Boroughs"), ("/hotspots", "Hotspots"),
+                                 ("/trends", "Trends"))
+_ED: tuple[NavItem, ...] = (("/upload", "Upload"), ("/quality", "Data quality"))
+
+NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
+    Role.PUBLIC: (("/", "Overview"), ("/public", "Public data")),
+    Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
+    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST),
+    Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
+    Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality")),
+}
+
+
+def nav_items(principal: Principal) -> list[NavItem]:
+    """The navigation of ``principal``'s role, with the sign-in or account link last."""
+    items = list(NAVIGATION[principal.role])
+    items.append(("/sign-in", "Sign in") if principal.is_public else ("/account", "Account"))
+    return items
+
+
+def active_href(path: str, items: list[NavItem]) -> str:
+    """The navigation item a page belongs to (longest matching prefix)."""
+    best = "/"
+    for href, _label in items:
+        if href != "/" and (path == href or path.startswith(href + "/")) and len(href) > len(best):
+            best = href
+    return best
+
+
+def render_page(request: Request, template: str, principal: Principal, *,
+                status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a dashboard page with the role's navigation."""
+    items = nav_items(principal)
+    return render(request, template, status_code=status_code, nav_items=items,
+                  nav_active=active_href(request.url.path, items), principal=principal,
+                  **context)

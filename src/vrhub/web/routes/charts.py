@@ -1,0 +1,95 @@
+"""SVG charts for the dashboard pages (page support, not part of the API).
+
+Each endpoint takes the same query parameters as the page that shows it, computes the same
+(cached) figures the page's table shows, and returns an SVG image cached per parameter set
+in the workspace. Public visitors get disclosure-controlled figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from vrhub.access.principal import Principal
+from vrhub.errors import UserError
+from vrhub.web import charts
+from vrhub.web.deps import current_principal
+from vrhub.web.routes.pages_support import (
+    cache_dir,
+    cached_json,
+    london_monthly,
+    open_warehouse,
+    parse_filters,
+    warehouse_version,
+)
+
+router = APIRouter(prefix="/charts", include_in_schema=False)
+
+
+def svg_response(request: Request, name: str, params: dict[str, object],
+                 build: object) -> Response:
+    key = hashlib.sha256(json.dumps([name, params, warehouse_version(request)],
+                                    sort_keys=True, default=str).encode()).hexdigest()[:32]
+    path = cache_dir(request) / f"chart-{name}-{key}.svg"
+    if path.exists():
+        svg = path.read_text(encoding="utf-8")
+    else:
+        svg = charts.to_svg(build())  # type: ignore[operator]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"cache-control": "private, max-age=300"})
+
+
+@router.get("/trend.svg")
+def trend(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+          category: str | None = None, to: str | None = None,
+          borough: str | None = None) -> Response:
+    """Monthly offences of a category in London or one borough."""
+    filters, errors = parse_filters(category, request.query_params.get("from"), to, None,
+                                    principal)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    public = principal.is_public
+    if borough and public:
+        raise UserError("borough charts are for partners", hint="sign in")
+    with open_warehouse(request) as wh:
+        if wh is None:
+            raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        params = {**filters.as_params(), "public": public, "borough": borough or ""}
+        rows = cached_json(request, "london-monthly" if not borough else "borough-monthly",
+                           params if borough else {**filters.as_params(), "public": public},
+                           lambda: london_monthly(wh, filters, borough, public))
+    where = "this borough" if borough else "London"
+    return svg_response(request, "trend", params, lambda: charts.monthly_line(
+        rows, title=f"{filters.category.capitalize()}, {where}, by month"))
+
+
+@router.get("/quality.svg")
+def quality(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+            ) -> Response:
+    """Quality score by month for the ED sites the principal may see."""
+    from vrhub.web.routes.pages_quality import quality_rows
+
+    with open_warehouse(request) as wh:
+        rows, sites = quality_rows(request, wh, principal)
+    points = [{"site": r["site_code"], "month": r["month"], "score": r["quality_score"]}
+              for r in rows if r["quality_score"] is not None]
+    return svg_response(request, "quality", {"sites": sorted(sites)}, lambda: charts.score_lines(
+        points, title="Quality score by month"))
+
+
+@router.get("/hourday.svg")
+def hour_day(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+             borough: str) -> Response:
+    """ED assaults by hour and day of week in a borough."""
+    from vrhub.web.routes.pages_boroughs import hour_day_rows
+
+    with open_warehouse(request) as wh:
+        rows = hour_day_rows(request, wh, principal, borough)
+    return svg_response(request, "hourday", {"borough": borough}, lambda: charts.hour_day_heatmap(
+        rows, title="ED assaults by day and hour"))

@@ -1,0 +1,183 @@
+"""GeoJSON behind the dashboard's Leaflet maps (page support, not part of the API).
+
+Boundaries come from the warehouse (EPSG:27700), are simplified there (tolerance by level)
+and sent in WGS 84 with coordinates rounded to about a metre, so a borough map of wards is
+tens of kilobytes. Each feature carries its value, its colour class and a label; the page
+draws the same classes as an HTML legend. Values shown to the public are
+disclosure-controlled and never finer than ward.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from vrhub.access.principal import Principal
+from vrhub.errors import UserError
+from vrhub.storage.series import area_geometries
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.deps import current_principal
+from vrhub.web.routes.pages_support import (
+    area_totals,
+    cached_json,
+    open_warehouse,
+    parse_filters,
+)
+
+router = APIRouter(prefix="/maps", include_in_schema=False)
+
+PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f", "#7f0000")
+"""Five sequential classes (light to dark), distinguishable in greyscale too."""
+NO_DATA = "#b1b4b6"
+TOLERANCE = {"borough": 40.0, "ward": 15.0, "lsoa": 5.0}
+
+GROUP_COLOURS = {
+    "both": "#7f0000",
+    "violence only": "#fc8d59",
+    "deprivation only": "#6baed6",
+    "neither": "#f3f2f1",
+}
+
+
+def classes(values: list[float | None]) -> tuple[list[int | None], list[dict[str, Any]]]:
+    """Quintile classes of ``values`` (None stays unclassed) and the legend entries."""
+    known = np.array([v for v in values if v is not None and not pd.isna(v)], dtype=float)
+    if not len(known):
+        return [None] * len(values), []
+    edges = np.unique(np.quantile(known, [0, 0.2, 0.4, 0.6, 0.8, 1.0]))
+    if len(edges) == 1:
+        edges = np.array([edges[0], edges[0]])
+    n = len(edges) - 1
+    out: list[int | None] = []
+    for v in values:
+        if v is None or pd.isna(v):
+            out.append(None)
+            continue
+        k = int(np.searchsorted(edges, float(v), side="right") - 1)
+        out.append(min(max(k, 0), n - 1))
+    offset = 5 - n  # fewer classes use the darker end of the palette
+    legend = [{"index": i + offset, "colour": PALETTE[i + offset],
+               "low": float(edges[i]), "high": float(edges[i + 1])} for i in range(n)]
+    return [None if k is None else k + offset for k in out], legend
+
+
+def boundary_features(request: Request, wh: Warehouse, level: str) -> dict[str, Any]:
+    """Simplified WGS 84 boundaries of ``level`` keyed by area code (cached)."""
+
+    def compute() -> dict[str, Any]:
+        frame = area_geometries(wh, level)
+        if frame is None:
+            return {}
+        frame = frame.copy()
+        frame["geometry"] = shapely.simplify(frame.geometry.values, TOLERANCE[level],
+                                             preserve_topology=True)
+        frame = frame.to_crs(4326)
+        frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-5)
+        return {str(code): json.loads(shapely.to_geojson(geom))
+                for code, geom in zip(frame["area_code"], frame.geometry, strict=True)}
+
+    result: dict[str, Any] = cached_json(request, "boundaries", {"level": level}, compute)
+    return result
+
+
+def geojson_response(features: list[dict[str, Any]]) -> Response:
+    body = json.dumps({"type": "FeatureCollection", "features": features},
+                      separators=(",", ":"))
+    return Response(body, media_type="application/geo+json")
+
+
+def choropleth(request: Request, wh: Warehouse, principal: Principal, *, category: str | None,
+               start: str | None, end: str | None, level: str | None,
+               borough: str | None) -> tuple[pd.DataFrame, list[dict[str, Any]], str]:
+    """Area values, legend and the measure's name ('rate' or 'count') for a choropleth."""
+    filters, errors = parse_filters(category, start, end, level, principal)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    public = principal.is_public
+
+    def compute() -> dict[str, Any]:
+        totals = area_totals(wh, filters, borough, public)
+        return {"rows": json.loads(totals.to_json(orient="records"))}
+
+    rows = cached_json(request, "area-totals",
+                       {**filters.as_params(), "borough": borough or "", "public": public},
+                       compute)["rows"]
+    frame = pd.DataFrame(rows, columns=["area_code", "area_name", "count", "population",
+                                        "rate_per_1000"])
+    measure = "rate" if frame["rate_per_1000"].notna().any() else "count"
+    column = "rate_per_1000" if measure == "rate" else "count"
+    values = [None if pd.isna(v) else float(v) for v in frame[column]]
+    frame["class"], legend = classes(values)
+    return frame, legend, measure
+
+
+@router.get("/areas.geojson")
+def areas(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+          category: str | None = None, level: str | None = None, borough: str | None = None,
+          to: str | None = None) -> Response:
+    start = request.query_params.get("from")
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        frame, _legend, _measure = choropleth(request, wh, principal, category=category,
+                                             start=start, end=to, level=level,
+                                             borough=borough)
+        shapes = boundary_features(request, wh, level or "borough")
+    features = []
+    for r in frame.to_dict("records"):
+        geometry = shapes.get(str(r["area_code"]))
+        if geometry is None:
+            continue
+        known = r["count"] is not None and not pd.isna(r["count"])
+        count = f"{int(r['count']):,}" if known else "suppressed"
+        rate = r["rate_per_1000"]
+        label = f"{r['area_name']}: {count}" + (
+            f" ({rate:.1f} per 1,000 residents)" if rate is not None and pd.notna(rate) else "")
+        klass = r["class"]
+        fill = NO_DATA if klass is None or pd.isna(klass) else PALETTE[int(klass)]
+        features.append({"type": "Feature", "geometry": geometry,
+                         "properties": {"code": r["area_code"], "label": label, "fill": fill}})
+    return geojson_response(features)
+
+
+@router.get("/deprivation.geojson")
+def deprivation(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+                borough: str | None = None, to: str | None = None) -> Response:
+    from vrhub.web.routes.home import violence_by_deprivation
+
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        rows, _summary = violence_by_deprivation(request, wh, principal, borough=borough,
+                                                 end=to)
+        shapes = boundary_features(request, wh, "ward")
+    features = []
+    for r in rows:
+        geometry = shapes.get(str(r["area_code"]))
+        if geometry is None:
+            continue
+        features.append({"type": "Feature", "geometry": geometry, "properties": {
+            "code": r["area_code"], "fill": GROUP_COLOURS.get(r["group"], NO_DATA),
+            "label": f"{r['area_name']}: {r['group']}"}})
+    return geojson_response(features)
+
+
+@router.get("/hotspots.geojson")
+def hotspots(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+             ) -> Response:
+    from vrhub.web.routes.pages_hotspots import hotspot_cells, parse_hotspot_params
+
+    params, errors = parse_hotspot_params(request.query_params)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        cells = hotspot_cells(request, wh, principal, params)
+    return geojson_response(cells["features"])

@@ -1,0 +1,238 @@
+"""Borough profiles (one per borough in the workspace) and the trends page.
+
+A profile shows the borough's headline figures and trend, its wards on a map, violence and
+deprivation, hotspots, when ED assaults happen (hour x day), ED against police counts, the
+most frequent locations (record-level: only within the user's scope, audited) and
+downloads. The trends page compares every borough's last 12 months with the year before.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from vrhub.access.principal import Principal
+from vrhub.access.roles import Action
+from vrhub.analytics.hidden_violence import hidden_violence
+from vrhub.analytics.trends import year_on_year
+from vrhub.errors import NotFound, PermissionDenied, UserError
+from vrhub.storage.series import istv_assault_times, monthly_counts
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.deps import signed_in
+from vrhub.web.navigation import render_page
+from vrhub.web.routes.home import month_minus
+from vrhub.web.routes.pages_support import (
+    Filters,
+    boroughs,
+    cached_json,
+    headlines,
+    london_monthly,
+    months_available,
+    mps_categories,
+    open_warehouse,
+    parse_filters,
+)
+
+router = APIRouter(include_in_schema=False)
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TOP_LOCATIONS = 10
+
+
+def _borough_name(wh: Warehouse | None, code: str) -> str:
+    for c, name in boroughs(wh):
+        if c == code:
+            return name
+    raise NotFound(f"there is no borough {code!r} in this workspace",
+                   hint="choose a borough from the list at /boroughs")
+
+
+def hour_day_rows(request: Request, wh: Warehouse | None, principal: Principal,
+                  borough: str) -> list[dict[str, Any]]:
+    """ED assaults with a known time, by day of week and hour, in ``borough``."""
+    if principal.is_public:
+        raise PermissionDenied("the hour and day profile is for partners", hint="sign in")
+    if wh is None or not wh.has_table("istv_assault"):
+        return []
+
+    def compute() -> list[dict[str, Any]]:
+        times, _prov = istv_assault_times(wh, level="borough", areas=[borough])
+        known = times[times["end"].isna()]
+        if not len(known):
+            return []
+        stamps = pd.to_datetime(known["start"])
+        grid = pd.crosstab(stamps.dt.dayofweek, stamps.dt.hour)
+        return [{"day": DAYS[int(d)], "hour": int(h), "count": int(grid.loc[d, h])}
+                for d in grid.index for h in grid.columns]
+
+    try:
+        rows: list[dict[str, Any]] = cached_json(request, "hourday", {"borough": borough},
+                                                  compute)
+    except UserError:
+        return []
+    return rows
+
+
+def ed_vs_police(wh: Warehouse, borough: str, filters: Filters) -> list[dict[str, Any]]:
+    """ED assaults against police-recorded violence with injury per ward (same months)."""
+    if not wh.has_table("istv_assault") or not wh.count("istv_assault"):
+        return []
+    ed = monthly_counts(wh, source="istv", level="ward", areas=[borough], period=filters.period)
+    police = monthly_counts(wh, source="mps", level="ward", areas=[borough],
+                            categories=["VIOLENCE WITH INJURY"], period=filters.period)
+    if not len(ed.data):
+        return []
+    result = hidden_violence(ed.data, police.data, ed_coverage=ed.coverage,
+                             police_coverage=police.coverage)
+    return [{"area_name": r["area_name"], "ed": int(r["ed_count"]),
+             "police": int(r["police_count"]),
+             "ratio": None if pd.isna(r["ratio"]) else float(r["ratio"])}
+            for r in result.to_dict("records")]
+
+
+def top_locations(request: Request, wh: Warehouse, principal: Principal, borough: str,
+                  filters: Filters) -> tuple[list[dict[str, Any]], str | None]:
+    """The most frequent police.uk locations of violence in ``borough``: record-level, so
+    asked of the policy layer (audited) and refused outside the principal's scope."""
+    try:
+        request.app.state.access.policy.enforce_scope(
+            principal, Action.READ_RECORDS, "police_street", boroughs=[borough],
+            detail="top locations on the borough profile")
+    except PermissionDenied:
+        return [], "Top locations are record-level data; your access does not include " \
+                   "this borough."
+    if not wh.has_table("police_street"):
+        return [], None
+    params: list[Any] = [borough]
+    sql = ("SELECT location, count(*) AS n FROM police_street WHERE borough_code = ? "
+           "AND crime_type = 'Violence and sexual offences' AND location IS NOT NULL")
+    if filters.start:
+        sql += " AND CAST(month AS VARCHAR) >= ?"
+        params.append(filters.start)
+    if filters.end:
+        sql += " AND CAST(month AS VARCHAR) <= ?"
+        params.append(filters.end)
+    sql += f" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP_LOCATIONS}"
+    frame = wh.query(sql, params)
+    return [{"location": str(loc), "count": int(n)} for loc, n in
+            frame.itertuples(index=False)], None
+
+
+@router.get("/boroughs", response_class=HTMLResponse)
+def borough_list(request: Request, principal: Annotated[Principal, Depends(signed_in)],
+                 ) -> HTMLResponse:
+    with open_warehouse(request) as wh:
+        items = boroughs(wh)
+    return render_page(request, "pages/boroughs.html", principal, page_title="Boroughs",
+                       boroughs=items)
+
+
+@router.get("/boroughs/{code}", response_class=HTMLResponse)
+def profile(request: Request, code: str, principal: Annotated[Principal, Depends(signed_in)],
+            category: str | None = None, to: str | None = None) -> HTMLResponse:
+    filters, errors = parse_filters(category, request.query_params.get("from"), to, "ward",
+                                    principal)
+    with open_warehouse(request) as wh:
+        name = _borough_name(wh, code)
+        assert wh is not None  # a borough was found, so the warehouse exists
+        categories = mps_categories(wh)
+        if filters.category not in categories:
+            if category:
+                errors["category"] = f"There is no category called {filters.category!r}"
+            filters = Filters(categories[0] if categories and
+                              filters.category not in categories else filters.category,
+                              filters.start, filters.end, "ward")
+        first, last = months_available(wh)
+        end = filters.end or last
+        heads = cached_json(request, "headlines-borough", {"end": end, "borough": code},
+                            lambda: headlines(wh, code, end, False))
+        monthly = cached_json(request, "borough-monthly",
+                              {**filters.as_params(), "public": False, "borough": code},
+                              lambda: london_monthly(wh, filters, code, False))
+        hourday = hour_day_rows(request, wh, principal, code)
+        try:
+            comparison = cached_json(request, "ed-police", {**filters.as_params(),
+                                                            "borough": code},
+                                     lambda: ed_vs_police(wh, code, filters))
+        except UserError:
+            comparison = []
+        locations, locations_denied = top_locations(request, wh, principal, code, filters)
+    query = urlencode({k: v for k, v in {"category": filters.category, "from": filters.start,
+                                         "to": filters.end}.items() if v})
+    hotspot_query = urlencode({"source": "police", "category": "Violence and sexual offences",
+                               "method": "gistar", "borough": code,
+                               "from": month_minus(last, 11) if last else "", "to": last or ""})
+    return render_page(
+        request, "pages/borough.html", principal, status_code=400 if errors else 200,
+        page_title=name, code=code, name=name, filters=filters, errors=errors,
+        categories=categories, first=first, last=last, headlines=heads, monthly=monthly,
+        hourday=hourday, days=DAYS, comparison=comparison, locations=locations,
+        locations_denied=locations_denied, query=query, hotspot_query=hotspot_query,
+        tile_url=request.app.state.settings.tile_url or "")
+
+
+@router.get("/boroughs/{code}/monthly.csv")
+def monthly_csv(request: Request, code: str,
+                principal: Annotated[Principal, Depends(signed_in)],
+                category: str | None = None, to: str | None = None) -> Response:
+    """Monthly counts per ward and category of the borough (aggregates)."""
+    filters, errors = parse_filters(category, request.query_params.get("from"), to, "ward",
+                                    principal)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    with open_warehouse(request) as wh:
+        _borough_name(wh, code)
+        assert wh is not None
+        counts = monthly_counts(wh, source="mps", level="ward", areas=[code],
+                                categories=[filters.category], period=filters.period)
+    buffer = io.StringIO()
+    counts.data.to_csv(buffer, index=False)
+    return Response(buffer.getvalue(), media_type="text/csv", headers={
+        "content-disposition": f'attachment; filename="{code}-monthly-by-ward.csv"'})
+
+
+@router.get("/trends", response_class=HTMLResponse)
+def trends(request: Request, principal: Annotated[Principal, Depends(signed_in)],
+           category: str | None = None, to: str | None = None) -> HTMLResponse:
+    filters, errors = parse_filters(category, None, to, "borough", principal)
+    rows: list[dict[str, Any]] = []
+    categories: list[str] = []
+    last = None
+    with open_warehouse(request) as wh:
+        if wh is not None:
+            categories = mps_categories(wh)
+            last = months_available(wh)[1]
+        if wh is not None and categories:
+            if filters.category not in categories:
+                errors["category"] = f"There is no category called {filters.category!r}"
+                filters = Filters(categories[0], None, filters.end, "borough")
+
+            def compute() -> list[dict[str, Any]]:
+                counts = monthly_counts(wh, source="mps", level="borough",
+                                        categories=[filters.category],
+                                        period=(None, filters.end))
+                yoy = year_on_year(counts.data, period=(None, filters.end),
+                                   coverage=counts.coverage)
+                yoy = yoy.sort_values("pct_change", ascending=False)
+                return [{"code": r["area_code"], "name": r["area_name"],
+                         "current": int(r["current"]), "previous": int(r["previous"]),
+                         "pct": None if pd.isna(r["pct_change"]) else round(r["pct_change"], 1),
+                         "lower": r["ratio_lower"], "upper": r["ratio_upper"],
+                         "significant": bool(r["p_value"] < 0.05),
+                         "from": r["current_from"], "to": r["current_to"]}
+                        for r in yoy.to_dict("records")]
+
+            try:
+                rows = cached_json(request, "trends", filters.as_params(), compute)
+            except UserError as exc:
+                errors["to"] = exc.message[:1].upper() + exc.message[1:]
+    return render_page(request, "pages/trends.html", principal,
+                       status_code=400 if errors else 200, page_title="Trends",
+                       filters=filters, errors=errors, categories=categories, rows=rows,
+                       last=last, query=urlencode({"category": filters.category,
+                                                   "to": filters.end or ""}))

@@ -1,0 +1,265 @@
+"""The hotspot explorer: pick source (police or ED), category, period, cell size and
+method; see the result on a map with a summary, and download it.
+
+Police points are open data; ED (ISTV) points are record-level, so an ED analysis is
+limited to the boroughs the principal may see (audited through the policy layer).
+Results are cached per parameter set, so a second look is instant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from vrhub.access.principal import Principal
+from vrhub.access.roles import Action
+from vrhub.analytics import hotspots
+from vrhub.errors import UserError
+from vrhub.storage.points import load_points, load_study_area
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.deps import signed_in
+from vrhub.web.navigation import render_page
+from vrhub.web.routes.maps import PALETTE, classes
+from vrhub.web.routes.pages_support import MONTH, boroughs, cached_json, open_warehouse
+
+router = APIRouter(include_in_schema=False)
+
+METHODS = {
+    "gistar": "Gi* hotspots (significant clusters)",
+    "kde": "Kernel density (smoothed intensity)",
+    "count": "Counts per grid cell",
+    "change": "Change between the first and second half of the period",
+    "classify": "Classify: persistent, emerging and former hotspots",
+}
+SOURCES = {"police": "Police-recorded crime (police.uk)", "istv": "ED assaults (ISTV)"}
+CELL_SIZES = (0, 50, 100, 150, 200, 250, 500)
+
+CLASSIFY_COLOURS = {"persistent hotspot": "#7f0000", "emerging hotspot": "#d7301f",
+                    "intermittent hotspot": "#fc8d59", "former hotspot": "#fdcc8a",
+                    "persistent coldspot": "#08519c", "emerging coldspot": "#3182bd",
+                    "intermittent coldspot": "#6baed6", "former coldspot": "#bdd7e7",
+                    "mixed hot/coldspot": "#756bb1"}
+
+
+@dataclass(frozen=True)
+class HotspotParams:
+    source: str = "police"
+    category: str = ""
+    start: str = ""
+    end: str = ""
+    cell_size: int = 0
+    method: str = "gistar"
+    borough: str = ""
+
+    def query(self) -> str:
+        return urlencode({"source": self.source, "category": self.category,
+                          "from": self.start, "to": self.end,
+                          "cell_size": self.cell_size or "", "method": self.method,
+                          "borough": self.borough})
+
+
+def parse_hotspot_params(query: Mapping[str, str]) -> tuple[HotspotParams, dict[str, str]]:
+    errors: dict[str, str] = {}
+    source = query.get("source") or "police"
+    if source not in SOURCES:
+        errors["source"] = f"Choose police or ED assaults (found {source!r})"
+        source = "police"
+    method = query.get("method") or "gistar"
+    if method not in METHODS:
+        errors["method"] = f"Choose one of the listed methods (found {method!r})"
+        method = "gistar"
+    start, end = (query.get("from") or "").strip(), (query.get("to") or "").strip()
+    for name, value in (("from", start), ("to", end)):
+        if value and not MONTH.match(value):
+            errors[name] = f"Enter the month as YYYY-MM, for example 2024-06 (found {value!r})"
+    if start and end and MONTH.match(start) and MONTH.match(end) and start > end:
+        errors["from"] = f"The start month {start} is after the end month {end}"
+    raw_size = (query.get("cell_size") or "").strip()
+    size = 0
+    if raw_size:
+        if not raw_size.isdigit() or not 25 <= int(raw_size) <= 2000:
+            errors["cell_size"] = (f"Enter a cell size from 25 to 2000 metres, or leave it empty "
+                                   f"to choose one automatically (found {raw_size!r})")
+        else:
+            size = int(raw_size)
+    params = HotspotParams(source, (query.get("category") or "").strip(),
+                           start if "from" not in errors else "",
+                           end if "to" not in errors else "", size, method,
+                           (query.get("borough") or "").strip())
+    return params, errors
+
+
+def _categories(wh: Warehouse | None, source: str) -> list[str]:
+    if wh is None:
+        return []
+    table, column = ("police_street", "crime_type") if source == "police" else (
+        "istv_assault", "assault_method")
+    if not wh.has_table(table):
+        return []
+    return [str(v) for v in wh.query(f"SELECT DISTINCT {column} FROM {table} "
+                                     f"WHERE {column} IS NOT NULL ORDER BY 1")[column]]
+
+
+def _end_of_month(month: str) -> str:
+    return str(pd.Period(month, "M").end_time.date())
+
+
+def _check_scope(request: Request, principal: Principal, params: HotspotParams) -> None:
+    """ED points are record-level: the principal's scope must cover the borough."""
+    if params.source != "istv":
+        return
+    policy = request.app.state.access.policy
+    policy.enforce_scope(principal, Action.READ_RECORDS, "istv_assault",
+                         boroughs=[params.borough] if params.borough else None,
+                         detail="hotspot analysis of ED assaults")
+    scope = policy_scope(principal)
+    if not scope.everything and not params.borough:
+        raise UserError("an ED hotspot analysis needs a borough inside your access",
+                        hint="choose one of your boroughs")
+
+
+def policy_scope(principal: Principal) -> Any:
+    from vrhub.access.policy import record_scope
+
+    return record_scope(principal)
+
+
+def run_analysis(wh: Warehouse, params: HotspotParams) -> hotspots.HotspotResult:
+    points = load_points(wh, params.source, [params.category] if params.category else None,
+                         start=params.start or None,
+                         end=_end_of_month(params.end) if params.end else None,
+                         borough=params.borough or None)
+    if not len(points.frame):
+        raise UserError("there are no located events for these choices",
+                        hint="widen the period or choose another category")
+    area = load_study_area(wh, params.borough or None)
+    return hotspots.run(points.frame, area.geometry, params.method,
+                        cell_size=params.cell_size or None)
+
+
+def _cell_styles(result: hotspots.HotspotResult) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Cells worth drawing, with fill and label, and the legend entries."""
+    frame = result.frame.copy()
+    method = result.method
+    legend: list[dict[str, Any]] = []
+    if method == "gistar":
+        frame = frame[frame["hotspot"].astype(str) != "none"]
+        frame["fill"] = frame["hotspot"].astype(str).map({"hotspot": "#d7301f",
+                                                          "coldspot": "#2171b5"})
+        frame["label"] = [f"{h}: {int(n)} events, z = {z:.1f}" for h, n, z in
+                          zip(frame["hotspot"].astype(str), frame["n"], frame["gistar_z"],
+                              strict=True)]
+        legend = [{"swatch": "hotspot", "label": "Hotspot"},
+                  {"swatch": "coldspot", "label": "Coldspot"}]
+    elif method == "classify":
+        frame = frame[frame["classification"].astype(str) != "no pattern"]
+        frame["fill"] = frame["classification"].astype(str).map(CLASSIFY_COLOURS)
+        frame["label"] = frame["classification"].astype(str)
+        legend = [{"colour": c, "label": k.capitalize()} for k, c in CLASSIFY_COLOURS.items()
+                  if (frame["classification"].astype(str) == k).any()]
+    elif method == "change":
+        frame = frame[frame["change"] != 0]
+        frame["fill"] = ["#d7301f" if c > 0 else "#2171b5" for c in frame["change"]]
+        frame["label"] = [f"{int(b)} before, {int(a)} after" for b, a in
+                          zip(frame["n_before"], frame["n_after"], strict=True)]
+        legend = [{"swatch": "hotspot", "label": "More events"},
+                  {"swatch": "coldspot", "label": "Fewer events"}]
+    else:
+        column = "kde" if method == "kde" else "n"
+        positive = frame[frame[column] > 0]
+        cut = positive[column].quantile(0.5) if len(positive) else 0
+        frame = positive[positive[column] >= cut].copy()
+        values = [float(v) for v in frame[column]]
+        klass, entries = classes(values)
+        frame["fill"] = [PALETTE[k] if k is not None else "#b1b4b6" for k in klass]
+        frame["label"] = [f"{v:.2f}" if method == "kde" else f"{int(v)} events"
+                          for v in values]
+        legend = [{"swatch": str(e["index"]),
+                   "label": f"{e['low']:.2f} to {e['high']:.2f}" if method == "kde"
+                   else f"{int(e['low'])} to {int(e['high'])}"} for e in entries]
+    return frame, legend
+
+
+def hotspot_cells(request: Request, wh: Warehouse, principal: Principal,
+                  params: HotspotParams) -> dict[str, Any]:
+    """The analysis as map features, summary and legend (cached per parameter set)."""
+    _check_scope(request, principal, params)
+
+    def compute() -> dict[str, Any]:
+        result = run_analysis(wh, params)
+        frame, legend = _cell_styles(result)
+        half = result.grid.cell_size / 2
+        boxes = shapely.box(frame["x"] - half, frame["y"] - half, frame["x"] + half,
+                            frame["y"] + half)
+        geo = gpd.GeoSeries(boxes, crs=27700).to_crs(4326)
+        geo = gpd.GeoSeries(shapely.set_precision(geo.values, 1e-6), crs=4326)
+        features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
+                     "properties": {"fill": f, "label": lab, "stroke": "none"}}
+                    for g, f, lab in zip(geo, frame["fill"], frame["label"], strict=True)]
+        meta = result.metadata
+        return {"features": features, "legend": legend, "summary": meta["summary"],
+                "notes": meta["notes"], "automatic": meta["automatic"],
+                "cell_size": result.grid.cell_size, "cells_shown": len(features)}
+
+    return cached_json(request, "hotspots", asdict(params), compute)
+
+
+@router.get("/hotspots", response_class=HTMLResponse)
+def explorer(request: Request, principal: Annotated[Principal, Depends(signed_in)],
+             ) -> HTMLResponse:
+    params, errors = parse_hotspot_params(request.query_params)
+    ran = bool(request.query_params) and not errors
+    context: dict[str, Any] = {"params": params, "errors": errors, "methods": METHODS,
+                               "sources": SOURCES, "result": None, "problem": None,
+                               "tile_url": request.app.state.settings.tile_url or ""}
+    with open_warehouse(request) as wh:
+        context["categories"] = _categories(wh, params.source)
+        context["boroughs"] = boroughs(wh)
+        context["has_data"] = bool(_categories(wh, "police") or _categories(wh, "istv"))
+        if ran and wh is not None:
+            try:
+                context["result"] = hotspot_cells(request, wh, principal, params)
+            except UserError as exc:
+                if exc.http_status in (401, 403):
+                    raise
+                context["problem"] = exc
+    return render_page(request, "pages/hotspots.html", principal,
+                       status_code=400 if errors else 200, page_title="Hotspot explorer",
+                       query=params.query(), **context)
+
+
+@router.get("/hotspots/download.{fmt}")
+def download(request: Request, principal: Annotated[Principal, Depends(signed_in)],
+             fmt: str) -> Response:
+    if fmt not in ("csv", "geojson"):
+        raise UserError(f"unknown download format {fmt!r}", hint="use csv or geojson")
+    params, errors = parse_hotspot_params(request.query_params)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    _check_scope(request, principal, params)
+    with open_warehouse(request) as wh:
+        if wh is None:
+            raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        result = run_analysis(wh, params)
+    name = f"hotspots-{params.source}-{params.method}"
+    if fmt == "csv":
+        frame = result.frame.copy()
+        body = frame.to_csv(index=False)
+        media = "text/csv"
+    else:
+        gdf = result.to_geodataframe().to_crs(4326)
+        collection = json.loads(gdf.to_json())
+        collection["metadata"] = result.metadata
+        body = json.dumps(collection, default=str)
+        media = "application/geo+json"
+    return Response(body, media_type=media, headers={
+        "content-disposition": f'attachment; filename="{name}.{fmt}"'})

@@ -1,0 +1,237 @@
+"""What the dashboard pages share: the warehouse, the filters in the URL, the result cache
+and the figures several pages show (headlines, choropleth values, trends).
+
+Figures are computed by the analytics services on warehouse frames and cached per
+parameter set in ``<home>/cache/web`` (keyed by the parameters and the warehouse file's
+size and modification time), so a page that took a second once is instant the next time.
+Anything a public visitor sees goes through :mod:`vrhub.analytics.disclosure`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from starlette.requests import Request
+
+from vrhub.access.principal import Principal
+from vrhub.analytics.disclosure import disclose_count
+from vrhub.analytics.trends import year_on_year
+from vrhub.errors import UserError
+from vrhub.storage.series import monthly_counts
+from vrhub.storage.warehouse import Warehouse
+
+T = TypeVar("T")
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DEFAULT_CATEGORY = "VIOLENCE AGAINST THE PERSON"
+HEADLINE_CATEGORIES = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY", "ROBBERY",
+                       "POSSESSION OF WEAPONS")
+PUBLIC_LEVELS = ("borough", "ward")
+LEVEL_LABELS = {"borough": "Borough", "ward": "Ward", "lsoa": "LSOA (neighbourhood)"}
+
+
+@contextmanager
+def open_warehouse(request: Request, *, write: bool = False) -> Iterator[Warehouse | None]:
+    """The workspace's warehouse (read-only unless ``write``), or None before anything is
+    loaded (a writable warehouse is created when missing)."""
+    path: Path = request.app.state.workspace.warehouse_path
+    if not path.exists() and not write:
+        yield None
+        return
+    with Warehouse(path, read_only=not write) as wh:
+        yield wh
+
+
+def warehouse_version(request: Request) -> str:
+    path: Path = request.app.state.workspace.warehouse_path
+    if not path.exists():
+        return "none"
+    stat = path.stat()
+    wal = path.with_name(path.name + ".wal")
+    extra = wal.stat().st_mtime_ns if wal.exists() else 0
+    return f"{stat.st_size}-{stat.st_mtime_ns}-{extra}"
+
+
+def cache_dir(request: Request) -> Path:
+    return Path(request.app.state.workspace.home) / "cache" / "web"
+
+
+def cached_json(request: Request, kind: str, params: dict[str, Any],
+                compute: Callable[[], T]) -> T:
+    """``compute()`` once per parameter set and warehouse version (JSON-serialisable)."""
+    key = hashlib.sha256(json.dumps([kind, params, warehouse_version(request)],
+                                    sort_keys=True, default=str).encode()).hexdigest()[:32]
+    path = cache_dir(request) / f"{kind}-{key}.json"
+    if path.exists():
+        try:
+            value: T = json.loads(path.read_text(encoding="utf-8"))
+            return value
+        except (OSError, ValueError):
+            pass
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return value
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters every analytical page reads from its URL (GET forms, bookmarkable)."""
+
+    category: str = DEFAULT_CATEGORY
+    start: str | None = None
+    end: str | None = None
+    level: str = "borough"
+
+    @property
+    def period(self) -> tuple[str | None, str | None]:
+        return (self.start, self.end)
+
+    def as_params(self) -> dict[str, Any]:
+        return {"category": self.category, "from": self.start or "", "to": self.end or "",
+                "level": self.level}
+
+
+def parse_filters(category: str | None, start: str | None, end: str | None,
+                  level: str | None, principal: Principal) -> tuple[Filters, dict[str, str]]:
+    """Filters from query parameters, and an error message per bad field (shown on the
+    page next to the field, GOV.UK style)."""
+    errors: dict[str, str] = {}
+    s = (start or "").strip() or None
+    e = (end or "").strip() or None
+    if s and not MONTH.match(s):
+        errors["from"] = f"Enter the start month as YYYY-MM, for example 2024-01 (found {s!r})"
+        s = None
+    if e and not MONTH.match(e):
+        errors["to"] = f"Enter the end month as YYYY-MM, for example 2024-12 (found {e!r})"
+        e = None
+    if s and e and s > e:
+        errors["from"] = f"The start month {s} is after the end month {e}"
+        s = None
+    lvl = (level or "borough").strip().lower()
+    allowed = PUBLIC_LEVELS if principal.is_public else ("borough", "ward", "lsoa")
+    if lvl not in allowed:
+        errors["level"] = "Choose " + ", ".join(LEVEL_LABELS[x].lower() for x in allowed)
+        lvl = "borough"
+    cat = (category or "").strip() or DEFAULT_CATEGORY
+    return Filters(cat, s, e, lvl), errors
+
+
+def mps_categories(wh: Warehouse | None) -> list[str]:
+    """Major categories, each followed by its minor categories (MPS recorded crime)."""
+    if wh is None or not wh.has_table("mps_crime_count"):
+        return []
+    frame = wh.query("SELECT DISTINCT major_category, minor_category FROM mps_crime_count "
+                     "ORDER BY 1, 2")
+    out: list[str] = []
+    for major, group in frame.groupby("major_category", sort=True):
+        out.append(str(major))
+        out.extend(str(m) for m in group["minor_category"] if str(m) != str(major))
+    return out
+
+
+def boroughs(wh: Warehouse | None) -> list[tuple[str, str]]:
+    """(code, name) of the boroughs in the workspace, by name."""
+    if wh is None or not wh.has_table("area_lookup"):
+        return []
+    frame = wh.query("SELECT DISTINCT borough_code, borough_name FROM area_lookup "
+                     "WHERE borough_code IS NOT NULL ORDER BY borough_name")
+    return [(str(c), str(n)) for c, n in frame.itertuples(index=False)]
+
+
+def months_available(wh: Warehouse | None) -> tuple[str | None, str | None]:
+    if wh is None or not wh.has_table("mps_crime_count"):
+        return (None, None)
+    row = wh.query("SELECT min(month) AS a, max(month) AS b FROM mps_crime_count")
+    return (row["a"][0], row["b"][0]) if len(row) else (None, None)
+
+
+def public_count(value: float | int | None, public: bool) -> int | None:
+    """A count as shown: disclosure-controlled for the public, exact for partners."""
+    if value is None or pd.isna(value):
+        return None
+    return disclose_count(int(value)) if public else int(value)
+
+
+def headlines(wh: Warehouse, borough: str | None, end: str | None,
+              public: bool) -> list[dict[str, Any]]:
+    """Last 12 months against the 12 before, for the headline categories (MPS counts)."""
+    known = set(mps_categories(wh))
+    wanted = [c for c in HEADLINE_CATEGORIES if c in known]
+    if not wanted:
+        return []
+    counts = monthly_counts(wh, source="mps", level="borough",
+                            areas=[borough] if borough else None, categories=wanted,
+                            period=(None, end))
+    data = counts.data.copy()
+    data["area_code"], data["area_name"] = "all", "all"
+    data = data.groupby(["area_code", "area_name", "category", "month"],
+                        as_index=False)["count"].sum()
+    try:
+        yoy = year_on_year(data, period=(None, end), coverage=counts.coverage)
+    except UserError:
+        return []
+    out = []
+    for category in wanted:
+        row = yoy[yoy["category"] == category]
+        if not len(row):
+            continue
+        r = row.iloc[0]
+        current = public_count(r["current"], public)
+        previous = public_count(r["previous"], public)
+        pct = None
+        if current is not None and previous:
+            pct = round((current - previous) / previous * 100, 1)
+        significant = bool(r["p_value"] < 0.05) if pd.notna(r["p_value"]) else False
+        out.append({"category": category.capitalize(), "current": current,
+                    "previous": previous, "pct_change": pct,
+                    "from": r["current_from"], "to": r["current_to"],
+                    "significant": significant and not public,
+                    "complete": bool(r["complete"])})
+    return out
+
+
+def area_totals(wh: Warehouse, filters: Filters, borough: str | None,
+                public: bool) -> pd.DataFrame:
+    """Counts and rates per area of ``filters.level`` over the period (MPS counts):
+    ``area_code``, ``area_name``, ``count``, ``population``, ``rate_per_1000``."""
+    from vrhub.storage.series import population_by_area
+
+    counts = monthly_counts(wh, source="mps", level=filters.level,
+                            areas=[borough] if borough else None,
+                            categories=[filters.category], period=filters.period)
+    data = counts.data
+    totals = data.groupby("area_code", as_index=False).agg(
+        area_name=("area_name", "first"), count=("count", "sum"))
+    try:
+        population, _notes = population_by_area(wh, filters.level)
+        totals = totals.merge(population, on="area_code", how="left")
+    except UserError:
+        totals["population"] = float("nan")
+    if public:
+        totals["count"] = [disclose_count(int(v)) for v in totals["count"]]
+    totals["rate_per_1000"] = [
+        None if c is None or pd.isna(c) or not p or pd.isna(p) else round(c / p * 1000, 2)
+        for c, p in zip(totals["count"], totals["population"], strict=True)]
+    return totals.sort_values("area_name").reset_index(drop=True)
+
+
+def london_monthly(wh: Warehouse, filters: Filters, borough: str | None,
+                   public: bool) -> list[dict[str, Any]]:
+    """Monthly totals of the category for London or one borough (chart and table)."""
+    counts = monthly_counts(wh, source="mps", level="borough",
+                            areas=[borough] if borough else None,
+                            categories=[filters.category], period=filters.period)
+    monthly = counts.data.groupby("month", as_index=False)["count"].sum()
+    return [{"month": str(m), "count": public_count(c, public)}
+            for m, c in monthly.itertuples(index=False)]
