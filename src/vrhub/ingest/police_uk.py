@@ -134,7 +134,11 @@ def load_street(
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 unordered_appends(warehouse):
             for source in files:
-                report.files.append(_load_file(warehouse, cache, source))
+                file_report = _load_file(warehouse, cache, source)
+                for note in file_report.notes:
+                    if file_report.status != "unchanged":
+                        progress.note(f"{source.display}: {note}")
+                report.files.append(file_report)
                 task.advance()
     return report
 
