@@ -50,7 +50,7 @@ def canonical(fields: dict[str, Any]) -> str:
                       default=str)
 
 
-def event_fields(event: AuditEvent) -> dict[str, Any]:
+def event_fields(event: AuditEvent | Any) -> dict[str, Any]:
     """The hashed content of an event (everything but its id and hashes)."""
     return {
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
@@ -68,7 +68,7 @@ def event_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+def chain_hash(prev_hash: str, event: AuditEvent | Any) -> str:
     return hashlib.sha256((prev_hash + canonical(event_fields(event))).encode()).hexdigest()
 
 
@@ -147,9 +147,11 @@ def verify(session: Session) -> VerifyResult:
     return VerifyResult(True, checked, None, None, expected_prev)
 
 
-def _iter_events(session: Session) -> Iterator[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
-    yield from session.scalars(stmt)
+def _iter_events(session: Session) -> Iterator[Any]:
+    """Rows (not ORM objects: several times faster over a long trail), in id order."""
+    table = AuditEvent.__table__
+    stmt = select(table).order_by(table.c.id).execution_options(yield_per=2000)
+    yield from session.execute(stmt)
 
 
 def query(session: Session, *, actor: str | None = None, action: str | None = None,
