@@ -290,6 +290,42 @@ def test_ed_police_comparison(run, loaded: dict) -> None:
     assert monthly["rows"] == 6 and monthly["summary"]["areas"] == 1
 
 
+def test_ed_counts_go_through_disclosure_control(run, loaded: dict, home: Path,
+                                                 tmp_path: Path) -> None:
+    controlled = tmp_path / "controlled.csv"
+    report = _json(run, "compare", "ed-police", "--level", "borough", "--by-month",
+                   "-o", str(controlled))
+    assert report["disclosure"]["applied"] is True
+    assert read_metadata(controlled)["disclosure"]["counts"] == ["ed_count"]
+    exact = tmp_path / "exact.csv"
+    report = _json(run, "compare", "ed-police", "--level", "borough", "--by-month",
+                   "--no-disclose", "-o", str(exact))
+    assert report["disclosure"]["applied"] is False
+    assert "internal" in read_metadata(exact)["disclosure"]["warning"]
+    both = pd.read_csv(controlled).merge(pd.read_csv(exact), on=["area_code", "month_from"],
+                                         suffixes=("", "_exact"))
+    true = both["ed_count_exact"]
+    assert true.sum() == 300 and (true % 5 != 0).any()
+    small = true.between(1, 7)
+    assert both.loc[small, "ed_count"].isna().all()
+    assert both.loc[small, "ratio"].isna().all()
+    big = true > 7
+    assert (both.loc[big, "ed_count"] == 5 * np.floor(true[big] / 5 + 0.5)).all()
+    assert (both.loc[true == 0, "ed_count"] == 0).all()
+
+    series = _json(run, "trends", "series", "--source", "istv", "--level", "borough")
+    assert series["disclosure"]["applied"] is True
+
+    with Warehouse(home / "warehouse.duckdb") as wh:  # one MPS LSOA row to compare with
+        wh.insert(MPS_CRIME_COUNT, pd.DataFrame({
+            "level": ["lsoa"], "area_code": ["E01004200"], "area_vintage": ["lsoa21"],
+            "area_name": ["Tower Hamlets 001A"], "borough_code": ["E09000030"],
+            "borough_name": ["Tower Hamlets"], "major_category": ["VIOLENCE AGAINST THE PERSON"],
+            "minor_category": [VWI], "month": ["2025-01"], "count": [3], "file_id": ["t"]}))
+    code, _out, err = run("compare", "ed-police", "--level", "lsoa")
+    assert code == 11 and "smaller than a ward" in err and "--no-disclose" in err
+
+
 def test_profile_spreads_date_only_assaults_over_the_day(run, loaded: dict) -> None:
     report = _json(run, "trends", "profile", "--level", "borough")
     assert report["summary"]["events"] == pytest.approx(300)

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.cli.trends import VWI, emit_result, level_option, output_option, period_options
+from vrhub.cli.trends import (
+    VWI,
+    disclose_option,
+    emit_result,
+    level_option,
+    output_option,
+    period_options,
+)
 
 
 @click.group(name="compare")
@@ -27,23 +34,26 @@ def command() -> None:
               help="Police category compared with ED assaults.")
 @click.option("--area", "areas", multiple=True, metavar="CODE",
               help="Only this area (repeatable); a borough code selects its wards or LSOAs.")
+@disclose_option
 @output_option
 @json_option
 @pass_app
 def ed_police_command(app: AppContext, level: str, from_month: str | None,
                       to_month: str | None, by_month: bool, police_source: str,
-                      police_category: str, areas: tuple[str, ...], output: Path | None,
-                      as_json: bool) -> None:
+                      police_category: str, areas: tuple[str, ...], disclose: bool,
+                      output: Path | None, as_json: bool) -> None:
     """ED assault attendances (ISTV) beside police-recorded violence for the same areas and
     months: the 'hidden violence' ratio ED/police with an exact confidence interval."""
     from vrhub.reports import violence_analysis as va
 
     result = va.ed_police(app.warehouse(), level=level, period=(from_month, to_month),
                           by_month=by_month, police_source=police_source,
-                          police_category=police_category, areas=areas,
+                          police_category=police_category, areas=areas, disclose=disclose,
                           progress=app.progress)
-    if not as_json:
-        o = result.summary["overall"]
+    o = result.summary["overall"]
+    if not as_json and o["ed_count"] is None:
+        app.info("all areas: ED total suppressed (1-7 assaults)")
+    elif not as_json:
         app.info(f"all areas: {o['ed_count']:,.0f} ED assaults, {o['police_count']:,.0f} "
                  f"police-recorded; ratio {o['ratio']:.2f} "
                  f"({o['ratio_lower']:.2f} to {o['ratio_upper']:.2f})")

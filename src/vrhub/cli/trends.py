@@ -26,6 +26,14 @@ GEO_SUFFIXES = (".gpkg", ".geojson")
 SHOWN_ROWS = 25
 
 
+def disclose_option(func: F) -> F:
+    return click.option(
+        "--disclose/--no-disclose", default=True, show_default=True,
+        help="Disclosure control on ED (istv) counts: suppress 1-7, round the rest to 5, "
+        "recompute rates and intervals. --no-disclose keeps exact counts for internal "
+        "analysis only (recorded in the output's metadata).")(func)
+
+
 def output_option(func: F) -> F:
     return click.option(
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -125,19 +133,22 @@ def command() -> None:
               help="Add rates per 1,000 residents (needs population loaded).")
 @click.option("--window", default=12, show_default=True, type=click.IntRange(1, 36),
               help="Months in the rolling total.")
+@disclose_option
 @output_option
 @json_option
 @pass_app
 def series_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
                    categories: tuple[str, ...], from_month: str | None, to_month: str | None,
-                   per_1000: bool, window: int, output: Path | None, as_json: bool) -> None:
+                   per_1000: bool, window: int, disclose: bool, output: Path | None,
+                   as_json: bool) -> None:
     """Monthly counts per area and category, with exact Poisson limits and rolling totals
     (windows reaching months the source does not cover are marked incomplete)."""
     from vrhub.reports import violence_analysis as va
 
     result = va.trend_series(app.warehouse(), source=source, level=level, areas=areas,
                              categories=categories, period=(from_month, to_month),
-                             per_1000=per_1000, window=window, progress=app.progress)
+                             per_1000=per_1000, window=window, disclose=disclose,
+                             progress=app.progress)
     columns = ["area_code", "area_name", "category", "month", "count", "rolling_total",
                "rolling_complete"] + (["rate_per_1000"] if per_1000 else [])
     emit_result(app, result, output=output, as_json=as_json, columns=columns,
@@ -150,19 +161,20 @@ def series_command(app: AppContext, source: str, level: str, areas: tuple[str, .
 @click.option("--window", default=12, show_default=True, type=click.IntRange(1, 12),
               help="Months compared: the WINDOW months to --to against the same months a "
               "year before.")
+@disclose_option
 @output_option
 @json_option
 @pass_app
 def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
                 categories: tuple[str, ...], from_month: str | None, to_month: str | None,
-                window: int, output: Path | None, as_json: bool) -> None:
+                window: int, disclose: bool, output: Path | None, as_json: bool) -> None:
     """Year-on-year change per area and category as a rate ratio with an exact
     (conditional binomial) confidence interval and p-value."""
     from vrhub.reports import violence_analysis as va
 
     result = va.trend_yoy(app.warehouse(), source=source, level=level, areas=areas,
                           categories=categories, period=(from_month, to_month),
-                          window=window, progress=app.progress)
+                          window=window, disclose=disclose, progress=app.progress)
     columns = ["area_code", "area_name", "category", "current", "previous", "pct_change",
                "rate_ratio", "ratio_lower", "ratio_upper", "p_value"]
     emit_result(app, result, output=output, as_json=as_json, columns=columns,

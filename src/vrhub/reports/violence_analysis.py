@@ -16,13 +16,15 @@ import numpy as np
 import pandas as pd
 
 from vrhub.analytics import aoristic, concentration, deprivation, hidden_violence, trends
+from vrhub.analytics import disclosure as sdc
+from vrhub.analytics.poisson import poisson_ci, rate_ci, rate_ratio
 from vrhub.analytics.series_inputs import (
     month_index,
     month_name,
     month_range,
     parse_period,
 )
-from vrhub.errors import UserError
+from vrhub.errors import DisclosureError, UserError
 from vrhub.progress import SILENT, Progress
 from vrhub.reports.outputs import output_metadata
 from vrhub.storage import series
@@ -45,18 +47,22 @@ class AnalysisResult:
     parameters: dict[str, Any]
     provenance: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    disclosure: dict[str, Any] | None = None
+    """What disclosure control did (None: the result holds no health data)."""
 
     def metadata(self) -> dict[str, Any]:
         return output_metadata(self.parameters, self.provenance, analysis=self.analysis,
                                level=self.level, choices=self.notes,
-                               columns=list(self.frame.columns), summary=self.summary)
+                               columns=list(self.frame.columns), summary=self.summary,
+                               disclosure=self.disclosure)
 
     def to_json(self, rows: int | None = None) -> dict[str, Any]:
         """Summary, parameters, choices and provenance (plus up to ``rows`` rows)."""
         out: dict[str, Any] = {"analysis": self.analysis, "level": self.level,
                                "parameters": self.parameters, "summary": self.summary,
                                "choices": self.notes, "provenance": self.provenance,
-                               "rows": len(self.frame), "columns": list(self.frame.columns)}
+                               "rows": len(self.frame), "columns": list(self.frame.columns),
+                               "disclosure": self.disclosure}
         if rows:
             head = self.frame.head(rows).replace({np.inf: None, -np.inf: None})
             out["data"] = head.astype(object).where(head.notna(), None).to_dict("records")
@@ -131,8 +137,10 @@ def _in_covered_boroughs(warehouse: Warehouse, frame: pd.DataFrame, level: str,
 def trend_series(warehouse: Warehouse, *, source: str, level: str,
                  areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
                  period: Period = (None, None), per_1000: bool = False, window: int = 12,
-                 confidence: float = 0.95, progress: Progress = SILENT) -> AnalysisResult:
-    """Monthly series per area and category (:data:`vrhub.analytics.trends.SERIES_COLUMNS`)."""
+                 confidence: float = 0.95, disclose: bool = True,
+                 progress: Progress = SILENT) -> AnalysisResult:
+    """Monthly series per area and category (:data:`vrhub.analytics.trends.SERIES_COLUMNS`).
+    ED (istv) counts go through disclosure control unless ``disclose`` is false."""
     period = parse_period(period, what="trend series")
     notes = _Notes(progress)
     counts = series.monthly_counts(warehouse, source=source, level=level, areas=areas,
@@ -145,22 +153,29 @@ def trend_series(warehouse: Warehouse, *, source: str, level: str,
     frame = trends.monthly_series(counts.data, period=period, coverage=counts.coverage,
                                   population=population, window=window,
                                   confidence=confidence, progress=notes)
+    control = None
+    if source == "istv":
+        control = dict(NOT_CONTROLLED)
+        if disclose:
+            frame, control = _disclose_series(frame, confidence, notes)
     summary = {"series": int(frame.groupby(["area_code", "category"]).ngroups),
                "months": int(frame["month"].nunique()),
                "first_month": frame["month"].min(), "last_month": frame["month"].max(),
-               "events": float(frame["count"].sum())}
+               "events": float(np.nansum(_as_float(frame["count"])))}
     params = {"source": source, "level": level, "areas": list(areas or []),
               "categories": list(categories or []), "period": list(period),
-              "per_1000": per_1000, "window": window, "confidence": confidence}
+              "per_1000": per_1000, "window": window, "confidence": confidence,
+              "disclose": disclose if source == "istv" else None}
     return AnalysisResult("trends.series", level, frame, summary, params, counts.provenance,
-                          notes.notes)
+                          notes.notes, control)
 
 
 def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
               areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
               period: Period = (None, None), window: int = 12, confidence: float = 0.95,
-              progress: Progress = SILENT) -> AnalysisResult:
-    """Year-on-year change per area and category (:data:`vrhub.analytics.trends.YOY_COLUMNS`)."""
+              disclose: bool = True, progress: Progress = SILENT) -> AnalysisResult:
+    """Year-on-year change per area and category (:data:`vrhub.analytics.trends.YOY_COLUMNS`).
+    ED (istv) counts go through disclosure control unless ``disclose`` is false."""
     period = parse_period(period, what="year-on-year change")
     notes = _Notes(progress)
     counts = series.monthly_counts(warehouse, source=source, level=level, areas=areas,
@@ -169,19 +184,25 @@ def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
     frame = trends.year_on_year(counts.data, period=period, coverage=counts.coverage,
                                 window=window, confidence=confidence, progress=notes)
     frame = frame.sort_values(["category", "area_code"]).reset_index(drop=True)
+    control = None
+    if source == "istv":
+        control = dict(NOT_CONTROLLED)
+        if disclose:
+            frame, control = _disclose_yoy(frame, confidence, notes)
     significant = frame[(frame["ratio_lower"] > 1) | (frame["ratio_upper"] < 1)]
     summary = {"series": len(frame), "current": [frame["current_from"].iloc[0],
                                                  frame["current_to"].iloc[0]] if len(frame)
                else None,
-               "current_events": float(frame["current"].sum()),
-               "previous_events": float(frame["previous"].sum()),
+               "current_events": float(np.nansum(_as_float(frame["current"]))),
+               "previous_events": float(np.nansum(_as_float(frame["previous"]))),
                "significant_increases": int((significant["ratio_lower"] > 1).sum()),
                "significant_decreases": int((significant["ratio_upper"] < 1).sum())}
     params = {"source": source, "level": level, "areas": list(areas or []),
               "categories": list(categories or []), "period": list(period),
-              "window": window, "confidence": confidence}
+              "window": window, "confidence": confidence,
+              "disclose": disclose if source == "istv" else None}
     return AnalysisResult("trends.yoy", level, frame, summary, params, counts.provenance,
-                          notes.notes)
+                          notes.notes, control)
 
 
 def trend_profile(warehouse: Warehouse, *, source: str = "istv", level: str = "borough",
@@ -353,13 +374,94 @@ def deprivation_concentration(warehouse: Warehouse, *, level: str = "ward",
 
 # -- ED versus police ------------------------------------------------------------------
 
+NOT_CONTROLLED = {"applied": False, "warning": "exact ED counts: for internal analysis only; "
+                  "do not share or publish (run again with disclosure control)"}
+
+
+def _disclosed(frame: pd.DataFrame, counts: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``frame`` with ED ``counts`` suppressed (1-7) and rounded (to 5)."""
+    try:
+        out = sdc.apply(frame, counts)
+    except DisclosureError as exc:
+        raise DisclosureError(exc.message, hint=f"{exc.hint}; or, for an internal analysis "
+                              "that will not be shared, pass --no-disclose") from None
+    meta = {"applied": True, **sdc.disclosure_metadata(out)}
+    return out, meta
+
+
+def _as_float(values: pd.Series) -> np.ndarray:
+    return np.asarray(values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
+
+
+def _disclose_series(frame: pd.DataFrame, confidence: float,
+                     notes: _Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
+    out, meta = _disclosed(frame, ["count", "rolling_total"])
+    count = _as_float(out["count"])
+    known = np.isfinite(count)
+    low, high = poisson_ci(np.where(known, count, 0.0), confidence)
+    out["count_lower"] = np.where(known, low, np.nan)
+    out["count_upper"] = np.where(known, high, np.nan)
+    pop = out["population"].to_numpy(dtype="float64")
+    rate, r_low, r_high = rate_ci(np.where(known, count, 0.0), pop, confidence=confidence)
+    out["rate_per_1000"] = np.where(known, rate, np.nan)
+    out["rate_lower"] = np.where(known, r_low, np.nan)
+    out["rate_upper"] = np.where(known, r_high, np.nan)
+    rolling = _as_float(out["rolling_total"])
+    out["rolling_rate_per_1000"] = np.where(out["rolling_complete"], rolling / pop * 1000,
+                                            np.nan)
+    notes.note("disclosure control: ED counts of 1-7 suppressed and the rest rounded to the "
+               "nearest 5; intervals and rates recomputed from the disclosed counts")
+    return out, meta
+
+
+def _disclose_yoy(frame: pd.DataFrame, confidence: float,
+                  notes: _Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
+    out, meta = _disclosed(frame.drop(columns=["change"]), ["current", "previous"])
+    cur, prev = _as_float(out["current"]), _as_float(out["previous"])
+    known = np.isfinite(cur) & np.isfinite(prev)
+    rr = rate_ratio(np.where(known, cur, 0.0), np.where(known, prev, 0.0),
+                    out["current_months"].to_numpy(dtype="float64"),
+                    out["previous_months"].to_numpy(dtype="float64"), confidence=confidence)
+    out.insert(list(frame.columns).index("change"), "change",
+               np.where(known, cur - prev, np.nan))
+    with np.errstate(invalid="ignore"):
+        out["pct_change"] = np.where(known & (prev > 0), (rr.ratio - 1) * 100, np.nan)
+    for col, values in (("rate_ratio", rr.ratio), ("ratio_lower", rr.lower),
+                        ("ratio_upper", rr.upper), ("p_value", rr.p_value)):
+        out[col] = np.where(known, values, np.nan)
+    notes.note("disclosure control: ED counts of 1-7 suppressed and the rest rounded to the "
+               "nearest 5; changes and intervals recomputed from the disclosed counts")
+    return out, meta
+
+
+def _disclose_comparison(frame: pd.DataFrame, confidence: float,
+                         notes: _Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
+    out, meta = _disclosed(frame, ["ed_count"])
+    ed = _as_float(out["ed_count"])
+    known = np.isfinite(ed)
+    rr = rate_ratio(np.where(known, ed, 0.0), out["police_count"].to_numpy(dtype="float64"),
+                    confidence=confidence)
+    for col, values in (("ratio", rr.ratio), ("ratio_lower", rr.lower),
+                        ("ratio_upper", rr.upper)):
+        out[col] = np.where(known, values, np.nan)
+    notes.note("disclosure control: ED counts of 1-7 suppressed and the rest rounded to the "
+               "nearest 5; ratios and intervals recomputed from the disclosed counts")
+    return out, meta
+
+
+
 
 def ed_police(warehouse: Warehouse, *, level: str = "borough", period: Period = (None, None),
               by_month: bool = False, police_source: str = "mps",
               police_category: str = VWI, areas: Sequence[str] | None = None,
-              confidence: float = 0.95, progress: Progress = SILENT) -> AnalysisResult:
+              confidence: float = 0.95, disclose: bool = True,
+              progress: Progress = SILENT) -> AnalysisResult:
     """ED assault attendances beside police-recorded violence, with the ED/police ratio
-    (:data:`vrhub.analytics.hidden_violence.COLUMNS`)."""
+    (:data:`vrhub.analytics.hidden_violence.COLUMNS`).
+
+    With ``disclose`` (the default) ED counts go through disclosure control and the ratios
+    are recomputed from the disclosed counts; LSOA-level results are then refused (public
+    outputs are never finer than ward)."""
     period = parse_period(period, what="ED-police comparison")
     notes = _Notes(progress)
     ed = series.monthly_counts(warehouse, source="istv", level=level, areas=areas,
@@ -375,11 +477,23 @@ def ed_police(warehouse: Warehouse, *, level: str = "borough", period: Period = 
     frame = hidden_violence.hidden_violence(
         ed.data, police.data, by_month=by_month, ed_coverage=within(ed.coverage),
         police_coverage=within(police.coverage), confidence=confidence, progress=notes)
+    overall: dict[str, float | None] = dict(
+        hidden_violence.overall_ratio(frame, confidence=confidence))
+    control: dict[str, Any] = dict(NOT_CONTROLLED)
+    if disclose:
+        frame_total = float(frame["ed_count"].sum())
+        frame, control = _disclose_comparison(frame, confidence, notes)
+        total = sdc.disclose_count(int(frame_total))
+        overall = (dict(hidden_violence.overall_ratio(
+            pd.DataFrame({"ed_count": [total], "police_count": [overall["police_count"]]}),
+            confidence=confidence)) if total is not None else
+            {"ed_count": None, "police_count": overall["police_count"], "ratio": None,
+             "ratio_lower": None, "ratio_upper": None})
     summary = {"areas": int(frame["area_code"].nunique()),
                "months": [frame["month_from"].min(), frame["month_to"].max()],
-               "overall": hidden_violence.overall_ratio(frame, confidence=confidence)}
+               "overall": overall}
     params = {"level": level, "period": list(period), "by_month": by_month,
               "police_source": police_source, "police_category": police_category,
-              "areas": list(areas or []), "confidence": confidence}
+              "areas": list(areas or []), "confidence": confidence, "disclose": disclose}
     return AnalysisResult("compare.ed_police", level, frame, summary, params,
-                          ed.provenance + police.provenance, notes.notes)
+                          ed.provenance + police.provenance, notes.notes, control)
