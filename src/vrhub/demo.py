@@ -16,6 +16,7 @@ are byte-identical and every loader skips files it has already loaded.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ class StepResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    seconds: float = 0.0
     skipped: str | None = None
 
 
@@ -169,7 +171,9 @@ def build_demo(
             result.skipped = "no files found"
             progress.note(f"skipped {step.name}: no files in {folder}")
             continue
+        started = time.perf_counter()
         report = source.load(warehouse, files, progress)
+        result.seconds = round(time.perf_counter() - started, 2)
         result.files = len(report.files)
         result.files_unchanged = sum(f.status == "unchanged" for f in report.files)
         result.rows_read = report.rows_read

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -89,25 +90,59 @@ def _data_rows(path: Path) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(raw.decode("utf-8-sig")))) - 1
 
 
-@pytest.mark.slow
-def test_real_data_demo_counts_equal_the_files(run, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run("demo", "--no-serve", "--json", "--data-dir", shared_data)
-    assert code == 0, err
-    result = _json(out)
+def _subset(shared: Path, target: Path) -> Path:
+    """A data folder of links to part of the real data: every reference source, the current
+    MPS ward and borough tables and three months of City of London street files."""
+    target.mkdir(parents=True)
+    for folder in ("boundaries", "lookups", "population", "nhs", "imd2025"):
+        (target / folder).symlink_to(shared / folder)
+    mps = target / "london-datastore" / "mps-recorded-crime"
+    mps.mkdir(parents=True)
+    for name in ("recorded-crime-ward.csv.gz", "recorded-crime-borough.csv.gz"):
+        (mps / name).symlink_to(shared / "london-datastore" / "mps-recorded-crime" / name)
+    city = target / "police-uk" / "city-of-london"
+    city.mkdir(parents=True)
+    for month in ("2024-01", "2024-02", "2024-03"):
+        name = f"{month}-city-of-london-street.csv.gz"
+        (city / name).symlink_to(shared / "police-uk" / "city-of-london" / name)
+    return target
+
+
+def _check_real_demo(result: dict, data: Path) -> None:  # type: ignore[type-arg]
     steps = {s["source"]: s for s in result["steps"]}
-    mps = sorted((shared_data / "london-datastore" / "mps-recorded-crime").glob(
+    mps = sorted((data / "london-datastore" / "mps-recorded-crime").glob(
         "recorded-crime-*.csv.gz"))
     assert steps["mps"]["rows_read"] == steps["mps"]["rows_loaded"] == sum(
         _data_rows(p) for p in mps)
-    lookups = shared_data / "lookups"
+    lookups = data / "lookups"
     assert steps["lsoa-lookup"]["rows_loaded"] == _data_rows(lookups / "lsoa11_lsoa21.csv.gz")
     assert steps["ward-lookup"]["rows_loaded"] == _data_rows(lookups / "lsoa_to_ward.csv.gz")
-    assert steps["ed-sites"]["rows_loaded"] == _data_rows(shared_data / "nhs" /
-                                                          "site_xy.csv.gz")
-    population = sorted((shared_data / "population").glob("*.csv.gz"))
+    assert steps["ed-sites"]["rows_loaded"] == _data_rows(data / "nhs" / "site_xy.csv.gz")
+    population = sorted((data / "population").glob("*.csv.gz"))
     assert steps["population"]["rows_loaded"] == sum(_data_rows(p) for p in population)
+    imd = [p for p in sorted((data / "imd2025").glob("*.csv.gz"))]
+    assert steps["imd"]["rows_loaded"] >= sum(_data_rows(p) for p in imd)
     assert result["tables"]["area_boundary"] == 4835 + 4994 + 704 + 33
-    assert steps["police"]["rows_loaded"] > 0
+    police = sorted((data / "police-uk").rglob("*-street.csv.gz"))
+    assert steps["police"]["rows_read"] == sum(_data_rows(p) for p in police)
     for source, step in steps.items():
         if source not in ("police", "stop-search"):
             assert step["rows_quarantined"] == 0, source
+
+
+@pytest.mark.slow
+def test_real_data_demo_counts_equal_the_files(run, shared_data: Path,  # type: ignore[no-untyped-def]
+                                               tmp_path: Path) -> None:
+    data = _subset(shared_data, tmp_path / "data")
+    code, out, err = run("demo", "--no-serve", "--json", "--data-dir", data)
+    assert code == 0, err
+    _check_real_demo(_json(out), data)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("VRHUB_FULL_DEMO"),
+                    reason="the whole real data set takes minutes; set VRHUB_FULL_DEMO=1")
+def test_full_real_data_demo(run, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("demo", "--no-serve", "--json", "--data-dir", shared_data)
+    assert code == 0, err
+    _check_real_demo(_json(out), shared_data)

@@ -48,10 +48,11 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
         what = "synthetic data" if result.synthetic else f"open data in {result.data_dir}"
         app.emit_table(
             f"Demo workspace {result.home} ({what})",
-            ["step", "source", "files", "unchanged", "rows read", "loaded", "quarantined"],
+            ["step", "source", "files", "unchanged", "rows read", "loaded", "quarantined",
+             "seconds"],
             [[s.name, s.source, s.files, s.files_unchanged, s.rows_read, s.rows_loaded,
-              s.rows_quarantined] if s.skipped is None else
-             [s.name, s.source, "skipped: " + s.skipped, "", "", "", ""]
+              s.rows_quarantined, s.seconds] if s.skipped is None else
+             [s.name, s.source, "skipped: " + s.skipped, "", "", "", "", ""]
              for s in result.steps],
         )
         app.emit_table("Rows per table", ["table", "rows"],
