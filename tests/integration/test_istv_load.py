@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import openpyxl
 import pandas as pd
@@ -584,3 +584,72 @@ def test_no_planted_identifier_survives_anywhere(sites: Path, run: Any, tmp_path
         for value in variants | digits:
             assert value.encode() not in blob, (f, value)
             assert value.encode("utf-16-le") not in blob, (f, value)
+
+
+# -- geocoding through the geocoder's contract ---------------------------------------------------
+
+class FakeGeocoder:
+    """Stands in for vrhub.geography.geocoder.Geocoder: same constructor and columns."""
+
+    calls: ClassVar[list[list[str]]] = []
+
+    @classmethod
+    def build(cls, warehouse: Any, progress: Any = None) -> FakeGeocoder:
+        return cls()
+
+    def geocode(self, descriptions: list[str], site_codes: Any = None,
+                location_types: Any = None) -> pd.DataFrame:
+        FakeGeocoder.calls.append(list(descriptions))
+        rows = []
+        for text, ltype in zip(descriptions, location_types, strict=True):
+            if ltype == "home":
+                rows.append({"easting": None, "northing": None, "lsoa21_code": None,
+                             "ward_code": None, "borough_code": None,
+                             "match_method": "unresolved", "confidence": 0.0,
+                             "unresolved_reason": "home address (not geocoded)"})
+            else:
+                rows.append({"easting": 533000.0, "northing": 184000.0,
+                             "lsoa21_code": "E01001700", "ward_code": "E05009370",
+                             "borough_code": "E09000012", "match_method": "street",
+                             "confidence": 0.91 if "Mare" in text else 0.42,
+                             "unresolved_reason": None})
+        return pd.DataFrame(rows)
+
+
+def test_records_are_geocoded_after_redaction(sites: Path, run: Any, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import vrhub.ingest.istv.geocoding as geocoding
+
+    monkeypatch.setattr(geocoding, "geocoder_class", lambda: None)
+    rows = [*GOOD, ["07/01/2024", "01:00", "07/01/2024", "00:30", "fist", "", "street",
+                    "Mare St, ring 07700 900461"]]
+    assert run("load", "istv", write(tmp_path, "jan.csv", csv_text(rows)))[0] == 0
+    stored = query(sites, "SELECT geocode_unresolved_reason AS r FROM istv_assault")
+    assert set(stored["r"]) == {"geocoder not available"}
+    code, out, err = run("quality", "--source", "istv", "--json")
+    month = json.loads(out)["sources"]["istv"]["site_months"][0]
+    assert month["geocoded_pct"]["not_attempted"] == 100.0
+
+    FakeGeocoder.calls = []
+    monkeypatch.setattr(geocoding, "geocoder_class", lambda: FakeGeocoder)
+    code, out, err = run("istv", "geocode", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"records": 4, "geocoded": 3, "note": None}
+    # the geocoder only ever saw redacted text
+    assert "07700 900461" not in json.dumps(FakeGeocoder.calls)
+    assert "Mare St, ring [phone]" in FakeGeocoder.calls[0]
+    stored = query(sites, "SELECT * FROM istv_assault_current ORDER BY source_row")
+    assert stored["geocode_confidence"].tolist()[:2] == [0.91, 0.42]
+    assert stored["geocode_unresolved_reason"][2] == "home address (not geocoded)"
+    assert stored["borough_code"][3] == "E09000012" and stored["easting"][3] == 533000.0
+    code, out, err = run("quality", "--source", "istv", "--json")
+    month = json.loads(out)["sources"]["istv"]["site_months"][0]
+    assert month["geocoded_pct"] == {"high": 50.0, "medium": 0.0, "low": 25.0,
+                                     "unresolved": 25.0, "not_attempted": 0.0}
+    # a new submission is geocoded on arrival
+    second = write(tmp_path, "feb.csv", csv_text(GOOD[:1], start="01/02/2024",
+                                                 end="29/02/2024").replace("/01/2024",
+                                                                          "/02/2024"))
+    assert run("load", "istv", second)[0] == 0
+    receipt = next(r for r in receipts(run) if r["file"] == "feb.csv")
+    assert receipt["geocoding"] == {"geocoded": 1, "note": None}

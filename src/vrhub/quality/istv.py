@@ -154,7 +154,7 @@ def build(warehouse: Warehouse) -> QualityResult:
                  "geocoded % (high/med/low)", "days to submit", "flags"],
                 [[r["site_code"], r["month"], r["records"], r["quarantined"], r["quality_score"],
                   _mean_pct(r["completeness_pct"]),
-                  "/".join(_fmt(r["geocoded_pct"][k]) for k in ("high", "medium", "low")),
+                  _geocoded_text(r["geocoded_pct"]),
                   r["days_to_submit"],
                   ", ".join(f for f in ("late" if r["late"] else "",
                                         f"volume {r['volume_flag']}" if r["volume_flag"]
@@ -184,6 +184,12 @@ def _missing(value: Any) -> bool:
 def _mean_pct(values: dict[str, float | None]) -> float | None:
     present = [v for v in values.values() if v is not None]
     return round(sum(present) / len(present), 1) if present else None
+
+
+def _geocoded_text(pct: dict[str, float | None]) -> str:
+    if pct.get("not_attempted") == 100.0:
+        return "not yet"
+    return "/".join(_fmt(pct[k]) for k in ("high", "medium", "low"))
 
 
 def _fmt(value: float | None) -> str:

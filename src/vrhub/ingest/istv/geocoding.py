@@ -40,10 +40,8 @@ class GeocoderHandle:
         if self._tried:
             return self._geocoder
         self._tried = True
-        try:
-            module = importlib.import_module("vrhub.geography.geocoder")
-            cls = module.Geocoder
-        except (ImportError, AttributeError):
+        cls = geocoder_class()
+        if cls is None:
             self.unavailable_reason = "the geocoder module is not installed"
             return None
         try:
@@ -57,6 +55,14 @@ class GeocoderHandle:
         if self._geocoder is None and self.unavailable_reason is None:
             self.unavailable_reason = "the geocoder has no gazetteer loaded"
         return self._geocoder
+
+
+def geocoder_class() -> Any:
+    """The geocoder class, or None when its module is not installed."""
+    try:
+        return importlib.import_module("vrhub.geography.geocoder").Geocoder
+    except (ImportError, AttributeError):
+        return None
 
 
 def _describe(exc: Exception) -> str:
