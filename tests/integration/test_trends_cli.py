@@ -344,3 +344,32 @@ def test_missing_tables_and_boundaries_are_clear_errors(run, home: Path, loaded:
     (home / "warehouse.duckdb").unlink()
     code, _out, err = run("deprivation", "map")
     assert code == 2 and "no mps_crime_count table" in err and "vrhub load mps" in err
+
+
+def test_police_street_series_by_ward_with_names_and_borough_filter(run, loaded: dict,
+                                                                    home: Path) -> None:
+    from vrhub.standards.police_uk import POLICE_STREET
+
+    rows = pd.DataFrame({
+        "month": ["2024-01", "2024-01", "2024-02", "2024-02", "2024-02"],
+        "force": "btp", "series": "btp-street",
+        "crime_type": ["Violence and sexual offences", "Robbery",
+                       "Violence and sexual offences", "Violence and sexual offences",
+                       "Violence and sexual offences"],
+        "crime_id_duplicate": False, "file_id": "t", "row_number": [1, 2, 3, 4, 5],
+        "lsoa21_code": None,
+        "ward_code": ["E05009317", "E05009317", "E05009317", None, "E05013808"],
+        "borough_code": ["E09000030", "E09000030", "E09000030", None, "E09000033"],
+    })
+    with Warehouse(home / "warehouse.duckdb") as wh:
+        wh.ensure_tables([POLICE_STREET])
+        wh.insert(POLICE_STREET, rows)
+    code, out, err = run("trends", "series", "--source", "police", "--level", "ward",
+                         "--area", "E09000030", "--category", "violence and sexual offences",
+                         "--json", "-o", str(home / "p.csv"))
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["summary"]["events"] == 2 and report["summary"]["series"] == 1
+    table = pd.read_csv(home / "p.csv")
+    assert list(table["count"]) == [1, 1] and table["area_name"].notna().all()
+    assert any("1 police_street row(s) with no ward" in c for c in report["choices"])
