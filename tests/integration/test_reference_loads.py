@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vrhub.errors import InputError
 from vrhub.ingest.inputs import discover
@@ -339,3 +341,33 @@ def test_quality_reports_flag_the_stub_month_and_quarantine(wh: Warehouse,
     assert result.data["quarantine"] == {"count:number": 1, "borough:unknown": 1}
     titles = [s.title for s in result.sections]
     assert any("stub" in t for t in titles)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Camden", "Barnet", "Unknown", "Atlantis"]),
+                          st.lists(st.one_of(st.integers(0, 50), st.sampled_from(["", "-1",
+                                                                                  "2.5", "x"])),
+                                   min_size=4, max_size=4)),
+                min_size=1, max_size=12))
+def test_every_mps_row_is_loaded_or_quarantined(rows: list[tuple[str, list[object]]]) -> None:
+    import tempfile
+
+    lines = ["majortext,minortext,boroughname,202401,202402,202403,202404"]
+    for i, (borough, cells) in enumerate(rows):
+        lines.append(f"THEFT,CAT{i},{borough}," + ",".join(str(c) for c in cells))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(Path(tmp) / "recorded-crime-borough.csv", "\n".join(lines) + "\n")
+        with Warehouse(Path(tmp) / "w.duckdb") as wh:
+            report = load(wh, "mps", path)
+            assert report.rows_read == len(rows)
+            assert report.rows_read == report.rows_loaded + report.rows_quarantined
+            good = [cells for borough, cells in rows if borough != "Atlantis"
+                    and all(isinstance(c, int) for c in cells)]
+            assert report.rows_loaded == len(good)
+            excluded = set(wh.query("SELECT month FROM mps_month_excluded")["month"])
+            keep = [j for j, m in enumerate(["2024-01", "2024-02", "2024-03", "2024-04"])
+                    if m not in excluded]
+            expected = sum(int(c[j]) for c in good for j in keep)  # type: ignore[call-overload]
+            assert (wh.scalar("SELECT coalesce(sum(count), 0) FROM mps_crime_count")
+                    == expected)
+            assert wh.count("mps_crime_count") == len(good) * len(keep)
