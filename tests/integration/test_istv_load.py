@@ -653,3 +653,25 @@ def test_records_are_geocoded_after_redaction(sites: Path, run: Any, tmp_path: P
     assert run("load", "istv", second)[0] == 0
     receipt = next(r for r in receipts(run) if r["file"] == "feb.csv")
     assert receipt["geocoding"] == {"geocoded": 1, "note": None}
+
+
+def test_an_upload_is_received_in_memory(sites: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from vrhub.ingest.istv.memory import receive_bytes
+
+    rows = [*GOOD, ["07/01/2024", "01:00", "07/01/2024", "00:30", "fist", "", "street",
+                    "pt NHS 943 476 5919"]]
+    data = csv_text(rows, site=None).encode()
+    with Warehouse(Workspace(sites).warehouse_path) as warehouse:
+        [receipt] = receive_bytes(warehouse, "../../RJ122 jan.csv", gzip.compress(data),
+                                  site="RJ122")
+        [refused] = receive_bytes(warehouse, "jan.csv", data, site="NOPE1")
+    assert receipt["status"] == "current" and receipt["rows_accepted"] == 4
+    assert receipt["file"] == "RJ122 jan.csv"  # no path from the client is used
+    assert receipt["redactions"] == {"nhs_number": 1}
+    assert refused["status"] == "rejected" and refused["errors"][0]["rule"] == "file:unknown_site"
+    for f in sites.rglob("*"):
+        if f.is_file():
+            blob = f.read_bytes()
+            assert b"943 476 5919" not in blob and b"9434765919" not in blob

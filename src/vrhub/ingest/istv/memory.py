@@ -1,0 +1,64 @@
+"""An upload held in memory, received without ever writing its raw bytes to disk.
+
+The web upload hands the bytes of the file a person sent to :func:`receive_bytes`; they
+are read, redacted and checked in memory like a file on disk (the same code path as
+``vrhub istv submit``), and only the redacted result is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+from vrhub.progress import SILENT, Progress
+from vrhub.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class MemoryInput:
+    """Quacks like :class:`vrhub.ingest.inputs.InputFile` for bytes already in memory."""
+
+    file_name: str
+    data: bytes
+
+    @property
+    def path(self) -> Path:
+        return Path(self.name)
+
+    @property
+    def name(self) -> str:
+        return PurePath(self.file_name).name or "upload"
+
+    @property
+    def display(self) -> str:
+        return self.name
+
+    @property
+    def logical_name(self) -> str:
+        return self.name[:-3] if self.name.lower().endswith(".gz") else self.name
+
+    def open(self) -> io.BufferedReader:
+        if self.data[:2] == b"\x1f\x8b":
+            import gzip
+
+            return io.BufferedReader(gzip.GzipFile(fileobj=io.BytesIO(self.data)))
+        return io.BufferedReader(io.BytesIO(self.data))
+
+    def sha256(self, progress: Any = None) -> str:
+        with self.open() as stream:
+            return hashlib.sha256(stream.read()).hexdigest()
+
+
+def receive_bytes(warehouse: Warehouse, file_name: str, data: bytes, *,
+                  site: str | None = None, period: str | None = None,
+                  progress: Progress = SILENT) -> list[dict[str, Any]]:
+    """Receive one uploaded file; returns its receipt(s) (a refused file's receipt has
+    status ``rejected``; nothing is raised for it)."""
+    from vrhub.ingest.istv.submission import load_files
+
+    outcome = load_files(warehouse, [MemoryInput(file_name, data)],  # type: ignore[list-item]
+                         progress, site=site, period=period, raise_on_rejected=False)
+    return outcome.receipts
