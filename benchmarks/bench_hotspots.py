@@ -164,15 +164,23 @@ def bench_kde(grid: Grid, points: pd.DataFrame, repeat: int,
     truth = direct_kde(xy, frame["x"].to_numpy()[pick], frame["y"].to_numpy()[pick], h)
     ours_acc = accuracy(frame["kde"].to_numpy()[pick], truth)
     kdepy_acc = accuracy(kdepy_grid[rows[pick], cols[pick]], truth)
+    # KDEpy's 2-D Gaussian surface integrates to ~0.92, not 1; also score it rescaled to
+    # unit mass over its whole grid, so the comparison does not rest on that alone.
+    kdepy_mass = float(theirs.sum()) * grid.cell_size ** 2
+    kdepy_rescaled = accuracy(kdepy_grid[rows[pick], cols[pick]] / kdepy_mass, truth)
     return {"cells": grid.n_cells, "grid_cells_evaluated_by_kdepy": len(grid_points),
             "points": len(points), "kernel": "gaussian", "bandwidth_m": round(h, 1),
             "vrhub_s": round(best, 4), "vrhub_runs_s": [round(t, 4) for t in times],
             "kdepy_fftkde_s": round(kdepy_best, 4),
             "kdepy_runs_s": [round(t, 4) for t in kdepy_times],
             "speedup": round(kdepy_best / best, 2),
-            "accuracy_vs_direct_sum_at_400_cells": {"vrhub": ours_acc, "kdepy": kdepy_acc},
+            "accuracy_vs_direct_sum_at_400_cells": {
+                "vrhub": ours_acc, "kdepy": kdepy_acc,
+                "kdepy_rescaled_to_unit_mass": kdepy_rescaled},
+            "kdepy_total_mass": round(kdepy_mass, 4),
             "accuracy_equal_or_better": ours_acc["max_abs_error_over_peak"]
-            <= kdepy_acc["max_abs_error_over_peak"] * 1.0001}
+            <= min(kdepy_acc["max_abs_error_over_peak"],
+                   kdepy_rescaled["max_abs_error_over_peak"]) * 1.0001}
 
 
 def bench_whole_run(area: shapely.Geometry, points: pd.DataFrame,

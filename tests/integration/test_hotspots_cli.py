@@ -193,3 +193,13 @@ def test_missing_table_is_a_clear_error(run) -> None:
     code, _, err = run("hotspots", "count")
     assert code == 2
     assert "police_street is empty" in err
+
+
+def test_cli_constants_agree_with_the_library() -> None:
+    # The CLI keeps its own copies so that `vrhub --help` need not import the analytics.
+    from vrhub.analytics.result import ALPHA
+    from vrhub.cli import hotspots
+    from vrhub.reports.outputs import FORMATS
+
+    assert tuple(FORMATS) == hotspots.FORMATS
+    assert hotspots.ALPHA == ALPHA
