@@ -247,3 +247,24 @@ def test_sign_in_with_an_sso_only_account_fails(services: AccessServices) -> Non
         assert user is not None and user.password_hash is None
     with pytest.raises(AuthenticationRequired):
         services.identity.sign_in("sso@barts.nhs.uk", "")
+
+
+def test_a_change_is_never_stored_without_its_audit_event(
+        services: AccessServices, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_append(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr("vrhub.access.policy.append", broken_append)
+    with pytest.raises(RuntimeError):
+        services.identity.set_disabled(ADMIN, "ann.smith@hackney.gov.uk", True)
+    with pytest.raises(RuntimeError):
+        services.identity.create_user(ADMIN, "new@x.nhs.uk", role="administrator",
+                                      organisation="VRU")
+    monkeypatch.undo()
+    with services.sessions() as session:
+        assert session.scalar(select(User).where(User.email == "new@x.nhs.uk")) is None
+        ann = session.scalar(select(User).where(User.email == "ann.smith@hackney.gov.uk"))
+        assert ann is not None and not ann.disabled
+        outcomes = [e.outcome for e in query(session, action="admin_users", limit=2)]
+        assert outcomes == ["failed", "failed"]
+        assert verify(session).ok

@@ -82,39 +82,61 @@ class AuditLog:
     def record(self, principal: Principal, action: str, resource: str, *, outcome: str,
                scope: dict[str, Any] | None = None, detail: str = "",
                occurred_at: dt.datetime | None = None) -> AuditEvent:
-        if outcome not in OUTCOMES:
-            raise ValueError(f"audit outcome {outcome!r} is not one of {OUTCOMES}")
+        """Append one event in a transaction of its own (committed on return)."""
         last_error: IntegrityError | None = None
         for _ in range(10):
-            event = AuditEvent(
-                occurred_at=(occurred_at or utc_now()).replace(tzinfo=None),
-                actor_id=principal.user_id,
-                actor_email=principal.email,
-                actor_role=principal.role.value,
-                actor_organisation=principal.organisation,
-                channel=principal.channel,
-                client=(principal.client or None) and principal.client[:100],
-                action=str(action),
-                resource=resource[:200],
-                scope=_plain_scope(scope or {}),
-                outcome=outcome,
-                detail=detail[:_DETAIL_LIMIT],
-            )
+            event = new_event(principal, action, resource, outcome=outcome, scope=scope,
+                              detail=detail, occurred_at=occurred_at)
             try:
                 with self.sessions() as session, session.begin():
-                    if session.get_bind().dialect.name == "postgresql":
-                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                        {"key": _ADVISORY_LOCK})
-                    prev = session.scalar(
-                        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-                    ) or GENESIS
-                    event.prev_hash = prev
-                    event.hash = chain_hash(prev, event)
-                    session.add(event)
+                    append(session, event)
                 return event
             except IntegrityError as exc:  # another writer took this link first: retry
                 last_error = exc
         raise RuntimeError("could not append to the audit trail") from last_error
+
+
+def new_event(principal: Principal, action: str, resource: str, *, outcome: str,
+              scope: dict[str, Any] | None = None, detail: str = "",
+              occurred_at: dt.datetime | None = None) -> AuditEvent:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"audit outcome {outcome!r} is not one of {OUTCOMES}")
+    return AuditEvent(
+        occurred_at=(occurred_at or utc_now()).replace(tzinfo=None),
+        actor_id=principal.user_id,
+        actor_email=principal.email,
+        actor_role=principal.role.value,
+        actor_organisation=principal.organisation,
+        channel=principal.channel,
+        client=(principal.client or None) and principal.client[:100],
+        action=str(action),
+        resource=resource[:200],
+        scope=_plain_scope(scope or {}),
+        outcome=outcome,
+        detail=detail[:_DETAIL_LIMIT],
+    )
+
+
+def append(session: Session, event: AuditEvent) -> AuditEvent:
+    """Chain ``event`` to the newest one and add it to ``session``'s transaction, so that
+    it commits (or rolls back) together with whatever else the transaction changed.
+
+    Appenders are serialised so that no other writer can slip in between reading the
+    newest hash and committing: on PostgreSQL by an advisory lock, on SQLite by taking the
+    database's write lock first. Either way the unique ``prev_hash`` refuses a fork.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+    else:  # a write statement that touches no row: takes SQLite's write lock
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
+    prev = session.scalar(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ) or GENESIS
+    event.prev_hash = prev
+    event.hash = chain_hash(prev, event)
+    session.add(event)
+    session.flush()
+    return event
 
 
 def _plain_scope(scope: dict[str, Any]) -> dict[str, Any]:

@@ -226,8 +226,8 @@ class Identity:
                     sites: Iterable[str] = (), password: str | None = None,
                     organisation_name: str | None = None) -> UserView:
         address = normalise_email(email)
-        with self.policy.audited(actor, Action.ADMIN_USERS, Resource.user(address)) as note, \
-                self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(address), session=session) as note:
             the_role = role if isinstance(role, Role) else parse_role(role)
             b, s = check_role_scope(the_role, boroughs, sites)
             if password is not None:
@@ -241,7 +241,7 @@ class Identity:
             user.set_sites(s)
             session.add(user)
             try:
-                session.commit()
+                session.flush()
             except IntegrityError:
                 session.rollback()
                 raise Conflict(f"an account for {address} already exists",
@@ -261,8 +261,8 @@ class Identity:
 
     def set_role(self, actor: Principal, email: str, role: str | Role, *,
                  boroughs: Iterable[str] = (), sites: Iterable[str] = ()) -> UserView:
-        with self.policy.audited(actor, Action.ADMIN_USERS, Resource.user(email)) as note, \
-                self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(email), session=session) as note:
             the_role = role if isinstance(role, Role) else parse_role(role)
             b, s = check_role_scope(the_role, boroughs, sites)
             user = require_user(session, email)
@@ -270,40 +270,37 @@ class Identity:
             user.role = the_role.value
             user.set_boroughs(b)
             user.set_sites(s)
-            session.commit()
             note.detail = f"role changed {before} to {_describe('', user).strip()}"
             return user_view(user)
 
     def set_disabled(self, actor: Principal, email: str, disabled: bool) -> UserView:
-        with self.policy.audited(actor, Action.ADMIN_USERS, Resource.user(email),
-                                 detail="disabled" if disabled else "enabled"), \
-                self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(email),
+                detail="disabled" if disabled else "enabled", session=session):
             user = require_user(session, email)
             user.disabled = disabled
-            session.commit()
             return user_view(user)
 
     def reset_lockout(self, actor: Principal, email: str) -> UserView:
-        with self.policy.audited(actor, Action.ADMIN_USERS, Resource.user(email),
-                                 detail="lockout reset"), self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(email), detail="lockout reset",
+                session=session):
             user = require_user(session, email)
             user.failed_attempts = 0
             user.locked_until = None
-            session.commit()
             return user_view(user)
 
     def set_password(self, actor: Principal, email: str, password: str) -> UserView:
         """An administrator sets a new password (for example a first-use password)."""
-        with self.policy.audited(actor, Action.ADMIN_USERS, Resource.user(email),
-                                 detail="password set by administrator"), \
-                self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(email),
+                detail="password set by administrator", session=session):
             user = require_user(session, email)
             check_password(password, email=user.email, display_name=user.display_name)
             user.password_hash = hash_password(password)
             user.password_changed_at = self.clock()
             user.failed_attempts = 0
             user.locked_until = None
-            session.commit()
             return user_view(user)
 
 

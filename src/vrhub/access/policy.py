@@ -21,7 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from vrhub.access.audit import AuditLog
+from sqlalchemy.orm import Session
+
+from vrhub.access.audit import AuditLog, append, new_event
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource, _boroughs, _sites
 from vrhub.access.roles import ROLE_ACTIONS, Action, Role
@@ -184,9 +186,15 @@ class Policy:
 
     @contextmanager
     def audited(self, principal: Principal, action: Action, resource: Resource,
-                *, detail: str = "") -> Iterator[AuditNote]:
+                *, detail: str = "", session: Session | None = None) -> Iterator[AuditNote]:
         """Run an administrative action: refused (and audited) when not allowed, otherwise
-        one event written when the block ends, recording success or failure."""
+        one event written when the block ends, recording success or failure.
+
+        With ``session``, the block must leave its changes uncommitted: the success event
+        is appended to the same transaction and committed with them, so a change is never
+        stored without its audit event. Failures are recorded in a transaction of their
+        own after ``session`` is rolled back.
+        """
         decision = authorize(principal, action, resource)
         scope = _resource_scope(principal, resource)
         if not decision.allowed:
@@ -196,16 +204,27 @@ class Policy:
         note = AuditNote(detail)
         try:
             yield note
+            if session is not None:
+                session.flush()
+                append(session, new_event(principal, action.value, resource.label,
+                                          outcome="success", scope=scope,
+                                          detail=note.detail))
+                session.commit()
         except UserError as exc:
+            if session is not None:
+                session.rollback()
             self._record(principal, action, resource.label, outcome="failed", scope=scope,
                          detail=f"{note.detail} [{exc.code}: {exc.message}]".strip())
             raise
         except BaseException as exc:
+            if session is not None:
+                session.rollback()
             self._record(principal, action, resource.label, outcome="failed", scope=scope,
                          detail=f"{note.detail} [internal error {type(exc).__name__}]".strip())
             raise
-        self._record(principal, action, resource.label, outcome="success", scope=scope,
-                     detail=note.detail)
+        if session is None:
+            self._record(principal, action, resource.label, outcome="success", scope=scope,
+                         detail=note.detail)
 
     def note_sign_in(self, principal: Principal, *, ok: bool, detail: str) -> None:
         self._record(principal, Action.SIGN_IN, "session", outcome="success" if ok else

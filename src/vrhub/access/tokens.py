@@ -92,7 +92,8 @@ class Tokens:
         if not 1 <= days <= MAX_LIFETIME_DAYS:
             raise UserError(f"token lifetime {days} days is out of range",
                             hint=f"choose between 1 and {MAX_LIFETIME_DAYS} days")
-        with self.policy.audited(actor, action, resource) as note, self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, action, resource, session=session) as note:
             user = require_user(session, owner)
             granted = _check_scopes(Role(user.role), scopes)
             prefix = secrets.token_hex(4)
@@ -102,7 +103,6 @@ class Tokens:
                              token_hash=_digest(plaintext), scopes=sorted(granted),
                              created_at=now, expires_at=now + dt.timedelta(days=days))
             session.add(token)
-            session.commit()
             token.user = user
             note.detail = (f"created token {prefix} for {user.email} with scopes "
                            f"{','.join(sorted(granted))}, expires in {days} days")
@@ -119,7 +119,8 @@ class Tokens:
 
     def revoke(self, actor: Principal, owner: str, prefix: str) -> TokenView:
         action, resource = self._guard(actor, owner)
-        with self.policy.audited(actor, action, resource) as note, self.sessions() as session:
+        with self.sessions() as session, self.policy.audited(
+                actor, action, resource, session=session) as note:
             user = require_user(session, owner)
             token = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id,
                                                           ApiToken.prefix == prefix))
@@ -128,7 +129,6 @@ class Tokens:
                                hint=f"see `vrhub users token list {owner}`")
             if token.revoked_at is None:
                 token.revoked_at = self.clock()
-            session.commit()
             note.detail = f"revoked token {prefix} of {user.email}"
             return _view(token)
 
