@@ -203,3 +203,29 @@ def test_cli_constants_agree_with_the_library() -> None:
 
     assert tuple(FORMATS) == hotspots.FORMATS
     assert hotspots.ALPHA == ALPHA
+
+
+def test_istv_source_weekday_weekend_change(run, city, home: Path) -> None:
+    # ED assault records at real City street-crime locations, with day-level times.
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute(
+        "CREATE TABLE istv_assault AS SELECT 'istv-0000000000000001' AS submission_id, "
+        "CAST(month || '-01' AS TIMESTAMP) + to_days(CAST(hash(easting, northing) % 28 AS "
+        "INTEGER)) AS assault_at, easting, northing, 'knife' AS assault_method, "
+        "lsoa21_code, ward_code, borough_code, 0.9 AS geocode_confidence "
+        "FROM police_street WHERE crime_type = 'Violence and sexual offences' "
+        "AND easting IS NOT NULL")
+    con.execute("CREATE TABLE istv_submission AS SELECT 'istv-0000000000000001' AS "
+                "submission_id, 'current' AS status")
+    expected = con.execute("SELECT count(*) FROM istv_assault WHERE borough_code = ?",
+                           [CITY]).fetchone()[0]
+    weekend = con.execute("SELECT count(*) FROM istv_assault WHERE borough_code = ? AND "
+                          "dayofweek(assault_at) IN (0, 6)", [CITY]).fetchone()[0]
+    con.close()
+    code, out, err = run("hotspots", "change", "--source", "istv", "--borough", CITY,
+                         "--group", "weekday-weekend", "--cell-size", "100", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["events"] == expected
+    assert summary["events_after"] == weekend  # 'after' = weekend
+    assert "disclosure control" in err

@@ -3,7 +3,7 @@
 >>> from vrhub.storage.points import load_points, load_study_area
 >>> points = load_points(warehouse, source="police", categories=["Burglary"])
 >>> area = load_study_area(warehouse, borough="E09000001")
->>> result = run(points, area.geometry, method="gistar", cell_size=100)
+>>> result = run(points.frame, area.geometry, method="gistar", cell_size=100)
 >>> result.frame          # one row per study-area cell, documented columns
 >>> result.metadata       # parameters, automatic choices, notes, grid, summary
 >>> result.to_geodataframe()

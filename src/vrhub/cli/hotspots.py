@@ -173,6 +173,9 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
     if points.frame.empty:
         raise UserError("no events match these filters",
                         hint="check --source, --category, --borough, --from and --to")
+    if options["source"] == "istv":
+        app.progress.note("ED assault counts per cell are small and come from patient "
+                          "records: apply disclosure control before sharing this output.")
     population = load_population(warehouse, population_year) if use_population else None
     result = run(points.frame, area.geometry, method, population=population,
                  progress=app.progress, cell_size=options["cell_size"], **params)
