@@ -44,6 +44,11 @@ def redact_submission(raw: RawSubmission, codes: CodeListSet) -> dict[str, int]:
     with a redaction get ``_redacted`` set (turned into the ``redacted`` flag)."""
     total: Counter[str] = Counter()
     places = codes["location_type"]
+    for names in (raw.ignored_columns, raw.dropped_identifier_columns, raw.notes):
+        for i, text in enumerate(names):
+            result = redact(text[:SCAN_LIMIT])
+            names[i] = result.text
+            total.update(result.counts)
     for key, value in list(raw.header.items()):
         if isinstance(value, str):
             result = redact(value[:SCAN_LIMIT])
