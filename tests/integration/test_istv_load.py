@@ -564,7 +564,7 @@ def test_no_planted_identifier_survives_anywhere(sites: Path, run: Any, tmp_path
     assert receipt["redactions"]["phone"] == 2
     assert receipt["redactions"]["name"] == 2
     assert set(receipt["redactions"]) == {"nhs_number", "phone", "email", "date_of_birth",
-                                          "name", "postcode"}
+                                          "name", "postcode", "house_number"}
     assert receipt["rows_quarantined"] == 2  # the rows with identifiers in coded columns
 
     variants = set(PLANTED.values()) | {v.replace(" ", "") for v in PLANTED.values()}

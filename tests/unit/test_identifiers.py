@@ -133,8 +133,8 @@ def test_dr_after_a_street_name_is_drive() -> None:
 
 def test_full_postcode_of_a_home_is_cut_to_its_district() -> None:
     result = redact("lives at 12 Acacia Ave E8 1AA")
-    assert result.text == "lives at 12 Acacia Ave E8 [postcode]"
-    assert result.counts == {"postcode": 1}
+    assert result.text == "lives at [number] Acacia Ave E8 [postcode]"
+    assert result.counts == {"postcode": 1, "house_number": 1}
     assert redact("E8 1AA", home=True).text == "E8 [postcode]"
     assert redact("his address sw1a1aa").text == "his address SW1A [postcode]"
 
@@ -151,6 +151,17 @@ def test_public_locations_are_kept(text: str) -> None:
     result = redact(text)
     assert result.text == text
     assert result.counts == {}
+
+
+@pytest.mark.parametrize(("text", "home", "expected"), [
+    ("flat 3b Hackney", True, "flat [number] Hackney"),
+    ("at home, 221B Baker Street", False, "at home, [number] Baker Street"),
+    ("home, no 7", False, "home, no [number]"),
+    ("12 Rye Lane", False, "12 Rye Lane"),  # not a home: the street number of a shop stays
+    ("bus 38 stop", True, "bus 38 stop"),
+])
+def test_house_numbers_of_a_home(text: str, home: bool, expected: str) -> None:
+    assert redact(text, home=home).text == expected
 
 
 def test_counts_add_up_and_merge() -> None:

@@ -33,6 +33,9 @@ What is redacted, and the rule for each (the replacement token is in brackets):
     because a district is not an identifier and still places the assault. Full postcodes of
     public places (a station, a pub, a street) stay, as do partial and outward postcodes: where
     violence happens in public is the value of the data.
+``house_number`` [number]
+    In the same home context, the number of a house or flat: ``12 Acacia Avenue`` →
+    ``[number] Acacia Avenue``, ``flat 3b`` → ``flat [number]``. The street stays.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-KINDS = ("nhs_number", "phone", "email", "date_of_birth", "name", "postcode")
+KINDS = ("nhs_number", "phone", "email", "date_of_birth", "name", "postcode", "house_number")
 
 TOKENS = {
     "nhs_number": "[NHS number]",
@@ -51,6 +54,7 @@ TOKENS = {
     "date_of_birth": "[date of birth]",
     "name": "[name]",
     "postcode": "[postcode]",
+    "house_number": "[number]",
 }
 
 
@@ -150,6 +154,24 @@ _HOME_CUES = re.compile(
 )
 
 
+_STREET_WORDS = (
+    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|way|gardens|gdns|court|ct|crescent|"
+    r"cres|drive|dr|place|pl|terrace|ter|grove|gr|hill|park|walk|row|square|sq|mews|rise|"
+    r"view|estate|house|towers?|parade)"
+)
+_HOUSE_NUMBER = re.compile(
+    r"(?P<lead>\b(?:flat|apartment|apt|no\.?|number|unit)\s*)(?P<num>\d{1,4}[a-z]?)\b"
+    r"|\b(?P<num2>\d{1,4}[a-z]?)(?P<gap>,?\s+(?:[A-Za-z'\-]+\s+){1,3}" + _STREET_WORDS + r"\b)",
+    re.IGNORECASE,
+)
+
+
+def _house_number(match: re.Match[str]) -> str:
+    if match.group("num") is not None:
+        return match.group("lead") + TOKENS["house_number"]
+    return TOKENS["house_number"] + match.group("gap")
+
+
 def _sub(pattern: re.Pattern[str], text: str, repl: Callable[[re.Match[str]], str | None],
          counts: Counter[str], kind: str) -> str:
     def inner(match: re.Match[str]) -> str:
@@ -183,6 +205,7 @@ def redact(text: str | None, *, home: bool = False) -> Redaction:
     if home or _HOME_CUES.search(out):
         out = _sub(_POSTCODE, out, lambda m: f"{m.group('outward').upper()} {TOKENS['postcode']}",
                    counts, "postcode")
+        out = _sub(_HOUSE_NUMBER, out, _house_number, counts, "house_number")
     return Redaction(out, {k: counts[k] for k in KINDS if counts[k]})
 
 
