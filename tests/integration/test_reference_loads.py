@@ -371,3 +371,15 @@ def test_every_mps_row_is_loaded_or_quarantined(rows: list[tuple[str, list[objec
             assert (wh.scalar("SELECT coalesce(sum(count), 0) FROM mps_crime_count")
                     == expected)
             assert wh.count("mps_crime_count") == len(good) * len(keep)
+
+
+def test_mps_repeated_area_and_category_is_quarantined_not_double_counted(
+    wh: Warehouse, tmp_path: Path
+) -> None:
+    text = ("majortext,minortext,boroughname,202401,202402,202403\n"
+            "THEFT,OTHER THEFT,Camden,10,11,12\n"
+            "THEFT,OTHER THEFT,Camden,10,11,12\n")
+    report = load(wh, "mps", write(tmp_path / "recorded-crime-borough.csv", text))
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    assert report.quarantined_by_rule() == {"row:duplicate": 1}
+    assert wh.scalar("SELECT sum(count) FROM mps_crime_count") == 33

@@ -218,6 +218,14 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
                  "major_category", "minor_category"),
     )
     problems += found
+    key = ident["area_code"].fillna(ident["area_name"]).astype(str) + "|" + \
+        ident["borough_name"].astype(str) + "|" + ident["major_category"].astype(str) + "|" + \
+        ident["minor_category"].astype(str)
+    repeated = key.duplicated(keep="first").to_numpy()
+    problems += [Problem(int(r), LAYOUTS[level][4], ident["minor_category"].iat[int(i)],
+                         "the same area and category appear on an earlier row; the first is "
+                         "kept so that no offence is counted twice", "row:duplicate")
+                 for i, r in zip(np.flatnonzero(repeated), rows[repeated], strict=True)]
     bad_rows = {p.row for p in problems}
     keep = ok & ~np.isin(rows, list(bad_rows))
     load.quarantine(problems)
