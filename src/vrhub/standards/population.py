@@ -1,10 +1,11 @@
 """Population denominators per LSOA: ONS mid-year estimates, Census 2021, IoD denominators.
 
-One long table, :data:`POPULATION`: one row per LSOA × year × source × age band, with the
-LSOA vintage explicit (mid-year estimates 2019/2020 and the IoD 2019 mid-2015 denominators
-are on LSOA 2011 codes; Census 2021 on LSOA 2021 codes). ``age_band`` is ``all`` for the
-total; other bands are written ``0-15``, ``16-29``, ``85+`` etc. Census 2021 population
-density (TS006) is :data:`POPULATION_DENSITY`.
+One long table, :data:`POPULATION`: one row per LSOA x year x source x sex x age band, with
+the LSOA vintage explicit: the mid-year estimates 2019/2020 and the IoD 2019 mid-2015
+denominators are on LSOA 2011 codes, Census 2021 on LSOA 2021 codes. ``age_band`` is
+``all`` for the total; other bands are written ``0-15``, ``16-29``, ``85+`` etc. Always
+filter ``sex = 'persons'`` for totals: the mid-year estimates also carry ``males`` and
+``females`` rows. Census 2021 population density (TS006) is :data:`POPULATION_DENSITY`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ POPULATION_SOURCES = ("mye", "census2021", "iod2019")
 POPULATION = Table(
     name="population",
     group="population",
-    description="Resident population per LSOA, year, source and age band (age_band 'all' "
-    "is the total).",
+    description="Resident population per LSOA, year, source, sex and age band. The total "
+    "is sex = 'persons' AND age_band = 'all' (mid-year estimates also carry males and "
+    "females: filter on sex, or totals count people three times).",
     columns=(
         Column("lsoa_code", "string", "LSOA code.", required=True, pattern=r"[EW]01\d{6}"),
         Column("lsoa_vintage", "string", "LSOA vintage of lsoa_code.", required=True,
