@@ -7,11 +7,15 @@ runs. With ``data_dir`` it loads the real open data folder instead (laid out lik
 ``shared/data``: boundaries/, lookups/, population/, imd2019/, imd2025/, london-datastore/,
 police-uk/, nhs/).
 
-The work is a list of :class:`DemoStep`. Steps are extensible: a module that adds a
-dataset to the demo appends a step to :data:`EXTRA_STEPS` (for example the synthetic ISTV
-submissions: a step whose ``files`` callable writes a month per site and returns the paths,
-with ``source='istv'``). Running the demo twice changes nothing the second time: the files
-are byte-identical and every loader skips files it has already loaded.
+The work is a list of :class:`DemoStep`. Steps are extensible without editing this module:
+any module of :mod:`vrhub.synthetic` that defines ``DEMO_STEPS`` (a tuple of
+:class:`DemoStep`) has them run after the built-in :data:`STEPS` - for example the
+synthetic ISTV submissions: a step with ``source='istv'`` whose ``files`` callable writes a
+month per synthetic ED site (``ctx.written['ed-sites']`` lists the site file) and returns
+the paths. :data:`EXTRA_STEPS` takes steps added at run time (tests, plugins).
+
+Running the demo twice changes nothing the second time: the files are byte-identical and
+every loader skips files it has already loaded.
 """
 
 from __future__ import annotations
@@ -120,6 +124,20 @@ STEPS: list[DemoStep] = [
 EXTRA_STEPS: list[DemoStep] = []
 
 
+def discovered_steps() -> list[DemoStep]:
+    """``DEMO_STEPS`` of the modules of :mod:`vrhub.synthetic`, in module-name order."""
+    import importlib
+    import pkgutil
+
+    import vrhub.synthetic
+
+    found: list[DemoStep] = []
+    for info in sorted(pkgutil.iter_modules(vrhub.synthetic.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"vrhub.synthetic.{info.name}")
+        found.extend(getattr(module, "DEMO_STEPS", ()))
+    return found
+
+
 def default_data_dir(home: Path) -> Path:
     return home / "demo-data"
 
@@ -150,7 +168,8 @@ def build_demo(
     sources = all_sources()
     mode = "synthetic" if synthetic else "real"
     results: list[StepResult] = []
-    for step in [*(steps if steps is not None else STEPS), *EXTRA_STEPS]:
+    for step in [*(steps if steps is not None else [*STEPS, *discovered_steps()]),
+                 *EXTRA_STEPS]:
         if mode not in step.modes:
             continue
         result = StepResult(step.name, step.source)
