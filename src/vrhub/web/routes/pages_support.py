@@ -170,15 +170,24 @@ def headlines(wh: Warehouse, borough: str | None, end: str | None,
     wanted = [c for c in HEADLINE_CATEGORIES if c in known]
     if not wanted:
         return []
-    counts = monthly_counts(wh, source="mps", level="borough",
-                            areas=[borough] if borough else None, categories=wanted,
-                            period=(None, end))
-    data = counts.data.copy()
+    # One query per category: a minor category asked with its major one would be summed
+    # into the major category's series.
+    frames = []
+    coverage: set[str] = set()
+    for category in wanted:
+        counts = monthly_counts(wh, source="mps", level="borough",
+                                areas=[borough] if borough else None, categories=[category],
+                                period=(None, end))
+        part = counts.data.copy()
+        part["category"] = category
+        frames.append(part)
+        coverage.update(counts.coverage)
+    data = pd.concat(frames, ignore_index=True)
     data["area_code"], data["area_name"] = "all", "all"
     data = data.groupby(["area_code", "area_name", "category", "month"],
                         as_index=False)["count"].sum()
     try:
-        yoy = year_on_year(data, period=(None, end), coverage=counts.coverage)
+        yoy = year_on_year(data, period=(None, end), coverage=sorted(coverage))
     except UserError:
         return []
     out = []

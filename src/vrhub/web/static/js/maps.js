@@ -44,7 +44,8 @@ async function draw(element) {
     },
   }).addTo(map);
   map.fitBounds(layer.getBounds(), { padding: [8, 8] });
-  status.textContent = `Map drawn: ${data.features.length} areas. Hover over an area for its figure.`;
+  const unit = element.dataset.unit || "areas";
+  status.textContent = `Map drawn: ${data.features.length} ${unit}. Hover over the map for figures.`;
   element.dataset.vrhubMapReady = "true";
 }
 

@@ -1,0 +1,112 @@
+"""Record-level data: search, one record, exports — each through the policy layer and
+written to the audit trail (one event per request)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from vrhub.access.principal import Principal
+from vrhub.access.resources import Resource
+from vrhub.access.roles import Action
+from vrhub.reports import exports
+from vrhub.storage import records
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.api_models import (
+    ERROR_RESPONSES,
+    ExportFormat,
+    RecordDataset,
+    RecordOut,
+    RecordPage,
+)
+from vrhub.web.data import warehouse
+from vrhub.web.deps import access, current_principal
+
+router = APIRouter(prefix="/api/v1", tags=["records"], responses=ERROR_RESPONSES)
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _filters(
+    borough: Annotated[list[str] | None, Query(description="Borough GSS codes (E09…).")] = None,
+    ward: Annotated[list[str] | None, Query(description="Ward codes (E05…).")] = None,
+    lsoa: Annotated[list[str] | None, Query(description="LSOA 2021 codes (E01…).")] = None,
+    site: Annotated[list[str] | None, Query(description="ED site ODS codes (ISTV).")] = None,
+    category: Annotated[list[str] | None, Query(
+        description="Crime type or ISTV assault method.")] = None,
+    month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
+    month_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
+) -> records.Filters:
+    return records.Filters(boroughs=[b.upper() for b in borough or []],
+                           wards=[w.upper() for w in ward or []],
+                           lsoas=[x.upper() for x in lsoa or []],
+                           sites=[s.upper() for s in site or []],
+                           categories=category or [], month_from=month_from,
+                           month_to=month_to)
+
+
+Filters = Annotated[records.Filters, Depends(_filters)]
+Caller = Annotated[Principal, Depends(current_principal)]
+Store = Annotated[Warehouse, Depends(warehouse)]
+
+
+@router.get("/records/{dataset}", response_model=RecordPage,
+            summary="Search record-level data inside your scope")
+def search_records(
+    request: Request, dataset: RecordDataset, principal: Caller, filters: Filters, wh: Store,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> RecordPage:
+    """Records of ``dataset`` you may see: pan-London analysts everything, borough analysts
+    their boroughs, ED data leads their site's ISTV records. Asking for a borough or site
+    outside your scope is refused (403) and audited."""
+    scope = access(request).policy.enforce_scope(
+        principal, Action.SEARCH_RECORDS, dataset, boroughs=filters.boroughs,
+        sites=filters.sites, detail=f"search {dataset}")
+    page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
+    following = None
+    if offset + limit < total:
+        params = [(k, v) for k, v in request.query_params.multi_items()
+                  if k not in ("offset", "limit")]
+        params += [("limit", str(limit)), ("offset", str(offset + limit))]
+        following = f"{request.url.path}?{urlencode(params)}"
+    return RecordPage(dataset=dataset, total=total, limit=limit, offset=offset,
+                      next=following, scope=scope.to_dict(),
+                      records=records.rows_as_dicts(page))
+
+
+@router.get("/records/{dataset}/{record_id}", response_model=RecordOut,
+            summary="One record, if it lies inside your scope")
+def get_record(request: Request, dataset: RecordDataset,
+               record_id: str,
+               principal: Caller, wh: Store) -> RecordOut:
+    borough, site = records.owner(wh, dataset, record_id)
+    access(request).policy.enforce(
+        principal, Action.READ_RECORDS,
+        Resource.records(dataset, boroughs=[borough] if borough else [],
+                         sites=[site] if site else []),
+        detail=f"read {dataset} record {record_id}")
+    return RecordOut(dataset=dataset, record=records.get(wh, dataset, record_id))
+
+
+@router.get("/exports/{dataset}", summary="Export record-level data inside your scope",
+            response_class=Response,
+            responses={200: {"description": "The file.", "content": {
+                media: {} for media in exports.MEDIA_TYPES.values()}}})
+def export_records(request: Request, dataset: RecordDataset, principal: Caller,
+                   filters: Filters, wh: Store,
+                   format: ExportFormat = "csv") -> Response:
+    """The same records as the search, as a file. CSV and XLSX text cells that could run as
+    spreadsheet formulas are neutralised."""
+    scope = access(request).policy.enforce_scope(
+        principal, Action.EXPORT_RECORDS, dataset, boroughs=filters.boroughs,
+        sites=filters.sites, detail=f"export {dataset} as {format}")
+    frame = records.export_frame(wh, dataset, scope, filters)
+    body = exports.render(frame, format, parameters={
+        "dataset": dataset, "scope": scope.to_dict(), "exported_by": principal.email,
+        "filters": {k: v for k, v in vars(filters).items() if v}})
+    return Response(body, media_type=exports.MEDIA_TYPES[format], headers={
+        "content-disposition": f'attachment; filename="vrhub-{dataset}.{format}"'})

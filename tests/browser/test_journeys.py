@@ -1,0 +1,170 @@
+"""The dashboard's main journeys in a real browser (Chromium driven by Playwright).
+
+Each journey runs against a live vrhub on a copy of a small synthetic workspace, fails on
+any request to another origin (no CDN, no tiles), checks axe-core on the pages it passes
+and saves screenshots to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.support import axe_check, screenshot
+from tests.web.pages_workspace import (
+    BOROUGH,
+    ED_SITE,
+    PASSWORD,
+    add_accounts,
+    build_pages_workspace,
+    copy_workspace,
+    settings_for,
+)
+from vrhub.web import assets
+from vrhub.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_pages_workspace(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def dashboard(pages_template: Path, tmp_path: Path, live_server_factory: Any,
+              page_factory: Any) -> Iterator[Callable[[], Any]]:
+    if not assets.status().ready:
+        pytest.fail("front-end assets are not built: run `vrhub assets build`")
+    home = copy_workspace(pages_template, tmp_path / "home")
+    app = create_app(settings_for(home))
+    add_accounts(app)
+    server = live_server_factory(app)
+
+    def open_page() -> Any:
+        page = page_factory(server.url)
+        page.set_default_timeout(20_000)
+        return page
+
+    yield open_page
+
+
+def sign_in(page: Any, email: str) -> None:
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def maps_ready(page: Any) -> None:
+    """Wait until every Leaflet map on the page has drawn its layer."""
+    count = page.locator("[data-vrhub-map]").count()
+    for i in range(count):
+        page.locator("[data-vrhub-map]").nth(i).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-vrhub-map]')].every("
+        "e => e.dataset.vrhubMapReady === 'true' || e.nextElementSibling?.textContent"
+        ".startsWith('Nothing'))")
+
+
+def test_public_overview_draws_disclosure_controlled_map(dashboard: Callable[[], Any]) -> None:
+    page = dashboard()
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "London violence reduction data"
+    nav = page.get_by_role("navigation", name="Main").inner_text()
+    assert "Public data" in nav and "Hotspots" not in nav
+    maps_ready(page)
+    # The choropleth is drawn by Leaflet from vrhub's own GeoJSON, without tiles.
+    assert page.locator("#map-areas path.leaflet-interactive").count() == 6
+    assert page.locator("#map-areas img.leaflet-tile").count() == 0
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    assert page.locator("img[src^='/charts/trend.svg']").evaluate("i => i.naturalWidth") > 0
+    screenshot(page, "overview-public")
+    assert axe_check(page, "overview-public") == []
+
+
+def test_sign_in_open_borough_profile_and_change_period(dashboard: Callable[[], Any]) -> None:
+    page = dashboard()
+    sign_in(page, "pan@example.org")
+    assert "Hotspots" in page.get_by_role("navigation", name="Main").inner_text()
+    maps_ready(page)
+    screenshot(page, "overview-analyst")
+    page.get_by_role("link", name="Boroughs", exact=True).click()
+    page.get_by_role("link", name="Alderbury").click()
+    page.wait_for_url(f"**/boroughs/{BOROUGH}")
+    assert page.locator("h1").inner_text() == "Alderbury"
+    maps_ready(page)
+    screenshot(page, "borough-profile")
+    assert axe_check(page, "borough-profile") == []
+
+    page.get_by_label("From month").fill("2025-01")
+    page.get_by_label("To month").fill("2025-06")
+    page.get_by_role("button", name="Update").click()
+    page.wait_for_url(re.compile(r"from=2025-01.*to=2025-06"))
+    # The period is in the URL (bookmarkable) and in the table of monthly figures.
+    page.get_by_text("Table of monthly offences").click()
+    months = page.locator("table:has(caption:text('by month')) tbody tr td:first-child")
+    assert months.all_inner_texts() == [f"2025-{m:02d}" for m in range(1, 7)]
+    maps_ready(page)
+    screenshot(page, "borough-profile-period")
+    assert axe_check(page, "borough-profile-period") == []
+
+
+def test_run_a_hotspot_analysis_and_download_it(dashboard: Callable[[], Any]) -> None:
+    page = dashboard()
+    sign_in(page, "pan@example.org")
+    page.goto("/hotspots")
+    page.get_by_label("Category").select_option("Violence and sexual offences")
+    page.get_by_label("Kernel density").check()
+    page.get_by_label("Cell size (metres)").fill("200")
+    page.get_by_role("button", name="Run analysis").click()
+    page.wait_for_url(re.compile(r"method=kde"))
+    assert "cell_size=200" in page.url
+    assert page.get_by_role("heading", name=re.compile("Result")).is_visible()
+    assert "200 m" in page.locator(".govuk-summary-list").inner_text()
+    maps_ready(page)
+    assert page.locator("#map-result path.leaflet-interactive").count() > 10
+    screenshot(page, "hotspots-kde")
+    assert axe_check(page, "hotspots-kde") == []
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("as CSV")).click()
+    path = download.value.path()
+    header = Path(path).read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",")[:4] == ["cell_id", "x", "y", "n"]
+
+
+def test_upload_a_file_and_read_its_receipt(dashboard: Callable[[], Any], tmp_path: Path,
+                                            ) -> None:
+    from vrhub.synthetic.istv import write_month
+
+    good = write_month(tmp_path / "files", ED_SITE, "2025-09", seed=11)
+    page = dashboard()
+    sign_in(page, "ed@example.org")
+    page.get_by_role("link", name="Upload").click()
+    screenshot(page, "upload-form")
+    assert axe_check(page, "upload-form") == []
+    page.get_by_label("File").set_input_files(str(good))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r"/upload/receipts/istv-"), timeout=90_000)
+    assert page.locator(".govuk-panel__title").inner_text() == "Submission received"
+    summary = page.locator(".govuk-summary-list").inner_text()
+    assert ED_SITE in summary and "2025-09-01 to 2025-09-30" in summary
+    screenshot(page, "upload-receipt")
+    assert axe_check(page, "upload-receipt") == []
+
+    bad = tmp_path / "files" / "notes.csv"
+    bad.write_text("hello,world\n1,2\n", encoding="utf-8")
+    page.goto("/upload")
+    page.get_by_label("File").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_selector(".govuk-error-summary__title")
+    assert page.locator(".govuk-error-summary__title").inner_text() == \
+        "Your file was not accepted"
+    screenshot(page, "upload-rejected")
+    assert axe_check(page, "upload-rejected") == []

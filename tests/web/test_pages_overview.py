@@ -1,0 +1,166 @@
+"""The London overview, its maps and charts, navigation by role, and HTML error pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import sign_in
+from tests.web.pages_workspace import (
+    add_accounts,
+    build_pages_workspace,
+    copy_workspace,
+    settings_for,
+)
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.app import create_app
+from vrhub.web.routes.maps import PALETTE
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_pages_workspace(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
+    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
+    add_accounts(app)
+    return app
+
+
+def nav(html: str) -> list[str]:
+    block = html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'govuk-service-navigation__link" href="[^"]+"[^>]*>([^<]+)<', block)
+
+
+def violence_last_12(home: Path) -> int:
+    with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
+        return int(wh.scalar(
+            "SELECT sum(count) FROM mps_crime_count WHERE level = 'borough' AND "
+            "major_category = 'VIOLENCE AGAINST THE PERSON' AND month BETWEEN "
+            "'2024-10' AND '2025-09'"))
+
+
+def test_empty_workspace_says_what_to_do(app: FastAPI) -> None:
+    response = TestClient(app).get("/", headers=HTML)
+    assert response.status_code == 200
+    assert "No data has been loaded yet" in response.text
+    assert "vrhub demo" in response.text
+    assert nav(response.text) == ["Overview", "Public data", "Sign in"]
+
+
+def test_public_overview_is_disclosure_controlled(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app)
+    html = client.get("/", headers=HTML).text
+    headline = re.search(r"Violence against the person, 2024-10 to 2025-09</span>\s*"
+                         r'<span class="vrhub-headline__value">([\d,]+)<', html)
+    assert headline, "no headline for violence against the person"
+    value = int(headline.group(1).replace(",", ""))
+    exact = violence_last_12(Path(demo_app.state.settings.home))
+    assert value % 5 == 0 and abs(value - exact) <= 2
+    # No small-area detail for the public: no LSOA level, no hotspot cells.
+    assert 'value="lsoa"' not in html
+    assert "/maps/hotspots.geojson" not in html
+    refused = client.get("/?level=lsoa", headers=HTML)
+    assert refused.status_code == 400
+    assert "govuk-error-summary" in refused.text
+
+
+def test_analyst_sees_exact_figures_and_the_analyst_navigation(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app)
+    sign_in(client, "pan@example.org")
+    html = client.get("/", headers=HTML).text
+    assert nav(html) == ["Overview", "Boroughs", "Hotspots", "Trends", "Data quality",
+                         "Account"]
+    exact = violence_last_12(Path(demo_app.state.settings.home))
+    assert f'<span class="vrhub-headline__value">{exact:,}</span>' in html
+    assert "/maps/hotspots.geojson?" in html
+    assert client.get("/?level=lsoa", headers=HTML).status_code == 200
+
+
+def test_filters_live_in_the_url_and_bad_months_are_explained(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app)
+    ok = client.get("/?category=ROBBERY&level=ward&from=2025-01&to=2025-03", headers=HTML)
+    assert ok.status_code == 200
+    assert '<option value="ROBBERY" selected>' in ok.text
+    assert "/maps/areas.geojson?category=ROBBERY&amp;level=ward&amp;from=2025-01&amp;to=2025-03" \
+        in ok.text
+    bad = client.get("/?from=2025-13", headers=HTML)
+    assert bad.status_code == 400
+    assert "Enter the start month as YYYY-MM" in bad.text
+    assert 'href="#from"' in bad.text
+
+
+def test_choropleth_geojson_matches_the_table(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app)
+    sign_in(client, "pan@example.org")
+    data = client.get("/maps/areas.geojson?level=borough&category=ROBBERY").json()
+    assert data["type"] == "FeatureCollection"
+    assert len(data["features"]) == 6
+    for feature in data["features"]:
+        assert feature["properties"]["fill"] in PALETTE
+        lon, lat = feature["geometry"]["coordinates"][0][0][:2] if \
+            feature["geometry"]["type"] == "Polygon" else \
+            feature["geometry"]["coordinates"][0][0][0][:2]
+        assert -1 < lon < 1 and 51 < lat < 52  # WGS84 for Leaflet
+    home = Path(demo_app.state.settings.home)
+    with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
+        expected = {str(c): int(n) for c, n in wh.query(
+            "SELECT area_code, sum(count) FROM mps_crime_count WHERE level = 'borough' "
+            "AND major_category = 'ROBBERY' GROUP BY 1").itertuples(index=False)}
+    for feature in data["features"]:
+        shown = re.search(r": ([\d,]+)", feature["properties"]["label"])
+        assert shown and int(shown.group(1).replace(",", "")) == \
+            expected[feature["properties"]["code"]]
+
+
+def test_violence_deprivation_map_uses_the_strategy_groups(demo_app: FastAPI) -> None:
+    data = TestClient(demo_app).get("/maps/deprivation.geojson").json()
+    assert len(data["features"]) == 24
+    labels = {f["properties"]["label"].split(": ")[1] for f in data["features"]}
+    assert labels <= {"both", "violence only", "deprivation only", "neither"}
+
+
+def test_chart_is_an_svg_image(demo_app: FastAPI) -> None:
+    response = TestClient(demo_app).get("/charts/trend.svg?category=ROBBERY")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.text.lstrip().startswith("<svg")
+    assert "Robbery, London, by month" in response.text
+
+
+def test_page_errors_are_html_and_api_errors_stay_json(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app, raise_server_exceptions=False)
+    page = client.get("/no-such-page", headers=HTML)
+    assert page.status_code == 404
+    assert "Page not found" in page.text and "govuk-heading-l" in page.text
+    api = client.get("/api/v1/no-such-thing", headers=HTML)
+    assert api.status_code == 404
+    assert api.json()["error"]["code"] == "not_found"
+    redirect = client.get("/boroughs", headers=HTML, follow_redirects=False)
+    assert redirect.status_code == 303
+    assert redirect.headers["location"] == "/sign-in?next=%2Fboroughs"
+
+
+def test_unexpected_errors_show_a_generic_page(demo_app: FastAPI,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import vrhub.web.routes.home as home
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(home, "headlines", broken)
+    client = TestClient(demo_app, raise_server_exceptions=False)
+    response = client.get("/?to=2025-02", headers=HTML)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internals" not in response.text
+    assert json.loads(client.get("/api/v1/openapi.json").text)["openapi"]
