@@ -48,6 +48,13 @@ class Warehouse:
                 self.ensure_tables(BOOKKEEPING_TABLES)
         return self._con
 
+    def cursor(self) -> Warehouse:
+        """A handle on the same open database through a new cursor, for one thread or one
+        request (DuckDB cursors are cheap; the database stays open in the parent)."""
+        view = Warehouse(self.path, read_only=self.read_only)
+        view._con = self.con.cursor()
+        return view
+
     def close(self) -> None:
         if self._con is not None:
             self._con.close()

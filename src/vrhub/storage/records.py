@@ -1,0 +1,208 @@
+"""Record-level queries, always filtered by a :class:`~vrhub.access.policy.Scope`.
+
+The policy layer decides the scope; this module only applies it. There is no function here
+that reads records without one, so a caller cannot forget the filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from vrhub.access.policy import Scope
+from vrhub.errors import NotFound, UserError
+from vrhub.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    table: str
+    id_sql: str  # SQL expression giving a stable record id
+    columns: tuple[str, ...]
+    month_sql: str
+    category_column: str
+    has_site: bool
+    description: str
+
+
+DATASETS: dict[str, Dataset] = {
+    "istv": Dataset(
+        name="istv",
+        table="istv_assault_current",
+        id_sql="assault_id",
+        columns=("assault_id", "submission_id", "site_code", "arrival_at", "assault_at",
+                 "assault_method", "method_other_description", "location_type",
+                 "location_description", "age_band", "flags", "easting", "northing",
+                 "lsoa21_code", "ward_code", "borough_code", "geocode_method",
+                 "geocode_confidence", "geocode_unresolved_reason"),
+        month_sql="strftime(assault_at, '%Y-%m')",
+        category_column="assault_method",
+        has_site=True,
+        description="ED assault records (ISTV), current submissions only",
+    ),
+    "police": Dataset(
+        name="police",
+        table="police_street",
+        id_sql="substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
+        columns=("crime_id", "month", "force", "crime_type", "location", "last_outcome",
+                 "easting", "northing", "longitude", "latitude", "lsoa21_code", "ward_code",
+                 "borough_code", "place_flag"),
+        month_sql="month",
+        category_column="crime_type",
+        has_site=False,
+        description="police.uk street-level crimes",
+    ),
+    "stop-search": Dataset(
+        name="stop-search",
+        table="police_stop_search",
+        id_sql="substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
+        columns=("datetime", "month", "force", "search_type", "object_of_search", "outcome",
+                 "legislation", "age_range", "gender", "easting", "northing", "lsoa21_code",
+                 "ward_code", "borough_code"),
+        month_sql="month",
+        category_column="object_of_search",
+        has_site=False,
+        description="police.uk stop and search records",
+    ),
+}
+
+
+def dataset(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise NotFound(f"no record-level dataset {name!r}",
+                       hint="use one of " + ", ".join(DATASETS))
+    return DATASETS[name]
+
+
+@dataclass(frozen=True)
+class Filters:
+    boroughs: Sequence[str] = ()
+    wards: Sequence[str] = ()
+    lsoas: Sequence[str] = ()
+    month_from: str | None = None
+    month_to: str | None = None
+    categories: Sequence[str] = ()
+    sites: Sequence[str] = ()
+
+
+def _scope_sql(ds: Dataset, scope: Scope) -> tuple[str, list[Any]]:
+    if scope.everything:
+        return "TRUE", []
+    parts: list[str] = []
+    params: list[Any] = []
+    if scope.boroughs:
+        parts.append(f"borough_code IN ({', '.join('?' for _ in scope.boroughs)})")
+        params += sorted(scope.boroughs)
+    if scope.sites and ds.has_site:
+        parts.append(f"site_code IN ({', '.join('?' for _ in scope.sites)})")
+        params += sorted(scope.sites)
+    return ("(" + " OR ".join(parts) + ")", params) if parts else ("FALSE", [])
+
+
+def _where(ds: Dataset, scope: Scope, filters: Filters) -> tuple[str, list[Any]]:
+    clause, params = _scope_sql(ds, scope)
+    parts = [clause]
+
+    def members(column: str, values: Sequence[str]) -> None:
+        if values:
+            parts.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+
+    members("borough_code", filters.boroughs)
+    members("ward_code", filters.wards)
+    members("lsoa21_code", filters.lsoas)
+    if filters.sites:
+        if not ds.has_site:
+            raise UserError(f"dataset {ds.name} has no ED site column")
+        members("site_code", filters.sites)
+    if filters.categories:
+        parts.append(f"lower({ds.category_column}) IN "
+                     f"({', '.join('?' for _ in filters.categories)})")
+        params.extend(c.lower() for c in filters.categories)
+    if filters.month_from:
+        parts.append(f"{ds.month_sql} >= ?")
+        params.append(filters.month_from)
+    if filters.month_to:
+        parts.append(f"{ds.month_sql} <= ?")
+        params.append(filters.month_to)
+    return " AND ".join(parts), params
+
+
+def _require(warehouse: Warehouse, ds: Dataset) -> bool:
+    return warehouse.has_table(ds.table)
+
+
+def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
+           limit: int = 100, offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """Records of dataset ``name`` inside ``scope`` matching ``filters``: (page, total)."""
+    ds = dataset(name)
+    if not _require(warehouse, ds):
+        return pd.DataFrame(columns=["record_id", *ds.columns]), 0
+    where, params = _where(ds, scope, filters)
+    total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}", params))
+    cols = ", ".join(ds.columns)
+    page = warehouse.query(
+        f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
+        f"ORDER BY {ds.month_sql}, record_id LIMIT ? OFFSET ?", [*params, limit, offset])
+    return page, total
+
+
+def export_frame(warehouse: Warehouse, name: str, scope: Scope,
+                 filters: Filters) -> pd.DataFrame:
+    ds = dataset(name)
+    if not _require(warehouse, ds):
+        return pd.DataFrame(columns=["record_id", *ds.columns])
+    where, params = _where(ds, scope, filters)
+    return warehouse.query(
+        f"SELECT {ds.id_sql} AS record_id, {', '.join(ds.columns)} FROM {ds.table} "
+        f"WHERE {where} ORDER BY {ds.month_sql}, record_id", params)
+
+
+def owner(warehouse: Warehouse, name: str, record_id: str) -> tuple[str | None, str | None]:
+    """(borough, site) a record belongs to, for the object-level policy check; NotFound if
+    there is no such record. Reads nothing else about it."""
+    ds = dataset(name)
+    if not _require(warehouse, ds):
+        raise NotFound(f"no {name} record {record_id!r}")
+    site = "site_code" if ds.has_site else "NULL"
+    row = warehouse.query(
+        f"SELECT borough_code, {site} AS site_code FROM {ds.table} WHERE {ds.id_sql} = ?",
+        [record_id])
+    if row.empty:
+        raise NotFound(f"no {name} record {record_id!r}")
+    borough, site_code = row.iloc[0]["borough_code"], row.iloc[0]["site_code"]
+    return (None if pd.isna(borough) else str(borough),
+            None if pd.isna(site_code) else str(site_code))
+
+
+def get(warehouse: Warehouse, name: str, record_id: str) -> dict[str, Any]:
+    """One record by id (after the object-level policy check has passed)."""
+    ds = dataset(name)
+    row = warehouse.query(
+        f"SELECT {ds.id_sql} AS record_id, {', '.join(ds.columns)} FROM {ds.table} "
+        f"WHERE {ds.id_sql} = ?", [record_id])
+    if row.empty:
+        raise NotFound(f"no {name} record {record_id!r}")
+    return {str(k): _plain(v) for k, v in row.iloc[0].to_dict().items()}
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def rows_as_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]

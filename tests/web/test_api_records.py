@@ -1,0 +1,127 @@
+"""Record-level API: scoped search, object-level checks, exports — each audited once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import openpyxl
+import pandas as pd
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import ADMIN
+from vrhub.access import audit
+from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.storage.warehouse import Warehouse
+
+CAMDEN, HACKNEY = "E09000007", "E09000012"
+
+
+@pytest.fixture
+def police_rows(app: FastAPI) -> None:
+    rows = []
+    for i, borough in enumerate([CAMDEN] * 3 + [HACKNEY] * 2):
+        rows.append({"file_id": "f" * 64, "row_number": i + 1, "crime_id": f"c{i}",
+                     "month": "2024-01", "force": "metropolitan",
+                     "series": "metropolitan-street", "crime_id_duplicate": False,
+                     "crime_type": "Violence and sexual offences",
+                     "location": "=HYPERLINK(\"http://x\")" if i == 0 else "On or near X Road",
+                     "easting": 528000.0 + i, "northing": 184000.0,
+                     "lsoa21_code": "E01000907", "borough_code": borough})
+    frame = pd.DataFrame(rows)
+    with Warehouse(app.state.workspace.ensure().warehouse_path) as wh:
+        wh.ensure_tables([POLICE_STREET])
+        keep = [c for c in frame.columns if c in POLICE_STREET.column_names]
+        wh.insert(POLICE_STREET, frame[keep])
+
+
+def token_for(app: FastAPI, email: str) -> dict[str, str]:
+    plaintext, _ = app.state.access.tokens.create(ADMIN, email, "tests")
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+def audit_count(app: FastAPI) -> int:
+    with app.state.access.sessions() as session:
+        return len(audit.query(session, limit=100_000))
+
+
+def test_borough_analyst_sees_only_their_borough(
+    app: FastAPI, make_user: Callable[..., str], police_rows: None
+) -> None:
+    make_user("camden@example.org", "borough_analyst", boroughs=(CAMDEN,))
+    headers = token_for(app, "camden@example.org")
+    client = TestClient(app)
+    before = audit_count(app)
+    body = client.get("/api/v1/records/police", headers=headers).json()
+    assert body["total"] == 3
+    assert {r["borough_code"] for r in body["records"]} == {CAMDEN}
+    assert audit_count(app) == before + 1
+
+
+def test_cross_borough_search_is_denied_and_audited(
+    app: FastAPI, make_user: Callable[..., str], police_rows: None
+) -> None:
+    make_user("camden@example.org", "borough_analyst", boroughs=(CAMDEN,))
+    headers = token_for(app, "camden@example.org")
+    client = TestClient(app)
+    before = audit_count(app)
+    response = client.get("/api/v1/records/police", params={"borough": HACKNEY},
+                          headers=headers)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    assert audit_count(app) == before + 1
+    with app.state.access.sessions() as session:
+        last = audit.query(session, limit=1)[0]  # newest first
+    assert last.outcome == "denied" and last.actor_email == "camden@example.org"
+
+
+def test_object_level_check_on_one_record(
+    app: FastAPI, make_user: Callable[..., str], police_rows: None
+) -> None:
+    make_user("camden@example.org", "borough_analyst", boroughs=(CAMDEN,))
+    make_user("london@example.org", "pan_london_analyst")
+    client = TestClient(app)
+    everything = client.get("/api/v1/records/police",
+                            headers=token_for(app, "london@example.org")).json()["records"]
+    hackney_id = next(r["record_id"] for r in everything if r["borough_code"] == HACKNEY)
+    camden = token_for(app, "camden@example.org")
+    assert client.get(f"/api/v1/records/police/{hackney_id}", headers=camden).status_code == 403
+    camden_id = next(r["record_id"] for r in everything if r["borough_code"] == CAMDEN)
+    ok = client.get(f"/api/v1/records/police/{camden_id}", headers=camden)
+    assert ok.status_code == 200 and ok.json()["record"]["borough_code"] == CAMDEN
+
+
+def test_public_cannot_read_records(app: FastAPI, police_rows: None) -> None:
+    response = TestClient(app).get("/api/v1/records/police")
+    assert response.status_code == 403
+
+
+def test_xlsx_export_neutralises_formulas(
+    app: FastAPI, make_user: Callable[..., str], police_rows: None, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("camden@example.org", "borough_analyst", boroughs=(CAMDEN,))
+    response = TestClient(app).get("/api/v1/exports/police", params={"format": "xlsx"},
+                                   headers=token_for(app, "camden@example.org"))
+    assert response.status_code == 200
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(response.content)
+    sheet = openpyxl.load_workbook(path)["data"]
+    header = [c.value for c in sheet[1]]
+    locations = [row[header.index("location")] for row in sheet.iter_rows(min_row=2,
+                                                                           values_only=True)]
+    assert len(locations) == 3
+    assert all(not str(v).startswith("=") for v in locations)
+    assert "'=HYPERLINK" in "".join(map(str, locations))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "gpkg", "geojson", "parquet"])
+def test_exports_in_every_format_stay_in_scope(
+    app: FastAPI, make_user: Callable[..., str], police_rows: None, fmt: str
+) -> None:
+    make_user("hackney@example.org", "borough_analyst", boroughs=(HACKNEY,))
+    response = TestClient(app).get("/api/v1/exports/police", params={"format": fmt},
+                                   headers=token_for(app, "hackney@example.org"))
+    assert response.status_code == 200
+    assert CAMDEN.encode() not in response.content
+    assert HACKNEY.encode() in response.content or fmt in ("parquet", "gpkg")
