@@ -44,10 +44,14 @@ def poisson_ci(count: ArrayLike, confidence: float = 0.95) -> tuple[FloatArray, 
     """Exact (Garwood) confidence limits for the mean of a Poisson count."""
     x = _counts(count, "count")
     alpha = 1 - check_confidence(confidence, what="poisson_ci")
+    # counts repeat a lot (monthly area counts are small integers): compute each once
+    values, inverse = np.unique(x, return_inverse=True)
     with np.errstate(invalid="ignore"):
-        lower = np.where(x > 0, stats.chi2.ppf(alpha / 2, 2 * x) / 2, 0.0)
-        upper = stats.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
-    return np.asarray(lower, dtype="float64"), np.asarray(upper, dtype="float64")
+        lower = np.where(values > 0, stats.chi2.ppf(alpha / 2, 2 * values) / 2, 0.0)
+        upper = stats.chi2.ppf(1 - alpha / 2, 2 * values + 2) / 2
+    shape = x.shape
+    return (np.asarray(lower, dtype="float64")[inverse].reshape(shape),
+            np.asarray(upper, dtype="float64")[inverse].reshape(shape))
 
 
 def rate_ci(count: ArrayLike, population: ArrayLike, *, per: float = 1000.0,

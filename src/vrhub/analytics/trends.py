@@ -102,15 +102,27 @@ def _prepare(data: pd.DataFrame, period: Period | Sequence[str | None] | None,
 
 
 def _matrix(frame: pd.DataFrame, months: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Series keys (area_code, category) and a count matrix over ``months`` (zeros filled)."""
-    wide = (frame.pivot_table(index=["area_code", "category"], columns="month",
-                              values="count", aggfunc="sum", fill_value=0.0)
-            if len(frame) else pd.DataFrame())
-    wide = wide.reindex(columns=months, fill_value=0.0)
-    keys = wide.index.to_frame(index=False) if len(wide) else pd.DataFrame(
-        {"area_code": pd.Series(dtype="string"), "category": pd.Series(dtype="string")})
-    return keys, (wide.to_numpy(dtype="float64", copy=True) if len(wide)
-                  else np.zeros((0, len(months))))
+    """Series keys (area_code, category), sorted, and a count matrix over ``months``
+    (zeros filled; rows of months outside ``months`` are ignored)."""
+    if not len(frame):
+        return (pd.DataFrame({"area_code": pd.Series(dtype="object"),
+                              "category": pd.Series(dtype="object")}),
+                np.zeros((0, len(months))))
+    area_codes, areas = pd.factorize(frame["area_code"].astype(str), sort=True)
+    cat_codes, cats = pd.factorize(frame["category"].astype(str), sort=True)
+    pair, codes = np.unique(area_codes.astype("int64") * len(cats) + cat_codes,
+                            return_inverse=True)
+    month_codes, seen = pd.factorize(frame["month"])
+    column = {m: i for i, m in enumerate(months)}
+    seen_pos = np.array([column.get(m, -1) for m in seen], dtype="int64")
+    pos = seen_pos[month_codes]
+    inside = pos >= 0
+    flat = codes[inside] * len(months) + pos[inside]
+    matrix = np.bincount(flat, weights=frame["count"].to_numpy(dtype="float64")[inside],
+                         minlength=len(pair) * len(months))
+    keys = pd.DataFrame({"area_code": np.asarray(areas, dtype=object)[pair // len(cats)],
+                         "category": np.asarray(cats, dtype=object)[pair % len(cats)]})
+    return keys, matrix.reshape(len(pair), len(months))
 
 
 def _names(frame: pd.DataFrame) -> pd.Series:
