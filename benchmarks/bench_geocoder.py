@@ -69,60 +69,25 @@ HELD_OUT_MONTHS = {"met": _months("2024-11", "2024-12")}
 """Labelled descriptions never used for tuning."""
 
 
-def prepare_warehouse(path: Path, shared: Path, files: list[Path]) -> Warehouse:
-    """A warehouse holding what the gazetteer is built from: police_street rows (via the
-    police loader when it exists, else staged directly), London LSOA/ward/borough
-    boundaries and lookup, and ED sites."""
-    import pyogrio
-    import shapely
+def prepare_warehouse(home: Path, shared: Path, files: list[Path]) -> Warehouse:
+    """A workspace loaded with the vrhub loaders: London LSOA 2021, ward and borough
+    boundaries, the LSOA -> ward lookup, the ED sites and the given police.uk files."""
+    from vrhub.cli.main import main
 
-    from vrhub.standards.ed_sites import ED_SITE
-    from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
-
-    wh = Warehouse(path)
-    lookup = labelled.read_lsoa_lookup(shared / "lookups/lsoa_to_ward.csv.gz")
-    with wh.atomic():
-        wh.ensure_tables([AREA_BOUNDARY, AREA_LOOKUP, ED_SITE])
-        wh.insert(AREA_LOOKUP, lookup.assign(file_id="bench", lsoa21_name=None)[
-            ["lsoa21_code", "lsoa21_name", "ward_code", "ward_name", "borough_code",
-             "borough_name", "file_id"]])
-        lsoa = pyogrio.read_dataframe(f"zip://{shared}/boundaries/london-2021-lsoa-gen20.zip")
-        lad = pyogrio.read_dataframe(f"zip://{shared}/boundaries/london-2021-lad22-gen20.zip")
-        wards = pyogrio.read_dataframe(f"/vsigzip/{shared}/boundaries/london_wards.json.gz"
-                                       ).to_crs(27700)
-        parts = [
-            pd.DataFrame({"level": "lsoa21", "code": lsoa["LSOA21CD"],
-                          "name": lsoa["LSOA21NM"], "borough_code": lsoa["LAD22CD"],
-                          "geometry": shapely.to_wkb(lsoa.geometry.values)}),
-            pd.DataFrame({"level": "borough", "code": lad["LAD22CD"], "name": lad["LAD22NM"],
-                          "borough_code": lad["LAD22CD"],
-                          "geometry": shapely.to_wkb(lad.geometry.values)}),
-            pd.DataFrame({"level": "ward22", "code": wards["WD22CD"], "name": wards["WD22NM"],
-                          "borough_code": wards["LAD22CD"],
-                          "geometry": shapely.to_wkb(wards.geometry.values)}),
-        ]
-        areas = pd.concat(parts, ignore_index=True).drop_duplicates(["level", "code"])
-        areas["file_id"] = "bench"
-        wh.insert(AREA_BOUNDARY, areas)
-        sites = pd.read_csv(shared / "nhs/site_xy.csv.gz", dtype=str)
-        wh.insert(ED_SITE, pd.DataFrame({
-            "site_code": sites["site_code"], "site_name": sites["site"],
-            "provider_code": sites["provider_code"], "provider_name": sites["provider"],
-            "icb_code": sites["icb_code"], "icb_name": sites["icb"],
-            "easting": sites["easting"].astype(float),
-            "northing": sites["northing"].astype(float), "file_id": "bench"}))
-    rows = labelled.read_police(files)
-    located = lookup.set_index("lsoa21_code")
-    rows["lsoa21_code"] = rows["lsoa_code"].where(rows["lsoa_code"].isin(located.index))
-    rows["ward_code"] = rows["lsoa21_code"].map(located["ward_code"])
-    rows["borough_code"] = rows["lsoa21_code"].map(located["borough_code"])
-    rows = rows[rows["lsoa21_code"].notna()]
-    frame = rows[["location", "easting", "northing", "lsoa21_code", "ward_code",
-                  "borough_code", "force", "month"]]
-    wh.con.register("_rows", frame)
-    wh.con.execute("CREATE TABLE police_street AS SELECT * FROM _rows")
-    wh.con.unregister("_rows")
-    return wh
+    home.mkdir(parents=True, exist_ok=True)
+    env = {"VRHUB_HOME": str(home), "VRHUB_ENVIRONMENT": "test"}
+    steps = [
+        ["load", "boundaries", str(shared / "boundaries/london-2021-lsoa-gen20.zip"),
+         str(shared / "boundaries/london-2021-lad22-gen20.zip"),
+         str(shared / "boundaries/london_wards.json.gz")],
+        ["load", "ward-lookup", str(shared / "lookups/lsoa_to_ward.csv.gz")],
+        ["load", "ed-sites", str(shared / "nhs/site_xy.csv.gz")],
+        ["load", "police", *map(str, files)],
+    ]
+    for step in steps:
+        if main([*step, "--json"], env) != 0:
+            raise SystemExit(f"vrhub {' '.join(step[:2])} failed")
+    return Warehouse(home / "warehouse.duckdb")
 
 
 def ed_sites(shared: Path) -> pd.DataFrame:
@@ -164,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         files = police_files(SHARED, GAZETTEER_MONTHS)
-        wh = prepare_warehouse(Path(tmp) / "w.duckdb", SHARED, files)
+        wh = prepare_warehouse(Path(tmp) / "home", SHARED, files)
         t0 = time.perf_counter()
         geocoder = Geocoder.build(wh)
         build_seconds = time.perf_counter() - t0

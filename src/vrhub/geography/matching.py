@@ -74,11 +74,15 @@ class _Hit:
     exact: bool
     kind: str
     score: float = 100.0
+    full: bool = False  # the rest of its part is only shop or filler words
 
     @property
-    def rank(self) -> tuple[int, int, int, float]:
-        return (KIND_RANK.get(self.kind, 2), int(self.exact), self.end - self.start,
-                self.score)
+    def rank(self) -> tuple[int, int, int, int, float]:
+        """A name that is a whole part of the description beats one embedded in a longer
+        unrecognised run ('water' in 'Canada Water (LU Station)'); then streets beat
+        kinds of place, stations and areas; then longer, exact, closer matches win."""
+        return (int(self.full), KIND_RANK.get(self.kind, 2), self.end - self.start,
+                int(self.exact), self.score)
 
 
 class Matcher:
@@ -99,8 +103,7 @@ class Matcher:
             return Match(method="postcode", score=1.0, point=g.postcodes[parsed.postcode])
         hits = self._exact_hits(parsed.segments)
         primary = _primary(hits)
-        whole = primary is not None and primary.exact and primary.start == 0 and (
-            primary.end == len(parsed.segments[primary.segment]))
+        whole = primary is not None and primary.exact and primary.full
         if parsed.intersection is not None and not whole:
             found = self._intersection(*parsed.intersection)
             if found is not None:
@@ -162,11 +165,14 @@ class Matcher:
                                                                (idx,))]))
                         typed = start + length < n and seg[start + length] in STREET_TYPES
                         # 'Alexandra Road' not in the gazetteer, but 'Alexandra Avenue' is
-                        hits.append(_Hit(s, start, start + length, names, False, "street",
-                                         score=OTHER_TYPE_SCORE if typed else 100.0))
+                        kind = "area" if idx is not None and g.kinds[idx] == "area" \
+                            else "street"
+                        hits.append(_Hit(s, start, start + length, names, False, kind,
+                                         score=OTHER_TYPE_SCORE if typed else 100.0,
+                                         full=alone))
                     elif idx is not None:
                         hits.append(_Hit(s, start, start + length, (idx,), True,
-                                         g.kinds[idx]))
+                                         g.kinds[idx], full=alone))
         exact = [h for h in hits if h.exact]
         return [h for h in hits if not any(
             e is not h and e.segment == h.segment and e.start <= h.start and h.end <= e.end
@@ -237,7 +243,7 @@ class Matcher:
             if score >= 100.0:
                 continue  # found without corrections: already among the exact hits
             candidate = _Hit(hit.segment, hit.start, hit.end, hit.names, hit.exact, hit.kind,
-                             score)
+                             score, hit.full)
             if best is None or candidate.rank > best.rank:
                 best = candidate
         return best
