@@ -230,8 +230,10 @@ def trend_profile(warehouse: Warehouse, *, source: str = "istv", level: str = "b
                                                   & (frame["hour"] < 6)]["share"].sum())}
     params = {"source": source, "level": level, "areas": list(areas or []),
               "period": list(period)}
+    control = {"applied": False, "warning": "times of day from ED data: for internal "
+               "analysis only; public outputs carry no times of day"}
     return AnalysisResult("trends.profile", None, frame, summary, params, provenance,
-                          notes.notes)
+                          notes.notes, control)
 
 
 # -- deprivation -----------------------------------------------------------------------
