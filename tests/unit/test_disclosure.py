@@ -115,6 +115,24 @@ def test_apply_refuses_outputs_finer_than_ward_by_month(extra: dict, rule: str) 
     assert disclosure.RULES[rule] in str(info.value)
 
 
+def test_derived_measures_are_suppressed_with_their_counts(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"ward_code": WARDS, "month": ["2024-05"] * 4,
+                          "offences": [4, 30, 0, 9], "gi_z": [2.5, 3.1, -0.4, 1.2]})
+    out = apply(frame, ["offences"], derived_from={"gi_z": ["offences"]})
+    assert out["gi_z"].isna().tolist() == [True, False, False, False]
+    path = tmp_path / "z.parquet"
+    write_result(out, path, output_metadata({}, disclosure=disclosure.disclosure_metadata(out)))
+    assert disclosure.scan_public_output(path) == []
+    leaked = out.assign(gi_z=frame["gi_z"])
+    leaked.attrs = out.attrs
+    write_result(leaked, path, output_metadata({},
+                                               disclosure=disclosure.disclosure_metadata(out)))
+    assert [(v.rule, v.row) for v in disclosure.scan_public_output(path)] == [
+        ("rate_of_suppressed", 1)]
+    with pytest.raises(DisclosureError, match="not a declared count"):
+        apply(frame, [], derived_from={"gi_z": ["offences"]})
+
+
 def test_apply_refuses_bad_counts() -> None:
     with pytest.raises(DisclosureError, match="-3"):
         apply(pd.DataFrame({"n": [5, -3]}), ["n"])

@@ -122,16 +122,22 @@ class Rate:
 
 def apply(frame: pd.DataFrame, count_columns: Sequence[str], *,
           rates: Mapping[str, Rate] | None = None,
+          derived_from: Mapping[str, Sequence[str]] | None = None,
           allow_columns: Sequence[str] = ()) -> pd.DataFrame:
     """A copy of ``frame`` fit for publication, or :class:`DisclosureError`.
 
     Checks the shape first (no geography finer than ward, no dates finer than month, no
     points, times or free text; ``allow_columns`` exempts named columns from the name-based
     checks only), then disclosure-controls ``count_columns`` and (re)computes ``rates``.
+    ``derived_from`` names other measures computed from counts (a z-score, a trend) and
+    the counts they come from: they are nulled wherever one of those was suppressed.
     """
     rates = dict(rates or {})
+    derived = {k: list(v) for k, v in (derived_from or {}).items()}
     missing = [c for c in [*count_columns, *(r.numerator for r in rates.values()),
-                           *(r.denominator for r in rates.values())] if c not in frame.columns]
+                           *(r.denominator for r in rates.values()), *derived,
+                           *(c for v in derived.values() for c in v)]
+               if c not in frame.columns]
     if missing:
         raise DisclosureError(f"column {missing[0]!r} is not in the output",
                               hint="columns are: " + ", ".join(map(str, frame.columns)))
@@ -140,8 +146,13 @@ def apply(frame: pd.DataFrame, count_columns: Sequence[str], *,
             raise DisclosureError(f"rate {name!r} has numerator {rate.numerator!r}, which is "
                                   "not a declared count column",
                                   hint="add it to count_columns")
+    for name, sources in derived.items():
+        outside = [c for c in sources if c not in count_columns]
+        if outside:
+            raise DisclosureError(f"{name!r} is derived from {outside[0]!r}, which is not a "
+                                  "declared count column", hint="add it to count_columns")
     problems = scan_frame(frame, name="output", counts=(), allow_columns=allow_columns,
-                          exempt=[*count_columns, *rates])
+                          exempt=[*count_columns, *rates, *derived])
     if problems:
         raise DisclosureError(
             "this output cannot be published: " + "; ".join(p.describe() for p in problems[:5]),
@@ -158,11 +169,16 @@ def apply(frame: pd.DataFrame, count_columns: Sequence[str], *,
         value = numerator / denominator * rate.per
         value = value.mask(denominator.isna() | (denominator == 0) | numerator.isna())
         out[name] = value
+    for name, sources in derived.items():
+        hidden = np.zeros(len(out), dtype=bool)
+        for source in sources:
+            hidden |= out[source].isna().to_numpy()
+        out[name] = out[name].mask(hidden)
     meta = dict(out.attrs.get("vrhub", {}))
     meta["disclosure"] = {
         "rule": RULE,
         "counts": list(count_columns),
-        "rates": {k: [r.numerator, r.denominator] for k, r in rates.items()},
+        "rates": {**{k: [r.numerator, r.denominator] for k, r in rates.items()}, **derived},
         "suppressed_cells": int(sum(out[c].isna().sum() - frame[c].isna().sum()
                                     for c in count_columns)),
     }
