@@ -84,9 +84,9 @@ def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: s
         for receipt in outcome.receipts:
             show_receipt(app, receipt)
     if outcome.rejected:
-        from vrhub.ingest.istv.submission import _rejection_error
+        from vrhub.ingest.istv.submission import rejection_error
 
-        raise _rejection_error(outcome)
+        raise rejection_error(outcome)
 
 
 def _receipts_frame(app: AppContext, site: str | None) -> Any:

@@ -24,14 +24,11 @@ raises an :class:`~vrhub.errors.InputError` naming each refused file and why.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from vrhub.errors import InputError, Location, UserError
 from vrhub.ingest.inputs import InputFile
@@ -40,6 +37,13 @@ from vrhub.ingest.istv.dates import DateProblem, parse_period
 from vrhub.ingest.istv.geocoding import GeocoderHandle, geocode_frame
 from vrhub.ingest.istv.quality_score import score
 from vrhub.ingest.istv.readers import FileRefused, RawSubmission, read_submission
+from vrhub.ingest.istv.receipt import (
+    RECEIPT_ROWS,
+    rejected_receipt,
+    store_submission,
+    submission_id,
+    summarise_problems,
+)
 from vrhub.ingest.istv.redaction import redact_submission
 from vrhub.ingest.istv.validate import Checked, check_records
 from vrhub.ingest.report import FileReport, LoadReport
@@ -58,7 +62,6 @@ from vrhub.storage.warehouse import Warehouse
 
 SOURCE = "istv"
 WRONG_PERIOD_SHARE = 0.5
-RECEIPT_ROWS = 100  # row numbers listed per rule on a receipt
 MATCH_COLUMNS = ("arrival_at", "assault_at", "assault_method", "location_type",
                  "location_description")
 
@@ -138,11 +141,11 @@ def load_files(
         progress.note(f"ISTV records were not geocoded: {geocoder.unavailable_reason}; run "
                       "`vrhub istv geocode` once the geocoder is ready")
     if outcome.rejected and raise_on_rejected:
-        raise _rejection_error(outcome)
+        raise rejection_error(outcome)
     return outcome
 
 
-def _rejection_error(outcome: LoadOutcome) -> InputError:
+def rejection_error(outcome: LoadOutcome) -> InputError:
     loaded = sum(1 for f in outcome.report.files if f.status == "loaded")
     if len(outcome.rejected) == 1:
         file, message, hint = outcome.rejected[0]
@@ -204,8 +207,8 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
     except FileRefused as exc:
         file_report.status = "rejected"
         file_report.rows_read = len(raw.records) if raw else 0
-        receipt = _rejected_receipt(source, sha256, exc, raw, codes, redactions, received_at)
-        _store_submission(warehouse, receipt)
+        receipt = rejected_receipt(source, sha256, exc, raw, codes, redactions, received_at)
+        store_submission(warehouse, receipt)
         outcome.receipts.append(receipt)
         outcome.rejected.append((source.name, exc.problem, exc.hint))
         file_report.notes.append(exc.problem)
@@ -254,11 +257,6 @@ def _refuse_wrong_period(part: header_mod.Part, result: Checked, file: str) -> N
             Location(file, column="period", value=part.period_label),
             hint="check the period (--period, the header or the file name) matches the "
             "records", rule="file:wrong_period")
-
-
-def submission_id(sha256: str, site: str, period: str, received_at: dt.datetime) -> str:
-    digest = hashlib.sha256(f"{sha256}|{site}|{period}|{received_at.isoformat()}".encode())
-    return "istv-" + digest.hexdigest()[:16]
 
 
 def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
@@ -349,7 +347,7 @@ def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
         "dropped_identifier_columns": raw.dropped_identifier_columns,
         "notes": raw.notes,
     }
-    _store_submission(warehouse, receipt)
+    store_submission(warehouse, receipt)
     return receipt
 
 
@@ -379,87 +377,3 @@ def _keys(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 
     return [tuple(norm(v) for v in row) for row in
             frame[list(MATCH_COLUMNS)].itertuples(index=False, name=None)]
-
-
-def summarise_problems(problems: Sequence[Problem]) -> list[dict[str, Any]]:
-    """Errors by rule, each with its row numbers and a few examples (values redacted)."""
-    by_rule: dict[str, list[Problem]] = {}
-    for p in problems:
-        by_rule.setdefault(p.rule, []).append(p)
-    out = []
-    for rule, items in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        rows = sorted({p.row for p in items})
-        out.append({
-            "rule": rule,
-            "count": len(rows),
-            "rows": rows[:RECEIPT_ROWS],
-            "message": items[0].reason,
-            "examples": [{"row": p.row, "column": p.column or None,
-                          "value": None if p.value is None else str(p.value)[:80],
-                          "reason": p.reason[:300]} for p in items[:5]],
-        })
-    return out
-
-
-def _rejected_receipt(source: InputFile, sha256: str, exc: FileRefused,
-                      raw: RawSubmission | None, codes: codelists.CodeListSet,
-                      redactions: dict[str, int], received_at: dt.datetime) -> dict[str, Any]:
-    sub_id = submission_id(sha256, "rejected", source.name, received_at)
-    return {
-        "submission_id": sub_id,
-        "file": source.name,
-        "file_format": raw.file_format if raw else None,
-        "sha256": sha256,
-        "site_code": None,
-        "site_name": None,
-        "period_start": None,
-        "period_end": None,
-        "header_source": None,
-        "received_at": received_at.isoformat(),
-        "codelist_version": codes.version,
-        "status": "rejected",
-        "rows_read": len(raw.records) if raw else 0,
-        "rows_accepted": 0,
-        "rows_quarantined": 0,
-        "errors": [{"rule": exc.rule, "count": 1, "rows": [], "message": exc.problem,
-                    "hint": exc.hint, "examples": []}],
-        "flags": {},
-        "redactions": redactions,
-        "supersedes": [],
-        "overlaps": [],
-        "quality_score": 0.0,
-        "quality": {},
-        "geocoding": {},
-        "ignored_columns": raw.ignored_columns if raw else [],
-        "dropped_identifier_columns": raw.dropped_identifier_columns if raw else [],
-        "notes": raw.notes if raw else [],
-    }
-
-
-def _store_submission(warehouse: Warehouse, receipt: dict[str, Any]) -> None:
-    record = {
-        "submission_id": receipt["submission_id"],
-        "site_code": receipt["site_code"],
-        "period_start": _as_date(receipt["period_start"]),
-        "period_end": _as_date(receipt["period_end"]),
-        "received_at": dt.datetime.fromisoformat(receipt["received_at"]),
-        "file_name": receipt["file"],
-        "sha256": receipt["sha256"],
-        "file_format": receipt["file_format"],
-        "header_source": receipt["header_source"],
-        "codelist_version": receipt["codelist_version"],
-        "status": receipt["status"],
-        "superseded_by": None,
-        "rows_read": receipt["rows_read"],
-        "rows_accepted": receipt["rows_accepted"],
-        "rows_quarantined": receipt["rows_quarantined"],
-        "redactions": json.dumps(receipt["redactions"]),
-        "quality_score": receipt["quality_score"],
-        "receipt": json.dumps(receipt, default=str),
-    }
-    frame = pa.Table.from_pylist([record], schema=ISTV_SUBMISSION.arrow_schema())
-    warehouse.insert(ISTV_SUBMISSION, frame)
-
-
-def _as_date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None

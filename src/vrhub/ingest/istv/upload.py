@@ -1,0 +1,85 @@
+"""Receiving an ISTV file uploaded through the web app or API.
+
+The upload is spooled to a private temporary folder outside the workspace (the raw file can
+carry identifiers the guard has not yet redacted), received through the same path as
+``vrhub load istv`` (identifier guard, validation, history, geocoding, receipt), and deleted
+at once, whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+from vrhub.errors import NotFound, UserError
+from vrhub.ingest.inputs import discover
+from vrhub.storage.warehouse import Warehouse
+
+SUFFIXES = (".csv", ".xlsx", ".xml", ".csv.gz")
+
+
+def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, site: str,
+                   period: str | None = None) -> list[dict[str, Any]]:
+    """Receive one uploaded file as submission(s) of ``site``; returns the receipts (a
+    refused file gives one receipt with status ``rejected`` rather than an exception)."""
+    from vrhub.ingest.istv import PATTERNS
+    from vrhub.ingest.istv.submission import load_files
+
+    name = Path(filename or "").name
+    if not name:
+        raise UserError("the upload has no file name", hint="choose a file to upload")
+    if not name.lower().endswith(SUFFIXES):
+        raise UserError(f"the file {name} is not CSV, Excel (.xlsx) or XML",
+                        hint="save the extract in one of those formats and upload it again")
+    folder = Path(tempfile.mkdtemp(prefix="vrhub-upload-"))
+    try:
+        target = folder / name
+        with target.open("wb") as out:
+            shutil.copyfileobj(stream, out)
+        files = discover([target], PATTERNS)
+        outcome = load_files(warehouse, files, site=site, period=period,
+                             raise_on_rejected=False)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return outcome.receipts
+
+
+def submission_site(warehouse: Warehouse, submission_id: str) -> str:
+    """The ED site a submission belongs to (for the object-level policy check)."""
+    if warehouse.has_table("istv_submission"):
+        row = warehouse.query("SELECT site_code FROM istv_submission WHERE submission_id = ?",
+                              [submission_id])
+        if len(row) and row["site_code"].iloc[0] is not None:
+            return str(row["site_code"].iloc[0])
+    raise NotFound(f"there is no ISTV submission {submission_id!r}")
+
+
+def receipt(warehouse: Warehouse, submission_id: str) -> dict[str, Any]:
+    row = warehouse.query("SELECT receipt FROM istv_submission WHERE submission_id = ?",
+                          [submission_id])
+    if not len(row):
+        raise NotFound(f"there is no ISTV submission {submission_id!r}")
+    value: dict[str, Any] = json.loads(row["receipt"].iloc[0])
+    return value
+
+
+def list_submissions(warehouse: Warehouse, sites: set[str] | None) -> list[dict[str, Any]]:
+    """Submissions of ``sites`` (None: every site), newest first, without the receipts."""
+    if not warehouse.has_table("istv_submission"):
+        return []
+    sql = ("SELECT submission_id, site_code, CAST(period_start AS VARCHAR) AS period_start, "
+           "CAST(period_end AS VARCHAR) AS period_end, CAST(received_at AS VARCHAR) AS "
+           "received_at, file_name, status, rows_read, rows_accepted, rows_quarantined, "
+           "quality_score FROM istv_submission")
+    params: list[Any] = []
+    if sites is not None:
+        if not sites:
+            return []
+        sql += f" WHERE site_code IN ({', '.join('?' for _ in sites)})"
+        params = sorted(sites)
+    frame = warehouse.query(sql + " ORDER BY received_at DESC, submission_id", params)
+    return [{str(k): (None if v != v else v) for k, v in r.items()}  # NaN -> None
+            for r in frame.to_dict("records")]
