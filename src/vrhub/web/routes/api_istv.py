@@ -1,0 +1,86 @@
+"""ISTV submissions over the API: upload (ED data leads, their own site), list and receipts.
+
+A browser session must send the CSRF token (``X-CSRF-Token``); scripts use an API token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from vrhub.access.principal import Principal
+from vrhub.access.resources import Resource
+from vrhub.access.roles import Action
+from vrhub.ingest.istv import upload
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.api_models import ERROR_RESPONSES
+from vrhub.web.csrf import require_csrf
+from vrhub.web.data import warehouse
+from vrhub.web.deps import access, current_principal
+
+router = APIRouter(prefix="/api/v1/istv", tags=["istv"], responses=ERROR_RESPONSES)
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Store = Annotated[Warehouse, Depends(warehouse)]
+
+
+class Receipts(BaseModel):
+    receipts: list[dict[str, Any]] = Field(
+        description="One receipt per submission in the file: rows read / accepted / "
+        "quarantined, errors by rule with row numbers, overlaps, redactions, quality score.")
+
+
+class SubmissionList(BaseModel):
+    submissions: list[dict[str, Any]]
+
+
+class Receipt(BaseModel):
+    submission_id: str
+    site_code: str
+    receipt: dict[str, Any]
+
+
+@router.post("/submissions", response_model=Receipts, status_code=201,
+             dependencies=[Depends(require_csrf)],
+             summary="Upload an ISTV extract for one of your ED sites")
+def upload_submission(
+    request: Request, principal: Caller, wh: Store,
+    file: Annotated[UploadFile, File(description="CSV, XLSX or ISTV XML extract.")],
+    site: Annotated[str, Form(pattern=r"^[A-Za-z0-9]{3,9}$",
+                              description="ODS code of the ED site.")],
+    period: Annotated[str | None, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                       description="Reporting month YYYY-MM.")] = None,
+) -> Receipts:
+    site = site.upper()
+    access(request).policy.enforce(principal, Action.UPLOAD_ISTV, Resource.submission(site),
+                                   detail="upload through the API")
+    receipts = upload.receive_upload(wh, file.filename or "", file.file, site=site,
+                                     period=period)
+    return Receipts(receipts=receipts)
+
+
+@router.get("/submissions", response_model=SubmissionList,
+            summary="ISTV submissions you may see")
+def list_submissions(
+    request: Request, principal: Caller, wh: Store,
+    site: Annotated[list[str] | None, Query(description="Only these ED sites.")] = None,
+) -> SubmissionList:
+    scope = access(request).policy.enforce_scope(
+        principal, Action.READ_ISTV_SUBMISSION, "istv_submission",
+        sites=[s.upper() for s in site or []], detail="list submissions")
+    sites = None if scope.everything and not site else set(scope.sites)
+    return SubmissionList(submissions=upload.list_submissions(wh, sites))
+
+
+@router.get("/submissions/{submission_id}", response_model=Receipt,
+            summary="The receipt of one submission")
+def get_receipt(request: Request, submission_id: str, principal: Caller,
+                wh: Store) -> Receipt:
+    site = upload.submission_site(wh, submission_id)
+    access(request).policy.enforce(principal, Action.READ_ISTV_SUBMISSION,
+                                   Resource.submission(site, submission_id),
+                                   detail="read receipt")
+    return Receipt(submission_id=submission_id, site_code=site,
+                   receipt=upload.receipt(wh, submission_id))
