@@ -218,7 +218,7 @@ def test_duplicate_crime_ids_are_loaded_flagged_and_named(run, baseline, real_ro
     duplicates_before = sum(1 for r in real_rows[1:] if r[0]) - len(
         {r[0] for r in real_rows[1:] if r[0]})
     path = write(tmp_path / NAME, rows)
-    code, out, err = run("load", "police", path)
+    code, _, err = run("load", "police", path)
     assert code == 0, err
     assert NAME in err and "column 'Crime ID'" in err and "repeat a Crime ID" in err
     report = quality(run)

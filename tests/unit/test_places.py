@@ -12,7 +12,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vrhub.geography import bng, places
+from vrhub.geography import bng, places, police_places
 from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
 from vrhub.storage.warehouse import Warehouse
 
@@ -173,7 +173,7 @@ def test_police_place_rules(warehouse: Warehouse):
     y = np.array([Y0 + c[1] for c in cases])
     codes = np.array([c[2] for c in cases], dtype=object)
     months = np.array([c[3] for c in cases], dtype=object)
-    result = places.assign_police_places(places.boundaries(warehouse), x, y, codes, months)
+    result = police_places.assign_police_places(places.boundaries(warehouse), x, y, codes, months)
     assert values(result["lsoa21_code"]) == [c[4] for c in cases]
     assert values(result["place_method"]) == [c[5] for c in cases]
     assert values(result["place_flag"]) == [c[6] for c in cases]
@@ -186,14 +186,15 @@ def test_police_places_accept_arrow_codes_and_one_month(warehouse: Warehouse):
     x = np.array([X0 + 500, X0 + 1500, X0 + 500])
     y = np.full(3, Y0 + 500)
     codes = pa.chunked_array([pa.array([A, None, A])])
-    result = places.assign_police_places(places.boundaries(warehouse), x, y, codes, "2024-05")
+    result = police_places.assign_police_places(
+        places.boundaries(warehouse), x, y, codes, "2024-05")
     assert values(result["lsoa21_code"]) == [A, B, A]
     assert values(result["place_flag"]) == ["agree", "pip_assigned", "agree"]
 
 
 def test_without_boundaries_published_2021_codes_are_kept(tmp_path: Path):
     w = Warehouse(tmp_path / "w.duckdb")
-    result = places.assign_police_places(
+    result = police_places.assign_police_places(
         places.boundaries(w), np.array([X0, np.nan]), np.array([Y0, np.nan]),
         np.array([A, A], dtype=object), "2024-01")
     assert values(result["lsoa21_code"]) == [A, A]
@@ -217,7 +218,7 @@ def test_unique_rows_reconstructs_every_row(rows):
 def test_police_cache_gives_the_same_places_as_direct_assignment(warehouse: Warehouse):
     rng = np.random.default_rng(7)
     bounds = places.boundaries(warehouse)
-    cache = places.PoliceCache(bounds)
+    cache = police_places.PoliceCache(bounds)
     pool_x = X0 + rng.uniform(-200, 2200, 40)
     pool_y = Y0 + rng.uniform(-200, 1200, 40)
     pool_x[:3] = np.nan
@@ -226,6 +227,6 @@ def test_police_cache_gives_the_same_places_as_direct_assignment(warehouse: Ware
         x, y = pool_x[pick], pool_y[pick]
         codes = np.array([A, B, None, "E01099999"], dtype=object)[rng.integers(0, 4, 300)]
         cached = cache.assign(x, y, pa.array(codes, pa.string()), month).to_pandas()
-        direct = places.assign_police_places(bounds, x, y, codes, month)
+        direct = police_places.assign_police_places(bounds, x, y, codes, month)
         for column in direct.columns:
             assert values(cached[column]) == values(direct[column]), (month, column)

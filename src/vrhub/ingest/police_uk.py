@@ -48,7 +48,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.errors import InputError, Location
-from vrhub.geography.places import PoliceCache, boundaries
+from vrhub.geography.places import boundaries
+from vrhub.geography.police_places import PoliceCache
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,

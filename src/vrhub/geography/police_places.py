@@ -1,0 +1,264 @@
+"""Places for police.uk rows: verify the published LSOA against the point, or replace it.
+
+police.uk publishes an LSOA code with every located crime. Where it is right (nearly
+always) it is verified with one element-wise point-in-polygon test; only the rest are
+searched. Each distinct (point, published code) is placed once; :class:`PoliceCache`
+remembers the answers across the files of a load, since police.uk snaps crimes to a fixed
+set of map points.
+
+Rules (``assign_police_places``), recorded per row in ``place_method`` and ``place_flag``:
+
+* ``agree``: the published LSOA 2021 polygon contains the point; the published code is kept.
+* ``agree_near_edge``: the point lies outside the published polygon but within
+  :data:`NEAR_EDGE_METRES` of it. Published boundaries here are generalised (20 m), and
+  police.uk assigns LSOAs on full-resolution ones, so the published code is kept.
+* ``disagree``: the point lies in another LSOA, further away; both are kept
+  (``lsoa_code_published`` and ``lsoa21_code`` from the point) and the row is flagged.
+* ``pip_assigned``: no published code; the LSOA comes from the point.
+* ``vintage_2011``: the published code is an LSOA 2011 code that no longer exists in 2021
+  (split or merged areas); the LSOA 2021 comes from the point (the published code is kept
+  as published). 2011 codes of unchanged areas are checked like 2021 codes.
+* ``outside_boundaries``: the point lies outside every loaded LSOA 2021 (a point on the
+  Thames, or a British Transport Police crime in Leeds when only London is loaded); a
+  published code that is a 2021 code is kept.
+* ``no_point``: no usable coordinates; a published 2021 code is kept, otherwise no place.
+* ``no_boundaries``: no LSOA 2021 boundaries are loaded yet; published 2021 codes are kept
+  and ward/borough come from the lookup where it is loaded. Run
+  :func:`vrhub.geography.places.refresh` after loading boundaries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vrhub.geography.places import (
+    ArrayInput,
+    Boundaries,
+    ObjectArray,
+    is_blank,
+    take_object,
+    unique_rows,
+)
+
+#: A point this close (metres) to its published LSOA polygon still agrees with it.
+NEAR_EDGE_METRES = 25.0
+
+PLACE_METHODS = ("published", "point", "lookup", "none")
+PLACE_FLAGS = (
+    "agree", "agree_near_edge", "disagree", "pip_assigned", "vintage_2011",
+    "outside_boundaries", "no_point", "no_boundaries",
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+#: First month police.uk published LSOA 2021 codes.
+POLICE_UK_LSOA21_FROM = "2023-10"
+
+
+def assign_police_places(
+    bounds: Boundaries,
+    easting: npt.ArrayLike,
+    northing: npt.ArrayLike,
+    published_code: ArrayInput,
+    month: ArrayInput | str,
+) -> pd.DataFrame:
+    """Places for police.uk rows: verify or replace the published LSOA (rules above).
+
+    ``published_code`` may be a NumPy/pandas array or a pyarrow array (blank or null for
+    no code); ``month`` is one 'YYYY-MM' for all rows or one per row. Returns
+    ``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``, ``borough_code``,
+    ``place_method`` and ``place_flag`` per row.
+
+    police.uk snaps crimes to a limited set of map points, so each distinct (point,
+    published code, month) is placed once and the answer spread back to its rows.
+    """
+    x = np.asarray(easting, dtype=float)
+    y = np.asarray(northing, dtype=float)
+    keys: list[ArrayInput] = [x, y, published_code]
+    if not isinstance(month, str):
+        keys.append(month)
+    first, inverse = unique_rows(*keys)
+    months = (
+        np.full(len(first), month, dtype=object) if isinstance(month, str)
+        else take_object(month, first)
+    )
+    placed = _assign_distinct(
+        bounds, x[first], y[first], take_object(published_code, first), months
+    )
+    if len(first) == len(x) and np.array_equal(first, np.arange(len(x))):
+        return placed
+    return placed.take(inverse).reset_index(drop=True)
+
+
+def assign_police_places_table(
+    bounds: Boundaries,
+    easting: npt.ArrayLike,
+    northing: npt.ArrayLike,
+    published_code: ArrayInput,
+    month: ArrayInput | str,
+) -> pa.Table:
+    """:func:`assign_police_places` as a pyarrow table of strings (for loaders)."""
+    x = np.asarray(easting, dtype=float)
+    y = np.asarray(northing, dtype=float)
+    keys: list[ArrayInput] = [x, y, published_code]
+    if not isinstance(month, str):
+        keys.append(month)
+    first, inverse = unique_rows(*keys)
+    months = (
+        np.full(len(first), month, dtype=object) if isinstance(month, str)
+        else take_object(month, first)
+    )
+    placed = _assign_distinct(
+        bounds, x[first], y[first], take_object(published_code, first), months
+    )
+    take = pa.array(inverse)
+    return pa.table({
+        name: pa.array(placed[name].to_numpy(dtype=object), pa.string(),
+                       from_pandas=True).take(take)
+        for name in placed.columns
+    })
+
+
+class PoliceCache:
+    """Places of police.uk rows for one load, remembered across its files and blocks.
+
+    police.uk snaps every crime to one of a fixed set of map points, so most points of a
+    month were already placed for an earlier month: they are looked up (a hash join on
+    point, published code and code era) instead of being placed again.
+    """
+
+    _KEYS = ("x", "y", "code", "era")
+
+    def __init__(self, bounds: Boundaries) -> None:
+        self.bounds = bounds
+        self._known: pa.Table | None = None
+
+    def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
+               published_code: ArrayInput, month: str) -> pa.Table:
+        """Like :func:`assign_police_places_table` for rows of one month."""
+        x = np.asarray(easting, dtype=float)
+        y = np.asarray(northing, dtype=float)
+        first, inverse = unique_rows(x, y, published_code)
+        ux, uy = x[first], y[first]
+        codes = take_object(published_code, first)
+        n = len(first)
+        keys = pa.table({
+            "x": pa.array(np.nan_to_num(ux, nan=-1.0)),
+            "y": pa.array(np.nan_to_num(uy, nan=-1.0)),
+            "code": pc.fill_null(pa.array(codes, pa.string()), ""),
+            "era": pa.repeat(pa.scalar(month >= POLICE_UK_LSOA21_FROM), n),
+            "pos": pa.array(np.arange(n)),
+        })
+        hit = np.zeros(n, dtype=bool)
+        columns: dict[str, ObjectArray] = {}
+        if self._known is not None:
+            joined = keys.join(self._known, keys=list(self._KEYS),
+                               join_type="left outer").sort_by("pos")
+            hit = pc.is_valid(joined["place_flag"]).to_numpy(zero_copy_only=False)
+            for name in self._known.column_names:
+                if name not in self._KEYS:
+                    columns[name] = np.asarray(joined[name].to_pylist(), dtype=object)
+        miss = ~hit
+        placed = _assign_distinct(self.bounds, ux[miss], uy[miss], codes[miss],
+                                  np.full(int(miss.sum()), month, dtype=object))
+        for name in placed.columns:
+            values = columns.setdefault(name, np.full(n, None, dtype=object))
+            values[miss] = placed[name].to_numpy(dtype=object)
+        if miss.any():
+            new = keys.filter(pa.array(miss)).drop(["pos"])
+            for name in placed.columns:
+                new = new.append_column(name, pa.array(placed[name].to_numpy(dtype=object),
+                                                       pa.string(), from_pandas=True))
+            self._known = new if self._known is None else pa.concat_tables([self._known, new])
+        take = pa.array(inverse)
+        return pa.table({
+            name: pa.array(columns[name], pa.string(), from_pandas=True).take(take)
+            for name in placed.columns
+        })
+
+
+def _assign_distinct(
+    bounds: Boundaries, x: FloatArray, y: FloatArray, published: ObjectArray,
+    months: ObjectArray,
+) -> pd.DataFrame:
+    n = len(x)
+    published = np.where(is_blank(published), np.array(None, dtype=object), published)
+    vintage = published_vintage(bounds, published, months)
+    has_point = np.isfinite(x) & np.isfinite(y)
+    has_code = ~is_blank(published)
+    pub21 = has_code & (vintage == "2021")
+
+    lsoa: ObjectArray = np.full(n, None, dtype=object)
+    method: ObjectArray = np.full(n, "none", dtype=object)
+    flag: ObjectArray = np.full(n, "no_point", dtype=object)
+
+    if bounds.lsoa21 is None:
+        lsoa[pub21] = published[pub21]
+        method[pub21] = "published"
+        flag[:] = "no_boundaries"
+    else:
+        layer = bounds.lsoa21
+        # a published code that is also an LSOA 2021 code (every 2021 code, and 2011 codes
+        # of areas unchanged in 2021) names a polygon the point can be checked against
+        checkable = has_code & (layer.positions(published) >= 0)
+        hint: ObjectArray = np.where(checkable, published, np.array(None, dtype=object))
+        found = layer.locate(x, y, hint=hint)
+        inside = ~is_blank(found) & has_point
+        agree = inside & has_code & (found == published)
+        differs = has_point & checkable & ~agree
+        near = np.zeros(n, dtype=bool)
+        if differs.any():
+            near[differs] = layer.distance(published[differs], x[differs], y[differs]) <= (
+                NEAR_EDGE_METRES
+            )
+        outside_kept = has_point & ~inside & (pub21 | checkable) & ~near
+        keep_published = agree | near | outside_kept | (~has_point & pub21)
+        lsoa[keep_published] = published[keep_published]
+        method[keep_published] = "published"
+        from_point = inside & ~keep_published
+        lsoa[from_point] = found[from_point]
+        method[from_point] = "point"
+
+        flag[has_point & ~inside] = "outside_boundaries"
+        flag[agree] = "agree"
+        flag[near] = "agree_near_edge"
+        flag[from_point & has_code & (pub21 | checkable)] = "disagree"
+        flag[from_point & ~has_code] = "pip_assigned"
+        flag[from_point & has_code & ~pub21 & ~checkable] = "vintage_2011"
+        flag[~has_point] = "no_point"
+
+    ward, borough = bounds.ward_and_borough(lsoa, x, y)
+    return pd.DataFrame({
+        "lsoa_vintage_published": vintage,
+        "lsoa21_code": lsoa,
+        "ward_code": ward,
+        "borough_code": borough,
+        "place_method": method,
+        "place_flag": flag,
+    })
+
+
+def published_vintage(
+    bounds: Boundaries, codes: npt.ArrayLike, months: npt.ArrayLike
+) -> ObjectArray:
+    """The LSOA vintage ('2011' or '2021') of published codes, None where blank.
+
+    A code found only among LSOA 2021 codes is 2021; one found only among LSOA 2011 codes
+    is 2011. Codes valid in both (unchanged areas, the same polygon in both vintages) or
+    in neither (areas whose boundaries are not loaded) take the vintage police.uk used for
+    that month: 2011 codes until 2023-09, 2021 codes from 2023-10.
+    """
+    code = np.asarray(codes, dtype=object)
+    month = np.asarray(months, dtype=object).astype(str)
+    out: ObjectArray = np.where(month >= POLICE_UK_LSOA21_FROM, "2021", "2011").astype(object)
+    series = pd.Series(code, dtype=object)
+    in21 = series.isin(bounds.lsoa21_codes).to_numpy()
+    in11 = series.isin(bounds.lsoa11_codes).to_numpy()
+    out[in21 & ~in11] = "2021"
+    out[in11 & ~in21] = "2011"
+    out[is_blank(code)] = None
+    return out
