@@ -150,7 +150,8 @@ def main() -> None:
                 "noisy_over_baseline_lsoa": round(
                     res_noisy["pct_correct_lsoa"] / base["pct_correct_lsoa"], 4),
             }
-        fresh = Geocoder(geocoder.gazetteer, geocoder.sites, geocoder.calibration)
+        # a fresh geocoder (empty caches), prepared as Geocoder.build prepares it
+        fresh = Geocoder(geocoder.gazetteer, geocoder.sites, geocoder.calibration).prepare()
         desc = pd.concat([sets["heldout_noisy"], sets["tune_noisy"]])
         t0 = time.perf_counter()
         fresh.geocode(desc["description"].tolist(), desc["site_code"].tolist())
