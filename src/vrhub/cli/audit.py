@@ -57,7 +57,8 @@ def verify(app: AppContext, as_json: bool) -> None:
 @click.option("--since", type=click.DateTime(), default=None,
               help="Only events at or after this UTC time (YYYY-MM-DD[THH:MM:SS]).")
 @click.option("--until", type=click.DateTime(), default=None, help="Only events before this.")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="Most events to list.")
 @json_option
 @pass_app
 def list_(app: AppContext, actor: str | None, action: str | None, outcome: str | None,
