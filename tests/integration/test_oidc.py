@@ -277,3 +277,11 @@ def test_provider_settings_are_checked(entry: dict[str, Any], match: str) -> Non
     with pytest.raises(ConfigError, match=match) as info:
         load_providers([entry])
     assert "VRHUB_OIDC_PROVIDERS" in str(info.value)
+
+
+def test_placeholder_client_secrets_are_refused_in_production() -> None:
+    entry = {"name": "x", "issuer": "https://i", "client_id": "c", "organisation": "X",
+             "client_secret": "changeme"}
+    assert load_providers([entry])  # fine while developing
+    with pytest.raises(ConfigError, match="placeholder client_secret"):
+        load_providers([entry], production=True)

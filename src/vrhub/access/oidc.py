@@ -49,6 +49,7 @@ from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Role
 from vrhub.errors import AuthenticationRequired, ConfigError, NetworkError, NotFound
+from vrhub.settings import PLACEHOLDER_SECRETS
 from vrhub.storage.appdb.models import User, utc_now
 
 LEEWAY_SECONDS = 60
@@ -83,8 +84,10 @@ class OIDCProvider(BaseModel):
         return self.metadata_url or self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
-def load_providers(raw: Sequence[dict[str, Any]]) -> list[OIDCProvider]:
-    """Providers from the ``VRHUB_OIDC_PROVIDERS`` setting, checked."""
+def load_providers(raw: Sequence[dict[str, Any]], *,
+                   production: bool = False) -> list[OIDCProvider]:
+    """Providers from the ``VRHUB_OIDC_PROVIDERS`` setting, checked. In production a
+    placeholder client secret is refused."""
     providers: list[OIDCProvider] = []
     for index, entry in enumerate(raw):
         try:
@@ -96,6 +99,12 @@ def load_providers(raw: Sequence[dict[str, Any]]) -> list[OIDCProvider]:
                 f"VRHUB_OIDC_PROVIDERS entry {index + 1}: {where}: {first['msg']}",
                 hint="see docs/explanation/access-and-audit.md for the provider fields",
             ) from None
+        secret = providers[-1].client_secret
+        if production and secret is not None and (
+                secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS):
+            raise ConfigError(
+                f"VRHUB_OIDC_PROVIDERS entry {index + 1} ({providers[-1].name}) has a "
+                "placeholder client_secret", hint="use the secret of the app registration")
         if not (providers[-1].organisation or providers[-1].organisation_claim):
             raise ConfigError(
                 f"VRHUB_OIDC_PROVIDERS entry {index + 1} ({providers[-1].name}) names no "

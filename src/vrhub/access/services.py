@@ -52,7 +52,8 @@ class AccessServices:
                       migrate_sqlite: bool = True,
                       http: httpx.Client | None = None) -> AccessServices:
         """Build everything; ``http`` is the client used to reach sign-in providers."""
-        providers = load_providers(settings.oidc_providers)
+        providers = load_providers(settings.oidc_providers,
+                                   production=settings.environment == "production")
         url = settings.resolved_database_url
         engine = make_engine(url)
         ready = ensure_current(engine, url, app_role=settings.postgres_app_role,
