@@ -63,10 +63,11 @@ def _rows_text(rows: list[int], limit: int = 12) -> str:
 @pass_app
 def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: str | None,
            as_json: bool) -> None:
-    """Receive ISTV submission files and print their receipts.
+    """Receive ISTV submission files and print each receipt in full.
 
-    Like `vrhub load istv PATH`, with --site and --period for files that do not carry
-    their header. A value given here that disagrees with the file is an error.
+    Same receiving as `vrhub load istv PATH` (which prints only counts). --site and
+    --period give the header for files that do not carry it; a value given here that
+    disagrees with the file is an error. A refused file gets a receipt saying why.
     """
     from vrhub.ingest.inputs import discover
     from vrhub.ingest.istv import PATTERNS
