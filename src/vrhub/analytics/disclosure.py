@@ -24,10 +24,9 @@ published small number.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,7 +241,7 @@ def _is_count_name(name: str) -> bool:
                 or low.startswith(NON_COUNT_PREFIXES))
 
 
-def _as_numbers(column: pd.Series) -> pd.Series | None:
+def as_numbers(column: pd.Series) -> pd.Series | None:
     """The column as floats (markers such as ``[c]`` as missing), or None if not numeric."""
     if pd.api.types.is_bool_dtype(column):
         return None
@@ -305,8 +304,8 @@ def scan_frame(frame: pd.DataFrame, *, name: str = "", counts: Sequence[str] | N
             continue
         for source in sources:
             if source in frame.columns and source in count_columns:
-                numbers = _as_numbers(frame[source])
-                rate_values = _as_numbers(frame[rate])
+                numbers = as_numbers(frame[source])
+                rate_values = as_numbers(frame[rate])
                 if numbers is None or rate_values is None:
                     continue
                 leak = numbers.isna() & rate_values.notna()
@@ -317,7 +316,7 @@ def scan_frame(frame: pd.DataFrame, *, name: str = "", counts: Sequence[str] | N
 
 
 def _whole_numbers(series: pd.Series) -> bool:
-    numbers = _as_numbers(series)
+    numbers = as_numbers(series)
     if numbers is None:
         return False
     known = numbers.dropna()
@@ -325,7 +324,7 @@ def _whole_numbers(series: pd.Series) -> bool:
 
 
 def _check_counts(series: pd.Series, column: str, source: str) -> list[Violation]:
-    numbers = _as_numbers(series)
+    numbers = as_numbers(series)
     if numbers is None:
         return []
     out: list[Violation] = []
@@ -432,10 +431,11 @@ class ScanReport:
 
 def scan_public_output(path: Path | str) -> list[Violation]:
     """Every reason the output file at ``path`` may not be published."""
+    from vrhub.analytics.disclosure_files import read_output_tables
+
     path = Path(path)
-    suffix = path.suffix.lower()
     try:
-        tables = list(_read_tables(path, suffix))
+        tables = list(read_output_tables(path))
     except Exception as exc:  # an unreadable output is never published unchecked
         return [Violation("unreadable", "", None, type(exc).__name__, path.name)]
     found: list[Violation] = []
@@ -462,92 +462,3 @@ def scan_public_tree(folder: Path | str) -> ScanReport:
         else:
             report.skipped.append(str(path))
     return report
-
-
-TableRead = tuple[str, pd.DataFrame, dict[str, Any] | None, list[str | None] | None]
-
-
-def _read_tables(path: Path, suffix: str) -> Iterator[TableRead]:
-    if suffix == ".csv":
-        sidecar = Path(f"{path}.json")
-        meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
-        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=object)
-        yield "", _infer(frame), meta.get("disclosure"), None
-    elif suffix in (".json", ".geojson"):
-        document = json.loads(path.read_text(encoding="utf-8"))
-        meta = document.get("vrhub", {}) if isinstance(document, dict) else {}
-        yield from _json_tables(document, "", (meta or {}).get("disclosure"))
-    elif suffix == ".xlsx":
-        yield from _xlsx_tables(path)
-    elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-        raw = (table.schema.metadata or {}).get(b"vrhub")
-        meta = json.loads(raw) if raw else {}
-        yield "", table.to_pandas(), meta.get("disclosure"), None
-    elif suffix == ".gpkg":
-        import pyogrio
-
-        for layer, _kind in pyogrio.list_layers(path):
-            info = pyogrio.read_info(path, layer=layer)
-            raw = (info.get("layer_metadata") or {}).get("vrhub")
-            meta = json.loads(raw) if raw else {}
-            frame = pyogrio.read_dataframe(path, layer=layer)
-            yield f" layer {layer}", frame, meta.get("disclosure"), None
-    else:
-        raise ValueError(f"unsupported format {suffix}")
-
-
-def _infer(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns that hold only numbers (and markers) become numbers."""
-    out = frame.copy()
-    for column in out.columns:
-        numbers = _as_numbers(out[column])
-        if numbers is not None:
-            out[column] = numbers
-    return out
-
-
-def _json_tables(node: Any, where: str, declared: dict[str, Any] | None) -> Iterator[TableRead]:
-    if isinstance(node, dict):
-        if node.get("type") == "FeatureCollection" and isinstance(node.get("features"), list):
-            features = [f for f in node["features"] if isinstance(f, dict)]
-            frame = pd.DataFrame([f.get("properties") or {} for f in features])
-            types = [(f.get("geometry") or {}).get("type") for f in features]
-            yield where or "", _infer_objects(frame), declared, types
-            return
-        for key, value in node.items():
-            if key == "vrhub":
-                continue
-            yield from _json_tables(value, f"{where}.{key}", declared)
-    elif isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
-        yield where or "", _infer_objects(pd.DataFrame(node)), declared, None
-        for i, item in enumerate(node):
-            for key, value in item.items():
-                if isinstance(value, dict | list) and value:
-                    yield from _json_tables(value, f"{where}[{i}].{key}", declared)
-
-
-def _infer_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    simple = frame[[c for c in frame.columns if not frame[c].map(
-        lambda v: isinstance(v, dict | list)).any()]]
-    return _infer(simple.astype(object))
-
-
-def _xlsx_tables(path: Path) -> Iterator[TableRead]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            rows = [r for r in rows if any(v is not None for v in r)]
-            if not rows:
-                continue
-            header = [str(h) if h is not None else f"column_{i + 1}"
-                      for i, h in enumerate(rows[0])]
-            frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-            yield f" sheet {sheet.title}", _infer(frame), None, None
-    finally:
-        book.close()
