@@ -212,7 +212,8 @@ def test_istv_source_weekday_weekend_change(run, city, home: Path) -> None:
         "CREATE TABLE istv_assault AS SELECT 'istv-0000000000000001' AS submission_id, "
         "CAST(month || '-01' AS TIMESTAMP) + to_days(CAST(hash(easting, northing) % 28 AS "
         "INTEGER)) AS assault_at, easting, northing, 'knife' AS assault_method, "
-        "lsoa21_code, ward_code, borough_code, 0.9 AS geocode_confidence "
+        "lsoa21_code, ward_code, borough_code, "
+        "CASE WHEN hash(northing) % 10 = 0 THEN 0.3 ELSE 0.9 END AS geocode_confidence "
         "FROM police_street WHERE crime_type = 'Violence and sexual offences' "
         "AND easting IS NOT NULL")
     con.execute("CREATE TABLE istv_submission AS SELECT 'istv-0000000000000001' AS "
@@ -229,3 +230,12 @@ def test_istv_source_weekday_weekend_change(run, city, home: Path) -> None:
     assert summary["events"] == expected
     assert summary["events_after"] == weekend  # 'after' = weekend
     assert "disclosure control" in err
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        confident = con.execute(
+            "SELECT count(*) FROM istv_assault WHERE borough_code = ? "
+            "AND geocode_confidence >= 0.5", [CITY]).fetchone()[0]
+    assert 0 < confident < expected
+    summary = _json(run, "count", "--source", "istv", "--borough", CITY,
+                    "--min-confidence", "0.5")
+    assert summary["events"] == confident
+    assert summary["events_without_location"] == expected - confident

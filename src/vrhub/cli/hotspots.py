@@ -41,6 +41,9 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
                      help="Borough GSS code or name. Default: all of London."),
         click.option("--from", "start", default=None, help="First date (YYYY-MM-DD or YYYY-MM)."),
         click.option("--to", "end", default=None, help="Last date (YYYY-MM-DD or YYYY-MM)."),
+        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+                     help="ED assaults only: leave out locations geocoded with a confidence "
+                     "below this (0-1)."),
         click.option("--cell-size", type=float, default=None,
                      help="Grid cell size in metres. Default: automatic (announced)."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -165,11 +168,14 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
                         f"{output.suffix or '(none)'}", hint="use one of " + ", ".join(FORMATS))
     warehouse = app.warehouse()
     points = load_points(warehouse, options["source"], list(options["categories"]) or None,
-                         options["start"], options["end"], options["borough"])
+                         options["start"], options["end"], options["borough"],
+                         options["min_confidence"])
     area = load_study_area(warehouse, options["borough"])
     if points.without_location:
-        app.progress.note(f"{points.without_location:,} events have no location and are "
-                          "left out.")
+        app.progress.note(f"{points.without_location:,} events have no location"
+                          + (" (or one below the minimum geocoding confidence)"
+                             if options["min_confidence"] is not None else "")
+                          + " and are left out.")
     if points.frame.empty:
         raise UserError("no events match these filters",
                         hint="check --source, --category, --borough, --from and --to")
@@ -182,6 +188,7 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
     data = {"source": options["source"], "table": points.table,
             "categories": list(options["categories"]), "borough": area.code,
             "area_name": area.name, "from": options["start"], "to": options["end"],
+            "min_confidence": options["min_confidence"],
             "events_without_location": points.without_location,
             "date_precision": points.date_precision}
     summary = _summary(result, data)

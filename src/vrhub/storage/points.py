@@ -87,12 +87,14 @@ def _borough_code(warehouse: Warehouse, borough: str | None) -> str | None:
 
 def load_points(warehouse: Warehouse, source: str = "police",
                 categories: list[str] | tuple[str, ...] | None = None,
-                start: Any = None, end: Any = None, borough: str | None = None) -> Points:
+                start: Any = None, end: Any = None, borough: str | None = None,
+                min_confidence: float | None = None) -> Points:
     """Event points of ``source`` ('police' or 'istv') between ``start`` and ``end``
     (inclusive; dates or YYYY-MM) in ``borough`` (code or name; None for London).
 
     ``categories`` are police.uk crime types (e.g. 'Burglary') or ISTV assault-method
-    codes, matched case-insensitively.
+    codes, matched case-insensitively. ``min_confidence`` (ISTV only) leaves out assaults
+    geocoded with a confidence below it; they are counted with those without a location.
     """
     table = SOURCES.get(source)
     if table is None:
@@ -131,10 +133,17 @@ def load_points(warehouse: Warehouse, source: str = "police",
         params.append(code)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     file_col = "file_id" if source == "police" else "submission_id"
+    if min_confidence is not None and source != "istv":
+        raise UserError("a minimum geocoding confidence applies to ED assaults only",
+                        hint="use it with --source istv")
+    confidence_sql = "geocode_confidence" if min_confidence is not None else "1.0"
     frame = warehouse.query(
         f"SELECT easting, northing, {date_sql} AS date, {category_sql} AS category, "
-        f"lsoa21_code, borough_code, {file_col} AS file_id FROM {table}{clause}", params)
+        f"lsoa21_code, borough_code, {file_col} AS file_id, {confidence_sql} AS confidence "
+        f"FROM {table}{clause}", params)
     located = frame["easting"].notna() & frame["northing"].notna()
+    if min_confidence is not None:
+        located &= frame["confidence"].fillna(0) >= min_confidence
     without = int((~located).sum())
     frame = frame[located]
     file_ids = sorted(frame["file_id"].dropna().astype(str).unique().tolist())
