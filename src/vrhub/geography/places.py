@@ -368,7 +368,7 @@ def take_object(array: ArrayInput, positions: npt.NDArray[np.intp]) -> ObjectArr
     """``array[positions]`` as a NumPy object array (None for nulls)."""
     if isinstance(array, pa.ChunkedArray | pa.Array):
         taken = array.take(pa.array(positions))
-        return np.asarray(taken.to_pylist(), dtype=object)
+        return taken.to_numpy(zero_copy_only=False).astype(object)
     if isinstance(array, pd.Series):
         values = array.iloc[positions]
         return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)

@@ -161,7 +161,7 @@ class PoliceCache:
             hit = pc.is_valid(joined["place_flag"]).to_numpy(zero_copy_only=False)
             for name in self._known.column_names:
                 if name not in self._KEYS:
-                    columns[name] = np.asarray(joined[name].to_pylist(), dtype=object)
+                    columns[name] = joined[name].to_numpy(zero_copy_only=False).astype(object)
         miss = ~hit
         placed = _assign_distinct(self.bounds, ux[miss], uy[miss], codes[miss],
                                   np.full(int(miss.sum()), month, dtype=object))
