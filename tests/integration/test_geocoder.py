@@ -301,3 +301,21 @@ def test_open_names_refuses_a_file_that_is_not_open_names(tmp_path: Path, loaded
     err = capsys.readouterr().err
     assert code != 0
     assert "not an OS Open Names file" in err and "names.csv" in err
+
+
+def test_a_read_only_warehouse_uses_the_gazetteer_already_built(loaded: Path,
+                                                                 tmp_path: Path) -> None:
+    with Warehouse(loaded / "warehouse.duckdb") as wh:
+        Geocoder.build(wh)
+    with Warehouse(loaded / "warehouse.duckdb", read_only=True) as wh:
+        out = Geocoder.build(wh).geocode(["Chancery Lane"])
+        assert out.loc[0, "match_method"] == "exact"
+    empty = tmp_path / "empty.duckdb"
+    created = Warehouse(empty)
+    assert created.count("police_street") == 0  # opens, and so creates, the file
+    created.close()
+    from vrhub.errors import UserError
+
+    with Warehouse(empty, read_only=True) as wh, pytest.raises(UserError,
+                                                               match="gazetteer build"):
+        Geocoder.build(wh)

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vrhub.errors import UserError
 from vrhub.geography import gazetteer as gaz
 from vrhub.geography.calibration import Calibration
 from vrhub.geography.calibration import active as active_calibration
@@ -129,9 +130,17 @@ class Geocoder:
         """Load the persisted gazetteer, building it first if it is missing or was built
         from police.uk rows that have since changed."""
         if not gaz.is_current(warehouse):
-            progress.note("Building the gazetteer from the warehouse (first use or new "
-                          "police.uk data).")
-            gaz.build(warehouse, progress)
+            if warehouse.read_only:
+                if not warehouse.has_table("gazetteer_point"):
+                    raise UserError(
+                        "there is no gazetteer yet and the warehouse is open read-only",
+                        hint="run `vrhub istv gazetteer build` once")
+                progress.note("The gazetteer is older than the police.uk data loaded; "
+                              "run `vrhub istv gazetteer build` to bring it up to date.")
+            else:
+                progress.note("Building the gazetteer from the warehouse (first use or new "
+                              "police.uk data).")
+                gaz.build(warehouse, progress)
         return cls(gaz.load(warehouse), EdSites.from_warehouse(warehouse),
                    active_calibration(warehouse)).prepare()
 
