@@ -237,7 +237,8 @@ def rebuild(warehouse: Warehouse) -> None:
 
 
 def _after(warehouse: Warehouse, report: LoadReport, progress: Progress) -> None:
-    rebuild(warehouse)
+    if any(f.status == "loaded" for f in report.files) or not warehouse.count(IMD.name):
+        rebuild(warehouse)
 
 
 def load_imd(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress) -> LoadReport:
