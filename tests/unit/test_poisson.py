@@ -107,3 +107,12 @@ def test_bad_inputs_are_user_errors() -> None:
         poisson_ci([-1])
     with pytest.raises(UserError, match="exposures"):
         rate_ratio(1, 2, 0.0, 1.0)
+
+
+@given(st.integers(1, 4000), st.floats(0.02, 0.98), st.floats(-3, 3))
+@settings(max_examples=150, deadline=None)
+def test_vectorised_p_value_equals_scipy_binomtest(n: int, p0: float, shift: float) -> None:
+    # successes near the expected value, where the two tails meet, are the hard cases
+    k = int(min(n, max(0, round(n * p0 + shift * math.sqrt(n * p0 * (1 - p0))))))
+    rr = rate_ratio(k, n - k, p0, 1 - p0)  # exposures give p = p0 under no change
+    assert float(rr.p_value) == pytest.approx(stats.binomtest(k, n, p0).pvalue, rel=1e-9)

@@ -21,7 +21,6 @@ with no events at all) is NaN and an unbounded limit is ``inf``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -105,15 +104,50 @@ def rate_ratio(x1: ArrayLike, x2: ArrayLike, exposure1: ArrayLike = 1.0,
 
 
 def _conditional_p_values(x1: FloatArray, n: FloatArray, p0: FloatArray) -> FloatArray:
-    out = np.full(x1.shape, np.nan)
-    flat_x, flat_n, flat_p = x1.ravel(), n.ravel(), p0.ravel()
-    flat_out = out.ravel()
-    for i in range(flat_x.size):
-        if flat_n[i] > 0:
-            flat_out[i] = _binom_p(int(flat_x[i]), int(flat_n[i]), float(flat_p[i]))
-    return flat_out.reshape(x1.shape)
+    """Exact two-sided binomial p-values of ``x1`` successes in ``n`` trials against
+    ``p0``, by the minimum-likelihood rule of ``scipy.stats.binomtest``: the probability of
+    every outcome no more likely than the one observed (relative tolerance 1e-7)."""
+    k, trials, p = (np.asarray(a, dtype="float64").ravel() for a in (x1, n, p0))
+    out = np.full(k.shape, np.nan)
+    valid = trials > 0
+    k, trials, p = k[valid], trials[valid], p[valid]
+    target = stats.binom.pmf(k, trials, p) * (1 + 1e-7)
+    pval = np.ones(k.shape)
+    below = k < p * trials
+    above = k > p * trials
+    if below.any():  # other tail: the first j >= ceil(np) with pmf(j) <= target
+        kb, nb, pb, tb = k[below], trials[below], p[below], target[below]
+        j = _first_at_most(nb, pb, tb, np.ceil(pb * nb), nb)
+        pval[below] = stats.binom.cdf(kb, nb, pb) + stats.binom.sf(j - 1, nb, pb)
+    if above.any():  # other tail: the last j <= floor(np) with pmf(j) <= target
+        ka, na, pa, ta = k[above], trials[above], p[above], target[above]
+        j = _last_at_most(na, pa, ta, np.zeros_like(na), np.floor(pa * na))
+        pval[above] = stats.binom.cdf(j, na, pa) + stats.binom.sf(ka - 1, na, pa)
+    out[valid] = np.minimum(1.0, pval)
+    return out.reshape(np.shape(x1))
 
 
-@lru_cache(maxsize=65536)
-def _binom_p(k: int, n: int, p: float) -> float:
-    return float(stats.binomtest(k, n, p).pvalue)
+def _first_at_most(n: FloatArray, p: FloatArray, target: FloatArray, lo: FloatArray,
+                   hi: FloatArray) -> FloatArray:
+    """Smallest j in [lo, hi] with pmf(j) <= target, pmf decreasing there (hi + 1: none)."""
+    lo, hi = lo.copy(), hi + 1
+    while np.any(lo < hi):
+        active = lo < hi
+        mid = np.floor((lo + hi) / 2)
+        ok = stats.binom.pmf(mid, n, p) <= target
+        hi = np.where(active & ok, mid, hi)
+        lo = np.where(active & ~ok, mid + 1, lo)
+    return lo
+
+
+def _last_at_most(n: FloatArray, p: FloatArray, target: FloatArray, lo: FloatArray,
+                  hi: FloatArray) -> FloatArray:
+    """Largest j in [lo, hi] with pmf(j) <= target, pmf increasing there (lo - 1: none)."""
+    lo, hi = lo - 1, hi.copy()
+    while np.any(lo < hi):
+        active = lo < hi
+        mid = np.ceil((lo + hi) / 2)
+        ok = stats.binom.pmf(mid, n, p) <= target
+        lo = np.where(active & ok, mid, lo)
+        hi = np.where(active & ~ok, mid - 1, hi)
+    return lo
