@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from vrhub.analytics.count import bin_counts, count_summary, locate, study_grid
+from vrhub.analytics.count import Located, bin_counts, count_summary, locate, study_grid
 from vrhub.analytics.grid import Grid
 from vrhub.analytics.periods import month_only
 from vrhub.analytics.result import Choices, HotspotResult, base_frame
@@ -85,8 +85,8 @@ def hotspot_change(data: pd.DataFrame, area: BaseGeometry | None = None,
                         hint="choose a split date inside the range of the dates")
     frame = base_frame(grid)
     for name, keep in (("n_before", ~after), ("n_after", after)):
-        part = type(located)(grid, located.x[keep], located.y[keep], located.cell[keep],
-                             located.kept, None)
+        part = Located(grid, located.x[keep], located.y[keep], located.cell[keep],
+                       located.kept)
         frame[name] = bin_counts(part)[grid.mask].astype(np.int64)
     frame["change"] = frame["n_after"] - frame["n_before"]
     return HotspotResult(
