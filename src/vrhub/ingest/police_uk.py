@@ -130,8 +130,8 @@ def load_street(
         cache = PoliceCache(bounds)
         if not bounds.loaded:
             progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
-                          "kept and places flagged no_boundaries; load boundaries and run "
-                          "the place refresh to assign them")
+                          "kept and places flagged no_boundaries; `vrhub load boundaries "
+                          "...` assigns LSOA 2021, ward and borough to these rows")
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 unordered_appends(warehouse):
             for source in files:
