@@ -75,8 +75,7 @@ def quality(request: Request, principal: Annotated[Principal, Depends(current_pr
     """Quality score by month for the ED sites the principal may see."""
     from vrhub.web.routes.pages_quality import quality_rows
 
-    with open_warehouse(request) as wh:
-        rows, sites = quality_rows(request, wh, principal)
+    rows, sites = quality_rows(request, principal)
     points = [{"site": r["site_code"], "month": r["month"], "score": r["quality_score"]}
               for r in rows if r["quality_score"] is not None]
     return svg_response(request, "quality", {"sites": sorted(sites)}, lambda: charts.score_lines(

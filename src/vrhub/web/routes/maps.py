@@ -22,7 +22,7 @@ from vrhub.access.principal import Principal
 from vrhub.errors import UserError
 from vrhub.storage.series import area_geometries
 from vrhub.storage.warehouse import Warehouse
-from vrhub.web.deps import current_principal
+from vrhub.web.deps import current_principal, signed_in
 from vrhub.web.routes.pages_support import (
     area_totals,
     cached_json,
@@ -169,8 +169,9 @@ def deprivation(request: Request, principal: Annotated[Principal, Depends(curren
 
 
 @router.get("/hotspots.geojson")
-def hotspots(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+def hotspots(request: Request, principal: Annotated[Principal, Depends(signed_in)],
              ) -> Response:
+    """Grid cells are finer than wards: partners only."""
     from vrhub.web.routes.pages_hotspots import hotspot_cells, parse_hotspot_params
 
     params, errors = parse_hotspot_params(request.query_params)

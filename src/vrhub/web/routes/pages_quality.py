@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.quality import istv as istv_quality
-from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
 from vrhub.web.routes.pages_support import open_warehouse
@@ -38,14 +37,17 @@ GOOD = 90.0
 """Completeness (%) below which an element is listed to fix."""
 
 
-def quality_rows(request: Request, wh: Warehouse | None, principal: Principal
+def quality_rows(request: Request, principal: Principal
                  ) -> tuple[list[dict[str, Any]], set[str]]:
     """Site-month quality rows the principal may see, and the sites they cover."""
     scope = request.app.state.access.policy.enforce_scope(
         principal, Action.READ_QUALITY, "istv_quality", detail="ED data quality page")
-    if wh is None or not wh.has_table("istv_submission"):
-        return [], set()
-    result = istv_quality.build(wh)
+    # The ISTV quality queries refresh a view, so they need a writable connection.
+    exists = request.app.state.workspace.warehouse_path.exists()
+    with open_warehouse(request, write=exists) as wh:
+        if wh is None or not wh.has_table("istv_submission"):
+            return [], set()
+        result = istv_quality.build(wh)
     rows = [r for r in result.data["site_months"]
             if scope.everything or r["site_code"] in scope.sites]
     return rows, {r["site_code"] for r in rows}
@@ -87,10 +89,7 @@ def fix_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/quality", response_class=HTMLResponse)
 def quality_page(request: Request, principal: Annotated[Principal, Depends(signed_in)],
                  ) -> HTMLResponse:
-    # The ISTV quality queries refresh a view, so they need a writable connection.
-    with open_warehouse(request, write=request.app.state.workspace.warehouse_path.exists()
-                        ) as wh:
-        rows, sites = quality_rows(request, wh, principal)
+    rows, sites = quality_rows(request, principal)
     for r in rows:
         values = [v for v in r["completeness_pct"].values() if v is not None]
         r["complete_mean"] = round(sum(values) / len(values), 1) if values else None

@@ -1,0 +1,182 @@
+"""Borough profiles, trends and the hotspot explorer: figures against independent SQL,
+scope of record-level content, audit events, downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.web.conftest import sign_in
+from tests.web.pages_workspace import (
+    BOROUGH,
+    OTHER_BOROUGH,
+    add_accounts,
+    build_pages_workspace,
+    copy_workspace,
+    settings_for,
+)
+from vrhub.storage.appdb.models import AuditEvent
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.app import create_app
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_pages_workspace(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
+    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
+    add_accounts(app)
+    return app
+
+
+def query(app: FastAPI, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
+        return wh.query(sql, params)
+
+
+def audit_events(app: FastAPI, action: str) -> list[AuditEvent]:
+    with app.state.access.sessions() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def signed_in_client(app: FastAPI, email: str) -> TestClient:
+    client = TestClient(app)
+    sign_in(client, email)
+    return client
+
+
+def test_borough_list_links_every_borough(demo_app: FastAPI) -> None:
+    html = signed_in_client(demo_app, "pan@example.org").get("/boroughs", headers=HTML).text
+    codes = query(demo_app, "SELECT DISTINCT borough_code FROM area_lookup")["borough_code"]
+    for code in codes:
+        assert f'href="/boroughs/{code}"' in html
+
+
+def test_borough_profile_top_locations_are_scoped_and_audited(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    html = client.get(f"/boroughs/{BOROUGH}", headers=HTML).text
+    top = query(demo_app, "SELECT location, count(*) AS n FROM police_street WHERE "
+                "borough_code = ? AND crime_type = 'Violence and sexual offences' "
+                "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1", [BOROUGH])
+    assert f"{top['location'][0]}</td>" in html
+    assert f'numeric">{int(top["n"][0])}</td>' in html
+    events = audit_events(demo_app, "read_records")
+    assert [e.outcome for e in events] == ["allowed"]
+    assert events[0].resource == "records:police_street"
+
+
+def test_borough_analyst_sees_aggregates_but_not_records_of_another_borough(
+        demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "borough@example.org")
+    own = client.get(f"/boroughs/{BOROUGH}", headers=HTML).text
+    other = client.get(f"/boroughs/{OTHER_BOROUGH}", headers=HTML)
+    assert other.status_code == 200
+    assert "On or near" in own
+    assert "On or near" not in other.text
+    assert "your access does not include this borough" in other.text
+    outcomes = sorted(e.outcome for e in audit_events(demo_app, "read_records"))
+    assert outcomes == ["allowed", "denied"]
+
+
+def test_borough_period_filter_and_download(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    html = client.get(f"/boroughs/{BOROUGH}?category=ROBBERY&from=2025-01&to=2025-03",
+                      headers=HTML).text
+    assert 'value="2025-01"' in html and 'value="2025-03"' in html
+    csv = client.get(f"/boroughs/{BOROUGH}/monthly.csv?category=ROBBERY&from=2025-01"
+                     "&to=2025-03")
+    assert csv.headers["content-type"].startswith("text/csv")
+    frame = pd.read_csv(io.StringIO(csv.text))
+    assert sorted(frame["month"].unique()) == ["2025-01", "2025-02", "2025-03"]
+    expected = query(demo_app, "SELECT sum(count) FROM mps_crime_count WHERE level = 'ward' "
+                     "AND borough_code = ? AND major_category = 'ROBBERY' AND month "
+                     "BETWEEN '2025-01' AND '2025-03'", [BOROUGH]).iloc[0, 0]
+    assert frame["count"].sum() == expected
+
+
+def test_unknown_borough_is_a_404_page(demo_app: FastAPI) -> None:
+    response = signed_in_client(demo_app, "pan@example.org").get("/boroughs/E09000999",
+                                                                  headers=HTML)
+    assert response.status_code == 404
+    assert "there is no borough" in response.text.lower()
+
+
+def test_trends_compare_each_borough_with_the_year_before(demo_app: FastAPI) -> None:
+    html = signed_in_client(demo_app, "pan@example.org").get(
+        "/trends?category=ROBBERY", headers=HTML).text
+    current = query(demo_app, "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE "
+                    "level = 'borough' AND major_category = 'ROBBERY' AND month BETWEEN "
+                    "'2024-10' AND '2025-09' GROUP BY 1")
+    for code, n in current.itertuples(index=False):
+        assert f'href="/boroughs/{code}?' in html
+        assert f'numeric">{int(n):,}</td>' in html
+
+
+def test_hotspot_explorer_runs_and_downloads(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    form = client.get("/hotspots", headers=HTML).text
+    assert "Run analysis" in form and "Result:" not in form
+    params = "source=police&category=Robbery&method=gistar&cell_size=250"
+    html = client.get(f"/hotspots?{params}", headers=HTML).text
+    assert "Result: Gi* hotspots" in html
+    events = int(query(demo_app, "SELECT count(*) FROM police_street WHERE crime_type = "
+                       "'Robbery' AND easting IS NOT NULL").iloc[0, 0])
+    assert f"{events:,}</dd>" in html
+    cells = pd.read_csv(io.StringIO(client.get(f"/hotspots/download.csv?{params}").text))
+    assert cells["n"].sum() == events  # every event lands in exactly one cell
+    assert set(cells["hotspot"]) <= {"none", "hotspot", "coldspot"}
+    geo = client.get(f"/hotspots/download.geojson?{params}").json()
+    assert geo["metadata"]["method"] == "gistar"
+    assert geo["metadata"]["parameters"]["cell_size"] == 250
+    shown = client.get(f"/maps/hotspots.geojson?{params}").json()["features"]
+    assert len(shown) == (cells["hotspot"] != "none").sum()
+
+
+def test_hotspot_form_errors_are_explained(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    response = client.get("/hotspots?method=kde&cell_size=5&from=2025-99", headers=HTML)
+    assert response.status_code == 400
+    assert "Enter a cell size from 25 to 2000 metres" in response.text
+    assert "found &#39;2025-99&#39;" in response.text
+
+
+@pytest.mark.parametrize("method", ["kde", "count", "change", "classify"])
+def test_each_hotspot_method_renders(demo_app: FastAPI, method: str) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    response = client.get(f"/hotspots?method={method}&category=Burglary", headers=HTML)
+    assert response.status_code == 200
+    assert "Result:" in response.text
+    data = client.get(f"/maps/hotspots.geojson?method={method}&category=Burglary").json()
+    assert all(f["properties"]["fill"].startswith("#") for f in data["features"])
+
+
+def test_ed_hotspots_need_a_borough_in_scope(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "borough@example.org")
+    response = client.get(f"/hotspots?source=istv&borough={OTHER_BOROUGH}", headers=HTML)
+    assert response.status_code == 403
+    assert "outside your boroughs" in response.text
+    denied = [e for e in audit_events(demo_app, "read_records") if e.outcome == "denied"]
+    assert denied and json.dumps(denied[0].scope).find(OTHER_BOROUGH) >= 0
+
+
+def test_public_visitors_are_sent_to_sign_in(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app)
+    for path in ("/boroughs", f"/boroughs/{BOROUGH}", "/trends", "/hotspots"):
+        response = client.get(path, headers=HTML, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/sign-in?next=")
+    cells = client.get("/maps/hotspots.geojson", headers={"accept": "application/geo+json"})
+    assert cells.status_code == 401
+    assert cells.json()["error"]["code"] == "authentication_required"

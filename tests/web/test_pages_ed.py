@@ -1,0 +1,152 @@
+"""ED data quality, ISTV upload and receipts, and the public data page."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import csrf_from, sign_in
+from tests.web.pages_workspace import (
+    ED_SITE,
+    ISTV_MONTHS,
+    OTHER_SITE,
+    PASSWORD,
+    add_accounts,
+    build_pages_workspace,
+    copy_workspace,
+    settings_for,
+)
+from vrhub.access.principal import console_administrator
+from vrhub.web.app import create_app
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_pages_workspace(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
+    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
+    add_accounts(app)
+    app.state.access.identity.create_user(
+        console_administrator("tests"), "ed2@example.org", role="ed_data_lead",
+        organisation="TEST", sites=(OTHER_SITE,), password=PASSWORD)
+    return app
+
+
+def client_for(app: FastAPI, email: str | None) -> TestClient:
+    client = TestClient(app)
+    if email:
+        sign_in(client, email)
+    return client
+
+
+def upload(client: TestClient, path: Path, site: str = ED_SITE) -> object:
+    token = csrf_from(client.get("/upload", headers=HTML).text)
+    with path.open("rb") as handle:
+        return client.post("/upload", data={"csrf_token": token, "site": site},
+                           files={"file": (path.name, handle, "text/csv")},
+                           headers=HTML, follow_redirects=False)
+
+
+def test_quality_page_shows_own_sites_and_what_to_fix(demo_app: FastAPI) -> None:
+    html = client_for(demo_app, "ed@example.org").get("/quality", headers=HTML).text
+    for month in ISTV_MONTHS:
+        assert f'<td class="govuk-table__cell">{month}</td>' in html
+    assert "What to fix first" in html
+    assert f"{ED_SITE}, {ISTV_MONTHS[-1]}" in html
+    assert '<img src="/charts/quality.svg"' in html
+    other = client_for(demo_app, "ed2@example.org").get("/quality", headers=HTML).text
+    assert "No ED assault (ISTV) submissions from your sites" in other
+
+
+def test_quality_chart_and_access(demo_app: FastAPI) -> None:
+    chart = client_for(demo_app, "pan@example.org").get("/charts/quality.svg")
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert ED_SITE in chart.text
+    refused = client_for(demo_app, "borough@example.org").get("/quality", headers=HTML)
+    assert refused.status_code == 403
+    assert "may not read quality" in refused.text
+
+
+def test_upload_gives_a_readable_receipt(demo_app: FastAPI, tmp_path: Path) -> None:
+    from vrhub.synthetic.istv import write_month
+
+    client = client_for(demo_app, "ed@example.org")
+    form = client.get("/upload", headers=HTML).text
+    assert 'enctype="multipart/form-data"' in form and 'data-vrhub-progress=' in form
+    response = upload(client, write_month(tmp_path, ED_SITE, "2025-09", seed=3))
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    location = response.headers["location"]  # type: ignore[attr-defined]
+    assert re.fullmatch(r"/upload/receipts/istv-[0-9a-f]+", location)
+    receipt = client.get(location, headers=HTML).text
+    assert "Submission received" in receipt
+    assert "2025-09-01 to 2025-09-30" in receipt
+    # The receipt is the site's own: another ED's lead may not read it (audited).
+    other = client_for(demo_app, "ed2@example.org").get(location, headers=HTML)
+    assert other.status_code == 403
+    assert "not your ED site" in other.text
+    assert "/upload/receipts/" in client.get("/upload", headers=HTML).text
+
+
+def test_rejected_file_explains_what_to_fix(demo_app: FastAPI, tmp_path: Path) -> None:
+    bad = tmp_path / "notes.csv"
+    bad.write_text("hello,world\n1,2\n", encoding="utf-8")
+    response = upload(client_for(demo_app, "ed@example.org"), bad)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    assert "Your file was not accepted" in text
+    assert "How to fix it:" in text
+
+
+def test_upload_form_errors(demo_app: FastAPI, tmp_path: Path) -> None:
+    client = client_for(demo_app, "ed@example.org")
+    wrong = tmp_path / "extract.pdf"
+    wrong.write_bytes(b"%PDF-1.4")
+    response = upload(client, wrong)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "is not CSV, Excel (.xlsx) or XML" in response.text  # type: ignore[attr-defined]
+    response = upload(client, wrong, site=OTHER_SITE)
+    assert f"{OTHER_SITE} is not one of your ED sites" in response.text  # type: ignore
+    no_token = client.post("/upload", data={"site": ED_SITE}, headers=HTML)
+    assert no_token.status_code == 403
+
+
+def test_only_ed_leads_upload(demo_app: FastAPI) -> None:
+    response = client_for(demo_app, "pan@example.org").get("/upload", headers=HTML)
+    assert response.status_code == 403
+    assert "may not upload" in response.text
+    nav = client_for(demo_app, "ed@example.org").get("/", headers=HTML).text
+    assert 'href="/upload"' in nav and 'href="/quality"' in nav
+
+
+def test_public_page_before_and_after_publishing(demo_app: FastAPI) -> None:
+    client = client_for(demo_app, None)
+    before = client.get("/public", headers=HTML).text
+    assert "Not yet published" in before
+    counts = re.findall(r'numeric">(\[c\]|<abbr[^>]*>\[c\]</abbr>|[\d,]+)</td>', before)
+    assert counts
+    for value in counts:
+        assert "[c]" in value or int(value.replace(",", "")) % 5 == 0
+    public = Path(demo_app.state.settings.home) / "public"
+    public.mkdir(exist_ok=True)
+    (public / "boroughs.csv").write_text("borough,offences\nAlderbury,1245\n",
+                                         encoding="utf-8")
+    (public / "manifest.json").write_text(json.dumps({
+        "published_at": "2025-10-01", "outputs": [
+            {"path": "boroughs.csv", "title": "Offences by borough"},
+            {"path": "../app.db", "title": "escape"}]}), encoding="utf-8")
+    after = client.get("/public", headers=HTML).text
+    assert "Not yet published" not in after
+    assert 'href="/public/files/boroughs.csv"' in after and "escape" not in after
+    assert client.get("/public/files/boroughs.csv").text.startswith("borough,offences")
+    assert client.get("/public/files/../app.db", headers=HTML).status_code == 404
+    assert client.get("/public/files/app.db", headers=HTML).status_code == 404
