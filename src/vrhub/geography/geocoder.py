@@ -168,8 +168,13 @@ class Geocoder:
         if len(sites) != n or len(types) != n:
             raise ValueError("descriptions, site_codes and location_types differ in length")
         rows: list[dict[str, Any]] = []
+        seen: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
         for text, site, ltype in zip(descriptions, sites, types, strict=True):
-            rows.append(self._one(text, site, ltype))
+            key = (text, site, ltype)
+            row = seen.get(key)
+            if row is None:
+                row = seen[key] = self._one(text, site, ltype)
+            rows.append(row)
         frame = pd.DataFrame(rows, columns=[*COLUMNS, "_features"])
         features = pd.DataFrame([r or {} for r in frame.pop("_features")])
         answered = frame["unresolved_reason"].isna().to_numpy()
@@ -295,7 +300,8 @@ class Geocoder:
         feats = _features(match, share=share, n_lsoas=n_lsoas,
                           site_known=site_pos is not None, context=context,
                           total=float(raw.sum()), singletons=int((raw <= 1).sum()))
-        feats["log_spread"] = math.log1p(math.hypot(float(np.ptp(x)), float(np.ptp(y))))
+        feats["log_spread"] = math.log1p(math.hypot(float(x.max() - x.min()),
+                                                    float(y.max() - y.min())))
         feats["log_points_in_lsoa"] = math.log1p(len(in_best))
         feats["log_points"] = math.log1p(len(idx))
         feats["log_lsoa_area"] = self._log_area(best)

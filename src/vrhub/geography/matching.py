@@ -148,11 +148,17 @@ class Matcher:
         for s, seg in enumerate(segments):
             n = len(seg)
             noise = [t in NOISE_WORDS for t in seg]
+            # quiet_before[i]: seg[:i] is all shop or filler words; quiet_after[i]: seg[i:]
+            quiet_before = [True] * (n + 1)
+            quiet_after = [True] * (n + 1)
+            for i in range(n):
+                quiet_before[i + 1] = quiet_before[i] and noise[i]
+                quiet_after[n - i - 1] = quiet_after[n - i] and noise[n - i - 1]
             for length in range(min(n, g.max_name_tokens), 0, -1):
                 for start in range(0, n - length + 1):
                     key = " ".join(seg[start:start + length])
                     # 'alone': everything else in this part is a shop or filler word
-                    alone = all(noise[:start]) and all(noise[start + length:])
+                    alone = quiet_before[start] and quiet_after[start + length]
                     if length == 1 and not alone and (key in NOISE_WORDS
                                                       or key in STREET_TYPES):
                         continue  # 'The Avenue' is 'avenue'; only a whole part means it
