@@ -279,3 +279,35 @@ def test_a_large_file_is_streamed_in_blocks(run, real_rows, tmp_path: Path,
     assert len(blocks) > 10
     assert max(blocks) < (len(rows) - 1) / 5
     assert sum(blocks) == len(rows) - 1
+
+
+# -- stop and search shares the reader; its own checks -------------------------------------
+@pytest.fixture
+def search_rows(shared_data: Path) -> list[list[str]]:
+    path = (shared_data / "police-uk" / "metropolitan" / "stop-and-search" /
+            "2024-01-metropolitan-stop-and-search.csv.gz")
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))[:200]
+
+
+def test_stop_search_file_name_without_month_is_refused(run, search_rows, tmp_path: Path):
+    path = write(tmp_path / "searches.csv", search_rows)
+    code, _, err = run("load", "stop-search", path)
+    assert code == 4
+    assert "searches.csv" in err and "month and force" in err
+
+
+def test_stop_search_bad_date_and_formula_are_quarantined(run, search_rows, tmp_path: Path):
+    rows = [list(r) for r in search_rows]
+    rows[3][1] = "31/01/2024 18:00"
+    rows[4][11] = "=HYPERLINK(\"x\")"
+    path = write(tmp_path / "2024-01-metropolitan-stop-and-search.csv", rows)
+    code, out, err = run("load", "stop-search", path, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["rows_read"] == len(rows) - 1
+    assert report["quarantined_by_rule"] == {"date_invalid": 1, "formula_cell": 1}
+    assert report["rows_loaded"] == len(rows) - 3
+    problems = quarantine(run.home)
+    assert [(p["row_number"], p["column_name"]) for p in problems] == [
+        (3, "Date"), (4, "Object of search")]
