@@ -1,0 +1,321 @@
+"""Counts and trends by area: the heavy aggregates of the API.
+
+Who may ask:
+
+- the public never runs ad-hoc aggregate queries; it is refused (403, audited) and pointed
+  at the pre-computed, disclosure-checked outputs under ``/api/v1/public``;
+- police.uk and MPS aggregates (open data): any signed-in role;
+- ED (``istv``) aggregates: through :meth:`~vrhub.access.policy.Policy.enforce_scope`
+  (borough analysts their boroughs, pan-London analysts all of London; ED data leads,
+  administrators and others refused), one audit event per request; ED counts are
+  disclosure-controlled (1-7 suppressed, others rounded to 5).
+
+Responses carry an ``ETag`` (the query, the caller's scope and the warehouse's provenance
+state) and ``Cache-Control: private, max-age=300``; a matching ``If-None-Match`` gets 304.
+The access check (and its audit event) always happens before the cache check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from vrhub.access.policy import Scope
+from vrhub.access.principal import Principal
+from vrhub.access.resources import Resource
+from vrhub.access.roles import Action, Role
+from vrhub.analytics import disclosure as sdc
+from vrhub.errors import PermissionDenied, UserError
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.api_models import ERROR_RESPONSES, Page
+from vrhub.web.data import warehouse
+from vrhub.web.deps import access, current_principal
+
+router = APIRouter(prefix="/api/v1", tags=["aggregates"], responses=ERROR_RESPONSES)
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+AREA_CODE = r"^[EeWw]\d{8}$"
+PRIVATE_CACHE = "private, max-age=300"
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Store = Annotated[Warehouse, Depends(warehouse)]
+SourceName = Literal["mps", "police", "istv"]
+LevelName = Literal["borough", "ward", "lsoa"]
+
+
+class CountPage(Page):
+    source: SourceName
+    level: LevelName
+    rows: list[dict[str, Any]] = Field(
+        description="area_code, area_name, category, month, count (null when suppressed).")
+    scope: dict[str, Any] | None = Field(description="ED data: the scope counts were limited to.")
+    disclosure: dict[str, Any] | None = Field(
+        description="What disclosure control did (ED data only).")
+    provenance: list[dict[str, Any]]
+    notes: list[str]
+
+
+class TrendResult(Page):
+    source: SourceName
+    level: LevelName
+    parameters: dict[str, Any]
+    summary: dict[str, Any]
+    series: list[dict[str, Any]] = Field(
+        description="Monthly counts with exact limits and rolling 12-month totals "
+        "(one page of rows).")
+    year_on_year: list[dict[str, Any]] = Field(
+        description="Last 12 months against the same months a year earlier, per area and "
+        "category: change, rate ratio with exact interval and p-value.")
+    scope: dict[str, Any] | None
+    disclosure: dict[str, Any] | None
+    provenance: list[dict[str, Any]]
+    notes: list[str]
+
+
+# -- access -------------------------------------------------------------------------------
+def refuse_public(request: Request, principal: Principal, what: str) -> None:
+    """The public may not run ad-hoc aggregate queries: refused and audited."""
+    if not principal.is_public:
+        return
+    access(request).audit.record(principal, Action.READ_AGGREGATES.value,
+                                 f"aggregates:{what}", outcome="denied", scope={},
+                                 detail=f"ad-hoc {what} query by the public")
+    raise PermissionDenied(
+        f"{what} are computed on request for signed-in users only",
+        hint="public figures are pre-computed and disclosure-checked: see /api/v1/public")
+
+
+def istv_scope(request: Request, principal: Principal, boroughs: Sequence[str], *,
+               detail: str) -> Scope:
+    """The boroughs an ED aggregate may cover for ``principal`` (one audit event).
+
+    Borough analysts get their boroughs, pan-London analysts everything; a site-scoped ED
+    data lead or an administrator is refused, since ED aggregates by area would reveal
+    other sites' attendances."""
+    policy = access(request).policy
+    if principal.role in (Role.BOROUGH_ANALYST, Role.PAN_LONDON_ANALYST) or boroughs:
+        scope = policy.enforce_scope(principal, Action.SEARCH_RECORDS, "istv",
+                                     boroughs=boroughs, detail=detail)
+        if scope.everything or scope.boroughs:
+            return scope
+    # site-scoped principals asking for all of London, and roles without record access
+    policy.enforce(principal, Action.SEARCH_RECORDS, Resource.records("istv"),
+                   detail=detail)
+    raise PermissionDenied(  # pragma: no cover - enforce refuses these principals
+        f"{principal.email} may not see ED aggregates by area",
+        hint="ask for a borough analyst or pan-London role")
+
+
+def scoped_areas(areas: Sequence[str], scope: Scope | None) -> tuple[list[str], list[str]]:
+    """(areas to query, areas to keep afterwards). Borough codes in ``areas`` are already
+    inside ``scope``; finer codes are kept only among the scope's boroughs."""
+    wanted = [a.upper() for a in areas]
+    if scope is None or scope.everything:
+        return wanted, []
+    finer = [a for a in wanted if not a.startswith("E09")]
+    boroughs = [a for a in wanted if a.startswith("E09")] or sorted(scope.boroughs)
+    return boroughs, finer
+
+
+def split_boroughs(areas: Sequence[str]) -> list[str]:
+    return [a.upper() for a in areas if a.upper().startswith("E09")]
+
+
+# -- caching ------------------------------------------------------------------------------
+def provenance_state(wh: Warehouse) -> str:
+    """A fingerprint of what the warehouse holds: changes whenever a file is loaded."""
+    if not wh.has_table("provenance"):
+        return "empty"
+    row = wh.query("SELECT count(*) AS n, CAST(max(loaded_at) AS VARCHAR) AS last, "
+                   "sum(rows_loaded) AS rows FROM provenance")
+    first = row.iloc[0]
+    return f"{first['n']}|{first['last']}|{first['rows']}"
+
+
+def etag_for(request: Request, wh: Warehouse, scope: Scope | None) -> str:
+    items = sorted(request.query_params.multi_items())
+    raw = json.dumps([request.url.path, items, scope.to_dict() if scope else None,
+                      provenance_state(wh)], default=str)
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str, cache_control: str) -> Response | None:
+    given = request.headers.get("if-none-match", "")
+    tags = {t.strip().removeprefix("W/") for t in given.split(",")}
+    if etag in tags or given.strip() == "*":
+        return Response(status_code=304, headers={"etag": etag,
+                                                  "cache-control": cache_control})
+    return None
+
+
+def cached_json(body: BaseModel, etag: str, cache_control: str = PRIVATE_CACHE
+                ) -> JSONResponse:
+    return JSONResponse(body.model_dump(mode="json"),
+                        headers={"etag": etag, "cache-control": cache_control})
+
+
+# -- helpers ------------------------------------------------------------------------------
+def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN/NA/inf as null, numpy scalars as Python numbers."""
+    if frame.empty:
+        return []
+    plain = frame.astype(object).replace({np.inf: None, -np.inf: None})
+    plain = plain.where(pd.notna(plain), None)
+    out = []
+    for row in plain.to_dict("records"):
+        out.append({str(k): _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def next_page(request: Request, limit: int, offset: int, total: int) -> str | None:
+    if offset + limit >= total:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items()
+              if k not in ("offset", "limit")]
+    params += [("limit", str(limit)), ("offset", str(offset + limit))]
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _period(month_from: str | None, month_to: str | None) -> tuple[str | None, str | None]:
+    if month_from and month_to and month_from > month_to:
+        raise UserError(f"'from' ({month_from}) is after 'to' ({month_to})",
+                        hint="give the earlier month as 'from'")
+    return month_from, month_to
+
+
+def _keep_areas(frame: pd.DataFrame, finer: Sequence[str]) -> pd.DataFrame:
+    if not finer:
+        return frame
+    return frame[frame["area_code"].astype(str).str.upper().isin(finer)]
+
+
+AreaQuery = Annotated[list[str] | None, Query(
+    description="Area codes of the level, or borough codes (E09…) for every area of the "
+    "level in those boroughs.", max_length=50)]
+CategoryQuery = Annotated[list[str] | None, Query(
+    description="MPS minor or major category, police.uk crime type or ISTV assault method.",
+    max_length=20)]
+FromQuery = Annotated[str | None, Query(alias="from", pattern=MONTH,
+                                        description="First month, YYYY-MM.")]
+ToQuery = Annotated[str | None, Query(alias="to", pattern=MONTH,
+                                      description="Last month, YYYY-MM.")]
+
+
+def _check_codes(areas: Sequence[str]) -> None:
+    import re
+
+    for code in areas:
+        if not re.match(AREA_CODE, code):
+            raise UserError(f"{code!r} is not an area code",
+                            hint="give GSS codes such as E09000007 (borough) or E05… (ward)")
+
+
+def _access(request: Request, principal: Principal, source: str, areas: Sequence[str],
+            what: str) -> Scope | None:
+    refuse_public(request, principal, what)
+    _check_codes(areas)
+    if source == "istv":
+        return istv_scope(request, principal, split_boroughs(areas),
+                          detail=f"ED {what} by area")
+    return None
+
+
+# -- endpoints ----------------------------------------------------------------------------
+@router.get("/counts", response_model=CountPage, summary="Monthly counts by area")
+def counts(
+    request: Request, principal: Caller, wh: Store,
+    source: SourceName = "police", level: LevelName = "borough",
+    area: AreaQuery = None, category: CategoryQuery = None,
+    month_from: FromQuery = None, month_to: ToQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    """Counts per area, category and month from MPS recorded crime, police.uk street crime
+    or ED assault attendances (ISTV, disclosure-controlled and limited to your scope)."""
+    from vrhub.storage import series
+
+    areas = list(area or [])
+    scope = _access(request, principal, source, areas, "counts")
+    etag = etag_for(request, wh, scope)
+    cached = not_modified(request, etag, PRIVATE_CACHE)
+    if cached is not None:
+        return cached
+    query_areas, finer = scoped_areas(areas, scope)
+    result = series.monthly_counts(wh, source=source, level=level, areas=query_areas or None,
+                                   categories=category or None,
+                                   period=_period(month_from, month_to))
+    frame = _keep_areas(result.data, finer).sort_values(
+        ["area_code", "category", "month"]).reset_index(drop=True)
+    control = None
+    if source == "istv":
+        frame = sdc.apply(frame, ["count"], allow_columns=["area_name", "category"])
+        control = sdc.disclosure_metadata(frame)
+    total = len(frame)
+    page = frame.iloc[offset:offset + limit]
+    body = CountPage(source=source, level=level, total=total, limit=limit, offset=offset,
+                     next=next_page(request, limit, offset, total), rows=json_rows(page),
+                     scope=scope.to_dict() if scope else None, disclosure=control,
+                     provenance=json_rows(pd.DataFrame(result.provenance)),
+                     notes=list(result.notes))
+    return cached_json(body, etag)
+
+
+@router.get("/trends", response_model=TrendResult,
+            summary="Monthly series with rolling totals, and year-on-year change")
+def trends(
+    request: Request, principal: Caller, wh: Store,
+    source: SourceName = "police", level: LevelName = "borough",
+    area: AreaQuery = None, category: CategoryQuery = None,
+    month_from: FromQuery = None, month_to: ToQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    """Per area and category: monthly counts with exact Poisson limits and rolling 12-month
+    totals, and the last 12 months against the year before (rate ratio with an exact
+    conditional interval). ED data is disclosure-controlled and limited to your scope."""
+    from vrhub.reports import violence_analysis as va
+
+    areas = list(area or [])
+    scope = _access(request, principal, source, areas, "trends")
+    etag = etag_for(request, wh, scope)
+    cached = not_modified(request, etag, PRIVATE_CACHE)
+    if cached is not None:
+        return cached
+    query_areas, finer = scoped_areas(areas, scope)
+    period = _period(month_from, month_to)
+    series_result = va.trend_series(wh, source=source, level=level, areas=query_areas,
+                                    categories=category or [], period=period)
+    yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
+                       categories=category or [], period=period)
+    frame = _keep_areas(series_result.frame, finer)
+    yoy_frame = _keep_areas(yoy.frame, finer)
+    total = len(frame)
+    body = TrendResult(
+        source=source, level=level, total=total, limit=limit, offset=offset,
+        next=next_page(request, limit, offset, total),
+        parameters=series_result.parameters, summary=series_result.summary,
+        series=json_rows(frame.iloc[offset:offset + limit]),
+        year_on_year=json_rows(yoy_frame), scope=scope.to_dict() if scope else None,
+        disclosure=series_result.disclosure,
+        provenance=json_rows(pd.DataFrame(series_result.provenance)),
+        notes=[*series_result.notes, *yoy.notes])
+    return cached_json(body, etag)
