@@ -69,19 +69,26 @@ class Grid:
         grid or in a cell outside the study area get ``inside = False`` (index 0).
         """
         inv = 1.0 / self.cell_size
-        col = np.subtract(np.asarray(x, dtype=np.float64), self.x0)
+        # floor(v) = trunc(v + 1) - 1 for v >= -1, and anything west/south of that maps
+        # to a negative index; viewed as unsigned, negatives are huge, so one comparison
+        # per axis checks both bounds. Coordinates are validated finite beforehand.
+        col = np.subtract(np.asarray(x, dtype=np.float64), self.x0 - self.cell_size)
         col *= inv
-        np.floor(col, out=col)
-        row = np.subtract(np.asarray(y, dtype=np.float64), self.y0)
+        icol = col.astype(np.int64)
+        icol -= 1
+        row = np.subtract(np.asarray(y, dtype=np.float64), self.y0 - self.cell_size)
         row *= inv
-        np.floor(row, out=row)
-        ok = (col >= 0) & (col < self.ncols) & (row >= 0) & (row < self.nrows)
-        row *= self.ncols
-        row += col
-        flat = row.astype(np.int64)
-        flat[~ok] = 0
-        inside = ok & self.mask.ravel()[flat]
-        flat[~inside] = 0
+        irow = row.astype(np.int64)
+        irow -= 1
+        ok = icol.view(np.uint64) < self.ncols
+        ok &= irow.view(np.uint64) < self.nrows
+        irow *= self.ncols
+        irow += icol
+        flat = irow
+        flat *= ok
+        inside = self.mask.ravel()[flat]
+        inside &= ok
+        flat *= inside
         return flat, inside
 
     def polygons(self) -> np.ndarray:
