@@ -1,21 +1,18 @@
 """Receiving an ISTV file uploaded through the web app or API.
 
-The upload is spooled to a private temporary folder outside the workspace (the raw file can
-carry identifiers the guard has not yet redacted), received through the same path as
-``vrhub load istv`` (identifier guard, validation, history, geocoding, receipt), and deleted
-at once, whatever happens.
+The upload is read into memory (bounded by the web app's request size limit) and received
+through the same path as ``vrhub load istv`` (identifier guard, validation, history,
+geocoding, receipt) without its raw bytes ever being written to disk: the raw file can carry
+identifiers the guard has not yet redacted.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import IO, Any
 
 from vrhub.errors import NotFound, UserError
-from vrhub.ingest.inputs import discover
 from vrhub.storage.warehouse import Warehouse
 
 SUFFIXES = (".csv", ".xlsx", ".xml", ".csv.gz")
@@ -25,8 +22,7 @@ def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, si
                    period: str | None = None) -> list[dict[str, Any]]:
     """Receive one uploaded file as submission(s) of ``site``; returns the receipts (a
     refused file gives one receipt with status ``rejected`` rather than an exception)."""
-    from vrhub.ingest.istv import PATTERNS
-    from vrhub.ingest.istv.submission import load_files
+    from vrhub.ingest.istv.memory import receive_bytes
 
     name = Path(filename or "").name
     if not name:
@@ -34,17 +30,7 @@ def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, si
     if not name.lower().endswith(SUFFIXES):
         raise UserError(f"the file {name} is not CSV, Excel (.xlsx) or XML",
                         hint="save the extract in one of those formats and upload it again")
-    folder = Path(tempfile.mkdtemp(prefix="vrhub-upload-"))
-    try:
-        target = folder / name
-        with target.open("wb") as out:
-            shutil.copyfileobj(stream, out)
-        files = discover([target], PATTERNS)
-        outcome = load_files(warehouse, files, site=site, period=period,
-                             raise_on_rejected=False)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return outcome.receipts
+    return receive_bytes(warehouse, name, stream.read(), site=site, period=period)
 
 
 def submission_site(warehouse: Warehouse, submission_id: str) -> str:
