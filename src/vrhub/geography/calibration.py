@@ -47,6 +47,7 @@ FEATURES = (
     "log_points_in_lsoa",  # log(1 + candidate points inside the chosen LSOA)
     "log_lsoa_area",     # log(area of the chosen LSOA, m²): big LSOAs are easier to hit
     "log_points",        # log(1 + candidate points): one snap point seen is thin evidence
+    "log_density",       # log(1 + crimes at gazetteer points within 300 m of the answer)
 )
 
 HIGH = 0.8

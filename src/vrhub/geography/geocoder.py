@@ -50,6 +50,7 @@ COLUMNS = ("easting", "northing", "lsoa21_code", "ward_code", "borough_code",
            "match_method", "confidence", "unresolved_reason")
 
 HOME_REASON = "home address (not geocoded)"
+DENSITY_METRES = 300.0
 LOG_TYPICAL_LSOA_AREA = math.log(300_000.0)
 """log(m²) used when the LSOA's area is not known (a typical inner-London LSOA)."""
 HOME_LOCATION_TYPES = frozenset({"home", "own home", "home address", "dwelling",
@@ -116,6 +117,7 @@ class Geocoder:
         self._resolve_cache: dict[tuple[str, int | None], dict[str, Any]] = {}
         self._choice_cache: dict[int, np.ndarray] = {}
         self._log_denominator: np.ndarray | None = None
+        self._density: np.ndarray | None = None
 
     def prepare(self) -> Geocoder:
         """Do the one-off work (vocabulary, ED choice model) now rather than on the first
@@ -123,7 +125,24 @@ class Geocoder:
         self.matcher.prepare()
         for pos in range(len(self.sites.easting)):
             self._ed_choice(pos)
+        self._local_density()
         return self
+
+    def _local_density(self) -> np.ndarray:
+        """For every point, log(1 + crimes recorded at gazetteer points within
+        :data:`DENSITY_METRES`): where the loaded data are dense, a street's snap points
+        have probably all been seen; where they are sparse, the answer rests on few."""
+        if self._density is None:
+            from scipy.spatial import cKDTree
+
+            g = self.gazetteer
+            density = np.zeros(g.n_points)
+            if g.n_points:
+                xy = np.column_stack([g.easting, g.northing])
+                for i, near in enumerate(cKDTree(xy).query_ball_point(xy, DENSITY_METRES)):
+                    density[i] = math.log1p(float(g.weight[near].sum()))
+            self._density = density
+        return self._density
 
     @classmethod
     def build(cls, warehouse: Warehouse, progress: Progress = SILENT) -> Geocoder:
@@ -256,6 +275,7 @@ class Geocoder:
             feats = _features(match, share=1.0, n_lsoas=1, site_known=site_pos is not None,
                               total=float(g.weight[point]),
                               singletons=int(g.weight[point] <= 1))
+            feats["log_density"] = float(self._local_density()[point])
             return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
                            g.ward[point], g.borough[point], match.method, feats)
         x, y = g.easting[idx], g.northing[idx]
@@ -304,6 +324,7 @@ class Geocoder:
                                                     float(y.max() - y.min())))
         feats["log_points_in_lsoa"] = math.log1p(len(in_best))
         feats["log_points"] = math.log1p(len(idx))
+        feats["log_density"] = float(self._local_density()[point])
         feats["log_lsoa_area"] = self._log_area(best)
         return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
                        g.ward[point], g.borough[point], match.method, feats)
@@ -332,6 +353,7 @@ def _features(match: Match, *, share: float, n_lsoas: int, site_known: bool,
         "log_spread": 0.0,
         "log_points_in_lsoa": math.log(2.0),
         "log_points": math.log(2.0),
+        "log_density": 3.0,
         "log_lsoa_area": LOG_TYPICAL_LSOA_AREA,
         "unseen": singletons / total if total > 0 else 1.0,
         "log_total": math.log1p(total),
