@@ -1,0 +1,203 @@
+"""Hotspots (GeoJSON grid cells) and the Knox near-repeat test, on request.
+
+Both read event points, so both are limited to analysts:
+
+- police.uk street crime (open data): pan-London analysts, borough analysts and ED data
+  leads; administrators are refused (administration and analysis are kept apart) and the
+  public is pointed at ``/api/v1/public``; refusals are audited;
+- ED assaults (``istv``): through :meth:`~vrhub.access.policy.Policy.enforce_scope` like
+  every ED aggregate (borough analysts their boroughs, pan-London analysts London),
+  one audit event per request.
+
+Results are cached like the other heavy aggregates (``ETag``, ``Cache-Control: private``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from vrhub.access.policy import Scope
+from vrhub.access.principal import Principal
+from vrhub.access.roles import Action, Role
+from vrhub.errors import PermissionDenied, UserError
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.api_models import ERROR_RESPONSES
+from vrhub.web.data import warehouse
+from vrhub.web.deps import access, current_principal
+from vrhub.web.routes.api_aggregates import (
+    MONTH,
+    PRIVATE_CACHE,
+    etag_for,
+    istv_scope,
+    json_rows,
+    not_modified,
+    refuse_public,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSES)
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Store = Annotated[Warehouse, Depends(warehouse)]
+PointSource = Literal["police", "istv"]
+ANALYST_ROLES = (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST, Role.ED_DATA_LEAD)
+BOROUGH = r"^[Ee]09\d{6}$"
+MAX_FEATURES = 50_000
+
+
+class FeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[dict[str, Any]] = Field(
+        description="One Feature per grid cell (Polygon, WGS84) with the cell's measures.")
+    metadata: dict[str, Any] = Field(
+        description="Method, parameters, automatic choices, notes, grid, summary, source.")
+
+
+class NearRepeatOut(BaseModel):
+    table: list[dict[str, Any]] = Field(
+        description="One row per distance band x time band: observed pairs, simulated "
+        "mean and median, Knox ratios and p-value.")
+    metadata: dict[str, Any]
+
+
+def point_access(request: Request, principal: Principal, source: str,
+                 borough: str | None, what: str) -> tuple[Scope | None, str | None]:
+    """Check access; returns (scope for ED data, the borough to analyse)."""
+    refuse_public(request, principal, what)
+    code = borough.upper() if borough else None
+    if source == "istv":
+        scope = istv_scope(request, principal, [code] if code else [],
+                           detail=f"ED {what}")
+        if code is None and not scope.everything:
+            if len(scope.boroughs) != 1:
+                raise UserError("you have more than one borough: name one",
+                                hint="add borough=E09…")
+            code = next(iter(scope.boroughs))
+        return scope, code
+    if principal.role not in ANALYST_ROLES:
+        access(request).audit.record(principal, Action.READ_AGGREGATES.value,
+                                     f"aggregates:{what}", outcome="denied", scope={},
+                                     detail=f"{what} need an analyst role")
+        raise PermissionDenied(
+            f"the {principal.role.label.lower()} role may not run {what}",
+            hint="hotspot and near-repeat analysis is for analysts; this attempt has been "
+            "recorded in the audit trail")
+    return None, code
+
+
+@router.get("/hotspots", response_model=FeatureCollection,
+            summary="Hotspot grid as GeoJSON (WGS84)",
+            responses={200: {"content": {"application/geo+json": {}}}})
+def hotspots(
+    request: Request, principal: Caller, wh: Store,
+    source: PointSource = "police",
+    method: Literal["count", "kde", "gistar"] = "gistar",
+    category: Annotated[list[str] | None, Query(max_length=20)] = None,
+    month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
+    month_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
+    borough: Annotated[str | None, Query(pattern=BOROUGH,
+                                         description="Borough GSS code; none: London.")] = None,
+    cell_size: Annotated[float | None, Query(ge=50, le=2000, description=(
+        "Cell size in metres; none: chosen from the data and announced."))] = None,
+    nonzero: Annotated[bool, Query(description="Only cells with events or a "
+                                   "significant Gi* result.")] = True,
+) -> Response:
+    """Grid cells with event counts (and KDE, Gi* z, FDR-adjusted p and hotspot label for
+    gistar), as a GeoJSON FeatureCollection in WGS84 with the result's metadata."""
+    from vrhub.analytics.hotspots import run
+    from vrhub.storage.points import load_points, load_study_area
+
+    scope, code = point_access(request, principal, source, borough, "hotspots")
+    etag = etag_for(request, wh, scope)
+    cached = not_modified(request, etag, PRIVATE_CACHE)
+    if cached is not None:
+        return cached
+    points = load_points(wh, source, category or None, month_from, month_to, code)
+    if points.frame.empty:
+        raise UserError("no events with a location match these filters",
+                        hint="check source, category, borough, from and to")
+    area = load_study_area(wh, code)
+    result = run(points.frame, area.geometry, method, cell_size=cell_size)
+    geo = result.to_geodataframe()
+    if nonzero:
+        keep = (geo["n"] > 0) if "n" in geo.columns else (geo["kde"] > 0)
+        if "hotspot" in geo.columns:
+            keep |= geo["hotspot"].astype(str) != "none"
+        geo = geo[keep]
+    if len(geo) > MAX_FEATURES:
+        raise UserError(f"{len(geo):,} cells is too many to send",
+                        hint="use a larger cell_size or name a borough")
+    geo = geo.to_crs("EPSG:4326").drop(columns=["x", "y"], errors="ignore")
+    features = json.loads(geo.to_json(na="null", drop_id=True))["features"]
+    metadata = json.loads(json.dumps({
+        **{k: v for k, v in result.metadata.items() if k != "crs"},
+        "crs": "EPSG:4326 (cells computed on EPSG:27700)",
+        "source": {"source": source, "table": points.table, "categories": category or [],
+                   "borough": area.code, "area_name": area.name, "from": month_from,
+                   "to": month_to, "events_without_location": points.without_location,
+                   "date_precision": points.date_precision},
+        "scope": scope.to_dict() if scope else None,
+    }, default=str))
+    body = FeatureCollection(features=features, metadata=metadata)
+    return JSONResponse(body.model_dump(mode="json"), media_type="application/geo+json",
+                        headers={"etag": etag, "cache-control": PRIVATE_CACHE})
+
+
+def _bands(text: str, name: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(f"{name} {text!r} is not a list of numbers",
+                        hint=f"write {name} as comma-separated edges, e.g. 0,100,200,400"
+                        ) from None
+    return values
+
+
+@router.get("/nearrepeat", response_model=NearRepeatOut,
+            summary="Knox near-repeat test (table)")
+def nearrepeat(
+    request: Request, principal: Caller, wh: Store,
+    source: PointSource = "police",
+    category: Annotated[list[str] | None, Query(max_length=20)] = None,
+    month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
+    month_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
+    borough: Annotated[str | None, Query(pattern=BOROUGH)] = None,
+    distance_bands: Annotated[str, Query(max_length=200, description=(
+        "Distance band edges in metres."))] = "0,100,200,400,800",
+    time_bands: Annotated[str, Query(max_length=200, description=(
+        "Time band edges in days."))] = "0,7,14,28,56",
+    permutations: Annotated[int, Query(ge=9, le=999)] = 99,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 1,
+) -> Response:
+    """Are events close in space also close in time more often than chance? Pairs are
+    counted in distance x time bands and compared with the same counts after shuffling
+    times among locations (``permutations`` runs, ``seed`` for repeatability)."""
+    from vrhub.analytics.nearrepeat import near_repeat
+    from vrhub.storage.points import load_points
+
+    scope, code = point_access(request, principal, source, borough, "near-repeat tests")
+    etag = etag_for(request, wh, scope)
+    cached = not_modified(request, etag, PRIVATE_CACHE)
+    if cached is not None:
+        return cached
+    points = load_points(wh, source, category or None, month_from, month_to, code)
+    if len(points.frame) < 2:
+        raise UserError("fewer than two events with a location match these filters",
+                        hint="check source, category, borough, from and to")
+    result = near_repeat(points.frame, distance_bands=_bands(distance_bands, "distance_bands"),
+                         time_bands=_bands(time_bands, "time_bands"),
+                         permutations=permutations, seed=seed)
+    metadata = json.loads(json.dumps({
+        **result.metadata,
+        "source": {"source": source, "categories": category or [], "borough": code,
+                   "from": month_from, "to": month_to, "events": len(points.frame),
+                   "temporal_resolution": points.date_precision},
+        "scope": scope.to_dict() if scope else None,
+    }, default=str))
+    body = NearRepeatOut(table=json_rows(result.table), metadata=metadata)
+    return JSONResponse(body.model_dump(mode="json"),
+                        headers={"etag": etag, "cache-control": PRIVATE_CACHE})
