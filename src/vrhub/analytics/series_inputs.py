@@ -58,12 +58,12 @@ def check_month(value: str, *, what: str) -> str:
 
 
 def check_months(values: pd.Series, *, what: str) -> pd.Series:
-    text = values.astype("string")
-    bad = ~text.fillna("").str.match(MONTH_RE.pattern)
-    if bad.any():
-        raise UserError(f"{what}: column 'month' must hold YYYY-MM; found "
-                        f"{values[bad].iloc[0]!r}", hint="for example 2024-03")
-    return text.astype(str)
+    """``values`` as text, each ``YYYY-MM`` (checked once per distinct value)."""
+    for value in pd.unique(values):
+        if not isinstance(value, str) or not MONTH_RE.match(value):
+            raise UserError(f"{what}: column 'month' must hold YYYY-MM; found {value!r}",
+                            hint="for example 2024-03")
+    return values.astype(object)
 
 
 def parse_period(period: Period | Sequence[str | None] | None, *, what: str) -> Period:
