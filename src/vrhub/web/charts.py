@@ -39,10 +39,9 @@ def score_lines(rows: list[dict[str, Any]], *, title: str, width: int = 640) -> 
     """Quality score (0-100) by month, one line per ED site (``site``, ``month``,
     ``score``)."""
     frame = pd.DataFrame(rows, columns=["site", "month", "score"])
-    frame["date"] = pd.to_datetime(frame["month"] + "-01")
     chart = alt.Chart(frame, title=title, width=width, height=240).mark_line(
         point=True, strokeWidth=2).encode(
-        x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("score:Q", title="Quality score", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("site:N", title="ED site"),
         strokeDash=alt.StrokeDash("site:N", title="ED site"))
