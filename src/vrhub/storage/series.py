@@ -39,10 +39,10 @@ BOUNDARY_LEVEL = {"lsoa": "lsoa21", "ward": "ward22", "borough": "borough"}
 _LOAD_HINT = {
     "mps_crime_count": "vrhub load mps <recorded-crime-*.csv>",
     "police_street": "vrhub load police <YYYY-MM-*-street.csv>",
-    "istv_assault": "submit or load ED (ISTV) files with vrhub istv",
-    "imd": "vrhub load imd <IMD file>",
-    "population": "vrhub load population <census or mid-year estimate file>",
-    "area_lookup": "vrhub load boundaries <LSOA to ward lookup>",
+    "istv_assault": "vrhub load istv <ED submission files>",
+    "imd": "vrhub load imd <IMD 2025 file>",
+    "population": "vrhub load population <Census 2021 TS007A file>",
+    "area_lookup": "vrhub load ward-lookup <lsoa_to_ward.csv>",
     "area_boundary": "vrhub load boundaries <boundary files>",
 }
 
