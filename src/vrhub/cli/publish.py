@@ -1,0 +1,37 @@
+"""``vrhub publish``: build, disclosure-check and publish the public outputs."""
+
+from __future__ import annotations
+
+import click
+
+from vrhub.cli.context import AppContext, json_option, pass_app
+
+
+@click.command(name="publish")
+@json_option
+@pass_app
+def command(app: AppContext, as_json: bool) -> None:
+    """Build the public outputs into <home>/public: counts by ward or borough and month
+    (police.uk, MPS), ED assaults by borough and month, ED beside police violence by
+    borough and quarter.
+
+    Every table is disclosure-controlled (counts 1-7 suppressed, others rounded to the
+    nearest 5, ratios from the disclosed counts; never finer than ward x month; no points,
+    times or free text), written as CSV and JSON with a manifest.json (what, when,
+    parameters, provenance), and every file is scanned. On any violation nothing is
+    published and the previous outputs stay as they were. The web app's public pages and
+    /api/v1/public serve only these files.
+    """
+    from vrhub.reports.publish import publish
+
+    report = publish(app.warehouse(), app.workspace.public, progress=app.progress)
+    if as_json:
+        app.emit_json(report.to_dict())
+        return
+    rows = [[name, entry["rows"], entry["disclosure"]["suppressed_cells"],
+             ", ".join(entry["files"].values())] for name, entry in report.outputs.items()]
+    app.emit_table(f"published to {report.folder}", ["output", "rows", "suppressed cells",
+                                                     "files"], rows)
+    for name, reason in report.skipped.items():
+        app.info(f"not published: {name} ({reason})")
+    app.info(f"{report.files_checked} files scanned: no disclosure violations")

@@ -1,0 +1,278 @@
+"""Public outputs: built in advance, disclosure-controlled, scanned, then published at once.
+
+The public website and ``/api/v1/public`` serve only what :func:`publish` leaves in the
+workspace's ``public`` folder; they never query record-level tables. Each output is:
+
+======================== ===================================================================
+name                     what
+======================== ===================================================================
+police-ward-month        police.uk street crimes per ward, crime type and month
+police-borough-month     police.uk street crimes per borough, crime type and month
+mps-ward-month           MPS recorded crime per ward, offence category and month
+ed-assaults-borough-month ED assault attendances (ISTV) per borough and month
+ed-police-borough-quarter ED assault attendances beside police-recorded violence per
+                         borough and quarter, with the ED-to-police ratio
+======================== ===================================================================
+
+Every table goes through :func:`vrhub.analytics.disclosure.apply` (counts 1-7 suppressed,
+others rounded to 5, ratios recomputed from the disclosed counts and suppressed with them;
+never finer than ward x month; no points, times or free text), is written as CSV (with
+its ``.csv.json`` metadata) and JSON, and is listed in ``manifest.json`` with what it is,
+when it was made, its parameters and the provenance of the files behind it. The whole
+folder is then checked by :func:`vrhub.analytics.disclosure.scan_public_tree`; on any
+violation nothing is published. Outputs are written to a temporary folder beside
+``public`` and swapped in with renames, so readers see the old set or the new, never half.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vrhub import __version__
+from vrhub.analytics import disclosure as sdc
+from vrhub.errors import DisclosureError, UserError
+from vrhub.progress import SILENT, Progress
+from vrhub.reports.outputs import output_metadata, write_result
+from vrhub.storage import series
+from vrhub.storage.warehouse import Warehouse
+
+MANIFEST = "manifest.json"
+POLICE_VIOLENCE = "Violence and sexual offences"
+TEXT_COLUMNS = ("area_name", "category")
+
+
+@dataclass
+class Built:
+    """One public table before it is written."""
+
+    name: str
+    title: str
+    description: str
+    frame: pd.DataFrame
+    parameters: dict[str, Any]
+    provenance: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PublishReport:
+    folder: Path
+    outputs: dict[str, dict[str, Any]]
+    skipped: dict[str, str]
+    files_checked: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "outputs": self.outputs, "skipped": self.skipped,
+                "files_checked": self.files_checked}
+
+
+# -- the outputs ------------------------------------------------------------------------
+def _counts(wh: Warehouse, source: str, level: str) -> series.MonthlyCounts:
+    return series.monthly_counts(wh, source=source, level=level)
+
+
+def _monthly(name: str, title: str, description: str, source: str, level: str
+             ) -> Callable[[Warehouse], Built]:
+    def build(wh: Warehouse) -> Built:
+        counts = _counts(wh, source, level)
+        frame = counts.data[["area_code", "area_name", "category", "month", "count"]]
+        return Built(name, title, description, frame.reset_index(drop=True),
+                     {"source": source, "level": level, "period": "month"},
+                     counts.provenance, counts.notes)
+    return build
+
+
+def _quarter(month: str) -> str:
+    year, mon = month.split("-")
+    return f"{year}-Q{(int(mon) - 1) // 3 + 1}"
+
+
+def _ed_police(wh: Warehouse) -> Built:
+    """ED attendances and police-recorded violence per borough and complete quarter."""
+    ed = _counts(wh, "istv", "borough")
+    police = series.monthly_counts(wh, source="police", level="borough",
+                                   categories=[POLICE_VIOLENCE])
+    months = sorted(set(ed.coverage) & set(police.coverage))
+    by_quarter: dict[str, list[str]] = {}
+    for month in months:
+        by_quarter.setdefault(_quarter(month), []).append(month)
+    complete = {q for q, ms in by_quarter.items() if len(ms) == 3}
+    if not complete:
+        raise UserError("no quarter is fully covered by both ED and police data")
+
+    def per_quarter(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        out = frame.assign(quarter=frame["month"].map(_quarter))
+        out = out[out["quarter"].isin(complete)]
+        return (out.groupby(["area_code", "quarter"], as_index=False)
+                .agg(area_name=("area_name", "first"), **{column: ("count", "sum")}))
+
+    joined = per_quarter(ed.data, "ed_count").merge(
+        per_quarter(police.data, "police_count").drop(columns="area_name"),
+        on=["area_code", "quarter"], how="outer")
+    joined[["ed_count", "police_count"]] = joined[["ed_count", "police_count"]].fillna(0)
+    joined["ed_per_police"] = np.nan
+    frame = joined[["area_code", "area_name", "quarter", "ed_count", "police_count",
+                    "ed_per_police"]].sort_values(["area_code", "quarter"])
+    return Built("ed-police-borough-quarter", "ED assaults beside police-recorded violence",
+                 "ED assault attendances (ISTV, all methods) and police.uk 'Violence and "
+                 "sexual offences' per borough and complete quarter; ed_per_police is "
+                 "recomputed from the disclosed counts.", frame.reset_index(drop=True),
+                 {"ed_source": "istv", "police_source": "police",
+                  "police_category": POLICE_VIOLENCE, "level": "borough",
+                  "period": "quarter", "quarters": sorted(complete)},
+                 ed.provenance + police.provenance, ed.notes + police.notes)
+
+
+Builder = Callable[[Warehouse], Built]
+
+OUTPUTS: tuple[tuple[str, Builder], ...] = (
+    ("police-ward-month", _monthly("police-ward-month", "Street crime by ward and month",
+             "police.uk street-level crimes per ward (2022 wards), crime type and month.",
+             "police", "ward")),
+    ("police-borough-month", _monthly("police-borough-month", "Street crime by borough and month",
+             "police.uk street-level crimes per borough, crime type and month.",
+             "police", "borough")),
+    ("mps-ward-month", _monthly("mps-ward-month", "Recorded crime by ward and month",
+             "Metropolitan Police recorded crime per ward, offence category and month.",
+             "mps", "ward")),
+    ("ed-assaults-borough-month", _monthly(
+        "ed-assaults-borough-month", "ED assault attendances by borough and month",
+             "Assault attendances at London emergency departments (ISTV) per borough of "
+             "the assault and month.", "istv", "borough")),
+    ("ed-police-borough-quarter", _ed_police),
+)
+
+
+# -- writing and checking ---------------------------------------------------------------
+def controlled(built: Built) -> pd.DataFrame:
+    """The table under disclosure control (the one gate every public table passes)."""
+    frame = built.frame
+    counts = [c for c in ("count", "ed_count", "police_count") if c in frame.columns]
+    rates = ({"ed_per_police": sdc.Rate("ed_count", "police_count")}
+             if "ed_per_police" in frame.columns else None)
+    return sdc.apply(frame, counts, rates=rates,
+                     allow_columns=[c for c in TEXT_COLUMNS if c in frame.columns])
+
+
+def _public_provenance(provenance: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Provenance keyed by file: name, fingerprint and load time (no paths)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in provenance:
+        name = Path(str(item.get("file_name", ""))).name
+        out[name] = {"source": item.get("source"), "table": item.get("table"),
+                     "sha256": item.get("sha256"), "loaded_at": str(item.get("loaded_at"))}
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def write_output(built: Built, frame: pd.DataFrame, folder: Path) -> dict[str, Any]:
+    """Write ``frame`` as CSV and JSON under ``folder``; its manifest entry."""
+    disclosure = sdc.disclosure_metadata(frame)
+    metadata = output_metadata(built.parameters, [], name=built.name, title=built.title,
+                               description=built.description, disclosure=disclosure,
+                               notes=built.notes,
+                               provenance_files=_public_provenance(built.provenance))
+    csv_path = write_result(frame, folder / f"{built.name}.csv", metadata)
+    rows = [{str(k): _json_value(v) for k, v in r.items()}
+            for r in frame.astype(object).to_dict("records")]
+    json_path = folder / f"{built.name}.json"
+    json_path.write_text(json.dumps({"vrhub": metadata, "rows": rows}, default=str),
+                         encoding="utf-8")
+    return {"title": built.title, "description": built.description,
+            "files": {"csv": csv_path.name, "json": json_path.name},
+            "columns": [str(c) for c in frame.columns], "rows": len(frame),
+            "parameters": built.parameters, "disclosure": disclosure,
+            "provenance": _public_provenance(built.provenance)}
+
+
+def publish(warehouse: Warehouse, public: Path, *, progress: Progress = SILENT,
+            outputs: tuple[tuple[str, Builder], ...] = OUTPUTS) -> PublishReport:
+    """Build every public output into ``public`` (replacing what is there), or nothing.
+
+    An output whose source is not loaded is skipped (and named in the report and
+    manifest); a disclosure violation anywhere refuses the whole publication.
+    """
+    public = Path(public)
+    public.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".public-", dir=public.parent))
+    staging.chmod(0o755)  # readable by the web server, like the folder it replaces
+    try:
+        entries: dict[str, dict[str, Any]] = {}
+        skipped: dict[str, str] = {}
+        with progress.task("building public outputs", total=len(outputs)) as task:
+            for name, build in outputs:
+                try:
+                    built = build(warehouse)
+                except DisclosureError:
+                    raise
+                except UserError as exc:
+                    skipped[name] = exc.message
+                    task.advance(1)
+                    continue
+                entries[built.name] = write_output(built, controlled(built), staging)
+                task.advance(1)
+        for name, reason in skipped.items():
+            progress.note(f"skipped {name}: {reason}")
+        manifest = {"published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "vrhub_version": __version__, "rule": sdc.RULE,
+                    "outputs": entries, "skipped": skipped}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str),
+                                        encoding="utf-8")
+        report = sdc.scan_public_tree(staging)
+        if not report.ok:
+            raise DisclosureError(
+                f"{len(report.violations)} disclosure violation(s) in the public outputs; "
+                "nothing was published: " + "; ".join(
+                    v.describe() for v in report.violations[:5]),
+                hint="fix the output that breaks the rule; the previous public outputs "
+                "are unchanged")
+        _swap(staging, public)
+        return PublishReport(public, entries, skipped, len(report.checked))
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(staging: Path, public: Path) -> None:
+    """Replace ``public`` with ``staging`` by renames (same file system)."""
+    old = public.with_name(f".public-old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    if public.exists():
+        public.rename(old)
+    try:
+        staging.rename(public)
+    except OSError:
+        if old.exists():
+            old.rename(public)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(public: Path) -> dict[str, Any] | None:
+    """The manifest of the published outputs, or None when nothing is published."""
+    path = Path(public) / MANIFEST
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
