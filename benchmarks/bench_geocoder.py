@@ -126,6 +126,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=20240)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--write-sets", type=Path, default=None, metavar="DIR",
+                        help="also write the labelled sets as CSV files to DIR, for "
+                        "`vrhub istv evaluate-geocoder --labelled`")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         files = police_files(SHARED, GAZETTEER_MONTHS)
@@ -134,6 +137,10 @@ def main() -> None:
         geocoder = Geocoder.build(wh)
         build_seconds = time.perf_counter() - t0
         sets = make_sets(SHARED, args.n, args.seed)
+        if args.write_sets is not None:
+            args.write_sets.mkdir(parents=True, exist_ok=True)
+            for name, frame in sets.items():
+                frame.to_csv(args.write_sets / f"{name}.csv", index=False)
         report: dict[str, object] = {
             "gazetteer": {"names": len(geocoder.gazetteer),
                           "points": geocoder.gazetteer.n_points,
