@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -57,9 +57,9 @@ def error_page(request: Request, status: int, *, message: str, hint: str | None)
 
 def install_page_error_handlers(app: FastAPI) -> None:
     """Wrap the JSON handlers already installed with HTML versions for pages."""
-    json_user: Handler = app.exception_handlers[UserError]
-    json_http: Handler = app.exception_handlers[StarletteHTTPException]
-    json_any: Handler = app.exception_handlers[Exception]
+    json_user = cast(Handler, app.exception_handlers[UserError])
+    json_http = cast(Handler, app.exception_handlers[StarletteHTTPException])
+    json_any = cast(Handler, app.exception_handlers[Exception])
 
     async def user_error(request: Request, exc: UserError) -> Response:
         if not wants_html(request):

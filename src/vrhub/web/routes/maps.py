@@ -10,6 +10,7 @@ disclosure-controlled and never finer than ward.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import numpy as np
@@ -45,7 +46,7 @@ GROUP_COLOURS = {
 }
 
 
-def classes(values: list[float | None]) -> tuple[list[int | None], list[dict[str, Any]]]:
+def classes(values: Sequence[float | None]) -> tuple[list[int | None], list[dict[str, Any]]]:
     """Quintile classes of ``values`` (None stays unclassed) and the legend entries."""
     known = np.array([v for v in values if v is not None and not pd.isna(v)], dtype=float)
     if not len(known):

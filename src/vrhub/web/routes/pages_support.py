@@ -185,7 +185,7 @@ def headlines(wh: Warehouse, borough: str | None, end: str | None,
     data = pd.concat(frames, ignore_index=True)
     data["area_code"], data["area_name"] = "all", "all"
     data = data.groupby(["area_code", "area_name", "category", "month"],
-                        as_index=False)["count"].sum()
+                        as_index=False).agg(count=("count", "sum"))
     try:
         yoy = year_on_year(data, period=(None, end), coverage=sorted(coverage))
     except UserError:

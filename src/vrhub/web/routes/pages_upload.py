@@ -62,7 +62,7 @@ def _receipts_for(request: Request, principal: Principal) -> list[dict[str, Any]
             "month, received_at, status, rows_read, rows_accepted, rows_quarantined, "
             f"quality_score FROM istv_submission WHERE site_code IN ({marks}) "
             "ORDER BY received_at DESC LIMIT 20", sorted(principal.sites))
-    return [{k: (None if v != v else v) for k, v in r.items()}
+    return [{str(k): (None if v != v else v) for k, v in r.items()}
             for r in frame.to_dict("records")]
 
 
