@@ -383,3 +383,18 @@ def test_mps_repeated_area_and_category_is_quarantined_not_double_counted(
     assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
     assert report.quarantined_by_rule() == {"row:duplicate": 1}
     assert wh.scalar("SELECT sum(count) FROM mps_crime_count") == 33
+
+
+def test_load_list_needs_no_paths_and_load_needs_them(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("load", "list")
+    assert code == 0, err
+    for source in ("police", "mps", "boundaries", "imd", "population", "ed-sites", "istv"):
+        assert source in out
+    code, out, err = run("load", "list", "--json")
+    assert code == 0, err
+    listed = {s["source"]: s for s in json.loads(out[out.index("{"):])["sources"]}
+    assert "*-street.csv" in " ".join(listed["police"]["patterns"])
+    assert listed["istv"]["options"] == ["period", "site"]
+    code, _, err = run("load", "police")
+    assert code != 0
+    assert "at least one PATH" in err and "Traceback" not in err

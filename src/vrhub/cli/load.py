@@ -20,7 +20,7 @@ class _SourceType(click.ParamType):
 
 @click.command(name="load")
 @click.argument("source", type=_SourceType())
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--site", help="ED site ODS code, for sources that take one (istv).")
 @click.option("--period", help="Reporting period (2024-01), for sources that take one (istv).")
 @json_option
@@ -35,11 +35,25 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
     the older one. Run `vrhub load list` to see the sources.
     """
     if source == "list":
+        if paths:
+            raise click.UsageError("`vrhub load list` takes no paths")
+        sources = all_sources().values()
+        if as_json:
+            app.emit_json({"sources": [
+                {"source": s.name, "description": s.description, "patterns": list(s.patterns),
+                 "options": sorted(s.options)} for s in sources
+            ]})
+            return
         app.emit_table(
             "Sources", ["source", "description"],
-            [[s.name, s.description] for s in all_sources().values()],
+            [[s.name, s.description] for s in sources],
         )
         return
+    if not paths:
+        raise click.UsageError(
+            f"give at least one PATH to load {source} files from "
+            "(files, folders, .zip or .gz); `vrhub load list` shows the sources"
+        )
     src = get_source(source)
     files = discover(paths, src.patterns)
     if not files:
