@@ -29,11 +29,12 @@ Rules (``assign_police_places``), recorded per row in ``place_method`` and ``pla
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from vrhub.geography.places import (
     ArrayInput,
@@ -127,15 +128,17 @@ class PoliceCache:
     """Places of police.uk rows for one load, remembered across its files and blocks.
 
     police.uk snaps every crime to one of a fixed set of map points, so most points of a
-    month were already placed for an earlier month: they are looked up (a hash join on
-    point, published code and code era) instead of being placed again.
+    month were already placed for an earlier month: they are looked up (a dictionary keyed
+    on point, published code and code era) instead of being placed again. The lookup is a
+    plain hash map rather than a table join: a block has a few tens of thousands of
+    distinct points, and a join would rebuild its hash table on the whole cache each time.
     """
-
-    _KEYS = ("x", "y", "code", "era")
 
     def __init__(self, bounds: Boundaries) -> None:
         self.bounds = bounds
-        self._known: pa.Table | None = None
+        #: (x, y, published code, era) -> position in ``_values``
+        self._index: dict[tuple[float, float, str, bool], int] = {}
+        self._values: dict[str, ObjectArray] = {}
 
     def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
                published_code: ArrayInput, month: str) -> pa.Table:
@@ -146,34 +149,32 @@ class PoliceCache:
         ux, uy = x[first], y[first]
         codes = take_object(published_code, first)
         n = len(first)
-        keys = pa.table({
-            "x": pa.array(np.nan_to_num(ux, nan=-1.0)),
-            "y": pa.array(np.nan_to_num(uy, nan=-1.0)),
-            "code": pc.fill_null(pa.array(codes, pa.string()), ""),
-            "era": pa.repeat(pa.scalar(month >= POLICE_UK_LSOA21_FROM), n),
-            "pos": pa.array(np.arange(n)),
-        })
-        hit = np.zeros(n, dtype=bool)
-        columns: dict[str, ObjectArray] = {}
-        if self._known is not None:
-            joined = keys.join(self._known, keys=list(self._KEYS),
-                               join_type="left outer").sort_by("pos")
-            hit = pc.is_valid(joined["place_flag"]).to_numpy(zero_copy_only=False)
-            for name in self._known.column_names:
-                if name not in self._KEYS:
-                    columns[name] = joined[name].to_numpy(zero_copy_only=False).astype(object)
+        era = month >= POLICE_UK_LSOA21_FROM
+        keys = list(zip(np.nan_to_num(ux, nan=-1.0).tolist(),
+                        np.nan_to_num(uy, nan=-1.0).tolist(),
+                        np.where(is_blank(codes), "", codes).tolist(),
+                        [era] * n, strict=True))
+        index = self._index
+        found = np.fromiter(map(index.get, keys, repeat(-1)), dtype=np.intp, count=n)
+        hit = found >= 0
         miss = ~hit
         placed = _assign_distinct(self.bounds, ux[miss], uy[miss], codes[miss],
                                   np.full(int(miss.sum()), month, dtype=object))
+        # positions of new entries follow the stored ones (not len(index): a blank and a
+        # null code are distinct rows above but one key)
+        base = len(next(iter(self._values.values()))) if self._values else 0
+        columns: dict[str, ObjectArray] = {}
         for name in placed.columns:
-            values = columns.setdefault(name, np.full(n, None, dtype=object))
-            values[miss] = placed[name].to_numpy(dtype=object)
-        if miss.any():
-            new = keys.filter(pa.array(miss)).drop(["pos"])
-            for name in placed.columns:
-                new = new.append_column(name, pa.array(placed[name].to_numpy(dtype=object),
-                                                       pa.string(), from_pandas=True))
-            self._known = new if self._known is None else pa.concat_tables([self._known, new])
+            values: ObjectArray = np.full(n, None, dtype=object)
+            known = self._values.get(name)
+            if known is not None and hit.any():
+                values[hit] = known[found[hit]]
+            new = placed[name].to_numpy(dtype=object)
+            values[miss] = new
+            self._values[name] = new if known is None else np.concatenate([known, new])
+            columns[name] = values
+        for offset, position in enumerate(np.flatnonzero(miss).tolist()):
+            index[keys[position]] = base + offset
         take = pa.array(inverse)
         return pa.table({
             name: pa.array(columns[name], pa.string(), from_pandas=True).take(take)
