@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from vrhub.access.oidc import PendingLogin
 from vrhub.access.principal import Principal
 from vrhub.errors import AuthenticationRequired, RateLimited, UserError
 from vrhub.web.csrf import require_csrf
@@ -27,10 +28,54 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+PENDING_SSO = "sso_pending"
+NEXT_AFTER_SSO = "sso_next"
+
+
+def _providers(request: Request) -> list[tuple[str, str]]:
+    return [(p.name, p.label or p.name) for p in access(request).oidc.providers.values()]
+
+
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
     return render(request, "pages/sign_in.html", page_title="Sign in",
-                  next=_safe_next(next), errors={}, email="")
+                  next=_safe_next(next), errors={}, email="", providers=_providers(request))
+
+
+@router.get("/sign-in/sso/{provider}")
+def sso_begin(request: Request, provider: str, next: str | None = None) -> Response:
+    """Send the browser to the organisation's identity provider (PKCE, state, nonce)."""
+    redirect_uri = str(request.url_for("sso_callback", provider=provider))
+    url, pending = access(request).oidc.begin_login(provider, redirect_uri)
+    request.session[PENDING_SSO] = pending.to_dict()
+    request.session[NEXT_AFTER_SSO] = _safe_next(next)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/sign-in/sso/{provider}/callback", name="sso_callback")
+def sso_callback(request: Request, provider: str, code: str = "", state: str = "",
+                 error: str | None = None) -> Response:
+    """The identity provider's answer: validated, mapped to a role, one audit event."""
+    raw = request.session.pop(PENDING_SSO, None)
+    target = _safe_next(request.session.pop(NEXT_AFTER_SSO, "/"))
+    problem = None
+    if error:
+        problem = "Your organisation's sign-in service did not sign you in"
+    elif not isinstance(raw, dict) or raw.get("provider") != provider:
+        problem = "This sign-in was not started in this browser: start again"
+    else:
+        try:
+            principal = access(request).oidc.complete_login(
+                PendingLogin.from_dict(raw), code=code, state=state,
+                client=client_address(request), channel="web")
+        except UserError as exc:
+            problem = exc.message[0].upper() + exc.message[1:]
+        else:
+            start_session(request, principal)
+            return RedirectResponse(target, status_code=303)
+    return render(request, "pages/sign_in.html", status_code=400, page_title="Sign in",
+                  next=target, errors={"sso": problem}, email="",
+                  providers=_providers(request))
 
 
 @router.post("/sign-in", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -56,7 +101,8 @@ def sign_in(
             start_session(request, principal)
             return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "pages/sign_in.html", status_code=400, page_title="Sign in",
-                  next=_safe_next(next), errors=errors, email=email)
+                  next=_safe_next(next), errors=errors, email=email,
+                  providers=_providers(request))
 
 
 @router.post("/sign-out", dependencies=[Depends(require_csrf)])
