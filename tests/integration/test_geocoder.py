@@ -319,3 +319,47 @@ def test_a_read_only_warehouse_uses_the_gazetteer_already_built(loaded: Path,
     with Warehouse(empty, read_only=True) as wh, pytest.raises(UserError,
                                                                match="gazetteer build"):
         Geocoder.build(wh)
+
+
+def test_a_workspace_with_only_ed_sites_builds_a_gazetteer_and_geocodes(
+        tmp_path: Path, shared_data: Path) -> None:
+    """Regression: ED sites but no police.uk rows or boundaries (every area code missing)
+    used to fail in the build, so `vrhub load istv` stored 'geocoder not available'."""
+    home = tmp_path / "home"
+    home.mkdir()
+    _load(home, "load", "ed-sites", str(shared_data / "nhs/site_xy.csv.gz"))
+    _load(home, "istv", "gazetteer", "build")
+    sites = pd.read_csv(shared_data / "nhs/site_xy.csv.gz", dtype={"site_code": str})
+    wh = Warehouse(home / "warehouse.duckdb")
+    try:
+        stored = wh.query("SELECT n.name, n.area_code, count(*) AS points FROM gazetteer_name n "
+                          "JOIN gazetteer_point p USING (name_id) GROUP BY ALL")
+        assert set(stored["name"]) == {normalise_name(s) for s in sites["site"]}
+        assert int(stored["points"].sum()) == len(sites)
+        assert stored["area_code"].isna().all()
+        geocoder = Geocoder.build(wh)
+        site = str(sites["site"].iloc[0])
+        out = geocoder.geocode([f"outside {site}", "Alexandra Rd", "own address"])
+    finally:
+        wh.close()
+    assert out["match_method"].iloc[0] != "unresolved"
+    assert math.isclose(out["easting"].iloc[0], float(sites["easting"].iloc[0]), abs_tol=1.0)
+    assert out["lsoa21_code"].iloc[0] is None  # no boundaries loaded: no LSOA to give
+    assert out["unresolved_reason"].tolist()[1:] == ["no place name recognised", HOME_REASON]
+
+
+@pytest.mark.slow
+def test_load_istv_geocodes_in_a_workspace_with_only_ed_sites(
+        tmp_path: Path, shared_data: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    _load(home, "load", "ed-sites", str(shared_data / "nhs/site_xy.csv.gz"))
+    _load(home, "istv", "synthesize", "--month", "2024-01", "--out", str(tmp_path / "istv"))
+    _load(home, "load", "istv", str(tmp_path / "istv"))
+    wh = Warehouse(home / "warehouse.duckdb", read_only=True)
+    try:
+        reasons = wh.query("SELECT DISTINCT geocode_unresolved_reason AS r FROM istv_assault")
+    finally:
+        wh.close()
+    assert len(reasons)
+    assert "geocoder not available" not in set(reasons["r"].dropna())

@@ -346,9 +346,11 @@ def _name_tables(warehouse: Warehouse, points: pd.DataFrame) -> tuple[pd.DataFra
     # query() fetches the whole result, leaving the connection free for the inserts
     start = int(warehouse.query(f'SELECT coalesce(max(name_id) + 1, 0) AS n FROM '
                                 f'"{GAZETTEER_NAME.name}"')["n"].iloc[0])
-    keys = ["name", "source", "kind", "area_code"]
+    # group on a string key: a column of missing area codes alone (no boundaries loaded)
+    # would otherwise come back as float NaN and no longer merge with the object column
+    keys = ["name", "source", "kind", "area_key"]
     points = points.copy()
-    points["area_code"] = points["area_code"].astype(object)
+    points["area_key"] = [c if isinstance(c, str) and c else "" for c in points["area_code"]]
     grouped = points.groupby(keys, dropna=False, sort=True)
     names = grouped.agg(
         display_name=("display_name", "first"),
@@ -357,7 +359,8 @@ def _name_tables(warehouse: Warehouse, points: pd.DataFrame) -> tuple[pd.DataFra
     ).reset_index()
     names["name_id"] = np.arange(start, start + len(names), dtype=np.int64)
     names["core"] = names["name"].map(core_of)
-    names["area_code"] = names["area_code"].where(names["area_code"].notna(), None)
+    names["area_code"] = pd.Series([c or None for c in names["area_key"]], index=names.index,
+                                   dtype=object)
     merged = points.merge(names[[*keys, "name_id"]], on=keys, how="left")
     pts = merged.groupby(["name_id", "easting", "northing"], sort=False, dropna=False).agg(
         lsoa21_code=("lsoa21_code", "first"), ward_code=("ward_code", "first"),
