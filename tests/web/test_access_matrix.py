@@ -45,7 +45,7 @@ def seed_warehouse(path: Path) -> None:
     for borough, x0, lsoa, ward in ((CAMDEN, 528000.0, "E01000907", "E05013652"),
                                     (HACKNEY, 534000.0, "E01001704", "E05009367")):
         for i, month in enumerate(months):
-            for k in range(3 + (i % 4)):
+            for k in range(8 + 4 * (i % 4)):
                 n += 1
                 police.append({
                     "file_id": "f" * 64, "row_number": n, "crime_id": f"c{n}",

@@ -1,0 +1,188 @@
+"""Public outputs: ``vrhub publish`` builds them under disclosure control, the scanner
+checks every file, a planted violation refuses the whole publication, and
+``/api/v1/public`` serves only the published files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.web.test_access_matrix import seed_warehouse
+from vrhub.analytics import disclosure as sdc
+from vrhub.errors import DisclosureError
+from vrhub.reports import publish as pub
+from vrhub.settings import Settings
+from vrhub.storage.warehouse import Warehouse
+from vrhub.web.app import create_app
+
+
+def all_counts(folder: Path) -> list[float]:
+    """Every declared count value in every CSV and JSON output under ``folder``."""
+    values: list[float] = []
+    for path in folder.glob("*.json"):
+        if path.name == pub.MANIFEST or path.name.endswith(".csv.json"):
+            continue
+        document = json.loads(path.read_text(encoding="utf-8"))
+        counts = document["vrhub"]["disclosure"]["counts"]
+        for row in document["rows"]:
+            values += [row[c] for c in counts if row[c] is not None]
+    for path in folder.glob("*.csv"):
+        meta = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
+        frame = pd.read_csv(path)
+        for column in meta["disclosure"]["counts"]:
+            values += frame[column].dropna().tolist()
+    return values
+
+
+def frame_of(counts: list[int], months: int = 1) -> pd.DataFrame:
+    return pd.DataFrame({
+        "area_code": [f"E050000{i % 90 + 10:02d}" for i in range(len(counts))],
+        "area_name": ["Ward"] * len(counts), "category": ["Burglary"] * len(counts),
+        "month": ["2024-01"] * len(counts), "count": counts})
+
+
+def builder(frame: pd.DataFrame, name: str = "synthetic-ward-month") -> pub.Builder:
+    def build(_wh: Warehouse) -> pub.Built:
+        return pub.Built(name, "Synthetic", "Synthetic counts.", frame, {"level": "ward"}, [])
+    return build
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    path = tmp_path / "warehouse.duckdb"
+    seed_warehouse(path)
+    wh = Warehouse(path)
+    yield wh  # type: ignore[misc]
+    wh.close()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(counts=st.lists(st.integers(min_value=0, max_value=5000), min_size=1, max_size=40))
+def test_every_published_count_is_zero_or_a_multiple_of_five(
+    tmp_path_factory: pytest.TempPathFactory, counts: list[int]
+) -> None:
+    public = tmp_path_factory.mktemp("pub") / "public"
+    with Warehouse(public.parent / "w.duckdb") as wh:
+        report = pub.publish(wh, public, outputs=(("synthetic", builder(frame_of(counts))),))
+    assert report.outputs and not report.skipped
+    values = all_counts(public)
+    assert len(values) == 2 * sum(1 for c in counts if c == 0 or c > 7)
+    for value in values:
+        assert value == 0 or (value % 5 == 0 and value > 7), value
+    assert sdc.scan_public_tree(public).ok
+
+
+def test_publish_the_real_outputs(warehouse: Warehouse, tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    report = pub.publish(warehouse, public)
+    assert set(report.outputs) >= {"police-ward-month", "police-borough-month",
+                                   "ed-assaults-borough-month", "ed-police-borough-quarter"}
+    assert "mps-ward-month" in report.skipped  # no MPS data in this warehouse
+    manifest = json.loads((public / pub.MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["rule"] == sdc.RULE
+    entry = manifest["outputs"]["police-borough-month"]
+    assert entry["parameters"]["level"] == "borough"
+    assert entry["disclosure"]["counts"] == ["count"]
+    values = all_counts(public)
+    assert values and all(v == 0 or (v % 5 == 0 and v > 7) for v in values)
+    # police borough-months hold 4 to 10 crimes per type: the small ones are suppressed
+    police = pd.read_csv(public / "police-borough-month.csv")
+    exact = warehouse.query("SELECT borough_code AS area_code, crime_type AS category, month, "
+                            "count(*) AS n FROM police_street GROUP BY ALL")
+    merged = police.merge(exact, on=["area_code", "category", "month"])
+    assert len(merged) == len(exact)
+    assert (merged["count"].isna() == (merged["n"] <= 7)).all()
+    shown = merged.dropna(subset=["count"])
+    assert not shown.empty
+    assert ((shown["count"] - shown["n"]).abs() <= 2.5).all()
+    quarter = pd.read_csv(public / "ed-police-borough-quarter.csv")
+    assert set(quarter["quarter"]) == {f"2024-Q{q}" for q in range(1, 5)}
+    assert ((quarter["ed_count"].isna()) <= quarter["ed_per_police"].isna()).all()
+    for path in public.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert "easting" not in text and "assault_at" not in text and "21:00" not in text
+    assert sdc.scan_public_tree(public).ok
+
+
+@pytest.mark.parametrize("planted", ["small", "unrounded", "lsoa", "point", "time"])
+def test_planted_violations_are_caught_and_nothing_is_published(
+    tmp_path: Path, planted: str
+) -> None:
+    public = tmp_path / "public"
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        pub.publish(wh, public, outputs=(("ok", builder(frame_of([10, 20]))),))
+    before = sorted(p.name for p in public.iterdir())
+    good = frame_of([10, 20])
+
+    def sneaky(_wh: Warehouse) -> pub.Built:
+        return pub.Built("sneaky", "x", "x", good, {}, [])
+
+    original = pub.controlled
+
+    def leak(built: pub.Built) -> pd.DataFrame:
+        out = original(built)
+        if built.name != "sneaky":
+            return out
+        out = out.copy()
+        if planted == "small":
+            out.loc[0, "count"] = 3
+        elif planted == "unrounded":
+            out.loc[0, "count"] = 12
+        elif planted == "lsoa":
+            out.loc[0, "area_code"] = "E01000907"
+        elif planted == "point":
+            out["easting"] = 528000.0
+        elif planted == "time":
+            out.loc[0, "month"] = "2024-01-03 21:15"
+        return out
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pub, "controlled", leak)
+        with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(DisclosureError) as info:
+            pub.publish(wh, public, outputs=(("ok", builder(good, "ok-ward-month")),
+                                             ("sneaky", sneaky)))
+    assert "nothing was published" in info.value.message
+    assert sorted(p.name for p in public.iterdir()) == before
+    assert not list(tmp_path.glob(".public-*"))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_scanner_reads_each_format(tmp_path: Path, suffix: str) -> None:
+    frame = frame_of([3, 10])
+    path = tmp_path / f"bad{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        path.write_text(json.dumps({"rows": frame.to_dict("records")}), encoding="utf-8")
+    rules = {v.rule for v in sdc.scan_public_output(path)}
+    assert "small_count" in rules
+
+
+def test_public_api_serves_only_published_files(warehouse: Warehouse, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    settings_ = Settings.load({}, home=home, environment="test")
+    app = create_app(settings_)
+    client = TestClient(app)
+    missing = client.get("/api/v1/public")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    pub.publish(warehouse, app.state.workspace.public)
+    listing = client.get("/api/v1/public")
+    assert listing.status_code == 200
+    assert listing.headers["cache-control"] == "public, max-age=3600"
+    assert "police-ward-month" in listing.json()["outputs"]
+    one = client.get("/api/v1/public/police-ward-month.csv")
+    assert one.status_code == 200 and one.text.startswith("area_code")
+    assert one.headers["cache-control"] == "public, max-age=3600"
+    again = client.get("/api/v1/public/police-ward-month.csv",
+                       headers={"if-none-match": one.headers["etag"]})
+    assert again.status_code == 304
+    for name in ("police-ward-month.csv.json", "manifest.json", "..%2Fwarehouse.duckdb",
+                 "nope.csv"):
+        assert client.get(f"/api/v1/public/{name}").status_code == 404, name
