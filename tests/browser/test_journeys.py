@@ -115,6 +115,15 @@ def test_sign_in_open_borough_profile_and_change_period(dashboard: Callable[[], 
     screenshot(page, "borough-profile-period")
     assert axe_check(page, "borough-profile-period") == []
 
+    # Printable: no navigation or filters; the tables behind the charts print open.
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert not page.get_by_role("navigation", name="Main").is_visible()
+    assert not page.locator("form.vrhub-filters").is_visible()
+    assert page.locator("details.govuk-details").first.evaluate("d => d.open")
+    screenshot(page, "borough-profile-print")
+    page.emulate_media(media="screen")
+
 
 def test_run_a_hotspot_analysis_and_download_it(dashboard: Callable[[], Any]) -> None:
     page = dashboard()

@@ -26,10 +26,9 @@ def monthly_line(rows: list[dict[str, Any]], *, title: str, y_title: str = "Offe
                  width: int = 640) -> alt.Chart:
     """Counts by month (``month``, ``count``; null = suppressed, drawn as a gap)."""
     frame = pd.DataFrame(rows, columns=["month", "count"])
-    frame["date"] = pd.to_datetime(frame["month"] + "-01")
     chart = alt.Chart(frame, title=title, width=width, height=260).mark_line(
         point=True, color=LINE, strokeWidth=2).encode(
-        x=alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("count:Q", title=y_title, scale=alt.Scale(zero=True)),
         tooltip=["month", "count"])
     return _config(chart)

@@ -162,6 +162,11 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         except UserError:
             comparison = []
         locations, locations_denied = top_locations(request, wh, principal, code, filters)
+        from vrhub.web.routes.maps import choropleth
+
+        _frame, ward_legend, ward_measure = choropleth(
+            request, wh, principal, category=filters.category, start=filters.start,
+            end=filters.end, level="ward", borough=code)
     query = urlencode({k: v for k, v in {"category": filters.category, "from": filters.start,
                                          "to": filters.end}.items() if v})
     hotspot_query = urlencode({"source": "police", "category": "Violence and sexual offences",
@@ -173,6 +178,7 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         categories=categories, first=first, last=last, headlines=heads, monthly=monthly,
         hourday=hourday, days=DAYS, comparison=comparison, locations=locations,
         locations_denied=locations_denied, query=query, hotspot_query=hotspot_query,
+        ward_legend=ward_legend, ward_measure=ward_measure,
         tile_url=request.app.state.settings.tile_url or "")
 
 

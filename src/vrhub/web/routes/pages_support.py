@@ -198,9 +198,11 @@ def headlines(wh: Warehouse, borough: str | None, end: str | None,
         r = row.iloc[0]
         current = public_count(r["current"], public)
         previous = public_count(r["previous"], public)
+        # Change per covered month, so a window missing months is not read as a fall.
         pct = None
         if current is not None and previous:
-            pct = round((current - previous) / previous * 100, 1)
+            ratio = (current / r["current_months"]) / (previous / r["previous_months"])
+            pct = round((ratio - 1) * 100, 1)
         significant = bool(r["p_value"] < 0.05) if pd.notna(r["p_value"]) else False
         out.append({"category": category.capitalize(), "current": current,
                     "previous": previous, "pct_change": pct,

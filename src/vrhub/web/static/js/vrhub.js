@@ -14,3 +14,16 @@ for (const form of document.querySelectorAll("form[data-vrhub-progress]")) {
     }
   });
 }
+
+// Printing: open every "Table of ..." disclosure so the figures behind charts and maps print.
+window.addEventListener("beforeprint", () => {
+  for (const details of document.querySelectorAll("details.govuk-details")) {
+    details.dataset.vrhubWasOpen = String(details.open);
+    details.open = true;
+  }
+});
+window.addEventListener("afterprint", () => {
+  for (const details of document.querySelectorAll("details.govuk-details")) {
+    details.open = details.dataset.vrhubWasOpen === "true";
+  }
+});
