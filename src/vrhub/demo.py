@@ -41,6 +41,9 @@ class DemoContext:
     synthetic: bool
     seed: int
     written: dict[str, list[Path]] = field(default_factory=dict)
+    #: A folder of the workspace a step may write generated files into (real mode too:
+    #: the data folder itself is never written to).
+    work_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ def build_demo(
                         hint="pass the folder that holds boundaries/, lookups/, imd2019/, ... "
                         "(e.g. ../shared/data)")
     folder = default_data_dir(home) if synthetic else Path(data_dir or ".")
-    ctx = DemoContext(data_dir=folder, synthetic=synthetic, seed=seed)
+    ctx = DemoContext(data_dir=folder, synthetic=synthetic, seed=seed,
+                      work_dir=default_data_dir(home))
     if synthetic:
         from vrhub.synthetic import write_demo_data
 
@@ -202,6 +206,7 @@ def build_demo(
         name: warehouse.count(name) for name in (
             "area_boundary", "area_lookup", "lsoa_change", "population", "imd", "imd_domain",
             "mps_crime_count", "ed_site", "police_street", "police_stop_search",
+            "istv_submission", "istv_assault",
             "quarantine", "provenance")
         if warehouse.has_table(name)
     }

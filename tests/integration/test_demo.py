@@ -28,13 +28,17 @@ def test_synthetic_demo_loads_every_source_and_is_idempotent(run, home: Path) ->
     assert result["synthetic"] is True
     steps = {s["source"]: s for s in result["steps"]}
     assert set(steps) >= {"ward-lookup", "population", "lsoa-lookup", "boundaries",
-                          "ed-sites", "imd", "mps", "police"}
+                          "ed-sites", "imd", "mps", "police", "istv"}
     for source, step in steps.items():
         assert step["skipped"] is None, source
         assert step["rows_loaded"] > 0, source
-        assert step["rows_quarantined"] == 0, source
+        if source != "istv":  # ISTV submissions hold deliberately messy rows
+            assert step["rows_quarantined"] == 0, source
+    # a year of synthetic ED assaults for every synthetic ED site, so the dashboard has ED data
+    assert steps["istv"]["files"] == 3 * 12
     for table in ("area_boundary", "area_lookup", "lsoa_change", "population", "imd", "imd_domain",
-                  "mps_crime_count", "ed_site", "police_street"):
+                  "mps_crime_count", "ed_site", "police_street", "istv_submission",
+                  "istv_assault"):
         assert result["tables"][table] > 0, table
     assert (home / "demo-data" / "boundaries" / "synthetic-2021-lsoa.zip").exists()
     # every synthetic code is obviously synthetic
@@ -126,8 +130,12 @@ def _check_real_demo(result: dict, data: Path) -> None:  # type: ignore[type-arg
     police = sorted((data / "police-uk").rglob("*-street.csv.gz"))
     assert steps["police"]["rows_read"] == sum(_data_rows(p) for p in police)
     for source, step in steps.items():
-        if source not in ("police", "stop-search"):
+        if source not in ("police", "stop-search", "istv"):
             assert step["rows_quarantined"] == 0, source
+    # every real London ED gets synthetic months, written into the workspace
+    sites = _data_rows(data / "nhs" / "site_xy.csv.gz")
+    assert steps["istv"]["files"] == sites * 3
+    assert "SYNTHETIC" in steps["istv"]["name"]
 
 
 @pytest.mark.slow

@@ -121,3 +121,38 @@ def test_mps_levels_add_up_and_open_with_a_stub_month(tmp_path: Path, geo) -> No
             reader = csv.DictReader(handle)
             totals.append(sum(int(r["202310"]) for r in reader))
     assert totals[0] == totals[1] == totals[2] == per_month["2023-10"]
+
+
+def test_demo_istv_step_writes_synthetic_months_for_real_eds_outside_the_data_folder(
+        tmp_path: Path) -> None:
+    from vrhub.demo import DemoContext, discovered_steps
+    from vrhub.synthetic.istv import DEMO_MONTHS_REAL, REAL_SITES_FOLDER, demo_files
+
+    data = tmp_path / "data"
+    (data / "nhs").mkdir(parents=True)
+    (data / "police-uk" / "city-of-london").mkdir(parents=True)
+    (data / "police-uk" / "city-of-london" / "2024-03-city-of-london-street.csv.gz").touch()
+    with gzip.open(data / "nhs" / "site_xy.csv.gz", "wt", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["icb_code", "icb", "provider_code", "provider", "site_code", "site",
+                         "easting", "northing"])
+        writer.writerow(["QKK", "SEL ICB", "RJ1", "Guy's", "RJ121", "St Thomas' ED",
+                         "530800", "179400"])
+        writer.writerow(["QMJ", "NCL ICB", "RAL", "Royal Free", "RAL01", "Royal Free ED",
+                         "527000", "185300"])
+    before = sorted(p for p in data.rglob("*"))
+    work = tmp_path / "home" / "demo-data"
+    ctx = DemoContext(data_dir=data, synthetic=False, seed=7, work_dir=work)
+    files = demo_files(ctx)
+    assert sorted(p for p in data.rglob("*")) == before  # nothing written into the data folder
+    assert len(files) == 2 * DEMO_MONTHS_REAL
+    assert {p.parent for p in files} == {work / REAL_SITES_FOLDER}
+    assert {p.name for p in files} >= {"RJ121_2024-03.csv", "RAL01_2024-01.csv"}
+    assert "RJ121" in files[0].read_text(encoding="utf-8")
+    # the demo runs the step in both modes; the real-data one says it is synthetic
+    steps = [s for s in discovered_steps() if s.source == "istv"]
+    assert {m for s in steps for m in s.modes} == {"synthetic", "real"}
+    assert all("SYNTHETIC" in s.name for s in steps if s.modes == ("real",))
+    # no site list, no files (and no error)
+    assert demo_files(DemoContext(data_dir=tmp_path / "empty", synthetic=False, seed=7,
+                                  work_dir=work)) == []

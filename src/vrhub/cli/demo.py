@@ -16,7 +16,9 @@ DEFAULT_DEMO_HOME = Path("vrhub-demo")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Build from the real open data in this folder (laid out like shared/data: "
               "boundaries/, lookups/, population/, imd2019/, london-datastore/, police-uk/, "
-              "nhs/) instead of the synthetic data.")
+              "nhs/) instead of the synthetic data. ED assault (ISTV) data is never "
+              "published, so the real London EDs get SYNTHETIC months, written to "
+              "<home>/demo-data/istv-synthetic-for-real-eds.")
 @click.option("--no-serve", is_flag=True, help="Build the workspace, do not start the web app.")
 @click.option("--port", type=int, default=None, help="Port for the web app (default 8000).")
 @click.option("--seed", type=int, default=2024, show_default=True,
@@ -29,8 +31,9 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
 
     With no options: writes vrhub's seeded synthetic London-like data (invented boroughs,
     wards and LSOAs with obviously synthetic codes E0199..., police.uk street files, MPS
-    tables, population, deprivation, ED sites) to <home>/demo-data and loads it through the
-    same loaders as real data. Running it again changes nothing. The workspace is --home,
+    tables, population, deprivation, ED sites and a year of synthetic ED assault (ISTV)
+    submissions for them) to <home>/demo-data and loads it through the same loaders as
+    real data. Running it again changes nothing. The workspace is --home,
     else $VRHUB_HOME, else ./vrhub-demo.
     """
     from vrhub.demo import build_demo

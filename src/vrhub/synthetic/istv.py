@@ -337,3 +337,90 @@ def write_month(path: Path | str, site: str, month: str, seed: int, n: int | Non
     else:
         raise ValueError(f"unknown format {fmt!r}: choose csv, xlsx or xml")
     return target
+
+
+# --- demo step -------------------------------------------------------------------------
+
+#: Months of synthetic ISTV the demo writes: a year for the three synthetic sites; a quarter
+#: for the real London EDs (about 60 sites, so a year would slow the demo for little gain).
+DEMO_MONTHS_SYNTHETIC = 12
+DEMO_MONTHS_REAL = 3
+#: Folder (under the workspace's demo-data) for the synthetic months written for the REAL
+#: London EDs: the name says they are synthetic, so nobody mistakes them for submissions.
+REAL_SITES_FOLDER = "istv-synthetic-for-real-eds"
+
+
+def _last_months(last: str, count: int) -> list[str]:
+    year, month = (int(p) for p in last.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out[::-1]
+
+
+def _latest_police_month(folder: Path) -> str | None:
+    """The latest YYYY-MM month named by a police.uk file under ``folder``, if any."""
+    import re
+
+    months = [m.group(1) for p in folder.rglob("*street.csv*")
+              if (m := re.match(r"(\d{4}-\d{2})-", p.name))]
+    return max(months) if months else None
+
+
+def demo_files(ctx: Any) -> list[Path]:
+    """The demo's ISTV step: write synthetic months for every ED site the demo loads.
+
+    Synthetic mode: the synthetic sites (``ctx.written['ed-sites']``), for the last
+    :data:`DEMO_MONTHS_SYNTHETIC` months of the synthetic police data. Real mode: the real
+    London EDs of ``<data_dir>/nhs/site_xy.csv.gz`` for the :data:`DEMO_MONTHS_REAL` months
+    up to the latest police.uk month, written to ``<work_dir>/`` :data:`REAL_SITES_FOLDER`
+    (never into the data folder). Every record is synthetic: no real patient is described.
+    """
+    import pandas as pd
+
+    from vrhub.synthetic import FIRST_MONTH, MONTHS
+
+    if ctx.synthetic:
+        site_files = list(ctx.written.get("ed-sites", []))
+        out = Path(ctx.data_dir) / "istv"
+        first_year, first_month = (int(p) for p in FIRST_MONTH.split("-"))
+        index = first_year * 12 + first_month - 1 + MONTHS - 1
+        last = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        months = _last_months(last, DEMO_MONTHS_SYNTHETIC)
+    else:
+        site_files = [p for p in (Path(ctx.data_dir) / "nhs").glob("site_xy.csv*")]
+        work = getattr(ctx, "work_dir", None)
+        if not site_files or work is None:
+            return []
+        out = Path(work) / REAL_SITES_FOLDER
+        last = _latest_police_month(Path(ctx.data_dir) / "police-uk") or "2024-12"
+        months = _last_months(last, DEMO_MONTHS_REAL)
+    if not site_files:
+        return []
+    sites = pd.concat([pd.read_csv(p, dtype=str) for p in site_files], ignore_index=True)
+    written = []
+    for _, site in sites.drop_duplicates("site_code").iterrows():
+        for month in months:
+            written.append(write_month(out, str(site["site_code"]), month, ctx.seed,
+                                       site_name=str(site.get("site", "") or ""),
+                                       icb_code=str(site.get("icb_code", "") or "")))
+    return written
+
+
+def _demo_steps() -> tuple[Any, ...]:
+    from vrhub.demo import DemoStep
+
+    return (
+        DemoStep("Synthetic ED assaults (ISTV) for the synthetic ED sites", "istv", demo_files,
+                 modes=("synthetic",)),
+        DemoStep("SYNTHETIC ED assaults (ISTV) for the real London EDs (not real submissions)",
+                 "istv", demo_files, modes=("real",), optional=True),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # DEMO_STEPS is built on first access, so importing this module does not import the demo.
+    if name == "DEMO_STEPS":
+        return _demo_steps()
+    raise AttributeError(name)
