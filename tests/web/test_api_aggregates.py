@@ -1,0 +1,119 @@
+"""Counts and trends by area: who may ask, ED scope, disclosure, pagination, caching."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web.test_access_matrix import CAMDEN, HACKNEY, World, build_world
+from vrhub.settings import Settings
+from vrhub.storage.warehouse import Warehouse
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    home = tmp_path / "home"
+    home.mkdir()
+    w = build_world(Settings.load({}, home=home, environment="test"))
+    yield w
+    w.app.state.access.close()
+
+
+def test_police_counts_match_the_table_and_paginate(world: World) -> None:
+    headers = world.headers["camden"]
+    first = world.client.get("/api/v1/counts", params={"source": "police", "limit": 10},
+                             headers=headers)
+    assert first.status_code == 200
+    body = first.json()
+    with Warehouse(world.home / "warehouse.duckdb") as wh:
+        groups = wh.scalar("SELECT count(*) FROM (SELECT DISTINCT borough_code, crime_type, "
+                           "month FROM police_street)")
+        total = wh.scalar("SELECT count(*) FROM police_street")
+    assert body["total"] == groups and len(body["rows"]) == 10
+    assert body["next"] and "offset=10" in body["next"]
+    rows = []
+    offset = 0
+    while True:
+        page = world.client.get("/api/v1/counts", params={"source": "police", "limit": 200,
+                                                          "offset": offset},
+                                headers=headers).json()
+        rows += page["rows"]
+        if not page["next"]:
+            break
+        offset += 200
+    assert sum(r["count"] for r in rows) == total  # police data is open: exact counts
+
+
+def test_public_is_pointed_at_published_outputs(world: World) -> None:
+    before = world.audit_count()
+    response = world.client.get("/api/v1/counts?source=police")
+    assert response.status_code == 403
+    assert "/api/v1/public" in response.json()["error"]["hint"]
+    assert world.audit_count() == before + 1
+
+
+def test_istv_counts_are_scoped_disclosed_and_audited(world: World) -> None:
+    before = world.audit_count()
+    body = world.client.get("/api/v1/counts?source=istv",
+                            headers=world.headers["camden"]).json()
+    assert world.audit_count() == before + 1
+    assert {r["area_code"] for r in body["rows"]} == {CAMDEN}
+    assert body["scope"]["boroughs"] == [CAMDEN]
+    # two assaults per month at each site: every monthly cell is suppressed
+    assert body["rows"] and all(r["count"] is None for r in body["rows"])
+    pan = world.client.get("/api/v1/counts?source=istv",
+                           headers=world.headers["pan"]).json()
+    assert {r["area_code"] for r in pan["rows"]} == {CAMDEN, HACKNEY}
+    denied = world.client.get(f"/api/v1/counts?source=istv&area={HACKNEY}",
+                              headers=world.headers["camden"])
+    assert denied.status_code == 403
+
+
+def test_etag_and_304(world: World) -> None:
+    headers = world.headers["pan"]
+    first = world.client.get("/api/v1/counts?source=police&level=borough", headers=headers)
+    assert first.headers["cache-control"] == "private, max-age=300"
+    etag = first.headers["etag"]
+    again = world.client.get("/api/v1/counts?source=police&level=borough",
+                             headers={**headers, "if-none-match": etag})
+    assert again.status_code == 304 and again.headers["etag"] == etag
+    other = world.client.get("/api/v1/counts?source=police&level=ward", headers=headers)
+    assert other.headers["etag"] != etag
+
+
+def test_etag_changes_when_the_warehouse_changes(world: World) -> None:
+    headers = world.headers["pan"]
+    etag = world.client.get("/api/v1/counts", headers=headers).headers["etag"]
+    wh = world.app.state.warehouse  # the web app's one open warehouse
+    from vrhub.standards.provenance import PROVENANCE
+
+    wh.ensure_tables([PROVENANCE])
+    wh.con.execute("INSERT INTO provenance (file_id, source, file_name, sha256, rows_read, "
+                   "rows_loaded, rows_quarantined, status, loaded_at, vrhub_version) VALUES ('x', "
+                   "'police', 'f.csv', 'x', 1, 1, 0, 'loaded', now(), 'test')")
+    assert world.client.get("/api/v1/counts", headers=headers).headers["etag"] != etag
+
+
+def test_trends_give_rolling_totals_and_year_on_year(world: World) -> None:
+    body = world.client.get("/api/v1/trends", params={
+        "source": "police", "area": CAMDEN, "category": "Burglary", "limit": 100},
+        headers=world.headers["camden"]).json()
+    series = body["series"]
+    assert {r["area_code"] for r in series} == {CAMDEN}
+    last = series[-1]
+    assert last["month"] == "2024-12" and last["rolling_complete"]
+    total_2024 = sum(r["count"] for r in series if r["month"].startswith("2024"))
+    assert last["rolling_total"] == total_2024
+    (yoy,) = body["year_on_year"]
+    assert yoy["current"] == total_2024
+    assert yoy["ratio_lower"] <= yoy["rate_ratio"] <= yoy["ratio_upper"]
+
+
+def test_bad_parameters_use_the_error_shape(world: World) -> None:
+    headers = world.headers["pan"]
+    for query in ("source=nope", "from=2024-13", "area=hackney", "from=2024-05&to=2024-01"):
+        response = world.client.get(f"/api/v1/counts?{query}", headers=headers)
+        assert response.status_code in (400, 422), query
+        assert response.json()["error"]["message"], query
