@@ -153,3 +153,40 @@ def test_calibrate_stores_a_calibration_the_geocoder_then_uses(
     with Warehouse(home / "warehouse.duckdb") as wh:
         assert wh.count("geocoder_calibration") == 1
         assert Geocoder.build(wh).calibration.fitted_on == "noisy.csv"
+
+
+def test_the_top_end_is_lowered_until_every_group_is_right_often_enough() -> None:
+    """lower_top guards 'high confidence' per group: a dense group that is right 98% of
+    the time at >= 0.8 must not hide a sparse group that is right only 70% of the time."""
+    from vrhub.geography import calibration as cal
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    strength = rng.uniform(0, 4, n)
+    sparse = rng.random(n) < 0.5
+    # dense: right 98% of the time once strength > 1.7; sparse: only once strength > 3
+    p_right = np.where(strength <= 1.7, 0.3,
+                       np.where(sparse & (strength <= 3.0), 0.6, 0.98))
+    correct = (rng.random(n) < p_right).astype(float)
+    features = pd.DataFrame({"score": strength})
+    naive = cal.Calibration(intercept=-2.0, coefficients={"score": 2.0})
+    high = naive.predict(features) >= 0.8
+    assert correct[high & sparse].mean() < 0.9  # over-confident for the sparse group
+    guarded = cal.lower_top(naive, features, correct, groups=np.where(sparse, "s", "d"),
+                            precision=0.95)
+    assert guarded.intercept < naive.intercept
+    assert guarded.coefficients == naive.coefficients
+    high = guarded.predict(features) >= 0.8
+    for group in (sparse, ~sparse):
+        if (high & group).sum() >= 30:
+            assert correct[high & group].mean() >= 0.95
+    pooled = cal.lower_top(naive, features, correct, precision=0.8)
+    assert pooled.intercept > guarded.intercept  # pooled, the dense group hides the sparse
+
+
+def test_shipped_calibration_uses_the_sparsity_features() -> None:
+    from vrhub.geography import calibration as cal
+
+    shipped = cal.default()
+    assert {"single_point", "log_ed_km", "exact", "log_points"} <= set(shipped.coefficients)
+    assert set(shipped.coefficients) <= set(cal.FEATURES)

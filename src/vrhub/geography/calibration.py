@@ -48,6 +48,10 @@ FEATURES = (
     "log_lsoa_area",     # log(area of the chosen LSOA, m²): big LSOAs are easier to hit
     "log_points",        # log(1 + candidate points): one snap point seen is thin evidence
     "log_density",       # log(1 + crimes at gazetteer points within 300 m of the answer)
+    "single_point",      # the name has one snap point seen: one LSOA only because seen once
+    "one_lsoa_thin",     # all candidates in one LSOA, on two crimes or fewer
+    "log_ed_km",         # log(1 + km from the chosen point to the treating ED)
+    "exact",             # the description named a gazetteer entry exactly
 )
 
 HIGH = 0.8
@@ -154,13 +158,42 @@ def fit(features: pd.DataFrame, correct: np.ndarray, *, ridge: float = 1.0,
 
 
 def _conservative_shift(z: np.ndarray, y: np.ndarray, *, high: float,
-                        precision: float) -> float:
+                        precision: float, groups: np.ndarray | None = None,
+                        min_answers: int = 30) -> float:
+    """The smallest lowering of the log-odds after which at least ``precision`` of the
+    answers with confidence >= ``high`` are right, overall and within every group (a
+    group with fewer than ``min_answers`` such answers is judged with the rest only)."""
     threshold = np.log(high / (1 - high))
+    labels = np.zeros(len(z), dtype=int) if groups is None else np.asarray(groups)
     for shift in np.arange(0.0, 3.01, 0.05):
         chosen = z - shift >= threshold
-        if not chosen.any() or y[chosen].mean() >= precision:
+        if not chosen.any():
+            return float(shift)
+        ok = y[chosen].mean() >= precision
+        for label in np.unique(labels):
+            mask = chosen & (labels == label)
+            if mask.sum() >= min_answers and y[mask].mean() < precision:
+                ok = False
+        if ok:
             return float(shift)
     return 3.0
+
+
+def lower_top(calibration: Calibration, features: pd.DataFrame, correct: np.ndarray, *,
+              groups: np.ndarray | None = None, high: float = HIGH,
+              precision: float = HIGH_PRECISION, fitted_on: str | None = None
+              ) -> Calibration:
+    """``calibration`` with its intercept lowered so that, on a *validation* set not used
+    to fit it, at least ``precision`` of the answers with confidence >= ``high`` are right,
+    overall and within each group (e.g. each source of labelled data): the guard that
+    keeps 'high confidence' honest where the evidence is thinner than in the fitting data."""
+    p = np.clip(calibration.predict(features), 1e-12, 1 - 1e-12)
+    z = np.log(p / (1 - p))
+    shift = _conservative_shift(z, np.asarray(correct, dtype=float), high=high,
+                                precision=precision, groups=groups)
+    return Calibration(intercept=calibration.intercept - shift,
+                       coefficients=dict(calibration.coefficients),
+                       fitted_on=calibration.fitted_on if fitted_on is None else fitted_on)
 
 
 def reliability_table(confidence: np.ndarray, correct: np.ndarray,

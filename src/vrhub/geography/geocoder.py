@@ -53,6 +53,8 @@ HOME_REASON = "home address (not geocoded)"
 DENSITY_METRES = 300.0
 LOG_TYPICAL_LSOA_AREA = math.log(300_000.0)
 """log(m²) used when the LSOA's area is not known (a typical inner-London LSOA)."""
+EXACT_METHODS = frozenset({"exact", "postcode"})
+"""Match methods where the description named a gazetteer entry exactly."""
 HOME_LOCATION_TYPES = frozenset({"home", "own home", "home address", "dwelling",
                                  "private residence", "residence"})
 
@@ -238,6 +240,16 @@ class Geocoder:
         area = self.gazetteer.lsoa_area.get(self.gazetteer.lsoa_codes[lsoa_id])
         return math.log(area) if area else LOG_TYPICAL_LSOA_AREA
 
+    def _log_ed_km(self, point: int, site_pos: int | None) -> float:
+        """log(1 + km from the chosen point to the treating ED); 0 when the ED is unknown
+        (``no_site`` carries that case)."""
+        if site_pos is None or not len(self.sites.easting):
+            return 0.0
+        g = self.gazetteer
+        return math.log1p(math.hypot(float(g.easting[point]) - self.sites.easting[site_pos],
+                                     float(g.northing[point]) - self.sites.northing[site_pos])
+                          / 1000.0)
+
     def _ed_choice(self, site_pos: int) -> np.ndarray:
         """P(patient attends ED ``site_pos`` | injured at point), for every gazetteer
         point: a distance-decay (multinomial logit) choice among all ED sites."""
@@ -276,6 +288,9 @@ class Geocoder:
                               total=float(g.weight[point]),
                               singletons=int(g.weight[point] <= 1))
             feats["log_density"] = float(self._local_density()[point])
+            feats["single_point"] = 1.0
+            feats["one_lsoa_thin"] = float(g.weight[point] <= 2)
+            feats["log_ed_km"] = self._log_ed_km(point, site_pos)
             return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
                            g.ward[point], g.borough[point], match.method, feats)
         x, y = g.easting[idx], g.northing[idx]
@@ -326,6 +341,8 @@ class Geocoder:
         feats["log_points"] = math.log1p(len(idx))
         feats["log_density"] = float(self._local_density()[point])
         feats["log_lsoa_area"] = self._log_area(best)
+        feats["one_lsoa_thin"] = float(n_lsoas == 1 and float(raw.sum()) <= 2)
+        feats["log_ed_km"] = self._log_ed_km(int(point), site_pos)
         return _answer(float(g.easting[point]), float(g.northing[point]), g.lsoa[point],
                        g.ward[point], g.borough[point], match.method, feats)
 
@@ -368,6 +385,10 @@ def _features(match: Match, *, share: float, n_lsoas: int, site_known: bool,
         "no_site": float(not site_known),
         "log_candidates": math.log1p(n_lsoas),
         "context": float(context),
+        "single_point": 0.0,
+        "one_lsoa_thin": 0.0,
+        "log_ed_km": 0.0,
+        "exact": float(match.method in EXACT_METHODS),
     }
 
 
