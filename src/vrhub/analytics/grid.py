@@ -15,6 +15,7 @@ sfhotspot's ``set_cell_size``); below that, rounded down to a multiple of 10 m (
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,24 @@ class Grid:
     def cell_area_km2(self) -> float:
         return (self.cell_size / 1000.0) ** 2
 
+    @functools.cached_property
+    def study_cells(self) -> np.ndarray:
+        """Flat indices (``row * ncols + col``, the ``cell_id``) of the study-area cells, in
+        order; computed once per grid (read-only)."""
+        flat = np.flatnonzero(self.mask).astype(np.int64)
+        flat.flags.writeable = False
+        return flat
+
+    @functools.cached_property
+    def study_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Eastings and northings of the study-area cell centres, in ``study_cells`` order;
+        computed once per grid (read-only)."""
+        rows, cols = np.divmod(self.study_cells, self.ncols)
+        x, y = self.centres(rows, cols)
+        x.flags.writeable = False
+        y.flags.writeable = False
+        return x, y
+
     def centres(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Eastings and northings of the centres of cells ``(rows, cols)``."""
         return (self.x0 + (cols + 0.5) * self.cell_size,
@@ -71,24 +90,29 @@ class Grid:
         inv = 1.0 / self.cell_size
         # floor(v) = trunc(v + 1) - 1 for v >= -1, and anything west/south of that maps
         # to a negative index; viewed as unsigned, negatives are huge, so one comparison
-        # per axis checks both bounds. Coordinates are validated finite beforehand.
-        col = np.subtract(np.asarray(x, dtype=np.float64), self.x0 - self.cell_size)
-        col *= inv
-        icol = col.astype(np.int64)
+        # per axis checks both bounds. Coordinates are validated finite beforehand. With a
+        # million points every pass over the data counts: buffers are reused, and the
+        # zeroing passes are skipped when (as usual) every point is inside.
+        scaled = np.subtract(np.asarray(x, dtype=np.float64), self.x0 - self.cell_size)
+        scaled *= inv
+        icol = scaled.astype(np.int64)
         icol -= 1
-        row = np.subtract(np.asarray(y, dtype=np.float64), self.y0 - self.cell_size)
-        row *= inv
-        irow = row.astype(np.int64)
-        irow -= 1
+        np.subtract(np.asarray(y, dtype=np.float64), self.y0 - self.cell_size, out=scaled)
+        scaled *= inv
+        flat = scaled.astype(np.int64)
+        del scaled
+        flat -= 1
         ok = icol.view(np.uint64) < self.ncols
-        ok &= irow.view(np.uint64) < self.nrows
-        irow *= self.ncols
-        irow += icol
-        flat = irow
-        flat *= ok
-        inside = self.mask.ravel()[flat]
-        inside &= ok
-        flat *= inside
+        ok &= flat.view(np.uint64) < self.nrows
+        flat *= self.ncols
+        flat += icol
+        del icol
+        # out-of-grid points read an arbitrary (clipped) mask cell, then fail on ``ok``
+        inside = np.take(self.mask.ravel(), flat, mode="clip")
+        if not ok.all():
+            inside &= ok
+        if not inside.all():
+            flat *= inside
         return flat, inside
 
     def polygons(self) -> np.ndarray:

@@ -31,6 +31,7 @@ of events (or total weight) in the study area, and the factor is announced and r
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -41,7 +42,7 @@ from shapely.geometry.base import BaseGeometry
 
 from vrhub.analytics.count import Located, bin_counts, count_summary, locate, study_grid
 from vrhub.analytics.grid import Grid
-from vrhub.analytics.result import Choices, HotspotResult, base_frame
+from vrhub.analytics.result import Choices, HotspotResult
 from vrhub.analytics.validate import positive_number, validate_kernel, validate_points
 from vrhub.errors import UserError
 from vrhub.progress import SILENT, Progress
@@ -51,6 +52,8 @@ GAUSSIAN_TRUNCATE = 5.0
 FFT_WORKERS = 2
 #: Quartic radius = this many Gaussian standard deviations of the automatic rule.
 QUARTIC_PER_SD = 4.0
+#: Kernel transforms kept for repeated runs (each about 1-3 MB on a London 100 m grid).
+KERNEL_CACHE_SIZE = 8
 
 
 def silverman_sd(x: np.ndarray, y: np.ndarray) -> float:
@@ -148,34 +151,66 @@ def linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, grid: G
     return out
 
 
-def fft_convolve(values: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def fft_convolve(values: np.ndarray, kernel: np.ndarray,
+                 spectrum_of_kernel: np.ndarray | None = None) -> np.ndarray:
     """``values`` convolved with an odd-sized, centred ``kernel``, same shape as ``values``
-    (zero beyond the edges), by real FFT."""
-    full = [a + b - 1 for a, b in zip(values.shape, kernel.shape, strict=True)]
-    shape = [scipy.fft.next_fast_len(n, real=True) for n in full]
+    (zero beyond the edges), by real FFT.
+
+    ``spectrum_of_kernel`` is the kernel's transform on :func:`fft_shape` (from
+    :func:`kernel_spectrum`), when the caller already has it.
+    """
+    shape = fft_shape(values.shape, kernel.shape)
     spectrum = scipy.fft.rfft2(values, shape, workers=FFT_WORKERS)
-    spectrum *= scipy.fft.rfft2(kernel, shape, workers=FFT_WORKERS)
+    if spectrum_of_kernel is None:
+        spectrum_of_kernel = scipy.fft.rfft2(kernel, shape, workers=FFT_WORKERS)
+    spectrum *= spectrum_of_kernel
     out = scipy.fft.irfft2(spectrum, shape, workers=FFT_WORKERS)
     r0, r1 = kernel.shape[0] // 2, kernel.shape[1] // 2
     return np.asarray(out[r0:r0 + values.shape[0], r1:r1 + values.shape[1]])
 
 
+def fft_shape(values: tuple[int, ...], kernel: tuple[int, ...]) -> tuple[int, int]:
+    """Transform size for a linear (not circular) convolution: at least ``values + kernel
+    - 1`` on each axis, rounded up to a length the FFT handles fast."""
+    rows, cols = (scipy.fft.next_fast_len(a + b - 1, real=True)
+                  for a, b in zip(values, kernel, strict=True))
+    return rows, cols
+
+
+@functools.lru_cache(maxsize=KERNEL_CACHE_SIZE)
+def kernel_spectrum(kernel: str, bandwidth: float, cell_size: float,
+                    values_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The single-precision kernel (:func:`kernel_weights`) and its real FFT for a grid of
+    ``values_shape``, kept for repeated runs on the same grid, bandwidth and kernel (a
+    dashboard redrawing one borough, a bandwidth comparison). Read-only."""
+    k = kernel_weights(kernel, bandwidth, cell_size).astype(np.float32)
+    spectrum = scipy.fft.rfft2(k, fft_shape(values_shape, k.shape), workers=FFT_WORKERS)
+    k.flags.writeable = False
+    spectrum.flags.writeable = False
+    return k, spectrum
+
+
 def kde_surface(located: Located, bandwidth: float, kernel: str, *,
                 conserve_mass: bool = True) -> tuple[np.ndarray, float]:
-    """Density (events per km^2) at every cell centre of the grid, and the mass factor."""
+    """Density (events per km^2) at every cell centre of the grid, and the mass factor.
+
+    Events are binned onto the grid plus a one-cell border (linear binning spills up to
+    one cell beyond the study area's outermost cells); the FFT itself zero-pads by the
+    kernel's reach, so no wider border is needed.
+    """
     grid = located.grid
-    k = kernel_weights(kernel, bandwidth, grid.cell_size)
-    r = k.shape[0] // 2
-    pad = r + 1
-    binned = linear_bin(located.x, located.y, located.weights, grid, pad)
-    full = fft_convolve(binned.astype(np.float32), k.astype(np.float32))
-    density = full[pad:pad + grid.nrows, pad:pad + grid.ncols].astype(np.float64) * 1e6
+    binned = linear_bin(located.x, located.y, located.weights, grid, 1)
+    k, spectrum = kernel_spectrum(kernel, float(bandwidth), float(grid.cell_size),
+                                  (binned.shape[0], binned.shape[1]))
+    full = fft_convolve(binned.astype(np.float32), k, spectrum)
+    density = full[1:1 + grid.nrows, 1:1 + grid.ncols].astype(np.float64)
+    density *= 1e6
     np.maximum(density, 0.0, out=density)  # FFT round-off can leave -1e-17
     factor = 1.0
     if conserve_mass:
         total = float(located.weights.sum()) if located.weights is not None else float(
             len(located.x))
-        inside = float(density[grid.mask].sum()) * grid.cell_area_km2
+        inside = float(np.take(density, grid.study_cells).sum()) * grid.cell_area_km2
         if inside > 0 and total > 0:
             factor = total / inside
             density *= factor
@@ -226,7 +261,13 @@ def kde_columns(located: Located, bandwidth: Any, kernel: str, choices: Choices,
                        f"{mass:,.0f} "
                        "events in the study area (part of the kernel mass falls outside "
                        "the area near its edge).")
-    frame = base_frame(grid)
-    frame["n"] = bin_counts(located)[grid.mask].astype(np.int64)
-    frame["kde"] = density[grid.mask]
+    # The columns of base_frame plus n and kde, built in one go from the grid's cached
+    # study-cell geometry.
+    cells = grid.study_cells
+    x, y = grid.study_centres
+    frame = pd.DataFrame({
+        "cell_id": cells, "x": x, "y": y,
+        "n": np.take(bin_counts(located), cells).astype(np.int64),
+        "kde": np.take(density, cells),
+    })
     return frame, h, factor
