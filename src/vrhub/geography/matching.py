@@ -95,6 +95,20 @@ class Matcher:
         self._vocab_freq: dict[str, int] = {}
         self._corrections: dict[str, tuple[str, float] | None] = {}
         self._blocks: dict[str, list[str]] = {}
+        self._longest_from: dict[str, int] | None = None
+
+    def _longest(self) -> dict[str, int]:
+        """For each word, the most words of any name (or street core) starting with it:
+        the exact look-up tries no run longer than that, instead of every run up to the
+        longest name in the gazetteer."""
+        if self._longest_from is None:
+            longest: dict[str, int] = {}
+            for name in [*self.g.names, *self.g.by_core]:
+                words = name.split()
+                if words and longest.get(words[0], 0) < len(words):
+                    longest[words[0]] = len(words)
+            self._longest_from = longest
+        return self._longest_from
 
     # -- entry point --------------------------------------------------------------------
     def match(self, parsed: ParsedDescription) -> Match | None:
@@ -144,6 +158,7 @@ class Matcher:
     # -- exact look-ups -----------------------------------------------------------------
     def _exact_hits(self, segments: list[list[str]]) -> list[_Hit]:
         g = self.g
+        longest = self._longest()
         hits: list[_Hit] = []
         for s, seg in enumerate(segments):
             n = len(seg)
@@ -156,6 +171,8 @@ class Matcher:
                 quiet_after[n - i - 1] = quiet_after[n - i] and noise[n - i - 1]
             for length in range(min(n, g.max_name_tokens), 0, -1):
                 for start in range(0, n - length + 1):
+                    if longest.get(seg[start], 0) < length:
+                        continue
                     key = " ".join(seg[start:start + length])
                     # 'alone': everything else in this part is a shop or filler word
                     alone = quiet_before[start] and quiet_after[start + length]
@@ -257,6 +274,7 @@ class Matcher:
     def prepare(self) -> None:
         """Build the vocabulary and its similarity blocks now."""
         self._vocabulary()
+        self._longest()
 
     def _unknown(self, segments: list[list[str]]) -> bool:
         """Whether any word could be a misspelling (not a gazetteer word, a shop or
