@@ -139,7 +139,8 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
                                     principal)
     with open_warehouse(request) as wh:
         name = _borough_name(wh, code)
-        assert wh is not None  # a borough was found, so the warehouse exists
+        if wh is None:  # a borough was found, so the warehouse exists
+            raise NotFound("no data is loaded yet", hint="run vrhub demo or vrhub load")
         categories = mps_categories(wh)
         if filters.category not in categories:
             if category:
@@ -193,7 +194,8 @@ def monthly_csv(request: Request, code: str,
         raise UserError(next(iter(errors.values())))
     with open_warehouse(request) as wh:
         _borough_name(wh, code)
-        assert wh is not None
+        if wh is None:
+            raise NotFound("no data is loaded yet", hint="run vrhub demo or vrhub load")
         counts = monthly_counts(wh, source="mps", level="ward", areas=[code],
                                 categories=[filters.category], period=filters.period)
     buffer = io.StringIO()

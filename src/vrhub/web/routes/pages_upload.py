@@ -97,7 +97,8 @@ async def upload(request: Request, principal: Annotated[Principal, Depends(signe
                            page_title="Upload ED data", errors=errors, site=site,
                            receipts=_receipts_for(request, principal),
                            sites=sorted(principal.sites))
-    assert file is not None
+    if file is None:  # unreachable: a missing file is reported above
+        raise UserError("choose a file to upload")
     request.app.state.access.policy.enforce(principal, Action.UPLOAD_ISTV,
                                             Resource.submission(site),
                                             detail="upload through the web")
@@ -130,7 +131,8 @@ def _receive(request: Request, path: Path, site: str) -> list[dict[str, Any]]:
     from vrhub.ingest.istv.submission import load_files
 
     with open_warehouse(request, write=True) as wh:
-        assert wh is not None
+        if wh is None:  # a writable warehouse is always opened (created when missing)
+            raise UserError("the workspace has no warehouse")
         outcome = load_files(wh, discover([path], PATTERNS), site=site,
                              raise_on_rejected=False)
     return outcome.receipts
