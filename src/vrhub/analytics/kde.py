@@ -246,7 +246,7 @@ def kde_columns(located: Located, bandwidth: Any, kernel: str, choices: Choices,
                 conserve_mass: bool = True) -> tuple[pd.DataFrame, float, float]:
     """Frame with n and kde for the study-area cells; the bandwidth and mass factor."""
     grid = located.grid
-    if located.n_events == 0:
+    if len(located.x) == 0:  # the kept events (cheaper than counting n_events)
         raise UserError("there are no events inside the study area",
                         hint="check the borough, dates and categories")
     h = choose_bandwidth(located.x, located.y, kernel, bandwidth, choices)
@@ -255,7 +255,7 @@ def kde_columns(located: Located, bandwidth: Any, kernel: str, choices: Choices,
                      f"({grid.cell_size:,.0f} m): the surface will be close to the raw counts.")
     density, factor = kde_surface(located, h, kernel, conserve_mass=conserve_mass)
     if conserve_mass:
-        mass = located.weights.sum() if located.weights is not None else located.n_events
+        mass = located.weights.sum() if located.weights is not None else len(located.x)
         choices.choose("mass_factor", round(factor, 6),
                        f"Densities rescaled by {factor:.4f} so that they sum to the "
                        f"{mass:,.0f} "
