@@ -363,3 +363,25 @@ def test_load_istv_geocodes_in_a_workspace_with_only_ed_sites(
         wh.close()
     assert len(reasons)
     assert "geocoder not available" not in set(reasons["r"].dropna())
+
+
+def test_pruned_exact_look_up_finds_what_trying_every_run_finds(
+        geocoder: Geocoder, shared_data: Path) -> None:
+    """The exact look-up skips runs of words longer than any name starting with their
+    first word; answers must be identical to trying every run."""
+
+    class EveryRun(dict[str, int]):
+        def get(self, key: str, default: object = None) -> int:  # type: ignore[override]
+            return 10**6
+
+    rows = labelled.read_police(_police_files(shared_data)[-1:])
+    sample = labelled.add_noise(labelled.sample_clean(
+        rows, labelled.read_lsoa_lookup(shared_data / "lookups/lsoa_to_ward.csv.gz"),
+        pd.read_csv(shared_data / "nhs/site_xy.csv.gz", dtype={"site_code": str}).rename(
+            columns={"site": "site_name"}), n=400, seed=11), seed=12)
+    texts = [*sample["description"], "jct High St / Church Rd, nr Brixton stn",
+             "o/s Tesco, Alexandra Rd, Hornsey"]
+    pruned = Geocoder(geocoder.gazetteer, geocoder.sites, geocoder.calibration).geocode(texts)
+    full = Geocoder(geocoder.gazetteer, geocoder.sites, geocoder.calibration)
+    full.matcher._longest_from = EveryRun()
+    pd.testing.assert_frame_equal(pruned, full.geocode(texts))
