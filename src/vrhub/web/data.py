@@ -24,6 +24,7 @@ def shared_warehouse(request: Request) -> Warehouse:
         existing = getattr(state, "warehouse", None)
         if existing is None:
             existing = Warehouse(state.workspace.warehouse_path)
+            existing.con  # noqa: B018 - open (and set up) once, before requests share it
             state.warehouse = existing
     return existing
 

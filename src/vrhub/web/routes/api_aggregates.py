@@ -304,10 +304,16 @@ def trends(
     period = _period(month_from, month_to)
     series_result = va.trend_series(wh, source=source, level=level, areas=query_areas,
                                     categories=category or [], period=period)
-    yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
-                       categories=category or [], period=period)
+    yoy_notes: list[str] = []
+    try:
+        yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
+                           categories=category or [], period=period)
+        yoy_frame = _keep_areas(yoy.frame, finer)
+        yoy_notes = list(yoy.notes)
+    except UserError as exc:  # e.g. less than two years of data: the series still stands
+        yoy_frame = pd.DataFrame()
+        yoy_notes = [f"no year-on-year change: {exc.message}"]
     frame = _keep_areas(series_result.frame, finer)
-    yoy_frame = _keep_areas(yoy.frame, finer)
     total = len(frame)
     body = TrendResult(
         source=source, level=level, total=total, limit=limit, offset=offset,
@@ -317,5 +323,5 @@ def trends(
         year_on_year=json_rows(yoy_frame), scope=scope.to_dict() if scope else None,
         disclosure=series_result.disclosure,
         provenance=json_rows(pd.DataFrame(series_result.provenance)),
-        notes=[*series_result.notes, *yoy.notes])
+        notes=[*series_result.notes, *yoy_notes])
     return cached_json(body, etag)
