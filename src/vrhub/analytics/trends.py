@@ -157,7 +157,7 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
     # the calendar reaching back one window before the first output month
     calendar = month_range(month_name(month_index(first) - window + 1), last)
     covered_set = set(covered)
-    is_covered = np.array([m in covered_set for m in calendar])
+    is_covered = np.array([m in covered_set for m in calendar], dtype=bool)
     keys, counts = _matrix(frame, calendar)
     counts[:, ~is_covered] = 0.0
     csum = np.concatenate([np.zeros((len(keys), 1)), np.cumsum(counts, axis=1)], axis=1)
