@@ -42,7 +42,7 @@ def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
 
 
 def query(app: FastAPI, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
+    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb") as wh:
         return wh.query(sql, params)
 
 

@@ -29,8 +29,8 @@ class _Code(str):
         if not cls.pattern.fullmatch(text):
             raise CodeError(
                 f"{value!r} is not {cls.kind}: expected a code like {cls.example!r}",
-                hint=f"check the {cls.kind} column holds {cls.kind}s, not names or another "
-                "geography's codes",
+                hint=f"give {cls.kind} (a GSS or ODS code such as {cls.example}), not a name "
+                "or another geography's code",
             )
         return super().__new__(cls, text)
 

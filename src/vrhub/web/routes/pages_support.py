@@ -27,6 +27,7 @@ from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
+from vrhub.web.data import shared_warehouse
 
 T = TypeVar("T")
 
@@ -40,14 +41,20 @@ LEVEL_LABELS = {"borough": "Borough", "ward": "Ward", "lsoa": "LSOA (neighbourho
 
 @contextmanager
 def open_warehouse(request: Request, *, write: bool = False) -> Iterator[Warehouse | None]:
-    """The workspace's warehouse (read-only unless ``write``), or None before anything is
-    loaded (a writable warehouse is created when missing)."""
+    """A per-request cursor on the web app's one open warehouse (see vrhub.web.data), or
+    None before anything is loaded (the warehouse is created when ``write`` is asked).
+
+    Every page and endpoint goes through the same open database: DuckDB refuses to open one
+    file both read-only and read-write in the same process."""
     path: Path = request.app.state.workspace.warehouse_path
-    if not path.exists() and not write:
+    if not path.exists() and not write and getattr(request.app.state, "warehouse", None) is None:
         yield None
         return
-    with Warehouse(path, read_only=not write) as wh:
-        yield wh
+    view = shared_warehouse(request).cursor()
+    try:
+        yield view
+    finally:
+        view.close()
 
 
 def warehouse_version(request: Request) -> str:

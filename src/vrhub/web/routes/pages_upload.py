@@ -9,8 +9,6 @@ receipt are record-level actions on one ED site, decided and audited by the poli
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +19,7 @@ from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLE_ACTIONS, Action
 from vrhub.errors import NotFound, PermissionDenied, UserError
-from vrhub.ingest.inputs import discover
-from vrhub.ingest.istv import PATTERNS
+from vrhub.ingest.istv.upload import receive_upload
 from vrhub.web.csrf import require_csrf
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
@@ -102,15 +99,9 @@ async def upload(request: Request, principal: Annotated[Principal, Depends(signe
     request.app.state.access.policy.enforce(principal, Action.UPLOAD_ISTV,
                                             Resource.submission(site),
                                             detail="upload through the web")
-    workspace = request.app.state.workspace
-    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=_upload_dir(workspace.home)))
-    try:
-        target = folder / name
-        with target.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        outcome = _receive(request, target, site)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with open_warehouse(request, write=True) as wh:
+        assert wh is not None
+        outcome = receive_upload(wh, name, file.file, site=site)
     receipt = outcome[0] if outcome else None
     if receipt is None:
         raise UserError("the file produced no receipt", hint="check it is an ISTV extract")
@@ -119,23 +110,6 @@ async def upload(request: Request, principal: Annotated[Principal, Depends(signe
                            page_title="Your file was not accepted", receipt=receipt,
                            how_to_fix=HOW_TO_FIX, flag_labels=FLAG_LABELS)
     return RedirectResponse(f"/upload/receipts/{receipt['submission_id']}", status_code=303)
-
-
-def _upload_dir(home: Path) -> Path:
-    path = Path(home) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _receive(request: Request, path: Path, site: str) -> list[dict[str, Any]]:
-    from vrhub.ingest.istv.submission import load_files
-
-    with open_warehouse(request, write=True) as wh:
-        if wh is None:  # a writable warehouse is always opened (created when missing)
-            raise UserError("the workspace has no warehouse")
-        outcome = load_files(wh, discover([path], PATTERNS), site=site,
-                             raise_on_rejected=False)
-    return outcome.receipts
 
 
 @router.get("/upload/receipts/{submission_id}", response_class=HTMLResponse)
