@@ -154,3 +154,16 @@ def test_full_real_data_demo(run, shared_data: Path) -> None:  # type: ignore[no
     code, out, err = run("demo", "--no-serve", "--json", "--data-dir", shared_data)
     assert code == 0, err
     _check_real_demo(_json(out), shared_data)
+
+
+def test_demo_creates_sign_in_accounts_for_each_partner_role(run, home) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    code, out, _ = run("demo", "--no-serve", "--json")
+    assert code == 0
+    body = json.loads(out)
+    roles = {a["role"] for a in body["accounts"]}
+    assert roles == {"pan_london_analyst", "borough_analyst", "ed_data_lead"}
+    assert (home / "demo-accounts.txt").stat().st_mode & 0o077 == 0
+    again = json.loads(run("demo", "--no-serve", "--json")[1])
+    assert again["password"] == body["password"]  # idempotent: same accounts, same phrase

@@ -34,9 +34,12 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     tables, population, deprivation, ED sites and a year of synthetic ED assault (ISTV)
     submissions for them) to <home>/demo-data and loads it through the same loaders as
     real data. Running it again changes nothing. The workspace is --home,
-    else $VRHUB_HOME, else ./vrhub-demo.
+    else $VRHUB_HOME, else ./vrhub-demo. Demo sign-in accounts (a pan-London analyst, a
+    borough analyst and an ED data lead) are created and printed with their passphrase,
+    which is also kept in <home>/demo-accounts.txt.
     """
     from vrhub.demo import build_demo
+    from vrhub.demo_accounts import ensure_demo_accounts
 
     root = click.get_current_context().find_root()
     if root.params.get("home") is None and "VRHUB_HOME" not in app.environ:
@@ -45,8 +48,11 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
         app.info(f"No --home or VRHUB_HOME given: using {app.settings.home} for the demo.")
     result = build_demo(app.warehouse(), app.settings.home, data_dir=data_dir, seed=seed,
                         progress=app.progress)
+    accounts, password = ensure_demo_accounts(app.settings, app.warehouse())
     if as_json:
-        app.emit_json(result.to_dict())
+        app.emit_json({**result.to_dict(), "accounts": [
+            {"email": a.email, "role": a.role, "scope": a.scope} for a in accounts],
+            "password": password})
     else:
         what = "synthetic data" if result.synthetic else f"open data in {result.data_dir}"
         app.emit_table(
@@ -60,6 +66,9 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
         )
         app.emit_table("Rows per table", ["table", "rows"],
                        [[k, v] for k, v in result.tables.items()])
+        app.emit_table(f"Sign in to the demo with (password: {password})",
+                       ["email", "role", "sees"],
+                       [[a.email, a.role, a.scope] for a in accounts])
     if not no_serve:
         from vrhub.cli.serve import run_server
 

@@ -204,18 +204,20 @@ def describe(rng: np.random.Generator, location_type: str, places: Mapping[str, 
 
 
 def generate(site_code: str, month: str, seed: int, n: int | None = None, *,
-             site_name: str = "", icb_code: str = "") -> pd.DataFrame:
+             site_name: str = "", icb_code: str = "",
+             places: Mapping[str, list[str]] | None = None) -> pd.DataFrame:
     """One month of synthetic assault records for a site.
 
     Columns: arrival_at, assault_at, assault_time_known, assault_method (code),
     method_label (as a site would write it), method_other_description, location_type (code),
-    location_label, location_description.
+    location_label, location_description. ``places`` (streets, stations, areas) overrides
+    the built-in London place names, e.g. with a synthetic geography's own streets.
     """
     rng = _site_seed(seed, site_code, month)
     start, end = _month_bounds(month)
     if n is None:
         n = int(rng.poisson(expected_volume(site_code, site_name or site_code)))
-    places = PLACES.get(icb_code, _GENERIC)
+    places = places or PLACES.get(icb_code, _GENERIC)
     assaults = _assault_times(rng, start, end, n)
     delay_hours = rng.lognormal(mean=0.0, sigma=0.9, size=n)
     late = rng.random(n)
@@ -283,7 +285,8 @@ def _text(value: object) -> str:
 
 
 def write_month(path: Path | str, site: str, month: str, seed: int, n: int | None = None,
-                fmt: Format = "csv", *, site_name: str = "", icb_code: str = "") -> Path:
+                fmt: Format = "csv", *, site_name: str = "", icb_code: str = "",
+                places: Mapping[str, list[str]] | None = None) -> Path:
     """Write one synthetic submission. ``path`` is a file, or a folder to write
     ``<site>_<month>.<fmt>`` into. Returns the file written."""
     target = Path(path)
@@ -291,7 +294,8 @@ def write_month(path: Path | str, site: str, month: str, seed: int, n: int | Non
         target.mkdir(parents=True, exist_ok=True)
         target = target / f"{site}_{month}.{fmt}"
     target.parent.mkdir(parents=True, exist_ok=True)
-    frame = generate(site, month, seed, n, site_name=site_name, icb_code=icb_code)
+    frame = generate(site, month, seed, n, site_name=site_name, icb_code=icb_code,
+                     places=places)
     start, end = _month_bounds(month)
     header = [["Site code of treatment", site],
               ["Reporting period start date", f"{start:%d/%m/%Y}"],
@@ -381,7 +385,9 @@ def demo_files(ctx: Any) -> list[Path]:
 
     from vrhub.synthetic import FIRST_MONTH, MONTHS
 
+    places: dict[str, list[str]] | None = None
     if ctx.synthetic:
+        places = _synthetic_places(ctx.written.get("police", []))
         site_files = list(ctx.written.get("ed-sites", []))
         out = Path(ctx.data_dir) / "istv"
         first_year, first_month = (int(p) for p in FIRST_MONTH.split("-"))
@@ -404,8 +410,27 @@ def demo_files(ctx: Any) -> list[Path]:
         for month in months:
             written.append(write_month(out, str(site["site_code"]), month, ctx.seed,
                                        site_name=str(site.get("site", "") or ""),
-                                       icb_code=str(site.get("icb_code", "") or "")))
+                                       icb_code=str(site.get("icb_code", "") or ""),
+                                       places=places))
     return written
+
+
+def _synthetic_places(police_files: Any) -> dict[str, list[str]] | None:
+    """Street names of the synthetic police.uk files, so the demo's ED descriptions name
+    streets the demo's gazetteer knows (as real ED descriptions name real streets)."""
+    import pandas as pd
+
+    streets: set[str] = set()
+    for path in list(police_files)[:3]:
+        frame = pd.read_csv(path, usecols=["Location"], dtype=str)
+        streets.update(frame["Location"].dropna().str.replace(
+            "On or near ", "", regex=False).str.strip())
+    streets.discard("")
+    if not streets:
+        return None
+    names = sorted(streets)
+    return {"streets": names, "stations": [n.split()[0] for n in names[:6]],
+            "areas": ["town centre"]}
 
 
 def _demo_steps() -> tuple[Any, ...]:
