@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.support import axe_check, screenshot
-from tests.browser.test_journeys import maps_ready, pages_template, sign_in  # noqa: F401
+from tests.browser.test_journeys import maps_ready, sign_in
 from tests.web.pages_workspace import (
     BOROUGH,
     add_accounts,
@@ -53,7 +53,7 @@ def server_for(home: Path, live_server_factory: Any) -> Any:
     return live_server_factory(app)
 
 
-def test_populated_pages_pass_axe(pages_template: Path, tmp_path: Path,  # noqa: F811
+def test_populated_pages_pass_axe(pages_template: Path, tmp_path: Path,
                                   live_server_factory: Any,
                                   page_factory: Callable[[str], Any]) -> None:
     server = server_for(copy_workspace(pages_template, tmp_path / "home"), live_server_factory)
@@ -80,7 +80,7 @@ def test_empty_pages_pass_axe(tmp_path: Path, live_server_factory: Any,
     assert violations == []
 
 
-def test_error_states_pass_axe(pages_template: Path, tmp_path: Path,  # noqa: F811
+def test_error_states_pass_axe(pages_template: Path, tmp_path: Path,
                                live_server_factory: Any,
                                page_factory: Callable[[str], Any]) -> None:
     server = server_for(copy_workspace(pages_template, tmp_path / "home"), live_server_factory)

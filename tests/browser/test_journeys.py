@@ -20,7 +20,6 @@ from tests.web.pages_workspace import (
     ED_SITE,
     PASSWORD,
     add_accounts,
-    build_pages_workspace,
     copy_workspace,
     settings_for,
 )
@@ -28,11 +27,6 @@ from vrhub.web import assets
 from vrhub.web.app import create_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_pages_workspace(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture

@@ -41,6 +41,24 @@ def make_user(app: FastAPI) -> Callable[..., str]:
     return make
 
 
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard's test workspace (demo builder + synthetic ED data), built once per
+    test process; each test gets its own copy through ``demo_app``."""
+    from tests.web.pages_workspace import build_pages_workspace
+
+    return build_pages_workspace(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
+    from tests.web.pages_workspace import add_accounts, copy_workspace, settings_for
+
+    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
+    add_accounts(app)
+    return app
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no CSRF token"

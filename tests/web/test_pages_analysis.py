@@ -17,28 +17,11 @@ from tests.web.conftest import sign_in
 from tests.web.pages_workspace import (
     BOROUGH,
     OTHER_BOROUGH,
-    add_accounts,
-    build_pages_workspace,
-    copy_workspace,
-    settings_for,
 )
 from vrhub.storage.appdb.models import AuditEvent
 from vrhub.storage.warehouse import Warehouse
-from vrhub.web.app import create_app
 
 HTML = {"accept": "text/html"}
-
-
-@pytest.fixture(scope="session")
-def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_pages_workspace(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
-    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
-    add_accounts(app)
-    return app
 
 
 def query(app: FastAPI, sql: str, params: list[object] | None = None) -> pd.DataFrame:

@@ -16,26 +16,16 @@ from tests.web.pages_workspace import (
     ISTV_MONTHS,
     OTHER_SITE,
     PASSWORD,
-    add_accounts,
-    build_pages_workspace,
-    copy_workspace,
-    settings_for,
 )
 from vrhub.access.principal import console_administrator
-from vrhub.web.app import create_app
 
 HTML = {"accept": "text/html"}
 
 
-@pytest.fixture(scope="session")
-def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_pages_workspace(tmp_path_factory.getbasetemp())
-
-
 @pytest.fixture
-def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
-    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
-    add_accounts(app)
+def demo_app(demo_app: FastAPI) -> FastAPI:
+    """The shared pages app, plus an ED data lead for another site."""
+    app = demo_app
     app.state.access.identity.create_user(
         console_administrator("tests"), "ed2@example.org", role="ed_data_lead",
         organisation="TEST", sites=(OTHER_SITE,), password=PASSWORD)

@@ -11,29 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import sign_in
-from tests.web.pages_workspace import (
-    add_accounts,
-    build_pages_workspace,
-    copy_workspace,
-    settings_for,
-)
 from vrhub.storage.warehouse import Warehouse
-from vrhub.web.app import create_app
 from vrhub.web.routes.maps import PALETTE
 
 HTML = {"accept": "text/html"}
-
-
-@pytest.fixture(scope="session")
-def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_pages_workspace(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture
-def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
-    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home")))
-    add_accounts(app)
-    return app
 
 
 def nav(html: str) -> list[str]:
