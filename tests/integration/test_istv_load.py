@@ -675,3 +675,12 @@ def test_an_upload_is_received_in_memory(sites: Path, tmp_path: Path) -> None:
         if f.is_file():
             blob = f.read_bytes()
             assert b"943 476 5919" not in blob and b"9434765919" not in blob
+
+
+def test_two_refusals_of_the_same_file_in_one_second_get_their_own_receipts() -> None:
+    import datetime as dt
+
+    from vrhub.ingest.istv.receipt import submission_id
+
+    now = dt.datetime(2024, 3, 1, 12, 0, 0)
+    assert submission_id("ab" * 32, "", "", now) != submission_id("ab" * 32, "", "", now)

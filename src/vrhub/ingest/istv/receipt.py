@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,11 @@ RECEIPT_ROWS = 100  # row numbers listed per rule on a receipt
 
 
 def submission_id(sha256: str, site: str, period: str, received_at: dt.datetime) -> str:
-    digest = hashlib.sha256(f"{sha256}|{site}|{period}|{received_at.isoformat()}".encode())
+    """A new identifier for each receipt. The random part keeps two receipts of the same
+    file in the same second (a quick resubmission, a second refusal) apart."""
+    salt = secrets.token_hex(8)
+    digest = hashlib.sha256(
+        f"{sha256}|{site}|{period}|{received_at.isoformat()}|{salt}".encode())
     return "istv-" + digest.hexdigest()[:16]
 
 
