@@ -60,6 +60,31 @@ FloatArray = npt.NDArray[np.float64]
 POLICE_UK_LSOA21_FROM = "2023-10"
 
 
+def _place_distinct(
+    bounds: Boundaries,
+    easting: npt.ArrayLike,
+    northing: npt.ArrayLike,
+    published_code: ArrayInput,
+    month: ArrayInput | str,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Places of each distinct (point, published code, month), with the index of each
+    distinct row's first occurrence and the map from every row back to its distinct row."""
+    x = np.asarray(easting, dtype=float)
+    y = np.asarray(northing, dtype=float)
+    keys: list[ArrayInput] = [x, y, published_code]
+    if not isinstance(month, str):
+        keys.append(month)
+    first, inverse = unique_rows(*keys)
+    months = (
+        np.full(len(first), month, dtype=object) if isinstance(month, str)
+        else take_object(month, first)
+    )
+    placed = _assign_distinct(
+        bounds, x[first], y[first], take_object(published_code, first), months
+    )
+    return placed, first, inverse
+
+
 def assign_police_places(
     bounds: Boundaries,
     easting: npt.ArrayLike,
@@ -77,20 +102,8 @@ def assign_police_places(
     police.uk snaps crimes to a limited set of map points, so each distinct (point,
     published code, month) is placed once and the answer spread back to its rows.
     """
-    x = np.asarray(easting, dtype=float)
-    y = np.asarray(northing, dtype=float)
-    keys: list[ArrayInput] = [x, y, published_code]
-    if not isinstance(month, str):
-        keys.append(month)
-    first, inverse = unique_rows(*keys)
-    months = (
-        np.full(len(first), month, dtype=object) if isinstance(month, str)
-        else take_object(month, first)
-    )
-    placed = _assign_distinct(
-        bounds, x[first], y[first], take_object(published_code, first), months
-    )
-    if len(first) == len(x) and np.array_equal(first, np.arange(len(x))):
+    placed, first, inverse = _place_distinct(bounds, easting, northing, published_code, month)
+    if len(first) == len(inverse) and np.array_equal(first, np.arange(len(inverse))):
         return placed
     return placed.take(inverse).reset_index(drop=True)
 
@@ -103,19 +116,7 @@ def assign_police_places_table(
     month: ArrayInput | str,
 ) -> pa.Table:
     """:func:`assign_police_places` as a pyarrow table of strings (for loaders)."""
-    x = np.asarray(easting, dtype=float)
-    y = np.asarray(northing, dtype=float)
-    keys: list[ArrayInput] = [x, y, published_code]
-    if not isinstance(month, str):
-        keys.append(month)
-    first, inverse = unique_rows(*keys)
-    months = (
-        np.full(len(first), month, dtype=object) if isinstance(month, str)
-        else take_object(month, first)
-    )
-    placed = _assign_distinct(
-        bounds, x[first], y[first], take_object(published_code, first), months
-    )
+    placed, _first, inverse = _place_distinct(bounds, easting, northing, published_code, month)
     take = pa.array(inverse)
     return pa.table({
         name: pa.array(placed[name].to_numpy(dtype=object), pa.string(),
