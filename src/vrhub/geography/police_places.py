@@ -29,12 +29,11 @@ Rules (``assign_police_places``), recorded per row in ``place_method`` and ``pla
 
 from __future__ import annotations
 
-from itertools import repeat
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vrhub.geography.places import (
     ArrayInput,
@@ -129,58 +128,100 @@ class PoliceCache:
     """Places of police.uk rows for one load, remembered across its files and blocks.
 
     police.uk snaps every crime to one of a fixed set of map points, so most points of a
-    month were already placed for an earlier month: they are looked up (a dictionary keyed
-    on point, published code and code era) instead of being placed again. The lookup is a
-    plain hash map rather than a table join: a block has a few tens of thousands of
-    distinct points, and a join would rebuild its hash table on the whole cache each time.
+    month were already placed for an earlier month: they are looked up instead of being
+    placed again. Every lookup is vectorised: a point becomes a number (its position among
+    the distinct points seen, found by hashing ``easting + i * northing``), a published
+    code becomes a number the same way, and the pair one integer key, looked up in a hash
+    index of the places already decided for the code era (2011 or 2021 codes).
     """
+
+    #: Multiplier separating the point number from the code number in a key.
+    _CODE_SPACE = 1 << 24
 
     def __init__(self, bounds: Boundaries) -> None:
         self.bounds = bounds
-        #: (x, y, published code, era) -> position in ``_values``
-        self._index: dict[tuple[float, float, str, bool], int] = {}
-        self._values: dict[str, ObjectArray] = {}
+        self._points = pd.Index(np.zeros(0, dtype=np.complex128))
+        self._codes = pd.Index(np.zeros(0, dtype=object))
+        #: era -> (index of keys, place columns in key order)
+        self._places: dict[bool, tuple[pd.Index, dict[str, pa.Array]]] = {}
 
     def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
                published_code: ArrayInput, month: str) -> pa.Table:
         """Like :func:`assign_police_places_table` for rows of one month."""
+        positions, columns = self.positions(easting, northing, published_code, month)
+        take = pa.array(positions)
+        return pa.table({name: column.take(take) for name, column in columns.items()})
+
+    def positions(
+        self, easting: npt.ArrayLike, northing: npt.ArrayLike, published_code: ArrayInput,
+        month: str,
+    ) -> tuple[npt.NDArray[np.intp], dict[str, pa.Array]]:
+        """For each row, the position of its place in the returned columns (strings:
+        ``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``, ``borough_code``,
+        ``place_method``, ``place_flag``); ``columns[name].take(positions)`` gives the
+        rows' places."""
         x = np.asarray(easting, dtype=float)
         y = np.asarray(northing, dtype=float)
-        first, inverse = unique_rows(x, y, published_code)
-        ux, uy = x[first], y[first]
-        codes = take_object(published_code, first)
-        n = len(first)
+        keys = self._point_numbers(x, y) * self._CODE_SPACE + self._code_numbers(
+            published_code, len(x))
         era = month >= POLICE_UK_LSOA21_FROM
-        keys = list(zip(np.nan_to_num(ux, nan=-1.0).tolist(),
-                        np.nan_to_num(uy, nan=-1.0).tolist(),
-                        np.where(is_blank(codes), "", codes).tolist(),
-                        [era] * n, strict=True))
-        index = self._index
-        found = np.fromiter(map(index.get, keys, repeat(-1)), dtype=np.intp, count=n)
-        hit = found >= 0
-        miss = ~hit
-        placed = _assign_distinct(self.bounds, ux[miss], uy[miss], codes[miss],
-                                  np.full(int(miss.sum()), month, dtype=object))
-        # positions of new entries follow the stored ones (not len(index): a blank and a
-        # null code are distinct rows above but one key)
-        base = len(next(iter(self._values.values()))) if self._values else 0
-        columns: dict[str, ObjectArray] = {}
-        for name in placed.columns:
-            values: ObjectArray = np.full(n, None, dtype=object)
-            known = self._values.get(name)
-            if known is not None and hit.any():
-                values[hit] = known[found[hit]]
-            new = placed[name].to_numpy(dtype=object)
-            values[miss] = new
-            self._values[name] = new if known is None else np.concatenate([known, new])
-            columns[name] = values
-        for offset, position in enumerate(np.flatnonzero(miss).tolist()):
-            index[keys[position]] = base + offset
-        take = pa.array(inverse)
-        return pa.table({
-            name: pa.array(columns[name], pa.string(), from_pandas=True).take(take)
-            for name in placed.columns
-        })
+        index, columns = self._places.get(era, (pd.Index(np.zeros(0, np.int64)), {}))
+        found = index.get_indexer(pd.Index(keys))
+        miss = found < 0
+        if miss.any():
+            new_keys, first = np.unique(keys[miss], return_index=True)
+            rows = np.flatnonzero(miss)[first]
+            placed = _assign_distinct(
+                self.bounds, x[rows], y[rows], take_object(published_code, rows),
+                np.full(len(rows), month, dtype=object),
+            )
+            added = {
+                name: pa.array(placed[name].to_numpy(dtype=object), pa.string(),
+                               from_pandas=True)
+                for name in placed.columns
+            }
+            columns = added if not columns else {
+                name: pa.concat_arrays([columns[name], added[name]]) for name in columns
+            }
+            index = index.append(pd.Index(new_keys))
+            self._places[era] = (index, columns)
+            found = index.get_indexer(pd.Index(keys))
+        return found, columns
+
+    def _point_numbers(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.int64]:
+        """1 + the number of each row's point among the points seen (0: no point)."""
+        has_point = np.isfinite(x) & np.isfinite(y)
+        points = x[has_point] + 1j * y[has_point]
+        found = self._points.get_indexer(pd.Index(points))
+        if (found < 0).any():
+            self._points = self._points.append(pd.Index(pd.unique(points[found < 0])))
+            found = self._points.get_indexer(pd.Index(points))
+        out = np.zeros(len(x), dtype=np.int64)
+        out[has_point] = found + 1
+        return out
+
+    def _code_numbers(self, codes: ArrayInput, n: int) -> npt.NDArray[np.int64]:
+        """1 + the number of each row's published code among the codes seen (0: blank)."""
+        if isinstance(codes, pa.ChunkedArray):
+            codes = codes.combine_chunks()
+        if isinstance(codes, pa.Array):
+            encoded = pc.dictionary_encode(codes)
+            indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            values = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+        else:
+            indices, values = pd.factorize(np.asarray(codes, dtype=object))
+            values = np.asarray(values, dtype=object)
+        blank = is_blank(values) if len(values) else np.zeros(0, dtype=bool)
+        known = self._codes.get_indexer(pd.Index(values, dtype=object))
+        new = (known < 0) & ~blank
+        if new.any():
+            self._codes = self._codes.append(pd.Index(values[new], dtype=object))
+            known = self._codes.get_indexer(pd.Index(values, dtype=object))
+        numbers = np.where(blank, 0, known + 1).astype(np.int64)
+        out = np.zeros(n, dtype=np.int64)
+        valid = indices >= 0
+        out[valid] = numbers[indices[valid]]
+        return out
 
 
 def _assign_distinct(

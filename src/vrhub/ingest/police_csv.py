@@ -32,7 +32,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from vrhub.errors import InputError, Location
-from vrhub.geography.bng import bng_in_great_britain, lonlat_in_great_britain, to_bng
+from vrhub.geography.bng import bng_in_great_britain, lonlat_in_great_britain
+from vrhub.ingest.grid_points import GridPoints
 from vrhub.ingest.inputs import InputFile
 from vrhub.standards.schema import Problem
 from vrhub.storage.warehouse import Warehouse
@@ -221,15 +222,12 @@ def formula_problems(
     stays inert there too.
     """
     problems: list[Problem] = []
-    starts = pa.array(["=", "@", "\t", "\r", "+", "-"])
     pattern = re.compile(FORMULA_PATTERN)
     for name in columns:
         if name not in table.column_names:
             continue
-        # cheap first-character screen, then the full pattern on the few candidates
-        first = pc.utf8_slice_codeunits(table[name], 0, 1)
-        screen = pc.fill_null(pc.is_in(first, value_set=starts), False)
-        idx = np.flatnonzero(screen.to_numpy(zero_copy_only=False))
+        # cheap first-byte screen, then the full pattern on the few candidates
+        idx = np.flatnonzero(_FORMULA_START[first_bytes(table[name])])
         if not len(idx):
             continue
         values = table[name].take(pa.array(idx)).to_pylist()
@@ -239,9 +237,49 @@ def formula_problems(
                     "quarantined, not stored (check where the file was edited)",
                     "formula_cell")
             for i, value in zip(idx, values, strict=True)
-            if pattern.match(value)
+            if value is not None and pattern.match(value)
         )
     return problems
+
+
+def _byte_set(values: Sequence[int]) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, dtype=bool)
+    table[list(values)] = True
+    return table
+
+
+#: First bytes of a cell that may hold a formula (see FORMULA_PATTERN).
+_FORMULA_START = _byte_set(b"=@\t\r+-")
+#: First bytes of a cell that may be all white space: ASCII white space and separators,
+#: and the lead bytes of every non-ASCII white-space character (U+0085, U+00A0, U+1680,
+#: U+180E, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
+_SPACE_START = _byte_set([*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3])
+
+
+def first_bytes(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint8]:
+    """The first byte of each text cell (0 for empty and null cells), read straight from
+    the column's buffers without copying the text."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = [np.zeros(0, dtype=np.uint8)]
+    for chunk in chunks:
+        if pa.types.is_string(chunk.type) or pa.types.is_binary(chunk.type):
+            offset_type: type[np.integer] = np.int32
+        elif pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type):
+            offset_type = np.int64
+        else:
+            raise TypeError(f"not a text column: {chunk.type}")
+        out = np.zeros(len(chunk), dtype=np.uint8)
+        _validity, offsets, data = chunk.buffers()
+        if len(chunk) and offsets is not None and data is not None and data.size:
+            bounds = np.frombuffer(offsets, dtype=offset_type)[
+                chunk.offset: chunk.offset + len(chunk) + 1]
+            starts = bounds[:-1]
+            filled = bounds[1:] > starts
+            out[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
+            if chunk.null_count:
+                out[chunk.is_null().to_numpy(zero_copy_only=False)] = 0
+        parts.append(out)
+    return np.concatenate(parts)
 
 
 @dataclass
@@ -255,13 +293,19 @@ class Coordinates:
     flag: npt.NDArray[np.object_]  # None | missing | zero | incomplete
     problems: list[Problem]
 
+    def take(self, keep: npt.NDArray[np.bool_]) -> Coordinates:
+        """The coordinates of the rows ``keep`` selects (problems stay as they are)."""
+        return Coordinates(self.longitude[keep], self.latitude[keep], self.easting[keep],
+                           self.northing[keep], self.flag[keep], self.problems)
+
 
 def parse_coordinates(
     table: pa.Table, rows: npt.NDArray[np.int64], lon_col: str = "Longitude",
-    lat_col: str = "Latitude",
+    lat_col: str = "Latitude", points: GridPoints | None = None,
 ) -> Coordinates:
     """Longitude/latitude text -> floats and BNG; flag blank and (0, 0); quarantine
-    values that are not numbers or lie outside Great Britain."""
+    values that are not numbers or lie outside Great Britain. ``points`` remembers grid
+    references across calls (each distinct point is projected once)."""
     lon_text = table[lon_col]
     lat_text = table[lat_col]
     lon, lon_bad = _to_float(lon_text)
@@ -283,7 +327,8 @@ def parse_coordinates(
     easting = np.full(n, np.nan)
     northing = np.full(n, np.nan)
     if usable.any():
-        easting[usable], northing[usable] = to_bng(lon[usable], lat[usable])
+        easting[usable], northing[usable] = (points or GridPoints()).to_bng(
+            lon[usable], lat[usable])
     inside = lonlat_in_great_britain(lon, lat) & bng_in_great_britain(easting, northing)
     outside = usable & ~inside
     for i in np.flatnonzero(outside):
@@ -332,6 +377,8 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
 def blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Text with blank or whitespace-only cells as null (the parser already reads empty
     cells as null; only cells holding nothing but spaces need work)."""
+    if not _SPACE_START[first_bytes(column)].any():
+        return column
     spaces = pc.fill_null(pc.utf8_is_space(column), False)
     if not pc.any(spaces).as_py():
         return column

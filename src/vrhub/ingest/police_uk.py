@@ -50,13 +50,13 @@ import pyarrow.compute as pc
 from vrhub.errors import InputError, Location
 from vrhub.geography.places import boundaries
 from vrhub.geography.police_places import PoliceCache
+from vrhub.ingest.grid_points import GridPoints
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
     FileName,
     blank_to_null,
     check_header,
-    constant,
     formula_problems,
     keep_mask,
     parse_coordinates,
@@ -132,6 +132,7 @@ def load_street(
         warehouse.ensure_tables([POLICE_STREET])
         bounds = boundaries(warehouse)
         cache = PoliceCache(bounds)
+        points = GridPoints()
         if not bounds.loaded:
             progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
                           "kept and places flagged no_boundaries; `vrhub load boundaries "
@@ -139,7 +140,7 @@ def load_street(
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 unordered_appends(warehouse):
             for source in files:
-                file_report = _load_file(warehouse, cache, source)
+                file_report = _load_file(warehouse, cache, points, source)
                 for note in file_report.notes:
                     if file_report.status != "unchanged":
                         progress.note(f"{source.display}: {note}")
@@ -148,7 +149,9 @@ def load_street(
     return report
 
 
-def _load_file(warehouse: Warehouse, cache: PoliceCache, source: InputFile) -> FileReport:
+def _load_file(
+    warehouse: Warehouse, cache: PoliceCache, points: GridPoints, source: InputFile
+) -> FileReport:
     name = parse_file_name(source)
     header = read_header(source)
     hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
@@ -168,22 +171,24 @@ def _load_file(warehouse: Warehouse, cache: PoliceCache, source: InputFile) -> F
                               notes=["the same file was loaded before; nothing changed"])
         replaced = False
         pending: list[pa.Table] = []
+        inserts = 0
         for batch in read_batches(source, header):
             month = _check_month(state, batch)
             if not replaced:
                 load.partition = f"{name.series}/{month}"
                 load.replace([POLICE_STREET], series=name.series, month=month)
                 replaced = True
-            out = _load_batch(load, cache, state, batch)
+            out = _load_batch(load, cache, points, state, batch)
             load.rows_read += batch.table.num_rows
             if out is not None:
                 pending.append(out)
             if sum(t.num_rows for t in pending) >= INSERT_ROWS:
-                load.insert(POLICE_STREET, pa.concat_tables(pending))
+                inserts += _insert(load, state, pending)
                 pending = []
-        if pending:
-            load.insert(POLICE_STREET, pa.concat_tables(pending))
-        _flag_duplicates(load, state)
+        one_insert = inserts == 0
+        inserts += _insert(load, state, pending)
+        if not one_insert or _repeats_an_id(pending):
+            _flag_duplicates(load, state)
     status = "replaced-older" if load.replaced_files else "loaded"
     notes = []
     if state.duplicate_rows:
@@ -228,13 +233,14 @@ def _check_month(state: _FileState, batch: Batch) -> str:
 
 
 def _load_batch(
-    load: FileLoad, cache: PoliceCache, state: _FileState, batch: Batch
+    load: FileLoad, cache: PoliceCache, points: GridPoints, state: _FileState, batch: Batch
 ) -> pa.Table | None:
-    """Quarantine the block's bad rows; the rest as POLICE_STREET rows (None if none)."""
+    """Quarantine the block's bad rows; the rest as POLICE_STREET rows (None if none),
+    without the columns that hold one value for the whole file (see :func:`_insert`)."""
     table = batch.table
     rows = batch.row_numbers
     problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows)
-    coords = parse_coordinates(table, rows)
+    coords = parse_coordinates(table, rows, points=points)
     problems.extend(coords.problems)
 
     lsoa = blank_to_null(table["LSOA code"])
@@ -254,57 +260,66 @@ def _load_batch(
         load.quarantine(problems)
         for p in {p.row: p for p in problems}.values():
             state.quarantined_by_rule[p.rule] = state.quarantined_by_rule.get(p.rule, 0) + 1
-    keep = keep_mask(rows, problems)
-    if not keep.any():
-        return None
-    mask = pa.array(keep)
-    kept = table.filter(mask)
-    lsoa = lsoa.filter(mask)
+        keep = keep_mask(rows, problems)
+        if not keep.any():
+            return None
+        mask = pa.array(keep)
+        table = table.filter(mask)
+        lsoa = lsoa.filter(mask)
+        crime_type = crime_type.filter(mask)
+        rows = rows[keep]
+        coords = coords.take(keep)
     month = state.month or ""
-    falls_within = blank_to_null(kept["Falls within"])
-    n = kept.num_rows
-    if state.force is not None:
-        force = constant(state.force, n)
-    else:
+    falls_within = blank_to_null(table["Falls within"])
+    n = table.num_rows
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    if state.force is None:
         names = pc.fill_null(falls_within, "")
         dictionary = pc.dictionary_encode(names).combine_chunks()
         slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
-        force = slugs.take(dictionary.indices)
-    easting = coords.easting[keep]
-    northing = coords.northing[keep]
-    places = cache.assign(easting, northing, lsoa, month)
-    crime_id = blank_to_null(kept["Crime ID"])
-    context = (blank_to_null(kept["Context"]) if "Context" in kept.column_names
-               else pa.nulls(n, pa.string()))
-    out = pa.table({
-        "crime_id": crime_id,
-        "month": constant(month, n),
-        "reported_by": blank_to_null(kept["Reported by"]),
+        columns["force"] = slugs.take(dictionary.indices)
+    positions, places = cache.positions(coords.easting, coords.northing, lsoa, month)
+    take = pa.array(positions)
+    columns.update({
+        "crime_id": blank_to_null(table["Crime ID"]),
+        "reported_by": blank_to_null(table["Reported by"]),
         "falls_within": falls_within,
-        "force": force,
-        "series": constant(state.name.series, n),
-        "longitude": pa.array(coords.longitude[keep], from_pandas=True),
-        "latitude": pa.array(coords.latitude[keep], from_pandas=True),
-        "easting": pa.array(easting, from_pandas=True),
-        "northing": pa.array(northing, from_pandas=True),
-        "coordinate_flag": pa.array(coords.flag[keep], pa.string()),
-        "location": blank_to_null(kept["Location"]),
+        "longitude": pa.array(coords.longitude, from_pandas=True),
+        "latitude": pa.array(coords.latitude, from_pandas=True),
+        "easting": pa.array(coords.easting, from_pandas=True),
+        "northing": pa.array(coords.northing, from_pandas=True),
+        "coordinate_flag": pa.array(coords.flag, pa.string()),
+        "location": blank_to_null(table["Location"]),
         "lsoa_code_published": lsoa,
-        "lsoa_name_published": blank_to_null(kept["LSOA name"]),
-        "lsoa_vintage_published": places["lsoa_vintage_published"],
-        "crime_type": blank_to_null(kept["Crime type"]),
-        "last_outcome": blank_to_null(kept["Last outcome category"]),
-        "context": context,
-        "lsoa21_code": places["lsoa21_code"],
-        "ward_code": places["ward_code"],
-        "borough_code": places["borough_code"],
-        "place_method": places["place_method"],
-        "place_flag": places["place_flag"],
-        "crime_id_duplicate": pa.repeat(pa.scalar(False), n),
-        "file_id": constant(load.file_id, n),
-        "row_number": pa.array(rows[keep]),
+        "lsoa_name_published": blank_to_null(table["LSOA name"]),
+        "crime_type": crime_type,
+        "last_outcome": blank_to_null(table["Last outcome category"]),
+        "context": (blank_to_null(table["Context"]) if "Context" in table.column_names
+                    else pa.nulls(n, pa.string())),
+        **{name: column.take(take) for name, column in places.items()},
+        "row_number": pa.array(rows),
     })
-    return out
+    return pa.table(columns)
+
+
+def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table]) -> int:
+    """Insert gathered blocks with the file's one-value columns; 1 if anything was sent."""
+    if not pending:
+        return 0
+    constants: dict[str, object] = {
+        "month": state.month or "", "series": state.name.series, "file_id": load.file_id,
+        "crime_id_duplicate": False,
+    }
+    if state.force is not None:
+        constants["force"] = state.force
+    load.insert(POLICE_STREET, pa.concat_tables(pending), constants)
+    return 1
+
+
+def _repeats_an_id(blocks: list[pa.Table]) -> bool:
+    """Does any Crime ID appear twice among these blocks? (a hash count, no sorting)"""
+    ids = pa.chunked_array([c for t in blocks for c in t["crime_id"].chunks], pa.string())
+    return len(pc.unique(ids)) < len(ids) - ids.null_count + (1 if ids.null_count else 0)
 
 
 def _flag_duplicates(load: FileLoad, state: _FileState) -> None:

@@ -9,7 +9,7 @@ write-ahead log discards an uncommitted transaction after a crash).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,21 +127,35 @@ class Warehouse:
     def in_transaction(self) -> bool:
         return self._depth > 0
 
-    def insert(self, table: Table, data: pd.DataFrame | pa.Table) -> int:
-        """Append rows (columns matched by name; undeclared columns are an error)."""
+    def insert(
+        self, table: Table, data: pd.DataFrame | pa.Table,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append rows (columns matched by name; undeclared columns are an error).
+
+        ``constants`` gives columns that hold one value on every row (a file's month or
+        file id): they are filled in by the database rather than sent row by row.
+        """
         arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(
             data, preserve_index=False
         )
         if arrow.num_rows == 0:
             return 0
-        unknown = set(arrow.column_names) - set(table.column_names)
+        constants = dict(constants or {})
+        unknown = (set(arrow.column_names) | set(constants)) - set(table.column_names)
         if unknown:
             raise ValueError(f"columns not declared for {table.name}: {sorted(unknown)}")
+        repeated = set(arrow.column_names) & set(constants)
+        if repeated:
+            raise ValueError(f"columns given twice for {table.name}: {sorted(repeated)}")
         self.con.register("_vrhub_incoming", arrow)
         try:
             cols = ", ".join(f'"{c}"' for c in arrow.column_names)
+            targets = ", ".join([cols, *(f'"{c}"' for c in constants)])
+            values = ", ".join([cols, *("?" for _ in constants)])
             self.con.execute(
-                f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM _vrhub_incoming'
+                f'INSERT INTO "{table.name}" ({targets}) SELECT {values} FROM _vrhub_incoming',
+                list(constants.values()),
             )
         finally:
             self.con.unregister("_vrhub_incoming")
@@ -259,8 +273,11 @@ class FileLoad:
         self.replaced_files = [f for (f,) in older]
         return self.replaced_files
 
-    def insert(self, table: Table, data: pd.DataFrame | pa.Table) -> int:
-        n = self.warehouse.insert(table, data)
+    def insert(
+        self, table: Table, data: pd.DataFrame | pa.Table,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        n = self.warehouse.insert(table, data, constants)
         self.rows_loaded += n
         return n
 

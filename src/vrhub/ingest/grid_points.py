@@ -1,0 +1,43 @@
+"""British National Grid coordinates of published points, each distinct point converted once.
+
+police.uk anonymises every crime to one of a fixed set of map points, so a year of a
+force's files repeats a few tens of thousands of points a million times. :class:`GridPoints`
+remembers each point's grid reference for the length of a load: a block's points are
+looked up in a hash index (a point is hashed as ``longitude + i * latitude``) and only
+points not seen before go through the projection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from vrhub.geography.bng import to_bng
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class GridPoints:
+    """Easting and northing of WGS84 points, remembered across calls."""
+
+    def __init__(self) -> None:
+        self._index = pd.Index(np.zeros(0, dtype=np.complex128))
+        self._easting: FloatArray = np.zeros(0)
+        self._northing: FloatArray = np.zeros(0)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def to_bng(self, longitude: FloatArray, latitude: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Like :func:`vrhub.geography.bng.to_bng` for finite points."""
+        keys = np.asarray(longitude, dtype=float) + 1j * np.asarray(latitude, dtype=float)
+        found = self._index.get_indexer(pd.Index(keys))
+        if (found < 0).any():
+            new = pd.unique(keys[found < 0])
+            easting, northing = to_bng(new.real, new.imag)
+            self._index = self._index.append(pd.Index(new))
+            self._easting = np.concatenate([self._easting, easting])
+            self._northing = np.concatenate([self._northing, northing])
+            found = self._index.get_indexer(pd.Index(keys))
+        return self._easting[found], self._northing[found]
