@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vrhub.analytics.count import hotspot_count
+from vrhub.analytics.validate import validate_points
 from vrhub.errors import UserError
 from vrhub.progress import Recording
 
@@ -65,6 +66,28 @@ def test_validation_errors_name_the_value() -> None:
     with pytest.raises(UserError, match="area must be a polygon"):
         hotspot_count(pd.DataFrame({"easting": [500000.0], "northing": [170000.0]}),
                       shapely.Point(0, 0))
+
+
+def test_float_columns_get_the_same_row_by_row_errors() -> None:
+    # Plain float64 columns are checked by their extremes first; anything that fails goes
+    # through the row-by-row checks, which name the first offending row.
+    good = pd.DataFrame({"easting": [500000.0, 501000.0, 502000.0],
+                         "northing": [170000.0, 171000.0, 172000.0],
+                         "w": [1.0, 0.0, 2.5]})
+    assert validate_points(good, weights="w") is good
+    assert validate_points(good.astype({"easting": "int64"})) is not None
+    assert validate_points(good.iloc[:0]) is not None
+    cases = [("easting", np.nan, r"missing or non-numeric easting; first at row 2: nan"),
+             ("northing", np.inf, r"missing or non-numeric northing; first at row 2: inf"),
+             ("easting", 800000.0, r"outside Great Britain .* row 2: easting 800000.0"),
+             ("northing", -1.0, r"outside Great Britain .* row 2: .* northing -1.0"),
+             ("w", -0.5, r"w must not be negative; row 2 has -0.5"),
+             ("w", np.inf, r"missing or non-numeric w; first at row 2: inf")]
+    for column, value, message in cases:
+        bad = good.copy()
+        bad.loc[1, column] = value
+        with pytest.raises(UserError, match=message):
+            validate_points(bad, weights="w")
 
 
 def test_without_area_uses_the_events_bounding_box() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from vrhub.analytics.grid import auto_cell_size, make_grid
+from vrhub.analytics.grid import COMPILED_MIN_POINTS, auto_cell_size, make_grid
 from vrhub.errors import UserError
 
 
@@ -62,3 +62,38 @@ def test_locate_and_polygons() -> None:
 def test_too_many_cells_is_refused() -> None:
     with pytest.raises(UserError, match="use a larger --cell-size"):
         make_grid(shapely.box(0, 0, 100000, 100000), 10)
+
+
+def test_compiled_and_numpy_locate_agree_point_for_point() -> None:
+    # A triangle on a 37.5 m grid (inexact in binary); points inside, in clipped cells,
+    # in cells outside the area, beyond each side of the grid, on shared edges and corners.
+    area = shapely.Polygon([(500000, 170000), (503000, 170000), (500000, 172000)])
+    grid = make_grid(area, 37.5)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(499800, 503200, 20000)
+    y = rng.uniform(169800, 172200, 20000)
+    edges_x = grid.x0 + np.arange(-2, grid.ncols + 3) * grid.cell_size
+    edges_y = grid.y0 + np.arange(-2, grid.nrows + 3) * grid.cell_size
+    ex, ey = np.meshgrid(edges_x, edges_y)
+    x = np.concatenate([x, ex.ravel(), ex.ravel() - 1e-9, [grid.x0 - 0.5]])
+    y = np.concatenate([y, ey.ravel(), ey.ravel() + 1e-9, [grid.y0 + 10.0]])
+    cell_c, inside_c = grid.locate(x, y, compiled=True)
+    cell_n, inside_n = grid.locate(x, y, compiled=False)
+    np.testing.assert_array_equal(inside_c, inside_n)
+    np.testing.assert_array_equal(cell_c, cell_n)
+    assert cell_c.dtype == cell_n.dtype == np.int64
+    assert 0 < inside_c.mean() < 1
+    assert (cell_c[~inside_c] == 0).all()
+    assert grid.mask.ravel()[cell_c[inside_c]].all()
+
+
+def test_large_inputs_take_the_compiled_locate_with_the_same_answer() -> None:
+    grid = make_grid(shapely.box(500000, 170000, 510000, 176000), 100)
+    rng = np.random.default_rng(4)
+    n = COMPILED_MIN_POINTS + 1
+    x = rng.uniform(499000, 511000, n)
+    y = rng.uniform(169000, 177000, n)
+    cell, inside = grid.locate(x, y)
+    cell_n, inside_n = grid.locate(x, y, compiled=False)
+    np.testing.assert_array_equal(inside, inside_n)
+    np.testing.assert_array_equal(cell, cell_n)

@@ -16,8 +16,8 @@ import pytest
 import shapely
 from scipy.signal import fftconvolve
 
-from vrhub.analytics.count import Located
-from vrhub.analytics.grid import make_grid
+from vrhub.analytics.count import Located, locate
+from vrhub.analytics.grid import COMPILED_MIN_POINTS, make_grid
 from vrhub.analytics.kde import (
     auto_bandwidth,
     fft_convolve,
@@ -25,6 +25,7 @@ from vrhub.analytics.kde import (
     kde_surface,
     linear_bin,
 )
+from vrhub.analytics.result import Choices
 from vrhub.errors import UserError
 from vrhub.progress import Recording
 
@@ -129,6 +130,58 @@ def test_weights_and_linear_binning_conserve_weight() -> None:
     loc = Located(grid, x, y, np.zeros(200, dtype=np.int64), np.ones(200, bool), w)
     density, _ = kde_surface(loc, 300, "gaussian")
     assert density[grid.mask].sum() * grid.cell_area_km2 == pytest.approx(w.sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize("pad", [1, 2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_compiled_and_numpy_linear_binning_agree(pad: int, weighted: bool) -> None:
+    # 37.5 m cells (inexact in binary); points anywhere up to the edge of the grid.
+    grid = make_grid(AREA, 37.5)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(grid.x0, grid.x0 + grid.ncols * grid.cell_size, 5000)
+    y = rng.uniform(grid.y0, grid.y0 + grid.nrows * grid.cell_size, 5000)
+    x[:3] = grid.x0  # on the grid's west edge, on a centre, on a shared edge
+    x[3:6] = grid.x0 + 2.5 * grid.cell_size
+    x[6:9] = grid.x0 + 7 * grid.cell_size
+    w = rng.uniform(0, 5, 5000) if weighted else None
+    compiled = linear_bin(x, y, w, grid, pad, compiled=True)
+    plain = linear_bin(x, y, w, grid, pad, compiled=False)
+    assert compiled.shape == plain.shape == (grid.nrows + 2 * pad, grid.ncols + 2 * pad)
+    np.testing.assert_allclose(compiled, plain, rtol=0, atol=1e-12 * plain.max())
+    total = w.sum() if w is not None else len(x)
+    assert compiled.sum() == pytest.approx(total, rel=1e-12)
+    assert (compiled >= 0).all()
+
+
+def test_compiled_linear_binning_refuses_points_off_the_grid() -> None:
+    grid = make_grid(AREA, 100)
+    x = np.array([531000.0, grid.x0 - 200.0])
+    y = np.array([181000.0, 181000.0])
+    with pytest.raises(ValueError, match=r"point 1 .* outside the grid"):
+        linear_bin(x, y, None, grid, 1, compiled=True)
+
+
+def test_large_inputs_take_the_compiled_path_with_the_same_surface() -> None:
+    grid = make_grid(AREA, 50)
+    rng = np.random.default_rng(6)
+    n = COMPILED_MIN_POINTS + 1
+    pts = pd.DataFrame({"easting": rng.normal(531500, 400, n).clip(530001, 532999),
+                        "northing": rng.normal(181000, 300, n).clip(180001, 181999)})
+    result = hotspot_kde(pts, AREA, bandwidth=200, kernel="quartic", grid=grid)
+    located = locate(pts, grid, Choices())
+    assert len(located.x) == n
+    binned = linear_bin(located.x, located.y, None, grid, 1)
+    np.testing.assert_allclose(binned, linear_bin(located.x, located.y, None, grid, 1,
+                                                  compiled=False), rtol=0, atol=1e-9)
+    frame = result.frame
+    assert frame["n"].sum() == located.n_events == result.summary["events"]
+    mass = frame["kde"].sum() * grid.cell_area_km2
+    assert mass == pytest.approx(located.n_events, rel=1e-9)
+    # against the direct kernel sum at a handful of cells
+    pick = frame.iloc[rng.choice(len(frame), 25, replace=False)]
+    direct = _direct(pick, located.x, located.y, "quartic", 200)
+    ours = pick["kde"].to_numpy() / result.summary["mass_factor"]
+    assert np.abs(ours - direct).max() < 0.02 * direct.max()
 
 
 def test_fft_convolution_matches_scipy_signal() -> None:

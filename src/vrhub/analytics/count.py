@@ -36,7 +36,7 @@ class Located:
 
     @property
     def n_events(self) -> int:
-        return int(self.kept.sum())
+        return int(np.count_nonzero(self.kept))
 
 
 def study_grid(data: pd.DataFrame, area: BaseGeometry | None, cell_size: float | None,
@@ -74,7 +74,7 @@ def locate(data: pd.DataFrame, grid: Grid, choices: Choices,
     x = data["easting"].to_numpy(dtype=np.float64)
     y = data["northing"].to_numpy(dtype=np.float64)
     cell, kept = grid.locate(x, y)
-    outside = int((~kept).sum())
+    outside = len(kept) - int(np.count_nonzero(kept))
     if outside:
         choices.choose(
             "events_outside_area", outside,
@@ -93,6 +93,16 @@ def bin_counts(located: Located) -> np.ndarray:
     counts = np.bincount(located.cell, weights=located.weights,
                          minlength=grid.nrows * grid.ncols)
     return counts.astype(np.float64).reshape(grid.shape)
+
+
+def study_counts(located: Located) -> np.ndarray:
+    """The ``n`` column: events in each study-area cell, int64, in ``cell_id`` order (with
+    weights, their sum cut to a whole number, as :func:`hotspot_count` reports it)."""
+    grid = located.grid
+    if located.weights is not None:
+        return np.take(bin_counts(located), grid.study_cells).astype(np.int64)
+    counts = np.bincount(located.cell, minlength=grid.nrows * grid.ncols)
+    return np.take(counts, grid.study_cells).astype(np.int64, copy=False)
 
 
 def hotspot_count(data: pd.DataFrame, area: BaseGeometry | None = None,
@@ -120,5 +130,6 @@ def hotspot_count(data: pd.DataFrame, area: BaseGeometry | None = None,
 
 
 def count_summary(located: Located) -> dict[str, Any]:
-    return {"events": located.n_events, "events_outside_area": int((~located.kept).sum()),
+    events = located.n_events
+    return {"events": events, "events_outside_area": len(located.kept) - events,
             "cells": located.grid.n_cells}

@@ -7,6 +7,10 @@ belongs to the study area when the area covers part of it of positive size (its 
 inside, or the area boundary crossing it), so every event inside the area falls in a
 study-area cell. Arrays are indexed ``[row, col]`` with row 0 the southernmost row.
 
+Placing points on a grid (:meth:`Grid.locate`) runs as one compiled pass over the points
+(numba, :func:`compiled_loop`) from ``COMPILED_MIN_POINTS`` points on, and as numpy array
+operations below that; both give identical cells.
+
 Automatic cell size (announced): 1/50 of the shorter side of the study area's bounding
 box, rounded down to a multiple of 100 m when that leaves at least 100 m (the rule of
 sfhotspot's ``set_cell_size``); below that, rounded down to a multiple of 10 m (at least
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +37,10 @@ AUTO_CELLS_ON_SHORT_SIDE = 50
 AUTO_ROUNDING_M = 100
 #: Refuse grids larger than this many cells (memory guard, ~40 MB per float array).
 MAX_CELLS = 5_000_000
+#: From this many points, placing points on the grid (and linear binning, for KDE) runs as
+#: a compiled loop (numba). Below it numpy takes a few milliseconds at most, and a
+#: short-lived process is spared the compiler's start-up (about a second, once per process).
+COMPILED_MIN_POINTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -81,23 +90,41 @@ class Grid:
         return (self.x0 + (cols + 0.5) * self.cell_size,
                 self.y0 + (rows + 0.5) * self.cell_size)
 
-    def locate(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def locate(self, x: np.ndarray, y: np.ndarray, *,
+               compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Flat cell index of each point and whether it lies in a study-area cell.
 
         Points on a shared edge go to the cell to their north/east. Points outside the
         grid or in a cell outside the study area get ``inside = False`` (index 0).
+        Coordinates must be finite (validated beforehand).
+
+        Two implementations give identical results: a compiled loop, one pass over the
+        points, and a numpy one. ``compiled=None`` chooses the loop from
+        :data:`COMPILED_MIN_POINTS` points on.
         """
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if compiled is None:
+            compiled = len(x) >= COMPILED_MIN_POINTS
+        if compiled:
+            flat = np.empty(len(x), dtype=np.int64)
+            inside = np.empty(len(x), dtype=bool)
+            compiled_loop(_locate_loop)(np.ascontiguousarray(x), np.ascontiguousarray(y),
+                               self.x0 - self.cell_size, self.y0 - self.cell_size,
+                               1.0 / self.cell_size, self.nrows, self.ncols,
+                               np.ascontiguousarray(self.mask).ravel(), flat, inside)
+            return flat, inside
         inv = 1.0 / self.cell_size
         # floor(v) = trunc(v + 1) - 1 for v >= -1, and anything west/south of that maps
         # to a negative index; viewed as unsigned, negatives are huge, so one comparison
-        # per axis checks both bounds. Coordinates are validated finite beforehand. With a
-        # million points every pass over the data counts: buffers are reused, and the
-        # zeroing passes are skipped when (as usual) every point is inside.
-        scaled = np.subtract(np.asarray(x, dtype=np.float64), self.x0 - self.cell_size)
+        # per axis checks both bounds. With a million points every pass over the data
+        # counts: buffers are reused, and the zeroing passes are skipped when (as usual)
+        # every point is inside.
+        scaled = np.subtract(x, self.x0 - self.cell_size)
         scaled *= inv
         icol = scaled.astype(np.int64)
         icol -= 1
-        np.subtract(np.asarray(y, dtype=np.float64), self.y0 - self.cell_size, out=scaled)
+        np.subtract(y, self.y0 - self.cell_size, out=scaled)
         scaled *= inv
         flat = scaled.astype(np.int64)
         del scaled
@@ -198,3 +225,37 @@ def area_mask(area: BaseGeometry, x0: float, y0: float, cell_size: float,
         overlaps = shapely.intersects(area, boxes) & ~shapely.touches(area, boxes)
         mask[r[overlaps], c[overlaps]] = True
     return np.asarray(mask, dtype=bool)
+
+
+def _locate_loop(x: np.ndarray, y: np.ndarray, ox: float, oy: float, inv: float, nrows: int,
+                 ncols: int, mask: np.ndarray, flat: np.ndarray, inside: np.ndarray) -> None:
+    """The loop the compiled :meth:`Grid.locate` runs. Same arithmetic as the numpy one:
+    ``ox``, ``oy`` are the origin less one cell, so a point is in the grid when both
+    scaled coordinates lie in [1, cells + 1), and truncation is then floor plus one
+    (unsigned indices: checked first, and quicker to index with)."""
+    for i in range(x.shape[0]):
+        fx = (x[i] - ox) * inv
+        fy = (y[i] - oy) * inv
+        if 1.0 <= fx < ncols + 1 and 1.0 <= fy < nrows + 1:
+            cell = (np.uint64(fy) - 1) * ncols + np.uint64(fx) - 1
+            if mask[cell]:
+                flat[i] = cell
+                inside[i] = True
+                continue
+        flat[i] = 0
+        inside[i] = False
+
+
+@functools.cache
+def compiled_loop(loop: Callable[..., Any]) -> Any:
+    """``loop`` (a plain-Python loop over arrays) compiled to machine code by numba,
+    imported on first use. The code is kept on disk (next to the module, or in the user's
+    cache), so a later process only loads it; where nothing is writable it is compiled in
+    memory. A process's first compiled call costs about a second of numba start-up, which
+    is why only large inputs take these loops."""
+    import numba
+
+    try:
+        return numba.njit(cache=True, nogil=True)(loop)
+    except RuntimeError:  # no writable place to keep the machine code
+        return numba.njit(nogil=True)(loop)

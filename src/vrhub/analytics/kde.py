@@ -7,7 +7,9 @@ nearest centres in proportion to its closeness), and the binned grid is convolve
 ``sum_i K_h(centre - event_i)``; the only error is the binning error, of order
 ``(cell_size / bandwidth)^2`` (see tests/unit/test_kde.py for the stated tolerance). The
 convolution runs in single precision on two threads; its round-off (about 1e-7 of the
-peak) is far below the binning error.
+peak) is far below the binning error. From ``COMPILED_MIN_POINTS`` events (200,000) the
+binning runs as one compiled pass over the events (numba) rather than as numpy array
+operations; both give the same grid to rounding (tests/unit/test_kde.py).
 
 Kernels and what ``bandwidth`` means (metres):
 
@@ -40,8 +42,8 @@ import pandas as pd
 import scipy.fft
 from shapely.geometry.base import BaseGeometry
 
-from vrhub.analytics.count import Located, bin_counts, count_summary, locate, study_grid
-from vrhub.analytics.grid import Grid
+from vrhub.analytics.count import Located, count_summary, locate, study_counts, study_grid
+from vrhub.analytics.grid import COMPILED_MIN_POINTS, Grid, compiled_loop
 from vrhub.analytics.result import Choices, HotspotResult
 from vrhub.analytics.validate import positive_number, validate_kernel, validate_points
 from vrhub.errors import UserError
@@ -107,14 +109,29 @@ def kernel_weights(kernel: str, bandwidth: float, cell_size: float) -> np.ndarra
 
 
 def linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, grid: Grid,
-               pad: int) -> np.ndarray:
+               pad: int, *, compiled: bool | None = None) -> np.ndarray:
     """Linear binning of points to cell centres, on the grid padded by ``pad`` cells.
 
     Each point at fractional offsets (wx, wy) from its south-west neighbouring centre
     gives (1-wx)(1-wy), wx(1-wy), (1-wx)wy and wx.wy of its weight to the four centres
-    around it. Rather than four weighted sums over the points, the per-cell sums of 1, wx,
-    wy and wx.wy are taken once and combined on the (much smaller) grid.
+    around it. Points must lie inside the grid (as located points do).
+
+    Two implementations give the same result (to rounding): a compiled loop, one pass over
+    the points (:func:`compiled_linear_bin`), and a numpy one. ``compiled=None`` chooses
+    the compiled loop from :data:`~vrhub.analytics.grid.COMPILED_MIN_POINTS` points on.
     """
+    if compiled is None:
+        compiled = len(x) >= COMPILED_MIN_POINTS
+    if compiled:
+        return compiled_linear_bin(x, y, weights, grid, pad)
+    return numpy_linear_bin(x, y, weights, grid, pad)
+
+
+def numpy_linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, grid: Grid,
+                     pad: int) -> np.ndarray:
+    """:func:`linear_bin` with numpy. Rather than four weighted sums over the points, the
+    per-cell sums of 1, wx, wy and wx.wy are taken once and combined on the (much smaller)
+    grid."""
     nr, nc = grid.nrows + 2 * pad, grid.ncols + 2 * pad
     inv = 1.0 / grid.cell_size
     # In-place arithmetic throughout: with a million points, fresh temporaries cost more
@@ -149,6 +166,52 @@ def linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, grid: G
     out[1:, :] += (sy - sxy)[:-1, :]
     out[1:, 1:] += sxy[:-1, :-1]
     return out
+
+
+def compiled_linear_bin(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+                        grid: Grid, pad: int) -> np.ndarray:
+    """:func:`linear_bin` as one compiled pass over the points (numba): every point's four
+    shares are added straight into the grid, with no per-point temporaries."""
+    nr, nc = grid.nrows + 2 * pad, grid.ncols + 2 * pad
+    out = np.zeros(nr * nc)
+    bad = compiled_loop(_linear_bin_loop)(
+        np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
+        np.empty(0) if weights is None else np.ascontiguousarray(weights, dtype=np.float64),
+        grid.x0 - (pad - 0.5) * grid.cell_size, grid.y0 - (pad - 0.5) * grid.cell_size,
+        1.0 / grid.cell_size, nr, nc, out)
+    if bad >= 0:
+        raise ValueError(f"point {bad} ({float(x[bad])!r}, {float(y[bad])!r}) lies outside "
+                         "the grid")
+    return out.reshape(nr, nc)
+
+
+def _linear_bin_loop(x: np.ndarray, y: np.ndarray, weights: np.ndarray, ox: float, oy: float,
+                     inv: float, nrows: int, ncols: int, out: np.ndarray) -> int:
+    """The loop :func:`compiled_linear_bin` compiles: adds each point's four shares to
+    ``out`` (flat, ``nrows * ncols``); returns -1, or the index of the first point that
+    lies outside the grid (nothing after it is added). Empty ``weights``: weight 1."""
+    weighted = weights.shape[0] > 0
+    last_x, last_y = ncols - 1, nrows - 1
+    row = np.uint64(ncols)  # unsigned indices (checked first) are quicker to index with
+    for i in range(x.shape[0]):
+        fx = (x[i] - ox) * inv
+        fy = (y[i] - oy) * inv
+        if not (0.0 <= fx < last_x and 0.0 <= fy < last_y):
+            return i
+        ix = np.uint64(fx)
+        iy = np.uint64(fy)
+        wx = fx - ix
+        wy = fy - iy
+        w = weights[i] if weighted else 1.0
+        north = wy * w
+        south = w - north
+        west = 1.0 - wx
+        b = iy * row + ix
+        out[b] += west * south
+        out[b + 1] += wx * south
+        out[b + row] += west * north
+        out[b + row + 1] += wx * north
+    return -1
 
 
 def fft_convolve(values: np.ndarray, kernel: np.ndarray,
@@ -262,12 +325,13 @@ def kde_columns(located: Located, bandwidth: Any, kernel: str, choices: Choices,
                        "events in the study area (part of the kernel mass falls outside "
                        "the area near its edge).")
     # The columns of base_frame plus n and kde, built in one go from the grid's cached
-    # study-cell geometry.
+    # study-cell geometry: every column is a fresh array of the frame's own, so the frame
+    # takes them as they are (copy=False) rather than copying them into blocks.
     cells = grid.study_cells
     x, y = grid.study_centres
     frame = pd.DataFrame({
-        "cell_id": cells, "x": x, "y": y,
-        "n": np.take(bin_counts(located), cells).astype(np.int64),
+        "cell_id": cells.copy(), "x": x.copy(), "y": y.copy(),
+        "n": study_counts(located),
         "kde": np.take(density, cells),
-    })
+    }, copy=False)
     return frame, h, factor

@@ -39,34 +39,8 @@ def validate_points(data: pd.DataFrame, *, need_dates: bool = False,
             hint="give points as easting/northing in British National Grid (EPSG:27700)"
             + (" with a 'date' column" if need_dates else ""),
         )
-    for column in ("easting", "northing", *([weights] if weights else [])):
-        if data[column].dtype == np.float64 and np.isfinite(data[column].to_numpy()).all():
-            continue  # the common case, checked without copies
-        values = pd.to_numeric(data[column], errors="coerce")
-        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise UserError(
-                f"{int(bad.sum()):,} rows have a missing or non-numeric {column}; first at "
-                f"row {pos + 1}: {data[column].iloc[pos]!r}",
-                hint="drop points without coordinates before the analysis",
-            )
-    x = data["easting"].to_numpy(dtype=float)
-    y = data["northing"].to_numpy(dtype=float)
-    minx, miny, maxx, maxy = BNG_BOUNDS
-    outside = (x < minx) | (x > maxx) | (y < miny) | (y > maxy)
-    if outside.any():
-        pos = int(np.flatnonzero(outside)[0])
-        raise UserError(
-            f"{int(outside.sum()):,} points lie outside Great Britain in British National "
-            f"Grid; first at row {pos + 1}: easting {x[pos]!r}, northing {y[pos]!r}",
-            hint="coordinates must be BNG metres (EPSG:27700), not longitude/latitude",
-        )
-    if weights:
-        w = data[weights].to_numpy(dtype=float)
-        if (w < 0).any():
-            pos = int(np.flatnonzero(w < 0)[0])
-            raise UserError(f"{weights} must not be negative; row {pos + 1} has {w[pos]!r}")
+    if not _plainly_valid(data, weights):
+        _check_coordinates(data, weights)
     if need_dates:
         dates = pd.to_datetime(data["date"], errors="coerce")
         if dates.isna().any():
@@ -77,6 +51,64 @@ def validate_points(data: pd.DataFrame, *, need_dates: bool = False,
                 hint="dates must be ISO dates such as 2024-03-01",
             )
     return data
+
+
+def _plainly_valid(data: pd.DataFrame, weights: str | None) -> bool:
+    """True when easting, northing (and weights) are float64 columns whose smallest and
+    largest values lie within bounds: two reductions per column, no per-row temporaries.
+    A missing or infinite value fails a bound too (NaN compares false), so every other
+    case, valid or not, gets the row-by-row checks of :func:`_check_coordinates`."""
+    minx, miny, maxx, maxy = BNG_BOUNDS
+    bounds = [("easting", minx, maxx), ("northing", miny, maxy)]
+    if weights:
+        bounds.append((weights, 0.0, float(np.finfo(np.float64).max)))
+    for column, low, high in bounds:
+        if data[column].dtype != np.float64:
+            return False
+        values = data[column].to_numpy()
+        if len(values) and not (low <= values.min() and values.max() <= high):
+            return False
+    return True
+
+
+def _check_coordinates(data: pd.DataFrame, weights: str | None) -> None:
+    """Row-by-row checks: raise :class:`UserError` naming the first offending row."""
+    for column in ("easting", "northing", *([weights] if weights else [])):
+        if data[column].dtype == np.float64 and np.isfinite(data[column].to_numpy()).all():
+            continue  # the common case, checked without copies
+        values = pd.to_numeric(data[column], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise UserError(
+                f"{int(bad.sum()):,} rows have a missing or non-numeric {column}; first at "
+                f"row {pos + 1}: {_plain(data[column].iloc[pos])!r}",
+                hint="drop points without coordinates before the analysis",
+            )
+    x = data["easting"].to_numpy(dtype=float)
+    y = data["northing"].to_numpy(dtype=float)
+    minx, miny, maxx, maxy = BNG_BOUNDS
+    outside = (x < minx) | (x > maxx) | (y < miny) | (y > maxy)
+    if outside.any():
+        pos = int(np.flatnonzero(outside)[0])
+        raise UserError(
+            f"{int(outside.sum()):,} points lie outside Great Britain in British National "
+            f"Grid; first at row {pos + 1}: easting {float(x[pos])!r}, "
+            f"northing {float(y[pos])!r}",
+            hint="coordinates must be BNG metres (EPSG:27700), not longitude/latitude",
+        )
+    if weights:
+        w = data[weights].to_numpy(dtype=float)
+        if (w < 0).any():
+            pos = int(np.flatnonzero(w < 0)[0])
+            raise UserError(
+                f"{weights} must not be negative; row {pos + 1} has {float(w[pos])!r}")
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (so messages read 'nan', not
+    'np.float64(nan)')."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def validate_area(area: Any) -> BaseGeometry | None:
