@@ -124,6 +124,44 @@ def test_non_utf8_bytes(run, baseline, real_rows, tmp_path: Path):
                    "On or near Caf", "not UTF-8")
 
 
+def test_non_utf8_bytes_deep_in_a_streamed_file(run, baseline, real_rows, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(police_csv, "BLOCK_SIZE", 64 * 1024)
+    body = real_rows[1:]
+    rows = [real_rows[0]] + [list(body[i % len(body)]) for i in range(10 * len(body))]
+    bad = len(rows) - 40  # well past the first blocks, which load before the error
+    rows[bad][6] = "On or near Caf\u00e9 Street"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    data = buffer.getvalue().encode("utf-8").replace("Caf\u00e9".encode(), b"Caf\xe9")
+    path = tmp_path / NAME
+    path.write_bytes(data)
+    assert path.stat().st_size > 5 * 64 * 1024
+    assert_refused(run, baseline, path, NAME, f"row {bad}", "column 'Location'",
+                   "On or near Caf", "not UTF-8")
+
+
+def test_reloading_a_folder_skips_unchanged_files_among_new_ones(run, shared_data: Path,
+                                                                 tmp_path: Path):
+    city = shared_data / "police-uk" / "city-of-london"
+    folder = tmp_path / "city"
+    folder.mkdir()
+    names = [f"2024-0{m}-city-of-london-street.csv.gz" for m in (1, 2, 3)]
+    for name in names[:2]:
+        (folder / name).write_bytes((city / name).read_bytes())
+    code, _, err = run("load", "police", folder)
+    assert code == 0, err
+    first = quality(run)
+    (folder / names[2]).write_bytes((city / names[2]).read_bytes())
+    code, out, err = run("load", "police", folder, "--json")
+    assert code == 0, err
+    statuses = {f["file"].rsplit("/", 1)[-1]: f["status"] for f in json.loads(out)["files"]}
+    assert statuses == {names[0]: "unchanged", names[1]: "unchanged", names[2]: "loaded"}
+    with gzip.open(city / names[2], "rt", encoding="utf-8", newline="") as handle:
+        third = sum(1 for _ in csv.reader(handle)) - 1
+    assert quality(run)["rows_loaded"] == first["rows_loaded"] + third
+
+
 def test_month_disagreeing_with_file_name(run, baseline, real_rows, tmp_path: Path):
     rows = [list(r) for r in real_rows]
     rows[7][1] = "2024-03"

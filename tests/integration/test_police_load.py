@@ -156,7 +156,7 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
     before = quality(run)["police"]
 
     calls = {"n": 0}
-    real = police_uk._load_batch
+    real = police_uk._read_batch
 
     def crash_on_third_file(*args, **kwargs):
         calls["n"] += 1
@@ -164,7 +164,7 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
             raise RuntimeError("simulated crash")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(police_uk, "_load_batch", crash_on_third_file)
+    monkeypatch.setattr(police_uk, "_read_batch", crash_on_third_file)
     code, _, _ = run("load", "police", city)
     assert code != 0
     after = quality(run)["police"]

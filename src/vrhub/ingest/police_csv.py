@@ -1,9 +1,10 @@
 """Streamed reading of data.police.uk CSV files, shared by the street and stop-search loaders.
 
 A file is read in blocks with pyarrow's streaming CSV reader (never whole into memory),
-every column as raw bytes first so that encoding problems can be reported with their row
-and column. Whole-file problems raise :class:`~vrhub.errors.InputError` and stop the
-load (the surrounding transaction rolls back):
+every column as UTF-8 text; a file that is not UTF-8 is read again as raw bytes so that
+the problem can be reported with its row and column. Whole-file problems raise
+:class:`~vrhub.errors.InputError` and stop the load (the surrounding transaction rolls
+back):
 
 * an empty file, or a header with no data rows;
 * missing, unexpected or repeated column headings;
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
@@ -136,31 +138,24 @@ def check_header(
 
 
 def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
-    """Stream the data rows as blocks of UTF-8 text columns."""
-    convert = pv.ConvertOptions(
-        column_types=dict.fromkeys(header, pa.binary()),
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
-    read = pv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True)
+    """Stream the data rows as blocks of UTF-8 text columns.
+
+    The parser checks the text is UTF-8 as it reads; only when it is not is the file read
+    again as raw bytes to name the row and column of the first bad cell.
+    """
     ragged: list[str] = []
-
-    def on_invalid(row: pv.InvalidRow) -> str:
-        ragged.append(row.text)
-        return "error"
-
-    parse = pv.ParseOptions(invalid_row_handler=on_invalid)
     first_row = 1
     try:
-        with source.open() as stream:
-            reader = pv.open_csv(stream, read_options=read, parse_options=parse,
-                                 convert_options=convert)
-            for record_batch in reader:
-                table = pa.Table.from_batches([record_batch])
-                yield Batch(first_row, _as_text(source, table, first_row))
-                first_row += record_batch.num_rows
+        for table in _blocks(source, header, pa.string(), ragged):
+            yield Batch(first_row, _as_text(source, table, first_row))
+            first_row += table.num_rows
     except pa.ArrowInvalid as exc:
+        if not ragged:
+            # not UTF-8: the bytes read tell where (raises); else the quoting is broken
+            first_row = 1
+            for table in _blocks(source, header, pa.binary(), []):
+                _as_text(source, table, first_row)
+                first_row += table.num_rows
         raise _ragged_row_error(source, len(header)) from exc
     if first_row == 1:
         raise InputError(
@@ -171,7 +166,35 @@ def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
         )
 
 
+def _blocks(source: InputFile, header: Sequence[str], kind: pa.DataType,
+            ragged: list[str]) -> Iterator[pa.Table]:
+    """The data rows in blocks of :data:`BLOCK_SIZE` bytes, every column of type ``kind``
+    (blank cells null); rows with the wrong number of fields are added to ``ragged``."""
+    convert = pv.ConvertOptions(
+        column_types=dict.fromkeys(header, kind),
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    read = pv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True)
+
+    def on_invalid(row: pv.InvalidRow) -> str:
+        ragged.append(row.text)
+        return "error"
+
+    parse = pv.ParseOptions(invalid_row_handler=on_invalid)
+    with source.open() as stream:
+        reader = pv.open_csv(stream, read_options=read, parse_options=parse,
+                             convert_options=convert)
+        for record_batch in reader:
+            yield pa.Table.from_batches([record_batch])
+
+
 def _as_text(source: InputFile, table: pa.Table, first_row: int) -> pa.Table:
+    """The block with every column as UTF-8 text; raises naming the first cell that is
+    not UTF-8."""
+    if all(pa.types.is_string(t) for t in table.schema.types):
+        return table
     columns = []
     for name, column in zip(table.column_names, table.columns, strict=True):
         try:
@@ -268,17 +291,18 @@ def first_bytes(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint8]:
             offset_type = np.int64
         else:
             raise TypeError(f"not a text column: {chunk.type}")
-        out = np.zeros(len(chunk), dtype=np.uint8)
         _validity, offsets, data = chunk.buffers()
-        if len(chunk) and offsets is not None and data is not None and data.size:
-            bounds = np.frombuffer(offsets, dtype=offset_type)[
-                chunk.offset: chunk.offset + len(chunk) + 1]
-            starts = bounds[:-1]
-            filled = bounds[1:] > starts
-            out[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
-            if chunk.null_count:
-                out[chunk.is_null().to_numpy(zero_copy_only=False)] = 0
-        parts.append(out)
+        if not len(chunk) or offsets is None or data is None or not data.size:
+            parts.append(np.zeros(len(chunk), dtype=np.uint8))
+            continue
+        bounds = np.frombuffer(offsets, dtype=offset_type)[
+            chunk.offset: chunk.offset + len(chunk) + 1]
+        text = np.frombuffer(data, dtype=np.uint8)
+        first = text[np.minimum(bounds[:-1], text.size - 1)]
+        first[bounds[1:] == bounds[:-1]] = 0
+        if chunk.null_count:
+            first[chunk.is_null().to_numpy(zero_copy_only=False)] = 0
+        parts.append(first)
     return np.concatenate(parts)
 
 
@@ -372,6 +396,53 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
         else:
             bad[i] = True
     return out, bad
+
+
+def repeats_a_value(column: pa.ChunkedArray) -> bool:
+    """Does any (non-null) text value appear twice in ``column``?
+
+    A quick test first: a 64-bit digest of each value's first and last eight bytes and its
+    length. Equal values have equal digests, so when the digests are all distinct so are
+    the values; only otherwise are the values themselves counted.
+    """
+    digests = []
+    for chunk in column.chunks:
+        digest = _digest(chunk)
+        if digest is None:
+            break
+        digests.append(digest)
+    else:
+        keys = np.concatenate(digests) if digests else np.zeros(0, dtype=np.uint64)
+        if len(pd.unique(keys)) == len(keys):
+            return False
+    valid = len(column) - column.null_count
+    return len(pc.drop_null(pc.unique(column))) < valid
+
+
+def _digest(chunk: pa.Array) -> npt.NDArray[np.uint64] | None:
+    """First eight bytes ^ (last eight bytes * an odd constant) ^ length, per non-null
+    value (None when a value is shorter than eight bytes or the array is not text)."""
+    if not pa.types.is_string(chunk.type):
+        return None
+    _validity, offsets, data = chunk.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset: chunk.offset + len(chunk) + 1]
+    starts, ends = bounds[:-1].astype(np.int64), bounds[1:].astype(np.int64)
+    if chunk.null_count:
+        valid = ~chunk.is_null().to_numpy(zero_copy_only=False)
+        starts, ends = starts[valid], ends[valid]
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint64)
+    if data is None or int((ends - starts).min()) < 8:
+        return None
+    text = np.frombuffer(data, dtype=np.uint8)
+    eight = np.arange(8)
+    first = np.ascontiguousarray(text[starts[:, None] + eight]).view(np.uint64)[:, 0]
+    last = np.ascontiguousarray(text[ends[:, None] - 8 + eight]).view(np.uint64)[:, 0]
+    with np.errstate(over="ignore"):
+        mixed = last * np.uint64(0x9E3779B97F4A7C15)
+    digest: npt.NDArray[np.uint64] = np.bitwise_xor(
+        np.bitwise_xor(first, mixed), (ends - starts).astype(np.uint64))
+    return digest
 
 
 def blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -40,7 +40,7 @@ quarantined for each file.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,8 +63,10 @@ from vrhub.ingest.police_csv import (
     parse_file_name,
     read_batches,
     read_header,
+    repeats_a_value,
     unordered_appends,
 )
+from vrhub.ingest.read_ahead import ReadAhead
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
 from vrhub.progress import SILENT, Progress
@@ -83,6 +85,9 @@ SOURCE_NAME = "police"
 #: parsed block (about a fifth less CPU), while memory stays bounded for any file size.
 INSERT_ROWS = 250_000
 PATTERNS = ("*-street.csv", "????-??_*.csv")
+#: DuckDB threads appending rows while the files are read in another thread: one appends
+#: a file's rows with about a third less CPU than two, and leaves a core to the reading.
+APPEND_THREADS = 1
 
 #: Force names police.uk uses in 'Falls within' -> slug used in its file names.
 FORCE_SLUGS = {
@@ -126,21 +131,25 @@ class _FileState:
 def load_street(
     warehouse: Warehouse, files: Sequence[InputFile], progress: Progress = SILENT
 ) -> LoadReport:
-    """Load street files in one transaction (see the module docstring for the policy)."""
+    """Load street files in one transaction (see the module docstring for the policy).
+
+    Files are read, checked and placed in a background thread (:class:`ReadAhead`) while
+    the rows read before are appended to the warehouse.
+    """
     report = LoadReport(SOURCE_NAME)
     with warehouse.atomic():
         warehouse.ensure_tables([POLICE_STREET])
         bounds = boundaries(warehouse)
-        cache = PoliceCache(bounds)
-        points = GridPoints()
         if not bounds.loaded:
             progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
                           "kept and places flagged no_boundaries; `vrhub load boundaries "
                           "...` assigns LSOA 2021, ward and borough to these rows")
+        reader = _Reader(files, PoliceCache(bounds), GridPoints())
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
-                unordered_appends(warehouse):
-            for source in files:
-                file_report = _load_file(warehouse, cache, points, source)
+                unordered_appends(warehouse), warehouse.threads(APPEND_THREADS), \
+                ReadAhead(reader.events) as events:
+            for index, source in enumerate(files):
+                file_report = _load_file(warehouse, reader, events, index, source)
                 for note in file_report.notes:
                     if file_report.status != "unchanged":
                         progress.note(f"{source.display}: {note}")
@@ -149,45 +158,147 @@ def load_street(
     return report
 
 
+# -- reading (in the background thread: no warehouse access) ----------------------------
+@dataclass
+class _Opened:
+    """A file's header is good; its checksum."""
+
+    sha: str
+    state: _FileState
+
+
+@dataclass
+class _Block:
+    """A block of rows read and checked: the rows to store (None if none) and problems."""
+
+    month: str
+    rows_read: int
+    table: pa.Table | None
+    problems: list[Problem]
+
+
+@dataclass
+class _Closed:
+    """The end of a file; whether a Crime ID appears twice (None: not counted here)."""
+
+    repeats: bool | None
+
+
+@dataclass
+class _Failed:
+    """The file cannot be loaded (raised by the loader unless it skips the file)."""
+
+    error: Exception
+
+
+_Event = _Opened | _Block | _Closed | _Failed
+
+
+class _Reader:
+    """Reads, checks and places the files' rows in order, as events for the loader."""
+
+    def __init__(self, files: Sequence[InputFile], cache: PoliceCache,
+                 points: GridPoints) -> None:
+        self.files = files
+        self.cache = cache
+        self.points = points
+        #: indexes of files the loader skips (unchanged): stop reading them
+        self.skipped: set[int] = set()
+
+    def events(self, stopped: Callable[[], bool]) -> Iterator[_Event]:
+        for index, source in enumerate(self.files):
+            if stopped():
+                return
+            try:
+                yield from self._file_events(index, source, stopped)
+            except Exception as error:  # the loader raises it in order, or skips the file
+                yield _Failed(error)
+
+    def _file_events(self, index: int, source: InputFile,
+                     stopped: Callable[[], bool]) -> Iterator[_Event]:
+        name = parse_file_name(source)
+        header = read_header(source)
+        hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
+                                                       "Crime type"} else None
+        check_header(source, header, STREET_SOURCE_COLUMNS, STREET_OPTIONAL_COLUMNS,
+                     kind="police.uk street", hint=hint)
+        force = None
+        if name.series.endswith("-street"):
+            force = name.series.removesuffix("-street")
+        state = _FileState(source, name, name.month, force)
+        yield _Opened(source.sha256(), state)
+        ids: list[pa.ChunkedArray] | None = []
+        kept = 0
+        for batch in read_batches(source, header):
+            if stopped():
+                return
+            if index in self.skipped:
+                yield _Closed(None)  # the loader discards events up to here
+                return
+            month = _check_month(state, batch)
+            table, problems = _read_batch(self.cache, self.points, state, batch)
+            if table is not None:
+                kept += table.num_rows
+                if ids is not None:
+                    ids.append(table["crime_id"])
+                if kept > INSERT_ROWS:
+                    ids = None  # a large file: counted in the warehouse once stored
+            yield _Block(month, batch.table.num_rows, table, problems)
+        yield _Closed(None if ids is None else repeats_a_value(
+            pa.chunked_array([c for column in ids for c in column.chunks], pa.string())))
+
+
+# -- loading (in the caller's thread) ----------------------------------------------------
 def _load_file(
-    warehouse: Warehouse, cache: PoliceCache, points: GridPoints, source: InputFile
+    warehouse: Warehouse, reader: _Reader, events: Iterator[_Event], index: int,
+    source: InputFile,
 ) -> FileReport:
-    name = parse_file_name(source)
-    header = read_header(source)
-    hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
-                                                   "Crime type"} else None
-    check_header(source, header, STREET_SOURCE_COLUMNS, STREET_OPTIONAL_COLUMNS,
-                 kind="police.uk street", hint=hint)
-    sha = source.sha256()
-    force = None
-    if name.series.endswith("-street"):
-        force = name.series.removesuffix("-street")
-    state = _FileState(source, name, name.month, force)
+    opened = next(events)
+    if isinstance(opened, _Failed):
+        raise opened.error
+    if not isinstance(opened, _Opened):
+        raise RuntimeError(f"{source.display}: the reader's events are out of order")
+    sha, state = opened.sha, opened.state
+    name = state.name
     load = warehouse.load_file(source=SOURCE_NAME, file_name=source.display, sha256=sha,
                                partition=None, tables=[POLICE_STREET])
     with load:
         if load.unchanged:
+            reader.skipped.add(index)
+            for event in events:
+                if isinstance(event, _Closed | _Failed):
+                    break
             return FileReport(source.display, sha, "unchanged",
                               notes=["the same file was loaded before; nothing changed"])
         replaced = False
         pending: list[pa.Table] = []
         inserts = 0
-        for batch in read_batches(source, header):
-            month = _check_month(state, batch)
+        repeats: bool | None = None
+        for event in events:
+            if isinstance(event, _Failed):
+                raise event.error
+            if isinstance(event, _Closed):
+                repeats = event.repeats
+                break
+            if not isinstance(event, _Block):
+                raise RuntimeError(f"{source.display}: the reader's events are out of order")
             if not replaced:
-                load.partition = f"{name.series}/{month}"
-                load.replace([POLICE_STREET], series=name.series, month=month)
+                load.partition = f"{name.series}/{event.month}"
+                load.replace([POLICE_STREET], series=name.series, month=event.month)
                 replaced = True
-            out = _load_batch(load, cache, points, state, batch)
-            load.rows_read += batch.table.num_rows
-            if out is not None:
-                pending.append(out)
+            if event.problems:
+                load.quarantine(event.problems)
+                for p in {p.row: p for p in event.problems}.values():
+                    state.quarantined_by_rule[p.rule] = (
+                        state.quarantined_by_rule.get(p.rule, 0) + 1)
+            load.rows_read += event.rows_read
+            if event.table is not None:
+                pending.append(event.table)
             if sum(t.num_rows for t in pending) >= INSERT_ROWS:
                 inserts += _insert(load, state, pending)
                 pending = []
-        one_insert = inserts == 0
         inserts += _insert(load, state, pending)
-        if not one_insert or _repeats_an_id(pending):
+        if inserts and repeats is not False:
             _flag_duplicates(load, state)
     status = "replaced-older" if load.replaced_files else "loaded"
     notes = []
@@ -232,11 +343,12 @@ def _check_month(state: _FileState, batch: Batch) -> str:
     return state.month
 
 
-def _load_batch(
-    load: FileLoad, cache: PoliceCache, points: GridPoints, state: _FileState, batch: Batch
-) -> pa.Table | None:
-    """Quarantine the block's bad rows; the rest as POLICE_STREET rows (None if none),
-    without the columns that hold one value for the whole file (see :func:`_insert`)."""
+def _read_batch(
+    cache: PoliceCache, points: GridPoints, state: _FileState, batch: Batch
+) -> tuple[pa.Table | None, list[Problem]]:
+    """The block's rows to store as POLICE_STREET rows (None if none), without the columns
+    that hold one value for the whole file (see :func:`_insert`), and the problems of the
+    rows to quarantine instead."""
     table = batch.table
     rows = batch.row_numbers
     problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows)
@@ -257,12 +369,9 @@ def _load_batch(
                                 "crime_type_blank"))
 
     if problems:
-        load.quarantine(problems)
-        for p in {p.row: p for p in problems}.values():
-            state.quarantined_by_rule[p.rule] = state.quarantined_by_rule.get(p.rule, 0) + 1
         keep = keep_mask(rows, problems)
         if not keep.any():
-            return None
+            return None, problems
         mask = pa.array(keep)
         table = table.filter(mask)
         lsoa = lsoa.filter(mask)
@@ -279,7 +388,7 @@ def _load_batch(
         slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
         columns["force"] = slugs.take(dictionary.indices)
     positions, places = cache.positions(coords.easting, coords.northing, lsoa, month)
-    take = pa.array(positions)
+    indices = pa.array(positions.astype(np.int32))
     columns.update({
         "crime_id": blank_to_null(table["Crime ID"]),
         "reported_by": blank_to_null(table["Reported by"]),
@@ -296,10 +405,12 @@ def _load_batch(
         "last_outcome": blank_to_null(table["Last outcome category"]),
         "context": (blank_to_null(table["Context"]) if "Context" in table.column_names
                     else pa.nulls(n, pa.string())),
-        **{name: column.take(take) for name, column in places.items()},
+        # each row's place as a position in the cache's columns: no text is copied
+        **{name: pa.DictionaryArray.from_arrays(indices, column)
+           for name, column in places.items()},
         "row_number": pa.array(rows),
     })
-    return pa.table(columns)
+    return pa.table(columns), problems
 
 
 def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table]) -> int:
@@ -314,12 +425,6 @@ def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table]) -> int:
         constants["force"] = state.force
     load.insert(POLICE_STREET, pa.concat_tables(pending), constants)
     return 1
-
-
-def _repeats_an_id(blocks: list[pa.Table]) -> bool:
-    """Does any Crime ID appear twice among these blocks? (a hash count, no sorting)"""
-    ids = pa.chunked_array([c for t in blocks for c in t["crime_id"].chunks], pa.string())
-    return len(pc.unique(ids)) < len(ids) - ids.null_count + (1 if ids.null_count else 0)
 
 
 def _flag_duplicates(load: FileLoad, state: _FileState) -> None:

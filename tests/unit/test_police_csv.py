@@ -1,0 +1,57 @@
+"""Helpers of the police.uk reader, checked against plain Python on generated text."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vrhub.ingest.police_csv import blank_to_null, first_bytes, repeats_a_value
+
+cells = st.one_of(st.none(), st.text(max_size=12),
+                  st.sampled_from(["", " ", "\u00a0", "\u3000 ", "=SUM(A1)", "a" * 64]))
+
+
+def chunked(chunks: list[list[str | None]]) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(c, pa.string()) for c in chunks], pa.string())
+
+
+@given(st.lists(st.lists(cells, max_size=20), max_size=4), st.integers(0, 3))
+def test_first_bytes_are_the_first_utf8_byte_of_each_cell(chunks, skip):
+    column = chunked(chunks)
+    expected = [v.encode()[0] if v else 0 for v in column.to_pylist()]
+    assert first_bytes(column).tolist() == expected
+    if len(column) > skip:  # a sliced chunk starts part way into its buffers
+        part = column.combine_chunks().slice(skip)
+        assert first_bytes(part).tolist() == expected[skip:]
+
+
+#: every character Unicode counts as white space, and a few that look like it
+spaces = st.text(st.sampled_from([chr(c) for c in range(0x110000) if chr(c).isspace()]
+                                 + ["\u200b", "\ufeff", "x"]), min_size=1, max_size=4)
+
+
+@given(st.lists(st.lists(st.one_of(cells, spaces), max_size=20), max_size=4))
+def test_blank_to_null_nulls_the_same_cells_as_a_full_white_space_test(chunks):
+    column = chunked(chunks)
+    spaces_only = pc.fill_null(pc.utf8_is_space(column), False)
+    expected = pc.if_else(spaces_only, pa.scalar(None, pa.string()), column)
+    assert blank_to_null(column).to_pylist() == expected.to_pylist()
+
+
+ids = st.one_of(st.none(), st.sampled_from(["", "x", "abc", "0" * 64, "0" * 63 + "1"]),
+                st.text("0123456789abcdef", min_size=0, max_size=70))
+
+
+@given(st.lists(st.lists(ids, max_size=30), max_size=4))
+def test_repeats_a_value_agrees_with_python(chunks):
+    column = chunked(chunks)
+    values = [v for v in column.to_pylist() if v is not None]
+    assert repeats_a_value(column) == (len(set(values)) < len(values))
+
+
+def test_repeats_a_value_sees_a_repeat_across_chunks():
+    crime_id = "9f" * 32
+    assert repeats_a_value(chunked([[crime_id, None], ["e" * 64, crime_id]]))
+    assert not repeats_a_value(chunked([[crime_id, None], ["e" * 64]]))
