@@ -9,7 +9,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vrhub.analytics.count import hotspot_count
+from vrhub.analytics.count import cell_totals, hotspot_count, locate, study_counts
+from vrhub.analytics.grid import COMPILED_MIN_POINTS, make_grid
+from vrhub.analytics.result import Choices
 from vrhub.analytics.validate import validate_points
 from vrhub.errors import UserError
 from vrhub.progress import Recording
@@ -88,6 +90,38 @@ def test_float_columns_get_the_same_row_by_row_errors() -> None:
         bad.loc[1, column] = value
         with pytest.raises(UserError, match=message):
             validate_points(bad, weights="w")
+
+
+def test_large_tables_are_checked_by_the_compiled_pass_with_the_same_errors() -> None:
+    n = COMPILED_MIN_POINTS + 10
+    rng = np.random.default_rng(8)
+    good = pd.DataFrame({"easting": rng.uniform(500000, 503000, n),
+                         "northing": rng.uniform(170000, 173000, n)})
+    assert validate_points(good) is good
+    for value, message in [(np.nan, "first at row 150001: nan"),
+                           (-np.inf, "first at row 150001: -inf"),
+                           (900000.0, "row 150001: easting 900000.0")]:
+        bad = good.copy()
+        bad.loc[150000, "easting"] = value
+        with pytest.raises(UserError, match=message):
+            validate_points(bad)
+
+
+def test_large_inputs_are_counted_by_the_compiled_loop_with_the_same_counts() -> None:
+    n = 2 * COMPILED_MIN_POINTS  # about a fifth fall outside the area (or in its hole)
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"easting": rng.normal(501500, 700, n),
+                          "northing": rng.normal(171300, 500, n)})
+    located = locate(frame, make_grid(AREA, 50), Choices())
+    assert len(located.cell) >= COMPILED_MIN_POINTS
+    compiled = cell_totals(located)
+    assert compiled.dtype == np.int32
+    size = located.grid.nrows * located.grid.ncols
+    np.testing.assert_array_equal(compiled, np.bincount(located.cell, minlength=size))
+    assert study_counts(located).sum() == located.n_events
+    located.cell[5] = size  # off the grid: refused, not written beyond the counts
+    with pytest.raises(ValueError, match="of point 5 is not on the grid"):
+        cell_totals(located)
 
 
 def test_without_area_uses_the_events_bounding_box() -> None:

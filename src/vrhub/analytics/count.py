@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from vrhub.analytics.grid import Grid, auto_cell_size, make_grid
+from vrhub.analytics.grid import COMPILED_MIN_POINTS, Grid, auto_cell_size, compiled_loop, make_grid
 from vrhub.analytics.result import Choices, HotspotResult, base_frame
 from vrhub.analytics.validate import positive_number, validate_area, validate_points
 from vrhub.errors import UserError
@@ -90,19 +90,42 @@ def locate(data: pd.DataFrame, grid: Grid, choices: Choices,
 def bin_counts(located: Located) -> np.ndarray:
     """Events per cell as a float64 array shaped like the grid (zero outside the area)."""
     grid = located.grid
-    counts = np.bincount(located.cell, weights=located.weights,
-                         minlength=grid.nrows * grid.ncols)
-    return counts.astype(np.float64).reshape(grid.shape)
+    return cell_totals(located).astype(np.float64).reshape(grid.shape)
 
 
 def study_counts(located: Located) -> np.ndarray:
     """The ``n`` column: events in each study-area cell, int64, in ``cell_id`` order (with
     weights, their sum cut to a whole number, as :func:`hotspot_count` reports it)."""
-    grid = located.grid
-    if located.weights is not None:
-        return np.take(bin_counts(located), grid.study_cells).astype(np.int64)
-    counts = np.bincount(located.cell, minlength=grid.nrows * grid.ncols)
-    return np.take(counts, grid.study_cells).astype(np.int64, copy=False)
+    return np.take(cell_totals(located), located.grid.study_cells).astype(np.int64)
+
+
+def cell_totals(located: Located) -> np.ndarray:
+    """Events (or their weights) per cell, flat over the whole grid: a compiled count for
+    :data:`~vrhub.analytics.grid.COMPILED_MIN_POINTS` unweighted events or more (int32),
+    ``np.bincount`` otherwise."""
+    size = located.grid.nrows * located.grid.ncols
+    if located.weights is None and len(located.cell) >= COMPILED_MIN_POINTS:
+        counts = np.zeros(size, dtype=np.int32)
+        bad = compiled_loop(_count_loop)(np.ascontiguousarray(located.cell, dtype=np.int64),
+                                         counts)
+        if bad >= 0:
+            raise ValueError(f"cell index {located.cell[bad]} of point {bad} is not on the "
+                             "grid")
+        return counts
+    return np.bincount(located.cell, weights=located.weights, minlength=size)
+
+
+def _count_loop(cell: np.ndarray, counts: np.ndarray) -> int:
+    """The loop :func:`cell_totals` compiles: adds 1 to ``counts`` at each cell index;
+    returns -1, or the position of the first index off the grid (nothing after it is
+    counted)."""
+    size = np.uint64(counts.shape[0])
+    for i in range(cell.shape[0]):
+        c = np.uint64(cell[i])  # a negative index becomes huge, so one check covers both
+        if c >= size:
+            return i
+        counts[c] += 1
+    return -1
 
 
 def hotspot_count(data: pd.DataFrame, area: BaseGeometry | None = None,
