@@ -96,6 +96,40 @@ def test_etag_changes_when_the_warehouse_changes(world: World) -> None:
     assert world.client.get("/api/v1/counts", headers=headers).headers["etag"] != etag
 
 
+def test_answers_are_computed_once_per_question_scope_and_data(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vrhub.storage import series
+
+    computed: list[str] = []
+    real = series.monthly_counts
+
+    def counting(*args: object, **kwargs: object) -> object:
+        computed.append(str(kwargs.get("source")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(series, "monthly_counts", counting)
+    url = "/api/v1/counts?source=police&level=borough&limit=5000"
+    first = world.client.get(url, headers=world.headers["pan"])
+    for who in ("pan", "camden", "pan"):  # police counts are the same for every analyst
+        again = world.client.get(url, headers=world.headers[who])
+        assert again.status_code == 200 and again.content == first.content
+    assert computed == ["police"]
+    # ED counts depend on the caller's scope: one answer per scope, never shared
+    camden = world.client.get("/api/v1/counts?source=istv", headers=world.headers["camden"])
+    pan = world.client.get("/api/v1/counts?source=istv", headers=world.headers["pan"])
+    assert camden.json()["scope"] != pan.json()["scope"]
+    assert computed == ["police", "istv", "istv"]
+    # new data: a new answer, with the new rows in it
+    total = sum(r["count"] for r in first.json()["rows"])
+    wh = world.app.state.warehouse
+    wh.con.execute("INSERT INTO police_street SELECT * REPLACE ('extra-' || file_id AS file_id) "
+                   "FROM police_street LIMIT 3")
+    changed = world.client.get(url, headers=world.headers["pan"])
+    assert changed.headers["etag"] != first.headers["etag"]
+    assert sum(r["count"] for r in changed.json()["rows"]) == total + 3
+    assert computed == ["police", "istv", "istv", "police"]
+
+
 def test_trends_give_rolling_totals_and_year_on_year(world: World) -> None:
     body = world.client.get("/api/v1/trends", params={
         "source": "police", "area": CAMDEN, "category": "Burglary", "limit": 100},

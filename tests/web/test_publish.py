@@ -186,3 +186,19 @@ def test_public_api_serves_only_published_files(warehouse: Warehouse, tmp_path: 
     for name in ("police-ward-month.csv.json", "manifest.json", "..%2Fwarehouse.duckdb",
                  "nope.csv"):
         assert client.get(f"/api/v1/public/{name}").status_code == 404, name
+    # the same bytes, compressed for clients that accept gzip; each form has its own ETag
+    # and either satisfies If-None-Match
+    on_disk = (app.state.workspace.public / "police-ward-month.csv").read_bytes()
+    plain = client.get("/api/v1/public/police-ward-month.csv",
+                       headers={"accept-encoding": "identity"})
+    assert plain.content == on_disk and "content-encoding" not in plain.headers
+    packed = client.get("/api/v1/public/police-ward-month.csv",
+                        headers={"accept-encoding": "gzip, deflate"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == on_disk
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.headers["etag"] != plain.headers["etag"]
+    assert client.get("/api/v1/public/police-ward-month.csv", headers={
+        "accept-encoding": "gzip", "if-none-match": plain.headers["etag"]}).status_code == 304
+    # publishing again replaces the file: the next request serves the new version
+    (app.state.workspace.public / "police-ward-month.csv").write_bytes(on_disk + b"\n")
+    assert client.get("/api/v1/public/police-ward-month.csv").content == on_disk + b"\n"

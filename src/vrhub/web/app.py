@@ -33,6 +33,10 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        # no OpenTelemetry: nothing here exports it, and checking for it on every request
+        # is measurable under load
+        telemetry={"tracing": False, "metrics": False, "logs": False,
+                   "operation_spans": False},
     )
     app.state.settings = settings
     app.state.workspace = Workspace(settings.home)

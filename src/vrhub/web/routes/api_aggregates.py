@@ -10,15 +10,14 @@ Who may ask:
   administrators and others refused), one audit event per request; ED counts are
   disclosure-controlled (1-7 suppressed, others rounded to 5).
 
-Responses carry an ``ETag`` (the query, the caller's scope and the warehouse's provenance
-state) and ``Cache-Control: private, max-age=300``; a matching ``If-None-Match`` gets 304.
-The access check (and its audit event) always happens before the cache check.
+Each answer is computed once per query, caller scope and state of the warehouse, and kept
+(:mod:`vrhub.web.response_cache`); responses carry that key as their ``ETag`` and
+``Cache-Control: private, max-age=300``, and a matching ``If-None-Match`` gets 304. The
+access check (and its audit event) always happens before the cache is asked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -26,8 +25,8 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import Response
+from pydantic import Field
 
 from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
@@ -39,6 +38,7 @@ from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES, Page
 from vrhub.web.data import warehouse
 from vrhub.web.deps import access, current_principal
+from vrhub.web.response_cache import cached_response
 
 router = APIRouter(prefix="/api/v1", tags=["aggregates"], responses=ERROR_RESPONSES)
 
@@ -128,39 +128,6 @@ def scoped_areas(areas: Sequence[str], scope: Scope | None) -> tuple[list[str], 
 
 def split_boroughs(areas: Sequence[str]) -> list[str]:
     return [a.upper() for a in areas if a.upper().startswith("E09")]
-
-
-# -- caching ------------------------------------------------------------------------------
-def provenance_state(wh: Warehouse) -> str:
-    """A fingerprint of what the warehouse holds: changes whenever a file is loaded."""
-    if not wh.has_table("provenance"):
-        return "empty"
-    row = wh.query("SELECT count(*) AS n, CAST(max(loaded_at) AS VARCHAR) AS last, "
-                   "sum(rows_loaded) AS rows FROM provenance")
-    first = row.iloc[0]
-    return f"{first['n']}|{first['last']}|{first['rows']}"
-
-
-def etag_for(request: Request, wh: Warehouse, scope: Scope | None) -> str:
-    items = sorted(request.query_params.multi_items())
-    raw = json.dumps([request.url.path, items, scope.to_dict() if scope else None,
-                      provenance_state(wh)], default=str)
-    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
-
-
-def not_modified(request: Request, etag: str, cache_control: str) -> Response | None:
-    given = request.headers.get("if-none-match", "")
-    tags = {t.strip().removeprefix("W/") for t in given.split(",")}
-    if etag in tags or given.strip() == "*":
-        return Response(status_code=304, headers={"etag": etag,
-                                                  "cache-control": cache_control})
-    return None
-
-
-def cached_json(body: BaseModel, etag: str, cache_control: str = PRIVATE_CACHE
-                ) -> JSONResponse:
-    return JSONResponse(body.model_dump(mode="json"),
-                        headers={"etag": etag, "cache-control": cache_control})
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -255,28 +222,29 @@ def counts(
 
     areas = list(area or [])
     scope = _access(request, principal, source, areas, "counts")
-    etag = etag_for(request, wh, scope)
-    cached = not_modified(request, etag, PRIVATE_CACHE)
-    if cached is not None:
-        return cached
-    query_areas, finer = scoped_areas(areas, scope)
-    result = series.monthly_counts(wh, source=source, level=level, areas=query_areas or None,
-                                   categories=category or None,
-                                   period=_period(month_from, month_to))
-    frame = _keep_areas(result.data, finer).sort_values(
-        ["area_code", "category", "month"]).reset_index(drop=True)
-    control = None
-    if source == "istv":
-        frame = sdc.apply(frame, ["count"], allow_columns=["area_name", "category"])
-        control = sdc.disclosure_metadata(frame)
-    total = len(frame)
-    page = frame.iloc[offset:offset + limit]
-    body = CountPage(source=source, level=level, total=total, limit=limit, offset=offset,
-                     next=next_page(request, limit, offset, total), rows=json_rows(page),
-                     scope=scope.to_dict() if scope else None, disclosure=control,
-                     provenance=json_rows(pd.DataFrame(result.provenance)),
-                     notes=list(result.notes))
-    return cached_json(body, etag)
+
+    def build() -> dict[str, Any]:
+        query_areas, finer = scoped_areas(areas, scope)
+        result = series.monthly_counts(wh, source=source, level=level,
+                                       areas=query_areas or None,
+                                       categories=category or None,
+                                       period=_period(month_from, month_to))
+        frame = _keep_areas(result.data, finer).sort_values(
+            ["area_code", "category", "month"]).reset_index(drop=True)
+        control = None
+        if source == "istv":
+            frame = sdc.apply(frame, ["count"], allow_columns=["area_name", "category"])
+            control = sdc.disclosure_metadata(frame)
+        total = len(frame)
+        page = frame.iloc[offset:offset + limit]
+        return CountPage(source=source, level=level, total=total, limit=limit, offset=offset,
+                         next=next_page(request, limit, offset, total), rows=json_rows(page),
+                         scope=scope.to_dict() if scope else None, disclosure=control,
+                         provenance=json_rows(pd.DataFrame(result.provenance)),
+                         notes=list(result.notes)).model_dump(mode="json")
+
+    return cached_response(request, scope.to_dict() if scope else None, build,
+                           cache_control=PRIVATE_CACHE)
 
 
 @router.get("/trends", response_model=TrendResult,
@@ -296,32 +264,32 @@ def trends(
 
     areas = list(area or [])
     scope = _access(request, principal, source, areas, "trends")
-    etag = etag_for(request, wh, scope)
-    cached = not_modified(request, etag, PRIVATE_CACHE)
-    if cached is not None:
-        return cached
-    query_areas, finer = scoped_areas(areas, scope)
-    period = _period(month_from, month_to)
-    series_result = va.trend_series(wh, source=source, level=level, areas=query_areas,
-                                    categories=category or [], period=period)
-    yoy_notes: list[str] = []
-    try:
-        yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
-                           categories=category or [], period=period)
-        yoy_frame = _keep_areas(yoy.frame, finer)
-        yoy_notes = list(yoy.notes)
-    except UserError as exc:  # e.g. less than two years of data: the series still stands
-        yoy_frame = pd.DataFrame()
-        yoy_notes = [f"no year-on-year change: {exc.message}"]
-    frame = _keep_areas(series_result.frame, finer)
-    total = len(frame)
-    body = TrendResult(
-        source=source, level=level, total=total, limit=limit, offset=offset,
-        next=next_page(request, limit, offset, total),
-        parameters=series_result.parameters, summary=series_result.summary,
-        series=json_rows(frame.iloc[offset:offset + limit]),
-        year_on_year=json_rows(yoy_frame), scope=scope.to_dict() if scope else None,
-        disclosure=series_result.disclosure,
-        provenance=json_rows(pd.DataFrame(series_result.provenance)),
-        notes=[*series_result.notes, *yoy_notes])
-    return cached_json(body, etag)
+
+    def build() -> dict[str, Any]:
+        query_areas, finer = scoped_areas(areas, scope)
+        period = _period(month_from, month_to)
+        series_result = va.trend_series(wh, source=source, level=level, areas=query_areas,
+                                        categories=category or [], period=period)
+        yoy_notes: list[str] = []
+        try:
+            yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
+                               categories=category or [], period=period)
+            yoy_frame = _keep_areas(yoy.frame, finer)
+            yoy_notes = list(yoy.notes)
+        except UserError as exc:  # e.g. less than two years of data: the series stands
+            yoy_frame = pd.DataFrame()
+            yoy_notes = [f"no year-on-year change: {exc.message}"]
+        frame = _keep_areas(series_result.frame, finer)
+        total = len(frame)
+        return TrendResult(
+            source=source, level=level, total=total, limit=limit, offset=offset,
+            next=next_page(request, limit, offset, total),
+            parameters=series_result.parameters, summary=series_result.summary,
+            series=json_rows(frame.iloc[offset:offset + limit]),
+            year_on_year=json_rows(yoy_frame), scope=scope.to_dict() if scope else None,
+            disclosure=series_result.disclosure,
+            provenance=json_rows(pd.DataFrame(series_result.provenance)),
+            notes=[*series_result.notes, *yoy_notes]).model_dump(mode="json")
+
+    return cached_response(request, scope.to_dict() if scope else None, build,
+                           cache_control=PRIVATE_CACHE)

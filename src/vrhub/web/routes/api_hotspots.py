@@ -18,7 +18,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from vrhub.access.policy import Scope
@@ -29,13 +29,12 @@ from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.data import warehouse
 from vrhub.web.deps import access, current_principal
+from vrhub.web.response_cache import cached_response
 from vrhub.web.routes.api_aggregates import (
     MONTH,
     PRIVATE_CACHE,
-    etag_for,
     istv_scope,
     json_rows,
-    not_modified,
     refuse_public,
 )
 
@@ -112,39 +111,38 @@ def hotspots(
     from vrhub.storage.points import load_points, load_study_area
 
     scope, code = point_access(request, principal, source, borough, "hotspots")
-    etag = etag_for(request, wh, scope)
-    cached = not_modified(request, etag, PRIVATE_CACHE)
-    if cached is not None:
-        return cached
-    points = load_points(wh, source, category or None, month_from, month_to, code)
-    if points.frame.empty:
-        raise UserError("no events with a location match these filters",
-                        hint="check source, category, borough, from and to")
-    area = load_study_area(wh, code)
-    result = run(points.frame, area.geometry, method, cell_size=cell_size)
-    geo = result.to_geodataframe()
-    if nonzero:
-        keep = (geo["n"] > 0) if "n" in geo.columns else (geo["kde"] > 0)
-        if "hotspot" in geo.columns:
-            keep |= geo["hotspot"].astype(str) != "none"
-        geo = geo[keep]
-    if len(geo) > MAX_FEATURES:
-        raise UserError(f"{len(geo):,} cells is too many to send",
-                        hint="use a larger cell_size or name a borough")
-    geo = geo.to_crs("EPSG:4326").drop(columns=["x", "y"], errors="ignore")
-    features = json.loads(geo.to_json(na="null", drop_id=True))["features"]
-    metadata = json.loads(json.dumps({
-        **{k: v for k, v in result.metadata.items() if k != "crs"},
-        "crs": "EPSG:4326 (cells computed on EPSG:27700)",
-        "source": {"source": source, "table": points.table, "categories": category or [],
-                   "borough": area.code, "area_name": area.name, "from": month_from,
-                   "to": month_to, "events_without_location": points.without_location,
-                   "date_precision": points.date_precision},
-        "scope": scope.to_dict() if scope else None,
-    }, default=str))
-    body = FeatureCollection(features=features, metadata=metadata)
-    return JSONResponse(body.model_dump(mode="json"), media_type="application/geo+json",
-                        headers={"etag": etag, "cache-control": PRIVATE_CACHE})
+
+    def build() -> dict[str, Any]:
+        points = load_points(wh, source, category or None, month_from, month_to, code)
+        if points.frame.empty:
+            raise UserError("no events with a location match these filters",
+                            hint="check source, category, borough, from and to")
+        area = load_study_area(wh, code)
+        result = run(points.frame, area.geometry, method, cell_size=cell_size)
+        geo = result.to_geodataframe()
+        if nonzero:
+            keep = (geo["n"] > 0) if "n" in geo.columns else (geo["kde"] > 0)
+            if "hotspot" in geo.columns:
+                keep |= geo["hotspot"].astype(str) != "none"
+            geo = geo[keep]
+        if len(geo) > MAX_FEATURES:
+            raise UserError(f"{len(geo):,} cells is too many to send",
+                            hint="use a larger cell_size or name a borough")
+        geo = geo.to_crs("EPSG:4326").drop(columns=["x", "y"], errors="ignore")
+        features = json.loads(geo.to_json(na="null", drop_id=True))["features"]
+        metadata = json.loads(json.dumps({
+            **{k: v for k, v in result.metadata.items() if k != "crs"},
+            "crs": "EPSG:4326 (cells computed on EPSG:27700)",
+            "source": {"source": source, "table": points.table, "categories": category or [],
+                       "borough": area.code, "area_name": area.name, "from": month_from,
+                       "to": month_to, "events_without_location": points.without_location,
+                       "date_precision": points.date_precision},
+            "scope": scope.to_dict() if scope else None,
+        }, default=str))
+        return FeatureCollection(features=features, metadata=metadata).model_dump(mode="json")
+
+    return cached_response(request, scope.to_dict() if scope else None, build,
+                           cache_control=PRIVATE_CACHE, media_type="application/geo+json")
 
 
 def _bands(text: str, name: str) -> list[float]:
@@ -180,24 +178,25 @@ def nearrepeat(
     from vrhub.storage.points import load_points
 
     scope, code = point_access(request, principal, source, borough, "near-repeat tests")
-    etag = etag_for(request, wh, scope)
-    cached = not_modified(request, etag, PRIVATE_CACHE)
-    if cached is not None:
-        return cached
-    points = load_points(wh, source, category or None, month_from, month_to, code)
-    if len(points.frame) < 2:
-        raise UserError("fewer than two events with a location match these filters",
-                        hint="check source, category, borough, from and to")
-    result = near_repeat(points.frame, distance_bands=_bands(distance_bands, "distance_bands"),
-                         time_bands=_bands(time_bands, "time_bands"),
-                         permutations=permutations, seed=seed)
-    metadata = json.loads(json.dumps({
-        **result.metadata,
-        "source": {"source": source, "categories": category or [], "borough": code,
-                   "from": month_from, "to": month_to, "events": len(points.frame),
-                   "temporal_resolution": points.date_precision},
-        "scope": scope.to_dict() if scope else None,
-    }, default=str))
-    body = NearRepeatOut(table=json_rows(result.table), metadata=metadata)
-    return JSONResponse(body.model_dump(mode="json"),
-                        headers={"etag": etag, "cache-control": PRIVATE_CACHE})
+
+    def build() -> dict[str, Any]:
+        points = load_points(wh, source, category or None, month_from, month_to, code)
+        if len(points.frame) < 2:
+            raise UserError("fewer than two events with a location match these filters",
+                            hint="check source, category, borough, from and to")
+        result = near_repeat(points.frame,
+                             distance_bands=_bands(distance_bands, "distance_bands"),
+                             time_bands=_bands(time_bands, "time_bands"),
+                             permutations=permutations, seed=seed)
+        metadata = json.loads(json.dumps({
+            **result.metadata,
+            "source": {"source": source, "categories": category or [], "borough": code,
+                       "from": month_from, "to": month_to, "events": len(points.frame),
+                       "temporal_resolution": points.date_precision},
+            "scope": scope.to_dict() if scope else None,
+        }, default=str))
+        return NearRepeatOut(table=json_rows(result.table), metadata=metadata).model_dump(
+            mode="json")
+
+    return cached_response(request, scope.to_dict() if scope else None, build,
+                           cache_control=PRIVATE_CACHE)

@@ -4,22 +4,29 @@
 endpoints serve the manifest and the published files as they are, and nothing else: no
 query reaches a record-level table. Anyone may read them; responses may be cached by
 shared caches for an hour and carry an ``ETag`` of the file's bytes.
+
+Each file is read (and compressed, for clients that accept gzip) once per version on
+disk and then served from memory: publishing again replaces the files, which changes their
+size or modification time, and the next request reads the new version.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import re
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import Response
 
 from vrhub.errors import NotFound
-from vrhub.reports.publish import MANIFEST, read_manifest
+from vrhub.reports.publish import MANIFEST
 from vrhub.web.api_models import ERROR_RESPONSES
-from vrhub.web.routes.api_aggregates import not_modified
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=ERROR_RESPONSES)
 
@@ -34,9 +41,49 @@ def _folder(request: Request) -> Path:
     return folder
 
 
-def _etag(path: Path) -> str:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-    return f'"{digest}"'
+@dataclass(frozen=True)
+class Published:
+    """One published file as served: its bytes, gzip-compressed bytes and their ETags."""
+
+    version: tuple[int, int]
+    body: bytes
+    compressed: bytes
+    etag: str
+
+    @property
+    def compressed_etag(self) -> str:
+        return self.etag[:-1] + '-gz"'
+
+
+_FILES: dict[Path, Published] = {}
+_LOCK = threading.Lock()
+
+
+def published(path: Path) -> Published | None:
+    """``path`` as served, read again only when its size or modification time changes."""
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    version = (stat.st_size, stat.st_mtime_ns)
+    with _LOCK:
+        known = _FILES.get(path)
+    if known is not None and known.version == version:
+        return known
+    body = path.read_bytes()
+    entry = Published(version, body, gzip.compress(body, compresslevel=6, mtime=0),
+                      '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    with _LOCK:
+        _FILES[path] = entry
+    return entry
+
+
+def _manifest(request: Request) -> tuple[Published, dict[str, Any]]:
+    entry = published(_folder(request) / MANIFEST)
+    if entry is None:
+        raise NotFound(NOT_PUBLISHED, hint="an operator publishes with `vrhub publish`")
+    data: dict[str, Any] = json.loads(entry.body)
+    return entry, data
 
 
 def _published_files(manifest: dict[str, Any]) -> set[str]:
@@ -46,21 +93,30 @@ def _published_files(manifest: dict[str, Any]) -> set[str]:
     return names
 
 
+def _serve(request: Request, entry: Published, media_type: str) -> Response:
+    """The file, gzip-compressed when the client accepts it; 304 when it has it already."""
+    accepts = request.headers.get("accept-encoding", "")
+    gzipped = any(part.split(";")[0].strip() == "gzip" for part in accepts.split(","))
+    etag = entry.compressed_etag if gzipped else entry.etag
+    headers = {"etag": etag, "cache-control": PUBLIC_CACHE, "vary": "Accept-Encoding"}
+    given = request.headers.get("if-none-match", "")
+    tags = {t.strip().removeprefix("W/") for t in given.split(",")}
+    if tags & {entry.etag, entry.compressed_etag} or given.strip() == "*":
+        return Response(status_code=304, headers=headers)
+    if gzipped:
+        return Response(entry.compressed, media_type=media_type,
+                        headers={**headers, "content-encoding": "gzip"})
+    return Response(entry.body, media_type=media_type, headers=headers)
+
+
 @router.get("", summary="What is published: the manifest",
             responses={200: {"description": "The manifest of the public outputs.",
                              "content": {"application/json": {}}}})
 def manifest(request: Request) -> Response:
     """What each public output is, when it was made, its parameters, the disclosure rule
     applied and the provenance of the data behind it."""
-    folder = _folder(request)
-    data = read_manifest(folder)
-    if data is None:
-        raise NotFound(NOT_PUBLISHED, hint="an operator publishes with `vrhub publish`")
-    etag = _etag(folder / MANIFEST)
-    cached = not_modified(request, etag, PUBLIC_CACHE)
-    if cached is not None:
-        return cached
-    return JSONResponse(data, headers={"etag": etag, "cache-control": PUBLIC_CACHE})
+    entry, _ = _manifest(request)
+    return _serve(request, entry, "application/json")
 
 
 @router.get("/{name}", summary="One published output file (CSV or JSON)",
@@ -68,20 +124,13 @@ def manifest(request: Request) -> Response:
                              "content": {m: {} for m in MEDIA.values()}}})
 def output_file(request: Request, name: str) -> Response:
     """A file listed in the manifest, e.g. ``police-ward-month.csv``; 404 otherwise."""
-    folder = _folder(request)
-    data = read_manifest(folder)
-    if data is None:
-        raise NotFound(NOT_PUBLISHED, hint="an operator publishes with `vrhub publish`")
+    _, data = _manifest(request)
+    missing = NotFound(f"no published output called {name!r}",
+                       hint="the manifest at /api/v1/public lists the files")
     if not NAME.match(name) or name not in _published_files(data):
-        raise NotFound(f"no published output called {name!r}",
-                       hint="the manifest at /api/v1/public lists the files")
-    path = folder / name
-    if not path.is_file():
-        raise NotFound(f"no published output called {name!r}",
-                       hint="the manifest at /api/v1/public lists the files")
-    etag = _etag(path)
-    cached = not_modified(request, etag, PUBLIC_CACHE)
-    if cached is not None:
-        return cached
-    return FileResponse(path, media_type=MEDIA[path.suffix],
-                        headers={"etag": etag, "cache-control": PUBLIC_CACHE})
+        raise missing
+    path = _folder(request) / name
+    entry = published(path)
+    if entry is None:
+        raise missing
+    return _serve(request, entry, MEDIA[path.suffix])

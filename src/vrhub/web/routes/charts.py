@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from vrhub.access.principal import Principal
 from vrhub.errors import UserError
 from vrhub.web import charts
+from vrhub.web.data import data_version
 from vrhub.web.deps import current_principal
 from vrhub.web.routes.pages_support import (
     cache_dir,
@@ -24,7 +25,6 @@ from vrhub.web.routes.pages_support import (
     london_monthly,
     open_warehouse,
     parse_filters,
-    warehouse_version,
 )
 
 router = APIRouter(prefix="/charts", include_in_schema=False)
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/charts", include_in_schema=False)
 
 def svg_response(request: Request, name: str, params: dict[str, object],
                  build: object) -> Response:
-    key = hashlib.sha256(json.dumps([name, params, warehouse_version(request)],
+    key = hashlib.sha256(json.dumps([name, params, data_version(request)],
                                     sort_keys=True, default=str).encode()).hexdigest()[:32]
     path = cache_dir(request) / f"chart-{name}-{key}.svg"
     if path.exists():

@@ -27,7 +27,7 @@ from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
-from vrhub.web.data import shared_warehouse
+from vrhub.web.data import data_version, shared_warehouse
 
 T = TypeVar("T")
 
@@ -57,16 +57,6 @@ def open_warehouse(request: Request, *, write: bool = False) -> Iterator[Warehou
         view.close()
 
 
-def warehouse_version(request: Request) -> str:
-    path: Path = request.app.state.workspace.warehouse_path
-    if not path.exists():
-        return "none"
-    stat = path.stat()
-    wal = path.with_name(path.name + ".wal")
-    extra = wal.stat().st_mtime_ns if wal.exists() else 0
-    return f"{stat.st_size}-{stat.st_mtime_ns}-{extra}"
-
-
 def cache_dir(request: Request) -> Path:
     return Path(request.app.state.workspace.home) / "cache" / "web"
 
@@ -74,7 +64,7 @@ def cache_dir(request: Request) -> Path:
 def cached_json(request: Request, kind: str, params: dict[str, Any],
                 compute: Callable[[], T]) -> T:
     """``compute()`` once per parameter set and warehouse version (JSON-serialisable)."""
-    key = hashlib.sha256(json.dumps([kind, params, warehouse_version(request)],
+    key = hashlib.sha256(json.dumps([kind, params, data_version(request)],
                                     sort_keys=True, default=str).encode()).hexdigest()[:32]
     path = cache_dir(request) / f"{kind}-{key}.json"
     if path.exists():

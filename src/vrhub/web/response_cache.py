@@ -1,0 +1,149 @@
+"""Heavy aggregate responses, computed once per question and per state of the data.
+
+An aggregate (counts, trends, hotspots, near-repeat) is a pure function of the request's
+path and query, the caller's scope and what the warehouse holds. So its JSON body is kept
+in memory under that key (least recently used first out, bounded in bytes) and served
+again until the warehouse changes; the same key, hashed, is the response's ``ETag``, so a
+client that already holds the body gets ``304 Not Modified``.
+
+Access is always checked (and audited) by the endpoint *before* it asks this cache, so a
+cached body is only ever served to a caller who may see it. Only the aggregates live here:
+record-level responses are never cached.
+
+When many clients ask the same new question at once, one of them computes the answer and
+the others wait for it, rather than all computing it side by side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from vrhub.web.data import data_version
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Cached:
+    etag: str
+    body: bytes
+    media_type: str
+
+
+class ResponseCache:
+    """A thread-safe, byte-bounded LRU of response bodies with one builder per key."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, Cached] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._builders: dict[str, threading.Lock] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> Cached | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            return entry
+
+    def get_or_build(self, key: str, build: Callable[[], Cached]) -> Cached:
+        entry = self.get(key)
+        if entry is not None:
+            return entry
+        with self._lock:
+            builder = self._builders.setdefault(key, threading.Lock())
+        with builder:
+            entry = self.get(key)  # built by another request while this one waited
+            if entry is not None:
+                return entry
+            try:
+                entry = build()
+            finally:
+                with self._lock:
+                    self._builders.pop(key, None)
+            self._put(key, entry)
+            return entry
+
+    def _put(self, key: str, entry: Cached) -> None:
+        size = len(entry.body)
+        with self._lock:
+            self.misses += 1
+            if size > self.max_bytes:
+                return
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old.body)
+            self._entries[key] = entry
+            self._size += size
+            while self._size > self.max_bytes and self._entries:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= len(evicted.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def cache_of(request: Request) -> ResponseCache:
+    state = request.app.state
+    cache = getattr(state, "response_cache", None)
+    if cache is None:
+        cache = state.response_cache = ResponseCache()
+    return cache
+
+
+def response_key(request: Request, scope: dict[str, Any] | None) -> str:
+    """What the answer depends on: path, query, the caller's scope, the warehouse state."""
+    items = sorted(request.query_params.multi_items())
+    raw = json.dumps([request.url.path, items, scope, data_version(request)], default=str,
+                     sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def not_modified(request: Request, etag: str, cache_control: str) -> Response | None:
+    """``304`` when the client's ``If-None-Match`` already names ``etag``."""
+    given = request.headers.get("if-none-match", "")
+    tags = {t.strip().removeprefix("W/") for t in given.split(",")}
+    if etag in tags or given.strip() == "*":
+        return Response(status_code=304, headers={"etag": etag,
+                                                  "cache-control": cache_control})
+    return None
+
+
+def cached_response(request: Request, scope: dict[str, Any] | None,
+                    build: Callable[[], Any], *, cache_control: str,
+                    media_type: str = JSON) -> Response:
+    """The JSON-ready value ``build()`` returns, as a response computed at most once per
+    key; ``304`` when the client already has it."""
+    key = response_key(request, scope)
+    etag = f'"{key}"'
+    unchanged = not_modified(request, etag, cache_control)
+    if unchanged is not None:
+        return unchanged
+
+    def make() -> Cached:
+        body = json.dumps(build(), ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode()
+        return Cached(etag, body, media_type)
+
+    entry = cache_of(request).get_or_build(key, make)
+    return Response(entry.body, media_type=entry.media_type,
+                    headers={"etag": entry.etag, "cache-control": cache_control})
