@@ -28,7 +28,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def test_upgrade_creates_the_schema_the_models_describe(url: str) -> None:
     assert migrate.current(url) is None
-    assert migrate.upgrade(url) == migrate.head() == "0001"
+    assert migrate.upgrade(url) == migrate.head() == "0002"
     engine = make_engine(url)
     try:
         inspector = inspect(engine)
@@ -41,7 +41,7 @@ def test_upgrade_creates_the_schema_the_models_describe(url: str) -> None:
         assert ("prev_hash",) in unique  # the chain cannot fork
     finally:
         engine.dispose()
-    assert migrate.upgrade(url) == "0001"  # idempotent
+    assert migrate.upgrade(url) == "0002"  # idempotent
 
 
 def test_services_refuse_an_unmigrated_postgres_but_migrate_sqlite(url: str,
@@ -50,7 +50,7 @@ def test_services_refuse_an_unmigrated_postgres_but_migrate_sqlite(url: str,
     if url.startswith("sqlite"):
         services = AccessServices.from_settings(settings)
         services.close()
-        assert migrate.current(url) == "0001"
+        assert migrate.current(url) == "0002"
         return
     with pytest.raises(ConfigError, match="vrhub db upgrade"):
         AccessServices.from_settings(settings)
@@ -66,7 +66,11 @@ def test_default_database_is_sqlite_in_the_workspace(tmp_path: Path) -> None:
     with sqlite3.connect(database) as con:
         triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master "
                                               "WHERE type = 'trigger'")}
-        assert triggers == {"audit_event_no_update", "audit_event_no_delete"}
+        assert {"audit_event_no_update", "audit_event_no_delete"} <= triggers
+        assert {t for t in triggers if "account_version" in t} == {
+            f"{table}_bumps_account_version_{event}"
+            for table in ("organisation", "app_user", "user_borough", "user_site", "api_token")
+            for event in ("insert", "update", "delete")}
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -83,7 +87,7 @@ def test_db_commands(run, home: Path, url: str) -> None:  # type: ignore[no-unty
     assert '"current": false' in out and '"revision": null' in out
     code, _, err = run("db", "upgrade", env=env)
     assert code == 0, err
-    assert "empty -> 0001" in err
+    assert "empty -> 0002" in err
     code, out, _ = run("db", "current", env=env)
-    assert "revision 0001" in out and "up to date" in out
+    assert "revision 0002" in out and "up to date" in out
     assert "test-only" not in out

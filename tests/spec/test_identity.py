@@ -268,3 +268,56 @@ def test_a_change_is_never_stored_without_its_audit_event(
         outcomes = [e.outcome for e in query(session, action="admin_users", limit=2)]
         assert outcomes == ["failed", "failed"]
         assert verify(session).ok
+
+
+def test_resolved_principals_follow_account_changes_made_by_another_process(
+        services: AccessServices, clock: Clock, tmp_path: Path) -> None:
+    """The web app reuses resolved principals between requests; a change made anywhere
+    else (here: a second set of services on the same database, as `vrhub users` at the
+    console would be) takes effect at the very next request."""
+    from vrhub.access.principal_cache import account_version
+
+    url = services.engine.url.render_as_string(hide_password=False)
+    console = AccessServices.from_settings(
+        Settings.load({"VRHUB_HOME": str(tmp_path), "VRHUB_DATABASE_URL": url}), clock=clock)
+    try:
+        ann = services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD)
+        plaintext, view = services.tokens.create(ann, ann.email, "t")
+        first = services.tokens.authenticate(plaintext)
+        assert first.boroughs == {"E09000012"}
+        assert services.tokens.authenticate(plaintext) == first  # reused
+        assert services.identity.session_principal(ann.email, channel="web") == replace(
+            first, token_scopes=None, channel="web")
+
+        def version() -> int:
+            with services.sessions() as session:
+                return account_version(session)
+
+        # bookkeeping writes (a sign-in, a token's use) do not invalidate anything
+        before = version()
+        services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD)
+        clock.advance(minutes=2)
+        services.tokens.authenticate(plaintext)
+        assert version() == before
+        with services.sessions() as session:  # ... and the use was recorded, to the minute
+            stored = session.scalar(select(ApiToken))
+            assert stored is not None and stored.last_used_at == clock.now
+
+        console.identity.set_role(ADMIN, ann.email, "borough_analyst",
+                                  boroughs=["E09000012", "E09000030"])
+        assert version() > before
+        assert services.tokens.authenticate(plaintext).boroughs == {"E09000012", "E09000030"}
+        session_view = services.identity.session_principal(ann.email)
+        assert session_view is not None and session_view.boroughs == {"E09000012",
+                                                                      "E09000030"}
+        console.identity.set_disabled(ADMIN, ann.email, True)
+        with pytest.raises(AuthenticationRequired):
+            services.tokens.authenticate(plaintext)
+        assert services.identity.session_principal(ann.email) is None
+        console.identity.set_disabled(ADMIN, ann.email, False)
+        assert services.tokens.authenticate(plaintext).email == ann.email
+        console.tokens.revoke(ADMIN, ann.email, view.prefix)
+        with pytest.raises(AuthenticationRequired):
+            services.tokens.authenticate(plaintext)
+    finally:
+        console.close()

@@ -57,6 +57,15 @@ def test_borough_analyst_sees_only_their_borough(
     assert body["total"] == 3
     assert {r["borough_code"] for r in body["records"]} == {CAMDEN}
     assert audit_count(app) == before + 1
+    # pages: in a stable order, each with the total; past the end, no rows but the total
+    pages = [client.get("/api/v1/records/police", params={"limit": 2, "offset": offset},
+                        headers=headers).json() for offset in (0, 2, 4)]
+    assert [p["total"] for p in pages] == [3, 3, 3]
+    assert [len(p["records"]) for p in pages] == [2, 1, 0]
+    assert pages[0]["next"] and pages[1]["next"] is None
+    ids = [r["record_id"] for p in pages for r in p["records"]]
+    assert ids == [r["record_id"] for r in body["records"]] and len(set(ids)) == 3
+    assert audit_count(app) == before + 4
 
 
 def test_cross_borough_search_is_denied_and_audited(

@@ -26,6 +26,7 @@ from vrhub.access.identity import Identity, LoginPolicy
 from vrhub.access.oidc import OIDC, load_providers
 from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
+from vrhub.access.principal_cache import AccountVersions
 from vrhub.access.ratelimit import Clock
 from vrhub.access.tokens import Tokens
 from vrhub.errors import AuthenticationRequired, ConfigError
@@ -67,14 +68,17 @@ class AccessServices:
         sessions = session_factory(engine)
         audit = AuditLog(sessions)
         policy = Policy(audit)
+        versions = AccountVersions(engine)
         identity = Identity(sessions, policy, login=LoginPolicy.from_settings(settings),
-                            clock=clock)
+                            clock=clock, versions=versions)
         tokens = Tokens(sessions, policy, default_lifetime_days=settings.token_lifetime_days,
-                        clock=clock)
+                        clock=clock, versions=versions)
         oidc = OIDC(providers, sessions, policy, http=http)
         return cls(engine, sessions, audit, policy, identity, tokens, oidc)
 
     def close(self) -> None:
+        self.audit.close()
+        self.tokens.versions.close()
         self.engine.dispose()
 
     def cli_principal(self, environ: Mapping[str, str]) -> Principal:

@@ -18,15 +18,16 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.identity import principal_for, require_user
 from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
+from vrhub.access.principal_cache import AccountVersions, Entry, PrincipalCache
 from vrhub.access.ratelimit import Clock
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLE_ACTIONS, TOKEN_SCOPES, Action, Role
@@ -35,6 +36,7 @@ from vrhub.storage.appdb.models import ApiToken, User, utc_now
 
 TOKEN_PATTERN = re.compile(r"vrh_([0-9a-f]{8})_([A-Za-z0-9_-]{43})")
 MAX_LIFETIME_DAYS = 365
+TOUCH_INTERVAL = dt.timedelta(minutes=1)  # how finely a token's last use is recorded
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,14 @@ def _digest(token: str) -> str:
 
 class Tokens:
     def __init__(self, sessions: sessionmaker[Session], policy: Policy, *,
-                 default_lifetime_days: int = 90, clock: Clock = utc_now) -> None:
+                 default_lifetime_days: int = 90, clock: Clock = utc_now,
+                 versions: AccountVersions | None = None) -> None:
         self.sessions = sessions
+        self.versions = versions or AccountVersions.of(sessions)
         self.policy = policy
         self.default_lifetime_days = default_lifetime_days
         self.clock = clock
+        self.cache = PrincipalCache()
 
     def _guard(self, actor: Principal, owner: str, *, issuing: bool = False) -> tuple[
             Action, Resource]:
@@ -134,7 +139,10 @@ class Tokens:
 
     def authenticate(self, plaintext: str, *, channel: str = "api",
                      client: str | None = None) -> Principal:
-        """The principal a presented token stands for, or AuthenticationRequired."""
+        """The principal a presented token stands for, or AuthenticationRequired.
+
+        A token resolved before is reused while the accounts' version number is unchanged
+        (:mod:`vrhub.access.principal_cache`); its last use is recorded to the minute."""
         match = TOKEN_PATTERN.fullmatch(plaintext.strip())
         refused = AuthenticationRequired(
             "the API token is not valid (unknown, revoked or expired)",
@@ -142,24 +150,41 @@ class Tokens:
         )
         if not match:
             raise refused
-        with self.sessions() as session:
-            token = session.scalar(select(ApiToken).where(ApiToken.prefix == match.group(1)))
-            if token is None or not hmac.compare_digest(token.token_hash, _digest(match[0])):
-                raise refused
-            now = self.clock()
-            if token.revoked_at is not None or token.expires_at <= now:
-                raise refused
-            user: User = token.user
-            if user.disabled:
-                raise refused
-            token.last_used_at = now
-            session.commit()
-            principal = principal_for(user, channel=channel, client=client)
-            scopes = frozenset(token.scopes) & frozenset(a.value for a in ROLE_ACTIONS[
-                principal.role])
-            from dataclasses import replace
+        digest = _digest(match[0])
+        version = self.versions.current()
+        now = self.clock()
+        entry = self.cache.get(digest, version, now)
+        if entry is None:
+            with self.sessions() as session:
+                entry = self._resolve(session, match, digest, version, now, refused)
+        elif entry.touched_at is None or now - entry.touched_at >= TOUCH_INTERVAL:
+            with self.sessions() as session:
+                session.execute(update(ApiToken).where(ApiToken.id == entry.token_id)
+                                .values(last_used_at=now))
+                session.commit()
+            entry = replace(entry, touched_at=now)
+            self.cache.put(digest, entry)
+        return entry.principal.via(channel, client)
 
-            return replace(principal, token_scopes=scopes)
+    def _resolve(self, session: Session, match: re.Match[str], digest: str, version: int,
+                 now: dt.datetime, refused: AuthenticationRequired) -> Entry:
+        token = session.scalar(select(ApiToken).where(ApiToken.prefix == match.group(1)))
+        if token is None or not hmac.compare_digest(token.token_hash, digest):
+            raise refused
+        if token.revoked_at is not None or token.expires_at <= now:
+            raise refused
+        user: User = token.user
+        if user.disabled:
+            raise refused
+        token.last_used_at = now
+        principal = principal_for(user)
+        scopes = frozenset(token.scopes) & frozenset(a.value for a in ROLE_ACTIONS[
+            principal.role])
+        entry = Entry(replace(principal, token_scopes=scopes), version,
+                      expires_at=token.expires_at, token_id=token.id, touched_at=now)
+        session.commit()
+        self.cache.put(digest, entry)
+        return entry
 
 
 def _check_scopes(role: Role, scopes: Iterable[str] | None) -> set[str]:

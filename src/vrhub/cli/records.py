@@ -121,14 +121,13 @@ def search(app: AppContext, dataset: str, boroughs: tuple[str, ...], wards: tupl
     filters = _build_filters(boroughs, wards, lsoas, sites, categories, month_from, month_to)
     scope = _scope(services, principal, Action.SEARCH_RECORDS, dataset, filters,
                    f"search {dataset} (cli)")
-    page, total = records.search(app.warehouse(), dataset, scope, filters, limit=limit,
+    rows, total = records.search(app.warehouse(), dataset, scope, filters, limit=limit,
                                  offset=offset)
-    rows = records.rows_as_dicts(page)
     if as_json:
         app.emit_json({"dataset": dataset, "total": total, "limit": limit, "offset": offset,
                        "scope": scope.to_dict(), "records": rows})
         return
-    columns = [str(c) for c in page.columns]
+    columns = ["record_id", *records.dataset(dataset).columns]
     app.emit_table(f"{dataset}: {total:,} record(s) in your scope", columns,
                    [[r.get(c) for c in columns] for r in rows])
     if total > offset + len(rows):

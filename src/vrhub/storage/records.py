@@ -6,10 +6,12 @@ that reads records without one, so a caller cannot forget the filter.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from vrhub.access.policy import Scope
@@ -137,18 +139,30 @@ def _require(warehouse: Warehouse, ds: Dataset) -> bool:
 
 
 def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
-           limit: int = 100, offset: int = 0) -> tuple[pd.DataFrame, int]:
-    """Records of dataset ``name`` inside ``scope`` matching ``filters``: (page, total)."""
+           limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Records of dataset ``name`` inside ``scope`` matching ``filters``, as JSON-ready
+    dicts: (one page, total matching). One scan gives both the page and the total."""
     ds = dataset(name)
-    if not _require(warehouse, ds):
-        return pd.DataFrame(columns=["record_id", *ds.columns]), 0
     where, params = _where(ds, scope, filters)
-    total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}", params))
     cols = ", ".join(ds.columns)
-    page = warehouse.query(
-        f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
-        f"ORDER BY {ds.month_sql}, record_id LIMIT ? OFFSET ?", [*params, limit, offset])
-    return page, total
+    try:
+        result = warehouse.con.execute(
+            f"SELECT {ds.id_sql} AS record_id, {cols}, count(*) OVER () AS _total "
+            f"FROM {ds.table} WHERE {where} ORDER BY {ds.month_sql}, record_id "
+            "LIMIT ? OFFSET ?", [*params, limit, offset])
+    except duckdb.CatalogException:  # nothing of this dataset loaded yet
+        return [], 0
+    names = [d[0] for d in result.description]
+    rows = [dict(zip(names, (_plain(v) for v in row), strict=True))
+            for row in result.fetchall()]
+    if rows:
+        total = int(rows[0]["_total"])
+    else:  # past the end: the page is empty, the total still counts
+        total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}",
+                                     params))
+    for row in rows:
+        del row["_total"]
+    return rows, total
 
 
 def export_frame(warehouse: Warehouse, name: str, scope: Scope,
@@ -197,12 +211,10 @@ def _plain(value: Any) -> Any:
         return None
     if value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
         return value.isoformat()
     if hasattr(value, "item"):
         return value.item()
     return value
 
 
-def rows_as_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]

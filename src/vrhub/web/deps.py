@@ -2,20 +2,18 @@
 
 Order: an ``Authorization: Bearer <token>`` header (API tokens for scripts), else the signed
 session cookie of a browser sign-in, else the public principal (aggregates only). Account
-state (disabled, role, boroughs) is re-read on every request, so a change by an
-administrator takes effect at once.
+state (disabled, role, boroughs) is checked on every request (through the accounts' version
+number, :mod:`vrhub.access.principal_cache`), so a change by an administrator takes effect
+at once.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy import select
 
-from vrhub.access.identity import principal_for
 from vrhub.access.principal import PUBLIC, Principal
 from vrhub.access.services import AccessServices
 from vrhub.errors import AuthenticationRequired
-from vrhub.storage.appdb.models import User
 
 SESSION_USER = "user"
 
@@ -48,13 +46,13 @@ def _resolve(request: Request) -> Principal:
     email = request.session.get(SESSION_USER)
     if not email:
         return PUBLIC
-    with services.sessions() as session:
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None or user.disabled:
-            request.session.clear()
-            return PUBLIC
-        channel = "api" if request.url.path.startswith("/api/") else "web"
-        return principal_for(user, channel=channel, client=client_address(request))
+    channel = "api" if request.url.path.startswith("/api/") else "web"
+    principal = services.identity.session_principal(str(email), channel=channel,
+                                                    client=client_address(request))
+    if principal is None:
+        request.session.clear()
+        return PUBLIC
+    return principal
 
 
 def signed_in(request: Request) -> Principal:

@@ -52,7 +52,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             "SQLite or PostgreSQL",
             hint="use sqlite:///path/to/app.db or postgresql+psycopg://user@host/dbname",
         )
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # enough connections for the web app's worker threads without queueing for one
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 30}
+    return create_engine(parsed, **(options | kwargs))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -142,6 +143,17 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="tokens", lazy="joined")
+
+
+class AccountVersion(Base):
+    """One row whose number the database raises whenever an account, its scope or a token
+    changes in a way that can alter what it may do (triggers, migration 0002); the web app
+    compares it with the number its cached principals were resolved at."""
+
+    __tablename__ = "account_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditEvent(Base):

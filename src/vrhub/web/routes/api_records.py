@@ -75,7 +75,7 @@ def search_records(
         following = f"{request.url.path}?{urlencode(params)}"
     return RecordPage(dataset=dataset, total=total, limit=limit, offset=offset,
                       next=following, scope=scope.to_dict(),
-                      records=records.rows_as_dicts(page))
+                      records=page)
 
 
 @router.get("/records/{dataset}/{record_id}", response_model=RecordOut,
