@@ -230,3 +230,25 @@ def test_police_cache_gives_the_same_places_as_direct_assignment(warehouse: Ware
         direct = police_places.assign_police_places(bounds, x, y, codes, month)
         for column in direct.columns:
             assert values(cached[column]) == values(direct[column]), (month, column)
+
+
+def test_police_cache_with_numbered_points_gives_the_same_places(warehouse: Warehouse):
+    rng = np.random.default_rng(11)
+    bounds = places.boundaries(warehouse)
+    numbered = police_places.PoliceCache(bounds)
+    pool_x = X0 + rng.uniform(-200, 2200, 30)
+    pool_y = Y0 + rng.uniform(-200, 1200, 30)
+    pool_x[:2] = np.nan
+    for month in ("2023-05", "2024-01", "2024-02"):
+        pick = rng.integers(0, 30, 200)
+        x, y = pool_x[pick], pool_y[pick]
+        numbers = np.where(np.isnan(x), -1, pick)
+        codes = np.array([A, B, None], dtype=object)[rng.integers(0, 3, 200)]
+        positions, columns = numbered.positions(x, y, pa.array(codes, pa.string()), month,
+                                                point_numbers=numbers)
+        direct = police_places.assign_police_places(bounds, x, y, codes, month)
+        for column in direct.columns:
+            got = columns[column].take(pa.array(positions)).to_pylist()
+            assert got == values(direct[column]), (month, column)
+    with pytest.raises(ValueError, match="point_numbers"):
+        numbered.positions(pool_x[:3], pool_y[:3], [A, A, A], "2024-01")

@@ -1,13 +1,22 @@
-"""Helpers of the police.uk reader, checked against plain Python on generated text."""
+"""Helpers of the police.uk reader, checked against plain Python and the unscreened
+computations on generated input."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vrhub.ingest.police_csv import blank_to_null, first_bytes, repeats_a_value
+from vrhub.geography.bng import to_bng
+from vrhub.ingest.grid_points import GridPoints
+from vrhub.ingest.police_csv import (
+    blank_to_null,
+    first_bytes,
+    parse_coordinates,
+    repeats_a_value,
+)
 
 cells = st.one_of(st.none(), st.text(max_size=12),
                   st.sampled_from(["", " ", "\u00a0", "\u3000 ", "=SUM(A1)", "a" * 64]))
@@ -55,3 +64,31 @@ def test_repeats_a_value_sees_a_repeat_across_chunks():
     crime_id = "9f" * 32
     assert repeats_a_value(chunked([[crime_id, None], ["e" * 64, crime_id]]))
     assert not repeats_a_value(chunked([[crime_id, None], ["e" * 64]]))
+
+
+def test_grid_points_number_equal_points_equally_and_project_like_to_bng():
+    rng = np.random.default_rng(3)
+    lon = np.round(rng.uniform(-0.5, 0.3, 50), 6)
+    lat = np.round(rng.uniform(51.3, 51.7, 50), 6)
+    points = GridPoints()
+    seen: dict[tuple[float, float], int] = {}
+    for _ in range(4):
+        pick = rng.integers(0, 50, 80)
+        numbers, easting, northing = points.project(lon[pick], lat[pick])
+        expected_e, expected_n = to_bng(lon[pick], lat[pick])
+        assert np.array_equal(easting, expected_e) and np.array_equal(northing, expected_n)
+        for key, number in zip(zip(lon[pick], lat[pick], strict=True), numbers, strict=True):
+            assert seen.setdefault(key, int(number)) == number
+    assert len(points) == len(seen)
+
+
+def test_parse_coordinates_remembers_points_in_the_cache_it_is_given():
+    table = pa.table({"Longitude": ["-0.1", "-0.1", None, "-0.2"],
+                      "Latitude": ["51.5", "51.5", None, "51.4"]})
+    points = GridPoints()
+    rows = np.arange(1, 5)
+    first = parse_coordinates(table, rows, points=points)
+    assert len(points) == 2
+    again = parse_coordinates(table, rows, points=points)
+    assert len(points) == 2
+    assert first.point.tolist() == again.point.tolist() == [0, 0, -1, 1]

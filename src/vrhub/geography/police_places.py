@@ -142,6 +142,8 @@ class PoliceCache:
         self.bounds = bounds
         self._points = pd.Index(np.zeros(0, dtype=np.complex128))
         self._codes = pd.Index(np.zeros(0, dtype=object))
+        #: whether callers number the points (see :meth:`positions`)
+        self._numbered: bool | None = None
         #: era -> (index of keys, place columns in key order)
         self._places: dict[bool, tuple[pd.Index, dict[str, pa.Array]]] = {}
 
@@ -154,22 +156,36 @@ class PoliceCache:
 
     def positions(
         self, easting: npt.ArrayLike, northing: npt.ArrayLike, published_code: ArrayInput,
-        month: str,
+        month: str, point_numbers: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.intp], dict[str, pa.Array]]:
         """For each row, the position of its place in the returned columns (strings:
         ``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``, ``borough_code``,
         ``place_method``, ``place_flag``); ``columns[name].take(positions)`` gives the
-        rows' places."""
+        rows' places.
+
+        ``point_numbers`` may name each row's point (-1 for none) when the caller has
+        already numbered the points (:class:`vrhub.ingest.grid_points.GridPoints` does):
+        equal points must have equal numbers in every call on this cache, so give them
+        in every call or in none.
+        """
         x = np.asarray(easting, dtype=float)
         y = np.asarray(northing, dtype=float)
-        keys = self._point_numbers(x, y) * self._CODE_SPACE + self._code_numbers(
-            published_code, len(x))
+        given = point_numbers is not None
+        if self._numbered is None:
+            self._numbered = given
+        elif self._numbered != given:
+            raise ValueError("give point_numbers in every call on a PoliceCache or in none")
+        points = (np.asarray(point_numbers, dtype=np.int64) + 1 if point_numbers is not None
+                  else self._point_numbers(x, y))
+        keys = points * self._CODE_SPACE + self._code_numbers(published_code, len(x))
         era = month >= POLICE_UK_LSOA21_FROM
         index, columns = self._places.get(era, (pd.Index(np.zeros(0, np.int64)), {}))
         found = index.get_indexer(pd.Index(keys))
         miss = found < 0
         if miss.any():
-            new_keys, first = np.unique(keys[miss], return_index=True)
+            new_keys, first, inverse = np.unique(keys[miss], return_index=True,
+                                                 return_inverse=True)
+            found[miss] = len(index) + inverse.ravel()
             rows = np.flatnonzero(miss)[first]
             placed = _assign_distinct(
                 self.bounds, x[rows], y[rows], take_object(published_code, rows),
@@ -185,7 +201,6 @@ class PoliceCache:
             }
             index = index.append(pd.Index(new_keys))
             self._places[era] = (index, columns)
-            found = index.get_indexer(pd.Index(keys))
         return found, columns
 
     def _point_numbers(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.int64]:
@@ -193,9 +208,11 @@ class PoliceCache:
         has_point = np.isfinite(x) & np.isfinite(y)
         points = x[has_point] + 1j * y[has_point]
         found = self._points.get_indexer(pd.Index(points))
-        if (found < 0).any():
-            self._points = self._points.append(pd.Index(pd.unique(points[found < 0])))
-            found = self._points.get_indexer(pd.Index(points))
+        miss = found < 0
+        if miss.any():
+            inverse, new = pd.factorize(points[miss])
+            found[miss] = len(self._points) + inverse
+            self._points = self._points.append(pd.Index(new))
         out = np.zeros(len(x), dtype=np.int64)
         out[has_point] = found + 1
         return out

@@ -31,13 +31,23 @@ class GridPoints:
 
     def to_bng(self, longitude: FloatArray, latitude: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Like :func:`vrhub.geography.bng.to_bng` for finite points."""
+        _numbers, easting, northing = self.project(longitude, latitude)
+        return easting, northing
+
+    def project(
+        self, longitude: FloatArray, latitude: FloatArray
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+        """Each finite point's number (equal points, equal numbers, for the life of this
+        object), easting and northing."""
         keys = np.asarray(longitude, dtype=float) + 1j * np.asarray(latitude, dtype=float)
         found = self._index.get_indexer(pd.Index(keys))
-        if (found < 0).any():
-            new = pd.unique(keys[found < 0])
+        miss = found < 0
+        if miss.any():
+            inverse, new = pd.factorize(keys[miss])
+            found[miss] = len(self._index) + inverse
             easting, northing = to_bng(new.real, new.imag)
             self._index = self._index.append(pd.Index(new))
             self._easting = np.concatenate([self._easting, easting])
             self._northing = np.concatenate([self._northing, northing])
-            found = self._index.get_indexer(pd.Index(keys))
-        return self._easting[found], self._northing[found]
+        numbers = found.astype(np.int64)
+        return numbers, self._easting[found], self._northing[found]

@@ -316,11 +316,15 @@ class Coordinates:
     northing: npt.NDArray[np.float64]
     flag: npt.NDArray[np.object_]  # None | missing | zero | incomplete
     problems: list[Problem]
+    #: each usable point's number from :class:`GridPoints` (equal points, equal numbers;
+    #: -1 where there is no usable point)
+    point: npt.NDArray[np.int64]
 
     def take(self, keep: npt.NDArray[np.bool_]) -> Coordinates:
         """The coordinates of the rows ``keep`` selects (problems stay as they are)."""
         return Coordinates(self.longitude[keep], self.latitude[keep], self.easting[keep],
-                           self.northing[keep], self.flag[keep], self.problems)
+                           self.northing[keep], self.flag[keep], self.problems,
+                           self.point[keep])
 
 
 def parse_coordinates(
@@ -350,9 +354,11 @@ def parse_coordinates(
     usable = ~np.isnan(lon) & ~np.isnan(lat) & ~zero
     easting = np.full(n, np.nan)
     northing = np.full(n, np.nan)
+    point = np.full(n, -1, dtype=np.int64)
     if usable.any():
-        easting[usable], northing[usable] = (points or GridPoints()).to_bng(
-            lon[usable], lat[usable])
+        grid = points if points is not None else GridPoints()
+        point[usable], easting[usable], northing[usable] = grid.project(lon[usable],
+                                                                        lat[usable])
     inside = lonlat_in_great_britain(lon, lat) & bng_in_great_britain(easting, northing)
     outside = usable & ~inside
     for i in np.flatnonzero(outside):
@@ -365,9 +371,10 @@ def parse_coordinates(
         ))
     easting[outside] = np.nan
     northing[outside] = np.nan
+    point[outside] = -1
     lon_out = np.where(usable, lon, np.nan)
     lat_out = np.where(usable, lat, np.nan)
-    return Coordinates(lon_out, lat_out, easting, northing, flag, problems)
+    return Coordinates(lon_out, lat_out, easting, northing, flag, problems, point)
 
 
 def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:

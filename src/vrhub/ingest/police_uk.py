@@ -387,7 +387,8 @@ def _read_batch(
         dictionary = pc.dictionary_encode(names).combine_chunks()
         slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
         columns["force"] = slugs.take(dictionary.indices)
-    positions, places = cache.positions(coords.easting, coords.northing, lsoa, month)
+    positions, places = cache.positions(coords.easting, coords.northing, lsoa, month,
+                                        point_numbers=coords.point)
     indices = pa.array(positions.astype(np.int32))
     columns.update({
         "crime_id": blank_to_null(table["Crime ID"]),
