@@ -392,8 +392,8 @@ def _read_batch(
     indices = pa.array(positions.astype(np.int32))
     columns.update({
         "crime_id": blank_to_null(table["Crime ID"]),
-        "reported_by": blank_to_null(table["Reported by"]),
-        "falls_within": falls_within,
+        "reported_by": _encoded(blank_to_null(table["Reported by"])),
+        "falls_within": _encoded(falls_within),
         "longitude": pa.array(coords.longitude, from_pandas=True),
         "latitude": pa.array(coords.latitude, from_pandas=True),
         "easting": pa.array(coords.easting, from_pandas=True),
@@ -401,9 +401,9 @@ def _read_batch(
         "coordinate_flag": pa.array(coords.flag, pa.string()),
         "location": blank_to_null(table["Location"]),
         "lsoa_code_published": lsoa,
-        "lsoa_name_published": blank_to_null(table["LSOA name"]),
-        "crime_type": crime_type,
-        "last_outcome": blank_to_null(table["Last outcome category"]),
+        "lsoa_name_published": _encoded(blank_to_null(table["LSOA name"])),
+        "crime_type": _encoded(crime_type),
+        "last_outcome": _encoded(blank_to_null(table["Last outcome category"])),
         "context": (blank_to_null(table["Context"]) if "Context" in table.column_names
                     else pa.nulls(n, pa.string())),
         # each row's place as a position in the cache's columns: no text is copied
@@ -412,6 +412,10 @@ def _read_batch(
         "row_number": pa.array(rows),
     })
     return pa.table(columns), problems
+
+
+def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.dictionary_encode(column)
 
 
 def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table]) -> int:
