@@ -380,7 +380,14 @@ def is_blank(values: ObjectArray) -> BoolArray:
 
 
 def map_codes(series: pd.Series, codes: ObjectArray) -> ObjectArray:
-    if series.empty:
-        return np.full(len(codes), None, dtype=object)
-    mapped = pd.Series(codes, dtype=object).map(series)
-    return mapped.astype(object).where(mapped.notna(), None).to_numpy(dtype=object)
+    """``series[code]`` for each code (None where the code is not in the index, or its
+    value is missing); the index must be unique."""
+    out: ObjectArray = np.full(len(codes), None, dtype=object)
+    if series.empty or not len(codes):
+        return out
+    positions = series.index.get_indexer(pd.Index(np.asarray(codes, dtype=object),
+                                                  dtype=object))
+    found = positions >= 0
+    out[found] = series.to_numpy(dtype=object)[positions[found]]
+    out[pd.isna(out)] = None
+    return out

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -235,14 +235,15 @@ def _ragged_row_error(source: InputFile, expected: int) -> InputError:
 
 # -- row checks shared by both loaders --------------------------------------------------
 def formula_problems(
-    table: pa.Table, columns: Sequence[str], rows: npt.NDArray[np.int64]
+    table: pa.Table, columns: Sequence[str], rows: npt.NDArray[np.int64],
+    firsts: Mapping[str, npt.NDArray[np.uint8]] | None = None,
 ) -> list[Problem]:
     """A problem for every cell in ``columns`` that a spreadsheet would run as a formula.
 
     Such rows are quarantined, never stored: police.uk never publishes a formula, so one
     means the file was edited, and a stored formula would run when an analyst opens an
     export in Excel. The quarantined value is stored with a leading apostrophe so it
-    stays inert there too.
+    stays inert there too. ``firsts`` may give columns' :func:`first_bytes`.
     """
     problems: list[Problem] = []
     pattern = re.compile(FORMULA_PATTERN)
@@ -250,7 +251,8 @@ def formula_problems(
         if name not in table.column_names:
             continue
         # cheap first-byte screen, then the full pattern on the few candidates
-        idx = np.flatnonzero(_FORMULA_START[first_bytes(table[name])])
+        first = firsts[name] if firsts and name in firsts else first_bytes(table[name])
+        idx = np.flatnonzero(_FORMULA_START[first])
         if not len(idx):
             continue
         values = table[name].take(pa.array(idx)).to_pylist()
@@ -452,10 +454,12 @@ def _digest(chunk: pa.Array) -> npt.NDArray[np.uint64] | None:
     return digest
 
 
-def blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def blank_to_null(column: pa.ChunkedArray,
+                  first: npt.NDArray[np.uint8] | None = None) -> pa.ChunkedArray:
     """Text with blank or whitespace-only cells as null (the parser already reads empty
-    cells as null; only cells holding nothing but spaces need work)."""
-    if not _SPACE_START[first_bytes(column)].any():
+    cells as null; only cells holding nothing but spaces need work). ``first`` may give
+    the column's :func:`first_bytes`."""
+    if not _SPACE_START[first_bytes(column) if first is None else first].any():
         return column
     spaces = pc.fill_null(pc.utf8_is_space(column), False)
     if not pc.any(spaces).as_py():

@@ -57,6 +57,7 @@ from vrhub.ingest.police_csv import (
     FileName,
     blank_to_null,
     check_header,
+    first_bytes,
     formula_problems,
     keep_mask,
     parse_coordinates,
@@ -351,11 +352,13 @@ def _read_batch(
     rows to quarantine instead."""
     table = batch.table
     rows = batch.row_numbers
-    problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows)
+    firsts = {name: first_bytes(table[name]) for name in _TEXT_COLUMNS
+              if name in table.column_names}
+    problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows, firsts)
     coords = parse_coordinates(table, rows, points=points)
     problems.extend(coords.problems)
 
-    lsoa = blank_to_null(table["LSOA code"])
+    lsoa = blank_to_null(table["LSOA code"], firsts["LSOA code"])
     bad_lsoa = pc.invert(pc.fill_null(pc.match_substring_regex(lsoa, f"^{LSOA_PATTERN}$"),
                                       True)).to_numpy(zero_copy_only=False)
     # (nulls are blank codes, which are allowed)
@@ -363,7 +366,7 @@ def _read_batch(
         problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
                                 "LSOA code is not an LSOA code (E01/W01 and six digits)",
                                 "lsoa_code_malformed"))
-    crime_type = blank_to_null(table["Crime type"])
+    crime_type = blank_to_null(table["Crime type"], firsts["Crime type"])
     for i in np.flatnonzero(pc.is_null(crime_type).to_numpy(zero_copy_only=False)):
         problems.append(Problem(int(rows[i]), "Crime type", "", "Crime type is blank",
                                 "crime_type_blank"))
@@ -378,8 +381,13 @@ def _read_batch(
         crime_type = crime_type.filter(mask)
         rows = rows[keep]
         coords = coords.take(keep)
+        firsts = {name: first[keep] for name, first in firsts.items()}
+
+    def text(name: str) -> pa.ChunkedArray:
+        return blank_to_null(table[name], firsts[name])
+
     month = state.month or ""
-    falls_within = blank_to_null(table["Falls within"])
+    falls_within = text("Falls within")
     n = table.num_rows
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     if state.force is None:
@@ -391,21 +399,20 @@ def _read_batch(
                                         point_numbers=coords.point)
     indices = pa.array(positions.astype(np.int32))
     columns.update({
-        "crime_id": blank_to_null(table["Crime ID"]),
-        "reported_by": _encoded(blank_to_null(table["Reported by"])),
+        "crime_id": text("Crime ID"),
+        "reported_by": _encoded(text("Reported by")),
         "falls_within": _encoded(falls_within),
         "longitude": pa.array(coords.longitude, from_pandas=True),
         "latitude": pa.array(coords.latitude, from_pandas=True),
         "easting": pa.array(coords.easting, from_pandas=True),
         "northing": pa.array(coords.northing, from_pandas=True),
         "coordinate_flag": pa.array(coords.flag, pa.string()),
-        "location": blank_to_null(table["Location"]),
+        "location": text("Location"),
         "lsoa_code_published": lsoa,
-        "lsoa_name_published": _encoded(blank_to_null(table["LSOA name"])),
+        "lsoa_name_published": _encoded(text("LSOA name")),
         "crime_type": _encoded(crime_type),
-        "last_outcome": _encoded(blank_to_null(table["Last outcome category"])),
-        "context": (blank_to_null(table["Context"]) if "Context" in table.column_names
-                    else pa.nulls(n, pa.string())),
+        "last_outcome": _encoded(text("Last outcome category")),
+        "context": text("Context") if "Context" in firsts else pa.nulls(n, pa.string()),
         # each row's place as a position in the cache's columns: no text is copied
         **{name: pa.DictionaryArray.from_arrays(indices, column)
            for name, column in places.items()},
@@ -415,6 +422,7 @@ def _read_batch(
 
 
 def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column of few distinct values, dictionary-encoded (cheaper for DuckDB to take)."""
     return pc.dictionary_encode(column)
 
 
