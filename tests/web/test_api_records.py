@@ -68,6 +68,33 @@ def test_borough_analyst_sees_only_their_borough(
     assert audit_count(app) == before + 4
 
 
+def test_repeated_searches_are_each_checked_and_audited_and_see_new_data(
+    app: FastAPI, make_user: Callable[..., str], police_rows: None
+) -> None:
+    """A page may be served from memory, but never without its policy check and audit
+    event, never outside the scope it was made for, and never after the data changed."""
+    make_user("camden@example.org", "borough_analyst", boroughs=(CAMDEN,))
+    make_user("pan@example.org", "pan_london_analyst")
+    camden, pan = token_for(app, "camden@example.org"), token_for(app, "pan@example.org")
+    client = TestClient(app)
+    before = audit_count(app)
+    first = client.get("/api/v1/records/police", headers=camden)
+    again = client.get("/api/v1/records/police", headers=camden)
+    assert again.content == first.content and first.json()["total"] == 3
+    assert again.headers["cache-control"] == "no-store" and "etag" not in again.headers
+    assert audit_count(app) == before + 2
+    everything = client.get("/api/v1/records/police", headers=pan).json()
+    assert everything["total"] == 5  # same query, wider scope: its own answer
+    assert client.get("/api/v1/records/police", headers=camden).json()["total"] == 3
+    app.state.access.identity.set_disabled(ADMIN, "camden@example.org", True)
+    assert client.get("/api/v1/records/police", headers=camden).status_code == 401
+    app.state.access.identity.set_disabled(ADMIN, "camden@example.org", False)
+    wh = app.state.warehouse  # the web app's own open warehouse: new rows arrive
+    wh.con.execute("INSERT INTO police_street SELECT * REPLACE (row_number + 100 AS "
+                   "row_number) FROM police_street WHERE borough_code = ?", [CAMDEN])
+    assert client.get("/api/v1/records/police", headers=camden).json()["total"] == 6
+
+
 def test_cross_borough_search_is_denied_and_audited(
     app: FastAPI, make_user: Callable[..., str], police_rows: None
 ) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -215,11 +215,20 @@ def append_many(session: Session, events: list[AuditEvent]) -> None:
     prev = session.scalar(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ) or GENESIS
+    rows = []
     for event in events:
         event.prev_hash = prev
         event.hash = prev = chain_hash(prev, event)
-    session.add_all(events)
-    session.flush()  # one INSERT, rows (and so ids) in chain order
+        rows.append({name: getattr(event, name) for name in _COLUMNS})
+    # one statement for the whole group; ids come back in the order the rows were given
+    ids = session.execute(insert(AuditEvent).returning(AuditEvent.id,
+                                                        sort_by_parameter_order=True),
+                          rows).scalars().all()
+    for event, event_id in zip(events, ids, strict=True):
+        event.id = event_id
+
+
+_COLUMNS = [c.name for c in AuditEvent.__table__.columns if c.name != "id"]
 
 
 def _plain_scope(scope: dict[str, Any]) -> dict[str, Any]:

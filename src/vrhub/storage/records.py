@@ -29,6 +29,9 @@ class Dataset:
     category_column: str
     has_site: bool
     description: str
+    # the order of a search's pages: by month first, then stable, on stored columns (no
+    # per-row expression to compute before sorting)
+    order_sql: str = "record_id"
 
 
 DATASETS: dict[str, Dataset] = {
@@ -45,6 +48,7 @@ DATASETS: dict[str, Dataset] = {
         category_column="assault_method",
         has_site=True,
         description="ED assault records (ISTV), current submissions only",
+        order_sql="assault_at, assault_id",
     ),
     "police": Dataset(
         name="police",
@@ -57,6 +61,7 @@ DATASETS: dict[str, Dataset] = {
         category_column="crime_type",
         has_site=False,
         description="police.uk street-level crimes",
+        order_sql="month, file_id, row_number",
     ),
     "stop-search": Dataset(
         name="stop-search",
@@ -69,6 +74,7 @@ DATASETS: dict[str, Dataset] = {
         category_column="object_of_search",
         has_site=False,
         description="police.uk stop and search records",
+        order_sql="month, file_id, row_number",
     ),
 }
 
@@ -148,7 +154,7 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
     try:
         result = warehouse.con.execute(
             f"SELECT {ds.id_sql} AS record_id, {cols}, count(*) OVER () AS _total "
-            f"FROM {ds.table} WHERE {where} ORDER BY {ds.month_sql}, record_id "
+            f"FROM {ds.table} WHERE {where} ORDER BY {ds.order_sql} "
             "LIMIT ? OFFSET ?", [*params, limit, offset])
     except duckdb.CatalogException:  # nothing of this dataset loaded yet
         return [], 0
@@ -173,7 +179,7 @@ def export_frame(warehouse: Warehouse, name: str, scope: Scope,
     where, params = _where(ds, scope, filters)
     return warehouse.query(
         f"SELECT {ds.id_sql} AS record_id, {', '.join(ds.columns)} FROM {ds.table} "
-        f"WHERE {where} ORDER BY {ds.month_sql}, record_id", params)
+        f"WHERE {where} ORDER BY {ds.order_sql}", params)
 
 
 def owner(warehouse: Warehouse, name: str, record_id: str) -> tuple[str | None, str | None]:

@@ -8,6 +8,7 @@ runs, load data through it (ISTV uploads) or stop it before running `vrhub load`
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,16 +32,36 @@ def shared_warehouse(request: Request) -> Warehouse:
 
 
 async def warehouse(request: Request) -> AsyncIterator[Warehouse]:
-    """FastAPI dependency: a per-request warehouse cursor, closed afterwards.
+    """FastAPI dependency: a warehouse cursor for this request.
 
-    Asynchronous because making and closing a cursor is quick and never waits (the
-    database is opened once, up front): so it costs no trip through the thread pool. The
-    first call opens the database, which may read its file, once per process."""
-    view = shared_warehouse(request).cursor()
+    Cursors are kept between requests (making one costs measurably more under load than
+    reusing one): a request takes an idle cursor or makes one, and gives it back when it
+    ends without an error; after an error the cursor is closed, so that nothing a failed
+    request left half-done is seen by the next. Asynchronous because taking a cursor never
+    waits: so it costs no trip through the thread pool. The first call opens the database
+    (reading its file) once per process."""
+    pool = _cursors(request)
+    try:
+        view = pool.get_nowait()
+    except queue.Empty:
+        view = shared_warehouse(request).cursor()
     try:
         yield view
-    finally:
+    except BaseException:
         view.close()
+        raise
+    pool.put(view)
+
+
+def _cursors(request: Request) -> queue.SimpleQueue[Warehouse]:
+    state = request.app.state
+    pool: queue.SimpleQueue[Warehouse] | None = getattr(state, "warehouse_cursors", None)
+    if pool is None:
+        with _LOCK:
+            pool = getattr(state, "warehouse_cursors", None)
+            if pool is None:
+                pool = state.warehouse_cursors = queue.SimpleQueue()
+    return pool
 
 
 def data_version(request: Request) -> str:

@@ -7,8 +7,11 @@ again until the warehouse changes; the same key, hashed, is the response's ``ETa
 client that already holds the body gets ``304 Not Modified``.
 
 Access is always checked (and audited) by the endpoint *before* it asks this cache, so a
-cached body is only ever served to a caller who may see it. Only the aggregates live here:
-record-level responses are never cached.
+cached body is only ever served to a caller who may see it, and the key holds the caller's
+scope, so it is only ever served within the scope it was computed for. Pages of
+record-level search results are kept here too (:func:`memory_cached_response`), but only
+in this process's memory: they are sent with ``Cache-Control: no-store`` and no ``ETag``,
+and every request still goes through the policy check and writes its audit event.
 
 When many clients ask the same new question at once, one of them computes the answer and
 the others wait for it, rather than all computing it side by side.
@@ -147,3 +150,18 @@ def cached_response(request: Request, scope: dict[str, Any] | None,
     entry = cache_of(request).get_or_build(key, make)
     return Response(entry.body, media_type=entry.media_type,
                     headers={"etag": entry.etag, "cache-control": cache_control})
+
+
+def memory_cached_response(request: Request, scope: dict[str, Any] | None,
+                           build: Callable[[], Any]) -> Response:
+    """Like :func:`cached_response` for record-level data: kept in memory only, sent with
+    ``no-store`` (set by the security middleware) and without an ``ETag``."""
+    key = "records:" + response_key(request, scope)
+
+    def make() -> Cached:
+        body = json.dumps(build(), ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode()
+        return Cached("", body, JSON)
+
+    entry = cache_of(request).get_or_build(key, make)
+    return Response(entry.body, media_type=entry.media_type)

@@ -3,7 +3,7 @@ written to the audit trail (one event per request)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +24,7 @@ from vrhub.web.api_models import (
 )
 from vrhub.web.data import warehouse
 from vrhub.web.deps import access, current_principal
+from vrhub.web.response_cache import memory_cached_response
 
 router = APIRouter(prefix="/api/v1", tags=["records"], responses=ERROR_RESPONSES)
 
@@ -59,23 +60,30 @@ def search_records(
     request: Request, dataset: RecordDataset, principal: Caller, filters: Filters, wh: Store,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> RecordPage:
+) -> Response:
     """Records of ``dataset`` you may see: pan-London analysts everything, borough analysts
     their boroughs, ED data leads their site's ISTV records. Asking for a borough or site
     outside your scope is refused (403) and audited."""
     scope = access(request).policy.enforce_scope(
         principal, Action.SEARCH_RECORDS, dataset, boroughs=filters.boroughs,
         sites=filters.sites, detail=f"search {dataset}")
-    page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
-    following = None
-    if offset + limit < total:
-        params = [(k, v) for k, v in request.query_params.multi_items()
-                  if k not in ("offset", "limit")]
-        params += [("limit", str(limit)), ("offset", str(offset + limit))]
-        following = f"{request.url.path}?{urlencode(params)}"
-    return RecordPage(dataset=dataset, total=total, limit=limit, offset=offset,
-                      next=following, scope=scope.to_dict(),
-                      records=page)
+
+    def build() -> dict[str, Any]:
+        page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
+        following = None
+        if offset + limit < total:
+            params = [(k, v) for k, v in request.query_params.multi_items()
+                      if k not in ("offset", "limit")]
+            params += [("limit", str(limit)), ("offset", str(offset + limit))]
+            following = f"{request.url.path}?{urlencode(params)}"
+        return RecordPage(dataset=dataset, total=total, limit=limit, offset=offset,
+                          next=following, scope=scope.to_dict(),
+                          records=page).model_dump(mode="json")
+
+    # the policy check and its audit event above happen on every request; the page itself
+    # is kept in this process's memory (never in an HTTP cache: no-store) for the next
+    # identical search in the same scope, until the warehouse changes
+    return memory_cached_response(request, scope.to_dict(), build)
 
 
 @router.get("/records/{dataset}/{record_id}", response_model=RecordOut,
