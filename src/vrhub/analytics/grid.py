@@ -109,10 +109,10 @@ class Grid:
         if compiled:
             flat = np.empty(len(x), dtype=np.int64)
             inside = np.empty(len(x), dtype=bool)
-            compiled_loop(_locate_loop)(np.ascontiguousarray(x), np.ascontiguousarray(y),
-                               self.x0 - self.cell_size, self.y0 - self.cell_size,
-                               1.0 / self.cell_size, self.nrows, self.ncols,
-                               np.ascontiguousarray(self.mask).ravel(), flat, inside)
+            compiled_loop(_locate_loop)(
+                np.ascontiguousarray(x), np.ascontiguousarray(y),
+                self.x0 - self.cell_size, self.y0 - self.cell_size, 1.0 / self.cell_size,
+                self.nrows, self.ncols, np.ascontiguousarray(self.mask).ravel(), flat, inside)
             return flat, inside
         inv = 1.0 / self.cell_size
         # floor(v) = trunc(v + 1) - 1 for v >= -1, and anything west/south of that maps

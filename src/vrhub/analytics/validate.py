@@ -55,10 +55,11 @@ def validate_points(data: pd.DataFrame, *, need_dates: bool = False,
 
 
 def _plainly_valid(data: pd.DataFrame, weights: str | None) -> bool:
-    """True when easting, northing (and weights) are float64 columns whose smallest and
-    largest values lie within bounds: two reductions per column, no per-row temporaries.
-    A missing or infinite value fails a bound too (NaN compares false), so every other
-    case, valid or not, gets the row-by-row checks of :func:`_check_coordinates`."""
+    """True when easting, northing (and weights) are float64 columns whose values all lie
+    within bounds, checked without per-row temporaries: by the smallest and largest value,
+    or in one compiled pass from ``COMPILED_MIN_POINTS`` rows on. A missing or infinite
+    value fails a bound too (NaN compares false), so every other case, valid or not, gets
+    the row-by-row checks of :func:`_check_coordinates`."""
     minx, miny, maxx, maxy = BNG_BOUNDS
     bounds = [("easting", minx, maxx), ("northing", miny, maxy)]
     if weights:
