@@ -8,6 +8,7 @@ runs, load data through it (ISTV uploads) or stop it before running `vrhub load`
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import AsyncIterator
@@ -70,11 +71,15 @@ def data_version(request: Request) -> str:
     Every committed write changes the database file or its write-ahead log (their size
     or modification time), and while the web app runs no other process can write to the
     warehouse; so a cached answer keyed by this fingerprint is never served stale."""
-    path: Path = request.app.state.workspace.warehouse_path
+    state = request.app.state
+    files: tuple[str, str] | None = getattr(state, "warehouse_files", None)
+    if files is None:
+        path: Path = state.workspace.warehouse_path
+        files = state.warehouse_files = (str(path), str(path) + ".wal")
     parts = []
-    for file in (path, path.with_name(path.name + ".wal")):
+    for file in files:
         try:
-            stat = file.stat()
+            stat = os.stat(file)
         except FileNotFoundError:
             parts.append("-")
             continue

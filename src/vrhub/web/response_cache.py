@@ -29,6 +29,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from vrhub.web.data import data_version
 
@@ -114,11 +115,15 @@ def cache_of(request: Request) -> ResponseCache:
 
 
 def response_key(request: Request, scope: dict[str, Any] | None) -> str:
-    """What the answer depends on: path, query, the caller's scope, the warehouse state."""
-    items = sorted(request.query_params.multi_items())
-    raw = json.dumps([request.url.path, items, scope, data_version(request)], default=str,
-                     sort_keys=True)
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+    """What the answer depends on: path, query, the caller's scope, the warehouse state.
+
+    The query is taken as sent (the same parameters in another order make another key,
+    which costs a second computation, never a wrong answer)."""
+    digest = hashlib.sha256(request.scope["path"].encode())
+    digest.update(b"?" + request.scope["query_string"] + b"\0")
+    digest.update(json.dumps(scope, default=str, sort_keys=True).encode() + b"\0")
+    digest.update(data_version(request).encode())
+    return digest.hexdigest()[:32]
 
 
 def not_modified(request: Request, etag: str, cache_control: str) -> Response | None:
@@ -131,11 +136,12 @@ def not_modified(request: Request, etag: str, cache_control: str) -> Response | 
     return None
 
 
-def cached_response(request: Request, scope: dict[str, Any] | None,
-                    build: Callable[[], Any], *, cache_control: str,
-                    media_type: str = JSON) -> Response:
+async def cached_response(request: Request, scope: dict[str, Any] | None,
+                          build: Callable[[], Any], *, cache_control: str,
+                          media_type: str = JSON) -> Response:
     """The JSON-ready value ``build()`` returns, as a response computed at most once per
-    key; ``304`` when the client already has it."""
+    key; ``304`` when the client already has it. A kept answer is served without leaving
+    the event loop; ``build`` (which queries) runs in the thread pool."""
     key = response_key(request, scope)
     etag = f'"{key}"'
     unchanged = not_modified(request, etag, cache_control)
@@ -143,25 +149,34 @@ def cached_response(request: Request, scope: dict[str, Any] | None,
         return unchanged
 
     def make() -> Cached:
-        body = json.dumps(build(), ensure_ascii=False, allow_nan=False,
-                          separators=(",", ":")).encode()
-        return Cached(etag, body, media_type)
+        return Cached(etag, _json(build()), media_type)
 
-    entry = cache_of(request).get_or_build(key, make)
+    entry = await _entry(request, key, make)
     return Response(entry.body, media_type=entry.media_type,
                     headers={"etag": entry.etag, "cache-control": cache_control})
 
 
-def memory_cached_response(request: Request, scope: dict[str, Any] | None,
-                           build: Callable[[], Any]) -> Response:
+async def memory_cached_response(request: Request, scope: dict[str, Any] | None,
+                                 build: Callable[[], Any]) -> Response:
     """Like :func:`cached_response` for record-level data: kept in memory only, sent with
     ``no-store`` (set by the security middleware) and without an ``ETag``."""
     key = "records:" + response_key(request, scope)
 
     def make() -> Cached:
-        body = json.dumps(build(), ensure_ascii=False, allow_nan=False,
-                          separators=(",", ":")).encode()
-        return Cached("", body, JSON)
+        return Cached("", _json(build()), JSON)
 
-    entry = cache_of(request).get_or_build(key, make)
+    entry = await _entry(request, key, make)
     return Response(entry.body, media_type=entry.media_type)
+
+
+async def _entry(request: Request, key: str, make: Callable[[], Cached]) -> Cached:
+    cache = cache_of(request)
+    entry = cache.get(key)
+    if entry is None:
+        entry = await run_in_threadpool(cache.get_or_build, key, make)
+    return entry
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode()

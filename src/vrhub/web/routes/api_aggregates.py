@@ -27,6 +27,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
@@ -206,9 +207,18 @@ def _access(request: Request, principal: Principal, source: str, areas: Sequence
     return None
 
 
+async def checked_access(request: Request, principal: Principal, source: str,
+                         areas: Sequence[str], what: str) -> Scope | None:
+    """:func:`_access` from an asynchronous endpoint: in the thread pool when it writes an
+    audit event (ED data, or a refusal of the public), at once otherwise."""
+    if source == "istv" or principal.is_public:
+        return await run_in_threadpool(_access, request, principal, source, areas, what)
+    return _access(request, principal, source, areas, what)
+
+
 # -- endpoints ----------------------------------------------------------------------------
 @router.get("/counts", response_model=CountPage, summary="Monthly counts by area")
-def counts(
+async def counts(
     request: Request, principal: Caller, wh: Store,
     source: SourceName = "police", level: LevelName = "borough",
     area: AreaQuery = None, category: CategoryQuery = None,
@@ -221,7 +231,7 @@ def counts(
     from vrhub.storage import series
 
     areas = list(area or [])
-    scope = _access(request, principal, source, areas, "counts")
+    scope = await checked_access(request, principal, source, areas, "counts")
 
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(areas, scope)
@@ -243,13 +253,13 @@ def counts(
                          provenance=json_rows(pd.DataFrame(result.provenance)),
                          notes=list(result.notes)).model_dump(mode="json")
 
-    return cached_response(request, scope.to_dict() if scope else None, build,
-                           cache_control=PRIVATE_CACHE)
+    return await cached_response(request, scope.to_dict() if scope else None, build,
+                                 cache_control=PRIVATE_CACHE)
 
 
 @router.get("/trends", response_model=TrendResult,
             summary="Monthly series with rolling totals, and year-on-year change")
-def trends(
+async def trends(
     request: Request, principal: Caller, wh: Store,
     source: SourceName = "police", level: LevelName = "borough",
     area: AreaQuery = None, category: CategoryQuery = None,
@@ -263,7 +273,7 @@ def trends(
     from vrhub.reports import violence_analysis as va
 
     areas = list(area or [])
-    scope = _access(request, principal, source, areas, "trends")
+    scope = await checked_access(request, principal, source, areas, "trends")
 
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(areas, scope)
@@ -291,5 +301,5 @@ def trends(
             provenance=json_rows(pd.DataFrame(series_result.provenance)),
             notes=[*series_result.notes, *yoy_notes]).model_dump(mode="json")
 
-    return cached_response(request, scope.to_dict() if scope else None, build,
-                           cache_control=PRIVATE_CACHE)
+    return await cached_response(request, scope.to_dict() if scope else None, build,
+                                 cache_control=PRIVATE_CACHE)

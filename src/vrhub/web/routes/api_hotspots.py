@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
@@ -91,7 +92,7 @@ def point_access(request: Request, principal: Principal, source: str,
 @router.get("/hotspots", response_model=FeatureCollection,
             summary="Hotspot grid as GeoJSON (WGS84)",
             responses={200: {"content": {"application/geo+json": {}}}})
-def hotspots(
+async def hotspots(
     request: Request, principal: Caller, wh: Store,
     source: PointSource = "police",
     method: Literal["count", "kde", "gistar"] = "gistar",
@@ -110,7 +111,8 @@ def hotspots(
     from vrhub.analytics.hotspots import run
     from vrhub.storage.points import load_points, load_study_area
 
-    scope, code = point_access(request, principal, source, borough, "hotspots")
+    scope, code = await run_in_threadpool(point_access, request, principal, source, borough,
+                                          "hotspots")
 
     def build() -> dict[str, Any]:
         points = load_points(wh, source, category or None, month_from, month_to, code)
@@ -141,8 +143,9 @@ def hotspots(
         }, default=str))
         return FeatureCollection(features=features, metadata=metadata).model_dump(mode="json")
 
-    return cached_response(request, scope.to_dict() if scope else None, build,
-                           cache_control=PRIVATE_CACHE, media_type="application/geo+json")
+    return await cached_response(request, scope.to_dict() if scope else None, build,
+                                 cache_control=PRIVATE_CACHE,
+                                 media_type="application/geo+json")
 
 
 def _bands(text: str, name: str) -> list[float]:
@@ -157,7 +160,7 @@ def _bands(text: str, name: str) -> list[float]:
 
 @router.get("/nearrepeat", response_model=NearRepeatOut,
             summary="Knox near-repeat test (table)")
-def nearrepeat(
+async def nearrepeat(
     request: Request, principal: Caller, wh: Store,
     source: PointSource = "police",
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
@@ -177,7 +180,8 @@ def nearrepeat(
     from vrhub.analytics.nearrepeat import near_repeat
     from vrhub.storage.points import load_points
 
-    scope, code = point_access(request, principal, source, borough, "near-repeat tests")
+    scope, code = await run_in_threadpool(point_access, request, principal, source, borough,
+                                          "near-repeat tests")
 
     def build() -> dict[str, Any]:
         points = load_points(wh, source, category or None, month_from, month_to, code)
@@ -198,5 +202,5 @@ def nearrepeat(
         return NearRepeatOut(table=json_rows(result.table), metadata=metadata).model_dump(
             mode="json")
 
-    return cached_response(request, scope.to_dict() if scope else None, build,
-                           cache_control=PRIVATE_CACHE)
+    return await cached_response(request, scope.to_dict() if scope else None, build,
+                                 cache_control=PRIVATE_CACHE)

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["records"], responses=ERROR_RESPONSES
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def _filters(
+async def _filters(
     borough: Annotated[list[str] | None, Query(description="Borough GSS codes (E09…).")] = None,
     ward: Annotated[list[str] | None, Query(description="Ward codes (E05…).")] = None,
     lsoa: Annotated[list[str] | None, Query(description="LSOA 2021 codes (E01…).")] = None,
@@ -56,7 +57,7 @@ Store = Annotated[Warehouse, Depends(warehouse)]
 
 @router.get("/records/{dataset}", response_model=RecordPage,
             summary="Search record-level data inside your scope")
-def search_records(
+async def search_records(
     request: Request, dataset: RecordDataset, principal: Caller, filters: Filters, wh: Store,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -64,9 +65,9 @@ def search_records(
     """Records of ``dataset`` you may see: pan-London analysts everything, borough analysts
     their boroughs, ED data leads their site's ISTV records. Asking for a borough or site
     outside your scope is refused (403) and audited."""
-    scope = access(request).policy.enforce_scope(
-        principal, Action.SEARCH_RECORDS, dataset, boroughs=filters.boroughs,
-        sites=filters.sites, detail=f"search {dataset}")
+    scope = await run_in_threadpool(
+        access(request).policy.enforce_scope, principal, Action.SEARCH_RECORDS, dataset,
+        boroughs=filters.boroughs, sites=filters.sites, detail=f"search {dataset}")
 
     def build() -> dict[str, Any]:
         page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
@@ -83,7 +84,7 @@ def search_records(
     # the policy check and its audit event above happen on every request; the page itself
     # is kept in this process's memory (never in an HTTP cache: no-store) for the next
     # identical search in the same scope, until the warehouse changes
-    return memory_cached_response(request, scope.to_dict(), build)
+    return await memory_cached_response(request, scope.to_dict(), build)
 
 
 @router.get("/records/{dataset}/{record_id}", response_model=RecordOut,
