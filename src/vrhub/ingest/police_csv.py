@@ -151,11 +151,7 @@ def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
             first_row += table.num_rows
     except pa.ArrowInvalid as exc:
         if not ragged:
-            # not UTF-8: the bytes read tell where (raises); else the quoting is broken
-            first_row = 1
-            for table in _blocks(source, header, pa.binary(), []):
-                _as_text(source, table, first_row)
-                first_row += table.num_rows
+            _locate_bad_text(source, header)  # raises where the text is not UTF-8
         raise _ragged_row_error(source, len(header)) from exc
     if first_row == 1:
         raise InputError(
@@ -164,6 +160,18 @@ def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
             hint="download the month again; police.uk does not publish empty months, and "
             "an empty file would replace the month's rows with nothing",
         )
+
+
+def _locate_bad_text(source: InputFile, header: Sequence[str]) -> None:
+    """Read the file again as bytes and raise naming the first cell that is not UTF-8
+    (returns if there is none, or the file breaks off first: its quoting is broken)."""
+    first_row = 1
+    try:
+        for table in _blocks(source, header, pa.binary(), []):
+            _as_text(source, table, first_row)
+            first_row += table.num_rows
+    except pa.ArrowInvalid:
+        return
 
 
 def _blocks(source: InputFile, header: Sequence[str], kind: pa.DataType,
