@@ -134,17 +134,29 @@ def _in_covered_boroughs(warehouse: Warehouse, frame: pd.DataFrame, level: str,
 # -- trends ----------------------------------------------------------------------------
 
 
+def trend_counts(warehouse: Warehouse, *, source: str, level: str,
+                 areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
+                 period: Period = (None, None)) -> series.MonthlyCounts:
+    """The monthly counts both :func:`trend_series` and :func:`trend_yoy` start from: every
+    month up to the period's end (earlier months feed the rolling and year-ago figures)."""
+    period = parse_period(period, what="trends")
+    return series.monthly_counts(warehouse, source=source, level=level, areas=areas,
+                                 categories=categories, period=(None, period[1]))
+
+
 def trend_series(warehouse: Warehouse, *, source: str, level: str,
                  areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
                  period: Period = (None, None), per_1000: bool = False, window: int = 12,
                  confidence: float = 0.95, disclose: bool = True,
-                 progress: Progress = SILENT) -> AnalysisResult:
+                 progress: Progress = SILENT,
+                 counts: series.MonthlyCounts | None = None) -> AnalysisResult:
     """Monthly series per area and category (:data:`vrhub.analytics.trends.SERIES_COLUMNS`).
-    ED (istv) counts go through disclosure control unless ``disclose`` is false."""
+    ED (istv) counts go through disclosure control unless ``disclose`` is false.
+    ``counts``: the :func:`trend_counts` of the same question, when already read."""
     period = parse_period(period, what="trend series")
     notes = _Notes(progress)
-    counts = series.monthly_counts(warehouse, source=source, level=level, areas=areas,
-                                   categories=categories, period=(None, period[1]))
+    counts = counts or trend_counts(warehouse, source=source, level=level, areas=areas,
+                                    categories=categories, period=period)
     notes.extend(counts.notes)
     population = None
     if per_1000:
@@ -173,13 +185,15 @@ def trend_series(warehouse: Warehouse, *, source: str, level: str,
 def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
               areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
               period: Period = (None, None), window: int = 12, confidence: float = 0.95,
-              disclose: bool = True, progress: Progress = SILENT) -> AnalysisResult:
+              disclose: bool = True, progress: Progress = SILENT,
+              counts: series.MonthlyCounts | None = None) -> AnalysisResult:
     """Year-on-year change per area and category (:data:`vrhub.analytics.trends.YOY_COLUMNS`).
-    ED (istv) counts go through disclosure control unless ``disclose`` is false."""
+    ED (istv) counts go through disclosure control unless ``disclose`` is false.
+    ``counts``: the :func:`trend_counts` of the same question, when already read."""
     period = parse_period(period, what="year-on-year change")
     notes = _Notes(progress)
-    counts = series.monthly_counts(warehouse, source=source, level=level, areas=areas,
-                                   categories=categories, period=(None, period[1]))
+    counts = counts or trend_counts(warehouse, source=source, level=level, areas=areas,
+                                    categories=categories, period=period)
     notes.extend(counts.notes)
     frame = trends.year_on_year(counts.data, period=period, coverage=counts.coverage,
                                 window=window, confidence=confidence, progress=notes)

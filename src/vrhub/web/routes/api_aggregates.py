@@ -278,12 +278,15 @@ async def trends(
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(areas, scope)
         period = _period(month_from, month_to)
+        counts = va.trend_counts(wh, source=source, level=level, areas=query_areas,
+                                 categories=category or [], period=period)
         series_result = va.trend_series(wh, source=source, level=level, areas=query_areas,
-                                        categories=category or [], period=period)
+                                        categories=category or [], period=period,
+                                        counts=counts)
         yoy_notes: list[str] = []
         try:
             yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
-                               categories=category or [], period=period)
+                               categories=category or [], period=period, counts=counts)
             yoy_frame = _keep_areas(yoy.frame, finer)
             yoy_notes = list(yoy.notes)
         except UserError as exc:  # e.g. less than two years of data: the series stands
