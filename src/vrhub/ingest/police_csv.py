@@ -487,11 +487,6 @@ def unordered_appends(warehouse: Warehouse) -> Iterator[None]:
         con.execute("RESET preserve_insertion_order")
 
 
-def constant(value: str, n: int) -> pa.Array:
-    """A string column holding ``value`` ``n`` times."""
-    return pa.repeat(pa.scalar(value, pa.string()), n)
-
-
 def keep_mask(rows: npt.NDArray[np.int64], problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:
     """Mask of rows that have no problem."""
     if not problems:
