@@ -1,18 +1,22 @@
-"""API latency under load: ``python -m benchmarks.bench_api_load``.
+"""API latency under load: ``python -m benchmarks.bench_api_load [--police-rows N]``.
 
-Builds a London-year synthetic warehouse (~100k police.uk street crimes over 32 boroughs
-and 12 months, plus a year of ED assaults), creates a fresh PostgreSQL app database
-(from the admin URL in ``VRHUB_TEST_POSTGRES_URL``; dropped afterwards), starts
-``vrhub serve`` as a second process on 127.0.0.1 and drives it with an ``aiohttp`` client
-at 50 concurrent clients (each sends its next request as soon as the last is answered)
-for a bounded number of requests and time. Reports p50/p95 per endpoint into
-``benchmarks/results/api_load.json`` (target: p95 under 150 ms), with the server's CPU
-time per request (a steadier figure on a shared machine) and the client's.
+Builds a London-year synthetic warehouse (1.1 million police.uk street crimes, the Met's
+yearly volume, over 32 boroughs and 12 months, plus a year of ED assaults), creates a
+fresh PostgreSQL app database (from the admin URL in ``VRHUB_TEST_POSTGRES_URL``;
+dropped afterwards), starts ``vrhub serve`` as a second process on 127.0.0.1 and drives
+it with an ``aiohttp`` client at 50 concurrent clients (each sends its next request as
+soon as the last is answered) for a bounded number of requests and time. Reports p50/p95
+per endpoint into ``benchmarks/results/api_load.json`` (target: p95 under 150 ms), with
+the server's CPU time per request (a steadier figure on a shared machine) and the
+client's.
 
 The client is aiohttp rather than httpx because on two cores the load generator shares
 the machine with the server: httpx spends about 6 ms of CPU per request at this
 concurrency, aiohttp under 1 ms, so with httpx the benchmark mostly measures itself.
-Each endpoint is asked once before it is timed (the first answer fills the caches).
+Each endpoint is asked once before it is timed (the first answer fills the caches),
+except the ``*_mixed`` runs, which ask a different question on each request (32
+boroughs, or 32 boroughs x 2 pages), none asked before: they measure answers computed
+cold, and are reported beside the target, not in it.
 """
 
 from __future__ import annotations
@@ -36,12 +40,12 @@ import pandas as pd
 CONCURRENCY = 50
 REQUESTS_PER_ENDPOINT = 500
 TIME_LIMIT_S = 60.0
-POLICE_ROWS = 100_000
+POLICE_ROWS = 1_100_000
 BOROUGHS = [f"E09{i:06d}" for i in range(1, 34) if i != 34][:32]
 RESULTS = Path(__file__).parent / "results" / "api_load.json"
 
 
-def build_warehouse(path: Path, seed: int = 7) -> None:
+def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -> None:
     import shapely
 
     from vrhub.standards.geography_tables import AREA_BOUNDARY
@@ -53,17 +57,17 @@ def build_warehouse(path: Path, seed: int = 7) -> None:
     months = [f"2024-{m:02d}" for m in range(1, 13)]
     types = ["Violence and sexual offences", "Burglary", "Robbery", "Vehicle crime",
              "Anti-social behaviour", "Shoplifting"]
-    b = rng.integers(0, len(BOROUGHS), POLICE_ROWS)
+    b = rng.integers(0, len(BOROUGHS), police_rows)
     police = pd.DataFrame({
-        "file_id": "f" * 64, "row_number": np.arange(1, POLICE_ROWS + 1),
-        "crime_id": [f"c{i}" for i in range(POLICE_ROWS)],
-        "month": rng.choice(months, POLICE_ROWS), "force": "metropolitan",
+        "file_id": "f" * 64, "row_number": np.arange(1, police_rows + 1),
+        "crime_id": [f"c{i}" for i in range(police_rows)],
+        "month": rng.choice(months, police_rows), "force": "metropolitan",
         "series": "metropolitan-street", "crime_id_duplicate": False,
-        "crime_type": rng.choice(types, POLICE_ROWS), "location": "On or near X Road",
-        "easting": 505000 + 1500.0 * (b % 8) + rng.uniform(0, 1500, POLICE_ROWS),
-        "northing": 170000 + 1500.0 * (b // 8) + rng.uniform(0, 1500, POLICE_ROWS),
+        "crime_type": rng.choice(types, police_rows), "location": "On or near X Road",
+        "easting": 505000 + 1500.0 * (b % 8) + rng.uniform(0, 1500, police_rows),
+        "northing": 170000 + 1500.0 * (b // 8) + rng.uniform(0, 1500, police_rows),
         "lsoa21_code": "E01000001", "ward_code": [f"E05{i:06d}" for i in b * 10 +
-                                                  rng.integers(0, 10, POLICE_ROWS)],
+                                                  rng.integers(0, 10, police_rows)],
         "borough_code": np.array(BOROUGHS)[b]})
     sub = "istv-" + "c" * 16
     n = 20_000
@@ -174,7 +178,12 @@ async def drive(base: str, headers: dict[str, str], paths: dict[str, list[str]],
     return results
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--police-rows", type=int, default=POLICE_ROWS)
+    args = parser.parse_args(argv)
     import psycopg
 
     from vrhub.access.principal import console_administrator
@@ -194,7 +203,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp) / "home"
             home.mkdir()
-            build_warehouse(home / "warehouse.duckdb")
+            build_warehouse(home / "warehouse.duckdb", police_rows=args.police_rows)
             env = {**os.environ, "VRHUB_HOME": str(home), "VRHUB_DATABASE_URL": url,
                    "VRHUB_ENVIRONMENT": "test"}
             subprocess.run([sys.executable, "-m", "vrhub", "db", "upgrade"], env=env,
@@ -247,11 +256,17 @@ def main() -> None:
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps({
                 "benchmark": "api_load", "concurrency": CONCURRENCY,
-                "police_rows": POLICE_ROWS, "app_database": "postgresql",
+                "police_rows": args.police_rows, "app_database": "postgresql",
                 "client": "aiohttp", "cpus": os.cpu_count(),
                 "load_average_before": load_before, "load_average_after": os.getloadavg(),
                 "target_p95_ms": 150,
-                "p95_under_target": all(r["p95_ms"] < 150 for r in results.values()),
+                # the main endpoints, each answer asked for again and again (kept answers);
+                # the *_mixed runs ask questions never asked before (computed cold) and
+                # are reported beside them
+                "p95_under_target": all(r["p95_ms"] < 150 for name, r in results.items()
+                                        if not name.endswith("_mixed")),
+                "p95_under_target_cold": all(r["p95_ms"] < 150 for name, r in
+                                             results.items() if name.endswith("_mixed")),
                 "endpoints": results}, indent=2), encoding="utf-8")
             print(f"wrote {RESULTS}")
     finally:
