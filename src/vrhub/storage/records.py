@@ -32,6 +32,9 @@ class Dataset:
     # the order of a search's pages: by month first, then stable, on stored columns (no
     # per-row expression to compute before sorting)
     order_sql: str = "record_id"
+    # a table (not a view): a page is found by row id first, and only its rows are read
+    # whole, which is several times quicker on a large table
+    is_table: bool = True
 
 
 DATASETS: dict[str, Dataset] = {
@@ -49,6 +52,7 @@ DATASETS: dict[str, Dataset] = {
         has_site=True,
         description="ED assault records (ISTV), current submissions only",
         order_sql="assault_at, assault_id",
+        is_table=False,
     ),
     "police": Dataset(
         name="police",
@@ -147,27 +151,26 @@ def _require(warehouse: Warehouse, ds: Dataset) -> bool:
 def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
            limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Records of dataset ``name`` inside ``scope`` matching ``filters``, as JSON-ready
-    dicts: (one page, total matching). One scan gives both the page and the total."""
+    dicts: (one page, total matching)."""
     ds = dataset(name)
     where, params = _where(ds, scope, filters)
     cols = ", ".join(ds.columns)
+    if ds.is_table:
+        sql = (f"WITH page AS (SELECT rowid AS _row FROM {ds.table} WHERE {where} "
+               f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?) "
+               f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} "
+               f"WHERE rowid IN (SELECT _row FROM page) ORDER BY {ds.order_sql}")
+    else:
+        sql = (f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
+               f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?")
     try:
-        result = warehouse.con.execute(
-            f"SELECT {ds.id_sql} AS record_id, {cols}, count(*) OVER () AS _total "
-            f"FROM {ds.table} WHERE {where} ORDER BY {ds.order_sql} "
-            "LIMIT ? OFFSET ?", [*params, limit, offset])
+        result = warehouse.con.execute(sql, [*params, limit, offset])
     except duckdb.CatalogException:  # nothing of this dataset loaded yet
         return [], 0
     names = [d[0] for d in result.description]
     rows = [dict(zip(names, (_plain(v) for v in row), strict=True))
             for row in result.fetchall()]
-    if rows:
-        total = int(rows[0]["_total"])
-    else:  # past the end: the page is empty, the total still counts
-        total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}",
-                                     params))
-    for row in rows:
-        del row["_total"]
+    total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}", params))
     return rows, total
 
 
