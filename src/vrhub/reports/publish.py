@@ -12,12 +12,23 @@ mps-ward-month           MPS recorded crime per ward, offence category and month
 ed-assaults-borough-month ED assault attendances (ISTV) per borough and month
 ed-police-borough-quarter ED assault attendances beside police-recorded violence per
                          borough and quarter, with the ED-to-police ratio
+overview-headlines       London's headline categories: the latest 12 months of MPS
+                         recorded crime against the 12 before
+mps-london-month         MPS recorded crime in London per category and month
+mps-borough-year         MPS recorded crime per borough and category over the latest 12
+                         months, with residents and the rate per 1,000
+mps-ward-year            the same per ward
+violence-deprivation-ward wards by violence with injury (latest 12 months) and IMD 2025
+                         deprivation, in the VRU strategy's four groups
+boundaries-borough       borough boundaries (simplified, WGS 84) for the public maps
+boundaries-ward          ward boundaries (simplified, WGS 84) for the public maps
 ======================== ===================================================================
 
 Every table goes through :func:`vrhub.analytics.disclosure.apply` (counts 1-7 suppressed,
 others rounded to 5, ratios recomputed from the disclosed counts and suppressed with them;
 never finer than ward x month; no points, times or free text), is written as CSV (with
-its ``.csv.json`` metadata) and JSON, and is listed in ``manifest.json`` with what it is,
+its ``.csv.json`` metadata) and JSON (a boundary layer as one GeoJSON ``.json`` file of
+area polygons carrying no counts), and is listed in ``manifest.json`` with what it is,
 when it was made, its parameters and the provenance of the files behind it. The whole
 folder is then checked by :func:`vrhub.analytics.disclosure.scan_public_tree`; on any
 violation nothing is published. Outputs are written to a temporary folder beside
@@ -43,13 +54,15 @@ from vrhub import __version__
 from vrhub.analytics import disclosure as sdc
 from vrhub.errors import DisclosureError, UserError
 from vrhub.progress import SILENT, Progress
+from vrhub.reports import overview_figures as ov
 from vrhub.reports.outputs import output_metadata, write_result
 from vrhub.storage import series
 from vrhub.storage.warehouse import Warehouse
 
 MANIFEST = "manifest.json"
 POLICE_VIOLENCE = "Violence and sexual offences"
-TEXT_COLUMNS = ("area_name", "category")
+TEXT_COLUMNS = ("area_name", "category", "major_category")
+COUNT_COLUMNS = ("count", "ed_count", "police_count", "current", "previous")
 
 
 @dataclass
@@ -63,6 +76,10 @@ class Built:
     parameters: dict[str, Any]
     provenance: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    recompute: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    """Measures computed again from the disclosed counts (after disclosure control)."""
+    geometry: pd.Series | None = None
+    """GeoJSON geometry per row: the output is a map layer (one GeoJSON file)."""
 
 
 @dataclass
@@ -78,6 +95,9 @@ class PublishReport:
 
 
 # -- the outputs ------------------------------------------------------------------------
+Builder = Callable[[Warehouse], Built]
+
+
 def _counts(wh: Warehouse, source: str, level: str) -> series.MonthlyCounts:
     return series.monthly_counts(wh, source=source, level=level)
 
@@ -134,7 +154,37 @@ def _ed_police(wh: Warehouse) -> Built:
                  ed.provenance + police.provenance, ed.notes + police.notes)
 
 
-Builder = Callable[[Warehouse], Built]
+def _figures(name: str, title: str, description: str,
+             compute: Callable[[Warehouse], ov.Figures],
+             recompute: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> Builder:
+    def build(wh: Warehouse) -> Built:
+        figures = compute(wh)
+        return Built(name, title, description, figures.frame.reset_index(drop=True),
+                     figures.parameters, figures.provenance, figures.notes, recompute)
+    return build
+
+
+def _boundaries(level: str) -> Builder:
+    def build(wh: Warehouse) -> Built:
+        figures = ov.boundaries(wh, level)
+        frame = figures.frame
+        return Built(f"boundaries-{level}", f"{level.capitalize()} boundaries",
+                     f"{level.capitalize()} boundaries simplified to about "
+                     f"{figures.parameters['simplified_m']:g} m, in WGS 84, for the public "
+                     "maps.", frame[["area_code"]], figures.parameters, figures.provenance,
+                     figures.notes, geometry=frame["geometry"])
+    return build
+
+
+def _area_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Offences per 1,000 residents from the disclosed counts."""
+    out = frame.copy()
+    count = pd.to_numeric(out["count"], errors="coerce").astype("Float64")
+    population = pd.to_numeric(out["population"], errors="coerce").astype("Float64")
+    rate = (count / population * 1000).round(2)
+    out["rate_per_1000"] = rate.mask(population.isna() | (population == 0) | count.isna())
+    return out
+
 
 OUTPUTS: tuple[tuple[str, Builder], ...] = (
     ("police-ward-month", _monthly("police-ward-month", "Street crime by ward and month",
@@ -151,6 +201,33 @@ OUTPUTS: tuple[tuple[str, Builder], ...] = (
              "Assault attendances at London emergency departments (ISTV) per borough of "
              "the assault and month.", "istv", "borough")),
     ("ed-police-borough-quarter", _ed_police),
+    ("overview-headlines", _figures(
+        "overview-headlines", "Headline figures for London",
+        "MPS recorded crime in London for the headline categories: the latest 12 months "
+        "(current) against the same months a year before (previous), with the months each "
+        "window covers.", ov.headline_figures)),
+    ("mps-london-month", _figures(
+        "mps-london-month", "Recorded crime in London by month",
+        "Metropolitan Police recorded crime in London per category (major categories and "
+        "their minor ones) and month.", ov.london_monthly)),
+    ("mps-borough-year", _figures(
+        "mps-borough-year", "Recorded crime by borough, latest 12 months",
+        "Metropolitan Police recorded crime per borough and category over the latest 12 "
+        "months, with residents and offences per 1,000 residents (from the disclosed "
+        "counts).", lambda wh: ov.area_year(wh, "borough"), _area_rates)),
+    ("mps-ward-year", _figures(
+        "mps-ward-year", "Recorded crime by ward, latest 12 months",
+        "Metropolitan Police recorded crime per ward and category over the latest 12 "
+        "months, with residents and offences per 1,000 residents (from the disclosed "
+        "counts).", lambda wh: ov.area_year(wh, "ward"), _area_rates)),
+    ("violence-deprivation-ward", _figures(
+        "violence-deprivation-ward", "Violence and deprivation by ward",
+        f"Violence with injury per ward over the latest 12 months and IMD 2025 deprivation; "
+        f"'high violence' is more than {ov.STRATEGY_THRESHOLD} offences (judged on the "
+        "disclosed count), 'high deprivation' most residents in the 20% most deprived "
+        "neighbourhoods of England.", ov.violence_deprivation_wards, ov.regroup)),
+    ("boundaries-borough", _boundaries("borough")),
+    ("boundaries-ward", _boundaries("ward")),
 )
 
 
@@ -158,11 +235,17 @@ OUTPUTS: tuple[tuple[str, Builder], ...] = (
 def controlled(built: Built) -> pd.DataFrame:
     """The table under disclosure control (the one gate every public table passes)."""
     frame = built.frame
-    counts = [c for c in ("count", "ed_count", "police_count") if c in frame.columns]
+    counts = [c for c in COUNT_COLUMNS if c in frame.columns]
     rates = ({"ed_per_police": sdc.Rate("ed_count", "police_count")}
              if "ed_per_police" in frame.columns else None)
-    return sdc.apply(frame, counts, rates=rates,
-                     allow_columns=[c for c in TEXT_COLUMNS if c in frame.columns])
+    derived = ({"rate_per_1000": ["count"]} if "rate_per_1000" in frame.columns else None)
+    out = sdc.apply(frame, counts, rates=rates, derived_from=derived,
+                    allow_columns=[c for c in TEXT_COLUMNS if c in frame.columns])
+    if built.recompute is not None:
+        attrs = dict(out.attrs)
+        out = built.recompute(out)
+        out.attrs = attrs
+    return out
 
 
 def _public_provenance(provenance: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -192,14 +275,23 @@ def write_output(built: Built, frame: pd.DataFrame, folder: Path) -> dict[str, A
                                description=built.description, disclosure=disclosure,
                                notes=built.notes,
                                provenance_files=_public_provenance(built.provenance))
-    csv_path = write_result(frame, folder / f"{built.name}.csv", metadata)
     rows = [{str(k): _json_value(v) for k, v in r.items()}
             for r in frame.astype(object).to_dict("records")]
     json_path = folder / f"{built.name}.json"
-    json_path.write_text(json.dumps({"vrhub": metadata, "rows": rows}, default=str),
-                         encoding="utf-8")
-    return {"title": built.title, "description": built.description,
-            "files": {"csv": csv_path.name, "json": json_path.name},
+    files: dict[str, str] = {}
+    if built.geometry is not None:
+        features = [{"type": "Feature", "geometry": geometry, "properties": row}
+                    for row, geometry in zip(rows, built.geometry, strict=True)]
+        document: dict[str, Any] = {"type": "FeatureCollection", "vrhub": metadata,
+                                    "features": features}
+        json_path.write_text(json.dumps(document, separators=(",", ":"), default=str),
+                             encoding="utf-8")
+    else:
+        files["csv"] = write_result(frame, folder / f"{built.name}.csv", metadata).name
+        json_path.write_text(json.dumps({"vrhub": metadata, "rows": rows}, default=str),
+                             encoding="utf-8")
+    files["json"] = json_path.name
+    return {"title": built.title, "description": built.description, "files": files,
             "columns": [str(c) for c in frame.columns], "rows": len(frame),
             "parameters": built.parameters, "disclosure": disclosure,
             "provenance": _public_provenance(built.provenance)}

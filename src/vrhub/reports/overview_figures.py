@@ -1,0 +1,206 @@
+"""The London overview's figures, computed from the warehouse for publication.
+
+The public overview (headline figures, London's monthly series, the choropleth of
+boroughs and wards, the violence x deprivation map and their boundaries) is drawn only
+from files :func:`vrhub.reports.publish.publish` writes; these functions compute the
+tables behind them before disclosure control. Every MPS category the overview offers is
+covered: each major category (summed over its minor categories) and each minor one, under
+the same name the overview's category list uses (a name that is both is the minor one).
+
+Area figures cover the latest 12 months of MPS data (``latest_year``), the window the
+overview shows to partners by default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from vrhub.analytics.deprivation import GROUPS, area_deprivation, violence_deprivation
+from vrhub.analytics.trends import year_on_year
+from vrhub.errors import UserError
+from vrhub.storage import series
+from vrhub.storage.warehouse import Warehouse
+
+LONDON_CODE = "E12000007"
+LONDON_NAME = "London"
+HEADLINE_CATEGORIES = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY", "ROBBERY",
+                       "POSSESSION OF WEAPONS")
+VIOLENCE_WITH_INJURY = "VIOLENCE WITH INJURY"
+STRATEGY_THRESHOLD = 350
+"""The VRU strategy's "high violence" ward: more than 350 violence-with-injury offences in
+12 months."""
+BOUNDARY_TOLERANCE = {"borough": 40.0, "ward": 15.0}
+"""Simplification tolerance in metres by level (EPSG:27700), as the partners' maps use."""
+
+
+@dataclass
+class Figures:
+    """One table of the overview before disclosure control."""
+
+    frame: pd.DataFrame
+    parameters: dict[str, Any]
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def month_minus(month: str, n: int) -> str:
+    """``month`` (YYYY-MM) moved back ``n`` months."""
+    year, mon = int(month[:4]), int(month[5:7])
+    index = year * 12 + mon - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def latest_year(wh: Warehouse) -> tuple[str, str]:
+    """The 12 months ending at the last month of MPS borough counts."""
+    coverage = series.monthly_counts(wh, source="mps", level="borough",
+                                     categories=None).coverage
+    last = coverage[-1]
+    return month_minus(last, 11), last
+
+
+def every_category(wh: Warehouse, level: str,
+                   period: tuple[str | None, str | None] = (None, None)
+                   ) -> series.MonthlyCounts:
+    """MPS counts per area, month and category, for every minor category and every major
+    category (summed over its minors) whose name is not also a minor category's; with
+    ``major_category``, the major category of each (itself for a major one)."""
+    minors = series.monthly_counts(wh, source="mps", level=level, period=period)
+    pairs = wh.query("SELECT DISTINCT major_category, minor_category FROM mps_crime_count")
+    major_of = {str(minor): str(major) for major, minor in pairs.itertuples(index=False)}
+    majors = sorted(set(pairs["major_category"].dropna().astype(str)) - set(major_of))
+    frames = [minors.data]
+    if majors:
+        frames.append(series.monthly_counts(wh, source="mps", level=level,
+                                            categories=majors, period=period).data)
+    data = pd.concat(frames, ignore_index=True)
+    data["major_category"] = [major_of.get(c, c) for c in data["category"].astype(str)]
+    return series.MonthlyCounts(minors.source, level, data, minors.coverage,
+                                minors.provenance, minors.notes)
+
+
+def london_monthly(wh: Warehouse) -> Figures:
+    """London's monthly totals of every category (the overview's trend chart)."""
+    counts = every_category(wh, "borough")
+    frame = counts.data.groupby(["major_category", "category", "month"],
+                                as_index=False).agg(count=("count", "sum"))
+    frame.insert(0, "area_name", LONDON_NAME)
+    frame.insert(0, "area_code", LONDON_CODE)
+    frame = frame[["area_code", "area_name", "major_category", "category", "month", "count"]]
+    frame = frame.sort_values(["category", "month"]).reset_index(drop=True)
+    return Figures(frame, {"source": "mps", "level": "london", "period": "month"},
+                   counts.provenance, counts.notes)
+
+
+def area_year(wh: Warehouse, level: str) -> Figures:
+    """Totals per area of ``level`` and category over the latest 12 months, with residents
+    (the overview's choropleth); the rate per 1,000 is computed after disclosure."""
+    start, end = latest_year(wh)
+    counts = every_category(wh, level, (start, end))
+    frame = counts.data.groupby(["area_code", "category"], as_index=False).agg(
+        area_name=("area_name", "first"), count=("count", "sum"))
+    notes = list(counts.notes)
+    try:
+        population, population_notes = series.population_by_area(wh, level)
+        frame = frame.merge(population, on="area_code", how="left")
+        notes += population_notes
+    except UserError as exc:
+        frame["population"] = float("nan")
+        notes.append(f"no residents figures: {exc.message}")
+    frame["rate_per_1000"] = float("nan")
+    frame.insert(3, "period_from", start)
+    frame.insert(4, "period_to", end)
+    frame = frame[["area_code", "area_name", "category", "period_from", "period_to", "count",
+                   "population", "rate_per_1000"]]
+    return Figures(frame.sort_values(["category", "area_code"]).reset_index(drop=True),
+                   {"source": "mps", "level": level, "period": [start, end]},
+                   counts.provenance, notes)
+
+
+def headline_figures(wh: Warehouse) -> Figures:
+    """The latest 12 months against the 12 before, London, headline categories."""
+    start, end = latest_year(wh)
+    known = set(every_category(wh, "borough", (start, end)).data["category"])
+    wanted = [c for c in HEADLINE_CATEGORIES if c in known]
+    if not wanted:
+        raise UserError("none of the headline categories is in the MPS counts")
+    frames, coverage, provenance = [], set(), []
+    for category in wanted:
+        counts = series.monthly_counts(wh, source="mps", level="borough",
+                                       categories=[category], period=(None, end))
+        part = counts.data.copy()
+        part["category"] = category
+        frames.append(part)
+        coverage.update(counts.coverage)
+        provenance = counts.provenance
+    data = pd.concat(frames, ignore_index=True)
+    data["area_code"], data["area_name"] = LONDON_CODE, LONDON_NAME
+    data = data.groupby(["area_code", "area_name", "category", "month"],
+                        as_index=False).agg(count=("count", "sum"))
+    yoy = year_on_year(data, period=(None, end), coverage=sorted(coverage))
+    order = {c: i for i, c in enumerate(wanted)}
+    frame = yoy[["area_code", "area_name", "category", "current_from", "current_to",
+                 "current", "current_months", "previous_from", "previous_to", "previous",
+                 "previous_months", "complete"]].copy()
+    frame = frame.sort_values("category", key=lambda s: s.map(order)).reset_index(drop=True)
+    return Figures(frame, {"source": "mps", "level": "london", "window_months": 12,
+                           "to": end}, provenance)
+
+
+def violence_deprivation_wards(wh: Warehouse) -> Figures:
+    """Wards by violence with injury (latest 12 months) and IMD 2025 deprivation."""
+    start, end = latest_year(wh)
+    deprivation = area_deprivation(series.lsoa_imd(wh), series.lsoa_lookup(wh, "ward"))
+    counts = series.monthly_counts(wh, source="mps", level="ward",
+                                   categories=[VIOLENCE_WITH_INJURY], period=(start, end))
+    violence = counts.data.groupby("area_code", as_index=False).agg(
+        area_name=("area_name", "first"), count=("count", "sum"))
+    mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
+    frame = mapped[["area_code", "area_name", "count", "imd_decile", "high_deprivation",
+                    "group"]].copy()
+    frame["high_deprivation"] = frame["high_deprivation"].astype(bool)
+    frame.insert(2, "period_from", start)
+    frame.insert(3, "period_to", end)
+    return Figures(frame.reset_index(drop=True),
+                   {"source": "mps", "category": VIOLENCE_WITH_INJURY, "level": "ward",
+                    "period": [start, end], "imd_edition": "2025",
+                    "high_violence": f"more than {STRATEGY_THRESHOLD} offences",
+                    "high_deprivation": "most residents in the 20% most deprived LSOAs"},
+                   counts.provenance, list(counts.notes))
+
+
+def regroup(frame: pd.DataFrame) -> pd.DataFrame:
+    """The strategy groups again from the disclosed counts (a group never tells more
+    about a ward's count than the published count does)."""
+    out = frame.copy()
+    high_violence = out["count"].fillna(0).astype(float) > STRATEGY_THRESHOLD
+    deprived = out["high_deprivation"].astype(bool)
+    out["group"] = [GROUPS[0] if v and d else GROUPS[1] if v else GROUPS[2] if d
+                    else GROUPS[3] for v, d in zip(high_violence, deprived, strict=True)]
+    return out
+
+
+def boundaries(wh: Warehouse, level: str) -> Figures:
+    """Simplified boundaries of ``level`` in WGS 84 (coordinates to about a metre), with
+    the GeoJSON geometry of each area in the ``geometry`` column."""
+    frame = series.area_geometries(wh, level)
+    if frame is None:
+        raise UserError(f"no {level} boundaries are loaded",
+                        hint="load them with vrhub load boundaries")
+    frame = frame.copy()
+    frame["geometry"] = shapely.simplify(frame.geometry.values, BOUNDARY_TOLERANCE[level],
+                                         preserve_topology=True)
+    frame = frame.to_crs(4326)
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-5)
+    out = pd.DataFrame({
+        "area_code": frame["area_code"].astype(str).to_numpy(),
+        "geometry": [json.loads(shapely.to_geojson(g)) for g in frame.geometry]})
+    provenance = series.provenance_for(wh, ["area_boundary"], {
+        "area_boundary": ("level = ?", [series.BOUNDARY_LEVEL[level]])})
+    return Figures(out.sort_values("area_code").reset_index(drop=True),
+                   {"level": level, "crs": "EPSG:4326",
+                    "simplified_m": BOUNDARY_TOLERANCE[level]}, provenance)
