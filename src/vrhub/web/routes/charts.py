@@ -2,7 +2,8 @@
 
 Each endpoint takes the same query parameters as the page that shows it, computes the same
 (cached) figures the page's table shows, and returns an SVG image cached per parameter set
-in the workspace. Public visitors get disclosure-controlled figures.
+in the workspace. A public visitor's chart is drawn from the published outputs only (the
+London monthly series ``vrhub publish`` wrote), never from the warehouse.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from vrhub.access.principal import Principal
-from vrhub.errors import UserError
+from vrhub.errors import NotFound, PermissionDenied, UserError
 from vrhub.web import charts
 from vrhub.web.data import data_version
 from vrhub.web.deps import current_principal
@@ -25,14 +26,20 @@ from vrhub.web.routes.pages_support import (
     london_monthly,
     open_warehouse,
     parse_filters,
+    published_monthly,
+    published_rows,
+    published_version,
 )
 
 router = APIRouter(prefix="/charts", include_in_schema=False)
 
 
 def svg_response(request: Request, name: str, params: dict[str, object],
-                 build: object) -> Response:
-    key = hashlib.sha256(json.dumps([name, params, data_version(request)],
+                 build: object, version: str | None = None) -> Response:
+    """The chart ``build()`` draws, cached per parameters and ``version`` of the data
+    (default: the warehouse's)."""
+    version = data_version(request) if version is None else version
+    key = hashlib.sha256(json.dumps([name, params, version],
                                     sort_keys=True, default=str).encode()).hexdigest()[:32]
     path = cache_dir(request) / f"chart-{name}-{key}.svg"
     if path.exists():
@@ -57,6 +64,16 @@ def trend(request: Request, principal: Annotated[Principal, Depends(current_prin
     public = principal.is_public
     if borough and public:
         raise UserError("borough charts are for partners", hint="sign in")
+    if public:
+        published = published_rows(request, "mps-london-month")
+        if published is None:
+            raise NotFound("no public figures are published yet",
+                           hint="an operator publishes them with vrhub publish")
+        rows = published_monthly(published, filters)
+        return svg_response(
+            request, "trend-public", filters.as_params(), lambda: charts.monthly_line(
+                rows, title=f"{filters.category.capitalize()}, London, by month"),
+            version=published_version(request))
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
@@ -88,6 +105,8 @@ def hour_day(request: Request, principal: Annotated[Principal, Depends(current_p
     """ED assaults by hour and day of week in a borough."""
     from vrhub.web.routes.pages_boroughs import hour_day_rows
 
+    if principal.is_public:  # refused before the warehouse is opened
+        raise PermissionDenied("the hour and day profile is for partners", hint="sign in")
     with open_warehouse(request) as wh:
         rows = hour_day_rows(request, wh, principal, borough)
     return svg_response(request, "hourday", {"borough": borough}, lambda: charts.hour_day_heatmap(

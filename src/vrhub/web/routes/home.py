@@ -1,13 +1,16 @@
 """The London overview: headline figures with their trends, a choropleth by borough, ward
 or LSOA, the violence x deprivation map of the VRU strategy, and current hotspots.
 
-Everyone may see it; a public visitor sees disclosure-controlled counts only (no LSOA
-level, no hotspot cells), partners see exact figures.
+Everyone may see it. Partners see exact figures computed from the warehouse. A public
+visitor sees only what ``vrhub publish`` wrote into ``<home>/public`` (disclosure-
+controlled and scanned there; no LSOA level, no hotspot cells): the page never queries the
+warehouse for them, and before anything is published it says so.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,11 +27,13 @@ from vrhub.analytics.deprivation import (
     violence_deprivation_summary,
 )
 from vrhub.errors import UserError
+from vrhub.reports.overview_figures import STRATEGY_THRESHOLD, VIOLENCE_WITH_INJURY, month_minus
 from vrhub.storage.series import lsoa_imd, lsoa_lookup, monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import current_principal
 from vrhub.web.navigation import render_page
 from vrhub.web.routes.pages_support import (
+    DEFAULT_CATEGORY,
     LEVEL_LABELS,
     PUBLIC_LEVELS,
     cached_json,
@@ -39,20 +44,16 @@ from vrhub.web.routes.pages_support import (
     open_warehouse,
     parse_filters,
     public_count,
+    published_categories,
+    published_headlines,
+    published_manifest,
+    published_monthly,
+    published_rows,
 )
 
 router = APIRouter(include_in_schema=False)
 
-VIOLENCE_WITH_INJURY = "VIOLENCE WITH INJURY"
-STRATEGY_THRESHOLD = 350
-"""The VRU strategy's "high violence" ward: more than 350 violence-with-injury offences in
-12 months."""
-
-
-def month_minus(month: str, n: int) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + mon - 1 - n
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+__all__ = ["STRATEGY_THRESHOLD", "VIOLENCE_WITH_INJURY", "month_minus", "router"]
 
 
 def violence_by_deprivation(request: Request, wh: Warehouse, principal: Principal, *,
@@ -94,8 +95,52 @@ def violence_by_deprivation(request: Request, wh: Warehouse, principal: Principa
     return result["rows"], summary
 
 
+def published_deprivation(request: Request) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The published violence x deprivation wards and their summary per group."""
+    rows = published_rows(request, "violence-deprivation-ward") or []
+    groups = {g: {"areas": 0, "events": 0} for g in GROUPS}
+    for r in rows:
+        group = groups.setdefault(str(r["group"]), {"areas": 0, "events": 0})
+        group["areas"] += 1
+        group["events"] += r["count"] or 0
+    period = (rows[0]["period_from"], rows[0]["period_to"]) if rows else (None, None)
+    return rows, {"groups": groups, "period": period}
+
+
 def query_string(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def public_overview(request: Request, filters: Any, errors: dict[str, str],
+                    context: dict[str, Any]) -> dict[str, Any]:
+    """The overview's figures for a public visitor, from the published outputs only."""
+    from vrhub.web.routes.maps import GROUP_COLOURS, PALETTE, published_choropleth
+
+    if published_manifest(request) is None:
+        return {**context, "published": False}
+    monthly_rows = published_rows(request, "mps-london-month") or []
+    categories = published_categories(monthly_rows)
+    if not categories:
+        return {**context, "published": True}
+    months = sorted({str(r["month"]) for r in monthly_rows})
+    if filters.category not in categories:
+        errors["category"] = f"There is no category called {filters.category!r}"
+        filters = replace(filters, category=DEFAULT_CATEGORY)
+    frame, legend, measure, period = published_choropleth(request, filters.category,
+                                                          filters.level)
+    vxd_rows, vxd_summary = published_deprivation(request)
+    query = query_string(category=filters.category, level=filters.level,
+                         **{"from": filters.start, "to": filters.end})
+    return {**context, "published": True, "has_data": True, "filters": filters,
+            "categories": categories, "first": months[0], "last": months[-1],
+            "headlines": published_headlines(
+                published_rows(request, "overview-headlines") or []),
+            "areas": json.loads(frame.to_json(orient="records")), "legend_entries": legend,
+            "measure": measure, "map_period": period,
+            "monthly": published_monthly(monthly_rows, filters), "query": query,
+            "vxd_rows": vxd_rows, "vxd_summary": vxd_summary,
+            "group_colours": GROUP_COLOURS, "palette": PALETTE, "hotspot_query": "",
+            "tile_url": request.app.state.settings.tile_url or ""}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -111,6 +156,11 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
                                           (PUBLIC_LEVELS if principal.is_public
                                            else ("borough", "ward", "lsoa"))],
                                "groups": GROUPS}
+    if principal.is_public:
+        context = public_overview(request, filters, errors, context)
+        return render_page(request, "pages/overview.html", principal,
+                           status_code=400 if errors else 200,
+                           page_title="London overview", **context)
     with open_warehouse(request) as wh:
         categories = mps_categories(wh)
         if wh is not None and categories:

@@ -3,8 +3,11 @@
 Boundaries come from the warehouse (EPSG:27700), are simplified there (tolerance by level)
 and sent in WGS 84 with coordinates rounded to about a metre, so a borough map of wards is
 tens of kilobytes. Each feature carries its value, its colour class and a label; the page
-draws the same classes as an HTML legend. Values shown to the public are
-disclosure-controlled and never finer than ward.
+draws the same classes as an HTML legend.
+
+A public visitor's maps are drawn only from published outputs (``vrhub publish``): the
+latest 12 months per borough or ward, the violence x deprivation wards and the boundary
+layers, all in ``<home>/public``; no warehouse query is made for them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from vrhub.web.routes.pages_support import (
     cached_json,
     open_warehouse,
     parse_filters,
+    published_rows,
 )
 
 router = APIRouter(prefix="/maps", include_in_schema=False)
@@ -118,18 +122,32 @@ def choropleth(request: Request, wh: Warehouse, principal: Principal, *, categor
     return frame, legend, measure
 
 
-@router.get("/areas.geojson")
-def areas(request: Request, principal: Annotated[Principal, Depends(current_principal)],
-          category: str | None = None, level: str | None = None, borough: str | None = None,
-          to: str | None = None) -> Response:
-    start = request.query_params.get("from")
-    with open_warehouse(request) as wh:
-        if wh is None:
-            return geojson_response([])
-        frame, _legend, _measure = choropleth(request, wh, principal, category=category,
-                                             start=start, end=to, level=level,
-                                             borough=borough)
-        shapes = boundary_features(request, wh, level or "borough")
+def published_choropleth(request: Request, category: str, level: str
+                         ) -> tuple[pd.DataFrame, list[dict[str, Any]], str,
+                                    tuple[str | None, str | None]]:
+    """Area values, legend, measure and period of the published latest-12-months figures
+    of ``category`` by ``level`` (borough or ward)."""
+    rows = [r for r in published_rows(request, f"mps-{level}-year") or []
+            if r.get("category") == category]
+    frame = pd.DataFrame(rows, columns=["area_code", "area_name", "count", "population",
+                                        "rate_per_1000"]).sort_values("area_name")
+    frame = frame.reset_index(drop=True)
+    frame["rate_per_1000"] = frame["rate_per_1000"].astype("float64")
+    measure = "rate" if frame["rate_per_1000"].notna().any() else "count"
+    column = "rate_per_1000" if measure == "rate" else "count"
+    values = [None if pd.isna(v) else float(v) for v in frame[column]]
+    frame["class"], legend = classes(values)
+    period = (rows[0]["period_from"], rows[0]["period_to"]) if rows else (None, None)
+    return frame, legend, measure, period
+
+
+def published_shapes(request: Request, level: str) -> dict[str, Any]:
+    """Published boundaries of ``level`` keyed by area code."""
+    return {str(r["area_code"]): r["geometry"]
+            for r in published_rows(request, f"boundaries-{level}") or []}
+
+
+def area_features(frame: pd.DataFrame, shapes: dict[str, Any]) -> list[dict[str, Any]]:
     features = []
     for r in frame.to_dict("records"):
         geometry = shapes.get(str(r["area_code"]))
@@ -144,20 +162,11 @@ def areas(request: Request, principal: Annotated[Principal, Depends(current_prin
         fill = NO_DATA if klass is None or pd.isna(klass) else PALETTE[int(klass)]
         features.append({"type": "Feature", "geometry": geometry,
                          "properties": {"code": r["area_code"], "label": label, "fill": fill}})
-    return geojson_response(features)
+    return features
 
 
-@router.get("/deprivation.geojson")
-def deprivation(request: Request, principal: Annotated[Principal, Depends(current_principal)],
-                borough: str | None = None, to: str | None = None) -> Response:
-    from vrhub.web.routes.home import violence_by_deprivation
-
-    with open_warehouse(request) as wh:
-        if wh is None:
-            return geojson_response([])
-        rows, _summary = violence_by_deprivation(request, wh, principal, borough=borough,
-                                                 end=to)
-        shapes = boundary_features(request, wh, "ward")
+def deprivation_features(rows: list[dict[str, Any]], shapes: dict[str, Any]
+                         ) -> list[dict[str, Any]]:
     features = []
     for r in rows:
         geometry = shapes.get(str(r["area_code"]))
@@ -166,7 +175,52 @@ def deprivation(request: Request, principal: Annotated[Principal, Depends(curren
         features.append({"type": "Feature", "geometry": geometry, "properties": {
             "code": r["area_code"], "fill": GROUP_COLOURS.get(r["group"], NO_DATA),
             "label": f"{r['area_name']}: {r['group']}"}})
-    return geojson_response(features)
+    return features
+
+
+@router.get("/areas.geojson")
+def areas(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+          category: str | None = None, level: str | None = None, borough: str | None = None,
+          to: str | None = None) -> Response:
+    start = request.query_params.get("from")
+    if principal.is_public:
+        filters, errors = parse_filters(category, start, to, level, principal)
+        if errors:
+            raise UserError(next(iter(errors.values())))
+        if borough:
+            raise UserError("borough maps are for partners", hint="sign in")
+        frame, _legend, _measure, _period = published_choropleth(
+            request, filters.category, filters.level)
+        return geojson_response(area_features(frame, published_shapes(request,
+                                                                       filters.level)))
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        frame, _legend, _measure = choropleth(request, wh, principal, category=category,
+                                             start=start, end=to, level=level,
+                                             borough=borough)
+        shapes = boundary_features(request, wh, level or "borough")
+    return geojson_response(area_features(frame, shapes))
+
+
+@router.get("/deprivation.geojson")
+def deprivation(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+                borough: str | None = None, to: str | None = None) -> Response:
+    from vrhub.web.routes.home import published_deprivation, violence_by_deprivation
+
+    if principal.is_public:
+        if borough:
+            raise UserError("borough maps are for partners", hint="sign in")
+        rows, _summary = published_deprivation(request)
+        return geojson_response(deprivation_features(rows, published_shapes(request,
+                                                                             "ward")))
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        rows, _summary = violence_by_deprivation(request, wh, principal, borough=borough,
+                                                 end=to)
+        shapes = boundary_features(request, wh, "ward")
+    return geojson_response(deprivation_features(rows, shapes))
 
 
 @router.get("/hotspots.geojson")

@@ -1,10 +1,13 @@
-"""What the dashboard pages share: the warehouse, the filters in the URL, the result cache
-and the figures several pages show (headlines, choropleth values, trends).
+"""What the dashboard pages share: the warehouse, the published outputs, the filters in
+the URL, the result cache and the figures several pages show (headlines, choropleth
+values, trends).
 
-Figures are computed by the analytics services on warehouse frames and cached per
-parameter set in ``<home>/cache/web`` (keyed by the parameters and the warehouse file's
-size and modification time), so a page that took a second once is instant the next time.
-Anything a public visitor sees goes through :mod:`vrhub.analytics.disclosure`.
+Partners' figures are computed by the analytics services on warehouse frames and cached
+per parameter set in ``<home>/cache/web`` (keyed by the parameters and the warehouse
+file's size and modification time), so a page that took a second once is instant the next
+time. A public visitor's figures are never computed here: they are read from the files
+``vrhub publish`` left in ``<home>/public`` (disclosure-controlled and scanned there), see
+:func:`published_rows`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from vrhub.access.principal import Principal
 from vrhub.analytics.disclosure import disclose_count
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
+from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
+from vrhub.reports.publish import MANIFEST
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.data import data_version, shared_warehouse
@@ -33,8 +38,6 @@ T = TypeVar("T")
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_CATEGORY = "VIOLENCE AGAINST THE PERSON"
-HEADLINE_CATEGORIES = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY", "ROBBERY",
-                       "POSSESSION OF WEAPONS")
 PUBLIC_LEVELS = ("borough", "ward")
 LEVEL_LABELS = {"borough": "Borough", "ward": "Ward", "lsoa": "LSOA (neighbourhood)"}
 
@@ -55,6 +58,103 @@ def open_warehouse(request: Request, *, write: bool = False) -> Iterator[Warehou
         yield view
     finally:
         view.close()
+
+
+def _published_json(request: Request, name: str) -> Any:
+    """The published JSON file ``name`` parsed, read again only when its size or
+    modification time changes; None when it is missing or unreadable."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        return None
+    path = Path(request.app.state.workspace.public) / name
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    version = (stat.st_size, stat.st_mtime_ns)
+    cache: dict[Path, tuple[tuple[int, int], Any]] | None = getattr(
+        request.app.state, "published_cache", None)
+    if cache is None:
+        cache = request.app.state.published_cache = {}
+    known = cache.get(path)
+    if known is not None and known[0] == version:
+        return known[1]
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    cache[path] = (version, value)
+    return value
+
+
+def published_manifest(request: Request) -> dict[str, Any] | None:
+    """The manifest of the published outputs, or None when nothing is published."""
+    manifest = _published_json(request, MANIFEST)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("outputs"), dict):
+        return None
+    return manifest
+
+
+def published_version(request: Request) -> str:
+    """What is published, as a cache key (the manifest's time of publication)."""
+    manifest = published_manifest(request)
+    return str(manifest.get("published_at")) if manifest else "-"
+
+
+def published_rows(request: Request, name: str) -> list[dict[str, Any]] | None:
+    """The rows of the published output ``name`` (a map layer's feature properties, each
+    with its ``geometry``), or None when it is not published."""
+    manifest = published_manifest(request)
+    entry = (manifest or {}).get("outputs", {}).get(name)
+    files = entry.get("files") if isinstance(entry, dict) else None
+    if not isinstance(files, dict) or "json" not in files:
+        return None
+    document = _published_json(request, str(files["json"]))
+    if not isinstance(document, dict):
+        return None
+    if document.get("type") == "FeatureCollection":
+        return [{**(f.get("properties") or {}), "geometry": f.get("geometry")}
+                for f in document.get("features") or []]
+    rows = document.get("rows")
+    return rows if isinstance(rows, list) else None
+
+
+def published_categories(monthly: list[dict[str, Any]]) -> list[str]:
+    """Categories of the published London series, each major one followed by its minor
+    ones (the order partners see)."""
+    minors: dict[str, set[str]] = {}
+    for row in monthly:
+        major, category = str(row.get("major_category")), str(row.get("category"))
+        minors.setdefault(major, set())
+        if category != major:
+            minors[major].add(category)
+    out: list[str] = []
+    for major in sorted(minors):
+        out.append(major)
+        out.extend(sorted(minors[major]))
+    return out
+
+
+def published_headlines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Headline figures as the page shows them, from the published (disclosed) counts."""
+    out = []
+    for r in rows:
+        current, previous = r.get("current"), r.get("previous")
+        pct = None
+        if current is not None and previous:
+            ratio = (current / r["current_months"]) / (previous / r["previous_months"])
+            pct = round((ratio - 1) * 100, 1)
+        out.append({"category": str(r["category"]).capitalize(), "current": current,
+                    "previous": previous, "pct_change": pct, "from": r["current_from"],
+                    "to": r["current_to"], "significant": False,
+                    "complete": bool(r.get("complete"))})
+    return out
+
+
+def published_monthly(rows: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+    """The published London series of the filters' category within their period."""
+    start, end = filters.start or "0000-00", filters.end or "9999-99"
+    return [{"month": str(r["month"]), "count": r["count"]} for r in rows
+            if r.get("category") == filters.category and start <= str(r["month"]) <= end]
 
 
 def cache_dir(request: Request) -> Path:
