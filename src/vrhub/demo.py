@@ -16,6 +16,10 @@ the paths. :data:`EXTRA_STEPS` takes steps added at run time (tests, plugins).
 
 Running the demo twice changes nothing the second time: the files are byte-identical and
 every loader skips files it has already loaded.
+
+Last, the demo publishes (:func:`vrhub.reports.publish.publish` into ``<home>/public``, as
+``vrhub publish`` does), so the public pages of the demo have figures to show; a
+refreshed demo publishes again.
 """
 
 from __future__ import annotations
@@ -81,11 +85,12 @@ class DemoResult:
     synthetic: bool
     steps: list[StepResult]
     tables: dict[str, int]
+    published: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"home": str(self.home), "data_dir": str(self.data_dir),
                 "synthetic": self.synthetic, "steps": [asdict(s) for s in self.steps],
-                "tables": self.tables}
+                "tables": self.tables, "published": self.published}
 
 
 def _folders(source: str, *parts: str) -> Callable[[DemoContext], Sequence[Path]]:
@@ -210,5 +215,9 @@ def build_demo(
             "quarantine", "provenance")
         if warehouse.has_table(name)
     }
+    from vrhub.reports.publish import publish
+
+    published = publish(warehouse, Path(home) / "public", progress=progress)
+    progress.note(f"published {len(published.outputs)} public outputs to {published.folder}")
     return DemoResult(home=home, data_dir=folder, synthetic=synthetic, steps=results,
-                      tables=tables)
+                      tables=tables, published=sorted(published.outputs))
