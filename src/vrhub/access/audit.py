@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -220,15 +220,17 @@ def append_many(session: Session, events: list[AuditEvent]) -> None:
         event.prev_hash = prev
         event.hash = prev = chain_hash(prev, event)
         rows.append({name: getattr(event, name) for name in _COLUMNS})
-    # one statement for the whole group; ids come back in the order the rows were given
-    ids = session.execute(insert(AuditEvent).returning(AuditEvent.id,
-                                                        sort_by_parameter_order=True),
+    # one statement for the whole group (a plain table insert, not the ORM's); ids come
+    # back in the order the rows were given
+    table = AUDIT_TABLE
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                           rows).scalars().all()
     for event, event_id in zip(events, ids, strict=True):
         event.id = event_id
 
 
-_COLUMNS = [c.name for c in AuditEvent.__table__.columns if c.name != "id"]
+AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_COLUMNS = [c.name for c in AUDIT_TABLE.columns if c.name != "id"]
 
 
 def _plain_scope(scope: dict[str, Any]) -> dict[str, Any]:
