@@ -47,7 +47,6 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 AREA_CODE = r"^[EeWw]\d{8}$"
 PRIVATE_CACHE = "private, max-age=300"
 
-Caller = Annotated[Principal, Depends(current_principal)]
 Store = Annotated[Warehouse, Depends(warehouse)]
 SourceName = Literal["mps", "police", "istv"]
 LevelName = Literal["borough", "ward", "lsoa"]
@@ -207,19 +206,20 @@ def _access(request: Request, principal: Principal, source: str, areas: Sequence
     return None
 
 
-async def checked_access(request: Request, principal: Principal, source: str,
-                         areas: Sequence[str], what: str) -> Scope | None:
-    """:func:`_access` from an asynchronous endpoint: in the thread pool when it writes an
-    audit event (ED data, or a refusal of the public), at once otherwise."""
-    if source == "istv" or principal.is_public:
-        return await run_in_threadpool(_access, request, principal, source, areas, what)
-    return _access(request, principal, source, areas, what)
+async def checked_access(request: Request, source: str, areas: Sequence[str],
+                         what: str) -> Scope | None:
+    """Who is asking and :func:`_access`, from an asynchronous endpoint, in one trip
+    through the thread pool (both may read the app database)."""
+    def check() -> Scope | None:
+        return _access(request, current_principal(request), source, areas, what)
+
+    return await run_in_threadpool(check)
 
 
 # -- endpoints ----------------------------------------------------------------------------
 @router.get("/counts", response_model=CountPage, summary="Monthly counts by area")
 async def counts(
-    request: Request, principal: Caller, wh: Store,
+    request: Request, wh: Store,
     source: SourceName = "police", level: LevelName = "borough",
     area: AreaQuery = None, category: CategoryQuery = None,
     month_from: FromQuery = None, month_to: ToQuery = None,
@@ -231,7 +231,7 @@ async def counts(
     from vrhub.storage import series
 
     areas = list(area or [])
-    scope = await checked_access(request, principal, source, areas, "counts")
+    scope = await checked_access(request, source, areas, "counts")
 
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(areas, scope)
@@ -260,7 +260,7 @@ async def counts(
 @router.get("/trends", response_model=TrendResult,
             summary="Monthly series with rolling totals, and year-on-year change")
 async def trends(
-    request: Request, principal: Caller, wh: Store,
+    request: Request, wh: Store,
     source: SourceName = "police", level: LevelName = "borough",
     area: AreaQuery = None, category: CategoryQuery = None,
     month_from: FromQuery = None, month_to: ToQuery = None,
@@ -273,7 +273,7 @@ async def trends(
     from vrhub.reports import violence_analysis as va
 
     areas = list(area or [])
-    scope = await checked_access(request, principal, source, areas, "trends")
+    scope = await checked_access(request, source, areas, "trends")
 
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(areas, scope)

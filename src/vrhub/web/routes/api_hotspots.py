@@ -41,7 +41,6 @@ from vrhub.web.routes.api_aggregates import (
 
 router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSES)
 
-Caller = Annotated[Principal, Depends(current_principal)]
 Store = Annotated[Warehouse, Depends(warehouse)]
 PointSource = Literal["police", "istv"]
 ANALYST_ROLES = (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST, Role.ED_DATA_LEAD)
@@ -89,11 +88,17 @@ def point_access(request: Request, principal: Principal, source: str,
     return None, code
 
 
+def checked_point_access(request: Request, source: str, borough: str | None,
+                         what: str) -> tuple[Scope | None, str | None]:
+    """Who is asking and :func:`point_access`, together (one trip through the pool)."""
+    return point_access(request, current_principal(request), source, borough, what)
+
+
 @router.get("/hotspots", response_model=FeatureCollection,
             summary="Hotspot grid as GeoJSON (WGS84)",
             responses={200: {"content": {"application/geo+json": {}}}})
 async def hotspots(
-    request: Request, principal: Caller, wh: Store,
+    request: Request, wh: Store,
     source: PointSource = "police",
     method: Literal["count", "kde", "gistar"] = "gistar",
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
@@ -111,7 +116,7 @@ async def hotspots(
     from vrhub.analytics.hotspots import run
     from vrhub.storage.points import load_points, load_study_area
 
-    scope, code = await run_in_threadpool(point_access, request, principal, source, borough,
+    scope, code = await run_in_threadpool(checked_point_access, request, source, borough,
                                           "hotspots")
 
     def build() -> dict[str, Any]:
@@ -161,7 +166,7 @@ def _bands(text: str, name: str) -> list[float]:
 @router.get("/nearrepeat", response_model=NearRepeatOut,
             summary="Knox near-repeat test (table)")
 async def nearrepeat(
-    request: Request, principal: Caller, wh: Store,
+    request: Request, wh: Store,
     source: PointSource = "police",
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
@@ -180,7 +185,7 @@ async def nearrepeat(
     from vrhub.analytics.nearrepeat import near_repeat
     from vrhub.storage.points import load_points
 
-    scope, code = await run_in_threadpool(point_access, request, principal, source, borough,
+    scope, code = await run_in_threadpool(checked_point_access, request, source, borough,
                                           "near-repeat tests")
 
     def build() -> dict[str, Any]:

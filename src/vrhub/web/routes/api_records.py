@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
@@ -58,16 +59,19 @@ Store = Annotated[Warehouse, Depends(warehouse)]
 @router.get("/records/{dataset}", response_model=RecordPage,
             summary="Search record-level data inside your scope")
 async def search_records(
-    request: Request, dataset: RecordDataset, principal: Caller, filters: Filters, wh: Store,
+    request: Request, dataset: RecordDataset, filters: Filters, wh: Store,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """Records of ``dataset`` you may see: pan-London analysts everything, borough analysts
     their boroughs, ED data leads their site's ISTV records. Asking for a borough or site
     outside your scope is refused (403) and audited."""
-    scope = await run_in_threadpool(
-        access(request).policy.enforce_scope, principal, Action.SEARCH_RECORDS, dataset,
-        boroughs=filters.boroughs, sites=filters.sites, detail=f"search {dataset}")
+    def check() -> Scope:  # who is asking, and the scope: one trip through the pool
+        return access(request).policy.enforce_scope(
+            current_principal(request), Action.SEARCH_RECORDS, dataset,
+            boroughs=filters.boroughs, sites=filters.sites, detail=f"search {dataset}")
+
+    scope = await run_in_threadpool(check)
 
     def build() -> dict[str, Any]:
         page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
