@@ -321,3 +321,31 @@ def test_resolved_principals_follow_account_changes_made_by_another_process(
             services.tokens.authenticate(plaintext)
     finally:
         console.close()
+
+
+@pytest.mark.postgres
+def test_the_accounts_version_survives_a_dropped_connection(postgres_url: str) -> None:
+    """The version is read on every request over connections of its own; when the
+    database drops them (a restart, an idle timeout) the next read opens a new one."""
+    import psycopg
+
+    from vrhub.access.principal_cache import AccountVersions
+    from vrhub.storage.appdb.engine import make_engine
+
+    migrate.upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    versions = AccountVersions(engine)
+    try:
+        first = versions.current()
+        plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+        name = postgres_url.rsplit("/", 1)[1]
+        with psycopg.connect(plain, autocommit=True) as admin:
+            admin.execute("UPDATE account_version SET version = version + 1")
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()", [name]).fetchone()
+        assert killed is not None and killed[0] >= 1
+        assert versions.current() == first + 1
+    finally:
+        versions.close()
+        engine.dispose()
