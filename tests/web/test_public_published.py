@@ -235,3 +235,24 @@ def test_partner_charts_are_refused_to_the_public_without_a_warehouse(
     response = TestClient(bare).get(path, follow_redirects=False)
     assert response.status_code in (303, 401, 403)
     assert not Path(bare.state.workspace.warehouse_path).exists()
+
+
+def test_published_area_totals_are_the_warehouse_figures_disclosed(demo_app: FastAPI) -> None:
+    from vrhub.storage.warehouse import Warehouse
+
+    rows = rows_of(demo_app, "mps-borough-year")
+    start, end = rows[0]["period_from"], rows[0]["period_to"]
+    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb") as wh:
+        exact = {(str(c), str(k)): int(n) for c, k, n in wh.query(
+            "SELECT area_code, major_category, sum(count) FROM mps_crime_count "
+            "WHERE level = 'borough' AND month BETWEEN ? AND ? GROUP BY 1, 2",
+            [start, end]).itertuples(index=False)}
+    majors = [r for r in rows if (r["area_code"], r["category"]) in exact]
+    assert len(majors) == len(exact)
+    for r in majors:
+        n = exact[(r["area_code"], r["category"])]
+        if 1 <= n <= 7:
+            assert r["count"] is None and r["rate_per_1000"] is None
+        else:
+            assert abs(r["count"] - n) <= 2.5
+            assert r["rate_per_1000"] == round(r["count"] / r["population"] * 1000, 2)

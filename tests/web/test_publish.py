@@ -202,3 +202,28 @@ def test_public_api_serves_only_published_files(warehouse: Warehouse, tmp_path: 
     # publishing again replaces the file: the next request serves the new version
     (app.state.workspace.public / "police-ward-month.csv").write_bytes(on_disk + b"\n")
     assert client.get("/api/v1/public/police-ward-month.csv").content == on_disk + b"\n"
+
+
+def test_a_boundary_layer_is_one_geojson_file_and_points_are_refused(tmp_path: Path) -> None:
+    square = {"type": "Polygon", "coordinates": [[[0, 51], [0.1, 51], [0.1, 51.1], [0, 51]]]}
+    codes = pd.DataFrame({"area_code": ["E05000026", "E05000027"]})
+
+    def layer(geometry: list[dict[str, object]]) -> pub.Builder:
+        def build(_wh: Warehouse) -> pub.Built:
+            return pub.Built("boundaries-ward", "Wards", "Ward boundaries.", codes,
+                             {"level": "ward"}, [], geometry=pd.Series(geometry))
+        return build
+
+    public = tmp_path / "public"
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        report = pub.publish(wh, public, outputs=(("b", layer([square, square])),))
+        assert report.outputs["boundaries-ward"]["files"] == {"json": "boundaries-ward.json"}
+        document = json.loads((public / "boundaries-ward.json").read_text(encoding="utf-8"))
+        assert document["type"] == "FeatureCollection"
+        assert [f["properties"]["area_code"] for f in document["features"]] == \
+            ["E05000026", "E05000027"]
+        point = {"type": "Point", "coordinates": [0.05, 51.05]}
+        with pytest.raises(DisclosureError) as info:
+            pub.publish(wh, public, outputs=(("b", layer([square, point])),))
+    assert "point geometries" in info.value.message
+    assert json.loads((public / "boundaries-ward.json").read_text(encoding="utf-8")) == document
