@@ -107,23 +107,6 @@ def assign_police_places(
     return placed.take(inverse).reset_index(drop=True)
 
 
-def assign_police_places_table(
-    bounds: Boundaries,
-    easting: npt.ArrayLike,
-    northing: npt.ArrayLike,
-    published_code: ArrayInput,
-    month: ArrayInput | str,
-) -> pa.Table:
-    """:func:`assign_police_places` as a pyarrow table of strings (for loaders)."""
-    placed, _first, inverse = _place_distinct(bounds, easting, northing, published_code, month)
-    take = pa.array(inverse)
-    return pa.table({
-        name: pa.array(placed[name].to_numpy(dtype=object), pa.string(),
-                       from_pandas=True).take(take)
-        for name in placed.columns
-    })
-
-
 class PoliceCache:
     """Places of police.uk rows for one load, remembered across its files and blocks.
 
@@ -149,7 +132,7 @@ class PoliceCache:
 
     def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
                published_code: ArrayInput, month: str) -> pa.Table:
-        """Like :func:`assign_police_places_table` for rows of one month."""
+        """Places of rows of one month, as a pyarrow table of strings (for loaders)."""
         positions, columns = self.positions(easting, northing, published_code, month)
         take = pa.array(positions)
         return pa.table({name: column.take(take) for name, column in columns.items()})
