@@ -160,6 +160,8 @@ def violence_deprivation_wards(wh: Warehouse) -> Figures:
     violence = counts.data.groupby("area_code", as_index=False).agg(
         area_name=("area_name", "first"), count=("count", "sum"))
     mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
+    # the lookup covers England: keep the wards the MPS counts cover
+    mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
     frame = mapped[["area_code", "area_name", "count", "imd_decile", "high_deprivation",
                     "group"]].copy()
     frame["high_deprivation"] = frame["high_deprivation"].astype(bool)

@@ -74,8 +74,8 @@ def violence_by_deprivation(request: Request, wh: Warehouse, principal: Principa
         violence = counts.data.groupby("area_code", as_index=False).agg(
             area_name=("area_name", "first"), count=("count", "sum"))
         mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
-        if borough:
-            mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
+        # the lookup covers England: keep the wards the MPS counts cover
+        mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
         summary = violence_deprivation_summary(mapped)
         rows = [{"area_code": str(r["area_code"]), "area_name": str(r["area_name"]),
                  "count": public_count(r["count"], public), "decile": r["imd_decile"],
