@@ -83,6 +83,25 @@ def test_etag_and_304(world: World) -> None:
     assert other.headers["etag"] != etag
 
 
+def test_kept_answers_are_sent_compressed_to_clients_that_accept_it(world: World) -> None:
+    import gzip
+
+    headers = world.headers["pan"]
+    url = "/api/v1/counts?source=police&level=borough&limit=5000"
+    plain = world.client.get(url, headers={**headers, "accept-encoding": "identity"})
+    packed = world.client.get(url, headers={**headers, "accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding" == plain.headers["vary"]
+    assert packed.content == plain.content  # the client unpacks it: the same JSON
+    assert packed.headers["etag"] != plain.headers["etag"]
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3
+    assert gzip.decompress(gzip.compress(plain.content)) == packed.content
+    for etag in (plain.headers["etag"], packed.headers["etag"]):
+        again = world.client.get(url, headers={**headers, "if-none-match": etag})
+        assert again.status_code == 304 and again.headers["etag"] == etag
+
+
 def test_etag_changes_when_the_warehouse_changes(world: World) -> None:
     headers = world.headers["pan"]
     etag = world.client.get("/api/v1/counts", headers=headers).headers["etag"]

@@ -14,11 +14,13 @@ in this process's memory: they are sent with ``Cache-Control: no-store`` and no 
 and every request still goes through the policy check and writes its audit event.
 
 When many clients ask the same new question at once, one of them computes the answer and
-the others wait for it, rather than all computing it side by side.
+the others wait for it, rather than all computing it side by side. A kept body of 1 kB or
+more is also kept gzip-compressed (once), and sent so to clients that accept it.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -37,11 +39,48 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 JSON = "application/json"
 
 
+COMPRESS_FROM = 1024  # bytes: smaller bodies are sent as they are
+
+
 @dataclass(frozen=True)
 class Cached:
     etag: str
     body: bytes
     media_type: str
+    compressed: bytes | None = None  # gzip of body, made once when the answer is kept
+
+    @classmethod
+    def of(cls, etag: str, value: Any, media_type: str) -> Cached:
+        body = json.dumps(value, ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":")).encode()
+        compressed = (gzip.compress(body, compresslevel=6, mtime=0)
+                      if len(body) >= COMPRESS_FROM else None)
+        return cls(etag, body, media_type, compressed)
+
+    def size(self) -> int:
+        return len(self.body) + len(self.compressed or b"")
+
+    def response(self, request: Request, headers: dict[str, str]) -> Response:
+        """The body, gzip-compressed when it was worth compressing and the client accepts
+        it (that form has its own ETag)."""
+        if self.compressed is None:
+            return Response(self.body, media_type=self.media_type, headers=headers)
+        headers = {**headers, "vary": "Accept-Encoding"}
+        if not accepts_gzip(request):
+            return Response(self.body, media_type=self.media_type, headers=headers)
+        if "etag" in headers:
+            headers["etag"] = gzip_etag(headers["etag"])
+        return Response(self.compressed, media_type=self.media_type,
+                        headers={**headers, "content-encoding": "gzip"})
+
+
+def accepts_gzip(request: Request) -> bool:
+    accepted = request.headers.get("accept-encoding", "")
+    return any(part.split(";")[0].strip() == "gzip" for part in accepted.split(","))
+
+
+def gzip_etag(etag: str) -> str:
+    return etag[:-1] + '-gz"'
 
 
 class ResponseCache:
@@ -83,19 +122,19 @@ class ResponseCache:
             return entry
 
     def _put(self, key: str, entry: Cached) -> None:
-        size = len(entry.body)
+        size = entry.size()
         with self._lock:
             self.misses += 1
             if size > self.max_bytes:
                 return
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old.body)
+                self._size -= old.size()
             self._entries[key] = entry
             self._size += size
             while self._size > self.max_bytes and self._entries:
                 _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted.body)
+                self._size -= evicted.size()
 
     def clear(self) -> None:
         with self._lock:
@@ -127,12 +166,14 @@ def response_key(request: Request, scope: dict[str, Any] | None) -> str:
 
 
 def not_modified(request: Request, etag: str, cache_control: str) -> Response | None:
-    """``304`` when the client's ``If-None-Match`` already names ``etag``."""
+    """``304`` when the client's ``If-None-Match`` already names ``etag`` (or the ETag of
+    its gzip-compressed form)."""
     given = request.headers.get("if-none-match", "")
     tags = {t.strip().removeprefix("W/") for t in given.split(",")}
-    if etag in tags or given.strip() == "*":
-        return Response(status_code=304, headers={"etag": etag,
-                                                  "cache-control": cache_control})
+    for tag in (etag, gzip_etag(etag)):
+        if tag in tags or given.strip() == "*":
+            return Response(status_code=304, headers={"etag": tag,
+                                                      "cache-control": cache_control})
     return None
 
 
@@ -149,11 +190,10 @@ async def cached_response(request: Request, scope: dict[str, Any] | None,
         return unchanged
 
     def make() -> Cached:
-        return Cached(etag, _json(build()), media_type)
+        return Cached.of(etag, build(), media_type)
 
     entry = await _entry(request, key, make)
-    return Response(entry.body, media_type=entry.media_type,
-                    headers={"etag": entry.etag, "cache-control": cache_control})
+    return entry.response(request, {"etag": entry.etag, "cache-control": cache_control})
 
 
 async def memory_cached_response(request: Request, scope: dict[str, Any] | None,
@@ -163,10 +203,10 @@ async def memory_cached_response(request: Request, scope: dict[str, Any] | None,
     key = "records:" + response_key(request, scope)
 
     def make() -> Cached:
-        return Cached("", _json(build()), JSON)
+        return Cached.of("", build(), JSON)
 
     entry = await _entry(request, key, make)
-    return Response(entry.body, media_type=entry.media_type)
+    return entry.response(request, {})
 
 
 async def _entry(request: Request, key: str, make: Callable[[], Cached]) -> Cached:
@@ -175,8 +215,3 @@ async def _entry(request: Request, key: str, make: Callable[[], Cached]) -> Cach
     if entry is None:
         entry = await run_in_threadpool(cache.get_or_build, key, make)
     return entry
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode()
