@@ -10,7 +10,8 @@ from vrhub.cli.context import AppContext, pass_app
 #: so that they are part of what :func:`settle_memory` sets aside.
 FIRST_USE_MODULES = (
     "vrhub.storage.series", "vrhub.storage.points", "vrhub.storage.records",
-    "vrhub.reports.violence_analysis", "vrhub.reports.exports", "vrhub.analytics.hotspots",
+    "vrhub.reports.violence_analysis", "vrhub.reports.trend_analysis",
+    "vrhub.reports.exports", "vrhub.analytics.hotspots",
     "vrhub.analytics.nearrepeat", "vrhub.analytics.disclosure", "vrhub.quality",
     "vl_convert",
 )

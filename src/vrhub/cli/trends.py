@@ -143,9 +143,9 @@ def series_command(app: AppContext, source: str, level: str, areas: tuple[str, .
                    as_json: bool) -> None:
     """Monthly counts per area and category, with exact Poisson limits and rolling totals
     (windows reaching months the source does not cover are marked incomplete)."""
-    from vrhub.reports import violence_analysis as va
+    from vrhub.reports import trend_analysis as ta
 
-    result = va.trend_series(app.warehouse(), source=source, level=level, areas=areas,
+    result = ta.trend_series(app.warehouse(), source=source, level=level, areas=areas,
                              categories=categories, period=(from_month, to_month),
                              per_1000=per_1000, window=window, disclose=disclose,
                              progress=app.progress)
@@ -170,9 +170,9 @@ def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...]
                 window: int, disclose: bool, output: Path | None, as_json: bool) -> None:
     """Year-on-year change per area and category as a rate ratio with an exact
     (conditional binomial) confidence interval and p-value."""
-    from vrhub.reports import violence_analysis as va
+    from vrhub.reports import trend_analysis as ta
 
-    result = va.trend_yoy(app.warehouse(), source=source, level=level, areas=areas,
+    result = ta.trend_yoy(app.warehouse(), source=source, level=level, areas=areas,
                           categories=categories, period=(from_month, to_month),
                           window=window, disclose=disclose, progress=app.progress)
     columns = ["area_code", "area_name", "category", "current", "previous", "pct_change",
@@ -196,9 +196,9 @@ def profile_command(app: AppContext, source: str, level: str, areas: tuple[str, 
                     as_json: bool) -> None:
     """Hour-of-day by day-of-week profile of ED assaults; an assault known only by its
     date is spread over that day's hours (aoristic weighting)."""
-    from vrhub.reports import violence_analysis as va
+    from vrhub.reports import trend_analysis as ta
 
-    result = va.trend_profile(app.warehouse(), source=source, level=level, areas=areas,
+    result = ta.trend_profile(app.warehouse(), source=source, level=level, areas=areas,
                               period=(from_month, to_month), progress=app.progress)
     if as_json or output:
         emit_result(app, result, output=output, as_json=as_json,

@@ -1,8 +1,9 @@
-"""The Python API behind ``vrhub trends``, ``vrhub deprivation`` and ``vrhub compare``:
-each function reads what it needs from the warehouse (:mod:`vrhub.storage.series`), runs
-the pure functions of :mod:`vrhub.analytics` and returns an :class:`AnalysisResult`
-carrying the table, a summary, the parameters, the data provenance and every automatic
-choice. The CLI and the web layer call these same functions.
+"""The Python API behind ``vrhub deprivation`` and ``vrhub compare`` (and, in
+:mod:`vrhub.reports.trend_analysis`, ``vrhub trends``): each function reads what it needs
+from the warehouse (:mod:`vrhub.storage.series`), runs the pure functions of
+:mod:`vrhub.analytics` and returns an :class:`AnalysisResult` carrying the table, a
+summary, the parameters, the data provenance and every automatic choice. The CLI and the
+web layer call these same functions.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from vrhub.analytics import aoristic, concentration, deprivation, hidden_violence, trends
+from vrhub.analytics import concentration, deprivation, hidden_violence
 from vrhub.analytics import disclosure as sdc
-from vrhub.analytics.poisson import poisson_ci, rate_ci, rate_ratio
+from vrhub.analytics.poisson import rate_ratio
 from vrhub.analytics.series_inputs import (
     month_index,
     month_name,
@@ -69,7 +70,7 @@ class AnalysisResult:
         return out
 
 
-class _Notes:
+class Notes:
     """Collects notes from queries and analytics and passes them on to ``progress``."""
 
     def __init__(self, progress: Progress) -> None:
@@ -102,7 +103,7 @@ def with_geometry(warehouse: Warehouse, frame: pd.DataFrame,
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=27700)
 
 
-def _window(coverage: list[str], months: int, end: str | None, notes: _Notes) -> Period:
+def _window(coverage: list[str], months: int, end: str | None, notes: Notes) -> Period:
     """The ``months`` months ending at ``end`` (default: the last covered month)."""
     if not coverage:
         raise UserError("the source covers no months")
@@ -118,7 +119,7 @@ def _window(coverage: list[str], months: int, end: str | None, notes: _Notes) ->
 
 
 def _in_covered_boroughs(warehouse: Warehouse, frame: pd.DataFrame, level: str,
-                         with_data: pd.Series, notes: _Notes) -> pd.DataFrame:
+                         with_data: pd.Series, notes: Notes) -> pd.DataFrame:
     """Rows of ``frame`` (per area) whose borough has any data in ``with_data`` (area
     codes): the MPS does not police the City of London, so its areas are not zeros."""
     lookup = series.lsoa_lookup(warehouse, level).drop_duplicates("area_code")
@@ -131,131 +132,12 @@ def _in_covered_boroughs(warehouse: Warehouse, frame: pd.DataFrame, level: str,
     return frame[inside].reset_index(drop=True)
 
 
-# -- trends ----------------------------------------------------------------------------
-
-
-def trend_counts(warehouse: Warehouse, *, source: str, level: str,
-                 areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
-                 period: Period = (None, None)) -> series.MonthlyCounts:
-    """The monthly counts both :func:`trend_series` and :func:`trend_yoy` start from: every
-    month up to the period's end (earlier months feed the rolling and year-ago figures)."""
-    period = parse_period(period, what="trends")
-    return series.monthly_counts(warehouse, source=source, level=level, areas=areas,
-                                 categories=categories, period=(None, period[1]))
-
-
-def trend_series(warehouse: Warehouse, *, source: str, level: str,
-                 areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
-                 period: Period = (None, None), per_1000: bool = False, window: int = 12,
-                 confidence: float = 0.95, disclose: bool = True,
-                 progress: Progress = SILENT,
-                 counts: series.MonthlyCounts | None = None) -> AnalysisResult:
-    """Monthly series per area and category (:data:`vrhub.analytics.trends.SERIES_COLUMNS`).
-    ED (istv) counts go through disclosure control unless ``disclose`` is false.
-    ``counts``: the :func:`trend_counts` of the same question, when already read."""
-    period = parse_period(period, what="trend series")
-    notes = _Notes(progress)
-    counts = counts or trend_counts(warehouse, source=source, level=level, areas=areas,
-                                    categories=categories, period=period)
-    notes.extend(counts.notes)
-    population = None
-    if per_1000:
-        population, pop_notes = series.population_by_area(warehouse, level)
-        notes.extend(pop_notes)
-    frame = trends.monthly_series(counts.data, period=period, coverage=counts.coverage,
-                                  population=population, window=window,
-                                  confidence=confidence, progress=notes)
-    control = None
-    if source == "istv":
-        control = dict(NOT_CONTROLLED)
-        if disclose:
-            frame, control = _disclose_series(frame, confidence, notes)
-    summary = {"series": int(frame.groupby(["area_code", "category"]).ngroups),
-               "months": int(frame["month"].nunique()),
-               "first_month": frame["month"].min(), "last_month": frame["month"].max(),
-               "events": float(np.nansum(_as_float(frame["count"])))}
-    params = {"source": source, "level": level, "areas": list(areas or []),
-              "categories": list(categories or []), "period": list(period),
-              "per_1000": per_1000, "window": window, "confidence": confidence,
-              "disclose": disclose if source == "istv" else None}
-    return AnalysisResult("trends.series", level, frame, summary, params, counts.provenance,
-                          notes.notes, control)
-
-
-def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
-              areas: Sequence[str] | None = None, categories: Sequence[str] | None = None,
-              period: Period = (None, None), window: int = 12, confidence: float = 0.95,
-              disclose: bool = True, progress: Progress = SILENT,
-              counts: series.MonthlyCounts | None = None) -> AnalysisResult:
-    """Year-on-year change per area and category (:data:`vrhub.analytics.trends.YOY_COLUMNS`).
-    ED (istv) counts go through disclosure control unless ``disclose`` is false.
-    ``counts``: the :func:`trend_counts` of the same question, when already read."""
-    period = parse_period(period, what="year-on-year change")
-    notes = _Notes(progress)
-    counts = counts or trend_counts(warehouse, source=source, level=level, areas=areas,
-                                    categories=categories, period=period)
-    notes.extend(counts.notes)
-    frame = trends.year_on_year(counts.data, period=period, coverage=counts.coverage,
-                                window=window, confidence=confidence, progress=notes)
-    frame = frame.sort_values(["category", "area_code"]).reset_index(drop=True)
-    control = None
-    if source == "istv":
-        control = dict(NOT_CONTROLLED)
-        if disclose:
-            frame, control = _disclose_yoy(frame, confidence, notes)
-    significant = frame[(frame["ratio_lower"] > 1) | (frame["ratio_upper"] < 1)]
-    summary = {"series": len(frame), "current": [frame["current_from"].iloc[0],
-                                                 frame["current_to"].iloc[0]] if len(frame)
-               else None,
-               "current_events": float(np.nansum(_as_float(frame["current"]))),
-               "previous_events": float(np.nansum(_as_float(frame["previous"]))),
-               "significant_increases": int((significant["ratio_lower"] > 1).sum()),
-               "significant_decreases": int((significant["ratio_upper"] < 1).sum())}
-    params = {"source": source, "level": level, "areas": list(areas or []),
-              "categories": list(categories or []), "period": list(period),
-              "window": window, "confidence": confidence,
-              "disclose": disclose if source == "istv" else None}
-    return AnalysisResult("trends.yoy", level, frame, summary, params, counts.provenance,
-                          notes.notes, control)
-
-
-def trend_profile(warehouse: Warehouse, *, source: str = "istv", level: str = "borough",
-                  areas: Sequence[str] | None = None, period: Period = (None, None),
-                  progress: Progress = SILENT) -> AnalysisResult:
-    """Hour-of-day by day-of-week profile of ED assaults, aoristic where only the date is
-    known (:data:`vrhub.analytics.aoristic.PROFILE_COLUMNS`)."""
-    if source != "istv":
-        raise UserError(f"{source} data carry the month of each offence, not its time, so "
-                        "they have no hour-of-day profile",
-                        hint="use --source istv (ED assault times)")
-    period = parse_period(period, what="time profile")
-    notes = _Notes(progress)
-    events, provenance = series.istv_assault_times(warehouse, level=level, areas=areas,
-                                                   period=period)
-    if not len(events):
-        raise UserError("no ED assaults match these filters",
-                        hint="widen --from/--to or --area")
-    frame = aoristic.aoristic_profile(events, start="start", end="end", progress=notes)
-    busiest = frame.iloc[int(np.argmax(frame["events"].to_numpy()))]
-    summary = {"events": float(frame["events"].sum()),
-               "busiest": {"weekday": busiest["weekday_name"], "hour": int(busiest["hour"]),
-                           "share": float(busiest["share"])},
-               "weekend_night_share": float(frame[(frame["weekday"] >= 5)
-                                                  & (frame["hour"] < 6)]["share"].sum())}
-    params = {"source": source, "level": level, "areas": list(areas or []),
-              "period": list(period)}
-    control = {"applied": False, "warning": "times of day from ED data: for internal "
-               "analysis only; public outputs carry no times of day"}
-    return AnalysisResult("trends.profile", None, frame, summary, params, provenance,
-                          notes.notes, control)
-
-
 # -- deprivation -----------------------------------------------------------------------
 
 
 def _area_deprivation(warehouse: Warehouse, level: str, *, edition: str, rule: str,
                       deciles: Sequence[int], extent_threshold: float,
-                      notes: _Notes) -> pd.DataFrame:
+                      notes: Notes) -> pd.DataFrame:
     imd = series.lsoa_imd(warehouse, edition)
     lsoa_pop: pd.DataFrame | None = None
     try:
@@ -280,7 +162,7 @@ def deprivation_map(warehouse: Warehouse, *, level: str = "ward", min_vwi: float
     offences in ``months`` months against high deprivation
     (:data:`vrhub.analytics.deprivation.MAP_COLUMNS`)."""
     period = parse_period(period, what="violence and deprivation map")
-    notes = _Notes(progress)
+    notes = Notes(progress)
     counts = series.monthly_counts(warehouse, source="mps", level=level, categories=[category])
     notes.extend(counts.notes)
     start, end = _window(counts.coverage, months, period[1], notes)
@@ -310,7 +192,7 @@ def deprivation_correlation(warehouse: Warehouse, *, level: str = "ward",
     """Rates per 1,000 residents over ``months`` months against IMD, per area: Pearson and
     Spearman correlation, and the rate in each IMD decile."""
     period = parse_period(period, what="deprivation correlation")
-    notes = _Notes(progress)
+    notes = Notes(progress)
     counts = series.monthly_counts(warehouse, source=source, level=level,
                                    categories=[category] if category else None)
     notes.extend(counts.notes)
@@ -358,7 +240,7 @@ def deprivation_concentration(warehouse: Warehouse, *, level: str = "ward",
     """How concentrated events are across areas over ``months`` months: the curve
     (:data:`vrhub.analytics.concentration.CURVE_COLUMNS`), Gini and the top ``top``% share."""
     period = parse_period(period, what="concentration")
-    notes = _Notes(progress)
+    notes = Notes(progress)
     counts = series.monthly_counts(warehouse, source=source, level=level,
                                    categories=[category] if category else None)
     notes.extend(counts.notes)
@@ -394,7 +276,7 @@ NOT_CONTROLLED = {"applied": False, "warning": "exact ED counts: for internal an
                   "do not share or publish (run again with disclosure control)"}
 
 
-def _disclosed(frame: pd.DataFrame, counts: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+def disclosed(frame: pd.DataFrame, counts: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``frame`` with ED ``counts`` suppressed (1-7) and rounded (to 5)."""
     try:
         out = sdc.apply(frame, counts)
@@ -405,55 +287,14 @@ def _disclosed(frame: pd.DataFrame, counts: list[str]) -> tuple[pd.DataFrame, di
     return out, meta
 
 
-def _as_float(values: pd.Series) -> np.ndarray:
+def as_float(values: pd.Series) -> np.ndarray:
     return np.asarray(values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
 
 
-def _disclose_series(frame: pd.DataFrame, confidence: float,
-                     notes: _Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
-    out, meta = _disclosed(frame, ["count", "rolling_total"])
-    count = _as_float(out["count"])
-    known = np.isfinite(count)
-    low, high = poisson_ci(np.where(known, count, 0.0), confidence)
-    out["count_lower"] = np.where(known, low, np.nan)
-    out["count_upper"] = np.where(known, high, np.nan)
-    pop = out["population"].to_numpy(dtype="float64")
-    rate, r_low, r_high = rate_ci(np.where(known, count, 0.0), pop, confidence=confidence)
-    out["rate_per_1000"] = np.where(known, rate, np.nan)
-    out["rate_lower"] = np.where(known, r_low, np.nan)
-    out["rate_upper"] = np.where(known, r_high, np.nan)
-    rolling = _as_float(out["rolling_total"])
-    out["rolling_rate_per_1000"] = np.where(out["rolling_complete"], rolling / pop * 1000,
-                                            np.nan)
-    notes.note("disclosure control: ED counts of 1-7 suppressed and the rest rounded to the "
-               "nearest 5; intervals and rates recomputed from the disclosed counts")
-    return out, meta
-
-
-def _disclose_yoy(frame: pd.DataFrame, confidence: float,
-                  notes: _Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
-    out, meta = _disclosed(frame.drop(columns=["change"]), ["current", "previous"])
-    cur, prev = _as_float(out["current"]), _as_float(out["previous"])
-    known = np.isfinite(cur) & np.isfinite(prev)
-    rr = rate_ratio(np.where(known, cur, 0.0), np.where(known, prev, 0.0),
-                    out["current_months"].to_numpy(dtype="float64"),
-                    out["previous_months"].to_numpy(dtype="float64"), confidence=confidence)
-    out.insert(list(frame.columns).index("change"), "change",
-               np.where(known, cur - prev, np.nan))
-    with np.errstate(invalid="ignore"):
-        out["pct_change"] = np.where(known & (prev > 0), (rr.ratio - 1) * 100, np.nan)
-    for col, values in (("rate_ratio", rr.ratio), ("ratio_lower", rr.lower),
-                        ("ratio_upper", rr.upper), ("p_value", rr.p_value)):
-        out[col] = np.where(known, values, np.nan)
-    notes.note("disclosure control: ED counts of 1-7 suppressed and the rest rounded to the "
-               "nearest 5; changes and intervals recomputed from the disclosed counts")
-    return out, meta
-
-
 def _disclose_comparison(frame: pd.DataFrame, confidence: float,
-                         notes: _Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
-    out, meta = _disclosed(frame, ["ed_count"])
-    ed = _as_float(out["ed_count"])
+                         notes: Notes) -> tuple[pd.DataFrame, dict[str, Any]]:
+    out, meta = disclosed(frame, ["ed_count"])
+    ed = as_float(out["ed_count"])
     known = np.isfinite(ed)
     rr = rate_ratio(np.where(known, ed, 0.0), out["police_count"].to_numpy(dtype="float64"),
                     confidence=confidence)
@@ -479,7 +320,7 @@ def ed_police(warehouse: Warehouse, *, level: str = "borough", period: Period = 
     are recomputed from the disclosed counts; LSOA-level results are then refused (public
     outputs are never finer than ward)."""
     period = parse_period(period, what="ED-police comparison")
-    notes = _Notes(progress)
+    notes = Notes(progress)
     ed = series.monthly_counts(warehouse, source="istv", level=level, areas=areas,
                                period=period)
     police = series.monthly_counts(warehouse, source=police_source, level=level, areas=areas,

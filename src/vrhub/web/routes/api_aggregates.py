@@ -270,7 +270,7 @@ async def trends(
     """Per area and category: monthly counts with exact Poisson limits and rolling 12-month
     totals, and the last 12 months against the year before (rate ratio with an exact
     conditional interval). ED data is disclosure-controlled and limited to your scope."""
-    from vrhub.reports import violence_analysis as va
+    from vrhub.reports import trend_analysis as ta
 
     areas = list(area or [])
     scope = await checked_access(request, source, areas, "trends")
@@ -278,14 +278,14 @@ async def trends(
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(areas, scope)
         period = _period(month_from, month_to)
-        counts = va.trend_counts(wh, source=source, level=level, areas=query_areas,
+        counts = ta.trend_counts(wh, source=source, level=level, areas=query_areas,
                                  categories=category or [], period=period)
-        series_result = va.trend_series(wh, source=source, level=level, areas=query_areas,
+        series_result = ta.trend_series(wh, source=source, level=level, areas=query_areas,
                                         categories=category or [], period=period,
                                         counts=counts)
         yoy_notes: list[str] = []
         try:
-            yoy = va.trend_yoy(wh, source=source, level=level, areas=query_areas,
+            yoy = ta.trend_yoy(wh, source=source, level=level, areas=query_areas,
                                categories=category or [], period=period, counts=counts)
             yoy_frame = _keep_areas(yoy.frame, finer)
             yoy_notes = list(yoy.notes)
