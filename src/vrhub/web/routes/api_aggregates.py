@@ -19,6 +19,7 @@ access check (and its audit event) always happens before the cache is asked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -187,6 +188,37 @@ ToQuery = Annotated[str | None, Query(alias="to", pattern=MONTH,
                                       description="Last month, YYYY-MM.")]
 
 
+LimitQuery = Annotated[int, Query(ge=1, le=5000)]
+OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+@dataclass(frozen=True)
+class AreaQuestion:
+    """What a counts or trends request asks: the query parameters both endpoints take."""
+
+    source: SourceName
+    level: LevelName
+    areas: list[str]
+    categories: list[str]
+    month_from: str | None
+    month_to: str | None
+    limit: int
+    offset: int
+
+
+async def area_question(
+    source: SourceName = "police", level: LevelName = "borough",
+    area: AreaQuery = None, category: CategoryQuery = None,
+    month_from: FromQuery = None, month_to: ToQuery = None,
+    limit: LimitQuery = 500, offset: OffsetQuery = 0,
+) -> AreaQuestion:
+    return AreaQuestion(source, level, list(area or []), list(category or []), month_from,
+                        month_to, limit, offset)
+
+
+Question = Annotated[AreaQuestion, Depends(area_question)]
+
+
 def _check_codes(areas: Sequence[str]) -> None:
     import re
 
@@ -218,37 +250,30 @@ async def checked_access(request: Request, source: str, areas: Sequence[str],
 
 # -- endpoints ----------------------------------------------------------------------------
 @router.get("/counts", response_model=CountPage, summary="Monthly counts by area")
-async def counts(
-    request: Request, wh: Store,
-    source: SourceName = "police", level: LevelName = "borough",
-    area: AreaQuery = None, category: CategoryQuery = None,
-    month_from: FromQuery = None, month_to: ToQuery = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> Response:
+async def counts(request: Request, wh: Store, q: Question) -> Response:
     """Counts per area, category and month from MPS recorded crime, police.uk street crime
     or ED assault attendances (ISTV, disclosure-controlled and limited to your scope)."""
     from vrhub.storage import series
 
-    areas = list(area or [])
-    scope = await checked_access(request, source, areas, "counts")
+    scope = await checked_access(request, q.source, q.areas, "counts")
 
     def build() -> dict[str, Any]:
-        query_areas, finer = scoped_areas(areas, scope)
-        result = series.monthly_counts(wh, source=source, level=level,
+        query_areas, finer = scoped_areas(q.areas, scope)
+        result = series.monthly_counts(wh, source=q.source, level=q.level,
                                        areas=query_areas or None,
-                                       categories=category or None,
-                                       period=_period(month_from, month_to))
+                                       categories=q.categories or None,
+                                       period=_period(q.month_from, q.month_to))
         frame = _keep_areas(result.data, finer).sort_values(
             ["area_code", "category", "month"]).reset_index(drop=True)
         control = None
-        if source == "istv":
+        if q.source == "istv":
             frame = sdc.apply(frame, ["count"], allow_columns=["area_name", "category"])
             control = sdc.disclosure_metadata(frame)
         total = len(frame)
-        page = frame.iloc[offset:offset + limit]
-        return CountPage(source=source, level=level, total=total, limit=limit, offset=offset,
-                         next=next_page(request, limit, offset, total), rows=json_rows(page),
+        page = frame.iloc[q.offset:q.offset + q.limit]
+        return CountPage(source=q.source, level=q.level, total=total, limit=q.limit,
+                         offset=q.offset, next=next_page(request, q.limit, q.offset, total),
+                         rows=json_rows(page),
                          scope=scope.to_dict() if scope else None, disclosure=control,
                          provenance=json_rows(pd.DataFrame(result.provenance)),
                          notes=list(result.notes)).model_dump(mode="json")
@@ -259,34 +284,26 @@ async def counts(
 
 @router.get("/trends", response_model=TrendResult,
             summary="Monthly series with rolling totals, and year-on-year change")
-async def trends(
-    request: Request, wh: Store,
-    source: SourceName = "police", level: LevelName = "borough",
-    area: AreaQuery = None, category: CategoryQuery = None,
-    month_from: FromQuery = None, month_to: ToQuery = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> Response:
+async def trends(request: Request, wh: Store, q: Question) -> Response:
     """Per area and category: monthly counts with exact Poisson limits and rolling 12-month
     totals, and the last 12 months against the year before (rate ratio with an exact
     conditional interval). ED data is disclosure-controlled and limited to your scope."""
     from vrhub.reports import trend_analysis as ta
 
-    areas = list(area or [])
-    scope = await checked_access(request, source, areas, "trends")
+    scope = await checked_access(request, q.source, q.areas, "trends")
 
     def build() -> dict[str, Any]:
-        query_areas, finer = scoped_areas(areas, scope)
-        period = _period(month_from, month_to)
-        counts = ta.trend_counts(wh, source=source, level=level, areas=query_areas,
-                                 categories=category or [], period=period)
-        series_result = ta.trend_series(wh, source=source, level=level, areas=query_areas,
-                                        categories=category or [], period=period,
-                                        counts=counts)
+        query_areas, finer = scoped_areas(q.areas, scope)
+        period = _period(q.month_from, q.month_to)
+        counts = ta.trend_counts(wh, source=q.source, level=q.level, areas=query_areas,
+                                 categories=q.categories, period=period)
+        series_result = ta.trend_series(wh, source=q.source, level=q.level,
+                                        areas=query_areas, categories=q.categories,
+                                        period=period, counts=counts)
         yoy_notes: list[str] = []
         try:
-            yoy = ta.trend_yoy(wh, source=source, level=level, areas=query_areas,
-                               categories=category or [], period=period, counts=counts)
+            yoy = ta.trend_yoy(wh, source=q.source, level=q.level, areas=query_areas,
+                               categories=q.categories, period=period, counts=counts)
             yoy_frame = _keep_areas(yoy.frame, finer)
             yoy_notes = list(yoy.notes)
         except UserError as exc:  # e.g. less than two years of data: the series stands
@@ -295,10 +312,10 @@ async def trends(
         frame = _keep_areas(series_result.frame, finer)
         total = len(frame)
         return TrendResult(
-            source=source, level=level, total=total, limit=limit, offset=offset,
-            next=next_page(request, limit, offset, total),
+            source=q.source, level=q.level, total=total, limit=q.limit, offset=q.offset,
+            next=next_page(request, q.limit, q.offset, total),
             parameters=series_result.parameters, summary=series_result.summary,
-            series=json_rows(frame.iloc[offset:offset + limit]),
+            series=json_rows(frame.iloc[q.offset:q.offset + q.limit]),
             year_on_year=json_rows(yoy_frame), scope=scope.to_dict() if scope else None,
             disclosure=series_result.disclosure,
             provenance=json_rows(pd.DataFrame(series_result.provenance)),
