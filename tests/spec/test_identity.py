@@ -275,8 +275,6 @@ def test_resolved_principals_follow_account_changes_made_by_another_process(
     """The web app reuses resolved principals between requests; a change made anywhere
     else (here: a second set of services on the same database, as `vrhub users` at the
     console would be) takes effect at the very next request."""
-    from vrhub.access.principal_cache import account_version
-
     url = services.engine.url.render_as_string(hide_password=False)
     console = AccessServices.from_settings(
         Settings.load({"VRHUB_HOME": str(tmp_path), "VRHUB_DATABASE_URL": url}), clock=clock)
@@ -290,8 +288,7 @@ def test_resolved_principals_follow_account_changes_made_by_another_process(
             first, token_scopes=None, channel="web")
 
         def version() -> int:
-            with services.sessions() as session:
-                return account_version(session)
+            return services.tokens.versions.current()
 
         # bookkeeping writes (a sign-in, a token's use) do not invalidate anything
         before = version()

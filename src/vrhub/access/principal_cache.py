@@ -33,12 +33,6 @@ _QUERY = select(AccountVersion.version).where(AccountVersion.id == 1)
 _SQL = "SELECT version FROM account_version WHERE id = 1"
 
 
-def account_version(session: Session) -> int:
-    """The accounts' current version number (0 when the table has no row)."""
-    value = session.scalar(_QUERY)
-    return int(value or 0)
-
-
 class AccountVersions:
     """Reads the version number on every request, as cheaply as it can be read.
 
@@ -144,7 +138,3 @@ class PrincipalCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

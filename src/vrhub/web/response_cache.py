@@ -51,8 +51,12 @@ class Cached:
 
     @classmethod
     def of(cls, etag: str, value: Any, media_type: str) -> Cached:
-        body = json.dumps(value, ensure_ascii=False, allow_nan=False,
-                          separators=(",", ":")).encode()
+        """``value`` as JSON."""
+        return cls.of_bytes(etag, json.dumps(value, ensure_ascii=False, allow_nan=False,
+                                             separators=(",", ":")).encode(), media_type)
+
+    @classmethod
+    def of_bytes(cls, etag: str, body: bytes, media_type: str) -> Cached:
         compressed = (gzip.compress(body, compresslevel=6, mtime=0)
                       if len(body) >= COMPRESS_FROM else None)
         return cls(etag, body, media_type, compressed)
@@ -92,15 +96,12 @@ class ResponseCache:
         self._size = 0
         self._lock = threading.Lock()
         self._builders: dict[str, threading.Lock] = {}
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: str) -> Cached | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
-                self.hits += 1
             return entry
 
     def get_or_build(self, key: str, build: Callable[[], Cached]) -> Cached:
@@ -115,34 +116,25 @@ class ResponseCache:
                 return entry
             try:
                 entry = build()
-            finally:
+                self._put(key, entry)
+            finally:  # kept (or failed) before the next asker can take a new builder
                 with self._lock:
                     self._builders.pop(key, None)
-            self._put(key, entry)
             return entry
 
     def _put(self, key: str, entry: Cached) -> None:
         size = entry.size()
+        if size > self.max_bytes:
+            return
         with self._lock:
-            self.misses += 1
-            if size > self.max_bytes:
-                return
             old = self._entries.pop(key, None)
             if old is not None:
                 self._size -= old.size()
             self._entries[key] = entry
             self._size += size
-            while self._size > self.max_bytes and self._entries:
+            while self._size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
                 self._size -= evicted.size()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 def cache_of(request: Request) -> ResponseCache:

@@ -12,7 +12,6 @@ size or modification time, and the next request reads the new version.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import re
@@ -27,6 +26,7 @@ from fastapi.responses import Response
 from vrhub.errors import NotFound
 from vrhub.reports.publish import MANIFEST
 from vrhub.web.api_models import ERROR_RESPONSES
+from vrhub.web.response_cache import JSON, Cached, not_modified
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=ERROR_RESPONSES)
 
@@ -43,16 +43,10 @@ def _folder(request: Request) -> Path:
 
 @dataclass(frozen=True)
 class Published:
-    """One published file as served: its bytes, gzip-compressed bytes and their ETags."""
+    """One published file as served, with the size and modification time it was read at."""
 
     version: tuple[int, int]
-    body: bytes
-    compressed: bytes
-    etag: str
-
-    @property
-    def compressed_etag(self) -> str:
-        return self.etag[:-1] + '-gz"'
+    served: Cached
 
 
 _FILES: dict[Path, Published] = {}
@@ -71,8 +65,8 @@ def published(path: Path) -> Published | None:
     if known is not None and known.version == version:
         return known
     body = path.read_bytes()
-    entry = Published(version, body, gzip.compress(body, compresslevel=6, mtime=0),
-                      '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    entry = Published(version, Cached.of_bytes(etag, body, MEDIA.get(path.suffix, JSON)))
     with _LOCK:
         _FILES[path] = entry
     return entry
@@ -82,7 +76,7 @@ def _manifest(request: Request) -> tuple[Published, dict[str, Any]]:
     entry = published(_folder(request) / MANIFEST)
     if entry is None:
         raise NotFound(NOT_PUBLISHED, hint="an operator publishes with `vrhub publish`")
-    data: dict[str, Any] = json.loads(entry.body)
+    data: dict[str, Any] = json.loads(entry.served.body)
     return entry, data
 
 
@@ -93,20 +87,13 @@ def _published_files(manifest: dict[str, Any]) -> set[str]:
     return names
 
 
-def _serve(request: Request, entry: Published, media_type: str) -> Response:
+def _serve(request: Request, entry: Published) -> Response:
     """The file, gzip-compressed when the client accepts it; 304 when it has it already."""
-    accepts = request.headers.get("accept-encoding", "")
-    gzipped = any(part.split(";")[0].strip() == "gzip" for part in accepts.split(","))
-    etag = entry.compressed_etag if gzipped else entry.etag
-    headers = {"etag": etag, "cache-control": PUBLIC_CACHE, "vary": "Accept-Encoding"}
-    given = request.headers.get("if-none-match", "")
-    tags = {t.strip().removeprefix("W/") for t in given.split(",")}
-    if tags & {entry.etag, entry.compressed_etag} or given.strip() == "*":
-        return Response(status_code=304, headers=headers)
-    if gzipped:
-        return Response(entry.compressed, media_type=media_type,
-                        headers={**headers, "content-encoding": "gzip"})
-    return Response(entry.body, media_type=media_type, headers=headers)
+    served = entry.served
+    unchanged = not_modified(request, served.etag, PUBLIC_CACHE)
+    if unchanged is not None:
+        return unchanged
+    return served.response(request, {"etag": served.etag, "cache-control": PUBLIC_CACHE})
 
 
 @router.get("", summary="What is published: the manifest",
@@ -116,7 +103,7 @@ def manifest(request: Request) -> Response:
     """What each public output is, when it was made, its parameters, the disclosure rule
     applied and the provenance of the data behind it."""
     entry, _ = _manifest(request)
-    return _serve(request, entry, "application/json")
+    return _serve(request, entry)
 
 
 @router.get("/{name}", summary="One published output file (CSV or JSON)",
@@ -133,4 +120,4 @@ def output_file(request: Request, name: str) -> Response:
     entry = published(path)
     if entry is None:
         raise missing
-    return _serve(request, entry, MEDIA[path.suffix])
+    return _serve(request, entry)
