@@ -77,10 +77,10 @@ def trend(request: Request, principal: Annotated[Principal, Depends(current_prin
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
-        params = {**filters.as_params(), "public": public, "borough": borough or ""}
+        params = {**filters.as_params(), "borough": borough or ""}
         rows = cached_json(request, "london-monthly" if not borough else "borough-monthly",
-                           params if borough else {**filters.as_params(), "public": public},
-                           lambda: london_monthly(wh, filters, borough, public))
+                           params if borough else filters.as_params(),
+                           lambda: london_monthly(wh, filters, borough))
     where = "this borough" if borough else "London"
     return svg_response(request, "trend", params, lambda: charts.monthly_line(
         rows, title=f"{filters.category.capitalize()}, {where}, by month"))

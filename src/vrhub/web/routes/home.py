@@ -37,13 +37,13 @@ from vrhub.web.routes.pages_support import (
     LEVEL_LABELS,
     PUBLIC_LEVELS,
     cached_json,
+    exact_count,
     headlines,
     london_monthly,
     months_available,
     mps_categories,
     open_warehouse,
     parse_filters,
-    public_count,
     published_categories,
     published_headlines,
     published_manifest,
@@ -56,12 +56,11 @@ router = APIRouter(include_in_schema=False)
 __all__ = ["STRATEGY_THRESHOLD", "VIOLENCE_WITH_INJURY", "month_minus", "router"]
 
 
-def violence_by_deprivation(request: Request, wh: Warehouse, principal: Principal, *,
+def violence_by_deprivation(request: Request, wh: Warehouse, *,
                             borough: str | None, end: str | None
                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Wards crossed by violence with injury (12 months to ``end``) and IMD 2025."""
     last = end or months_available(wh)[1]
-    public = principal.is_public
 
     def compute() -> dict[str, Any]:
         if last is None:
@@ -78,20 +77,17 @@ def violence_by_deprivation(request: Request, wh: Warehouse, principal: Principa
         mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
         summary = violence_deprivation_summary(mapped)
         rows = [{"area_code": str(r["area_code"]), "area_name": str(r["area_name"]),
-                 "count": public_count(r["count"], public), "decile": r["imd_decile"],
+                 "count": exact_count(r["count"]), "decile": r["imd_decile"],
                  "group": str(r["group"])} for r in mapped.to_dict("records")]
         return {"rows": rows, "summary": summary, "from": month_minus(last, 11), "to": last}
 
     try:
-        result = cached_json(request, "vxd", {"borough": borough or "", "end": last,
-                                              "public": public}, compute)
+        result = cached_json(request, "vxd", {"borough": borough or "", "end": last},
+                             compute)
     except UserError:
         return [], {}
     summary = dict(result["summary"])
     summary["period"] = (result.get("from"), result.get("to"))
-    if public and summary.get("groups"):
-        for group in summary["groups"].values():
-            group["events"] = public_count(group["events"], True)
     return result["rows"], summary
 
 
@@ -167,10 +163,9 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
             from vrhub.web.routes.maps import GROUP_COLOURS, PALETTE, choropleth
 
             first, last = months_available(wh)
-            public = principal.is_public
             end = filters.end or last
-            heads = cached_json(request, "headlines", {"end": end, "public": public},
-                                lambda: headlines(wh, None, end, public))
+            heads = cached_json(request, "headlines", {"end": end},
+                                lambda: headlines(wh, None, end))
             if filters.category not in categories:
                 errors["category"] = f"There is no category called {filters.category!r}"
                 filters = parse_filters(None, filters.start, filters.end, filters.level,
@@ -178,11 +173,10 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
             frame, legend, measure = choropleth(
                 request, wh, principal, category=filters.category, start=filters.start,
                 end=filters.end, level=filters.level, borough=None)
-            monthly = cached_json(request, "london-monthly",
-                                  {**filters.as_params(), "public": public},
-                                  lambda: london_monthly(wh, filters, None, public))
-            vxd_rows, vxd_summary = violence_by_deprivation(request, wh, principal,
-                                                            borough=None, end=filters.end)
+            monthly = cached_json(request, "london-monthly", filters.as_params(),
+                                  lambda: london_monthly(wh, filters, None))
+            vxd_rows, vxd_summary = violence_by_deprivation(request, wh, borough=None,
+                                                            end=filters.end)
             query = query_string(category=filters.category, level=filters.level,
                                  **{"from": filters.start, "to": filters.end})
             context.update(

@@ -104,15 +104,13 @@ def choropleth(request: Request, wh: Warehouse, principal: Principal, *, categor
     filters, errors = parse_filters(category, start, end, level, principal)
     if errors:
         raise UserError(next(iter(errors.values())))
-    public = principal.is_public
 
     def compute() -> dict[str, Any]:
-        totals = area_totals(wh, filters, borough, public)
+        totals = area_totals(wh, filters, borough)
         return {"rows": json.loads(totals.to_json(orient="records"))}
 
     rows = cached_json(request, "area-totals",
-                       {**filters.as_params(), "borough": borough or "", "public": public},
-                       compute)["rows"]
+                       {**filters.as_params(), "borough": borough or ""}, compute)["rows"]
     frame = pd.DataFrame(rows, columns=["area_code", "area_name", "count", "population",
                                         "rate_per_1000"])
     measure = "rate" if frame["rate_per_1000"].notna().any() else "count"
@@ -217,8 +215,7 @@ def deprivation(request: Request, principal: Annotated[Principal, Depends(curren
     with open_warehouse(request) as wh:
         if wh is None:
             return geojson_response([])
-        rows, _summary = violence_by_deprivation(request, wh, principal, borough=borough,
-                                                 end=to)
+        rows, _summary = violence_by_deprivation(request, wh, borough=borough, end=to)
         shapes = boundary_features(request, wh, "ward")
     return geojson_response(deprivation_features(rows, shapes))
 

@@ -151,10 +151,10 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         first, last = months_available(wh)
         end = filters.end or last
         heads = cached_json(request, "headlines-borough", {"end": end, "borough": code},
-                            lambda: headlines(wh, code, end, False))
+                            lambda: headlines(wh, code, end))
         monthly = cached_json(request, "borough-monthly",
-                              {**filters.as_params(), "public": False, "borough": code},
-                              lambda: london_monthly(wh, filters, code, False))
+                              {**filters.as_params(), "borough": code},
+                              lambda: london_monthly(wh, filters, code))
         hourday = hour_day_rows(request, wh, principal, code)
         try:
             comparison = cached_json(request, "ed-police", {**filters.as_params(),

@@ -25,7 +25,6 @@ import pandas as pd
 from starlette.requests import Request
 
 from vrhub.access.principal import Principal
-from vrhub.analytics.disclosure import disclose_count
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
 from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
@@ -253,15 +252,14 @@ def months_available(wh: Warehouse | None) -> tuple[str | None, str | None]:
     return (row["a"][0], row["b"][0]) if len(row) else (None, None)
 
 
-def public_count(value: float | int | None, public: bool) -> int | None:
-    """A count as shown: disclosure-controlled for the public, exact for partners."""
+def exact_count(value: float | int | None) -> int | None:
+    """A partner's count as shown: a whole number, or None when there is none."""
     if value is None or pd.isna(value):
         return None
-    return disclose_count(int(value)) if public else int(value)
+    return int(value)
 
 
-def headlines(wh: Warehouse, borough: str | None, end: str | None,
-              public: bool) -> list[dict[str, Any]]:
+def headlines(wh: Warehouse, borough: str | None, end: str | None) -> list[dict[str, Any]]:
     """Last 12 months against the 12 before, for the headline categories (MPS counts)."""
     known = set(mps_categories(wh))
     wanted = [c for c in HEADLINE_CATEGORIES if c in known]
@@ -293,8 +291,8 @@ def headlines(wh: Warehouse, borough: str | None, end: str | None,
         if not len(row):
             continue
         r = row.iloc[0]
-        current = public_count(r["current"], public)
-        previous = public_count(r["previous"], public)
+        current = exact_count(r["current"])
+        previous = exact_count(r["previous"])
         # Change per covered month, so a window missing months is not read as a fall.
         pct = None
         if current is not None and previous:
@@ -304,13 +302,12 @@ def headlines(wh: Warehouse, borough: str | None, end: str | None,
         out.append({"category": category.capitalize(), "current": current,
                     "previous": previous, "pct_change": pct,
                     "from": r["current_from"], "to": r["current_to"],
-                    "significant": significant and not public,
+                    "significant": significant,
                     "complete": bool(r["complete"])})
     return out
 
 
-def area_totals(wh: Warehouse, filters: Filters, borough: str | None,
-                public: bool) -> pd.DataFrame:
+def area_totals(wh: Warehouse, filters: Filters, borough: str | None) -> pd.DataFrame:
     """Counts and rates per area of ``filters.level`` over the period (MPS counts):
     ``area_code``, ``area_name``, ``count``, ``population``, ``rate_per_1000``."""
     from vrhub.storage.series import population_by_area
@@ -326,20 +323,18 @@ def area_totals(wh: Warehouse, filters: Filters, borough: str | None,
         totals = totals.merge(population, on="area_code", how="left")
     except UserError:
         totals["population"] = float("nan")
-    if public:
-        totals["count"] = [disclose_count(int(v)) for v in totals["count"]]
     totals["rate_per_1000"] = [
         None if c is None or pd.isna(c) or not p or pd.isna(p) else round(c / p * 1000, 2)
         for c, p in zip(totals["count"], totals["population"], strict=True)]
     return totals.sort_values("area_name").reset_index(drop=True)
 
 
-def london_monthly(wh: Warehouse, filters: Filters, borough: str | None,
-                   public: bool) -> list[dict[str, Any]]:
+def london_monthly(wh: Warehouse, filters: Filters,
+                   borough: str | None) -> list[dict[str, Any]]:
     """Monthly totals of the category for London or one borough (chart and table)."""
     counts = monthly_counts(wh, source="mps", level="borough",
                             areas=[borough] if borough else None,
                             categories=[filters.category], period=filters.period)
     monthly = counts.data.groupby("month", as_index=False)["count"].sum()
-    return [{"month": str(m), "count": public_count(c, public)}
+    return [{"month": str(m), "count": exact_count(c)}
             for m, c in monthly.itertuples(index=False)]
