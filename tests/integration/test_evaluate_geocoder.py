@@ -13,7 +13,7 @@ from vrhub.cli.main import main
 from vrhub.geography import labelled
 from vrhub.geography.bng import to_bng
 from vrhub.geography.geocoder import Geocoder
-from vrhub.storage.warehouse import Warehouse
+from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data").resolve()
 GAZETTEER_MONTHS = ("2024-01", "2024-02", "2024-03")
@@ -139,11 +139,10 @@ def test_a_labelled_file_without_a_required_column_is_refused(
 def test_calibrate_stores_a_calibration_the_geocoder_then_uses(
         workspace: Path, labelled_files: tuple[Path, Path], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    import shutil
 
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(workspace / "warehouse.duckdb", home / "warehouse.duckdb")
+    copy_warehouse(workspace / "warehouse.duckdb", home / "warehouse.duckdb")
     capsys.readouterr()
     assert _cli(home, "istv", "calibrate-geocoder", "--labelled", str(labelled_files[1]),
                 "--json") == 0

@@ -15,7 +15,7 @@ from vrhub.geography import labelled
 from vrhub.geography.evaluation import baseline_geocode
 from vrhub.geography.geocoder import COLUMNS, HOME_REASON, Geocoder
 from vrhub.geography.text import normalise_name
-from vrhub.storage.warehouse import Warehouse
+from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data").resolve()
 CITY_MONTHS = ("2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06")
@@ -250,9 +250,8 @@ OPEN_NAMES_ROW = (
 def test_open_names_and_onspd_imports(tmp_path: Path, loaded: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    import shutil
 
-    shutil.copy(loaded / "warehouse.duckdb", home / "warehouse.duckdb")
+    copy_warehouse(loaded / "warehouse.duckdb", home / "warehouse.duckdb")
     names = tmp_path / "open_names.csv"
     names.write_text("\n".join([
         OPEN_NAMES_ROW.format(name="Zebulon Crossing Way", type="transportNetwork",

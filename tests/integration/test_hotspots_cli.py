@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -23,6 +22,7 @@ import shapely
 from pyproj import Transformer
 
 from vrhub.reports.outputs import read_metadata
+from vrhub.storage.warehouse import copy_warehouse
 
 CITY = "E09000001"
 MONTHS = [f"2023-{m:02d}" for m in range(10, 13)] + [f"2024-{m:02d}" for m in range(1, 10)]
@@ -95,7 +95,7 @@ def warehouse_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
 
 @pytest.fixture
 def city(home: Path, warehouse_file: tuple[Path, dict[str, int]]) -> dict[str, int]:
-    shutil.copy(warehouse_file[0], home / "warehouse.duckdb")
+    copy_warehouse(warehouse_file[0], home / "warehouse.duckdb")
     return warehouse_file[1]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from vrhub.ingest import police_csv
+from vrhub.ingest import police_csv, police_uk
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
 
@@ -247,8 +247,12 @@ def test_zero_and_blank_coordinates_are_loaded_without_a_point(run, baseline, re
     assert quality(run)["coordinates"]["zero"] == 1
 
 
+@pytest.mark.parametrize("parts", ["one part", "several parts"])
 def test_duplicate_crime_ids_are_loaded_flagged_and_named(run, baseline, real_rows,
-                                                          tmp_path: Path):
+                                                          tmp_path: Path, parts: str,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    if parts == "several parts":  # flagged in the warehouse, the parts then rewritten
+        monkeypatch.setattr(police_uk, "INSERT_ROWS", 40)
     rows = [list(r) for r in real_rows]
     first = next(i for i in range(1, len(rows)) if rows[i][0])
     target = next(i for i in range(first + 5, len(rows)) if rows[i][0])
@@ -266,8 +270,13 @@ def test_duplicate_crime_ids_are_loaded_flagged_and_named(run, baseline, real_ro
         flagged = w.query(
             "SELECT row_number, crime_id FROM police_street "
             f"WHERE month = '{MONTH}' AND crime_id_duplicate ORDER BY row_number")
+        stored = w.query("SELECT count(*) AS n, count(DISTINCT row_number) AS rows "
+                         f"FROM police_street WHERE month = '{MONTH}'")
+        part_rows = w.scalar("SELECT sum(row_count) FROM warehouse_part")
     assert target in flagged["row_number"].tolist()
     assert len(flagged) == duplicates_before + 1
+    assert stored["n"][0] == stored["rows"][0] == len(rows) - 1  # rewritten, not doubled
+    assert part_rows == report["rows_loaded"]
 
 
 def test_formula_cells_are_quarantined_and_stored_inert(run, baseline, real_rows,
@@ -300,6 +309,7 @@ def test_malformed_lsoa_code_is_quarantined(run, baseline, real_rows, tmp_path: 
 def test_a_large_file_is_streamed_in_blocks(run, real_rows, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(police_csv, "BLOCK_SIZE", 64 * 1024)
+    monkeypatch.setattr(police_csv, "WHOLE_FILE_BYTES", 256 * 1024)  # a larger file streams
     blocks: list[int] = []
     real = police_csv._as_text
 
@@ -311,7 +321,7 @@ def test_a_large_file_is_streamed_in_blocks(run, real_rows, tmp_path: Path,
     body = real_rows[1:]
     rows = [real_rows[0]] + [body[i % len(body)] for i in range(20 * len(body))]
     path = write(tmp_path / NAME, rows)
-    assert path.stat().st_size > 20 * 64 * 1024
+    assert path.stat().st_size > 20 * 64 * 1024 > police_csv.WHOLE_FILE_BYTES
     report = load_ok(run, path)
     assert report["rows_loaded"] + report["rows_quarantined"] == len(rows) - 1
     assert len(blocks) > 10

@@ -9,7 +9,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
 from vrhub.standards.istv import ISTV_ASSAULT
 from vrhub.standards.mps import LONDON_BOROUGHS, MPS_CRIME_COUNT
 from vrhub.standards.population import POPULATION
-from vrhub.storage.warehouse import Warehouse
+from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 MPS = DATA / "london-datastore" / "mps-recorded-crime"
@@ -151,7 +150,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
 
 @pytest.fixture
 def loaded(template: tuple[Path, dict], home: Path) -> dict:
-    shutil.copy(template[0], home / "warehouse.duckdb")
+    copy_warehouse(template[0], home / "warehouse.duckdb")
     return template[1]
 
 

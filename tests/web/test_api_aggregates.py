@@ -9,6 +9,7 @@ import pytest
 
 from tests.web.test_access_matrix import CAMDEN, HACKNEY, World, build_world
 from vrhub.settings import Settings
+from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage.warehouse import Warehouse
 
 
@@ -141,8 +142,8 @@ def test_answers_are_computed_once_per_question_scope_and_data(
     # new data: a new answer, with the new rows in it
     total = sum(r["count"] for r in first.json()["rows"])
     wh = world.app.state.warehouse
-    wh.con.execute("INSERT INTO police_street SELECT * REPLACE ('extra-' || file_id AS file_id) "
-                   "FROM police_street LIMIT 3")
+    wh.insert(POLICE_STREET, wh.query_arrow(
+        "SELECT * REPLACE ('extra-' || file_id AS file_id) FROM police_street LIMIT 3"))
     changed = world.client.get(url, headers=world.headers["pan"])
     assert changed.headers["etag"] != first.headers["etag"]
     assert sum(r["count"] for r in changed.json()["rows"]) == total + 3

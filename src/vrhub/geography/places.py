@@ -285,20 +285,23 @@ def refresh(warehouse: Warehouse, progress: Progress = SILENT) -> dict[str, int]
     updated: dict[str, int] = {}
     with warehouse.atomic():
         if warehouse.has_table(POLICE_STREET.name):
-            frame = warehouse.query(
-                f'SELECT file_id, row_number, easting, northing, lsoa_code_published, month '
-                f'FROM "{POLICE_STREET.name}"'
-            )
-            with progress.task("Re-assigning police street places", total=len(frame)) as task:
-                places = assign_police_places(
-                    bounds, frame["easting"], frame["northing"],
-                    frame["lsoa_code_published"], frame["month"],
-                )
-                places.insert(0, "row_number", frame["row_number"].to_numpy())
-                places.insert(0, "file_id", frame["file_id"].to_numpy())
-                _update(warehouse, POLICE_STREET.name, places)
-                task.advance(len(frame))
-            updated[POLICE_STREET.name] = len(frame)
+            total = warehouse.count(POLICE_STREET.name)
+            with progress.task("Re-assigning police street places", total=total) as task:
+
+                def place(part: pa.Table) -> pa.Table:
+                    places = assign_police_places(
+                        bounds, part["easting"].to_numpy(zero_copy_only=False),
+                        part["northing"].to_numpy(zero_copy_only=False),
+                        part["lsoa_code_published"], part["month"],
+                    )
+                    for name in places.columns:
+                        part = part.set_column(part.column_names.index(name), name,
+                                               pa.array(places[name], pa.string()))
+                    task.advance(part.num_rows)
+                    return part
+
+                warehouse.parts.rewrite(warehouse.con, POLICE_STREET, place)
+            updated[POLICE_STREET.name] = total
         if warehouse.has_table(POLICE_STOP_SEARCH.name):
             frame = warehouse.query(
                 f'SELECT file_id, row_number, easting, northing FROM "{POLICE_STOP_SEARCH.name}"'

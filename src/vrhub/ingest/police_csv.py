@@ -20,8 +20,10 @@ the loaders and quarantined.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +44,9 @@ from vrhub.storage.warehouse import Warehouse
 
 #: Bytes parsed per block: bounds memory whatever the file size.
 BLOCK_SIZE = 8 << 20
+#: A file (decompressed) up to this size is read whole: pyarrow parses its blocks in
+#: parallel while its bytes are checksummed in another thread. Larger files are streamed.
+WHOLE_FILE_BYTES = 128 << 20
 
 _FILE_NAME = re.compile(r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))[-_](?P<series>.+?)\.csv$", re.I)
 
@@ -72,7 +77,9 @@ class Batch:
     """A block of rows: ``first_row`` is the 1-based data row of its first row."""
 
     first_row: int
-    table: pa.Table  # every column utf8 text, as published; blank cells are null
+    #: every column UTF-8 text as published (blank cells null), except columns read as
+    #: numbers by :func:`read_whole`
+    table: pa.Table
 
     @property
     def row_numbers(self) -> npt.NDArray[np.int64]:
@@ -160,6 +167,45 @@ def read_batches(source: InputFile, header: Sequence[str]) -> Iterator[Batch]:
             hint="download the month again; police.uk does not publish empty months, and "
             "an empty file would replace the month's rows with nothing",
         )
+
+
+@dataclass
+class WholeFile:
+    """A file read in one go: its sha256 and all its rows."""
+
+    sha256: str
+    batch: Batch
+
+
+def read_whole(source: InputFile, header: Sequence[str],
+               numbers: Sequence[str] = ()) -> WholeFile | None:
+    """The file's checksum and rows, read whole, with the ``numbers`` columns parsed as
+    floats; None when the file is larger than :data:`WHOLE_FILE_BYTES`, has no data rows
+    or does not parse cleanly (bytes that are not UTF-8, a ragged row, a number column
+    holding text). The caller then streams it with :func:`read_batches`, which names the
+    row and column of any fault or quarantines the rows."""
+    with source.open() as stream:
+        data = stream.read(WHOLE_FILE_BYTES + 1)
+    if len(data) > WHOLE_FILE_BYTES:
+        return None
+    digest: list[str] = []
+    # hashlib releases the GIL on large buffers: the checksum costs no wall-clock time
+    hashing = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()),
+                               name="vrhub-sha256")
+    hashing.start()
+    types = {name: pa.float64() if name in numbers else pa.string() for name in header}
+    convert = pv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True,
+                                quoted_strings_can_be_null=True)
+    try:
+        table = pv.read_csv(pa.BufferReader(data), read_options=pv.ReadOptions(
+            use_threads=True, block_size=1 << 20), convert_options=convert)
+    except pa.ArrowInvalid:
+        table = None
+    finally:
+        hashing.join()
+    if table is None or table.num_rows == 0:
+        return None
+    return WholeFile(digest[0], Batch(1, table))
 
 
 def _locate_bad_text(source: InputFile, header: Sequence[str]) -> None:

@@ -41,9 +41,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -55,6 +58,7 @@ from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
     FileName,
+    WholeFile,
     blank_to_null,
     check_header,
     first_bytes,
@@ -64,8 +68,8 @@ from vrhub.ingest.police_csv import (
     parse_file_name,
     read_batches,
     read_header,
+    read_whole,
     repeats_a_value,
-    unordered_appends,
 )
 from vrhub.ingest.read_ahead import ReadAhead
 from vrhub.ingest.report import FileReport, LoadReport
@@ -82,14 +86,10 @@ from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE_NAME = "police"
 
-#: Rows gathered before one insert: a few large appends cost DuckDB less than one per
-#: parsed block (about a fifth less CPU), while memory stays bounded for any file size.
+#: Rows gathered into one Parquet part: a file of up to this many rows is one part, its
+#: repeated Crime IDs flagged before it is written; memory stays bounded for any file size.
 INSERT_ROWS = 250_000
 PATTERNS = ("*-street.csv", "????-??_*.csv")
-#: DuckDB threads appending rows while the files are read in another thread: one spends
-#: less CPU on the appends than two (the benchmark's year of Met files: 6.5-7.0 against
-#: 7.4-8.1 CPU seconds for the whole load) and leaves the other core to the reading.
-APPEND_THREADS = 1
 
 #: Force names police.uk uses in 'Falls within' -> slug used in its file names.
 FORCE_SLUGS = {
@@ -148,7 +148,6 @@ def load_street(
                           "...` assigns LSOA 2021, ward and borough to these rows")
         reader = _Reader(files, PoliceCache(bounds), GridPoints())
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
-                unordered_appends(warehouse), warehouse.threads(APPEND_THREADS), \
                 ReadAhead(reader.events) as events:
             for index, source in enumerate(files):
                 file_report = _load_file(warehouse, reader, events, index, source)
@@ -208,30 +207,28 @@ class _Reader:
         self.skipped: set[int] = set()
 
     def events(self, stopped: Callable[[], bool]) -> Iterator[_Event]:
-        for index, source in enumerate(self.files):
-            if stopped():
-                return
-            try:
-                yield from self._file_events(index, source, stopped)
-            except Exception as error:  # the loader raises it in order, or skips the file
-                yield _Failed(error)
+        # the next file is opened, parsed and checksummed (pyarrow and hashlib, mostly
+        # outside the GIL) while this one is checked and placed
+        with ThreadPoolExecutor(1, thread_name_prefix="vrhub-read-next") as pool:
+            opening: Future[_Opening] | None = None
+            for index, source in enumerate(self.files):
+                if stopped():
+                    return
+                current = opening or pool.submit(_open, source)
+                opening = (pool.submit(_open, self.files[index + 1])
+                           if index + 1 < len(self.files) else None)
+                try:
+                    yield from self._file_events(index, current.result(), stopped)
+                except Exception as error:  # the loader raises it in order, or skips it
+                    yield _Failed(error)
 
-    def _file_events(self, index: int, source: InputFile,
+    def _file_events(self, index: int, opened: _Opening,
                      stopped: Callable[[], bool]) -> Iterator[_Event]:
-        name = parse_file_name(source)
-        header = read_header(source)
-        hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
-                                                       "Crime type"} else None
-        check_header(source, header, STREET_SOURCE_COLUMNS, STREET_OPTIONAL_COLUMNS,
-                     kind="police.uk street", hint=hint)
-        force = None
-        if name.series.endswith("-street"):
-            force = name.series.removesuffix("-street")
-        state = _FileState(source, name, name.month, force)
-        yield _Opened(source.sha256(), state)
+        source, header, state, whole = opened
+        yield _Opened(whole.sha256 if whole else source.sha256(), state)
         ids: list[pa.ChunkedArray] | None = []
         kept = 0
-        for batch in read_batches(source, header):
+        for batch in [whole.batch] if whole else read_batches(source, header):
             if stopped():
                 return
             if index in self.skipped:
@@ -248,6 +245,24 @@ class _Reader:
             yield _Block(month, batch.table.num_rows, table, problems)
         yield _Closed(None if ids is None else repeats_a_value(
             pa.chunked_array([c for column in ids for c in column.chunks], pa.string())))
+
+
+#: A file opened: its header checked, and its rows and checksum when read whole.
+_Opening = tuple[InputFile, list[str], _FileState, WholeFile | None]
+
+
+def _open(source: InputFile) -> _Opening:
+    name = parse_file_name(source)
+    header = read_header(source)
+    hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
+                                                   "Crime type"} else None
+    check_header(source, header, STREET_SOURCE_COLUMNS, STREET_OPTIONAL_COLUMNS,
+                 kind="police.uk street", hint=hint)
+    force = None
+    if name.series.endswith("-street"):
+        force = name.series.removesuffix("-street")
+    state = _FileState(source, name, name.month, force)
+    return source, header, state, read_whole(source, header, numbers=("Longitude", "Latitude"))
 
 
 # -- loading (in the caller's thread) ----------------------------------------------------
@@ -299,9 +314,12 @@ def _load_file(
             if sum(t.num_rows for t in pending) >= INSERT_ROWS:
                 inserts += _insert(load, state, pending)
                 pending = []
-        inserts += _insert(load, state, pending)
-        if inserts and repeats is not False:
-            _flag_duplicates(load, state)
+        if not inserts and repeats:  # the whole file is in hand
+            inserts += _insert(load, state, pending, flag_repeats=True)
+        else:
+            inserts += _insert(load, state, pending)
+            if inserts and repeats is not False:
+                _flag_duplicates(load, state)
     status = "replaced-older" if load.replaced_files else "loaded"
     notes = []
     if state.duplicate_rows:
@@ -427,44 +445,82 @@ def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.dictionary_encode(column)
 
 
-def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table]) -> int:
-    """Insert gathered blocks with the file's one-value columns; 1 if anything was sent."""
+def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table], *,
+            flag_repeats: bool = False) -> int:
+    """Insert gathered blocks with the file's one-value columns; 1 if anything was sent.
+    With ``flag_repeats`` (the blocks are the whole file), rows repeating an earlier row's
+    Crime ID are flagged here."""
     if not pending:
         return 0
+    table = pa.concat_tables(pending)
     constants: dict[str, object] = {
         "month": state.month or "", "series": state.name.series, "file_id": load.file_id,
-        "crime_id_duplicate": False,
     }
+    if flag_repeats:
+        flags = _repeat_flags(table["crime_id"])
+        if flags.any():
+            rows = table["row_number"].to_numpy()
+            ids = table["crime_id"]
+            first = int(np.flatnonzero(flags)[0])
+            same = pc.equal(ids, ids[first]).to_numpy(zero_copy_only=False)
+            _note_duplicates(state, int(flags.sum()), int(rows[first]), ids[first].as_py(),
+                             int(rows[int(np.flatnonzero(same)[0])]))
+        table = table.append_column("crime_id_duplicate", pa.array(flags))
+    else:
+        constants["crime_id_duplicate"] = False
     if state.force is not None:
         constants["force"] = state.force
-    load.insert(POLICE_STREET, pa.concat_tables(pending), constants)
+    load.insert(POLICE_STREET, table, constants)
     return 1
+
+
+def _repeat_flags(ids: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    """True where a (non-blank) Crime ID appeared on an earlier row."""
+    codes = pc.dictionary_encode(ids).combine_chunks()
+    indices = pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False)
+    _, first = np.unique(indices, return_index=True)
+    flags = np.ones(len(indices), dtype=bool)
+    flags[first] = False
+    flags[indices < 0] = False
+    return flags
+
+
+def _note_duplicates(state: _FileState, rows: int, row: int, crime_id: str,
+                     first_row: int) -> None:
+    state.duplicate_rows = rows
+    state.duplicate_example = (
+        f"first at row {row}, column 'Crime ID', value {crime_id!r}, "
+        f"already at row {first_row}"
+    )
 
 
 def _flag_duplicates(load: FileLoad, state: _FileState) -> None:
     """Flag rows whose Crime ID appeared on an earlier row of the same file (blank IDs
-    never do). Done in the warehouse once the file is in: one hash aggregate."""
+    never do), for a file stored in several parts: found in the warehouse (one hash
+    aggregate), then the file's parts that hold such rows are rewritten."""
     con = load.warehouse.con
     repeats = f"""
         SELECT row_number, crime_id, first_row FROM (
             SELECT row_number, crime_id,
                    min(row_number) OVER (PARTITION BY crime_id) AS first_row
             FROM "{POLICE_STREET.name}" WHERE file_id = ? AND crime_id IS NOT NULL)
-        WHERE row_number > first_row"""
-    first = con.execute(f"{repeats} ORDER BY row_number LIMIT 1", [load.file_id]).fetchall()
-    if not first:
+        WHERE row_number > first_row ORDER BY row_number"""
+    found = load.warehouse.query_arrow(repeats, [load.file_id])
+    if not found.num_rows:
         return
-    updated = con.execute(
-        f'UPDATE "{POLICE_STREET.name}" SET crime_id_duplicate = true '
-        f"WHERE file_id = ? AND row_number IN (SELECT row_number FROM ({repeats}))",
-        [load.file_id, load.file_id],
-    ).fetchall()
-    state.duplicate_rows = int(updated[0][0]) if updated else 0
-    row, crime_id, first_row = first[0]
-    state.duplicate_example = (
-        f"first at row {row}, column 'Crime ID', value {crime_id!r}, "
-        f"already at row {first_row}"
-    )
+    first: dict[str, Any] = found.slice(0, 1).to_pylist()[0]
+    _note_duplicates(state, found.num_rows, first["row_number"], first["crime_id"],
+                     first["first_row"])
+    repeated = pc.cast(found["row_number"], pa.int64())
+
+    def flag(part: pa.Table) -> pa.Table | None:
+        hits = pc.is_in(part["row_number"], value_set=repeated)
+        if not pc.any(hits).as_py():
+            return None
+        index = part.column_names.index("crime_id_duplicate")
+        return part.set_column(index, "crime_id_duplicate", hits)
+
+    load.warehouse.parts.rewrite(con, POLICE_STREET, flag, file_id=load.file_id)
 
 
 SOURCES = (

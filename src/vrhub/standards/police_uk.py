@@ -115,6 +115,7 @@ POLICE_STREET = Table(
         *_FILE_COLUMNS,
     ),
     replace_key=("series", "month"),
+    stored_as="parts",
 )
 
 STOP_SEARCH_SOURCE_COLUMNS = (

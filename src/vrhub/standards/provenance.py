@@ -53,4 +53,22 @@ QUARANTINE = Table(
     ),
 )
 
-TABLES = (PROVENANCE, QUARANTINE)
+PART = Table(
+    name="warehouse_part",
+    group="bookkeeping",
+    description="One row per Parquet part file holding rows of a table stored as parts "
+    "(police_street): the view of that name reads exactly the parts listed here, so a part "
+    "is visible once the load that wrote it commits, and a replaced part disappears with it.",
+    columns=(
+        Column("table_name", "string", "Table whose rows the part holds.", required=True),
+        Column("part", "string", "File name of the part in the warehouse's parts folder "
+               "(<warehouse>.parts/<table_name>/).", required=True),
+        Column("file_id", "string", "Provenance file_id of the file the rows came from "
+               "(blank for rows not loaded from a file)."),
+        Column("row_count", "integer", "Rows in the part.", required=True, minimum=0),
+        Column("written_at", "timestamp", "When the part was written (UTC).", required=True),
+    ),
+    primary_key=("table_name", "part"),
+)
+
+TABLES = (PROVENANCE, QUARANTINE, PART)

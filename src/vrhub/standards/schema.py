@@ -102,6 +102,10 @@ class Table:
     replace_key: tuple[str, ...] = ()  # a new file for these keys replaces the old rows
     group: str = "core"
     indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    #: "table": a DuckDB table; "parts": Parquet part files, one or more per loaded file,
+    #: behind a DuckDB view of the same name (far cheaper to write for large sources; see
+    #: :mod:`vrhub.storage.parts`)
+    stored_as: Literal["table", "parts"] = "table"
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -129,6 +133,16 @@ class Table:
         if self.primary_key:
             cols.append("    PRIMARY KEY (" + ", ".join(f'"{k}"' for k in self.primary_key) + ")")
         return f'CREATE TABLE IF NOT EXISTS "{self.name}" (\n' + ",\n".join(cols) + "\n)"
+
+    def duckdb_select(self, source: str | None) -> str:
+        """``SELECT`` of every column, cast to its declared type, from ``source`` (no rows
+        when None): the body of the view over a table stored as parts."""
+        if source is None:
+            cols = ", ".join(f'CAST(NULL AS {c.duckdb_type}) AS "{c.name}"' for c in self.columns)
+            return f"SELECT {cols} WHERE false"
+        cols = ", ".join(f'CAST("{c.name}" AS {c.duckdb_type}) AS "{c.name}"'
+                         for c in self.columns)
+        return f"SELECT {cols} FROM {source}"
 
     def arrow_schema(self) -> pa.Schema:
         return pa.schema(

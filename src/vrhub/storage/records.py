@@ -66,6 +66,7 @@ DATASETS: dict[str, Dataset] = {
         has_site=False,
         description="police.uk street-level crimes",
         order_sql="month, file_id, row_number",
+        is_table=False,  # a view over Parquet parts (no row ids)
     ),
     "stop-search": Dataset(
         name="stop-search",

@@ -1,4 +1,5 @@
-"""The embedded analytical warehouse: one DuckDB file in the workspace.
+"""The embedded analytical warehouse: one DuckDB file in the workspace, and a folder of
+Parquet parts beside it for the tables stored as parts (see :mod:`vrhub.storage.parts`).
 
 Loads are atomic. A loader wraps a whole ``vrhub load`` in :meth:`Warehouse.atomic` and
 each input file in :meth:`Warehouse.load_file`: canonical rows, quarantined rows and
@@ -9,6 +10,7 @@ write-ahead log discards an uncommitted transaction after a crash).
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from vrhub import __version__
 from vrhub.standards.provenance import PROVENANCE, QUARANTINE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Problem, Table
+from vrhub.storage.parts import PartStore, conform, parts_folder
 
 QUARANTINE_VALUE_LIMIT = 200
 
@@ -36,6 +39,7 @@ class Warehouse:
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
+        self.parts = PartStore(self.path)
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -43,9 +47,13 @@ class Warehouse:
         if self._con is None:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+            # the views over parts name them relative to the warehouse's folder
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only,
+                                       config={"file_search_path": str(self.path.parent)})
             if not self.read_only:
                 self.ensure_tables(BOOKKEEPING_TABLES)
+                self.parts.sweep(self._con)
+            self.parts.check(self._con)
         return self._con
 
     def cursor(self) -> Warehouse:
@@ -53,6 +61,7 @@ class Warehouse:
         request (DuckDB cursors are cheap; the database stays open in the parent)."""
         view = Warehouse(self.path, read_only=self.read_only)
         view._con = self.con.cursor()
+        view.parts = self.parts
         return view
 
     def close(self) -> None:
@@ -69,6 +78,9 @@ class Warehouse:
     # -- schema -------------------------------------------------------------------------
     def ensure_tables(self, tables: Iterable[Table]) -> None:
         for table in tables:
+            if table.stored_as == "parts":
+                self.parts.ensure_view(self.con, table)
+                continue
             self.con.execute(table.duckdb_ddl())
             for cols in table.indexes:
                 name = f"idx_{table.name}_{'_'.join(cols)}"
@@ -118,10 +130,18 @@ class Warehouse:
             yield con
         except BaseException:
             self._depth = 0
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            finally:
+                self.parts.rolled_back()
             raise
         self._depth = 0
-        con.execute("COMMIT")
+        try:
+            con.execute("COMMIT")
+        except BaseException:
+            self.parts.rolled_back()
+            raise
+        self.parts.committed()
 
     @contextmanager
     def threads(self, count: int) -> Iterator[None]:
@@ -146,6 +166,9 @@ class Warehouse:
 
         ``constants`` gives columns that hold one value on every row (a file's month or
         file id): they are filled in by the database rather than sent row by row.
+
+        A table stored as parts gets a new part (in a transaction of its own when none is
+        open), named after the ``file_id`` constant.
         """
         arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(
             data, preserve_index=False
@@ -159,6 +182,15 @@ class Warehouse:
         repeated = set(arrow.column_names) & set(constants)
         if repeated:
             raise ValueError(f"columns given twice for {table.name}: {sorted(repeated)}")
+        if table.stored_as == "parts":
+            with self.atomic():
+                self.parts.ensure_view(self.con, table)
+                file_id = constants.get("file_id")
+                if file_id is None and "file_id" in arrow.column_names:
+                    ids = arrow["file_id"].unique()
+                    file_id = ids[0].as_py() if len(ids) == 1 else None
+                self.parts.write(self.con, table, conform(table, arrow, constants), file_id)
+            return arrow.num_rows
         self.con.register("_vrhub_incoming", arrow)
         try:
             cols = ", ".join(f'"{c}"' for c in arrow.column_names)
@@ -194,6 +226,20 @@ class Warehouse:
             sql += " WHERE source = ?"
             params.append(source)
         return self.query(sql + " ORDER BY loaded_at, file_name", params)
+
+
+def copy_warehouse(source: Path | str, target: Path | str) -> None:
+    """Copy a closed warehouse: the DuckDB file (with its write-ahead log, if any) and its
+    parts folder. Copying the DuckDB file alone leaves the tables stored as parts
+    unreadable."""
+    source, target = Path(source), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, target.with_name(target.name + ".wal"))
+    if parts_folder(source).is_dir():
+        shutil.copytree(parts_folder(source), parts_folder(target), dirs_exist_ok=True)
 
 
 def _first(result: duckdb.DuckDBPyConnection) -> Any:
@@ -270,6 +316,9 @@ class FileLoad:
         ).fetchall()
         where = " AND ".join(f'"{k}" = ?' for k in keys)
         for table in tables:
+            if table.stored_as == "parts":  # a part holds the rows of one file
+                self.warehouse.parts.unlist(con, table, [f for (f,) in older])
+                continue
             con.execute(f'DELETE FROM "{table.name}" WHERE {where}', list(keys.values()))
         for (file_id,) in older:
             con.execute(

@@ -1,0 +1,125 @@
+"""Tables stored as Parquet parts: what commits is visible, what rolls back or crashes is
+gone, and a warehouse copied without its parts says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from vrhub.errors import ConfigError
+from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.standards.provenance import PART
+from vrhub.storage.parts import parts_folder
+from vrhub.storage.warehouse import Warehouse, copy_warehouse
+
+
+def _rows(n: int, file_id: str = "f" * 64, start: int = 1) -> pa.Table:
+    return pa.table({
+        "crime_id": [f"{i:064x}" for i in range(start, start + n)],
+        "crime_type": ["Burglary"] * n,
+        "row_number": pa.array(range(start, start + n), pa.int32()),  # conformed to BIGINT
+    })
+
+
+def _constants(file_id: str = "f" * 64) -> dict[str, object]:
+    return {"month": "2024-01", "force": "metropolitan", "series": "metropolitan-street",
+            "file_id": file_id, "crime_id_duplicate": False}
+
+
+def _part_files(path: Path) -> list[Path]:
+    return sorted((parts_folder(path) / POLICE_STREET.name).glob("*.parquet"))
+
+
+def test_rows_are_read_through_the_view_with_declared_types(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.ensure_tables([POLICE_STREET])
+        assert wh.count(POLICE_STREET.name) == 0  # an empty view before any part
+        wh.insert(POLICE_STREET, _rows(5), _constants())
+        wh.insert(POLICE_STREET, _rows(3, start=6), _constants())
+        frame = wh.query("SELECT * FROM police_street ORDER BY row_number")
+        types = dict(wh.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'police_street'").fetchall())
+    assert frame["row_number"].tolist() == list(range(1, 9))
+    assert set(frame["month"]) == {"2024-01"}
+    assert frame["easting"].isna().all()  # undeclared in the input: null
+    assert types["row_number"] == "BIGINT" and types["crime_id_duplicate"] == "BOOLEAN"
+    assert list(frame.columns) == POLICE_STREET.column_names
+    assert len(_part_files(path)) == 2
+
+
+def test_a_rolled_back_load_leaves_no_rows_and_no_files(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.insert(POLICE_STREET, _rows(4), _constants())
+        before = _part_files(path)
+        with pytest.raises(RuntimeError), wh.atomic():
+            wh.insert(POLICE_STREET, _rows(6, file_id="e" * 64), _constants("e" * 64))
+            assert wh.count(POLICE_STREET.name) == 10  # visible inside the transaction
+            raise RuntimeError("bad file")
+        assert wh.count(POLICE_STREET.name) == 4
+        assert wh.scalar(f'SELECT count(*) FROM "{PART.name}"') == 1
+    assert _part_files(path) == before
+
+
+def test_parts_left_by_a_crash_are_swept_at_the_next_open(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.insert(POLICE_STREET, _rows(4), _constants())
+    kept = _part_files(path)
+    stray = kept[0].with_name("ffffffffffffffff-0123456789abcdef.parquet")
+    stray.write_bytes(kept[0].read_bytes())  # as a load that never committed leaves it
+    with Warehouse(path) as wh:
+        assert wh.count(POLICE_STREET.name) == 4
+    assert _part_files(path) == kept
+
+
+def test_unlisted_parts_are_deleted_once_the_transaction_commits(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.insert(POLICE_STREET, _rows(4), _constants())
+        old = _part_files(path)
+        with wh.atomic():
+            wh.parts.unlist(wh.con, POLICE_STREET, ["f" * 64])
+            wh.insert(POLICE_STREET, _rows(2, file_id="e" * 64), _constants("e" * 64))
+            assert old[0].exists()  # until the commit
+        assert not old[0].exists()
+        assert wh.count(POLICE_STREET.name) == 2
+
+
+def test_a_copy_without_its_parts_folder_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.insert(POLICE_STREET, _rows(4), _constants())
+    copied = tmp_path / "b" / "warehouse.duckdb"
+    copy_warehouse(path, copied)
+    with Warehouse(copied, read_only=True) as wh:
+        assert wh.count(POLICE_STREET.name) == 4  # reads from its own folder
+    alone = tmp_path / "c" / "warehouse.duckdb"
+    alone.parent.mkdir()
+    alone.write_bytes(path.read_bytes())
+    with pytest.raises(ConfigError, match="copy or restore both together"):
+        Warehouse(alone, read_only=True).con
+
+
+def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(POLICE_STREET.duckdb_ddl())
+    con.execute("INSERT INTO police_street (crime_id, month, force, series, crime_type, "
+                "crime_id_duplicate, file_id, row_number) VALUES "
+                "('a', '2024-01', 'm', 's', 'Burglary', false, 'x', 1), "
+                "('b', '2024-01', 'm', 's', 'Robbery', false, 'y', 1)")
+    con.close()
+    with Warehouse(path) as wh:
+        wh.ensure_tables([POLICE_STREET])
+        assert wh.query("SELECT crime_id FROM police_street ORDER BY 1")["crime_id"].tolist(
+        ) == ["a", "b"]
+        kind = wh.scalar("SELECT table_type FROM information_schema.tables "
+                         "WHERE table_name = 'police_street'")
+    assert kind == "VIEW"
+    assert len(_part_files(path)) == 2
