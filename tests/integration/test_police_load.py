@@ -19,6 +19,7 @@ from tests.helpers_geography import install_boundaries
 from vrhub.geography import places
 from vrhub.ingest import police_uk
 from vrhub.ingest.inputs import discover
+from vrhub.storage.parts import parts_folder
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
 
@@ -154,9 +155,12 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
     code, _, err = run("load", "police", first)
     assert code == 0, err
     before = quality(run)["police"]
+    parts = parts_folder(Workspace(run.home).warehouse_path)
+    parts_before = sorted(parts.rglob("*.parquet"))
+    assert len(parts_before) == 1
 
     calls = {"n": 0}
-    real = police_uk._read_batch
+    real = police_uk._place
 
     def crash_on_third_file(*args, **kwargs):
         calls["n"] += 1
@@ -164,12 +168,13 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
             raise RuntimeError("simulated crash")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(police_uk, "_read_batch", crash_on_third_file)
+    monkeypatch.setattr(police_uk, "_place", crash_on_third_file)
     code, _, _ = run("load", "police", city)
     assert code != 0
     after = quality(run)["police"]
     assert after["rows_loaded"] == before["rows_loaded"]
     assert after["provenance"] == before["provenance"]
+    assert sorted(parts.rglob("*.parquet")) == parts_before  # the new parts are gone
 
 
 def test_places_agree_with_an_independent_spatial_join(tmp_path: Path, shared_data: Path):

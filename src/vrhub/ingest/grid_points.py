@@ -9,6 +9,8 @@ points not seen before go through the projection.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -22,6 +24,8 @@ class GridPoints:
     """Easting and northing of WGS84 points, remembered across calls."""
 
     def __init__(self) -> None:
+        #: a loader's read-ahead and reading threads may both project points
+        self._lock = threading.Lock()
         self._index = pd.Index(np.zeros(0, dtype=np.complex128))
         self._easting: FloatArray = np.zeros(0)
         self._northing: FloatArray = np.zeros(0)
@@ -40,6 +44,12 @@ class GridPoints:
         """Each finite point's number (equal points, equal numbers, for the life of this
         object), easting and northing."""
         keys = np.asarray(longitude, dtype=float) + 1j * np.asarray(latitude, dtype=float)
+        with self._lock:
+            return self._project(keys)
+
+    def _project(
+        self, keys: npt.NDArray[np.complex128]
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
         found = self._index.get_indexer(pd.Index(keys))
         miss = found < 0
         if miss.any():

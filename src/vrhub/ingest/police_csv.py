@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
@@ -462,50 +461,10 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
 
 
 def repeats_a_value(column: pa.ChunkedArray) -> bool:
-    """Does any (non-null) text value appear twice in ``column``?
-
-    A quick test first: a 64-bit digest of each value's first and last eight bytes and its
-    length. Equal values have equal digests, so when the digests are all distinct so are
-    the values; only otherwise are the values themselves counted.
-    """
-    digests = []
-    for chunk in column.chunks:
-        digest = _digest(chunk)
-        if digest is None:
-            break
-        digests.append(digest)
-    else:
-        keys = np.concatenate(digests) if digests else np.zeros(0, dtype=np.uint64)
-        if len(pd.unique(keys)) == len(keys):
-            return False
+    """Does any (non-null) text value appear twice in ``column``? (One hash pass in
+    pyarrow: for a month of Crime IDs, quicker than any digest screen before it.)"""
     valid = len(column) - column.null_count
     return len(pc.drop_null(pc.unique(column))) < valid
-
-
-def _digest(chunk: pa.Array) -> npt.NDArray[np.uint64] | None:
-    """First eight bytes ^ (last eight bytes * an odd constant) ^ length, per non-null
-    value (None when a value is shorter than eight bytes or the array is not text)."""
-    if not pa.types.is_string(chunk.type):
-        return None
-    _validity, offsets, data = chunk.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset: chunk.offset + len(chunk) + 1]
-    starts, ends = bounds[:-1].astype(np.int64), bounds[1:].astype(np.int64)
-    if chunk.null_count:
-        valid = ~chunk.is_null().to_numpy(zero_copy_only=False)
-        starts, ends = starts[valid], ends[valid]
-    if not len(starts):
-        return np.zeros(0, dtype=np.uint64)
-    if data is None or int((ends - starts).min()) < 8:
-        return None
-    text = np.frombuffer(data, dtype=np.uint8)
-    eight = np.arange(8)
-    first = np.ascontiguousarray(text[starts[:, None] + eight]).view(np.uint64)[:, 0]
-    last = np.ascontiguousarray(text[ends[:, None] - 8 + eight]).view(np.uint64)[:, 0]
-    with np.errstate(over="ignore"):
-        mixed = last * np.uint64(0x9E3779B97F4A7C15)
-    digest: npt.NDArray[np.uint64] = np.bitwise_xor(
-        np.bitwise_xor(first, mixed), (ends - starts).astype(np.uint64))
-    return digest
 
 
 def blank_to_null(column: pa.ChunkedArray,

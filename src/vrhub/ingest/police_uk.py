@@ -57,8 +57,8 @@ from vrhub.ingest.grid_points import GridPoints
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
+    Coordinates,
     FileName,
-    WholeFile,
     blank_to_null,
     check_header,
     first_bytes,
@@ -214,8 +214,8 @@ class _Reader:
             for index, source in enumerate(self.files):
                 if stopped():
                     return
-                current = opening or pool.submit(_open, source)
-                opening = (pool.submit(_open, self.files[index + 1])
+                current = opening or pool.submit(_open, source, self.points)
+                opening = (pool.submit(_open, self.files[index + 1], self.points)
                            if index + 1 < len(self.files) else None)
                 try:
                     yield from self._file_events(index, current.result(), stopped)
@@ -224,34 +224,51 @@ class _Reader:
 
     def _file_events(self, index: int, opened: _Opening,
                      stopped: Callable[[], bool]) -> Iterator[_Event]:
-        source, header, state, whole = opened
-        yield _Opened(whole.sha256 if whole else source.sha256(), state)
+        if opened.checked is not None:  # read whole and checked already: place it
+            checked = opened.checked
+            table = _place(self.cache, opened.state, checked)
+            yield _Opened(opened.sha256 or "", opened.state)
+            yield _Block(checked.month, checked.rows_read, table, checked.problems)
+            yield _Closed(None if table is None else opened.repeats)
+            return
+        source, state = opened.source, opened.state
+        yield _Opened(source.sha256(), state)
         ids: list[pa.ChunkedArray] | None = []
         kept = 0
-        for batch in [whole.batch] if whole else read_batches(source, header):
+        for batch in read_batches(source, opened.header):
             if stopped():
                 return
             if index in self.skipped:
                 yield _Closed(None)  # the loader discards events up to here
                 return
-            month = _check_month(state, batch)
-            table, problems = _read_batch(self.cache, self.points, state, batch)
+            checked = _check_block(self.points, state, batch)
+            table = _place(self.cache, state, checked)
             if table is not None:
                 kept += table.num_rows
                 if ids is not None:
                     ids.append(table["crime_id"])
                 if kept > INSERT_ROWS:
                     ids = None  # a large file: counted in the warehouse once stored
-            yield _Block(month, batch.table.num_rows, table, problems)
+            yield _Block(checked.month, checked.rows_read, table, checked.problems)
         yield _Closed(None if ids is None else repeats_a_value(
             pa.chunked_array([c for column in ids for c in column.chunks], pa.string())))
 
 
-#: A file opened: its header checked, and its rows and checksum when read whole.
-_Opening = tuple[InputFile, list[str], _FileState, WholeFile | None]
+@dataclass
+class _Opening:
+    """A file opened: its header checked; when small enough to read whole, its checksum
+    and its rows, checked (all but their places)."""
+
+    source: InputFile
+    header: list[str]
+    state: _FileState
+    sha256: str | None = None
+    checked: _Checked | None = None
+    repeats: bool | None = None
 
 
-def _open(source: InputFile) -> _Opening:
+def _open(source: InputFile, points: GridPoints) -> _Opening:
+    """Open a file (in the read-ahead thread: no warehouse access, no place cache)."""
     name = parse_file_name(source)
     header = read_header(source)
     hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
@@ -262,7 +279,14 @@ def _open(source: InputFile) -> _Opening:
     if name.series.endswith("-street"):
         force = name.series.removesuffix("-street")
     state = _FileState(source, name, name.month, force)
-    return source, header, state, read_whole(source, header, numbers=("Longitude", "Latitude"))
+    opening = _Opening(source, header, state)
+    whole = read_whole(source, header, numbers=("Longitude", "Latitude"))
+    if whole is not None:
+        opening.sha256 = whole.sha256
+        opening.checked = checked = _check_block(points, state, whole.batch)
+        if checked.columns is not None and checked.rows_kept <= INSERT_ROWS:
+            opening.repeats = repeats_a_value(checked.columns["crime_id"])
+    return opening
 
 
 # -- loading (in the caller's thread) ----------------------------------------------------
@@ -363,12 +387,27 @@ def _check_month(state: _FileState, batch: Batch) -> str:
     return state.month
 
 
-def _read_batch(
-    cache: PoliceCache, points: GridPoints, state: _FileState, batch: Batch
-) -> tuple[pa.Table | None, list[Problem]]:
-    """The block's rows to store as POLICE_STREET rows (None if none), without the columns
-    that hold one value for the whole file (see :func:`_insert`), and the problems of the
-    rows to quarantine instead."""
+@dataclass
+class _Checked:
+    """A block checked: its rows to store (all but their places; None if none), their
+    coordinates and published LSOA codes, and the problems of the rows quarantined."""
+
+    month: str
+    rows_read: int
+    problems: list[Problem]
+    columns: dict[str, pa.Array | pa.ChunkedArray] | None = None
+    coords: Coordinates | None = None
+    lsoa: pa.ChunkedArray | None = None
+
+    @property
+    def rows_kept(self) -> int:
+        return 0 if self.coords is None else len(self.coords.easting)
+
+
+def _check_block(points: GridPoints, state: _FileState, batch: Batch) -> _Checked:
+    """Check a block's rows and prepare the columns to store, without the columns that
+    hold one value for the whole file (see :func:`_insert`) and without places."""
+    month = _check_month(state, batch)
     table = batch.table
     rows = batch.row_numbers
     firsts = {name: first_bytes(table[name]) for name in _TEXT_COLUMNS
@@ -393,7 +432,7 @@ def _read_batch(
     if problems:
         keep = keep_mask(rows, problems)
         if not keep.any():
-            return None, problems
+            return _Checked(month, table.num_rows, problems)
         mask = pa.array(keep)
         table = table.filter(mask)
         lsoa = lsoa.filter(mask)
@@ -405,7 +444,6 @@ def _read_batch(
     def text(name: str) -> pa.ChunkedArray:
         return blank_to_null(table[name], firsts[name])
 
-    month = state.month or ""
     falls_within = text("Falls within")
     n = table.num_rows
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
@@ -414,9 +452,6 @@ def _read_batch(
         dictionary = pc.dictionary_encode(names).combine_chunks()
         slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
         columns["force"] = slugs.take(dictionary.indices)
-    positions, places = cache.positions(coords.easting, coords.northing, lsoa, month,
-                                        point_numbers=coords.point)
-    indices = pa.array(positions.astype(np.int32))
     columns.update({
         "crime_id": text("Crime ID"),
         "reported_by": _encoded(text("Reported by")),
@@ -432,12 +467,23 @@ def _read_batch(
         "crime_type": _encoded(crime_type),
         "last_outcome": _encoded(text("Last outcome category")),
         "context": text("Context") if "Context" in firsts else pa.nulls(n, pa.string()),
-        # each row's place as a position in the cache's columns: no text is copied
-        **{name: pa.DictionaryArray.from_arrays(indices, column)
-           for name, column in places.items()},
         "row_number": pa.array(rows),
     })
-    return pa.table(columns), problems
+    return _Checked(month, batch.table.num_rows, problems, columns, coords, lsoa)
+
+
+def _place(cache: PoliceCache, state: _FileState, checked: _Checked) -> pa.Table | None:
+    """The checked rows with their places, as POLICE_STREET rows (None if no rows)."""
+    if checked.columns is None or checked.coords is None or checked.lsoa is None:
+        return None
+    coords = checked.coords
+    positions, places = cache.positions(coords.easting, coords.northing, checked.lsoa,
+                                        state.month or "", point_numbers=coords.point)
+    indices = pa.array(positions.astype(np.int32))
+    # each row's place as a position in the cache's columns: no text is copied
+    return pa.table({**checked.columns, **{
+        name: pa.DictionaryArray.from_arrays(indices, column)
+        for name, column in places.items()}})
 
 
 def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
