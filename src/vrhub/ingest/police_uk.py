@@ -135,8 +135,9 @@ def load_street(
 ) -> LoadReport:
     """Load street files in one transaction (see the module docstring for the policy).
 
-    Files are read, checked and placed in a background thread (:class:`ReadAhead`) while
-    the rows read before are appended to the warehouse.
+    Three threads share the work: the next file is read whole, checksummed and checked
+    (:func:`_open`); this one's rows are placed in order (:class:`ReadAhead`); the rows
+    placed before are written as Parquet parts of ``police_street`` (the caller's thread).
     """
     report = LoadReport(SOURCE_NAME)
     with warehouse.atomic():
