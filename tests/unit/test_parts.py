@@ -103,7 +103,7 @@ def test_a_copy_without_its_parts_folder_is_refused_clearly(tmp_path: Path) -> N
     alone.parent.mkdir()
     alone.write_bytes(path.read_bytes())
     with pytest.raises(ConfigError, match="copy or restore both together"):
-        Warehouse(alone, read_only=True).con
+        Warehouse(alone, read_only=True).count(POLICE_STREET.name)
 
 
 def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: Path) -> None:
@@ -123,3 +123,28 @@ def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: P
                          "WHERE table_name = 'police_street'")
     assert kind == "VIEW"
     assert len(_part_files(path)) == 2
+
+
+def test_record_pages_from_parts_equal_a_direct_sorted_query(tmp_path: Path) -> None:
+    from vrhub.access.policy import Scope
+    from vrhub.storage import records
+
+    with Warehouse(tmp_path / "warehouse.duckdb") as wh:
+        for k, file_id in enumerate(("a" * 64, "b" * 64, "c" * 64)):
+            rows = _rows(40, file_id=file_id)
+            # the same row numbers in every file: a page must match file and row together
+            rows = rows.append_column("borough_code", pa.array(
+                ["E09000007" if i % 3 else "E09000001" for i in range(40)]))
+            wh.insert(POLICE_STREET, rows, {**_constants(file_id), "month": f"2024-0{3 - k}"})
+        ds = records.dataset("police")
+        scope = Scope(boroughs=frozenset({"E09000007"}))
+        pages = []
+        for offset in (0, 25, 50, 75):
+            page, total = records.search(wh, "police", scope, records.Filters(), limit=25,
+                                         offset=offset)
+            pages.extend(page)
+        direct = wh.query(
+            f"SELECT {ds.id_sql} AS record_id FROM police_street WHERE borough_code = "
+            f"'E09000007' ORDER BY {ds.order_sql}")["record_id"].tolist()
+    assert total == len(direct) == 78
+    assert [p["record_id"] for p in pages] == direct

@@ -35,6 +35,9 @@ class Dataset:
     # a table (not a view): a page is found by row id first, and only its rows are read
     # whole, which is several times quicker on a large table
     is_table: bool = True
+    # a view over Parquet parts: a page is found by these two columns (file and row)
+    # first, and only rows holding its values are then read whole
+    page_key: tuple[str, str] | None = None
 
 
 DATASETS: dict[str, Dataset] = {
@@ -67,6 +70,7 @@ DATASETS: dict[str, Dataset] = {
         description="police.uk street-level crimes",
         order_sql="month, file_id, row_number",
         is_table=False,  # a view over Parquet parts (no row ids)
+        page_key=("file_id", "row_number"),
     ),
     "stop-search": Dataset(
         name="stop-search",
@@ -165,7 +169,10 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
         sql = (f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
                f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?")
     try:
-        result = warehouse.con.execute(sql, [*params, limit, offset])
+        if ds.page_key is not None:
+            result = _keyed_page(warehouse, ds, ds.page_key, where, params, limit, offset)
+        else:
+            result = warehouse.con.execute(sql, [*params, limit, offset])
     except duckdb.CatalogException:  # nothing of this dataset loaded yet
         return [], 0
     names = [d[0] for d in result.description]
@@ -173,6 +180,32 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
             for row in result.fetchall()]
     total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}", params))
     return rows, total
+
+
+def _keyed_page(warehouse: Warehouse, ds: Dataset, key: tuple[str, str], where: str,
+                params: list[Any], limit: int, offset: int) -> duckdb.DuckDBPyConnection:
+    """A page found by its key columns first (two narrow columns read and sorted), then
+    read whole where both key values are among the page's: pushed down into the Parquet
+    scan, only those rows are decoded in full. The pair itself is then matched exactly."""
+    file_col, row_col = key
+    page = warehouse.con.execute(
+        f"SELECT {file_col}, {row_col} FROM {ds.table} WHERE {where} "
+        f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    cols = ", ".join(ds.columns)
+    if not page:
+        return warehouse.con.execute(
+            f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE false")
+    files = sorted({f for f, _ in page})
+    rows = sorted({int(r) for _, r in page})
+    pairs = [f"{f}/{r}" for f, r in page]
+    marks = ", ".join
+    return warehouse.con.execute(
+        f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
+        f"AND {file_col} IN ({marks('?' for _ in files)}) "
+        f"AND {row_col} IN ({marks('?' for _ in rows)}) "
+        f"AND ({file_col} || '/' || CAST({row_col} AS VARCHAR)) IN "
+        f"({marks('?' for _ in pairs)}) ORDER BY {ds.order_sql}",
+        [*params, *files, *rows, *pairs])
 
 
 def export_frame(warehouse: Warehouse, name: str, scope: Scope,
