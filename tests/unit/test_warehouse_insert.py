@@ -44,12 +44,3 @@ def test_a_column_sent_and_given_as_constant_is_refused(tmp_path: Path):
         with pytest.raises(ValueError, match="not declared"):
             w.insert(THINGS, rows, {"colour": "red"})
         assert w.count("things") == 0
-
-
-def test_threads_are_put_back_after_the_block(tmp_path: Path):
-    with Warehouse(tmp_path / "w.duckdb") as w:
-        before = w.scalar("SELECT current_setting('threads')")
-        with pytest.raises(RuntimeError), w.threads(1):
-            assert w.scalar("SELECT current_setting('threads')") == 1
-            raise RuntimeError("the load failed")
-        assert w.scalar("SELECT current_setting('threads')") == before

@@ -93,14 +93,11 @@ def _nulls_in_indices(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _constant(value: Any, target: pa.DataType, n: int) -> pa.Array:
-    if value is None:
-        return pa.nulls(n, target)
-    if pa.types.is_string(target):
+    """``value`` on every row (text dictionary-encoded, one entry: cheap to write)."""
+    if value is not None and pa.types.is_string(target):
         return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
                                               pa.array([value], target))
-    return pa.array(np.full(n, value), target) if pa.types.is_boolean(target) or \
-        pa.types.is_integer(target) or pa.types.is_floating(target) else \
-        pa.array([value] * n, target)
+    return pa.repeat(pa.scalar(value, target), n)
 
 
 class PartStore:

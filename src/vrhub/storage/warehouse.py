@@ -143,17 +143,6 @@ class Warehouse:
             raise
         self.parts.committed()
 
-    @contextmanager
-    def threads(self, count: int) -> Iterator[None]:
-        """Let DuckDB use ``count`` threads inside the block (a loader that reads and
-        checks rows in a thread of its own leaves the other cores to that work)."""
-        previous = int(self.scalar("SELECT current_setting('threads')"))
-        self.con.execute(f"SET threads = {int(count)}")
-        try:
-            yield
-        finally:
-            self.con.execute(f"SET threads = {previous}")
-
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0
