@@ -107,6 +107,7 @@ class PartStore:
         self.folder = parts_folder(warehouse_path)
         self._written: list[Path] = []  # by the open transaction
         self._unlisted: list[Path] = []  # by the open transaction: deleted once it commits
+        self._views: set[str] = set()  # tables whose view is known to exist
 
     def relative(self, table: str, part: str) -> str:
         """A part's path as the view names it: relative to the warehouse's folder (DuckDB
@@ -120,14 +121,16 @@ class PartStore:
     def ensure_view(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         """Create the table's view when there is none; a DuckDB table of that name (from
         a warehouse written before the table was stored as parts) becomes parts first."""
+        if table.name in self._views:
+            return
         kind = con.execute(
             "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' "
             "AND table_name = ?", [table.name]).fetchall()
-        if kind and kind[0][0] == "VIEW":
-            return
-        if kind:
+        if kind and kind[0][0] != "VIEW":
             self._adopt_table(con, table)
-        self.refresh_view(con, table)
+        if not kind or kind[0][0] != "VIEW":
+            self.refresh_view(con, table)
+        self._views.add(table.name)
 
     def refresh_view(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         parts = [row[0] for row in con.execute(
@@ -223,6 +226,7 @@ class PartStore:
     def rolled_back(self) -> None:
         for path in self._written:
             path.unlink(missing_ok=True)
+        self._views.clear()  # a view created in the transaction is gone with it
         self._forget()
 
     def _forget(self) -> None:
