@@ -160,7 +160,7 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
     assert len(parts_before) == 1
 
     calls = {"n": 0}
-    real = police_uk._place
+    real = police_uk.place_rows
 
     def crash_on_third_file(*args, **kwargs):
         calls["n"] += 1
@@ -168,7 +168,7 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
             raise RuntimeError("simulated crash")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(police_uk, "_place", crash_on_third_file)
+    monkeypatch.setattr(police_uk, "place_rows", crash_on_third_file)
     code, _, _ = run("load", "police", city)
     assert code != 0
     after = quality(run)["police"]

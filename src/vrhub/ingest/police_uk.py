@@ -39,10 +39,9 @@ quarantined for each file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,38 +49,29 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vrhub.errors import InputError, Location
 from vrhub.geography.places import boundaries
 from vrhub.geography.police_places import PoliceCache
 from vrhub.ingest.grid_points import GridPoints
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
-    Batch,
-    Coordinates,
-    FileName,
-    blank_to_null,
     check_header,
-    first_bytes,
-    formula_problems,
-    keep_mask,
-    parse_coordinates,
     parse_file_name,
     read_batches,
     read_header,
     read_whole,
     repeats_a_value,
 )
+from vrhub.ingest.police_rows import Checked, FileState, check_block, place_rows
 from vrhub.ingest.read_ahead import ReadAhead
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.police_uk import (
-    LSOA_PATTERN,
     POLICE_STREET,
     STREET_OPTIONAL_COLUMNS,
     STREET_SOURCE_COLUMNS,
 )
-from vrhub.standards.schema import MONTH_PATTERN, Problem
+from vrhub.standards.schema import Problem
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE_NAME = "police"
@@ -91,43 +81,12 @@ SOURCE_NAME = "police"
 INSERT_ROWS = 250_000
 PATTERNS = ("*-street.csv", "????-??_*.csv")
 
-#: Force names police.uk uses in 'Falls within' -> slug used in its file names.
-FORCE_SLUGS = {
-    "Metropolitan Police Service": "metropolitan",
-    "City of London Police": "city-of-london",
-    "British Transport Police": "btp",
-}
-
-_TEXT_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Location", "LSOA code",
-                 "LSOA name", "Crime type", "Last outcome category", "Context")
-
 REDUCED_EXTRACT_HINT = (
     "this looks like a reduced extract (only Month, Longitude, Latitude and Crime type); "
     "the police source needs the full 12-column street files from data.police.uk "
     "(Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location, LSOA code, "
     "LSOA name, Crime type, Last outcome category, Context)"
 )
-
-
-def force_slug(name: str) -> str:
-    """'Metropolitan Police Service' -> 'metropolitan', 'Kent Police' -> 'kent'."""
-    if name in FORCE_SLUGS:
-        return FORCE_SLUGS[name]
-    text = re.sub(r"\b(police service|police|constabulary)\b", "", name.lower())
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unknown"
-
-
-@dataclass
-class _FileState:
-    """What a file's blocks share while it is read."""
-
-    source: InputFile
-    name: FileName
-    month: str | None
-    force: str | None
-    duplicate_rows: int = 0
-    duplicate_example: str | None = None
-    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 def load_street(
@@ -166,7 +125,7 @@ class _Opened:
     """A file's header is good; its checksum."""
 
     sha: str
-    state: _FileState
+    state: FileState
 
 
 @dataclass
@@ -227,7 +186,7 @@ class _Reader:
                      stopped: Callable[[], bool]) -> Iterator[_Event]:
         if opened.checked is not None:  # read whole and checked already: place it
             checked = opened.checked
-            table = _place(self.cache, opened.state, checked)
+            table = place_rows(self.cache, opened.state, checked)
             yield _Opened(opened.sha256 or "", opened.state)
             yield _Block(checked.month, checked.rows_read, table, checked.problems)
             yield _Closed(None if table is None else opened.repeats)
@@ -242,8 +201,8 @@ class _Reader:
             if index in self.skipped:
                 yield _Closed(None)  # the loader discards events up to here
                 return
-            checked = _check_block(self.points, state, batch)
-            table = _place(self.cache, state, checked)
+            checked = check_block(self.points, state, batch)
+            table = place_rows(self.cache, state, checked)
             if table is not None:
                 kept += table.num_rows
                 if ids is not None:
@@ -262,9 +221,9 @@ class _Opening:
 
     source: InputFile
     header: list[str]
-    state: _FileState
+    state: FileState
     sha256: str | None = None
-    checked: _Checked | None = None
+    checked: Checked | None = None
     repeats: bool | None = None
 
 
@@ -279,12 +238,12 @@ def _open(source: InputFile, points: GridPoints) -> _Opening:
     force = None
     if name.series.endswith("-street"):
         force = name.series.removesuffix("-street")
-    state = _FileState(source, name, name.month, force)
+    state = FileState(source, name, name.month, force)
     opening = _Opening(source, header, state)
     whole = read_whole(source, header, numbers=("Longitude", "Latitude"))
     if whole is not None:
         opening.sha256 = whole.sha256
-        opening.checked = checked = _check_block(points, state, whole.batch)
+        opening.checked = checked = check_block(points, state, whole.batch)
         if checked.columns is not None and checked.rows_kept <= INSERT_ROWS:
             opening.repeats = repeats_a_value(checked.columns["crime_id"])
     return opening
@@ -360,139 +319,7 @@ def _load_file(
     )
 
 
-def _check_month(state: _FileState, batch: Batch) -> str:
-    """Every row's Month must be the file's month (from its name, else its first row)."""
-    months = pc.fill_null(batch.table["Month"], "")
-    if state.month is None:
-        first = months[0].as_py()
-        if not re.fullmatch(MONTH_PATTERN, first or ""):
-            raise InputError(
-                "Month is not a month (YYYY-MM)",
-                Location(state.source.display, row=batch.first_row, column="Month",
-                         value=first),
-                hint="police.uk Month values look like 2024-01",
-            )
-        state.month = first
-    wrong = pc.not_equal(months, state.month).to_numpy(zero_copy_only=False)
-    if not wrong.any():
-        return state.month
-    if wrong.any():
-        i = int(np.flatnonzero(wrong)[0])
-        raise InputError(
-            f"Month disagrees with the file's month {state.month}",
-            Location(state.source.display, row=batch.first_row + i, column="Month",
-                     value=months[i].as_py()),
-            hint="a police.uk street file holds one month, named at the start of the file "
-            "name (2024-01-...-street.csv); rename the file or split it by month",
-        )
-    return state.month
-
-
-@dataclass
-class _Checked:
-    """A block checked: its rows to store (all but their places; None if none), their
-    coordinates and published LSOA codes, and the problems of the rows quarantined."""
-
-    month: str
-    rows_read: int
-    problems: list[Problem]
-    columns: dict[str, pa.Array | pa.ChunkedArray] | None = None
-    coords: Coordinates | None = None
-    lsoa: pa.ChunkedArray | None = None
-
-    @property
-    def rows_kept(self) -> int:
-        return 0 if self.coords is None else len(self.coords.easting)
-
-
-def _check_block(points: GridPoints, state: _FileState, batch: Batch) -> _Checked:
-    """Check a block's rows and prepare the columns to store, without the columns that
-    hold one value for the whole file (see :func:`_insert`) and without places."""
-    month = _check_month(state, batch)
-    table = batch.table
-    rows = batch.row_numbers
-    firsts = {name: first_bytes(table[name]) for name in _TEXT_COLUMNS
-              if name in table.column_names}
-    problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows, firsts)
-    coords = parse_coordinates(table, rows, points=points)
-    problems.extend(coords.problems)
-
-    lsoa = blank_to_null(table["LSOA code"], firsts["LSOA code"])
-    bad_lsoa = pc.invert(pc.fill_null(pc.match_substring_regex(lsoa, f"^{LSOA_PATTERN}$"),
-                                      True)).to_numpy(zero_copy_only=False)
-    # (nulls are blank codes, which are allowed)
-    for i in np.flatnonzero(bad_lsoa):
-        problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
-                                "LSOA code is not an LSOA code (E01/W01 and six digits)",
-                                "lsoa_code_malformed"))
-    crime_type = blank_to_null(table["Crime type"], firsts["Crime type"])
-    for i in np.flatnonzero(pc.is_null(crime_type).to_numpy(zero_copy_only=False)):
-        problems.append(Problem(int(rows[i]), "Crime type", "", "Crime type is blank",
-                                "crime_type_blank"))
-
-    if problems:
-        keep = keep_mask(rows, problems)
-        if not keep.any():
-            return _Checked(month, table.num_rows, problems)
-        mask = pa.array(keep)
-        table = table.filter(mask)
-        lsoa = lsoa.filter(mask)
-        crime_type = crime_type.filter(mask)
-        rows = rows[keep]
-        coords = coords.take(keep)
-        firsts = {name: first[keep] for name, first in firsts.items()}
-
-    def text(name: str) -> pa.ChunkedArray:
-        return blank_to_null(table[name], firsts[name])
-
-    falls_within = text("Falls within")
-    n = table.num_rows
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
-    if state.force is None:
-        names = pc.fill_null(falls_within, "")
-        dictionary = pc.dictionary_encode(names).combine_chunks()
-        slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
-        columns["force"] = slugs.take(dictionary.indices)
-    columns.update({
-        "crime_id": text("Crime ID"),
-        "reported_by": _encoded(text("Reported by")),
-        "falls_within": _encoded(falls_within),
-        "longitude": pa.array(coords.longitude, from_pandas=True),
-        "latitude": pa.array(coords.latitude, from_pandas=True),
-        "easting": pa.array(coords.easting, from_pandas=True),
-        "northing": pa.array(coords.northing, from_pandas=True),
-        "coordinate_flag": pa.array(coords.flag, pa.string()),
-        "location": text("Location"),
-        "lsoa_code_published": lsoa,
-        "lsoa_name_published": _encoded(text("LSOA name")),
-        "crime_type": _encoded(crime_type),
-        "last_outcome": _encoded(text("Last outcome category")),
-        "context": text("Context") if "Context" in firsts else pa.nulls(n, pa.string()),
-        "row_number": pa.array(rows),
-    })
-    return _Checked(month, batch.table.num_rows, problems, columns, coords, lsoa)
-
-
-def _place(cache: PoliceCache, state: _FileState, checked: _Checked) -> pa.Table | None:
-    """The checked rows with their places, as POLICE_STREET rows (None if no rows)."""
-    if checked.columns is None or checked.coords is None or checked.lsoa is None:
-        return None
-    coords = checked.coords
-    positions, places = cache.positions(coords.easting, coords.northing, checked.lsoa,
-                                        state.month or "", point_numbers=coords.point)
-    indices = pa.array(positions.astype(np.int32))
-    # each row's place as a position in the cache's columns: no text is copied
-    return pa.table({**checked.columns, **{
-        name: pa.DictionaryArray.from_arrays(indices, column)
-        for name, column in places.items()}})
-
-
-def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column of few distinct values, dictionary-encoded (cheaper for DuckDB to take)."""
-    return pc.dictionary_encode(column)
-
-
-def _insert(load: FileLoad, state: _FileState, pending: list[pa.Table], *,
+def _insert(load: FileLoad, state: FileState, pending: list[pa.Table], *,
             flag_repeats: bool = False) -> int:
     """Insert gathered blocks with the file's one-value columns; 1 if anything was sent.
     With ``flag_repeats`` (the blocks are the whole file), rows repeating an earlier row's
@@ -532,7 +359,7 @@ def _repeat_flags(ids: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
     return flags
 
 
-def _note_duplicates(state: _FileState, rows: int, row: int, crime_id: str,
+def _note_duplicates(state: FileState, rows: int, row: int, crime_id: str,
                      first_row: int) -> None:
     state.duplicate_rows = rows
     state.duplicate_example = (
@@ -541,7 +368,7 @@ def _note_duplicates(state: _FileState, rows: int, row: int, crime_id: str,
     )
 
 
-def _flag_duplicates(load: FileLoad, state: _FileState) -> None:
+def _flag_duplicates(load: FileLoad, state: FileState) -> None:
     """Flag rows whose Crime ID appeared on an earlier row of the same file (blank IDs
     never do), for a file stored in several parts: found in the warehouse (one hash
     aggregate), then the file's parts that hold such rows are rewritten."""

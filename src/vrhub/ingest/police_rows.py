@@ -1,0 +1,197 @@
+"""Checking a block of police.uk street rows and placing them, for :mod:`police_uk`.
+
+:func:`check_block` applies the row rules of the street-file policy (the table in
+:mod:`vrhub.ingest.police_uk`) to a parsed block and prepares the columns to store; it
+needs no shared state but the grid points, so the loader runs it as a file is read.
+:func:`place_rows` then adds each row's LSOA 2021, ward and borough from the load's place
+cache, in file order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vrhub.errors import InputError, Location
+from vrhub.geography.police_places import PoliceCache
+from vrhub.ingest.grid_points import GridPoints
+from vrhub.ingest.inputs import InputFile
+from vrhub.ingest.police_csv import (
+    Batch,
+    Coordinates,
+    FileName,
+    blank_to_null,
+    first_bytes,
+    formula_problems,
+    keep_mask,
+    parse_coordinates,
+)
+from vrhub.standards.police_uk import LSOA_PATTERN
+from vrhub.standards.schema import MONTH_PATTERN, Problem
+
+#: Force names police.uk uses in 'Falls within' -> slug used in its file names.
+FORCE_SLUGS = {
+    "Metropolitan Police Service": "metropolitan",
+    "City of London Police": "city-of-london",
+    "British Transport Police": "btp",
+}
+
+_TEXT_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Location", "LSOA code",
+                 "LSOA name", "Crime type", "Last outcome category", "Context")
+
+
+def force_slug(name: str) -> str:
+    """'Metropolitan Police Service' -> 'metropolitan', 'Kent Police' -> 'kent'."""
+    if name in FORCE_SLUGS:
+        return FORCE_SLUGS[name]
+    text = re.sub(r"\b(police service|police|constabulary)\b", "", name.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unknown"
+
+
+@dataclass
+class FileState:
+    """What a file's blocks share while it is read."""
+
+    source: InputFile
+    name: FileName
+    month: str | None
+    force: str | None
+    duplicate_rows: int = 0
+    duplicate_example: str | None = None
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def check_month(state: FileState, batch: Batch) -> str:
+    """Every row's Month must be the file's month (from its name, else its first row)."""
+    months = pc.fill_null(batch.table["Month"], "")
+    if state.month is None:
+        first = months[0].as_py()
+        if not re.fullmatch(MONTH_PATTERN, first or ""):
+            raise InputError(
+                "Month is not a month (YYYY-MM)",
+                Location(state.source.display, row=batch.first_row, column="Month",
+                         value=first),
+                hint="police.uk Month values look like 2024-01",
+            )
+        state.month = first
+    wrong = pc.not_equal(months, state.month).to_numpy(zero_copy_only=False)
+    if not wrong.any():
+        return state.month
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise InputError(
+            f"Month disagrees with the file's month {state.month}",
+            Location(state.source.display, row=batch.first_row + i, column="Month",
+                     value=months[i].as_py()),
+            hint="a police.uk street file holds one month, named at the start of the file "
+            "name (2024-01-...-street.csv); rename the file or split it by month",
+        )
+    return state.month
+
+
+@dataclass
+class Checked:
+    """A block checked: its rows to store (all but their places; None if none), their
+    coordinates and published LSOA codes, and the problems of the rows quarantined."""
+
+    month: str
+    rows_read: int
+    problems: list[Problem]
+    columns: dict[str, pa.Array | pa.ChunkedArray] | None = None
+    coords: Coordinates | None = None
+    lsoa: pa.ChunkedArray | None = None
+
+    @property
+    def rows_kept(self) -> int:
+        return 0 if self.coords is None else len(self.coords.easting)
+
+
+def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
+    """Check a block's rows and prepare the columns to store, without places and without
+    the columns that hold one value for the whole file (the loader adds those)."""
+    month = check_month(state, batch)
+    table = batch.table
+    rows = batch.row_numbers
+    firsts = {name: first_bytes(table[name]) for name in _TEXT_COLUMNS
+              if name in table.column_names}
+    problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows, firsts)
+    coords = parse_coordinates(table, rows, points=points)
+    problems.extend(coords.problems)
+
+    lsoa = blank_to_null(table["LSOA code"], firsts["LSOA code"])
+    bad_lsoa = pc.invert(pc.fill_null(pc.match_substring_regex(lsoa, f"^{LSOA_PATTERN}$"),
+                                      True)).to_numpy(zero_copy_only=False)
+    # (nulls are blank codes, which are allowed)
+    for i in np.flatnonzero(bad_lsoa):
+        problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
+                                "LSOA code is not an LSOA code (E01/W01 and six digits)",
+                                "lsoa_code_malformed"))
+    crime_type = blank_to_null(table["Crime type"], firsts["Crime type"])
+    for i in np.flatnonzero(pc.is_null(crime_type).to_numpy(zero_copy_only=False)):
+        problems.append(Problem(int(rows[i]), "Crime type", "", "Crime type is blank",
+                                "crime_type_blank"))
+
+    if problems:
+        keep = keep_mask(rows, problems)
+        if not keep.any():
+            return Checked(month, table.num_rows, problems)
+        mask = pa.array(keep)
+        table = table.filter(mask)
+        lsoa = lsoa.filter(mask)
+        crime_type = crime_type.filter(mask)
+        rows = rows[keep]
+        coords = coords.take(keep)
+        firsts = {name: first[keep] for name, first in firsts.items()}
+
+    def text(name: str) -> pa.ChunkedArray:
+        return blank_to_null(table[name], firsts[name])
+
+    falls_within = text("Falls within")
+    n = table.num_rows
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    if state.force is None:
+        names = pc.fill_null(falls_within, "")
+        dictionary = pc.dictionary_encode(names).combine_chunks()
+        slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
+        columns["force"] = slugs.take(dictionary.indices)
+    columns.update({
+        "crime_id": text("Crime ID"),
+        "reported_by": _encoded(text("Reported by")),
+        "falls_within": _encoded(falls_within),
+        "longitude": pa.array(coords.longitude, from_pandas=True),
+        "latitude": pa.array(coords.latitude, from_pandas=True),
+        "easting": pa.array(coords.easting, from_pandas=True),
+        "northing": pa.array(coords.northing, from_pandas=True),
+        "coordinate_flag": pa.array(coords.flag, pa.string()),
+        "location": text("Location"),
+        "lsoa_code_published": lsoa,
+        "lsoa_name_published": _encoded(text("LSOA name")),
+        "crime_type": _encoded(crime_type),
+        "last_outcome": _encoded(text("Last outcome category")),
+        "context": text("Context") if "Context" in firsts else pa.nulls(n, pa.string()),
+        "row_number": pa.array(rows),
+    })
+    return Checked(month, batch.table.num_rows, problems, columns, coords, lsoa)
+
+
+def place_rows(cache: PoliceCache, state: FileState, checked: Checked) -> pa.Table | None:
+    """The checked rows with their places, as POLICE_STREET rows (None if no rows)."""
+    if checked.columns is None or checked.coords is None or checked.lsoa is None:
+        return None
+    coords = checked.coords
+    positions, places = cache.positions(coords.easting, coords.northing, checked.lsoa,
+                                        state.month or "", point_numbers=coords.point)
+    indices = pa.array(positions.astype(np.int32))
+    # each row's place as a position in the cache's columns: no text is copied
+    return pa.table({**checked.columns, **{
+        name: pa.DictionaryArray.from_arrays(indices, column)
+        for name, column in places.items()}})
+
+
+def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column of few distinct values, dictionary-encoded (cheaper for DuckDB to take)."""
+    return pc.dictionary_encode(column)
