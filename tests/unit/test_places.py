@@ -244,11 +244,14 @@ def test_police_cache_with_numbered_points_gives_the_same_places(warehouse: Ware
         x, y = pool_x[pick], pool_y[pick]
         numbers = np.where(np.isnan(x), -1, pick)
         codes = np.array([A, B, None], dtype=object)[rng.integers(0, 3, 200)]
-        positions, columns = numbered.positions(x, y, pa.array(codes, pa.string()), month,
-                                                point_numbers=numbers)
+        columns = numbered.places(x, y, pa.array(codes, pa.string()), month,
+                                  point_numbers=numbers)
         direct = police_places.assign_police_places(bounds, x, y, codes, month)
         for column in direct.columns:
-            got = columns[column].take(pa.array(positions)).to_pylist()
+            got = columns[column].to_pylist()
             assert got == values(direct[column]), (month, column)
+            # the dictionaries hold each distinct place value once, no blanks
+            dictionary = columns[column].dictionary.to_pylist()
+            assert len(dictionary) == len(set(dictionary)) and None not in dictionary
     with pytest.raises(ValueError, match="point_numbers"):
-        numbered.positions(pool_x[:3], pool_y[:3], [A, A, A], "2024-01")
+        numbered.places(pool_x[:3], pool_y[:3], [A, A, A], "2024-01")

@@ -15,7 +15,7 @@ from vrhub.ingest.police_csv import (
     blank_to_null,
     first_bytes,
     parse_coordinates,
-    repeats_a_value,
+    repeat_flags,
 )
 
 cells = st.one_of(st.none(), st.text(max_size=12),
@@ -51,19 +51,50 @@ def test_blank_to_null_nulls_the_same_cells_as_a_full_white_space_test(chunks):
 
 ids = st.one_of(st.none(), st.sampled_from(["", "x", "abc", "0" * 64, "0" * 63 + "1"]),
                 st.text("0123456789abcdef", min_size=0, max_size=70))
+#: values of one width, as police.uk Crime IDs are: the hashed screen applies
+fixed_ids = st.one_of(st.none(), st.sampled_from(["0" * 64, "0" * 63 + "1", "1" + "0" * 63]),
+                      st.text("0123456789abcdef", min_size=64, max_size=64))
 
 
-@given(st.lists(st.lists(ids, max_size=30), max_size=4))
-def test_repeats_a_value_agrees_with_python(chunks):
+def python_flags(values: list[str | None]) -> list[bool]:
+    seen: set[str] = set()
+    flags = []
+    for value in values:
+        flags.append(value is not None and value in seen)
+        if value is not None:
+            seen.add(value)
+    return flags
+
+
+@given(st.lists(st.lists(st.one_of(ids, fixed_ids), max_size=30), max_size=4))
+def test_repeat_flags_agree_with_python(chunks):
     column = chunked(chunks)
-    values = [v for v in column.to_pylist() if v is not None]
-    assert repeats_a_value(column) == (len(set(values)) < len(values))
+    assert repeat_flags(column).tolist() == python_flags(column.to_pylist())
 
 
-def test_repeats_a_value_sees_a_repeat_across_chunks():
+@given(st.lists(st.lists(fixed_ids, max_size=30), max_size=4), st.integers(0, 3))
+def test_repeat_flags_of_fixed_width_values_agree_with_python(chunks, skip):
+    column = chunked(chunks)
+    assert repeat_flags(column).tolist() == python_flags(column.to_pylist())
+    if len(column) > skip:  # a sliced chunk starts part way into its buffers
+        part = column.combine_chunks().slice(skip)
+        assert repeat_flags(part).tolist() == python_flags(part.to_pylist())
+
+
+def test_repeat_flags_see_a_repeat_across_chunks():
     crime_id = "9f" * 32
-    assert repeats_a_value(chunked([[crime_id, None], ["e" * 64, crime_id]]))
-    assert not repeats_a_value(chunked([[crime_id, None], ["e" * 64]]))
+    assert repeat_flags(chunked([[crime_id, None], ["e" * 64, crime_id]])).tolist() == [
+        False, False, False, True]
+    assert not repeat_flags(chunked([[crime_id, None], ["e" * 64]])).any()
+
+
+def test_repeat_flags_survive_hash_collisions(monkeypatch):
+    """Values whose hashes collide are told apart by their text."""
+    from vrhub.ingest import police_csv
+
+    monkeypatch.setattr(police_csv, "_MIX", np.uint64(0))  # every hash is the last word
+    values = ["a" * 56 + "same0000", "b" * 56 + "same0000", "a" * 56 + "same0000"]
+    assert repeat_flags(chunked([values])).tolist() == [False, False, True]
 
 
 def test_grid_points_number_equal_points_equally_and_project_like_to_bng():

@@ -29,6 +29,8 @@ Rules (``assign_police_places``), recorded per row in ``place_method`` and ``pla
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -115,7 +117,10 @@ class PoliceCache:
     placed again. Every lookup is vectorised: a point becomes a number (its position among
     the distinct points seen, found by hashing ``easting + i * northing``), a published
     code becomes a number the same way, and the pair one integer key, looked up in a hash
-    index of the places already decided for the code era (2011 or 2021 codes).
+    index of the places already decided for the code era (2011 or 2021 codes). A decided
+    place is kept as one small integer per column (its value's position among the
+    column's distinct values), so a block's places come out dictionary-encoded with
+    dictionaries of a few thousand codes at most. Safe to share between threads.
     """
 
     #: Multiplier separating the point number from the code number in a key.
@@ -123,28 +128,29 @@ class PoliceCache:
 
     def __init__(self, bounds: Boundaries) -> None:
         self.bounds = bounds
+        self._lock = threading.Lock()
         self._points = pd.Index(np.zeros(0, dtype=np.complex128))
         self._codes = pd.Index(np.zeros(0, dtype=object))
-        #: whether callers number the points (see :meth:`positions`)
+        #: whether callers number the points (see :meth:`places`)
         self._numbered: bool | None = None
-        #: era -> (index of keys, place columns in key order)
-        self._places: dict[bool, tuple[pd.Index, dict[str, pa.Array]]] = {}
+        #: era -> (index of keys, each place column's value numbers in key order)
+        self._places: dict[bool, tuple[pd.Index, dict[str, npt.NDArray[np.int32]]]] = {}
+        #: column -> its distinct values (a value's number is its position), as text
+        self._values: dict[str, pd.Index] = {}
+        self._dictionaries: dict[str, pa.Array] = {}
 
     def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
                published_code: ArrayInput, month: str) -> pa.Table:
-        """Places of rows of one month, as a pyarrow table of strings (for loaders)."""
-        positions, columns = self.positions(easting, northing, published_code, month)
-        take = pa.array(positions)
-        return pa.table({name: column.take(take) for name, column in columns.items()})
+        """Places of rows of one month, as a pyarrow table of strings."""
+        placed = self.places(easting, northing, published_code, month)
+        return pa.table({name: column.cast(pa.string()) for name, column in placed.items()})
 
-    def positions(
+    def places(
         self, easting: npt.ArrayLike, northing: npt.ArrayLike, published_code: ArrayInput,
         month: str, point_numbers: npt.NDArray[np.int64] | None = None,
-    ) -> tuple[npt.NDArray[np.intp], dict[str, pa.Array]]:
-        """For each row, the position of its place in the returned columns (strings:
-        ``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``, ``borough_code``,
-        ``place_method``, ``place_flag``); ``columns[name].take(positions)`` gives the
-        rows' places.
+    ) -> dict[str, pa.DictionaryArray]:
+        """The rows' places (``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``,
+        ``borough_code``, ``place_method``, ``place_flag``), dictionary-encoded text.
 
         ``point_numbers`` may name each row's point (-1 for none) when the caller has
         already numbered the points (:class:`vrhub.ingest.grid_points.GridPoints` does):
@@ -154,37 +160,57 @@ class PoliceCache:
         x = np.asarray(easting, dtype=float)
         y = np.asarray(northing, dtype=float)
         given = point_numbers is not None
-        if self._numbered is None:
-            self._numbered = given
-        elif self._numbered != given:
-            raise ValueError("give point_numbers in every call on a PoliceCache or in none")
-        points = (np.asarray(point_numbers, dtype=np.int64) + 1 if point_numbers is not None
-                  else self._point_numbers(x, y))
-        keys = points * self._CODE_SPACE + self._code_numbers(published_code, len(x))
-        era = month >= POLICE_UK_LSOA21_FROM
-        index, columns = self._places.get(era, (pd.Index(np.zeros(0, np.int64)), {}))
-        found = index.get_indexer(pd.Index(keys))
-        miss = found < 0
-        if miss.any():
-            new_keys, first, inverse = np.unique(keys[miss], return_index=True,
-                                                 return_inverse=True)
-            found[miss] = len(index) + inverse.ravel()
-            rows = np.flatnonzero(miss)[first]
-            placed = _assign_distinct(
-                self.bounds, x[rows], y[rows], take_object(published_code, rows),
-                np.full(len(rows), month, dtype=object),
-            )
-            added = {
-                name: pa.array(placed[name].to_numpy(dtype=object), pa.string(),
-                               from_pandas=True)
-                for name in placed.columns
-            }
-            columns = added if not columns else {
-                name: pa.concat_arrays([columns[name], added[name]]) for name in columns
-            }
-            index = index.append(pd.Index(new_keys))
-            self._places[era] = (index, columns)
-        return found, columns
+        with self._lock:
+            if self._numbered is None:
+                self._numbered = given
+            elif self._numbered != given:
+                raise ValueError("give point_numbers in every call on a PoliceCache or in "
+                                 "none")
+            points = (np.asarray(point_numbers, dtype=np.int64) + 1 if point_numbers is not None
+                      else self._point_numbers(x, y))
+            keys = points * self._CODE_SPACE + self._code_numbers(published_code, len(x))
+            era = month >= POLICE_UK_LSOA21_FROM
+            index, numbers = self._places.get(era, (pd.Index(np.zeros(0, np.int64)), {}))
+            found = index.get_indexer(pd.Index(keys))
+            miss = found < 0
+            if miss.any():
+                new_keys, first, inverse = np.unique(keys[miss], return_index=True,
+                                                     return_inverse=True)
+                found[miss] = len(index) + inverse.ravel()
+                rows = np.flatnonzero(miss)[first]
+                placed = _assign_distinct(
+                    self.bounds, x[rows], y[rows], take_object(published_code, rows),
+                    np.full(len(rows), month, dtype=object),
+                )
+                added = {name: self._number(name, placed[name].to_numpy(dtype=object))
+                         for name in placed.columns}
+                numbers = added if not numbers else {
+                    name: np.concatenate([numbers[name], added[name]]) for name in numbers}
+                index = index.append(pd.Index(new_keys))
+                self._places[era] = (index, numbers)
+            dictionaries = dict(self._dictionaries)
+        out = {}
+        for name, column in numbers.items():
+            values = column[found]
+            missing = values < 0
+            indices = pa.array(values, mask=missing) if missing.any() else pa.array(values)
+            out[name] = pa.DictionaryArray.from_arrays(indices, dictionaries[name])
+        return out
+
+    def _number(self, name: str, values: ObjectArray) -> npt.NDArray[np.int32]:
+        """Each value's number among the column's distinct values (-1: none), adding
+        values not seen before."""
+        known = self._values.get(name, pd.Index([], dtype=object))
+        blank = pd.isna(values)
+        found = known.get_indexer(pd.Index(values, dtype=object))
+        new = (found < 0) & ~blank
+        if new.any() or name not in self._dictionaries:
+            known = known.append(pd.Index(pd.unique(values[new]), dtype=object))
+            self._values[name] = known
+            self._dictionaries[name] = pa.array(known.to_numpy(dtype=object), pa.string())
+            found = known.get_indexer(pd.Index(values, dtype=object))
+        found[blank] = -1
+        return found.astype(np.int32)
 
     def _point_numbers(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.int64]:
         """1 + the number of each row's point among the points seen (0: no point)."""

@@ -58,6 +58,19 @@ class InputFile:
             return io.BufferedReader(_Guarded(gzip.GzipFile(self.path, "rb"), self), CHUNK)
         return io.BufferedReader(_Guarded(open(self.path, "rb"), self), CHUNK)
 
+    def read_all(self, limit: int) -> bytes | None:
+        """The decompressed bytes, or None when there are more than ``limit`` (a plain
+        file is read in one system call, its size known beforehand)."""
+        if self.member is None and not _is_gzip(self.path):
+            if self.path.stat().st_size > limit:
+                return None
+            with open(self.path, "rb") as handle:
+                data = handle.read()
+        else:
+            with self.open() as stream:
+                data = stream.read(limit + 1)
+        return None if len(data) > limit else data
+
     def sha256(self, progress: Callable[[int], None] | None = None) -> str:
         digest = hashlib.sha256()
         with self.open() as stream:
@@ -86,19 +99,23 @@ class _Guarded(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        try:
+            return self._inner.readinto(buffer)  # type: ignore[union-attr]
+        except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as exc:
+            raise self._corrupt(exc) from None
+
+    def _corrupt(self, exc: Exception) -> InputError:
+        return InputError(
+            f"the compressed file is truncated or corrupt ({type(exc).__name__})",
+            Location(self._source.display),
+            hint="download the file again; its archive ends before its data does",
+        )
 
     def read(self, size: int | None = -1) -> bytes:
         try:
             return self._inner.read(-1 if size is None else size)
         except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as exc:
-            raise InputError(
-                f"the compressed file is truncated or corrupt ({type(exc).__name__})",
-                Location(self._source.display),
-                hint="download the file again; its archive ends before its data does",
-            ) from None
+            raise self._corrupt(exc) from None
 
     def close(self) -> None:
         self._inner.close()

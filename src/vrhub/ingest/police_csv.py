@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
@@ -45,7 +46,10 @@ from vrhub.storage.warehouse import Warehouse
 BLOCK_SIZE = 8 << 20
 #: A file (decompressed) up to this size is read whole: pyarrow parses its blocks in
 #: parallel while its bytes are checksummed in another thread. Larger files are streamed.
-WHOLE_FILE_BYTES = 128 << 20
+WHOLE_FILE_BYTES = 64 << 20
+#: Bytes per parsed block of a file read whole: a few blocks per file keep the parser's
+#: threads busy, and fewer, longer chunks make every later column operation cheaper.
+WHOLE_FILE_BLOCK = 4 << 20
 
 _FILE_NAME = re.compile(r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))[-_](?P<series>.+?)\.csv$", re.I)
 
@@ -183,9 +187,8 @@ def read_whole(source: InputFile, header: Sequence[str],
     or does not parse cleanly (bytes that are not UTF-8, a ragged row, a number column
     holding text). The caller then streams it with :func:`read_batches`, which names the
     row and column of any fault or quarantines the rows."""
-    with source.open() as stream:
-        data = stream.read(WHOLE_FILE_BYTES + 1)
-    if len(data) > WHOLE_FILE_BYTES:
+    data = source.read_all(WHOLE_FILE_BYTES)
+    if data is None:
         return None
     digest: list[str] = []
     # hashlib releases the GIL on large buffers: the checksum costs no wall-clock time
@@ -197,7 +200,7 @@ def read_whole(source: InputFile, header: Sequence[str],
                                 quoted_strings_can_be_null=True)
     try:
         table = pv.read_csv(pa.BufferReader(data), read_options=pv.ReadOptions(
-            use_threads=True, block_size=1 << 20), convert_options=convert)
+            use_threads=True, block_size=WHOLE_FILE_BLOCK), convert_options=convert)
     except pa.ArrowInvalid:
         table = None
     finally:
@@ -460,11 +463,82 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
     return out, bad
 
 
-def repeats_a_value(column: pa.ChunkedArray) -> bool:
-    """Does any (non-null) text value appear twice in ``column``? (One hash pass in
-    pyarrow: for a month of Crime IDs, quicker than any digest screen before it.)"""
-    valid = len(column) - column.null_count
-    return len(pc.drop_null(pc.unique(column))) < valid
+def repeat_flags(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.bool_]:
+    """True where a (non-null) text value already appeared on an earlier row.
+
+    Values of one fixed width (police.uk Crime IDs are 64 hex digits) are screened first:
+    each is hashed to 64 bits straight from the column's buffers, and only the values
+    whose hash repeats are compared as text. Other columns are compared as text.
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    screened = _fixed_width_hashes(chunks)
+    if screened is None:
+        return _text_repeat_flags(pa.chunked_array(chunks, pa.string()))
+    hashes, valid = screened
+    rows = np.flatnonzero(valid)
+    candidates = rows[pd.Series(hashes[rows]).duplicated(keep=False).to_numpy()]
+    flags = np.zeros(len(valid), dtype=bool)
+    if len(candidates):
+        text = pa.chunked_array(chunks, pa.string()).take(pa.array(candidates))
+        flags[candidates] = _text_repeat_flags(text)
+    return flags
+
+
+def _text_repeat_flags(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.bool_]:
+    codes = pc.dictionary_encode(column)
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks()
+    indices = pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False)
+    _, first = np.unique(indices, return_index=True)
+    flags = np.ones(len(indices), dtype=bool)
+    flags[first] = False
+    flags[indices < 0] = False
+    return flags
+
+
+#: An odd 64-bit multiplier (from the golden ratio) mixing the words of a value's hash.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _fixed_width_hashes(chunks: Sequence[pa.Array]) -> tuple[
+        npt.NDArray[np.uint64], npt.NDArray[np.bool_]] | None:
+    """A 64-bit hash of each non-null value and the mask of those values, when every
+    non-null value is the same multiple of 8 bytes long and every null is empty (the
+    values then lie end to end in each chunk's data buffer); None otherwise."""
+    width = 0
+    hashes, valids = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=bool)]
+    for chunk in chunks:
+        if not pa.types.is_string(chunk.type):
+            return None
+        n = len(chunk)
+        _validity, offsets, data = chunk.buffers()
+        if not n:
+            continue
+        if offsets is None:
+            return None
+        bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset: chunk.offset + n + 1]
+        lengths = np.diff(bounds)
+        valid = (chunk.is_valid().to_numpy(zero_copy_only=False) if chunk.null_count
+                 else np.ones(n, dtype=bool))
+        if not width and valid.any():
+            width = int(lengths[valid][0])
+            if not width or width % 8:
+                return None
+        if valid.any() and (np.any(lengths[valid] != width) or np.any(lengths[~valid])):
+            return None
+        out = np.zeros(n, dtype=np.uint64)
+        count = int(valid.sum())
+        if count and data is not None:
+            words = np.frombuffer(data, dtype=np.uint8)[
+                bounds[0]: bounds[0] + count * width].view(np.uint64).reshape(count, -1)
+            mixed = words[:, 0].copy()
+            for j in range(1, words.shape[1]):
+                mixed *= _MIX
+                mixed ^= words[:, j]
+            out[valid] = mixed
+        hashes.append(out)
+        valids.append(valid)
+    return np.concatenate(hashes), np.concatenate(valids)
 
 
 def blank_to_null(column: pa.ChunkedArray,

@@ -183,13 +183,9 @@ def place_rows(cache: PoliceCache, state: FileState, checked: Checked) -> pa.Tab
     if checked.columns is None or checked.coords is None or checked.lsoa is None:
         return None
     coords = checked.coords
-    positions, places = cache.positions(coords.easting, coords.northing, checked.lsoa,
-                                        state.month or "", point_numbers=coords.point)
-    indices = pa.array(positions.astype(np.int32))
-    # each row's place as a position in the cache's columns: no text is copied
-    return pa.table({**checked.columns, **{
-        name: pa.DictionaryArray.from_arrays(indices, column)
-        for name, column in places.items()}})
+    places = cache.places(coords.easting, coords.northing, checked.lsoa, state.month or "",
+                          point_numbers=coords.point)
+    return pa.table({**checked.columns, **places})
 
 
 def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:

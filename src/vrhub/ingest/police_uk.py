@@ -39,13 +39,13 @@ quarantined for each file.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -59,7 +59,7 @@ from vrhub.ingest.police_csv import (
     read_batches,
     read_header,
     read_whole,
-    repeats_a_value,
+    repeat_flags,
 )
 from vrhub.ingest.police_rows import Checked, FileState, check_block, place_rows
 from vrhub.ingest.read_ahead import ReadAhead
@@ -72,13 +72,17 @@ from vrhub.standards.police_uk import (
     STREET_SOURCE_COLUMNS,
 )
 from vrhub.standards.schema import Problem
+from vrhub.storage.parts import Part, PartStore, conform
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE_NAME = "police"
 
-#: Rows gathered into one Parquet part: a file of up to this many rows is one part, its
-#: repeated Crime IDs flagged before it is written; memory stays bounded for any file size.
+#: Rows of a streamed file (one too large to read whole) gathered into one Parquet part;
+#: memory stays bounded for any file size.
 INSERT_ROWS = 250_000
+#: Files read ahead of the one being stored, each by a worker thread of its own: read,
+#: checksummed, checked, placed and written as a part.
+READ_AHEAD_FILES = 2
 PATTERNS = ("*-street.csv", "????-??_*.csv")
 
 REDUCED_EXTRACT_HINT = (
@@ -94,9 +98,11 @@ def load_street(
 ) -> LoadReport:
     """Load street files in one transaction (see the module docstring for the policy).
 
-    Three threads share the work: the next file is read whole, checksummed and checked
-    (:func:`_open`); this one's rows are placed in order (:class:`ReadAhead`); the rows
-    placed before are written as Parquet parts of ``police_street`` (the caller's thread).
+    Worker threads take the next :data:`READ_AHEAD_FILES` files each from start to a
+    Parquet part of ``police_street`` (:func:`_open`: read whole, checksummed, checked,
+    placed, written); the caller's thread then records each file in order: its part
+    listed, its quarantined rows, its provenance. A file too large to read whole is
+    streamed in order instead (:class:`_Reader`), its blocks written by the caller.
     """
     report = LoadReport(SOURCE_NAME)
     with warehouse.atomic():
@@ -106,7 +112,8 @@ def load_street(
             progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
                           "kept and places flagged no_boundaries; `vrhub load boundaries "
                           "...` assigns LSOA 2021, ward and borough to these rows")
-        reader = _Reader(files, PoliceCache(bounds), GridPoints())
+        reader = _Reader(files, _Work(PoliceCache(bounds), GridPoints(), warehouse.parts,
+                                      frozenset(warehouse.loaded_files(SOURCE_NAME))))
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 ReadAhead(reader.events) as events:
             for index, source in enumerate(files):
@@ -116,6 +123,7 @@ def load_street(
                         progress.note(f"{source.display}: {note}")
                 report.files.append(file_report)
                 task.advance()
+        warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)  # once for all parts
     return report
 
 
@@ -130,12 +138,14 @@ class _Opened:
 
 @dataclass
 class _Block:
-    """A block of rows read and checked: the rows to store (None if none) and problems."""
+    """A block of rows read and checked: the rows to store (None if none), or the part
+    they were written to, and the problems."""
 
     month: str
     rows_read: int
     table: pa.Table | None
     problems: list[Problem]
+    part: Part | None = None
 
 
 @dataclass
@@ -155,41 +165,62 @@ class _Failed:
 _Event = _Opened | _Block | _Closed | _Failed
 
 
-class _Reader:
-    """Reads, checks and places the files' rows in order, as events for the loader."""
+@dataclass(frozen=True)
+class _Work:
+    """What the threads of a load share: the place cache and grid points (both safe to
+    share), the warehouse's parts and the checksums of files loaded before (their parts
+    are not written again: the loader skips them)."""
 
-    def __init__(self, files: Sequence[InputFile], cache: PoliceCache,
-                 points: GridPoints) -> None:
+    cache: PoliceCache
+    points: GridPoints
+    parts: PartStore
+    loaded: frozenset[str]
+
+
+class _Reader:
+    """The files' rows in order, as events for the loader: worker threads take files
+    a way ahead (:func:`_open`); a file too large to read whole is streamed here."""
+
+    def __init__(self, files: Sequence[InputFile], work: _Work) -> None:
         self.files = files
-        self.cache = cache
-        self.points = points
+        self.work = work
         #: indexes of files the loader skips (unchanged): stop reading them
         self.skipped: set[int] = set()
 
     def events(self, stopped: Callable[[], bool]) -> Iterator[_Event]:
-        # the next file is opened, parsed and checksummed (pyarrow and hashlib, mostly
-        # outside the GIL) while this one is checked and placed
-        with ThreadPoolExecutor(1, thread_name_prefix="vrhub-read-next") as pool:
-            opening: Future[_Opening] | None = None
-            for index, source in enumerate(self.files):
+        # parsing, checksums, place lookups and Parquet writing run mostly outside the
+        # interpreter lock, so workers on other files overlap with each other and with this
+        pool = ThreadPoolExecutor(READ_AHEAD_FILES, thread_name_prefix="vrhub-read-file")
+        opening: deque[Future[_Opening]] = deque()
+        try:
+            for index in range(len(self.files)):
+                while len(opening) <= READ_AHEAD_FILES and index + len(opening) < len(
+                        self.files):
+                    opening.append(pool.submit(_open, self.files[index + len(opening)],
+                                               self.work))
                 if stopped():
                     return
-                current = opening or pool.submit(_open, source, self.points)
-                opening = (pool.submit(_open, self.files[index + 1], self.points)
-                           if index + 1 < len(self.files) else None)
                 try:
-                    yield from self._file_events(index, current.result(), stopped)
+                    yield from self._file_events(index, opening.popleft().result(), stopped)
                 except Exception as error:  # the loader raises it in order, or skips it
                     yield _Failed(error)
+        finally:  # workers finish (a part they write is the transaction's to delete)
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _file_events(self, index: int, opened: _Opening,
                      stopped: Callable[[], bool]) -> Iterator[_Event]:
-        if opened.checked is not None:  # read whole and checked already: place it
+        if opened.checked is not None:  # read whole and checked already
             checked = opened.checked
-            table = place_rows(self.cache, opened.state, checked)
+            if opened.part is not None:  # ... placed and written too
+                yield _Opened(opened.sha256 or "", opened.state)
+                yield _Block(checked.month, checked.rows_read, None, checked.problems,
+                             opened.part)
+                yield _Closed(False)
+                return
+            table = place_rows(self.work.cache, opened.state, checked)
             yield _Opened(opened.sha256 or "", opened.state)
             yield _Block(checked.month, checked.rows_read, table, checked.problems)
-            yield _Closed(None if table is None else opened.repeats)
+            yield _Closed(None)
             return
         source, state = opened.source, opened.state
         yield _Opened(source.sha256(), state)
@@ -201,8 +232,8 @@ class _Reader:
             if index in self.skipped:
                 yield _Closed(None)  # the loader discards events up to here
                 return
-            checked = check_block(self.points, state, batch)
-            table = place_rows(self.cache, state, checked)
+            checked = check_block(self.work.points, state, batch)
+            table = place_rows(self.work.cache, state, checked)
             if table is not None:
                 kept += table.num_rows
                 if ids is not None:
@@ -210,25 +241,25 @@ class _Reader:
                 if kept > INSERT_ROWS:
                     ids = None  # a large file: counted in the warehouse once stored
             yield _Block(checked.month, checked.rows_read, table, checked.problems)
-        yield _Closed(None if ids is None else repeats_a_value(
-            pa.chunked_array([c for column in ids for c in column.chunks], pa.string())))
+        yield _Closed(None if ids is None else bool(repeat_flags(
+            pa.chunked_array([c for column in ids for c in column.chunks], pa.string())).any()))
 
 
 @dataclass
 class _Opening:
     """A file opened: its header checked; when small enough to read whole, its checksum
-    and its rows, checked (all but their places)."""
+    and its rows checked, and (unless loaded before) placed and written as a part."""
 
     source: InputFile
     header: list[str]
     state: FileState
     sha256: str | None = None
     checked: Checked | None = None
-    repeats: bool | None = None
+    part: Part | None = None
 
 
-def _open(source: InputFile, points: GridPoints) -> _Opening:
-    """Open a file (in the read-ahead thread: no warehouse access, no place cache)."""
+def _open(source: InputFile, work: _Work) -> _Opening:
+    """Open a file (in a worker thread: no warehouse connection)."""
     name = parse_file_name(source)
     header = read_header(source)
     hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
@@ -242,10 +273,13 @@ def _open(source: InputFile, points: GridPoints) -> _Opening:
     opening = _Opening(source, header, state)
     whole = read_whole(source, header, numbers=("Longitude", "Latitude"))
     if whole is not None:
-        opening.sha256 = whole.sha256
-        opening.checked = checked = check_block(points, state, whole.batch)
-        if checked.columns is not None and checked.rows_kept <= INSERT_ROWS:
-            opening.repeats = repeats_a_value(checked.columns["crime_id"])
+        opening.sha256 = sha = whole.sha256
+        opening.checked = checked = check_block(work.points, state, whole.batch)
+        if sha not in work.loaded:
+            table = place_rows(work.cache, state, checked)
+            if table is not None:
+                opening.part = work.parts.prepare(
+                    POLICE_STREET, _stored(state, sha, [table], flag_repeats=True), sha)
     return opening
 
 
@@ -293,6 +327,9 @@ def _load_file(
                     state.quarantined_by_rule[p.rule] = (
                         state.quarantined_by_rule.get(p.rule, 0) + 1)
             load.rows_read += event.rows_read
+            if event.part is not None:
+                load.add_part(POLICE_STREET, event.part, refresh=False)  # see load_street
+                inserts += 1
             if event.table is not None:
                 pending.append(event.table)
             if sum(t.num_rows for t in pending) >= INSERT_ROWS:
@@ -321,17 +358,28 @@ def _load_file(
 
 def _insert(load: FileLoad, state: FileState, pending: list[pa.Table], *,
             flag_repeats: bool = False) -> int:
-    """Insert gathered blocks with the file's one-value columns; 1 if anything was sent.
-    With ``flag_repeats`` (the blocks are the whole file), rows repeating an earlier row's
-    Crime ID are flagged here."""
+    """Insert gathered blocks as a part; 1 if anything was sent. With ``flag_repeats``
+    (the blocks are the whole file), rows repeating an earlier row's Crime ID are
+    flagged here."""
     if not pending:
         return 0
-    table = pa.concat_tables(pending)
+    table = _stored(state, load.file_id, pending, flag_repeats=flag_repeats)
+    load.insert(POLICE_STREET, table)
+    return 1
+
+
+def _stored(state: FileState, file_id: str, blocks: list[pa.Table], *,
+            flag_repeats: bool) -> pa.Table:
+    """Placed blocks of a file as POLICE_STREET rows, conformed, with the file's
+    one-value columns. With ``flag_repeats`` (the blocks are the whole file) rows
+    repeating an earlier row's Crime ID are flagged (noted in ``state``); otherwise none
+    is flagged yet (:func:`_flag_duplicates` does it once the file is stored)."""
+    table = pa.concat_tables(blocks)
     constants: dict[str, object] = {
-        "month": state.month or "", "series": state.name.series, "file_id": load.file_id,
+        "month": state.month or "", "series": state.name.series, "file_id": file_id,
     }
     if flag_repeats:
-        flags = _repeat_flags(table["crime_id"])
+        flags = repeat_flags(table["crime_id"])
         if flags.any():
             rows = table["row_number"].to_numpy()
             ids = table["crime_id"]
@@ -344,19 +392,7 @@ def _insert(load: FileLoad, state: FileState, pending: list[pa.Table], *,
         constants["crime_id_duplicate"] = False
     if state.force is not None:
         constants["force"] = state.force
-    load.insert(POLICE_STREET, table, constants)
-    return 1
-
-
-def _repeat_flags(ids: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
-    """True where a (non-blank) Crime ID appeared on an earlier row."""
-    codes = pc.dictionary_encode(ids).combine_chunks()
-    indices = pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False)
-    _, first = np.unique(indices, return_index=True)
-    flags = np.ones(len(indices), dtype=bool)
-    flags[first] = False
-    flags[indices < 0] = False
-    return flags
+    return conform(POLICE_STREET, table, constants)
 
 
 def _note_duplicates(state: FileState, rows: int, row: int, crime_id: str,
@@ -373,6 +409,7 @@ def _flag_duplicates(load: FileLoad, state: FileState) -> None:
     never do), for a file stored in several parts: found in the warehouse (one hash
     aggregate), then the file's parts that hold such rows are rewritten."""
     con = load.warehouse.con
+    load.warehouse.parts.refresh_view(con, POLICE_STREET)  # parts added since are seen
     repeats = f"""
         SELECT row_number, crime_id, first_row FROM (
             SELECT row_number, crime_id,

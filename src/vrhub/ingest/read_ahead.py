@@ -6,7 +6,8 @@ lock. :class:`ReadAhead` runs the first in a thread while the caller does the se
 the two overlap on a machine with more than one core. The thread stays at most ``depth``
 items ahead (memory stays bounded whatever the input size). An exception in the thread
 is raised to the caller at the point where the item would have arrived; leaving the
-``with`` block stops the thread.
+``with`` block stops the thread and closes the producer (a generator's ``finally`` blocks
+run before the ``with`` block is left).
 """
 
 from __future__ import annotations
@@ -77,11 +78,16 @@ class ReadAhead(Generic[T]):
         return False
 
     def _run(self) -> None:
+        items = self._produce(self._stop.is_set)
         try:
-            for item in self._produce(self._stop.is_set):
+            for item in items:
                 if not self._put(item):
                     return
         except BaseException as error:  # raised again in the caller's thread
             self._put(_Failure(error))
             return
+        finally:  # a producer stopped early finishes its own work before __exit__ returns
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
         self._put(_DONE)

@@ -26,6 +26,7 @@ import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +101,23 @@ def _constant(value: Any, target: pa.DataType, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, target), n)
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part file written for ``table``: its file name and the rows it holds."""
+
+    table: str
+    name: str
+    file_id: str | None
+    rows: int
+
+
 class PartStore:
     """The parts of one warehouse, and what its open transaction has done to them."""
 
     def __init__(self, warehouse_path: Path) -> None:
         self.folder = parts_folder(warehouse_path)
-        self._written: list[Path] = []  # by the open transaction
+        self._written: list[Path] = []  # by the open transaction (listed or not yet)
+        self._listed: set[Path] = set()  # of those, the ones listed
         self._unlisted: list[Path] = []  # by the open transaction: deleted once it commits
         self._views: set[str] = set()  # tables whose view is known to exist
 
@@ -152,25 +164,40 @@ class PartStore:
         con.execute(f'DROP TABLE "{table.name}"')
 
     # -- writing ------------------------------------------------------------------------
-    def write(self, con: duckdb.DuckDBPyConnection, table: Table, data: pa.Table,
-              file_id: str | None, *, refresh: bool = True) -> str:
-        """Write ``data`` (conformed) as a new part and list it (inside a transaction)."""
+    def prepare(self, table: Table, data: pa.Table, file_id: str | None) -> Part:
+        """Write ``data`` (conformed) as a part file, not yet listed: it becomes part of
+        the table when :meth:`add` lists it. Needs no connection, so a loader's worker
+        threads may write parts while the transaction goes on; the transaction deletes
+        the file if it rolls back, or commits without listing it."""
         folder = self.folder / table.name
         folder.mkdir(parents=True, exist_ok=True)
-        part = f"{(file_id or 'rows')[:16]}-{uuid.uuid4().hex[:16]}.parquet"
-        path = folder / part
+        name = f"{(file_id or 'rows')[:16]}-{uuid.uuid4().hex[:16]}.parquet"
+        path = folder / name
         with _LOCK:
             _IN_FLIGHT.add(path)
-        self._written.append(path)
+            self._written.append(path)
         pq.write_table(data, path, compression="lz4", store_schema=False,
                        use_dictionary=_dictionary_encoded(data),
                        write_statistics=_statistics(data))
+        return Part(table.name, name, file_id, data.num_rows)
+
+    def add(self, con: duckdb.DuckDBPyConnection, table: Table, part: Part, *,
+            refresh: bool = True) -> None:
+        """List a prepared part (inside a transaction): its rows join the table."""
         con.execute(f'INSERT INTO "{PART.name}" VALUES (?, ?, ?, ?, ?)',
-                    [table.name, part, file_id, data.num_rows,
+                    [table.name, part.name, part.file_id, part.rows,
                      dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+        with _LOCK:
+            self._listed.add(self.path(table.name, part.name))
         if refresh:
             self.refresh_view(con, table)
-        return part
+
+    def write(self, con: duckdb.DuckDBPyConnection, table: Table, data: pa.Table,
+              file_id: str | None, *, refresh: bool = True) -> str:
+        """Write ``data`` (conformed) as a new part and list it (inside a transaction)."""
+        part = self.prepare(table, data, file_id)
+        self.add(con, table, part, refresh=refresh)
+        return part.name
 
     def unlist(self, con: duckdb.DuckDBPyConnection, table: Table,
                file_ids: Iterable[str]) -> int:
@@ -219,7 +246,9 @@ class PartStore:
 
     # -- the transaction's end ----------------------------------------------------------
     def committed(self) -> None:
-        for path in self._unlisted:
+        with _LOCK:
+            never_listed = [path for path in self._written if path not in self._listed]
+        for path in [*self._unlisted, *never_listed]:
             path.unlink(missing_ok=True)
         self._forget()
 
@@ -232,7 +261,8 @@ class PartStore:
     def _forget(self) -> None:
         with _LOCK:
             _IN_FLIGHT.difference_update(self._written)
-        self._written = []
+            self._written = []
+            self._listed = set()
         self._unlisted = []
 
     def check(self, con: duckdb.DuckDBPyConnection) -> None:

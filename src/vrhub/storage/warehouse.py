@@ -26,7 +26,7 @@ from vrhub import __version__
 from vrhub.standards.provenance import PROVENANCE, QUARANTINE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Problem, Table
-from vrhub.storage.parts import PartStore, conform, parts_folder
+from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
 QUARANTINE_VALUE_LIMIT = 200
 
@@ -193,6 +193,23 @@ class Warehouse:
             self.con.unregister("_vrhub_incoming")
         return arrow.num_rows
 
+    def loaded_files(self, source: str) -> list[str]:
+        """The file ids (checksums) of ``source``'s files loaded and not replaced: loading
+        one of them again changes nothing (see :class:`FileLoad`)."""
+        return [row[0] for row in self.con.execute(
+            f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? '
+            "AND status <> 'replaced'", [source]).fetchall()]
+
+    def add_part(self, table: Table, part: Part, *, refresh: bool = True) -> int:
+        """List a part written by ``self.parts.prepare`` (a table stored as parts): its
+        rows join the table when the transaction commits. With ``refresh=False`` the
+        table's view shows them only once ``self.parts.refresh_view`` is called (a loader
+        adding many parts refreshes it once, at the end)."""
+        with self.atomic():
+            self.parts.ensure_view(self.con, table)
+            self.parts.add(self.con, table, part, refresh=refresh)
+        return part.rows
+
     def load_file(
         self,
         *,
@@ -327,6 +344,11 @@ class FileLoad:
         constants: Mapping[str, Any] | None = None,
     ) -> int:
         n = self.warehouse.insert(table, data, constants)
+        self.rows_loaded += n
+        return n
+
+    def add_part(self, table: Table, part: Part, *, refresh: bool = True) -> int:
+        n = self.warehouse.add_part(table, part, refresh=refresh)
         self.rows_loaded += n
         return n
 
