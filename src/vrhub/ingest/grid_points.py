@@ -24,7 +24,7 @@ class GridPoints:
     """Easting and northing of WGS84 points, remembered across calls."""
 
     def __init__(self) -> None:
-        #: a loader's read-ahead and reading threads may both project points
+        #: a loader's worker threads project points at the same time
         self._lock = threading.Lock()
         self._index = pd.Index(np.zeros(0, dtype=np.complex128))
         self._easting: FloatArray = np.zeros(0)

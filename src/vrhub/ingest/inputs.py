@@ -1,9 +1,10 @@
 """Input discovery: files, folders, ``.zip`` archives and ``.gz`` files, read as streams.
 
 Every loader names its inputs through :func:`discover`, which expands folders and archive
-members into :class:`InputFile` objects. Nothing is read into memory whole: checksums and
-parsing stream the bytes. A truncated or corrupt archive raises an :class:`InputError`
-naming the file.
+members into :class:`InputFile` objects. Checksums and parsing stream the bytes; a loader
+may read a file whole only up to a size it names (:meth:`InputFile.read_all`), so memory
+stays bounded whatever the input. A truncated or corrupt archive raises an
+:class:`InputError` naming the file.
 """
 
 from __future__ import annotations

@@ -43,16 +43,17 @@ STREET_OPTIONAL_COLUMNS = ("Context",)
 _PLACE_COLUMNS = (
     Column("lsoa21_code", "string", "LSOA 2021 the row is placed in: the published code "
            "where it is a 2021 code and agrees with the point, otherwise from the point "
-           "(see place_method, place_flag).", pattern=LSOA_PATTERN),
+           "(see place_method, place_flag).", pattern=LSOA_PATTERN, repeated=True),
     Column("ward_code", "string", "Electoral ward (2022 boundaries) containing the point, "
-           "or the best-fit ward of the LSOA when there is no point.", pattern=r"[EW]05\d{6}"),
+           "or the best-fit ward of the LSOA when there is no point.", pattern=r"[EW]05\d{6}",
+           repeated=True),
     Column("borough_code", "string", "Local authority (London borough) of the LSOA or "
-           "point.", pattern=r"(E0[6-9]|W06)\d{6}"),
+           "point.", pattern=r"(E0[6-9]|W06)\d{6}", repeated=True),
 )
 
 _FILE_COLUMNS = (
     Column("file_id", "string", "Provenance file_id (sha256) of the file the row came from.",
-           required=True),
+           required=True, repeated=True),
     Column("row_number", "integer", "1-based data row in that file (header is row 0).",
            required=True, minimum=1),
 )
@@ -66,16 +67,18 @@ POLICE_STREET = Table(
         Column("crime_id", "string", "Published Crime ID (64 hex characters); blank for "
                "anti-social behaviour and British Transport Police.", source="Crime ID"),
         Column("month", "month", "Month the crime was recorded (YYYY-MM).", required=True,
-               pattern=MONTH_PATTERN, source="Month"),
-        Column("reported_by", "string", "Force that provided the data.", source="Reported by"),
+               pattern=MONTH_PATTERN, source="Month", repeated=True),
+        Column("reported_by", "string", "Force that provided the data.", source="Reported by",
+               repeated=True),
         Column("falls_within", "string", "Force area the crime falls within.",
-               source="Falls within"),
+               source="Falls within", repeated=True),
         Column("force", "string", "Force slug from the file name (city-of-london, "
                "metropolitan, btp); for multi-force extracts, from Falls within.",
-               required=True),
+               required=True, repeated=True),
         Column("series", "string", "Published series: the file name without month and "
                "extension (city-of-london-street). With month, the replace key: a newer file "
-               "of the same series and month replaces the older one.", required=True),
+               "of the same series and month replaces the older one.", required=True,
+               repeated=True),
         Column("longitude", "float", "WGS84 longitude as published; null when blank or zero.",
                minimum=-180, maximum=180, source="Longitude"),
         Column("latitude", "float", "WGS84 latitude as published; null when blank or zero.",
@@ -86,29 +89,30 @@ POLICE_STREET = Table(
                "usable point.", minimum=0, maximum=1_300_000),
         Column("coordinate_flag", "string", "Why there is no point: missing (both blank), "
                "zero (published as 0,0) or incomplete (one blank); null with a point.",
-               allowed=COORDINATE_FLAGS),
+               allowed=COORDINATE_FLAGS, repeated=True),
         Column("location", "string", "Published street description, e.g. 'On or near "
                "Fleet Street'.", source="Location"),
         Column("lsoa_code_published", "string", "LSOA code as published (2011 or 2021 "
                "vintage, see lsoa_vintage_published).", pattern=LSOA_PATTERN,
-               source="LSOA code"),
-        Column("lsoa_name_published", "string", "LSOA name as published.", source="LSOA name"),
+               source="LSOA code", repeated=True),
+        Column("lsoa_name_published", "string", "LSOA name as published.", source="LSOA name",
+               repeated=True),
         Column("lsoa_vintage_published", "string", "Vintage of the published LSOA code.",
-               allowed=("2011", "2021")),
+               allowed=("2011", "2021"), repeated=True),
         Column("crime_type", "string", "police.uk crime category.", required=True,
-               source="Crime type"),
+               source="Crime type", repeated=True),
         Column("last_outcome", "string", "Latest outcome category at the time of download.",
-               source="Last outcome category"),
+               source="Last outcome category", repeated=True),
         Column("context", "string", "Publisher's context note (rarely used).",
                source="Context", free_text=True),
         *_PLACE_COLUMNS,
         Column("place_method", "string", "How lsoa21_code was decided.",
-               allowed=("published", "point", "lookup", "none")),
+               allowed=("published", "point", "lookup", "none"), repeated=True),
         Column("place_flag", "string", "How the published LSOA relates to the point: agree, "
                "agree_near_edge, disagree, pip_assigned, vintage_2011, outside_boundaries, "
                "no_point, no_boundaries.",
                allowed=("agree", "agree_near_edge", "disagree", "pip_assigned", "vintage_2011",
-                        "outside_boundaries", "no_point", "no_boundaries")),
+                        "outside_boundaries", "no_point", "no_boundaries"), repeated=True),
         Column("crime_id_duplicate", "boolean", "True when an earlier row of the same file "
                "has the same Crime ID (police.uk repeats a crime with another location or "
                "outcome); every row is kept.", required=True),
@@ -142,9 +146,9 @@ POLICE_STOP_SEARCH = Table(
                required=True, source="Date"),
         Column("month", "month", "Month of the file (YYYY-MM); a file's first searches can "
                "fall on the last day of the previous month.", required=True,
-               pattern=MONTH_PATTERN),
+               pattern=MONTH_PATTERN, repeated=True),
         Column("force", "string", "Force slug from the file name (metropolitan).",
-               required=True),
+               required=True, repeated=True),
         Column("part_of_operation", "boolean", "Part of a policing operation.",
                source="Part of a policing operation"),
         Column("policing_operation", "string", "Name of the operation.",
@@ -158,7 +162,7 @@ POLICE_STOP_SEARCH = Table(
         Column("northing", "float", "British National Grid northing (m).", minimum=0,
                maximum=1_300_000),
         Column("coordinate_flag", "string", "Why there is no point (missing, zero, "
-               "incomplete).", allowed=COORDINATE_FLAGS),
+               "incomplete).", allowed=COORDINATE_FLAGS, repeated=True),
         Column("gender", "string", "Gender of the person searched.", source="Gender"),
         Column("age_range", "string", "Age band of the person searched.", source="Age range"),
         Column("self_defined_ethnicity", "string", "Self-defined ethnicity.",

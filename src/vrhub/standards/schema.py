@@ -63,6 +63,9 @@ class Column:
     code_list: str | None = None  # name of a versioned code list checked by the loader
     source: str | None = None  # heading in the published source file, where it differs
     free_text: bool = False  # passes the identifier guard before storage
+    #: few distinct values (codes, categories): a table stored as parts keeps the column
+    #: dictionary-encoded, which filters on it read quickly
+    repeated: bool = False
 
     @property
     def duckdb_type(self) -> str:

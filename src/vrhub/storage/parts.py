@@ -41,6 +41,9 @@ from vrhub.standards.provenance import PART
 from vrhub.standards.schema import Table
 
 SUFFIX = ".parts"
+#: Rows per Parquet row group: DuckDB reads a part's row groups in parallel (a month of
+#: the Met's crimes is one group; a part holding a year is several).
+ROW_GROUP_ROWS = 128 * 1024
 
 #: Parts written by open transactions of this process: never swept, whichever warehouse
 #: handle opens the folder (two handles on one file share its transaction state in DuckDB).
@@ -56,7 +59,8 @@ def parts_folder(warehouse_path: Path) -> Path:
 def conform(table: Table, data: pa.Table, constants: Mapping[str, Any]) -> pa.Table:
     """``data`` with ``constants`` added as columns, every declared column present (null
     where not given) in declared order, and each of its declared type (dictionary-encoded
-    text stays encoded: Parquet stores it as text)."""
+    text stays encoded: Parquet stores it as text; text of columns declared ``repeated``
+    is encoded here)."""
     n = data.num_rows
     columns: list[pa.Array | pa.ChunkedArray] = []
     for column in table.columns:
@@ -74,6 +78,8 @@ def conform(table: Table, data: pa.Table, constants: Mapping[str, Any]) -> pa.Ta
                 pc.cast(values, target)
         elif kind != target:
             values = pc.cast(values, target)
+        if column.repeated and pa.types.is_string(values.type):
+            values = pc.dictionary_encode(values)
         columns.append(values)
     return pa.Table.from_arrays(columns, names=table.column_names)
 
@@ -177,6 +183,7 @@ class PartStore:
             _IN_FLIGHT.add(path)
             self._written.append(path)
         pq.write_table(data, path, compression="lz4", store_schema=False,
+                       row_group_size=ROW_GROUP_ROWS,
                        use_dictionary=_dictionary_encoded(data),
                        write_statistics=_statistics(data))
         return Part(table.name, name, file_id, data.num_rows)

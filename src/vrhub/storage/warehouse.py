@@ -50,6 +50,9 @@ class Warehouse:
             # the views over parts name them relative to the warehouse's folder
             self._con = duckdb.connect(str(self.path), read_only=self.read_only,
                                        config={"file_search_path": str(self.path.parent)})
+            # parts never change once written (a new part gets a new name), so their
+            # Parquet footers are read once per process, not on every query
+            self._con.execute("SET GLOBAL parquet_metadata_cache = true")
             if not self.read_only:
                 self.ensure_tables(BOOKKEEPING_TABLES)
                 self.parts.sweep(self._con)
