@@ -177,6 +177,24 @@ def test_a_failure_mid_load_leaves_the_warehouse_as_it_was(
     assert sorted(parts.rglob("*.parquet")) == parts_before  # the new parts are gone
 
 
+@pytest.mark.timeout(60)
+def test_boundaries_failing_while_files_are_read_stop_the_load_cleanly(
+    run, city: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The workers start reading before the boundaries are prepared; when preparing them
+    fails, the workers stop, the error reaches the user and nothing is stored."""
+    def broken(_warehouse):
+        raise RuntimeError("simulated boundary failure")
+
+    monkeypatch.setattr(police_uk, "boundaries", broken)
+    code, _, err = run("load", "police", city)
+    assert code != 0
+    parts = parts_folder(Workspace(run.home).warehouse_path)
+    assert not list(parts.rglob("*.parquet"))
+    monkeypatch.undo()
+    assert quality(run)["police"]["rows_loaded"] == 0
+
+
 def test_places_agree_with_an_independent_spatial_join(tmp_path: Path, shared_data: Path):
     w = Warehouse(tmp_path / "w.duckdb")
     install_boundaries(w, shared_data)

@@ -107,15 +107,23 @@ def load_street(
     report = LoadReport(SOURCE_NAME)
     with warehouse.atomic():
         warehouse.ensure_tables([POLICE_STREET])
-        bounds = boundaries(warehouse)
-        if not bounds.loaded:
-            progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes are "
-                          "kept and places flagged no_boundaries; `vrhub load boundaries "
-                          "...` assigns LSOA 2021, ward and borough to these rows")
-        reader = _Reader(files, _Work(PoliceCache(bounds), GridPoints(), warehouse.parts,
-                                      frozenset(warehouse.loaded_files(SOURCE_NAME))))
+        work = _Work(Future(), GridPoints(), warehouse.parts,
+                     frozenset(warehouse.loaded_files(SOURCE_NAME)))
+        reader = _Reader(files, work)
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 ReadAhead(reader.events) as events:
+            # the boundaries are prepared while the workers read the first files
+            try:
+                bounds = boundaries(warehouse)
+                work.cache.set_result(PoliceCache(bounds))
+            except BaseException as error:
+                work.cache.set_exception(error)
+                raise
+            if not bounds.loaded:
+                progress.note("no LSOA 2021 boundaries loaded: published 2021 LSOA codes "
+                              "are kept and places flagged no_boundaries; `vrhub load "
+                              "boundaries ...` assigns LSOA 2021, ward and borough to these "
+                              "rows")
             for index, source in enumerate(files):
                 file_report = _load_file(warehouse, reader, events, index, source)
                 for note in file_report.notes:
@@ -127,7 +135,7 @@ def load_street(
     return report
 
 
-# -- reading (in the background thread: no warehouse access) ----------------------------
+# -- reading (in worker threads: no warehouse connection) ---------------------------------
 @dataclass
 class _Opened:
     """A file's header is good; its checksum."""
@@ -167,11 +175,12 @@ _Event = _Opened | _Block | _Closed | _Failed
 
 @dataclass(frozen=True)
 class _Work:
-    """What the threads of a load share: the place cache and grid points (both safe to
-    share), the warehouse's parts and the checksums of files loaded before (their parts
-    are not written again: the loader skips them)."""
+    """What the threads of a load share: the place cache (once the boundaries are
+    prepared) and grid points (both safe to share), the warehouse's parts and the
+    checksums of files loaded before (their parts are not written again: the loader
+    skips them)."""
 
-    cache: PoliceCache
+    cache: Future[PoliceCache]
     points: GridPoints
     parts: PartStore
     loaded: frozenset[str]
@@ -217,7 +226,7 @@ class _Reader:
                              opened.part)
                 yield _Closed(False)
                 return
-            table = place_rows(self.work.cache, opened.state, checked)
+            table = place_rows(self.work.cache.result(), opened.state, checked)
             yield _Opened(opened.sha256 or "", opened.state)
             yield _Block(checked.month, checked.rows_read, table, checked.problems)
             yield _Closed(None)
@@ -233,7 +242,7 @@ class _Reader:
                 yield _Closed(None)  # the loader discards events up to here
                 return
             checked = check_block(self.work.points, state, batch)
-            table = place_rows(self.work.cache, state, checked)
+            table = place_rows(self.work.cache.result(), state, checked)
             if table is not None:
                 kept += table.num_rows
                 if ids is not None:
@@ -276,7 +285,7 @@ def _open(source: InputFile, work: _Work) -> _Opening:
         opening.sha256 = sha = whole.sha256
         opening.checked = checked = check_block(work.points, state, whole.batch)
         if sha not in work.loaded:
-            table = place_rows(work.cache, state, checked)
+            table = place_rows(work.cache.result(), state, checked)
             if table is not None:
                 opening.part = work.parts.prepare(
                     POLICE_STREET, _stored(state, sha, [table], flag_repeats=True), sha)
