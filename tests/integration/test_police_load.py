@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers_geography import install_boundaries
+from vrhub.errors import ConfigError
 from vrhub.geography import places
 from vrhub.ingest import police_uk
 from vrhub.ingest.inputs import discover
@@ -184,11 +185,11 @@ def test_boundaries_failing_while_files_are_read_stop_the_load_cleanly(
     """The workers start reading before the boundaries are prepared; when preparing them
     fails, the workers stop, the error reaches the user and nothing is stored."""
     def broken(_warehouse):
-        raise RuntimeError("simulated boundary failure")
+        raise ConfigError("simulated boundary failure")
 
     monkeypatch.setattr(police_uk, "boundaries", broken)
     code, _, err = run("load", "police", city)
-    assert code != 0
+    assert code != 0 and "simulated boundary failure" in err
     parts = parts_folder(Workspace(run.home).warehouse_path)
     assert not list(parts.rglob("*.parquet"))
     monkeypatch.undo()
