@@ -15,8 +15,8 @@ from vrhub.ingest.police_csv import (
     blank_to_null,
     first_bytes,
     parse_coordinates,
-    repeat_flags,
 )
+from vrhub.ingest.repeats import repeat_flags
 
 cells = st.one_of(st.none(), st.text(max_size=12),
                   st.sampled_from(["", " ", "\u00a0", "\u3000 ", "=SUM(A1)", "a" * 64]))
@@ -90,9 +90,9 @@ def test_repeat_flags_see_a_repeat_across_chunks():
 
 def test_repeat_flags_survive_hash_collisions(monkeypatch):
     """Values whose hashes collide are told apart by their text."""
-    from vrhub.ingest import police_csv
+    from vrhub.ingest import repeats
 
-    monkeypatch.setattr(police_csv, "_MIX", np.uint64(0))  # every hash is the last word
+    monkeypatch.setattr(repeats, "_MIX", np.uint64(0))  # every hash is the last word
     values = ["a" * 56 + "same0000", "b" * 56 + "same0000", "a" * 56 + "same0000"]
     assert repeat_flags(chunked([values])).tolist() == [False, False, True]
 

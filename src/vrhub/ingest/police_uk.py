@@ -59,10 +59,10 @@ from vrhub.ingest.police_csv import (
     read_batches,
     read_header,
     read_whole,
-    repeat_flags,
 )
 from vrhub.ingest.police_rows import Checked, FileState, check_block, place_rows
 from vrhub.ingest.read_ahead import ReadAhead
+from vrhub.ingest.repeats import repeat_flags
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
 from vrhub.progress import SILENT, Progress
