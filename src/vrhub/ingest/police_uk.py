@@ -337,7 +337,7 @@ def _load_file(
                         state.quarantined_by_rule.get(p.rule, 0) + 1)
             load.rows_read += event.rows_read
             if event.part is not None:
-                load.add_part(POLICE_STREET, event.part, refresh=False)  # see load_street
+                _add(load, event.part)
                 inserts += 1
             if event.table is not None:
                 pending.append(event.table)
@@ -373,8 +373,14 @@ def _insert(load: FileLoad, state: FileState, pending: list[pa.Table], *,
     if not pending:
         return 0
     table = _stored(state, load.file_id, pending, flag_repeats=flag_repeats)
-    load.insert(POLICE_STREET, table)
+    _add(load, load.warehouse.parts.prepare(POLICE_STREET, table, load.file_id))
     return 1
+
+
+def _add(load: FileLoad, part: Part) -> None:
+    """List a part of the file; the view is refreshed once, at the end of the load (and
+    by :func:`_flag_duplicates`, which reads the file's rows back)."""
+    load.add_part(POLICE_STREET, part, refresh=False)
 
 
 def _stored(state: FileState, file_id: str, blocks: list[pa.Table], *,

@@ -287,12 +287,7 @@ class FileLoad:
     def __enter__(self) -> FileLoad:
         if not self.warehouse.in_transaction:
             raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
-        con = self.warehouse.con
-        existing = _first(con.execute(
-            f'SELECT status FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
-            [self.file_id, self.source],
-        ))
-        self.unchanged = existing is not None and existing[0] != "replaced"
+        self.unchanged = self.file_id in self.warehouse.loaded_files(self.source)
         return self
 
     def __exit__(
