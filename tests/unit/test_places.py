@@ -215,43 +215,132 @@ def test_unique_rows_reconstructs_every_row(rows):
     assert len(first) == len(distinct)
 
 
-def test_police_cache_gives_the_same_places_as_direct_assignment(warehouse: Warehouse):
+# -- police.uk rules against a row-at-a-time reference ---------------------------------------
+# Four LSOAs in a 2 x 2 grid; two wards split at x = 1500 (LSOAs do not nest in them); two
+# boroughs. C is published in 2011 and 2021; E01099999 only in 2011; E01000009 is in the
+# lookup but has no polygon loaded.
+C, D, LOOKUP_ONLY, OLD = "E01000003", "E01000004", "E01000009", "E01099999"
+WARD_W, WARD_E, BOROUGH_2 = "E05000011", "E05000012", "E09000002"
+GRID = {A: square(X0, Y0), B: square(X0 + 1000, Y0), C: square(X0, Y0 + 1000),
+        D: square(X0 + 1000, Y0 + 1000)}
+GRID_WARDS = {WARD_W: shapely.box(X0, Y0, X0 + 1500, Y0 + 2000),
+              WARD_E: shapely.box(X0 + 1500, Y0, X0 + 2000, Y0 + 2000)}
+GRID_BOROUGHS = {BOROUGH: shapely.box(X0 - 5000, Y0 - 5000, X0 + 1000, Y0 + 7000),
+                 BOROUGH_2: shapely.box(X0 + 1000, Y0 - 5000, X0 + 7000, Y0 + 7000)}
+LSOA_BOROUGH = {A: BOROUGH, C: BOROUGH, B: BOROUGH_2, D: BOROUGH_2}
+GRID_LOOKUP = {A: (WARD_W, BOROUGH), B: (WARD_E, BOROUGH_2), LOOKUP_ONLY: (WARD_E, BOROUGH_2)}
+
+
+@pytest.fixture
+def grid(tmp_path: Path) -> Warehouse:
+    w = Warehouse(tmp_path / "grid.duckdb")
+    w.ensure_tables([AREA_BOUNDARY, AREA_LOOKUP])
+    w.insert(AREA_BOUNDARY, boundary_rows(
+        *[("lsoa21", code, shape, LSOA_BOROUGH[code]) for code, shape in GRID.items()],
+        *[("ward22", code, shape, None) for code, shape in GRID_WARDS.items()],
+        *[("borough", code, shape, code) for code, shape in GRID_BOROUGHS.items()],
+        ("lsoa11", C, GRID[C], BOROUGH), ("lsoa11", OLD, square(X0, Y0, 2000), BOROUGH)))
+    codes = list(GRID_LOOKUP)
+    w.insert(AREA_LOOKUP, pd.DataFrame({
+        "lsoa21_code": codes, "lsoa21_name": codes,
+        "ward_code": [GRID_LOOKUP[c][0] for c in codes], "ward_name": codes,
+        "borough_code": [GRID_LOOKUP[c][1] for c in codes], "borough_name": codes,
+        "file_id": "synthetic",
+    }))
+    return w
+
+
+def reference_place(x: float, y: float, code: str | None, month: str) -> tuple:
+    """The module's rules applied to one row, by hand."""
+    codes21 = set(GRID) | set(GRID_LOOKUP)
+    codes11 = {C, OLD}
+    vintage = None
+    if code:
+        vintage = ("2021" if code in codes21 and code not in codes11 else
+                   "2011" if code in codes11 and code not in codes21 else
+                   "2021" if month >= "2023-10" else "2011")
+    has_point = bool(np.isfinite(x) and np.isfinite(y))
+    point = shapely.Point(x, y) if has_point else None
+    found = next((c for c, shape in GRID.items() if point and shape.contains(point)), None)
+    checkable = code in GRID
+    pub21 = vintage == "2021"
+    if not has_point:
+        lsoa, method, flag = (code, "published", "no_point") if pub21 else (
+            None, "none", "no_point")
+    elif found is not None and found == code:
+        lsoa, method, flag = code, "published", "agree"
+    elif checkable and GRID[code].distance(point) <= police_places.NEAR_EDGE_METRES:
+        lsoa, method, flag = code, "published", "agree_near_edge"
+    elif found is None:
+        kept = pub21 or checkable
+        lsoa, method, flag = (code, "published", "outside_boundaries") if kept else (
+            None, "none", "outside_boundaries")
+    elif not code:
+        lsoa, method, flag = found, "point", "pip_assigned"
+    elif pub21 or checkable:
+        lsoa, method, flag = found, "point", "disagree"
+    else:
+        lsoa, method, flag = found, "point", "vintage_2011"
+    ward = next((w for w, shape in GRID_WARDS.items() if point and shape.contains(point)),
+                GRID_LOOKUP.get(lsoa or "", (None, None))[0])
+    borough = LSOA_BOROUGH.get(lsoa or "") or GRID_LOOKUP.get(lsoa or "", (None, None))[1]
+    if borough is None and point is not None:
+        borough = next((b for b, shape in GRID_BOROUGHS.items() if shape.contains(point)), None)
+    return vintage, lsoa, ward, borough, method, flag
+
+
+def _random_rows(rng: np.random.Generator, n: int, pool: int = 60):
+    """Rows drawn from a pool of points (police.uk repeats its map points), some missing,
+    some outside every LSOA, some within a few metres of an edge."""
+    px = X0 + rng.uniform(-300, 2300, pool)
+    py = Y0 + rng.uniform(-300, 2300, pool)
+    px[:6] = X0 + 1000 + rng.choice([-20.0, -8.0, 8.0, 20.0, 40.0], 6)  # near A|B
+    py[:6] = Y0 + rng.uniform(100, 900, 6)
+    px[6:9] = np.nan
+    pick = rng.integers(0, pool, n)
+    codes = np.array([A, B, C, D, None, "", LOOKUP_ONLY, OLD], dtype=object)[
+        rng.integers(0, 8, n)]
+    return px[pick], py[pick], codes, pick
+
+
+def _expected(x, y, codes, months) -> dict[str, list]:
+    rows = [reference_place(*row) for row in zip(x, y, codes, months, strict=True)]
+    return {name: [r[i] for r in rows] for i, name in enumerate(police_places.PLACE_COLUMNS)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_police_places_follow_the_rules_row_by_row(grid: Warehouse, seed: int):
+    rng = np.random.default_rng(seed)
+    x, y, codes, _pick = _random_rows(rng, 400)
+    months = np.array(["2022-06", "2023-09", "2023-10", "2024-03"], dtype=object)[
+        rng.integers(0, 4, 400)]
+    result = police_places.assign_police_places(places.boundaries(grid), x, y, codes, months)
+    expected = _expected(x, y, codes, months)
+    for column in police_places.PLACE_COLUMNS:
+        assert values(result[column]) == expected[column], column
+
+
+def test_police_cache_follows_the_rules_across_calls(grid: Warehouse):
+    """The cache's remembered places (and the wards it learns per LSOA) never change an
+    answer, with points numbered by the caller or not."""
     rng = np.random.default_rng(7)
-    bounds = places.boundaries(warehouse)
-    cache = police_places.PoliceCache(bounds)
-    pool_x = X0 + rng.uniform(-200, 2200, 40)
-    pool_y = Y0 + rng.uniform(-200, 1200, 40)
-    pool_x[:3] = np.nan
-    for month in ("2023-05", "2023-11", "2024-01"):
-        pick = rng.integers(0, 40, 300)
-        x, y = pool_x[pick], pool_y[pick]
-        codes = np.array([A, B, None, "E01099999"], dtype=object)[rng.integers(0, 4, 300)]
-        cached = cache.assign(x, y, pa.array(codes, pa.string()), month).to_pandas()
-        direct = police_places.assign_police_places(bounds, x, y, codes, month)
-        for column in direct.columns:
-            assert values(cached[column]) == values(direct[column]), (month, column)
-
-
-def test_police_cache_with_numbered_points_gives_the_same_places(warehouse: Warehouse):
-    rng = np.random.default_rng(11)
-    bounds = places.boundaries(warehouse)
-    numbered = police_places.PoliceCache(bounds)
-    pool_x = X0 + rng.uniform(-200, 2200, 30)
-    pool_y = Y0 + rng.uniform(-200, 1200, 30)
-    pool_x[:2] = np.nan
-    for month in ("2023-05", "2024-01", "2024-02"):
-        pick = rng.integers(0, 30, 200)
-        x, y = pool_x[pick], pool_y[pick]
-        numbers = np.where(np.isnan(x), -1, pick)
-        codes = np.array([A, B, None], dtype=object)[rng.integers(0, 3, 200)]
-        columns = numbered.places(x, y, pa.array(codes, pa.string()), month,
-                                  point_numbers=numbers)
-        direct = police_places.assign_police_places(bounds, x, y, codes, month)
-        for column in direct.columns:
-            got = columns[column].to_pylist()
-            assert got == values(direct[column]), (month, column)
+    bounds = places.boundaries(grid)
+    plain, numbered = police_places.PoliceCache(bounds), police_places.PoliceCache(bounds)
+    x0, y0, _codes, _ = _random_rows(rng, 60)
+    for month in ("2023-05", "2023-11", "2024-01", "2023-06"):
+        pick = rng.integers(0, 60, 300)
+        x, y = x0[pick], y0[pick]
+        codes = np.array([A, B, C, None, LOOKUP_ONLY, OLD], dtype=object)[
+            rng.integers(0, 6, 300)]
+        expected = _expected(x, y, codes, [month] * len(x))
+        table = plain.assign(x, y, pa.array(codes, pa.string()), month).to_pandas()
+        columns = numbered.places(x, y, pa.array(codes, pa.string()).dictionary_encode(),
+                                  month, point_numbers=np.where(np.isnan(x), -1, pick))
+        for column in police_places.PLACE_COLUMNS:
+            assert values(table[column]) == expected[column], (month, column)
+            assert columns[column].to_pylist() == expected[column], (month, column)
             # the dictionaries hold each distinct place value once, no blanks
             dictionary = columns[column].dictionary.to_pylist()
             assert len(dictionary) == len(set(dictionary)) and None not in dictionary
     with pytest.raises(ValueError, match="point_numbers"):
-        numbered.places(pool_x[:3], pool_y[:3], [A, A, A], "2024-01")
+        numbered.places(x0[:3], y0[:3], [A, A, A], "2024-01")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -76,21 +77,31 @@ class Layer:
 
     def contains(self, codes: ObjectArray, x: FloatArray, y: FloatArray) -> BoolArray:
         """Element-wise: does area ``codes[i]`` contain point ``(x[i], y[i])``?"""
-        pos = self.positions(codes)
-        out = np.zeros(len(codes), dtype=bool)
-        known = (pos >= 0) & np.isfinite(x) & np.isfinite(y)
+        return self.contains_at(self.positions(codes), x, y)
+
+    def contains_at(self, positions: npt.NDArray[np.intp], x: FloatArray,
+                    y: FloatArray) -> BoolArray:
+        """Element-wise: does the area at ``positions[i]`` (-1: none) contain point i?"""
+        out = np.zeros(len(positions), dtype=bool)
+        known = (positions >= 0) & np.isfinite(x) & np.isfinite(y)
         if known.any():
-            out[known] = shapely.contains_xy(self.geometries[pos[known]], x[known], y[known])
+            out[known] = shapely.contains_xy(self.geometries[positions[known]], x[known],
+                                             y[known])
         return out
 
     def distance(self, codes: ObjectArray, x: FloatArray, y: FloatArray) -> FloatArray:
         """Element-wise distance (m) from each point to area ``codes[i]`` (inf if unknown)."""
-        pos = self.positions(codes)
-        out = np.full(len(codes), np.inf)
-        known = (pos >= 0) & np.isfinite(x) & np.isfinite(y)
+        return self.distance_at(self.positions(codes), x, y)
+
+    def distance_at(self, positions: npt.NDArray[np.intp], x: FloatArray,
+                    y: FloatArray) -> FloatArray:
+        """Element-wise distance (m) from point i to the area at ``positions[i]`` (inf
+        where -1 or the point is missing)."""
+        out = np.full(len(positions), np.inf)
+        known = (positions >= 0) & np.isfinite(x) & np.isfinite(y)
         if known.any():
             out[known] = shapely.distance(
-                self.geometries[pos[known]], shapely.points(x[known], y[known])
+                self.geometries[positions[known]], shapely.points(x[known], y[known])
             )
         return out
 
@@ -102,11 +113,21 @@ class Layer:
         ``hint`` is a likely code per point; it is checked first and the STRtree is only
         searched for points it does not hold.
         """
+        found = self.locate_at(x, y, None if hint is None else self.positions(hint))
+        out: ObjectArray = np.full(len(found), None, dtype=object)
+        out[found >= 0] = self.codes[found[found >= 0]]
+        return out
+
+    def locate_at(
+        self, x: FloatArray, y: FloatArray, hint: npt.NDArray[np.intp] | None = None
+    ) -> npt.NDArray[np.intp]:
+        """The position of the area containing each point (-1 outside every area), with
+        ``hint`` a likely position per point (-1: none), as in :meth:`locate`."""
         n = len(x)
-        out: ObjectArray = np.full(n, None, dtype=object)
+        out = np.full(n, -1, dtype=np.intp)
         todo = np.isfinite(x) & np.isfinite(y)
         if hint is not None:
-            held = self.contains(hint, x, y)
+            held = self.contains_at(hint, x, y)
             out[held] = hint[held]
             todo &= ~held
         rows = np.flatnonzero(todo)
@@ -119,7 +140,7 @@ class Layer:
                 break
             hit = test(self.geometries[area_idx], px[point_idx], py[point_idx])
             first_point, first = np.unique(point_idx[hit], return_index=True)
-            out[rows[first_point]] = self.codes[area_idx[hit][first]]
+            out[rows[first_point]] = area_idx[hit][first]
             # points on a shared edge: accept touching polygons on a second pass
             pending = ~np.isin(point_idx, first_point)
             point_idx, area_idx = point_idx[pending], area_idx[pending]
@@ -135,13 +156,22 @@ class Boundaries:
     borough: Layer | None
     lookup_ward: pd.Series  # lsoa21 code -> ward code (best fit)
     lookup_borough: pd.Series  # lsoa21 code -> borough code
-    ward_hint: pd.Series  # lsoa21 code -> ward holding a point inside the LSOA (for speed)
     lsoa21_codes: frozenset[str]
     lsoa11_codes: frozenset[str]
 
     @property
     def loaded(self) -> bool:
         return self.lsoa21 is not None
+
+    @cached_property
+    def ward_hint(self) -> pd.Series:
+        """LSOA 2021 code -> the ward holding a point inside the LSOA (a likely ward for
+        points in it, checked before the ward tree is searched)."""
+        if self.lsoa21 is None or self.ward is None:
+            return pd.Series(dtype=object)
+        inner = shapely.point_on_surface(self.lsoa21.geometries)
+        wards = self.ward.locate(shapely.get_x(inner), shapely.get_y(inner))
+        return pd.Series(wards, index=self.lsoa21.codes, dtype=object).dropna()
 
     def ward_and_borough(
         self, lsoa: ObjectArray, x: FloatArray, y: FloatArray
@@ -236,21 +266,14 @@ def _build(warehouse: Warehouse) -> Boundaries:
     lookup = lookup.drop_duplicates("lsoa21_code").set_index("lsoa21_code")
     lsoa21_layer = layers.get("lsoa21")
     codes21 = set(lookup.index)
-    ward_hint = pd.Series(dtype=object)
     if lsoa21_layer is not None:
         codes21.update(lsoa21_layer.codes)
-        ward_layer = layers.get("ward22")
-        if ward_layer is not None:
-            inner = shapely.point_on_surface(lsoa21_layer.geometries)
-            wards = ward_layer.locate(shapely.get_x(inner), shapely.get_y(inner))
-            ward_hint = pd.Series(wards, index=lsoa21_layer.codes, dtype=object).dropna()
     return Boundaries(
         lsoa21=lsoa21_layer,
         ward=layers.get("ward22"),
         borough=layers.get("borough"),
         lookup_ward=lookup["ward_code"],
         lookup_borough=lookup["borough_code"],
-        ward_hint=ward_hint,
         lsoa21_codes=frozenset(codes21),
         lsoa11_codes=lsoa11,
     )
@@ -365,17 +388,6 @@ def _factorize(array: ArrayInput) -> tuple[npt.NDArray[np.int64], int]:
         return indices.astype(np.int64) + 1, len(encoded.dictionary) + 1
     codes, uniques = pd.factorize(np.asarray(array), use_na_sentinel=False)
     return codes.astype(np.int64), len(uniques)
-
-
-def take_object(array: ArrayInput, positions: npt.NDArray[np.intp]) -> ObjectArray:
-    """``array[positions]`` as a NumPy object array (None for nulls)."""
-    if isinstance(array, pa.ChunkedArray | pa.Array):
-        taken = array.take(pa.array(positions))
-        return taken.to_numpy(zero_copy_only=False).astype(object)
-    if isinstance(array, pd.Series):
-        values = array.iloc[positions]
-        return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
-    return np.asarray(array, dtype=object)[positions]
 
 
 def is_blank(values: ObjectArray) -> BoolArray:

@@ -30,6 +30,9 @@ Rules (``assign_police_places``), recorded per row in ``place_method`` and ``pla
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,14 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vrhub.geography.places import (
-    ArrayInput,
-    Boundaries,
-    ObjectArray,
-    is_blank,
-    take_object,
-    unique_rows,
-)
+from vrhub.geography.places import ArrayInput, Boundaries, Layer
 
 #: A point this close (metres) to its published LSOA polygon still agrees with it.
 NEAR_EDGE_METRES = 25.0
@@ -54,36 +50,22 @@ PLACE_FLAGS = (
     "agree", "agree_near_edge", "disagree", "pip_assigned", "vintage_2011",
     "outside_boundaries", "no_point", "no_boundaries",
 )
+VINTAGES = ("2011", "2021")
 
 FloatArray = npt.NDArray[np.float64]
+Numbers = npt.NDArray[np.int32]
+_T = TypeVar("_T", bound=np.generic)
 
 #: First month police.uk published LSOA 2021 codes.
 POLICE_UK_LSOA21_FROM = "2023-10"
 
+#: The place columns, in order.
+PLACE_COLUMNS = ("lsoa_vintage_published", "lsoa21_code", "ward_code", "borough_code",
+                 "place_method", "place_flag")
 
-def _place_distinct(
-    bounds: Boundaries,
-    easting: npt.ArrayLike,
-    northing: npt.ArrayLike,
-    published_code: ArrayInput,
-    month: ArrayInput | str,
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Places of each distinct (point, published code, month), with the index of each
-    distinct row's first occurrence and the map from every row back to its distinct row."""
-    x = np.asarray(easting, dtype=float)
-    y = np.asarray(northing, dtype=float)
-    keys: list[ArrayInput] = [x, y, published_code]
-    if not isinstance(month, str):
-        keys.append(month)
-    first, inverse = unique_rows(*keys)
-    months = (
-        np.full(len(first), month, dtype=object) if isinstance(month, str)
-        else take_object(month, first)
-    )
-    placed = _assign_distinct(
-        bounds, x[first], y[first], take_object(published_code, first), months
-    )
-    return placed, first, inverse
+_METHOD = {name: number for number, name in enumerate(PLACE_METHODS)}
+_FLAG = {name: number for number, name in enumerate(PLACE_FLAGS)}
+_V2011, _V2021 = 0, 1
 
 
 def assign_police_places(
@@ -98,15 +80,91 @@ def assign_police_places(
     ``published_code`` may be a NumPy/pandas array or a pyarrow array (blank or null for
     no code); ``month`` is one 'YYYY-MM' for all rows or one per row. Returns
     ``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``, ``borough_code``,
-    ``place_method`` and ``place_flag`` per row.
-
-    police.uk snaps crimes to a limited set of map points, so each distinct (point,
-    published code, month) is placed once and the answer spread back to its rows.
+    ``place_method`` and ``place_flag`` per row (None where there is none).
     """
-    placed, first, inverse = _place_distinct(bounds, easting, northing, published_code, month)
-    if len(first) == len(inverse) and np.array_equal(first, np.arange(len(inverse))):
-        return placed
-    return placed.take(inverse).reset_index(drop=True)
+    x = np.asarray(easting, dtype=float)
+    y = np.asarray(northing, dtype=float)
+    codes = _as_arrow(published_code)
+    cache = PoliceCache(bounds)
+    if isinstance(month, str):
+        table = cache.assign(x, y, codes, month)
+        return pd.DataFrame({name: _objects(table[name]) for name in PLACE_COLUMNS})
+    months = np.asarray(month.to_pylist() if isinstance(month, pa.Array | pa.ChunkedArray)
+                        else month, dtype=object)
+    era = months.astype(str) >= POLICE_UK_LSOA21_FROM
+    out = {name: np.full(len(x), None, dtype=object) for name in PLACE_COLUMNS}
+    for in_era, first_month in ((False, "2011-01"), (True, POLICE_UK_LSOA21_FROM)):
+        rows = np.flatnonzero(era == in_era)
+        if len(rows):
+            table = cache.assign(x[rows], y[rows], codes.take(pa.array(rows)), first_month)
+            for name in PLACE_COLUMNS:
+                out[name][rows] = _objects(table[name])
+    return pd.DataFrame(out)
+
+
+class _Values:
+    """The distinct values of one place column, numbered in order of first sight (a
+    value's number is its position in the column's dictionary)."""
+
+    def __init__(self, fixed: Sequence[str] = ()) -> None:
+        self._numbers: dict[str, int] = {}
+        self.values: list[str] = []
+        self._dictionary: pa.Array | None = None
+        for value in fixed:
+            self.number(value)
+
+    def number(self, value: str) -> int:
+        found = self._numbers.get(value)
+        if found is None:
+            found = self._numbers[value] = len(self.values)
+            self.values.append(value)
+            self._dictionary = None
+        return found
+
+    def numbers(self, values: Iterable[str | None]) -> Numbers:
+        """Each value's number (-1 for None or blank), numbering new values."""
+        return np.fromiter((self.number(v) if v else -1 for v in values), dtype=np.int32)
+
+    def numbers_of(self, values: pa.Array) -> Numbers:
+        """Like :meth:`numbers` for text in a pyarrow array (values seen before are found
+        by hashing, without a Python object per value)."""
+        if not self.values:
+            return self.numbers(values.to_pylist())
+        found = pc.fill_null(pc.index_in(values, value_set=self.dictionary), -1)
+        out = found.to_numpy(zero_copy_only=False).astype(np.int32)
+        new = np.flatnonzero(out < 0)
+        if len(new):
+            out[new] = self.numbers(values.take(pa.array(new)).to_pylist())
+        return out
+
+    @property
+    def dictionary(self) -> pa.Array:
+        if self._dictionary is None:
+            self._dictionary = pa.array(self.values, pa.string())
+        return self._dictionary
+
+
+@dataclass
+class _Areas:
+    """What is known of each LSOA code seen (published or found), by its number among the
+    ``lsoa21_code`` values: its LSOA 2021 polygon, vintages, lookup ward and borough, and
+    a likely ward for points in it."""
+
+    position: npt.NDArray[np.intp]  # in the LSOA 2021 layer, -1 if none
+    in21: npt.NDArray[np.bool_]
+    in11: npt.NDArray[np.bool_]
+    lookup_ward: Numbers  # ward value number from the lookup, -1 if none
+    borough: Numbers  # borough value number (polygon's, else lookup's), -1 if none
+    ward_hint: npt.NDArray[np.intp]  # ward layer position, -1 while unknown
+
+
+def _at(values: npt.NDArray[_T], numbers: npt.NDArray[np.integer],
+        missing: object) -> npt.NDArray[_T]:
+    """``values[numbers]``, ``missing`` where a number is -1."""
+    out = np.full(len(numbers), missing, dtype=values.dtype)
+    known = numbers >= 0
+    out[known] = values[numbers[known]]
+    return out
 
 
 class PoliceCache:
@@ -114,13 +172,14 @@ class PoliceCache:
 
     police.uk snaps every crime to one of a fixed set of map points, so most points of a
     month were already placed for an earlier month: they are looked up instead of being
-    placed again. Every lookup is vectorised: a point becomes a number (its position among
-    the distinct points seen, found by hashing ``easting + i * northing``), a published
-    code becomes a number the same way, and the pair one integer key, looked up in a hash
-    index of the places already decided for the code era (2011 or 2021 codes). A decided
-    place is kept as one small integer per column (its value's position among the
-    column's distinct values), so a block's places come out dictionary-encoded with
-    dictionaries of a few thousand codes at most. Safe to share between threads.
+    placed again. Every lookup is vectorised and works on numbers, not text: a point
+    becomes a number (its position among the distinct points seen, found by hashing
+    ``easting + i * northing``), a published code its number among the LSOA codes seen,
+    and the pair one integer key, looked up in a hash index of the places already decided
+    for the code era (2011 or 2021 codes). Each place column's values are numbered as they
+    are first seen, so a block's places come out dictionary-encoded with dictionaries of a
+    few thousand codes at most, and what is known of each LSOA (its polygon, lookup ward
+    and borough) is looked up by number. Safe to share between threads.
     """
 
     #: Multiplier separating the point number from the code number in a key.
@@ -130,14 +189,27 @@ class PoliceCache:
         self.bounds = bounds
         self._lock = threading.Lock()
         self._points = pd.Index(np.zeros(0, dtype=np.complex128))
-        self._codes = pd.Index(np.zeros(0, dtype=object))
         #: whether callers number the points (see :meth:`places`)
         self._numbered: bool | None = None
         #: era -> (index of keys, each place column's value numbers in key order)
-        self._places: dict[bool, tuple[pd.Index, dict[str, npt.NDArray[np.int32]]]] = {}
-        #: column -> its distinct values (a value's number is its position), as text
-        self._values: dict[str, pd.Index] = {}
-        self._dictionaries: dict[str, pa.Array] = {}
+        self._places: dict[bool, tuple[pd.Index, dict[str, Numbers]]] = {}
+        self._values = {
+            "lsoa_vintage_published": _Values(VINTAGES), "lsoa21_code": _Values(),
+            "ward_code": _Values(), "borough_code": _Values(),
+            "place_method": _Values(PLACE_METHODS), "place_flag": _Values(PLACE_FLAGS),
+        }
+        empty = np.zeros(0, dtype=np.intp)
+        self._areas = _Areas(empty, np.zeros(0, bool), np.zeros(0, bool),
+                             np.zeros(0, np.int32), np.zeros(0, np.int32), empty)
+        self._lsoa_position = _positions(bounds.lsoa21)
+        self._ward_position = _positions(bounds.ward)
+        self._lookup_ward = _mapping(bounds.lookup_ward)
+        self._lookup_borough = _mapping(bounds.lookup_borough)
+        #: a layer position's value number (-1 until numbered), per layer
+        self._numbered_at = {
+            name: np.full(0 if layer is None else len(layer.codes), -1, dtype=np.int32)
+            for name, layer in (("lsoa21_code", bounds.lsoa21), ("ward_code", bounds.ward),
+                                ("borough_code", bounds.borough))}
 
     def assign(self, easting: npt.ArrayLike, northing: npt.ArrayLike,
                published_code: ArrayInput, month: str) -> pa.Table:
@@ -152,10 +224,11 @@ class PoliceCache:
         """The rows' places (``lsoa_vintage_published``, ``lsoa21_code``, ``ward_code``,
         ``borough_code``, ``place_method``, ``place_flag``), dictionary-encoded text.
 
-        ``point_numbers`` may name each row's point (-1 for none) when the caller has
-        already numbered the points (:class:`vrhub.ingest.grid_points.GridPoints` does):
-        equal points must have equal numbers in every call on this cache, so give them
-        in every call or in none.
+        ``published_code`` is best given dictionary-encoded (its dictionary is read, not
+        every row). ``point_numbers`` may name each row's point (-1 for none) when the
+        caller has already numbered the points (:class:`vrhub.ingest.grid_points.
+        GridPoints` does): equal points must have equal numbers in every call on this
+        cache, so give them in every call or in none.
         """
         x = np.asarray(easting, dtype=float)
         y = np.asarray(northing, dtype=float)
@@ -168,7 +241,8 @@ class PoliceCache:
                                  "none")
             points = (np.asarray(point_numbers, dtype=np.int64) + 1 if point_numbers is not None
                       else self._point_numbers(x, y))
-            keys = points * self._CODE_SPACE + self._code_numbers(published_code, len(x))
+            codes = self._code_numbers(published_code, len(x))
+            keys = points * self._CODE_SPACE + (codes + 1)
             era = month >= POLICE_UK_LSOA21_FROM
             index, numbers = self._places.get(era, (pd.Index(np.zeros(0, np.int64)), {}))
             found = index.get_indexer(pd.Index(keys))
@@ -178,40 +252,21 @@ class PoliceCache:
                                                      return_inverse=True)
                 found[miss] = len(index) + inverse.ravel()
                 rows = np.flatnonzero(miss)[first]
-                placed = _assign_distinct(
-                    self.bounds, x[rows], y[rows], take_object(published_code, rows),
-                    np.full(len(rows), month, dtype=object),
-                )
-                added = {name: self._number(name, placed[name].to_numpy(dtype=object))
-                         for name in placed.columns}
+                added = self._place(x[rows], y[rows], codes[rows], era)
                 numbers = added if not numbers else {
                     name: np.concatenate([numbers[name], added[name]]) for name in numbers}
                 index = index.append(pd.Index(new_keys))
                 self._places[era] = (index, numbers)
-            dictionaries = dict(self._dictionaries)
+            dictionaries = {name: values.dictionary for name, values in self._values.items()}
         out = {}
-        for name, column in numbers.items():
-            values = column[found]
+        for name in PLACE_COLUMNS:
+            values = numbers[name][found]
             missing = values < 0
             indices = pa.array(values, mask=missing) if missing.any() else pa.array(values)
             out[name] = pa.DictionaryArray.from_arrays(indices, dictionaries[name])
         return out
 
-    def _number(self, name: str, values: ObjectArray) -> npt.NDArray[np.int32]:
-        """Each value's number among the column's distinct values (-1: none), adding
-        values not seen before."""
-        known = self._values.get(name, pd.Index([], dtype=object))
-        blank = pd.isna(values)
-        found = known.get_indexer(pd.Index(values, dtype=object))
-        new = (found < 0) & ~blank
-        if new.any() or name not in self._dictionaries:
-            known = known.append(pd.Index(pd.unique(values[new]), dtype=object))
-            self._values[name] = known
-            self._dictionaries[name] = pa.array(known.to_numpy(dtype=object), pa.string())
-            found = known.get_indexer(pd.Index(values, dtype=object))
-        found[blank] = -1
-        return found.astype(np.int32)
-
+    # -- numbering (with the lock held) ---------------------------------------------------
     def _point_numbers(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.int64]:
         """1 + the number of each row's point among the points seen (0: no point)."""
         has_point = np.isfinite(x) & np.isfinite(y)
@@ -227,107 +282,160 @@ class PoliceCache:
         return out
 
     def _code_numbers(self, codes: ArrayInput, n: int) -> npt.NDArray[np.int64]:
-        """1 + the number of each row's published code among the codes seen (0: blank)."""
-        if isinstance(codes, pa.ChunkedArray):
-            codes = codes.combine_chunks()
-        if isinstance(codes, pa.Array):
-            encoded = pc.dictionary_encode(codes)
-            indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-            values = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-        else:
-            indices, values = pd.factorize(np.asarray(codes, dtype=object))
-            values = np.asarray(values, dtype=object)
-        blank = is_blank(values) if len(values) else np.zeros(0, dtype=bool)
-        known = self._codes.get_indexer(pd.Index(values, dtype=object))
-        new = (known < 0) & ~blank
-        if new.any():
-            self._codes = self._codes.append(pd.Index(values[new], dtype=object))
-            known = self._codes.get_indexer(pd.Index(values, dtype=object))
-        numbers = np.where(blank, 0, known + 1).astype(np.int64)
-        out = np.zeros(n, dtype=np.int64)
+        """Each row's published code as its number among the LSOA codes (-1: blank)."""
+        arrow = _as_arrow(codes)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        encoded = arrow if pa.types.is_dictionary(arrow.type) else pc.dictionary_encode(arrow)
+        numbers = self._values["lsoa21_code"].numbers_of(encoded.dictionary)
+        self._describe_new_areas()
+        indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        out = np.full(n, -1, dtype=np.int64)
         valid = indices >= 0
         out[valid] = numbers[indices[valid]]
         return out
 
+    def _describe_new_areas(self) -> None:
+        areas = self._areas
+        new = self._values["lsoa21_code"].values[len(areas.position):]
+        if not new:
+            return
+        bounds = self.bounds
+        position = np.fromiter((self._lsoa_position.get(c, -1) for c in new), np.intp,
+                               len(new))
+        lookup_ward = [self._lookup_ward.get(c) for c in new]
+        borough = [self._lookup_borough.get(c) for c in new]
+        if bounds.lsoa21 is not None:
+            for i in np.flatnonzero(position >= 0):
+                polygon_borough = bounds.lsoa21.borough_codes[position[i]]
+                if isinstance(polygon_borough, str) and polygon_borough:
+                    borough[i] = polygon_borough
+        self._areas = _Areas(
+            position=np.concatenate([areas.position, position]),
+            in21=np.concatenate([areas.in21, [c in bounds.lsoa21_codes for c in new]]),
+            in11=np.concatenate([areas.in11, [c in bounds.lsoa11_codes for c in new]]),
+            lookup_ward=np.concatenate([areas.lookup_ward,
+                                        self._values["ward_code"].numbers(lookup_ward)]),
+            borough=np.concatenate([areas.borough,
+                                    self._values["borough_code"].numbers(borough)]),
+            ward_hint=np.concatenate([areas.ward_hint, np.fromiter(
+                (self._ward_position.get(w, -1) if w else -1 for w in lookup_ward), np.intp,
+                len(new))]),
+        )
 
-def _assign_distinct(
-    bounds: Boundaries, x: FloatArray, y: FloatArray, published: ObjectArray,
-    months: ObjectArray,
-) -> pd.DataFrame:
-    n = len(x)
-    published = np.where(is_blank(published), np.array(None, dtype=object), published)
-    vintage = published_vintage(bounds, published, months)
-    has_point = np.isfinite(x) & np.isfinite(y)
-    has_code = ~is_blank(published)
-    pub21 = has_code & (vintage == "2021")
+    def _numbers_at(self, name: str, layer: Layer, positions: npt.NDArray[np.intp]) -> Numbers:
+        """The value numbers of the areas at layer ``positions`` (-1 stays -1)."""
+        numbered = self._numbered_at[name]
+        unnumbered = np.unique(positions[positions >= 0])
+        unnumbered = unnumbered[numbered[unnumbered] < 0]
+        if len(unnumbered):
+            numbered[unnumbered] = self._values[name].numbers(layer.codes[unnumbered])
+            if name == "lsoa21_code":
+                self._describe_new_areas()
+        return _at(numbered, positions, -1)
 
-    lsoa: ObjectArray = np.full(n, None, dtype=object)
-    method: ObjectArray = np.full(n, "none", dtype=object)
-    flag: ObjectArray = np.full(n, "no_point", dtype=object)
+    # -- placing (with the lock held) -----------------------------------------------------
+    def _place(self, x: FloatArray, y: FloatArray, code: npt.NDArray[np.int64],
+               era_2021: bool) -> dict[str, Numbers]:
+        """Value numbers of the places of distinct rows (the rules above)."""
+        n = len(x)
+        areas = self._areas
+        has_code = code >= 0
+        published = _at(areas.position, code, -1)
+        in21, in11 = _at(areas.in21, code, False), _at(areas.in11, code, False)
+        vintage = np.where(in21 & ~in11, _V2021, np.where(in11 & ~in21, _V2011,
+                                                          _V2021 if era_2021 else _V2011))
+        vintage[~has_code] = -1
+        pub21 = vintage == _V2021
+        has_point = np.isfinite(x) & np.isfinite(y)
 
-    if bounds.lsoa21 is None:
-        lsoa[pub21] = published[pub21]
-        method[pub21] = "published"
-        flag[:] = "no_boundaries"
-    else:
-        layer = bounds.lsoa21
-        # a published code that is also an LSOA 2021 code (every 2021 code, and 2011 codes
-        # of areas unchanged in 2021) names a polygon the point can be checked against
-        checkable = has_code & (layer.positions(published) >= 0)
-        hint: ObjectArray = np.where(checkable, published, np.array(None, dtype=object))
-        found = layer.locate(x, y, hint=hint)
-        inside = ~is_blank(found) & has_point
-        agree = inside & has_code & (found == published)
-        differs = has_point & checkable & ~agree
-        near = np.zeros(n, dtype=bool)
-        if differs.any():
-            near[differs] = layer.distance(published[differs], x[differs], y[differs]) <= (
-                NEAR_EDGE_METRES
-            )
-        outside_kept = has_point & ~inside & (pub21 | checkable) & ~near
-        keep_published = agree | near | outside_kept | (~has_point & pub21)
-        lsoa[keep_published] = published[keep_published]
-        method[keep_published] = "published"
-        from_point = inside & ~keep_published
-        lsoa[from_point] = found[from_point]
-        method[from_point] = "point"
+        lsoa = np.full(n, -1, dtype=np.int64)
+        method = np.full(n, _METHOD["none"], dtype=np.int32)
+        flag = np.full(n, _FLAG["no_point"], dtype=np.int32)
+        layer = self.bounds.lsoa21
+        if layer is None:
+            lsoa[pub21] = code[pub21]
+            method[pub21] = _METHOD["published"]
+            flag[:] = _FLAG["no_boundaries"]
+        else:
+            # a published code that is also an LSOA 2021 code (every 2021 code, and 2011
+            # codes of areas unchanged in 2021) names a polygon the point is checked against
+            checkable = published >= 0
+            found = layer.locate_at(x, y, hint=published)
+            inside = (found >= 0) & has_point
+            agree = inside & checkable & (found == published)
+            differs = has_point & checkable & ~agree
+            near = np.zeros(n, dtype=bool)
+            if differs.any():
+                near[differs] = layer.distance_at(published[differs], x[differs],
+                                                  y[differs]) <= NEAR_EDGE_METRES
+            outside_kept = has_point & ~inside & (pub21 | checkable) & ~near
+            keep_published = agree | near | outside_kept | (~has_point & pub21)
+            lsoa[keep_published] = code[keep_published]
+            method[keep_published] = _METHOD["published"]
+            from_point = inside & ~keep_published
+            lsoa[from_point] = self._numbers_at("lsoa21_code", layer, found[from_point])
+            method[from_point] = _METHOD["point"]
 
-        flag[has_point & ~inside] = "outside_boundaries"
-        flag[agree] = "agree"
-        flag[near] = "agree_near_edge"
-        flag[from_point & has_code & (pub21 | checkable)] = "disagree"
-        flag[from_point & ~has_code] = "pip_assigned"
-        flag[from_point & has_code & ~pub21 & ~checkable] = "vintage_2011"
-        flag[~has_point] = "no_point"
+            flag[has_point & ~inside] = _FLAG["outside_boundaries"]
+            flag[agree] = _FLAG["agree"]
+            flag[near] = _FLAG["agree_near_edge"]
+            flag[from_point & has_code & (pub21 | checkable)] = _FLAG["disagree"]
+            flag[from_point & ~has_code] = _FLAG["pip_assigned"]
+            flag[from_point & has_code & ~pub21 & ~checkable] = _FLAG["vintage_2011"]
+            flag[~has_point] = _FLAG["no_point"]
 
-    ward, borough = bounds.ward_and_borough(lsoa, x, y)
-    return pd.DataFrame({
-        "lsoa_vintage_published": vintage,
-        "lsoa21_code": lsoa,
-        "ward_code": ward,
-        "borough_code": borough,
-        "place_method": method,
-        "place_flag": flag,
-    })
+        ward, borough = self._ward_and_borough(lsoa, x, y)
+        return {
+            "lsoa_vintage_published": vintage.astype(np.int32),
+            "lsoa21_code": lsoa.astype(np.int32),
+            "ward_code": ward,
+            "borough_code": borough,
+            "place_method": method,
+            "place_flag": flag,
+        }
+
+    def _ward_and_borough(self, lsoa: npt.NDArray[np.int64], x: FloatArray,
+                          y: FloatArray) -> tuple[Numbers, Numbers]:
+        """Ward and borough value numbers of points given an LSOA's number (or -1): ward
+        by point where ward polygons are loaded, else the lookup's; borough the LSOA's
+        (LSOAs nest in boroughs), else by point."""
+        areas = self._areas
+        ward = _at(areas.lookup_ward, lsoa, -1)
+        if self.bounds.ward is not None:
+            hint = _at(areas.ward_hint, lsoa, -1)
+            at = self.bounds.ward.locate_at(x, y, hint=hint)
+            located = self._numbers_at("ward_code", self.bounds.ward, at)
+            ward = np.where(located >= 0, located, ward)
+            # the ward found for a point of an LSOA is the first one tried for the next
+            learned = (hint < 0) & (at >= 0) & (lsoa >= 0)
+            areas.ward_hint[lsoa[learned]] = at[learned]
+        borough = _at(areas.borough, lsoa, -1)
+        missing = borough < 0
+        if self.bounds.borough is not None and missing.any():
+            at = self.bounds.borough.locate_at(x[missing], y[missing])
+            borough[missing] = self._numbers_at("borough_code", self.bounds.borough, at)
+        return ward.astype(np.int32), borough.astype(np.int32)
 
 
-def published_vintage(
-    bounds: Boundaries, codes: npt.ArrayLike, months: npt.ArrayLike
-) -> ObjectArray:
-    """The LSOA vintage ('2011' or '2021') of published codes, None where blank.
+def _positions(layer: Layer | None) -> dict[str, int]:
+    return {} if layer is None else {code: i for i, code in enumerate(layer.codes)}
 
-    A code found only among LSOA 2021 codes is 2021; one found only among LSOA 2011 codes
-    is 2011. Codes valid in both (unchanged areas, the same polygon in both vintages) or
-    in neither (areas whose boundaries are not loaded) take the vintage police.uk used for
-    that month: 2011 codes until 2023-09, 2021 codes from 2023-10.
-    """
-    code = np.asarray(codes, dtype=object)
-    month = np.asarray(months, dtype=object).astype(str)
-    out: ObjectArray = np.where(month >= POLICE_UK_LSOA21_FROM, "2021", "2011").astype(object)
-    series = pd.Series(code, dtype=object)
-    in21 = series.isin(bounds.lsoa21_codes).to_numpy()
-    in11 = series.isin(bounds.lsoa11_codes).to_numpy()
-    out[in21 & ~in11] = "2021"
-    out[in11 & ~in21] = "2011"
-    out[is_blank(code)] = None
-    return out
+
+def _mapping(series: pd.Series) -> dict[str, str]:
+    """A code -> code lookup as a dict, without missing values."""
+    return {key: value for key, value in zip(series.index, series.to_numpy(dtype=object),
+                                             strict=True)
+            if isinstance(key, str) and isinstance(value, str) and value}
+
+
+def _as_arrow(values: ArrayInput) -> pa.Array | pa.ChunkedArray:
+    """Published codes as a pyarrow array of text (or dictionary-encoded text)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    items = np.asarray(values, dtype=object)
+    return pa.array([v if isinstance(v, str) else None for v in items], pa.string())
+
+
+def _objects(column: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.object_]:
+    return np.asarray(column.to_pylist(), dtype=object)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -122,11 +123,11 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
     coords = parse_coordinates(table, rows, points=points)
     problems.extend(coords.problems)
 
-    lsoa = blank_to_null(table["LSOA code"], firsts["LSOA code"])
-    bad_lsoa = pc.invert(pc.fill_null(pc.match_substring_regex(lsoa, f"^{LSOA_PATTERN}$"),
-                                      True)).to_numpy(zero_copy_only=False)
-    # (nulls are blank codes, which are allowed)
-    for i in np.flatnonzero(bad_lsoa):
+    # a few thousand distinct codes: checked once each, stored and placed encoded
+    lsoa_text = blank_to_null(table["LSOA code"], firsts["LSOA code"])
+    lsoa = pc.dictionary_encode(lsoa_text)
+    malformed = _malformed_lsoa_rows(lsoa)
+    for i in malformed:
         problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
                                 "LSOA code is not an LSOA code (E01/W01 and six digits)",
                                 "lsoa_code_malformed"))
@@ -141,7 +142,9 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
             return Checked(month, table.num_rows, problems)
         mask = pa.array(keep)
         table = table.filter(mask)
-        lsoa = lsoa.filter(mask)
+        # (encoded again without the malformed codes: they never reach the dictionaries)
+        lsoa = pc.dictionary_encode(lsoa_text.filter(mask)) if len(malformed) else \
+            lsoa.filter(mask)
         crime_type = crime_type.filter(mask)
         rows = rows[keep]
         coords = coords.take(keep)
@@ -186,6 +189,20 @@ def place_rows(cache: PoliceCache, state: FileState, checked: Checked) -> pa.Tab
     places = cache.places(coords.easting, coords.northing, checked.lsoa, state.month or "",
                           point_numbers=coords.point)
     return pa.table({**checked.columns, **places})
+
+
+def _malformed_lsoa_rows(codes: pa.ChunkedArray) -> npt.NDArray[np.intp]:
+    """Rows of dictionary-encoded LSOA codes that are not LSOA codes (blank is allowed)."""
+    rows = []
+    start = 0
+    pattern = f"^{LSOA_PATTERN}$"
+    for chunk in codes.chunks:
+        bad = pc.invert(pc.match_substring_regex(chunk.dictionary, pattern))
+        if pc.any(bad).as_py():
+            hit = pc.fill_null(pc.take(bad, chunk.indices), False)
+            rows.append(start + np.flatnonzero(hit.to_numpy(zero_copy_only=False)))
+        start += len(chunk)
+    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
 
 
 def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -182,7 +182,7 @@ class PartStore:
         with _LOCK:
             _IN_FLIGHT.add(path)
             self._written.append(path)
-        pq.write_table(data, path, compression="lz4", store_schema=False,
+        pq.write_table(data, path, compression=_compression(data), store_schema=False,
                        row_group_size=ROW_GROUP_ROWS,
                        use_dictionary=_dictionary_encoded(data),
                        write_statistics=_statistics(data))
@@ -309,6 +309,13 @@ def _dictionary_encoded(data: pa.Table) -> list[str]:
     the write and is then abandoned."""
     return [name for name, column in zip(data.column_names, data.columns, strict=True)
             if pa.types.is_dictionary(column.type)]
+
+
+def _compression(data: pa.Table) -> dict[str, str]:
+    """LZ4 for every column but floating-point ones: LZ4 saves a tenth of their bytes
+    (coordinates) for an eighth of the write's time."""
+    return {name: "none" if pa.types.is_floating(kind) else "lz4"
+            for name, kind in zip(data.column_names, data.schema.types, strict=True)}
 
 
 def _statistics(data: pa.Table) -> list[str]:
