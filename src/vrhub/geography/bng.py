@@ -37,6 +37,12 @@ def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
+def prepare() -> None:
+    """Create the transformations now (about 30 ms, once per process): a loader does it
+    while its workers read their first files, which then convert at once."""
+    _transformer(WGS84, BNG)
+
+
 def to_bng(longitude: npt.ArrayLike, latitude: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Easting and northing (metres) of WGS84 points; NaN in, NaN out."""
     lon = np.asarray(longitude, dtype=float)

@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vrhub.geography.numbering import Numbering
 from vrhub.geography.places import ArrayInput, Boundaries, Layer
 
 #: A point this close (metres) to its published LSOA polygon still agrees with it.
@@ -175,11 +176,12 @@ class PoliceCache:
     placed again. Every lookup is vectorised and works on numbers, not text: a point
     becomes a number (its position among the distinct points seen, found by hashing
     ``easting + i * northing``), a published code its number among the LSOA codes seen,
-    and the pair one integer key, looked up in a hash index of the places already decided
-    for the code era (2011 or 2021 codes). Each place column's values are numbered as they
-    are first seen, so a block's places come out dictionary-encoded with dictionaries of a
-    few thousand codes at most, and what is known of each LSOA (its polygon, lookup ward
-    and borough) is looked up by number. Safe to share between threads.
+    and the pair one integer key, numbered among the keys already placed for the code era
+    (2011 or 2021 codes) by :class:`vrhub.geography.numbering.Numbering`. Each place
+    column's values are numbered as they are first seen, so a block's places come out
+    dictionary-encoded with dictionaries of a few thousand codes at most, and what is
+    known of each LSOA (its polygon, lookup ward and borough) is looked up by number.
+    Safe to share between threads.
     """
 
     #: Multiplier separating the point number from the code number in a key.
@@ -188,11 +190,11 @@ class PoliceCache:
     def __init__(self, bounds: Boundaries) -> None:
         self.bounds = bounds
         self._lock = threading.Lock()
-        self._points = pd.Index(np.zeros(0, dtype=np.complex128))
+        self._points = Numbering(np.complex128)
         #: whether callers number the points (see :meth:`places`)
         self._numbered: bool | None = None
-        #: era -> (index of keys, each place column's value numbers in key order)
-        self._places: dict[bool, tuple[pd.Index, dict[str, Numbers]]] = {}
+        #: era -> (the keys placed, each place column's value numbers in key order)
+        self._places: dict[bool, tuple[Numbering, dict[str, Numbers]]] = {}
         self._values = {
             "lsoa_vintage_published": _Values(VINTAGES), "lsoa21_code": _Values(),
             "ward_code": _Values(), "borough_code": _Values(),
@@ -244,19 +246,13 @@ class PoliceCache:
             codes = self._code_numbers(published_code, len(x))
             keys = points * self._CODE_SPACE + (codes + 1)
             era = month >= POLICE_UK_LSOA21_FROM
-            index, numbers = self._places.get(era, (pd.Index(np.zeros(0, np.int64)), {}))
-            found = index.get_indexer(pd.Index(keys))
-            miss = found < 0
-            if miss.any():
-                new_keys, first, inverse = np.unique(keys[miss], return_index=True,
-                                                     return_inverse=True)
-                found[miss] = len(index) + inverse.ravel()
-                rows = np.flatnonzero(miss)[first]
+            placed, numbers = self._places.setdefault(era, (Numbering(np.int64), {}))
+            found, new, rows = placed.number(keys)
+            if len(new):
                 added = self._place(x[rows], y[rows], codes[rows], era)
                 numbers = added if not numbers else {
                     name: np.concatenate([numbers[name], added[name]]) for name in numbers}
-                index = index.append(pd.Index(new_keys))
-                self._places[era] = (index, numbers)
+                self._places[era] = (placed, numbers)
             dictionaries = {name: values.dictionary for name, values in self._values.items()}
         out = {}
         for name in PLACE_COLUMNS:
@@ -270,13 +266,7 @@ class PoliceCache:
     def _point_numbers(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.int64]:
         """1 + the number of each row's point among the points seen (0: no point)."""
         has_point = np.isfinite(x) & np.isfinite(y)
-        points = x[has_point] + 1j * y[has_point]
-        found = self._points.get_indexer(pd.Index(points))
-        miss = found < 0
-        if miss.any():
-            inverse, new = pd.factorize(points[miss])
-            found[miss] = len(self._points) + inverse
-            self._points = self._points.append(pd.Index(new))
+        found, _new, _first = self._points.number(x[has_point] + 1j * y[has_point])
         out = np.zeros(len(x), dtype=np.int64)
         out[has_point] = found + 1
         return out
@@ -402,14 +392,20 @@ class PoliceCache:
         (LSOAs nest in boroughs), else by point."""
         areas = self._areas
         ward = _at(areas.lookup_ward, lsoa, -1)
-        if self.bounds.ward is not None:
+        wards = self.bounds.ward
+        if wards is not None:
             hint = _at(areas.ward_hint, lsoa, -1)
-            at = self.bounds.ward.locate_at(x, y, hint=hint)
-            located = self._numbers_at("ward_code", self.bounds.ward, at)
+            unhinted = np.flatnonzero((hint < 0) & (lsoa >= 0))
+            if len(unhinted):
+                # the ward of one point of an LSOA is the first one tried for the others
+                _, first = np.unique(lsoa[unhinted], return_index=True)
+                sample = unhinted[first]
+                at = wards.locate_at(x[sample], y[sample])
+                areas.ward_hint[lsoa[sample]] = at
+                hint = _at(areas.ward_hint, lsoa, -1)
+            at = wards.locate_at(x, y, hint=hint)
+            located = self._numbers_at("ward_code", wards, at)
             ward = np.where(located >= 0, located, ward)
-            # the ward found for a point of an LSOA is the first one tried for the next
-            learned = (hint < 0) & (at >= 0) & (lsoa >= 0)
-            areas.ward_hint[lsoa[learned]] = at[learned]
         borough = _at(areas.borough, lsoa, -1)
         missing = borough < 0
         if self.bounds.borough is not None and missing.any():

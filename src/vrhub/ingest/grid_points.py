@@ -3,8 +3,8 @@
 police.uk anonymises every crime to one of a fixed set of map points, so a year of a
 force's files repeats a few tens of thousands of points a million times. :class:`GridPoints`
 remembers each point's grid reference for the length of a load: a block's points are
-looked up in a hash index (a point is hashed as ``longitude + i * latitude``) and only
-points not seen before go through the projection.
+numbered (:class:`vrhub.geography.numbering.Numbering`, hashing ``longitude + i *
+latitude``) and only points not seen before go through the projection.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import threading
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from vrhub.geography.bng import to_bng
+from vrhub.geography.numbering import Numbering
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -26,12 +26,12 @@ class GridPoints:
     def __init__(self) -> None:
         #: a loader's worker threads project points at the same time
         self._lock = threading.Lock()
-        self._index = pd.Index(np.zeros(0, dtype=np.complex128))
+        self._numbers = Numbering(np.complex128)
         self._easting: FloatArray = np.zeros(0)
         self._northing: FloatArray = np.zeros(0)
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._numbers)
 
     def to_bng(self, longitude: FloatArray, latitude: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Like :func:`vrhub.geography.bng.to_bng` for finite points."""
@@ -50,14 +50,9 @@ class GridPoints:
     def _project(
         self, keys: npt.NDArray[np.complex128]
     ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
-        found = self._index.get_indexer(pd.Index(keys))
-        miss = found < 0
-        if miss.any():
-            inverse, new = pd.factorize(keys[miss])
-            found[miss] = len(self._index) + inverse
+        found, new, _first = self._numbers.number(keys)
+        if len(new):
             easting, northing = to_bng(new.real, new.imag)
-            self._index = self._index.append(pd.Index(new))
             self._easting = np.concatenate([self._easting, easting])
             self._northing = np.concatenate([self._northing, northing])
-        numbers = found.astype(np.int64)
-        return numbers, self._easting[found], self._northing[found]
+        return found.astype(np.int64), self._easting[found], self._northing[found]

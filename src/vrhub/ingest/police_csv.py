@@ -179,13 +179,14 @@ class WholeFile:
     batch: Batch
 
 
-def read_whole(source: InputFile, header: Sequence[str],
-               numbers: Sequence[str] = ()) -> WholeFile | None:
+def read_whole(source: InputFile, header: Sequence[str], numbers: Sequence[str] = (), *,
+               threads: bool = True) -> WholeFile | None:
     """The file's checksum and rows, read whole, with the ``numbers`` columns parsed as
     floats; None when the file is larger than :data:`WHOLE_FILE_BYTES`, has no data rows
     or does not parse cleanly (bytes that are not UTF-8, a ragged row, a number column
     holding text). The caller then streams it with :func:`read_batches`, which names the
-    row and column of any fault or quarantines the rows."""
+    row and column of any fault or quarantines the rows. With ``threads`` the file's
+    blocks are parsed in parallel (worth it only when cores are idle)."""
     data = source.read_all(WHOLE_FILE_BYTES)
     if data is None:
         return None
@@ -199,7 +200,7 @@ def read_whole(source: InputFile, header: Sequence[str],
                                 quoted_strings_can_be_null=True)
     try:
         table = pv.read_csv(pa.BufferReader(data), read_options=pv.ReadOptions(
-            use_threads=True, block_size=WHOLE_FILE_BLOCK), convert_options=convert)
+            use_threads=threads, block_size=WHOLE_FILE_BLOCK), convert_options=convert)
     except pa.ArrowInvalid:
         table = None
     finally:
@@ -363,6 +364,11 @@ def first_bytes(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint8]:
     return np.concatenate(parts)
 
 
+#: Why a row has no point: ``coordinate_flag``.
+COORDINATE_FLAGS = ("missing", "incomplete", "zero")
+_FLAG_DICTIONARY = pa.array(COORDINATE_FLAGS, pa.string())
+
+
 @dataclass
 class Coordinates:
     """Parsed coordinates of a block: usable points in BNG, and why others have none."""
@@ -371,11 +377,16 @@ class Coordinates:
     latitude: npt.NDArray[np.float64]
     easting: npt.NDArray[np.float64]
     northing: npt.NDArray[np.float64]
-    flag: npt.NDArray[np.object_]  # None | missing | zero | incomplete
+    flag: npt.NDArray[np.int8]  # a position in COORDINATE_FLAGS, -1 for none
     problems: list[Problem]
     #: each usable point's number from :class:`GridPoints` (equal points, equal numbers;
     #: -1 where there is no usable point)
     point: npt.NDArray[np.int64]
+
+    def flags(self) -> pa.DictionaryArray:
+        """``flag`` as dictionary-encoded text (null where the point is usable)."""
+        return pa.DictionaryArray.from_arrays(pa.array(self.flag, mask=self.flag < 0),
+                                              _FLAG_DICTIONARY)
 
     def take(self, keep: npt.NDArray[np.bool_]) -> Coordinates:
         """The coordinates of the rows ``keep`` selects (problems stay as they are)."""
@@ -401,13 +412,13 @@ def parse_coordinates(
             problems.append(Problem(int(rows[i]), name, text[int(i)].as_py(),
                                     f"{name} is not a number", "coordinate_not_a_number"))
     n = len(lon)
-    flag: npt.NDArray[np.object_] = np.full(n, None, dtype=object)
+    flag = np.full(n, -1, dtype=np.int8)
     lon_blank = np.isnan(lon) & ~lon_bad
     lat_blank = np.isnan(lat) & ~lat_bad
-    flag[lon_blank & lat_blank] = "missing"
-    flag[lon_blank ^ lat_blank] = "incomplete"
+    flag[lon_blank & lat_blank] = COORDINATE_FLAGS.index("missing")
+    flag[lon_blank ^ lat_blank] = COORDINATE_FLAGS.index("incomplete")
     zero = (lon == 0) & (lat == 0)
-    flag[zero] = "zero"
+    flag[zero] = COORDINATE_FLAGS.index("zero")
     usable = ~np.isnan(lon) & ~np.isnan(lat) & ~zero
     easting = np.full(n, np.nan)
     northing = np.full(n, np.nan)

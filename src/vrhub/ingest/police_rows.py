@@ -169,7 +169,7 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
         "latitude": pa.array(coords.latitude, from_pandas=True),
         "easting": pa.array(coords.easting, from_pandas=True),
         "northing": pa.array(coords.northing, from_pandas=True),
-        "coordinate_flag": pa.array(coords.flag, pa.string()),
+        "coordinate_flag": coords.flags(),
         "location": text("Location"),
         "lsoa_code_published": lsoa,
         "lsoa_name_published": _encoded(text("LSOA name")),

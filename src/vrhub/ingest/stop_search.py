@@ -154,7 +154,7 @@ def _load_batch(load: FileLoad, bounds: Boundaries, batch: Batch, force: str, mo
         "latitude": pa.array(coords.latitude[keep], from_pandas=True),
         "easting": pa.array(easting, from_pandas=True),
         "northing": pa.array(northing, from_pandas=True),
-        "coordinate_flag": pa.array(coords.flag[keep], pa.string()),
+        "coordinate_flag": coords.take(keep).flags(),
     }
     for target, heading in _TEXT.items():
         columns[target] = (blank_to_null(kept[heading]) if heading in kept.column_names

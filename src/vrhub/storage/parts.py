@@ -45,6 +45,9 @@ SUFFIX = ".parts"
 #: the Met's crimes is one group; a part holding a year is several).
 ROW_GROUP_ROWS = 128 * 1024
 
+#: Rows the Parquet writer encodes at a time (its default, 1,024, costs a tenth more).
+WRITE_BATCH_ROWS = 64 * 1024
+
 #: Parts written by open transactions of this process: never swept, whichever warehouse
 #: handle opens the folder (two handles on one file share its transaction state in DuckDB).
 _IN_FLIGHT: set[Path] = set()
@@ -183,7 +186,7 @@ class PartStore:
             _IN_FLIGHT.add(path)
             self._written.append(path)
         pq.write_table(data, path, compression=_compression(data), store_schema=False,
-                       row_group_size=ROW_GROUP_ROWS,
+                       row_group_size=ROW_GROUP_ROWS, write_batch_size=WRITE_BATCH_ROWS,
                        use_dictionary=_dictionary_encoded(data),
                        write_statistics=_statistics(data))
         return Part(table.name, name, file_id, data.num_rows)
