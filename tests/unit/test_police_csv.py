@@ -11,12 +11,16 @@ from hypothesis import strategies as st
 
 from vrhub.geography.bng import to_bng
 from vrhub.ingest.grid_points import GridPoints
-from vrhub.ingest.police_csv import (
-    blank_to_null,
-    first_bytes,
-    parse_coordinates,
-)
+from vrhub.ingest.police_csv import parse_coordinates
 from vrhub.ingest.repeats import repeat_flags
+from vrhub.ingest.text_cells import (
+    blank_to_null,
+    blank_to_null_encoded,
+    encode_text,
+    encoded_formula_problems,
+    first_bytes,
+    formula_problems,
+)
 
 cells = st.one_of(st.none(), st.text(max_size=12),
                   st.sampled_from(["", " ", "\u00a0", "\u3000 ", "=SUM(A1)", "a" * 64]))
@@ -47,6 +51,28 @@ def test_blank_to_null_nulls_the_same_cells_as_a_full_white_space_test(chunks):
     spaces_only = pc.fill_null(pc.utf8_is_space(column), False)
     expected = pc.if_else(spaces_only, pa.scalar(None, pa.string()), column)
     assert blank_to_null(column).to_pylist() == expected.to_pylist()
+
+
+@given(st.lists(st.lists(st.one_of(cells, spaces, st.sampled_from(["@x", "+a", "-1", "x"])),
+                         max_size=20), max_size=4))
+def test_encoded_text_nulls_the_blanks_blank_to_null_does(chunks):
+    column = chunked(chunks)
+    raw = encode_text(column)
+    assert raw.cast(pa.string()).to_pylist() == column.to_pylist()
+    encoded = blank_to_null_encoded(raw, column)
+    assert all(pa.types.is_dictionary(chunk.type) for chunk in encoded.chunks)
+    assert encoded.cast(pa.string()).to_pylist() == blank_to_null(column).to_pylist()
+
+
+@given(st.lists(st.lists(st.one_of(cells, spaces,
+                                   st.sampled_from(["@x", "+a", "-1", "\t=1", "\t", "x"])),
+                         min_size=1, max_size=20), min_size=1, max_size=4))
+def test_encoded_formula_problems_are_the_plain_ones(chunks):
+    column = chunked(chunks)
+    rows = np.arange(3, 3 + len(column), dtype=np.int64)
+    plain = formula_problems(pa.table({"c": column}), ["c"], rows)
+    encoded = encoded_formula_problems("c", encode_text(column), rows)
+    assert encoded == plain
 
 
 ids = st.one_of(st.none(), st.sampled_from(["", "x", "abc", "0" * 64, "0" * 63 + "1"]),

@@ -24,7 +24,7 @@ import hashlib
 import io
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -43,19 +43,15 @@ from vrhub.storage.warehouse import Warehouse
 
 #: Bytes parsed per block: bounds memory whatever the file size.
 BLOCK_SIZE = 8 << 20
-#: A file (decompressed) up to this size is read whole: pyarrow parses its blocks in
-#: parallel while its bytes are checksummed in another thread. Larger files are streamed.
+#: A file (decompressed) up to this size is read whole: pyarrow parses it while its bytes
+#: are checksummed in another thread. Larger files are streamed.
 WHOLE_FILE_BYTES = 64 << 20
 #: Bytes per parsed block of a file read whole: a few blocks per file keep the parser's
-#: threads busy, and fewer, longer chunks make every later column operation cheaper.
+#: threads busy (when it has threads), and fewer, longer chunks make every later column
+#: operation cheaper.
 WHOLE_FILE_BLOCK = 4 << 20
 
 _FILE_NAME = re.compile(r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))[-_](?P<series>.+?)\.csv$", re.I)
-
-#: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with
-#: = or @, a tab or carriage return, or + / - followed by something that is not a number.
-FORMULA_PATTERN = r"^(?:[=@\t\r]|[+\-][^0-9.\s])"
-
 
 @dataclass(frozen=True)
 class FileName:
@@ -289,81 +285,7 @@ def _ragged_row_error(source: InputFile, expected: int) -> InputError:
                       hint="download the file again")
 
 
-# -- row checks shared by both loaders --------------------------------------------------
-def formula_problems(
-    table: pa.Table, columns: Sequence[str], rows: npt.NDArray[np.int64],
-    firsts: Mapping[str, npt.NDArray[np.uint8]] | None = None,
-) -> list[Problem]:
-    """A problem for every cell in ``columns`` that a spreadsheet would run as a formula.
-
-    Such rows are quarantined, never stored: police.uk never publishes a formula, so one
-    means the file was edited, and a stored formula would run when an analyst opens an
-    export in Excel. The quarantined value is stored with a leading apostrophe so it
-    stays inert there too. ``firsts`` may give columns' :func:`first_bytes`.
-    """
-    problems: list[Problem] = []
-    pattern = re.compile(FORMULA_PATTERN)
-    for name in columns:
-        if name not in table.column_names:
-            continue
-        # cheap first-byte screen, then the full pattern on the few candidates
-        first = firsts[name] if firsts and name in firsts else first_bytes(table[name])
-        idx = np.flatnonzero(_FORMULA_START[first])
-        if not len(idx):
-            continue
-        values = table[name].take(pa.array(idx)).to_pylist()
-        problems.extend(
-            Problem(int(rows[i]), name, "'" + str(value),
-                    "the cell holds a spreadsheet formula; rows with formulas are "
-                    "quarantined, not stored (check where the file was edited)",
-                    "formula_cell")
-            for i, value in zip(idx, values, strict=True)
-            if value is not None and pattern.match(value)
-        )
-    return problems
-
-
-def _byte_set(values: Sequence[int]) -> npt.NDArray[np.bool_]:
-    table = np.zeros(256, dtype=bool)
-    table[list(values)] = True
-    return table
-
-
-#: First bytes of a cell that may hold a formula (see FORMULA_PATTERN).
-_FORMULA_START = _byte_set(b"=@\t\r+-")
-#: First bytes of a cell that may be all white space: ASCII white space and separators,
-#: and the lead bytes of every non-ASCII white-space character (U+0085, U+00A0, U+1680,
-#: U+180E, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
-_SPACE_START = _byte_set([*range(0x09, 0x0E), *range(0x1C, 0x21), 0xC2, 0xE1, 0xE2, 0xE3])
-
-
-def first_bytes(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.uint8]:
-    """The first byte of each text cell (0 for empty and null cells), read straight from
-    the column's buffers without copying the text."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    parts = [np.zeros(0, dtype=np.uint8)]
-    for chunk in chunks:
-        if pa.types.is_string(chunk.type) or pa.types.is_binary(chunk.type):
-            offset_type: type[np.integer] = np.int32
-        elif pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type):
-            offset_type = np.int64
-        else:
-            raise TypeError(f"not a text column: {chunk.type}")
-        _validity, offsets, data = chunk.buffers()
-        if not len(chunk) or offsets is None or data is None or not data.size:
-            parts.append(np.zeros(len(chunk), dtype=np.uint8))
-            continue
-        bounds = np.frombuffer(offsets, dtype=offset_type)[
-            chunk.offset: chunk.offset + len(chunk) + 1]
-        text = np.frombuffer(data, dtype=np.uint8)
-        first = text[np.minimum(bounds[:-1], text.size - 1)]
-        first[bounds[1:] == bounds[:-1]] = 0
-        if chunk.null_count:
-            first[chunk.is_null().to_numpy(zero_copy_only=False)] = 0
-        parts.append(first)
-    return np.concatenate(parts)
-
-
+# -- row checks shared by both loaders (text cells: vrhub.ingest.text_cells) -----------
 #: Why a row has no point: ``coordinate_flag``.
 COORDINATE_FLAGS = ("missing", "incomplete", "zero")
 _FLAG_DICTIONARY = pa.array(COORDINATE_FLAGS, pa.string())
@@ -471,19 +393,6 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
         else:
             bad[i] = True
     return out, bad
-
-
-def blank_to_null(column: pa.ChunkedArray,
-                  first: npt.NDArray[np.uint8] | None = None) -> pa.ChunkedArray:
-    """Text with blank or whitespace-only cells as null (the parser already reads empty
-    cells as null; only cells holding nothing but spaces need work). ``first`` may give
-    the column's :func:`first_bytes`."""
-    if not _SPACE_START[first_bytes(column) if first is None else first].any():
-        return column
-    spaces = pc.fill_null(pc.utf8_is_space(column), False)
-    if not pc.any(spaces).as_py():
-        return column
-    return pc.if_else(spaces, pa.scalar(None, pa.string()), column)
 
 
 @contextmanager

@@ -25,11 +25,16 @@ from vrhub.ingest.police_csv import (
     Batch,
     Coordinates,
     FileName,
-    blank_to_null,
-    first_bytes,
-    formula_problems,
     keep_mask,
     parse_coordinates,
+)
+from vrhub.ingest.text_cells import (
+    blank_to_null,
+    blank_to_null_encoded,
+    encode_text,
+    encoded_formula_problems,
+    first_bytes,
+    formula_problems,
 )
 from vrhub.standards.police_uk import LSOA_PATTERN
 from vrhub.standards.schema import MONTH_PATTERN, Problem
@@ -41,6 +46,9 @@ FORCE_SLUGS = {
     "British Transport Police": "btp",
 }
 
+#: Text columns of few distinct values (stored dictionary-encoded).
+_ENCODED_COLUMNS = ("Reported by", "Falls within", "LSOA code", "LSOA name", "Crime type",
+                    "Last outcome category")
 _TEXT_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Location", "LSOA code",
                  "LSOA name", "Crime type", "Last outcome category", "Context")
 
@@ -117,21 +125,27 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
     month = check_month(state, batch)
     table = batch.table
     rows = batch.row_numbers
+    # columns of few distinct values are encoded first and each value checked once
+    raw = {name: encode_text(table[name]) for name in _ENCODED_COLUMNS}
     firsts = {name: first_bytes(table[name]) for name in _TEXT_COLUMNS
-              if name in table.column_names}
-    problems: list[Problem] = formula_problems(table, _TEXT_COLUMNS, rows, firsts)
+              if name in table.column_names and name not in raw}
+    problems: list[Problem] = []
+    for name in _TEXT_COLUMNS:
+        if name in raw:
+            problems.extend(encoded_formula_problems(name, raw[name], rows))
+        elif name in firsts:
+            problems.extend(formula_problems(table, [name], rows, firsts))
+    encoded = {name: blank_to_null_encoded(column, table[name])
+               for name, column in raw.items()}
     coords = parse_coordinates(table, rows, points=points)
     problems.extend(coords.problems)
 
-    # a few thousand distinct codes: checked once each, stored and placed encoded
-    lsoa_text = blank_to_null(table["LSOA code"], firsts["LSOA code"])
-    lsoa = pc.dictionary_encode(lsoa_text)
-    malformed = _malformed_lsoa_rows(lsoa)
-    for i in malformed:
+    lsoa = encoded["LSOA code"]
+    for i in _malformed_lsoa_rows(lsoa):
         problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
                                 "LSOA code is not an LSOA code (E01/W01 and six digits)",
                                 "lsoa_code_malformed"))
-    crime_type = blank_to_null(table["Crime type"], firsts["Crime type"])
+    crime_type = encoded["Crime type"]
     for i in np.flatnonzero(pc.is_null(crime_type).to_numpy(zero_copy_only=False)):
         problems.append(Problem(int(rows[i]), "Crime type", "", "Crime type is blank",
                                 "crime_type_blank"))
@@ -142,10 +156,11 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
             return Checked(month, table.num_rows, problems)
         mask = pa.array(keep)
         table = table.filter(mask)
-        # (encoded again without the malformed codes: they never reach the dictionaries)
-        lsoa = pc.dictionary_encode(lsoa_text.filter(mask)) if len(malformed) else \
-            lsoa.filter(mask)
-        crime_type = crime_type.filter(mask)
+        # a column with a quarantined value is encoded again: it never reaches storage
+        faulty = {p.column for p in problems}
+        encoded = {name: pc.dictionary_encode(pc.cast(column.filter(mask), pa.string()))
+                   if name in faulty else column.filter(mask)
+                   for name, column in encoded.items()}
         rows = rows[keep]
         coords = coords.take(keep)
         firsts = {name: first[keep] for name, first in firsts.items()}
@@ -153,32 +168,32 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
     def text(name: str) -> pa.ChunkedArray:
         return blank_to_null(table[name], firsts[name])
 
-    falls_within = text("Falls within")
     n = table.num_rows
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     if state.force is None:
-        names = pc.fill_null(falls_within, "")
-        dictionary = pc.dictionary_encode(names).combine_chunks()
-        slugs = pa.array([force_slug(v) for v in dictionary.dictionary.to_pylist()])
-        columns["force"] = slugs.take(dictionary.indices)
+        names = encoded["Falls within"].combine_chunks()
+        slugs = pa.array([force_slug(v) for v in names.dictionary.to_pylist()]
+                         + [force_slug("")])
+        columns["force"] = slugs.take(pc.fill_null(names.indices, len(names.dictionary)))
     columns.update({
         "crime_id": text("Crime ID"),
-        "reported_by": _encoded(text("Reported by")),
-        "falls_within": _encoded(falls_within),
+        "reported_by": encoded["Reported by"],
+        "falls_within": encoded["Falls within"],
         "longitude": pa.array(coords.longitude, from_pandas=True),
         "latitude": pa.array(coords.latitude, from_pandas=True),
         "easting": pa.array(coords.easting, from_pandas=True),
         "northing": pa.array(coords.northing, from_pandas=True),
         "coordinate_flag": coords.flags(),
         "location": text("Location"),
-        "lsoa_code_published": lsoa,
-        "lsoa_name_published": _encoded(text("LSOA name")),
-        "crime_type": _encoded(crime_type),
-        "last_outcome": _encoded(text("Last outcome category")),
+        "lsoa_code_published": encoded["LSOA code"],
+        "lsoa_name_published": encoded["LSOA name"],
+        "crime_type": encoded["Crime type"],
+        "last_outcome": encoded["Last outcome category"],
         "context": text("Context") if "Context" in firsts else pa.nulls(n, pa.string()),
         "row_number": pa.array(rows),
     })
-    return Checked(month, batch.table.num_rows, problems, columns, coords, lsoa)
+    return Checked(month, batch.table.num_rows, problems, columns, coords,
+                   encoded["LSOA code"])
 
 
 def place_rows(cache: PoliceCache, state: FileState, checked: Checked) -> pa.Table | None:
@@ -203,8 +218,3 @@ def _malformed_lsoa_rows(codes: pa.ChunkedArray) -> npt.NDArray[np.intp]:
             rows.append(start + np.flatnonzero(hit.to_numpy(zero_copy_only=False)))
         start += len(chunk)
     return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
-
-
-def _encoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column of few distinct values, dictionary-encoded (cheaper for DuckDB to take)."""
-    return pc.dictionary_encode(column)

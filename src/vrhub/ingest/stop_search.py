@@ -26,9 +26,7 @@ from vrhub.geography.places import Boundaries, boundaries
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
-    blank_to_null,
     check_header,
-    formula_problems,
     keep_mask,
     parse_coordinates,
     parse_file_name,
@@ -38,6 +36,10 @@ from vrhub.ingest.police_csv import (
 )
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
+from vrhub.ingest.text_cells import (
+    blank_to_null,
+    formula_problems,
+)
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.police_uk import (
     POLICE_STOP_SEARCH,
