@@ -305,7 +305,7 @@ def _random_rows(rng: np.random.Generator, n: int, pool: int = 60):
 
 def _expected(x, y, codes, months) -> dict[str, list]:
     rows = [reference_place(*row) for row in zip(x, y, codes, months, strict=True)]
-    return {name: [r[i] for r in rows] for i, name in enumerate(police_places.PLACE_COLUMNS)}
+    return {name: [r[i] for r in rows] for i, name in enumerate(police_places.POLICE_PLACE_COLUMNS)}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -316,7 +316,7 @@ def test_police_places_follow_the_rules_row_by_row(grid: Warehouse, seed: int):
         rng.integers(0, 4, 400)]
     result = police_places.assign_police_places(places.boundaries(grid), x, y, codes, months)
     expected = _expected(x, y, codes, months)
-    for column in police_places.PLACE_COLUMNS:
+    for column in police_places.POLICE_PLACE_COLUMNS:
         assert values(result[column]) == expected[column], column
 
 
@@ -336,7 +336,7 @@ def test_police_cache_follows_the_rules_across_calls(grid: Warehouse):
         table = plain.assign(x, y, pa.array(codes, pa.string()), month).to_pandas()
         columns = numbered.places(x, y, pa.array(codes, pa.string()).dictionary_encode(),
                                   month, point_numbers=np.where(np.isnan(x), -1, pick))
-        for column in police_places.PLACE_COLUMNS:
+        for column in police_places.POLICE_PLACE_COLUMNS:
             assert values(table[column]) == expected[column], (month, column)
             assert columns[column].to_pylist() == expected[column], (month, column)
             # the dictionaries hold each distinct place value once, no blanks

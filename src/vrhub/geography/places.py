@@ -75,10 +75,6 @@ class Layer:
         """Position of each code in the layer, -1 where unknown or blank."""
         return self.index.get_indexer(pd.Index(codes, dtype=object))
 
-    def contains(self, codes: ObjectArray, x: FloatArray, y: FloatArray) -> BoolArray:
-        """Element-wise: does area ``codes[i]`` contain point ``(x[i], y[i])``?"""
-        return self.contains_at(self.positions(codes), x, y)
-
     def contains_at(self, positions: npt.NDArray[np.intp], x: FloatArray,
                     y: FloatArray) -> BoolArray:
         """Element-wise: does the area at ``positions[i]`` (-1: none) contain point i?"""
@@ -88,10 +84,6 @@ class Layer:
             out[known] = shapely.contains_xy(self.geometries[positions[known]], x[known],
                                              y[known])
         return out
-
-    def distance(self, codes: ObjectArray, x: FloatArray, y: FloatArray) -> FloatArray:
-        """Element-wise distance (m) from each point to area ``codes[i]`` (inf if unknown)."""
-        return self.distance_at(self.positions(codes), x, y)
 
     def distance_at(self, positions: npt.NDArray[np.intp], x: FloatArray,
                     y: FloatArray) -> FloatArray:

@@ -61,7 +61,7 @@ _T = TypeVar("_T", bound=np.generic)
 POLICE_UK_LSOA21_FROM = "2023-10"
 
 #: The place columns, in order.
-PLACE_COLUMNS = ("lsoa_vintage_published", "lsoa21_code", "ward_code", "borough_code",
+POLICE_PLACE_COLUMNS = ("lsoa_vintage_published", "lsoa21_code", "ward_code", "borough_code",
                  "place_method", "place_flag")
 
 _METHOD = {name: number for number, name in enumerate(PLACE_METHODS)}
@@ -89,16 +89,16 @@ def assign_police_places(
     cache = PoliceCache(bounds)
     if isinstance(month, str):
         table = cache.assign(x, y, codes, month)
-        return pd.DataFrame({name: _objects(table[name]) for name in PLACE_COLUMNS})
+        return pd.DataFrame({name: _objects(table[name]) for name in POLICE_PLACE_COLUMNS})
     months = np.asarray(month.to_pylist() if isinstance(month, pa.Array | pa.ChunkedArray)
                         else month, dtype=object)
     era = months.astype(str) >= POLICE_UK_LSOA21_FROM
-    out = {name: np.full(len(x), None, dtype=object) for name in PLACE_COLUMNS}
+    out = {name: np.full(len(x), None, dtype=object) for name in POLICE_PLACE_COLUMNS}
     for in_era, first_month in ((False, "2011-01"), (True, POLICE_UK_LSOA21_FROM)):
         rows = np.flatnonzero(era == in_era)
         if len(rows):
             table = cache.assign(x[rows], y[rows], codes.take(pa.array(rows)), first_month)
-            for name in PLACE_COLUMNS:
+            for name in POLICE_PLACE_COLUMNS:
                 out[name][rows] = _objects(table[name])
     return pd.DataFrame(out)
 
@@ -255,7 +255,7 @@ class PoliceCache:
                 self._places[era] = (placed, numbers)
             dictionaries = {name: values.dictionary for name, values in self._values.items()}
         out = {}
-        for name in PLACE_COLUMNS:
+        for name in POLICE_PLACE_COLUMNS:
             values = numbers[name][found]
             missing = values < 0
             indices = pa.array(values, mask=missing) if missing.any() else pa.array(values)

@@ -33,6 +33,7 @@ from vrhub.ingest.text_cells import (
     blank_to_null_encoded,
     encode_text,
     encoded_formula_problems,
+    encoded_rows,
     first_bytes,
     formula_problems,
 )
@@ -140,9 +141,9 @@ def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
     coords = parse_coordinates(table, rows, points=points)
     problems.extend(coords.problems)
 
-    lsoa = encoded["LSOA code"]
-    for i in _malformed_lsoa_rows(lsoa):
-        problems.append(Problem(int(rows[i]), "LSOA code", lsoa[int(i)].as_py(),
+    malformed, codes = encoded_rows(encoded["LSOA code"], _malformed_lsoa)
+    for i, code in zip(malformed, codes, strict=True):
+        problems.append(Problem(int(rows[i]), "LSOA code", code,
                                 "LSOA code is not an LSOA code (E01/W01 and six digits)",
                                 "lsoa_code_malformed"))
     crime_type = encoded["Crime type"]
@@ -206,15 +207,7 @@ def place_rows(cache: PoliceCache, state: FileState, checked: Checked) -> pa.Tab
     return pa.table({**checked.columns, **places})
 
 
-def _malformed_lsoa_rows(codes: pa.ChunkedArray) -> npt.NDArray[np.intp]:
-    """Rows of dictionary-encoded LSOA codes that are not LSOA codes (blank is allowed)."""
-    rows = []
-    start = 0
-    pattern = f"^{LSOA_PATTERN}$"
-    for chunk in codes.chunks:
-        bad = pc.invert(pc.match_substring_regex(chunk.dictionary, pattern))
-        if pc.any(bad).as_py():
-            hit = pc.fill_null(pc.take(bad, chunk.indices), False)
-            rows.append(start + np.flatnonzero(hit.to_numpy(zero_copy_only=False)))
-        start += len(chunk)
-    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
+def _malformed_lsoa(codes: pa.Array) -> npt.NDArray[np.bool_]:
+    """Which (non-blank) codes are not LSOA codes."""
+    matches = pc.match_substring_regex(codes, f"^{LSOA_PATTERN}$")
+    return np.asarray(pc.invert(pc.fill_null(matches, True)).to_numpy(zero_copy_only=False))

@@ -11,7 +11,7 @@ stored with a leading apostrophe so that it stays inert there too.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -60,20 +60,35 @@ def encoded_formula_problems(name: str, column: pa.ChunkedArray,
     """:func:`formula_problems` for a dictionary-encoded column: each distinct value is
     checked once."""
     pattern = re.compile(FORMULA_PATTERN)
-    problems: list[Problem] = []
+
+    def formula(dictionary: pa.Array) -> npt.NDArray[np.bool_]:
+        out = _FORMULA_START[first_bytes(dictionary)]
+        for i in np.flatnonzero(out):
+            value = dictionary[int(i)].as_py()
+            out[i] = value is not None and bool(pattern.match(value))
+        return out
+
+    found, values = encoded_rows(column, formula)
+    return [_formula_cell(int(rows[i]), name, value)
+            for i, value in zip(found, values, strict=True)]
+
+
+def encoded_rows(column: pa.ChunkedArray, test: Callable[[pa.Array], npt.NDArray[np.bool_]],
+                 ) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """Rows of a dictionary-encoded column whose value passes ``test`` (applied to each
+    chunk's dictionary: one answer per distinct value), in order, and their values."""
+    found: list[npt.NDArray[np.intp]] = []
+    values: list[str] = []
     start = 0
     for chunk in column.chunks:
-        dictionary = chunk.dictionary
-        candidates = np.flatnonzero(_FORMULA_START[first_bytes(dictionary)])
-        values = dictionary.take(pa.array(candidates)).to_pylist() if len(candidates) else []
-        bad = {int(i): v for i, v in zip(candidates, values, strict=True)
-               if v is not None and pattern.match(v)}
-        if bad:
+        hit = test(chunk.dictionary)
+        if hit.any():
             indices = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False)
-            for i in np.flatnonzero(np.isin(indices, list(bad))):
-                problems.append(_formula_cell(int(rows[start + i]), name, bad[int(indices[i])]))
+            at = np.flatnonzero((indices >= 0) & hit[np.maximum(indices, 0)])
+            found.append(start + at)
+            values.extend(chunk.dictionary.take(pa.array(indices[at])).to_pylist())
         start += len(chunk)
-    return sorted(problems, key=lambda p: p.row)
+    return (np.concatenate(found) if found else np.zeros(0, dtype=np.intp)), values
 
 
 def _formula_cell(row: int, name: str, value: str) -> Problem:
