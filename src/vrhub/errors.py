@@ -104,6 +104,12 @@ class CodeError(UserError):
     code = "invalid_code"
 
 
+class MonthError(CodeError):
+    """A month or period is malformed (not ``2024-10``) or impossible (ends before it starts)."""
+
+    code = "invalid_month"
+
+
 class NotFound(UserError):
     exit_code = 5
     http_status = 404
