@@ -86,3 +86,5 @@ def postgres_url() -> Iterator[str]:
                 [name],
             )
             con.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            # the app role `vrhub db upgrade` creates for this database by default
+            con.execute(f'DROP ROLE IF EXISTS "{name}_app"')

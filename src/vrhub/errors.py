@@ -154,3 +154,18 @@ class DisclosureError(UserError):
     exit_code = 11
     http_status = 500
     code = "disclosure_refused"
+
+
+class OperationalError(UserError):
+    """The deployment around vrhub is not as it needs to be: a database that cannot be
+    reached, an account that lacks a privilege, a schema that needs upgrading, a warehouse
+    another process holds. Printed as one line that names the cause and the fix."""
+
+    exit_code = 13
+    http_status = 503
+    code = "service_unavailable"
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}; to fix: {self.hint}"
+        return self.message

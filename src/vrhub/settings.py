@@ -8,6 +8,7 @@ given (``main(args, environ)``) and hands them to what needs them (``create_app(
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -101,12 +102,14 @@ class Settings(BaseSettings):
         default=90, ge=1, le=365,
         description="Default lifetime of API tokens for scripts (at most 365 days).",
     )
-    postgres_app_role: str = Field(
-        default="vrhub_app", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-        description="PostgreSQL role the web app connects as; migrations grant it INSERT and "
-        "SELECT only on the audit table, so it can never change or delete audit rows.",
+    postgres_app_role: str | None = Field(
+        default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL role (NOLOGIN) that holds the web app's privileges; the web "
+        "app's login is a member of it. Migrations grant it only SELECT and INSERT on the "
+        "audit table, so it can never change or delete audit rows. Roles are shared by every "
+        "database of a PostgreSQL server, so the default is per deployment: the database's "
+        "name followed by `_app` (`vrhub_app` for a database called `vrhub`).",
     )
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -169,3 +172,21 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'app.db'}"
+
+    @property
+    def app_role(self) -> str:
+        """The PostgreSQL app role: ``VRHUB_POSTGRES_APP_ROLE``, else the database's name
+        followed by ``_app``."""
+        return self.postgres_app_role or default_app_role(self.resolved_database_url)
+
+
+def default_app_role(database_url: str) -> str:
+    """``<database name>_app`` as a plain lower-case identifier of at most 63 characters
+    (``vrhub_app`` for a database called ``vrhub``)."""
+    from urllib.parse import unquote, urlsplit
+
+    name = unquote(urlsplit(database_url).path.rsplit("/", 1)[-1]).lower()
+    name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "vrhub"
+    if not re.match(r"[a-z_]", name):
+        name = f"_{name}"
+    return f"{name[:59]}_app"

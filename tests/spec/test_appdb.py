@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect
 
 from vrhub.access.services import AccessServices
-from vrhub.errors import ConfigError
+from vrhub.errors import ConfigError, OperationalError
 from vrhub.settings import Settings
 from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.engine import make_engine
@@ -52,7 +52,9 @@ def test_services_refuse_an_unmigrated_postgres_but_migrate_sqlite(url: str,
         services.close()
         assert migrate.current(url) == "0002"
         return
-    with pytest.raises(ConfigError, match="vrhub db upgrade"):
+    with pytest.raises(OperationalError,
+                       match=r"revision none \(empty\) and this version of vrhub needs "
+                             r"0002; to fix: run `vrhub db upgrade` as the database owner"):
         AccessServices.from_settings(settings)
     migrate.upgrade(url)
     AccessServices.from_settings(settings).close()

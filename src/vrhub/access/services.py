@@ -29,11 +29,12 @@ from vrhub.access.principal import Principal
 from vrhub.access.principal_cache import AccountVersions
 from vrhub.access.ratelimit import Clock
 from vrhub.access.tokens import Tokens
-from vrhub.errors import AuthenticationRequired, ConfigError
+from vrhub.errors import AuthenticationRequired, OperationalError
 from vrhub.settings import Settings
 from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.engine import make_engine, session_factory
 from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.diagnose import describe_url
 
 TOKEN_VARIABLE = "VRHUB_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
@@ -57,14 +58,12 @@ class AccessServices:
                                    production=settings.environment == "production")
         url = settings.resolved_database_url
         engine = make_engine(url)
-        ready = ensure_current(engine, url, app_role=settings.postgres_app_role,
-                               migrate_sqlite=migrate_sqlite)
-        if not ready:
+        try:
+            ensure_current(engine, url, app_role=settings.app_role,
+                           migrate_sqlite=migrate_sqlite)
+        except BaseException:
             engine.dispose()
-            raise ConfigError(
-                "the app database is not at the current schema version",
-                hint="run `vrhub db upgrade` (as the database owner) before starting vrhub",
-            )
+            raise
         sessions = session_factory(engine)
         audit = AuditLog(sessions)
         policy = Policy(audit)
@@ -102,12 +101,26 @@ def _os_user() -> str:
         return "unknown"
 
 
-def ensure_current(engine: Engine, url: str, *, app_role: str, migrate_sqlite: bool) -> bool:
-    """True when the database is at the newest revision (upgrading SQLite if allowed)."""
+def ensure_current(engine: Engine, url: str, *, app_role: str, migrate_sqlite: bool) -> None:
+    """Return when the database is at the newest revision (upgrading SQLite if allowed);
+    otherwise a one-line error naming both revisions and the fix."""
     current = migrate.current(url)
-    if current == migrate.head():
-        return True
-    if engine.dialect.name == "sqlite" and migrate_sqlite:
+    head = migrate.head()
+    if current == head:
+        return
+    if engine.dialect.name == "sqlite" and migrate_sqlite and migrate.known(current):
         migrate.upgrade(url, app_role=app_role)
-        return True
-    return False
+        return
+    where = describe_url(url)
+    if not migrate.known(current):
+        raise OperationalError(
+            f"the app database {where} is at schema revision {current}, which this version "
+            f"of vrhub does not know (it needs {head}): a newer vrhub upgraded it",
+            hint="install that newer version of vrhub (see CHANGELOG.md), or restore a "
+            "backup taken before the upgrade",
+        )
+    raise OperationalError(
+        f"the app database {where} is at schema revision {current or 'none (empty)'} and "
+        f"this version of vrhub needs {head}",
+        hint="run `vrhub db upgrade` as the database owner, then start vrhub again",
+    )

@@ -140,3 +140,34 @@ json_option = click.option(
 
 def stdin_is_tty() -> bool:
     return sys.stdin.isatty()
+
+
+# -- which accounts a command needs ------------------------------------------------------
+#: the database owner: schema changes, restores (on SQLite: the workspace's owner)
+OWNER = ("the owner of the app database (on PostgreSQL, VRHUB_DATABASE_URL naming the owner "
+         "role, e.g. vrhub_owner; on SQLite, the user owning the workspace)")
+#: the everyday login: the web app's, a member of the app role
+APP_LOGIN = ("the web login (a member of the app role, e.g. vrhub_web) or the owner; on "
+             "SQLite, the user owning the workspace")
+#: the warehouse, which one process at a time may write
+WAREHOUSE_WRITER = ("the user owning the workspace (VRHUB_HOME), with the web app stopped "
+                    "(the warehouse takes one writer at a time)")
+WAREHOUSE_READER = "the user owning the workspace (VRHUB_HOME)"
+
+C = TypeVar("C", bound=click.Command)
+
+
+def needs(*, database: str | None = None, workspace: str | None = None) -> Callable[[C], C]:
+    """Add to a command's help which database account and which workspace access it
+    needs (shown by ``--help`` and in the CLI reference)."""
+
+    def add(command: C) -> C:
+        lines = []
+        if database:
+            lines.append(f"Database account: {database}.")
+        if workspace:
+            lines.append(f"Workspace: {workspace}.")
+        command.help = (command.help or "").rstrip() + "\n\n" + "\n\n".join(lines)
+        return command
+
+    return add

@@ -1,42 +1,66 @@
-"""``vrhub db``: the app database's schema migrations."""
+"""``vrhub db``: the app database's schema migrations and PostgreSQL roles."""
 
 from __future__ import annotations
 
 import click
 
-from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.storage.appdb import migrate
-from vrhub.storage.appdb.engine import make_engine
+from vrhub.cli.context import OWNER, AppContext, json_option, needs, pass_app
+from vrhub.storage.diagnose import describe_url
 
 
 @click.group(name="db")
 def command() -> None:
-    """The app database (accounts, audit): create or upgrade its schema."""
+    """The app database (accounts, audit): create or upgrade its schema, set up roles."""
 
 
+@needs(database=OWNER)
 @command.command(name="upgrade")
 @click.option("--revision", default="head", show_default=True, help="Revision to reach.")
 @pass_app
 def upgrade(app: AppContext, revision: str) -> None:
     """Create or upgrade the app database to the newest schema.
 
-    On PostgreSQL run it as the database owner: it also creates the app role
-    (VRHUB_POSTGRES_APP_ROLE) and grants it only SELECT and INSERT on the audit table.
+    On PostgreSQL it also creates the app role (VRHUB_POSTGRES_APP_ROLE, by default the
+    database's name followed by _app) when the owner may create roles, and grants it only
+    SELECT and INSERT on the audit table. When the owner may not (no CREATEROLE), it says
+    which SQL a DBA runs first.
     """
+    from vrhub.storage.appdb import migrate
+    from vrhub.storage.appdb.engine import is_postgres, make_engine
+    from vrhub.storage.appdb.roles import require_app_role, role_state
+
     url = app.settings.resolved_database_url
-    before = migrate.current(url)
-    after = migrate.upgrade(url, app_role=app.settings.postgres_app_role, revision=revision)
-    app.info(f"app database {_safe(url)}: {before or 'empty'} -> {after}")
+    role = app.settings.app_role
+    engine = make_engine(url)
+    try:
+        if is_postgres(engine):
+            require_app_role(engine, role)
+        before = migrate.current(url)
+        after = migrate.upgrade(url, app_role=role, revision=revision)
+        app.info(f"app database {describe_url(url)}: {before or 'empty'} -> {after}")
+        if is_postgres(engine):
+            state = role_state(engine, role)
+            if state.members:
+                app.info(f"app role {role}; logins in it: {', '.join(state.members)}")
+            else:
+                app.info(f"app role {role} has no login yet: create the web app's with "
+                         f"`CREATE ROLE vrhub_web LOGIN PASSWORD '...' IN ROLE {role};`")
+    finally:
+        engine.dispose()
 
 
+@needs(database="any account that can connect")
 @command.command(name="current")
 @json_option
 @pass_app
 def current(app: AppContext, as_json: bool) -> None:
     """Show the app database's schema revision and whether it is the newest."""
+    from vrhub.storage.appdb import migrate
+
     url = app.settings.resolved_database_url
     rev, head = migrate.current(url), migrate.head()
-    data = {"database": _safe(url), "revision": rev, "head": head, "current": rev == head}
+    data = {"database": describe_url(url), "revision": rev, "head": head,
+            "current": rev == head, "app_role": app.settings.app_role}
     if as_json:
         app.emit_json(data)
         return
@@ -44,6 +68,29 @@ def current(app: AppContext, as_json: bool) -> None:
     click.echo(f"{data['database']}: revision {rev or 'none'} (newest {head}); {state}")
 
 
-def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_engine(url).url.render_as_string(hide_password=True)
+@command.command(name="roles-sql")
+@click.option("--database", default=None,
+              help="Database name (default: the one in VRHUB_DATABASE_URL, else vrhub).")
+@click.option("--owner", default="vrhub_owner", show_default=True,
+              help="The owner login: runs `vrhub db upgrade` and restores.")
+@click.option("--web-login", default="vrhub_web", show_default=True,
+              help="The web app's login (a member of the app role).")
+@pass_app
+def roles_sql(app: AppContext, database: str | None, owner: str, web_login: str) -> None:
+    """Print the SQL a DBA runs once to create this deployment's database and roles.
+
+    The app role's name is VRHUB_POSTGRES_APP_ROLE, by default the database's name followed
+    by _app, so two deployments on one PostgreSQL server never share it. Needs no database:
+    hand the output to whoever administers PostgreSQL.
+    """
+    from urllib.parse import urlsplit
+
+    from vrhub.settings import default_app_role
+    from vrhub.storage.appdb.roles import dba_sql
+
+    url = app.settings.database_url
+    name = database or (urlsplit(url).path.lstrip("/") if url and url.startswith(
+        "postgresql") else "") or "vrhub"
+    role = app.settings.postgres_app_role or default_app_role(f"postgresql:///{name}")
+    click.echo(dba_sql(database=name, owner=owner, app_role=role, web_login=web_login),
+               nl=False)

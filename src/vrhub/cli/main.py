@@ -89,6 +89,12 @@ def main(args: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         click.echo("Interrupted.", err=True)
         return 130
     except Exception as exc:
+        from vrhub.storage.diagnose import explain
+
+        explained = explain(exc, database_url=environ.get("VRHUB_DATABASE_URL"))
+        if explained is not None and environ.get("VRHUB_DEBUG") != "1":
+            click.echo(f"error: {explained}", err=True)
+            return explained.exit_code
         if environ.get("VRHUB_DEBUG") == "1":
             traceback.print_exc()
         else:

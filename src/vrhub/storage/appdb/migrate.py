@@ -48,3 +48,11 @@ def current(url: str) -> str | None:
 def head() -> str | None:
     """The newest revision shipped with this version of vrhub."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def known(revision: str | None) -> bool:
+    """Whether ``revision`` is one this version of vrhub ships (None: an empty database)."""
+    if revision is None:
+        return True
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return any(r.revision == revision for r in script.walk_revisions())
