@@ -14,6 +14,11 @@ synthetic ISTV submissions: a step with ``source='istv'`` whose ``files`` callab
 month per synthetic ED site (``ctx.written['ed-sites']`` lists the site file) and returns
 the paths. :data:`EXTRA_STEPS` takes steps added at run time (tests, plugins).
 
+The synthetic demo's study area is its six invented boroughs; a real-data demo reports on
+the workspace's study area (``--study-area`` / ``VRHUB_STUDY_AREA``; London by default), so
+``vrhub --study-area merseyside demo --data-dir DATA`` builds a Merseyside workspace from
+the same folder layout.
+
 Running the demo twice changes nothing the second time: the files are byte-identical and
 every loader skips files it has already loaded.
 
@@ -170,10 +175,13 @@ def build_demo(
                       work_dir=default_data_dir(home))
     if synthetic:
         from vrhub.synthetic import write_demo_data
+        from vrhub.synthetic.geography import study_area
 
         with progress.task("Writing synthetic demo data", total=None):
             ctx.written = write_demo_data(folder, seed=seed)
         progress.note(f"synthetic demo data written to {folder}")
+        warehouse.use_study_area(study_area())
+    progress.note(f"study area: {warehouse.study_area.describe()}")
     sources = all_sources()
     mode = "synthetic" if synthetic else "real"
     results: list[StepResult] = []

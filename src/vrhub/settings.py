@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from vrhub.errors import ConfigError
+from vrhub.standards.study_area import StudyArea, study_area
 
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "changethis", "secret", "placeholder", "dev", "development"}
@@ -102,6 +103,20 @@ class Settings(BaseSettings):
         default=90, ge=1, le=365,
         description="Default lifetime of API tokens for scripts (at most 365 days).",
     )
+    study_area: str | None = Field(
+        default=None,
+        description="The study area: a named violence-reduction area (london, merseyside, "
+        "south-wales, greater-manchester, west-midlands, west-yorkshire, south-yorkshire, "
+        "northumbria, cleveland) or local authority district codes separated by commas "
+        "(E08000011,E08000012). Rows outside it are kept and flagged, announced at load and "
+        "left out of every count, trend, hotspot, near-repeat and public figure. Unset: the "
+        "area the workspace was last given, London for a new one.",
+    )
+    study_area_name: str | None = Field(
+        default=None,
+        description="Name announced and shown for the study area (for a list of district "
+        "codes, e.g. 'Liverpool City Region'); named areas have their own.",
+    )
     postgres_app_role: str | None = Field(
         default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL role (NOLOGIN) that holds the web app's privileges; the web "
@@ -130,6 +145,17 @@ class Settings(BaseSettings):
                 return json.loads(value) if value.strip() else []
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        return value
+
+    @field_validator("study_area", mode="after")
+    @classmethod
+    def _known_study_area(cls, value: str | None) -> str | None:
+        if value and value.strip():
+            try:
+                study_area(value)
+            except ConfigError as exc:
+                raise ValueError(f"{exc.message.removeprefix('VRHUB_STUDY_AREA: ')}; "
+                                 f"{exc.hint}") from None
         return value
 
     @field_validator("home", mode="after")
@@ -168,6 +194,12 @@ class Settings(BaseSettings):
                 for err in exc.errors()
             )
             raise ConfigError(f"invalid settings: {problems}") from None
+
+    def chosen_study_area(self) -> StudyArea | None:
+        """The study area the settings give (None when VRHUB_STUDY_AREA is unset)."""
+        if not (self.study_area or "").strip():
+            return None
+        return study_area(self.study_area, name=self.study_area_name)
 
     @property
     def resolved_database_url(self) -> str:

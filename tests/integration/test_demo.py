@@ -126,7 +126,9 @@ def _check_real_demo(result: dict, data: Path) -> None:  # type: ignore[type-arg
     assert steps["population"]["rows_loaded"] == sum(_data_rows(p) for p in population)
     imd = [p for p in sorted((data / "imd2025").glob("*.csv.gz"))]
     assert steps["imd"]["rows_loaded"] >= sum(_data_rows(p) for p in imd)
-    assert result["tables"]["area_boundary"] == 4835 + 4994 + 704 + 33
+    uk_districts = len(json.loads(gzip.decompress(
+        (data / "boundaries" / "uk-lad-may2023-buc.geojson.gz").read_bytes()))["features"])
+    assert result["tables"]["area_boundary"] == 4835 + 4994 + 704 + 33 + uk_districts
     police = sorted((data / "police-uk").rglob("*-street.csv.gz"))
     assert steps["police"]["rows_read"] == sum(_data_rows(p) for p in police)
     for source, step in steps.items():

@@ -260,9 +260,26 @@ def test_real_boundaries_lookups_population_imd_and_sites(real) -> None:  # type
     wh, data, reports = real
     levels = dict(wh.query("SELECT level, count(*) FROM area_boundary GROUP BY level"
                            ).itertuples(index=False))
-    assert levels == {"lsoa11": 4835, "lsoa21": 4994, "ward22": 704, "borough": 33}
-    skipped = [f.file for f in reports["boundaries"].files if f.status == "skipped"]
+    uk = json.loads(gzip.decompress(
+        (data / "boundaries" / "uk-lad-may2023-buc.geojson.gz").read_bytes()))["features"]
+    # London's fine borough layer places points; the ultra-generalised UK district layer is
+    # the outline layer of any study area, never taken for the boroughs
+    assert levels == {"lsoa11": 4835, "lsoa21": 4994, "ward22": 704, "borough": 33,
+                      "district": len(uk)}
+    districts = wh.query("SELECT code, name FROM area_boundary WHERE level = 'district'")
+    assert dict(zip(districts["code"], districts["name"], strict=True)) == {
+        f["properties"]["LAD23CD"]: f["properties"]["LAD23NM"] for f in uk}
+    assert set(wh.query("SELECT code FROM area_boundary WHERE level = 'borough'")["code"]) == {
+        f"E09{n:06d}" for n in range(1, 34)}
+    files = {f.file: f for f in reports["boundaries"].files}
+    skipped = [name for name, f in files.items() if f.status == "skipped"]
     assert skipped == ["london-2021-lad22-gen20.zip!london-2021-lad22-gen20.shp"]
+    assert "london_boroughs.geojson.gz" in files[skipped[0]].notes[0]
+    outline = files["uk-lad-may2023-buc.geojson.gz"]
+    assert any("district outline layer" in n for n in outline.notes)
+    assert any("1 invalid geometr" in n for n in outline.notes)  # one is invalid as published
+    assert reports["boundaries"].notes == [
+        "study area London (33 districts): boundaries for 33 of 33 districts"]
     bounds = wh.query("SELECT geometry FROM area_boundary WHERE level = 'ward22' LIMIT 50")
     xs = [shapely.from_wkb(bytes(g)).centroid.x for g in bounds["geometry"]]
     assert all(500_000 < x < 570_000 for x in xs)  # British National Grid
@@ -398,3 +415,49 @@ def test_load_list_needs_no_paths_and_load_needs_them(run) -> None:  # type: ign
     code, _, err = run("load", "police")
     assert code != 0
     assert "at least one PATH" in err and "Traceback" not in err
+
+
+def test_named_study_areas_are_ons_districts(shared_data: Path) -> None:
+    """Every named area's districts exist in the ONS UK district boundaries, under the
+    names the area lists (read independently of vrhub)."""
+    from vrhub.standards.study_area import NAMED
+
+    uk = json.loads(gzip.decompress(
+        (shared_data / "boundaries" / "uk-lad-may2023-buc.geojson.gz").read_bytes()))
+    names = {f["properties"]["LAD23CD"]: f["properties"]["LAD23NM"] for f in uk["features"]}
+    for key, (_name, districts) in NAMED.items():
+        assert {code: names.get(code) for code, _ in districts} == dict(districts), key
+    assert len(NAMED["london"][1]) == 33 and len(NAMED["merseyside"][1]) == 5
+    assert len(NAMED["south-wales"][1]) == 7
+
+
+@pytest.mark.slow
+def test_real_district_layer_outlines_a_study_area_outside_london(real) -> None:  # type: ignore[no-untyped-def]
+    from pyproj import Transformer
+
+    from vrhub.standards.study_area import study_area
+    from vrhub.storage.points import load_study_area
+    from vrhub.storage.study_area import boundary_coverage
+
+    wh, _, _ = real
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    places = {"Liverpool": (-2.9779, 53.4084), "Cardiff": (-3.1791, 51.4816),
+              "Manchester": (-2.2426, 53.4808), "Westminster": (-0.1357, 51.4975)}
+    for key, inside in (("merseyside", "Liverpool"), ("south-wales", "Cardiff"),
+                        ("london", "Westminster")):
+        area = study_area(key)
+        coverage = boundary_coverage(wh, area)
+        assert not coverage.missing
+        if key == "london":  # London's boroughs have fine boundaries
+            assert coverage.fine == area.districts and not coverage.outline_only
+        else:
+            assert coverage.outline_only == area.districts and not coverage.fine
+        view = wh.cursor()
+        view.use_study_area(area, record=False)
+        outline = load_study_area(view)
+        assert outline.name == area.name and outline.code is None
+        for place, (lon, lat) in places.items():
+            x, y = to_bng.transform(lon, lat)
+            assert outline.geometry.contains(shapely.Point(x, y)) == (place == inside), (
+                key, place)
+    assert wh.recorded_study_area() is None  # nothing recorded by a handle told not to

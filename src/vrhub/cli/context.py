@@ -45,6 +45,9 @@ class AppContext:
         if self._warehouse is None:
             ws = self.workspace.ensure()
             self._warehouse = Warehouse(ws.warehouse_path, read_only=read_only)
+            area = self.settings.chosen_study_area()
+            if area is not None and self._warehouse.use_study_area(area):
+                self.info(f"study area: {area.describe()}")
         return self._warehouse
 
     def close(self) -> None:

@@ -44,7 +44,8 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     root = click.get_current_context().find_root()
     if root.params.get("home") is None and "VRHUB_HOME" not in app.environ:
         app.close()
-        app.settings = Settings.load(app.environ, home=DEFAULT_DEMO_HOME)
+        app.settings = Settings.load(app.environ, home=DEFAULT_DEMO_HOME,
+                                     study_area=app.settings.study_area)
         app.info(f"No --home or VRHUB_HOME given: using {app.settings.home} for the demo.")
     result = build_demo(app.warehouse(), app.settings.home, data_dir=data_dir, seed=seed,
                         progress=app.progress)

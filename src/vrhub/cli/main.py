@@ -36,15 +36,23 @@ def build_cli() -> click.Group:
         default=None,
         help="Workspace directory (default: $VRHUB_HOME, else ~/.vrhub).",
     )
+    @click.option(
+        "--study-area",
+        default=None,
+        metavar="AREA",
+        help="The districts to report on: a named area (london, merseyside, south-wales, "
+        "...) or district codes separated by commas (default: $VRHUB_STUDY_AREA, else the "
+        "area the workspace was last given, else london).",
+    )
     @click.pass_context
-    def cli(ctx: click.Context, home: Path | None) -> None:
+    def cli(ctx: click.Context, home: Path | None, study_area: str | None) -> None:
         """vrhub: the data platform of London's violence-reduction partnership.
 
         Load open crime data and ED assault (ISTV) submissions into a local warehouse,
         analyse where and when violence concentrates, and share results safely.
         """
         environ: dict[str, str] = ctx.meta["vrhub.environ"]
-        settings = Settings.load(environ, home=home)
+        settings = Settings.load(environ, home=home, study_area=study_area)
         app = AppContext(settings=settings, environ=environ)
         ctx.obj = app
         ctx.call_on_close(app.close)

@@ -1,21 +1,37 @@
-"""Loader for area boundaries: LSOA 2011 and 2021, wards (2022) and boroughs.
+"""Loader for area boundaries: LSOA 2011 and 2021, wards (2022) and local authority
+districts (boroughs).
 
 ``vrhub load boundaries PATH...`` accepts zipped shapefiles, shapefiles, GeoJSON and
-gzip-compressed GeoJSON. The level is detected from the attribute fields (any letter case):
+gzip-compressed GeoJSON. The level is detected from the attribute fields (any letter case)
+and, for districts, from how finely the boundaries are drawn:
 
-==========  =====================  ==========================
-level       code field             borough field
-==========  =====================  ==========================
+==========  =====================  ==========================  ==========================
+level       code field             borough field               drawn
+==========  =====================  ==========================  ==========================
 lsoa11      LSOA11CD               LAD11CD (or LAD22CD)
 lsoa21      LSOA21CD               LAD22CD (or LAD21CD)
 ward22      WD22CD                 LAD22CD
-borough     LAD22CD / GSS_CODE     (itself)
-==========  =====================  ==========================
+borough     LAD22CD / LAD21CD /    (itself)                    finely enough to place
+            LAD23CD / GSS_CODE                                 street points
+district    the same               (itself)                    ultra generalised (median
+                                                               boundary segment longer
+                                                               than 250 m, on shapes of
+                                                               many sides)
+==========  =====================  ==========================  ==========================
+
+``district`` holds a wide, coarse layer such as the ONS "UK BUC" district boundaries
+(every district of the UK, generalised to 500 m): right for maps and for the outline of a
+study area outside London, too coarse to say which district a street point lies in, so
+places never come from it (they come from LSOA codes and the ONS lookups). ``borough`` holds
+fine district polygons (London's boroughs).
 
 Geometries are stored as WKB in British National Grid (EPSG:27700); a layer in any other
 CRS is reprojected and the choice announced. A layer with no CRS is refused. A newer file
-for a level replaces the older file's areas (one boundary set per level). Features without a
-code or geometry are quarantined. After loading, police.uk places and ED site areas are
+for a level replaces the older file's areas (one boundary set per level); of several files
+for one level in a load, the last is loaded and each other one is reported as skipped, with
+the file that supplies the level instead. Features without a code or geometry are
+quarantined; invalid geometries are repaired (and counted). After loading, the study area's
+districts with boundaries are announced, and police.uk places and ED site areas are
 re-assigned against the new boundaries.
 """
 
@@ -44,6 +60,16 @@ from vrhub.storage.warehouse import FileLoad, Warehouse
 SOURCE = "boundaries"
 BNG = 27700
 SHAPEFILE_PARTS = (".shp", ".dbf", ".shx", ".prj")
+
+#: A district layer whose median boundary segment is longer than this (metres) is drawn too
+#: coarsely to place street points: it is the ``district`` (outline) level, not ``borough``.
+#: ONS "BGC" boundaries (generalised to 20 m) have segments of about 100 m, "BUC" (500 m)
+#: of about 1,900 m.
+COARSE_SEGMENT_M = 250.0
+#: Polygons with this many coordinates or fewer (median) are schematic shapes drawn exactly
+#: (squares, rectangles), whatever the length of their sides. The UK "BUC" districts have a
+#: median of 44.
+SCHEMATIC_VERTICES = 12
 
 #: level -> (code fields, name fields, borough code fields), first present wins.
 LEVEL_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -118,6 +144,35 @@ def detect_level(fields: Sequence[str], file: InputFile) -> tuple[str, str, str 
     )
 
 
+def median_segment(geometry: np.ndarray) -> float:
+    """Median length (m) of the straight segments drawing the polygons' boundaries: how
+    finely a layer is drawn."""
+    rings = shapely.boundary(geometry[~(shapely.is_missing(geometry)
+                                        | shapely.is_empty(geometry))])
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) < 2:
+        return 0.0
+    steps = np.hypot(*np.diff(coords, axis=0).T)
+    same = index[1:] == index[:-1]
+    steps = steps[same & (steps > 0)]
+    return float(np.median(steps)) if len(steps) else 0.0
+
+
+def drawn_level(level: str, geometry: np.ndarray) -> tuple[str, float | None]:
+    """``district`` for a coarse district layer, else ``level``; and the median segment
+    measured (None when not measured). Coarse: a median boundary segment longer than
+    :data:`COARSE_SEGMENT_M` on shapes of many sides (real boundaries generalised); shapes
+    of a few long sides (:data:`SCHEMATIC_VERTICES` or fewer, such as grid squares) are
+    taken as drawn exactly."""
+    if level != "borough":
+        return level, None
+    segment = median_segment(geometry)
+    present = geometry[~(shapely.is_missing(geometry) | shapely.is_empty(geometry))]
+    vertices = float(np.median(shapely.get_num_coordinates(present))) if len(present) else 0
+    coarse = segment > COARSE_SEGMENT_M and vertices > SCHEMATIC_VERTICES
+    return ("district" if coarse else level), segment
+
+
 def _areas(geometry: np.ndarray, empty: np.ndarray) -> np.ndarray:
     areas = np.full(len(geometry), np.nan)
     areas[~empty] = shapely.area(geometry[~empty])
@@ -153,6 +208,12 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport, progress: Progre
         entry.notes.append(f"reprojected from {frame.crs.name} to EPSG:27700")
         frame = frame.to_crs(BNG)
     geometry = np.asarray(frame.geometry.values, dtype=object)
+    level, segment = drawn_level(level, geometry)
+    if level == "district":
+        entry.notes.append(
+            f"drawn coarsely (median boundary segment {segment:,.0f} m): loaded as the "
+            "district outline layer, for maps and study-area outlines; places come from "
+            "LSOA codes and the ONS lookups, never from these polygons")
     empty = shapely.is_missing(geometry) | shapely.is_empty(geometry)
     invalid = ~empty & ~shapely.is_valid(geometry)
     if invalid.any():
@@ -164,7 +225,7 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport, progress: Progre
         "level": level,
         "code": codes,
         "name": frame[name_field].astype(str).str.strip() if name_field else None,
-        "borough_code": (codes if level == "borough" else
+        "borough_code": (codes if level in ("borough", "district") else
                          frame[borough_field].astype(str).str.strip().str.upper()
                          if borough_field else None),
         "area_m2": _areas(geometry, empty),
@@ -190,6 +251,11 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport, progress: Progre
 def _after(warehouse: Warehouse, report: LoadReport, progress: Progress) -> None:
     if not any(f.status == "loaded" for f in report.files):
         return
+    from vrhub.storage.study_area import boundary_coverage
+
+    coverage = boundary_coverage(warehouse).describe()
+    report.notes.append(coverage)
+    progress.note(coverage)
     refresh_places(warehouse, progress)
     from vrhub.ingest.ed_sites import refresh_site_areas
 
@@ -238,7 +304,13 @@ def one_file_per_level(files: Sequence[InputFile]
     for file in files:
         try:
             fields = list(pyogrio.read_info(gdal_path(file))["fields"])
-            levels.append(detect_level(fields, file)[0])
+            level = detect_level(fields, file)[0]
+            if level == "borough":
+                frame = pyogrio.read_dataframe(gdal_path(file), columns=[])
+                if frame.crs is not None and frame.crs.to_epsg(min_confidence=25) != BNG:
+                    frame = frame.to_crs(BNG)
+                level = drawn_level(level, np.asarray(frame.geometry.values, dtype=object))[0]
+            levels.append(level)
         except Exception:  # unreadable or unrecognised: let the load report it
             levels.append(None)
     last = {level: i for i, level in enumerate(levels) if level is not None}
@@ -252,8 +324,9 @@ def one_file_per_level(files: Sequence[InputFile]
 SOURCES = (
     Source(
         name=SOURCE,
-        description="Boundaries of LSOAs (2011, 2021), wards (2022) and boroughs: zipped "
-        "shapefiles, GeoJSON or GeoJSON.gz; stored in British National Grid.",
+        description="Boundaries of LSOAs (2011, 2021), wards (2022) and local authority "
+        "districts (fine: borough; ultra generalised: district): zipped shapefiles, GeoJSON "
+        "or GeoJSON.gz; stored in British National Grid.",
         patterns=("*.shp", "*.geojson", "*.json"),
         load=load_boundaries,
     ),

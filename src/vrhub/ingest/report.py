@@ -28,6 +28,8 @@ class FileReport:
 class LoadReport:
     source: str
     files: list[FileReport] = field(default_factory=list)
+    #: what the whole load announces (the study area, rows outside it, ...)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -54,5 +56,6 @@ class LoadReport:
             "rows_loaded": self.rows_loaded,
             "rows_quarantined": self.rows_quarantined,
             "quarantined_by_rule": self.quarantined_by_rule(),
+            "notes": list(self.notes),
             "files": [f.to_dict() for f in self.files],
         }

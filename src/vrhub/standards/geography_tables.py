@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vrhub.standards.schema import Column, Table
 
-AREA_LEVELS = ("lsoa11", "lsoa21", "ward22", "borough")
+AREA_LEVELS = ("lsoa11", "lsoa21", "ward22", "borough", "district")
 
 AREA_BOUNDARY = Table(
     name="area_boundary",
@@ -12,13 +12,17 @@ AREA_BOUNDARY = Table(
     description="Boundaries of statistical and administrative areas, one row per area, "
     "geometry as WKB in British National Grid (EPSG:27700).",
     columns=(
-        Column("level", "string", "Area level: lsoa11, lsoa21, ward22 or borough.",
+        Column("level", "string", "Area level: lsoa11, lsoa21, ward22, borough (local "
+               "authority districts drawn finely enough to place points) or district (an "
+               "ultra-generalised district layer, for maps and study-area outlines only).",
                required=True, allowed=AREA_LEVELS),
-        Column("code", "string", "GSS code of the area.", required=True,
-               pattern=r"[EW]0\d{7}"),
+        Column("code", "string", "GSS code of the area (a district layer of the UK also "
+               "holds Scottish S12 and Northern Irish N09 codes).", required=True,
+               pattern=r"[EWSN]\d{8}"),
         Column("name", "string", "Published name of the area."),
-        Column("borough_code", "string", "GSS code of the local authority (borough) it lies "
-               "in, where published.", pattern=r"[EW]0\d{7}"),
+        Column("borough_code", "string", "GSS code of the local authority district (borough) "
+               "it lies in, where published; a district's own code.",
+               pattern=r"[EWSN]\d{8}"),
         Column("area_m2", "float", "Area in square metres.", minimum=0),
         Column("geometry", "geometry", "Polygon or multipolygon, WKB, EPSG:27700.",
                required=True),

@@ -154,23 +154,27 @@ def load_points(warehouse: Warehouse, source: str = "police",
 
 
 def load_study_area(warehouse: Warehouse, borough: str | None = None) -> StudyArea:
-    """The boundary of ``borough`` (code or name), or London (all boroughs) when None."""
+    """The boundary of ``borough`` (code or name), or of the whole study area (the union of
+    its districts, each from the finest boundaries loaded) when None."""
+    from vrhub.storage.study_area import district_boundaries
+
     _require(warehouse, "area_boundary", "boundaries",
              "load boundaries with `vrhub load boundaries PATH`")
     code = _borough_code(warehouse, borough)
-    sql = ("SELECT code, name, geometry, file_id FROM area_boundary WHERE level = 'borough'"
-           + (" AND code = ?" if code else ""))
-    rows = warehouse.query(sql, [code] if code else [])
+    area = warehouse.study_area
+    rows = district_boundaries(warehouse, [code] if code else list(area.districts))
     if rows.empty:
         raise UserError(f"no boundary for borough {borough!r} in the warehouse"
-                        if code else "there are no borough boundaries in the warehouse",
-                        hint="load boundaries with `vrhub load boundaries PATH`")
+                        if code else f"there are no boundaries for the districts of the study "
+                        f"area, {area.describe()}",
+                        hint="load boundaries with `vrhub load boundaries PATH` (district "
+                        "boundaries such as the ONS UK district file cover any study area)")
     geoms = shapely.from_wkb([bytes(g) for g in rows["geometry"]])
     geometry = shapely.make_valid(shapely.union_all(geoms)) if len(geoms) > 1 else geoms[0]
     if geometry.geom_type == "GeometryCollection":
         geometry = shapely.union_all([g for g in geometry.geoms
                                       if g.geom_type in ("Polygon", "MultiPolygon")])
-    name = str(rows["name"].iloc[0]) if code else "London"
+    name = str(rows["name"].iloc[0]) if code else area.name
     return StudyArea(geometry, name, code, sorted(set(rows["file_id"].astype(str))))
 
 

@@ -26,6 +26,7 @@ from vrhub import __version__
 from vrhub.standards.provenance import PROVENANCE, QUARANTINE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Problem, Table
+from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
 QUARANTINE_VALUE_LIMIT = 200
@@ -40,6 +41,7 @@ class Warehouse:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self.parts = PartStore(self.path)
+        self._study_area: StudyArea | None = None
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -65,6 +67,7 @@ class Warehouse:
         view = Warehouse(self.path, read_only=self.read_only)
         view._con = self.con.cursor()
         view.parts = self.parts
+        view._study_area = self._study_area
         return view
 
     def close(self) -> None:
@@ -77,6 +80,42 @@ class Warehouse:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- the study area -----------------------------------------------------------------
+    @property
+    def study_area(self) -> StudyArea:
+        """The districts this warehouse reports on: the one given to this handle by
+        :meth:`use_study_area`, else the one recorded in the warehouse, else London."""
+        if self._study_area is None:
+            self._study_area = self.recorded_study_area() or study_area(None)
+        return self._study_area
+
+    def recorded_study_area(self) -> StudyArea | None:
+        if not self.has_table(STUDY_AREA.name):
+            return None
+        rows = self.con.execute(
+            f'SELECT district_code, area_key, area_name FROM "{STUDY_AREA.name}" '
+            "ORDER BY district_code").fetchall()
+        if not rows:
+            return None
+        return StudyArea(rows[0][1], rows[0][2], tuple(r[0] for r in rows))
+
+    def use_study_area(self, area: StudyArea, *, record: bool = True) -> bool:
+        """Report on ``area`` from now on; recorded in the warehouse (unless it is open
+        read-only, or ``record`` is false) so that later commands without the setting use
+        it too. True when it differs from the one recorded before."""
+        self._study_area = area
+        before = self.recorded_study_area()
+        changed = before != area
+        if changed and record and not self.read_only:
+            with self.atomic() as con:
+                self.ensure_tables([STUDY_AREA])
+                con.execute(f'DELETE FROM "{STUDY_AREA.name}"')
+                now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                con.executemany(
+                    f'INSERT INTO "{STUDY_AREA.name}" VALUES (?, ?, ?, ?)',
+                    [[code, area.key, area.name, now] for code in area.districts])
+        return changed
 
     # -- schema -------------------------------------------------------------------------
     def ensure_tables(self, tables: Iterable[Table]) -> None:

@@ -28,6 +28,8 @@ import pyogrio
 import shapely
 from shapely.geometry import box
 
+from vrhub.standards.study_area import StudyArea
+
 BNG = 27700
 ORIGIN = (523_000.0, 173_000.0)  # south-west corner: Battersea / Clapham
 BOROUGH_SIZE = 3_000.0
@@ -60,6 +62,12 @@ CENSUS_SHARES = np.array([6, 5, 5, 5, 7, 10, 11, 10, 8, 7, 6, 5, 4, 3, 3, 2, 2, 
 MYE_BANDS = ("0-15", "16-29", "30-44", "45-64", "65+")
 ENGLAND_LSOAS_2011 = 32_844
 ENGLAND_LSOAS_2021 = 33_755
+
+
+def study_area() -> StudyArea:
+    """The synthetic boroughs as the demo's study area."""
+    return StudyArea("custom", "Synthetic London (demo)",
+                     tuple(f"E0999{b + 1:04d}" for b in range(len(BOROUGH_NAMES))))
 
 
 @dataclass

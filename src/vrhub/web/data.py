@@ -28,6 +28,9 @@ def shared_warehouse(request: Request) -> Warehouse:
         if existing is None:
             existing = Warehouse(state.workspace.warehouse_path)
             existing.con  # noqa: B018 - open (and set up) once, before requests share it
+            area = state.settings.chosen_study_area()
+            if area is not None:
+                existing.use_study_area(area)
             state.warehouse = existing
     return existing
 
