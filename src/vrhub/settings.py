@@ -125,6 +125,30 @@ class Settings(BaseSettings):
         "database of a PostgreSQL server, so the default is per deployment: the database's "
         "name followed by `_app` (`vrhub_app` for a database called `vrhub`).",
     )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="Log lines as JSON objects (one a line, for a log collector) or as text "
+        "for people; auto is JSON in production and text otherwise.",
+    )
+    log_file: Path | None = Field(
+        default=None,
+        description="A file to append logs to as well as standard error (a relative path is "
+        "taken inside the workspace, e.g. logs/vrhub.log). vrhub reopens it when logrotate "
+        "moves it away.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.5,10.1.0.0/16) of "
+        "the reverse proxies in front of the web app. Only requests arriving from these "
+        "take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto; "
+        "empty (the default) trusts no proxy, so every client is the address that connected.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to read /metrics "
+        "(Authorization: Bearer ...). Unset, /metrics answers 404: metrics are off.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -156,6 +180,27 @@ class Settings(BaseSettings):
             except ConfigError as exc:
                 raise ValueError(f"{exc.message.removeprefix('VRHUB_STUDY_AREA: ')}; "
                                  f"{exc.hint}") from None
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
         return value
 
     @field_validator("home", mode="after")
@@ -210,6 +255,18 @@ class Settings(BaseSettings):
         """The PostgreSQL app role: ``VRHUB_POSTGRES_APP_ROLE``, else the database's name
         followed by ``_app``."""
         return self.postgres_app_role or default_app_role(self.resolved_database_url)
+
+    @property
+    def resolved_log_file(self) -> Path | None:
+        if self.log_file is None:
+            return None
+        return self.log_file if self.log_file.is_absolute() else self.home / self.log_file
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format == "auto":
+            return self.environment == "production"
+        return self.log_format == "json"
 
 
 def default_app_role(database_url: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from vrhub.errors import ConfigError
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.standards.provenance import PART
+from vrhub.storage import warehouse_schema
 from vrhub.storage.parts import parts_folder
 from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
@@ -114,6 +115,7 @@ def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: P
                 "crime_id_duplicate, file_id, row_number) VALUES "
                 "('a', '2024-01', 'm', 's', 'Burglary', false, 'x', 1), "
                 "('b', '2024-01', 'm', 's', 'Robbery', false, 'y', 1)")
+    warehouse_schema.stamp_new(con)  # a warehouse of the current version, table and all
     con.close()
     with Warehouse(path) as wh:
         wh.ensure_tables([POLICE_STREET])

@@ -17,7 +17,7 @@ import hashlib
 import json
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,8 +87,11 @@ class AuditLog:
 
     BATCH = 500
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *,
+                 written: Callable[[str], None] | None = None) -> None:
         self.sessions = sessions
+        #: told the outcome of each event committed (the web app's metrics)
+        self.written = written
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -105,6 +108,11 @@ class AuditLog:
         if pending.error is not None:
             raise RuntimeError("could not append to the audit trail") from pending.error
         return pending.event
+
+    def committed(self, outcome: str) -> None:
+        """Count an event committed (here or in a caller's transaction)."""
+        if self.written is not None:
+            self.written(outcome)
 
     def close(self) -> None:
         """Stop the writer thread (after the events already queued)."""
@@ -154,6 +162,7 @@ class AuditLog:
             for pending, event in zip(group, events, strict=True):
                 pending.event = event
                 pending.done.set()
+                self.committed(event.outcome)
             return
         for pending in group:
             pending.error = error

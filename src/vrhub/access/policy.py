@@ -210,6 +210,7 @@ class Policy:
                                           outcome="success", scope=scope,
                                           detail=note.detail))
                 session.commit()
+                self.audit.committed("success")
         except UserError as exc:
             if session is not None:
                 session.rollback()

@@ -30,6 +30,7 @@ from vrhub.access.principal_cache import AccountVersions
 from vrhub.access.ratelimit import Clock
 from vrhub.access.tokens import Tokens
 from vrhub.errors import AuthenticationRequired, OperationalError
+from vrhub.metrics import Metrics
 from vrhub.settings import Settings
 from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.engine import make_engine, session_factory
@@ -52,8 +53,10 @@ class AccessServices:
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = utc_now,
                       migrate_sqlite: bool = True,
-                      http: httpx.Client | None = None) -> AccessServices:
-        """Build everything; ``http`` is the client used to reach sign-in providers."""
+                      http: httpx.Client | None = None,
+                      metrics: Metrics | None = None) -> AccessServices:
+        """Build everything; ``http`` is the client used to reach sign-in providers;
+        ``metrics`` (the web app's) counts audit events written."""
         providers = load_providers(settings.oidc_providers,
                                    production=settings.environment == "production")
         url = settings.resolved_database_url
@@ -65,7 +68,7 @@ class AccessServices:
             engine.dispose()
             raise
         sessions = session_factory(engine)
-        audit = AuditLog(sessions)
+        audit = AuditLog(sessions, written=metrics.audit_written if metrics else None)
         policy = Policy(audit)
         versions = AccountVersions(engine)
         identity = Identity(sessions, policy, login=LoginPolicy.from_settings(settings),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -9,6 +10,8 @@ import click
 from vrhub.cli.context import AppContext, json_option, pass_app
 from vrhub.ingest.inputs import discover
 from vrhub.ingest.sources import all_sources, get_source
+
+log = logging.getLogger("vrhub.load")
 
 
 class _SourceType(click.ParamType):
@@ -66,6 +69,11 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
     if unknown:
         raise click.UsageError(f"--{unknown[0]} does not apply to source {source}")
     report = src.load(app.warehouse(), files, app.progress, **options)
+    log.info("loaded %s: %d file(s), %d rows read, %d loaded, %d quarantined", source,
+             len(report.files), report.rows_read, report.rows_loaded, report.rows_quarantined,
+             extra={"source": source, "files": len(report.files),
+                    "rows_read": report.rows_read, "rows_loaded": report.rows_loaded,
+                    "rows_quarantined": report.rows_quarantined})
     if as_json:
         app.emit_json(report.to_dict())
         return

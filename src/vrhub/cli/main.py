@@ -19,7 +19,6 @@ from pathlib import Path
 import click
 
 import vrhub.cli
-from vrhub import __version__
 from vrhub.cli.context import AppContext
 from vrhub.errors import UserError
 from vrhub.settings import Settings
@@ -29,7 +28,9 @@ INTERNAL_ERROR_EXIT = 1
 
 def build_cli() -> click.Group:
     @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-    @click.version_option(__version__, prog_name="vrhub")
+    @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+                  callback=_print_version,
+                  help="Show the version of vrhub and of the schemas it needs, and exit.")
     @click.option(
         "--home",
         type=click.Path(file_okay=False, path_type=Path),
@@ -53,6 +54,9 @@ def build_cli() -> click.Group:
         """
         environ: dict[str, str] = ctx.meta["vrhub.environ"]
         settings = Settings.load(environ, home=home, study_area=study_area)
+        from vrhub.logs import configure
+
+        configure(settings)
         app = AppContext(settings=settings, environ=environ)
         ctx.obj = app
         ctx.call_on_close(app.close)
@@ -60,6 +64,15 @@ def build_cli() -> click.Group:
     for command in discover_commands():
         cli.add_command(command)
     return cli
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from vrhub.versions import version_line
+
+    click.echo(version_line())
+    ctx.exit()
 
 
 def discover_commands() -> list[click.Command]:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import click
 
+from vrhub import __version__
 from vrhub.cli.context import AppContext, pass_app
+from vrhub.settings import Settings
+
+log = logging.getLogger("vrhub.serve")
 
 #: What requests import on first use (analyses, queries, charts): imported before serving
 #: so that they are part of what :func:`settle_memory` sets aside.
@@ -34,20 +41,41 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+def server_config(settings: Settings, web_app: Any, host: str | None = None,
+                  port: int | None = None) -> Any:
+    """The uvicorn configuration ``vrhub serve`` runs: vrhub's own access log and logging
+    (uvicorn's would print paths with their query strings), and forwarded headers honoured
+    only from ``VRHUB_TRUSTED_PROXIES``."""
+    import uvicorn
+
+    trusted = settings.trusted_proxies
+    return uvicorn.Config(
+        web_app, host=host or settings.host, port=port or settings.port,
+        log_config=None, access_log=False, log_level=settings.log_level.lower(),
+        proxy_headers=bool(trusted), forwarded_allow_ips=",".join(trusted) or None,
+        server_header=False,
+    )
+
+
 def run_server(app: AppContext, host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
+    from vrhub.logs import configure
     from vrhub.web.app import create_app
 
     settings = app.settings
+    configure(settings)
     app.close()  # the web app opens the warehouse itself
-    host = host or settings.host
-    port = port or settings.port
     web_app = create_app(settings)
+    config = server_config(settings, web_app, host, port)
     settle_memory()
-    app.info(f"vrhub is serving {settings.home} at http://{host}:{port}/  (Ctrl+C to stop)")
+    log.info("vrhub %s serving %s at http://%s:%s/ (trusted proxies: %s)", __version__,
+             settings.home, config.host, config.port,
+             ", ".join(settings.trusted_proxies) or "none")
+    app.info(f"vrhub is serving {settings.home} at http://{config.host}:{config.port}/  "
+             "(Ctrl+C to stop)")
     try:
-        uvicorn.run(web_app, host=host, port=port, log_level="warning")
+        uvicorn.Server(config).run()
     finally:
         import gc
 

@@ -27,6 +27,7 @@ from vrhub.standards.provenance import PROVENANCE, QUARANTINE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Problem, Table
 from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
+from vrhub.storage import warehouse_schema
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
 QUARANTINE_VALUE_LIMIT = 200
@@ -35,9 +36,12 @@ QUARANTINE_VALUE_LIMIT = 200
 class Warehouse:
     """A DuckDB warehouse at ``path`` (created on first use)."""
 
-    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False,
+                 upgrading: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        #: opened by `vrhub warehouse upgrade`: an older schema version is not refused
+        self.upgrading = upgrading
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self.parts = PartStore(self.path)
@@ -55,6 +59,13 @@ class Warehouse:
             # parts never change once written (a new part gets a new name), so their
             # Parquet footers are read once per process, not on every query
             self._con.execute("SET GLOBAL parquet_metadata_cache = true")
+            if not self.upgrading:
+                try:
+                    warehouse_schema.check(self._con, self.path, writable=not self.read_only)
+                except BaseException:
+                    self._con.close()
+                    self._con = None
+                    raise
             if not self.read_only:
                 self.ensure_tables(BOOKKEEPING_TABLES)
                 self.parts.sweep(self._con)
@@ -130,6 +141,10 @@ class Warehouse:
                 self.con.execute(
                     f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table.name}" ({column_list})'
                 )
+
+    def ping(self) -> None:
+        """A trivial query: raises when the warehouse cannot answer."""
+        self.con.execute("SELECT 1").fetchall()
 
     def has_table(self, name: str) -> bool:
         row = _first(self.con.execute(

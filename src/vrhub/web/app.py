@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from vrhub import __version__
 from vrhub.access.services import AccessServices
+from vrhub.metrics import Metrics
 from vrhub.settings import Settings
 from vrhub.web import assets
+from vrhub.web.access_log import AccessLog
+from vrhub.web.data import warehouse_load_totals
 from vrhub.web.errors import install_error_handlers
 from vrhub.web.page_errors import install_page_error_handlers
 from vrhub.web.security import SecurityHeaders
@@ -42,7 +47,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.workspace = Workspace(settings.home)
     app.state.templates = make_templates()
     app.state.assets = assets.status()
-    app.state.access = AccessServices.from_settings(settings)
+    app.state.metrics = metrics = Metrics()
+    app.state.access = AccessServices.from_settings(settings, metrics=metrics)
+    metrics.read_loads_with(lambda: warehouse_load_totals(app.state))
     install_error_handlers(app)
     install_page_error_handlers(app)
 
@@ -55,16 +62,22 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=8 * 60 * 60,
     )
     app.add_middleware(SecurityHeaders, settings=settings)
+    # outermost: every request is timed and logged, with its request id
+    app.add_middleware(AccessLog, metrics=metrics)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",
+                       validator=valid_request_id)
     app.mount("/static", StaticFiles(directory=str(assets.STATIC), check_dir=False),
               name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
 
     for router in discover_routers():
         app.include_router(router)
     return app
+
+
+def valid_request_id(value: str) -> bool:
+    """A request id a proxy sent (nginx's 32 hex digits, Caddy's UUID) is kept; anything
+    else is replaced by a new one, so a client cannot write arbitrary text into the logs."""
+    return re.fullmatch(r"[A-Za-z0-9-]{16,64}", value) is not None
 
 
 def discover_routers() -> list[APIRouter]:

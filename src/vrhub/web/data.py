@@ -13,16 +13,22 @@ import queue
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 
+from vrhub.storage.load_status import LoadTotals, load_totals
 from vrhub.storage.warehouse import Warehouse
 
 _LOCK = threading.Lock()
 
 
 def shared_warehouse(request: Request) -> Warehouse:
-    state = request.app.state
+    return open_shared_warehouse(request.app.state)
+
+
+def open_shared_warehouse(state: Any) -> Warehouse:
+    """The app's one open warehouse (opened on first use)."""
     with _LOCK:
         existing = getattr(state, "warehouse", None)
         if existing is None:
@@ -88,3 +94,18 @@ def data_version(request: Request) -> str:
             continue
         parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
     return "|".join(parts)
+
+
+def warehouse_load_totals(state: Any) -> list[LoadTotals]:
+    """What the warehouse's load records hold, for the metrics (nothing when the
+    warehouse cannot be opened just now: a scrape never fails for it)."""
+    try:
+        view = open_shared_warehouse(state).cursor()
+    except Exception:
+        return []
+    try:
+        return load_totals(view)
+    except Exception:
+        return []
+    finally:
+        view.close()

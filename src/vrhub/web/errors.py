@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vrhub.errors import UserError
+from vrhub.errors import OperationalError, UserError
+from vrhub.storage.diagnose import explain
+from vrhub.web.access_log import route_template
 
 log = logging.getLogger("vrhub.web")
 
@@ -21,9 +23,27 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+UNAVAILABLE = "vrhub cannot reach one of its stores just now; try again in a few minutes"
+
+
+def operational(request: Request, exc: BaseException) -> OperationalError | None:
+    """The operational failure behind ``exc``, logged in full (for the operator) once."""
+    explained = explain(exc, database_url=request.app.state.settings.database_url)
+    if explained is not None:
+        log.error("%s", explained, extra={"route": route_template(request.scope)})
+    return explained
+
+
+def unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    """503 without the details (host names, paths), which are in the log."""
+    return JSONResponse(status_code=503, content=error_body(exc.code, UNAVAILABLE))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> JSONResponse:
+        if isinstance(exc, OperationalError):
+            return unavailable(request, exc)
         return JSONResponse(status_code=exc.http_status, content={"error": exc.to_dict()})
 
     @app.exception_handler(RequestValidationError)
@@ -50,7 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        explained = operational(request, exc)
+        if explained is not None:
+            return unavailable(request, explained)
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method,
+                  route_template(request.scope))
         return JSONResponse(
             status_code=500,
             content=error_body("internal_error", "something went wrong on our side"),

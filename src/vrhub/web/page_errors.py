@@ -22,7 +22,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vrhub.access.principal import PUBLIC, Principal
-from vrhub.errors import AuthenticationRequired, UserError
+from vrhub.errors import AuthenticationRequired, OperationalError, UserError
+from vrhub.web.access_log import route_template
+from vrhub.web.errors import operational
 from vrhub.web.navigation import render_page
 
 log = logging.getLogger("vrhub.web")
@@ -33,7 +35,7 @@ TITLES = {400: "There is a problem with the request", 401: "Sign in to see this 
           403: "You do not have access to this", 404: "Page not found",
           405: "Page not found", 409: "This conflicts with what is already there",
           413: "The file is too large", 422: "There is a problem with the request",
-          429: "Too many attempts"}
+          429: "Too many attempts", 503: "Service unavailable"}
 
 
 def wants_html(request: Request) -> bool:
@@ -67,6 +69,10 @@ def install_page_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, AuthenticationRequired) and request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/sign-in?next=" + quote(target, safe=""), status_code=303)
+        if isinstance(exc, OperationalError):
+            operational(request, exc)
+            return error_page(request, 503, message="vrhub is not available just now.",
+                              hint="Try again in a few minutes.")
         message = exc.message[:1].upper() + exc.message[1:]
         return error_page(request, exc.http_status, message=message, hint=exc.hint)
 
@@ -82,7 +88,11 @@ def install_page_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         if not wants_html(request):
             return await json_any(request, exc)
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        if operational(request, exc) is not None:
+            return error_page(request, 503, message="vrhub is not available just now.",
+                              hint="Try again in a few minutes.")
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method,
+                  route_template(request.scope))
         return error_page(request, 500, message="Something went wrong on our side.",
                           hint="Try again later. If it keeps happening, tell the vrhub team "
                           "what you were doing and when.")

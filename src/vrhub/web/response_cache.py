@@ -204,6 +204,9 @@ async def memory_cached_response(request: Request, scope: dict[str, Any] | None,
 async def _entry(request: Request, key: str, make: Callable[[], Cached]) -> Cached:
     cache = cache_of(request)
     entry = cache.get(key)
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.cache_lookup(hit=entry is not None)
     if entry is None:
         entry = await run_in_threadpool(cache.get_or_build, key, make)
     return entry

@@ -53,7 +53,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             hint="use sqlite:///path/to/app.db or postgresql+psycopg://user@host/dbname",
         )
     # enough connections for the web app's worker threads without queueing for one
-    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 30}
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 30,
+                               # an unreachable server is reported, not waited on for minutes
+                               "connect_args": {"connect_timeout": 10}}
     return create_engine(parsed, **(options | kwargs))
 
 

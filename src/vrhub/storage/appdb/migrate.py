@@ -6,12 +6,14 @@ can create or upgrade its own database without an ``alembic.ini``.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 from vrhub.storage.appdb.engine import make_engine
 
@@ -45,6 +47,13 @@ def current(url: str) -> str | None:
         engine.dispose()
 
 
+def current_on(engine: Engine) -> str | None:
+    """The revision of the database behind an open ``engine``."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@functools.cache
 def head() -> str | None:
     """The newest revision shipped with this version of vrhub."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
