@@ -168,3 +168,32 @@ def test_audit_list_filters(run, env: dict[str, str]) -> None:  # type: ignore[n
     assert json.loads(out) == []
     code, out, _ = run("audit", "list", env=env)
     assert code == 0 and out.startswith("Audit events (newest first)")
+
+
+def test_delete_and_anonymise_accounts_are_audited(run, env: dict[str, str],  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import json as _json
+
+    for email in ("gone@example.org", "anon@example.org"):
+        code, _, err = run("users", "add", email, "--role", "pan_london_analyst", "--org",
+                           "VRU", "--name", "Ann Person", env=env)
+        assert code == 0, err
+    code, _, err = run("users", "token", "create", "anon@example.org", env=env)
+    assert code == 0, err
+    code, _, err = run("users", "delete", "gone@example.org", "--yes", env=env)
+    assert code == 0 and "deleted gone@example.org" in err
+    code, _, err = run("users", "anonymise", "anon@example.org", "--yes", env=env)
+    assert code == 0, err
+    code, out, _ = run("users", "list", "--json", env=env)
+    accounts = {u["email"]: u for u in _json.loads(out)}
+    assert "gone@example.org" not in accounts and "anon@example.org" not in accounts
+    (anonymised,) = [u for e, u in accounts.items() if e.startswith("anonymised-")]
+    assert anonymised["disabled"] is True and anonymised["display_name"] == ""
+    code, out, _ = run("users", "token", "list", anonymised["email"], "--json", env=env)
+    assert code == 0 and _json.loads(out) == []  # its token went with the person
+    code, out, _ = run("audit", "list", "--json", "--action", "admin_users", env=env)
+    details = {(e["resource"], e["detail"], e["outcome"]) for e in _json.loads(out)}
+    assert ("user:gone@example.org", "account deleted", "success") in details
+    assert ("user:anon@example.org", "account anonymised", "success") in details
+    code, _, err = run("users", "delete", "nobody@example.org", "--yes", env=env)
+    assert code == 5 and "nobody@example.org" in err

@@ -302,6 +302,36 @@ class Identity:
             user.disabled = disabled
             return user_view(user)
 
+    def delete_user(self, actor: Principal, email: str) -> str:
+        """Delete an account with its tokens, boroughs and sites (its sessions end at their
+        next request). The audit trail keeps the events it wrote: they are the record of
+        what it did. Returns the deleted address."""
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(email), detail="account deleted",
+                session=session):
+            user = require_user(session, email)
+            address = user.email
+            session.delete(user)
+            return address
+
+    def anonymise_user(self, actor: Principal, email: str) -> UserView:
+        """Keep the account's row (so audit events' account id still names one account) but
+        remove what identifies the person: e-mail, name, password, single sign-on link,
+        boroughs, sites and tokens; the account is disabled."""
+        with self.sessions() as session, self.policy.audited(
+                actor, Action.ADMIN_USERS, Resource.user(email), detail="account anonymised",
+                session=session):
+            user = require_user(session, email)
+            user.email = f"anonymised-{user.id}@invalid"
+            user.display_name = ""
+            user.password_hash = None
+            user.oidc_issuer = user.oidc_subject = None
+            user.disabled = True
+            user.set_boroughs([])
+            user.set_sites([])
+            user.tokens = []
+            return user_view(user)
+
     def reset_lockout(self, actor: Principal, email: str) -> UserView:
         with self.sessions() as session, self.policy.audited(
                 actor, Action.ADMIN_USERS, Resource.user(email), detail="lockout reset",

@@ -9,12 +9,14 @@ import click
 from vrhub.access import audit as audit_trail
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
-from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.context import APP_LOGIN, AppContext, json_option, needs, pass_app
 from vrhub.cli.users import console_principal, open_services
 
 BROKEN_CHAIN_EXIT = 12
 
 
+@needs(database=APP_LOGIN + " (every audit command: reading the trail needs only "
+       "SELECT, which the app role has)")
 @click.group(name="audit")
 def command() -> None:
     """The audit trail of record-level access and administration."""

@@ -16,7 +16,7 @@ from vrhub.access.identity import UserView
 from vrhub.access.principal import Principal, console_administrator
 from vrhub.access.roles import ACCOUNT_ROLES, TOKEN_SCOPES
 from vrhub.access.services import AccessServices
-from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.context import APP_LOGIN, AppContext, json_option, needs, pass_app
 from vrhub.errors import UserError
 
 ROLE_CHOICE = click.Choice([r.value for r in ACCOUNT_ROLES], case_sensitive=False)
@@ -59,6 +59,7 @@ def _status(user: UserView) -> str:
     return "active"
 
 
+@needs(database=APP_LOGIN + " (every users command)")
 @click.group(name="users")
 def command() -> None:
     """Administer accounts: add, list, change roles and scopes, lock and unlock, tokens."""
@@ -131,6 +132,36 @@ def disable(app: AppContext, email: str) -> None:
     """Disable an account (it can no longer sign in or use its tokens)."""
     user = open_services(app).identity.set_disabled(console_principal(), email, True)
     app.info(f"disabled {user.email}")
+
+
+@command.command(name="delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def delete(app: AppContext, email: str, yes: bool) -> None:
+    """Delete an account, its tokens and scope; its sessions end at their next request.
+
+    The audit trail keeps the events the account wrote (the trail cannot be changed); use
+    `vrhub users anonymise` to keep the account's row without the person's details.
+    """
+    if not yes:
+        click.confirm(f"Delete the account {email} and its tokens?", abort=True)
+    address = open_services(app).identity.delete_user(console_principal(), email)
+    app.info(f"deleted {address}")
+
+
+@command.command(name="anonymise")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def anonymise(app: AppContext, email: str, yes: bool) -> None:
+    """Remove what identifies the person behind an account (e-mail, name, password, single
+    sign-on link, scope, tokens) and disable it; its row stays, so audit events still name
+    one account."""
+    if not yes:
+        click.confirm(f"Anonymise the account {email}?", abort=True)
+    user = open_services(app).identity.anonymise_user(console_principal(), email)
+    app.info(f"anonymised {email}: now {user.email}, disabled")
 
 
 @command.command(name="enable")
