@@ -149,6 +149,22 @@ class Settings(BaseSettings):
         "(Authorization: Bearer ...). Unset, /metrics answers 404: metrics are off.",
     )
 
+    outcomes_return_due_days: int = Field(
+        default=30, ge=0, le=366,
+        description="Days after the end of a reporting period that a programme's "
+        "monitoring return is due; a return received later is counted late.",
+    )
+    outcomes_max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024,
+        description="Largest return file (XLSX or CSV) accepted through any channel; a "
+        "larger one is refused before it is read.",
+    )
+    outcomes_max_rows: int = Field(
+        default=100_000, ge=10,
+        description="Most rows read from one sheet of a return (an XLSX sheet whose declared "
+        "dimensions exceed it is refused before it is read).",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

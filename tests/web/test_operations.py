@@ -22,6 +22,7 @@ from tests.web.conftest import ADMIN, PASSWORD, csrf_from
 from vrhub.access import audit
 from vrhub.logs import configure
 from vrhub.settings import Settings
+from vrhub.storage.appdb import migrate
 from vrhub.web.app import create_app
 
 TOKEN = "scrape-" + "k" * 40
@@ -76,7 +77,7 @@ def test_readyz_fails_when_the_app_database_falls_behind(tmp_path: Path) -> None
     ready = TestClient(app).get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["checks"]["app_database"] == (
-        "schema revision 0001, needs 0002: run `vrhub db upgrade`")
+        f"schema revision 0001, needs {migrate.head()}: run `vrhub db upgrade`")
 
 
 def test_metrics_need_the_token_and_count_requests_audit_uploads_and_cache(

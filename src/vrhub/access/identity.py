@@ -29,7 +29,9 @@ from vrhub.access.resources import Resource
 from vrhub.access.roles import Action, Role, parse_role
 from vrhub.errors import AuthenticationRequired, Conflict, NotFound, RateLimited, UserError
 from vrhub.standards.codes import BoroughCode, ODSCode
+from vrhub.standards.outcomes import ProgrammeCode
 from vrhub.storage.appdb.models import Organisation, User, utc_now
+from vrhub.storage.outcomes.programmes import programme_codes
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ORG_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -70,6 +72,7 @@ class UserView:
     organisation: str
     boroughs: list[str]
     sites: list[str]
+    programmes: list[str]
     disabled: bool
     locked_until: dt.datetime | None
     failed_attempts: int
@@ -85,7 +88,8 @@ class UserView:
 
 def user_view(user: User) -> UserView:
     return UserView(user.id, user.email, user.display_name, user.role, user.organisation.code,
-                    user.boroughs, user.sites, user.disabled, user.locked_until,
+                    user.boroughs, user.sites, user.programmes, user.disabled,
+                    user.locked_until,
                     user.failed_attempts, bool(user.password_hash), bool(user.oidc_subject),
                     user.created_at, user.last_sign_in_at)
 
@@ -94,7 +98,7 @@ def principal_for(user: User, *, channel: str = "web", client: str | None = None
     return Principal(email=user.email, role=Role(user.role), user_id=user.id,
                      display_name=user.display_name, organisation=user.organisation.code,
                      boroughs=frozenset(user.boroughs), sites=frozenset(user.sites),
-                     channel=channel, client=client)
+                     programmes=frozenset(user.programmes), channel=channel, client=client)
 
 
 def require_user(session: Session, email: str) -> User:
@@ -105,12 +109,21 @@ def require_user(session: Session, email: str) -> User:
     return user
 
 
-def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str]) -> tuple[
-        list[str], list[str]]:
+def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str],
+                     programmes: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """The boroughs and sites for ``role``, checked: borough analysts need at least one
-    borough and ED data leads at least one site; other roles take neither."""
+    borough and ED data leads at least one site; programme leads at least one programme
+    (:func:`check_programmes`) and neither; other roles take none of them."""
     b = sorted({str(BoroughCode(c)) for c in boroughs})
     s = sorted({str(ODSCode(c)) for c in sites})
+    p = sorted({str(ProgrammeCode(c)) for c in programmes})
+    if role is Role.PROGRAMME_LEAD and (not p or b or s):
+        raise UserError("a programme lead needs one or more programmes and no boroughs or "
+                        "ED sites", hint="add --programme with the programme's code "
+                        "(repeatable); see `vrhub outcomes programmes list`")
+    if p and role is not Role.PROGRAMME_LEAD:
+        raise UserError(f"only programme leads take programmes, not a {role.value}",
+                        hint="drop --programme, or choose the programme_lead role")
     if role is Role.PUBLIC:
         raise UserError("accounts cannot have the public role",
                         hint="the public needs no account; they see only published outputs")
@@ -124,6 +137,17 @@ def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str]) 
         raise UserError(f"a {role.value} covers all of London and takes no boroughs or sites",
                         hint="drop --borough/--site, or choose the borough_analyst role")
     return b, s
+
+
+def check_programmes(session: Session, programmes: Iterable[str]) -> list[str]:
+    """The programme codes, each checked to exist."""
+    codes = sorted({str(ProgrammeCode(c)) for c in programmes})
+    missing = sorted(set(codes) - set(programme_codes(session, codes)))
+    if missing:
+        raise NotFound(f"there is no programme {missing[0]!r}",
+                       hint="add it first (`vrhub outcomes programmes add`) or see "
+                       "`vrhub outcomes programmes list`")
+    return codes
 
 
 def ensure_organisation(session: Session, code: str, name: str | None = None) -> Organisation:
@@ -245,12 +269,14 @@ class Identity:
     def create_user(self, actor: Principal, email: str, *, role: str | Role,
                     organisation: str, display_name: str = "", boroughs: Iterable[str] = (),
                     sites: Iterable[str] = (), password: str | None = None,
-                    organisation_name: str | None = None) -> UserView:
+                    organisation_name: str | None = None,
+                    programmes: Iterable[str] = ()) -> UserView:
         address = normalise_email(email)
         with self.sessions() as session, self.policy.audited(
                 actor, Action.ADMIN_USERS, Resource.user(address), session=session) as note:
             the_role = role if isinstance(role, Role) else parse_role(role)
-            b, s = check_role_scope(the_role, boroughs, sites)
+            b, s = check_role_scope(the_role, boroughs, sites, programmes)
+            p = check_programmes(session, programmes)
             if password is not None:
                 check_password(password, email=address, display_name=display_name)
             org = ensure_organisation(session, organisation, organisation_name)
@@ -260,6 +286,7 @@ class Identity:
                         disabled=False, created_at=self.clock())
             user.set_boroughs(b)
             user.set_sites(s)
+            user.set_programmes(p)
             session.add(user)
             try:
                 session.flush()
@@ -281,16 +308,19 @@ class Identity:
             return user_view(require_user(session, email))
 
     def set_role(self, actor: Principal, email: str, role: str | Role, *,
-                 boroughs: Iterable[str] = (), sites: Iterable[str] = ()) -> UserView:
+                 boroughs: Iterable[str] = (), sites: Iterable[str] = (),
+                 programmes: Iterable[str] = ()) -> UserView:
         with self.sessions() as session, self.policy.audited(
                 actor, Action.ADMIN_USERS, Resource.user(email), session=session) as note:
             the_role = role if isinstance(role, Role) else parse_role(role)
-            b, s = check_role_scope(the_role, boroughs, sites)
+            b, s = check_role_scope(the_role, boroughs, sites, programmes)
+            p = check_programmes(session, programmes)
             user = require_user(session, email)
             before = _describe("from", user)
             user.role = the_role.value
             user.set_boroughs(b)
             user.set_sites(s)
+            user.set_programmes(p)
             note.detail = f"role changed {before} to {_describe('', user).strip()}"
             return user_view(user)
 
@@ -329,6 +359,7 @@ class Identity:
             user.disabled = True
             user.set_boroughs([])
             user.set_sites([])
+            user.set_programmes([])
             user.tokens = []
             return user_view(user)
 
@@ -361,4 +392,6 @@ def _describe(verb: str, user: User) -> str:
         scope = " boroughs " + " ".join(user.boroughs)
     if user.sites:
         scope = " sites " + " ".join(user.sites)
+    if user.programmes:
+        scope = " programmes " + " ".join(user.programmes)
     return f"{verb} {user.role} at {user.organisation.code}{scope}"

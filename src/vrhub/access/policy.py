@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vrhub.access.audit import AuditLog, append, new_event
+from vrhub.access.outcomes_scope import authorize_outcome, london_wide
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource, _boroughs, _sites
-from vrhub.access.roles import ROLE_ACTIONS, Action, Role
+from vrhub.access.roles import OUTCOME_ACTIONS, PROGRAMME_SCOPED, ROLE_ACTIONS, Action, Role
 from vrhub.errors import PermissionDenied, UserError
 
 SCOPED_ACTIONS = frozenset({
@@ -44,10 +45,12 @@ class Scope:
     everything: bool = False
     boroughs: frozenset[str] = field(default_factory=frozenset)
     sites: frozenset[str] = field(default_factory=frozenset)
+    #: funded programmes (outcomes): a programme lead's own
+    programmes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.everything or self.boroughs or self.sites)
+        return not (self.everything or self.boroughs or self.sites or self.programmes)
 
     def allows(self, *, borough: str | None = None, site: str | None = None) -> bool:
         """Whether one row, in ``borough`` and/or from ``site``, is inside the scope."""
@@ -56,8 +59,11 @@ class Scope:
         return bool((borough and borough in self.boroughs) or (site and site in self.sites))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"everything": self.everything, "boroughs": sorted(self.boroughs),
-                "sites": sorted(self.sites)}
+        out: dict[str, Any] = {"everything": self.everything,
+                               "boroughs": sorted(self.boroughs), "sites": sorted(self.sites)}
+        if self.programmes:
+            out["programmes"] = sorted(self.programmes)
+        return out
 
 
 NO_SCOPE = Scope()
@@ -100,6 +106,8 @@ def authorize(principal: Principal, action: Action, resource: Resource) -> Decis
         return Decision(False, f"this API token does not carry the {action.value!r} scope")
     if action is Action.MANAGE_OWN_TOKENS and resource.name != principal.email.lower():
         return Decision(False, "you may only manage your own API tokens")
+    if action in OUTCOME_ACTIONS:
+        return Decision(*authorize_outcome(principal, action, resource))
     if action not in SCOPED_ACTIONS:
         return Decision(True, f"{role.value} may {_verb(action)}")
     scope = record_scope(principal, resource.name, action=action)
@@ -127,8 +135,27 @@ def _verb(action: Action) -> str:
     return action.value.replace("_", " ")
 
 
+#: Reads of figures that hold no record- or participant-level data: audited only when
+#: refused.
+UNAUDITED_READS = frozenset({Action.READ_AGGREGATES, Action.READ_OUTCOMES})
+
+
+def outcome_scope(principal: Principal, action: Action) -> Scope:
+    """The programmes or boroughs ``principal`` may take the outcome ``action`` on (for
+    lists and dashboards; empty when none)."""
+    if action not in ROLE_ACTIONS[principal.role] or not _token_allows(principal, action):
+        return NO_SCOPE
+    if action not in PROGRAMME_SCOPED or london_wide(principal):
+        return Scope(everything=True)
+    if principal.role is Role.PROGRAMME_LEAD:
+        return Scope(programmes=principal.programmes)
+    if principal.role is Role.BOROUGH_ANALYST:
+        return Scope(boroughs=principal.boroughs)
+    return NO_SCOPE
+
+
 def _audited(action: Action, allowed: bool) -> bool:
-    return not allowed or action is not Action.READ_AGGREGATES
+    return not allowed or action not in UNAUDITED_READS
 
 
 class Policy:
@@ -227,6 +254,34 @@ class Policy:
             self._record(principal, action, resource.label, outcome="success", scope=scope,
                          detail=note.detail)
 
+    def enforce_outcome_scope(self, principal: Principal, action: Action, what: str, *,
+                              detail: str = "") -> Scope:
+        """For a list or dashboard of outcome figures (``what``): the programmes or
+        boroughs to filter by. Refused (and audited) when the principal has none; an
+        allowed read of figures is audited only when the action is (not READ_OUTCOMES)."""
+        scope = outcome_scope(principal, action)
+        resource = Resource("outcomes", what)
+        if scope.is_empty:
+            if action not in ROLE_ACTIONS[principal.role]:
+                decision = authorize(principal, action, resource)
+            elif not _token_allows(principal, action):
+                decision = Decision(False, f"this API token does not carry the "
+                                    f"{action.value!r} scope")
+            else:
+                decision = Decision(False, "your account has no programmes or boroughs to "
+                                    "see outcomes for")
+        else:
+            decision = Decision(True, "the principal's own scope")
+        if _audited(action, decision.allowed):
+            self._record(principal, action, resource.label,
+                         outcome="allowed" if decision.allowed else "denied",
+                         scope={**_resource_scope(principal, resource),
+                                "granted": scope.to_dict() if decision.allowed else None},
+                         detail=detail or decision.reason)
+        if not decision.allowed:
+            raise _denied(principal, action, decision)
+        return scope
+
     def note_sign_in(self, principal: Principal, *, ok: bool, detail: str) -> None:
         self._record(principal, Action.SIGN_IN, "session", outcome="success" if ok else
                      "failed", scope={}, detail=detail)
@@ -251,6 +306,9 @@ def _resource_scope(principal: Principal, resource: Resource) -> dict[str, Any]:
         "principal_boroughs": sorted(principal.boroughs),
         "principal_sites": sorted(principal.sites),
     }
+    if resource.programmes or principal.programmes:
+        out["programmes"] = sorted(resource.programmes)
+        out["principal_programmes"] = sorted(principal.programmes)
     if principal.token_scopes is not None:
         out["token_scopes"] = sorted(principal.token_scopes)
     return out

@@ -2,7 +2,8 @@
 
 A principal is built once per request (web session, API token, CLI) and is immutable.
 It carries the role and the scope the role is limited to: boroughs (E09 codes) for borough
-analysts, ED sites (ODS codes) for ED data leads. A principal built from an API token also
+analysts, ED sites (ODS codes) for ED data leads, funded programmes (codes) for programme
+leads. A principal built from an API token also
 carries the token's scopes, which narrow (never widen) what the role allows.
 """
 
@@ -22,6 +23,8 @@ class Principal:
     organisation: str | None = None
     boroughs: frozenset[str] = field(default_factory=frozenset)
     sites: frozenset[str] = field(default_factory=frozenset)
+    #: funded programmes (codes) a programme lead covers
+    programmes: frozenset[str] = field(default_factory=frozenset)
     token_scopes: frozenset[str] | None = None
     channel: str = "web"
     client: str | None = None
@@ -42,6 +45,8 @@ class Principal:
             parts.append(", boroughs " + " ".join(sorted(self.boroughs)))
         if self.sites:
             parts.append(", sites " + " ".join(sorted(self.sites)))
+        if self.programmes:
+            parts.append(", programmes " + " ".join(sorted(self.programmes)))
         return "".join(parts) + ")"
 
 

@@ -1,7 +1,8 @@
 """What a request is about, as the policy layer sees it.
 
 A resource names its kind (records of a dataset, an ED submission, a quality report, an
-account, the audit trail) and the boroughs and ED sites it belongs to. Object-level checks
+account, the audit trail, a funded programme and its returns) and the boroughs, ED sites and
+programmes it belongs to. Object-level checks
 pass the object's own borough and site; list and search requests use
 :meth:`vrhub.access.policy.Policy.enforce_scope`, which works out the scope to filter by.
 """
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vrhub.standards.codes import BoroughCode, ODSCode
+from vrhub.standards.outcomes import ProgrammeCode
 
 
 def _boroughs(codes: Iterable[str]) -> frozenset[str]:
@@ -22,12 +24,17 @@ def _sites(codes: Iterable[str]) -> frozenset[str]:
     return frozenset(str(ODSCode(c)) for c in codes)
 
 
+def _programmes(codes: Iterable[str]) -> frozenset[str]:
+    return frozenset(str(ProgrammeCode(c)) for c in codes)
+
+
 @dataclass(frozen=True)
 class Resource:
     kind: str
     name: str = ""
     boroughs: frozenset[str] = field(default_factory=frozenset)
     sites: frozenset[str] = field(default_factory=frozenset)
+    programmes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def label(self) -> str:
@@ -63,3 +70,19 @@ class Resource:
     @classmethod
     def audit_trail(cls) -> Resource:
         return cls("audit")
+
+    # -- outcomes ---------------------------------------------------------------------
+    @classmethod
+    def programme(cls, code: str, *, boroughs: Iterable[str] = (), kind: str = "programme",
+                  name: str = "") -> Resource:
+        """A funded programme (its figures, its returns, a new return, its participants'
+        measures): identified by its code and the boroughs it serves."""
+        return cls(kind, name or str(ProgrammeCode(code)), _boroughs(boroughs), frozenset(),
+                   _programmes([code]))
+
+    @classmethod
+    def outcomes(cls, name: str = "", *, boroughs: Iterable[str] = (),
+                 programmes: Iterable[str] = ()) -> Resource:
+        """Outcome figures for London (no boroughs or programmes named), a borough or a
+        set of programmes."""
+        return cls("outcomes", name, _boroughs(boroughs), frozenset(), _programmes(programmes))

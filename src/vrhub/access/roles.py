@@ -10,6 +10,8 @@ ed_data_lead           upload and read their own site's ISTV submissions, see
                        their site's quality reports and records
 administrator          manage accounts and read the audit trail; no record-level
                        data (administration and analysis are kept apart)
+programme_lead         submit and read the returns of their own funded programme(s)
+                       and see its figures (see the outcomes block below)
 public                 disclosure-controlled aggregates only
 =====================  =========================================================
 """
@@ -24,6 +26,7 @@ class Role(StrEnum):
     BOROUGH_ANALYST = "borough_analyst"
     ED_DATA_LEAD = "ed_data_lead"
     ADMINISTRATOR = "administrator"
+    PROGRAMME_LEAD = "programme_lead"
     PUBLIC = "public"
 
     @property
@@ -36,6 +39,7 @@ ROLE_LABELS = {
     Role.BOROUGH_ANALYST: "Borough analyst",
     Role.ED_DATA_LEAD: "ED data lead",
     Role.ADMINISTRATOR: "Administrator",
+    Role.PROGRAMME_LEAD: "Programme lead",
     Role.PUBLIC: "Public",
 }
 
@@ -56,6 +60,15 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_OWN_TOKENS = "manage_own_tokens"
     SIGN_IN = "sign_in"
+    # outcomes: programmes, returns and their figures (see OUTCOME_GRANTS)
+    READ_OUTCOMES = "read_outcomes"
+    SUBMIT_RETURN = "submit_return"
+    READ_RETURN = "read_return"
+    REVIEW_RETURN = "review_return"
+    REOPEN_RETURN = "reopen_return"
+    READ_PARTICIPANTS = "read_participants"
+    MANAGE_PROGRAMMES = "manage_programmes"
+    MANAGE_FRAMEWORK = "manage_framework"
 
     @property
     def record_level(self) -> bool:
@@ -95,13 +108,53 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.MANAGE_OWN_TOKENS,
     }),
     Role.PUBLIC: frozenset({Action.READ_AGGREGATES}),
+    Role.PROGRAMME_LEAD: frozenset({Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS}),
 }
+
+# -- outcomes ---------------------------------------------------------------------------
+# ===================  ======================================================================
+# pan_london_analyst   every programme's figures, returns and participants' measures;
+#                      reviews and approves returns; manages programmes, indicators,
+#                      i-Statements, workshops and the evidence library (the VRU analysts)
+# borough_analyst      figures and returns of the programmes serving their borough(s)
+# programme_lead       submits and reads the returns of their own programme(s), sees their
+#                      figures and their participants' measures
+# administrator        loads a revised framework or reference table; sets up programmes;
+#                      reopens an approved return; sees programme-level figures (not
+#                      participants' measures)
+# ===================  ======================================================================
+OUTCOME_GRANTS: dict[Role, frozenset[Action]] = {
+    Role.PAN_LONDON_ANALYST: frozenset({
+        Action.READ_OUTCOMES, Action.READ_RETURN, Action.REVIEW_RETURN,
+        Action.READ_PARTICIPANTS, Action.MANAGE_PROGRAMMES}),
+    Role.BOROUGH_ANALYST: frozenset({Action.READ_OUTCOMES, Action.READ_RETURN}),
+    Role.PROGRAMME_LEAD: frozenset({
+        Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN,
+        Action.READ_PARTICIPANTS}),
+    Role.ADMINISTRATOR: frozenset({
+        Action.READ_OUTCOMES, Action.REOPEN_RETURN, Action.MANAGE_FRAMEWORK,
+        Action.MANAGE_PROGRAMMES}),
+}
+OUTCOME_ACTIONS = frozenset({
+    Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN, Action.REVIEW_RETURN,
+    Action.REOPEN_RETURN, Action.READ_PARTICIPANTS, Action.MANAGE_PROGRAMMES,
+    Action.MANAGE_FRAMEWORK,
+})
+#: Outcome actions limited to a programme or borough (the rest are London-wide roles').
+PROGRAMME_SCOPED = frozenset({
+    Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN, Action.REVIEW_RETURN,
+    Action.READ_PARTICIPANTS,
+})
+for _role, _actions in OUTCOME_GRANTS.items():
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
 
 # Scopes an API token may carry: the actions a script may need. Tokens never carry
 # account administration or token management.
 TOKEN_SCOPES = frozenset({
     Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS, Action.READ_AGGREGATES,
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY, Action.READ_AUDIT,
+    Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN, Action.REVIEW_RETURN,
+    Action.READ_PARTICIPANTS,
 })
 
 

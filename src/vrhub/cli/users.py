@@ -48,7 +48,7 @@ def read_password_stdin() -> str:
 
 def _user_rows(users: list[UserView]) -> list[list[Any]]:
     return [[u.email, u.display_name, u.role, u.organisation,
-             " ".join(u.boroughs or u.sites), _status(u)] for u in users]
+             " ".join(u.boroughs or u.sites or u.programmes), _status(u)] for u in users]
 
 
 def _status(user: UserView) -> str:
@@ -77,6 +77,8 @@ def command() -> None:
               help="E09 code of a borough a borough analyst covers (repeatable).")
 @click.option("--site", "sites", multiple=True,
               help="ODS code of an ED site an ED data lead covers (repeatable).")
+@click.option("--programme", "programmes", multiple=True,
+              help="Code of a funded programme a programme lead covers (repeatable).")
 @click.option("--password-stdin", is_flag=True,
               help="Read a password from standard input; without it the account signs in "
               "only through single sign-on until a password is set.")
@@ -84,14 +86,14 @@ def command() -> None:
 @pass_app
 def add(app: AppContext, email: str, role: str, organisation: str, org_name: str | None,
         display_name: str, boroughs: tuple[str, ...], sites: tuple[str, ...],
-        password_stdin: bool, as_json: bool) -> None:
+        programmes: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
     """Add an account."""
     password = read_password_stdin() if password_stdin else None
     services = open_services(app)
     user = services.identity.create_user(
         console_principal(), email, role=role, organisation=organisation,
         organisation_name=org_name, display_name=display_name, boroughs=boroughs,
-        sites=sites, password=password)
+        sites=sites, password=password, programmes=programmes)
     if as_json:
         app.emit_json(user.to_dict())
     else:
@@ -178,13 +180,17 @@ def enable(app: AppContext, email: str) -> None:
 @click.option("--role", required=True, type=ROLE_CHOICE, help="The new role.")
 @click.option("--borough", "boroughs", multiple=True, help="Borough E09 code (repeatable).")
 @click.option("--site", "sites", multiple=True, help="ED site ODS code (repeatable).")
+@click.option("--programme", "programmes", multiple=True,
+              help="Programme code, for a programme lead (repeatable).")
 @pass_app
 def set_role(app: AppContext, email: str, role: str, boroughs: tuple[str, ...],
-             sites: tuple[str, ...]) -> None:
-    """Change an account's role and its boroughs or sites (replacing the old ones)."""
+             sites: tuple[str, ...], programmes: tuple[str, ...]) -> None:
+    """Change an account's role and its boroughs, sites or programmes (replacing the old
+    ones)."""
     user = open_services(app).identity.set_role(console_principal(), email, role,
-                                                boroughs=boroughs, sites=sites)
-    scope = " ".join(user.boroughs or user.sites)
+                                                boroughs=boroughs, sites=sites,
+                                                programmes=programmes)
+    scope = " ".join(user.boroughs or user.sites or user.programmes)
     app.info(f"{user.email} is now {user.role}" + (f" for {scope}" if scope else ""))
 
 

@@ -33,6 +33,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
     Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality")),
+    Role.PROGRAMME_LEAD: (("/", "Overview"),),
 }
 
 

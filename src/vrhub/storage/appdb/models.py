@@ -11,7 +11,7 @@ same value, which the audit hash chain depends on.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from vrhub.storage.appdb.outcomes_models import UserProgramme
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -87,6 +90,9 @@ class User(Base):
     site_links: Mapped[list[UserSite]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserSite.site_code"
     )
+    programme_links: Mapped[list[UserProgramme]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserProgramme.programme_code"
+    )
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")
 
@@ -98,11 +104,20 @@ class User(Base):
     def sites(self) -> list[str]:
         return [link.site_code for link in self.site_links]
 
+    @property
+    def programmes(self) -> list[str]:
+        return [link.programme_code for link in self.programme_links]
+
     def set_boroughs(self, codes: list[str]) -> None:
         self.borough_links = [UserBorough(borough_code=c) for c in sorted(set(codes))]
 
     def set_sites(self, codes: list[str]) -> None:
         self.site_links = [UserSite(site_code=c) for c in sorted(set(codes))]
+
+    def set_programmes(self, codes: list[str]) -> None:
+        from vrhub.storage.appdb.outcomes_models import UserProgramme
+
+        self.programme_links = [UserProgramme(programme_code=c) for c in sorted(set(codes))]
 
 
 class UserBorough(Base):
@@ -178,3 +193,7 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# The outcomes tables share this metadata (and UserProgramme is an account's scope).
+import vrhub.storage.appdb.outcomes_models  # noqa: E402, F401
