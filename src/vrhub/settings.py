@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from vrhub.errors import ConfigError
+from vrhub.privacy.keys import parse_keys, weakness
 from vrhub.standards.study_area import StudyArea, study_area
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -148,6 +149,34 @@ class Settings(BaseSettings):
         description="Bearer token a Prometheus scraper sends to read /metrics "
         "(Authorization: Bearer ...). Unset, /metrics answers 404: metrics are off.",
     )
+    oruk_rate_limit: int = Field(
+        default=3000, ge=1, le=1_000_000,
+        description="Requests a minute each client address may make to the open directory "
+        "feed (/oruk/); beyond that the feed answers 429 with Retry-After.",
+    )
+    directory_review_months: int = Field(
+        default=6, ge=1, le=60,
+        description="A directory listing not reviewed by a VRU curator for this many months "
+        "is flagged stale on curators' and providers' pages.",
+    )
+    directory_import_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=600,
+        description="How long `vrhub directory import` waits for each page of an ORUK feed "
+        "before trying again (three tries, then the import stops with nothing written).",
+    )
+    referral_keys: SecretStr | None = Field(
+        default=None,
+        description="Fernet keys (comma-separated, newest first) that seal the identity "
+        "fields and notes of referrals at rest. Required in production, where keys that "
+        "are not Fernet keys or are visibly weak are refused; elsewhere a key is made and "
+        "kept in the workspace. Make one with `vrhub referrals new-key`.",
+    )
+    referral_retention_years: int = Field(
+        default=8, ge=1, le=100,
+        description="Closed referrals are kept this many years after closing, and at least "
+        "until the young person's 25th birthday (26th if 17 at closing), then erased by "
+        "`vrhub referrals purge`.",
+    )
 
     outcomes_return_due_days: int = Field(
         default=30, ge=0, le=366,
@@ -226,6 +255,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_outside_development(self) -> Settings:
+        if self.environment == "production" and self.referral_keys is not None:
+            for key in parse_keys(self.referral_keys.get_secret_value()):
+                if key.lower() in PLACEHOLDER_SECRETS or weakness(key):
+                    raise ValueError(
+                        "VRHUB_REFERRAL_KEYS holds a key that cannot be used in production "
+                        f"({weakness(key) or 'a placeholder'}); generate one with "
+                        "`vrhub referrals new-key`")
         if self.environment == "production":
             secret = self.secret_key.get_secret_value() if self.secret_key else ""
             if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:

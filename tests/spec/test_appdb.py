@@ -12,12 +12,13 @@ from sqlalchemy import inspect
 from vrhub.access.services import AccessServices
 from vrhub.errors import ConfigError, OperationalError
 from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
+from vrhub.storage.appdb import directory_models, migrate
 from vrhub.storage.appdb.engine import make_engine
 from vrhub.storage.appdb.models import Base
 
 TABLES = {"organisation", "app_user", "user_borough", "user_site", "api_token", "audit_event",
-          "user_programme", "outcome_programme", "outcome_reference", "outcome_evidence"}
+          "user_programme", "outcome_programme", "outcome_reference", "outcome_evidence",
+          directory_models.DirectoryService.__tablename__}
 #: tables whose change can alter what an account may do (they raise account_version)
 SCOPE_TABLES = ("organisation", "app_user", "user_borough", "user_site", "api_token",
                 "user_programme")

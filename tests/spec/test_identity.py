@@ -195,7 +195,8 @@ def test_tokens(services: AccessServices, clock: Clock) -> None:
     plaintext, view = services.tokens.create(ann, ann.email, "nightly export", lifetime_days=7)
     assert plaintext.startswith(f"vrh_{view.prefix}_") and len(plaintext) == 56
     assert set(view.scopes) == {"read_records", "search_records", "export_records",
-                                "read_aggregates", "read_outcomes", "read_return"}
+                                "read_aggregates", "read_outcomes", "read_return",
+                                "read_referral_figures"}
     with services.sessions() as session:
         stored = session.scalar(select(ApiToken))
         assert stored is not None

@@ -26,7 +26,7 @@ from vrhub.access.principal import Principal
 from vrhub.access.principal_cache import AccountVersions, Entry, PrincipalCache
 from vrhub.access.ratelimit import Clock, SlidingWindowLimiter
 from vrhub.access.resources import Resource
-from vrhub.access.roles import Action, Role, parse_role
+from vrhub.access.roles import ROLES_WITHOUT_AREA, Action, Role, parse_role
 from vrhub.errors import AuthenticationRequired, Conflict, NotFound, RateLimited, UserError
 from vrhub.standards.codes import BoroughCode, ODSCode
 from vrhub.standards.outcomes import ProgrammeCode
@@ -133,8 +133,9 @@ def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str],
     if role is Role.ED_DATA_LEAD and (not s or b):
         raise UserError("an ED data lead needs one or more ED sites and no boroughs",
                         hint="add --site with the site's ODS code (repeatable)")
-    if role in (Role.PAN_LONDON_ANALYST, Role.ADMINISTRATOR) and (b or s):
-        raise UserError(f"a {role.value} covers all of London and takes no boroughs or sites",
+    if role in ROLES_WITHOUT_AREA and (b or s):
+        raise UserError(f"a {role.value} takes no boroughs or sites (its reach is London-wide, "
+                        "or set by team or organisation)",
                         hint="drop --borough/--site, or choose the borough_analyst role")
     return b, s
 

@@ -367,7 +367,8 @@ class OIDC:
 
 
 _ROLE_PRECEDENCE = [Role.ADMINISTRATOR, Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST,
-                    Role.ED_DATA_LEAD, Role.PUBLIC]
+                    Role.ED_DATA_LEAD, Role.DIRECTORY_CURATOR, Role.TEAM_LEAD,
+                    Role.CASE_WORKER, Role.PROVIDER, Role.PUBLIC]
 
 
 def _strings(value: Any) -> list[str]:

@@ -12,8 +12,17 @@ administrator          manage accounts and read the audit trail; no record-level
                        data (administration and analysis are kept apart)
 programme_lead         submit and read the returns of their own funded programme(s)
                        and see its figures (see the outcomes block below)
-public                 disclosure-controlled aggregates only
+case_worker            youth, link or custody worker, social prescriber: their own
+                       caseload of referrals (identity decrypted on each audited read)
+team_lead              their team's caseload: allocation, escalations, subject access
+provider               their own organisation's directory listings
+directory_curator      VRU staff: review every listing, import ORUK feeds
+public                 disclosure-controlled aggregates only; the opportunities
+                       directory and its open ORUK feed
 =====================  =========================================================
+
+Analysts (pan-London and borough) see referral figures only as de-identified,
+disclosure-controlled aggregates; they never read a case.
 """
 
 from __future__ import annotations
@@ -28,6 +37,11 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
     PROGRAMME_LEAD = "programme_lead"
     PUBLIC = "public"
+    # referral pathway and opportunities directory
+    CASE_WORKER = "case_worker"
+    TEAM_LEAD = "team_lead"
+    PROVIDER = "provider"
+    DIRECTORY_CURATOR = "directory_curator"
 
     @property
     def label(self) -> str:
@@ -41,6 +55,10 @@ ROLE_LABELS = {
     Role.ADMINISTRATOR: "Administrator",
     Role.PROGRAMME_LEAD: "Programme lead",
     Role.PUBLIC: "Public",
+    Role.CASE_WORKER: "Case worker",
+    Role.TEAM_LEAD: "Team lead",
+    Role.PROVIDER: "Provider",
+    Role.DIRECTORY_CURATOR: "Directory curator",
 }
 
 ACCOUNT_ROLES = tuple(r for r in Role if r is not Role.PUBLIC)
@@ -69,6 +87,15 @@ class Action(StrEnum):
     READ_PARTICIPANTS = "read_participants"
     MANAGE_PROGRAMMES = "manage_programmes"
     MANAGE_FRAMEWORK = "manage_framework"
+    # referral pathway and opportunities directory
+    READ_CASE = "read_case"
+    WRITE_CASE = "write_case"
+    ALLOCATE_CASE = "allocate_case"
+    EXPORT_CASE = "export_case"
+    READ_REFERRAL_FIGURES = "read_referral_figures"
+    MANAGE_LISTINGS = "manage_listings"
+    REVIEW_LISTINGS = "review_listings"
+    IMPORT_DIRECTORY = "import_directory"
 
     @property
     def record_level(self) -> bool:
@@ -82,9 +109,11 @@ class Action(StrEnum):
 RECORD_ACTIONS = frozenset({
     Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION,
+    Action.READ_CASE, Action.WRITE_CASE, Action.ALLOCATE_CASE, Action.EXPORT_CASE,
 })
 ADMIN_ACTIONS = frozenset({
     Action.ADMIN_USERS, Action.READ_AUDIT, Action.MANAGE_OWN_TOKENS,
+    Action.MANAGE_LISTINGS, Action.REVIEW_LISTINGS, Action.IMPORT_DIRECTORY,
 })
 
 # The actions each role may ever take; scope checks (borough, site) come on top.
@@ -148,6 +177,27 @@ PROGRAMME_SCOPED = frozenset({
 for _role, _actions in OUTCOME_GRANTS.items():
     ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
 
+# -- referral pathway and opportunities directory -------------------------------------------
+ROLE_ACTIONS.update({
+    Role.CASE_WORKER: frozenset({Action.READ_CASE, Action.WRITE_CASE, Action.EXPORT_CASE,
+                                 Action.MANAGE_OWN_TOKENS}),
+    Role.TEAM_LEAD: frozenset({Action.READ_CASE, Action.WRITE_CASE, Action.ALLOCATE_CASE,
+                               Action.EXPORT_CASE, Action.READ_REFERRAL_FIGURES,
+                               Action.MANAGE_OWN_TOKENS}),
+    Role.PROVIDER: frozenset({Action.MANAGE_LISTINGS, Action.MANAGE_OWN_TOKENS}),
+    Role.DIRECTORY_CURATOR: frozenset({Action.MANAGE_LISTINGS, Action.REVIEW_LISTINGS,
+                                       Action.IMPORT_DIRECTORY, Action.READ_REFERRAL_FIGURES,
+                                       Action.MANAGE_OWN_TOKENS}),
+})
+for _analyst in (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST):
+    ROLE_ACTIONS[_analyst] = ROLE_ACTIONS[_analyst] | {Action.READ_REFERRAL_FIGURES}
+ROLE_ACTIONS[Role.ADMINISTRATOR] = ROLE_ACTIONS[Role.ADMINISTRATOR] | {
+    Action.IMPORT_DIRECTORY}
+#: Roles whose reach is set by team or organisation, never by borough or ED site.
+ROLES_WITHOUT_AREA = frozenset({Role.PAN_LONDON_ANALYST, Role.ADMINISTRATOR,
+                                Role.CASE_WORKER, Role.TEAM_LEAD, Role.PROVIDER,
+                                Role.DIRECTORY_CURATOR})
+
 # Scopes an API token may carry: the actions a script may need. Tokens never carry
 # account administration or token management.
 TOKEN_SCOPES = frozenset({
@@ -155,6 +205,8 @@ TOKEN_SCOPES = frozenset({
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY, Action.READ_AUDIT,
     Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN, Action.REVIEW_RETURN,
     Action.READ_PARTICIPANTS,
+    Action.READ_CASE, Action.WRITE_CASE, Action.EXPORT_CASE, Action.READ_REFERRAL_FIGURES,
+    Action.MANAGE_LISTINGS,
 })
 
 

@@ -19,6 +19,7 @@ from vrhub.web import assets
 from vrhub.web.access_log import AccessLog
 from vrhub.web.data import warehouse_load_totals
 from vrhub.web.errors import install_error_handlers
+from vrhub.web.open_feed import OpenFeed
 from vrhub.web.page_errors import install_page_error_handlers
 from vrhub.web.security import SecurityHeaders
 from vrhub.web.session_secret import session_secret
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=8 * 60 * 60,
     )
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(OpenFeed, rate_per_minute=settings.oruk_rate_limit)
     # outermost: every request is timed and logged, with its request id
     app.add_middleware(AccessLog, metrics=metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",

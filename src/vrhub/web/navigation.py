@@ -7,7 +7,13 @@ pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profile
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
                        own records)
 administrator          Overview, Data quality
+case worker            Caseload, Opportunities
+team lead              Caseload, Referral figures, Opportunities
+provider               Listings, Opportunities
+directory curator      Listings, Feeds, Referral figures, Opportunities
 =====================  ================================================================
+
+Everyone (signed in or not) can search the opportunities directory.
 """
 
 from __future__ import annotations
@@ -34,6 +40,13 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
     Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality")),
     Role.PROGRAMME_LEAD: (("/", "Overview"),),
+    Role.CASE_WORKER: (("/referrals", "Caseload"), ("/opportunities", "Opportunities")),
+    Role.TEAM_LEAD: (("/referrals", "Caseload"), ("/referrals/figures", "Referral figures"),
+                     ("/opportunities", "Opportunities")),
+    Role.PROVIDER: (("/listings", "Listings"), ("/opportunities", "Opportunities")),
+    Role.DIRECTORY_CURATOR: (("/listings", "Listings"), ("/listings/feeds", "Feeds"),
+                             ("/referrals/figures", "Referral figures"),
+                             ("/opportunities", "Opportunities")),
 }
 
 

@@ -40,7 +40,7 @@ TITLES = {400: "There is a problem with the request", 401: "Sign in to see this 
 
 def wants_html(request: Request) -> bool:
     """A page request: not the API, and a browser asking for HTML."""
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith(("/api/", "/oruk/")):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or (accept in ("", "*/*") and request.method == "GET")

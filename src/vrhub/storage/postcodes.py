@@ -1,0 +1,93 @@
+"""Named questions about postcodes, answered from the gazetteer's ONS Postcode Directory
+table (``gazetteer_postcode``, imported by ``vrhub istv gazetteer import-postcodes``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from vrhub.standards.gazetteer import GAZETTEER_POSTCODE
+from vrhub.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class PostcodeRow:
+    postcode: str  # upper case, no space
+    easting: float
+    northing: float
+    lsoa21_code: str | None
+    ward_code: str | None
+    borough_code: str | None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def postcode_row(warehouse: Warehouse, postcode: str) -> PostcodeRow | None:
+    """The centroid and areas of one full postcode ('SW1A1AA', no space), or None."""
+    try:
+        row = warehouse.con.execute(
+            f'SELECT postcode, easting, northing, lsoa21_code, ward_code, borough_code '
+            f'FROM "{GAZETTEER_POSTCODE.name}" WHERE postcode = ?', [postcode]).fetchone()
+    except duckdb.CatalogException:  # no postcodes imported
+        return None
+    if row is None:
+        return None
+    return PostcodeRow(str(row[0]), float(row[1]), float(row[2]), _text(row[3]),
+                       _text(row[4]), _text(row[5]))
+
+
+def postcode_rows(warehouse: Warehouse, postcodes: list[str]) -> dict[str, PostcodeRow]:
+    """:func:`postcode_row` for many postcodes at once (those found)."""
+    out: dict[str, PostcodeRow] = {}
+    for start in range(0, len(postcodes), 1000):
+        chunk = postcodes[start:start + 1000]
+        marks = ", ".join("?" for _ in chunk)
+        try:
+            rows = warehouse.con.execute(
+                f'SELECT postcode, easting, northing, lsoa21_code, ward_code, borough_code '
+                f'FROM "{GAZETTEER_POSTCODE.name}" WHERE postcode IN ({marks})',
+                chunk).fetchall()
+        except duckdb.CatalogException:  # no postcodes imported
+            return {}
+        for row in rows:
+            out[str(row[0])] = PostcodeRow(str(row[0]), float(row[1]), float(row[2]),
+                                           _text(row[3]), _text(row[4]), _text(row[5]))
+    return out
+
+
+def district_row(warehouse: Warehouse, outward: str) -> PostcodeRow | None:
+    """The mean centroid of the postcodes of one postcode district ('SW9'), with the
+    borough most of them lie in, or None when the directory holds none."""
+    try:
+        row = warehouse.con.execute(
+            f'SELECT avg(easting), avg(northing), mode(borough_code), count(*) '
+            f'FROM "{GAZETTEER_POSTCODE.name}" WHERE postcode LIKE ? '
+            f'AND length(postcode) = ?', [outward + "%", len(outward) + 3]).fetchone()
+    except duckdb.CatalogException:  # no postcodes imported
+        return None
+    if row is None or not row[3]:
+        return None
+    return PostcodeRow(outward, float(row[0]), float(row[1]), None, None, _text(row[2]))
+
+
+def postcode_count(warehouse: Warehouse) -> int:
+    """How many postcodes the gazetteer holds (0 when none were imported)."""
+    if not warehouse.has_table(GAZETTEER_POSTCODE.name):
+        return 0
+    return warehouse.count(GAZETTEER_POSTCODE.name)
+
+
+def boroughs(warehouse: Warehouse) -> list[tuple[str, str]]:
+    """(code, name) of the boroughs the workspace holds, by name (none before the area
+    lookups are loaded)."""
+    try:
+        rows = warehouse.con.execute(
+            "SELECT DISTINCT borough_code, borough_name FROM area_lookup "
+            "WHERE borough_code IS NOT NULL AND borough_name IS NOT NULL "
+            "ORDER BY borough_name").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [(str(c), str(n)) for c, n in rows]

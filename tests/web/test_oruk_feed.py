@@ -1,0 +1,238 @@
+"""The /oruk/ feed, checked as the ORUK validator checks a live feed: every endpoint the
+validator knows, first, middle and last page of every list, every id found in a list
+fetched and checked, all against the profile's own schemas in
+../shared/standards/oruk-uk-3.0 (validator-schemas/, formats checked)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.directory_support import (
+    errors_of,
+    list_errors,
+    populate,
+    response_schema,
+    validator_api,
+)
+
+LISTS = {"/services": "/services/{id}", "/organizations": "/organizations/{id}",
+         "/taxonomies": "/taxonomies/{id}", "/taxonomy_terms": "/taxonomy_terms/{id}",
+         "/service_at_locations": "/service_at_locations/{id}"}
+
+
+@pytest.fixture(scope="module")
+def feed(tmp_path_factory: pytest.TempPathFactory) -> tuple[FastAPI, list[dict[str, Any]]]:
+    from vrhub.settings import Settings
+    from vrhub.web.app import create_app
+
+    home = tmp_path_factory.mktemp("oruk") / "home"
+    app = create_app(Settings.load({}, home=home, environment="test",
+                                   oruk_rate_limit=1_000_000))
+    records = populate(app, 260)
+    return app, records
+
+
+@pytest.fixture
+def client(feed: tuple[FastAPI, list[dict[str, Any]]]) -> TestClient:
+    return TestClient(feed[0])
+
+
+def test_the_validator_knows_every_endpoint_we_serve() -> None:
+    paths = set(validator_api()["paths"])
+    assert {"/", *LISTS, *LISTS.values()} <= paths
+
+
+def test_api_details_match_their_schema(client: TestClient) -> None:
+    response = client.get("/oruk/")
+    assert response.status_code == 200
+    body = response.json()
+    assert errors_of("api_details.json", body) == []
+    assert body["version"] == "HSDS 3.0"
+    assert body["openapi_url"].endswith("/oruk/openapi.json")
+    described = client.get("/oruk/openapi.json").json()
+    assert {"/oruk/services", "/oruk/services/{service_id}"} <= set(described["paths"])
+
+
+@pytest.mark.parametrize("path", list(LISTS))
+def test_first_middle_and_last_page_and_every_id_validate(client: TestClient,
+                                                           path: str) -> None:
+    first = client.get(f"/oruk{path}?per_page=50")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    total_pages = body["total_pages"]
+    pages = sorted({1, max(1, total_pages // 2), total_pages})
+    by_id_schema, _ = response_schema(LISTS[path])
+    problems: list[str] = []
+    checked_ids = 0
+    for number in pages:
+        answer = client.get(f"/oruk{path}?per_page=50&page={number}").json()
+        assert answer["page_number"] == number
+        assert answer["first_page"] is (number == 1)
+        assert answer["last_page"] is (number == total_pages)
+        problems += [f"page {number}: {p}" for p in list_errors(path, answer)]
+        for item in answer["contents"]:
+            one = client.get(f"/oruk{path}/{item['id']}")
+            assert one.status_code == 200, (path, item["id"])
+            checked_ids += 1
+            if by_id_schema:
+                problems += [f"{item['id']}: {p}" for p in errors_of(by_id_schema, one.json())]
+    assert problems == []
+    assert checked_ids > 0
+
+
+def test_paging_counts_add_up(client: TestClient,
+                              feed: tuple[FastAPI, list[dict[str, Any]]]) -> None:
+    records = feed[1]
+    body = client.get("/oruk/services?per_page=50").json()
+    assert body["total_items"] == len(records) == 260
+    assert body["total_pages"] == 6
+    last = client.get("/oruk/services?per_page=50&page=6").json()
+    assert last["size"] == 10 and last["last_page"] is True
+    beyond = client.get("/oruk/services?per_page=50&page=7").json()
+    assert beyond["empty"] is True and beyond["contents"] == []
+    seen = set()
+    for number in range(1, 7):
+        seen |= {s["id"] for s in client.get(
+            f"/oruk/services?per_page=50&page={number}").json()["contents"]}
+    assert seen == {r["id"] for r in records}
+
+
+def test_a_full_service_carries_what_was_saved(
+        client: TestClient, feed: tuple[FastAPI, list[dict[str, Any]]]) -> None:
+    record = feed[1][0]
+    body = client.get(f"/oruk/services/{record['id']}").json()
+    assert body["name"] == record["name"]
+    assert body["minimum_age"] == record["minimum_age"]
+    assert [s["byday"] for s in body["schedules"]] == [s["byday"] for s in
+                                                      record["schedules"]]
+    location = body["service_at_locations"][0]["location"]
+    sent = record["service_at_locations"][0]["location"]
+    assert location["addresses"][0]["postal_code"] == sent["addresses"][0]["postal_code"]
+    # placed from the postcode directory: within a metre or so of the sent coordinates
+    assert location["latitude"] == pytest.approx(sent["latitude"], abs=2e-5)
+    assert location["longitude"] == pytest.approx(sent["longitude"], abs=2e-5)
+    assert {a["taxonomy_term"]["id"] for a in body["attributes"]} == {
+        a["taxonomy_term"]["id"] for a in record["attributes"]}
+    assert body["service_capacity"][0]["maximum"] == record["service_capacity"][0]["maximum"]
+
+
+def test_filters_agree_with_a_direct_reading_of_the_records(
+        client: TestClient, feed: tuple[FastAPI, list[dict[str, Any]]]) -> None:
+    records = feed[1]
+    term = records[0]["attributes"][0]["taxonomy_term"]["id"]
+    expected = {r["id"] for r in records if term in {a["taxonomy_term"]["id"]
+                                                    for a in r["attributes"]}}
+    got = client.get(f"/oruk/services?taxonomy_term_id={term}&per_page=500").json()
+    assert {s["id"] for s in got["contents"]} == expected
+    teen = {r["id"] for r in records if r["minimum_age"] <= 16 <= r["maximum_age"]}
+    got = client.get("/oruk/services?minimum_age=16&maximum_age=16&per_page=500").json()
+    assert {s["id"] for s in got["contents"]} == teen
+    org = records[5]["organization"]["id"]
+    got = client.get(f"/oruk/services?organization_id={org}&per_page=500").json()
+    assert {s["id"] for s in got["contents"]} == {r["id"] for r in records
+                                                  if r["organization"]["id"] == org}
+    monday = {r["id"] for r in records if any("MO" in s["byday"].split(",")
+                                              for s in r["schedules"])}
+    got = client.get("/oruk/services?day=MO&per_page=500").json()
+    assert {s["id"] for s in got["contents"]} == monday
+
+
+def test_postcode_proximity_orders_by_distance(
+        client: TestClient, feed: tuple[FastAPI, list[dict[str, Any]]]) -> None:
+    import numpy as np
+
+    from vrhub.geography.bng import to_bng
+
+    records = feed[1]
+    place = records[3]["service_at_locations"][0]["location"]
+    postcode = place["addresses"][0]["postal_code"]
+    got = client.get("/oruk/services", params={"postcode": postcode, "proximity": "2500",
+                                               "per_page": "500"}).json()
+    # independent distances from the records' own latitude and longitude
+    x0, y0 = to_bng([place["longitude"]], [place["latitude"]])
+    distance = {}
+    for r in records:
+        loc = r["service_at_locations"][0]["location"]
+        x, y = to_bng([loc["longitude"]], [loc["latitude"]])
+        distance[r["id"]] = float(np.hypot(x[0] - x0[0], y[0] - y0[0]))
+    near = {i for i, d in distance.items() if d <= 2500 - 2}
+    ids = [s["id"] for s in got["contents"]]
+    assert near <= set(ids)
+    assert all(distance[i] <= 2500 + 2 for i in ids)
+    ordered = [distance[i] for i in ids]
+    assert ordered == sorted(ordered) or max(
+        abs(a - b) for a, b in zip(ordered, sorted(ordered), strict=True)) < 2
+
+
+def test_ndjson_streams_every_match_without_pages(
+        client: TestClient, feed: tuple[FastAPI, list[dict[str, Any]]]) -> None:
+    response = client.get("/oruk/services?format=ndjson")
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines() if line]
+    assert len(lines) == len(feed[1])
+    assert errors_of("service.json", lines[0]) == []
+
+
+def test_open_to_any_origin_without_credentials(client: TestClient) -> None:
+    for url in ("/oruk/", "/oruk/services", "/oruk/services/not-an-id",
+                "/oruk/services?page=zero"):
+        response = client.get(url, headers={"Origin": "https://example.org"})
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in response.headers
+        assert "set-cookie" not in response.headers
+    preflight = client.options("/oruk/services", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("page=zero", "page 'zero' is not a whole number"),
+    ("per_page=5000", "per_page 5000 is outside 1 to 500"),
+    ("postcode=NOT A POSTCODE", "'NOT A POSTCODE' is not a UK postcode"),
+    ("postcode=ZZ9 9ZZ", "postcode 'ZZ9 9ZZ' is not in the postcode directory"),
+    ("proximity=100", "proximity needs a postcode"),
+    ("day=someday", "day 'someday' is not a day of the week"),
+    ("start_time=4pm", "start_time '4pm' is not a time of day"),
+    ("minimum_age=old", "minimum_age 'old' is not an age in years"),
+    ("modified_after=yesterday", "modified_after 'yesterday' is not a date and time"),
+    ("format=xml", "format 'xml' is not offered"),
+])
+def test_bad_filters_are_refused_with_the_json_error_shape(client: TestClient, query: str,
+                                                           message: str) -> None:
+    response = client.get(f"/oruk/services?{query}", headers={"Accept": "text/html"})
+    # a malformed code is 422 everywhere in vrhub; other bad filters 400
+    assert response.status_code == (422 if "is not a UK postcode" in message else 400)
+    error = response.json()["error"]
+    assert message in error["message"]
+    assert error["hint"]
+
+
+def test_unknown_ids_are_404_in_the_json_error_shape(client: TestClient) -> None:
+    for path in LISTS.values():
+        response = client.get("/oruk" + path.replace("{id}",
+                                                     "00000000-0000-4000-8000-000000000000"))
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_feed_is_throttled_per_client(tmp_path: Any) -> None:
+    from vrhub.settings import Settings
+    from vrhub.web.app import create_app
+
+    app = create_app(Settings.load({}, home=tmp_path / "home", environment="test",
+                                   oruk_rate_limit=60))
+    client = TestClient(app)
+    statuses = [client.get("/oruk/").status_code for _ in range(15)]
+    assert statuses[:12] == [200] * 12
+    assert statuses[-1] == 429
+    refused = client.get("/oruk/")
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["access-control-allow-origin"] == "*"
+    assert client.get("/healthz").status_code == 200  # only the feed is throttled
