@@ -22,6 +22,7 @@ import shapely
 from pyproj import Transformer
 
 from vrhub.reports.outputs import read_metadata
+from vrhub.storage import warehouse_schema
 from vrhub.storage.warehouse import copy_warehouse
 
 CITY = "E09000001"
@@ -76,6 +77,8 @@ def _build_warehouse(path: Path, data: Path) -> dict[str, int]:
         con.register("incoming", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
         con.unregister("incoming")
+    # tables in their newest shape, so the warehouse is at the newest schema version
+    warehouse_schema.stamp_new(con)
     con.close()
     inside = street[street["borough_code"] == CITY]
     return {"rows": len(street), "city_points": len(inside),
