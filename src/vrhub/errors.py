@@ -23,6 +23,8 @@ class UserError(VrhubError):
     exit_code: ClassVar[int] = 2
     http_status: ClassVar[int] = 400
     code: ClassVar[str] = "invalid_request"
+    audited: bool = False
+    """True once the refusal is in the audit trail (the policy layer wrote it)."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -263,3 +263,27 @@ def test_scan_public_tree(tmp_path: Path) -> None:
 def test_numpy_counts_and_missing_values() -> None:
     out = disclosure.suppress_and_round(pd.Series([np.int64(9), None, 7.0], dtype="Float64"))
     assert out.tolist() == [10, pd.NA, pd.NA]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1,369 istv_assault row(s) with no borough", "about 1,370 istv_assault row(s) with no "
+     "borough"),
+    ("3 rows with no ward", "fewer than eight rows with no ward"),
+    ("12 MPS offences", "about 10 MPS offences"),
+    ("0 rows quarantined", "0 rows quarantined"),
+    ("40 offences", "40 offences"),
+    ("the latest 12 months, per 1,000 residents, IMD 2025, 2022 wards, 20% most deprived",
+     "the latest 12 months, per 1,000 residents, IMD 2025, 2022 wards, 20% most deprived"),
+])
+def test_counts_written_in_text_follow_the_rule(text: str, expected: str) -> None:
+    assert disclosure.disclose_text(text) == expected
+    assert disclosure.scan_text(expected, field_name="notes") == []
+
+
+def test_scan_text_names_the_count_that_breaks_the_rule() -> None:
+    found = disclosure.scan_text("1,369 istv_assault row(s) with no borough; 5 rows late",
+                                 field_name="notes[0]", source="x.json")
+    assert [(v.rule, v.column, v.value) for v in found] == [
+        ("count_in_text", "notes[0]", "1,369 istv_assault row(s)"),
+        ("count_in_text", "notes[0]", "5 rows")]
+    assert "must be 0, or 8 or more" in found[0].describe()

@@ -5,8 +5,10 @@ for a Camden ED site, a pan-London analyst, an administrator and the public. For
 endpoint that reaches record-level data (records search, one record, exports, ISTV
 submission list / receipt / upload, ED counts and hotspots), every request outside the
 caller's scope must be refused with 403 and the JSON error shape, and must write exactly
-one audit event; requests inside the scope succeed. The audit chain then verifies with
-``vrhub audit verify``.
+one audit event; requests inside the scope succeed. ED counts and trends by area outside
+the caller's scope are answered disclosure-controlled instead (``detail: disclosed``, no
+count between 1 and 7, every count a multiple of 5), also with one audit event. The audit
+chain then verifies with ``vrhub audit verify``.
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ class Case:
     allowed: bool
     upload_site: str | None = None
     audited: bool = True
+    disclosed: bool = False
 
     @property
     def id(self) -> str:
@@ -166,8 +169,11 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
             Case(who, "GET", f"/api/v1/exports/police?borough={other}&format=csv", False),
             Case(who, "GET", f"/api/v1/exports/istv?borough={other}&format=xlsx", False),
             Case(who, "GET", f"/api/v1/counts?source=istv&area={own}", True),
-            Case(who, "GET", f"/api/v1/counts?source=istv&area={other}", False),
-            Case(who, "GET", f"/api/v1/trends?source=istv&area={other}", False),
+            Case(who, "GET", f"/api/v1/counts?source=istv&area={other}", True,
+                 disclosed=True),
+            Case(who, "GET", f"/api/v1/trends?source=istv&area={other}", True,
+                 disclosed=True),
+            Case(who, "GET", f"/api/v1/counts?source=istv&level=lsoa&area={other}", False),
             Case(who, "GET", f"/api/v1/hotspots?source=istv&method=count&borough={other}",
                  False),
             Case(who, "GET", f"/api/v1/nearrepeat?source=istv&borough={other}", False),
@@ -187,8 +193,8 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
         Case("ed", "GET", f"/api/v1/istv/submissions/{SUBMISSIONS[HACKNEY_SITE]}", False),
         Case("ed", "GET", f"/api/v1/istv/submissions/{SUBMISSIONS[CAMDEN_SITE]}", True),
         Case("ed", "POST", "/api/v1/istv/submissions", False, upload_site=HACKNEY_SITE),
-        Case("ed", "GET", f"/api/v1/counts?source=istv&area={HACKNEY}", False),
-        Case("ed", "GET", "/api/v1/counts?source=istv", False),
+        Case("ed", "GET", f"/api/v1/counts?source=istv&area={HACKNEY}", True, disclosed=True),
+        Case("ed", "GET", "/api/v1/counts?source=istv", True, disclosed=True),
         Case("ed", "GET", f"/api/v1/hotspots?source=istv&borough={CAMDEN}", False),
         Case("ed", "GET", f"/api/v1/quality/istv?site={HACKNEY_SITE}", False),
         Case("ed", "GET", "/api/v1/quality/istv", True),
@@ -204,7 +210,8 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
             # anyone is identified: refused (403) but there is no one to audit
             Case(who, "POST", "/api/v1/istv/submissions", False, upload_site=CAMDEN_SITE,
                  audited=who != "public"),
-            Case(who, "GET", f"/api/v1/counts?source=istv&area={CAMDEN}", False),
+            Case(who, "GET", f"/api/v1/counts?source=istv&area={CAMDEN}", who == "admin",
+                 disclosed=True),
             Case(who, "GET", "/api/v1/hotspots?source=istv&method=count", False),
         ]
     out += [
@@ -262,6 +269,14 @@ def test_every_cross_scope_request_is_refused_and_audited_once(world: World) -> 
         if case.allowed:
             if status != 200:
                 failures.append(f"{case.id}: expected 200, got {status} {body}")
+            elif case.disclosed:
+                counts = [r["count"] for r in (body or {}).get("rows", [])] + [
+                    r["count"] for r in (body or {}).get("series", [])]
+                if (body or {}).get("detail") != "disclosed" or any(
+                        c is not None and (0 < c < 8 or c % 5) for c in counts):
+                    failures.append(f"{case.id}: not disclosure-controlled: {body}")
+                if written != 1:
+                    failures.append(f"{case.id}: {written} audit events written, expected 1")
             continue
         refused += case.audited
         error = (body or {}).get("error") if body else None
@@ -273,7 +288,7 @@ def test_every_cross_scope_request_is_refused_and_audited_once(world: World) -> 
         if written != (1 if case.audited else 0):
             failures.append(f"{case.id}: {written} audit events written, expected 1")
     assert not failures, "\n".join(failures)
-    assert refused >= 50  # audited refusals
+    assert refused >= 45  # audited refusals
     with world.app.state.access.sessions() as session:
         denied = [e for e in audit.query(session, limit=1_000_000) if e.outcome == "denied"]
     assert len(denied) >= refused

@@ -55,21 +55,32 @@ def test_public_is_pointed_at_published_outputs(world: World) -> None:
     assert world.audit_count() == before + 1
 
 
-def test_istv_counts_are_scoped_disclosed_and_audited(world: World) -> None:
+def test_istv_counts_are_exact_inside_the_scope_disclosed_outside_and_audited(
+        world: World) -> None:
     before = world.audit_count()
     body = world.client.get("/api/v1/counts?source=istv",
                             headers=world.headers["camden"]).json()
     assert world.audit_count() == before + 1
     assert {r["area_code"] for r in body["rows"]} == {CAMDEN}
-    assert body["scope"]["boroughs"] == [CAMDEN]
-    # two assaults per month at each site: every monthly cell is suppressed
-    assert body["rows"] and all(r["count"] is None for r in body["rows"])
+    assert body["scope"]["boroughs"] == [CAMDEN] and body["detail"] == "exact"
+    # two assaults per month at each site (seeded): exact inside the scope
+    assert [r["count"] for r in body["rows"]] == [2] * 12 and body["disclosure"] is None
     pan = world.client.get("/api/v1/counts?source=istv",
                            headers=world.headers["pan"]).json()
     assert {r["area_code"] for r in pan["rows"]} == {CAMDEN, HACKNEY}
-    denied = world.client.get(f"/api/v1/counts?source=istv&area={HACKNEY}",
-                              headers=world.headers["camden"])
-    assert denied.status_code == 403
+    assert pan["detail"] == "exact" and sum(r["count"] for r in pan["rows"]) == 48
+    before = world.audit_count()
+    other = world.client.get(f"/api/v1/counts?source=istv&area={HACKNEY}",
+                             headers=world.headers["camden"])
+    assert other.status_code == 200 and world.audit_count() == before + 1
+    # outside the scope: disclosure-controlled, so every monthly 2 is suppressed
+    assert other.json()["detail"] == "disclosed"
+    assert [r["count"] for r in other.json()["rows"]] == [None] * 12
+    assert other.json()["disclosure"]["suppressed_cells"] == 12
+    fine = world.client.get(f"/api/v1/counts?source=istv&level=lsoa&area={HACKNEY}",
+                            headers=world.headers["camden"])
+    assert fine.status_code == 403
+    assert "finer than a ward" in fine.json()["error"]["message"]
 
 
 def test_etag_and_304(world: World) -> None:

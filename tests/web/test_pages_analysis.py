@@ -150,7 +150,7 @@ def test_ed_hotspots_need_a_borough_in_scope(demo_app: FastAPI) -> None:
     response = client.get(f"/hotspots?source=istv&borough={OTHER_BOROUGH}", headers=HTML)
     assert response.status_code == 403
     assert "outside your boroughs" in response.text
-    denied = [e for e in audit_events(demo_app, "read_records") if e.outcome == "denied"]
+    denied = [e for e in audit_events(demo_app, "read_ed_figures") if e.outcome == "denied"]
     assert denied and json.dumps(denied[0].scope).find(OTHER_BOROUGH) >= 0
 
 

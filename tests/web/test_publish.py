@@ -227,3 +227,36 @@ def test_a_boundary_layer_is_one_geojson_file_and_points_are_refused(tmp_path: P
             pub.publish(wh, public, outputs=(("b", layer([square, point])),))
     assert "point geometries" in info.value.message
     assert json.loads((public / "boundaries-ward.json").read_text(encoding="utf-8")) == document
+
+
+def test_counts_in_notes_are_disclosed_and_the_scan_reads_every_text_field(
+        tmp_path: Path) -> None:
+    public = tmp_path / "public"
+
+    def noted(_wh: Warehouse) -> pub.Built:
+        return pub.Built("noted-ward-month", "Noted", "Synthetic counts.", frame_of([10, 20]),
+                         {"level": "ward"}, [], notes=[
+                             "1,369 istv_assault row(s) with no borough are not in area "
+                             "results", "3 istv_assault row(s) with no ward"])
+
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        pub.publish(wh, public, outputs=(("noted", noted),))
+    for metadata in (json.loads((public / "noted-ward-month.json").read_text("utf-8"))["vrhub"],
+                     json.loads((public / "noted-ward-month.csv.json").read_text("utf-8"))):
+        assert metadata["notes"] == [
+            "about 1,370 istv_assault row(s) with no borough are not in area results",
+            "fewer than eight istv_assault row(s) with no ward"]
+    assert sdc.scan_public_tree(public).ok
+    # the same output written without the note control: every text field is read
+    document = json.loads((public / "noted-ward-month.json").read_text("utf-8"))
+    document["vrhub"]["notes"] = ["1,369 istv_assault row(s) with no borough"]
+    (public / "noted-ward-month.json").write_text(json.dumps(document), "utf-8")
+    sidecar = json.loads((public / "noted-ward-month.csv.json").read_text("utf-8"))
+    sidecar["description"] = "Counts; 6 offences were left out"
+    (public / "noted-ward-month.csv.json").write_text(json.dumps(sidecar), "utf-8")
+    found = sdc.scan_public_tree(public).violations
+    assert sorted((v.rule, v.source, v.column, v.value) for v in found) == [
+        ("count_in_text", "noted-ward-month.csv", "noted-ward-month.csv.json.description",
+         "6 offences"),
+        ("count_in_text", "noted-ward-month.json", "vrhub.notes[0]",
+         "1,369 istv_assault row(s)")]

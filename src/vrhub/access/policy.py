@@ -10,8 +10,13 @@
 - :meth:`Policy.audited` for administrative actions: one event written when the action
   ends, with its outcome (success, failed or denied).
 
-Record-level and administrative actions are always audited; so is every denial. Allowed
-reads of disclosure-controlled aggregates are not (they hold no record-level data).
+- :meth:`Policy.ed_figures` for any figure drawn from ED (ISTV) data, on any surface:
+  the level it may be shown at (exact, disclosure-controlled or none, see
+  :mod:`vrhub.access.ed_figures`), one audit event for every such read.
+
+Record-level and administrative actions are always audited; so is every denial and every
+read of ED figures. Allowed reads of open-data aggregates are not (they hold no
+record-level data).
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from vrhub.access.ed_figures import EDView
 
 from vrhub.access.audit import AuditLog, append, new_event
 from vrhub.access.outcomes_scope import authorize_outcome, london_wide
@@ -282,6 +290,26 @@ class Policy:
             raise _denied(principal, action, decision)
         return scope
 
+    def ed_figures(self, principal: Principal, surface: str, *,
+                   boroughs: Iterable[str] = (), fine: bool = False,
+                   detail: str = "") -> EDView:
+        """How ED figures about ``boroughs`` may be shown on ``surface`` (a page section,
+        a chart, an API endpoint): one audit event, ``allowed`` with the level and scope
+        or ``denied`` with the reason. Never raises for a refusal: call
+        :meth:`EDView.require` where a refusal ends the request."""
+        from vrhub.access.ed_figures import ed_view
+
+        view = ed_view(principal, boroughs, fine=fine)
+        self._record(principal, Action.READ_ED_FIGURES, f"ed_figures:{surface}",
+                     outcome="allowed" if view.shown else "denied",
+                     scope={"boroughs": sorted(view.boroughs),
+                            "everything": view.everything,
+                            "principal_boroughs": sorted(principal.boroughs),
+                            "principal_sites": sorted(principal.sites)},
+                     detail=(f"{view.detail.value}: {view.reason}"
+                             + (f"; {detail}" if detail else "")))
+        return view
+
     def note_sign_in(self, principal: Principal, *, ok: bool, detail: str) -> None:
         self._record(principal, Action.SIGN_IN, "session", outcome="success" if ok else
                      "failed", scope={}, detail=detail)
@@ -315,8 +343,10 @@ def _resource_scope(principal: Principal, resource: Resource) -> dict[str, Any]:
 
 
 def _denied(principal: Principal, action: Action, decision: Decision) -> PermissionDenied:
-    return PermissionDenied(
+    error = PermissionDenied(
         f"{principal.email} may not {_verb(action)}: {decision.reason}",
         hint="this attempt has been recorded in the audit trail; ask an administrator if "
         "your role or boroughs are wrong",
     )
+    error.audited = True
+    return error

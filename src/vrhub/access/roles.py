@@ -96,6 +96,8 @@ class Action(StrEnum):
     MANAGE_LISTINGS = "manage_listings"
     REVIEW_LISTINGS = "review_listings"
     IMPORT_DIRECTORY = "import_directory"
+    READ_ED_FIGURES = "read_ed_figures"
+    """ED (ISTV) figures on any surface, at the level vrhub.access.ed_figures decides."""
 
     @property
     def record_level(self) -> bool:

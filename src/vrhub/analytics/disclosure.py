@@ -8,7 +8,11 @@ The rule (NHS Digital's, as applied by OpenSAFELY) for any output below national
   numerator, or a count denominator, was suppressed; a rate computed from unrounded
   counts would give the exact count back;
 - public data is never finer than ward x month, and never carries points (coordinates or
-  point geometries), times of day, dates finer than a month, or free text.
+  point geometries), times of day, dates finer than a month, or free text;
+- a count written in words (a note such as "1,369 rows with no borough", a description,
+  any text field of an output's metadata) follows the same rule: :func:`disclose_text`
+  rewrites it ("about 1,370 rows", "fewer than eight rows") and :func:`scan_text` finds
+  one that was not.
 
 :func:`apply` enforces all of it on a frame before it is written; :func:`scan_frame` and
 :func:`scan_public_output` check a finished output (CSV, JSON/GeoJSON, XLSX, Parquet,
@@ -66,6 +70,16 @@ NON_COUNT_SUFFIXES = ("_rate", "_pct", "_percent", "_percentage", "_ratio", "_sh
 NON_COUNT_PREFIXES = ("rate", "pct", "percent", "ratio", "z_", "p_", "gi", "lower", "upper")
 FREE_TEXT_WORDS = 8
 FREE_TEXT_CHARS = 100
+SUPPRESSED_WORDS = "fewer than eight"
+_COUNT_NOUNS = (r"(?:row\(s\)|rows?|records?|record\(s\)|attendances?|assaults?|offences?|"
+                r"crimes?|incidents?|people|persons?|patients?|victims?|cases?|events?|"
+                r"submissions?|files?|calls?)")
+COUNT_IN_TEXT = re.compile(
+    r"(?<![\w.,:/-])(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?![\w.,:/%-]?\d)(?![%\w])"
+    r"(?P<words>(?:\s+[A-Za-z_()'-]+){0,3}?\s+" + _COUNT_NOUNS + r")(?![\w])",
+    re.IGNORECASE)
+"""A whole number followed, within three words, by what it counts ("1,369 istv_assault
+row(s)", "12 offences"). Years, months and rates are not followed by such a word."""
 
 
 # -- the rule ---------------------------------------------------------------------------
@@ -78,6 +92,32 @@ def disclose_count(value: int) -> int | None:
     if value <= SUPPRESS_MAX:
         return None
     return int(ROUND_TO * math.floor(value / ROUND_TO + 0.5))
+
+
+def disclose_text(text: str) -> str:
+    """``text`` with every count written in it under the rule: "1,369 rows" becomes
+    "about 1,370 rows", "3 rows" "fewer than eight rows"; 0 and counts already on the
+    rule's grid stay as they are."""
+    def rewrite(match: re.Match[str]) -> str:
+        value = int(match["number"].replace(",", ""))
+        shown = disclose_count(value)
+        if shown is None:
+            return f"{SUPPRESSED_WORDS}{match['words']}"
+        if shown == value:
+            return match.group(0)
+        return f"about {shown:,}{match['words']}"
+
+    return COUNT_IN_TEXT.sub(rewrite, text)
+
+
+def counts_breaking_rule(text: str) -> list[tuple[str, int]]:
+    """The counts written in ``text`` that break the rule: (the words, the count)."""
+    out = []
+    for match in COUNT_IN_TEXT.finditer(text):
+        value = int(match["number"].replace(",", ""))
+        if value and (value <= SUPPRESS_MAX or value % ROUND_TO):
+            out.append((match.group(0).strip(), value))
+    return out
 
 
 def suppress_and_round(counts: Iterable[Any] | pd.Series) -> pd.Series:
@@ -232,6 +272,9 @@ RULES = {
     "finer_than_ward": "areas smaller than a ward (OA, LSOA, MSOA) are not allowed",
     "unidentified_geometry": "a public map layer must carry ward or coarser area codes",
     "unreadable": "this output could not be read to be checked",
+    "count_in_text": f"a count written in text must be 0, or {SUPPRESS_MAX + 1} or more "
+                     f"rounded to the nearest {ROUND_TO} (write 'about N' or "
+                     f"'{SUPPRESSED_WORDS}')",
 }
 
 
@@ -429,9 +472,17 @@ class ScanReport:
                 "violations": [v.to_dict() for v in self.violations]}
 
 
+def scan_text(text: str, *, field_name: str, source: str = "") -> list[Violation]:
+    """Counts written in one text field (a note, a title, a description) that break the
+    rule."""
+    return [Violation("count_in_text", field_name, None, words, source)
+            for words, _value in counts_breaking_rule(text)]
+
+
 def scan_public_output(path: Path | str) -> list[Violation]:
-    """Every reason the output file at ``path`` may not be published."""
-    from vrhub.analytics.disclosure_files import read_output_tables
+    """Every reason the output file at ``path`` may not be published: its tables, and
+    every text field it carries (metadata, notes, descriptions, the manifest)."""
+    from vrhub.analytics.disclosure_files import read_output_tables, read_output_texts
 
     path = Path(path)
     try:
@@ -445,6 +496,11 @@ def scan_public_output(path: Path | str) -> list[Violation]:
         source = f"{path.name}{label}"
         found += scan_frame(frame, name=source, counts=counts, rates=rates,
                             geometry_types=geometry_types)
+    try:
+        for where, text in read_output_texts(path):
+            found += scan_text(text, field_name=where, source=path.name)
+    except Exception as exc:
+        found.append(Violation("unreadable", "", None, type(exc).__name__, path.name))
     return found
 
 

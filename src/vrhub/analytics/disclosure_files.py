@@ -107,3 +107,46 @@ def _xlsx_tables(path: Path) -> Iterator[TableRead]:
             yield f" sheet {sheet.title}", _infer(frame), None, None
     finally:
         book.close()
+
+
+def read_output_texts(path: Path) -> Iterator[tuple[str, str]]:
+    """Every text field the output at ``path`` carries besides its table cells: titles,
+    descriptions, notes, parameters and provenance in its metadata (the ``vrhub`` block
+    of a JSON document, a CSV's ``.csv.json`` sidecar, Parquet and GeoPackage metadata)
+    and every string of a JSON document such as the manifest. (where, text) pairs."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        sidecar = Path(f"{path}.json")
+        if sidecar.exists():
+            yield from _strings(json.loads(sidecar.read_text(encoding="utf-8")),
+                                sidecar.name)
+    elif suffix in (".json", ".geojson"):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        yield from _strings(document, "")
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        raw = (pq.read_schema(path).metadata or {}).get(b"vrhub")
+        if raw:
+            yield from _strings(json.loads(raw), "metadata")
+    elif suffix == ".gpkg":
+        import pyogrio
+
+        for layer, _kind in pyogrio.list_layers(path):
+            raw = (pyogrio.read_info(path, layer=layer).get("layer_metadata")
+                   or {}).get("vrhub")
+            if raw:
+                yield from _strings(json.loads(raw), f"layer {layer} metadata")
+
+
+def _strings(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, str):
+        yield where or "text", node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("geometry", "coordinates"):
+                continue
+            yield from _strings(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _strings(item, f"{where}[{i}]")

@@ -24,7 +24,8 @@ def command() -> None:
 def check(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     """Scan public outputs (default: the workspace's public folder) for small or unrounded
     counts, points, times, dates finer than a month, free text and areas finer than a
-    ward. Exits 11 when anything is found.
+    ward, and every text field (titles, descriptions, notes, the manifest) for counts
+    written in words that break the rule. Exits 11 when anything is found.
 
     Reads CSV (with its .csv.json metadata), JSON, GeoJSON, XLSX, Parquet and GeoPackage;
     other files are listed as skipped.

@@ -28,9 +28,11 @@ Every table goes through :func:`vrhub.analytics.disclosure.apply` (counts 1-7 su
 others rounded to 5, ratios recomputed from the disclosed counts and suppressed with them;
 never finer than ward x month; no points, times or free text), is written as CSV (with
 its ``.csv.json`` metadata) and JSON (a boundary layer as one GeoJSON ``.json`` file of
-area polygons carrying no counts), and is listed in ``manifest.json`` with what it is,
-when it was made, its parameters and the provenance of the files behind it. The whole
-folder is then checked by :func:`vrhub.analytics.disclosure.scan_public_tree`; on any
+area polygons carrying no counts), with counts written in its notes disclosure-controlled
+too (:func:`vrhub.analytics.disclosure.disclose_text`), and is listed in
+``manifest.json`` with what it is, when it was made, its parameters and the provenance of
+the files behind it. The whole folder, every text field included, is then checked by
+:func:`vrhub.analytics.disclosure.scan_public_tree`; on any
 violation nothing is published. Outputs are written to a temporary folder beside
 ``public`` and swapped in with renames, so readers see the old set or the new, never half.
 """
@@ -273,7 +275,7 @@ def write_output(built: Built, frame: pd.DataFrame, folder: Path) -> dict[str, A
     disclosure = sdc.disclosure_metadata(frame)
     metadata = output_metadata(built.parameters, [], name=built.name, title=built.title,
                                description=built.description, disclosure=disclosure,
-                               notes=built.notes,
+                               notes=[sdc.disclose_text(note) for note in built.notes],
                                provenance_files=_public_provenance(built.provenance))
     rows = [{str(k): _json_value(v) for k, v in r.items()}
             for r in frame.astype(object).to_dict("records")]
@@ -318,7 +320,7 @@ def publish(warehouse: Warehouse, public: Path, *, progress: Progress = SILENT,
                 except DisclosureError:
                     raise
                 except UserError as exc:
-                    skipped[name] = exc.message
+                    skipped[name] = sdc.disclose_text(exc.message)
                     task.advance(1)
                     continue
                 entries[built.name] = write_output(built, controlled(built), staging)

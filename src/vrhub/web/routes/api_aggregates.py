@@ -5,10 +5,12 @@ Who may ask:
 - the public never runs ad-hoc aggregate queries; it is refused (403, audited) and pointed
   at the pre-computed, disclosure-checked outputs under ``/api/v1/public``;
 - police.uk and MPS aggregates (open data): any signed-in role;
-- ED (``istv``) aggregates: through :meth:`~vrhub.access.policy.Policy.enforce_scope`
-  (borough analysts their boroughs, pan-London analysts all of London; ED data leads,
-  administrators and others refused), one audit event per request; ED counts are
-  disclosure-controlled (1-7 suppressed, others rounded to 5).
+- ED (``istv``) aggregates: through :meth:`~vrhub.access.policy.Policy.ed_figures`, the
+  one decision every surface showing ED data asks (one audit event per request): exact
+  inside the caller's scope (pan-London analysts all of London, borough analysts their
+  boroughs), disclosure-controlled elsewhere (1-7 suppressed, others rounded to 5, notes
+  too), and LSOA figures (finer than a ward) only inside the scope. The answer says which
+  (``detail``).
 
 Each answer is computed once per query, caller scope and state of the warehouse, and kept
 (:mod:`vrhub.web.response_cache`); responses carry that key as their ``ETag`` and
@@ -30,12 +32,12 @@ from fastapi.responses import Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from vrhub.access.ed_figures import EDView
 from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
-from vrhub.access.resources import Resource
-from vrhub.access.roles import Action, Role
-from vrhub.analytics import disclosure as sdc
+from vrhub.access.roles import Action
 from vrhub.errors import PermissionDenied, UserError
+from vrhub.reports import ed_figures
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES, Page
 from vrhub.web.data import warehouse
@@ -59,8 +61,11 @@ class CountPage(Page):
     rows: list[dict[str, Any]] = Field(
         description="area_code, area_name, category, month, count (null when suppressed).")
     scope: dict[str, Any] | None = Field(description="ED data: the scope counts were limited to.")
+    detail: str | None = Field(
+        default=None, description="ED data: exact (inside your scope) or disclosed "
+        "(disclosure-controlled, outside it).")
     disclosure: dict[str, Any] | None = Field(
-        description="What disclosure control did (ED data only).")
+        description="What disclosure control did (ED data outside your scope).")
     provenance: list[dict[str, Any]]
     notes: list[str]
 
@@ -77,6 +82,7 @@ class TrendResult(Page):
         description="Last 12 months against the same months a year earlier, per area and "
         "category: change, rate ratio with exact interval and p-value.")
     scope: dict[str, Any] | None
+    detail: str | None = None
     disclosure: dict[str, Any] | None
     provenance: list[dict[str, Any]]
     notes: list[str]
@@ -95,25 +101,17 @@ def refuse_public(request: Request, principal: Principal, what: str) -> None:
         hint="public figures are pre-computed and disclosure-checked: see /api/v1/public")
 
 
-def istv_scope(request: Request, principal: Principal, boroughs: Sequence[str], *,
-               detail: str) -> Scope:
-    """The boroughs an ED aggregate may cover for ``principal`` (one audit event).
+def ed_view(request: Request, principal: Principal, boroughs: Sequence[str], *,
+            surface: str, fine: bool) -> EDView:
+    """How ED figures about ``boroughs`` may be shown to ``principal`` (one audit event);
+    refused (403) when not at all."""
+    return access(request).policy.ed_figures(principal, surface, boroughs=boroughs,
+                                              fine=fine).require()
 
-    Borough analysts get their boroughs, pan-London analysts everything; a site-scoped ED
-    data lead or an administrator is refused, since ED aggregates by area would reveal
-    other sites' attendances."""
-    policy = access(request).policy
-    if principal.role in (Role.BOROUGH_ANALYST, Role.PAN_LONDON_ANALYST) or boroughs:
-        scope = policy.enforce_scope(principal, Action.SEARCH_RECORDS, "istv",
-                                     boroughs=boroughs, detail=detail)
-        if scope.everything or scope.boroughs:
-            return scope
-    # site-scoped principals asking for all of London, and roles without record access
-    policy.enforce(principal, Action.SEARCH_RECORDS, Resource.records("istv"),
-                   detail=detail)
-    raise PermissionDenied(  # pragma: no cover - enforce refuses these principals
-        f"{principal.email} may not see ED aggregates by area",
-        hint="ask for a borough analyst or pan-London role")
+
+def view_scope(view: EDView) -> Scope:
+    """The boroughs an ED answer covers, as a :class:`Scope`."""
+    return Scope(everything=view.everything, boroughs=view.boroughs)
 
 
 def scoped_areas(areas: Sequence[str], scope: Scope | None) -> tuple[list[str], list[str]]:
@@ -228,24 +226,27 @@ def _check_codes(areas: Sequence[str]) -> None:
                             hint="give GSS codes such as E09000007 (borough) or E05… (ward)")
 
 
-def _access(request: Request, principal: Principal, source: str, areas: Sequence[str],
-            what: str) -> Scope | None:
+def _access(request: Request, principal: Principal, q: AreaQuestion,
+            what: str) -> EDView | None:
     refuse_public(request, principal, what)
-    _check_codes(areas)
-    if source == "istv":
-        return istv_scope(request, principal, split_boroughs(areas),
-                          detail=f"ED {what} by area")
+    _check_codes(q.areas)
+    if q.source == "istv":
+        return ed_view(request, principal, split_boroughs(q.areas), surface=f"api_{what}",
+                       fine=q.level == "lsoa")
     return None
 
 
-async def checked_access(request: Request, source: str, areas: Sequence[str],
-                         what: str) -> Scope | None:
+async def checked_access(request: Request, q: AreaQuestion, what: str) -> EDView | None:
     """Who is asking and :func:`_access`, from an asynchronous endpoint, in one trip
     through the thread pool (both may read the app database)."""
-    def check() -> Scope | None:
-        return _access(request, current_principal(request), source, areas, what)
+    def check() -> EDView | None:
+        return _access(request, current_principal(request), q, what)
 
     return await run_in_threadpool(check)
+
+
+def _cache_scope(view: EDView | None) -> dict[str, Any] | None:
+    return view.cache_key() if view else None
 
 
 # -- endpoints ----------------------------------------------------------------------------
@@ -255,7 +256,8 @@ async def counts(request: Request, wh: Store, q: Question) -> Response:
     or ED assault attendances (ISTV, disclosure-controlled and limited to your scope)."""
     from vrhub.storage import series
 
-    scope = await checked_access(request, q.source, q.areas, "counts")
+    view = await checked_access(request, q, "counts")
+    scope = view_scope(view) if view else None
 
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(q.areas, scope)
@@ -265,20 +267,22 @@ async def counts(request: Request, wh: Store, q: Question) -> Response:
                                        period=_period(q.month_from, q.month_to))
         frame = _keep_areas(result.data, finer).sort_values(
             ["area_code", "category", "month"]).reset_index(drop=True)
-        control = None
-        if q.source == "istv":
-            frame = sdc.apply(frame, ["count"], allow_columns=["area_name", "category"])
-            control = sdc.disclosure_metadata(frame)
+        control, notes = None, list(result.notes)
+        if view is not None:
+            frame = ed_figures.shown_counts(frame, view)
+            control = ed_figures.disclosure_of(frame, view)
+            notes = ed_figures.shown_notes(notes, view)
         total = len(frame)
         page = frame.iloc[q.offset:q.offset + q.limit]
         return CountPage(source=q.source, level=q.level, total=total, limit=q.limit,
                          offset=q.offset, next=next_page(request, q.limit, q.offset, total),
                          rows=json_rows(page),
-                         scope=scope.to_dict() if scope else None, disclosure=control,
+                         scope=scope.to_dict() if scope else None,
+                         detail=view.detail.value if view else None, disclosure=control,
                          provenance=json_rows(pd.DataFrame(result.provenance)),
-                         notes=list(result.notes)).model_dump(mode="json")
+                         notes=notes).model_dump(mode="json")
 
-    return await cached_response(request, scope.to_dict() if scope else None, build,
+    return await cached_response(request, _cache_scope(view), build,
                                  cache_control=PRIVATE_CACHE)
 
 
@@ -290,7 +294,9 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
     conditional interval). ED data is disclosure-controlled and limited to your scope."""
     from vrhub.reports import trend_analysis as ta
 
-    scope = await checked_access(request, q.source, q.areas, "trends")
+    view = await checked_access(request, q, "trends")
+    scope = view_scope(view) if view else None
+    disclose = view is not None and not view.exact
 
     def build() -> dict[str, Any]:
         query_areas, finer = scoped_areas(q.areas, scope)
@@ -299,11 +305,12 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
                                  categories=q.categories, period=period)
         series_result = ta.trend_series(wh, source=q.source, level=q.level,
                                         areas=query_areas, categories=q.categories,
-                                        period=period, counts=counts)
+                                        period=period, counts=counts, disclose=disclose)
         yoy_notes: list[str] = []
         try:
             yoy = ta.trend_yoy(wh, source=q.source, level=q.level, areas=query_areas,
-                               categories=q.categories, period=period, counts=counts)
+                               categories=q.categories, period=period, counts=counts,
+                               disclose=disclose)
             yoy_frame = _keep_areas(yoy.frame, finer)
             yoy_notes = list(yoy.notes)
         except UserError as exc:  # e.g. less than two years of data: the series stands
@@ -311,15 +318,19 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
             yoy_notes = [f"no year-on-year change: {exc.message}"]
         frame = _keep_areas(series_result.frame, finer)
         total = len(frame)
+        notes = [*series_result.notes, *yoy_notes]
+        if view is not None:
+            notes = ed_figures.shown_notes(notes, view)
         return TrendResult(
             source=q.source, level=q.level, total=total, limit=q.limit, offset=q.offset,
             next=next_page(request, q.limit, q.offset, total),
             parameters=series_result.parameters, summary=series_result.summary,
             series=json_rows(frame.iloc[q.offset:q.offset + q.limit]),
             year_on_year=json_rows(yoy_frame), scope=scope.to_dict() if scope else None,
-            disclosure=series_result.disclosure,
+            detail=view.detail.value if view else None,
+            disclosure=series_result.disclosure if disclose else None,
             provenance=json_rows(pd.DataFrame(series_result.provenance)),
-            notes=[*series_result.notes, *yoy_notes]).model_dump(mode="json")
+            notes=notes).model_dump(mode="json")
 
-    return await cached_response(request, scope.to_dict() if scope else None, build,
+    return await cached_response(request, _cache_scope(view), build,
                                  cache_control=PRIVATE_CACHE)

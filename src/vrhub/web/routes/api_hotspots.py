@@ -5,9 +5,10 @@ Both read event points, so both are limited to analysts:
 - police.uk street crime (open data): pan-London analysts, borough analysts and ED data
   leads; administrators are refused (administration and analysis are kept apart) and the
   public is pointed at ``/api/v1/public``; refusals are audited;
-- ED assaults (``istv``): through :meth:`~vrhub.access.policy.Policy.enforce_scope` like
-  every ED aggregate (borough analysts their boroughs, pan-London analysts London),
-  one audit event per request.
+- ED assaults (``istv``): through :meth:`~vrhub.access.policy.Policy.ed_figures` like
+  every ED figure; grid cells and point pairs are finer than a ward, so they are shown
+  only inside the caller's scope (borough analysts their boroughs, pan-London analysts
+  London) and refused elsewhere; one audit event per request.
 
 Results are cached like the other heavy aggregates (``ETag``, ``Cache-Control: private``).
 """
@@ -34,9 +35,10 @@ from vrhub.web.response_cache import cached_response
 from vrhub.web.routes.api_aggregates import (
     MONTH,
     PRIVATE_CACHE,
-    istv_scope,
+    ed_view,
     json_rows,
     refuse_public,
+    view_scope,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSES)
@@ -69,8 +71,8 @@ def point_access(request: Request, principal: Principal, source: str,
     refuse_public(request, principal, what)
     code = borough.upper() if borough else None
     if source == "istv":
-        scope = istv_scope(request, principal, [code] if code else [],
-                           detail=f"ED {what}")
+        scope = view_scope(ed_view(request, principal, [code] if code else [],
+                                   surface=f"api_{what}", fine=True))
         if code is None and not scope.everything:
             if len(scope.boroughs) != 1:
                 raise UserError("you have more than one borough: name one",

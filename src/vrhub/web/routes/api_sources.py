@@ -1,4 +1,7 @@
-"""Data sources and provenance: what the warehouse holds and where each file came from."""
+"""Data sources and provenance: what the warehouse holds and where each file came from.
+
+Open sources are listed to anyone; ISTV (ED) files and their row counts follow the ED
+sites the caller may see (:func:`ed_sites`)."""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from vrhub.access.policy import record_scope
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
+from vrhub.storage.sources import ED_SOURCE, source_files, source_summaries
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES, Page
 from vrhub.web.data import warehouse
@@ -43,26 +48,31 @@ class FilePage(Page):
     files: list[dict[str, Any]]
 
 
-def _visible(request: Request, principal: Principal, source: str) -> bool:
-    if source in OPEN_SOURCES:
-        return True
-    return not principal.is_public
+def ed_sites(request: Request, principal: Principal, *, listing: bool) -> set[str] | None:
+    """The ED sites whose ISTV files ``principal`` may see listed (None: every site).
+
+    ISTV files are ED-site data: they are listed to whoever may read that site's quality
+    reports (pan-London analysts and administrators every site, ED data leads their own);
+    asking for the ISTV file list without that is refused, and both are audited. In the
+    summary of sources ISTV is left out for everyone else (the public included)."""
+    policy = access(request).policy
+    if not listing and record_scope(principal, "istv", action=Action.READ_QUALITY).is_empty:
+        return set()
+    scope = policy.enforce_scope(principal, Action.READ_QUALITY, "istv_files",
+                                 detail="ISTV file list" if listing else "sources summary")
+    return None if scope.everything else set(scope.sites)
 
 
 @router.get("", response_model=SourceList, summary="Sources loaded, with row counts")
 def sources(request: Request, principal: Caller, wh: Store) -> SourceList:
     access(request).policy.enforce(principal, Action.READ_AGGREGATES,
                                    Resource.aggregates("sources"))
-    if not wh.has_table("provenance"):
-        return SourceList(sources=[])
-    frame = wh.query(
-        "SELECT source, count(*) AS files, sum(rows_read) AS rows_read, "
-        "sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined, "
-        "CAST(max(loaded_at) AS VARCHAR) AS last_loaded_at FROM provenance "
-        "WHERE status <> 'replaced' GROUP BY source ORDER BY source")
+    sites = ed_sites(request, principal, listing=False)
+    frame = source_summaries(wh, ed_sites=sites)
     return SourceList(sources=[
         SourceSummary.model_validate({str(k): v for k, v in r.items()})
-        for r in frame.to_dict("records") if _visible(request, principal, str(r["source"]))
+        for r in frame.to_dict("records")
+        if str(r["source"]) in OPEN_SOURCES or not principal.is_public
     ])
 
 
@@ -71,17 +81,15 @@ def sources(request: Request, principal: Caller, wh: Store) -> SourceList:
 def files(request: Request, source: str, principal: Caller, wh: Store,
           limit: Annotated[int, Query(ge=1, le=500)] = 100,
           offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> FilePage:
+    """Files of an open source for anyone; ISTV files only for those who may see their
+    ED site's quality reports (audited), and only their sites' files."""
     access(request).policy.enforce(principal, Action.READ_AGGREGATES,
                                    Resource.aggregates("provenance"))
-    if not _visible(request, principal, source) or not wh.has_table("provenance"):
+    sites = ed_sites(request, principal, listing=True) if source == ED_SOURCE else None
+    if source not in OPEN_SOURCES and source != ED_SOURCE and principal.is_public:
         return FilePage(source=source, total=0, limit=limit, offset=offset, next=None,
                         files=[])
-    total = int(wh.scalar("SELECT count(*) FROM provenance WHERE source = ?", [source]))
-    frame = wh.query(
-        "SELECT file_name, sha256, partition, rows_read, rows_loaded, rows_quarantined, "
-        "status, CAST(loaded_at AS VARCHAR) AS loaded_at, vrhub_version FROM provenance "
-        "WHERE source = ? ORDER BY loaded_at, file_name LIMIT ? OFFSET ?",
-        [source, limit, offset])
+    total, frame = source_files(wh, source, ed_sites=sites, limit=limit, offset=offset)
     following = (f"{request.url.path}?limit={limit}&offset={offset + limit}"
                  if offset + limit < total else None)
     return FilePage(source=source, total=total, limit=limit, offset=offset, next=following,

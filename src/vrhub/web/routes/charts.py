@@ -3,7 +3,9 @@
 Each endpoint takes the same query parameters as the page that shows it, computes the same
 (cached) figures the page's table shows, and returns an SVG image cached per parameter set
 in the workspace. A public visitor's chart is drawn from the published outputs only (the
-London monthly series ``vrhub publish`` wrote), never from the warehouse.
+London monthly series ``vrhub publish`` wrote), never from the warehouse. A chart of ED
+figures asks :meth:`~vrhub.access.policy.Policy.ed_figures` first (audited) and is kept
+in memory only, keyed by the level and scope it was drawn for.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from vrhub.access.ed_figures import EDView
 from vrhub.access.principal import Principal
-from vrhub.errors import NotFound, PermissionDenied, UserError
+from vrhub.errors import NotFound, UserError
+from vrhub.reports import ed_figures
 from vrhub.web import charts
 from vrhub.web.data import data_version
-from vrhub.web.deps import current_principal
+from vrhub.web.deps import access, current_principal
+from vrhub.web.response_cache import Cached, cache_of
 from vrhub.web.routes.pages_support import (
     cache_dir,
     cached_json,
@@ -35,12 +40,24 @@ router = APIRouter(prefix="/charts", include_in_schema=False)
 
 
 def svg_response(request: Request, name: str, params: dict[str, object],
-                 build: object, version: str | None = None) -> Response:
+                 build: object, version: str | None = None,
+                 view: EDView | None = None) -> Response:
     """The chart ``build()`` draws, cached per parameters and ``version`` of the data
-    (default: the warehouse's)."""
+    (default: the warehouse's). A chart of ED figures passes its ``view``: part of the
+    key, and the chart is kept in memory only."""
     version = data_version(request) if version is None else version
+    if view is not None:
+        params = {**params, "ed_view": view.cache_key()}
     key = hashlib.sha256(json.dumps([name, params, version],
                                     sort_keys=True, default=str).encode()).hexdigest()[:32]
+    if view is not None:
+        def draw() -> Cached:
+            return Cached.of_bytes("", charts.to_svg(build()).encode(),  # type: ignore[operator]
+                                   "image/svg+xml")
+
+        entry = cache_of(request).get_or_build(f"private:chart-{name}-{key}", draw)
+        return Response(entry.body, media_type="image/svg+xml",
+                        headers={"cache-control": "private, no-store"})
     path = cache_dir(request) / f"chart-{name}-{key}.svg"
     if path.exists():
         svg = path.read_text(encoding="utf-8")
@@ -102,12 +119,15 @@ def quality(request: Request, principal: Annotated[Principal, Depends(current_pr
 @router.get("/hourday.svg")
 def hour_day(request: Request, principal: Annotated[Principal, Depends(current_principal)],
              borough: str) -> Response:
-    """ED assaults by hour and day of week in a borough."""
-    from vrhub.web.routes.pages_boroughs import hour_day_rows
-
-    if principal.is_public:  # refused before the warehouse is opened
-        raise PermissionDenied("the hour and day profile is for partners", hint="sign in")
+    """ED assaults by hour and day of week in a borough: times of day are shown only inside
+    the user's scope (refused, and audited, elsewhere)."""
+    view = access(request).policy.ed_figures(principal, "hourday_chart", boroughs=[borough],
+                                             fine=True).require()
     with open_warehouse(request) as wh:
-        rows = hour_day_rows(request, wh, principal, borough)
-    return svg_response(request, "hourday", {"borough": borough}, lambda: charts.hour_day_heatmap(
-        rows, title="ED assaults by day and hour"))
+        if wh is None:
+            raise NotFound("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        rows = cached_json(request, "hourday", {"borough": borough},
+                           lambda: ed_figures.hour_day(wh, view, borough), view=view)
+    return svg_response(request, "hourday", {"borough": borough},
+                        lambda: charts.hour_day_heatmap(rows, title="ED assaults by day and hour"),
+                        view=view)

@@ -3,7 +3,10 @@
 A profile shows the borough's headline figures and trend, its wards on a map, violence and
 deprivation, hotspots, when ED assaults happen (hour x day), ED against police counts, the
 most frequent locations (record-level: only within the user's scope, audited) and
-downloads. The trends page compares every borough's last 12 months with the year before.
+downloads. The ED sections show what :meth:`~vrhub.access.policy.Policy.ed_figures`
+decides (one audited decision per page): exact figures inside the user's scope; outside
+it the ED-police table disclosure-controlled and no hour x day profile. The trends page
+compares every borough's last 12 months with the year before.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
-from vrhub.analytics.hidden_violence import hidden_violence
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import NotFound, PermissionDenied, UserError
-from vrhub.storage.series import istv_assault_times, monthly_counts
+from vrhub.reports import ed_figures
+from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
@@ -40,7 +43,6 @@ from vrhub.web.routes.pages_support import (
 
 router = APIRouter(include_in_schema=False)
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP_LOCATIONS = 10
 
 
@@ -50,49 +52,6 @@ def _borough_name(wh: Warehouse | None, code: str) -> str:
             return name
     raise NotFound(f"there is no borough {code!r} in this workspace",
                    hint="choose a borough from the list at /boroughs")
-
-
-def hour_day_rows(request: Request, wh: Warehouse | None, principal: Principal,
-                  borough: str) -> list[dict[str, Any]]:
-    """ED assaults with a known time, by day of week and hour, in ``borough``."""
-    if principal.is_public:
-        raise PermissionDenied("the hour and day profile is for partners", hint="sign in")
-    if wh is None or not wh.has_table("istv_assault"):
-        return []
-
-    def compute() -> list[dict[str, Any]]:
-        times, _prov = istv_assault_times(wh, level="borough", areas=[borough])
-        known = times[times["end"].isna()]
-        if not len(known):
-            return []
-        stamps = pd.to_datetime(known["start"])
-        grid = pd.crosstab(stamps.dt.dayofweek, stamps.dt.hour)
-        return [{"day": DAYS[int(d)], "hour": int(h), "count": int(grid.loc[d, h])}
-                for d in grid.index for h in grid.columns]
-
-    try:
-        rows: list[dict[str, Any]] = cached_json(request, "hourday", {"borough": borough},
-                                                  compute)
-    except UserError:
-        return []
-    return rows
-
-
-def ed_vs_police(wh: Warehouse, borough: str, filters: Filters) -> list[dict[str, Any]]:
-    """ED assaults against police-recorded violence with injury per ward (same months)."""
-    if not wh.has_table("istv_assault") or not wh.count("istv_assault"):
-        return []
-    ed = monthly_counts(wh, source="istv", level="ward", areas=[borough], period=filters.period)
-    police = monthly_counts(wh, source="mps", level="ward", areas=[borough],
-                            categories=["VIOLENCE WITH INJURY"], period=filters.period)
-    if not len(ed.data):
-        return []
-    result = hidden_violence(ed.data, police.data, ed_coverage=ed.coverage,
-                             police_coverage=police.coverage)
-    return [{"area_name": r["area_name"], "ed": int(r["ed_count"]),
-             "police": int(r["police_count"]),
-             "ratio": None if pd.isna(r["ratio"]) else float(r["ratio"])}
-            for r in result.to_dict("records")]
 
 
 def top_locations(request: Request, wh: Warehouse, principal: Principal, borough: str,
@@ -155,11 +114,22 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         monthly = cached_json(request, "borough-monthly",
                               {**filters.as_params(), "borough": code},
                               lambda: london_monthly(wh, filters, code))
-        hourday = hour_day_rows(request, wh, principal, code)
+        ed = request.app.state.access.policy.ed_figures(principal, "borough_profile",
+                                                        boroughs=[code])
+        has_ed = ed_figures.has_ed_data(wh)
+        hourday: list[dict[str, Any]] = []
+        if ed.exact:
+            try:
+                hourday = cached_json(request, "hourday", {"borough": code},
+                                      lambda: ed_figures.hour_day(wh, ed, code), view=ed)
+            except UserError:
+                hourday = []
         try:
             comparison = cached_json(request, "ed-police", {**filters.as_params(),
                                                             "borough": code},
-                                     lambda: ed_vs_police(wh, code, filters))
+                                     lambda: ed_figures.ed_vs_police(wh, ed, code,
+                                                                     filters.period),
+                                     view=ed)
         except UserError:
             comparison = []
         locations, locations_denied = top_locations(request, wh, principal, code, filters)
@@ -177,7 +147,8 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         request, "pages/borough.html", principal, status_code=400 if errors else 200,
         page_title=name, code=code, name=name, filters=filters, errors=errors,
         categories=categories, first=first, last=last, headlines=heads, monthly=monthly,
-        hourday=hourday, days=DAYS, comparison=comparison, locations=locations,
+        hourday=hourday, days=ed_figures.DAYS, comparison=comparison,
+        ed_detail=ed.detail.value, has_ed=has_ed, locations=locations,
         locations_denied=locations_denied, query=query, hotspot_query=hotspot_query,
         ward_legend=ward_legend, ward_measure=ward_measure,
         tile_url=request.app.state.settings.tile_url or "")

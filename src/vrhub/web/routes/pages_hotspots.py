@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from vrhub.access.principal import Principal
-from vrhub.access.roles import Action
 from vrhub.analytics import hotspots
 from vrhub.errors import UserError
 from vrhub.storage.points import load_points, load_study_area
@@ -114,23 +113,17 @@ def _end_of_month(month: str) -> str:
 
 
 def _check_scope(request: Request, principal: Principal, params: HotspotParams) -> None:
-    """ED points are record-level: the principal's scope must cover the borough."""
+    """ED points are finer than a ward: shown only inside the principal's scope (the one
+    ED decision, audited)."""
     if params.source != "istv":
         return
     policy = request.app.state.access.policy
-    policy.enforce_scope(principal, Action.READ_RECORDS, "istv_assault",
-                         boroughs=[params.borough] if params.borough else None,
-                         detail="hotspot analysis of ED assaults")
-    scope = policy_scope(principal)
-    if not scope.everything and not params.borough:
+    view = policy.ed_figures(principal, "hotspots_page",
+                             boroughs=[params.borough] if params.borough else (),
+                             fine=True).require()
+    if not view.everything and not params.borough:
         raise UserError("an ED hotspot analysis needs a borough inside your access",
                         hint="choose one of your boroughs")
-
-
-def policy_scope(principal: Principal) -> Any:
-    from vrhub.access.policy import record_scope
-
-    return record_scope(principal)
 
 
 def run_analysis(wh: Warehouse, params: HotspotParams) -> hotspots.HotspotResult:

@@ -5,7 +5,10 @@ values, trends).
 Partners' figures are computed by the analytics services on warehouse frames and cached
 per parameter set in ``<home>/cache/web`` (keyed by the parameters and the warehouse
 file's size and modification time), so a page that took a second once is instant the next
-time. A public visitor's figures are never computed here: they are read from the files
+time. Figures drawn from ED data are cached under the level and scope the policy showed
+them at (:class:`~vrhub.access.ed_figures.EDView`), and exact ones only in this process's
+memory: the cache files never hold an exact ED figure. A public visitor's figures are
+never computed here: they are read from the files
 ``vrhub publish`` left in ``<home>/public`` (disclosure-controlled and scanned there), see
 :func:`published_rows`.
 """
@@ -24,6 +27,7 @@ from typing import Any, TypeVar
 import pandas as pd
 from starlette.requests import Request
 
+from vrhub.access.ed_figures import EDView
 from vrhub.access.principal import Principal
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
@@ -32,6 +36,7 @@ from vrhub.reports.publish import MANIFEST
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.data import data_version, shared_warehouse
+from vrhub.web.response_cache import Cached, cache_of
 
 T = TypeVar("T")
 
@@ -161,10 +166,22 @@ def cache_dir(request: Request) -> Path:
 
 
 def cached_json(request: Request, kind: str, params: dict[str, Any],
-                compute: Callable[[], T]) -> T:
-    """``compute()`` once per parameter set and warehouse version (JSON-serialisable)."""
+                compute: Callable[[], T], *, view: EDView | None = None) -> T:
+    """``compute()`` once per parameter set and warehouse version (JSON-serialisable).
+
+    ED figures pass the ``view`` they are shown at: it is part of the key, and an exact
+    view's figures are kept in memory only (never written under ``cache/web``)."""
+    if view is not None:
+        params = {**params, "ed_view": view.cache_key()}
     key = hashlib.sha256(json.dumps([kind, params, data_version(request)],
                                     sort_keys=True, default=str).encode()).hexdigest()[:32]
+    if view is not None and view.exact:
+        def keep() -> Cached:
+            return Cached.of("", compute(), "application/json")
+
+        entry = cache_of(request).get_or_build(f"private:{kind}-{key}", keep)
+        private: T = json.loads(entry.body)
+        return private
     path = cache_dir(request) / f"{kind}-{key}.json"
     if path.exists():
         try:
