@@ -185,7 +185,7 @@ def test_human_output_and_errors(run, city) -> None:
     assert code == 0, err
     assert "Top" in out and "Cell size set to" in err
     code, _, err = run("hotspots", "count", "--borough", "Atlantis")
-    assert code == 2 and "unknown borough 'Atlantis'" in err
+    assert code == 2 and "no borough called 'Atlantis'" in err
     code, _, err = run("hotspots", "count", "--output", "x.shp")
     assert code == 2 and "unknown output format .shp" in err
     code, _, err = run("hotspots", "kde", "--borough", CITY, "--bandwidth", "-5")

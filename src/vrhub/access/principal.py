@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 from vrhub.access.roles import Role
 
+#: The environment variable holding a person's API token for the command line.
+TOKEN_VARIABLE = "VRHUB_TOKEN"  # noqa: S105 - the variable's name, not a secret
+
 
 @dataclass(frozen=True)
 class Principal:

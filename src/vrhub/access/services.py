@@ -25,7 +25,7 @@ from vrhub.access.audit import AuditLog
 from vrhub.access.identity import Identity, LoginPolicy
 from vrhub.access.oidc import OIDC, load_providers
 from vrhub.access.policy import Policy
-from vrhub.access.principal import Principal
+from vrhub.access.principal import TOKEN_VARIABLE, Principal
 from vrhub.access.principal_cache import AccountVersions
 from vrhub.access.ratelimit import Clock
 from vrhub.access.tokens import Tokens
@@ -36,8 +36,6 @@ from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.engine import make_engine, session_factory
 from vrhub.storage.appdb.models import utc_now
 from vrhub.storage.diagnose import describe_url
-
-TOKEN_VARIABLE = "VRHUB_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.context import AppContext, all_option, json_option, pass_app
 from vrhub.cli.trends import (
     VWI,
     disclose_option,
@@ -14,6 +14,7 @@ from vrhub.cli.trends import (
     level_option,
     output_option,
     period_options,
+    resolve_names,
 )
 
 
@@ -32,10 +33,12 @@ def command() -> None:
               "street records.")
 @click.option("--police-category", default=VWI, show_default=True,
               help="Police category compared with ED assaults.")
-@click.option("--area", "areas", multiple=True, metavar="CODE",
-              help="Only this area (repeatable); a borough code selects its wards or LSOAs.")
+@click.option("--area", "areas", multiple=True, metavar="AREA",
+              help="Only this area, by GSS code or name (repeatable); a borough selects its "
+              "wards or LSOAs.")
 @disclose_option
 @output_option
+@all_option
 @json_option
 @pass_app
 def ed_police_command(app: AppContext, level: str, from_month: str | None,
@@ -46,9 +49,11 @@ def ed_police_command(app: AppContext, level: str, from_month: str | None,
     months: the 'hidden violence' ratio ED/police with an exact confidence interval."""
     from vrhub.reports import violence_analysis as va
 
+    codes, names = resolve_names(app, source=police_source, level=level, areas=areas,
+                                 categories=(police_category,))
     result = va.ed_police(app.warehouse(), level=level, period=(from_month, to_month),
                           by_month=by_month, police_source=police_source,
-                          police_category=police_category, areas=areas, disclose=disclose,
+                          police_category=names[0], areas=codes, disclose=disclose,
                           progress=app.progress)
     o = result.summary["overall"]
     if not as_json and o["ed_count"] is None:

@@ -1,4 +1,9 @@
-"""What every command receives: settings, workspace, console and output helpers."""
+"""What every command receives: settings, workspace, console and output helpers.
+
+Nothing heavy is imported here: settings are read when a command first asks for them, the
+warehouse is opened when first used, and the consoles are made when something is printed,
+so ``vrhub X --help`` costs no more than click itself.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +11,76 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table as RichTable
 
-from vrhub.progress import Task
-from vrhub.settings import Settings
-from vrhub.storage.warehouse import Warehouse
-from vrhub.workspace import Workspace
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from vrhub.progress import Task
+    from vrhub.settings import Settings
+    from vrhub.storage.warehouse import Warehouse
+    from vrhub.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Rows a table shows before it is summarised (``--all`` shows every row).
+SHOWN_ROWS = 25
 
-@dataclass
+
 class AppContext:
-    settings: Settings
-    environ: dict[str, str]
-    stdout: Console = field(default_factory=lambda: Console(soft_wrap=True))
-    stderr: Console = field(default_factory=lambda: Console(stderr=True, soft_wrap=True))
-    _warehouse: Warehouse | None = None
+    """Settings (read on first use), the workspace's warehouse and the output helpers."""
+
+    def __init__(self, environ: dict[str, str], home: Path | None = None, *,
+                 study_area: str | None = None, settings: Settings | None = None) -> None:
+        self.environ = environ
+        self.home = home
+        self.study_area = study_area
+        self._settings = settings
+        self._warehouse: Warehouse | None = None
+        self.show_all = False
+
+    @property
+    def settings(self) -> Settings:
+        """The settings, read (and logging configured from them) on first use."""
+        if self._settings is None:
+            from vrhub.logs import configure
+            from vrhub.settings import Settings
+
+            self._settings = Settings.load(self.environ, home=self.home,
+                                           study_area=self.study_area)
+            configure(self._settings)
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+
+    @cached_property
+    def stdout(self) -> Console:
+        from rich.console import Console
+
+        return Console(soft_wrap=True)
+
+    @cached_property
+    def stderr(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, soft_wrap=True)
 
     @property
     def workspace(self) -> Workspace:
+        from vrhub.workspace import Workspace
+
         return Workspace(self.settings.home)
 
     def warehouse(self, *, read_only: bool = False) -> Warehouse:
         if self._warehouse is None:
+            from vrhub.storage.warehouse import Warehouse
+
             ws = self.workspace.ensure()
             self._warehouse = Warehouse(ws.warehouse_path, read_only=read_only)
             area = self.settings.chosen_study_area()
@@ -59,13 +97,22 @@ class AppContext:
     def emit_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))
 
-    def emit_table(self, title: str, columns: list[str], rows: list[list[Any]]) -> None:
-        table = RichTable(title=title, title_justify="left")
-        for col in columns:
-            table.add_column(col, overflow="fold")
-        for row in rows:
-            table.add_row(*("" if v is None else _fmt(v) for v in row))
-        self.stdout.print(table)
+    def emit_table(self, title: str, columns: list[str], rows: list[list[Any]], *,
+                   more: str = "", footer: list[Any] | None = None) -> None:
+        """Print a table: fitted to a terminal, plain aligned columns when the output is
+        piped or a file (:mod:`vrhub.cli.tables`). A table longer than :data:`SHOWN_ROWS`
+        is cut there (with a note saying how many rows there are) unless ``--all`` was
+        given, on commands that offer it; ``more`` adds another way to see every row to
+        that note. ``footer`` (a total) is always shown last."""
+        from vrhub.cli.tables import render
+
+        shown = rows
+        if not self.show_all and len(rows) > SHOWN_ROWS and _offers_all():
+            shown = rows[:SHOWN_ROWS]
+        render(self.stdout, title, columns, [*shown, *([footer] if footer else [])])
+        if len(shown) < len(rows):
+            self.info(f"{len(rows):,} rows; showing the first {len(shown)} "
+                      f"(--all shows every row{more})")
 
     def info(self, message: str) -> None:
         self.stderr.print(message, highlight=False, markup=False)
@@ -74,6 +121,11 @@ class AppContext:
     @property
     def progress(self) -> CliProgress:
         return CliProgress(self.stderr)
+
+
+def _offers_all() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and any(p.name == "show_all" for p in ctx.command.params)
 
 
 class CliProgress:
@@ -87,6 +139,15 @@ class CliProgress:
 
     @contextmanager
     def _task(self, description: str, total: float | None) -> Iterator[Task]:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
         if total is not None:
             columns += [BarColumn(), MofNCompleteColumn()]
@@ -105,30 +166,21 @@ class CliProgress:
         self.console.print(message, highlight=False, markup=False)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 def _json_default(value: Any) -> Any:
     import datetime as dt
-    from pathlib import Path
-
-    import numpy as np
 
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        if isinstance(value, numpy.integer):
+            return int(value)
+        if isinstance(value, numpy.floating):
+            return None if numpy.isnan(value) else float(value)
+        if isinstance(value, numpy.bool_):
+            return bool(value)
     if hasattr(value, "to_dict"):
         return value.to_dict()
     raise TypeError(f"cannot serialise {type(value).__name__}")
@@ -139,6 +191,20 @@ pass_app = click.make_pass_decorator(AppContext)
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print a machine-readable JSON report on stdout."
 )
+
+
+def _set_show_all(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        app = ctx.find_object(AppContext)
+        if app is not None:
+            app.show_all = True
+    return value
+
+
+all_option = click.option(
+    "--all", "show_all", is_flag=True, expose_value=False, callback=_set_show_all,
+    help=f"Show every row (tables longer than {SHOWN_ROWS} rows are cut to their first "
+    f"{SHOWN_ROWS}).")
 
 
 def stdin_is_tty() -> bool:

@@ -9,10 +9,18 @@ from typing import Any, TypeVar
 
 import click
 
-from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.cli.trends import VWI, emit_result, level_option, output_option, show_table, write_output
+from vrhub.cli.context import AppContext, all_option, json_option, pass_app
+from vrhub.cli.trends import (
+    VWI,
+    emit_result,
+    level_option,
+    output_option,
+    resolve_names,
+    show_table,
+    write_output,
+)
 from vrhub.errors import UserError
-from vrhub.storage.series import SOURCES
+from vrhub.standards.series_choices import SOURCES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,6 +31,14 @@ def _deciles(text: str) -> tuple[int, ...]:
     except ValueError:
         raise UserError(f"--deciles must be a comma-separated list of 1-10; found {text!r}",
                         hint="for example --deciles 1,2") from None
+
+
+def _category(app: AppContext, source: str, category: str) -> str:
+    """The category as the data spells it (names are matched case-insensitively, with "did
+    you mean" when nothing matches); '' stays '' (every category)."""
+    if not category:
+        return category
+    return resolve_names(app, source=source, level="borough", categories=(category,))[1][0]
 
 
 def _window_options(func: F) -> F:
@@ -58,6 +74,7 @@ def command() -> None:
 @click.option("--category", default=VWI, show_default=True,
               help="MPS category counted as violence.")
 @output_option
+@all_option
 @json_option
 @pass_app
 def map_command(app: AppContext, level: str, min_vwi: float, deciles: str, months: int,
@@ -66,6 +83,7 @@ def map_command(app: AppContext, level: str, min_vwi: float, deciles: str, month
     """Areas with high violence with injury and high deprivation (IMD 2025)."""
     from vrhub.reports import violence_analysis as va
 
+    category = _category(app, "mps", category)
     result = va.deprivation_map(app.warehouse(), level=level, min_vwi=min_vwi,
                                 deciles=_deciles(deciles), months=months,
                                 period=(None, to_month), rule=rule,
@@ -96,6 +114,7 @@ def map_command(app: AppContext, level: str, min_vwi: float, deciles: str, month
               help="Category counted (MPS minor/major category or police.uk crime type).")
 @_window_options
 @output_option
+@all_option
 @json_option
 @pass_app
 def correlation_command(app: AppContext, level: str, source: str, category: str,
@@ -105,6 +124,7 @@ def correlation_command(app: AppContext, level: str, source: str, category: str,
     rate in each IMD decile (the deprivation gradient)."""
     from vrhub.reports import violence_analysis as va
 
+    category = _category(app, source, category)
     result = va.deprivation_correlation(app.warehouse(), level=level, source=source,
                                         category=category, months=months,
                                         period=(None, to_month), progress=app.progress)
@@ -136,6 +156,7 @@ def correlation_command(app: AppContext, level: str, source: str, category: str,
               min_open=True), help="Report the share of events in the top TOP% of areas.")
 @_window_options
 @output_option
+@all_option
 @json_option
 @pass_app
 def concentration_command(app: AppContext, level: str, source: str, category: str,
@@ -144,6 +165,7 @@ def concentration_command(app: AppContext, level: str, source: str, category: st
     """Share of events in the top x% of areas, the concentration curve and Gini."""
     from vrhub.reports import violence_analysis as va
 
+    category = _category(app, source, category)
     result = va.deprivation_concentration(app.warehouse(), level=level, source=source,
                                           category=category or None, months=months,
                                           period=(None, to_month), top=top,

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from vrhub.analytics import disclosure
 from vrhub.cli.context import AppContext, json_option, pass_app
 
 VIOLATIONS_EXIT = 11
@@ -30,6 +29,8 @@ def check(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     Reads CSV (with its .csv.json metadata), JSON, GeoJSON, XLSX, Parquet and GeoPackage;
     other files are listed as skipped.
     """
+    from vrhub.analytics import disclosure
+
     report = disclosure.ScanReport()
     for path in paths or (app.workspace.public,):
         if path.is_dir():

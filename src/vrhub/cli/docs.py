@@ -8,7 +8,6 @@ import click
 
 from vrhub.cli.context import AppContext, pass_app
 from vrhub.errors import UserError
-from vrhub.reference import stale, write_all
 
 DEFAULT_DIR = Path("docs/reference")
 
@@ -24,6 +23,8 @@ def command() -> None:
 @pass_app
 def build(app: AppContext, directory: Path) -> None:
     """Write the reference pages."""
+    from vrhub.reference import write_all
+
     for path in write_all(directory):
         app.info(f"wrote {path}")
 
@@ -33,6 +34,8 @@ def build(app: AppContext, directory: Path) -> None:
               show_default=True)
 def check(directory: Path) -> None:
     """Fail if the reference pages are stale."""
+    from vrhub.reference import stale
+
     names = stale(directory)
     if names:
         raise UserError(f"stale reference docs: {', '.join(names)}",

@@ -154,6 +154,8 @@ def rate_command(app: AppContext, bandwidth: float | None, kernel: str,
 def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str, Any], *,
          population_year: int | None = None, use_population: bool = False) -> None:
     from vrhub.analytics.hotspots import run
+    from vrhub.reports.empty_results import no_events
+    from vrhub.reports.names import resolve_borough, resolve_categories
     from vrhub.reports.outputs import output_metadata, write_result
     from vrhub.storage.points import (
         load_points,
@@ -167,18 +169,21 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
         raise UserError(f"cannot write {output.name}: unknown output format "
                         f"{output.suffix or '(none)'}", hint="use one of " + ", ".join(FORMATS))
     warehouse = app.warehouse()
-    points = load_points(warehouse, options["source"], list(options["categories"]) or None,
-                         options["start"], options["end"], options["borough"],
+    borough = resolve_borough(warehouse, options["borough"])
+    categories = resolve_categories(warehouse, options["source"], options["categories"])
+    points = load_points(warehouse, options["source"], categories or None,
+                         options["start"], options["end"], borough,
                          options["min_confidence"])
-    area = load_study_area(warehouse, options["borough"])
+    area = load_study_area(warehouse, borough)
     if points.without_location:
         app.progress.note(f"{points.without_location:,} events have no location"
                           + (" (or one below the minimum geocoding confidence)"
                              if options["min_confidence"] is not None else "")
                           + " and are left out.")
     if points.frame.empty:
-        raise UserError("no events match these filters",
-                        hint="check --source, --category, --borough, --from and --to")
+        raise no_events(warehouse, options["source"], categories=categories, borough=borough,
+                        borough_name=area.name, start=_month_of(options["start"]),
+                        end=_month_of(options["end"]), selected=points.without_location)
     if options["source"] == "istv":
         app.progress.note("ED assault counts per cell are small and come from patient "
                           "records: apply disclosure control before sharing this output.")
@@ -186,7 +191,7 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
     result = run(points.frame, area.geometry, method, population=population,
                  progress=app.progress, cell_size=options["cell_size"], **params)
     data = {"source": options["source"], "table": points.table,
-            "categories": list(options["categories"]), "borough": area.code,
+            "categories": categories, "borough": area.code,
             "area_name": area.name, "from": options["start"], "to": options["end"],
             "min_confidence": options["min_confidence"],
             "events_without_location": points.without_location,
@@ -237,13 +242,21 @@ def _top_cells(app: AppContext, result: HotspotResult, limit: int = 10) -> None:
     columns = [c for c in ("cell_id", "x", "y", "n", "kde", "gistar_z", "p_fdr", "n_before",
                            "n_after", "change", "rate", "classification") if c in top.columns]
     app.emit_table(f"Top {len(top)} cells by {key}", columns,
-                   [[_cell(v) for v in row] for row in top[columns].itertuples(index=False)])
+                   [[_cell(c, v) for c, v in zip(columns, row, strict=True)]
+                    for row in top[columns].itertuples(index=False)])
 
 
-def _cell(value: Any) -> Any:
+def _cell(column: str, value: Any) -> Any:
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if column in ("cell_id", "x", "y") and isinstance(value, int | float):
+        return str(round(value))  # identifiers and coordinates: no thousands separators
     return value
+
+
+def _month_of(value: str | None) -> str | None:
+    """The YYYY-MM of a --from/--to date (YYYY-MM or YYYY-MM-DD)."""
+    return value[:7] if value else None
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
 from vrhub.errors import UserError
-from vrhub.storage.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from vrhub.storage.warehouse import Warehouse
 
 _labelled_option = click.option(
     "--labelled", "labelled_path", required=True,

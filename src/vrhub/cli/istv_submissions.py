@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.context import AppContext, all_option, json_option, pass_app
 from vrhub.errors import NotFound, UserError
 
 
@@ -57,7 +57,8 @@ def _rows_text(rows: list[int], limit: int = 12) -> str:
 
 @click.command(name="submit")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--site", help="ODS code of the ED site (else from the file or its name).")
+@click.option("--site", help="The ED site, by ODS code or hospital name (else from the file "
+              "or its name).")
 @click.option("--period", help="Reporting period: a month (2024-01) or start..end.")
 @json_option
 @pass_app
@@ -77,6 +78,7 @@ def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: s
     if not files:
         raise UserError(f"no ISTV files found in {', '.join(map(str, paths))}",
                         hint="give .csv, .xlsx or .xml files or folders holding them")
+    site = _site(app, site)
     outcome = load_files(app.warehouse(), files, app.progress, site=site, period=period,
                          raise_on_rejected=False)
     if as_json:
@@ -88,6 +90,15 @@ def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: s
         from vrhub.ingest.istv.submission import rejection_error
 
         raise rejection_error(outcome)
+
+
+def _site(app: AppContext, site: str | None) -> str | None:
+    """An ED site's ODS code from --site (a code or the hospital's name)."""
+    if not site:
+        return None
+    from vrhub.reports.names import resolve_site
+
+    return resolve_site(app.warehouse(), site)
 
 
 def _receipts_frame(app: AppContext, site: str | None) -> Any:
@@ -105,12 +116,13 @@ def _receipts_frame(app: AppContext, site: str | None) -> Any:
 
 
 @click.command(name="receipts")
-@click.option("--site", help="Only this ED site (ODS code).")
+@click.option("--site", help="Only this ED site (ODS code or hospital name).")
+@all_option
 @json_option
 @pass_app
 def receipts(app: AppContext, site: str | None, as_json: bool) -> None:
     """List the receipts of ISTV submissions received."""
-    frame = _receipts_frame(app, site)
+    frame = _receipts_frame(app, _site(app, site))
     records = [] if frame is None else frame.to_dict("records")
     if as_json:
         app.emit_json({"receipts": records})
@@ -207,7 +219,7 @@ def geocode(app: AppContext, site: str | None, everything: bool, as_json: bool) 
     """Geocode the location descriptions of current ISTV records."""
     from vrhub.ingest.istv.regeocode import regeocode
 
-    result = regeocode(app.warehouse(), site=site, everything=everything,
+    result = regeocode(app.warehouse(), site=_site(app, site), everything=everything,
                        progress=app.progress)
     if as_json:
         app.emit_json(result)

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import click
 
-from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.ingest.inputs import discover
-from vrhub.ingest.sources import all_sources, get_source
+from vrhub.cli.context import AppContext, all_option, json_option, pass_app
 
 log = logging.getLogger("vrhub.load")
 
@@ -26,6 +24,7 @@ class _SourceType(click.ParamType):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--site", help="ED site ODS code, for sources that take one (istv).")
 @click.option("--period", help="Reporting period (2024-01), for sources that take one (istv).")
+@all_option
 @json_option
 @pass_app
 def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | None,
@@ -37,6 +36,9 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
     Loading the same file again changes nothing; a newer file for the same month replaces
     the older one. Run `vrhub load list` to see the sources.
     """
+    from vrhub.ingest.inputs import discover
+    from vrhub.ingest.sources import all_sources, get_source
+
     if source == "list":
         if paths:
             raise click.UsageError("`vrhub load list` takes no paths")
@@ -83,7 +85,8 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
     app.emit_table(
         f"Loaded {source}",
         ["file", "status", "read", "loaded", "quarantined"],
-        [*rows, ["total", "", report.rows_read, report.rows_loaded, report.rows_quarantined]],
+        rows, footer=["total", "", report.rows_read, report.rows_loaded,
+                      report.rows_quarantined],
     )
     for rule, count in sorted(report.quarantined_by_rule().items()):
         app.info(f"  quarantined {count:,} row(s): {rule}")

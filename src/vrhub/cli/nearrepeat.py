@@ -5,20 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from vrhub.analytics.nearrepeat import NearRepeatResult, near_repeat
 from vrhub.cli.context import AppContext, json_option, pass_app
 from vrhub.errors import UserError
-from vrhub.reports.outputs import output_metadata, write_result
-from vrhub.storage.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from vrhub.analytics.nearrepeat import NearRepeatResult
 
 TABLES = {"police": "police_street", "istv": "istv_assault"}
-LOADERS = {"police": "vrhub load police FILES",
-           "istv": "vrhub istv submit FILE, then vrhub istv geocode"}
 MONTHLY_NOTE = (
     "police.uk publishes the month of each crime only: every event is dated to the first "
     "day of its month, so time bands narrower than about 30 days are not meaningful; use "
@@ -49,88 +46,6 @@ def _month(text: str | None, option: str) -> str | None:
     return text
 
 
-def _month_end(month: str) -> str:
-    year, mon = map(int, month.split("-"))
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}-01"
-
-
-def _columns(warehouse: Warehouse, table: str) -> set[str]:
-    frame = warehouse.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])
-    return set(frame["column_name"])
-
-
-def read_events(warehouse: Warehouse, source: str, *, category: str | None,
-                borough: str | None, start: str | None, end: str | None,
-                notes: list[str]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Events with a point for ``source`` and the filters, as (easting, northing, date),
-    and the provenance of the files they came from."""
-    table = TABLES[source]
-    if not warehouse.has_table(table) or warehouse.count(table) == 0:
-        raise UserError(
-            f"the warehouse has no {source} events (table {table} is "
-            f"{'empty' if warehouse.has_table(table) else 'missing'})",
-            hint=f"load them first: {LOADERS[source]}",
-        )
-    columns = _columns(warehouse, table)
-    where: list[str] = []
-    params: list[Any] = []
-    if source == "police":
-        time_sql = "CAST(month || '-01' AS DATE)"
-        if category:
-            where.append("lower(crime_type) = lower(?)")
-            params.append(category)
-        if start:
-            where.append("month >= ?")
-            params.append(start)
-        if end:
-            where.append("month <= ?")
-            params.append(end)
-        if "crime_id_duplicate" in columns:
-            where.append("NOT coalesce(crime_id_duplicate, false)")
-    else:
-        if category:
-            raise UserError("--category applies to --source police only",
-                            hint="drop --category for ED assaults")
-        time_sql = "assault_at"
-        where.append("assault_at IS NOT NULL")
-        if start:
-            where.append("assault_at >= CAST(? AS TIMESTAMP)")
-            params.append(f"{start}-01")
-        if end:
-            where.append("assault_at < CAST(? AS TIMESTAMP)")
-            params.append(_month_end(end))
-    if borough:
-        where.append("borough_code = ?")
-        params.append(borough)
-    condition = " AND ".join(where) or "TRUE"
-    selected = int(warehouse.scalar(f'SELECT count(*) FROM "{table}" WHERE {condition}',
-                                    params))
-    frame = warehouse.query(
-        f'SELECT easting, northing, {time_sql} AS date FROM "{table}" WHERE {condition} '
-        "AND easting IS NOT NULL AND northing IS NOT NULL", params)
-    if selected > len(frame):
-        notes.append(f"{selected - len(frame):,} of {selected:,} selected events have no "
-                     "point (no location or not geocoded) and are left out")
-    if frame.empty:
-        raise UserError(
-            f"no {source} events with a point match the filters "
-            f"(category={category or 'any'}, borough={borough or 'any'}, "
-            f"from={start or 'start'}, to={end or 'end'})",
-            hint="widen the filters; `vrhub quality` shows what the warehouse holds",
-        )
-    provenance: list[dict[str, Any]] = []
-    if "file_id" in columns and warehouse.has_table("provenance"):
-        prov = warehouse.query(
-            "SELECT file_name, sha256, source, loaded_at FROM provenance WHERE file_id IN "
-            f'(SELECT DISTINCT file_id FROM "{table}" WHERE {condition}) ORDER BY file_name',
-            params)
-        provenance = [{str(k): v for k, v in row.items()}
-                      for row in prov.astype({"loaded_at": str}).to_dict("records")]
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame, provenance
-
-
 def _emit(app: AppContext, result: NearRepeatResult, as_json: bool) -> None:
     if as_json:
         app.emit_json({"table": result.table.to_dict("records"), "metadata": result.metadata})
@@ -153,7 +68,7 @@ def _emit(app: AppContext, result: NearRepeatResult, as_json: bool) -> None:
 
 
 def _ratio_cell(ratio: float, p_value: float) -> str:
-    if pd.isna(ratio):
+    if ratio is None or ratio != ratio:
         return "-"
     return f"{ratio:.2f}{' *' if p_value < 0.05 else ''}"
 
@@ -162,7 +77,8 @@ def _ratio_cell(ratio: float, p_value: float) -> str:
 @click.option("--source", type=click.Choice(sorted(TABLES)), required=True,
               help="police: police.uk street crimes; istv: geocoded ED assaults.")
 @click.option("--category", default=None, help="police.uk crime type, e.g. Burglary.")
-@click.option("--borough", default=None, help="Borough GSS code, e.g. E09000012.")
+@click.option("--borough", default=None,
+              help="Borough GSS code or name, e.g. E09000012 or Hackney.")
 @click.option("--from", "start", default=None, help="First month, YYYY-MM.")
 @click.option("--to", "end", default=None, help="Last month, YYYY-MM.")
 @click.option("--distance-bands", required=True, help="Distance band edges in metres, e.g. "
@@ -192,6 +108,12 @@ def command(app: AppContext, source: str, category: str | None, borough: str | N
     half-open, [0, 100) then [100, 200); p-value = (simulations >= observed + 1) /
     (permutations + 1). See docs/explanation/near-repeat.md.
     """
+    from vrhub.analytics.nearrepeat import near_repeat
+    from vrhub.reports.empty_results import no_events
+    from vrhub.reports.names import resolve_borough, resolve_categories
+    from vrhub.reports.outputs import output_metadata, write_result
+    from vrhub.storage.points import near_repeat_events
+
     start = _month(start, "--from")
     end = _month(end, "--to")
     if start and end and start > end:
@@ -205,9 +127,26 @@ def command(app: AppContext, source: str, category: str | None, borough: str | N
         if narrow:
             notes.append(f"time band edge(s) {', '.join(f'{b:g}' for b in narrow)} day(s) are "
                          "finer than the monthly dates can resolve")
-    events, provenance = read_events(app.warehouse(), source,
-                                     category=category, borough=borough, start=start,
-                                     end=end, notes=notes)
+    warehouse = app.warehouse()
+    code = resolve_borough(warehouse, borough)
+    if category and source != "police":
+        raise UserError("--category applies to --source police only",
+                        hint="drop --category for ED assaults")
+    if category:
+        category = resolve_categories(warehouse, source, [category])[0]
+    events, unlocated, provenance = near_repeat_events(
+        warehouse, source, category=category, borough=code, start=start, end=end)
+    if unlocated:
+        notes.append(f"{unlocated:,} of {unlocated + len(events):,} selected events have no "
+                     "point (no location or not geocoded) and are left out")
+    if len(events) < 2:
+        name = borough if code and borough and borough.upper() != code else None
+        if events.empty:
+            raise no_events(warehouse, source, categories=[category] if category else [],
+                            borough=code, borough_name=name, start=start, end=end,
+                            selected=unlocated)
+        raise UserError("only one event with a point matches these filters; the Knox test "
+                        "compares pairs of events", hint="widen the months or the area")
     for note in notes:
         app.progress.note(note)
     result = near_repeat(events, distance_bands=s_bands, time_bands=t_bands,
@@ -215,7 +154,7 @@ def command(app: AppContext, source: str, category: str | None, borough: str | N
                          permutations=permutations, seed=seed, progress=app.progress)
     result.metadata["notes"] = notes + list(result.metadata.get("notes", []))
     result.metadata["source"] = {
-        "source": source, "table": TABLES[source], "category": category, "borough": borough,
+        "source": source, "table": TABLES[source], "category": category, "borough": code,
         "from": start, "to": end,
         "temporal_resolution": "month" if source == "police" else "as recorded",
     }

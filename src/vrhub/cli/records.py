@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from vrhub.access.policy import Scope
-from vrhub.access.principal import Principal
+from vrhub.access.principal import TOKEN_VARIABLE, Principal
 from vrhub.access.roles import Action
-from vrhub.access.services import TOKEN_VARIABLE, AccessServices
 from vrhub.cli.context import AppContext, json_option, pass_app
 from vrhub.cli.users import open_services
 from vrhub.errors import UserError
+
+if TYPE_CHECKING:
+    from vrhub.access.policy import Scope
+    from vrhub.access.services import AccessServices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,14 +36,16 @@ MONTH = "YYYY-MM"
 def _filters(func: F) -> F:
     for option in reversed([
         click.argument("dataset", type=click.Choice(DATASETS)),
-        click.option("--borough", "boroughs", multiple=True, metavar="E09…",
-                     help="Only this borough (repeatable); must be one of yours."),
-        click.option("--ward", "wards", multiple=True, metavar="E05…",
-                     help="Only this ward (repeatable)."),
-        click.option("--lsoa", "lsoas", multiple=True, metavar="E01…",
-                     help="Only this LSOA 2021 (repeatable)."),
-        click.option("--site", "sites", multiple=True, metavar="ODS",
-                     help="Only this ED site (ISTV; repeatable); must be one of yours."),
+        click.option("--borough", "boroughs", multiple=True, metavar="E09…|NAME",
+                     help="Only this borough, by code or name (repeatable); must be one "
+                     "of yours."),
+        click.option("--ward", "wards", multiple=True, metavar="E05…|NAME",
+                     help="Only this ward, by code or name (repeatable)."),
+        click.option("--lsoa", "lsoas", multiple=True, metavar="E01…|NAME",
+                     help="Only this LSOA 2021, by code or name (repeatable)."),
+        click.option("--site", "sites", multiple=True, metavar="ODS|NAME",
+                     help="Only this ED site, by ODS code or hospital name (ISTV; "
+                     "repeatable); must be one of yours."),
         click.option("--category", "categories", multiple=True,
                      help="Crime type or ISTV assault method (repeatable)."),
         click.option("--from", "month_from", metavar=MONTH, default=None,
@@ -73,19 +77,27 @@ def _principal(app: AppContext, services: AccessServices, token: str | None) -> 
     return services.cli_principal(environ)
 
 
-def _build_filters(boroughs: tuple[str, ...], wards: tuple[str, ...], lsoas: tuple[str, ...],
-                   sites: tuple[str, ...], categories: tuple[str, ...],
-                   month_from: str | None, month_to: str | None) -> Any:
+def _build_filters(app: AppContext, dataset: str, boroughs: tuple[str, ...],
+                   wards: tuple[str, ...], lsoas: tuple[str, ...], sites: tuple[str, ...],
+                   categories: tuple[str, ...], month_from: str | None,
+                   month_to: str | None) -> Any:
+    """The search filters, with names turned into codes (boroughs, wards, LSOAs, ED sites
+    and categories are accepted by name as well as by code)."""
+    from vrhub.reports.names import resolve_area, resolve_categories, resolve_site
     from vrhub.storage import records
 
     start, end = _month(month_from, "--from"), _month(month_to, "--to")
     if start and end and start > end:
         raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
-    return records.Filters(boroughs=[b.upper() for b in boroughs],
-                           wards=[w.upper() for w in wards],
-                           lsoas=[x.upper() for x in lsoas],
-                           sites=[s.upper() for s in sites], categories=list(categories),
-                           month_from=start, month_to=end)
+    wh = app.warehouse()
+    source = {"police": "police", "istv": "istv"}.get(dataset)
+    return records.Filters(
+        boroughs=[resolve_area(wh, "borough", b).code for b in boroughs],
+        wards=[resolve_area(wh, "ward", w).code for w in wards],
+        lsoas=[resolve_area(wh, "lsoa", x).code for x in lsoas],
+        sites=[resolve_site(wh, s) for s in sites],
+        categories=resolve_categories(wh, source, categories) if source else list(categories),
+        month_from=start, month_to=end)
 
 
 def _scope(services: AccessServices, principal: Principal, action: Action, dataset: str,
@@ -118,7 +130,8 @@ def search(app: AppContext, dataset: str, boroughs: tuple[str, ...], wards: tupl
 
     services = open_services(app)
     principal = _principal(app, services, token)
-    filters = _build_filters(boroughs, wards, lsoas, sites, categories, month_from, month_to)
+    filters = _build_filters(app, dataset, boroughs, wards, lsoas, sites, categories,
+                             month_from, month_to)
     scope = _scope(services, principal, Action.SEARCH_RECORDS, dataset, filters,
                    f"search {dataset} (cli)")
     rows, total = records.search(app.warehouse(), dataset, scope, filters, limit=limit,
@@ -158,7 +171,8 @@ def export(app: AppContext, dataset: str, boroughs: tuple[str, ...], wards: tupl
                         hint="give --format " + "|".join(FORMATS))
     services = open_services(app)
     principal = _principal(app, services, token)
-    filters = _build_filters(boroughs, wards, lsoas, sites, categories, month_from, month_to)
+    filters = _build_filters(app, dataset, boroughs, wards, lsoas, sites, categories,
+                             month_from, month_to)
     scope = _scope(services, principal, Action.EXPORT_RECORDS, dataset, filters,
                    f"export {dataset} as {chosen} (cli)")
     frame = records.export_frame(app.warehouse(), dataset, scope, filters)

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import numpy as np
-import pandas as pd
 
-from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.context import AppContext, all_option, json_option, pass_app
 from vrhub.errors import UserError
-from vrhub.reports.outputs import write_result
-from vrhub.storage.series import LEVELS, SOURCES
+from vrhub.standards.series_choices import LEVELS, SOURCES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from vrhub.reports.violence_analysis import AnalysisResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,7 +22,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 VWI = "VIOLENCE WITH INJURY"
 
 GEO_SUFFIXES = (".gpkg", ".geojson")
-SHOWN_ROWS = 25
 
 
 def disclose_option(func: F) -> F:
@@ -57,6 +55,7 @@ def write_output(app: AppContext, result: AnalysisResult, output: Path | None) -
     """Write every row of ``result`` to ``output`` (geo formats joined to boundaries)."""
     if output is None:
         return None
+    from vrhub.reports.outputs import write_result
     from vrhub.reports.violence_analysis import with_geometry
 
     frame: pd.DataFrame = result.frame
@@ -73,20 +72,10 @@ def write_output(app: AppContext, result: AnalysisResult, output: Path | None) -
 
 def show_table(app: AppContext, frame: pd.DataFrame, columns: list[str], title: str,
                *, written: Path | None = None) -> None:
-    shown = frame[columns].head(SHOWN_ROWS)
-    rows = [[_cell(v) for v in row] for row in shown.itertuples(index=False)]
-    app.emit_table(title, columns, rows)
-    if len(frame) > SHOWN_ROWS:
-        app.info(f"{len(frame):,} rows; showing the first {SHOWN_ROWS}"
-                 + ("" if written else " (write them all with --output FILE)"))
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
+    """Print ``columns`` of ``frame`` (its first rows unless ``--all``)."""
+    rows = [list(row) for row in frame[columns].itertuples(index=False)]
+    app.emit_table(title, columns, rows,
+                   more="" if written else "; --output FILE writes them to a file")
 
 
 def emit_result(app: AppContext, result: AnalysisResult, *, output: Path | None,
@@ -103,15 +92,26 @@ def emit_result(app: AppContext, result: AnalysisResult, *, output: Path | None,
         app.info(f"wrote {written}")
 
 
+def resolve_names(app: AppContext, *, source: str, level: str, areas: tuple[str, ...] = (),
+                  categories: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Area codes and categories for names typed as --area and --category (a name is
+    accepted wherever a code is; a mistyped one gets "did you mean")."""
+    from vrhub.reports.names import resolve_areas, resolve_categories
+
+    warehouse = app.warehouse()
+    return (resolve_areas(warehouse, level, areas) if areas else [],
+            resolve_categories(warehouse, source, categories) if categories else [])
+
+
 def _common(func: F) -> F:
     for option in reversed([
         click.option("--source", type=click.Choice(SOURCES), default="mps", show_default=True,
                      help="mps = London Datastore MPS counts; police = police.uk street "
                      "records; istv = ED assault attendances."),
         level_option("borough"),
-        click.option("--area", "areas", multiple=True, metavar="CODE",
-                     help="Only this area (repeatable); a borough code selects its wards "
-                     "or LSOAs."),
+        click.option("--area", "areas", multiple=True, metavar="AREA",
+                     help="Only this area, by GSS code or name (repeatable); a borough "
+                     "selects its wards or LSOAs."),
         click.option("--category", "categories", multiple=True,
                      help="Only this category (repeatable): an MPS minor or major "
                      "category, a police.uk crime type or an ISTV assault method."),
@@ -135,6 +135,7 @@ def command() -> None:
               help="Months in the rolling total.")
 @disclose_option
 @output_option
+@all_option
 @json_option
 @pass_app
 def series_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
@@ -145,8 +146,10 @@ def series_command(app: AppContext, source: str, level: str, areas: tuple[str, .
     (windows reaching months the source does not cover are marked incomplete)."""
     from vrhub.reports import trend_analysis as ta
 
-    result = ta.trend_series(app.warehouse(), source=source, level=level, areas=areas,
-                             categories=categories, period=(from_month, to_month),
+    codes, names = resolve_names(app, source=source, level=level, areas=areas,
+                                 categories=categories)
+    result = ta.trend_series(app.warehouse(), source=source, level=level, areas=codes,
+                             categories=names, period=(from_month, to_month),
                              per_1000=per_1000, window=window, disclose=disclose,
                              progress=app.progress)
     columns = ["area_code", "area_name", "category", "month", "count", "rolling_total",
@@ -163,6 +166,7 @@ def series_command(app: AppContext, source: str, level: str, areas: tuple[str, .
               "year before.")
 @disclose_option
 @output_option
+@all_option
 @json_option
 @pass_app
 def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
@@ -172,8 +176,10 @@ def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...]
     (conditional binomial) confidence interval and p-value."""
     from vrhub.reports import trend_analysis as ta
 
-    result = ta.trend_yoy(app.warehouse(), source=source, level=level, areas=areas,
-                          categories=categories, period=(from_month, to_month),
+    codes, names = resolve_names(app, source=source, level=level, areas=areas,
+                                 categories=categories)
+    result = ta.trend_yoy(app.warehouse(), source=source, level=level, areas=codes,
+                          categories=names, period=(from_month, to_month),
                           window=window, disclose=disclose, progress=app.progress)
     columns = ["area_code", "area_name", "category", "current", "previous", "pct_change",
                "rate_ratio", "ratio_lower", "ratio_upper", "p_value"]
@@ -185,8 +191,8 @@ def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...]
 @click.option("--source", type=click.Choice(SOURCES), default="istv", show_default=True,
               help="Only istv carries times of day.")
 @level_option("borough")
-@click.option("--area", "areas", multiple=True, metavar="CODE",
-              help="Only this area (repeatable).")
+@click.option("--area", "areas", multiple=True, metavar="AREA",
+              help="Only this area, by GSS code or name (repeatable).")
 @period_options
 @output_option
 @json_option
@@ -198,7 +204,8 @@ def profile_command(app: AppContext, source: str, level: str, areas: tuple[str, 
     date is spread over that day's hours (aoristic weighting)."""
     from vrhub.reports import trend_analysis as ta
 
-    result = ta.trend_profile(app.warehouse(), source=source, level=level, areas=areas,
+    codes, _ = resolve_names(app, source=source, level=level, areas=areas)
+    result = ta.trend_profile(app.warehouse(), source=source, level=level, areas=codes,
                               period=(from_month, to_month), progress=app.progress)
     if as_json or output:
         emit_result(app, result, output=output, as_json=as_json,

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from vrhub.access.identity import UserView
 from vrhub.access.principal import Principal, console_administrator
 from vrhub.access.roles import ACCOUNT_ROLES, TOKEN_SCOPES
-from vrhub.access.services import AccessServices
-from vrhub.cli.context import APP_LOGIN, AppContext, json_option, needs, pass_app
+from vrhub.cli.context import APP_LOGIN, AppContext, all_option, json_option, needs, pass_app
 from vrhub.errors import UserError
+
+if TYPE_CHECKING:
+    from vrhub.access.identity import UserView
+    from vrhub.access.services import AccessServices
 
 ROLE_CHOICE = click.Choice([r.value for r in ACCOUNT_ROLES], case_sensitive=False)
 
 
 def open_services(app: AppContext) -> AccessServices:
     """The access services for this command, closed when the command ends."""
+    from vrhub.access.services import AccessServices
+
     services = AccessServices.from_settings(app.settings)
     click.get_current_context().call_on_close(services.close)
     return services
@@ -101,6 +105,7 @@ def add(app: AppContext, email: str, role: str, organisation: str, org_name: str
 
 
 @command.command(name="list")
+@all_option
 @json_option
 @pass_app
 def list_(app: AppContext, as_json: bool) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -30,6 +29,9 @@ from vrhub.progress import SILENT, Progress
 from vrhub.reports.outputs import output_metadata
 from vrhub.storage import series
 from vrhub.storage.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 VWI = "VIOLENCE WITH INJURY"
 """The MPS minor category the VRU strategy's violence x deprivation map counts."""
@@ -99,6 +101,8 @@ def with_geometry(warehouse: Warehouse, frame: pd.DataFrame,
     shapes = series.area_geometries(warehouse, level)
     if shapes is None:
         return None
+    import geopandas as gpd
+
     joined = shapes.merge(frame, on="area_code", how="right")
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=27700)
 

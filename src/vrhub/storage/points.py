@@ -6,6 +6,9 @@ and geometries to :mod:`vrhub.analytics.hotspots`.
 - :func:`load_points`: police.uk street crimes (``police_street``) or ED assaults
   (``istv_assault``) as ``easting, northing, date, category, lsoa21_code, borough_code``,
   rows without a point left out and counted.
+- :func:`count_events`, :func:`event_months`: how many events a filter selects, and the
+  months a source covers (to say why a filter found nothing).
+- :func:`near_repeat_events`: the events of a Knox near-repeat test.
 - :func:`load_study_area`: one borough or all of London (the union of the boroughs) from
   ``area_boundary``.
 - :func:`load_population`: residents per LSOA placed at the LSOA centroid, for rate maps.
@@ -85,17 +88,10 @@ def _borough_code(warehouse: Warehouse, borough: str | None) -> str | None:
                     "load boundaries with `vrhub load boundaries`")
 
 
-def load_points(warehouse: Warehouse, source: str = "police",
-                categories: list[str] | tuple[str, ...] | None = None,
-                start: Any = None, end: Any = None, borough: str | None = None,
-                min_confidence: float | None = None) -> Points:
-    """Event points of ``source`` ('police' or 'istv') between ``start`` and ``end``
-    (inclusive; dates or YYYY-MM) in ``borough`` (code or name; None for London).
-
-    ``categories`` are police.uk crime types (e.g. 'Burglary') or ISTV assault-method
-    codes, matched case-insensitively. ``min_confidence`` (ISTV only) leaves out assaults
-    geocoded with a confidence below it; they are counted with those without a location.
-    """
+def _event_filter(warehouse: Warehouse, source: str,
+                  categories: list[str] | tuple[str, ...] | None, start: Any, end: Any,
+                  borough: str | None) -> tuple[str, str, str, str, list[Any]]:
+    """(table, date SQL, category SQL, WHERE clause, parameters) selecting the events."""
     table = SOURCES.get(source)
     if table is None:
         raise UserError(f"unknown source {source!r}", hint="use one of " + ", ".join(SOURCES))
@@ -132,6 +128,22 @@ def load_points(warehouse: Warehouse, source: str = "police",
         where.append("borough_code = ?")
         params.append(code)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
+    return table, date_sql, category_sql, clause, params
+
+
+def load_points(warehouse: Warehouse, source: str = "police",
+                categories: list[str] | tuple[str, ...] | None = None,
+                start: Any = None, end: Any = None, borough: str | None = None,
+                min_confidence: float | None = None) -> Points:
+    """Event points of ``source`` ('police' or 'istv') between ``start`` and ``end``
+    (inclusive; dates or YYYY-MM) in ``borough`` (code or name; None for London).
+
+    ``categories`` are police.uk crime types (e.g. 'Burglary') or ISTV assault-method
+    codes, matched case-insensitively. ``min_confidence`` (ISTV only) leaves out assaults
+    geocoded with a confidence below it; they are counted with those without a location.
+    """
+    table, date_sql, category_sql, clause, params = _event_filter(
+        warehouse, source, categories, start, end, borough)
     file_col = "file_id" if source == "police" else "submission_id"
     if min_confidence is not None and source != "istv":
         raise UserError("a minimum geocoding confidence applies to ED assaults only",
@@ -151,6 +163,95 @@ def load_points(warehouse: Warehouse, source: str = "police",
     frame["date"] = pd.to_datetime(frame["date"])
     return Points(frame, table, without, file_ids,
                   "month" if source == "police" else "day")
+
+
+def count_events(warehouse: Warehouse, source: str,
+                 categories: list[str] | tuple[str, ...] | None = None,
+                 start: Any = None, end: Any = None, borough: str | None = None) -> int:
+    """How many events of ``source`` the filters of :func:`load_points` select (with or
+    without a location)."""
+    table, _, _, clause, params = _event_filter(warehouse, source, categories, start, end,
+                                                borough)
+    return int(warehouse.scalar(f"SELECT count(*) FROM {table}{clause}", params))
+
+
+def event_months(warehouse: Warehouse, source: str) -> tuple[str | None, str | None]:
+    """The first and last month (YYYY-MM) of ``source``'s events."""
+    table, date_sql, _, clause, params = _event_filter(warehouse, source, None, None, None,
+                                                       None)
+    row = warehouse.query(f"SELECT strftime(min({date_sql}), '%Y-%m') AS first, "
+                          f"strftime(max({date_sql}), '%Y-%m') AS last FROM {table}{clause}",
+                          params)
+    first, last = row["first"].iloc[0], row["last"].iloc[0]
+    return (None if first is None or first != first else str(first),
+            None if last is None or last != last else str(last))
+
+
+NEAR_REPEAT_LOADERS = {"police": "vrhub load police FILES",
+                       "istv": "vrhub istv submit FILE, then vrhub istv geocode"}
+
+
+def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | None,
+                       borough: str | None, start: str | None, end: str | None
+                       ) -> tuple[pd.DataFrame, int, list[dict[str, Any]]]:
+    """Events for the Knox test: (``easting, northing, date`` of those with a point, how
+    many selected events have no point, provenance of their files). Police rows flagged
+    ``crime_id_duplicate`` (a Crime ID repeated within its file) are left out: a repeated
+    row would pair with itself at distance 0 and time 0. ``start``/``end`` are months
+    (YYYY-MM), ``borough`` a GSS code."""
+    table = SOURCES[source]
+    if not warehouse.has_table(table) or warehouse.count(table) == 0:
+        raise UserError(
+            f"the warehouse has no {source} events (table {table} is "
+            f"{'empty' if warehouse.has_table(table) else 'missing'})",
+            hint=f"load them first: {NEAR_REPEAT_LOADERS[source]}")
+    columns = set(warehouse.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [table])["column_name"])
+    where: list[str] = []
+    params: list[Any] = []
+    if source == "police":
+        time_sql = "CAST(month || '-01' AS DATE)"
+        if category:
+            where.append("lower(crime_type) = lower(?)")
+            params.append(category)
+        if start:
+            where.append("month >= ?")
+            params.append(start)
+        if end:
+            where.append("month <= ?")
+            params.append(end)
+        if "crime_id_duplicate" in columns:
+            where.append("NOT coalesce(crime_id_duplicate, false)")
+    else:
+        time_sql = "assault_at"
+        where.append("assault_at IS NOT NULL")
+        if start:
+            where.append("assault_at >= CAST(? AS TIMESTAMP)")
+            params.append(f"{start}-01")
+        if end:
+            year, month = map(int, end.split("-"))
+            where.append("assault_at < CAST(? AS TIMESTAMP)")
+            params.append(f"{year + month // 12:04d}-{month % 12 + 1:02d}-01")
+    if borough:
+        where.append("borough_code = ?")
+        params.append(borough)
+    condition = " AND ".join(where) or "TRUE"
+    selected = int(warehouse.scalar(f'SELECT count(*) FROM "{table}" WHERE {condition}',
+                                    params))
+    frame = warehouse.query(
+        f'SELECT easting, northing, {time_sql} AS date FROM "{table}" WHERE {condition} '
+        "AND easting IS NOT NULL AND northing IS NOT NULL", params)
+    provenance: list[dict[str, Any]] = []
+    if "file_id" in columns and warehouse.has_table("provenance"):
+        prov = warehouse.query(
+            "SELECT file_name, sha256, source, loaded_at FROM provenance WHERE file_id IN "
+            f'(SELECT DISTINCT file_id FROM "{table}" WHERE {condition}) ORDER BY file_name',
+            params)
+        provenance = [{str(k): v for k, v in row.items()}
+                      for row in prov.astype({"loaded_at": str}).to_dict("records")]
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame, selected - len(frame), provenance
 
 
 def load_study_area(warehouse: Warehouse, borough: str | None = None) -> StudyArea:

@@ -21,17 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
-import shapely
 
 from vrhub.errors import UserError
+from vrhub.standards.series_choices import LEVELS, SOURCES
 from vrhub.storage.warehouse import Warehouse
 
-LEVELS = ("borough", "ward", "lsoa")
-SOURCES = ("mps", "police", "istv")
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 BOUNDARY_LEVEL = {"lsoa": "lsoa21", "ward": "ward22", "borough": "borough"}
 """``area_boundary.level`` of each analysis level."""
@@ -339,6 +338,9 @@ def area_geometries(warehouse: Warehouse, level: str) -> gpd.GeoDataFrame | None
                             "WHERE level = ?", [BOUNDARY_LEVEL[level]])
     if not len(frame):
         return None
+    import geopandas as gpd
+    import shapely
+
     geoms = shapely.from_wkb(frame["geometry"].map(bytes).to_numpy())
     return gpd.GeoDataFrame({"area_code": frame["area_code"]}, geometry=geoms, crs=27700)
 
