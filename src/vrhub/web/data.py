@@ -11,14 +11,18 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 
+from vrhub.reports.area_directory import AreaDirectory
+from vrhub.reports.area_directory import build as build_directory
 from vrhub.storage.load_status import LoadTotals, load_totals
 from vrhub.storage.warehouse import Warehouse
+
+T = TypeVar("T")
 
 _LOCK = threading.Lock()
 
@@ -109,3 +113,37 @@ def warehouse_load_totals(state: Any) -> list[LoadTotals]:
         return []
     finally:
         view.close()
+
+
+def remembered(request: Request, key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` kept in this process's memory until the warehouse changes (for small
+    derived objects several pages share, such as the area directory)."""
+    state = request.app.state
+    version = data_version(request)
+    store: dict[str, tuple[str, Any]] | None = getattr(state, "remembered", None)
+    if store is None:
+        store = state.remembered = {}
+    known = store.get(key)
+    if known is not None and known[0] == version:
+        value: T = known[1]
+        return value
+    value = compute()
+    store[key] = (version, value)
+    return value
+
+
+def area_directory(request: Request) -> AreaDirectory:
+    """The directory of areas, ED sites and ICBs of the warehouse (see
+    :mod:`vrhub.reports.area_directory`), built once per warehouse version."""
+    path: Path = request.app.state.workspace.warehouse_path
+    if not path.exists() and getattr(request.app.state, "warehouse", None) is None:
+        return AreaDirectory()
+
+    def compute() -> AreaDirectory:
+        view = shared_warehouse(request).cursor()
+        try:
+            return build_directory(view)
+        finally:
+            view.close()
+
+    return remembered(request, "area-directory", compute)

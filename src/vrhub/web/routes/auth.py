@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vrhub.access.oidc import PendingLogin
 from vrhub.access.principal import Principal
+from vrhub.access.roles import ROLE_ACTIONS, TOKEN_SCOPES
+from vrhub.access.services import TOKEN_VARIABLE
+from vrhub.access.tokens import MAX_LIFETIME_DAYS, TokenView
 from vrhub.errors import AuthenticationRequired, RateLimited, UserError
 from vrhub.web.csrf import require_csrf
+from vrhub.web.data import area_directory
 from vrhub.web.deps import access, client_address, current_principal, end_session, start_session
+from vrhub.web.navigation import render_page
 from vrhub.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -111,13 +117,47 @@ def sign_out(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
+def _account(request: Request, principal: Principal, *, status_code: int = 200,
+             message: str | None = None, errors: dict[str, str] | None = None,
+             new_token: tuple[str, TokenView] | None = None,
+             form: dict[str, Any] | None = None) -> HTMLResponse:
+    """The account page: who you are (boroughs and sites by name), your password, and
+    your API tokens (made, listed and revoked here; a new token is shown once)."""
+    directory = area_directory(request)
+    tokens = access(request).tokens.list(principal, principal.email)
+    possible = sorted(a.value for a in TOKEN_SCOPES & ROLE_ACTIONS[principal.role])
+    return render_page(
+        request, "pages/account.html", principal, status_code=status_code,
+        page_title="Your account", message=message, errors=errors or {},
+        boroughs=[directory.borough_label(b) for b in sorted(
+            principal.boroughs, key=directory.borough_name)],
+        sites=[directory.site_label(s) for s in sorted(principal.sites,
+                                                        key=directory.site_name)],
+        tokens=tokens, scopes=possible, scope_labels=SCOPE_LABELS, new_token=new_token,
+        form=form or {"name": "", "days": "", "scopes": possible},
+        default_days=request.app.state.settings.token_lifetime_days,
+        max_days=MAX_LIFETIME_DAYS, api_base=str(request.base_url).rstrip("/"),
+        token_variable=TOKEN_VARIABLE)
+
+
+SCOPE_LABELS = {
+    "read_records": "Read records (one record at a time)",
+    "search_records": "Search records",
+    "export_records": "Export records",
+    "read_aggregates": "Read counts, trends and hotspots",
+    "upload_istv": "Upload ED (ISTV) submissions",
+    "read_istv_submission": "Read ED submissions and receipts",
+    "read_quality": "Read data quality reports",
+    "read_audit": "Read the audit trail",
+}
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request,
                  principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     if principal.is_public:
         return RedirectResponse("/sign-in?next=/account", status_code=303)
-    return render(request, "pages/account.html", page_title="Your account",
-                  principal=principal, message=None, errors={})
+    return _account(request, principal)
 
 
 @router.post("/account/password", response_class=HTMLResponse,
@@ -133,8 +173,59 @@ def change_password(
     try:
         access(request).identity.change_password(principal, current, new)
     except UserError as exc:
-        return render(request, "pages/account.html", status_code=400,
-                      page_title="Your account", principal=principal, message=None,
-                      errors={"new": str(exc.message[0].upper() + exc.message[1:])})
-    return render(request, "pages/account.html", page_title="Your account",
-                  principal=principal, message="Your password has been changed.", errors={})
+        return _account(request, principal, status_code=400,
+                        errors={"new": str(exc.message[0].upper() + exc.message[1:])})
+    return _account(request, principal, message="Your password has been changed.")
+
+
+@router.post("/account/tokens", response_class=HTMLResponse,
+             dependencies=[Depends(require_csrf)])
+async def create_token(request: Request,
+                       principal: Annotated[Principal, Depends(current_principal)],
+                       ) -> Response:
+    """Make an API token for yourself; it is shown once, on the page this returns."""
+    if principal.is_public:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    form = await request.form()
+    name = str(form.get("name") or "").strip()[:100]
+    days_text = str(form.get("days") or "").strip()
+    scopes = [str(s) for s in form.getlist("scopes")]
+    errors: dict[str, str] = {}
+    if not name:
+        errors["token-name"] = "Enter what the token is for, for example 'weekly report'"
+    days: int | None = None
+    if days_text:
+        if not days_text.isdigit() or not 1 <= int(days_text) <= MAX_LIFETIME_DAYS:
+            errors["token-days"] = (f"Enter a number of days from 1 to {MAX_LIFETIME_DAYS}, "
+                                    "or leave it empty for the default")
+        else:
+            days = int(days_text)
+    if not scopes:
+        errors["token-scopes"] = "Choose at least one thing the token may do"
+    kept = {"name": name, "days": days_text, "scopes": scopes}
+    if errors:
+        return await run_in_threadpool(_account, request, principal, status_code=400,
+                                       errors=errors, form=kept)
+
+    def make() -> Response:
+        try:
+            created = access(request).tokens.create(principal, principal.email, name,
+                                                    scopes=scopes, lifetime_days=days)
+        except UserError as exc:
+            return _account(request, principal, status_code=400, form=kept,
+                            errors={"token-scopes": exc.message[0].upper() + exc.message[1:]})
+        return _account(request, principal, new_token=created)
+
+    return await run_in_threadpool(make)
+
+
+@router.post("/account/tokens/{prefix}/revoke", response_class=HTMLResponse,
+             dependencies=[Depends(require_csrf)])
+def revoke_token(request: Request, prefix: str,
+                 principal: Annotated[Principal, Depends(current_principal)]) -> Response:
+    if principal.is_public:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    view = access(request).tokens.revoke(principal, principal.email, prefix)
+    return _account(request, principal,
+                    message=f"Token {view.prefix} ({view.name}) is revoked: it no longer "
+                            "works.")
