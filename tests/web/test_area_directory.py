@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+
 from vrhub.reports.area_directory import build
 from vrhub.standards.icb import ICB_OF_DISTRICT, LONDON_ICBS, short_name
 
