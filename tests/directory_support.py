@@ -118,11 +118,9 @@ def load_postcodes(warehouse_path: Path, pcs: list[SyntheticPostcode]) -> None:
 
 
 def app_directory(app: FastAPI) -> Directory:
-    from starlette.requests import Request
+    from vrhub.web.directory_deps import directory_of
 
-    from vrhub.web.directory_deps import directory
-
-    return directory(Request({"type": "http", "app": app, "headers": []}))
+    return directory_of(app.state)
 
 
 def save_records(directory: Directory, records: list[dict[str, Any]], *,

@@ -38,7 +38,7 @@ def test_empty_workspace_says_what_to_do(app: FastAPI, make_user: Callable[..., 
     # a public visitor is told that nothing is published, and how it is
     assert "Nothing has been published yet" in response.text
     assert "vrhub publish" in response.text
-    assert nav(response.text) == ["Overview", "Public data", "Sign in"]
+    assert nav(response.text) == ["Overview", "Public data", "Opportunities", "Sign in"]
     # a partner is told how to load data
     sign_in(client, make_user("pan@example.org", "pan_london_analyst"))
     partner = client.get("/", headers=HTML)

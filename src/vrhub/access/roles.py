@@ -182,14 +182,15 @@ for _role, _actions in OUTCOME_GRANTS.items():
 # -- referral pathway and opportunities directory -------------------------------------------
 ROLE_ACTIONS.update({
     Role.CASE_WORKER: frozenset({Action.READ_CASE, Action.WRITE_CASE, Action.EXPORT_CASE,
-                                 Action.MANAGE_OWN_TOKENS}),
+                                 Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS}),
     Role.TEAM_LEAD: frozenset({Action.READ_CASE, Action.WRITE_CASE, Action.ALLOCATE_CASE,
                                Action.EXPORT_CASE, Action.READ_REFERRAL_FIGURES,
-                               Action.MANAGE_OWN_TOKENS}),
-    Role.PROVIDER: frozenset({Action.MANAGE_LISTINGS, Action.MANAGE_OWN_TOKENS}),
+                               Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS}),
+    Role.PROVIDER: frozenset({Action.MANAGE_LISTINGS, Action.READ_AGGREGATES,
+                              Action.MANAGE_OWN_TOKENS}),
     Role.DIRECTORY_CURATOR: frozenset({Action.MANAGE_LISTINGS, Action.REVIEW_LISTINGS,
                                        Action.IMPORT_DIRECTORY, Action.READ_REFERRAL_FIGURES,
-                                       Action.MANAGE_OWN_TOKENS}),
+                                       Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS}),
 })
 for _analyst in (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST):
     ROLE_ACTIONS[_analyst] = ROLE_ACTIONS[_analyst] | {Action.READ_REFERRAL_FIGURES}

@@ -36,7 +36,10 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     real data. Running it again changes nothing. The workspace is --home,
     else $VRHUB_HOME, else ./vrhub-demo. Demo sign-in accounts (a pan-London analyst, a
     borough analyst and an ED data lead) are created and printed with their passphrase,
-    which is also kept in <home>/demo-accounts.txt.
+    which is also kept in <home>/demo-accounts.txt. The demo also has a synthetic
+    opportunities directory (a few hundred listings placed at synthetic postcodes ZZ1 ...)
+    and a few dozen referrals in every state, with accounts for a youth worker, their team
+    lead, a provider and a directory curator.
     """
     from vrhub.demo import build_demo
     from vrhub.demo_accounts import ensure_demo_accounts
@@ -50,6 +53,11 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     result = build_demo(app.warehouse(), app.settings.home, data_dir=data_dir, seed=seed,
                         progress=app.progress)
     accounts, password = ensure_demo_accounts(app.settings, app.warehouse())
+    from vrhub.demo_pathways import ensure_demo_pathways
+
+    with app.progress.task("Adding the opportunities directory and demo referrals"):
+        accounts = [*accounts, *ensure_demo_pathways(app.settings, app.warehouse(), password,
+                                                     seed=seed)]
     if as_json:
         app.emit_json({**result.to_dict(), "accounts": [
             {"email": a.email, "role": a.role, "scope": a.scope} for a in accounts],

@@ -65,6 +65,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quality": ("quality", "Report the quality of the loaded data, per source."),
     "records": ("records", "Record-level data inside your scope (needs your API token; "
                 "audited)."),
+    "referrals": ("referrals", "The referral pathway: teams, escalation and retention jobs, "
+                  "subject access, keys."),
     "serve": ("serve", "Run the web app on the workspace."),
     "trends": ("trends", "Monthly trends per area and category: series with rolling 12-month "
                "totals and rates, year-on-year change with exact intervals, and "

@@ -262,3 +262,137 @@ def listing_ids(directory: Directory, owner_code: str | None) -> Sequence[str]:
         return list(index.ids)
     return [sid for sid, owner in zip(index.ids, index.owner, strict=True)
             if owner == owner_code]
+
+
+# -- listings pages ---------------------------------------------------------------------------
+def owner_of(directory: Directory, service_id: str) -> str | None:
+    """The organisation code that keeps a listing (NotFound when there is none)."""
+    with directory.sessions() as session:
+        found = reads.service(session, service_id.strip().lower())
+        if found is None:
+            raise NotFound(f"there is no listing {service_id!r}",
+                           hint="see the listings at /listings")
+        return found.organisation.owner_code
+
+
+def organisation_of(directory: Directory, service_id: str) -> str | None:
+    with directory.sessions() as session:
+        found = reads.service(session, service_id.strip().lower())
+        return found.organisation_id if found else None
+
+
+def listing_rows(directory: Directory, owner_code: str | None, months: int,
+                 now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Listings kept by ``owner_code`` (None: all), with whether each is stale."""
+    index = directory.index()
+    rows = []
+    positions = range(len(index.ids)) if owner_code is None else [
+        i for i, owner in enumerate(index.owner) if owner == owner_code]
+    with directory.sessions() as session:
+        found = {s.id: s for s in reads.services(session, [index.ids[i] for i in positions],
+                                                 full=False)}
+    for i in positions:
+        service = found.get(index.ids[i])
+        if service is None:
+            continue
+        rows.append({"id": service.id, "name": service.name,
+                     "organisation": service.organisation.name, "status": service.status,
+                     "reviewed": service.reviewed_at.strftime("%-d %b %Y")
+                     if service.reviewed_at else None,
+                     "stale": is_stale(service.reviewed_at, service.created_at, months, now)})
+    return rows
+
+
+def form_values(directory: Directory, service_id: str) -> dict[str, Any]:
+    """A stored listing as the edit form's fields."""
+    with directory.sessions() as session:
+        s = reads.service(session, service_id.strip().lower())
+        if s is None:
+            raise NotFound(f"there is no listing {service_id!r}")
+        location = next((x.location for x in s.at_locations), None)
+        values: dict[str, Any] = {
+            "name": s.name, "description": s.description,
+            "organisation_name": s.organisation.name, "status": s.status, "url": s.url or "",
+            "email": s.email or "", "phone": next((c.phone for c in s.contacts if c.phone),
+                                                  ""),
+            "minimum_age": "" if s.minimum_age is None else f"{s.minimum_age:g}",
+            "maximum_age": "" if s.maximum_age is None else f"{s.maximum_age:g}",
+            "eligibility": s.eligibility_description or "",
+            "cost_per_session": next((f"{c.amount:g}" for c in s.cost_options
+                                      if (c.amount or 0) > 0), ""),
+            "venue": location.name if location else "",
+            "address_1": location.address_1 if location else "",
+            "city": location.city if location else "London",
+            "postcode": location.postcode if location else "",
+            "online_only": bool(location and location.location_type == "virtual"),
+            "accessibility": "; ".join(a.description or "" for a in location.accessibility)
+            if location else "",
+            "languages": ", ".join(x.name for x in s.languages if x.name),
+            "boroughs": ", ".join(a.borough_code for a in s.service_areas if a.borough_code),
+            "places_available": "" if not s.capacities or s.capacities[0].available is None
+            else str(s.capacities[0].available),
+            "places_maximum": "" if not s.capacities or s.capacities[0].maximum is None
+            else str(s.capacities[0].maximum),
+            "opportunity_terms": [link.term.code for link in s.term_links
+                                  if link.term.taxonomy_id == YOUTH_OPPORTUNITIES.id],
+            "priority_terms": [link.term.code for link in s.term_links
+                               if link.term.taxonomy_id == VRU_PRIORITIES.id],
+        }
+        for i, sch in enumerate(s.schedules[:3]):
+            values[f"days_{i}"] = (sch.byday or "").split(",")
+            values[f"opens_{i}"] = sch.opens_at or ""
+            values[f"closes_{i}"] = sch.closes_at or ""
+            values[f"term_{i}"] = sch.term_time_only
+        return values
+
+
+def _number(values: dict[str, Any], name: str, label: str) -> float | None:
+    text = str(values.get(name) or "").strip().lstrip("£")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ListingError(f"{label} {text!r} is not a number") from None
+
+
+def form_from_values(values: dict[str, Any]) -> ListingForm:
+    """A :class:`ListingForm` from the edit form's fields (checked by :func:`to_record`)."""
+    sessions = []
+    for i in range(3):
+        days = [str(d) for d in (values.get(f"days_{i}") or []) if d]
+        if days:
+            opens, closes = str(values.get(f"opens_{i}") or ""), str(
+                values.get(f"closes_{i}") or "")
+            sessions.append(WeeklySession(days, opens, closes,
+                                          bool(values.get(f"term_{i}"))))
+
+    def whole(name: str, label: str) -> int | None:
+        value = _number(values, name, label)
+        return None if value is None else int(value)
+
+    return ListingForm(
+        name=str(values.get("name") or ""), description=str(values.get("description") or ""),
+        organisation_name=str(values.get("organisation_name") or "") or
+        str(values.get("name") or ""),
+        status=str(values.get("status") or "active"), url=str(values.get("url") or "") or None,
+        email=str(values.get("email") or "") or None,
+        phone=str(values.get("phone") or "") or None,
+        minimum_age=_number(values, "minimum_age", "youngest age"),
+        maximum_age=_number(values, "maximum_age", "oldest age"),
+        eligibility=str(values.get("eligibility") or "") or None,
+        cost_per_session=_number(values, "cost_per_session", "cost"),
+        venue=str(values.get("venue") or "") or None,
+        address_1=str(values.get("address_1") or "") or None,
+        city=str(values.get("city") or "London"),
+        postcode=str(values.get("postcode") or "") or None,
+        online_only=bool(values.get("online_only")), sessions=sessions,
+        opportunity_terms=[str(t) for t in values.get("opportunity_terms") or []],
+        priority_terms=[str(t) for t in values.get("priority_terms") or []],
+        languages=[x.strip() for x in str(values.get("languages") or "").split(",")
+                   if x.strip()],
+        accessibility=str(values.get("accessibility") or "") or None,
+        places_available=whole("places_available", "places free"),
+        places_maximum=whole("places_maximum", "places in all"),
+        boroughs=[b.strip().upper() for b in str(values.get("boroughs") or "").split(",")
+                  if b.strip()])

@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from vrhub.standards import oruk
-
 MEASURES = ("address", "contact", "age_range", "schedule", "taxonomy")
 
 
@@ -44,33 +42,43 @@ class FeedQuality:
         return {**asdict(self), "score": self.score}
 
 
-def has_address(service: oruk.Service) -> bool:
-    return any(sal.location is not None and sal.location.location_type == "physical" and any(
-        (a.address_1 or a.postal_code) for a in sal.location.addresses)
-        for sal in service.service_at_locations)
+def _locations(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [sal.get("location") or {} for sal in record.get("service_at_locations") or []
+            if isinstance(sal, dict)]
 
 
-def has_contact(service: oruk.Service) -> bool:
-    return bool(service.email) or any(c.email or c.phones for c in service.contacts)
+def has_address(record: dict[str, Any]) -> bool:
+    return any(loc.get("location_type") == "physical" and any(
+        (a.get("address_1") or a.get("postal_code")) for a in loc.get("addresses") or []
+        if isinstance(a, dict)) for loc in _locations(record))
 
 
-def has_age_range(service: oruk.Service) -> bool:
-    return service.minimum_age is not None or service.maximum_age is not None
+def has_contact(record: dict[str, Any]) -> bool:
+    return bool(record.get("email")) or any(
+        c.get("email") or c.get("phones") for c in record.get("contacts") or []
+        if isinstance(c, dict))
 
 
-def has_schedule(service: oruk.Service) -> bool:
-    return bool(service.schedules)
+def has_age_range(record: dict[str, Any]) -> bool:
+    return record.get("minimum_age") not in (None, "") or \
+        record.get("maximum_age") not in (None, "")
 
 
-def has_taxonomy(service: oruk.Service) -> bool:
-    return any(a.taxonomy_term is not None or a.taxonomy_term_id for a in service.attributes)
+def has_schedule(record: dict[str, Any]) -> bool:
+    return bool(record.get("schedules"))
 
 
-def score(services: Sequence[oruk.Service], invalid: int = 0) -> FeedQuality:
-    n = len(services)
+def has_taxonomy(record: dict[str, Any]) -> bool:
+    return any(a.get("taxonomy_term") or a.get("taxonomy_term_id")
+               for a in record.get("attributes") or [] if isinstance(a, dict))
+
+
+def score(records: Sequence[dict[str, Any]], invalid: int = 0) -> FeedQuality:
+    """The quality of a feed's valid records (as the feed gave them)."""
+    n = len(records)
 
     def pct(test: Any) -> float:
-        return round(100.0 * sum(bool(test(s)) for s in services) / n, 1) if n else 0.0
+        return round(100.0 * sum(bool(test(r)) for r in records) / n, 1) if n else 0.0
 
     return FeedQuality(n, invalid, pct(has_address), pct(has_contact), pct(has_age_range),
                        pct(has_schedule), pct(has_taxonomy))

@@ -48,7 +48,7 @@ from vrhub.storage import directory_imports as bookkeeping
 from vrhub.storage import directory_reads as reads
 from vrhub.storage.appdb.models import utc_now
 
-PAGE_SIZE = 100
+PAGE_SIZE = 500
 MAX_PAGES = 100_000
 DETAIL_WORKERS = 8
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -285,64 +285,74 @@ def _merge(directory: Directory, key: str, name: str, raw: list[RawRecord], page
            ) -> ImportResult:
     now = utc_now()
     quarantine: list[dict[str, Any]] = []
-    valid: list[tuple[RawRecord, oruk.Service, str]] = []
-    seen: dict[str, RawRecord] = {}
-    for item in raw:
-        where = (f"page {item.page}, record {item.position}" if item.page is not None
-                 else f"record {item.position}")
-        data = item.data
-        if isinstance(data, dict) and "__unreadable__" in data:
-            quarantine.append(_q(item, data, f"{where}: {data['__unreadable__']}"))
-            continue
-        try:
-            service = oruk.validate_service(data)
-        except ValueError as exc:
-            quarantine.append(_q(item, data, f"{where}: {exc}"))
-            continue
-        if service.id in seen:
-            first = seen[service.id]
-            quarantine.append(_q(item, data, f"{where}: id {service.id} was already read at "
-                                 f"{'page ' + str(first.page) + ', ' if first.page else ''}"
-                                 f"record {first.position}"))
-            continue
-        seen[service.id] = item
-        valid.append((item, service, content_hash(data)))
-    quality = feed_quality.score([s for _, s, _ in valid], invalid=len(quarantine))
     with directory.sessions() as session, session.begin():
         feed = bookkeeping.ensure_feed(session, key, name)
         given = reads.provenance_of_feed(session, feed.id)
         origins = reads.service_origins(session)
         by_name = reads.service_keys(session)
+        # a record this feed gave before, unchanged, and still kept as its import, is not
+        # validated again: it was valid when it was stored
+        kept = {ext: rid for ext, (rid, _h) in given.items()
+                if origins.get(rid) == ("import", feed.id)}
+        valid: list[tuple[RawRecord, oruk.Service | None, str, str]] = []
+        seen: dict[str, RawRecord] = {}
+        for item in raw:
+            where = (f"page {item.page}, record {item.position}" if item.page is not None
+                     else f"record {item.position}")
+            data = item.data
+            if isinstance(data, dict) and "__unreadable__" in data:
+                quarantine.append(_q(item, data, f"{where}: {data['__unreadable__']}"))
+                continue
+            digest = content_hash(data)
+            external = str(data.get("id", "")).strip().lower() if isinstance(data, dict) \
+                else ""
+            service: oruk.Service | None = None
+            if not (external in kept and given[external][1] == digest):
+                try:
+                    service = oruk.validate_service(data)
+                except ValueError as exc:
+                    quarantine.append(_q(item, data, f"{where}: {exc}"))
+                    continue
+                external = service.id
+            if external in seen:
+                first = seen[external]
+                quarantine.append(_q(item, data, f"{where}: id {external} was already read "
+                                     f"at {'page ' + str(first.page) + ', ' if first.page else ''}"
+                                     f"record {first.position}"))
+                continue
+            seen[external] = item
+            valid.append((item, service, digest, external))
+        quality = feed_quality.score([v[0].data for v in valid], invalid=len(quarantine))
         job = bookkeeping.start_import(session, feed.id, now)
-        result = ImportResult(job.id, key, pages, len(raw),
-                              quality=quality.to_dict())
+        result = ImportResult(job.id, key, pages, len(raw), quality=quality.to_dict())
         writes: list[tuple[oruk.Service, store.Stewardship, tuple[str, ...]]] = []
         provenance: list[dict[str, Any]] = []
         listed: set[str] = set()
-        for _item, service, digest in valid:
-            target = _target(service, feed.id, given, origins, by_name)
-            external = service.id
-            if target is None:  # new
-                result.created += 1
-                writes.append((service, _keeper(feed.id, service, now), ()))
-                target = service.id
-            elif given.get(external, ("", ""))[0] == target and \
-                    origins.get(target, ("", None)) == ("import", feed.id):
-                if given[external][1] == digest:
-                    result.unchanged += 1
-                else:
-                    result.updated += 1
-                    writes.append((service.model_copy(update={"id": target}),
-                                   _keeper(feed.id, service, now), ()))
+        for _item, service, digest, external in valid:
+            if service is None:  # unchanged since this feed gave it
+                result.unchanged += 1
+                target = kept[external]
             else:
-                result.merged += 1
+                found = _target(service, feed.id, given, origins, by_name)
+                if found is None:  # new
+                    result.created += 1
+                    writes.append((service, _keeper(feed.id, service, now), ()))
+                    target = service.id
+                elif kept.get(external) == found:
+                    result.updated += 1
+                    writes.append((service.model_copy(update={"id": found}),
+                                   _keeper(feed.id, service, now), ()))
+                    target = found
+                else:
+                    result.merged += 1
+                    target = found
+                name_ = name_key(service)
+                if name_ is not None:
+                    by_name.setdefault(name_, (target, "import", feed.id))
+                origins.setdefault(target, ("import", feed.id))
             listed.add(target)
             provenance.append({"record_id": target, "external_id": external,
                                "content_hash": digest})
-            key_ = name_key(service)
-            if key_ is not None:
-                by_name.setdefault(key_, (target, "import", feed.id))
-            origins.setdefault(target, ("import", feed.id))
         for start in range(0, len(writes), BATCH):
             notes = directory.save_many(session, writes[start:start + BATCH])
             for (service, _, _), record_notes in zip(writes[start:start + BATCH], notes,

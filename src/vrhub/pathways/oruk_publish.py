@@ -188,17 +188,16 @@ def _page_bytes(items: list[bytes], *, total: int, paging: Paging) -> bytes:
 
 
 def services_page(directory: Directory, query: SearchQuery, paging: Paging) -> bytes:
-    index = directory.index()
-    hits = index.search(query)
-    chosen = hits[paging.offset:paging.offset + paging.per_page]
-    return _page_bytes(index.page_json(chosen), total=len(hits), paging=paging)
+    found = directory.index().search(query)
+    return _page_bytes(found.json(paging.offset, paging.per_page), total=len(found),
+                       paging=paging)
 
 
 def services_page_full(directory: Directory, query: SearchQuery, paging: Paging
                        ) -> dict[str, Any]:
     """A page of fully nested services (``full=true``)."""
     hits = directory.index().search(query)
-    chosen = [h.service_id for h in hits[paging.offset:paging.offset + paging.per_page]]
+    chosen = [h.service_id for h in hits.page(paging.offset, paging.per_page)]
     with directory.sessions() as session:
         names = reads.taxonomy_names(session)
         contents = [oruk_records.service_full(s, names)
@@ -213,14 +212,13 @@ def services_page_minimal(directory: Directory, query: SearchQuery, paging: Pagi
     hits = index.search(query)
     contents = [{"id": h.service_id,
                  "last_modified": str(index.modified[h.position])[:19] + "Z"}
-                for h in hits[paging.offset:paging.offset + paging.per_page]]
+                for h in hits.page(paging.offset, paging.per_page)]
     return _pages(len(hits), contents, paging)
 
 
 def services_ndjson(directory: Directory, query: SearchQuery) -> Iterator[bytes]:
     """Every matching service, one list item per line, without pagination."""
-    index = directory.index()
-    for item in index.page_json(index.search(query)):
+    for item in directory.index().search(query).json():
         yield item + b"\n"
 
 
@@ -305,9 +303,8 @@ def service_at_locations_page(directory: Directory, query: SearchQuery, paging: 
                               ) -> dict[str, Any]:
     """Every place of every matching service (nearest first with a postcode)."""
     index = directory.index()
-    hits = index.search(query)
     pairs: list[tuple[str, int]] = []
-    for hit in hits:
+    for hit in index.search(query).hits():
         places = [int(p) for p in (index.place_service == hit.position).nonzero()[0]]
         if hit.place is not None and hit.place in places:
             places.remove(hit.place)

@@ -127,7 +127,7 @@ class DirectoryIndex:
         return len(self.ids)
 
     # -- querying ------------------------------------------------------------------------
-    def search(self, query: SearchQuery) -> list[Hit]:
+    def search(self, query: SearchQuery) -> Found:
         """Matching services: nearest first when a centre is given, else by name."""
         n = len(self.ids)
         mask = np.ones(n, dtype=bool)
@@ -158,24 +158,19 @@ class DirectoryIndex:
             mask &= self._open(query.day, query.start_time, query.end_time)
         if query.borough:
             mask &= self._in_borough(query.borough)
-        distance = place = None
-        if query.centre is not None:
-            distance, place = self._nearest(query.centre)
-            if query.proximity is not None:
-                mask &= distance <= query.proximity
-            elif query.centre_borough:
-                serves = self._serves(query.centre_borough)
-                mask &= serves | ~self._has_areas()
+        if query.centre is not None and query.proximity is None and query.centre_borough:
+            mask &= self._serves(query.centre_borough) | ~self._has_areas()
         chosen = np.flatnonzero(mask)
-        if distance is not None:
-            far = np.where(np.isnan(distance[chosen]), np.inf, distance[chosen])
-            chosen = chosen[np.lexsort((chosen, far))]
-        hits = []
-        for i in chosen.tolist():
-            d = None if distance is None or np.isnan(distance[i]) else float(distance[i])
-            p = None if place is None or place[i] < 0 else int(place[i])
-            hits.append(Hit(i, self.ids[i], d, p))
-        return hits
+        if query.centre is None:
+            return Found(self, chosen, None, None)
+        distance, place = self._nearest(query.centre, mask)
+        near = distance[chosen]
+        if query.proximity is not None:
+            keep = near <= query.proximity
+            chosen, near = chosen[keep], near[keep]
+        far = np.where(np.isnan(near), np.inf, near)
+        order = np.lexsort((chosen, far))
+        return Found(self, chosen[order], distance, place)
 
     def _select(self, positions: np.ndarray | None) -> np.ndarray:
         out = np.zeros(len(self.ids), dtype=bool)
@@ -226,26 +221,58 @@ class DirectoryIndex:
         parts = list(self.area_borough.values())
         return self._select(np.unique(np.concatenate(parts)) if parts else None)
 
-    def _nearest(self, centre: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest(self, centre: tuple[float, float], mask: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from ``centre`` to the nearest place of each service in ``mask`` (NaN
+        for services without a located place, and those outside the mask)."""
         n = len(self.ids)
-        best = np.full(n, np.inf)
+        best = np.full(n, np.nan)
         place = np.full(n, -1, dtype=np.int64)
         if len(self.place_x):
-            d = np.hypot(self.place_x - centre[0], self.place_y - centre[1])
-            located = ~np.isnan(d)
-            if located.any():
-                idx = np.flatnonzero(located)
-                order = idx[np.lexsort((idx, d[idx]))]
-                svc = self.place_service[order]
+            candidates = np.flatnonzero(mask[self.place_service] & ~np.isnan(self.place_x))
+            if len(candidates):
+                d = np.hypot(self.place_x[candidates] - centre[0],
+                             self.place_y[candidates] - centre[1])
+                order = np.lexsort((candidates, d))
+                svc = self.place_service[candidates[order]]
                 # the first occurrence of each service in distance order is its nearest
                 first_svc, first_at = np.unique(svc, return_index=True)
                 best[first_svc] = d[order[first_at]]
-                place[first_svc] = order[first_at]
-        best[np.isinf(best)] = np.nan
+                place[first_svc] = candidates[order[first_at]]
         return best, place
 
     def page_json(self, hits: Sequence[Hit]) -> list[bytes]:
         return [self.items[h.position] for h in hits]
+
+
+@dataclass
+class Found:
+    """The services a search found, in order; hits are made only for what is shown."""
+
+    index: DirectoryIndex
+    positions: np.ndarray
+    distance: np.ndarray | None
+    place: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def hits(self, start: int = 0, stop: int | None = None) -> list[Hit]:
+        out = []
+        for i in self.positions[start:stop].tolist():
+            d = None if self.distance is None or np.isnan(self.distance[i]) else float(
+                self.distance[i])
+            p = None if self.place is None or self.place[i] < 0 else int(self.place[i])
+            out.append(Hit(i, self.index.ids[i], d, p))
+        return out
+
+    def page(self, offset: int, limit: int) -> list[Hit]:
+        return self.hits(offset, offset + limit)
+
+    def json(self, offset: int = 0, limit: int | None = None) -> list[bytes]:
+        stop = None if limit is None else offset + limit
+        items = self.index.items
+        return [items[i] for i in self.positions[offset:stop].tolist()]
 
 
 def build(version: int, rows: DirectoryRows, items: dict[str, dict[str, Any]]) -> DirectoryIndex:

@@ -66,24 +66,21 @@ def withdraw(session: Session, service_ids: Sequence[str]) -> int:
 
 def record_provenance(session: Session, feed_id: int, import_id: int,
                       rows: Sequence[dict[str, Any]], when: dt.datetime) -> None:
-    """Upsert (record, feed) provenance: the feed's id, the content hash, last seen."""
-    known = {(p.record_id, p.external_id): p for p in session.scalars(
-        select(DirectoryProvenance).where(DirectoryProvenance.feed_id == feed_id))}
-    new = []
-    for row in rows:
-        found = known.get((row["record_id"], row["external_id"])) or next(
-            (p for (rid, _ext), p in known.items() if rid == row["record_id"]), None)
-        if found is None:
-            new.append({"record_id": row["record_id"], "feed_id": feed_id, "kind": "service",
-                        "external_id": row["external_id"],
-                        "content_hash": row["content_hash"], "first_seen_at": when,
-                        "last_seen_at": when, "last_import_id": import_id})
-            known[(row["record_id"], row["external_id"])] = DirectoryProvenance(
-                record_id=row["record_id"])
+    """Upsert (record, feed) provenance: the feed's id, the content hash, last seen (two
+    statements for the whole import)."""
+    known = set(session.scalars(select(DirectoryProvenance.record_id)
+                                .where(DirectoryProvenance.feed_id == feed_id)))
+    new, seen = [], []
+    latest = {row["record_id"]: row for row in rows}  # one row per record and feed
+    for row in latest.values():
+        values = {"record_id": row["record_id"], "feed_id": feed_id,
+                  "external_id": row["external_id"], "content_hash": row["content_hash"],
+                  "last_seen_at": when, "last_import_id": import_id}
+        if row["record_id"] in known:
+            seen.append(values)
         else:
-            found.external_id = row["external_id"]
-            found.content_hash = row["content_hash"]
-            found.last_seen_at = when
-            found.last_import_id = import_id
+            new.append(values | {"kind": "service", "first_seen_at": when})
+    if seen:
+        session.execute(update(DirectoryProvenance), seen)
     if new:
         session.execute(insert(DirectoryProvenance), new)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from fastapi import Request
 
@@ -13,9 +14,8 @@ from vrhub.web.data import open_shared_warehouse
 _LOCK = threading.Lock()
 
 
-def directory(request: Request) -> Directory:
-    """FastAPI dependency: the directory service (built on first use)."""
-    state = request.app.state
+def directory_of(state: Any) -> Directory:
+    """The directory service of an app's ``state`` (built on first use)."""
     found = getattr(state, "directory", None)
     if found is None:
         with _LOCK:
@@ -26,3 +26,9 @@ def directory(request: Request) -> Directory:
                 found.ensure_vocabularies()
                 state.directory = found
     return found
+
+
+async def directory(request: Request) -> Directory:
+    """FastAPI dependency: the directory service. Asynchronous, so that asking for it
+    costs no trip through the thread pool (it is built once, on the first request)."""
+    return directory_of(request.app.state)

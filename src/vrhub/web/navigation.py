@@ -7,10 +7,10 @@ pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profile
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
                        own records)
 administrator          Overview, Data quality
-case worker            Caseload, Opportunities
-team lead              Caseload, Referral figures, Opportunities
-provider               Listings, Opportunities
-directory curator      Listings, Feeds, Referral figures, Opportunities
+case worker            Overview, Caseload, Opportunities
+team lead              Overview, Caseload, Referral figures, Opportunities
+provider               Overview, Listings, Opportunities
+directory curator      Overview, Listings, Feeds, Referral figures, Opportunities
 =====================  ================================================================
 
 Everyone (signed in or not) can search the opportunities directory.
@@ -34,17 +34,22 @@ _ANALYST: tuple[NavItem, ...] = (("/boroughs", "Boroughs"), ("/hotspots", "Hotsp
 _ED: tuple[NavItem, ...] = (("/upload", "Upload"), ("/quality", "Data quality"))
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
-    Role.PUBLIC: (("/", "Overview"), ("/public", "Public data")),
+    Role.PUBLIC: (("/", "Overview"), ("/public", "Public data"),
+                  ("/opportunities", "Opportunities")),
     Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
     Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
     Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality")),
     Role.PROGRAMME_LEAD: (("/", "Overview"),),
-    Role.CASE_WORKER: (("/referrals", "Caseload"), ("/opportunities", "Opportunities")),
-    Role.TEAM_LEAD: (("/referrals", "Caseload"), ("/referrals/figures", "Referral figures"),
+    Role.CASE_WORKER: (("/", "Overview"), ("/referrals", "Caseload"),
+                       ("/opportunities", "Opportunities")),
+    Role.TEAM_LEAD: (("/", "Overview"), ("/referrals", "Caseload"),
+                     ("/referrals/figures", "Referral figures"),
                      ("/opportunities", "Opportunities")),
-    Role.PROVIDER: (("/listings", "Listings"), ("/opportunities", "Opportunities")),
-    Role.DIRECTORY_CURATOR: (("/listings", "Listings"), ("/listings/feeds", "Feeds"),
+    Role.PROVIDER: (("/", "Overview"), ("/listings", "Listings"),
+                    ("/opportunities", "Opportunities")),
+    Role.DIRECTORY_CURATOR: (("/", "Overview"), ("/listings", "Listings"),
+                             ("/listings/feeds", "Feeds"),
                              ("/referrals/figures", "Referral figures"),
                              ("/opportunities", "Opportunities")),
 }

@@ -54,7 +54,7 @@ def openapi(request: Request) -> JSONResponse:
 
 
 @router.get("/services", summary="Services, paginated (or every match as NDJSON)")
-def services(
+async def services(
     request: Request, dir_: DirectoryDep,
     search: Text = None, page: Text = None, per_page: Text = None, format: Text = None,
     taxonomy_term_id: Text = None, taxonomy_id: Text = None, organization_id: Text = None,
