@@ -5,7 +5,7 @@ evidence library.
 A programme lead's programmes shape what they may do, so ``user_programme`` raises the
 accounts' version number like the other scope tables (migration 0002).
 
-Revision ID: outcomes_0001
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01
 """
@@ -17,7 +17,7 @@ import re
 import sqlalchemy as sa
 from alembic import context, op
 
-revision = "outcomes_0001"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -3,8 +3,8 @@ support offered, consent records, information-sharing decisions, safeguarding fl
 timeline, contacts, support plan items, onward referrals to the directory and outcomes.
 On PostgreSQL the app role gets ordinary rights on every pathway table.
 
-Revision ID: p19b
-Revises: p19a
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ from alembic import context, op
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-revision = "p19b"
-down_revision = "p19a"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ service-term links; feeds, imports, quarantined records and per-record provenanc
 directory's version number (one row, raised by every change). On PostgreSQL the app role
 gets ordinary rights on every directory table.
 
-Revision ID: p19a
-Revises: outcomes_0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06
 """
 
@@ -20,8 +20,8 @@ from alembic import context, op
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
-revision = "p19a"
-down_revision = "outcomes_0001"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
