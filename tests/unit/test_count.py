@@ -131,3 +131,23 @@ def test_without_area_uses_the_events_bounding_box() -> None:
     result = hotspot_count(frame, None, cell_size=50)
     assert result.frame["n"].sum() == 100
     assert result.automatic["area"] == "bounding box of the events"
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_points_on_the_areas_east_north_and_hole_edges_are_counted(compiled: bool) -> None:
+    # The area's south-east corner, a point on its east edge, and points on the hole's
+    # west and south edges: each lies on the boundary, so each is counted once.
+    points = np.array([(503000.0, 170000.0), (503000.0, 170450.0), (501000.0, 171300.0),
+                       (501300.0, 171600.0), (501600.0, 171300.0)])
+    grid = make_grid(AREA, 100.0)
+    flat, inside = grid.locate(points[:, 0], points[:, 1], compiled=compiled)
+    assert inside.all()
+    rows, cols = np.divmod(flat, grid.ncols)
+    # the corner and the east-edge point go west, to the last column
+    assert list(cols[:2]) == [grid.ncols - 1, grid.ncols - 1]
+    # the hole's west edge goes west; its north edge (y=171600) stays north (a shared edge);
+    # its east edge stays east
+    assert cols[2] == (501000 - grid.x0) / 100 - 1
+    assert rows[3] == (171600 - grid.y0) / 100
+    assert cols[4] == (501600 - grid.x0) / 100
+    assert shapely.intersects_xy(AREA, points[:, 0], points[:, 1]).all()

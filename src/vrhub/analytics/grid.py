@@ -94,9 +94,12 @@ class Grid:
                compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Flat cell index of each point and whether it lies in a study-area cell.
 
-        Points on a shared edge go to the cell to their north/east. Points outside the
-        grid or in a cell outside the study area get ``inside = False`` (index 0).
-        Coordinates must be finite (validated beforehand).
+        Points on a shared edge go to the cell to their north/east, unless that cell is
+        outside the study area (or the grid) and the cell to their west, south or
+        south-west is in it: a point on the study area's own east or north edge, or on the
+        edge of a hole, is counted like any other point on the area's boundary. Points
+        outside the grid or in a cell outside the study area get ``inside = False``
+        (index 0). Coordinates must be finite (validated beforehand).
 
         Two implementations give identical results: a compiled loop, one pass over the
         points, and a numpy one. ``compiled=None`` chooses the loop from
@@ -113,6 +116,8 @@ class Grid:
                 np.ascontiguousarray(x), np.ascontiguousarray(y),
                 self.x0 - self.cell_size, self.y0 - self.cell_size, 1.0 / self.cell_size,
                 self.nrows, self.ncols, np.ascontiguousarray(self.mask).ravel(), flat, inside)
+            if not inside.all():
+                self._claim_edge_points(x, y, flat, inside)
             return flat, inside
         inv = 1.0 / self.cell_size
         # floor(v) = trunc(v + 1) - 1 for v >= -1, and anything west/south of that maps
@@ -140,7 +145,29 @@ class Grid:
             inside &= ok
         if not inside.all():
             flat *= inside
+            self._claim_edge_points(x, y, flat, inside)
         return flat, inside
+
+    def _claim_edge_points(self, x: np.ndarray, y: np.ndarray, flat: np.ndarray,
+                           inside: np.ndarray) -> None:
+        """Give points lying exactly on the west or south edge of a cell outside the study
+        area to the study cell on the other side of that edge (in place)."""
+        out = np.flatnonzero(~inside)
+        px, py = x[out], y[out]
+        col = np.floor((px - self.x0) / self.cell_size).astype(np.int64)
+        row = np.floor((py - self.y0) / self.cell_size).astype(np.int64)
+        on_west = px == self.x0 + col * self.cell_size
+        on_south = py == self.y0 + row * self.cell_size
+        mask = self.mask
+        for d_row, d_col, edge in ((0, -1, on_west), (-1, 0, on_south),
+                                   (-1, -1, on_west & on_south)):
+            r, c = row + d_row, col + d_col
+            ok = edge & (r >= 0) & (r < self.nrows) & (c >= 0) & (c < self.ncols)
+            ok &= ~inside[out]
+            ok[ok] = mask[r[ok], c[ok]]
+            take = out[ok]
+            flat[take] = r[ok] * self.ncols + c[ok]
+            inside[take] = True
 
     def polygons(self) -> np.ndarray:
         """Square polygons of the study-area cells, in cell_id order."""

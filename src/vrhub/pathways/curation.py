@@ -252,7 +252,7 @@ def review(directory: Directory, service_id: str, reviewer: str) -> None:
     with directory.sessions() as session, session.begin():
         if not store.mark_reviewed(session, service_id, reviewer):
             raise NotFound(f"there is no listing {service_id!r}")
-        store.bump_version(session)
+        directory.changed(session)
 
 
 def listing_ids(directory: Directory, owner_code: str | None) -> Sequence[str]:

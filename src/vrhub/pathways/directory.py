@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.errors import CodeError
@@ -217,8 +218,18 @@ class Directory:
                                              tuple(terms)))
             notes.append([*c.notes, *placed])
         store.write_services(session, writes)
-        store.bump_version(session)
+        self.changed(session)
         return notes
+
+    def changed(self, session: Session) -> None:
+        """Record in ``session``'s transaction that the directory changed. Other processes
+        see it at their next version check; this one at its next search, since the check
+        is due again as soon as the change commits (a provider sees the listing just saved)."""
+        store.bump_version(session)
+
+        def due(_session: Session) -> None:
+            self._checked = 0.0
+        event.listen(session, "after_commit", due, once=True)
 
     # -- reading ------------------------------------------------------------------------
     def index(self) -> search.DirectoryIndex:

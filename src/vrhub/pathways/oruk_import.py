@@ -362,7 +362,7 @@ def _merge(directory: Directory, key: str, name: str, raw: list[RawRecord], page
                 if record_id not in listed and origins.get(record_id) == ("import", feed.id)]
         result.withdrawn = bookkeeping.withdraw(session, gone)
         if result.withdrawn:
-            store.bump_version(session)
+            directory.changed(session)
         bookkeeping.record_provenance(session, feed.id, job.id, provenance, now)
         result.quarantined = len(quarantine)
         result.quarantine = quarantine
