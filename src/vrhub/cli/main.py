@@ -63,6 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "for the latest 12 months, violence x deprivation by ward, and the borough "
                 "and ward boundaries of its maps)."),
     "quality": ("quality", "Report the quality of the loaded data, per source."),
+    "reconcile": ("reconcile", "Reconcile police.uk points with the MPS published counts."),
     "records": ("records", "Record-level data inside your scope (needs your API token; "
                 "audited)."),
     "referrals": ("referrals", "The referral pathway: teams, escalation and retention jobs, "

@@ -1,6 +1,9 @@
 """ED data quality: per ED site and month, completeness and geocoding scores, their trend,
 and what to fix first. ED data leads see their own sites; pan-London analysts and
 administrators see every site (the policy layer decides, and the read is audited).
+
+Below it, police.uk points reconciled with the MPS published counts
+(:mod:`vrhub.quality.reconcile`): open data of both publishers, the same for every reader.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.quality import istv as istv_quality
+from vrhub.quality.reconcile import Reconciliation, reconcile
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
 from vrhub.web.routes.pages_support import open_warehouse
@@ -51,6 +55,14 @@ def quality_rows(request: Request, principal: Principal
     rows = [r for r in result.data["site_months"]
             if scope.everything or r["site_code"] in scope.sites]
     return rows, {r["site_code"] for r in rows}
+
+
+def police_reconciliation(request: Request) -> Reconciliation | None:
+    """police.uk against the MPS tables, or None when neither is loaded."""
+    with open_warehouse(request) as wh:
+        if wh is None or not (wh.has_table("police_street") and wh.has_table("mps_crime_count")):
+            return None
+        return reconcile(wh)
 
 
 def fix_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -95,4 +107,4 @@ def quality_page(request: Request, principal: Annotated[Principal, Depends(signe
         r["complete_mean"] = round(sum(values) / len(values), 1) if values else None
     return render_page(request, "pages/quality.html", principal, page_title="ED data quality",
                        rows=rows, sites=sorted(sites), fixes=fix_first(rows),
-                       elements=ELEMENTS)
+                       elements=ELEMENTS, reconciliation=police_reconciliation(request))
