@@ -135,6 +135,8 @@ def test_record_pages_from_parts_equal_a_direct_sorted_query(tmp_path: Path) -> 
         for k, file_id in enumerate(("a" * 64, "b" * 64, "c" * 64)):
             rows = _rows(40, file_id=file_id)
             # the same row numbers in every file: a page must match file and row together
+            # (distinct crimes: a Crime ID in two files would count once)
+            rows = rows.set_column(0, "crime_id", pa.array([f"{k}{i:063x}" for i in range(40)]))
             rows = rows.append_column("borough_code", pa.array(
                 ["E09000007" if i % 3 else "E09000001" for i in range(40)]))
             wh.insert(POLICE_STREET, rows, {**_constants(file_id), "month": f"2024-0{3 - k}"})

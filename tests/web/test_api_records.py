@@ -91,7 +91,8 @@ def test_repeated_searches_are_each_checked_and_audited_and_see_new_data(
     app.state.access.identity.set_disabled(ADMIN, "camden@example.org", False)
     wh = app.state.warehouse  # the web app's own open warehouse: new rows arrive
     wh.insert(POLICE_STREET, wh.query_arrow(
-        "SELECT * REPLACE (row_number + 100 AS row_number) FROM police_street "
+        "SELECT * REPLACE (row_number + 100 AS row_number, crime_id || 'n' AS crime_id) "
+        "FROM police_street "
         "WHERE borough_code = ?", [CAMDEN]))
     assert client.get("/api/v1/records/police", headers=camden).json()["total"] == 6
 

@@ -74,6 +74,7 @@ from vrhub.standards.police_uk import (
     STREET_SOURCE_COLUMNS,
 )
 from vrhub.standards.schema import Problem
+from vrhub.storage import police_counted
 from vrhub.storage.parts import Part, PartStore, conform
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
@@ -138,7 +139,29 @@ def load_street(
                 report.files.append(file_report)
                 task.advance()
         warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)  # once for all parts
+        for note in _counting_notes(warehouse, police_counted.refresh(warehouse)):
+            report.notes.append(note)
+            progress.note(note)
     return report
+
+
+def _counting_notes(warehouse: Warehouse, uncounted: int) -> list[str]:
+    """The load's note on crimes held by more than one row (counted once)."""
+    if not uncounted:
+        return []
+    parts = [f"{r['rows']:,} in {r['series']} (counted from {r['counted_series']})"
+             for r in _by_series(police_counted.uncounted_by_series(warehouse))]
+    return [f"{uncounted:,} row(s) repeat a crime held by another row and are counted once: "
+            + "; ".join(parts[:6]) + ("; ..." if len(parts) > 6 else "")
+            + " (`vrhub quality police` lists them by series and month)"]
+
+
+def _by_series(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (str(row["series"]), str(row["counted_series"]))
+        totals[key] = totals.get(key, 0) + int(row["rows"])
+    return [{"series": s, "counted_series": c, "rows": n} for (s, c), n in totals.items()]
 
 
 # -- reading (in worker threads: no warehouse connection) ---------------------------------

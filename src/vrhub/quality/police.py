@@ -15,6 +15,7 @@ import pandas as pd
 from vrhub.quality import QualityReport, QualityResult, Section
 from vrhub.standards.police_uk import POLICE_STOP_SEARCH, POLICE_STREET
 from vrhub.standards.provenance import PROVENANCE, QUARANTINE
+from vrhub.storage import police_counted
 from vrhub.storage.warehouse import Warehouse
 
 STREET_SOURCE = "police"
@@ -137,6 +138,7 @@ def build_street(warehouse: Warehouse) -> QualityResult:
         "place_methods": _counts(warehouse, t, "place_method"),
         "no_lsoa21": int(stats["no_lsoa21"]),
         "quarantined_by_reason": _quarantine_by_reason(warehouse, STREET_SOURCE),
+        "counted_once": _counted_once(warehouse, rows),
     })
     sections = [
         _ledger_section(data),
@@ -158,6 +160,11 @@ def build_street(warehouse: Warehouse) -> QualityResult:
             ["Crime ID repeated within a month", data["duplicate_crime_id_rows"]],
             ["Crime IDs in more than one series", data["crime_ids_in_several_series"]],
         ]),
+        Section("Crimes held by more than one row (counted once)",
+                ["series", "month", "counted from", "rule", "rows not counted again"],
+                [[r["series"], r["month"], r["counted_series"], r["rule"], r["rows"]]
+                 for r in data["counted_once"]["by_series_month"]]
+                or [["none", "", "", "", 0]]),
         Section("LSOA vintage and place assignment", ["kind", "value", "rows"],
                 [["published vintage", k, v]
                  for k, v in data["lsoa_vintage_published"].items()]
@@ -166,6 +173,15 @@ def build_street(warehouse: Warehouse) -> QualityResult:
                 [[k, v] for k, v in data["quarantined_by_reason"].items()] or [["none", 0]]),
     ]
     return QualityResult(STREET_SOURCE, data, sections)
+
+
+def _counted_once(warehouse: Warehouse, rows: int) -> dict[str, Any]:
+    """Rows that repeat a crime held by another row, by series and month (each crime
+    counts once: docs/explanation/counting.md)."""
+    by_series = police_counted.uncounted_by_series(warehouse)
+    uncounted = sum(int(r["rows"]) for r in by_series)
+    return {"rows": rows, "crimes_counted": rows - uncounted, "rows_not_counted": uncounted,
+            "by_series_month": by_series}
 
 
 def _vintage_by_month(warehouse: Warehouse) -> dict[str, dict[str, int]]:

@@ -183,4 +183,25 @@ POLICE_STOP_SEARCH = Table(
     replace_key=("force", "month"),
 )
 
-TABLES = (POLICE_STREET, POLICE_STOP_SEARCH)
+POLICE_UNCOUNTED = Table(
+    name="police_uncounted",
+    group="police",
+    description="Rows of police_street that repeat a crime already counted from another row "
+    "(the same Crime ID in another series or earlier in the file; for rows without a Crime "
+    "ID, the same force, month, type and place in another series): kept in police_street, "
+    "left out of every count (see docs/explanation/counting.md). Rebuilt after every police "
+    "load.",
+    columns=(
+        Column("file_id", "string", "File of the row left uncounted.", required=True),
+        Column("row_number", "integer", "Its row in that file.", required=True, minimum=1),
+        Column("series", "string", "Its series.", required=True),
+        Column("month", "month", "Its month.", required=True, pattern=MONTH_PATTERN),
+        Column("counted_series", "string", "Series of the row that counts the crime.",
+               required=True),
+        Column("rule", "string", "same_crime_id or same_place_no_id.", required=True,
+               allowed=("same_crime_id", "same_place_no_id")),
+    ),
+    primary_key=("file_id", "row_number"),
+)
+
+TABLES = (POLICE_STREET, POLICE_STOP_SEARCH, POLICE_UNCOUNTED)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
 
 _LEVEL_COLUMNS = {"lsoa": ("lsoa21_code", "lsoa21_name"), "ward": ("ward_code", "ward_name"),
@@ -130,7 +131,8 @@ def point_months(wh: Warehouse | None, source: str) -> tuple[str | None, str | N
     table, month = _point_table(wh, source)
     if wh is None or not wh.has_table(table):
         return (None, None)
-    row = wh.query(f"SELECT min({month}) AS a, max({month}) AS b FROM {table}")
+    row = wh.query(f"SELECT min({month}) AS a, max({month}) AS b "
+                   f"FROM {_point_rows(wh, table)}")
     if not len(row) or row["b"].isna().all():
         return (None, None)
     return (str(row["a"][0]), str(row["b"][0]))
@@ -149,7 +151,8 @@ def point_categories(wh: Warehouse | None, source: str,
     if boroughs:
         where += f" AND borough_code IN ({', '.join('?' for _ in boroughs)})"
         params.extend(boroughs)
-    frame = wh.query(f"SELECT {column} AS c, count(*) AS n FROM {table} WHERE {where} "
+    frame = wh.query(f"SELECT {column} AS c, count(*) AS n FROM {_point_rows(wh, table)} "
+                     f"WHERE {where} "
                      "GROUP BY 1 ORDER BY 2 DESC, 1", params)
     return {str(c): int(n) for c, n in frame.itertuples(index=False)}
 
@@ -162,7 +165,8 @@ def top_locations(wh: Warehouse, *, borough: str, categories: Sequence[str],
     if not wh.has_table("police_street") or not categories:
         return []
     params: list[Any] = [borough, *categories]
-    sql = ("SELECT location, count(*) AS n FROM police_street WHERE borough_code = ? "
+    sql = (f"SELECT location, count(*) AS n FROM {counted_rows(wh)} AS police_street "
+           "WHERE borough_code = ? "
            f"AND crime_type IN ({', '.join('?' for _ in categories)}) "
            "AND location IS NOT NULL")
     if period[0]:
@@ -175,6 +179,11 @@ def top_locations(wh: Warehouse, *, borough: str, categories: Sequence[str],
     params.append(int(limit))
     frame = wh.query(sql, params)
     return [(str(loc), int(n)) for loc, n in frame.itertuples(index=False)]
+
+
+def _point_rows(wh: Warehouse, table: str) -> str:
+    """A point table's rows as figures read them (police.uk: each crime once)."""
+    return f"{counted_rows(wh)} AS {table}" if table == "police_street" else table
 
 
 def _point_table(wh: Warehouse | None, source: str) -> tuple[str, str]:

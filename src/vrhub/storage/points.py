@@ -27,6 +27,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from vrhub.errors import UserError
+from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
 
 SOURCES = {"police": "police_street", "istv": "istv_assault"}
@@ -86,6 +87,14 @@ def _borough_code(warehouse: Warehouse, borough: str | None) -> str | None:
     raise UserError(f"unknown borough {borough!r}",
                     hint="give a borough GSS code such as E09000001 or its name, e.g. Hackney; "
                     "load boundaries with `vrhub load boundaries`")
+
+
+def event_rows(warehouse: Warehouse, table: str) -> str:
+    """What to read ``table``'s events from (after ``FROM``): police rows each crime once
+    (:func:`vrhub.storage.police_counted.counted_rows`), ED assaults as stored."""
+    if table == "police_street":
+        return f"{counted_rows(warehouse)} AS police_street"
+    return f'"{table}"'
 
 
 def _event_filter(warehouse: Warehouse, source: str,
@@ -152,7 +161,7 @@ def load_points(warehouse: Warehouse, source: str = "police",
     frame = warehouse.query(
         f"SELECT easting, northing, {date_sql} AS date, {category_sql} AS category, "
         f"lsoa21_code, borough_code, {file_col} AS file_id, {confidence_sql} AS confidence "
-        f"FROM {table}{clause}", params)
+        f"FROM {event_rows(warehouse, table)}{clause}", params)
     located = frame["easting"].notna() & frame["northing"].notna()
     if min_confidence is not None:
         located &= frame["confidence"].fillna(0) >= min_confidence
@@ -172,7 +181,8 @@ def count_events(warehouse: Warehouse, source: str,
     without a location)."""
     table, _, _, clause, params = _event_filter(warehouse, source, categories, start, end,
                                                 borough)
-    return int(warehouse.scalar(f"SELECT count(*) FROM {table}{clause}", params))
+    return int(warehouse.scalar(
+        f"SELECT count(*) FROM {event_rows(warehouse, table)}{clause}", params))
 
 
 def event_months(warehouse: Warehouse, source: str) -> tuple[str | None, str | None]:
@@ -180,7 +190,8 @@ def event_months(warehouse: Warehouse, source: str) -> tuple[str | None, str | N
     table, date_sql, _, clause, params = _event_filter(warehouse, source, None, None, None,
                                                        None)
     row = warehouse.query(f"SELECT strftime(min({date_sql}), '%Y-%m') AS first, "
-                          f"strftime(max({date_sql}), '%Y-%m') AS last FROM {table}{clause}",
+                          f"strftime(max({date_sql}), '%Y-%m') AS last "
+                          f"FROM {event_rows(warehouse, table)}{clause}",
                           params)
     first, last = row["first"].iloc[0], row["last"].iloc[0]
     return (None if first is None or first != first else str(first),
@@ -195,10 +206,9 @@ def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | Non
                        borough: str | None, start: str | None, end: str | None
                        ) -> tuple[pd.DataFrame, int, list[dict[str, Any]]]:
     """Events for the Knox test: (``easting, northing, date`` of those with a point, how
-    many selected events have no point, provenance of their files). Police rows flagged
-    ``crime_id_duplicate`` (a Crime ID repeated within its file) are left out: a repeated
-    row would pair with itself at distance 0 and time 0. ``start``/``end`` are months
-    (YYYY-MM), ``borough`` a GSS code."""
+    many selected events have no point, provenance of their files). Police crimes count
+    once (a row repeating a crime would pair with it at distance 0 and time 0).
+    ``start``/``end`` are months (YYYY-MM), ``borough`` a GSS code."""
     table = SOURCES[source]
     if not warehouse.has_table(table) or warehouse.count(table) == 0:
         raise UserError(
@@ -221,8 +231,6 @@ def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | Non
         if end:
             where.append("month <= ?")
             params.append(end)
-        if "crime_id_duplicate" in columns:
-            where.append("NOT coalesce(crime_id_duplicate, false)")
     else:
         time_sql = "assault_at"
         where.append("assault_at IS NOT NULL")
@@ -237,16 +245,17 @@ def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | Non
         where.append("borough_code = ?")
         params.append(borough)
     condition = " AND ".join(where) or "TRUE"
-    selected = int(warehouse.scalar(f'SELECT count(*) FROM "{table}" WHERE {condition}',
+    rows = event_rows(warehouse, table)
+    selected = int(warehouse.scalar(f"SELECT count(*) FROM {rows} WHERE {condition}",
                                     params))
     frame = warehouse.query(
-        f'SELECT easting, northing, {time_sql} AS date FROM "{table}" WHERE {condition} '
+        f"SELECT easting, northing, {time_sql} AS date FROM {rows} WHERE {condition} "
         "AND easting IS NOT NULL AND northing IS NOT NULL", params)
     provenance: list[dict[str, Any]] = []
     if "file_id" in columns and warehouse.has_table("provenance"):
         prov = warehouse.query(
             "SELECT file_name, sha256, source, loaded_at FROM provenance WHERE file_id IN "
-            f'(SELECT DISTINCT file_id FROM "{table}" WHERE {condition}) ORDER BY file_name',
+            f"(SELECT DISTINCT file_id FROM {rows} WHERE {condition}) ORDER BY file_name",
             params)
         provenance = [{str(k): v for k, v in row.items()}
                       for row in prov.astype({"loaded_at": str}).to_dict("records")]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from vrhub.access.policy import Scope
 from vrhub.errors import NotFound, UserError
+from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
 
 
@@ -153,20 +154,30 @@ def _require(warehouse: Warehouse, ds: Dataset) -> bool:
     return warehouse.has_table(ds.table)
 
 
+def _rows(warehouse: Warehouse, ds: Dataset) -> str:
+    """What a listing reads: police.uk rows each crime once
+    (:mod:`vrhub.storage.police_counted`; a record is still found by its id whatever
+    counts), other datasets as stored."""
+    if ds.table == "police_street" and warehouse.has_table(ds.table):
+        return f"{counted_rows(warehouse)} AS {ds.table}"
+    return ds.table
+
+
 def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
            limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Records of dataset ``name`` inside ``scope`` matching ``filters``, as JSON-ready
     dicts: (one page, total matching)."""
     ds = dataset(name)
     where, params = _where(ds, scope, filters)
+    rows = _rows(warehouse, ds)
     cols = ", ".join(ds.columns)
     if ds.is_table:
-        sql = (f"WITH page AS (SELECT rowid AS _row FROM {ds.table} WHERE {where} "
+        sql = (f"WITH page AS (SELECT rowid AS _row FROM {rows} WHERE {where} "
                f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?) "
-               f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} "
+               f"SELECT {ds.id_sql} AS record_id, {cols} FROM {rows} "
                f"WHERE rowid IN (SELECT _row FROM page) ORDER BY {ds.order_sql}")
     else:
-        sql = (f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
+        sql = (f"SELECT {ds.id_sql} AS record_id, {cols} FROM {rows} WHERE {where} "
                f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?")
     try:
         if ds.page_key is not None:
@@ -176,10 +187,10 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
     except duckdb.CatalogException:  # nothing of this dataset loaded yet
         return [], 0
     names = [d[0] for d in result.description]
-    rows = [dict(zip(names, (_plain(v) for v in row), strict=True))
-            for row in result.fetchall()]
-    total = int(warehouse.scalar(f"SELECT count(*) FROM {ds.table} WHERE {where}", params))
-    return rows, total
+    found = [dict(zip(names, (_plain(v) for v in row), strict=True))
+             for row in result.fetchall()]
+    total = int(warehouse.scalar(f"SELECT count(*) FROM {rows} WHERE {where}", params))
+    return found, total
 
 
 def _keyed_page(warehouse: Warehouse, ds: Dataset, key: tuple[str, str], where: str,
@@ -188,19 +199,20 @@ def _keyed_page(warehouse: Warehouse, ds: Dataset, key: tuple[str, str], where: 
     read whole where both key values are among the page's: pushed down into the Parquet
     scan, only those rows are decoded in full. The pair itself is then matched exactly."""
     file_col, row_col = key
+    relation = _rows(warehouse, ds)
     page = warehouse.con.execute(
-        f"SELECT {file_col}, {row_col} FROM {ds.table} WHERE {where} "
+        f"SELECT {file_col}, {row_col} FROM {relation} WHERE {where} "
         f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
     cols = ", ".join(ds.columns)
     if not page:
         return warehouse.con.execute(
-            f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE false")
+            f"SELECT {ds.id_sql} AS record_id, {cols} FROM {relation} WHERE false")
     files = sorted({f for f, _ in page})
     rows = sorted({int(r) for _, r in page})
     pairs = [f"{f}/{r}" for f, r in page]
     marks = ", ".join
     return warehouse.con.execute(
-        f"SELECT {ds.id_sql} AS record_id, {cols} FROM {ds.table} WHERE {where} "
+        f"SELECT {ds.id_sql} AS record_id, {cols} FROM {relation} WHERE {where} "
         f"AND {file_col} IN ({marks('?' for _ in files)}) "
         f"AND {row_col} IN ({marks('?' for _ in rows)}) "
         f"AND ({file_col} || '/' || CAST({row_col} AS VARCHAR)) IN "
@@ -214,8 +226,9 @@ def export_frame(warehouse: Warehouse, name: str, scope: Scope,
     if not _require(warehouse, ds):
         return pd.DataFrame(columns=["record_id", *ds.columns])
     where, params = _where(ds, scope, filters)
+    rows = _rows(warehouse, ds)
     return warehouse.query(
-        f"SELECT {ds.id_sql} AS record_id, {', '.join(ds.columns)} FROM {ds.table} "
+        f"SELECT {ds.id_sql} AS record_id, {', '.join(ds.columns)} FROM {rows} "
         f"WHERE {where} ORDER BY {ds.order_sql}", params)
 
 

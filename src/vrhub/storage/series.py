@@ -27,6 +27,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.standards.series_choices import LEVELS, SOURCES
+from vrhub.storage.police_counted import counted_rows, counting_notes
 from vrhub.storage.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -220,12 +221,15 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
                   categories: Sequence[str] | None,
                   period: tuple[str | None, str | None]) -> MonthlyCounts:
     require_table(warehouse, table)
+    # police.uk rows each crime once (vrhub.storage.police_counted)
+    stored = counted_rows(warehouse) if table == "police_street" else f'"{table}"'
+    rows = f"{stored} AS {table}"
     code = _AREA_COLUMN[level]
     if table == "police_street":
         month_expr, category_col = "month", "crime_type"
     else:
         month_expr, category_col = "strftime(assault_at, '%Y-%m')", "assault_method"
-    coverage = warehouse.query(f"SELECT DISTINCT {month_expr} AS month FROM {table} "
+    coverage = warehouse.query(f"SELECT DISTINCT {month_expr} AS month FROM {rows} "
                                "WHERE month IS NOT NULL ORDER BY 1")["month"].tolist()
     params: list[Any] = []
     label = category_col
@@ -251,7 +255,7 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
                  f"area_name FROM area_lookup GROUP BY 1) n ON n.code = t.{code}")
     name_expr = "any_value(n.area_name)" if names else "NULL"
     sql = (f"SELECT t.{code} AS area_code, {name_expr} AS area_name, {label} AS category, "
-           f"{month_expr} AS month, count(*) AS count FROM {table} t {names} "
+           f"{month_expr} AS month, count(*) AS count FROM {stored} t {names} "
            f"WHERE t.{code} IS NOT NULL")
     sql += where
     sql += _area_sql(f"t.{code}", "t.borough_code", areas, params)
@@ -259,13 +263,14 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
     sql += " GROUP BY ALL ORDER BY 1, 3, 4"
     data = warehouse.query(sql, params)
     notes = []
-    unplaced = warehouse.scalar(f"SELECT count(*) FROM {table} WHERE {code} IS NULL")
+    unplaced = warehouse.scalar(f"SELECT count(*) FROM {rows} WHERE {code} IS NULL")
     if unplaced:
         notes.append(f"{int(unplaced):,} {table} row(s) with no {level} (not geocoded or "
                      "outside London) are not in area results")
     if table == "police_street":
         notes.append("police.uk street files cover different forces and offence series in "
                      "different months; coverage is every month with any row")
+        notes.extend(counting_notes(warehouse))
     source = "police" if table == "police_street" else "istv"
     return MonthlyCounts(source, level, data, coverage, provenance_for(warehouse, [table]),
                          notes)

@@ -24,6 +24,7 @@ from vrhub.access.roles import Action
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import NotFound, PermissionDenied, UserError
 from vrhub.reports import ed_figures
+from vrhub.storage import catalogue
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import signed_in
@@ -67,19 +68,10 @@ def top_locations(request: Request, wh: Warehouse, principal: Principal, borough
                    "this borough."
     if not wh.has_table("police_street"):
         return [], None
-    params: list[Any] = [borough]
-    sql = ("SELECT location, count(*) AS n FROM police_street WHERE borough_code = ? "
-           "AND crime_type = 'Violence and sexual offences' AND location IS NOT NULL")
-    if filters.start:
-        sql += " AND CAST(month AS VARCHAR) >= ?"
-        params.append(filters.start)
-    if filters.end:
-        sql += " AND CAST(month AS VARCHAR) <= ?"
-        params.append(filters.end)
-    sql += f" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP_LOCATIONS}"
-    frame = wh.query(sql, params)
-    return [{"location": str(loc), "count": int(n)} for loc, n in
-            frame.itertuples(index=False)], None
+    found = catalogue.top_locations(wh, borough=borough,
+                                    categories=["Violence and sexual offences"],
+                                    period=(filters.start, filters.end), limit=TOP_LOCATIONS)
+    return [{"location": loc, "count": n} for loc, n in found], None
 
 
 @router.get("/boroughs", response_class=HTMLResponse)

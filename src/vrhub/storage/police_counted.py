@@ -1,0 +1,131 @@
+"""One crime, one count: which rows of ``police_street`` count (see
+``docs/explanation/counting.md``).
+
+police.uk publishes some crimes in more than one file that vrhub loads: a force's street
+file and a category extract made from it (the Met burglary extract holds the City of
+London's burglaries too), the same crime on several rows of one file, a multi-force file
+beside a force's own. Every row is kept in ``police_street``; the rows that repeat a crime
+already counted are listed in ``police_uncounted`` and left out of every figure.
+
+The rule:
+
+* rows with a Crime ID: the crime counts once, from one row: the force's own street file
+  first (a series ending ``-street``), then the other series by name, then the earliest
+  month, file and row;
+* rows without a Crime ID (anti-social behaviour, British Transport Police): a row is the
+  same crime as a row of *another series* with the same force (Reported by), month, crime
+  type, point and location; within one series such rows are distinct incidents. Where
+  series disagree on how many there are, the largest number counts (the k-th such row of
+  each series is one incident).
+
+:func:`refresh` rebuilds ``police_uncounted`` at the end of every police load (one hash
+aggregate over the Crime IDs, windows over the few rows that repeat); :func:`counted_rows`
+is the relation every figure reads instead of ``police_street``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
+from vrhub.storage.warehouse import Warehouse
+
+#: The order that decides which row of a crime counts.
+PRECEDENCE = ("(series NOT LIKE '%-street'), series, month, file_id, row_number")
+
+#: What makes rows without a Crime ID the same incident.
+_NO_ID_KEY = ("reported_by, month, crime_type, longitude, latitude, location")
+
+_UNCOUNTED_SQL = f"""
+    WITH repeated AS (
+        SELECT crime_id FROM "{POLICE_STREET.name}" WHERE crime_id IS NOT NULL
+        GROUP BY crime_id HAVING count(*) > 1),
+    by_id AS (
+        SELECT file_id, row_number, series, month,
+               first_value(series) OVER w AS counted_series,
+               row_number() OVER w AS nth
+        FROM "{POLICE_STREET.name}" SEMI JOIN repeated USING (crime_id)
+        WINDOW w AS (PARTITION BY crime_id ORDER BY {PRECEDENCE})),
+    no_id AS (
+        SELECT file_id, row_number, series, month, {_NO_ID_KEY},
+               row_number() OVER (PARTITION BY series, {_NO_ID_KEY}
+                                  ORDER BY file_id, row_number) AS occurrence
+        FROM "{POLICE_STREET.name}" WHERE crime_id IS NULL),
+    no_id_shared AS (
+        SELECT * FROM no_id SEMI JOIN (
+            SELECT {_NO_ID_KEY} FROM no_id GROUP BY ALL HAVING count(DISTINCT series) > 1
+        ) k USING ({_NO_ID_KEY})),
+    by_place AS (
+        SELECT file_id, row_number, series, month,
+               first_value(series) OVER w AS counted_series,
+               row_number() OVER w AS nth
+        FROM no_id_shared
+        WINDOW w AS (PARTITION BY {_NO_ID_KEY}, occurrence ORDER BY {PRECEDENCE}))
+    SELECT file_id, row_number, series, month, counted_series, 'same_crime_id' AS rule
+    FROM by_id WHERE nth > 1
+    UNION ALL
+    SELECT file_id, row_number, series, month, counted_series, 'same_place_no_id'
+    FROM by_place WHERE nth > 1
+"""
+
+
+def refresh(warehouse: Warehouse) -> int:
+    """Rebuild ``police_uncounted`` from the rows now in ``police_street`` (inside the
+    load's transaction); returns the rows left uncounted."""
+    with warehouse.atomic() as con:
+        warehouse.ensure_tables([POLICE_UNCOUNTED])
+        con.execute(f'DELETE FROM "{POLICE_UNCOUNTED.name}"')
+        if not warehouse.has_table(POLICE_STREET.name):
+            return 0
+        con.execute(f'INSERT INTO "{POLICE_UNCOUNTED.name}" {_UNCOUNTED_SQL}')
+        return int(warehouse.scalar(f'SELECT count(*) FROM "{POLICE_UNCOUNTED.name}"'))
+
+
+def counted_rows(warehouse: Warehouse) -> str:
+    """An SQL relation (a parenthesised query, to follow ``FROM``) of the rows of
+    ``police_street`` that count: each crime once. A warehouse whose rows were written
+    without a police load (no ``police_uncounted``) has the rule applied in the query."""
+    table = POLICE_STREET.name
+    if not _has_key_columns(warehouse):  # rows of another shape: each row is a crime
+        return f'(SELECT * FROM "{table}")'
+    if warehouse.has_table(POLICE_UNCOUNTED.name):
+        return (f'(SELECT * FROM "{table}" ANTI JOIN "{POLICE_UNCOUNTED.name}" '
+                "USING (file_id, row_number))")
+    return (f'(SELECT * FROM "{table}" ANTI JOIN ({_UNCOUNTED_SQL}) '
+            "USING (file_id, row_number))")
+
+
+_KEY_COLUMNS = frozenset({"crime_id", "series", "month", "file_id", "row_number",
+                          "reported_by", "crime_type", "longitude", "latitude", "location"})
+
+
+def _has_key_columns(warehouse: Warehouse) -> bool:
+    found = {name for (name,) in warehouse.con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [POLICE_STREET.name]).fetchall()}
+    return found >= _KEY_COLUMNS
+
+
+def uncounted_by_series(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """Rows left uncounted per series and month, with the series that counts them and the
+    rule (for the quality report)."""
+    if not warehouse.has_table(POLICE_STREET.name) or not _has_key_columns(warehouse):
+        return []
+    source = (f'"{POLICE_UNCOUNTED.name}"' if warehouse.has_table(POLICE_UNCOUNTED.name)
+              else f"({_UNCOUNTED_SQL})")
+    frame = warehouse.query(
+        f"SELECT series, month, counted_series, rule, count(*) AS rows FROM {source} "
+        "GROUP BY ALL ORDER BY series, month, counted_series, rule")
+    return [{str(k): (int(v) if k == "rows" else str(v)) for k, v in row.items()}
+            for row in frame.to_dict("records")]
+
+
+def counting_notes(warehouse: Warehouse) -> list[str]:
+    """The note a police figure carries when some rows repeat a crime (counted once)."""
+    if not warehouse.has_table(POLICE_UNCOUNTED.name):
+        return []
+    n = int(warehouse.scalar(f'SELECT count(*) FROM "{POLICE_UNCOUNTED.name}"') or 0)
+    if not n:
+        return []
+    return [f"each crime counted once: {n:,} police.uk row(s) repeating a crime held by "
+            "another row (the same Crime ID in another series or file row) are left out"]
