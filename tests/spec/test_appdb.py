@@ -17,7 +17,8 @@ from vrhub.storage.appdb.engine import make_engine
 from vrhub.storage.appdb.models import Base
 
 TABLES = {"organisation", "app_user", "user_borough", "user_site", "api_token", "audit_event",
-          "user_programme", "outcome_programme", "outcome_reference", "outcome_evidence",
+          "user_programme", "user_session", "outcome_programme", "outcome_reference",
+          "outcome_evidence",
           directory_models.DirectoryService.__tablename__}
 #: tables whose change can alter what an account may do (they raise account_version)
 SCOPE_TABLES = ("organisation", "app_user", "user_borough", "user_site", "api_token",
@@ -79,7 +80,9 @@ def test_default_database_is_sqlite_in_the_workspace(tmp_path: Path) -> None:
         assert {"audit_event_no_update", "audit_event_no_delete"} <= triggers
         assert {t for t in triggers if "account_version" in t} == {
             f"{table}_bumps_account_version_{event}"
-            for table in SCOPE_TABLES for event in ("insert", "update", "delete")}
+            for table in SCOPE_TABLES for event in ("insert", "update", "delete")} | {
+            "user_session_bumps_account_version_update",
+            "user_session_bumps_account_version_delete"}
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -285,7 +285,8 @@ def test_resolved_principals_follow_account_changes_made_by_another_process(
         first = services.tokens.authenticate(plaintext)
         assert first.boroughs == {"E09000012"}
         assert services.tokens.authenticate(plaintext) == first  # reused
-        assert services.identity.session_principal(ann.email, channel="web") == replace(
+        key = services.browser_sessions.start(ann)
+        assert services.browser_sessions.principal(key, channel="web") == replace(
             first, token_scopes=None, channel="web")
 
         def version() -> int:
@@ -305,13 +306,16 @@ def test_resolved_principals_follow_account_changes_made_by_another_process(
                                   boroughs=["E09000012", "E09000030"])
         assert version() > before
         assert services.tokens.authenticate(plaintext).boroughs == {"E09000012", "E09000030"}
-        session_view = services.identity.session_principal(ann.email)
+        # the change of scope ended the session made before it; a new one sees the new scope
+        assert services.browser_sessions.principal(key) is None
+        key = services.browser_sessions.start(ann)
+        session_view = services.browser_sessions.principal(key)
         assert session_view is not None and session_view.boroughs == {"E09000012",
                                                                       "E09000030"}
         console.identity.set_disabled(ADMIN, ann.email, True)
         with pytest.raises(AuthenticationRequired):
             services.tokens.authenticate(plaintext)
-        assert services.identity.session_principal(ann.email) is None
+        assert services.browser_sessions.principal(key) is None
         console.identity.set_disabled(ADMIN, ann.email, False)
         assert services.tokens.authenticate(plaintext).email == ann.email
         console.tokens.revoke(ADMIN, ann.email, view.prefix)

@@ -140,8 +140,9 @@ def test_programme_leads_are_accounts_scoped_to_programmes(
     services.identity.set_role(ADMIN, "lead@trust.example", "programme_lead",
                                programmes=["CIF-HAC-01"])
     assert services.tokens.authenticate(token).programmes == frozenset({"CIF-HAC-01"})
-    assert services.identity.session_principal("lead@trust.example").programmes == \
-        frozenset({"CIF-HAC-01"})
+    session_view = services.browser_sessions.principal(services.browser_sessions.start(
+        principal))
+    assert session_view is not None and session_view.programmes == frozenset({"CIF-HAC-01"})
 
 
 def test_a_revised_framework_takes_over_and_is_audited(outcomes: Outcomes,

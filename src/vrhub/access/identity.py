@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from vrhub.access.passwords import check_password, hash_password, verify_password
 from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
-from vrhub.access.principal_cache import AccountVersions, Entry, PrincipalCache
 from vrhub.access.ratelimit import Clock, SlidingWindowLimiter
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLES_WITHOUT_AREA, Action, Role, parse_role
@@ -168,10 +167,8 @@ class Identity:
     """Local sign-in and account administration."""
 
     def __init__(self, sessions: sessionmaker[Session], policy: Policy, *,
-                 login: LoginPolicy | None = None, clock: Clock = utc_now,
-                 versions: AccountVersions | None = None) -> None:
+                 login: LoginPolicy | None = None, clock: Clock = utc_now) -> None:
         self.sessions = sessions
-        self.versions = versions or AccountVersions.of(sessions)
         self.policy = policy
         self.login = login or LoginPolicy()
         self.clock = clock
@@ -179,26 +176,8 @@ class Identity:
                                                     self.login.rate_window, clock)
         self.client_limiter = SlidingWindowLimiter(self.login.rate_limit,
                                                    self.login.rate_window, clock)
-        self.cache = PrincipalCache()
 
     # -- sign-in ---------------------------------------------------------------------
-    def session_principal(self, email: str, *, channel: str = "web",
-                          client: str | None = None) -> Principal | None:
-        """The principal of a signed-in session's account as it is now, or None when the
-        account no longer exists or is disabled. Reused between requests while the
-        accounts' version number is unchanged (:mod:`vrhub.access.principal_cache`)."""
-        key = "session:" + email
-        version = self.versions.current()
-        entry = self.cache.get(key, version, self.clock())
-        if entry is None:
-            with self.sessions() as session:
-                user = session.scalar(select(User).where(User.email == email))
-                if user is None or user.disabled:
-                    return None
-                entry = Entry(principal_for(user), version)
-            self.cache.put(key, entry)
-        return entry.principal.via(channel, client)
-
     def sign_in(self, email: str, password: str, *, client: str | None = None,
                 channel: str = "web") -> Principal:
         """The principal for a correct email and password; otherwise one audited refusal."""

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.audit import AuditLog
+from vrhub.access.browser_sessions import BrowserSessions
 from vrhub.access.identity import Identity, LoginPolicy
 from vrhub.access.oidc import OIDC, load_providers
 from vrhub.access.policy import Policy
@@ -47,6 +48,7 @@ class AccessServices:
     identity: Identity
     tokens: Tokens
     oidc: OIDC
+    browser_sessions: BrowserSessions
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = utc_now,
@@ -70,11 +72,12 @@ class AccessServices:
         policy = Policy(audit)
         versions = AccountVersions(engine)
         identity = Identity(sessions, policy, login=LoginPolicy.from_settings(settings),
-                            clock=clock, versions=versions)
+                            clock=clock)
         tokens = Tokens(sessions, policy, default_lifetime_days=settings.token_lifetime_days,
                         clock=clock, versions=versions)
         oidc = OIDC(providers, sessions, policy, http=http)
-        return cls(engine, sessions, audit, policy, identity, tokens, oidc)
+        browser_sessions = BrowserSessions(sessions, policy, clock=clock, versions=versions)
+        return cls(engine, sessions, audit, policy, identity, tokens, oidc, browser_sessions)
 
     def close(self) -> None:
         self.audit.close()

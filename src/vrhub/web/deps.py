@@ -1,10 +1,12 @@
 """Who is asking: the principal behind each request, resolved in one place.
 
 Order: an ``Authorization: Bearer <token>`` header (API tokens for scripts), else the signed
-session cookie of a browser sign-in, else the public principal (aggregates only). Account
-state (disabled, role, boroughs) is checked on every request (through the accounts' version
-number, :mod:`vrhub.access.principal_cache`), so a change by an administrator takes effect
-at once.
+session cookie of a browser sign-in, else the public principal (aggregates only). The
+cookie carries only a random session key; the session must still be live in the database
+(:mod:`vrhub.access.browser_sessions`: signing out, a password change, disabling or a change
+of role or scope ends it), and account state (disabled, role, boroughs) is checked on every
+request (through the accounts' version number, :mod:`vrhub.access.principal_cache`), so a
+change by an administrator takes effect at once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from vrhub.access.principal import PUBLIC, Principal
 from vrhub.access.services import AccessServices
 from vrhub.errors import AuthenticationRequired
 
-SESSION_USER = "user"
+SESSION_KEY = "sid"
 
 
 def access(request: Request) -> AccessServices:
@@ -43,11 +45,11 @@ def _resolve(request: Request) -> Principal:
     if header.lower().startswith("bearer "):
         return services.tokens.authenticate(header[7:], channel="api",
                                             client=client_address(request))
-    email = request.session.get(SESSION_USER)
-    if not email:
+    key = request.session.get(SESSION_KEY)
+    if not key:  # no sign-in (a cookie carrying only an e-mail signs nobody in)
         return PUBLIC
     channel = "api" if request.url.path.startswith("/api/") else "web"
-    principal = services.identity.session_principal(str(email), channel=channel,
+    principal = services.browser_sessions.principal(str(key), channel=channel,
                                                     client=client_address(request))
     if principal is None:
         request.session.clear()
@@ -63,11 +65,26 @@ def signed_in(request: Request) -> Principal:
     return principal
 
 
-def start_session(request: Request, principal: Principal) -> None:
-    """After a successful sign-in: a fresh session (new CSRF token) for this account."""
+def start_session(request: Request, principal: Principal, *, method: str = "password") -> None:
+    """After a successful sign-in (or a password change): a fresh session, live in the
+    database, with a new CSRF token, for this account."""
+    key = access(request).browser_sessions.start(
+        principal, client=client_address(request),
+        user_agent=request.headers.get("user-agent", ""), method=method)
     request.session.clear()
-    request.session[SESSION_USER] = principal.email
+    request.session[SESSION_KEY] = key
+
+
+def session_key(request: Request) -> str | None:
+    key = request.session.get(SESSION_KEY)
+    return str(key) if key else None
 
 
 def end_session(request: Request) -> None:
+    """Sign out: the session ends in the database (a copy of the cookie no longer works)
+    and the cookie is cleared."""
+    key = session_key(request)
+    if key:
+        principal = current_principal(request)
+        access(request).browser_sessions.end(key, principal)
     request.session.clear()

@@ -108,16 +108,24 @@ class User(Base):
     def programmes(self) -> list[str]:
         return [link.programme_code for link in self.programme_links]
 
+    # Links already held are kept (not deleted and inserted again): adding or taking away
+    # a link ends the account's sessions (migration 0006), so setting the same scope again
+    # (a single sign-on at each sign-in) changes nothing.
     def set_boroughs(self, codes: list[str]) -> None:
-        self.borough_links = [UserBorough(borough_code=c) for c in sorted(set(codes))]
+        kept = {link.borough_code: link for link in self.borough_links}
+        self.borough_links = [kept.get(c) or UserBorough(borough_code=c)
+                              for c in sorted(set(codes))]
 
     def set_sites(self, codes: list[str]) -> None:
-        self.site_links = [UserSite(site_code=c) for c in sorted(set(codes))]
+        kept = {link.site_code: link for link in self.site_links}
+        self.site_links = [kept.get(c) or UserSite(site_code=c) for c in sorted(set(codes))]
 
     def set_programmes(self, codes: list[str]) -> None:
         from vrhub.storage.appdb.outcomes_models import UserProgramme
 
-        self.programme_links = [UserProgramme(programme_code=c) for c in sorted(set(codes))]
+        kept = {link.programme_code: link for link in self.programme_links}
+        self.programme_links = [kept.get(c) or UserProgramme(programme_code=c)
+                                for c in sorted(set(codes))]
 
 
 class UserBorough(Base):
@@ -158,6 +166,28 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="tokens", lazy="joined")
+
+
+class UserSession(Base):
+    """One browser sign-in. The cookie carries a random session key; only its SHA-256 is
+    kept here. A session is live until ``ended_at`` is set: by signing out, by the user
+    ending it from their account page, or by the database itself (triggers, migration
+    0006) when the account's password, disabled flag, role, organisation, e-mail or scope
+    changes, whichever process made the change."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    client: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    method: Mapped[str] = mapped_column(String(64), default="password")
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AccountVersion(Base):

@@ -17,7 +17,14 @@ from vrhub.access.tokens import MAX_LIFETIME_DAYS, TokenView
 from vrhub.errors import AuthenticationRequired, RateLimited, UserError
 from vrhub.web.csrf import require_csrf
 from vrhub.web.data import area_directory
-from vrhub.web.deps import access, client_address, current_principal, end_session, start_session
+from vrhub.web.deps import (
+    access,
+    client_address,
+    current_principal,
+    end_session,
+    session_key,
+    start_session,
+)
 from vrhub.web.navigation import render_page
 from vrhub.web.templating import render
 
@@ -77,7 +84,7 @@ def sso_callback(request: Request, provider: str, code: str = "", state: str = "
         except UserError as exc:
             problem = exc.message[0].upper() + exc.message[1:]
         else:
-            start_session(request, principal)
+            start_session(request, principal, method=f"single sign-on ({provider})")
             return RedirectResponse(target, status_code=303)
     return render(request, "pages/sign_in.html", status_code=400, page_title="Sign in",
                   next=target, errors={"sso": problem}, email="",
@@ -125,6 +132,7 @@ def _account(request: Request, principal: Principal, *, status_code: int = 200,
     your API tokens (made, listed and revoked here; a new token is shown once)."""
     directory = area_directory(request)
     tokens = access(request).tokens.list(principal, principal.email)
+    sessions = access(request).browser_sessions.list(principal, session_key(request))
     possible = sorted(a.value for a in TOKEN_SCOPES & ROLE_ACTIONS[principal.role])
     return render_page(
         request, "pages/account.html", principal, status_code=status_code,
@@ -133,7 +141,8 @@ def _account(request: Request, principal: Principal, *, status_code: int = 200,
             principal.boroughs, key=directory.borough_name)],
         sites=[directory.site_label(s) for s in sorted(principal.sites,
                                                         key=directory.site_name)],
-        tokens=tokens, scopes=possible, scope_labels=SCOPE_LABELS, new_token=new_token,
+        tokens=tokens, sessions=sessions, scopes=possible, scope_labels=SCOPE_LABELS,
+        new_token=new_token,
         form=form or {"name": "", "days": "", "scopes": possible},
         default_days=request.app.state.settings.token_lifetime_days,
         max_days=MAX_LIFETIME_DAYS, api_base=str(request.base_url).rstrip("/"),
@@ -175,7 +184,11 @@ def change_password(
     except UserError as exc:
         return _account(request, principal, status_code=400,
                         errors={"new": str(exc.message[0].upper() + exc.message[1:])})
-    return _account(request, principal, message="Your password has been changed.")
+    # the change ended every session of the account, this one too: this browser carries on
+    # in a new one, and any copy of the old cookie is refused
+    start_session(request, principal)
+    return _account(request, principal, message="Your password has been changed. You are "
+                    "signed out everywhere else.")
 
 
 @router.post("/account/tokens", response_class=HTMLResponse,
@@ -229,3 +242,18 @@ def revoke_token(request: Request, prefix: str,
     return _account(request, principal,
                     message=f"Token {view.prefix} ({view.name}) is revoked: it no longer "
                             "works.")
+
+
+@router.post("/account/sessions/{session_id}/end", response_class=HTMLResponse,
+             dependencies=[Depends(require_csrf)])
+def end_own_session(request: Request, session_id: int,
+                    principal: Annotated[Principal, Depends(current_principal)]) -> Response:
+    """End one of your own sessions (another browser, a lost phone)."""
+    if principal.is_public:
+        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    access(request).browser_sessions.revoke(principal, session_id)
+    if not any(s.current for s in access(request).browser_sessions.list(
+            principal, session_key(request))):
+        request.session.clear()  # that was this browser's own session
+        return RedirectResponse("/", status_code=303)
+    return _account(request, principal, message="That session has ended: it is signed out.")
