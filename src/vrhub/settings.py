@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from vrhub.errors import ConfigError
 from vrhub.privacy.keys import parse_keys, weakness
+from vrhub.secret_strength import GENERATE
+from vrhub.secret_strength import weakness as secret_weakness
 from vrhub.standards.study_area import StudyArea, study_area
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -52,8 +54,9 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Key that signs sessions and CSRF tokens. Required outside development; "
-        "placeholder values are refused.",
+        description="Key that signs sessions and CSRF tokens. Required in production, where "
+        "a key shorter than 32 characters or measuring under 112 bits of entropy (repeats, "
+        "runs, few distinct characters) is refused; `vrhub secret-key` prints a good one.",
     )
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web app listens on.")
@@ -147,7 +150,8 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token a Prometheus scraper sends to read /metrics "
-        "(Authorization: Bearer ...). Unset, /metrics answers 404: metrics are off.",
+        "(Authorization: Bearer ...). Unset, /metrics answers 404: metrics are off. In "
+        "production it must measure as random as VRHUB_SECRET_KEY (`vrhub secret-key`).",
     )
     oruk_rate_limit: int = Field(
         default=3000, ge=1, le=1_000_000,
@@ -263,13 +267,14 @@ class Settings(BaseSettings):
                         f"({weakness(key) or 'a placeholder'}); generate one with "
                         "`vrhub referrals new-key`")
         if self.environment == "production":
-            secret = self.secret_key.get_secret_value() if self.secret_key else ""
-            if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
-                raise ValueError(
-                    "VRHUB_SECRET_KEY must be set to a random value of at least 32 characters "
-                    "in production (placeholder values are refused); generate one with "
-                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-                )
+            if self.secret_key is None:
+                raise ValueError(f"VRHUB_SECRET_KEY must be set in production; {GENERATE}")
+            for name, value in (("VRHUB_SECRET_KEY", self.secret_key),
+                                ("VRHUB_METRICS_TOKEN", self.metrics_token)):
+                problem = value is not None and secret_weakness(name,
+                                                                value.get_secret_value())
+                if problem:
+                    raise ValueError(f"{problem}; {GENERATE}")
         return self
 
     @classmethod

@@ -31,6 +31,7 @@ from vrhub.pathways.referral_forms import (
 )
 from vrhub.pathways.referrals import Pathway, Retention, retain_until
 from vrhub.pathways.sealing import Sealer, new_key
+from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings
 from vrhub.storage import referrals as store
 from vrhub.storage.appdb import migrate
@@ -365,7 +366,7 @@ def test_the_fhir_export_is_valid_r4(world: World) -> None:
 
 
 def test_production_refuses_weak_or_placeholder_referral_keys() -> None:
-    strong = "x" * 48
+    strong = new_secret_key()
     repeated = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="  # 32 bytes of 'A'
     for weak, why in (("changeme", "not a Fernet key"), (repeated, "visibly weak")):
         with pytest.raises(ConfigError, match=f"VRHUB_REFERRAL_KEYS.*{why}"):

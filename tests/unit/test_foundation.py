@@ -9,6 +9,7 @@ import pytest
 from vrhub.errors import CodeError, ConfigError, InputError
 from vrhub.ingest.inputs import discover
 from vrhub.reference import stale
+from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings
 from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode, WardCode
 
@@ -31,7 +32,7 @@ def test_production_refuses_placeholder_secrets(tmp_path: Path, secret: str) -> 
 
 def test_production_accepts_a_real_secret(tmp_path: Path) -> None:
     s = Settings.load({"VRHUB_HOME": str(tmp_path), "VRHUB_ENVIRONMENT": "production",
-                       "VRHUB_SECRET_KEY": "k" * 20 + "Zx9-" * 5})
+                       "VRHUB_SECRET_KEY": new_secret_key()})
     assert s.environment == "production"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings
 from vrhub.web.app import create_app
 
@@ -47,7 +48,7 @@ def test_unknown_path_uses_the_json_error_shape(client: TestClient) -> None:
 
 def test_production_cookies_are_secure_httponly_strict(tmp_path: Path) -> None:
     settings = Settings.load({}, home=tmp_path, environment="production",
-                             secret_key="p" * 16 + "Q7-r" * 8)
+                             secret_key=new_secret_key())
     app = create_app(settings)
     from starlette.middleware.sessions import SessionMiddleware
 

@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "audited)."),
     "referrals": ("referrals", "The referral pathway: teams, escalation and retention jobs, "
                   "subject access, keys."),
+    "secret-key": ("secret_key", "Print a new random key for VRHUB_SECRET_KEY: 48 random "
+                   "bytes, url-safe (384 bits)."),
     "serve": ("serve", "Run the web app on the workspace."),
     "trends": ("trends", "Monthly trends per area and category: series with rolling 12-month "
                "totals and rates, year-on-year change with exact intervals, and "
