@@ -61,13 +61,25 @@ class FileName:
     series: str
 
 
+#: What browsers and people add to a file saved again: ``x (1).csv``, ``x-download2.csv``,
+#: ``x - Copy.csv``, ``x_copy2.csv``. A saved copy is the same series.
+_COPY_MARK = re.compile(r"(?:\s*\(\d+\)|\s*[-_ ]\s*(?:download|copy)\s*\d*)+$", re.I)
+
+
 def parse_file_name(source: InputFile) -> FileName:
+    """The month and series a file's name gives, marks of a saved copy removed
+    (``2024-01-city-of-london-street (1).csv`` is ``city-of-london-street``)."""
     name = source.logical_name
     match = _FILE_NAME.match(name)
     if match is None:
         stem = name[:-4] if name.lower().endswith(".csv") else name
-        return FileName(None, stem.lower())
-    return FileName(match["month"], match["series"].lower())
+        return FileName(None, series_name(stem))
+    return FileName(match["month"], series_name(match["series"]))
+
+
+def series_name(text: str) -> str:
+    """A series name from the part of a file name after the month."""
+    return _COPY_MARK.sub("", text).strip().lower() or text.strip().lower()
 
 
 @dataclass

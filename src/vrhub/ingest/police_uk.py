@@ -1,10 +1,12 @@
 """Loader for data.police.uk street-level crime files (source ``police``).
 
 ``vrhub load police PATH...`` takes files, folders, ``.zip`` and ``.gz``; from folders and
-archives it picks ``*-street.csv`` (and month-first extracts such as
-``2024-01_burglary_cleaned.csv``). Each file is one *series* (the name without the month:
-``city-of-london-street``) for one month; a newer file of the same series and month
-replaces the older one, the same bytes loaded again change nothing.
+archives it picks ``*-street*.csv`` (and month-first extracts such as
+``2024-01_burglary_cleaned.csv``). Each file is one *series* (the name without the month
+and the marks of a saved copy: ``city-of-london-street``) for one month; a newer file of
+the same series and month replaces the older one, the same bytes loaded again change
+nothing. A file whose rows are those of a series loaded for its month is a revision of
+that series whatever its name (:mod:`vrhub.storage.police_series`).
 
 Policy for bad input (documented in ``docs``; tested in
 ``tests/integration/test_police_bad_input.py``):
@@ -53,6 +55,7 @@ import pyarrow.compute as pc
 from vrhub.geography import bng
 from vrhub.geography.places import boundaries
 from vrhub.geography.police_places import PoliceCache
+from vrhub.ingest import police_revisions as revisions
 from vrhub.ingest.grid_points import GridPoints
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
@@ -89,7 +92,7 @@ READ_AHEAD_FILES = 2
 #: Whether a worker parses its file's blocks in parallel: only when there are more cores
 #: than workers (on two cores, one thread per file costs a tenth less CPU and wall time).
 PARSE_THREADS = (os.cpu_count() or 1) > READ_AHEAD_FILES
-PATTERNS = ("*-street.csv", "????-??_*.csv")
+PATTERNS = ("*-street*.csv", "????-??_*.csv")
 
 REDUCED_EXTRACT_HINT = (
     "this looks like a reduced extract (only Month, Longitude, Latitude and Crime type); "
@@ -139,29 +142,10 @@ def load_street(
                 report.files.append(file_report)
                 task.advance()
         warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)  # once for all parts
-        for note in _counting_notes(warehouse, police_counted.refresh(warehouse)):
+        for note in revisions.counting_notes(warehouse, police_counted.refresh(warehouse)):
             report.notes.append(note)
             progress.note(note)
     return report
-
-
-def _counting_notes(warehouse: Warehouse, uncounted: int) -> list[str]:
-    """The load's note on crimes held by more than one row (counted once)."""
-    if not uncounted:
-        return []
-    parts = [f"{r['rows']:,} in {r['series']} (counted from {r['counted_series']})"
-             for r in _by_series(police_counted.uncounted_by_series(warehouse))]
-    return [f"{uncounted:,} row(s) repeat a crime held by another row and are counted once: "
-            + "; ".join(parts[:6]) + ("; ..." if len(parts) > 6 else "")
-            + " (`vrhub quality police` lists them by series and month)"]
-
-
-def _by_series(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    totals: dict[tuple[str, str], int] = {}
-    for row in rows:
-        key = (str(row["series"]), str(row["counted_series"]))
-        totals[key] = totals.get(key, 0) + int(row["rows"])
-    return [{"series": s, "counted_series": c, "rows": n} for (s, c), n in totals.items()]
 
 
 # -- reading (in worker threads: no warehouse connection) ---------------------------------
@@ -345,6 +329,7 @@ def _load_file(
             return FileReport(source.display, sha, "unchanged",
                               notes=["the same file was loaded before; nothing changed"])
         replaced = False
+        notes: list[str] = []
         pending: list[pa.Table] = []
         inserts = 0
         repeats: bool | None = None
@@ -357,6 +342,11 @@ def _load_file(
             if not isinstance(event, _Block):
                 raise RuntimeError(f"{source.display}: the reader's events are out of order")
             if not replaced:
+                named = name.series
+                name = revisions.series_of(warehouse, state, event.month, event.part,
+                                           event.table, notes)
+                if event.part is not None and name.series != named:
+                    event.part = revisions.retagged(load, event.part, name.series)
                 load.partition = f"{name.series}/{event.month}"
                 load.replace([POLICE_STREET], series=name.series, month=event.month)
                 replaced = True
@@ -381,7 +371,10 @@ def _load_file(
             if inserts and repeats is not False:
                 _flag_duplicates(load, state)
     status = "replaced-older" if load.replaced_files else "loaded"
-    notes = []
+    if load.replaced_files:
+        notes.append(f"a revision of {load.partition}: replaces "
+                     + ", ".join(revisions.file_names(warehouse, load.replaced_files))
+                     + " (kept in the provenance as replaced)")
     if state.duplicate_rows:
         notes.append(
             f"{state.duplicate_rows} row(s) repeat a Crime ID already in the file "
