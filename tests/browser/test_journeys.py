@@ -153,7 +153,7 @@ def test_upload_a_file_and_read_its_receipt(dashboard: Callable[[], Any], tmp_pa
     screenshot(page, "upload-form")
     assert axe_check(page, "upload-form") == []
     page.get_by_label("File").set_input_files(str(good))
-    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Check and submit").click()
     page.wait_for_url(re.compile(r"/upload/receipts/istv-"), timeout=90_000)
     assert page.locator(".govuk-panel__title").inner_text() == "Submission received"
     summary = page.locator(".govuk-summary-list").inner_text()
@@ -165,9 +165,52 @@ def test_upload_a_file_and_read_its_receipt(dashboard: Callable[[], Any], tmp_pa
     bad.write_text("hello,world\n1,2\n", encoding="utf-8")
     page.goto("/upload")
     page.get_by_label("File").set_input_files(str(bad))
-    page.get_by_role("button", name="Upload and check").click()
+    page.get_by_role("button", name="Check and submit").click()
     page.wait_for_selector(".govuk-error-summary__title")
     assert page.locator(".govuk-error-summary__title").inner_text() == \
         "Your file was not accepted"
     screenshot(page, "upload-rejected")
     assert axe_check(page, "upload-rejected") == []
+
+
+def test_a_bad_month_after_a_good_one_is_checked_held_and_confirmed(
+        dashboard: Callable[[], Any], tmp_path: Path) -> None:
+    from vrhub.ingest.istv.template import template_csv
+    from vrhub.standards.months import Month
+
+    def month_file(name: str, dates: list[str]) -> Path:
+        rows = "".join(f"{d},10:00,{d},09:00,fist,,street,place {i},\r\n"
+                       for i, d in enumerate(dates, start=1))
+        path = tmp_path / name
+        path.write_text(template_csv(ED_SITE, Month(2025, 10)) + rows, encoding="utf-8")
+        return path
+
+    days = [f"{d:02d}/10/2025" for d in range(1, 12)]
+    good = month_file("oct-good.csv", days)
+    bad = month_file("oct-bad.csv", [d.replace("/2025", "/25x") for d in days])
+    page = dashboard()
+    sign_in(page, "ed@example.org")
+    page.goto("/upload")
+    page.get_by_label("File").set_input_files(str(good))
+    page.get_by_role("button", name="Check and submit").click()
+    page.wait_for_url(re.compile(r"/upload/receipts/istv-"), timeout=90_000)
+
+    page.goto("/upload")
+    page.get_by_label("File").set_input_files(str(bad))
+    page.get_by_role("button", name="Check only").click()
+    page.wait_for_selector("text=No records would be accepted")
+    screenshot(page, "upload-check")
+    assert axe_check(page, "upload-check") == []
+    page.get_by_role("button", name="Submit this file").click()
+    page.wait_for_selector("h1:text('Replace a month with fewer records?')")
+    rows = page.locator("table tbody tr").all_inner_texts()
+    assert rows[0].startswith("Now") and rows[0].rstrip().endswith("11")
+    assert rows[1].startswith("After") and rows[1].rstrip().endswith("0")
+    screenshot(page, "upload-confirm")
+    assert axe_check(page, "upload-confirm") == []
+    page.get_by_role("button", name="Replace the month anyway").click()
+    page.wait_for_url(re.compile(r"/upload/receipts/istv-"), timeout=90_000)
+    assert page.locator(".govuk-panel__title").count() == 0
+    assert page.locator(".govuk-error-summary__title").inner_text() == "Nothing was accepted"
+    screenshot(page, "upload-receipt-nothing-accepted")
+    assert axe_check(page, "upload-receipt-nothing-accepted") == []

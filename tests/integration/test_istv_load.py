@@ -684,3 +684,68 @@ def test_two_refusals_of_the_same_file_in_one_second_get_their_own_receipts() ->
 
     now = dt.datetime(2024, 3, 1, 12, 0, 0)
     assert submission_id("ab" * 32, "", "", now) != submission_id("ab" * 32, "", "", now)
+
+
+# -- protecting a good month ---------------------------------------------------------------
+
+OCTOBER = [[f"{d:02d}/10/2025", "10:00", f"{d:02d}/10/2025", "09:00", "fist", "", "street",
+            f"row {d}"] for d in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)]
+
+
+def october(rows: list[list[Any]]) -> str:
+    return csv_text(rows, start="01/10/2025", end="31/10/2025")
+
+
+def test_one_month_first_date_sets_aside_only_its_row(sites: Path, run: Any,
+                                                      tmp_path: Path) -> None:
+    rows = [list(r) for r in OCTOBER]
+    rows[4][0] = rows[4][2] = "10/13/2025"  # file row 5: month-first
+    code, _, err = run("load", "istv", write(tmp_path, "oct.csv", october(rows)))
+    assert code == 0, err
+    [receipt] = receipts(run)
+    assert (receipt["rows_read"], receipt["rows_accepted"]) == (11, 10)
+    assert errors_by_rule(receipt) == {"arrival_at:format": [5], "assault_at:format": [5]}
+    example = receipt["errors"][0]["examples"][0]
+    assert (example["row"], example["value"]) == (5, "10/13/2025")
+    assert example["column"] in ("Arrival Date", "Assault Date")  # as the file heads it
+    assert "month-first" in example["reason"]
+    # The other rows were read day-first: 1 to 12 October, none in another month.
+    stored = query(sites, "SELECT arrival_at FROM istv_assault ORDER BY source_row")
+    assert [t.strftime("%Y-%m-%d") for t in stored["arrival_at"]] == [
+        f"2025-10-{d:02d}" for d in (1, 2, 3, 5, 7, 8, 9, 10, 11, 12)]
+
+
+def test_a_bad_month_after_a_good_one_is_held(sites: Path, run: Any, tmp_path: Path) -> None:
+    good = write(tmp_path, "oct-v1.csv", october(OCTOBER))
+    bad_rows = [[r[0].replace("/10/2025", "/10/25x"), *r[1:]] for r in OCTOBER]
+    bad = write(tmp_path, "oct-v2.csv", october(bad_rows))
+    assert run("istv", "submit", good)[0] == 0
+    # A dry run says what would happen and stores nothing.
+    code, out, err = run("istv", "submit", bad, "--dry-run", "--json")
+    assert code == 0, err
+    [dry] = json.loads(out)["receipts"]
+    assert (dry["status"], dry["rows_accepted"], dry["rows_quarantined"]) == ("dry_run", 0, 11)
+    assert dry["replaces"]["before"] == 11 and dry["replaces"]["after"] == 0
+    assert dry["replaces"]["needs_confirmation"] is True
+    assert [x["row"] for x in dry["set_aside"]] == list(range(1, 12))
+    # Without --replace the file is held: nothing stored, the good month stays current.
+    code, out, err = run("istv", "submit", bad)
+    assert code == 8
+    assert "nothing was stored" in err and "11 records accepted now" in err
+    assert "0 after" in err and "--replace" in err
+    [only] = receipts(run)
+    assert only["file"] == "oct-v1.csv" and only["status"] == "current"
+    assert query(sites, "SELECT count(*) AS n FROM istv_assault_current")["n"][0] == 11
+    # Confirmed, it replaces the month, and the receipt says nothing was accepted.
+    code, out, err = run("istv", "submit", bad, "--replace", "--json")
+    assert code == 0, err
+    [receipt] = json.loads(out)["receipts"]
+    assert receipt["rows_accepted"] == 0 and receipt["replaces"]["before"] == 11
+    assert query(sites, "SELECT count(*) AS n FROM istv_assault_current")["n"][0] == 0
+
+
+def test_a_smaller_correction_is_not_held(sites: Path, run: Any, tmp_path: Path) -> None:
+    assert run("istv", "submit", write(tmp_path, "a.csv", october(OCTOBER)))[0] == 0
+    code, _, err = run("istv", "submit", write(tmp_path, "b.csv", october(OCTOBER[:6])))
+    assert code == 0, err  # 6 of 11 kept: at least half, a correction
+    assert query(sites, "SELECT count(*) AS n FROM istv_assault_current")["n"][0] == 6

@@ -15,7 +15,7 @@ from vrhub.errors import NotFound, UserError
 
 def _receipt_rows(receipt: dict[str, Any]) -> list[list[Any]]:
     return [
-        ["submission", receipt["submission_id"]],
+        ["submission", receipt["submission_id"] or "(dry run: none)"],
         ["file", receipt["file"]],
         ["site", f"{receipt.get('site_code') or ''} {receipt.get('site_name') or ''}".strip()],
         ["period", f"{receipt.get('period_start') or ''} .. {receipt.get('period_end') or ''}"],
@@ -30,12 +30,19 @@ def _receipt_rows(receipt: dict[str, Any]) -> list[list[Any]]:
         ["overlaps", "; ".join(f"{o['submission_id']} ({o['period_start']}..{o['period_end']}, "
                                f"{o['records_in_common']} in common)"
                                for o in receipt.get("overlaps") or []) or "-"],
-        ["quality score", receipt["quality_score"]],
+        ["quality score", "-" if receipt["quality_score"] is None else receipt["quality_score"]],
     ]
 
 
 def show_receipt(app: AppContext, receipt: dict[str, Any]) -> None:
-    app.emit_table(f"Receipt {receipt['submission_id']}", ["", ""], _receipt_rows(receipt))
+    title = (f"Dry run of {receipt['file']} (nothing stored)" if receipt["status"] == "dry_run"
+             else f"Receipt {receipt['submission_id']}")
+    app.emit_table(title, ["", ""], _receipt_rows(receipt))
+    replaced = receipt.get("replaces")
+    if replaced:
+        app.emit_table("Replaces", ["", "records"], [
+            [f"{replaced['month_label']} now ({replaced['current_file']})", replaced["before"]],
+            [f"after {receipt['file']}", replaced["after"]]])
     if receipt["errors"]:
         app.emit_table("Errors by rule", ["rule", "records", "rows", "message"], [
             [e["rule"], e["count"], _rows_text(e["rows"]), e["message"]]
@@ -43,6 +50,10 @@ def show_receipt(app: AppContext, receipt: dict[str, Any]) -> None:
     if receipt["flags"]:
         app.emit_table("Flags (records accepted)", ["flag", "records", "rows"], [
             [k, v["count"], _rows_text(v["rows"])] for k, v in receipt["flags"].items()])
+    if receipt["status"] in ("current", "dry_run") and not receipt["rows_accepted"]:
+        verb = "would be" if receipt["status"] == "dry_run" else "was"
+        app.info(f"{receipt['file']}: nothing {verb} accepted: none of its "
+                 f"{receipt['rows_read']} records could be used")
     for note in receipt.get("notes") or []:
         app.info(f"note: {note}")
     if receipt.get("dropped_identifier_columns"):
@@ -60,15 +71,23 @@ def _rows_text(rows: list[int], limit: int = 12) -> str:
 @click.option("--site", help="The ED site, by ODS code or hospital name (else from the file "
               "or its name).")
 @click.option("--period", help="Reporting period: a month (2024-01) or start..end.")
+@click.option("--dry-run", is_flag=True,
+              help="Check only: say what would be accepted, set aside and replaced, and store "
+              "nothing.")
+@click.option("--replace", is_flag=True,
+              help="Confirm replacing a month with far fewer accepted records (or none); "
+              "without it such a file is held and nothing of it is stored.")
 @json_option
 @pass_app
 def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: str | None,
-           as_json: bool) -> None:
+           dry_run: bool, replace: bool, as_json: bool) -> None:
     """Receive ISTV submission files and print each receipt in full.
 
     Same receiving as `vrhub load istv PATH` (which prints only counts). --site and
     --period give the header for files that do not carry it; a value given here that
     disagrees with the file is an error. A refused file gets a receipt saying why.
+    A file that would leave a month with fewer than half the records it has now is held
+    until it is sent again with --replace; --dry-run shows what would happen first.
     """
     from vrhub.ingest.inputs import discover
     from vrhub.ingest.istv import PATTERNS
@@ -80,16 +99,28 @@ def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: s
                         hint="give .csv, .xlsx or .xml files or folders holding them")
     site = _site(app, site)
     outcome = load_files(app.warehouse(), files, app.progress, site=site, period=period,
-                         raise_on_rejected=False)
+                         raise_on_rejected=False, dry_run=dry_run, replace=replace)
     if as_json:
-        app.emit_json({"receipts": outcome.receipts, "load": outcome.report.to_dict()})
+        app.emit_json({"receipts": outcome.receipts, "load": outcome.report.to_dict(),
+                       "held": [h.to_dict() for h in outcome.held], "dry_run": dry_run})
     else:
         for receipt in outcome.receipts:
             show_receipt(app, receipt)
+        for held in outcome.held:
+            app.emit_table(f"Held: {held.file} was not stored", ["", "records"], [
+                [f"{held.site_label}, {held.month_label}, now ({held.current_file})",
+                 held.before],
+                [f"after {held.file}", held.after]])
+        if dry_run:
+            app.info("dry run: nothing was stored")
     if outcome.rejected:
         from vrhub.ingest.istv.submission import rejection_error
 
         raise rejection_error(outcome)
+    if outcome.held:
+        from vrhub.ingest.istv.replacement import ReplacementNotConfirmed
+
+        raise ReplacementNotConfirmed(outcome.held)
 
 
 def _site(app: AppContext, site: str | None) -> str | None:

@@ -21,6 +21,7 @@ from vrhub.web.data import warehouse_load_totals
 from vrhub.web.errors import install_error_handlers
 from vrhub.web.open_feed import OpenFeed
 from vrhub.web.page_errors import install_page_error_handlers
+from vrhub.web.pending_uploads import PendingUploads
 from vrhub.web.security import SecurityHeaders
 from vrhub.web.session_secret import session_secret
 from vrhub.web.templating import make_templates
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.state.assets = assets.status()
     app.state.metrics = metrics = Metrics()
+    app.state.pending_uploads = PendingUploads()
     app.state.access = AccessServices.from_settings(settings, metrics=metrics)
     metrics.read_loads_with(lambda: warehouse_load_totals(app.state))
     install_error_handlers(app)

@@ -13,16 +13,18 @@ Times: ``23:10``, ``23:10:00``, ``2310``, ``23.10``, ``11:10 pm``. ``24:00`` (en
 some ED systems write midnight) is read as 00:00 of the *next* day and flagged
 ``time_24_00``; any other hour above 23 is an error.
 
-Month-first (US) dates are refused: ``01/13/2024`` cannot be day-first and says so; when a
-column holds any month-first value, its slash dates that could be read either way
-(``03/04/2024``) are refused as ambiguous rather than guessed.
+Month-first (US) dates are refused: ``01/13/2024`` cannot be day-first and says so, and only
+that record is set aside. When a column holds any month-first value, its slash dates that
+could be read either way (``03/04/2024``) are read day-first only when the reporting period
+settles it (the day-first reading falls in the period and the month-first one does not);
+otherwise they are refused as ambiguous rather than guessed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # Excel's 1900 date system (with its leap-year bug)
@@ -83,9 +85,13 @@ def month_first_column(values: Iterable[object]) -> bool:
     return False
 
 
-def parse_date(value: object, *, month_first_seen: bool = False) -> tuple[dt.date, dt.time | None,
-                                                                         tuple[str, ...]]:
-    """A date and, when the value carries one, its time (with flags)."""
+def parse_date(value: object, *, month_first_seen: bool = False,
+               in_period: Callable[[dt.date], bool] | None = None,
+               ) -> tuple[dt.date, dt.time | None, tuple[str, ...]]:
+    """A date and, when the value carries one, its time (with flags).
+
+    ``in_period`` (the reporting period, with its grace days) settles a date that could be
+    read either way in a column that also holds month-first dates."""
     if isinstance(value, dt.datetime):
         return value.date(), value.time(), ()
     if isinstance(value, dt.date):
@@ -107,11 +113,14 @@ def parse_date(value: object, *, month_first_seen: bool = False) -> tuple[dt.dat
             raise DateProblem(
                 f"{value!r} looks like month-first (US) order: {b} cannot be a month. "
                 "Write dates day-first (31/01/2024) or as 2024-01-31")
-        if month_first_seen and a <= 12 and b <= 12 and a != b:
-            raise DateProblem(
-                f"{value!r} is ambiguous: this column also holds month-first dates, so it "
-                "could be either day/month or month/day. Write dates as 2024-01-31")
         day = _make_date(_year(m["y"]), b, a, value)
+        if month_first_seen and a <= 12 and b <= 12 and a != b:
+            other = _make_date(_year(m["y"]), a, b, value)
+            if in_period is None or not in_period(day) or in_period(other):
+                raise DateProblem(
+                    f"{value!r} is ambiguous: this column also holds month-first dates, so it "
+                    f"could be {day:%-d %B %Y} or {other:%-d %B %Y}. Write dates as "
+                    f"{day:%Y-%m-%d}")
         time_text = m["time"]
     elif m := _WORDY.fullmatch(text):
         month = _MONTHS.get(m["mon"].lower())
@@ -182,9 +191,11 @@ def parse_time(value: object) -> tuple[dt.time, tuple[str, ...]]:
 
 
 def parse_moment(date_value: object, time_value: object = None, *,
-                 month_first_seen: bool = False) -> Moment:
+                 month_first_seen: bool = False,
+                 in_period: Callable[[dt.date], bool] | None = None) -> Moment:
     """Combine a date (which may carry its own time) and an optional separate time."""
-    day, time, flags = parse_date(date_value, month_first_seen=month_first_seen)
+    day, time, flags = parse_date(date_value, month_first_seen=month_first_seen,
+                                  in_period=in_period)
     if not _blank(time_value):
         parsed, tflags = parse_time(time_value)
         if tflags:

@@ -54,11 +54,18 @@ class MemoryInput:
 
 def receive_bytes(warehouse: Warehouse, file_name: str, data: bytes, *,
                   site: str | None = None, period: str | None = None,
-                  progress: Progress = SILENT) -> list[dict[str, Any]]:
+                  progress: Progress = SILENT, dry_run: bool = False,
+                  replace: bool = False) -> list[dict[str, Any]]:
     """Receive one uploaded file; returns its receipt(s) (a refused file's receipt has
-    status ``rejected``; nothing is raised for it)."""
+    status ``rejected``; nothing is raised for it). ``dry_run`` stores nothing; a file
+    that would replace a month with far fewer records raises
+    :class:`~vrhub.ingest.istv.replacement.ReplacementNotConfirmed` unless ``replace``."""
+    from vrhub.ingest.istv.replacement import ReplacementNotConfirmed
     from vrhub.ingest.istv.submission import load_files
 
     outcome = load_files(warehouse, [MemoryInput(file_name, data)],  # type: ignore[list-item]
-                         progress, site=site, period=period, raise_on_rejected=False)
+                         progress, site=site, period=period, raise_on_rejected=False,
+                         dry_run=dry_run, replace=replace)
+    if outcome.held:
+        raise ReplacementNotConfirmed(outcome.held)
     return outcome.receipts

@@ -68,6 +68,8 @@ class RawSubmission:
     header_where: dict[str, str] = field(default_factory=dict)
     records: list[RawRecord] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
+    headings: dict[str, str] = field(default_factory=dict)
+    """Each field's column heading as the file writes it (for messages naming columns)."""
     ignored_columns: list[str] = field(default_factory=list)
     dropped_identifier_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -172,6 +174,7 @@ def _map_headings(headings: list[Any], out: RawSubmission) -> dict[int, str]:
         else:
             mapping[i] = fld
             taken.add(fld)
+            out.headings.setdefault(fld, label)
     for fld in mapping.values():
         if fld not in out.fields:
             out.fields.append(fld)

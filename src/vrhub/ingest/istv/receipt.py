@@ -37,8 +37,11 @@ def submission_id(sha256: str, site: str, period: str, received_at: dt.datetime)
     return "istv-" + digest.hexdigest()[:16]
 
 
-def summarise_problems(problems: Sequence[Problem]) -> list[dict[str, Any]]:
-    """Errors by rule, each with its row numbers and a few examples (values redacted)."""
+def summarise_problems(problems: Sequence[Problem],
+                       headings: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Errors by rule, each with its row numbers and a few examples (values redacted);
+    columns are named by the file's own headings where it has them."""
+    headings = headings or {}
     by_rule: dict[str, list[Problem]] = {}
     for p in problems:
         by_rule.setdefault(p.rule, []).append(p)
@@ -50,7 +53,7 @@ def summarise_problems(problems: Sequence[Problem]) -> list[dict[str, Any]]:
             "count": len(rows),
             "rows": rows[:RECEIPT_ROWS],
             "message": items[0].reason,
-            "examples": [{"row": p.row, "column": p.column or None,
+            "examples": [{"row": p.row, "column": headings.get(p.column, p.column) or None,
                           "value": None if p.value is None else str(p.value)[:80],
                           "reason": p.reason[:300]} for p in items[:5]],
         })

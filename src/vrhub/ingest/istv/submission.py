@@ -19,6 +19,11 @@ For each file, in this order:
 All files of one call commit in one transaction. A refused file does not stop the others:
 it gets a receipt with status ``rejected`` and, after the others are stored, the call
 raises an :class:`~vrhub.errors.InputError` naming each refused file and why.
+
+A file that would replace a month with far fewer accepted records (or none) is *held*:
+nothing of it is stored until it is sent again with ``replace=True``
+(:mod:`vrhub.ingest.istv.replacement`). A *dry run* does steps 1 to 4 and says what would be
+accepted, set aside and replaced, storing nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from vrhub.ingest.istv.receipt import (
     summarise_problems,
 )
 from vrhub.ingest.istv.redaction import redact_submission
+from vrhub.ingest.istv.replacement import Replacement, ReplacementNotConfirmed, replacement
 from vrhub.ingest.istv.validate import Checked, check_records
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.progress import SILENT, Progress
@@ -72,6 +78,8 @@ class LoadOutcome:
     receipts: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[tuple[str, str, str | None]] = field(default_factory=list)
     """(file, problem, how to fix) of each refused file."""
+    held: list[Replacement] = field(default_factory=list)
+    """Replacements held for confirmation (nothing of their files was stored)."""
 
 
 def prepare(warehouse: Warehouse) -> None:
@@ -121,11 +129,21 @@ def load_files(
     period: str | None = None,
     now: dt.datetime | None = None,
     raise_on_rejected: bool = True,
+    dry_run: bool = False,
+    replace: bool = False,
 ) -> LoadOutcome:
-    """Receive ``files`` as ISTV submissions (see the module docstring)."""
+    """Receive ``files`` as ISTV submissions (see the module docstring). ``dry_run``
+    stores nothing and gives receipts with status ``dry_run``; ``replace`` confirms a
+    replacement that would otherwise be held."""
     sites = known_sites(warehouse)
     received_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     outcome = LoadOutcome(LoadReport(SOURCE))
+    if dry_run:
+        codes = active_codes(warehouse)
+        for source in files:
+            _receive(warehouse, source, outcome, codes=codes, sites=sites, site=site,
+                     period=period, received_at=received_at, geocoder=None)
+        return outcome
     geocoder = GeocoderHandle(warehouse, progress)
     if files:
         geocoder.get()  # built before our transaction: it may write its gazetteer
@@ -135,13 +153,16 @@ def load_files(
         with progress.task("Receiving ISTV submissions", total=len(files)) as task:
             for source in files:
                 _receive(warehouse, source, outcome, codes=codes, sites=sites, site=site,
-                         period=period, received_at=received_at, geocoder=geocoder)
+                         period=period, received_at=received_at, geocoder=geocoder,
+                         replace=replace)
                 task.advance()
     if geocoder.unavailable_reason:
         progress.note(f"ISTV records were not geocoded: {geocoder.unavailable_reason}; run "
                       "`vrhub istv geocode` once the geocoder is ready")
     if outcome.rejected and raise_on_rejected:
         raise rejection_error(outcome)
+    if outcome.held and raise_on_rejected:
+        raise ReplacementNotConfirmed(outcome.held)
     return outcome
 
 
@@ -183,11 +204,14 @@ def _already_loaded(warehouse: Warehouse, sha256: str, site: str | None,
 
 def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
              codes: codelists.CodeListSet, sites: dict[str, str], site: str | None,
-             period: str | None, received_at: dt.datetime, geocoder: GeocoderHandle) -> None:
+             period: str | None, received_at: dt.datetime, geocoder: GeocoderHandle | None,
+             replace: bool = False) -> None:
+    """Receive one file; ``geocoder`` None is a dry run (nothing stored)."""
+    dry_run = geocoder is None
     sha256 = source.sha256()
     file_report = FileReport(file=source.name, sha256=sha256, status="loaded")
     outcome.report.files.append(file_report)
-    if _already_loaded(warehouse, sha256, site, period):
+    if not dry_run and _already_loaded(warehouse, sha256, site, period):
         file_report.status = "unchanged"
         file_report.notes.append("the same file was already received; nothing changed")
         return
@@ -208,23 +232,48 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
         file_report.status = "rejected"
         file_report.rows_read = len(raw.records) if raw else 0
         receipt = rejected_receipt(source, sha256, exc, raw, codes, redactions, received_at)
-        store_submission(warehouse, receipt)
+        if dry_run:
+            receipt["status"] = "dry_run"
+            receipt["refused"] = True
+        else:
+            store_submission(warehouse, receipt)
         outcome.receipts.append(receipt)
         outcome.rejected.append((source.name, exc.problem, exc.hint))
         file_report.notes.append(exc.problem)
         return
 
     assert raw is not None
+    replaces = [replacement(warehouse, file=source.name, site_code=part.site_code,
+                            site_name=sites.get(part.site_code),
+                            period_start=part.period_start, period_end=part.period_end,
+                            after=len(result.accepted))
+                for part, result in zip(parts, checked, strict=True)]
+    if dry_run:
+        for part, result, replaced in zip(parts, checked, replaces, strict=True):
+            outcome.receipts.append(_dry_run_receipt(source, sha256, raw, part, result,
+                                                     replaced, codes=codes, sites=sites,
+                                                     received_at=received_at,
+                                                     redactions=redactions))
+        file_report.status = "dry_run"
+        return
+    held = [r for r in replaces if r is not None and r.needs_confirmation]
+    if held and not replace:
+        outcome.held.extend(held)
+        file_report.status = "held"
+        file_report.rows_read = len(raw.records)
+        file_report.notes.extend(r.describe() for r in held)
+        return
+    assert geocoder is not None  # only a dry run goes without
     partition = f"{parts[0].site_code}/{parts[0].period_label}" if len(parts) == 1 else None
     with warehouse.load_file(source=SOURCE, file_name=source.name, sha256=sha256,
                              partition=partition) as load:
         load.rows_read = len(raw.records)
-        for part, result in zip(parts, checked, strict=True):
+        for part, result, replaced in zip(parts, checked, replaces, strict=True):
             receipt = _store_part(warehouse, load, source, sha256, raw, part, result,
                                   codes=codes, sites=sites, received_at=received_at,
                                   redactions=redactions if len(parts) == 1 else
                                   _part_redactions(part, redactions, raw),
-                                  geocoder=geocoder)
+                                  geocoder=geocoder, replaced=replaced)
             outcome.receipts.append(receipt)
             file_report.notes.append(f"submission {receipt['submission_id']} "
                                      f"({part.site_code} {part.period_label})")
@@ -236,6 +285,50 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
         file_report.rows_loaded = load.rows_loaded
         file_report.rows_quarantined = load.rows_quarantined
         file_report.partition = partition
+
+
+def _dry_run_receipt(source: InputFile, sha256: str, raw: RawSubmission,
+                     part: header_mod.Part, result: Checked, replaced: Replacement | None, *,
+                     codes: codelists.CodeListSet, sites: dict[str, str],
+                     received_at: dt.datetime, redactions: dict[str, int]) -> dict[str, Any]:
+    """What receiving ``part`` would do, stored nowhere (records repeating an overlapping
+    submission are counted when the file is received, not here)."""
+    return {
+        "submission_id": None,
+        "file": source.name,
+        "file_format": raw.file_format,
+        "sha256": sha256,
+        "site_code": part.site_code,
+        "site_name": sites.get(part.site_code),
+        "period_start": str(part.period_start),
+        "period_end": str(part.period_end),
+        "header_source": part.header_source,
+        "received_at": received_at.isoformat(),
+        "codelist_version": codes.version,
+        "status": "dry_run",
+        "rows_read": len(part.records),
+        "rows_accepted": len(result.accepted),
+        "rows_quarantined": len(result.quarantined_rows),
+        "quarantined_rows": sorted(result.quarantined_rows),
+        "errors": summarise_problems(result.problems, raw.headings),
+        "headings": raw.headings,
+        "set_aside": [{"row": p.row, "column": raw.headings.get(p.column, p.column) or None,
+                       "value": None if p.value is None else str(p.value)[:200],
+                       "problem": p.reason, "rule": p.rule}
+                      for p in sorted(result.problems, key=lambda p: (p.row, p.column))],
+        "flags": {flag: {"count": len(r), "rows": r[:RECEIPT_ROWS]}
+                  for flag, r in sorted(result.flags.items())},
+        "redactions": redactions,
+        "replaces": replaced.to_dict() if replaced else None,
+        "supersedes": [],
+        "overlaps": [],
+        "quality_score": None,
+        "quality": {},
+        "geocoding": {},
+        "ignored_columns": raw.ignored_columns,
+        "dropped_identifier_columns": raw.dropped_identifier_columns,
+        "notes": raw.notes,
+    }
 
 
 def _part_redactions(part: header_mod.Part, total: dict[str, int],
@@ -263,7 +356,7 @@ def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
                 raw: RawSubmission, part: header_mod.Part, result: Checked, *,
                 codes: codelists.CodeListSet, sites: dict[str, str],
                 received_at: dt.datetime, redactions: dict[str, int],
-                geocoder: GeocoderHandle) -> dict[str, Any]:
+                geocoder: GeocoderHandle, replaced: Replacement | None) -> dict[str, Any]:
     con = warehouse.con
     sub_id = submission_id(sha256, part.site_code, part.period_label, received_at)
     accepted = result.accepted.copy()
@@ -333,11 +426,14 @@ def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
         "rows_read": len(part.records),
         "rows_accepted": len(rows),
         "rows_quarantined": quarantined,
-        "errors": summarise_problems(problems),
+        "quarantined_rows": sorted({p.row for p in problems}),
+        "errors": summarise_problems(problems, raw.headings),
+        "headings": raw.headings,
         "flags": {flag: {"count": len(r), "rows": r[:RECEIPT_ROWS]}
                   for flag, r in sorted(result.flags.items())},
         "redactions": redactions,
         "supersedes": supersedes,
+        "replaces": replaced.to_dict() if replaced else None,
         "overlaps": overlaps,
         "quality_score": quality.score,
         "quality": {"parts": quality.parts, "completeness": quality.completeness},

@@ -19,9 +19,11 @@ SUFFIXES = (".csv", ".xlsx", ".xml", ".csv.gz")
 
 
 def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, site: str,
-                   period: str | None = None) -> list[dict[str, Any]]:
+                   period: str | None = None, dry_run: bool = False,
+                   replace: bool = False) -> list[dict[str, Any]]:
     """Receive one uploaded file as submission(s) of ``site``; returns the receipts (a
-    refused file gives one receipt with status ``rejected`` rather than an exception)."""
+    refused file gives one receipt with status ``rejected`` rather than an exception; a
+    replacement needing confirmation raises, see :func:`receive_bytes`)."""
     from vrhub.ingest.istv.memory import receive_bytes
 
     name = Path(filename or "").name
@@ -30,7 +32,8 @@ def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, si
     if not name.lower().endswith(SUFFIXES):
         raise UserError(f"the file {name} is not CSV, Excel (.xlsx) or XML",
                         hint="save the extract in one of those formats and upload it again")
-    return receive_bytes(warehouse, name, stream.read(), site=site, period=period)
+    return receive_bytes(warehouse, name, stream.read(), site=site, period=period,
+                         dry_run=dry_run, replace=replace)
 
 
 def submission_site(warehouse: Warehouse, submission_id: str) -> str:

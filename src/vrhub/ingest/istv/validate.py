@@ -122,6 +122,11 @@ def check_records(
     }
     methods, places = codes["assault_method"], codes["location_type"]
     start, end = period
+    grace = dt.timedelta(days=PERIOD_GRACE_DAYS)
+
+    def in_period(day: dt.date) -> bool:
+        return start - grace <= day <= end + grace
+
     out_rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     flags: dict[str, list[int]] = {}
@@ -136,8 +141,8 @@ def check_records(
                     _rp: list[Problem] = row_problems, _rec: RawRecord = rec) -> None:
             _rp.append(Problem(_rec.row, column, value, f"{_rec.where}: {reason}", rule))
 
-        arrival = _moment(v, "arrival", month_first, problem)
-        assault = _moment(v, "assault", month_first, problem)
+        arrival = _moment(v, "arrival", month_first, problem, in_period)
+        assault = _moment(v, "assault", month_first, problem, in_period)
         if arrival is None and not _has(v, "arrival"):
             row_flags.append("arrival_missing")
         if assault is None and not _has(v, "assault"):
@@ -234,7 +239,7 @@ def _has(values: dict[str, Any], prefix: str) -> bool:
 
 
 def _moment(values: dict[str, Any], prefix: str, month_first: dict[str, bool],
-            problem: Any) -> Moment | None:
+            problem: Any, in_period: Any) -> Moment | None:
     combined, day, time = (values.get(f"{prefix}_at"), values.get(f"{prefix}_date"),
                            values.get(f"{prefix}_time"))
     column = f"{prefix}_at" if not is_blank(combined) else f"{prefix}_date"
@@ -254,7 +259,8 @@ def _moment(values: dict[str, Any], prefix: str, month_first: dict[str, bool],
         return None
     try:
         return parse_moment(date_value, None if is_blank(time) else time,
-                            month_first_seen=month_first.get(column, False))
+                            month_first_seen=month_first.get(column, False),
+                            in_period=in_period)
     except DateProblem as exc:
         shown = date_value if not isinstance(date_value, str) or len(date_value) < 80 else None
         problem(column, shown, str(exc), f"{prefix}_at:format")

@@ -52,12 +52,18 @@ def upload_submission(
                               description="ODS code of the ED site.")],
     period: Annotated[str | None, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                                        description="Reporting month YYYY-MM.")] = None,
+    dry_run: Annotated[bool, Form(description="Check only: the receipts say what would be "
+                                  "accepted, set aside and replaced; nothing is stored.")
+                       ] = False,
+    replace: Annotated[bool, Form(description="Confirm replacing a month with fewer than half "
+                                  "the records it has now (or none); without it such a file "
+                                  "is refused with 409 and nothing is stored.")] = False,
 ) -> Receipts:
     site = site.upper()
     access(request).policy.enforce(principal, Action.UPLOAD_ISTV, Resource.submission(site),
                                    detail="upload through the API")
     receipts = upload.receive_upload(wh, file.filename or "", file.file, site=site,
-                                     period=period)
+                                     period=period, dry_run=dry_run, replace=replace)
     return Receipts(receipts=receipts)
 
 
