@@ -65,6 +65,17 @@ class Settings(BaseSettings):
         description="Optional basemap tile URL template ({z}/{x}/{y}) for deployments that can "
         "reach a tile server; maps draw vrhub's own boundary layers without it.",
     )
+    basemap_file: Path | None = Field(
+        default=None,
+        description="Optional raster PMTiles file (for example an extract of London made with "
+        "the pmtiles tool) that vrhub serves itself as the maps' basemap, for deployments "
+        "without a tile server; used when no tile URL is set.",
+    )
+    tile_attribution: str | None = Field(
+        default=None,
+        description="Attribution shown on maps with a basemap (the tile URL's or the "
+        "basemap file's licence, e.g. '© OpenStreetMap contributors').",
+    )
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024, description="Largest request body the web app accepts."
     )

@@ -80,6 +80,22 @@ def auto_bandwidth(x: np.ndarray, y: np.ndarray, kernel: str) -> float:
     return sd * QUARTIC_PER_SD if kernel == "quartic" else sd
 
 
+STREET_SCALE_CELLS = 3
+"""Street-scale quartic radius, in grid cells (see :func:`street_bandwidth`)."""
+STREET_SCALE_MIN_M = 200.0
+
+
+def street_bandwidth(cell_size: float) -> float:
+    """A quartic radius that keeps street-scale hotspots apart: three grid cells, at least
+    200 m (300 m on a 100 m grid). The normal reference rule suits one smooth bump; events
+    in a borough cluster along streets and estates a few hundred metres apart, and the
+    rule's radius over a whole borough (a kilometre or more) merges them."""
+    size = positive_number("cell_size", cell_size)
+    if size is None:
+        raise UserError("a street-scale bandwidth needs the grid cell size")
+    return max(STREET_SCALE_CELLS * float(size), STREET_SCALE_MIN_M)
+
+
 def choose_bandwidth(x: np.ndarray, y: np.ndarray, kernel: str, bandwidth: Any,
                      choices: Choices) -> float:
     """The given bandwidth, or the automatic one (announced)."""

@@ -24,7 +24,7 @@ from vrhub.web.page_errors import install_page_error_handlers
 from vrhub.web.pending_uploads import PendingUploads
 from vrhub.web.security import SecurityHeaders
 from vrhub.web.session_secret import session_secret
-from vrhub.web.templating import make_templates
+from vrhub.web.templating import basemap_attributes, make_templates
 from vrhub.workspace import Workspace
 
 SESSION_COOKIE = "vrhub_session"
@@ -48,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.workspace = Workspace(settings.home)
     app.state.templates = make_templates()
+    app.state.templates.env.globals["basemap"] = basemap_attributes(settings)
     app.state.assets = assets.status()
     app.state.metrics = metrics = Metrics()
     app.state.pending_uploads = PendingUploads()

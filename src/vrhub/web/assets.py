@@ -3,7 +3,7 @@
 
 ``vrhub assets build`` (run by ``scripts/bootstrap``) compiles GOV.UK Frontend's Sass with
 vrhub's settings (Arial, vrhub's asset path, no GOV.UK branding) and copies the JavaScript,
-fonts-free assets and Leaflet.
+fonts-free assets, Leaflet and the PMTiles reader (for a basemap file served by vrhub).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
     ("leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
     ("leaflet/dist/images", "leaflet/images"),
+    ("pmtiles/dist/pmtiles.js", "pmtiles/pmtiles.js"),
 )
 REQUIRED = ("vrhub.css", "govuk/govuk-frontend.min.js", "leaflet/leaflet.js", "leaflet/leaflet.css")
 

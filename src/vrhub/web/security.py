@@ -25,6 +25,8 @@ def content_security_policy(settings: Settings) -> str:
         parts = urlsplit(settings.tile_url.replace("{s}", "a"))
         if parts.scheme and parts.netloc:
             img.append(f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}")
+    elif settings.basemap_file is not None:
+        img.append("blob:")  # PMTiles tiles are drawn from blobs read out of the file
     return "; ".join(
         [
             "default-src 'self'",

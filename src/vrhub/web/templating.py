@@ -10,10 +10,25 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from vrhub import __version__
+from vrhub.settings import Settings
 from vrhub.standards.months import Month
 from vrhub.web.csrf import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+BASEMAP_FILE_URL = "/maps/basemap.pmtiles"
+
+
+def basemap_attributes(settings: Settings) -> dict[str, str]:
+    """What every map draws under its layers: a tile URL, vrhub's own PMTiles file, or
+    nothing (clean outlines)."""
+    attribution = settings.tile_attribution or ""
+    if settings.tile_url:
+        return {"tile_url": settings.tile_url, "attribution": attribution}
+    if settings.basemap_file is not None:
+        return {"pmtiles": BASEMAP_FILE_URL, "attribution": attribution}
+    return {}
 
 
 def make_templates() -> Jinja2Templates:

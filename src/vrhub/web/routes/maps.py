@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 import shapely
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
 from vrhub.access.principal import Principal
-from vrhub.errors import UserError
+from vrhub.errors import NotFound, UserError
+from vrhub.storage.names import area_names
 from vrhub.storage.series import area_geometries
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import current_principal, signed_in
@@ -199,6 +201,66 @@ def areas(request: Request, principal: Annotated[Principal, Depends(current_prin
                                              borough=borough)
         shapes = boundary_features(request, wh, level or "borough")
     return geojson_response(area_features(frame, shapes))
+
+
+def outline_features(shapes: dict[str, Any], names: dict[str, str],
+                     within: set[str] | None = None) -> list[dict[str, Any]]:
+    """Outlines of named areas with a point inside each to write its name at."""
+    codes = [c for c in shapes if within is None or c in within]
+    if not codes:
+        return []
+    geoms = shapely.from_geojson([json.dumps(shapes[c]) for c in codes])
+    inside = shapely.point_on_surface(geoms)
+    return [{"type": "Feature", "geometry": shapes[c], "properties": {
+                "code": c, "name": names.get(c, c),
+                "at": [round(float(shapely.get_y(p)), 5), round(float(shapely.get_x(p)), 5)]}}
+            for c, p in zip(codes, inside, strict=True)]
+
+
+@router.get("/basemap.pmtiles")
+def basemap(request: Request) -> Response:
+    """The deployment's basemap file (VRHUB_BASEMAP_FILE), served with byte ranges for the
+    PMTiles reader. Public, like the outlines: it holds no figures."""
+    path = request.app.state.settings.basemap_file
+    if path is None:
+        raise NotFound("this deployment has no basemap file",
+                        hint="set VRHUB_BASEMAP_FILE to a raster PMTiles file")
+    if not Path(path).is_file():
+        raise NotFound(f"the basemap file {path} is missing",
+                        hint="check VRHUB_BASEMAP_FILE")
+    return FileResponse(path, media_type="application/vnd.pmtiles",
+                        headers={"cache-control": "public, max-age=86400"})
+
+
+@router.get("/outlines.geojson")
+def outlines(request: Request, principal: Annotated[Principal, Depends(current_principal)],
+             level: str = "borough", borough: str | None = None) -> Response:
+    """Borough or ward outlines with their names, drawn over every map (a ward layer can be
+    limited to one borough). Boundaries are public: a visitor gets the published ones."""
+    if level not in ("borough", "ward"):
+        raise UserError(f"outlines are drawn for boroughs and wards (found {level!r})",
+                        hint="use level=borough or level=ward")
+    if principal.is_public:
+        names = {str(r["area_code"]): str(r["area_name"])
+                 for r in published_rows(request, f"mps-{level}-year") or []}
+        within = None
+        if borough:
+            raise UserError("borough maps are for partners", hint="sign in")
+        return geojson_response(outline_features(published_shapes(request, level), names,
+                                                 within))
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        shapes = boundary_features(request, wh, level)
+        frame = area_names(wh, level)
+        names = dict(zip(frame["code"].astype(str), frame["name"].astype(str), strict=True))
+        if borough:
+            parents = dict(zip(frame["code"].astype(str), frame["borough_code"].astype(str),
+                               strict=True))
+            within = {c for c in shapes if parents.get(c) == borough or c == borough}
+        else:
+            within = None
+    return geojson_response(outline_features(shapes, names, within))
 
 
 @router.get("/deprivation.geojson")

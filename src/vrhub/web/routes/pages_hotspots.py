@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,8 +21,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from vrhub.access.principal import Principal
-from vrhub.analytics import hotspots
+from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
+from vrhub.geography.place_labels import place_labels
 from vrhub.storage.points import load_points, load_study_area
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import signed_in
@@ -42,11 +43,28 @@ METHODS = {
 SOURCES = {"police": "Police-recorded crime (police.uk)", "istv": "ED assaults (ISTV)"}
 CELL_SIZES = (0, 50, 100, 150, 200, 250, 500)
 
-CLASSIFY_COLOURS = {"persistent hotspot": "#7f0000", "emerging hotspot": "#d7301f",
-                    "intermittent hotspot": "#fc8d59", "former hotspot": "#fdcc8a",
-                    "persistent coldspot": "#08519c", "emerging coldspot": "#3182bd",
-                    "intermittent coldspot": "#6baed6", "former coldspot": "#bdd7e7",
-                    "mixed hot/coldspot": "#756bb1"}
+CLASSIFY_COLOURS = {"persistent hotspot": "#882255", "emerging hotspot": "#cc6677",
+                    "intermittent hotspot": "#ddcc77", "former hotspot": "#999933",
+                    "persistent coldspot": "#332288", "emerging coldspot": "#88ccee",
+                    "intermittent coldspot": "#44aa99", "former coldspot": "#117733",
+                    "mixed hot/coldspot": "#aa4499"}
+"""Nine classes in Paul Tol's muted qualitative scheme, distinct under the common forms of
+colour blindness; warm colours for hotspots, cool for coldspots. The stylesheet's swatch
+classes (``vrhub-swatch--persistent-hotspot``...) hold the same colours (a test keeps them
+equal)."""
+
+MAX_CELLS_DRAWN = 3000
+"""The map draws at most this many cells (the strongest); the downloads hold every cell."""
+NAMED_ROWS = 10
+"""Rows of the named-hotspots table under the map."""
+
+KDE_CELL_SIZE = {"borough": 100, "london": 200}
+"""Dashboard KDE cell sizes (metres) when none is given: street scale in a borough view."""
+
+
+def swatch_slug(name: str) -> str:
+    """'mixed hot/coldspot' -> 'mixed-hot-coldspot' (the stylesheet's swatch class)."""
+    return "-".join(name.replace("/", " ").split())
 
 
 @dataclass(frozen=True)
@@ -126,7 +144,8 @@ def _check_scope(request: Request, principal: Principal, params: HotspotParams) 
                         hint="choose one of your boroughs")
 
 
-def run_analysis(wh: Warehouse, params: HotspotParams) -> hotspots.HotspotResult:
+def run_analysis(wh: Warehouse, params: HotspotParams, **extra: Any
+                 ) -> hotspots.HotspotResult:
     points = load_points(wh, params.source, [params.category] if params.category else None,
                          start=params.start or None,
                          end=_end_of_month(params.end) if params.end else None,
@@ -136,34 +155,44 @@ def run_analysis(wh: Warehouse, params: HotspotParams) -> hotspots.HotspotResult
                         hint="widen the period or choose another category")
     area = load_study_area(wh, params.borough or None)
     return hotspots.run(points.frame, area.geometry, params.method,
-                        cell_size=params.cell_size or None)
+                        cell_size=params.cell_size or None, **extra)
 
 
 def _cell_styles(result: hotspots.HotspotResult) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Cells worth drawing, with fill and label, and the legend entries."""
+    """Cells worth drawing, with fill, figures, a strength to rank them by (``score``) and
+    whether each is a hot cell (``hot``: named in the table), and the legend entries."""
     frame = result.frame.copy()
     method = result.method
     legend: list[dict[str, Any]] = []
     if method == "gistar":
-        frame = frame[frame["hotspot"].astype(str) != "none"]
-        frame["fill"] = frame["hotspot"].astype(str).map({"hotspot": "#d7301f",
-                                                          "coldspot": "#2171b5"})
-        frame["label"] = [f"{h}: {int(n)} events, z = {z:.1f}" for h, n, z in
-                          zip(frame["hotspot"].astype(str), frame["n"], frame["gistar_z"],
-                              strict=True)]
+        frame = frame[frame["hotspot"].astype(str) != "none"].copy()
+        kind = frame["hotspot"].astype(str)
+        frame["fill"] = kind.map({"hotspot": "#d7301f", "coldspot": "#2171b5"})
+        frame["figure"] = [f"{h}: {int(n):,} events, z = {z:.1f}" for h, n, z in
+                           zip(kind.str.capitalize(), frame["n"], frame["gistar_z"],
+                               strict=True)]
+        frame["score"] = frame["gistar_z"].abs().astype(float)
+        frame["hot"] = (kind == "hotspot").to_numpy()
         legend = [{"swatch": "hotspot", "label": "Hotspot"},
                   {"swatch": "coldspot", "label": "Coldspot"}]
     elif method == "classify":
-        frame = frame[frame["classification"].astype(str) != "no pattern"]
-        frame["fill"] = frame["classification"].astype(str).map(CLASSIFY_COLOURS)
-        frame["label"] = frame["classification"].astype(str)
-        legend = [{"colour": c, "label": k.capitalize()} for k, c in CLASSIFY_COLOURS.items()
-                  if (frame["classification"].astype(str) == k).any()]
+        frame = frame[frame["classification"].astype(str) != "no pattern"].copy()
+        kind = frame["classification"].astype(str)
+        frame["fill"] = kind.map(CLASSIFY_COLOURS)
+        frame["figure"] = [f"{k.capitalize()}: {int(n):,} events" for k, n in
+                           zip(kind, frame["n"], strict=True)]
+        rank = {k: len(CLASSIFY_COLOURS) - i for i, k in enumerate(CLASSIFY_COLOURS)}
+        frame["score"] = kind.map(rank).astype(float) * 1e6 + frame["n"].astype(float)
+        frame["hot"] = kind.str.endswith(" hotspot").to_numpy()
+        legend = [{"swatch": swatch_slug(k), "label": k.capitalize()}
+                  for k in CLASSIFY_COLOURS if (kind == k).any()]
     elif method == "change":
-        frame = frame[frame["change"] != 0]
+        frame = frame[frame["change"] != 0].copy()
         frame["fill"] = ["#d7301f" if c > 0 else "#2171b5" for c in frame["change"]]
-        frame["label"] = [f"{int(b)} before, {int(a)} after" for b, a in
-                          zip(frame["n_before"], frame["n_after"], strict=True)]
+        frame["figure"] = [f"{int(b):,} before, {int(a):,} after" for b, a in
+                           zip(frame["n_before"], frame["n_after"], strict=True)]
+        frame["score"] = frame["change"].abs().astype(float)
+        frame["hot"] = (frame["change"] > 0).to_numpy()
         legend = [{"swatch": "hotspot", "label": "More events"},
                   {"swatch": "coldspot", "label": "Fewer events"}]
     else:
@@ -174,34 +203,69 @@ def _cell_styles(result: hotspots.HotspotResult) -> tuple[pd.DataFrame, list[dic
         values = [float(v) for v in frame[column]]
         klass, entries = classes(values)
         frame["fill"] = [PALETTE[k] if k is not None else "#b1b4b6" for k in klass]
-        frame["label"] = [f"{v:.2f}" if method == "kde" else f"{int(v)} events"
-                          for v in values]
+        frame["figure"] = [f"{v:,.1f} events per km²" if method == "kde"
+                           else f"{int(v):,} events" for v in values]
+        frame["score"] = values
+        frame["hot"] = True
         legend = [{"swatch": str(e["index"]),
-                   "label": f"{e['low']:.2f} to {e['high']:.2f}" if method == "kde"
-                   else f"{int(e['low'])} to {int(e['high'])}"} for e in entries]
+                   "label": f"{e['low']:,.1f} to {e['high']:,.1f} per km²" if method == "kde"
+                   else f"{int(e['low'])} to {int(e['high'])} events"} for e in entries]
     return frame, legend
+
+
+def run_for_dashboard(wh: Warehouse, params: HotspotParams) -> hotspots.HotspotResult:
+    """The analysis with the dashboard's street-scale KDE defaults (announced in its notes):
+    a 100 m grid in a borough (200 m London-wide) and a quartic radius of three cells,
+    rather than the whole-area rules that blur a borough's streets into one blob."""
+    if params.method != "kde" or params.cell_size:
+        return run_analysis(wh, params)
+    size = KDE_CELL_SIZE["borough" if params.borough else "london"]
+    bandwidth = kde.street_bandwidth(size)
+    result = run_analysis(wh, replace(params, cell_size=size), bandwidth=bandwidth)
+    result.notes.insert(0, f"Street-scale defaults: {size} m grid cells and a {bandwidth:,.0f} m "
+                        "kernel radius (three cells), so hotspots a street long stay "
+                        "separate; enter a cell size to use the whole-area rules instead.")
+    return result
+
+
+def _named_cells(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``place`` column ("Dalston ward, Kingsland High Street")."""
+    frame = frame.copy()
+    frame["place"] = place_labels(wh, frame["x"].to_numpy(float), frame["y"].to_numpy(float))
+    return frame
 
 
 def hotspot_cells(request: Request, wh: Warehouse, principal: Principal,
                   params: HotspotParams) -> dict[str, Any]:
-    """The analysis as map features, summary and legend (cached per parameter set)."""
+    """The analysis as map features, summary, legend and the strongest hot cells named by
+    ward and nearest street (cached per parameter set)."""
     _check_scope(request, principal, params)
 
     def compute() -> dict[str, Any]:
-        result = run_analysis(wh, params)
+        result = run_for_dashboard(wh, params)
         frame, legend = _cell_styles(result)
+        frame = frame.sort_values("score", ascending=False, kind="stable")
+        frame = _named_cells(wh, frame.head(MAX_CELLS_DRAWN))
         half = result.grid.cell_size / 2
         boxes = shapely.box(frame["x"] - half, frame["y"] - half, frame["x"] + half,
                             frame["y"] + half)
         geo = gpd.GeoSeries(boxes, crs=27700).to_crs(4326)
         geo = gpd.GeoSeries(shapely.set_precision(geo.values, 1e-6), crs=4326)
+        labels = [f"{p}: {f}" if p else f for p, f in
+                  zip(frame["place"], frame["figure"], strict=True)]
         features = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
                      "properties": {"fill": f, "label": lab, "stroke": "none"}}
-                    for g, f, lab in zip(geo, frame["fill"], frame["label"], strict=True)]
+                    for g, f, lab in zip(geo, frame["fill"], labels, strict=True)]
+        hot = frame[frame["hot"]].head(NAMED_ROWS)
+        named = [{"place": p or "Outside the loaded wards", "figure": f,
+                  "easting": int(x), "northing": int(y)}
+                 for p, f, x, y in zip(hot["place"], hot["figure"], hot["x"], hot["y"],
+                                       strict=True)]
         meta = result.metadata
         return {"features": features, "legend": legend, "summary": meta["summary"],
                 "notes": meta["notes"], "automatic": meta["automatic"],
-                "cell_size": result.grid.cell_size, "cells_shown": len(features)}
+                "cell_size": result.grid.cell_size, "cells_shown": len(features),
+                "named": named}
 
     return cached_json(request, "hotspots", asdict(params), compute)
 
@@ -242,7 +306,7 @@ def download(request: Request, principal: Annotated[Principal, Depends(signed_in
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
-        result = run_analysis(wh, params)
+        result = run_for_dashboard(wh, params)
     name = f"hotspots-{params.source}-{params.method}"
     if fmt == "csv":
         frame = result.frame.copy()

@@ -1,0 +1,74 @@
+"""Maps that show place, in a real browser: borough and ward outlines drawn with their
+names, a hotspot cell clicked for its named figures, distinct legend colours, axe clean.
+Screenshots go to test-artifacts/screenshots/map-place-*.png."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+
+from tests.browser.support import axe_check, screenshot
+from tests.browser.test_journeys import dashboard, maps_ready, sign_in  # noqa: F401
+from tests.web.pages_workspace import BOROUGH
+from vrhub.storage.warehouse import Warehouse
+
+pytestmark = pytest.mark.browser
+
+
+def names(home: Path, level: str, borough: str | None = None) -> set[str]:
+    with Warehouse(home / "warehouse.duckdb") as wh:
+        frame = wh.query("SELECT name, borough_code, geometry FROM area_boundary "
+                         "WHERE level = ?", [level])
+    return {str(n) for n, b, g in frame.itertuples(index=False)
+            if borough is None or b == borough or shapely.from_wkb(bytes(g)) is None}
+
+
+def test_hotspot_map_names_its_wards_and_cells(dashboard: Callable[[], Any],  # noqa: F811
+                                               pages_template: Path) -> None:
+    page = dashboard()
+    sign_in(page, "pan@example.org")
+    page.goto(f"/hotspots?source=police&category=Robbery&method=gistar&cell_size=200"
+              f"&borough={BOROUGH}")
+    maps_ready(page)
+    map_element = page.locator("#map-result")
+    wards = names(pages_template, "ward22", BOROUGH)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#map-result .vrhub-map__label--ward').length >= n",
+        arg=len(wards))
+    shown = set(map_element.locator(".vrhub-map__label--ward").all_inner_texts())
+    assert shown == wards
+    outlines = map_element.locator(".leaflet-outlines-pane path").count()
+    assert outlines == len(names(pages_template, "borough")) + len(wards)
+    first_place = page.locator("#named-hotspots tbody tr").first.locator("td").first
+    place = first_place.inner_text()
+    assert " ward" in place
+    cell = map_element.locator(".leaflet-overlay-pane path.leaflet-interactive").first
+    cell.click(force=True)
+    popup = map_element.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert " ward" in text and "events, z = " in text
+    screenshot(page, "map-place-hotspots")
+    assert axe_check(page, "hotspots with places") == []
+
+
+def test_classify_legend_colours_are_distinct(dashboard: Callable[[], Any]) -> None:  # noqa: F811
+    page = dashboard()
+    sign_in(page, "pan@example.org")
+    page.goto("/hotspots?method=classify&category=Burglary")
+    maps_ready(page)
+    colours = page.eval_on_selector_all(
+        ".vrhub-legend .vrhub-swatch", "els => els.map(e => getComputedStyle(e).backgroundColor)")
+    fills = page.eval_on_selector_all(
+        "#map-result .leaflet-overlay-pane path", "els => [...new Set(els.map("
+        "e => e.getAttribute('fill')))]")
+    assert len(colours) >= 2 and len(set(colours)) == len(colours)
+    assert "rgb(177, 180, 181)" not in colours  # no grey "no data" swatches
+    hexes = {"#" + "".join(f"{int(v):02x}" for v in c[4:-1].split(", ")) for c in colours}
+    assert set(fills) == hexes
+    screenshot(page, "map-place-classify")
+    assert axe_check(page, "classify legend") == []
