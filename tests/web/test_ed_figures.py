@@ -195,3 +195,33 @@ def test_api_notes_about_unplaced_rows_are_disclosed(demo_app: FastAPI, email: s
     assert f"about {by_hand(unplaced):,} istv_assault row(s) with no borough" in notes
     pan = client_for(demo_app, "pan@example.org").get("/api/v1/counts?source=istv").json()
     assert f"{unplaced:,} istv_assault row(s) with no borough" in " ".join(pan["notes"])
+
+
+def test_an_ed_lead_sees_hotspots_of_their_own_site(demo_app: FastAPI) -> None:
+    import csv
+    import io
+
+    located = ("SELECT count(*) FROM istv_assault_current WHERE easting IS NOT NULL AND "
+               "northing IS NOT NULL")
+    [(own,)] = query(demo_app, located + " AND site_code = ?", [ED_SITE])
+    [(everyone,)] = query(demo_app, located)
+    assert 0 < own < everyone, "the workspace needs ED records of more than one site"
+
+    def cell_total(email: str) -> int:
+        client = client_for(demo_app, email)
+        response = client.get("/hotspots/download.csv?source=istv&method=count")
+        assert response.status_code == 200, response.text[:300]
+        return sum(int(r["n"]) for r in csv.DictReader(io.StringIO(response.text)))
+
+    assert cell_total("ed@example.org") == own  # their own site's records, all of them
+    assert cell_total("pan@example.org") == everyone
+    page = client_for(demo_app, "ed@example.org").get(
+        "/hotspots?source=istv&method=gistar", headers=HTML)
+    assert page.status_code == 200  # the Hotspots tab is no dead end
+    events = [e for e in ed_events(demo_app) if e.resource == "ed_figures:hotspots_page"
+              and e.outcome == "allowed"]
+    scopes = [json.loads(e.scope) if isinstance(e.scope, str) else e.scope for e in events]
+    assert [ED_SITE] in [s["sites"] for s in scopes]
+    # Exact ED cells are never written to the web cache on disk.
+    cache = Path(demo_app.state.settings.home) / "cache" / "web"
+    assert not (cache.exists() and list(cache.rglob("hotspots-*")))

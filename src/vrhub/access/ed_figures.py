@@ -11,7 +11,10 @@ Principal             Inside their scope                  Elsewhere
 pan-London analyst    exact (all of London)               -
 borough analyst       exact, in their own boroughs        disclosure-controlled
 ED data lead          (area figures mix every site's      disclosure-controlled
-                      attendances, so none are exact)
+                      attendances, so none are exact;
+                      a surface that can keep to one
+                      site's records shows their own
+                      site's records exactly)
 administrator         -                                   disclosure-controlled
 public                -                                   none (published outputs only)
 ====================  ==================================  ===============================
@@ -68,6 +71,8 @@ class EDView:
     london_wide: bool = False
     """The principal sees exact figures for all of London (figures about rows outside
     any borough, such as those not yet placed, are exact only for them)."""
+    sites: frozenset[str] = frozenset()
+    """When not empty, only records of these ED sites are shown (an ED data lead's own)."""
 
     @property
     def exact(self) -> bool:
@@ -85,7 +90,8 @@ class EDView:
     def cache_key(self) -> dict[str, Any]:
         """What a cached figure depends on besides its parameters."""
         return {"detail": self.detail.value, "everything": self.everything,
-                "boroughs": sorted(self.boroughs), "london_wide": self.london_wide}
+                "boroughs": sorted(self.boroughs), "london_wide": self.london_wide,
+                "sites": sorted(self.sites)}
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.cache_key(), "reason": self.reason}
@@ -113,10 +119,12 @@ def _may(principal: Principal, action: Action) -> bool:
 
 
 def ed_view(principal: Principal, boroughs: Iterable[str] = (), *,
-            fine: bool = False) -> EDView:
+            fine: bool = False, by_site: bool = False) -> EDView:
     """The decision, without I/O: how ED figures about ``boroughs`` (none named: all the
     principal may see) are shown to ``principal``. ``fine`` is True for surfaces that
-    show grid cells, points, LSOAs or times of day."""
+    show grid cells, points, LSOAs or times of day; ``by_site`` for surfaces that can
+    keep to the records of :attr:`EDView.sites` (an ED data lead then sees their own
+    site's records exactly)."""
     asked = _boroughs(boroughs)
     if principal.is_public:
         return EDView(Detail.NONE, "ED figures are for signed-in partners; the public sees "
@@ -127,6 +135,9 @@ def ed_view(principal: Principal, boroughs: Iterable[str] = (), *,
                       boroughs=asked, london_wide=True)
     if own.boroughs and asked <= own.boroughs:
         return EDView(Detail.EXACT, "inside your boroughs", boroughs=asked or own.boroughs)
+    if by_site and own.sites and not own.boroughs:
+        return EDView(Detail.EXACT, "your own ED site's records", boroughs=asked,
+                      sites=frozenset(own.sites))
     outside = asked - own.boroughs
     where = ("outside your boroughs: " + " ".join(sorted(outside)) if outside and own.boroughs
              else "your access does not include exact ED figures by area")

@@ -292,18 +292,19 @@ class Policy:
 
     def ed_figures(self, principal: Principal, surface: str, *,
                    boroughs: Iterable[str] = (), fine: bool = False,
-                   detail: str = "") -> EDView:
+                   by_site: bool = False, detail: str = "") -> EDView:
         """How ED figures about ``boroughs`` may be shown on ``surface`` (a page section,
         a chart, an API endpoint): one audit event, ``allowed`` with the level and scope
         or ``denied`` with the reason. Never raises for a refusal: call
         :meth:`EDView.require` where a refusal ends the request."""
         from vrhub.access.ed_figures import ed_view
 
-        view = ed_view(principal, boroughs, fine=fine)
+        view = ed_view(principal, boroughs, fine=fine, by_site=by_site)
         self._record(principal, Action.READ_ED_FIGURES, f"ed_figures:{surface}",
                      outcome="allowed" if view.shown else "denied",
                      scope={"boroughs": sorted(view.boroughs),
                             "everything": view.everything,
+                            "sites": sorted(view.sites),
                             "principal_boroughs": sorted(principal.boroughs),
                             "principal_sites": sorted(principal.sites)},
                      detail=(f"{view.detail.value}: {view.reason}"

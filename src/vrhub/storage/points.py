@@ -18,6 +18,7 @@ and geometries to :mod:`vrhub.analytics.hotspots`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,8 @@ def event_rows(warehouse: Warehouse, table: str) -> str:
 
 def _event_filter(warehouse: Warehouse, source: str,
                   categories: list[str] | tuple[str, ...] | None, start: Any, end: Any,
-                  borough: str | None) -> tuple[str, str, str, str, list[Any]]:
+                  borough: str | None, sites: Collection[str] | None = None,
+                  ) -> tuple[str, str, str, str, list[Any]]:
     """(table, date SQL, category SQL, WHERE clause, parameters) selecting the events."""
     table = SOURCES.get(source)
     if table is None:
@@ -123,6 +125,9 @@ def _event_filter(warehouse: Warehouse, source: str,
         if warehouse.has_table("istv_submission"):
             where.append("submission_id IN (SELECT submission_id FROM istv_submission "
                          "WHERE status = 'current')")
+        if sites is not None:
+            where.append("site_code IN (SELECT unnest(?))")
+            params.append(sorted(sites))
     if categories:
         marks = ", ".join("?" for _ in categories)
         where.append(f"lower({category_sql}) IN ({marks})")
@@ -143,16 +148,18 @@ def _event_filter(warehouse: Warehouse, source: str,
 def load_points(warehouse: Warehouse, source: str = "police",
                 categories: list[str] | tuple[str, ...] | None = None,
                 start: Any = None, end: Any = None, borough: str | None = None,
-                min_confidence: float | None = None) -> Points:
+                min_confidence: float | None = None,
+                sites: Collection[str] | None = None) -> Points:
     """Event points of ``source`` ('police' or 'istv') between ``start`` and ``end``
-    (inclusive; dates or YYYY-MM) in ``borough`` (code or name; None for London).
+    (inclusive; dates or YYYY-MM) in ``borough`` (code or name; None for London);
+    ``sites`` (ISTV only) keeps to the records of those ED sites.
 
     ``categories`` are police.uk crime types (e.g. 'Burglary') or ISTV assault-method
     codes, matched case-insensitively. ``min_confidence`` (ISTV only) leaves out assaults
     geocoded with a confidence below it; they are counted with those without a location.
     """
     table, date_sql, category_sql, clause, params = _event_filter(
-        warehouse, source, categories, start, end, borough)
+        warehouse, source, categories, start, end, borough, sites)
     file_col = "file_id" if source == "police" else "submission_id"
     if min_confidence is not None and source != "istv":
         raise UserError("a minimum geocoding confidence applies to ED assaults only",

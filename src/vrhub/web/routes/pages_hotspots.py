@@ -20,6 +20,7 @@ import shapely
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from vrhub.access.ed_figures import EDView
 from vrhub.access.principal import Principal
 from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
@@ -130,26 +131,30 @@ def _end_of_month(month: str) -> str:
     return str(pd.Period(month, "M").end_time.date())
 
 
-def _check_scope(request: Request, principal: Principal, params: HotspotParams) -> None:
+def _check_scope(request: Request, principal: Principal,
+                 params: HotspotParams) -> EDView | None:
     """ED points are finer than a ward: shown only inside the principal's scope (the one
-    ED decision, audited)."""
+    ED decision, audited); an ED data lead sees their own site's records. None for
+    police data."""
     if params.source != "istv":
-        return
+        return None
     policy = request.app.state.access.policy
-    view = policy.ed_figures(principal, "hotspots_page",
-                             boroughs=[params.borough] if params.borough else (),
-                             fine=True).require()
-    if not view.everything and not params.borough:
+    view: EDView = policy.ed_figures(principal, "hotspots_page",
+                                     boroughs=[params.borough] if params.borough else (),
+                                     fine=True, by_site=True).require()
+    if not view.everything and not params.borough and not view.sites:
         raise UserError("an ED hotspot analysis needs a borough inside your access",
                         hint="choose one of your boroughs")
+    return view
 
 
-def run_analysis(wh: Warehouse, params: HotspotParams, **extra: Any
-                 ) -> hotspots.HotspotResult:
+def run_analysis(wh: Warehouse, params: HotspotParams, view: EDView | None = None,
+                 **extra: Any) -> hotspots.HotspotResult:
     points = load_points(wh, params.source, [params.category] if params.category else None,
                          start=params.start or None,
                          end=_end_of_month(params.end) if params.end else None,
-                         borough=params.borough or None)
+                         borough=params.borough or None,
+                         sites=view.sites if view is not None and view.sites else None)
     if not len(points.frame):
         raise UserError("there are no located events for these choices",
                         hint="widen the period or choose another category")
@@ -213,15 +218,16 @@ def _cell_styles(result: hotspots.HotspotResult) -> tuple[pd.DataFrame, list[dic
     return frame, legend
 
 
-def run_for_dashboard(wh: Warehouse, params: HotspotParams) -> hotspots.HotspotResult:
+def run_for_dashboard(wh: Warehouse, params: HotspotParams,
+                      view: EDView | None = None) -> hotspots.HotspotResult:
     """The analysis with the dashboard's street-scale KDE defaults (announced in its notes):
     a 100 m grid in a borough (200 m London-wide) and a quartic radius of three cells,
     rather than the whole-area rules that blur a borough's streets into one blob."""
     if params.method != "kde" or params.cell_size:
-        return run_analysis(wh, params)
+        return run_analysis(wh, params, view)
     size = KDE_CELL_SIZE["borough" if params.borough else "london"]
     bandwidth = kde.street_bandwidth(size)
-    result = run_analysis(wh, replace(params, cell_size=size), bandwidth=bandwidth)
+    result = run_analysis(wh, replace(params, cell_size=size), view, bandwidth=bandwidth)
     result.notes.insert(0, f"Street-scale defaults: {size} m grid cells and a {bandwidth:,.0f} m "
                         "kernel radius (three cells), so hotspots a street long stay "
                         "separate; enter a cell size to use the whole-area rules instead.")
@@ -238,11 +244,11 @@ def _named_cells(wh: Warehouse, frame: pd.DataFrame) -> pd.DataFrame:
 def hotspot_cells(request: Request, wh: Warehouse, principal: Principal,
                   params: HotspotParams) -> dict[str, Any]:
     """The analysis as map features, summary, legend and the strongest hot cells named by
-    ward and nearest street (cached per parameter set)."""
-    _check_scope(request, principal, params)
+    ward and nearest street (cached per parameter set and ED view)."""
+    view = _check_scope(request, principal, params)
 
     def compute() -> dict[str, Any]:
-        result = run_for_dashboard(wh, params)
+        result = run_for_dashboard(wh, params, view)
         frame, legend = _cell_styles(result)
         frame = frame.sort_values("score", ascending=False, kind="stable")
         frame = _named_cells(wh, frame.head(MAX_CELLS_DRAWN))
@@ -267,7 +273,7 @@ def hotspot_cells(request: Request, wh: Warehouse, principal: Principal,
                 "cell_size": result.grid.cell_size, "cells_shown": len(features),
                 "named": named}
 
-    return cached_json(request, "hotspots", asdict(params), compute)
+    return cached_json(request, "hotspots", asdict(params), compute, view=view)
 
 
 @router.get("/hotspots", response_class=HTMLResponse)
@@ -302,11 +308,11 @@ def download(request: Request, principal: Annotated[Principal, Depends(signed_in
     params, errors = parse_hotspot_params(request.query_params)
     if errors:
         raise UserError(next(iter(errors.values())))
-    _check_scope(request, principal, params)
+    view = _check_scope(request, principal, params)
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
-        result = run_for_dashboard(wh, params)
+        result = run_for_dashboard(wh, params, view)
     name = f"hotspots-{params.source}-{params.method}"
     if fmt == "csv":
         frame = result.frame.copy()
