@@ -158,6 +158,15 @@ class Settings(BaseSettings):
         "take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto; "
         "empty (the default) trusts no proxy, so every client is the address that connected.",
     )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="File holding the audit key, which seals every audit event "
+        "(HMAC-SHA256 of its chain hash) so that someone who can write the database but "
+        "not read this file cannot rewrite the trail unnoticed. Default: audit.key in the "
+        "workspace, made owner-only on first use. Keep it, and a copy, where database "
+        "administrators cannot read it; every process of a deployment must use the same "
+        "file.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token a Prometheus scraper sends to read /metrics "
@@ -313,6 +322,10 @@ class Settings(BaseSettings):
         if not (self.study_area or "").strip():
             return None
         return study_area(self.study_area, name=self.study_area_name)
+
+    @property
+    def resolved_audit_key_file(self) -> Path:
+        return self.audit_key_file or self.home / "audit.key"
 
     @property
     def resolved_database_url(self) -> str:

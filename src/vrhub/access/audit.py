@@ -5,9 +5,14 @@ resource), in which scope, when and with what outcome, plus a short detail that 
 holds the data itself. ``hash = sha256(prev_hash + canonical JSON of the event)``, and
 ``prev_hash`` is unique, so a changed, removed or reordered row breaks the chain at that
 row: :func:`verify` finds it. Rows cannot be changed through the app (triggers on both
-backends; on PostgreSQL the app role has no UPDATE or DELETE right either). Removing the
-newest rows leaves a valid but shorter chain, so ``vrhub audit verify`` prints the head
-hash and count for operators to record elsewhere.
+backends; on PostgreSQL the app role has no UPDATE or DELETE right either).
+
+Someone who can write the database itself can switch the triggers off, change a row and
+re-hash every row after it. Two defences hold outside the database: each event carries a
+*seal*, HMAC-SHA256 of its hash under the audit key (:mod:`vrhub.access.audit_seal`),
+which cannot be remade without the key; and ``vrhub audit anchor`` writes the head hash
+and count to a file elsewhere, which a later ``vrhub audit verify --anchors`` (or
+``--expect-head``) checks is still in the chain: that also shows newest rows cut off.
 """
 
 from __future__ import annotations
@@ -17,16 +22,19 @@ import hashlib
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.principal import Principal
 from vrhub.storage.appdb.models import AuditEvent, utc_now
+
+if TYPE_CHECKING:
+    from vrhub.access.audit_seal import AuditSeal, SealKey
 
 GENESIS = "0" * 64
 OUTCOMES = ("allowed", "denied", "success", "failed")
@@ -41,10 +49,15 @@ class VerifyResult:
     first_bad_id: int | None = None
     problem: str | None = None
     head_hash: str = GENESIS
+    #: the id from which every event must carry a seal (None: seals were not checked)
+    sealed_from: int | None = None
+    #: anchored heads (hashes) checked and found in the chain
+    anchors: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "checked": self.checked, "first_bad_id": self.first_bad_id,
-                "problem": self.problem, "head_hash": self.head_hash}
+                "problem": self.problem, "head_hash": self.head_hash,
+                "sealed_from": self.sealed_from, "anchors_found": self.anchors}
 
 
 def canonical(fields: dict[str, Any]) -> str:
@@ -88,8 +101,11 @@ class AuditLog:
     BATCH = 500
 
     def __init__(self, sessions: sessionmaker[Session], *,
-                 written: Callable[[str], None] | None = None) -> None:
+                 written: Callable[[str], None] | None = None,
+                 seal: AuditSeal | None = None) -> None:
         self.sessions = sessions
+        #: the audit key that seals each event (None: events are chained but not sealed)
+        self.seal = seal
         #: told the outcome of each event committed (the web app's metrics)
         self.written = written
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -108,6 +124,9 @@ class AuditLog:
         if pending.error is not None:
             raise RuntimeError("could not append to the audit trail") from pending.error
         return pending.event
+
+    def seal_key(self) -> SealKey | None:
+        return self.seal.key() if self.seal is not None else None
 
     def committed(self, outcome: str) -> None:
         """Count an event committed (here or in a caller's transaction)."""
@@ -148,11 +167,18 @@ class AuditLog:
 
     def _write(self, group: list[_Pending]) -> None:
         error: BaseException | None = None
+        try:
+            key = self.seal_key()
+        except Exception as exc:  # no usable audit key: handed to every waiting caller
+            for pending in group:
+                pending.error = exc
+                pending.done.set()
+            return
         for _ in range(10):
             events = [_copy(p.event) for p in group]
             try:
                 with self.sessions() as session, session.begin():
-                    append_many(session, events)
+                    append_many(session, events, key)
             except IntegrityError as exc:  # another process took this link: try again
                 error = exc
                 continue
@@ -203,14 +229,16 @@ def new_event(principal: Principal, action: str, resource: str, *, outcome: str,
     )
 
 
-def append(session: Session, event: AuditEvent) -> AuditEvent:
-    """Chain ``event`` to the newest one and add it to ``session``'s transaction, so that
-    it commits (or rolls back) together with whatever else the transaction changed."""
-    append_many(session, [event])
+def append(session: Session, event: AuditEvent, key: SealKey | None = None) -> AuditEvent:
+    """Chain ``event`` to the newest one (sealed with ``key``) and add it to ``session``'s
+    transaction, so that it commits (or rolls back) together with whatever else the
+    transaction changed."""
+    append_many(session, [event], key)
     return event
 
 
-def append_many(session: Session, events: list[AuditEvent]) -> None:
+def append_many(session: Session, events: list[AuditEvent],
+                key: SealKey | None = None) -> None:
     """Chain ``events``, in order, after the newest one, in ``session``'s transaction.
 
     Appenders are serialised so that no other writer can slip in between reading the
@@ -228,6 +256,7 @@ def append_many(session: Session, events: list[AuditEvent]) -> None:
     for event in events:
         event.prev_hash = prev
         event.hash = prev = chain_hash(prev, event)
+        event.seal = key.seal(event.hash) if key is not None else None
         rows.append({name: getattr(event, name) for name in _COLUMNS})
     # one statement for the whole group (a plain table insert, not the ORM's); ids come
     # back in the order the rows were given
@@ -253,23 +282,56 @@ def _plain_scope(scope: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the whole chain in id order; report the first row that does not fit."""
+def verify(session: Session, key: SealKey | None = None,
+           anchors: Iterable[str] = ()) -> VerifyResult:
+    """Walk the whole chain in id order; report the first row that does not fit.
+
+    With ``key`` (the audit key), every event from the key's first sealed id on must carry
+    the seal of its hash. Each hash in ``anchors`` (heads recorded outside the database by
+    ``vrhub audit anchor``) must still be in the chain."""
     expected_prev = GENESIS
     checked = 0
+    wanted = {a.strip().lower() for a in anchors if a.strip()}
+    found: set[str] = set()
+    sealed_from = key.sealed_from if key is not None else None
     for event in _iter_events(session):
         if event.prev_hash != expected_prev:
             return VerifyResult(False, checked, event.id,
                                 "prev_hash does not match the previous row's hash "
                                 "(a row before it was removed, inserted or changed)",
-                                expected_prev)
+                                expected_prev, sealed_from)
         if chain_hash(event.prev_hash, event) != event.hash:
             return VerifyResult(False, checked, event.id,
                                 "the row's content does not match its hash (it was changed)",
-                                expected_prev)
+                                expected_prev, sealed_from)
+        if key is not None and event.id >= key.sealed_from and not key.fits(event.hash,
+                                                                            event.seal):
+            return VerifyResult(False, checked, event.id,
+                                "the row's seal does not fit its hash under the audit key "
+                                "(the trail was rewritten and re-hashed by someone without "
+                                "the key)" if event.seal else
+                                "the row carries no seal though every event from "
+                                f"{key.sealed_from} on is sealed (the trail was rewritten)",
+                                expected_prev, sealed_from)
+        if event.hash in wanted:
+            found.add(event.hash)
         expected_prev = event.hash
         checked += 1
-    return VerifyResult(True, checked, None, None, expected_prev)
+    missing = sorted(wanted - found)
+    if missing:
+        return VerifyResult(False, checked, None,
+                            f"the anchored head {missing[0]} is not in the chain (events up "
+                            "to it were rewritten or removed)", expected_prev, sealed_from,
+                            len(found))
+    return VerifyResult(True, checked, None, None, expected_prev, sealed_from, len(found))
+
+
+def head(session: Session) -> tuple[int, int | None, str]:
+    """(number of events, id of the newest, its hash) as the database holds them now."""
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    newest = session.execute(select(AuditEvent.id, AuditEvent.hash)
+                             .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return int(count), (newest[0] if newest else None), (newest[1] if newest else GENESIS)
 
 
 def _iter_events(session: Session) -> Iterator[Any]:

@@ -243,7 +243,7 @@ class Policy:
                 session.flush()
                 append(session, new_event(principal, action.value, resource.label,
                                           outcome="success", scope=scope,
-                                          detail=note.detail))
+                                          detail=note.detail), self.audit.seal_key())
                 session.commit()
                 self.audit.committed("success")
         except UserError as exc:

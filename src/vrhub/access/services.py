@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.audit import AuditLog
+from vrhub.access.audit_seal import AuditSeal
 from vrhub.access.browser_sessions import BrowserSessions
 from vrhub.access.identity import Identity, LoginPolicy
 from vrhub.access.oidc import OIDC, load_providers
@@ -68,7 +69,8 @@ class AccessServices:
             engine.dispose()
             raise
         sessions = session_factory(engine)
-        audit = AuditLog(sessions, written=metrics.audit_written if metrics else None)
+        audit = AuditLog(sessions, written=metrics.audit_written if metrics else None,
+                         seal=AuditSeal(settings.resolved_audit_key_file, sessions))
         policy = Policy(audit)
         versions = AccountVersions(engine)
         identity = Identity(sessions, policy, login=LoginPolicy.from_settings(settings),

@@ -187,6 +187,9 @@ def all_commands() -> dict[str, click.Command]:
 
 def main(args: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = dict(os.environ if environ is None else environ)
+    from vrhub.workspace import keep_private
+
+    keep_private()
     cli = build_cli()
     try:
         with cli.make_context("vrhub", list(sys.argv[1:] if args is None else args)) as ctx:

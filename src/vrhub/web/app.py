@@ -25,7 +25,7 @@ from vrhub.web.pending_uploads import PendingUploads
 from vrhub.web.security import SecurityHeaders
 from vrhub.web.session_secret import session_secret
 from vrhub.web.templating import basemap_attributes, make_templates
-from vrhub.workspace import Workspace
+from vrhub.workspace import Workspace, keep_private
 
 SESSION_COOKIE = "vrhub_session"
 
@@ -46,7 +46,9 @@ def create_app(settings: Settings) -> FastAPI:
                    "operation_spans": False},
     )
     app.state.settings = settings
+    keep_private()
     app.state.workspace = Workspace(settings.home)
+    app.state.workspace.close_to_others()
     app.state.templates = make_templates()
     app.state.templates.env.globals["basemap"] = basemap_attributes(settings)
     app.state.assets = assets.status()

@@ -223,6 +223,9 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: HMAC-SHA256 of ``hash`` under the audit key held outside the database (migration
+    #: 0007); empty for events written before the key existed
+    seal: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
 
 # The outcomes tables share this metadata (and UserProgramme is an account's scope).
