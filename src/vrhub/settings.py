@@ -79,6 +79,34 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1024, description="Largest request body the web app accepts."
     )
+    upload_max_file_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="Largest submitted file (ISTV upload, API upload, `vrhub istv submit`, "
+        "`vrhub load istv`) as received, compressed or not; a larger one is refused unread.",
+    )
+    upload_max_data_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="Most bytes a submitted file may hold once decompressed (a .gz file) or "
+        "unpacked (the parts of an .xlsx workbook); reading stops and the file is refused "
+        "at this many.",
+    )
+    upload_max_rows: int = Field(
+        default=50_000, ge=10,
+        description="Most rows a submitted file may have (CSV lines, sheet rows across a "
+        "workbook, XML records); a sheet whose declared dimension is larger is refused "
+        "before its cells are read.",
+    )
+    upload_max_columns: int = Field(
+        default=256, ge=10,
+        description="Most cells in one row of a submitted file (CSV fields, sheet columns, "
+        "elements of an XML record); a sheet declaring more columns is refused unread.",
+    )
+    upload_max_cell_chars: int = Field(
+        default=32_767, ge=255,
+        description="Most characters in one cell of a submitted file (Excel's own limit); "
+        "longer values are kept to 255 characters when stored, but a cell past this limit "
+        "refuses the file.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level. Logs never carry row-level data."
     )

@@ -296,9 +296,10 @@ def test_nhs_number_inside_a_description(sites: Path, run: Any, tmp_path: Path) 
     assert stored["location_description"][0] == "o/s Tesco, pt NHS [NHS number]"
 
 
-def test_a_5_mb_description(sites: Path, run: Any, tmp_path: Path) -> None:
-    huge = "outside the chicken shop " + "x" * (5 * 1024 * 1024)
-    rows = [*GOOD, ["07/01/2024", "01:00", "07/01/2024", "00:30", "fist", "", "street", huge]]
+def test_a_long_description_is_kept_to_255_characters(sites: Path, run: Any,
+                                                      tmp_path: Path) -> None:
+    long = "outside the chicken shop " + "x" * 30_000
+    rows = [*GOOD, ["07/01/2024", "01:00", "07/01/2024", "00:30", "fist", "", "street", long]]
     code, _, err = run("load", "istv", write(tmp_path, "jan.csv", csv_text(rows)))
     assert code == 0, err
     [receipt] = receipts(run)
@@ -307,6 +308,21 @@ def test_a_5_mb_description(sites: Path, run: Any, tmp_path: Path) -> None:
     stored = query(sites, "SELECT location_description FROM istv_assault WHERE source_row = 4")
     text = stored["location_description"][0]
     assert len(text) <= 255 and text.startswith("outside the chicken shop xxx")
+
+
+def test_a_5_mb_description_refuses_the_file_at_the_cell_limit(sites: Path, run: Any,
+                                                               tmp_path: Path) -> None:
+    huge = "outside the chicken shop " + "x" * (5 * 1024 * 1024)
+    rows = [*GOOD, ["07/01/2024", "01:00", "07/01/2024", "00:30", "fist", "", "street", huge]]
+    code, _, err = run("load", "istv", write(tmp_path, "jan.csv", csv_text(rows)))
+    assert code == 4
+    assert "file jan.csv: a cell holds more than 32,767 characters (line 8)" in err
+    assert "shorten that cell, or ask an administrator to raise VRHUB_UPLOAD_MAX_CELL_CHARS" \
+        in err
+    [receipt] = receipts(run)
+    assert receipt["status"] == "rejected" and receipt["rows_accepted"] == 0
+    assert receipt["errors"][0]["rule"] == "file:limit_cell_chars"
+    assert not query(sites, "SELECT count(*) AS n FROM istv_assault")["n"][0]
 
 
 def test_a_workbook_with_several_sheets(sites: Path, run: Any, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -94,3 +95,46 @@ def test_sources_lists_loaded_files(app: FastAPI, ed_sites: None) -> None:
     ed = next(s for s in body["sources"] if s["source"] == "ed-sites")
     assert ed["rows_loaded"] == len(pd.read_csv(
         Path(__file__).resolve().parents[3] / "shared/data/nhs/site_xy.csv.gz"))
+
+
+def test_a_refused_file_is_a_422_with_the_reason_and_its_receipt(
+    app: FastAPI, make_user: Callable[..., str], ed_sites: None, tmp_path: Path
+) -> None:
+    make_user("lead@ral.example", "ed_data_lead", sites=(SITE,))
+    headers = token_for(app, "lead@ral.example")
+    bad = tmp_path / "notes.csv"
+    bad.write_text("these are my notes\nnot an extract\n")
+    client = TestClient(app)
+    with bad.open("rb") as handle:
+        response = client.post("/api/v1/istv/submissions", headers=headers,
+                               data={"site": SITE, "period": "2024-03"},
+                               files={"file": (bad.name, handle, "text/csv")})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"]["code"] == "file_rejected"
+    assert body["error"]["rule"] == "file:no_headings"
+    assert body["error"]["message"].startswith("file notes.csv: no heading row found")
+    assert "data-dictionary headings" in body["error"]["hint"]
+    (receipt,) = body["receipts"]
+    assert receipt["status"] == "rejected" and receipt["rows_accepted"] == 0
+    assert receipt["errors"][0]["rule"] == "file:no_headings"
+
+
+def test_a_file_over_the_upload_limit_is_a_422_naming_the_setting(
+    web_settings: Any, make_user: Callable[..., str], ed_sites: None, extract: Path,
+    app: FastAPI,
+) -> None:
+    from vrhub.web.app import create_app
+
+    small = create_app(web_settings.model_copy(update={"upload_max_file_bytes": 1024}))
+    small.state.access = app.state.access
+    make_user("lead@ral.example", "ed_data_lead", sites=(SITE,))
+    headers = token_for(app, "lead@ral.example")
+    with extract.open("rb") as handle:
+        response = TestClient(small).post(
+            "/api/v1/istv/submissions", headers=headers, data={"site": SITE},
+            files={"file": (extract.name, handle, "text/csv")})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert "the file is larger than the upload limit of 1,024 bytes" in error["message"]
+    assert "VRHUB_UPLOAD_MAX_FILE_BYTES (now 1024)" in error["hint"]

@@ -89,6 +89,7 @@ def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: s
     A file that would leave a month with fewer than half the records it has now is held
     until it is sent again with --replace; --dry-run shows what would happen first.
     """
+    from vrhub.ingest.bounded import UploadLimits
     from vrhub.ingest.inputs import discover
     from vrhub.ingest.istv import PATTERNS
     from vrhub.ingest.istv.submission import load_files
@@ -99,7 +100,8 @@ def submit(app: AppContext, paths: tuple[Path, ...], site: str | None, period: s
                         hint="give .csv, .xlsx or .xml files or folders holding them")
     site = _site(app, site)
     outcome = load_files(app.warehouse(), files, app.progress, site=site, period=period,
-                         raise_on_rejected=False, dry_run=dry_run, replace=replace)
+                         raise_on_rejected=False, dry_run=dry_run, replace=replace,
+                         limits=UploadLimits.from_settings(app.settings))
     if as_json:
         app.emit_json({"receipts": outcome.receipts, "load": outcome.report.to_dict(),
                        "held": [h.to_dict() for h in outcome.held], "dry_run": dry_run})

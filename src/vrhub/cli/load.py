@@ -66,10 +66,15 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
             f"no {source} files found in {', '.join(map(str, paths))} "
             f"(looked for {', '.join(src.patterns)})"
         )
-    options = {k: v for k, v in (("site", site), ("period", period)) if v is not None}
+    options: dict[str, object] = {k: v for k, v in (("site", site), ("period", period))
+                                  if v is not None}
     unknown = sorted(set(options) - set(src.options))
     if unknown:
         raise click.UsageError(f"--{unknown[0]} does not apply to source {source}")
+    if src.bounded:
+        from vrhub.ingest.bounded import UploadLimits
+
+        options["limits"] = UploadLimits.from_settings(app.settings)
     report = src.load(app.warehouse(), files, app.progress, **options)
     log.info("loaded %s: %d file(s), %d rows read, %d loaded, %d quarantined", source,
              len(report.files), report.rows_read, report.rows_loaded, report.rows_quarantined,

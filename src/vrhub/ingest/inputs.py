@@ -123,6 +123,12 @@ class _Guarded(io.RawIOBase):
         super().close()
 
 
+def guarded(inner: IO[bytes] | gzip.GzipFile, source: object) -> io.RawIOBase:
+    """``inner`` with corrupt or truncated compression raised as an InputError naming
+    ``source`` (anything with a ``display`` name)."""
+    return _Guarded(inner, source)  # type: ignore[arg-type]
+
+
 def _is_gzip(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(2) == b"\x1f\x8b"

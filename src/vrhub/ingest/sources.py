@@ -28,6 +28,7 @@ class Source:
     patterns: tuple[str, ...]  # logical file names it picks from folders and archives
     load: LoadFunction
     options: tuple[str, ...] = ()  # `vrhub load` options it accepts, passed as keywords
+    bounded: bool = False  # takes ``limits`` (the upload limits): files people submit
 
 
 def all_sources() -> dict[str, Source]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from vrhub.ingest.bounded import UploadLimits
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.report import LoadReport
 from vrhub.ingest.sources import Source
@@ -20,12 +21,15 @@ PATTERNS = ("*.csv", "*.xlsx", "*.xlsm", "*.xml", "*.txt")
 
 
 def load(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress, *,
-         site: str | None = None, period: str | None = None) -> LoadReport:
-    """Receive ISTV files; the header comes from ``site``/``period`` (``vrhub load istv
-    --site RJ122 --period 2024-01``) or each file (header block, columns or file name)."""
+         site: str | None = None, period: str | None = None,
+         limits: UploadLimits | None = None) -> LoadReport:
+    """Receive ISTV files within the upload ``limits``; the header comes from
+    ``site``/``period`` (``vrhub load istv --site RJ122 --period 2024-01``) or each file
+    (header block, columns or file name)."""
     from vrhub.ingest.istv.submission import load_files
 
-    return load_files(warehouse, files, progress, site=site, period=period).report
+    return load_files(warehouse, files, progress, site=site, period=period,
+                      limits=limits).report
 
 
 SOURCES = (
@@ -36,5 +40,6 @@ SOURCES = (
         PATTERNS,
         load,
         options=("site", "period"),
+        bounded=True,
     ),
 )

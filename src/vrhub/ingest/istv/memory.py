@@ -7,12 +7,12 @@ are read, redacted and checked in memory like a file on disk (the same code path
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
+from vrhub.ingest.bounded import UploadLimits
 from vrhub.progress import SILENT, Progress
 from vrhub.storage.warehouse import Warehouse
 
@@ -41,31 +41,36 @@ class MemoryInput:
         return self.name[:-3] if self.name.lower().endswith(".gz") else self.name
 
     def open(self) -> io.BufferedReader:
+        """The decompressed bytes as a stream (gzip is inflated as it is read)."""
         if self.data[:2] == b"\x1f\x8b":
             import gzip
 
-            return io.BufferedReader(gzip.GzipFile(fileobj=io.BytesIO(self.data)))
+            from vrhub.ingest.inputs import CHUNK, guarded
+
+            inflate = gzip.GzipFile(fileobj=io.BytesIO(self.data))
+            return io.BufferedReader(guarded(inflate, self), CHUNK)
         return io.BufferedReader(io.BytesIO(self.data))
 
-    def sha256(self, progress: Any = None) -> str:
-        with self.open() as stream:
-            return hashlib.sha256(stream.read()).hexdigest()
+    def size_hint(self) -> int:
+        """Bytes as received (compressed)."""
+        return len(self.data)
 
 
 def receive_bytes(warehouse: Warehouse, file_name: str, data: bytes, *,
                   site: str | None = None, period: str | None = None,
                   progress: Progress = SILENT, dry_run: bool = False,
-                  replace: bool = False) -> list[dict[str, Any]]:
-    """Receive one uploaded file; returns its receipt(s) (a refused file's receipt has
-    status ``rejected``; nothing is raised for it). ``dry_run`` stores nothing; a file
-    that would replace a month with far fewer records raises
+                  replace: bool = False,
+                  limits: UploadLimits | None = None) -> list[dict[str, Any]]:
+    """Receive one uploaded file within ``limits``; returns its receipt(s) (a refused
+    file's receipt has status ``rejected``; nothing is raised for it). ``dry_run`` stores
+    nothing; a file that would replace a month with far fewer records raises
     :class:`~vrhub.ingest.istv.replacement.ReplacementNotConfirmed` unless ``replace``."""
     from vrhub.ingest.istv.replacement import ReplacementNotConfirmed
     from vrhub.ingest.istv.submission import load_files
 
     outcome = load_files(warehouse, [MemoryInput(file_name, data)],  # type: ignore[list-item]
                          progress, site=site, period=period, raise_on_rejected=False,
-                         dry_run=dry_run, replace=replace)
+                         dry_run=dry_run, replace=replace, limits=limits)
     if outcome.held:
         raise ReplacementNotConfirmed(outcome.held)
     return outcome.receipts

@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from vrhub.ingest.bounded import LimitExceeded
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.istv.readers import FileRefused, RawSubmission
 from vrhub.standards import codelists
@@ -60,7 +61,7 @@ def summarise_problems(problems: Sequence[Problem],
     return out
 
 
-def rejected_receipt(source: InputFile, sha256: str, exc: FileRefused,
+def rejected_receipt(source: InputFile, sha256: str, exc: FileRefused | LimitExceeded,
                       raw: RawSubmission | None, codes: codelists.CodeListSet,
                       redactions: dict[str, int], received_at: dt.datetime) -> dict[str, Any]:
     sub_id = submission_id(sha256, "rejected", source.name, received_at)

@@ -29,6 +29,7 @@ accepted, set aside and replaced, storing nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from vrhub.errors import InputError, Location, UserError
+from vrhub.ingest.bounded import BoundedReader, LimitExceeded, UploadLimits, open_bounded
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.istv import header as header_mod
 from vrhub.ingest.istv.dates import DateProblem, parse_period
@@ -131,10 +133,13 @@ def load_files(
     raise_on_rejected: bool = True,
     dry_run: bool = False,
     replace: bool = False,
+    limits: UploadLimits | None = None,
 ) -> LoadOutcome:
     """Receive ``files`` as ISTV submissions (see the module docstring). ``dry_run``
     stores nothing and gives receipts with status ``dry_run``; ``replace`` confirms a
-    replacement that would otherwise be held."""
+    replacement that would otherwise be held. Each file is read within ``limits`` (the
+    settings' defaults when None)."""
+    limits = limits or UploadLimits()
     sites = known_sites(warehouse)
     received_at = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     outcome = LoadOutcome(LoadReport(SOURCE))
@@ -142,7 +147,7 @@ def load_files(
         codes = active_codes(warehouse)
         for source in files:
             _receive(warehouse, source, outcome, codes=codes, sites=sites, site=site,
-                     period=period, received_at=received_at, geocoder=None)
+                     period=period, received_at=received_at, geocoder=None, limits=limits)
         return outcome
     geocoder = GeocoderHandle(warehouse, progress)
     if files:
@@ -154,7 +159,7 @@ def load_files(
             for source in files:
                 _receive(warehouse, source, outcome, codes=codes, sites=sites, site=site,
                          period=period, received_at=received_at, geocoder=geocoder,
-                         replace=replace)
+                         replace=replace, limits=limits)
                 task.advance()
     if geocoder.unavailable_reason:
         progress.note(f"ISTV records were not geocoded: {geocoder.unavailable_reason}; run "
@@ -205,20 +210,24 @@ def _already_loaded(warehouse: Warehouse, sha256: str, site: str | None,
 def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
              codes: codelists.CodeListSet, sites: dict[str, str], site: str | None,
              period: str | None, received_at: dt.datetime, geocoder: GeocoderHandle | None,
-             replace: bool = False) -> None:
+             replace: bool = False, limits: UploadLimits) -> None:
     """Receive one file; ``geocoder`` None is a dry run (nothing stored)."""
     dry_run = geocoder is None
-    sha256 = source.sha256()
-    file_report = FileReport(file=source.name, sha256=sha256, status="loaded")
+    file_report = FileReport(file=source.name, sha256="", status="loaded")
     outcome.report.files.append(file_report)
-    if not dry_run and _already_loaded(warehouse, sha256, site, period):
-        file_report.status = "unchanged"
-        file_report.notes.append("the same file was already received; nothing changed")
-        return
     redactions: dict[str, int] = {}
     raw: RawSubmission | None = None
+    reader: BoundedReader | None = None
     try:
-        raw = read_submission(source)
+        # one pass: the bytes are hashed as they are parsed, within the limits
+        reader = open_bounded(source, limits)
+        raw = read_submission(reader, source.logical_name)
+        reader.drain()
+        sha256 = file_report.sha256 = reader.hexdigest()
+        if not dry_run and _already_loaded(warehouse, sha256, site, period):
+            file_report.status = "unchanged"
+            file_report.notes.append("the same file was already received; nothing changed")
+            return
         redactions = redact_submission(raw, codes)
         parts = header_mod.resolve(raw, file=source.name, file_name=source.logical_name,
                                    sites=sites, site=site, period=period,
@@ -228,10 +237,17 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
                                  received_at=received_at) for p in parts]
         for part, result in zip(parts, checked, strict=True):
             _refuse_wrong_period(part, result, source.name)
-    except FileRefused as exc:
+    except (FileRefused, LimitExceeded) as refusal:
+        exc, sha256 = _refused_digest(reader, refusal)
+        file_report.sha256 = sha256
         file_report.status = "rejected"
         file_report.rows_read = len(raw.records) if raw else 0
         receipt = rejected_receipt(source, sha256, exc, raw, codes, redactions, received_at)
+        if isinstance(exc, LimitExceeded):
+            read = reader.bytes_read if reader is not None else 0
+            receipt["notes"] = [*receipt["notes"], (
+                f"sha256 of the first {read:,} bytes: reading stopped at the limit" if read
+                else "not read: larger than the upload limit")]
         if dry_run:
             receipt["status"] = "dry_run"
             receipt["refused"] = True
@@ -241,7 +257,9 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
         outcome.rejected.append((source.name, exc.problem, exc.hint))
         file_report.notes.append(exc.problem)
         return
-
+    finally:
+        if reader is not None:
+            reader.finish()
     assert raw is not None
     replaces = [replacement(warehouse, file=source.name, site_code=part.site_code,
                             site_name=sites.get(part.site_code),
@@ -329,6 +347,24 @@ def _dry_run_receipt(source: InputFile, sha256: str, raw: RawSubmission,
         "dropped_identifier_columns": raw.dropped_identifier_columns,
         "notes": raw.notes,
     }
+
+
+def _refused_digest(reader: BoundedReader | None, exc: FileRefused | LimitExceeded,
+                    ) -> tuple[FileRefused | LimitExceeded, str]:
+    """The refusal to report and the sha256 of a refused file: the whole file's when it is
+    within the limits, else of the bytes read before reading stopped. A file refused
+    early (no headings in its first lines) that also goes past a limit is refused for
+    the limit."""
+    if reader is None:
+        return exc, hashlib.sha256(b"").hexdigest()
+    if not isinstance(exc, LimitExceeded) and not reader.at_end:
+        try:
+            reader.drain()
+        except LimitExceeded as past:
+            exc = past
+        except InputError:  # corrupt compression past the point read
+            pass
+    return exc, reader.hexdigest()
 
 
 def _part_redactions(part: header_mod.Part, total: dict[str, int],

@@ -1,9 +1,10 @@
 """Receiving an ISTV file uploaded through the web app or API.
 
-The upload is read into memory (bounded by the web app's request size limit) and received
-through the same path as ``vrhub load istv`` (identifier guard, validation, history,
-geocoding, receipt) without its raw bytes ever being written to disk: the raw file can carry
-identifiers the guard has not yet redacted.
+The upload is read into memory up to the upload limit (``VRHUB_UPLOAD_MAX_FILE_BYTES``, as
+received; a larger one is refused once that many bytes have come) and received through the
+same bounded reader and path as ``vrhub istv submit`` (limits, identifier guard, validation,
+history, geocoding, receipt) without vrhub writing its raw bytes to disk: the raw file can
+carry identifiers the guard has not yet redacted.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from vrhub.errors import NotFound, UserError
+from vrhub.errors import Location, NotFound, UserError
+from vrhub.ingest.bounded import UploadLimits, read_limited
 from vrhub.storage.warehouse import Warehouse
 
-SUFFIXES = (".csv", ".xlsx", ".xml", ".csv.gz")
+SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xml", ".csv.gz", ".txt.gz", ".xml.gz")
+"""What the web page and the API take (one list); ``.gz`` is inflated within the limits."""
 
 
 def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, site: str,
                    period: str | None = None, dry_run: bool = False,
-                   replace: bool = False) -> list[dict[str, Any]]:
-    """Receive one uploaded file as submission(s) of ``site``; returns the receipts (a
+                   replace: bool = False,
+                   limits: UploadLimits | None = None) -> list[dict[str, Any]]:
+    """Receive one uploaded file as submission(s) of ``site`` within ``limits`` (a file
+    larger than ``limits.file_bytes`` is refused once that many bytes have come); returns
+    the receipts (a
     refused file gives one receipt with status ``rejected`` rather than an exception; a
     replacement needing confirmation raises, see :func:`receive_bytes`)."""
     from vrhub.ingest.istv.memory import receive_bytes
@@ -32,8 +38,17 @@ def receive_upload(warehouse: Warehouse, filename: str, stream: IO[bytes], *, si
     if not name.lower().endswith(SUFFIXES):
         raise UserError(f"the file {name} is not CSV, Excel (.xlsx) or XML",
                         hint="save the extract in one of those formats and upload it again")
-    return receive_bytes(warehouse, name, stream.read(), site=site, period=period,
-                         dry_run=dry_run, replace=replace)
+    limits = limits or UploadLimits()
+    return receive_bytes(warehouse, name, read_upload(stream, name, limits), site=site,
+                         period=period, dry_run=dry_run, replace=replace, limits=limits)
+
+
+def read_upload(stream: IO[bytes], name: str, limits: UploadLimits) -> bytes:
+    """The bytes of an uploaded file, refused once more than ``limits.file_bytes`` come."""
+    data = read_limited(stream, limits.file_bytes)
+    if data is None:
+        raise limits.refuse("file_bytes", "more bytes were sent", Location(name))
+    return data
 
 
 def submission_site(warehouse: Warehouse, submission_id: str) -> str:

@@ -8,17 +8,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
+from vrhub.ingest.bounded import UploadLimits
 from vrhub.ingest.istv import upload
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.csrf import require_csrf
 from vrhub.web.data import warehouse
 from vrhub.web.deps import access, current_principal
+from vrhub.web.errors import error_body
 
 router = APIRouter(prefix="/api/v1/istv", tags=["istv"], responses=ERROR_RESPONSES)
 
@@ -42,8 +45,19 @@ class Receipt(BaseModel):
     receipt: dict[str, Any]
 
 
+class Rejected(BaseModel):
+    error: dict[str, Any] = Field(
+        description="code ``file_rejected``, the reason (naming the file and, for a limit, "
+        "the setting that raises it) and how to fix it.")
+    receipts: list[dict[str, Any]] = Field(
+        description="The receipt of the refused file (status ``rejected``, or ``dry_run`` "
+        "with ``refused`` for a check).")
+
+
 @router.post("/submissions", response_model=Receipts, status_code=201,
              dependencies=[Depends(require_csrf)],
+             responses={422: {"model": Rejected, "description": "The file was refused (its "
+                              "receipt is kept), or the request's parameters are not valid."}},
              summary="Upload an ISTV extract for one of your ED sites")
 def upload_submission(
     request: Request, principal: Caller, wh: Store,
@@ -58,12 +72,20 @@ def upload_submission(
     replace: Annotated[bool, Form(description="Confirm replacing a month with fewer than half "
                                   "the records it has now (or none); without it such a file "
                                   "is refused with 409 and nothing is stored.")] = False,
-) -> Receipts:
+) -> Receipts | JSONResponse:
     site = site.upper()
     access(request).policy.enforce(principal, Action.UPLOAD_ISTV, Resource.submission(site),
                                    detail="upload through the API")
-    receipts = upload.receive_upload(wh, file.filename or "", file.file, site=site,
-                                     period=period, dry_run=dry_run, replace=replace)
+    receipts = upload.receive_upload(
+        wh, file.filename or "", file.file, site=site, period=period, dry_run=dry_run,
+        replace=replace, limits=UploadLimits.from_settings(request.app.state.settings))
+    refused = [r for r in receipts if r["status"] == "rejected" or r.get("refused")]
+    if refused:
+        reason = refused[0]["errors"][0]
+        return JSONResponse(status_code=422, content={
+            **error_body("file_rejected", f"file {refused[0]['file']}: {reason['message']}",
+                         hint=reason.get("hint"), rule=reason["rule"]),
+            "receipts": receipts})
     return Receipts(receipts=receipts)
 
 

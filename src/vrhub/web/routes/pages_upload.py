@@ -23,7 +23,9 @@ from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLE_ACTIONS, Action
 from vrhub.errors import MonthError, NotFound, PermissionDenied, UserError
+from vrhub.ingest.bounded import UploadLimits
 from vrhub.ingest.istv.replacement import Replacement, ReplacementNotConfirmed
+from vrhub.ingest.istv.upload import SUFFIXES, read_upload
 from vrhub.standards.months import Month
 from vrhub.storage import istv_submissions
 from vrhub.storage.names import ed_sites
@@ -35,7 +37,6 @@ from vrhub.web.routes.pages_support import open_warehouse
 
 router = APIRouter(include_in_schema=False)
 
-SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xml", ".txt")
 
 HOW_TO_FIX = {
     "required": "fill in the missing value in these rows",
@@ -149,7 +150,7 @@ async def upload(request: Request, principal: Annotated[Principal, Depends(signe
     request.app.state.access.policy.enforce(principal, Action.UPLOAD_ISTV,
                                             Resource.submission(site),
                                             detail="upload through the web")
-    data = await file.read()
+    data = read_upload(file.file, name, _limits(request))
     held = PendingUpload(principal.email, site, name, data)
     return _receive(request, principal, held, dry_run=action == "check", replace=False)
 
@@ -184,7 +185,8 @@ def _receive(request: Request, principal: Principal, held: PendingUpload, *,
         with open_warehouse(request, write=not dry_run) as wh:
             assert wh is not None
             receipts = receive_bytes(wh, held.file_name, held.data, site=held.site,
-                                     dry_run=dry_run, replace=replace)
+                                     dry_run=dry_run, replace=replace,
+                                     limits=_limits(request))
     except ReplacementNotConfirmed as exc:
         token = store.hold(principal.email, held.site, held.file_name, held.data)
         return _confirmation(request, principal, exc.held, token)
@@ -204,6 +206,10 @@ def _receive(request: Request, principal: Principal, held: PendingUpload, *,
                            page_title="Your file was not accepted", receipt=receipt,
                            how_to_fix=how_to_fix, flag_labels=FLAG_LABELS)
     return RedirectResponse(f"/upload/receipts/{receipt['submission_id']}", status_code=303)
+
+
+def _limits(request: Request) -> UploadLimits:
+    return UploadLimits.from_settings(request.app.state.settings)
 
 
 def _confirmation(request: Request, principal: Principal, held: list[Replacement],
