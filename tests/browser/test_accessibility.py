@@ -91,7 +91,7 @@ def test_error_states_pass_axe(pages_template: Path, tmp_path: Path,
     ed = page_factory(server.url)
     sign_in(ed, "ed@example.org")
     ed.goto("/upload")
-    ed.get_by_role("button", name="Upload and check").click()
+    ed.get_by_role("button", name="Check and submit").click()
     ed.wait_for_selector(".govuk-error-summary")
     screenshot(ed, "a11y-error-upload")
     violations += axe_check(ed, "error upload without a file")
