@@ -104,7 +104,10 @@ def test_sign_in_open_borough_profile_and_change_period(dashboard: Callable[[], 
     # The period is in the URL (bookmarkable) and in the table of monthly figures.
     page.get_by_text("Table of monthly offences").click()
     months = page.locator("table:has(caption:text('by month')) tbody tr td:first-child")
-    assert months.all_inner_texts() == [f"2025-{m:02d}" for m in range(1, 7)]
+    assert months.all_inner_texts() == [f"{name} 2025" for name in (
+        "January", "February", "March", "April", "May", "June")]
+    assert page.locator("#period-statement").inner_text() == \
+        "Period: January 2025 to June 2025"
     maps_ready(page)
     screenshot(page, "borough-profile-period")
     assert axe_check(page, "borough-profile-period") == []

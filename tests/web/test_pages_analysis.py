@@ -18,6 +18,7 @@ from tests.web.pages_workspace import (
     BOROUGH,
     OTHER_BOROUGH,
 )
+from vrhub.standards.months import Period
 from vrhub.storage.appdb.models import AuditEvent
 from vrhub.storage.warehouse import Warehouse
 
@@ -50,9 +51,12 @@ def test_borough_list_links_every_borough(demo_app: FastAPI) -> None:
 def test_borough_profile_top_locations_are_scoped_and_audited(demo_app: FastAPI) -> None:
     client = signed_in_client(demo_app, "pan@example.org")
     html = client.get(f"/boroughs/{BOROUGH}", headers=HTML).text
+    period = Period.latest_complete(str(query(demo_app, "SELECT max(month) FROM "
+                                              "mps_crime_count").iloc[0, 0]))
     top = query(demo_app, "SELECT location, count(*) AS n FROM police_street WHERE "
-                "borough_code = ? AND crime_type = 'Violence and sexual offences' "
-                "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1", [BOROUGH])
+                "borough_code = ? AND crime_type = 'Violence and sexual offences' AND "
+                "CAST(month AS VARCHAR) BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+                [BOROUGH, period.first.iso, period.last.iso])
     assert f"{top['location'][0]}</td>" in html
     assert f'numeric">{int(top["n"][0])}</td>' in html
     events = audit_events(demo_app, "read_records")

@@ -14,6 +14,24 @@ import pandas as pd
 
 FONT = "Arial"
 LINE = "#1d70b8"
+MAX_LABELS = 12
+"""Month labels on an axis at most: a long series labels every 2nd, 3rd... month."""
+POINTS_UP_TO = 36
+"""Months up to which each month's point is drawn on a line."""
+
+
+def month_axis(months: list[str]) -> tuple[list[str], alt.X]:
+    """Each month written ``Oct 2024`` and an ordinal x axis over them, in order, that
+    labels at most :data:`MAX_LABELS` evenly spaced months (a 188-month series stays
+    readable instead of one smear of labels)."""
+    from vrhub.standards.months import Month
+
+    labels = [Month.parse(m).short_label if Month.is_valid(m) else str(m) for m in months]
+    order = list(dict.fromkeys(labels))
+    step = max(1, -(-len(order) // MAX_LABELS))
+    shown = order[::-1][::step][::-1]  # always label the latest month
+    axis = alt.Axis(labelAngle=-40 if step == 1 else 0, values=shown, labelOverlap=True)
+    return labels, alt.X("label:O", title="Month", sort=order, axis=axis)
 
 
 def _config(chart: alt.Chart) -> alt.Chart:
@@ -26,11 +44,12 @@ def monthly_line(rows: list[dict[str, Any]], *, title: str, y_title: str = "Offe
                  width: int = 640) -> alt.Chart:
     """Counts by month (``month``, ``count``; null = suppressed, drawn as a gap)."""
     frame = pd.DataFrame(rows, columns=["month", "count"])
+    labels, x = month_axis([str(m) for m in frame["month"]])
+    frame["label"] = labels
     chart = alt.Chart(frame, title=title, width=width, height=260).mark_line(
-        point=True, color=LINE, strokeWidth=2).encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("count:Q", title=y_title, scale=alt.Scale(zero=True)),
-        tooltip=["month", "count"])
+        point=len(frame) <= POINTS_UP_TO, color=LINE, strokeWidth=2).encode(
+        x=x, y=alt.Y("count:Q", title=y_title, scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("label:N", title="Month"), "count"])
     return _config(chart)
 
 
@@ -38,9 +57,11 @@ def score_lines(rows: list[dict[str, Any]], *, title: str, width: int = 640) -> 
     """Quality score (0-100) by month, one line per ED site (``site``, ``month``,
     ``score``)."""
     frame = pd.DataFrame(rows, columns=["site", "month", "score"])
+    labels, x = month_axis([str(m) for m in frame["month"]])
+    frame["label"] = labels
     chart = alt.Chart(frame, title=title, width=width, height=240).mark_line(
-        point=True, strokeWidth=2).encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-40)),
+        point=frame["month"].nunique() <= POINTS_UP_TO, strokeWidth=2).encode(
+        x=x,
         y=alt.Y("score:Q", title="Quality score", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("site:N", title="ED site"),
         strokeDash=alt.StrokeDash("site:N", title="ED site"))

@@ -28,7 +28,9 @@ from vrhub.web.response_cache import Cached, cache_of
 from vrhub.web.routes.pages_support import (
     cache_dir,
     cached_json,
+    choose_period,
     london_monthly,
+    months_available,
     open_warehouse,
     parse_filters,
     published_monthly,
@@ -94,6 +96,10 @@ def trend(request: Request, principal: Annotated[Principal, Depends(current_prin
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        filters, _period = choose_period(filters, request.query_params,
+                                         months_available(wh)[1], errors)
+        if errors:
+            raise UserError(next(iter(errors.values())))
         params = {**filters.as_params(), "borough": borough or ""}
         rows = cached_json(request, "london-monthly" if not borough else "borough-monthly",
                            params if borough else filters.as_params(),

@@ -35,8 +35,10 @@ from vrhub.web.navigation import render_page
 from vrhub.web.routes.pages_support import (
     DEFAULT_CATEGORY,
     LEVEL_LABELS,
+    PERIOD_CHOICES,
     PUBLIC_LEVELS,
     cached_json,
+    choose_period,
     exact_count,
     headlines,
     london_monthly,
@@ -151,7 +153,7 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
                                "levels": [(k, LEVEL_LABELS[k]) for k in
                                           (PUBLIC_LEVELS if principal.is_public
                                            else ("borough", "ward", "lsoa"))],
-                               "groups": GROUPS}
+                               "groups": GROUPS, "period_choices": PERIOD_CHOICES}
     if principal.is_public:
         context = public_overview(request, filters, errors, context)
         return render_page(request, "pages/overview.html", principal,
@@ -163,13 +165,15 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
             from vrhub.web.routes.maps import GROUP_COLOURS, PALETTE, choropleth
 
             first, last = months_available(wh)
+            filters, period = choose_period(filters, request.query_params, last, errors)
+            context.update(period=period, filters=filters)
             end = filters.end or last
             heads = cached_json(request, "headlines", {"end": end},
                                 lambda: headlines(wh, None, end))
             if filters.category not in categories:
                 errors["category"] = f"There is no category called {filters.category!r}"
-                filters = parse_filters(None, filters.start, filters.end, filters.level,
-                                        principal)[0]
+                filters = replace(filters, category=DEFAULT_CATEGORY)
+                context["filters"] = filters
             frame, legend, measure = choropleth(
                 request, wh, principal, category=filters.category, start=filters.start,
                 end=filters.end, level=filters.level, borough=None)
@@ -186,8 +190,7 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
                 vxd_rows=vxd_rows, vxd_summary=vxd_summary, group_colours=GROUP_COLOURS,
                 palette=PALETTE, hotspot_query=query_string(
                     source="police", category="Violence and sexual offences",
-                    method="gistar", **{"from": month_minus(last, 11) if last else None,
-                                        "to": last}),
+                    method="gistar", **{"from": filters.start, "to": filters.end}),
                 tile_url=request.app.state.settings.tile_url or "")
     return render_page(request, "pages/overview.html", principal,
                        status_code=400 if errors else 200, page_title="London overview",

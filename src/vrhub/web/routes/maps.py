@@ -32,6 +32,8 @@ from vrhub.web.deps import current_principal, signed_in
 from vrhub.web.routes.pages_support import (
     area_totals,
     cached_json,
+    choose_period,
+    months_available,
     open_warehouse,
     parse_filters,
     published_rows,
@@ -102,8 +104,14 @@ def geojson_response(features: list[dict[str, Any]]) -> Response:
 def choropleth(request: Request, wh: Warehouse, principal: Principal, *, category: str | None,
                start: str | None, end: str | None, level: str | None,
                borough: str | None) -> tuple[pd.DataFrame, list[dict[str, Any]], str]:
-    """Area values, legend and the measure's name ('rate' or 'count') for a choropleth."""
+    """Area values, legend and the measure's name ('rate' or 'count') for a choropleth
+    (over the default period, the latest 12 complete months, when none is given)."""
     filters, errors = parse_filters(category, start, end, level, principal)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    filters, _period = choose_period(filters, request.query_params if not (start or end)
+                                     else {"from": start or "", "to": end or ""},
+                                     months_available(wh)[1], errors)
     if errors:
         raise UserError(next(iter(errors.values())))
 

@@ -29,11 +29,12 @@ from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
-from vrhub.web.routes.home import month_minus
 from vrhub.web.routes.pages_support import (
+    PERIOD_CHOICES,
     Filters,
     boroughs,
     cached_json,
+    choose_period,
     headlines,
     london_monthly,
     months_available,
@@ -100,6 +101,7 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
                               filters.category not in categories else filters.category,
                               filters.start, filters.end, "ward")
         first, last = months_available(wh)
+        filters, period = choose_period(filters, request.query_params, last, errors)
         end = filters.end or last
         heads = cached_json(request, "headlines-borough", {"end": end, "borough": code},
                             lambda: headlines(wh, code, end))
@@ -134,10 +136,11 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
                                          "to": filters.end}.items() if v})
     hotspot_query = urlencode({"source": "police", "category": "Violence and sexual offences",
                                "method": "gistar", "borough": code,
-                               "from": month_minus(last, 11) if last else "", "to": last or ""})
+                               "from": filters.start or "", "to": filters.end or ""})
     return render_page(
         request, "pages/borough.html", principal, status_code=400 if errors else 200,
         page_title=name, code=code, name=name, filters=filters, errors=errors,
+        period=period, period_choices=PERIOD_CHOICES,
         categories=categories, first=first, last=last, headlines=heads, monthly=monthly,
         hourday=hourday, days=ed_figures.DAYS, comparison=comparison,
         ed_detail=ed.detail.value, has_ed=has_ed, locations=locations,
@@ -159,12 +162,17 @@ def monthly_csv(request: Request, code: str,
         _borough_name(wh, code)
         if wh is None:
             raise NotFound("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        filters, _period = choose_period(filters, request.query_params,
+                                         months_available(wh)[1], errors)
+        if errors:
+            raise UserError(next(iter(errors.values())))
         counts = monthly_counts(wh, source="mps", level="ward", areas=[code],
                                 categories=[filters.category], period=filters.period)
     buffer = io.StringIO()
     counts.data.to_csv(buffer, index=False)
+    months = f"{filters.start}-to-{filters.end}" if filters.start else "all-months"
     return Response(buffer.getvalue(), media_type="text/csv", headers={
-        "content-disposition": f'attachment; filename="{code}-monthly-by-ward.csv"'})
+        "content-disposition": f'attachment; filename="{code}-monthly-by-ward-{months}.csv"'})
 
 
 @router.get("/trends", response_class=HTMLResponse)

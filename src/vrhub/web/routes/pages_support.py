@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,9 +30,10 @@ from starlette.requests import Request
 from vrhub.access.ed_figures import EDView
 from vrhub.access.principal import Principal
 from vrhub.analytics.trends import year_on_year
-from vrhub.errors import UserError
+from vrhub.errors import MonthError, UserError
 from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
 from vrhub.reports.publish import MANIFEST
+from vrhub.standards.months import Month, Period, Preset
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.data import data_version, shared_warehouse
@@ -205,6 +206,9 @@ class Filters:
     start: str | None = None
     end: str | None = None
     level: str = "borough"
+    preset: str = ""
+    """How the period was chosen (a :class:`Preset` value; empty before it is resolved)."""
+    year: str = ""
 
     @property
     def period(self) -> tuple[str | None, str | None]:
@@ -222,12 +226,16 @@ def parse_filters(category: str | None, start: str | None, end: str | None,
     errors: dict[str, str] = {}
     s = (start or "").strip() or None
     e = (end or "").strip() or None
-    if s and not MONTH.match(s):
-        errors["from"] = f"Enter the start month as YYYY-MM, for example 2024-01 (found {s!r})"
+    if s and not Month.is_valid(s):
+        errors["from"] = ("Enter the start month as a month and year, for example October "
+                          f"2024 or 2024-10 (found {s!r})")
         s = None
-    if e and not MONTH.match(e):
-        errors["to"] = f"Enter the end month as YYYY-MM, for example 2024-12 (found {e!r})"
+    if e and not Month.is_valid(e):
+        errors["to"] = ("Enter the end month as a month and year, for example September "
+                        f"2025 or 2025-09 (found {e!r})")
         e = None
+    s = Month.parse(s).iso if s else None
+    e = Month.parse(e).iso if e else None
     if s and e and s > e:
         errors["from"] = f"The start month {s} is after the end month {e}"
         s = None
@@ -238,6 +246,36 @@ def parse_filters(category: str | None, start: str | None, end: str | None,
         lvl = "borough"
     cat = (category or "").strip() or DEFAULT_CATEGORY
     return Filters(cat, s, e, lvl), errors
+
+
+PERIOD_CHOICES = [(p.value, p.label) for p in Preset]
+
+
+def choose_period(filters: Filters, query: Mapping[str, str], last: str | None,
+                  errors: dict[str, str]) -> tuple[Filters, Period | None]:
+    """The period a page shows, from its address (``period``, ``year``, ``from``, ``to``):
+    by default the latest 12 complete months the data holds, the same on every page, map,
+    chart and download. Months typed while the default is chosen make a custom period. The
+    filters come back with the period's first and last months filled in."""
+    if last is None:
+        return filters, None
+    preset = (query.get("period") or "").strip()
+    if preset in ("", Preset.LATEST.value) and (filters.start or filters.end):
+        default = Period.latest_complete(last)
+        if (filters.start, filters.end) != (default.first.iso, default.last.iso):
+            preset = Preset.CUSTOM.value
+    try:
+        period = Period.choose(preset or None, latest=last, year=query.get("year") or None,
+                               ending=filters.end if preset == Preset.ROLLING_12.value
+                               else None,
+                               first=filters.start, last=filters.end)
+    except MonthError as exc:
+        errors["period" if "year" not in str(exc) else "year"] = (
+            f"{exc.message[:1].upper()}{exc.message[1:]}: {exc.hint}" if exc.hint
+            else exc.message)
+        period = Period.latest_complete(last)
+    return replace(filters, start=period.first.iso, end=period.last.iso,
+                   preset=period.preset.value, year=(query.get("year") or "").strip()), period
 
 
 def mps_categories(wh: Warehouse | None) -> list[str]:
