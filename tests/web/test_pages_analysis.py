@@ -18,7 +18,7 @@ from tests.web.pages_workspace import (
     BOROUGH,
     OTHER_BOROUGH,
 )
-from vrhub.standards.months import Period
+from vrhub.standards.months import Month, Period
 from vrhub.storage.appdb.models import AuditEvent
 from vrhub.storage.warehouse import Warehouse
 
@@ -167,3 +167,44 @@ def test_public_visitors_are_sent_to_sign_in(demo_app: FastAPI) -> None:
     cells = client.get("/maps/hotspots.geojson", headers={"accept": "application/geo+json"})
     assert cells.status_code == 401
     assert cells.json()["error"]["code"] == "authentication_required"
+
+
+def test_top_locations_say_why_they_are_empty(demo_app: FastAPI) -> None:
+    from tests.web.html import parse, text
+    from vrhub.storage import catalogue
+    from vrhub.web.routes.pages_boroughs import empty_locations_reason
+    from vrhub.web.routes.pages_support import Filters
+
+    violence = ["Violence and sexual offences"]
+    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb") as wh:
+        coverage = catalogue.street_coverage(wh, borough=BOROUGH, categories=violence)
+    expected = query(demo_app, "SELECT count(*) AS n, min(CAST(month AS VARCHAR)) AS a, "
+                     "max(CAST(month AS VARCHAR)) AS b FROM police_street WHERE borough_code "
+                     "= ? AND crime_type = ?", [BOROUGH, violence[0]]).iloc[0]
+    assert coverage["matching"] == expected["n"] > 0
+    assert (coverage["first"], coverage["last"]) == (expected["a"][:7], expected["b"][:7])
+    # A period outside the police data: the page says so and which months it covers.
+    client = signed_in_client(demo_app, "pan@example.org")
+    page = parse(client.get(f"/boroughs/{BOROUGH}?from=2012-01&to=2012-12", headers=HTML).text)
+    note = text(page.select_one("#locations-empty"))
+    assert "January 2012 to December 2012" in note and "Choose a period" in note
+    assert Month.parse(expected["a"]).label in note
+    assert "No police.uk street crime is loaded" not in note
+    # Only burglaries loaded (as when one crime type was fetched): named as such.
+    only_burglary = {"loaded": True, "crimes": 2147, "matching": 0, "common": "Burglary"}
+    reason = empty_locations_reason(only_burglary, Filters())
+    assert "2,147 crimes, mostly burglary" in reason and "no violence" in reason
+    assert "vrhub load police" in empty_locations_reason({"loaded": False}, Filters())
+
+
+def test_the_hotspot_map_fallback_points_at_what_is_there(demo_app: FastAPI) -> None:
+    from tests.web.html import parse, text
+
+    client = signed_in_client(demo_app, "pan@example.org")
+    page = parse(client.get("/hotspots?source=police&method=count", headers=HTML).text)
+    fallback = text(page.select_one("#map-result .vrhub-map__fallback"))
+    if page.select_one("#named-hotspots") is not None:
+        assert "named in the table below" in fallback
+    else:
+        assert "table below" not in fallback and "downloads" in fallback
+    assert page.find("a", href=lambda h: bool(h) and h.startswith("/hotspots/download.csv"))

@@ -181,6 +181,29 @@ def top_locations(wh: Warehouse, *, borough: str, categories: Sequence[str],
     return [(str(loc), int(n)) for loc, n in frame.itertuples(index=False)]
 
 
+def street_coverage(wh: Warehouse, *, borough: str, categories: Sequence[str]
+                    ) -> dict[str, Any]:
+    """What police.uk street crime holds for ``borough``: ``crimes`` (all types), ``matching``
+    (of ``categories``), their first and last months, and the most common type (for saying
+    why a list of ``categories`` is empty). ``loaded`` is False without the table."""
+    if not wh.has_table("police_street"):
+        return {"loaded": False, "crimes": 0, "matching": 0}
+    rows = f"{counted_rows(wh)} AS police_street"
+    marks = ", ".join("?" for _ in categories) or "NULL"
+    row = wh.query(
+        "SELECT count(*) AS crimes, count(*) FILTER (WHERE crime_type IN "
+        f"({marks})) AS matching, CAST(min(month) FILTER (WHERE crime_type IN ({marks})) "
+        "AS VARCHAR) AS first_match, CAST(max(month) FILTER (WHERE crime_type IN "
+        f"({marks})) AS VARCHAR) AS last_match, mode(crime_type) AS common FROM {rows} "
+        "WHERE borough_code = ?", [*categories, *categories, *categories, borough])
+    record = row.iloc[0]
+    return {"loaded": True, "crimes": int(record["crimes"]),
+            "matching": int(record["matching"] or 0),
+            "first": None if record["first_match"] is None else str(record["first_match"])[:7],
+            "last": None if record["last_match"] is None else str(record["last_match"])[:7],
+            "common": None if record["common"] is None else str(record["common"])}
+
+
 def _point_rows(wh: Warehouse, table: str) -> str:
     """A point table's rows as figures read them (police.uk: each crime once)."""
     return f"{counted_rows(wh)} AS {table}" if table == "police_street" else table

@@ -42,6 +42,7 @@ from vrhub.web.routes.pages_support import (
     open_warehouse,
     parse_filters,
 )
+from vrhub.web.templating import month_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,12 +68,34 @@ def top_locations(request: Request, wh: Warehouse, principal: Principal, borough
     except PermissionDenied:
         return [], "Top locations are record-level data; your access does not include " \
                    "this borough."
-    if not wh.has_table("police_street"):
-        return [], None
-    found = catalogue.top_locations(wh, borough=borough,
-                                    categories=["Violence and sexual offences"],
+    violence = ["Violence and sexual offences"]
+    found = catalogue.top_locations(wh, borough=borough, categories=violence,
                                     period=(filters.start, filters.end), limit=TOP_LOCATIONS)
-    return [{"location": loc, "count": n} for loc, n in found], None
+    if found:
+        return [{"location": loc, "count": n} for loc, n in found], None
+    return [], empty_locations_reason(catalogue.street_coverage(
+        wh, borough=borough, categories=violence), filters)
+
+
+def empty_locations_reason(coverage: dict[str, Any], filters: Filters) -> str:
+    """Why the top locations list is empty, and what to do."""
+    if not coverage["loaded"]:
+        return ("No police.uk street-level crime is loaded, so there are no locations to "
+                "list. Load it with vrhub load police PATH (or vrhub fetch police-uk).")
+    if not coverage["crimes"]:
+        return ("The police.uk street-level crime loaded has none in this borough: load the "
+                "files of the force that covers it (Metropolitan or City of London).")
+    if not coverage["matching"]:
+        return (f"The police.uk street-level crime loaded for this borough "
+                f"({coverage['crimes']:,} crimes, mostly {coverage['common'].lower()}) has "
+                "no violence and sexual offences. Load the full monthly files, not one crime "
+                "type, to list the locations of violence.")
+    covered = f"{month_label(coverage['first'])} to {month_label(coverage['last'])}"
+    asked = (f"{month_label(filters.start)} to {month_label(filters.end)}"
+             if filters.start and filters.end else "the period chosen")
+    return (f"No violence and sexual offences are recorded at street level in this borough "
+            f"in {asked}; the police.uk data covers them from {covered}. Choose a period "
+            "inside those months.")
 
 
 @router.get("/boroughs", response_class=HTMLResponse)
