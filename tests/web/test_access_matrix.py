@@ -207,9 +207,8 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
             Case(who, "GET", "/api/v1/exports/police", False),
             Case(who, "GET", f"/api/v1/istv/submissions/{SUBMISSIONS[CAMDEN_SITE]}", False),
             # an anonymous form post has no session, so the CSRF check refuses it before
-            # anyone is identified: refused (403) but there is no one to audit
-            Case(who, "POST", "/api/v1/istv/submissions", False, upload_site=CAMDEN_SITE,
-                 audited=who != "public"),
+            # anyone is identified: refused (403) and audited as an anonymous request
+            Case(who, "POST", "/api/v1/istv/submissions", False, upload_site=CAMDEN_SITE),
             Case(who, "GET", f"/api/v1/counts?source=istv&area={CAMDEN}", who == "admin",
                  disclosed=True),
             Case(who, "GET", "/api/v1/hotspots?source=istv&method=count", False),

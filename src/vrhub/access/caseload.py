@@ -160,7 +160,9 @@ def _scope(caseload: Caseload, case: CaseRef) -> dict[str, Any]:
 
 
 def _denied(principal: Principal, action: Action, decision: Decision) -> PermissionDenied:
-    return PermissionDenied(
+    error = PermissionDenied(
         f"{principal.email} may not {action.value.replace('_', ' ')}: {decision.reason}",
         hint="this attempt has been recorded in the audit trail; ask your team lead if a "
         "referral should be allocated to you")
+    error.audited = True
+    return error

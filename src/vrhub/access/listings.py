@@ -59,8 +59,10 @@ class ListingPolicy:
                                  "principal_organisation": principal.organisation},
                           detail=f"{decision.reason}{'; ' + detail if detail else ''}")
         if not decision.allowed:
-            raise PermissionDenied(
+            error = PermissionDenied(
                 f"{principal.email} may not {action.value.replace('_', ' ')}: "
                 f"{decision.reason}",
                 hint="this attempt has been recorded in the audit trail; ask the VRU "
                 "directory team if your organisation should keep this listing")
+            error.audited = True
+            raise error

@@ -315,6 +315,13 @@ class Policy:
         self._record(principal, Action.SIGN_IN, "session", outcome="success" if ok else
                      "failed", scope={}, detail=detail)
 
+    def note_refusal(self, principal: Principal, resource: str, *, code: str,
+                     detail: str) -> None:
+        """One event for a request refused outside a policy decision (which audits its
+        own): bad or missing credentials, CSRF, a page refused to a role."""
+        self._record(principal, Action.REQUEST, resource, outcome="denied", scope={},
+                     detail=f"{code}: {detail}")
+
     def _record(self, principal: Principal, action: Action, resource: str, *, outcome: str,
                 scope: dict[str, Any], detail: str) -> None:
         self.audit.record(principal, action.value, resource, outcome=outcome, scope=scope,

@@ -98,6 +98,9 @@ class Action(StrEnum):
     IMPORT_DIRECTORY = "import_directory"
     READ_ED_FIGURES = "read_ed_figures"
     """ED (ISTV) figures on any surface, at the level vrhub.access.ed_figures decides."""
+    REQUEST = "request"
+    """A request refused before any policy decision: no, bad, revoked or expired
+    credentials, an ended session, a failed CSRF check, a page a role may not open."""
 
     @property
     def record_level(self) -> bool:

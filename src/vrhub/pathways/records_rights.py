@@ -73,9 +73,11 @@ def subject_access(pathway: Pathway, principal: Principal, *, given_name: str,
         pathway.policy.record(principal, Action.EXPORT_CASE, "subject_access", allowed=False,
                               scope={}, detail="subject access is for team leads and the "
                               "console administrator")
-        raise PermissionDenied(
+        refused = PermissionDenied(
             f"{principal.email} may not run a subject-access search",
             hint="ask the lead of the team, or the data protection officer at the console")
+        refused.audited = True  # recorded just above
+        raise refused
     wanted = (_norm(given_name), _norm(family_name), date_of_birth.isoformat())
     with pathway.sessions() as session:
         candidates = store.sealed_identities(session, teams)

@@ -16,6 +16,7 @@ from fastapi import Request
 from vrhub.access.principal import PUBLIC, Principal
 from vrhub.access.services import AccessServices
 from vrhub.errors import AuthenticationRequired
+from vrhub.web.refusals import note_credential
 
 SESSION_KEY = "sid"
 
@@ -43,15 +44,20 @@ def _resolve(request: Request) -> Principal:
     services = access(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
+        shown = header[7:].strip()
+        note_credential(request, "bearer token " + (
+            shown[:12] if shown.startswith("vrh_") else "(not a vrhub token)"))
         return services.tokens.authenticate(header[7:], channel="api",
                                             client=client_address(request))
     key = request.session.get(SESSION_KEY)
     if not key:  # no sign-in (a cookie carrying only an e-mail signs nobody in)
         return PUBLIC
+    note_credential(request, "session cookie")
     channel = "api" if request.url.path.startswith("/api/") else "web"
     principal = services.browser_sessions.principal(str(key), channel=channel,
                                                     client=client_address(request))
     if principal is None:
+        note_credential(request, "session cookie of an ended session")
         request.session.clear()
         return PUBLIC
     return principal

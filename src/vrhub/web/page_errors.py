@@ -26,6 +26,7 @@ from vrhub.errors import AuthenticationRequired, OperationalError, UserError
 from vrhub.web.access_log import route_template
 from vrhub.web.errors import operational
 from vrhub.web.navigation import render_page
+from vrhub.web.refusals import audit_error, audit_refusal
 
 log = logging.getLogger("vrhub.web")
 
@@ -64,6 +65,7 @@ def install_page_error_handlers(app: FastAPI) -> None:
     json_any = cast(Handler, app.exception_handlers[Exception])
 
     async def user_error(request: Request, exc: UserError) -> Response:
+        await audit_error(request, exc)
         if not wants_html(request):
             return await json_user(request, exc)
         if isinstance(exc, AuthenticationRequired) and request.method == "GET":
@@ -77,6 +79,8 @@ def install_page_error_handlers(app: FastAPI) -> None:
         return error_page(request, exc.http_status, message=message, hint=exc.hint)
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        await audit_refusal(request, exc.status_code, "http_error",
+                            exc.detail if isinstance(exc.detail, str) else "refused")
         if not wants_html(request):
             return await json_http(request, exc)
         if exc.status_code in (404, 405):

@@ -96,9 +96,11 @@ def refuse_public(request: Request, principal: Principal, what: str) -> None:
     access(request).audit.record(principal, Action.READ_AGGREGATES.value,
                                  f"aggregates:{what}", outcome="denied", scope={},
                                  detail=f"ad-hoc {what} query by the public")
-    raise PermissionDenied(
+    refused = PermissionDenied(
         f"{what} are computed on request for signed-in users only",
         hint="public figures are pre-computed and disclosure-checked: see /api/v1/public")
+    refused.audited = True  # written just above
+    raise refused
 
 
 def ed_view(request: Request, principal: Principal, boroughs: Sequence[str], *,

@@ -83,10 +83,12 @@ def point_access(request: Request, principal: Principal, source: str,
         access(request).audit.record(principal, Action.READ_AGGREGATES.value,
                                      f"aggregates:{what}", outcome="denied", scope={},
                                      detail=f"{what} need an analyst role")
-        raise PermissionDenied(
+        refused = PermissionDenied(
             f"the {principal.role.label.lower()} role may not run {what}",
             hint="hotspot and near-repeat analysis is for analysts; this attempt has been "
             "recorded in the audit trail")
+        refused.audited = True  # written just above
+        raise refused
     return None, code
 
 

@@ -164,8 +164,8 @@ SCOPE_LABELS = {
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request,
                  principal: Annotated[Principal, Depends(current_principal)]) -> Response:
-    if principal.is_public:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    if principal.is_public:  # audited, and a browser is sent to sign in
+        raise AuthenticationRequired("sign in to see your account", hint="go to /sign-in")
     return _account(request, principal)
 
 
@@ -177,8 +177,8 @@ def change_password(
     current: Annotated[str, Form(max_length=1024)] = "",
     new: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    if principal.is_public:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    if principal.is_public:  # audited, and a browser is sent to sign in
+        raise AuthenticationRequired("sign in to see your account", hint="go to /sign-in")
     try:
         access(request).identity.change_password(principal, current, new)
     except UserError as exc:
@@ -197,8 +197,8 @@ async def create_token(request: Request,
                        principal: Annotated[Principal, Depends(current_principal)],
                        ) -> Response:
     """Make an API token for yourself; it is shown once, on the page this returns."""
-    if principal.is_public:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    if principal.is_public:  # audited, and a browser is sent to sign in
+        raise AuthenticationRequired("sign in to see your account", hint="go to /sign-in")
     form = await request.form()
     name = str(form.get("name") or "").strip()[:100]
     days_text = str(form.get("days") or "").strip()
@@ -236,8 +236,8 @@ async def create_token(request: Request,
              dependencies=[Depends(require_csrf)])
 def revoke_token(request: Request, prefix: str,
                  principal: Annotated[Principal, Depends(current_principal)]) -> Response:
-    if principal.is_public:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    if principal.is_public:  # audited, and a browser is sent to sign in
+        raise AuthenticationRequired("sign in to see your account", hint="go to /sign-in")
     view = access(request).tokens.revoke(principal, principal.email, prefix)
     return _account(request, principal,
                     message=f"Token {view.prefix} ({view.name}) is revoked: it no longer "
@@ -249,8 +249,8 @@ def revoke_token(request: Request, prefix: str,
 def end_own_session(request: Request, session_id: int,
                     principal: Annotated[Principal, Depends(current_principal)]) -> Response:
     """End one of your own sessions (another browser, a lost phone)."""
-    if principal.is_public:
-        return RedirectResponse("/sign-in?next=/account", status_code=303)
+    if principal.is_public:  # audited, and a browser is sent to sign in
+        raise AuthenticationRequired("sign in to see your account", hint="go to /sign-in")
     access(request).browser_sessions.revoke(principal, session_id)
     if not any(s.current for s in access(request).browser_sessions.list(
             principal, session_key(request))):

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from vrhub import __version__
 from vrhub.web.errors import error_body
+from vrhub.web.refusals import audit_refusal, note_credential
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("vrhub.web")
@@ -52,6 +53,10 @@ async def metrics(request: Request) -> Response:
             "not_found", "metrics are off on this server (VRHUB_METRICS_TOKEN is not set)"))
     given = request.headers.get("authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        note_credential(request, "a metrics token that does not match" if given
+                        else "no metrics token")
+        await audit_refusal(request, 401, "authentication_required",
+                            "metrics need the scraper's bearer token")
         return JSONResponse(status_code=401, content=error_body(
             "authentication_required", "metrics need the scraper's bearer token"),
             headers={"www-authenticate": "Bearer"})
