@@ -114,6 +114,40 @@ def test_lockout_after_repeated_failures(services: AccessServices, clock: Clock)
     assert details[-1] == "password"
 
 
+def test_lockout_answers_the_same_for_known_and_unknown_accounts(
+        services: AccessServices, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same messages, hints, at the same attempt, with one password hash per attempt
+    on both paths (so neither the answer nor its cost tells an account exists)."""
+    from vrhub.access import identity as identity_module
+
+    hashes: list[str] = []
+    real = identity_module.verify_password
+
+    def counted(stored: str | None, password: str) -> tuple[bool, bool]:
+        hashes.append(password)
+        return real(stored, password)
+
+    monkeypatch.setattr(identity_module, "verify_password", counted)
+    answers: dict[str, list[tuple[str, str | None, int]]] = {}
+    for email in ("ann.smith@hackney.gov.uk", "nobody@hackney.gov.uk"):
+        answers[email] = []
+        for _ in range(5):  # 3 wrong passwords lock; then two more attempts, one right
+            hashes.clear()
+            with pytest.raises(AuthenticationRequired) as info:
+                services.identity.sign_in(email, PASSWORD if _ == 4 else "not it")
+            answers[email].append((info.value.message, info.value.hint, len(hashes)))
+            clock.advance(seconds=1)
+    known, unknown = answers.values()
+    assert known == unknown
+    assert [m for m, _, _ in known] == ["email or password is not right"] * 2 + [
+        "this account is locked after repeated failed sign-ins"] * 3
+    assert all(cost == 1 for _, _, cost in known)
+    clock.advance(minutes=16)
+    with pytest.raises(AuthenticationRequired, match="email or password is not right"):
+        services.identity.sign_in("nobody@hackney.gov.uk", PASSWORD)
+    services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD)
+
+
 def test_administrator_resets_a_lockout(services: AccessServices) -> None:
     for _ in range(3):
         with pytest.raises(AuthenticationRequired):

@@ -3,15 +3,19 @@
 Sign-in answers the same "email or password is not right" whether the account exists or
 not, and costs one Argon2 hash either way. After ``max_failures`` wrong passwords in a
 row an account is locked for ``lockout`` (held in the database, so it survives restarts
-and holds across processes); separately, attempts per account and per client address are
-rate-limited in memory. Every sign-in attempt and every administrative change writes one
-audit event.
+and holds across processes). An address with no account is "locked" the same way, after
+the same number of attempts, with the same message and the same hash (held in memory), so
+the lockout tells nobody whether an account exists. Separately, attempts per account and
+per client address are rate-limited in memory. Every sign-in attempt and every
+administrative change writes one audit event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +39,16 @@ from vrhub.storage.outcomes.programmes import programme_codes
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ORG_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 WRONG_CREDENTIALS = "email or password is not right"
+LOCKED = "this account is locked after repeated failed sign-ins"
+#: how many addresses without an account have their failures remembered
+UNKNOWN_REMEMBERED = 10_000
+
+
+def locked_error(until: dt.datetime) -> AuthenticationRequired:
+    """The one answer to a locked address, whether an account has it or not."""
+    return AuthenticationRequired(
+        LOCKED, hint=f"try again after {until:%H:%M} UTC, or ask an administrator to run "
+        "`vrhub users reset-lockout`")
 
 
 def normalise_email(email: str) -> str:
@@ -176,6 +190,9 @@ class Identity:
                                                     self.login.rate_window, clock)
         self.client_limiter = SlidingWindowLimiter(self.login.rate_limit,
                                                    self.login.rate_window, clock)
+        #: failures in a row, and locks, of addresses that have no account
+        self._unknown: OrderedDict[str, tuple[int, dt.datetime | None]] = OrderedDict()
+        self._unknown_lock = threading.Lock()
 
     # -- sign-in ---------------------------------------------------------------------
     def sign_in(self, email: str, password: str, *, client: str | None = None,
@@ -195,17 +212,17 @@ class Identity:
             user = session.scalar(select(User).where(User.email == address))
             now = self.clock()
             if user is None:
-                verify_password(None, password)
-                self.policy.note_sign_in(anonymous, ok=False, detail="no such account")
+                verify_password(None, password)  # the same hash as for an account
+                until, detail = self._unknown_failure(address, now)
+                self.policy.note_sign_in(anonymous, ok=False, detail=detail)
+                if until is not None:
+                    raise locked_error(until)
                 raise AuthenticationRequired(WRONG_CREDENTIALS)
             who = principal_for(user, channel=channel, client=client)
             if user.locked_until is not None and user.locked_until > now:
+                verify_password(None, password)  # the same hash as an unlocked attempt
                 self.policy.note_sign_in(who, ok=False, detail="account locked")
-                raise AuthenticationRequired(
-                    "this account is locked after repeated failed sign-ins",
-                    hint=f"try again after {user.locked_until:%H:%M} UTC, or ask an "
-                    "administrator to run `vrhub users reset-lockout`",
-                )
+                raise locked_error(user.locked_until)
             ok, rehash = verify_password(user.password_hash, password)
             if not ok:
                 user.failed_attempts += 1
@@ -216,6 +233,8 @@ class Identity:
                     detail += "; account locked"
                 session.commit()
                 self.policy.note_sign_in(who, ok=False, detail=detail)
+                if user.locked_until is not None and user.locked_until > now:
+                    raise locked_error(user.locked_until)
                 raise AuthenticationRequired(WRONG_CREDENTIALS)
             if user.disabled:
                 session.commit()
@@ -230,6 +249,26 @@ class Identity:
             session.commit()
             self.policy.note_sign_in(who, ok=True, detail="password")
             return who
+
+    def _unknown_failure(self, address: str, now: dt.datetime) -> tuple[dt.datetime | None,
+                                                                        str]:
+        """Count a failure for an address with no account, exactly as an account's are
+        counted; (locked until, audit detail)."""
+        with self._unknown_lock:
+            failures, until = self._unknown.pop(address, (0, None))
+            if until is not None and until > now:
+                self._unknown[address] = (failures, until)
+                return until, "no such account (locked)"
+            failures += 1
+            detail = f"no such account ({failures} in a row)"
+            until = None
+            if failures >= self.login.max_failures:
+                until, failures = now + self.login.lockout, 0
+                detail += "; locked"
+            self._unknown[address] = (failures, until)
+            while len(self._unknown) > UNKNOWN_REMEMBERED:
+                self._unknown.popitem(last=False)
+            return until, detail
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
         """A signed-in user changes their own password (current one required)."""
