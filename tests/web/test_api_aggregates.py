@@ -154,7 +154,8 @@ def test_answers_are_computed_once_per_question_scope_and_data(
     total = sum(r["count"] for r in first.json()["rows"])
     wh = world.app.state.warehouse
     wh.insert(POLICE_STREET, wh.query_arrow(
-        "SELECT * REPLACE ('extra-' || file_id AS file_id) FROM police_street LIMIT 3"))
+        "SELECT * REPLACE ('extra-' || file_id AS file_id, 'extra-' || crime_id AS crime_id) "
+        "FROM police_street LIMIT 3"))  # new crimes (a Crime ID seen before counts once)
     changed = world.client.get(url, headers=world.headers["pan"])
     assert changed.headers["etag"] != first.headers["etag"]
     assert sum(r["count"] for r in changed.json()["rows"]) == total + 3

@@ -19,7 +19,7 @@ uncovered months is marked incomplete rather than silently understated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -132,6 +132,7 @@ def _names(frame: pd.DataFrame) -> pd.Series:
 
 def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] | None = None,
                    coverage: Iterable[str] | None = None,
+                   area_coverage: Mapping[str, Iterable[str]] | None = None,
                    population: pd.DataFrame | None = None, window: int = 12,
                    confidence: float = 0.95, progress: Progress = SILENT) -> pd.DataFrame:
     """Monthly counts per area and category with rolling totals and rates.
@@ -141,6 +142,9 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
 
     ``population``: optional frame with ``area_code`` and ``population`` (residents);
     when given, rates per 1,000 residents with exact Poisson limits are added.
+    ``area_coverage``: optional months covered per area (within ``coverage``), for sources
+    whose publishers cover areas over different months (police forces): an area's rolling
+    totals are complete only over its own covered months.
     Returns :data:`SERIES_COLUMNS`, one row per area, category and covered month.
     """
     what = "monthly series"
@@ -159,13 +163,15 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
     covered_set = set(covered)
     is_covered = np.array([m in covered_set for m in calendar], dtype=bool)
     keys, counts = _matrix(frame, calendar)
-    counts[:, ~is_covered] = 0.0
+    covered_by_key = _key_coverage(keys, calendar, is_covered, area_coverage)
+    counts[~covered_by_key] = 0.0
     csum = np.concatenate([np.zeros((len(keys), 1)), np.cumsum(counts, axis=1)], axis=1)
-    ccov = np.concatenate([[0], np.cumsum(is_covered)])
+    ccov = np.concatenate([np.zeros((len(keys), 1), dtype="int64"),
+                           np.cumsum(covered_by_key, axis=1)], axis=1)
     idx = np.arange(len(calendar))
     lo = idx - window + 1
     rolling = csum[:, idx + 1] - csum[:, np.maximum(lo, 0)]
-    rolling_months = ccov[idx + 1] - ccov[np.maximum(lo, 0)]
+    rolling_months = ccov[:, idx + 1] - ccov[:, np.maximum(lo, 0)]
     out_cols = [i for i, m in enumerate(calendar) if m >= first and is_covered[i]]
     if not out_cols:
         raise UserError(f"{what}: the source covers none of the months {first} to {last}")
@@ -176,7 +182,7 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
         "month": np.tile(np.array([calendar[i] for i in out_cols], dtype=object), n_keys),
         "count": counts[:, out_cols].ravel(),
         "rolling_total": rolling[:, out_cols].ravel(),
-        "rolling_months": np.tile(rolling_months[out_cols], n_keys).astype("int64"),
+        "rolling_months": rolling_months[:, out_cols].ravel().astype("int64"),
     })
     result["rolling_complete"] = result["rolling_months"] == window
     if (~result["rolling_complete"]).any():
@@ -190,6 +196,23 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
     return choices.attach(result, function="monthly_series", parameters={
         "period": [first, last], "window": window, "confidence": confidence,
         "rates": population is not None})
+
+
+def _key_coverage(keys: pd.DataFrame, calendar: list[str], is_covered: np.ndarray,
+                  area_coverage: Mapping[str, Iterable[str]] | None) -> np.ndarray:
+    """Covered months per series key (rows) over ``calendar`` (columns)."""
+    covered = np.tile(is_covered, (len(keys), 1))
+    if area_coverage is None:
+        return covered
+    masks: dict[str, np.ndarray] = {}
+    for k, area in enumerate(keys["area_code"].astype(str)):
+        if area not in area_coverage:
+            continue
+        if area not in masks:
+            own = set(area_coverage[area])
+            masks[area] = np.array([m in own for m in calendar], dtype=bool)
+        covered[k] &= masks[area]
+    return covered
 
 
 def _add_rates(result: pd.DataFrame, population: pd.DataFrame | None, confidence: float,

@@ -20,6 +20,22 @@ from vrhub.storage.warehouse import FileLoad, Warehouse
 SOURCE_NAME = "police"
 
 
+def study_area_notes(warehouse: Warehouse, file_ids: list[str]) -> list[str]:
+    """The load's announcement of its rows outside the study area (kept, left out of every
+    figure)."""
+    total, outside, no_district = police_counted.outside_study_area(warehouse, file_ids)
+    if not outside:
+        return []
+    area = warehouse.study_area
+    text = (f"{outside:,} of {total:,} rows lie outside the study area: {area.name} "
+            f"({len(area.districts)} districts); they are kept and left out of every count, "
+            "trend, hotspot, near-repeat and published figure")
+    if no_district:
+        text += (f" ({no_district:,} of them lie outside every boundary loaded, with no "
+                 "district)")
+    return [text]
+
+
 def counting_notes(warehouse: Warehouse, uncounted: int) -> list[str]:
     """The load's note on crimes held by more than one row (counted once)."""
     if not uncounted:

@@ -142,7 +142,10 @@ def load_street(
                 report.files.append(file_report)
                 task.advance()
         warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)  # once for all parts
-        for note in revisions.counting_notes(warehouse, police_counted.refresh(warehouse)):
+        notes = revisions.study_area_notes(
+            warehouse, [f.sha256 for f in report.files if f.status != "unchanged"])
+        notes += revisions.counting_notes(warehouse, police_counted.refresh(warehouse))
+        for note in notes:
             report.notes.append(note)
             progress.note(note)
     return report

@@ -139,6 +139,7 @@ def build_street(warehouse: Warehouse) -> QualityResult:
         "no_lsoa21": int(stats["no_lsoa21"]),
         "quarantined_by_reason": _quarantine_by_reason(warehouse, STREET_SOURCE),
         "counted_once": _counted_once(warehouse, rows),
+        "study_area": _study_area(warehouse),
     })
     sections = [
         _ledger_section(data),
@@ -160,6 +161,11 @@ def build_street(warehouse: Warehouse) -> QualityResult:
             ["Crime ID repeated within a month", data["duplicate_crime_id_rows"]],
             ["Crime IDs in more than one series", data["crime_ids_in_several_series"]],
         ]),
+        Section(f"Study area: {data['study_area']['area']}",
+                ["force", "rows", "outside the study area",
+                 "of them outside every boundary loaded"],
+                [[r["force"], r["rows"], r["outside"], r["no_district"]]
+                 for r in data["study_area"]["forces"]]),
         Section("Crimes held by more than one row (counted once)",
                 ["series", "month", "counted from", "rule", "rows not counted again"],
                 [[r["series"], r["month"], r["counted_series"], r["rule"], r["rows"]]
@@ -173,6 +179,21 @@ def build_street(warehouse: Warehouse) -> QualityResult:
                 [[k, v] for k, v in data["quarantined_by_reason"].items()] or [["none", 0]]),
     ]
     return QualityResult(STREET_SOURCE, data, sections)
+
+
+def _study_area(warehouse: Warehouse) -> dict[str, Any]:
+    """Rows per force outside the study area (kept, left out of every figure)."""
+    area = warehouse.study_area
+    frame = warehouse.query(
+        f"SELECT force, count(*) AS rows, count(*) FILTER (WHERE NOT coalesce("
+        f"{police_counted.in_study_area_sql(warehouse)}, false)) AS outside, "
+        "count(*) FILTER (WHERE borough_code IS NULL AND place_flag = 'outside_boundaries') "
+        "AS no_district "
+        f'FROM "{POLICE_STREET.name}" GROUP BY force ORDER BY force')
+    forces = [{"force": str(f), "rows": int(r), "outside": int(o), "no_district": int(n)}
+              for f, r, o, n in frame.itertuples(index=False)]
+    return {"area": area.describe(), "districts": list(area.districts),
+            "rows_outside": sum(f["outside"] for f in forces), "forces": forces}
 
 
 def _counted_once(warehouse: Warehouse, rows: int) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def trend_series(warehouse: Warehouse, *, source: str, level: str,
         population, pop_notes = series.population_by_area(warehouse, level)
         notes.extend(pop_notes)
     frame = trends.monthly_series(counts.data, period=period, coverage=counts.coverage,
+                                  area_coverage=counts.area_coverage,
                                   population=population, window=window,
                                   confidence=confidence, progress=notes)
     control = None

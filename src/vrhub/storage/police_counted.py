@@ -81,29 +81,64 @@ def refresh(warehouse: Warehouse) -> int:
         return int(warehouse.scalar(f'SELECT count(*) FROM "{POLICE_UNCOUNTED.name}"'))
 
 
-def counted_rows(warehouse: Warehouse) -> str:
+def counted_rows(warehouse: Warehouse, *, study_area: bool = True) -> str:
     """An SQL relation (a parenthesised query, to follow ``FROM``) of the rows of
-    ``police_street`` that count: each crime once. A warehouse whose rows were written
-    without a police load (no ``police_uncounted``) has the rule applied in the query."""
+    ``police_street`` that count: each crime once, and (unless ``study_area`` is false)
+    only rows whose district is one of the study area's (:func:`in_study_area_sql`). A
+    warehouse whose rows were written without a police load (no ``police_uncounted``) has
+    the rule applied in the query."""
     table = POLICE_STREET.name
+    where = f" WHERE {in_study_area_sql(warehouse)}" if study_area else ""
     if not _has_key_columns(warehouse):  # rows of another shape: each row is a crime
-        return f'(SELECT * FROM "{table}")'
+        return f'(SELECT * FROM "{table}"{where})'
     if warehouse.has_table(POLICE_UNCOUNTED.name):
         return (f'(SELECT * FROM "{table}" ANTI JOIN "{POLICE_UNCOUNTED.name}" '
-                "USING (file_id, row_number))")
+                f"USING (file_id, row_number){where})")
     return (f'(SELECT * FROM "{table}" ANTI JOIN ({_UNCOUNTED_SQL}) '
-            "USING (file_id, row_number))")
+            f"USING (file_id, row_number){where})")
+
+
+def in_study_area_sql(warehouse: Warehouse) -> str:
+    """The SQL condition "this row is not known to lie outside the study area": its
+    district (``borough_code``) is one of the study area's, or it has none and its point
+    does not lie outside every loaded boundary (a row with no location, or loaded before
+    any boundaries: counted in totals, in no area's results). Rows outside are kept and
+    left out of every figure."""
+    codes = ", ".join(f"'{code}'" for code in warehouse.study_area.districts)
+    columns = _columns(warehouse)
+    if "borough_code" not in columns:
+        return "TRUE"
+    unplaced = ("place_flag IS DISTINCT FROM 'outside_boundaries'"
+                if "place_flag" in columns else "TRUE")
+    return f"(borough_code IN ({codes}) OR (borough_code IS NULL AND {unplaced}))"
+
+
+def outside_study_area(warehouse: Warehouse, file_ids: list[str]) -> tuple[int, int, int]:
+    """(rows of ``file_ids``, of them outside the study area, of those with no district:
+    their point lies outside every loaded boundary)."""
+    if not file_ids or not warehouse.has_table(POLICE_STREET.name):
+        return 0, 0, 0
+    marks = ", ".join("?" for _ in file_ids)
+    row = warehouse.con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce({in_study_area_sql(warehouse)}, "
+        "false)), count(*) FILTER (WHERE borough_code IS NULL AND place_flag = "
+        "'outside_boundaries') "
+        f'FROM "{POLICE_STREET.name}" WHERE file_id IN ({marks})', file_ids).fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
 
 
 _KEY_COLUMNS = frozenset({"crime_id", "series", "month", "file_id", "row_number",
                           "reported_by", "crime_type", "longitude", "latitude", "location"})
 
 
-def _has_key_columns(warehouse: Warehouse) -> bool:
-    found = {name for (name,) in warehouse.con.execute(
+def _columns(warehouse: Warehouse) -> set[str]:
+    return {name for (name,) in warehouse.con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
         [POLICE_STREET.name]).fetchall()}
-    return found >= _KEY_COLUMNS
+
+
+def _has_key_columns(warehouse: Warehouse) -> bool:
+    return _columns(warehouse) >= _KEY_COLUMNS
 
 
 def uncounted_by_series(warehouse: Warehouse) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.standards.series_choices import LEVELS, SOURCES
-from vrhub.storage.police_counted import counted_rows, counting_notes
+from vrhub.storage.police_counted import counted_rows, counting_notes, in_study_area_sql
 from vrhub.storage.warehouse import Warehouse
 
 if TYPE_CHECKING:
@@ -65,6 +65,9 @@ class MonthlyCounts:
     coverage: list[str]
     provenance: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    #: police.uk: the months each area is covered, judged by the forces publishing in it
+    #: (a month is covered when one of them has a file for it); None: ``coverage`` for all
+    area_coverage: dict[str, list[str]] | None = None
 
 
 def require_table(warehouse: Warehouse, name: str) -> None:
@@ -267,13 +270,36 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
     if unplaced:
         notes.append(f"{int(unplaced):,} {table} row(s) with no {level} (not geocoded or "
                      "outside London) are not in area results")
+    area_coverage = None
     if table == "police_street":
+        area = warehouse.study_area
+        outside = warehouse.scalar(
+            f"SELECT count(*) FROM {counted_rows(warehouse, study_area=False)} t "
+            f"WHERE NOT coalesce({in_study_area_sql(warehouse)}, false)")
+        if outside:
+            notes.append(f"{int(outside):,} police.uk crime(s) outside the study area, "
+                         f"{area.name} ({len(area.districts)} districts), are not counted")
         notes.append("police.uk street files cover different forces and offence series in "
-                     "different months; coverage is every month with any row")
+                     "different months; coverage is every month with any row in the study "
+                     "area, and an area's rolling totals are complete only over months in "
+                     "which a force publishing in it has a file")
         notes.extend(counting_notes(warehouse))
+        area_coverage = _force_coverage(warehouse, stored, code)
     source = "police" if table == "police_street" else "istv"
     return MonthlyCounts(source, level, data, coverage, provenance_for(warehouse, [table]),
-                         notes)
+                         notes, area_coverage)
+
+
+def _force_coverage(warehouse: Warehouse, stored: str, code: str) -> dict[str, list[str]]:
+    """Per area: the months in which a force publishing crimes in it has any row."""
+    frame = warehouse.query(
+        f"SELECT a.area_code, f.month FROM (SELECT DISTINCT {code} AS area_code, force "
+        f"FROM {stored} t WHERE {code} IS NOT NULL) a JOIN (SELECT DISTINCT force, month "
+        "FROM police_street) f USING (force) GROUP BY ALL ORDER BY ALL")
+    out: dict[str, list[str]] = {}
+    for area_code, month in frame.itertuples(index=False):
+        out.setdefault(str(area_code), []).append(str(month))
+    return out
 
 
 def population_by_area(warehouse: Warehouse, level: str,
