@@ -60,11 +60,14 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
             "(files, folders, .zip or .gz); `vrhub load list` shows the sources"
         )
     src = get_source(source)
-    files = discover(paths, src.patterns)
+    skipped: list[tuple[str, str]] = []
+    files = discover(paths, src.patterns, skipped=skipped)
     if not files:
+        shown = "; ".join(name for name, _ in skipped[:5])
         raise click.UsageError(
             f"no {source} files found in {', '.join(map(str, paths))} "
             f"(looked for {', '.join(src.patterns)})"
+            + (f"; skipped {len(skipped)} other file(s): {shown}" if skipped else "")
         )
     options: dict[str, object] = {k: v for k, v in (("site", site), ("period", period))
                                   if v is not None}
@@ -82,7 +85,8 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
                     "rows_read": report.rows_read, "rows_loaded": report.rows_loaded,
                     "rows_quarantined": report.rows_quarantined})
     if as_json:
-        app.emit_json(report.to_dict())
+        app.emit_json({**report.to_dict(), "skipped": [
+            {"file": name, "reason": reason} for name, reason in skipped]})
         return
     rows: list[list[object]] = [
         [f.file, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined] for f in report.files
@@ -95,3 +99,6 @@ def command(app: AppContext, source: str, paths: tuple[Path, ...], site: str | N
     )
     for rule, count in sorted(report.quarantined_by_rule().items()):
         app.info(f"  quarantined {count:,} row(s): {rule}")
+    if skipped:
+        app.emit_table(f"Skipped: {len(skipped)} file(s) in the folders given are not {source} "
+                       "files", ["file", "reason"], [[name, reason] for name, reason in skipped])

@@ -134,15 +134,22 @@ def _is_gzip(path: Path) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
-def discover(paths: Iterable[Path | str], patterns: Iterable[str] = ("*",)) -> list[InputFile]:
+def discover(paths: Iterable[Path | str], patterns: Iterable[str] = ("*",), *,
+             skipped: list[tuple[str, str]] | None = None) -> list[InputFile]:
     """Expand paths into input files whose logical names match one of ``patterns``.
 
     Folders are searched recursively; ``.zip`` archives contribute their matching members.
     A path that does not exist raises an InputError. Results are sorted by display name so
-    loads are deterministic.
+    loads are deterministic. Files of a folder or archive left out are added to
+    ``skipped`` (when given) with the reason.
     """
     wanted = [p.lower() for p in patterns]
     found: list[InputFile] = []
+    reason = "its name matches none of " + ", ".join(wanted)
+
+    def skip(name: str) -> None:
+        if skipped is not None:
+            skipped.append((name, reason))
 
     def matches(name: str) -> bool:
         low = name.lower()
@@ -156,10 +163,12 @@ def discover(paths: Iterable[Path | str], patterns: Iterable[str] = ("*",)) -> l
                     visit(child, explicit=False)
             return
         if path.suffix.lower() == ".zip":
-            found.extend(_zip_members(path, matches))
+            found.extend(_zip_members(path, matches, skip))
             return
         if explicit or matches(path.name):
             found.append(InputFile(path))
+        else:
+            skip(str(path))
 
     for raw in paths:
         path = Path(raw)
@@ -170,10 +179,13 @@ def discover(paths: Iterable[Path | str], patterns: Iterable[str] = ("*",)) -> l
                 hint="check the path; loaders accept files, folders, .zip and .gz",
             )
         visit(path, explicit=True)
+    if skipped is not None:
+        skipped.sort()
     return sorted(found, key=lambda f: f.display)
 
 
-def _zip_members(path: Path, matches: Callable[[str], bool]) -> Iterator[InputFile]:
+def _zip_members(path: Path, matches: Callable[[str], bool],
+                 skip: Callable[[str], None] | None = None) -> Iterator[InputFile]:
     try:
         with zipfile.ZipFile(path) as archive:
             names = [i.filename for i in archive.infolist() if not i.is_dir()]
@@ -186,6 +198,8 @@ def _zip_members(path: Path, matches: Callable[[str], bool]) -> Iterator[InputFi
     for name in sorted(names):
         if matches(Path(name).name):
             yield InputFile(path, name)
+        elif skip is not None:
+            skip(f"{path}:{name}")
 
 
 def peek_text(source: InputFile, size: int = 64 * 1024) -> str:

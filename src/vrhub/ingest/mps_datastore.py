@@ -18,10 +18,12 @@ month in ``mps_crime_count``. Two rules keep the monthly series honest:
   median month (the current tables' ``202402``) is not loaded as counts; it is recorded in
   ``mps_month_excluded`` with reason ``stub``.
 * **One publication per month.** When two files of the same level cover the same month
-  (the historical ward table and the current one), the file whose coverage ends later wins
-  for that month (a later publication carries revisions); on a tie the file loaded last
-  wins. The losing file's month is recorded in ``mps_month_excluded`` as ``superseded``.
-  A file left with no rows is marked ``replaced`` in provenance.
+  (the historical ward table and the current one, or two downloads), the later
+  publication wins for that month whatever the order of loading: the file whose month
+  columns run later (its last column, a stub included); on a tie the one counting more
+  offences in the shared months (a later extract has crimes recorded since); then the file
+  id. The losing file's month is recorded in ``mps_month_excluded`` as ``superseded``. A
+  file left with no rows is marked ``replaced`` in provenance.
 
 Rows with a bad cell (not a whole number, negative, blank) or an unknown borough name are
 quarantined whole, with the cell that failed.
@@ -295,26 +297,30 @@ def _settle_overlaps(
     load: FileLoad, level: str, wanted_months: list[str], wanted: list[int],
     totals: np.ndarray, months: list[str], entry: FileReport,
 ) -> tuple[list[int], list[tuple[str, int, str]]]:
-    """Apply 'one publication per month' against files already loaded for ``level``."""
+    """Apply 'one publication per month' against files already loaded for ``level``: the
+    later publication wins whatever the order of loading (:func:`_later`)."""
     wh = load.warehouse
     if not wanted_months:
         return wanted, []
-    last = max(wanted_months)
+    published_to = _to_month(months[-1])
+    mine = {_to_month(months[j]): int(totals[j]) for j in wanted}
     others = wh.query(
-        f'SELECT file_id, max(month) AS last_month FROM "{MPS_CRIME_COUNT.name}" '
-        "WHERE level = ? AND file_id <> ? GROUP BY file_id", [level, load.file_id])
+        f'SELECT DISTINCT file_id FROM "{MPS_CRIME_COUNT.name}" '
+        "WHERE level = ? AND file_id <> ? ORDER BY file_id", [level, load.file_id])
     keep = list(wanted)
     excluded: list[tuple[str, int, str]] = []
-    for other, other_last in zip(others["file_id"], others["last_month"], strict=True):
+    for other in others["file_id"]:
         overlap = wh.query(
             f'SELECT month, sum("count") AS total FROM "{MPS_CRIME_COUNT.name}" '
             "WHERE level = ? AND file_id = ? AND month IN (SELECT unnest(?)) GROUP BY month",
             [level, other, wanted_months])
         if overlap.empty:
             continue
-        if last >= other_last:  # this file is the later publication: it wins
-            name = wh.scalar(f'SELECT file_name FROM "{PROVENANCE.name}" WHERE file_id = ? '
-                             "AND source = ?", [other, SOURCE]) or other
+        name, partition = _provenance_of(wh, str(other))
+        other_to = partition.rsplit("..", 1)[-1] if ".." in partition else ""
+        theirs = dict(zip(overlap["month"], overlap["total"].astype("int64"), strict=True))
+        if _later((published_to, sum(mine[m] for m in theirs), load.file_id),
+                  (other_to, sum(theirs.values()), str(other))):
             wh.con.execute(
                 f'DELETE FROM "{MPS_CRIME_COUNT.name}" WHERE level = ? AND file_id = ? '
                 "AND month IN (SELECT unnest(?))", [level, other, list(overlap["month"])])
@@ -323,22 +329,47 @@ def _settle_overlaps(
                 "month": list(overlap["month"]),
                 "total": overlap["total"].astype("int64"), "reason": "superseded",
             }))
-            entry.notes.append(f"{len(overlap)} month(s) of {name} superseded by this file")
+            entry.notes.append(f"{len(overlap)} month(s) of {name} (published to "
+                               f"{other_to or 'an unknown month'}) superseded by this file "
+                               f"(published to {published_to})")
             left = wh.scalar(f'SELECT count(*) FROM "{MPS_CRIME_COUNT.name}" WHERE file_id = ?',
                              [other])
             if not left:
                 wh.con.execute(f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
                                "WHERE file_id = ? AND source = ?", [other, SOURCE])
                 entry.replaced_files.append(str(name))
-        else:  # the other file is later: this file's overlapping months give way
+        else:  # the other file is the later publication: this file's months give way
             lost = set(overlap["month"])
             for j in list(keep):
                 if _to_month(months[j]) in lost:
                     keep.remove(j)
                     excluded.append((months[j], int(totals[j]), "superseded"))
-            entry.notes.append(f"{len(lost)} month(s) superseded by a later file already "
-                               "loaded")
+            entry.notes.append(f"{len(lost)} month(s) superseded by {name}, a later "
+                               f"publication (to {other_to}) already loaded; this file is "
+                               f"published to {published_to}")
+    if not keep:
+        entry.notes.append("every month of this file is superseded by later publications: "
+                           "none of its counts are used")
     return keep, excluded
+
+
+def _later(mine: tuple[str, int, str], theirs: tuple[str, int, str]) -> bool:
+    """Whether this file (last month column published, offences in the shared months,
+    file id) is a later publication than the other: the one whose months run later (its
+    last column, a stub included: a download made early in a month carries that month as
+    a stub); on a tie the one counting more offences in the months both hold (a later
+    extract has crimes recorded since); then the file id, so that the order of loading
+    never decides."""
+    return mine > theirs
+
+
+def _provenance_of(wh: Warehouse, file_id: str) -> tuple[str, str]:
+    """(file name, partition ``level/first..last``) of a loaded MPS file."""
+    row = wh.con.execute(f'SELECT file_name, partition FROM "{PROVENANCE.name}" '
+                         "WHERE file_id = ? AND source = ?", [file_id, SOURCE]).fetchall()
+    if not row:
+        return file_id, ""
+    return str(row[0][0]), str(row[0][1] or "")
 
 
 def load_mps(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress) -> LoadReport:
