@@ -171,3 +171,24 @@ def test_reliability_table_counts_every_answer_once() -> None:
     assert top["band"] == "0.9-1.0" and top["n"] == 2 and top["share_correct"] == 1.0
     band_08 = next(r for r in rows if r["band"] == "0.8-0.9")
     assert band_08["n"] == 2 and band_08["share_correct"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RaeburnClose", "raeburn close"),
+        ("StMark's Road", "saint marks road"),
+        ("WembleyPark Drive", "wembley park drive"),
+        ("McDonalds", "mcdonalds"),
+        ("MacDonald Road", "macdonald road"),
+    ],
+)
+def test_words_run_together_in_capitals_are_split(text: str, expected: str) -> None:
+    assert normalise_name(text) == expected
+
+
+def test_a_dash_between_spaces_separates_parts_but_a_hyphen_does_not() -> None:
+    parsed = parse("Rosemary Gardens - Whalebone, Barking and Dagenham")
+    assert parsed.segments == [["rosemary", "gardens"], ["whalebone"],
+                               ["barking", "dagenham"]]
+    assert parse("Chester-le-Street").segments == [["chester", "le", "street"]]

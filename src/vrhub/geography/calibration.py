@@ -52,6 +52,7 @@ FEATURES = (
     "one_lsoa_thin",     # all candidates in one LSOA, on two crimes or fewer
     "log_ed_km",         # log(1 + km from the chosen point to the treating ED)
     "exact",             # the description named a gazetteer entry exactly
+    "unexplained",       # log(1 + words naming something the gazetteer does not know)
 )
 
 HIGH = 0.8

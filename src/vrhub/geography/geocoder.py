@@ -389,6 +389,7 @@ def _features(match: Match, *, share: float, n_lsoas: int, site_known: bool,
         "one_lsoa_thin": 0.0,
         "log_ed_km": 0.0,
         "exact": float(match.method in EXACT_METHODS),
+        "unexplained": math.log1p(match.unexplained),
     }
 
 

@@ -13,11 +13,13 @@ letters, so that a query scores a few hundred names, not every name in London.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import jellyfish
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from vrhub.geography.gazetteer import Gazetteer
 from vrhub.geography.text import STREET_TYPES, ParsedDescription
@@ -28,6 +30,10 @@ FUZZY_CUTOFF = 75.0
 OTHER_TYPE_SCORE = 70.0
 """Score of a street found under another street type ('Alexandra Avenue' for 'Alexandra
 Road'): the description named a street the gazetteer does not hold."""
+
+RIVAL_MARGIN = 5.0
+"""Corrections of a misspelt word within this similarity (0-100) of the closest one are
+rival readings: their names' points are candidates too."""
 
 INTERSECTION_METRES = 250.0
 """Two streets 'meet' where points of each lie within this distance."""
@@ -63,6 +69,9 @@ class Match:
     area_codes: list[str] = field(default_factory=list)
     context_points: np.ndarray | None = None
     point: tuple[float, float, str | None, str | None, str | None] | None = None
+    unexplained: int = 0
+    """Words of the description that are neither part of a recognised name nor shop,
+    qualifier or filler words: something named that the gazetteer does not know."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class Matcher:
         self._vocab: list[str] | None = None
         self._vocab_set: frozenset[str] = frozenset()
         self._vocab_freq: dict[str, int] = {}
-        self._corrections: dict[str, tuple[str, float] | None] = {}
+        self._corrections: dict[str, list[tuple[str, float]]] = {}
         self._blocks: dict[str, list[str]] = {}
         self._longest_from: dict[str, int] | None = None
 
@@ -147,12 +156,18 @@ class Matcher:
             method = "street_type_missing"
         else:
             method = "exact"
+        covered = {(h.segment, i) for h in [primary, *context] for i in range(h.start, h.end)}
+        unexplained = sum(1 for s, seg in enumerate(parsed.segments)
+                          for i, tok in enumerate(seg)
+                          if (s, i) not in covered and tok.isalpha() and len(tok) > 2
+                          and tok not in NOISE_WORDS and tok not in STREET_TYPES)
         return Match(
             method=method,
             score=primary.score / 100.0,
             points=self._points(primary.names),
             area_codes=area_codes,
             context_points=self._points(ctx_names) if ctx_names else None,
+            unexplained=unexplained,
         )
 
     # -- exact look-ups -----------------------------------------------------------------
@@ -186,7 +201,9 @@ class Matcher:
                         # called just that: keep every reading, let the points decide
                         names = tuple(dict.fromkeys([*cores, *(() if idx is None else
                                                                (idx,))]))
-                        typed = start + length < n and seg[start + length] in STREET_TYPES
+                        typed = start + length < n and (
+                            seg[start + length] in STREET_TYPES
+                            or self._type_slip(seg[start + length]) is not None)
                         # 'Alexandra Road' not in the gazetteer, but 'Alexandra Avenue' is
                         kind = "area" if idx is not None and g.kinds[idx] == "area" \
                             else "street"
@@ -212,6 +229,15 @@ class Matcher:
     def _intersection(self, a: list[str], b: list[str]) -> Match | None:
         ha = self._best_for([a])
         hb = self._best_for([b])
+        if (ha is None) != (hb is None):
+            # one of the two streets is unknown: the place is somewhere on the other, and
+            # the score says that only part of what was named was found
+            one = ha if ha is not None else hb
+            if one is None:
+                return None
+            found = (one.end - one.start) / max(len(a) + len(b), 1)
+            return Match(method="intersection", score=one.score / 100.0 * found,
+                         points=self._points(one.names))
         if ha is None or hb is None or set(ha.names) & set(hb.names):
             return None
         pa, pb = self._points(ha.names), self._points(hb.names)
@@ -223,7 +249,10 @@ class Matcher:
                                    distance_upper_bound=INTERSECTION_METRES)
         close = np.isfinite(dist)
         if not close.any():
-            return None
+            # no two points meet: the place is on one street or the other, so every point
+            # of both is a candidate and the confidence carries the doubt
+            return Match(method="intersection", score=min(ha.score, hb.score) / 100.0,
+                         points=np.unique(np.concatenate([pa, pb])))
         meeting = np.unique(np.concatenate([pa[close], pb[nearest[close]]]))
         return Match(method="intersection", score=min(ha.score, hb.score) / 100.0,
                      points=meeting)
@@ -241,21 +270,38 @@ class Matcher:
     def _fuzzy_hit(self, segments: list[list[str]], hits: list[_Hit]) -> _Hit | None:
         """Correct misspelt words against the gazetteer's vocabulary and look the
         corrected parts up again; the hit's score is the lowest similarity of the words
-        it corrected."""
+        it corrected.
+
+        Street types one slip away are corrected first ('raod' -> 'road'), so that the
+        word before them is known to be a street's name. A word with several close
+        vocabulary words takes the closest one that makes a name with its neighbours
+        ('conawy road': 'conway road', not 'conwy road')."""
         corrected: list[list[str]] = []
         scores: list[list[float]] = []
         changed = False
         for seg in segments:
-            new_seg, new_scores = [], []
-            for tok in seg:
-                fix = self._correct(tok)
-                if fix is None:
-                    new_seg.append(tok)
-                    new_scores.append(100.0)
-                else:
-                    new_seg.append(fix[0])
-                    new_scores.append(fix[1])
+            new_seg, new_scores = list(seg), [100.0] * len(seg)
+            for i, tok in enumerate(seg):
+                fix = self._type_slip(tok)
+                if fix is not None:
+                    new_seg[i], new_scores[i] = fix
                     changed = True
+            options: dict[int, list[tuple[str, float]]] = {}
+            for i, tok in enumerate(seg):
+                if new_scores[i] < 100.0:
+                    continue
+                before_type = i + 1 < len(new_seg) and new_seg[i + 1] in STREET_TYPES
+                found = self._candidates(tok, before_type=before_type)
+                if found:
+                    options[i] = found
+                    new_seg[i], new_scores[i] = found[0]
+                    changed = True
+            for i, found in options.items():
+                for word, score in found:
+                    trial = [*new_seg[:i], word, *new_seg[i + 1:]]
+                    if self._names_around(trial, i):
+                        new_seg[i], new_scores[i] = word, score
+                        break
             corrected.append(new_seg)
             scores.append(new_scores)
         if not changed:
@@ -269,7 +315,46 @@ class Matcher:
                              score, hit.full)
             if best is None or candidate.rank > best.rank:
                 best = candidate
+        if best is not None:
+            best = self._with_rivals(best, segments[best.segment], corrected[best.segment],
+                                     scores[best.segment])
         return best
+
+    def _with_rivals(self, hit: _Hit, seg: list[str], corrected: list[str],
+                     scores: list[float]) -> _Hit:
+        """``hit`` with the names that other, almost as close corrections of its words
+        spell ('brooe road': Brooke Road, and Broome Road too): which one was meant is not
+        known, so the points of all of them are candidates and the confidence says so."""
+        g = self.g
+        names = list(hit.names)
+        for i in range(hit.start, hit.end):
+            if scores[i] >= 100.0:
+                continue
+            for word, score in self._candidates(seg[i], before_type=(
+                    i + 1 < len(corrected) and corrected[i + 1] in STREET_TYPES)):
+                if word == corrected[i] or score < scores[i] - RIVAL_MARGIN:
+                    continue
+                key = " ".join([*corrected[hit.start:i], word, *corrected[i + 1:hit.end]])
+                idx = g.by_name.get(key)
+                if idx is not None:
+                    names.append(idx)
+                names.extend(g.by_core.get(key, ()) if not hit.exact else ())
+        if len(names) == len(hit.names):
+            return hit
+        return _Hit(hit.segment, hit.start, hit.end, tuple(dict.fromkeys(names)), hit.exact,
+                    hit.kind, hit.score, hit.full)
+
+    def _names_around(self, seg: list[str], i: int) -> bool:
+        """Whether a run of two or more words of ``seg`` through word ``i`` is a name or a
+        street's name without its type."""
+        g = self.g
+        for start in range(max(0, i - g.max_name_tokens + 1), i + 1):
+            for end in range(max(i + 1, start + 2), min(len(seg), start + g.max_name_tokens)
+                             + 1):
+                key = " ".join(seg[start:end])
+                if key in g.by_name or key in g.by_core:
+                    return True
+        return False
 
     def prepare(self) -> None:
         """Build the vocabulary and its similarity blocks now."""
@@ -283,29 +368,59 @@ class Matcher:
         return any(len(t) >= 4 and t.isalpha() and t not in self._vocab_set
                    and t not in NOISE_WORDS for seg in segments for t in seg)
 
-    def _correct(self, token: str) -> tuple[str, float] | None:
-        """The vocabulary word closest to an unknown ``token`` (similarity >= the cutoff),
-        or None if the token is known, too short, a shop or filler word, or has no close
-        word."""
+    def _correct(self, token: str, *, before_type: bool = False) -> tuple[str, float] | None:
+        """The word an unknown ``token`` most likely was meant to be, with its similarity
+        (0-100), or None (see :meth:`_candidates`)."""
+        fix = self._type_slip(token)
+        if fix is not None:
+            return fix
+        found = self._candidates(token, before_type=before_type)
+        return found[0] if found else None
+
+    def _type_slip(self, token: str) -> tuple[str, float] | None:
+        """The street type an unknown ``token`` is one slip (Damerau-Levenshtein) away
+        from ('raod', 'lanne', 'wlk', 'rad'), if exactly one."""
         self._vocabulary()
-        if token in self._vocab_set or len(token) < 4 or token in NOISE_WORDS \
-                or not token.isalpha():
+        if token in self._vocab_set or len(token) < 3 or not token.isalpha() \
+                or token in NOISE_WORDS:
             return None
-        if token in self._corrections:
-            return self._corrections[token]
+        close = [t for t in _FULL_TYPES if abs(len(t) - len(token)) <= 1
+                 and DamerauLevenshtein.distance(token, t) <= 1]
+        if len(close) != 1:  # none, or ambiguous ('wal': walk or way?)
+            return None
+        return close[0], float(fuzz.ratio(token, close[0]))
+
+    def _candidates(self, token: str, *, before_type: bool = False
+                    ) -> list[tuple[str, float]]:
+        """Vocabulary words close to an unknown ``token``, closest first (similarity >=
+        :data:`FUZZY_CUTOFF`; a transposed pair of letters counts as one slip); none if
+        the token is known, too short, a shop or filler word.
+
+        The words sharing a block key with the token are compared first; when none is
+        close, every word of the vocabulary (a slip in the first letters and the last
+        ones at once). Words of three letters are corrected only just before a street
+        type ('Eae Road')."""
+        self._vocabulary()
+        shortest = 3 if before_type else 4
+        if token in self._vocab_set or len(token) < shortest or token in NOISE_WORDS \
+                or not token.isalpha():
+            return []
+        key = f"{token}|{int(before_type)}"
+        cached = self._corrections.get(key)
+        if cached is not None:
+            return cached
         candidates: set[str] = set()
-        for key in _block_keys(token):
-            candidates.update(self._blocks.get(key, ()))
-        found = process.extract(token, list(candidates), scorer=fuzz.ratio,
-                                score_cutoff=FUZZY_CUTOFF, limit=4) if candidates else []
-        result = None
-        if found:
-            top = max(score for _, score, _ in found)
-            tied = [(self._vocab_freq[w], w, score) for w, score, _ in found
-                    if score >= top - 1e-9]
-            _, word, score = max(tied)
-            result = (word, float(score))
-        self._corrections[token] = result
+        for block in _block_keys(token):
+            candidates.update(self._blocks.get(block, ()))
+        found = process.extract(token, list(candidates), scorer=_similarity,
+                                score_cutoff=FUZZY_CUTOFF, limit=8) if candidates else []
+        if not found:
+            found = process.extract(token, self._vocabulary(), scorer=_similarity,
+                                    score_cutoff=FUZZY_CUTOFF, limit=8)
+        ranked = sorted(((float(score), self._vocab_freq[w], w) for w, score, _ in found),
+                        reverse=True)
+        result = [(w, score) for score, _freq, w in ranked]
+        self._corrections[key] = result
         return result
 
     def _vocabulary(self) -> list[str]:
@@ -323,6 +438,19 @@ class Matcher:
                     blocks[key].append(word)
             self._blocks = dict(blocks)
         return self._vocab
+
+
+_FULL_TYPES = tuple(sorted(t for t in STREET_TYPES if len(t) >= 3))
+
+
+def _similarity(a: Sequence[Hashable], b: Sequence[Hashable], /, *,
+                score_cutoff: float | None = None, **_: object) -> float:
+    """0-100: rapidfuzz's ratio, or one minus the Damerau-Levenshtein distance over the
+    longer length where that is higher (a transposition is one slip, not two)."""
+    ratio = fuzz.ratio(a, b)
+    damerau = 100.0 * (1.0 - DamerauLevenshtein.distance(a, b) / max(len(a), len(b), 1))
+    score = max(ratio, damerau)
+    return score if score_cutoff is None or score >= score_cutoff else 0.0
 
 
 def _block_keys(word: str) -> tuple[str, ...]:

@@ -6,8 +6,11 @@ the same functions here, so "St. John's Rd" and "saint johns road" become the sa
 
 Rules (applied to whole tokens only):
 
+* words run together in capitals are split ("AlexandraRoad" -> "Alexandra Road",
+  "StMarks" -> "St Marks"; "McDonalds" stays one word);
 * lower case; apostrophes dropped ("john's" -> "johns"); other punctuation becomes a space,
-  except commas, which separate the parts of a description;
+  except commas and a dash between spaces ("Alexandra Road - Hornsey"), which separate
+  the parts of a description;
 * abbreviations are expanded: rd -> road, ave -> avenue, stn -> station, hse -> house,
   jct -> junction, o/s -> outside, opp -> opposite, nr -> near, ...;
 * "st" is "saint" before a name ("St Pauls") and "street" after one ("High St");
@@ -112,7 +115,12 @@ def is_home(text: str) -> bool:
     return bool(_HOME.match(lowered) or _HOME_ANYWHERE.search(lowered))
 
 
+_CAMEL = re.compile(r"(?<=[a-z]{3})(?=[A-Z][a-z])|(?<=\bSt)(?=[A-Z][a-z])")
+_DASH_SEPARATOR = re.compile(r"\s+[-–—]+\s+")
+
+
 def _raw_tokens(text: str) -> list[str]:
+    text = _DASH_SEPARATOR.sub(" , ", _CAMEL.sub(" ", text))
     text = text.lower().replace("'", "").replace("’", "").replace("`", "")
     text = re.sub(r"\bo/s\b", " outside ", text)
     text = re.sub(r"\bj/w\b", " junction with ", text)
