@@ -6,9 +6,8 @@ Both sides are counted by borough, month and category, and nothing else is decid
 police.uk rows are counted in the borough of the LSOA the publisher gave them (the local
 authority part of ``LSOA name``, e.g. 'Camden 027B' -> Camden), which is where the MPS
 counts them too; the borough the point falls in (``borough_code``, set when boundaries are
-loaded) is returned beside it so the effect of location snapping can be shown. A crime is
-counted once: a Crime ID repeated in its month (police.uk lists a crime once per outcome or
-location) counts one, and a row without a Crime ID counts as itself.
+loaded) is returned beside it so the effect of location snapping can be shown. Counted as
+points (the published rows) or as crimes (each crime once, the project's one rule).
 """
 
 from __future__ import annotations
@@ -33,24 +32,29 @@ def police_counts(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
 
     ``points`` are the published rows, a row carried by two loaded files (a force's street
     file and a category extract) once: the n-th row of a Crime ID in one file is the n-th
-    in the other. ``crimes`` count a Crime ID once, in the group of its first row. A row
-    without a Crime ID counts as itself in both.
+    in the other. ``crimes`` are the rows that count under the project's rule, each crime
+    once (:func:`vrhub.storage.police_counted.counted_rows`, whatever the study area).
     """
     if not crime_types or not wh.has_table(POLICE_TABLE):
         return pd.DataFrame(columns=["lsoa_borough", "placed_borough_code", "month",
                                      "crime_type", "points", "crimes"])
+    from vrhub.storage.police_counted import counted_rows
+
     marks = ",".join("?" for _ in crime_types)
+    where = f"reported_by = ? AND crime_type IN ({marks})"
     return wh.query(
-        f"WITH r AS (SELECT {_LSOA_BOROUGH} AS lsoa_borough, borough_code, month, "
-        f"crime_type, coalesce(crime_id_duplicate, false) AS repeated, "
+        f"WITH counted AS (SELECT file_id, row_number FROM "
+        f"{counted_rows(wh, study_area=False)} AS c WHERE {where}), "
+        f"r AS (SELECT {_LSOA_BOROUGH} AS lsoa_borough, borough_code, month, crime_type, "
         f"coalesce(crime_id, file_id || ':' || CAST(row_number AS VARCHAR)) AS crime_key, "
-        f"row_number() OVER (PARTITION BY file_id, crime_id ORDER BY row_number) AS nth "
-        f"FROM {POLICE_TABLE} WHERE reported_by = ? AND crime_type IN ({marks})) "
+        f"row_number() OVER (PARTITION BY file_id, crime_id ORDER BY row_number) AS nth, "
+        f"file_id, row_number FROM {POLICE_TABLE} WHERE {where}) "
         f"SELECT lsoa_borough, borough_code AS placed_borough_code, month, crime_type, "
         f"count(DISTINCT crime_key || '#' || CAST(nth AS VARCHAR)) AS points, "
-        f"count(DISTINCT crime_key) FILTER (WHERE NOT repeated) AS crimes "
-        f"FROM r GROUP BY ALL ORDER BY ALL",
-        [reported_by, *crime_types])
+        f"count(k.file_id) AS crimes "
+        f"FROM r LEFT JOIN counted k ON k.file_id = r.file_id AND k.row_number = r.row_number "
+        f"GROUP BY ALL ORDER BY ALL",
+        [reported_by, *crime_types, reported_by, *crime_types])
 
 
 def police_months(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
