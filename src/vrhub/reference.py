@@ -1,11 +1,15 @@
 """Generated reference documentation: schemas, command line and settings.
 
-``vrhub docs build`` writes ``docs/reference/``; a test fails when the committed files
-differ from what this module renders, so the reference never goes stale.
+``vrhub docs build`` writes ``docs/reference/`` and the generated sections of other pages
+(the deployment guide's table of production settings, between ``<!-- generated: NAME -->``
+and ``<!-- end generated: NAME -->``); a test fails when the committed files differ from
+what this module renders, so the reference never goes stale.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -58,6 +62,42 @@ def render_settings() -> str:
     return "".join(out)
 
 
+def render_production_settings() -> str:
+    """Every setting a production deployment sets or should decide on, with what to set it
+    to: the fields of :class:`Settings` carrying a ``production`` note."""
+    out = ["| Setting | In production | Default |\n|---|---|---|\n"]
+    for name, field in Settings.model_fields.items():
+        extra = field.json_schema_extra
+        note = extra.get("production") if isinstance(extra, dict) else None
+        if note is None:
+            continue
+        value = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        if isinstance(value, Path):
+            value = f"~/{value.relative_to(Path.home())}" if value.is_relative_to(
+                Path.home()) else value
+        default = "unset" if value is None or value == [] else f"`{value}`"
+        out.append(f"| `VRHUB_{name.upper()}` | {str(note).replace('|', chr(92) + '|')} "
+                   f"| {default} |\n")
+    return "".join(out)
+
+
+#: generated sections of hand-written pages: page (relative to docs/) -> name -> renderer
+SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
+    "how-to/deploy-with-postgresql.md": {"production-settings": render_production_settings},
+}
+
+
+def _with_sections(text: str, sections: dict[str, Callable[[], str]]) -> str:
+    for name, render in sections.items():
+        pattern = re.compile(rf"(<!-- generated: {re.escape(name)} [^>]*-->\n)(.*?)"
+                             rf"(<!-- end generated: {re.escape(name)} -->)", re.DOTALL)
+        found = pattern.search(text)
+        if found is None:
+            raise ValueError(f"the page has no generated section {name!r}")
+        text = text[:found.start(2)] + render() + text[found.end(2):]
+    return text
+
+
 def render_cli(cli: click.Group) -> str:
     out = [HEADER, "# Command line\n"]
 
@@ -85,6 +125,17 @@ def render_all() -> dict[str, str]:
     }
 
 
+def _pages_with_sections(directory: Path) -> dict[Path, str]:
+    """The hand-written pages beside the reference folder (``directory/..``), with their
+    generated sections rendered; pages that are not there are left alone."""
+    pages = {}
+    for page, sections in SECTIONS.items():
+        path = directory.parent / page
+        if path.exists():
+            pages[path] = _with_sections(path.read_text(encoding="utf-8"), sections)
+    return pages
+
+
 def write_all(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -92,14 +143,23 @@ def write_all(directory: Path) -> list[Path]:
         path = directory / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    for path, text in _pages_with_sections(directory).items():
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
     return written
 
 
 def stale(directory: Path) -> list[str]:
-    """Names of reference files that are missing or differ from what would be rendered."""
-    return [
+    """Names of reference files (and pages with generated sections) that are missing or
+    differ from what would be rendered."""
+    names = [
         name
         for name, text in render_all().items()
         if not (directory / name).exists()
         or (directory / name).read_text(encoding="utf-8") != text
     ]
+    names += [str(path.relative_to(directory.parent))
+              for path, text in _pages_with_sections(directory).items()
+              if path.read_text(encoding="utf-8") != text]
+    return names

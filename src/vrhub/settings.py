@@ -28,6 +28,12 @@ PLACEHOLDER_SECRETS = frozenset(
 ENV_PREFIX = "VRHUB_"
 
 
+def production(note: str) -> dict[str, Any]:
+    """What a setting should be in production: the deployment guide's settings table is
+    generated from these notes (``vrhub docs build``)."""
+    return {"production": note}
+
+
 def default_home() -> Path:
     return Path.home() / ".vrhub"
 
@@ -39,33 +45,52 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     home: Path = Field(
+        json_schema_extra=production(
+            "the workspace, owned by the service's user: `/srv/vrhub` (the container: "
+            "`/var/lib/vrhub`, a volume)"),
         default_factory=default_home,
         description="Workspace directory: warehouse, app database, downloads and outputs.",
     )
     environment: Literal["development", "test", "production"] = Field(
+        json_schema_extra=production(
+            "`production`: Secure cookies, JSON logs, placeholder secrets refused"),
         default="development",
         description="development allows generated secrets and plain-HTTP cookies; production "
         "refuses placeholder secrets and insists on Secure cookies.",
     )
     database_url: str | None = Field(
+        json_schema_extra=production(
+            "the web login's URL, "
+            "`postgresql+psycopg://vrhub_web:PASSWORD@db.internal:5432/vrhub`; the owner's "
+            "URL only for `vrhub db upgrade` and restores"),
         default=None,
         description="SQLAlchemy URL of the app database (accounts, audit). Defaults to SQLite "
         "in the workspace; use postgresql+psycopg://... in production.",
     )
     secret_key: SecretStr | None = Field(
+        json_schema_extra=production("required: `vrhub secret-key` prints one"),
         default=None,
         description="Key that signs sessions and CSRF tokens. Required in production, where "
         "a key shorter than 32 characters or measuring under 112 bits of entropy (repeats, "
         "runs, few distinct characters) is refused; `vrhub secret-key` prints a good one.",
     )
-    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
-    port: int = Field(default=8000, ge=1, le=65535, description="Port the web app listens on.")
+    host: str = Field(
+        json_schema_extra=production(
+            "`127.0.0.1` with the proxy on the same host, else the server's private address"
+            " (the container: `0.0.0.0`)"),
+        default="127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(
+        json_schema_extra=production("`8000`, or the port the proxy forwards to"),
+        default=8000, ge=1, le=65535, description="Port the web app listens on.")
     tile_url: str | None = Field(
+        json_schema_extra=production("unset, unless the server may reach a tile server"),
         default=None,
         description="Optional basemap tile URL template ({z}/{x}/{y}) for deployments that can "
         "reach a tile server; maps draw vrhub's own boundary layers without it.",
     )
     basemap_file: Path | None = Field(
+        json_schema_extra=production(
+            "unset, or a PMTiles extract when the server cannot reach a tile server"),
         default=None,
         description="Optional raster PMTiles file (for example an extract of London made with "
         "the pmtiles tool) that vrhub serves itself as the maps' basemap, for deployments "
@@ -77,6 +102,8 @@ class Settings(BaseSettings):
         "basemap file's licence, e.g. '© OpenStreetMap contributors').",
     )
     max_upload_bytes: int = Field(
+        json_schema_extra=production(
+            "the default (50 MB); the proxy must allow at least as much"),
         default=50 * 1024 * 1024, ge=1024, description="Largest request body the web app accepts."
     )
     upload_max_file_bytes: int = Field(
@@ -108,6 +135,7 @@ class Settings(BaseSettings):
         "refuses the file.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        json_schema_extra=production("`INFO`"),
         default="INFO", description="Logging level. Logs never carry row-level data."
     )
     police_api_url: str = Field(
@@ -121,6 +149,8 @@ class Settings(BaseSettings):
         "police-archive --month YYYY-MM` downloads <this URL>/YYYY-MM.zip.",
     )
     oidc_providers: list[dict[str, Any]] = Field(
+        json_schema_extra=production(
+            "each organisation's identity provider; empty for local passwords only"),
         default_factory=list,
         description="Single sign-on providers as a JSON list, one object per organisation's "
         "OpenID Connect provider (name, issuer, client_id, client_secret, claim mapping to "
@@ -147,6 +177,7 @@ class Settings(BaseSettings):
         description="Default lifetime of API tokens for scripts (at most 365 days).",
     )
     study_area: str | None = Field(
+        json_schema_extra=production("unset for London, or your violence-reduction area"),
         default=None,
         description="The study area: a named violence-reduction area (london, merseyside, "
         "south-wales, greater-manchester, west-midlands, west-yorkshire, south-yorkshire, "
@@ -161,6 +192,9 @@ class Settings(BaseSettings):
         "codes, e.g. 'Liverpool City Region'); named areas have their own.",
     )
     postgres_app_role: str | None = Field(
+        json_schema_extra=production(
+            "`<database>_app` (the default; `vrhub_app` for `vrhub`), or the name your DBA "
+            "created; unique on the PostgreSQL server"),
         default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL role (NOLOGIN) that holds the web app's privileges; the web "
         "app's login is a member of it. Migrations grant it only SELECT and INSERT on the "
@@ -169,17 +203,23 @@ class Settings(BaseSettings):
         "name followed by `_app` (`vrhub_app` for a database called `vrhub`).",
     )
     log_format: Literal["auto", "json", "text"] = Field(
+        json_schema_extra=production("`auto` (JSON in production)"),
         default="auto",
         description="Log lines as JSON objects (one a line, for a log collector) or as text "
         "for people; auto is JSON in production and text otherwise.",
     )
     log_file: Path | None = Field(
+        json_schema_extra=production(
+            "unset under systemd or a container (the journal and `docker compose logs` keep"
+            " standard error); else `logs/vrhub.log`"),
         default=None,
         description="A file to append logs to as well as standard error (a relative path is "
         "taken inside the workspace, e.g. logs/vrhub.log). vrhub reopens it when logrotate "
         "moves it away.",
     )
     trusted_proxies: list[str] = Field(
+        json_schema_extra=production(
+            "the reverse proxy's address as vrhub sees it (`127.0.0.1` on one host)"),
         default_factory=list,
         description="Addresses or networks (comma-separated, e.g. 10.0.0.5,10.1.0.0/16) of "
         "the reverse proxies in front of the web app. Only requests arriving from these "
@@ -187,6 +227,9 @@ class Settings(BaseSettings):
         "empty (the default) trusts no proxy, so every client is the address that connected.",
     )
     audit_key_file: Path | None = Field(
+        json_schema_extra=production(
+            "the default (`audit.key` in the workspace) on the application server, never the "
+            "database server; keep a copy in your secret manager"),
         default=None,
         description="File holding the audit key, which seals every audit event "
         "(HMAC-SHA256 of its chain hash) so that someone who can write the database but "
@@ -196,6 +239,8 @@ class Settings(BaseSettings):
         "file.",
     )
     metrics_token: SecretStr | None = Field(
+        json_schema_extra=production(
+            "a random token Prometheus sends; unset, `/metrics` is off"),
         default=None,
         description="Bearer token a Prometheus scraper sends to read /metrics "
         "(Authorization: Bearer ...). Unset, /metrics answers 404: metrics are off. In "
@@ -217,6 +262,9 @@ class Settings(BaseSettings):
         "before trying again (three tries, then the import stops with nothing written).",
     )
     referral_keys: SecretStr | None = Field(
+        json_schema_extra=production(
+            "required: `vrhub referrals new-key`; when rotating, the new key first, the old"
+            " after it"),
         default=None,
         description="Fernet keys (comma-separated, newest first) that seal the identity "
         "fields and notes of referrals at rest. Required in production, where keys that "

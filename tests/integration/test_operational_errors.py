@@ -101,6 +101,69 @@ def test_an_unreachable_database_names_host_port_and_the_fix(run) -> None:  # ty
                            "(Connection refused); to fix: check that PostgreSQL is running")
 
 
+def test_db_wait_waits_for_a_server_that_is_not_up_yet(run) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    port = _closed_port()
+    url = f"postgresql+psycopg://u@127.0.0.1:{port}/x"
+    started = time.monotonic()
+    code, _, err = run("db", "wait", "--timeout", "1.5", env={"VRHUB_DATABASE_URL": url})
+    waited = time.monotonic() - started
+    assert code == 13 and waited >= 1.0  # it retried for the time it was given
+    assert _one_line(err).startswith(f"error: cannot reach the app database 127.0.0.1:{port}/x")
+
+    # a server that comes up while it waits: PostgreSQL's port opened after a second
+    admin = socket.create_connection(("127.0.0.1", 5432), timeout=5)
+    admin.close()
+    relay_port = _closed_port()
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def open_later() -> None:
+        time.sleep(1.0)
+        listener.bind(("127.0.0.1", relay_port))
+        listener.listen()
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", 5432))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+    threading.Thread(target=open_later, daemon=True).start()
+    try:
+        code, _, err = run("db", "wait", "--timeout", "30", env={
+            "VRHUB_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{relay_port}/postgres"})
+    finally:
+        listener.close()
+    assert code == 0, err
+    assert f"app database 127.0.0.1:{relay_port}/postgres answers" in err
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        sink.close()
+
+
+def test_db_wait_stops_at_once_when_waiting_would_not_help(run, cluster: Cluster) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    missing = f"w17missing_{uuid.uuid4().hex[:6]}"
+    started = time.monotonic()
+    code, _, err = run("db", "wait", "--timeout", "60",
+                       env={"VRHUB_DATABASE_URL": cluster.url("postgres", missing)})
+    assert code == 13 and time.monotonic() - started < 30
+    assert f"the app database 127.0.0.1:5432/{missing} does not exist" in _one_line(err)
+
+
 def test_a_missing_database_and_a_refused_login(run, cluster: Cluster) -> None:  # type: ignore[no-untyped-def]
     owner = cluster.role("w17own")
     missing = f"w17missing_{uuid.uuid4().hex[:6]}"

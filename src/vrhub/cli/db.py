@@ -68,6 +68,40 @@ def current(app: AppContext, as_json: bool) -> None:
     click.echo(f"{data['database']}: revision {rev or 'none'} (newest {head}); {state}")
 
 
+@needs(database="any account that can connect")
+@command.command(name="wait")
+@click.option("--timeout", type=click.FloatRange(0, 3600), default=60, show_default=True,
+              help="Seconds to wait before giving up.")
+@pass_app
+def wait(app: AppContext, timeout: float) -> None:
+    """Wait until the app database answers (for start-up scripts and containers).
+
+    Retries while the server refuses connections or is still starting; stops at once,
+    with the cause and the fix, when the login is refused or the database is missing,
+    which waiting would not mend. Exits 0 when the database answers, 13 otherwise.
+    """
+    import time
+
+    from vrhub.storage.appdb import migrate
+    from vrhub.storage.diagnose import unreachable
+
+    url = app.settings.resolved_database_url
+    deadline = time.monotonic() + timeout
+    pause = 0.25
+    while True:
+        try:
+            revision = migrate.current(url)
+        except Exception as exc:
+            remaining = deadline - time.monotonic()
+            if not unreachable(exc) or remaining <= 0:
+                raise
+            time.sleep(min(pause, remaining))  # the last try is at the deadline
+            pause = min(pause * 2, 2.0)
+            continue
+        app.info(f"app database {describe_url(url)} answers (revision {revision or 'none'})")
+        return
+
+
 @command.command(name="roles-sql")
 @click.option("--database", default=None,
               help="Database name (default: the one in VRHUB_DATABASE_URL, else vrhub).")

@@ -49,6 +49,19 @@ def _explain_one(exc: BaseException, url: str | None) -> OperationalError | None
 
 
 # -- the app database ---------------------------------------------------------------------
+#: PostgreSQL's "the database system is starting up" (or shutting down)
+STARTING_UP = "57P03"
+UNREACHABLE = "cannot reach the app database"
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the app database server did not answer yet: a refused or
+    timed-out connection, a server still starting. Worth waiting for, unlike a refused
+    login or a missing database (which :func:`explain` tells apart first)."""
+    found = explain(exc)
+    return found is not None and found.message.startswith(UNREACHABLE)
+
+
 def _sqlalchemy(exc: BaseException, url: str | None) -> OperationalError | None:
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError):
@@ -81,9 +94,9 @@ def _sqlalchemy(exc: BaseException, url: str | None) -> OperationalError | None:
             "or correct VRHUB_DATABASE_URL",
         )
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) and (
-            state is None or state.startswith("08")):
+            state is None or state.startswith("08") or state == STARTING_UP):
         return OperationalError(
-            f"cannot reach the app database {where} ({_server_said(text)})",
+            f"{UNREACHABLE} {where} ({_server_said(text)})",
             hint="check that PostgreSQL is running and reachable from this host, and that "
             "VRHUB_DATABASE_URL names the right host, port and database",
         )
