@@ -103,6 +103,29 @@ def test_year_on_year_with_a_short_previous_year_compares_per_covered_month() ->
     assert any("incomplete" in n for n in notes.notes)
 
 
+def test_areas_are_covered_by_their_own_publishers_months() -> None:
+    """Area A's publisher covers 24 months, area B's only the last 6 (another force):
+    B's rolling totals are never complete over 12 months, and its year-on-year change
+    has no ratio, though the source covers every month."""
+    months = _months("2023-01", 24)
+    data = pd.DataFrame({"area_code": ["A"] * 24 + ["B"] * 6, "category": "v",
+                         "month": months + months[-6:], "count": 10})
+    own = {"A": months, "B": months[-6:]}
+    series = monthly_series(data, coverage=months, area_coverage=own)
+    a = series[series["area_code"] == "A"].set_index("month")
+    b = series[series["area_code"] == "B"].set_index("month")
+    assert a.loc["2024-12", "rolling_complete"] and a.loc["2024-12", "rolling_total"] == 120
+    assert not b["rolling_complete"].any()
+    assert b.loc["2024-12", "rolling_months"] == 6 and b.loc["2024-12", "rolling_total"] == 60
+    # without per-area coverage, B would be read as complete over the source's months
+    assert monthly_series(data, coverage=months).set_index(["area_code", "month"]).loc[
+        ("B", "2024-12"), "rolling_complete"]
+    yoy = year_on_year(data, coverage=months, area_coverage=own).set_index("area_code")
+    assert bool(yoy.loc["A", "complete"]) and yoy.loc["A", "rate_ratio"] == pytest.approx(1)
+    assert yoy.loc["B", "previous_months"] == 0 and yoy.loc["B", "current_months"] == 6
+    assert not yoy.loc["B", "complete"] and np.isnan(yoy.loc["B", "rate_ratio"])
+
+
 def test_year_on_year_without_the_earlier_year_is_a_user_error() -> None:
     data = pd.DataFrame({"area_code": "A", "category": "v", "month": _months("2024-01", 12),
                          "count": 1})

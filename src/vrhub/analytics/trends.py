@@ -238,14 +238,17 @@ def _add_rates(result: pd.DataFrame, population: pd.DataFrame | None, confidence
 
 
 def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | None = None,
-                 coverage: Iterable[str] | None = None, window: int = 12,
+                 coverage: Iterable[str] | None = None,
+                 area_coverage: Mapping[str, Iterable[str]] | None = None, window: int = 12,
                  confidence: float = 0.95, progress: Progress = SILENT) -> pd.DataFrame:
     """Compare the ``window`` months ending at the period's last month (default: the last
     covered month) with the same months a year earlier, per area and category.
 
     Only the period's end matters here; earlier months are used as needed.
     The rate ratio compares events per covered month, so a window missing a month is not
-    read as a fall; such rows are marked ``complete = False``. Returns :data:`YOY_COLUMNS`.
+    read as a fall; such rows are marked ``complete = False``. ``area_coverage``: months
+    covered per area (see :func:`monthly_series`); an area covered in neither window of
+    its own has no ratio. Returns :data:`YOY_COLUMNS`.
     """
     what = "year-on-year change"
     choices = Choices(progress)
@@ -272,24 +275,33 @@ def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | 
         choices.note(f"windows are incomplete ({cur_cov} and {prev_cov} of {window} months "
                      "covered); the ratio compares events per covered month")
     keys, counts = _matrix(frame, prev_months + cur_months)
-    cur_mask = np.array([m in covered_set for m in cur_months])
-    prev_mask = np.array([m in covered_set for m in prev_months])
-    previous = counts[:, :window][:, prev_mask].sum(axis=1)
-    current = counts[:, window:][:, cur_mask].sum(axis=1)
-    rr = rate_ratio(current, previous, cur_cov, prev_cov, confidence=confidence)
+    both = np.array([m in covered_set for m in prev_months + cur_months])
+    key_covered = _key_coverage(keys, prev_months + cur_months, both, area_coverage)
+    prev_n = key_covered[:, :window].sum(axis=1)
+    cur_n = key_covered[:, window:].sum(axis=1)
+    previous = (counts[:, :window] * key_covered[:, :window]).sum(axis=1)
+    current = (counts[:, window:] * key_covered[:, window:]).sum(axis=1)
+    rr = rate_ratio(current, previous, np.maximum(cur_n, 1), np.maximum(prev_n, 1),
+                    confidence=confidence)
+    uncovered = (cur_n == 0) | (prev_n == 0)
+    if uncovered.any():
+        choices.note(f"{int(uncovered.sum())} series have no covered month in one window "
+                     "(the forces publishing in their area have no file then): no ratio")
     result = keys.copy()
     result["area_name"] = result["area_code"].map(_names(frame))
     result["current_from"], result["current_to"] = cur_months[0], cur_months[-1]
-    result["current"], result["current_months"] = current, cur_cov
+    result["current"], result["current_months"] = current, cur_n
     result["previous_from"], result["previous_to"] = prev_months[0], prev_months[-1]
-    result["previous"], result["previous_months"] = previous, prev_cov
+    result["previous"], result["previous_months"] = previous, prev_n
     result["change"] = current - previous
     with np.errstate(divide="ignore", invalid="ignore"):
         result["pct_change"] = np.where(previous > 0, (rr.ratio - 1) * 100, np.nan)
     result["rate_ratio"], result["ratio_lower"], result["ratio_upper"] = (
         rr.ratio, rr.lower, rr.upper)
     result["p_value"] = rr.p_value
-    result["complete"] = bool(cur_cov == window and prev_cov == window)
+    result["complete"] = (cur_n == window) & (prev_n == window)
+    result.loc[uncovered, ["pct_change", "rate_ratio", "ratio_lower", "ratio_upper",
+                           "p_value"]] = np.nan
     result = result[list(YOY_COLUMNS)].reset_index(drop=True)
     return choices.attach(result, function="year_on_year", parameters={
         "end": end, "window": window, "confidence": confidence})

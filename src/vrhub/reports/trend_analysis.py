@@ -94,7 +94,8 @@ def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
                                     categories=categories, period=period)
     notes.extend(counts.notes)
     frame = trends.year_on_year(counts.data, period=period, coverage=counts.coverage,
-                                window=window, confidence=confidence, progress=notes)
+                                area_coverage=counts.area_coverage, window=window,
+                                confidence=confidence, progress=notes)
     frame = frame.sort_values(["category", "area_code"]).reset_index(drop=True)
     control = None
     if source == "istv":
