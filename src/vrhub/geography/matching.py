@@ -412,12 +412,10 @@ class Matcher:
         candidates: set[str] = set()
         for block in _block_keys(token):
             candidates.update(self._blocks.get(block, ()))
-        found = process.extract(token, list(candidates), scorer=_similarity,
-                                score_cutoff=FUZZY_CUTOFF, limit=8) if candidates else []
+        found = _closest(token, list(candidates)) if candidates else []
         if not found:
-            found = process.extract(token, self._vocabulary(), scorer=_similarity,
-                                    score_cutoff=FUZZY_CUTOFF, limit=8)
-        ranked = sorted(((float(score), self._vocab_freq[w], w) for w, score, _ in found),
+            found = _closest(token, self._vocabulary())
+        ranked = sorted(((score, self._vocab_freq[w], w) for w, score in found),
                         reverse=True)
         result = [(w, score) for score, _freq, w in ranked]
         self._corrections[key] = result
@@ -451,6 +449,18 @@ def _similarity(a: Sequence[Hashable], b: Sequence[Hashable], /, *,
     damerau = 100.0 * (1.0 - DamerauLevenshtein.distance(a, b) / max(len(a), len(b), 1))
     score = max(ratio, damerau)
     return score if score_cutoff is None or score >= score_cutoff else 0.0
+
+
+def _closest(token: str, words: list[str]) -> list[tuple[str, float]]:
+    """The words of ``words`` within :data:`FUZZY_CUTOFF` of ``token`` by
+    :func:`_similarity`, at most 8: rapidfuzz's ratio (in C) picks the 24 closest first,
+    as one slip scores the same either way, and only those are scored again."""
+    shortlist = process.extract(token, words, scorer=fuzz.ratio,
+                                score_cutoff=FUZZY_CUTOFF - 10, limit=24)
+    scored = [(w, _similarity(token, w)) for w, _score, _i in shortlist]
+    kept = sorted(((w, score) for w, score in scored if score >= FUZZY_CUTOFF),
+                  key=lambda ws: -ws[1])
+    return kept[:8]
 
 
 def _block_keys(word: str) -> tuple[str, ...]:
