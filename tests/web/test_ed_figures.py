@@ -201,8 +201,15 @@ def test_an_ed_lead_sees_hotspots_of_their_own_site(demo_app: FastAPI) -> None:
     import csv
     import io
 
+    from vrhub.standards.months import Period
+
+    # The default period: the latest 12 complete months of the ED data.
+    [(last,)] = query(demo_app, "SELECT max(strftime(assault_at, '%Y-%m')) FROM "
+                                "istv_assault_current")
+    period = Period.latest_complete(last)
     located = ("SELECT count(*) FROM istv_assault_current WHERE easting IS NOT NULL AND "
-               "northing IS NOT NULL")
+               f"northing IS NOT NULL AND CAST(assault_at AS DATE) BETWEEN "
+               f"DATE '{period.first.first_day}' AND DATE '{period.last.last_day}'")
     [(own,)] = query(demo_app, located + " AND site_code = ?", [ED_SITE])
     [(everyone,)] = query(demo_app, located)
     assert 0 < own < everyone, "the workspace needs ED records of more than one site"

@@ -118,8 +118,12 @@ def test_hotspot_explorer_runs_and_downloads(demo_app: FastAPI) -> None:
     params = "source=police&category=Robbery&method=gistar&cell_size=250"
     html = client.get(f"/hotspots?{params}", headers=HTML).text
     assert "Result: Gi* hotspots" in html
+    # the default period: the latest 12 complete months of the police data
+    period = Period.latest_complete(str(query(
+        demo_app, "SELECT max(CAST(month AS VARCHAR)) FROM police_street").iloc[0, 0])[:7])
     events = int(query(demo_app, "SELECT count(*) FROM police_street WHERE crime_type = "
-                       "'Robbery' AND easting IS NOT NULL").iloc[0, 0])
+                       "'Robbery' AND easting IS NOT NULL AND CAST(month AS VARCHAR) "
+                       "BETWEEN ? AND ?", [period.first.iso, period.last.iso]).iloc[0, 0])
     assert f"{events:,}</dd>" in html
     cells = pd.read_csv(io.StringIO(client.get(f"/hotspots/download.csv?{params}").text))
     assert cells["n"].sum() == events  # every event lands in exactly one cell

@@ -96,3 +96,20 @@ def test_long_chart_axes_thin_their_labels() -> None:
     short = charts.to_svg(charts.monthly_line(
         [{"month": m.iso, "count": 1} for m in months[-12:]], title="Year"))
     assert len(re.findall(r">(?:[A-Z][a-z]{2}) \d{4}<", short)) == 12
+
+
+def test_the_hotspot_explorer_defaults_to_the_same_period(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    last = query(demo_app, "SELECT max(CAST(month AS VARCHAR)) FROM police_street").iloc[0, 0]
+    period = Period.latest_complete(str(last)[:7])
+    page = parse(client.get("/hotspots?source=police&method=count", headers=HTML).text)
+    assert text(page.select_one("#period-statement")) == (
+        f"Period: 12 months to {period.last.label} ({period.label})")
+    assert page.select_one("#from")["value"] == period.first.iso  # type: ignore[index]
+    download = client.get("/hotspots/download.csv?source=police&method=count")
+    assert f"{period.first}-to-{period.last}" in download.headers["content-disposition"]
+    total = sum(int(n) for n in pd.read_csv(io.StringIO(download.text))["n"])
+    located = query(demo_app, "SELECT count(*) FROM police_street WHERE easting IS NOT NULL "
+                    "AND CAST(month AS VARCHAR) BETWEEN ? AND ?",
+                    [period.first.iso, period.last.iso]).iloc[0, 0]
+    assert total == located

@@ -294,7 +294,11 @@ def deprivation(request: Request, principal: Annotated[Principal, Depends(curren
 def hotspots(request: Request, principal: Annotated[Principal, Depends(signed_in)],
              ) -> Response:
     """Grid cells are finer than wards: partners only."""
-    from vrhub.web.routes.pages_hotspots import hotspot_cells, parse_hotspot_params
+    from vrhub.web.routes.pages_hotspots import (
+        hotspot_cells,
+        parse_hotspot_params,
+        with_period,
+    )
 
     params, errors = parse_hotspot_params(request.query_params)
     if errors:
@@ -302,5 +306,6 @@ def hotspots(request: Request, principal: Annotated[Principal, Depends(signed_in
     with open_warehouse(request) as wh:
         if wh is None:
             return geojson_response([])
+        params, _period = with_period(wh, params)
         cells = hotspot_cells(request, wh, principal, params)
     return geojson_response(cells["features"])

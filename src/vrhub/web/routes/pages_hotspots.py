@@ -25,6 +25,8 @@ from vrhub.access.principal import Principal
 from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
 from vrhub.geography.place_labels import place_labels
+from vrhub.standards.months import Period
+from vrhub.storage.catalogue import point_months
 from vrhub.storage.points import load_points, load_study_area
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.deps import signed_in
@@ -276,6 +278,22 @@ def hotspot_cells(request: Request, wh: Warehouse, principal: Principal,
     return cached_json(request, "hotspots", asdict(params), compute, view=view)
 
 
+def with_period(wh: Warehouse | None, params: HotspotParams) -> tuple[HotspotParams,
+                                                                      Period | None]:
+    """``params`` with the period filled in: without months, the latest 12 complete
+    months of the source's data (the default everywhere); with them, those months."""
+    if params.start and params.end:
+        return params, Period.custom(params.start, params.end)
+    last = point_months(wh, params.source)[1] if wh is not None else None
+    if last is None:
+        return params, None
+    if params.start or params.end:
+        period = Period.custom(params.start or params.end, params.end or last)
+    else:
+        period = Period.latest_complete(last)
+    return replace(params, start=period.first.iso, end=period.last.iso), period
+
+
 @router.get("/hotspots", response_class=HTMLResponse)
 def explorer(request: Request, principal: Annotated[Principal, Depends(signed_in)],
              ) -> HTMLResponse:
@@ -289,6 +307,8 @@ def explorer(request: Request, principal: Annotated[Principal, Depends(signed_in
         context["boroughs"] = boroughs(wh)
         context["has_data"] = bool(_categories(wh, "police") or _categories(wh, "istv"))
         if ran and wh is not None:
+            params, context["period"] = with_period(wh, params)
+            context["params"] = params
             try:
                 context["result"] = hotspot_cells(request, wh, principal, params)
             except UserError as exc:
@@ -312,8 +332,9 @@ def download(request: Request, principal: Annotated[Principal, Depends(signed_in
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        params, _period = with_period(wh, params)
         result = run_for_dashboard(wh, params, view)
-    name = f"hotspots-{params.source}-{params.method}"
+    name = f"hotspots-{params.source}-{params.method}-{params.start}-to-{params.end}"
     if fmt == "csv":
         frame = result.frame.copy()
         body = frame.to_csv(index=False)
