@@ -22,6 +22,7 @@ from tests.web.conftest import sign_in
 from tests.web.pages_workspace import add_accounts, settings_for
 from vrhub.analytics import disclosure as sdc
 from vrhub.reports import publish as pub
+from vrhub.standards.months import Month
 from vrhub.web.app import create_app
 
 HTML = {"accept": "text/html"}
@@ -61,7 +62,8 @@ def table_after(html: str, caption: str) -> list[list[str]]:
 
 
 def headline_values(html: str) -> dict[str, int | None]:
-    found = re.findall(r'<span class="govuk-body-s">([^,<]+), [\d-]+ to [\d-]+</span>\s*'
+    found = re.findall(r'<span class="govuk-body-s">([^,<]+), [A-Z][a-z]+ \d{4} to '
+                       r'[A-Z][a-z]+ \d{4}</span>\s*'
                        r'<span class="vrhub-headline__value">([^<]+)</span>', html)
     return {name: shown(value) for name, value in found}
 
@@ -123,7 +125,8 @@ def test_public_overview_shows_the_published_figures(demo_app: FastAPI) -> None:
     assert f"{period['period_from']} to {period['period_to']} (the latest 12 published " \
         "months)" in html
     # the monthly table is the published London series within the chosen period
-    monthly = {r["month"]: r["count"] for r in rows_of(demo_app, "mps-london-month")
+    monthly = {Month.parse(r["month"]).label: r["count"]  # months written in words
+               for r in rows_of(demo_app, "mps-london-month")
                if r["category"] == "ROBBERY" and r["month"] >= "2025-01"}
     assert {r[0]: shown(r[1]) for r in table_after(html, "Robbery, London, by month")} \
         == monthly
