@@ -92,6 +92,14 @@ def test_the_guides_settings_are_real_settings() -> None:
     assert {n.removeprefix("VRHUB_").lower() for n in named} <= set(Settings.model_fields)
 
 
+def test_the_roles_a_dba_creates_are_named_after_the_database(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("db", "roles-sql", "--database", "staging_vrhub")
+    assert code == 0, err
+    assert re.findall(r"^CREATE (?:ROLE|DATABASE) (\w+)", out, re.MULTILINE) == [
+        "staging_vrhub_owner", "staging_vrhub", "staging_vrhub_app", "staging_vrhub_web"]
+    assert "IN ROLE staging_vrhub_app;" in out
+
+
 def with_names(block: Block, names: dict[str, str]) -> str:
     """The first block with the test's names in place of the guide's."""
     lines, seen = [], set()

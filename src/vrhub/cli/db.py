@@ -43,8 +43,9 @@ def upgrade(app: AppContext, revision: str) -> None:
             if state.members:
                 app.info(f"app role {role}; logins in it: {', '.join(state.members)}")
             else:
+                web = f"{role.removesuffix('_app')}_web"
                 app.info(f"app role {role} has no login yet: create the web app's with "
-                         f"`CREATE ROLE vrhub_web LOGIN PASSWORD '...' IN ROLE {role};`")
+                         f"`CREATE ROLE {web} LOGIN PASSWORD '...' IN ROLE {role};`")
     finally:
         engine.dispose()
 
@@ -105,17 +106,21 @@ def wait(app: AppContext, timeout: float) -> None:
 @command.command(name="roles-sql")
 @click.option("--database", default=None,
               help="Database name (default: the one in VRHUB_DATABASE_URL, else vrhub).")
-@click.option("--owner", default="vrhub_owner", show_default=True,
-              help="The owner login: runs `vrhub db upgrade` and restores.")
-@click.option("--web-login", default="vrhub_web", show_default=True,
-              help="The web app's login (a member of the app role).")
+@click.option("--owner", default=None,
+              help="The owner login: runs `vrhub db upgrade` and restores (default: the "
+              "database's name followed by _owner, e.g. vrhub_owner).")
+@click.option("--web-login", default=None,
+              help="The web app's login, a member of the app role (default: the database's "
+              "name followed by _web, e.g. vrhub_web).")
 @pass_app
-def roles_sql(app: AppContext, database: str | None, owner: str, web_login: str) -> None:
+def roles_sql(app: AppContext, database: str | None, owner: str | None,
+              web_login: str | None) -> None:
     """Print the SQL a DBA runs once to create this deployment's database and roles.
 
-    The app role's name is VRHUB_POSTGRES_APP_ROLE, by default the database's name followed
-    by _app, so two deployments on one PostgreSQL server never share it. Needs no database:
-    hand the output to whoever administers PostgreSQL.
+    Roles belong to the whole PostgreSQL server, so each is named after the database by
+    default: the owner <database>_owner, the app role <database>_app (or
+    VRHUB_POSTGRES_APP_ROLE), the web login <database>_web; two deployments on one server
+    never share one. Needs no database: hand the output to whoever administers PostgreSQL.
     """
     from urllib.parse import urlsplit
 
@@ -125,6 +130,7 @@ def roles_sql(app: AppContext, database: str | None, owner: str, web_login: str)
     url = app.settings.database_url
     name = database or (urlsplit(url).path.lstrip("/") if url and url.startswith(
         "postgresql") else "") or "vrhub"
-    role = app.settings.postgres_app_role or default_app_role(f"postgresql:///{name}")
-    click.echo(dba_sql(database=name, owner=owner, app_role=role, web_login=web_login),
-               nl=False)
+    base = default_app_role(f"postgresql:///{name}").removesuffix("_app")
+    role = app.settings.postgres_app_role or f"{base}_app"
+    click.echo(dba_sql(database=name, owner=owner or f"{base}_owner", app_role=role,
+                       web_login=web_login or f"{base}_web"), nl=False)

@@ -234,9 +234,10 @@ def create(home: Path, database_url: str, destination: Path, *, app_role: str) -
     if postgres:
         head = _dump_postgres(database_url, destination / PG_DUMP_FILE)
         parts = urlsplit(database_url)
+        base = app_role.removesuffix("_app")
         roles = dba_sql(database=unquote(parts.path.lstrip("/")),
-                        owner=unquote(parts.username or "vrhub_owner"), app_role=app_role,
-                        web_login="vrhub_web")
+                        owner=unquote(parts.username or f"{base}_owner"), app_role=app_role,
+                        web_login=f"{base}_web")
         (destination / ROLES_FILE).write_text(roles)
         (destination / ROLES_FILE).chmod(0o600)
     else:
