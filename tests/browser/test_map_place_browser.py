@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 def names(home: Path, level: str, borough: str | None = None) -> set[str]:
-    with Warehouse(home / "warehouse.duckdb") as wh:
+    with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
         frame = wh.query("SELECT name, borough_code, geometry FROM area_boundary "
                          "WHERE level = ?", [level])
     return {str(n) for n, b, g in frame.itertuples(index=False)

@@ -249,7 +249,7 @@ def first_record(world: World, borough: str) -> str:
 
 
 def _id_of(world: World, borough: str) -> str:
-    with Warehouse(world.home / "warehouse.duckdb", read_only=False) as wh:
+    with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
         value = wh.scalar("SELECT substr(file_id, 1, 16) || '-' || CAST(min(row_number) AS "
                           "VARCHAR) FROM police_street WHERE borough_code = ? GROUP BY file_id",
                           [borough])

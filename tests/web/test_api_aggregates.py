@@ -28,7 +28,7 @@ def test_police_counts_match_the_table_and_paginate(world: World) -> None:
                              headers=headers)
     assert first.status_code == 200
     body = first.json()
-    with Warehouse(world.home / "warehouse.duckdb") as wh:
+    with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
         groups = wh.scalar("SELECT count(*) FROM (SELECT DISTINCT borough_code, crime_type, "
                            "month FROM police_street)")
         total = wh.scalar("SELECT count(*) FROM police_street")
@@ -117,13 +117,15 @@ def test_kept_answers_are_sent_compressed_to_clients_that_accept_it(world: World
 def test_etag_changes_when_the_warehouse_changes(world: World) -> None:
     headers = world.headers["pan"]
     etag = world.client.get("/api/v1/counts", headers=headers).headers["etag"]
-    wh = world.app.state.warehouse  # the web app's one open warehouse
     from vrhub.standards.provenance import PROVENANCE
+    from vrhub.web.data import writing_warehouse
 
-    wh.ensure_tables([PROVENANCE])
-    wh.con.execute("INSERT INTO provenance (file_id, source, file_name, sha256, rows_read, "
-                   "rows_loaded, rows_quarantined, status, loaded_at, vrhub_version) VALUES ('x', "
-                   "'police', 'f.csv', 'x', 1, 1, 0, 'loaded', now(), 'test')")
+    with writing_warehouse(world.app.state) as wh:  # as an upload writes while it runs
+        wh.ensure_tables([PROVENANCE])
+        wh.con.execute("INSERT INTO provenance (file_id, source, file_name, sha256, "
+                       "rows_read, rows_loaded, rows_quarantined, status, loaded_at, "
+                       "vrhub_version) VALUES ('x', 'police', 'f.csv', 'x', 1, 1, 0, "
+                       "'loaded', now(), 'test')")
     assert world.client.get("/api/v1/counts", headers=headers).headers["etag"] != etag
 
 
@@ -152,10 +154,13 @@ def test_answers_are_computed_once_per_question_scope_and_data(
     assert computed == ["police", "istv", "istv"]
     # new data: a new answer, with the new rows in it
     total = sum(r["count"] for r in first.json()["rows"])
-    wh = world.app.state.warehouse
-    wh.insert(POLICE_STREET, wh.query_arrow(
-        "SELECT * REPLACE ('extra-' || file_id AS file_id, 'extra-' || crime_id AS crime_id) "
-        "FROM police_street LIMIT 3"))  # new crimes (a Crime ID seen before counts once)
+    from vrhub.web.data import writing_warehouse
+
+    with writing_warehouse(world.app.state) as wh:  # as an upload writes while it runs
+        wh.insert(POLICE_STREET, wh.query_arrow(
+            "SELECT * REPLACE ('extra-' || file_id AS file_id, 'extra-' || crime_id AS "
+            "crime_id) FROM police_street LIMIT 3"))  # new crimes (a Crime ID seen before
+        # counts once)
     changed = world.client.get(url, headers=world.headers["pan"])
     assert changed.headers["etag"] != first.headers["etag"]
     assert sum(r["count"] for r in changed.json()["rows"]) == total + 3

@@ -89,11 +89,13 @@ def test_repeated_searches_are_each_checked_and_audited_and_see_new_data(
     app.state.access.identity.set_disabled(ADMIN, "camden@example.org", True)
     assert client.get("/api/v1/records/police", headers=camden).status_code == 401
     app.state.access.identity.set_disabled(ADMIN, "camden@example.org", False)
-    wh = app.state.warehouse  # the web app's own open warehouse: new rows arrive
-    wh.insert(POLICE_STREET, wh.query_arrow(
-        "SELECT * REPLACE (row_number + 100 AS row_number, crime_id || 'n' AS crime_id) "
-        "FROM police_street "
-        "WHERE borough_code = ?", [CAMDEN]))
+    from vrhub.web.data import writing_warehouse
+
+    with writing_warehouse(app.state) as wh:  # new rows arrive while the app runs
+        wh.insert(POLICE_STREET, wh.query_arrow(
+            "SELECT * REPLACE (row_number + 100 AS row_number, crime_id || 'n' AS crime_id) "
+            "FROM police_street "
+            "WHERE borough_code = ?", [CAMDEN]))
     assert client.get("/api/v1/records/police", headers=camden).json()["total"] == 6
 
 

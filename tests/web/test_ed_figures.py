@@ -31,7 +31,7 @@ PEOPLE = ("pan@example.org", "borough@example.org", "ed@example.org", "admin@exa
 
 
 def query(app: FastAPI, sql: str, params: list[object] | None = None) -> list[tuple]:
-    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb") as wh:
+    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
         return [tuple(r) for r in wh.query(sql, params).itertuples(index=False)]
 
 

@@ -30,7 +30,7 @@ SCSS = Path(__file__).resolve().parents[2] / "src/vrhub/web/scss/vrhub.scss"
 
 
 def warehouse(app: FastAPI) -> Warehouse:
-    return Warehouse(Path(app.state.settings.home) / "warehouse.duckdb")
+    return Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True)
 
 
 def client_for(app: FastAPI, email: str = "pan@example.org") -> TestClient:

@@ -19,7 +19,7 @@ HTML = {"accept": "text/html"}
 
 
 def names(app: FastAPI) -> tuple[str, str]:
-    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb") as wh:
+    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
         borough = wh.scalar("SELECT DISTINCT borough_name FROM area_lookup "
                             "WHERE borough_code = ?", [BOROUGH])
         site = wh.scalar("SELECT site_name FROM ed_site WHERE site_code = ?", [ED_SITE])

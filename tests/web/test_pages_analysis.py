@@ -26,7 +26,7 @@ HTML = {"accept": "text/html"}
 
 
 def query(app: FastAPI, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb") as wh:
+    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
         return wh.query(sql, params)
 
 
@@ -180,7 +180,8 @@ def test_top_locations_say_why_they_are_empty(demo_app: FastAPI) -> None:
     from vrhub.web.routes.pages_support import Filters
 
     violence = ["Violence and sexual offences"]
-    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb") as wh:
+    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb",
+                   read_only=True) as wh:
         coverage = catalogue.street_coverage(wh, borough=BOROUGH, categories=violence)
     expected = query(demo_app, "SELECT count(*) AS n, min(CAST(month AS VARCHAR)) AS a, "
                      "max(CAST(month AS VARCHAR)) AS b FROM police_street WHERE borough_code "

@@ -55,7 +55,8 @@ def test_quality_page_shows_own_sites_and_what_to_fix(demo_app: FastAPI) -> None
     assert "What to fix first" in html
     from vrhub.storage.warehouse import Warehouse
 
-    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb") as wh:
+    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb",
+                   read_only=True) as wh:
         latest = wh.scalar("SELECT strftime(max(period_start), '%Y-%m') FROM istv_submission "
                            "WHERE site_code = ? AND status = 'current'", [ED_SITE])
     assert f"{ED_SITE}, {latest}" in html

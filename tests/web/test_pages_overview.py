@@ -25,7 +25,7 @@ def nav(html: str) -> list[str]:
 
 
 def violence_last_12(home: Path) -> int:
-    with Warehouse(home / "warehouse.duckdb") as wh:
+    with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
         return int(wh.scalar(
             "SELECT sum(count) FROM mps_crime_count WHERE level = 'borough' AND "
             "major_category = 'VIOLENCE AGAINST THE PERSON' AND month BETWEEN "
@@ -102,7 +102,7 @@ def test_choropleth_geojson_matches_the_table(demo_app: FastAPI) -> None:
             feature["geometry"]["coordinates"][0][0][0][:2]
         assert -1 < lon < 1 and 51 < lat < 52  # WGS84 for Leaflet
     home = Path(demo_app.state.settings.home)
-    with Warehouse(home / "warehouse.duckdb") as wh:
+    with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
         # the default period: the latest 12 complete months the data holds
         period = Period.latest_complete(str(wh.scalar("SELECT max(month) FROM "
                                                       "mps_crime_count")))

@@ -245,7 +245,8 @@ def test_published_area_totals_are_the_warehouse_figures_disclosed(demo_app: Fas
 
     rows = rows_of(demo_app, "mps-borough-year")
     start, end = rows[0]["period_from"], rows[0]["period_to"]
-    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb") as wh:
+    with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb",
+                   read_only=True) as wh:
         exact = {(str(c), str(k)): int(n) for c, k, n in wh.query(
             "SELECT area_code, major_category, sum(count) FROM mps_crime_count "
             "WHERE level = 'borough' AND month BETWEEN ? AND ? GROUP BY 1, 2",

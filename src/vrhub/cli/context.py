@@ -30,6 +30,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Rows a table shows before it is summarised (``--all`` shows every row).
 SHOWN_ROWS = 25
 
+#: Commands that only read the warehouse: when another process holds it (the web app reads
+#: it read-only), they open it read-only too instead of stopping at "in use".
+READING_COMMANDS = ("trends", "records", "compare", "deprivation", "hotspots", "nearrepeat",
+                    "quality", "reconcile", "istv receipts", "istv receipt",
+                    "istv codelist list", "warehouse status")
+
+
+def _reading_command() -> bool:
+    """True when the command running is one of :data:`READING_COMMANDS`."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return False
+    path = " ".join(context.command_path.split()[1:])
+    return any(path == name or path.startswith(name + " ") for name in READING_COMMANDS)
+
 
 class AppContext:
     """Settings (read on first use), the workspace's warehouse and the output helpers."""
@@ -78,15 +93,33 @@ class AppContext:
         return Workspace(self.settings.home)
 
     def warehouse(self, *, read_only: bool = False) -> Warehouse:
+        """The workspace's warehouse, opened on first use: read-write, or read-only for a
+        command that only reads it when another process (the web app) is reading it."""
         if self._warehouse is None:
-            from vrhub.storage.warehouse import Warehouse
-
             ws = self.workspace.ensure()
-            self._warehouse = Warehouse(ws.warehouse_path, read_only=read_only)
+            self._warehouse = self._open_warehouse(ws.warehouse_path, read_only)
             area = self.settings.chosen_study_area()
             if area is not None and self._warehouse.use_study_area(area):
                 self.info(f"study area: {area.describe()}")
         return self._warehouse
+
+    def _open_warehouse(self, path: Path, read_only: bool) -> Warehouse:
+        from vrhub.storage.warehouse import Warehouse
+
+        warehouse = Warehouse(path, read_only=read_only)
+        if read_only or not _reading_command():
+            return warehouse
+        try:
+            warehouse.con  # noqa: B018 - open now, to see whether another process holds it
+        except Exception as exc:
+            from vrhub.storage.diagnose import explain
+
+            explained = explain(exc)
+            if explained is None or "in use by another process" not in explained.message:
+                raise
+            warehouse = Warehouse(path, read_only=True)
+            warehouse.con  # noqa: B018 - a writer elsewhere makes this "in use" too
+        return warehouse
 
     def close(self) -> None:
         if self._warehouse is not None:

@@ -42,7 +42,11 @@ def _pct(part: float, whole: float) -> float | None:
 
 def site_months(warehouse: Warehouse) -> pd.DataFrame:
     """One row per site and period with the measures described above."""
-    warehouse.con.execute(CURRENT_VIEW_SQL)
+    if not warehouse.read_only:
+        warehouse.con.execute(CURRENT_VIEW_SQL)
+    elif not warehouse.has_table(CURRENT_VIEW):  # read-only (the web app): for this session
+        warehouse.con.execute(CURRENT_VIEW_SQL.replace("CREATE OR REPLACE VIEW",
+                                                       "CREATE OR REPLACE TEMP VIEW", 1))
     records = warehouse.query(f"""
         SELECT s.site_code, strftime(s.period_start, '%Y-%m') AS month,
                count(a.assault_id) AS records,

@@ -161,8 +161,17 @@ def _duckdb(exc: BaseException, url: str | None) -> OperationalError | None:
         by = f" (held by process {holder[1]})" if holder else ""
         return OperationalError(
             f"the warehouse {lock[1]} is in use by another process{by}",
-            hint="DuckDB allows one process at a time: stop the web app (or wait for the "
-            "other vrhub command) and run this again; see docs/how-to/deploy-with-postgresql.md",
+            hint="a load needs the warehouse to itself: stop the web app (or wait for the "
+            "other vrhub command) and run this again; commands that only read the "
+            "warehouse work meanwhile, and ISTV files can be sent through the web app; see "
+            "docs/how-to/deploy-with-postgresql.md",
+        )
+    if "read-only mode" in text:
+        return OperationalError(
+            "the warehouse is open read-only here because another process (the web app) is "
+            "reading it, and this step needs to write to it",
+            hint="stop the web app for a moment and run this again, or send ISTV files "
+            "through the web app's upload",
         )
     if "permission denied" in text.lower():
         return OperationalError(

@@ -1,9 +1,12 @@
 """The warehouse as the web app sees it: one open database per process, a cursor per request.
 
-DuckDB allows one writing process per database file, and within a process every connection
-to a file must use the same mode; so the web app opens the warehouse once (read-write, for
-ISTV uploads) and hands each request its own cursor. Operational rule: while the web app
-runs, load data through it (ISTV uploads) or stop it before running `vrhub load`.
+DuckDB lets many processes open a database file read-only, or one process read-write; and
+within a process every connection to a file must use the same mode. So the web app opens the
+warehouse read-only and hands each request its own cursor, and other processes may read it
+at the same time (`vrhub trends`, `vrhub istv receipts`, ...). A write (an ISTV upload)
+goes through :func:`writing_warehouse`, which closes the read-only database, opens it
+read-write for that write alone and closes it again; readers reopen it read-only. While the
+web app is running, `vrhub load` is refused with a one-line "in use" message.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +29,9 @@ from vrhub.storage.warehouse import Warehouse
 T = TypeVar("T")
 
 _LOCK = threading.Lock()
+_WRITING = threading.Lock()
+BUSY = ("the warehouse is being read by a request that has not finished, so it cannot be "
+        "opened for writing just now")
 
 
 def shared_warehouse(request: Request) -> Warehouse:
@@ -32,17 +39,64 @@ def shared_warehouse(request: Request) -> Warehouse:
 
 
 def open_shared_warehouse(state: Any) -> Warehouse:
-    """The app's one open warehouse (opened on first use)."""
+    """The app's one open warehouse, read-only (opened on first use; a new workspace's
+    warehouse is created first)."""
     with _LOCK:
         existing = getattr(state, "warehouse", None)
         if existing is None:
-            existing = Warehouse(state.workspace.warehouse_path)
+            path: Path = state.workspace.warehouse_path
+            if not path.exists():
+                with Warehouse(path) as created:
+                    created.con  # noqa: B018 - create and stamp it
+            existing = Warehouse(path, read_only=True)
             existing.con  # noqa: B018 - open (and set up) once, before requests share it
             area = state.settings.chosen_study_area()
             if area is not None:
                 existing.use_study_area(area)
             state.warehouse = existing
     return existing
+
+
+@contextmanager
+def writing_warehouse(state: Any) -> Iterator[Warehouse]:
+    """The warehouse opened read-write for one write. The read-only database and its idle
+    cursors are closed first, and requests wait until the write is done; another process
+    reading the warehouse makes this an "in use" error (503), which passes."""
+    from vrhub.errors import OperationalError
+
+    with _WRITING, _LOCK:
+        _release(state)
+        writer = Warehouse(state.workspace.warehouse_path)
+        try:
+            try:
+                writer.con  # noqa: B018
+            except Exception as exc:
+                if "different configuration" in str(exc):
+                    raise OperationalError(BUSY, hint="send the file again in a moment") \
+                        from None
+                raise
+            area = state.settings.chosen_study_area()
+            if area is not None:
+                writer.use_study_area(area)
+            yield writer
+        finally:
+            writer.close()
+
+
+def _release(state: Any) -> None:
+    """Close the shared read-only database and every idle cursor on it; cursors still in
+    use are closed when their request ends (their generation is past)."""
+    state.warehouse_generation = getattr(state, "warehouse_generation", 0) + 1
+    pool: queue.SimpleQueue[Warehouse] | None = getattr(state, "warehouse_cursors", None)
+    while pool is not None:
+        try:
+            pool.get_nowait().close()
+        except queue.Empty:
+            break
+    existing = getattr(state, "warehouse", None)
+    if existing is not None:
+        existing.close()
+        state.warehouse = None
 
 
 async def warehouse(request: Request) -> AsyncIterator[Warehouse]:
@@ -55,6 +109,8 @@ async def warehouse(request: Request) -> AsyncIterator[Warehouse]:
     waits: so it costs no trip through the thread pool. The first call opens the database
     (reading its file) once per process."""
     pool = _cursors(request)
+    state = request.app.state
+    generation = getattr(state, "warehouse_generation", 0)
     try:
         view = pool.get_nowait()
     except queue.Empty:
@@ -64,7 +120,10 @@ async def warehouse(request: Request) -> AsyncIterator[Warehouse]:
     except BaseException:
         view.close()
         raise
-    pool.put(view)
+    if getattr(state, "warehouse_generation", 0) == generation:
+        pool.put(view)
+    else:  # the database it reads was closed for a write meanwhile
+        view.close()
 
 
 def _cursors(request: Request) -> queue.SimpleQueue[Warehouse]:

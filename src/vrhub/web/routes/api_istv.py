@@ -19,7 +19,7 @@ from vrhub.ingest.istv import upload
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.csrf import require_csrf
-from vrhub.web.data import warehouse
+from vrhub.web.data import warehouse, writing_warehouse
 from vrhub.web.deps import access, current_principal
 from vrhub.web.errors import error_body
 
@@ -60,7 +60,7 @@ class Rejected(BaseModel):
                               "receipt is kept), or the request's parameters are not valid."}},
              summary="Upload an ISTV extract for one of your ED sites")
 def upload_submission(
-    request: Request, principal: Caller, wh: Store,
+    request: Request, principal: Caller,
     file: Annotated[UploadFile, File(description="CSV, XLSX or ISTV XML extract.")],
     site: Annotated[str, Form(pattern=r"^[A-Za-z0-9]{3,9}$",
                               description="ODS code of the ED site.")],
@@ -76,9 +76,10 @@ def upload_submission(
     site = site.upper()
     access(request).policy.enforce(principal, Action.UPLOAD_ISTV, Resource.submission(site),
                                    detail="upload through the API")
-    receipts = upload.receive_upload(
-        wh, file.filename or "", file.file, site=site, period=period, dry_run=dry_run,
-        replace=replace, limits=UploadLimits.from_settings(request.app.state.settings))
+    with writing_warehouse(request.app.state) as wh:
+        receipts = upload.receive_upload(
+            wh, file.filename or "", file.file, site=site, period=period, dry_run=dry_run,
+            replace=replace, limits=UploadLimits.from_settings(request.app.state.settings))
     refused = [r for r in receipts if r["status"] == "rejected" or r.get("refused")]
     if refused:
         reason = refused[0]["errors"][0]

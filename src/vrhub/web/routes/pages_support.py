@@ -36,7 +36,7 @@ from vrhub.reports.publish import MANIFEST
 from vrhub.standards.months import Month, Period, Preset
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
-from vrhub.web.data import data_version, shared_warehouse
+from vrhub.web.data import data_version, shared_warehouse, writing_warehouse
 from vrhub.web.response_cache import Cached, cache_of
 
 T = TypeVar("T")
@@ -49,13 +49,18 @@ LEVEL_LABELS = {"borough": "Borough", "ward": "Ward", "lsoa": "LSOA (neighbourho
 
 @contextmanager
 def open_warehouse(request: Request, *, write: bool = False) -> Iterator[Warehouse | None]:
-    """A per-request cursor on the web app's one open warehouse (see vrhub.web.data), or
-    None before anything is loaded (the warehouse is created when ``write`` is asked).
+    """A per-request cursor on the web app's one open (read-only) warehouse (see
+    vrhub.web.data), or None before anything is loaded; with ``write``, the warehouse
+    opened read-write for this write alone (created if need be).
 
     Every page and endpoint goes through the same open database: DuckDB refuses to open one
     file both read-only and read-write in the same process."""
     path: Path = request.app.state.workspace.warehouse_path
-    if not path.exists() and not write and getattr(request.app.state, "warehouse", None) is None:
+    if write:
+        with writing_warehouse(request.app.state) as writer:
+            yield writer
+        return
+    if not path.exists() and getattr(request.app.state, "warehouse", None) is None:
         yield None
         return
     view = shared_warehouse(request).cursor()
