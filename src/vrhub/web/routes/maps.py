@@ -101,11 +101,26 @@ def geojson_response(features: list[dict[str, Any]]) -> Response:
     return Response(body, media_type="application/geo+json")
 
 
+MEASURES = ("rate", "count")
+
+
+def parse_measure(value: str | None) -> str | None:
+    """'rate' (per 1,000 residents), 'count', or None (rate when populations are loaded)."""
+    if value in (None, ""):
+        return None
+    if value not in MEASURES:
+        raise UserError(f"show a rate or a count (found {value!r})",
+                        hint="use measure=rate or measure=count")
+    return value
+
+
 def choropleth(request: Request, wh: Warehouse, principal: Principal, *, category: str | None,
                start: str | None, end: str | None, level: str | None,
-               borough: str | None) -> tuple[pd.DataFrame, list[dict[str, Any]], str]:
+               borough: str | None, measure: str | None = None
+               ) -> tuple[pd.DataFrame, list[dict[str, Any]], str]:
     """Area values, legend and the measure's name ('rate' or 'count') for a choropleth
-    (over the default period, the latest 12 complete months, when none is given)."""
+    (over the default period, the latest 12 complete months, when none is given):
+    ``measure`` asks for one; a rate needs populations and falls back to counts."""
     filters, errors = parse_filters(category, start, end, level, principal)
     if errors:
         raise UserError(next(iter(errors.values())))
@@ -123,7 +138,8 @@ def choropleth(request: Request, wh: Warehouse, principal: Principal, *, categor
                        {**filters.as_params(), "borough": borough or ""}, compute)["rows"]
     frame = pd.DataFrame(rows, columns=["area_code", "area_name", "count", "population",
                                         "rate_per_1000"])
-    measure = "rate" if frame["rate_per_1000"].notna().any() else "count"
+    has_rates = bool(frame["rate_per_1000"].notna().any())
+    measure = "count" if measure == "count" or not has_rates else "rate"
     column = "rate_per_1000" if measure == "rate" else "count"
     values = [None if pd.isna(v) else float(v) for v in frame[column]]
     frame["class"], legend = classes(values)
@@ -189,8 +205,9 @@ def deprivation_features(rows: list[dict[str, Any]], shapes: dict[str, Any]
 @router.get("/areas.geojson")
 def areas(request: Request, principal: Annotated[Principal, Depends(current_principal)],
           category: str | None = None, level: str | None = None, borough: str | None = None,
-          to: str | None = None) -> Response:
+          to: str | None = None, measure: str | None = None) -> Response:
     start = request.query_params.get("from")
+    chosen = parse_measure(measure)
     if principal.is_public:
         filters, errors = parse_filters(category, start, to, level, principal)
         if errors:
@@ -206,7 +223,7 @@ def areas(request: Request, principal: Annotated[Principal, Depends(current_prin
             return geojson_response([])
         frame, _legend, _measure = choropleth(request, wh, principal, category=category,
                                              start=start, end=to, level=level,
-                                             borough=borough)
+                                             borough=borough, measure=chosen)
         shapes = boundary_features(request, wh, level or "borough")
     return geojson_response(area_features(frame, shapes))
 

@@ -23,10 +23,13 @@ from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import NotFound, PermissionDenied, UserError
-from vrhub.reports import ed_figures
+from vrhub.reports import borough_profile, comparison, ed_figures
+from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, month_minus
 from vrhub.storage import catalogue
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
+from vrhub.web import printing
+from vrhub.web.data import area_directory
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
 from vrhub.web.routes.pages_support import (
@@ -103,8 +106,39 @@ def borough_list(request: Request, principal: Annotated[Principal, Depends(signe
                  ) -> HTMLResponse:
     with open_warehouse(request) as wh:
         items = boroughs(wh)
+    icbs = sorted(area_directory(request).icbs.values(), key=lambda i: i.short_name)
     return render_page(request, "pages/boroughs.html", principal, page_title="Boroughs",
-                       boroughs=items)
+                       boroughs=items, icbs=icbs)
+
+
+@router.get("/icbs/{code}", response_class=HTMLResponse)
+def icb_page(request: Request, code: str, principal: Annotated[Principal, Depends(signed_in)],
+             to: str | None = None) -> HTMLResponse:
+    """An Integrated Care Board's own system: its boroughs' figures against London, and
+    its emergency departments."""
+    directory = area_directory(request)
+    icb = directory.icbs.get(code) or directory.icbs.get(directory.find_icb(code) or "")
+    if icb is None:
+        raise NotFound(f"there is no integrated care board {code!r} in this workspace",
+                       hint="choose one from the boroughs page")
+    _filters, errors = parse_filters(None, None, to, "borough", principal)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    with open_warehouse(request) as wh:
+        if wh is None:
+            raise NotFound("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        _first, last = months_available(wh)
+        end = to or last
+        system: dict[str, Any] = {"rows": []}
+        if end is not None:
+            wanted = [c for c in HEADLINE_CATEGORIES if c in set(mps_categories(wh))]
+            system = cached_json(
+                request, "icb-system", {"end": end, "icb": icb.code},
+                lambda: comparison.compare_system(wh, list(icb.boroughs), wanted,
+                                                  month_minus(end, 11), end))
+    sites = [directory.sites[s] for s in icb.sites if s in directory.sites]
+    return render_page(request, "pages/icb.html", principal, page_title=icb.name, icb=icb,
+                       system=system, sites=sites, directory=directory)
 
 
 @router.get("/boroughs/{code}", response_class=HTMLResponse)
@@ -128,6 +162,7 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         end = filters.end or last
         heads = cached_json(request, "headlines-borough", {"end": end, "borough": code},
                             lambda: headlines(wh, code, end))
+        versus = borough_comparison(request, wh, code, end)
         monthly = cached_json(request, "borough-monthly",
                               {**filters.as_params(), "borough": code},
                               lambda: london_monthly(wh, filters, code))
@@ -150,13 +185,23 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         except UserError:
             comparison = []
         locations, locations_denied = top_locations(request, wh, principal, code, filters)
-        from vrhub.web.routes.maps import choropleth
+        from vrhub.web.routes.maps import choropleth, parse_measure
 
+        map_level = request.query_params.get("areas") or "ward"
+        if map_level not in ("ward", "lsoa"):
+            errors["areas"] = f"Choose wards or LSOAs (found {map_level!r})"
+            map_level = "ward"
+        try:
+            asked = parse_measure(request.query_params.get("measure"))
+        except UserError as exc:
+            errors["measure"] = exc.message
+            asked = None
         _frame, ward_legend, ward_measure = choropleth(
             request, wh, principal, category=filters.category, start=filters.start,
-            end=filters.end, level="ward", borough=code)
+            end=filters.end, level=map_level, borough=code, measure=asked)
     query = urlencode({k: v for k, v in {"category": filters.category, "from": filters.start,
-                                         "to": filters.end}.items() if v})
+                                         "to": filters.end, "measure": ward_measure}.items()
+                       if v})
     hotspot_query = urlencode({"source": "police", "category": "Violence and sexual offences",
                                "method": "gistar", "borough": code,
                                "from": filters.start or "", "to": filters.end or ""})
@@ -168,8 +213,70 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         hourday=hourday, days=ed_figures.DAYS, comparison=comparison,
         ed_detail=ed.detail.value, has_ed=has_ed, locations=locations,
         locations_denied=locations_denied, query=query, hotspot_query=hotspot_query,
-        ward_legend=ward_legend, ward_measure=ward_measure,
+        ward_legend=ward_legend, ward_measure=ward_measure, versus=versus,
+        map_level=map_level,
         tile_url=request.app.state.settings.tile_url or "")
+
+
+def borough_comparison(request: Request, wh: Warehouse, code: str, end: str | None
+                       ) -> dict[str, Any] | None:
+    """The borough's headline categories against similar boroughs and London over the 12
+    months to ``end`` (None when the figures needed are not loaded)."""
+    if end is None:
+        return None
+    wanted = [c for c in HEADLINE_CATEGORIES if c in set(mps_categories(wh))]
+    try:
+        result: dict[str, Any] = cached_json(
+            request, "borough-comparison", {"end": end, "borough": code},
+            lambda: comparison.compare(wh, code, wanted, month_minus(end, 11), end))
+    except UserError:
+        return None
+    return result
+
+
+def _profile(request: Request, code: str, principal: Principal, to: str | None
+             ) -> tuple[borough_profile.BoroughProfile, str]:
+    """The board summary of borough ``code`` for the 12 months ending ``to`` (default: the
+    latest month loaded), and the query string that reproduces it."""
+    _filters, errors = parse_filters(None, None, to, "ward", principal)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    with open_warehouse(request) as wh:
+        name = _borough_name(wh, code)
+        if wh is None:
+            raise NotFound("no data is loaded yet", hint="run vrhub demo or vrhub load")
+        _first, last = months_available(wh)
+        end = to or last
+        if end is None:
+            raise NotFound("no police counts are loaded", hint="run vrhub load mps")
+        ed = request.app.state.access.policy.ed_figures(principal, "borough_profile",
+                                                        boroughs=[code])
+        profile = borough_profile.build(wh, code, name, end, ed)
+        profile.versus = borough_comparison(request, wh, code, end)
+    return profile, (f"?{urlencode({'to': to})}" if to else "")
+
+
+@router.get("/boroughs/{code}/profile", response_class=HTMLResponse)
+def board_summary(request: Request, code: str,
+                  principal: Annotated[Principal, Depends(signed_in)],
+                  to: str | None = None) -> HTMLResponse:
+    """The board summary as an accessible page, with a link to the same as a PDF."""
+    profile, query = _profile(request, code, principal, to)
+    return render_page(request, "pages/profile.html", principal,
+                       page_title=f"{profile.name}: board summary", profile=profile,
+                       query=query)
+
+
+@router.get("/boroughs/{code}/profile.pdf")
+def board_summary_pdf(request: Request, code: str,
+                      principal: Annotated[Principal, Depends(signed_in)],
+                      to: str | None = None) -> Response:
+    """The board summary as a PDF (one or two A4 pages)."""
+    profile, _query = _profile(request, code, principal, to)
+    html = printing.html_for_print(request, "print/profile.html", profile=profile)
+    name = f"{profile.name.lower().replace(' ', '-')}-board-summary-{profile.end}.pdf"
+    return Response(printing.pdf(html), media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/boroughs/{code}/monthly.csv")
