@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from pathlib import Path
 
 from fastapi import FastAPI
 from scipy import stats
@@ -15,6 +16,7 @@ from tests.web.pages_workspace import BOROUGH, OTHER_BOROUGH
 from tests.web.test_map_place import client_for, warehouse
 from tests.web.test_pages_analysis import audit_events
 from vrhub.standards.months import Month
+from vrhub.storage.warehouse import Warehouse
 
 HTML = {"accept": "text/html"}
 
@@ -161,3 +163,32 @@ def test_board_summary_is_for_partners(demo_app: FastAPI) -> None:
         assert response.headers["location"].startswith("/sign-in?next=")
     assert client_for(demo_app).get("/boroughs/E09000999/profile",
                                     headers=HTML).status_code == 404
+
+
+def test_under_25_ed_assaults_where_records_carry_ages(demo_app: FastAPI) -> None:
+    bands = ["0-10", "11-15", "16-17", "18-24", "25-34", "35-44"]
+    home = Path(demo_app.state.settings.home)
+    with Warehouse(home / "warehouse.duckdb") as wh:  # ED records with ages, as in ECDS
+        wh.con.execute("UPDATE istv_assault SET age_band = (['" + "', '".join(bands)
+                       + "'])[1 + (hash(assault_id) % 6)::INTEGER]")
+    end = latest_month(demo_app)
+    start = month_minus(end, 11)
+    with warehouse(demo_app) as wh:
+        young = wh.query(
+            "SELECT ward_code, count(*) AS n FROM istv_assault WHERE borough_code = ? AND "
+            "age_band IN ('0-10', '11-15', '16-17', '18-24') AND strftime(assault_at, "
+            "'%Y-%m') BETWEEN ? AND ? GROUP BY 1", [BOROUGH, start, end])
+        names = dict(wh.query("SELECT code, name FROM area_boundary WHERE level = 'ward22'")
+                     .itertuples(index=False))
+    expected = {names[c]: int(n) for c, n in young.itertuples(index=False)}
+    analyst = client_for(demo_app, "borough@example.org")
+    page = parse(analyst.get(f"/boroughs/{BOROUGH}/profile", headers=HTML).text)
+    rows = table(page, "ED assaults against police")
+    got = {r[0]: int(r[2].replace(",", "")) for r in rows}
+    assert got == {name: expected.get(name, 0) for name in got}
+    assert any(v % 5 for v in got.values())  # exact inside the analyst's borough
+    other = parse(analyst.get(f"/boroughs/{OTHER_BOROUGH}/profile", headers=HTML).text)
+    caption = other.find("caption", string=re.compile("ED assaults against police"))
+    if caption is not None:
+        for r in table(other, "ED assaults against police"):
+            assert r[2] == "suppressed" or int(r[2]) % 5 == 0

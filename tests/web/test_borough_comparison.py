@@ -143,3 +143,20 @@ def test_borough_map_drills_down_to_its_lsoas(demo_app: FastAPI) -> None:
                              "borough_code = ?", [BOROUGH])["lsoa21_code"])
     assert {f["properties"]["code"] for f in features} == lsoas
     assert client.get(f"/boroughs/{BOROUGH}?areas=streets", headers=HTML).status_code == 400
+
+
+def test_violence_robbery_and_weapons_views_are_one_click_away(demo_app: FastAPI) -> None:
+    client = client_for(demo_app)
+    page = parse(client.get(f"/boroughs/{BOROUGH}?category=ROBBERY", headers=HTML).text)
+    nav = page.find("nav", attrs={"aria-label": "Views of Alderbury"})
+    assert nav is not None
+    links = {a.get_text(): a["href"] for a in nav.find_all("a")}
+    assert links == {
+        "Violence with injury": f"/boroughs/{BOROUGH}?category=VIOLENCE%20WITH%20INJURY",
+        "Weapons (possession of weapons: the recorded-crime category nearest to knife "
+        "crime)": f"/boroughs/{BOROUGH}?category=POSSESSION%20OF%20WEAPONS"}
+    assert nav.find("strong").get_text() == "Robbery"  # the view shown
+    for href in links.values():
+        shown = parse(client.get(href, headers=HTML).text)
+        chosen = shown.select_one("#category option[selected]")
+        assert chosen is not None and chosen["value"] == href.split("=")[1].replace("%20", " ")

@@ -30,6 +30,7 @@ import pandas as pd
 import shapely
 
 from vrhub.access.ed_figures import EDView
+from vrhub.analytics import disclosure as sdc
 from vrhub.analytics import hotspots
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
@@ -38,7 +39,12 @@ from vrhub.reports import ed_figures
 from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, VIOLENCE_WITH_INJURY, month_minus
 from vrhub.standards.months import Month
 from vrhub.storage.points import load_points, load_study_area
-from vrhub.storage.series import area_geometries, monthly_counts, population_by_area
+from vrhub.storage.series import (
+    area_geometries,
+    istv_counts_by_age,
+    monthly_counts,
+    population_by_area,
+)
 from vrhub.storage.warehouse import Warehouse
 
 HOTSPOT_CATEGORY = "Violence and sexual offences"
@@ -106,6 +112,8 @@ class BoroughProfile:
     ed_police: list[dict[str, Any]]
     ed_detail: str
     caveats: list[str] = field(default_factory=list)
+    ed_ages: bool = False
+    """Whether the ED rows carry an under-25 count (the ED records have age bands)."""
     versus: dict[str, Any] | None = None
     """The headline categories against similar boroughs and London (set by the caller
     from :func:`vrhub.reports.comparison.compare`, cached with the borough page's)."""
@@ -267,6 +275,7 @@ def build(wh: Warehouse, borough: str, name: str, end: str, ed_view: EDView
         comparison = ed_figures.ed_vs_police(wh, ed_view, borough, (start, end))
     except UserError:
         comparison = []
+    has_ages = add_under_25(wh, ed_view, borough, (start, end), comparison)
     caveats = [
         f"Period: the 12 months {Month.parse(start).label} to {Month.parse(end).label}, "
         "against the 12 months before. Changes are given with exact 95% confidence "
@@ -288,5 +297,35 @@ def build(wh: Warehouse, borough: str, name: str, end: str, ed_view: EDView
             + ("Shown exactly: the borough is in your access." if ed_view.exact else
                "Disclosure-controlled: counts of 1 to 7 are suppressed and others rounded "
                "to the nearest 5."))
-    return BoroughProfile(borough, name, start, end, heads, ward_table(wh, borough, end),
-                          named, svg, comparison, ed_view.detail.value, caveats)
+    if has_ages:
+        caveats.append("Under-25 ED assaults are those whose record carries an age band "
+                       "under 25 (0-10, 11-15, 16-17, 18-24); records without an age are "
+                       "not counted in that column.")
+    profile = BoroughProfile(borough, name, start, end, heads, ward_table(wh, borough, end),
+                             named, svg, comparison, ed_view.detail.value, caveats)
+    profile.ed_ages = has_ages
+    return profile
+
+
+UNDER_25 = ("0-10", "11-15", "16-17", "18-24")
+
+
+def add_under_25(wh: Warehouse, view: EDView, borough: str,
+                 period: tuple[str | None, str | None], rows: list[dict[str, Any]]) -> bool:
+    """Add ``under_25`` (ED assaults of patients under 25) to each ED-police ward row when
+    the borough's ED records carry ages: exact inside the reader's scope, disclosure-
+    controlled outside it (None when suppressed). Returns whether ages were available."""
+    if not rows:
+        return False
+    counts = istv_counts_by_age(wh, borough=borough, bands=UNDER_25, period=period)
+    if counts is None:
+        return False
+    by_ward = dict(zip(counts["area_code"].astype(str), counts["count"].astype(int),
+                       strict=True))
+    frame = pd.DataFrame({"area_code": [r["area_code"] for r in rows],
+                          "under_25": [by_ward.get(r["area_code"], 0) for r in rows]})
+    if not view.exact:
+        frame = sdc.apply(frame, ["under_25"])
+    for row, value in zip(rows, frame["under_25"], strict=True):
+        row["under_25"] = None if pd.isna(value) else int(value)
+    return True

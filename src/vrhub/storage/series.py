@@ -392,3 +392,26 @@ def istv_assault_times(warehouse: Warehouse, *, level: str,
     sql += _area_sql(code, "borough_code", areas, params)
     sql += _period_sql("strftime(assault_at, '%Y-%m')", period, params)
     return (warehouse.query(sql, params), provenance_for(warehouse, ["istv_assault"]))
+
+
+def istv_counts_by_age(warehouse: Warehouse, *, borough: str, bands: Sequence[str],
+                       period: tuple[str | None, str | None]) -> pd.DataFrame | None:
+    """ED assaults per ward of ``borough`` whose patient is in one of the age ``bands``
+    (``area_code``, ``count``), or None when no ED record of the borough carries an age
+    band (the extract had no ages)."""
+    if not warehouse.has_table("istv_assault"):
+        return None
+    columns = set(warehouse.query("SELECT * FROM istv_assault LIMIT 0").columns)
+    if not {"age_band", "ward_code", "borough_code"} <= columns:
+        return None
+    aged = warehouse.scalar("SELECT count(*) FROM istv_assault WHERE borough_code = ? "
+                            "AND age_band IS NOT NULL", [borough])
+    if not aged:
+        return None
+    month = "strftime(assault_at, '%Y-%m')"
+    params: list[Any] = [borough, *bands]
+    sql = ("SELECT ward_code AS area_code, count(*) AS count FROM istv_assault "
+           "WHERE borough_code = ? AND ward_code IS NOT NULL AND age_band IN ("
+           + ", ".join("?" for _ in bands) + ")")
+    sql += _period_sql(month, period, params)
+    return warehouse.query(sql + " GROUP BY 1", params)

@@ -51,6 +51,12 @@ router = APIRouter(include_in_schema=False)
 
 TOP_LOCATIONS = 10
 
+VIEWS = (("VIOLENCE WITH INJURY", "Violence with injury"), ("ROBBERY", "Robbery"),
+         ("POSSESSION OF WEAPONS", "Weapons (possession of weapons: the recorded-crime "
+          "category nearest to knife crime)"))
+"""One-click views of the categories the partnership reports on, shown where the data
+hold them."""
+
 
 def _borough_name(wh: Warehouse | None, code: str) -> str:
     for c, name in boroughs(wh):
@@ -215,6 +221,7 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         locations_denied=locations_denied, query=query, hotspot_query=hotspot_query,
         ward_legend=ward_legend, ward_measure=ward_measure, versus=versus,
         map_level=map_level,
+        views=[(c, label) for c, label in VIEWS if c in categories],
         tile_url=request.app.state.settings.tile_url or "")
 
 
