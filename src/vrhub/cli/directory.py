@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.users import console_principal, open_services
 
 
 @click.group(name="directory")
@@ -18,13 +19,6 @@ def command() -> None:
     """The opportunities directory: import Open Referral UK feeds, list imports, find
     listings due for review."""
 
-
-def _services(app: AppContext) -> Any:
-    from vrhub.access.services import AccessServices
-
-    services = AccessServices.from_settings(app.settings)
-    click.get_current_context().call_on_close(services.close)
-    return services
 
 
 def _directory(app: AppContext, services: Any) -> Any:
@@ -35,17 +29,6 @@ def _directory(app: AppContext, services: Any) -> Any:
     directory.ensure_vocabularies()
     return directory
 
-
-def _console() -> Any:
-    import getpass
-
-    from vrhub.access.principal import console_administrator
-
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return console_administrator(name)
 
 
 @command.command(name="import")
@@ -65,10 +48,10 @@ def import_(app: AppContext, source: str, name: str | None, as_json: bool) -> No
     from vrhub.access.roles import Action
     from vrhub.pathways.oruk_import import import_feed
 
-    services = _services(app)
+    services = open_services(app)
     directory = _directory(app, services)
     resource = Resource("directory_feed", source[:150])
-    with services.policy.audited(_console(), Action.IMPORT_DIRECTORY, resource) as note:
+    with services.policy.audited(console_principal(), Action.IMPORT_DIRECTORY, resource) as note:
         with app.progress.task(f"Importing {source}"):
             result = import_feed(directory, source,
                                  timeout=app.settings.directory_import_timeout_seconds,
@@ -106,7 +89,7 @@ def imports(app: AppContext, as_json: bool) -> None:
     """The most recent imports: when, from where, and what each did."""
     from vrhub.storage import directory_reads as reads
 
-    services = _services(app)
+    services = open_services(app)
     with services.sessions() as session:
         feeds = {f.id: f.source for f in reads.feeds(session)}
         rows = [{"import_id": i.id, "source": feeds.get(i.feed_id, ""),
@@ -129,7 +112,7 @@ def quarantine(app: AppContext, import_id: int, as_json: bool) -> None:
     """The records an import could not use, with the reasons."""
     from vrhub.storage import directory_reads as reads
 
-    services = _services(app)
+    services = open_services(app)
     with services.sessions() as session:
         rows = [{"page": q.page, "position": q.position, "record_id": q.record_id,
                  "name": q.name, "reason": q.reason}
@@ -148,7 +131,7 @@ def stale(app: AppContext, as_json: bool) -> None:
     """Listings not reviewed by a curator for VRHUB_DIRECTORY_REVIEW_MONTHS months."""
     from vrhub.pathways.curation import stale_listings
 
-    services = _services(app)
+    services = open_services(app)
     directory = _directory(app, services)
     rows = [s.to_dict() for s in stale_listings(directory,
                                                  app.settings.directory_review_months)]

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.users import console_principal, open_services
 
 
 @click.group(name="referrals")
@@ -21,24 +22,6 @@ def command() -> None:
     """The referral pathway: teams, escalation and retention jobs, subject access, keys."""
 
 
-def _services(app: AppContext) -> Any:
-    from vrhub.access.services import AccessServices
-
-    services = AccessServices.from_settings(app.settings)
-    click.get_current_context().call_on_close(services.close)
-    return services
-
-
-def _console() -> Any:
-    import getpass
-
-    from vrhub.access.principal import console_administrator
-
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return console_administrator(name)
 
 
 def _pathway(app: AppContext, services: Any) -> Any:
@@ -83,10 +66,11 @@ def add_team(app: AppContext, name: str, kind: str, organisation: str, borough: 
     from vrhub.standards.codes import BoroughCode, ODSCode
     from vrhub.storage import referrals as store
 
-    services = _services(app)
+    services = open_services(app)
     kind = codes.TEAM_KINDS.check(kind, field="team kind")
-    with services.policy.audited(_console(), Action.ADMIN_USERS, Resource("team", name)) \
-            as note, services.sessions() as session, session.begin():
+    resource = Resource("team", name)
+    with services.policy.audited(console_principal(), Action.ADMIN_USERS, resource) as note, \
+            services.sessions() as session, session.begin():
         if store.team_by_name(session, name) is not None:
             raise Conflict(f"there is already a team called {name!r}")
         team = store.create_team(session, name=name, kind=kind,
@@ -108,7 +92,7 @@ def list_teams(app: AppContext, as_json: bool) -> None:
     """Teams and their members (leads first)."""
     from vrhub.storage import referrals as store
 
-    services = _services(app)
+    services = open_services(app)
     with services.sessions() as session:
         rows: list[dict[str, Any]] = [{"id": t.id, "name": t.name, "kind": t.kind,
                  "members": [{"email": e, "lead": lead}
@@ -137,9 +121,10 @@ def member(app: AppContext, team_id: int, email: str, lead: bool, remove: bool) 
     from vrhub.storage import referrals as store
     from vrhub.storage.appdb.models import User
 
-    services = _services(app)
-    with services.policy.audited(_console(), Action.ADMIN_USERS, Resource("team", str(team_id))
-                                 ) as note, services.sessions() as session, session.begin():
+    services = open_services(app)
+    resource = Resource("team", str(team_id))
+    with services.policy.audited(console_principal(), Action.ADMIN_USERS, resource) as note, \
+            services.sessions() as session, session.begin():
         if store.team(session, team_id) is None:
             raise NotFound(f"there is no team {team_id}", hint="see `vrhub referrals teams "
                            "list`")
@@ -166,7 +151,7 @@ def member(app: AppContext, team_id: int, email: str, lead: bool, remove: bool) 
 @pass_app
 def escalate(app: AppContext, as_json: bool) -> None:
     """Escalate requested referrals past their response deadline to their team lead."""
-    services = _services(app)
+    services = open_services(app)
     count = _pathway(app, services).escalate_overdue()
     if as_json:
         app.emit_json({"escalated": count})
@@ -182,9 +167,9 @@ def purge(app: AppContext, today: str | None, as_json: bool) -> None:
     """Erase referrals whose retention period has ended (identity and notes)."""
     from vrhub.pathways.records_rights import purge as run
 
-    services = _services(app)
+    services = open_services(app)
     day = dt.date.fromisoformat(today) if today else None
-    erased = run(_pathway(app, services), _console(), day)
+    erased = run(_pathway(app, services), console_principal(), day)
     if as_json:
         app.emit_json({"erased": erased})
     else:
@@ -207,8 +192,8 @@ def subject_access(app: AppContext, given_name: str, family_name: str,
     except ValueError:
         raise UserError(f"date of birth {date_of_birth!r} is not a date",
                         hint="give it as YYYY-MM-DD") from None
-    services = _services(app)
-    result = run(_pathway(app, services), _console(), given_name=given_name,
+    services = open_services(app)
+    result = run(_pathway(app, services), console_principal(), given_name=given_name,
                  family_name=family_name, date_of_birth=born)
     app.emit_json(result.to_dict())
 
@@ -221,7 +206,7 @@ def rekey(app: AppContext) -> None:
     from vrhub.pathways.sealing import sealer_for
     from vrhub.storage import referrals as store
 
-    services = _services(app)
+    services = open_services(app)
     sealer = sealer_for(app.settings)
     count = 0
     with services.sessions() as session, session.begin():

@@ -305,14 +305,11 @@ def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
         file_report.partition = partition
 
 
-def _dry_run_receipt(source: InputFile, sha256: str, raw: RawSubmission,
-                     part: header_mod.Part, result: Checked, replaced: Replacement | None, *,
-                     codes: codelists.CodeListSet, sites: dict[str, str],
-                     received_at: dt.datetime, redactions: dict[str, int]) -> dict[str, Any]:
-    """What receiving ``part`` would do, stored nowhere (records repeating an overlapping
-    submission are counted when the file is received, not here)."""
+def _receipt_file(source: InputFile, sha256: str, raw: RawSubmission, part: header_mod.Part,
+                  *, codes: codelists.CodeListSet, sites: dict[str, str],
+                  received_at: dt.datetime) -> dict[str, Any]:
+    """The fields every receipt, stored or dry run, gives of the file and its part."""
     return {
-        "submission_id": None,
         "file": source.name,
         "file_format": raw.file_format,
         "sha256": sha256,
@@ -323,6 +320,19 @@ def _dry_run_receipt(source: InputFile, sha256: str, raw: RawSubmission,
         "header_source": part.header_source,
         "received_at": received_at.isoformat(),
         "codelist_version": codes.version,
+    }
+
+
+def _dry_run_receipt(source: InputFile, sha256: str, raw: RawSubmission,
+                     part: header_mod.Part, result: Checked, replaced: Replacement | None, *,
+                     codes: codelists.CodeListSet, sites: dict[str, str],
+                     received_at: dt.datetime, redactions: dict[str, int]) -> dict[str, Any]:
+    """What receiving ``part`` would do, stored nowhere (records repeating an overlapping
+    submission are counted when the file is received, not here)."""
+    return {
+        "submission_id": None,
+        **_receipt_file(source, sha256, raw, part, codes=codes, sites=sites,
+                        received_at=received_at),
         "status": "dry_run",
         "rows_read": len(part.records),
         "rows_accepted": len(result.accepted),
@@ -448,16 +458,8 @@ def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
     quarantined = len({p.row for p in problems})
     receipt: dict[str, Any] = {
         "submission_id": sub_id,
-        "file": source.name,
-        "file_format": raw.file_format,
-        "sha256": sha256,
-        "site_code": part.site_code,
-        "site_name": sites.get(part.site_code),
-        "period_start": str(part.period_start),
-        "period_end": str(part.period_end),
-        "header_source": part.header_source,
-        "received_at": received_at.isoformat(),
-        "codelist_version": codes.version,
+        **_receipt_file(source, sha256, raw, part, codes=codes, sites=sites,
+                        received_at=received_at),
         "status": "current",
         "rows_read": len(part.records),
         "rows_accepted": len(rows),
