@@ -234,7 +234,8 @@ def _open_data(data: Path, shared: Path) -> int:
 
 
 def _build_release(into: Path) -> str:
-    built = subprocess.run([str(REPO / "scripts" / "build-release")], cwd=REPO,
+    built = subprocess.run([str(REPO / "scripts" / "build-release"), "--reuse-assets"],
+                           cwd=REPO,
                            env={**os.environ, "DIST": str(into)}, capture_output=True,
                            text=True, timeout=900, check=False)
     assert built.returncode == 0, built.stderr
