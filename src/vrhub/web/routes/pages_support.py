@@ -34,6 +34,7 @@ from vrhub.errors import MonthError, UserError
 from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
 from vrhub.reports.publish import MANIFEST
 from vrhub.standards.months import Month, Period, Preset
+from vrhub.storage.catalogue import mps_categories
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.data import data_version, shared_warehouse, writing_warehouse
@@ -281,19 +282,6 @@ def choose_period(filters: Filters, query: Mapping[str, str], last: str | None,
         period = Period.latest_complete(last)
     return replace(filters, start=period.first.iso, end=period.last.iso,
                    preset=period.preset.value, year=(query.get("year") or "").strip()), period
-
-
-def mps_categories(wh: Warehouse | None) -> list[str]:
-    """Major categories, each followed by its minor categories (MPS recorded crime)."""
-    if wh is None or not wh.has_table("mps_crime_count"):
-        return []
-    frame = wh.query("SELECT DISTINCT major_category, minor_category FROM mps_crime_count "
-                     "ORDER BY 1, 2")
-    out: list[str] = []
-    for major, group in frame.groupby("major_category", sort=True):
-        out.append(str(major))
-        out.extend(str(m) for m in group["minor_category"] if str(m) != str(major))
-    return out
 
 
 def boroughs(wh: Warehouse | None) -> list[tuple[str, str]]:
