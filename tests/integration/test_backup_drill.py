@@ -119,3 +119,29 @@ def test_restore_asks_before_replacing(run, tmp_path: Path,  # type: ignore[no-u
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
     code, _, err = run("backup", "restore", tmp_path / "b")
     assert code == 130 or "Aborted" in err
+
+
+def test_restore_checks_the_seals_under_the_deployments_audit_key(  # type: ignore[no-untyped-def]
+        run, home: Path, tmp_path: Path) -> None:
+    key_file = tmp_path / "keys" / "audit.key"  # held outside the workspace, so not restored
+    env = {"VRHUB_AUDIT_KEY_FILE": str(key_file)}
+    _add(run, env, "a@example.org")
+    backup = tmp_path / "backup"
+    assert run("backup", "create", backup, env=env)[0] == 0
+
+    code, out, err = run("backup", "restore", backup, "--yes", "--json", env=env)
+    assert code == 0, err
+    assert json.loads(out)["audit_chain_intact"] is True  # the right key: every seal fits
+
+    # The same trail under another key (a database brought back beside the wrong key
+    # file, or rewritten by someone who could not read the key): the seals do not fit.
+    wrong = json.loads(key_file.read_text())
+    wrong["key"] = "00" * (len(wrong["key"]) // 2)
+    key_file.write_text(json.dumps(wrong))
+    code, out, err = run("backup", "restore", backup, "--yes", "--json", env=env)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["audit_chain_intact"] is False
+    assert "seal does not fit" in report["audit_chain_problem"]
+    code, out, err = run("backup", "restore", backup, "--yes", env=env)
+    assert "chain BROKEN: the row's seal does not fit" in out + err

@@ -78,11 +78,13 @@ def restore(app: AppContext, source: Path, yes: bool, as_json: bool) -> None:
                       f"the backup of {manifest['created_at']}?", abort=True)
     app.close()
     report = put_back(source, app.settings.home, app.settings.resolved_database_url,
-                      app_role=app.settings.app_role)
+                      app_role=app.settings.app_role,
+                      audit_key_file=app.settings.resolved_audit_key_file)
     if as_json:
         app.emit_json(report.to_dict())
         return
-    chain = "intact" if report.chain_ok else "BROKEN (run `vrhub audit verify`)"
+    chain = ("intact" if report.chain_ok else
+             f"BROKEN: {report.chain_problem} (run `vrhub audit verify`)")
     app.info(f"restored backup {report.backup_id} of {report.created_at}")
     app.info(f"audit trail: {report.audit.events} events, head {report.audit.head_hash}, "
              f"chain {chain}")

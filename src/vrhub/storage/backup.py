@@ -317,6 +317,7 @@ class RestoreReport:
     created_at: str
     audit: AuditHead
     chain_ok: bool
+    chain_problem: str | None
     lost_events: int
     lost_first: str | None
     lost_last: str | None
@@ -327,6 +328,7 @@ class RestoreReport:
     def to_dict(self) -> dict[str, Any]:
         return {"backup_id": self.backup_id, "created_at": self.created_at,
                 "audit": self.audit.to_dict(), "audit_chain_intact": self.chain_ok,
+                "audit_chain_problem": self.chain_problem,
                 "events_lost": self.lost_events, "lost_first_at": self.lost_first,
                 "lost_last_at": self.lost_last,
                 "lost_events_file": str(self.lost_file) if self.lost_file else None,
@@ -362,8 +364,13 @@ def _events_after(database_url: str, last_id: int | None) -> list[dict[str, Any]
         engine.dispose()
 
 
-def restore(folder: Path, home: Path, database_url: str, *, app_role: str) -> RestoreReport:
-    """Restore the backup in ``folder`` into the workspace ``home`` and the app database."""
+def restore(folder: Path, home: Path, database_url: str, *, app_role: str,
+            audit_key_file: Path | None = None) -> RestoreReport:
+    """Restore the backup in ``folder`` into the workspace ``home`` and the app database.
+
+    The restored trail is verified link by link and, when the deployment's audit key file
+    (``audit_key_file``, read after the workspace is restored: by default it is part of it)
+    exists, seal by seal."""
     from vrhub.storage.appdb.engine import make_engine
 
     manifest = read_manifest(folder)
@@ -419,20 +426,23 @@ def restore(folder: Path, home: Path, database_url: str, *, app_role: str) -> Re
             shutil.move(home / name, previous / name)
     _private_tree(previous)
 
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from vrhub.access import audit as audit_trail
+    from vrhub.access.audit_seal import AuditSeal
 
     engine = make_engine(database_url)
     try:
+        key = (AuditSeal(audit_key_file, sessionmaker(engine)).key(create=False)
+               if audit_key_file is not None else None)
         with Session(engine) as session:
-            checked = audit_trail.verify(session)
+            checked = audit_trail.verify(session, key)
             head = _audit_head_sql(session.connection())
     finally:
         engine.dispose()
     return RestoreReport(
         backup_id=manifest["backup_id"], created_at=manifest["created_at"], audit=head,
-        chain_ok=checked.ok, lost_events=len(lost),
+        chain_ok=checked.ok, chain_problem=checked.problem, lost_events=len(lost),
         lost_first=lost[0]["occurred_at"] if lost else None,
         lost_last=lost[-1]["occurred_at"] if lost else None, lost_file=lost_file,
         previous=previous, warehouse_version=manifest["warehouse"]["schema_version"])
