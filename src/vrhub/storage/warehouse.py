@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vrhub import __version__
+from vrhub.errors import OperationalError
 from vrhub.standards.provenance import PROVENANCE, QUARANTINE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Problem, Table
@@ -31,6 +33,10 @@ from vrhub.storage import warehouse_schema
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
 QUARANTINE_VALUE_LIMIT = 200
+
+
+class WarehouseBusy(OperationalError):
+    """The warehouse could not be closed for a write: a query on it did not finish in time."""
 
 
 class Warehouse:
@@ -81,10 +87,24 @@ class Warehouse:
         view._study_area = self._study_area
         return view
 
-    def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+    def close(self, *, wait_seconds: float = 0.0) -> None:
+        """Close the connection. With ``wait_seconds``, a connection still busy with a call
+        on another thread (DuckDB refuses to close it then) is tried again until that call
+        ends, for up to that long; :class:`WarehouseBusy` if it never does."""
+        if self._con is None:
+            return
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                self._con.close()
+                break
+            except duckdb.ResourceInUseException:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"the warehouse is still busy with a query after {wait_seconds:g} s"
+                    ) from None
+                time.sleep(0.02)
+        self._con = None
 
     def __enter__(self) -> Warehouse:
         return self

@@ -85,4 +85,14 @@ def build(node_modules: Path | None = None, vendor: Path = VENDOR) -> list[Path]
     if result.returncode != 0:
         raise UserError(f"compiling {SCSS.name} failed: {result.stderr.strip()[:500]}")
     written.append(css)
+    _readable_by_all(vendor)
     return written
+
+
+def _readable_by_all(vendor: Path) -> None:
+    """The built assets are part of the installed package, served to anyone, and read by
+    whichever account runs vrhub: readable by all (0644 / 0755), whatever the umask of the
+    process that built them (vrhub's own commands make their files owner-only)."""
+    vendor.chmod(0o755)
+    for path in vendor.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)

@@ -21,15 +21,18 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
+from vrhub.errors import OperationalError
 from vrhub.reports.area_directory import AreaDirectory
 from vrhub.reports.area_directory import build as build_directory
 from vrhub.storage.load_status import LoadTotals, load_totals
-from vrhub.storage.warehouse import Warehouse
+from vrhub.storage.warehouse import Warehouse, WarehouseBusy
 
 T = TypeVar("T")
 
 _LOCK = threading.Lock()
 _WRITING = threading.Lock()
+#: how long a write waits for queries still running on the read-only warehouse to end
+CLOSE_WAIT_SECONDS = 15.0
 BUSY = ("the warehouse is being read by a request that has not finished, so it cannot be "
         "opened for writing just now")
 
@@ -62,7 +65,6 @@ def writing_warehouse(state: Any) -> Iterator[Warehouse]:
     """The warehouse opened read-write for one write. The read-only database and its idle
     cursors are closed first, and requests wait until the write is done; another process
     reading the warehouse makes this an "in use" error (503), which passes."""
-    from vrhub.errors import OperationalError
 
     with _WRITING, _LOCK:
         _release(state)
@@ -95,7 +97,13 @@ def _release(state: Any) -> None:
             break
     existing = getattr(state, "warehouse", None)
     if existing is not None:
-        existing.close()
+        # a request may be in the middle of a query on it: wait for that query to end
+        # (new requests wait on the lock meanwhile); if it does not, the write is refused
+        # as "busy" (503) and the file can be sent again
+        try:
+            existing.close(wait_seconds=CLOSE_WAIT_SECONDS)
+        except WarehouseBusy:
+            raise OperationalError(BUSY, hint="send the file again in a moment") from None
         state.warehouse = None
 
 
