@@ -40,7 +40,7 @@ def test_close_waits_for_a_running_query_to_end(tmp_path: Path) -> None:
 def test_close_gives_up_as_busy_after_its_wait(tmp_path: Path) -> None:
     wh = Warehouse(tmp_path / "warehouse.duckdb")
     thread, _ = _busy(wh, 1.0)
-    with pytest.raises(WarehouseBusy, match="still busy with a query after 0.2 s"):
+    with pytest.raises(WarehouseBusy, match=r"still busy with a query after 0\.2 s"):
         wh.close(wait_seconds=0.2)
     thread.join()
     wh.close()
