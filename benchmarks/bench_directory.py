@@ -37,6 +37,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
+from benchmarks.bench_api_load import cpu_seconds, free_port
+
 SERVICES = 10_000
 PAGE = 500
 CONCURRENCY = 50
@@ -135,17 +137,6 @@ def peer_validation(records: list[dict[str, Any]]) -> dict[str, Any]:
     started = time.perf_counter()
     invalid = sum(1 for r in records if not validator.is_valid(r))
     return {"seconds": round(time.perf_counter() - started, 2), "invalid": invalid}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 WORDS = ("boxing", "music", "football", "mentoring", "skills", "youth", "job", "dance",
