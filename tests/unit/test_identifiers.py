@@ -181,3 +181,22 @@ def test_long_text_is_fast_and_safe() -> None:
     text = ("A" * 1_000_000) + " 943 476 5919"
     result = redact(text)
     assert result.counts == {"nhs_number": 1}
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("JaneDoe", "how a name looks"), ("j.smith", "how a name looks"),
+    ("9434765919", "NHS number"), ("943 476 5919", "not a pseudonymous id"),
+    ("07700900123", "phone"), ("jo@example.org", "not a pseudonymous id"),
+    ("P-0042" * 8, "not a pseudonymous id")])
+def test_participant_ids_that_identify_are_refused(value: str, why: str) -> None:
+    from vrhub.privacy.identifiers import pseudonym_problem
+
+    problem = pseudonym_problem(value)
+    assert problem is not None and why.lower() in problem.lower()
+
+
+@pytest.mark.parametrize("value", ["P-0042", "YP_17", "cam.2024.003", "A1"])
+def test_pseudonymous_ids_pass(value: str) -> None:
+    from vrhub.privacy.identifiers import pseudonym_problem
+
+    assert pseudonym_problem(value) is None

@@ -48,6 +48,9 @@ class Outcomes:
     config: OutcomesConfig = field(default_factory=OutcomesConfig)
     clock: Callable[[], dt.datetime] = utc_now
     _framework: tuple[int, Framework] | None = field(default=None, repr=False)
+    #: figures computed from participant-level rows, keyed by what they were computed
+    #: from (the rows' data version): kept in memory only, never on disk
+    figure_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod

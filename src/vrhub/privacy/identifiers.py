@@ -231,3 +231,34 @@ def merge_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
     for c in counts:
         total.update(c)
     return {k: total[k] for k in KINDS if total[k]}
+
+
+# -- pseudonymous ids ------------------------------------------------------------------------
+_PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+
+
+def pseudonym_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a participant's pseudonymous id (a programme's own code such
+    as ``P-0042``), or None when it can.
+
+    Refused: anything the guard above would redact (an NHS number, a phone number, an
+    e-mail address, a date of birth), ten or eleven digits written together (a phone or NHS
+    number even when it fails the check digit), and an id without a digit (``JohnSmith``,
+    ``j.smith``), which is how a name looks; ids are at most 40 letters, digits, dots,
+    dashes or underscores.
+    """
+    text = value.strip()
+    if not _PSEUDONYM.fullmatch(text):
+        return "is not a pseudonymous id (up to 40 letters, digits, dots, dashes or underscores)"
+    found = redact(text.replace("_", " ").replace(".", " "))
+    if found.changed:
+        kind = next(iter(found.counts)).replace("_", " ")
+        return f"looks like a {kind}"
+    digits = re.sub(r"\D", "", text)
+    if len(digits) in (10, 11) and re.fullmatch(r"[\d\s\-.]+", text):
+        return "looks like a phone or NHS number"
+    if is_valid_nhs_number(digits) and len(digits) == 10:
+        return "looks like an NHS number"
+    if not digits:
+        return "has no digit, which is how a name looks"
+    return None
