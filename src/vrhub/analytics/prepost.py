@@ -67,7 +67,8 @@ def paired_change(pre: Any, post: Any, *, higher_is_better: bool = True,
     worse = diff < 0 if higher_is_better else diff > 0
     improved, declined = int(better.sum()), int(worse.sum())
     mean = float(diff.mean())
-    base: dict[str, Any] = dict(pairs=n, mean_pre=float(before.mean()), mean_post=float(after.mean()),
+    base: dict[str, Any] = dict(
+                pairs=n, mean_pre=float(before.mean()), mean_post=float(after.mean()),
                 mean_change=mean, improved=improved, unchanged=n - improved - declined,
                 worse=declined, pct_improved=100.0 * improved / n,
                 higher_is_better=higher_is_better)

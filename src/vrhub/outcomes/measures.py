@@ -167,7 +167,7 @@ def submit(outcomes: Outcomes, principal: Principal, code: str, period: str, dat
     returns the receipt. With ``dry_run`` nothing is stored."""
     programme = get_programme(outcomes, principal, code, action=Action.SUBMIT_RETURN,
                               detail=f"upload measures for {code}")
-    reporting = _period(programme, period)
+    reporting = period_of(programme, period)
     with outcomes.sessions() as session:
         elsewhere = store.timepoints_elsewhere(session, programme.code, reporting.code)
     result, rows = check_rows(programme, reporting, data, file_name, elsewhere=elsewhere,
@@ -191,7 +191,7 @@ def submit(outcomes: Outcomes, principal: Principal, code: str, period: str, dat
     return {**result, "upload_id": upload_id}
 
 
-def _period(programme: ProgrammeView, period: str) -> ReportingPeriod:
+def period_of(programme: ProgrammeView, period: str) -> ReportingPeriod:
     reporting = ReportingPeriod.parse(period)
     if reporting.kind.value != programme.period_type:
         raise UserError(f"period {reporting.code} is not a {programme.period_type}",
