@@ -28,8 +28,9 @@ from tests.web.conftest import ADMIN
 from vrhub.access import audit
 from vrhub.cli.main import main
 from vrhub.settings import Settings
-from vrhub.standards.istv import CURRENT_VIEW_SQL, ISTV_ASSAULT, ISTV_SUBMISSION
+from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
 from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.storage.queries.istv import CURRENT_VIEW_SQL
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.app import create_app
 

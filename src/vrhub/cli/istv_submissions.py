@@ -135,17 +135,9 @@ def _site(app: AppContext, site: str | None) -> str | None:
 
 
 def _receipts_frame(app: AppContext, site: str | None) -> Any:
-    warehouse = app.warehouse()
-    if not warehouse.has_table("istv_submission"):
-        return None
-    sql = ("SELECT submission_id, site_code, period_start, period_end, received_at, file_name, "
-           "status, rows_read, rows_accepted, rows_quarantined, quality_score, codelist_version "
-           "FROM istv_submission")
-    params: list[Any] = []
-    if site:
-        sql += " WHERE site_code = ?"
-        params.append(site.strip().upper())
-    return warehouse.query(sql + " ORDER BY received_at, file_name", params)
+    from vrhub.storage.queries import istv as istv_queries
+
+    return istv_queries.receipts(app.warehouse(), site.strip().upper() if site else None)
 
 
 @click.command(name="receipts")
@@ -180,12 +172,9 @@ def _period(r: dict[str, Any]) -> str:
 @pass_app
 def receipt(app: AppContext, submission_id: str, as_json: bool) -> None:
     """Show one submission's receipt."""
-    warehouse = app.warehouse()
-    row = None
-    if warehouse.has_table("istv_submission"):
-        found = warehouse.query("SELECT receipt, status, superseded_by FROM istv_submission "
-                                "WHERE submission_id = ?", [submission_id])
-        row = found.iloc[0] if len(found) else None
+    from vrhub.storage.queries import istv as istv_queries
+
+    row = istv_queries.submission_receipt(app.warehouse(), submission_id)
     if row is None:
         raise NotFound(f"no ISTV submission {submission_id!r}",
                        hint="list them with `vrhub istv receipts`")
@@ -307,7 +296,9 @@ def _site_list(app: AppContext, sites_file: Path | None) -> list[dict[str, str]]
             raise UserError("no ED sites are loaded",
                             hint="load them (vrhub load ed-sites "
                             "../shared/data/nhs/site_xy.csv.gz) or pass --sites FILE")
-        frame = warehouse.query("SELECT * FROM ed_site")
+        from vrhub.storage.queries import istv as istv_queries
+
+        frame = istv_queries.ed_sites_all(warehouse)
     for column in ("site_name", "icb_code"):
         if column not in frame.columns:
             frame[column] = ""

@@ -28,6 +28,8 @@ from vrhub.ingest.sources import Source
 from vrhub.progress import Progress
 from vrhub.standards.ed_sites import ED_SITE
 from vrhub.standards.schema import Problem
+from vrhub.storage.queries import reference as reference_queries
+from vrhub.storage.table_writes import delete_rows
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE = "ed-sites"
@@ -69,7 +71,7 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
 def _replace_all(load: FileLoad) -> None:
     """One site list at a time: a new list replaces the old one (and its provenance row
     is marked replaced)."""
-    load.warehouse.con.execute(f'DELETE FROM "{ED_SITE.name}"')
+    delete_rows(load.warehouse, ED_SITE)
     load.replace([])
 
 
@@ -77,22 +79,19 @@ def refresh_site_areas(warehouse: Warehouse, progress: Progress) -> int:
     """Fill lsoa21_code and borough_code of every site from the loaded boundaries."""
     if not warehouse.has_table(ED_SITE.name) or not warehouse.count(ED_SITE.name):
         return 0
-    if not warehouse.has_table("area_boundary") or not warehouse.scalar(
-        "SELECT count(*) FROM area_boundary WHERE level IN ('lsoa21', 'borough')"
-    ):
+    if not reference_queries.can_place_points(warehouse):
         return 0
     try:
         from vrhub.geography import places
     except ImportError:
         progress.note("ED sites not placed in LSOAs: vrhub.geography.places is not available")
         return 0
-    sites = warehouse.query(f'SELECT site_code, easting, northing FROM "{ED_SITE.name}"')
+    sites = reference_queries.ed_site_points(warehouse)
     located = places.boundaries(warehouse).locate(sites["easting"], sites["northing"])
     located.insert(0, "site_code", sites["site_code"].to_numpy())
-    warehouse.con.executemany(
-        f'UPDATE "{ED_SITE.name}" SET lsoa21_code = ?, borough_code = ? WHERE site_code = ?',
-        [[_text(lsoa), _text(borough), site] for site, lsoa, borough in
-         located[["site_code", "lsoa21_code", "borough_code"]].itertuples(index=False)])
+    reference_queries.place_ed_sites(warehouse, [
+        (_text(lsoa), _text(borough), site) for site, lsoa, borough in
+        located[["site_code", "lsoa21_code", "borough_code"]].itertuples(index=False)])
     placed = int(located["lsoa21_code"].notna().sum())
     progress.note(f"ED sites: {placed} of {len(sites)} placed in a loaded LSOA 2021")
     return placed

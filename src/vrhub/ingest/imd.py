@@ -45,6 +45,7 @@ from vrhub.progress import Progress
 from vrhub.standards.deprivation import IMD, IMD_DOMAIN, IMD_DOMAINS, IMD_VALUE
 from vrhub.standards.population import POPULATION, POPULATION_DENSITY
 from vrhub.standards.schema import Problem, validate_frame
+from vrhub.storage.queries import reference as reference_queries
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE = "imd"
@@ -217,23 +218,7 @@ def _handle(load: FileLoad, file: InputFile, entry: FileReport) -> None:
 
 def rebuild(warehouse: Warehouse) -> None:
     """Rebuild ``imd`` and ``imd_domain`` from every file's ``imd_value`` rows."""
-    warehouse.ensure_tables((IMD, IMD_DOMAIN))
-    con = warehouse.con
-    con.execute(f'DELETE FROM "{IMD.name}"')
-    con.execute(f'DELETE FROM "{IMD_DOMAIN.name}"')
-    con.execute(f"""
-        INSERT INTO "{IMD.name}"
-        SELECT edition, lsoa_code, min(lsoa_vintage), max(score),
-               arg_min(rank, file_id) FILTER (WHERE rank IS NOT NULL),
-               arg_min(decile, file_id) FILTER (WHERE decile IS NOT NULL),
-               coalesce(min(file_id) FILTER (WHERE rank IS NOT NULL), min(file_id))
-        FROM "{IMD_VALUE.name}" WHERE domain = 'imd' GROUP BY edition, lsoa_code""")
-    con.execute(f"""
-        INSERT INTO "{IMD_DOMAIN.name}"
-        SELECT edition, lsoa_code, min(lsoa_vintage), domain, max(score),
-               arg_min(rank, file_id) FILTER (WHERE rank IS NOT NULL),
-               arg_min(decile, file_id) FILTER (WHERE decile IS NOT NULL)
-        FROM "{IMD_VALUE.name}" WHERE domain <> 'imd' GROUP BY edition, lsoa_code, domain""")
+    reference_queries.rebuild_imd(warehouse)
 
 
 def _after(warehouse: Warehouse, report: LoadReport, progress: Progress) -> None:

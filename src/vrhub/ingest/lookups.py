@@ -37,6 +37,8 @@ from vrhub.standards.geography_tables import AREA_LOOKUP
 from vrhub.standards.population import POPULATION
 from vrhub.standards.reference_data import LSOA_CHANGE
 from vrhub.standards.schema import Problem
+from vrhub.storage.queries import reference as reference_queries
+from vrhub.storage.table_writes import delete_rows, update_from
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 LSOA_SOURCE = "lsoa-lookup"
@@ -61,17 +63,11 @@ def populations(warehouse: Warehouse) -> tuple[pd.Series | None, pd.Series | Non
     (None where not loaded), and the mid-year estimate's label."""
     if not warehouse.has_table(POPULATION.name):
         return None, None, "mye"
-    pop21 = warehouse.query(
-        "SELECT lsoa_code, \"count\" FROM population WHERE source = 'census2021' AND "
-        "lsoa_vintage = '2021' AND sex = 'persons' AND age_band = 'all'")
-    year = warehouse.scalar("SELECT max(year) FROM population WHERE lsoa_vintage = '2011' "
-                            "AND source = 'mye' AND sex = 'persons' AND age_band = 'all'")
+    pop21 = reference_queries.census_persons(warehouse)
+    year = reference_queries.latest_mye_year(warehouse)
     pop11 = None
     if year is not None:
-        frame = warehouse.query(
-            "SELECT lsoa_code, \"count\" FROM population WHERE source = 'mye' AND "
-            "lsoa_vintage = '2011' AND sex = 'persons' AND age_band = 'all' AND year = ?",
-            [int(year)])
+        frame = reference_queries.mye_persons(warehouse, year)
         pop11 = frame.set_index("lsoa_code")["count"].astype(float)
     p21 = pop21.set_index("lsoa_code")["count"].astype(float) if len(pop21) else None
     return p21, pop11, f"mye{year}" if year is not None else "mye"
@@ -81,19 +77,12 @@ def reweight(warehouse: Warehouse, progress: Progress) -> None:
     """Recompute lsoa_change weights from the population now loaded."""
     if not warehouse.has_table(LSOA_CHANGE.name) or not warehouse.count(LSOA_CHANGE.name):
         return
-    pairs = warehouse.query(f'SELECT lsoa11_code, lsoa21_code FROM "{LSOA_CHANGE.name}"')
+    pairs = reference_queries.lsoa_pairs(warehouse)
     p21, p11, label = populations(warehouse)
     weights = compute_weights(pairs, p21, p11, basis11=label)
     _announce(weights, progress)
-    warehouse.con.register("_vrhub_weights", weights)
-    try:
-        warehouse.con.execute(
-            f'UPDATE "{LSOA_CHANGE.name}" AS c SET weight_11_to_21 = w.weight_11_to_21, '
-            "weight_21_to_11 = w.weight_21_to_11, weight_basis = w.weight_basis "
-            "FROM _vrhub_weights AS w WHERE c.lsoa11_code = w.lsoa11_code "
-            "AND c.lsoa21_code = w.lsoa21_code")
-    finally:
-        warehouse.con.unregister("_vrhub_weights")
+    update_from(warehouse, LSOA_CHANGE, weights, ("lsoa11_code", "lsoa21_code"),
+                ("weight_11_to_21", "weight_21_to_11", "weight_basis"))
 
 
 def _announce(weights: pd.DataFrame, progress: Progress) -> None:
@@ -127,7 +116,7 @@ def _handle_lsoa(load: FileLoad, file: InputFile, entry: FileReport,
         frame[column] = weighted[column].to_numpy()
     frame["file_id"] = load.file_id
     _announce(weighted, progress)
-    load.warehouse.con.execute(f'DELETE FROM "{LSOA_CHANGE.name}"')
+    delete_rows(load.warehouse, LSOA_CHANGE)
     load.replace([])
     _, by_rule = store_rows(load, LSOA_CHANGE, frame, published.rows, problems)
     merge_counts(entry, Counter(by_rule))
@@ -164,7 +153,7 @@ def _handle_ward(load: FileLoad, file: InputFile, entry: FileReport) -> None:
         "file_id": load.file_id,
     })
     problems = _duplicates(frame, ["lsoa21_code"], "LSOA21CD")
-    load.warehouse.con.execute(f'DELETE FROM "{AREA_LOOKUP.name}"')
+    delete_rows(load.warehouse, AREA_LOOKUP)
     load.replace([])
     _, by_rule = store_rows(load, AREA_LOOKUP, frame, published.rows, problems)
     merge_counts(entry, Counter(by_rule))

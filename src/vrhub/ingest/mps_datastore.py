@@ -56,8 +56,8 @@ from vrhub.standards.mps import (
     MPS_MONTH_EXCLUDED,
     MPS_PSEUDO_AREAS,
 )
-from vrhub.standards.provenance import PROVENANCE
 from vrhub.standards.schema import Problem, validate_frame
+from vrhub.storage.queries import mps as mps_queries
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE = "mps"
@@ -121,13 +121,9 @@ def borough_names(warehouse: Warehouse) -> dict[str, str]:
     boundaries and lookups (so synthetic or renamed boroughs resolve too)."""
     names = dict(LONDON_BOROUGHS)
     if warehouse.has_table("area_boundary"):
-        found = warehouse.query("SELECT DISTINCT name, code FROM area_boundary "
-                                "WHERE level = 'borough' AND name IS NOT NULL")
-        names.update(zip(found["name"], found["code"], strict=True))
+        names.update(mps_queries.boundary_borough_names(warehouse))
     if warehouse.has_table("area_lookup"):
-        found = warehouse.query("SELECT DISTINCT borough_name, borough_code FROM area_lookup "
-                                "WHERE borough_name IS NOT NULL AND borough_code LIKE 'E09%'")
-        for name, code in zip(found["borough_name"], found["borough_code"], strict=True):
+        for name, code in mps_queries.lookup_borough_names(warehouse):
             names.setdefault(name, code)
     return names
 
@@ -304,16 +300,11 @@ def _settle_overlaps(
         return wanted, []
     published_to = _to_month(months[-1])
     mine = {_to_month(months[j]): int(totals[j]) for j in wanted}
-    others = wh.query(
-        f'SELECT DISTINCT file_id FROM "{MPS_CRIME_COUNT.name}" '
-        "WHERE level = ? AND file_id <> ? ORDER BY file_id", [level, load.file_id])
+    others = mps_queries.other_files(wh, level, load.file_id)
     keep = list(wanted)
     excluded: list[tuple[str, int, str]] = []
-    for other in others["file_id"]:
-        overlap = wh.query(
-            f'SELECT month, sum("count") AS total FROM "{MPS_CRIME_COUNT.name}" '
-            "WHERE level = ? AND file_id = ? AND month IN (SELECT unnest(?)) GROUP BY month",
-            [level, other, wanted_months])
+    for other in others:
+        overlap = mps_queries.month_totals(wh, level, other, wanted_months)
         if overlap.empty:
             continue
         name, partition = _provenance_of(wh, str(other))
@@ -321,9 +312,7 @@ def _settle_overlaps(
         theirs = dict(zip(overlap["month"], overlap["total"].astype("int64"), strict=True))
         if _later((published_to, sum(mine[m] for m in theirs), load.file_id),
                   (other_to, sum(theirs.values()), str(other))):
-            wh.con.execute(
-                f'DELETE FROM "{MPS_CRIME_COUNT.name}" WHERE level = ? AND file_id = ? '
-                "AND month IN (SELECT unnest(?))", [level, other, list(overlap["month"])])
+            mps_queries.drop_months(wh, level, other, list(overlap["month"]))
             wh.insert(MPS_MONTH_EXCLUDED, pd.DataFrame({
                 "file_id": other, "file_name": name, "level": level,
                 "month": list(overlap["month"]),
@@ -332,11 +321,8 @@ def _settle_overlaps(
             entry.notes.append(f"{len(overlap)} month(s) of {name} (published to "
                                f"{other_to or 'an unknown month'}) superseded by this file "
                                f"(published to {published_to})")
-            left = wh.scalar(f'SELECT count(*) FROM "{MPS_CRIME_COUNT.name}" WHERE file_id = ?',
-                             [other])
-            if not left:
-                wh.con.execute(f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
-                               "WHERE file_id = ? AND source = ?", [other, SOURCE])
+            if not mps_queries.file_rows(wh, other):
+                mps_queries.mark_replaced(wh, other, SOURCE)
                 entry.replaced_files.append(str(name))
         else:  # the other file is the later publication: this file's months give way
             lost = set(overlap["month"])
@@ -365,11 +351,7 @@ def _later(mine: tuple[str, int, str], theirs: tuple[str, int, str]) -> bool:
 
 def _provenance_of(wh: Warehouse, file_id: str) -> tuple[str, str]:
     """(file name, partition ``level/first..last``) of a loaded MPS file."""
-    row = wh.con.execute(f'SELECT file_name, partition FROM "{PROVENANCE.name}" '
-                         "WHERE file_id = ? AND source = ?", [file_id, SOURCE]).fetchall()
-    if not row:
-        return file_id, ""
-    return str(row[0][0]), str(row[0][1] or "")
+    return mps_queries.file_provenance(wh, file_id, SOURCE) or (file_id, "")
 
 
 def load_mps(warehouse: Warehouse, files: Sequence[InputFile], progress: Progress) -> LoadReport:

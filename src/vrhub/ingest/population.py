@@ -41,6 +41,7 @@ from vrhub.ingest.sources import Source
 from vrhub.progress import Progress
 from vrhub.standards.population import POPULATION, POPULATION_DENSITY
 from vrhub.standards.schema import Problem, validate_frame
+from vrhub.storage.table_writes import delete_rows
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE = "population"
@@ -110,9 +111,7 @@ def store_wide(
     keep = ok & ~np.isin(rows, list(bad))
     load.quarantine(problems)
     merge_counts(entry, Counter(_rules(problems)))
-    load.warehouse.con.execute(
-        f'DELETE FROM "{POPULATION.name}" WHERE source = ? AND year = ? AND lsoa_vintage = ?',
-        [source, year, vintage])
+    delete_rows(load.warehouse, POPULATION, source=source, year=year, lsoa_vintage=vintage)
     load.replace([])
     good_codes = codes[keep].to_numpy()
     pieces = []
@@ -203,7 +202,7 @@ def _store_density(load: FileLoad, published: Published, entry: FileReport) -> N
         "file_id": load.file_id,
     })
     load.partition = "census2021/ts006"
-    load.warehouse.con.execute(f'DELETE FROM "{POPULATION_DENSITY.name}"')
+    delete_rows(load.warehouse, POPULATION_DENSITY)
     load.replace([])
     _, by_rule = store_rows(load, POPULATION_DENSITY, frame, published.rows, problems)
     merge_counts(entry, Counter(by_rule))

@@ -22,6 +22,7 @@ from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.progress import Progress
 from vrhub.standards.schema import Problem, Table, validate_frame
+from vrhub.storage.table_writes import delete_rows, older_files
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 
@@ -195,15 +196,9 @@ def text_column(published: Published, column: str) -> pd.Series:
 def replace_partition(load: FileLoad, tables: Sequence[Table]) -> list[str]:
     """Drop the rows (by file_id) of earlier files of this load's partition from
     ``tables`` and mark those files replaced. Needs ``load.partition`` set."""
-    older = [
-        row[0] for row in load.warehouse.con.execute(
-            'SELECT file_id FROM "provenance" WHERE source = ? AND partition = ? '
-            "AND file_id <> ? AND status <> 'replaced'",
-            [load.source, load.partition, load.file_id]).fetchall()
-    ]
+    older = older_files(load)
     for table in tables:
         for file_id in older:
-            load.warehouse.con.execute(f'DELETE FROM "{table.name}" WHERE file_id = ?',
-                                       [file_id])
+            delete_rows(load.warehouse, table, file_id=file_id)
     load.replace([])
     return older

@@ -26,14 +26,16 @@ import numpy as np
 import pandas as pd
 
 from vrhub.quality import QualityReport, QualityResult, Section
-from vrhub.standards.istv import CURRENT_VIEW, CURRENT_VIEW_SQL, ISTV_SUBMISSION
+from vrhub.standards.istv import ISTV_SUBMISSION
+from vrhub.storage.queries import quality as quality_queries
+from vrhub.storage.queries import run
 from vrhub.storage.warehouse import Warehouse
 
 LATE_DAYS = 30
 VOLUME_Z = 3.0
 MIN_HISTORY = 3
 CONFIDENCE_LEVELS = (("high", 0.8), ("medium", 0.5), ("low", 0.0))
-NOT_AVAILABLE = "geocoder not available"
+NOT_AVAILABLE = quality_queries.ISTV_NOT_AVAILABLE
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -42,48 +44,8 @@ def _pct(part: float, whole: float) -> float | None:
 
 def site_months(warehouse: Warehouse) -> pd.DataFrame:
     """One row per site and period with the measures described above."""
-    if not warehouse.read_only:
-        warehouse.con.execute(CURRENT_VIEW_SQL)
-    elif not warehouse.has_table(CURRENT_VIEW):  # read-only (the web app): for this session
-        warehouse.con.execute(CURRENT_VIEW_SQL.replace("CREATE OR REPLACE VIEW",
-                                                       "CREATE OR REPLACE TEMP VIEW", 1))
-    records = warehouse.query(f"""
-        SELECT s.site_code, strftime(s.period_start, '%Y-%m') AS month,
-               count(a.assault_id) AS records,
-               count(a.arrival_at) AS arrival_at,
-               count(*) FILTER (WHERE a.assault_time_known) AS assault_time,
-               count(*) FILTER (WHERE a.assault_method <> 'unknown') AS assault_method,
-               count(*) FILTER (WHERE a.location_type <> 'unknown') AS location_type,
-               count(a.location_description) AS location_description,
-               count(*) FILTER (WHERE a.assault_method = 'other') AS method_other,
-               count(*) FILTER (WHERE a.assault_method = 'other'
-                                AND a.method_other_description IS NOT NULL)
-                   AS method_other_description,
-               count(*) FILTER (WHERE a.easting IS NOT NULL
-                                AND a.geocode_confidence >= 0.8) AS geo_high,
-               count(*) FILTER (WHERE a.easting IS NOT NULL AND a.geocode_confidence >= 0.5
-                                AND a.geocode_confidence < 0.8) AS geo_medium,
-               count(*) FILTER (WHERE a.easting IS NOT NULL
-                                AND coalesce(a.geocode_confidence, 0) < 0.5) AS geo_low,
-               count(*) FILTER (WHERE a.easting IS NULL
-                                AND a.geocode_unresolved_reason = '{NOT_AVAILABLE}')
-                   AS geo_not_attempted,
-               count(*) FILTER (WHERE a.assault_id IS NOT NULL AND a.easting IS NULL
-                                AND coalesce(a.geocode_unresolved_reason, '')
-                                    <> '{NOT_AVAILABLE}') AS geo_unresolved,
-               any_value(s.rows_quarantined) AS quarantined,
-               any_value(s.quality_score) AS quality_score
-        FROM "{ISTV_SUBMISSION.name}" s
-        LEFT JOIN "{CURRENT_VIEW}" a USING (submission_id)
-        WHERE s.status = 'current'
-        GROUP BY s.site_code, s.period_start
-        ORDER BY s.site_code, month""")
-    timeliness = warehouse.query(f"""
-        SELECT site_code, strftime(period_start, '%Y-%m') AS month,
-               date_diff('day', max(period_end), min(received_at)::DATE) AS days_to_submit,
-               count(*) AS submissions
-        FROM "{ISTV_SUBMISSION.name}" WHERE status <> 'rejected'
-        GROUP BY site_code, period_start""")
+    records = run(warehouse, quality_queries.ISTV_SITE_MONTHS)
+    timeliness = run(warehouse, quality_queries.ISTV_TIMELINESS)
     frame = records.merge(timeliness, on=["site_code", "month"], how="left")
     frame["volume_flag"] = _volume_flags(frame)
     frame["late"] = frame["days_to_submit"] > LATE_DAYS
@@ -138,11 +100,8 @@ def build(warehouse: Warehouse) -> QualityResult:
             "late": bool(r["late"] or False),
             "volume_flag": r["volume_flag"],
         })
-    quarantine = warehouse.query(
-        "SELECT rule, count(DISTINCT file_id || ':' || row_number) AS records FROM quarantine "
-        "WHERE source = 'istv' GROUP BY rule ORDER BY records DESC")
-    statuses = warehouse.query(
-        f'SELECT status, count(*) AS n FROM "{ISTV_SUBMISSION.name}" GROUP BY status')
+    quarantine = quality_queries.istv_quarantine(warehouse)
+    statuses = run(warehouse, quality_queries.ISTV_STATUSES)
     by_rule = dict(zip(quarantine["rule"], quarantine["records"].astype(int), strict=True))
     data: dict[str, Any] = {
         "site_months": rows,

@@ -14,8 +14,9 @@ import pandas as pd
 
 from vrhub.quality import QualityReport, QualityResult, Section
 from vrhub.standards.police_uk import POLICE_STOP_SEARCH, POLICE_STREET
-from vrhub.standards.provenance import PROVENANCE, QUARANTINE
 from vrhub.storage import police_counted
+from vrhub.storage.queries import quality as quality_queries
+from vrhub.storage.queries import run
 from vrhub.storage.warehouse import Warehouse
 
 STREET_SOURCE = "police"
@@ -23,10 +24,7 @@ STOP_SEARCH_SOURCE = "stop-search"
 
 
 def _ledger(warehouse: Warehouse, source: str, table: str) -> dict[str, Any]:
-    files = warehouse.query(
-        f'SELECT file_name, status, partition, rows_read, rows_loaded, rows_quarantined '
-        f'FROM "{PROVENANCE.name}" WHERE source = ? ORDER BY partition, file_name', [source]
-    )
+    files = quality_queries.ledger(warehouse, source)
     current = files[files["status"] == "loaded"]
     read = int(current["rows_read"].sum())
     loaded = int(current["rows_loaded"].sum())
@@ -50,14 +48,7 @@ def _ledger(warehouse: Warehouse, source: str, table: str) -> dict[str, Any]:
 
 
 def _quarantine_by_reason(warehouse: Warehouse, source: str) -> dict[str, int]:
-    frame = warehouse.query(
-        f'SELECT q.rule, count(DISTINCT (q.file_id, q.row_number)) AS n '
-        f'FROM "{QUARANTINE.name}" q JOIN "{PROVENANCE.name}" p '
-        "ON p.file_id = q.file_id AND p.source = q.source "
-        "WHERE q.source = ? AND p.status = 'loaded' GROUP BY q.rule ORDER BY q.rule",
-        [source],
-    )
-    return {str(r): int(n) for r, n in zip(frame["rule"], frame["n"], strict=True)}
+    return quality_queries.quarantine_in_force(warehouse, source)
 
 
 def _months_missing(months: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -78,11 +69,7 @@ def _months_missing(months: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _counts(warehouse: Warehouse, table: str, column: str) -> dict[str, int]:
-    frame = warehouse.query(
-        f'SELECT coalesce(CAST("{column}" AS VARCHAR), \'(blank)\') AS k, count(*) AS n '
-        f'FROM "{table}" GROUP BY 1 ORDER BY 1'
-    )
-    return {str(k): int(n) for k, n in zip(frame["k"], frame["n"], strict=True)}
+    return quality_queries.tally(warehouse, table, column)
 
 
 def build_street(warehouse: Warehouse) -> QualityResult:
@@ -93,34 +80,12 @@ def build_street(warehouse: Warehouse) -> QualityResult:
             warehouse, STREET_SOURCE))
         return QualityResult(STREET_SOURCE, data, [_ledger_section(data)])
     t = POLICE_STREET.name
-    months = warehouse.query(
-        f'SELECT force, month, count(*) AS rows FROM "{t}" GROUP BY force, month'
-    )
-    stats = warehouse.query(
-        f"""SELECT count(*) AS rows,
-                   count(*) FILTER (WHERE lsoa_code_published IS NULL) AS blank_lsoa,
-                   count(*) FILTER (WHERE coordinate_flag = 'missing') AS missing_coordinates,
-                   count(*) FILTER (WHERE coordinate_flag = 'zero') AS zero_coordinates,
-                   count(*) FILTER (WHERE coordinate_flag = 'incomplete')
-                       AS incomplete_coordinates,
-                   count(*) FILTER (WHERE crime_id_duplicate) AS duplicate_crime_id_rows,
-                   count(*) FILTER (WHERE crime_id IS NULL) AS blank_crime_id,
-                   count(*) FILTER (WHERE lsoa21_code IS NULL) AS no_lsoa21
-            FROM "{t}" """
-    ).iloc[0]
-    across = warehouse.scalar(
-        f'SELECT count(*) FROM (SELECT crime_id FROM "{t}" WHERE crime_id IS NOT NULL '
-        "GROUP BY crime_id, month HAVING count(DISTINCT series) > 1)"
-    )
+    months = run(warehouse, quality_queries.STREET_MONTHS)
+    stats = run(warehouse, quality_queries.STREET_CHECKS).iloc[0]
+    across = quality_queries.street_ids_in_several_series(warehouse)
     rows = int(stats["rows"])
     blank_lsoa = int(stats["blank_lsoa"])
-    per_force = warehouse.query(
-        f"""SELECT force, count(*) AS rows,
-                   count(*) FILTER (WHERE lsoa_code_published IS NULL) AS blank_lsoa,
-                   count(*) FILTER (WHERE coordinate_flag IS NOT NULL) AS no_point,
-                   count(*) FILTER (WHERE crime_id_duplicate) AS duplicate_ids
-            FROM "{t}" GROUP BY force ORDER BY force"""
-    )
+    per_force = run(warehouse, quality_queries.STREET_FORCES)
     data.update({
         "rows": rows,
         "forces": _months_missing(months),
@@ -184,12 +149,7 @@ def build_street(warehouse: Warehouse) -> QualityResult:
 def _study_area(warehouse: Warehouse) -> dict[str, Any]:
     """Rows per force outside the study area (kept, left out of every figure)."""
     area = warehouse.study_area
-    frame = warehouse.query(
-        f"SELECT force, count(*) AS rows, count(*) FILTER (WHERE NOT coalesce("
-        f"{police_counted.in_study_area_sql(warehouse)}, false)) AS outside, "
-        "count(*) FILTER (WHERE borough_code IS NULL AND place_flag = 'outside_boundaries') "
-        "AS no_district "
-        f'FROM "{POLICE_STREET.name}" GROUP BY force ORDER BY force')
+    frame = quality_queries.street_study_area(warehouse)
     forces = [{"force": str(f), "rows": int(r), "outside": int(o), "no_district": int(n)}
               for f, r, o, n in frame.itertuples(index=False)]
     return {"area": area.describe(), "districts": list(area.districts),
@@ -206,10 +166,7 @@ def _counted_once(warehouse: Warehouse, rows: int) -> dict[str, Any]:
 
 
 def _vintage_by_month(warehouse: Warehouse) -> dict[str, dict[str, int]]:
-    frame = warehouse.query(
-        f'SELECT month, coalesce(lsoa_vintage_published, \'blank\') AS v, count(*) AS n '
-        f'FROM "{POLICE_STREET.name}" GROUP BY 1, 2 ORDER BY 1, 2'
-    )
+    frame = run(warehouse, quality_queries.STREET_VINTAGE_BY_MONTH)
     out: dict[str, dict[str, int]] = {}
     for month, vintage, n in frame.itertuples(index=False):
         out.setdefault(str(month), {})[str(vintage)] = int(n)
@@ -234,20 +191,8 @@ def build_stop_search(warehouse: Warehouse) -> QualityResult:
     sections = [_ledger_section(data)]
     if warehouse.has_table(POLICE_STOP_SEARCH.name) and ledger["rows_in_table"]:
         t = POLICE_STOP_SEARCH.name
-        months = warehouse.query(
-            f'SELECT force, month, count(*) AS rows FROM "{t}" GROUP BY force, month'
-        )
-        stats = warehouse.query(
-            f"""SELECT count(*) AS rows,
-                       count(*) FILTER (WHERE coordinate_flag = 'missing') AS missing,
-                       count(*) FILTER (WHERE coordinate_flag = 'zero') AS zero,
-                       count(*) FILTER (WHERE coordinate_flag = 'incomplete') AS incomplete,
-                       count(*) FILTER (WHERE easting IS NOT NULL AND lsoa21_code IS NULL)
-                           AS outside_boundaries,
-                       count(*) FILTER (WHERE strftime(datetime, '%Y-%m') <> month)
-                           AS outside_file_month
-                FROM "{t}" """
-        ).iloc[0]
+        months = run(warehouse, quality_queries.STOP_SEARCH_MONTHS)
+        stats = run(warehouse, quality_queries.STOP_SEARCH_CHECKS).iloc[0]
         data.update({
             "rows": int(stats["rows"]),
             "forces": _months_missing(months),

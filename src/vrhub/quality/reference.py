@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from vrhub.quality import QualityReport, QualityResult, Section
+from vrhub.storage.queries import quality as quality_queries
+from vrhub.storage.queries import run
 from vrhub.storage.warehouse import Warehouse
 
 REFERENCE_SOURCES = ("boundaries", "lsoa-lookup", "ward-lookup", "population", "imd",
@@ -30,13 +32,7 @@ def _months_missing(first: str, last: str, present: set[str]) -> list[str]:
 
 
 def _quarantine(warehouse: Warehouse, sources: tuple[str, ...]) -> pd.DataFrame:
-    if not warehouse.has_table("quarantine"):
-        return pd.DataFrame(columns=["source", "rule", "rows"])
-    marks = ",".join("?" for _ in sources)
-    return warehouse.query(
-        f"SELECT source, rule, count(DISTINCT (file_id, row_number)) AS rows FROM quarantine "
-        f"WHERE source IN ({marks}) GROUP BY source, rule ORDER BY source, rows DESC",
-        list(sources))
+    return quality_queries.quarantine_by_source(warehouse, sources)
 
 
 def build_mps(warehouse: Warehouse) -> QualityResult:
@@ -45,16 +41,11 @@ def build_mps(warehouse: Warehouse) -> QualityResult:
     if not warehouse.has_table("mps_crime_count"):
         return QualityResult("mps", {"loaded": False}, [
             Section("MPS recorded crime", ["note"], [["not loaded: run vrhub load mps"]])])
-    levels = warehouse.query(
-        "SELECT level, count(*) AS rows, sum(count) AS offences, min(month) AS first, "
-        "max(month) AS last, count(DISTINCT month) AS months, count(DISTINCT area_code) AS "
-        "areas, count(DISTINCT file_id) AS files FROM mps_crime_count GROUP BY level "
-        "ORDER BY level")
+    levels = run(warehouse, quality_queries.MPS_LEVELS)
     rows = []
     for r in levels.to_dict("records"):
         level = str(r["level"])
-        present = set(warehouse.query("SELECT DISTINCT month FROM mps_crime_count WHERE "
-                                      "level = ?", [level])["month"])
+        present = quality_queries.mps_months_at_level(warehouse, level)
         gaps = _months_missing(str(r["first"]), str(r["last"]), present)
         data["levels"][level] = {"rows": int(r["rows"]), "offences": int(r["offences"]),
                                  "first_month": r["first"], "last_month": r["last"],
@@ -66,24 +57,15 @@ def build_mps(warehouse: Warehouse) -> QualityResult:
                             ["level", "rows", "offences", "first", "last", "months",
                              "missing months", "areas"], rows))
     if warehouse.has_table("mps_month_excluded"):
-        excluded = warehouse.query("SELECT level, month, total, reason, file_name FROM "
-                                   "mps_month_excluded ORDER BY level, month")
+        excluded = run(warehouse, quality_queries.MPS_EXCLUDED_MONTHS)
         data["excluded_months"] = excluded.to_dict("records")
         sections.append(Section(
             "Months not loaded (stub = near-empty first/last month of a table)",
             ["level", "month", "offences in file", "reason", "file"],
             excluded.values.tolist() or [["-", "-", "-", "none", "-"]]))
-    if warehouse.has_table("area_boundary") and warehouse.scalar(
-            "SELECT count(*) FROM area_boundary WHERE level = 'lsoa21'"):
-        coverage = warehouse.query(
-            "WITH b AS (SELECT code, borough_code FROM area_boundary WHERE level = 'lsoa21'), "
-            "m AS (SELECT DISTINCT area_code FROM mps_crime_count WHERE level = 'lsoa') "
-            "SELECT (SELECT count(*) FROM b) AS boundaries, "
-            "(SELECT count(*) FROM m) AS in_table, "
-            "(SELECT count(*) FROM b WHERE code NOT IN (SELECT area_code FROM m)) AS missing, "
-            "(SELECT count(*) FROM b WHERE code NOT IN (SELECT area_code FROM m) AND "
-            "borough_code = 'E09000001') AS missing_city, "
-            "(SELECT count(*) FROM m WHERE area_code NOT IN (SELECT code FROM b)) AS unknown")
+    if warehouse.has_table("area_boundary") and quality_queries.boundary_levels(
+            warehouse).get("lsoa21"):
+        coverage = run(warehouse, quality_queries.MPS_LSOA_COVERAGE)
         c: Any = coverage.iloc[0]
         data["lsoa_coverage"] = {k: int(v) for k, v in c.items()}
         sections.append(Section(
@@ -102,19 +84,14 @@ def build_mps(warehouse: Warehouse) -> QualityResult:
 
 
 COVERAGE = (
-    # (label, SQL for codes, boundary level)
-    ("IoD 2019 (LSOA 2011)", "SELECT lsoa_code FROM imd WHERE edition = '2019'", "lsoa11", "imd"),
-    ("IoD 2025 (LSOA 2021)", "SELECT lsoa_code FROM imd WHERE edition = '2025'", "lsoa21", "imd"),
-    ("Census 2021 population", "SELECT lsoa_code FROM population WHERE source = 'census2021' "
-     "AND age_band = 'all'", "lsoa21", "population"),
-    ("Mid-year estimates (latest)", "SELECT lsoa_code FROM population WHERE source = 'mye' "
-     "AND age_band = 'all' AND sex = 'persons' AND year = (SELECT max(year) FROM population "
-     "WHERE source = 'mye')", "lsoa11", "population"),
-    ("LSOA 2011->2021 lookup (2021 side)", "SELECT lsoa21_code FROM lsoa_change", "lsoa21",
-     "lsoa_change"),
-    ("LSOA 2011->2021 lookup (2011 side)", "SELECT lsoa11_code FROM lsoa_change", "lsoa11",
-     "lsoa_change"),
-    ("Ward lookup", "SELECT lsoa21_code FROM area_lookup", "lsoa21", "area_lookup"),
+    # (label, table key of quality_queries.COVERAGE, boundary level, table)
+    ("IoD 2019 (LSOA 2011)", "imd2019", "lsoa11", "imd"),
+    ("IoD 2025 (LSOA 2021)", "imd2025", "lsoa21", "imd"),
+    ("Census 2021 population", "census2021", "lsoa21", "population"),
+    ("Mid-year estimates (latest)", "mye_latest", "lsoa11", "population"),
+    ("LSOA 2011->2021 lookup (2021 side)", "lsoa_change21", "lsoa21", "lsoa_change"),
+    ("LSOA 2011->2021 lookup (2011 side)", "lsoa_change11", "lsoa11", "lsoa_change"),
+    ("Ward lookup", "ward_lookup", "lsoa21", "area_lookup"),
 )
 
 
@@ -128,50 +105,36 @@ def build_reference(warehouse: Warehouse) -> QualityResult:
     sections.append(Section("Rows per table", ["table", "rows"],
                             [[t, n] for t, n in counts.items()]))
     if warehouse.has_table("provenance"):
-        marks = ",".join("?" for _ in REFERENCE_SOURCES)
-        files = warehouse.query(
-            f"SELECT source, status, count(*) AS files, sum(rows_read) AS rows_read, "
-            f"sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS rows_quarantined "
-            f"FROM provenance WHERE source IN ({marks}) GROUP BY ALL ORDER BY ALL",
-            list(REFERENCE_SOURCES))
+        files = quality_queries.files_by_status(warehouse, REFERENCE_SOURCES)
         data["files"] = files.to_dict("records")
         sections.append(Section("Files per source", list(files.columns),
                                 files.values.tolist()))
     if counts["area_boundary"]:
-        levels: dict[str, int] = dict(warehouse.query(
-            "SELECT level, count(*) FROM area_boundary GROUP BY level").itertuples(index=False))
+        levels = quality_queries.boundary_levels(warehouse)
         rows = []
         data["coverage"] = {}
-        for label, sql, level, table in COVERAGE:
+        for label, key, level, table in COVERAGE:
             if not counts.get(table) or not levels.get(level):
                 continue
-            c: Any = warehouse.query(
-                f"WITH t AS ({sql}), b AS (SELECT code FROM area_boundary WHERE level = ?) "
-                "SELECT (SELECT count(*) FROM b) AS boundaries, "
-                "(SELECT count(*) FROM b WHERE code IN (SELECT * FROM t)) AS covered",
-                [level]).iloc[0]
-            data["coverage"][label] = {"level": level, "boundaries": int(c.boundaries),
-                                       "covered": int(c.covered)}
-            rows.append([label, level, int(c.boundaries), int(c.covered),
-                         int(c.boundaries) - int(c.covered)])
+            boundaries, covered = quality_queries.coverage(warehouse, key, level)
+            data["coverage"][label] = {"level": level, "boundaries": boundaries,
+                                       "covered": covered}
+            rows.append([label, level, boundaries, covered, boundaries - covered])
         sections.append(Section("LSOA coverage against the loaded boundaries",
                                 ["table", "vintage", "LSOAs in boundaries", "covered",
                                  "missing"], rows))
     if counts["ed_site"]:
-        placed = int(warehouse.scalar("SELECT count(lsoa21_code) FROM ed_site"))
+        placed = quality_queries.ed_sites_placed(warehouse)
         data["ed_sites"] = {"sites": counts["ed_site"], "placed_in_lsoa": placed}
         sections.append(Section("ED sites", ["sites", "placed in a loaded LSOA 2021"],
                                 [[counts["ed_site"], placed]]))
     if counts["imd_value"]:
-        conflicts = int(warehouse.scalar(
-            "SELECT count(*) FROM (SELECT edition, lsoa_code, domain FROM imd_value WHERE "
-            "rank IS NOT NULL GROUP BY ALL HAVING count(DISTINCT rank) > 1)"))
+        conflicts = quality_queries.imd_rank_conflicts(warehouse)
         data["imd_rank_conflicts"] = conflicts
         sections.append(Section("IoD ranks that differ between files", ["LSOA x domain"],
                                 [[conflicts]]))
     if counts["lsoa_change"]:
-        basis = warehouse.query("SELECT change, weight_basis, count(*) AS pairs FROM "
-                                "lsoa_change GROUP BY ALL ORDER BY ALL")
+        basis = run(warehouse, quality_queries.LSOA_WEIGHT_BASIS)
         data["lsoa_weights"] = basis.to_dict("records")
         sections.append(Section("LSOA 2011<->2021 apportioning basis",
                                 ["change", "basis", "pairs"], basis.values.tolist()))

@@ -179,10 +179,5 @@ ISTV_CODELIST = Table(
 )
 
 CURRENT_VIEW = "istv_assault_current"
-CURRENT_VIEW_SQL = (
-    f'CREATE OR REPLACE VIEW "{CURRENT_VIEW}" AS SELECT a.* FROM "{ISTV_ASSAULT.name}" a '
-    f'JOIN "{ISTV_SUBMISSION.name}" s USING (submission_id) WHERE s.status = \'current\''
-)
-"""Analyses read only the rows of current submissions."""
 
 TABLES = (ISTV_SUBMISSION, ISTV_ASSAULT, ISTV_CODELIST)

@@ -30,6 +30,7 @@ from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Problem, Table
 from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
 from vrhub.storage import warehouse_schema
+from vrhub.storage.engines import DuckDBEngine, Engine
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
 QUARANTINE_VALUE_LIMIT = 200
@@ -52,6 +53,7 @@ class Warehouse:
         self._depth = 0
         self.parts = PartStore(self.path)
         self._study_area: StudyArea | None = None
+        self._engine: Engine | None = None
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -78,6 +80,18 @@ class Warehouse:
             self.parts.check(self._con)
         return self._con
 
+    @property
+    def engine(self) -> Engine:
+        """What answers named queries: DuckDB over this warehouse unless another engine
+        was chosen with :meth:`use_engine`."""
+        if self._engine is None:
+            self._engine = DuckDBEngine(self)
+        return self._engine
+
+    def use_engine(self, engine: Engine | None) -> None:
+        """Answer named queries with ``engine`` (None: this warehouse's DuckDB)."""
+        self._engine = engine
+
     def cursor(self) -> Warehouse:
         """A handle on the same open database through a new cursor, for one thread or one
         request (DuckDB cursors are cheap; the database stays open in the parent)."""
@@ -85,6 +99,8 @@ class Warehouse:
         view._con = self.con.cursor()
         view.parts = self.parts
         view._study_area = self._study_area
+        if self._engine is not None and self._engine.name != "duckdb":
+            view._engine = self._engine
         return view
 
     def close(self, *, wait_seconds: float = 0.0) -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from vrhub.errors import Conflict
 from vrhub.standards import codelists
 from vrhub.standards.istv import ISTV_CODELIST
+from vrhub.storage.queries import istv as istv_queries
 from vrhub.storage.warehouse import Warehouse
 
 
@@ -28,9 +29,8 @@ def versions(warehouse: Warehouse) -> list[dict[str, Any]]:
         for s in codelists.shipped()
     ]
     if warehouse.has_table(ISTV_CODELIST.name):
-        frame = warehouse.query(
-            f'SELECT version, any_value(title) AS title, max(loaded_at) AS loaded_at '
-            f'FROM "{ISTV_CODELIST.name}" GROUP BY version ORDER BY loaded_at')
+        frame = istv_queries.codelist_versions(warehouse)
+        assert frame is not None
         out += [{"version": r.version, "title": r.title, "where": "loaded",
                  "loaded_at": r.loaded_at} for r in frame.itertuples()]
     return out
@@ -40,8 +40,7 @@ def load_version(warehouse: Warehouse, path: Path, *, now: dt.datetime) -> codel
     """Validate and store a code-list file; it is in force from now on."""
     parsed = codelists.load_text(path.read_text(encoding="utf-8-sig"), file=path.name)
     warehouse.ensure_tables([ISTV_CODELIST])
-    exists = warehouse.scalar(f'SELECT count(*) FROM "{ISTV_CODELIST.name}" WHERE version = ?',
-                              [parsed.version])
+    exists = istv_queries.codelist_has(warehouse, parsed.version)
     if exists or parsed.version in {s.version for s in codelists.shipped()}:
         raise Conflict(f"code-list version {parsed.version!r} is already known",
                        hint="give the new list a new 'version' so that earlier receipts stay "

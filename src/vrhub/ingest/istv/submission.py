@@ -57,15 +57,9 @@ from vrhub.ingest.istv.validate import Checked, check_records
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.progress import SILENT, Progress
 from vrhub.standards import codelists
-from vrhub.standards.istv import (
-    CURRENT_VIEW_SQL,
-    ISTV_ASSAULT,
-    ISTV_CODELIST,
-    ISTV_SUBMISSION,
-    TABLES,
-)
-from vrhub.standards.provenance import PROVENANCE
+from vrhub.standards.istv import ISTV_ASSAULT, TABLES
 from vrhub.standards.schema import Problem
+from vrhub.storage.queries import istv as istv_queries
 from vrhub.storage.warehouse import Warehouse
 
 SOURCE = "istv"
@@ -87,13 +81,13 @@ class LoadOutcome:
 def prepare(warehouse: Warehouse) -> None:
     """Create the ISTV tables and the current-rows view."""
     warehouse.ensure_tables(TABLES)
-    warehouse.con.execute(CURRENT_VIEW_SQL)
+    istv_queries.ensure_current_view(warehouse)
 
 
 def known_sites(warehouse: Warehouse) -> dict[str, str]:
     """ED sites by ODS code (name as value); refuses when none are loaded."""
     if warehouse.has_table("ed_site"):
-        frame = warehouse.query('SELECT * FROM "ed_site"')
+        frame = istv_queries.ed_sites_all(warehouse)
         if len(frame):
             names = frame["site_name"] if "site_name" in frame.columns else frame["site_code"]
             return {str(c).strip().upper(): str(n) for c, n in zip(frame["site_code"], names,
@@ -107,16 +101,11 @@ def known_sites(warehouse: Warehouse) -> dict[str, str]:
 def active_codes(warehouse: Warehouse) -> codelists.CodeListSet:
     """The code-list version in force: the latest loaded by an administrator, else the
     shipped default."""
-    if warehouse.has_table(ISTV_CODELIST.name) and warehouse.count(ISTV_CODELIST.name):
-        latest = warehouse.query(
-            f'SELECT version, any_value(title) AS title, any_value(source) AS source '
-            f'FROM "{ISTV_CODELIST.name}" GROUP BY version ORDER BY max(loaded_at) DESC '
-            "LIMIT 1")
-        version = str(latest["version"][0])
-        rows = warehouse.query(f'SELECT * FROM "{ISTV_CODELIST.name}" WHERE version = ?',
-                               [version])
-        return codelists.from_records(version, str(latest["title"][0]),
-                                      str(latest["source"][0]),
+    found = istv_queries.codelist_latest(warehouse)
+    if found is not None:
+        latest, rows = found
+        return codelists.from_records(str(latest["version"]), str(latest["title"]),
+                                      str(latest["source"]),
                                       [dict(zip(rows.columns, r, strict=True))
                                        for r in rows.itertuples(index=False)])
     return codelists.default()
@@ -191,20 +180,14 @@ def rejection_error(outcome: LoadOutcome) -> InputError:
 def _already_loaded(warehouse: Warehouse, sha256: str, site: str | None,
                     period: str | None) -> bool:
     """True when these bytes are already a current submission (for the same options)."""
-    sql = (f'SELECT count(*) FROM "{ISTV_SUBMISSION.name}" WHERE sha256 = ? '
-           "AND status = 'current'")
-    params: list[Any] = [sha256]
-    if site:
-        sql += " AND site_code = ?"
-        params.append(site.strip().upper())
+    dates = None
     if period:
         try:
-            start, end = parse_period(period)
+            dates = parse_period(period)
         except DateProblem:
             return False
-        sql += " AND period_start = ? AND period_end = ?"
-        params += [start, end]
-    return bool(warehouse.scalar(sql, params))
+    return istv_queries.current_with_bytes(warehouse, sha256,
+                                           site.strip().upper() if site else None, dates)
 
 
 def _receive(warehouse: Warehouse, source: InputFile, outcome: LoadOutcome, *,
@@ -403,17 +386,14 @@ def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
                 codes: codelists.CodeListSet, sites: dict[str, str],
                 received_at: dt.datetime, redactions: dict[str, int],
                 geocoder: GeocoderHandle, replaced: Replacement | None) -> dict[str, Any]:
-    con = warehouse.con
     sub_id = submission_id(sha256, part.site_code, part.period_label, received_at)
     accepted = result.accepted.copy()
     accepted["site_code"] = part.site_code
     problems = list(result.problems)
 
     # Earlier submissions: the same period is replaced, an overlapping one is compared.
-    earlier = warehouse.query(
-        f'SELECT submission_id, period_start, period_end, sha256 FROM "{ISTV_SUBMISSION.name}" '
-        "WHERE site_code = ? AND status = 'current' AND period_start <= ? AND period_end >= ?",
-        [part.site_code, part.period_end, part.period_start])
+    earlier = istv_queries.current_overlapping(warehouse, part.site_code, part.period_start,
+                                               part.period_end)
     same = earlier[(pd.to_datetime(earlier["period_start"]).dt.date == part.period_start)
                    & (pd.to_datetime(earlier["period_end"]).dt.date == part.period_end)]
     overlapping = earlier[~earlier["submission_id"].isin(same["submission_id"])]
@@ -431,14 +411,7 @@ def _store_part(warehouse: Warehouse, load: Any, source: InputFile, sha256: str,
                          "records_in_common": len(repeats)})
     supersedes = [str(s) for s in same["submission_id"]]
     for old_id, old_sha in zip(same["submission_id"], same["sha256"], strict=True):
-        con.execute(f'UPDATE "{ISTV_SUBMISSION.name}" SET status = \'superseded\', '
-                    "superseded_by = ? WHERE submission_id = ?", [sub_id, old_id])
-        still_current = con.execute(
-            f'SELECT count(*) FROM "{ISTV_SUBMISSION.name}" WHERE sha256 = ? '
-            "AND status = 'current'", [old_sha]).fetchone()
-        if still_current and not still_current[0]:
-            con.execute(f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
-                        "WHERE file_id = ? AND source = ?", [old_sha, SOURCE])
+        istv_queries.supersede(warehouse, str(old_id), str(old_sha), sub_id, SOURCE)
 
     geo, geocoded_ran = geocode_frame(geocoder, accepted)
     rows = accepted.reset_index(drop=True)
@@ -489,9 +462,7 @@ def _drop_repeats(warehouse: Warehouse, accepted: pd.DataFrame,
                   other: str) -> tuple[pd.DataFrame, list[int]]:
     if accepted.empty:
         return accepted, []
-    existing = warehouse.query(
-        f'SELECT {", ".join(MATCH_COLUMNS)} FROM "{ISTV_ASSAULT.name}" WHERE submission_id = ?',
-        [other])
+    existing = istv_queries.assault_keys(warehouse, other, tuple(MATCH_COLUMNS))
     if existing.empty:
         return accepted, []
     keys = set(_keys(existing))

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from vrhub.errors import Location, NotFound, UserError
 from vrhub.ingest.bounded import UploadLimits, read_limited
+from vrhub.storage.queries import istv as istv_queries
 from vrhub.storage.warehouse import Warehouse
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xml", ".csv.gz", ".txt.gz", ".xml.gz")
@@ -53,20 +54,17 @@ def read_upload(stream: IO[bytes], name: str, limits: UploadLimits) -> bytes:
 
 def submission_site(warehouse: Warehouse, submission_id: str) -> str:
     """The ED site a submission belongs to (for the object-level policy check)."""
-    if warehouse.has_table("istv_submission"):
-        row = warehouse.query("SELECT site_code FROM istv_submission WHERE submission_id = ?",
-                              [submission_id])
-        if len(row) and row["site_code"].iloc[0] is not None:
-            return str(row["site_code"].iloc[0])
+    row = istv_queries.submission_receipt(warehouse, submission_id)
+    if row is not None and isinstance(row["site_code"], str):
+        return row["site_code"]
     raise NotFound(f"there is no ISTV submission {submission_id!r}")
 
 
 def receipt(warehouse: Warehouse, submission_id: str) -> dict[str, Any]:
-    row = warehouse.query("SELECT receipt FROM istv_submission WHERE submission_id = ?",
-                          [submission_id])
-    if not len(row):
+    row = istv_queries.submission_receipt(warehouse, submission_id)
+    if row is None:
         raise NotFound(f"there is no ISTV submission {submission_id!r}")
-    value: dict[str, Any] = json.loads(row["receipt"].iloc[0])
+    value: dict[str, Any] = json.loads(row["receipt"])
     return value
 
 
@@ -74,16 +72,8 @@ def list_submissions(warehouse: Warehouse, sites: set[str] | None) -> list[dict[
     """Submissions of ``sites`` (None: every site), newest first, without the receipts."""
     if not warehouse.has_table("istv_submission"):
         return []
-    sql = ("SELECT submission_id, site_code, CAST(period_start AS VARCHAR) AS period_start, "
-           "CAST(period_end AS VARCHAR) AS period_end, CAST(received_at AS VARCHAR) AS "
-           "received_at, file_name, status, rows_read, rows_accepted, rows_quarantined, "
-           "quality_score FROM istv_submission")
-    params: list[Any] = []
-    if sites is not None:
-        if not sites:
-            return []
-        sql += f" WHERE site_code IN ({', '.join('?' for _ in sites)})"
-        params = sorted(sites)
-    frame = warehouse.query(sql + " ORDER BY received_at DESC, submission_id", params)
+    if sites is not None and not sites:
+        return []
+    frame = istv_queries.submissions(warehouse, sites)
     return [{str(k): (None if v != v else v) for k, v in r.items()}  # NaN -> None
             for r in frame.to_dict("records")]
