@@ -33,3 +33,40 @@ def test_programmes_and_leads_from_the_console(run, tmp_path: Path) -> None:  # 
     code, _, err = run("outcomes", "programmes", "load", str(bad))
     assert code == 2
     assert "cohort_max_age 40: is out of range (0 to 25)" in err
+
+
+def test_measures_and_kpis_from_the_console(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.spec.test_outcomes_istatements import DOCUMENT
+    from tests.spec.test_outcomes_measures import HEAD, line
+
+    file = tmp_path / "programmes.json"
+    file.write_text(json.dumps([programme(survey_code="VAN-1")]))
+    assert run("outcomes", "programmes", "load", str(file))[0] == 0
+    document = tmp_path / "istatements.json"
+    document.write_text(json.dumps(DOCUMENT))
+    code, out, err = run("outcomes", "istatements", "load", str(document))
+    assert code == 0, err
+    assert run("users", "add", "lead@trust.example", "--role", "programme_lead", "--org",
+               "TRUST", "--programme", "LCPF-CAM-01")[0] == 0
+    code, out, err = run("users", "token", "create", "lead@trust.example", "--json")
+    env = {"VRHUB_TOKEN": json.loads(out)["token"]}
+    measures = tmp_path / "q1.csv"
+    measures.write_text(HEAD + line("P-1", "pre", "2024-04-10")
+                        + line("P-2", "pre", "2024-04-10", ons=(11, 1, 1, 1)))
+    code, out, err = run("outcomes", "measures", "submit", str(measures), "--programme",
+                         "LCPF-CAM-01", "--period", "2024-25-Q1", env=env)
+    assert code == 0, err
+    assert "outside the item's range 0 to 10" in out and "rows set aside" in out
+    code, out, err = run("outcomes", "prepost", "--programme", "LCPF-CAM-01", "--json",
+                         env=env)
+    assert code == 0, err
+    assert json.loads(out)["participants"]["pre_without_post"] == 1
+    responses = tmp_path / "s.csv"
+    responses.write_text("respondent_id,collected_on,ist-001,ist-002\nR-1,2024-05-01,5,2\n")
+    code, out, err = run("outcomes", "surveys", "submit", str(responses), "--programme",
+                         "LCPF-CAM-01", "--period", "2024-25-Q1", "--json", env=env)
+    assert code == 0, err
+    assert json.loads(out)["rows_accepted"] == 1
+    code, out, err = run("outcomes", "kpis", "--programme", "LCPF-CAM-01", "--json", env=env)
+    kpis = {k["code"]: k for k in json.loads(out)["kpis"]}
+    assert (kpis["IST-001"]["latest"]["pct"], kpis["IST-002"]["latest"]["pct"]) == (100.0, 0.0)

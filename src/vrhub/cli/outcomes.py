@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from vrhub.cli import outcomes_figures, outcomes_returns
+from vrhub.cli import outcomes_figures, outcomes_measures, outcomes_returns
 from vrhub.cli.context import AppContext, json_option, pass_app
 from vrhub.cli.outcomes_support import emit, open_outcomes
 
@@ -236,5 +236,6 @@ def evidence_add(app: AppContext, path: Path) -> None:
         app.info(f"added evidence {item.code}: {item.title}")
 
 
-for _sub in (*outcomes_returns.subcommands, *outcomes_figures.subcommands):
+for _sub in (*outcomes_returns.subcommands, *outcomes_figures.subcommands,
+             *outcomes_measures.subcommands):
     command.add_command(_sub)
