@@ -8,7 +8,7 @@ import pytest
 
 from vrhub.errors import CodeError, ConfigError, InputError
 from vrhub.ingest.inputs import discover
-from vrhub.reference import stale
+from vrhub.cli.reference import stale
 from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings
 from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode, WardCode

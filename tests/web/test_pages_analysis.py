@@ -176,8 +176,8 @@ def test_public_visitors_are_sent_to_sign_in(demo_app: FastAPI) -> None:
 def test_top_locations_say_why_they_are_empty(demo_app: FastAPI) -> None:
     from tests.web.html import parse, text
     from vrhub.storage import catalogue
+    from vrhub.web.pages_support import Filters
     from vrhub.web.routes.pages_boroughs import empty_locations_reason
-    from vrhub.web.routes.pages_support import Filters
 
     violence = ["Violence and sexual offences"]
     with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb",

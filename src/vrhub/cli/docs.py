@@ -23,7 +23,7 @@ def command() -> None:
 @pass_app
 def build(app: AppContext, directory: Path) -> None:
     """Write the reference pages."""
-    from vrhub.reference import write_all
+    from vrhub.cli.reference import write_all
 
     for path in write_all(directory):
         app.info(f"wrote {path}")
@@ -34,7 +34,7 @@ def build(app: AppContext, directory: Path) -> None:
               show_default=True)
 def check(directory: Path) -> None:
     """Fail if the reference pages are stale."""
-    from vrhub.reference import stale
+    from vrhub.cli.reference import stale
 
     names = stale(directory)
     if names:

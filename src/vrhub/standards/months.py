@@ -32,6 +32,11 @@ from typing import overload
 
 from vrhub.errors import MonthError
 
+#: A month written ``YYYY-MM`` (``2024-10``), as URLs, files and the warehouse hold it: the
+#: one pattern query parameters and column declarations take (:data:`ISO_MONTH`).
+ISO_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+ISO_MONTH = re.compile(ISO_MONTH_PATTERN)
+
 _ISO = re.compile(r"(\d{4})-(\d{1,2})")
 _COMPACT = re.compile(r"(\d{4})(\d{2})")
 _SLASHED = re.compile(r"(\d{4})/(\d{1,2})")

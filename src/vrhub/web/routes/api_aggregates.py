@@ -23,9 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
-import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -35,20 +33,26 @@ from starlette.concurrency import run_in_threadpool
 from vrhub.access.ed_figures import EDView
 from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
-from vrhub.access.roles import Action
-from vrhub.errors import PermissionDenied, UserError
+from vrhub.errors import UserError
 from vrhub.reports import ed_figures
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES, Page
+from vrhub.web.api_support import (
+    MONTH,
+    PRIVATE_CACHE,
+    ed_view,
+    json_rows,
+    next_page,
+    refuse_public,
+    view_scope,
+)
 from vrhub.web.data import warehouse
-from vrhub.web.deps import access, current_principal
+from vrhub.web.deps import current_principal
 from vrhub.web.response_cache import cached_response
 
 router = APIRouter(prefix="/api/v1", tags=["aggregates"], responses=ERROR_RESPONSES)
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 AREA_CODE = r"^[EeWw]\d{8}$"
-PRIVATE_CACHE = "private, max-age=300"
 
 Store = Annotated[Warehouse, Depends(warehouse)]
 SourceName = Literal["mps", "police", "istv"]
@@ -89,33 +93,6 @@ class TrendResult(Page):
 
 
 # -- access -------------------------------------------------------------------------------
-def refuse_public(request: Request, principal: Principal, what: str) -> None:
-    """The public may not run ad-hoc aggregate queries: refused and audited."""
-    if not principal.is_public:
-        return
-    access(request).audit.record(principal, Action.READ_AGGREGATES.value,
-                                 f"aggregates:{what}", outcome="denied", scope={},
-                                 detail=f"ad-hoc {what} query by the public")
-    refused = PermissionDenied(
-        f"{what} are computed on request for signed-in users only",
-        hint="public figures are pre-computed and disclosure-checked: see /api/v1/public")
-    refused.audited = True  # written just above
-    raise refused
-
-
-def ed_view(request: Request, principal: Principal, boroughs: Sequence[str], *,
-            surface: str, fine: bool) -> EDView:
-    """How ED figures about ``boroughs`` may be shown to ``principal`` (one audit event);
-    refused (403) when not at all."""
-    return access(request).policy.ed_figures(principal, surface, boroughs=boroughs,
-                                              fine=fine).require()
-
-
-def view_scope(view: EDView) -> Scope:
-    """The boroughs an ED answer covers, as a :class:`Scope`."""
-    return Scope(everything=view.everything, boroughs=view.boroughs)
-
-
 def scoped_areas(areas: Sequence[str], scope: Scope | None) -> tuple[list[str], list[str]]:
     """(areas to query, areas to keep afterwards). Borough codes in ``areas`` are already
     inside ``scope``; finer codes are kept only among the scope's boroughs."""
@@ -132,37 +109,6 @@ def split_boroughs(areas: Sequence[str]) -> list[str]:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: NaN/NA/inf as null, numpy scalars as Python numbers."""
-    if frame.empty:
-        return []
-    plain = frame.astype(object).replace({np.inf: None, -np.inf: None})
-    plain = plain.where(pd.notna(plain), None)
-    out = []
-    for row in plain.to_dict("records"):
-        out.append({str(k): _plain(v) for k, v in row.items()})
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def next_page(request: Request, limit: int, offset: int, total: int) -> str | None:
-    if offset + limit >= total:
-        return None
-    params = [(k, v) for k, v in request.query_params.multi_items()
-              if k not in ("offset", "limit")]
-    params += [("limit", str(limit)), ("offset", str(offset + limit))]
-    return f"{request.url.path}?{urlencode(params)}"
-
-
 def _period(month_from: str | None, month_to: str | None) -> tuple[str | None, str | None]:
     if month_from and month_to and month_from > month_to:
         raise UserError(f"'from' ({month_from}) is after 'to' ({month_to})",

@@ -29,10 +29,7 @@ from vrhub.access.roles import Action, Role
 from vrhub.errors import PermissionDenied, UserError
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
-from vrhub.web.data import warehouse
-from vrhub.web.deps import access, current_principal
-from vrhub.web.response_cache import cached_response
-from vrhub.web.routes.api_aggregates import (
+from vrhub.web.api_support import (
     MONTH,
     PRIVATE_CACHE,
     ed_view,
@@ -40,6 +37,9 @@ from vrhub.web.routes.api_aggregates import (
     refuse_public,
     view_scope,
 )
+from vrhub.web.data import warehouse
+from vrhub.web.deps import access, current_principal
+from vrhub.web.response_cache import cached_response
 
 router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSES)
 

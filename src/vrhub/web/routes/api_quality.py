@@ -19,9 +19,9 @@ from vrhub.access.roles import Action, Role
 from vrhub.errors import NotFound
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
+from vrhub.web.api_support import refuse_public
 from vrhub.web.data import warehouse
 from vrhub.web.deps import access, current_principal
-from vrhub.web.routes.api_aggregates import refuse_public
 
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"], responses=ERROR_RESPONSES)
 

@@ -24,13 +24,12 @@ from vrhub.web.api_models import (
     RecordOut,
     RecordPage,
 )
+from vrhub.web.api_support import MONTH
 from vrhub.web.data import warehouse
 from vrhub.web.deps import access, current_principal
 from vrhub.web.response_cache import memory_cached_response
 
 router = APIRouter(prefix="/api/v1", tags=["records"], responses=ERROR_RESPONSES)
-
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 async def _filters(

@@ -24,8 +24,8 @@ from vrhub.reports import ed_figures
 from vrhub.web import charts
 from vrhub.web.data import data_version
 from vrhub.web.deps import access, current_principal
-from vrhub.web.response_cache import Cached, cache_of
-from vrhub.web.routes.pages_support import (
+from vrhub.web.ed_quality import quality_rows
+from vrhub.web.pages_support import (
     cache_dir,
     cached_json,
     choose_period,
@@ -37,6 +37,7 @@ from vrhub.web.routes.pages_support import (
     published_rows,
     published_version,
 )
+from vrhub.web.response_cache import Cached, cache_of
 
 router = APIRouter(prefix="/charts", include_in_schema=False)
 
@@ -113,8 +114,6 @@ def trend(request: Request, principal: Annotated[Principal, Depends(current_prin
 def quality(request: Request, principal: Annotated[Principal, Depends(current_principal)],
             ) -> Response:
     """Quality score by month for the ED sites the principal may see."""
-    from vrhub.web.routes.pages_quality import quality_rows
-
     rows, sites = quality_rows(request, principal)
     points = [{"site": r["site_code"], "month": r["month"], "score": r["quality_score"]}
               for r in rows if r["quality_score"] is not None]

@@ -20,26 +20,18 @@ from fastapi.responses import HTMLResponse
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
-from vrhub.analytics.deprivation import (
-    GROUPS,
-    area_deprivation,
-    violence_deprivation,
-    violence_deprivation_summary,
-)
-from vrhub.errors import UserError
-from vrhub.reports.overview_figures import STRATEGY_THRESHOLD, VIOLENCE_WITH_INJURY, month_minus
-from vrhub.storage.series import lsoa_imd, lsoa_lookup, monthly_counts
-from vrhub.storage.warehouse import Warehouse
+from vrhub.analytics.deprivation import GROUPS
+from vrhub.web.choropleth import GROUP_COLOURS, PALETTE, choropleth, published_choropleth
+from vrhub.web.deprivation_map import published_deprivation, violence_by_deprivation
 from vrhub.web.deps import current_principal
 from vrhub.web.navigation import render_page
-from vrhub.web.routes.pages_support import (
+from vrhub.web.pages_support import (
     DEFAULT_CATEGORY,
     LEVEL_LABELS,
     PERIOD_CHOICES,
     PUBLIC_LEVELS,
     cached_json,
     choose_period,
-    exact_count,
     headlines,
     london_monthly,
     months_available,
@@ -55,55 +47,6 @@ from vrhub.web.routes.pages_support import (
 
 router = APIRouter(include_in_schema=False)
 
-__all__ = ["STRATEGY_THRESHOLD", "VIOLENCE_WITH_INJURY", "month_minus", "router"]
-
-
-def violence_by_deprivation(request: Request, wh: Warehouse, *,
-                            borough: str | None, end: str | None
-                            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Wards crossed by violence with injury (12 months to ``end``) and IMD 2025."""
-    last = end or months_available(wh)[1]
-
-    def compute() -> dict[str, Any]:
-        if last is None:
-            return {"rows": [], "summary": {}}
-        deprivation = area_deprivation(lsoa_imd(wh), lsoa_lookup(wh, "ward"))
-        counts = monthly_counts(wh, source="mps", level="ward",
-                                areas=[borough] if borough else None,
-                                categories=[VIOLENCE_WITH_INJURY],
-                                period=(month_minus(last, 11), last))
-        violence = counts.data.groupby("area_code", as_index=False).agg(
-            area_name=("area_name", "first"), count=("count", "sum"))
-        mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
-        # the lookup covers England: keep the wards the MPS counts cover
-        mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
-        summary = violence_deprivation_summary(mapped)
-        rows = [{"area_code": str(r["area_code"]), "area_name": str(r["area_name"]),
-                 "count": exact_count(r["count"]), "decile": r["imd_decile"],
-                 "group": str(r["group"])} for r in mapped.to_dict("records")]
-        return {"rows": rows, "summary": summary, "from": month_minus(last, 11), "to": last}
-
-    try:
-        result = cached_json(request, "vxd", {"borough": borough or "", "end": last},
-                             compute)
-    except UserError:
-        return [], {}
-    summary = dict(result["summary"])
-    summary["period"] = (result.get("from"), result.get("to"))
-    return result["rows"], summary
-
-
-def published_deprivation(request: Request) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The published violence x deprivation wards and their summary per group."""
-    rows = published_rows(request, "violence-deprivation-ward") or []
-    groups = {g: {"areas": 0, "events": 0} for g in GROUPS}
-    for r in rows:
-        group = groups.setdefault(str(r["group"]), {"areas": 0, "events": 0})
-        group["areas"] += 1
-        group["events"] += r["count"] or 0
-    period = (rows[0]["period_from"], rows[0]["period_to"]) if rows else (None, None)
-    return rows, {"groups": groups, "period": period}
-
 
 def query_string(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
@@ -112,8 +55,6 @@ def query_string(**params: Any) -> str:
 def public_overview(request: Request, filters: Any, errors: dict[str, str],
                     context: dict[str, Any]) -> dict[str, Any]:
     """The overview's figures for a public visitor, from the published outputs only."""
-    from vrhub.web.routes.maps import GROUP_COLOURS, PALETTE, published_choropleth
-
     if published_manifest(request) is None:
         return {**context, "published": False}
     monthly_rows = published_rows(request, "mps-london-month") or []
@@ -162,8 +103,6 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
     with open_warehouse(request) as wh:
         categories = mps_categories(wh)
         if wh is not None and categories:
-            from vrhub.web.routes.maps import GROUP_COLOURS, PALETTE, choropleth
-
             first, last = months_available(wh)
             filters, period = choose_period(filters, request.query_params, last, errors)
             context.update(period=period, filters=filters)

@@ -32,7 +32,7 @@ from vrhub.web import printing
 from vrhub.web.data import area_directory
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
-from vrhub.web.routes.pages_support import (
+from vrhub.web.pages_support import (
     PERIOD_CHOICES,
     Filters,
     boroughs,
@@ -191,7 +191,7 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         except UserError:
             comparison = []
         locations, locations_denied = top_locations(request, wh, principal, code, filters)
-        from vrhub.web.routes.maps import choropleth, parse_measure
+        from vrhub.web.choropleth import choropleth, parse_measure
 
         map_level = request.query_params.get("areas") or "ward"
         if map_level not in ("ward", "lsoa"):

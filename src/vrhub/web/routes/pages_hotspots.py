@@ -25,14 +25,14 @@ from vrhub.access.principal import Principal
 from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
 from vrhub.geography.place_labels import place_labels
-from vrhub.standards.months import Period
+from vrhub.standards.months import ISO_MONTH, Period
 from vrhub.storage.catalogue import point_months
 from vrhub.storage.points import load_points, load_study_area
 from vrhub.storage.warehouse import Warehouse
+from vrhub.web.choropleth import PALETTE, classes, geojson_response
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
-from vrhub.web.routes.maps import PALETTE, classes
-from vrhub.web.routes.pages_support import MONTH, boroughs, cached_json, open_warehouse
+from vrhub.web.pages_support import boroughs, cached_json, open_warehouse
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,9 +99,9 @@ def parse_hotspot_params(query: Mapping[str, str]) -> tuple[HotspotParams, dict[
         method = "gistar"
     start, end = (query.get("from") or "").strip(), (query.get("to") or "").strip()
     for name, value in (("from", start), ("to", end)):
-        if value and not MONTH.match(value):
+        if value and not ISO_MONTH.match(value):
             errors[name] = f"Enter the month as YYYY-MM, for example 2024-06 (found {value!r})"
-    if start and end and MONTH.match(start) and MONTH.match(end) and start > end:
+    if start and end and ISO_MONTH.match(start) and ISO_MONTH.match(end) and start > end:
         errors["from"] = f"The start month {start} is after the end month {end}"
     raw_size = (query.get("cell_size") or "").strip()
     size = 0
@@ -347,3 +347,18 @@ def download(request: Request, principal: Annotated[Principal, Depends(signed_in
         media = "application/geo+json"
     return Response(body, media_type=media, headers={
         "content-disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@router.get("/maps/hotspots.geojson")
+def hotspot_map(request: Request, principal: Annotated[Principal, Depends(signed_in)],
+                ) -> Response:
+    """Grid cells are finer than wards: partners only."""
+    params, errors = parse_hotspot_params(request.query_params)
+    if errors:
+        raise UserError(next(iter(errors.values())))
+    with open_warehouse(request) as wh:
+        if wh is None:
+            return geojson_response([])
+        params, _period = with_period(wh, params)
+        cells = hotspot_cells(request, wh, principal, params)
+    return geojson_response(cells["features"])

@@ -21,7 +21,7 @@ from vrhub.analytics import disclosure
 from vrhub.errors import NotFound
 from vrhub.web.deps import current_principal
 from vrhub.web.navigation import render_page
-from vrhub.web.routes.pages_support import (
+from vrhub.web.pages_support import (
     DEFAULT_CATEGORY,
     published_manifest,
     published_rows,

@@ -14,12 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from vrhub.access.principal import Principal
-from vrhub.access.roles import Action
-from vrhub.quality import istv as istv_quality
 from vrhub.quality.reconcile import Reconciliation, reconcile
 from vrhub.web.deps import signed_in
+from vrhub.web.ed_quality import quality_rows
 from vrhub.web.navigation import render_page
-from vrhub.web.routes.pages_support import open_warehouse
+from vrhub.web.pages_support import open_warehouse
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,22 +38,6 @@ ELEMENTS = {
 }
 GOOD = 90.0
 """Completeness (%) below which an element is listed to fix."""
-
-
-def quality_rows(request: Request, principal: Principal
-                 ) -> tuple[list[dict[str, Any]], set[str]]:
-    """Site-month quality rows the principal may see, and the sites they cover."""
-    scope = request.app.state.access.policy.enforce_scope(
-        principal, Action.READ_QUALITY, "istv_quality", detail="ED data quality page")
-    # The ISTV quality queries refresh a view, so they need a writable connection.
-    exists = request.app.state.workspace.warehouse_path.exists()
-    with open_warehouse(request, write=exists) as wh:
-        if wh is None or not wh.has_table("istv_submission"):
-            return [], set()
-        result = istv_quality.build(wh)
-    rows = [r for r in result.data["site_months"]
-            if scope.everything or r["site_code"] in scope.sites]
-    return rows, {r["site_code"] for r in rows}
 
 
 def police_reconciliation(request: Request) -> Reconciliation | None:

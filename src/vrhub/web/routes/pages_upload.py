@@ -32,8 +32,8 @@ from vrhub.storage.names import ed_sites
 from vrhub.web.csrf import require_csrf
 from vrhub.web.deps import signed_in
 from vrhub.web.navigation import render_page
+from vrhub.web.pages_support import open_warehouse
 from vrhub.web.pending_uploads import PendingUpload
-from vrhub.web.routes.pages_support import open_warehouse
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -42,7 +41,6 @@ from vrhub.web.response_cache import Cached, cache_of
 
 T = TypeVar("T")
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_CATEGORY = "VIOLENCE AGAINST THE PERSON"
 PUBLIC_LEVELS = ("borough", "ward")
 LEVEL_LABELS = {"borough": "Borough", "ward": "Ward", "lsoa": "LSOA (neighbourhood)"}

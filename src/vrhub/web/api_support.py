@@ -1,0 +1,85 @@
+"""What the API's endpoints share: refusing the public ad-hoc queries, the ED decision for
+an answer, JSON-ready rows and the next page's address.
+
+Endpoint modules import these from here, never from one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+from starlette.requests import Request
+
+from vrhub.access.ed_figures import EDView
+from vrhub.access.policy import Scope
+from vrhub.access.principal import Principal
+from vrhub.access.roles import Action
+from vrhub.errors import PermissionDenied
+from vrhub.standards.months import ISO_MONTH_PATTERN
+from vrhub.web.deps import access
+
+MONTH = ISO_MONTH_PATTERN
+"""The months query parameters take (``YYYY-MM``)."""
+PRIVATE_CACHE = "private, max-age=300"
+
+
+def refuse_public(request: Request, principal: Principal, what: str) -> None:
+    """The public may not run ad-hoc aggregate queries: refused and audited."""
+    if not principal.is_public:
+        return
+    access(request).audit.record(principal, Action.READ_AGGREGATES.value,
+                                 f"aggregates:{what}", outcome="denied", scope={},
+                                 detail=f"ad-hoc {what} query by the public")
+    refused = PermissionDenied(
+        f"{what} are computed on request for signed-in users only",
+        hint="public figures are pre-computed and disclosure-checked: see /api/v1/public")
+    refused.audited = True  # written just above
+    raise refused
+
+
+def ed_view(request: Request, principal: Principal, boroughs: Sequence[str], *,
+            surface: str, fine: bool) -> EDView:
+    """How ED figures about ``boroughs`` may be shown to ``principal`` (one audit event);
+    refused (403) when not at all."""
+    return access(request).policy.ed_figures(principal, surface, boroughs=boroughs,
+                                              fine=fine).require()
+
+
+def view_scope(view: EDView) -> Scope:
+    """The boroughs an ED answer covers, as a :class:`Scope`."""
+    return Scope(everything=view.everything, boroughs=view.boroughs)
+
+
+def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN/NA/inf as null, numpy scalars as Python numbers."""
+    if frame.empty:
+        return []
+    plain = frame.astype(object).replace({np.inf: None, -np.inf: None})
+    plain = plain.where(pd.notna(plain), None)
+    out = []
+    for row in plain.to_dict("records"):
+        out.append({str(k): _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def next_page(request: Request, limit: int, offset: int, total: int) -> str | None:
+    if offset + limit >= total:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items()
+              if k not in ("offset", "limit")]
+    params += [("limit", str(limit)), ("offset", str(offset + limit))]
+    return f"{request.url.path}?{urlencode(params)}"
