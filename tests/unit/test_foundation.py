@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from vrhub.cli.reference import stale
 from vrhub.errors import CodeError, ConfigError, InputError
 from vrhub.ingest.inputs import discover
-from vrhub.cli.reference import stale
 from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings
 from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode, WardCode
