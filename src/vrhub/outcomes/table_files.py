@@ -111,10 +111,11 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> TableFile:
         headings: list[str] = []
         table = TableFile(name, "xlsx", chosen, headings)
         for row in ws.iter_rows():
-            cells = [c for c in row if getattr(c, "row", None) is not None]
-            if not cells:
+            cells = list(row)  # blank cells inside a row keep their place
+            placed = [c for c in cells if getattr(c, "row", None) is not None]
+            if not placed:
                 continue
-            number = cells[0].row
+            number = placed[0].row
             if not headings:
                 if any(c.value not in (None, "") for c in cells):
                     headings.extend(_heading(c.value) for c in cells)
