@@ -167,7 +167,7 @@ def test_change_parquet_and_weekday_refused_for_monthly_data(run, city, tmp_path
 
 def test_classify_by_quarter(run, city) -> None:
     summary = _json(run, "classify", "--borough", CITY, "--cell-size", "100",
-                    "--period", "3 months")
+                    "--slice-length", "3 months")
     assert summary["periods"] == 4
     assert sum(summary["categories"].values()) == summary["cells"]
     assert summary["categories"]["persistent hotspot"] >= 1
@@ -227,7 +227,8 @@ def test_istv_source_weekday_weekend_change(run, city, home: Path) -> None:
                           "dayofweek(assault_at) IN (0, 6)", [CITY]).fetchone()[0]
     con.close()
     code, out, err = run("hotspots", "change", "--source", "istv", "--borough", CITY,
-                         "--group", "weekday-weekend", "--cell-size", "100", "--json")
+                         "--group", "weekday-weekend", "--cell-size", "100", "--json",
+                         "--from", "2000-01", "--to", "2099-12")  # every month
     assert code == 0, err
     summary = json.loads(out)
     assert summary["events"] == expected
@@ -239,6 +240,36 @@ def test_istv_source_weekday_weekend_change(run, city, home: Path) -> None:
             "AND geocode_confidence >= 0.5", [CITY]).fetchone()[0]
     assert 0 < confident < expected
     summary = _json(run, "count", "--source", "istv", "--borough", CITY,
-                    "--min-confidence", "0.5")
+                    "--min-confidence", "0.5", "--period", "custom", "--from", "2000-01",
+                    "--to", "2099-12")
     assert summary["events"] == confident
     assert summary["events_without_location"] == expected - confident
+
+
+def test_the_period_defaults_to_the_latest_12_months_and_is_stated(run, city, home: Path,
+                                                                  tmp_path: Path) -> None:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        def events(first: str, last: str) -> int:
+            return int(con.execute(
+                "SELECT count(*) FROM police_street WHERE borough_code = ? AND easting IS "
+                "NOT NULL AND month BETWEEN ? AND ?", [CITY, first, last]).fetchone()[0])
+
+        whole, half = events("2023-10", "2024-09"), events("2023-10", "2024-03")
+    default = _json(run, "count", "--borough", CITY, "--cell-size", "250")
+    assert default["events"] == whole  # the data's 12 months are its latest 12
+    assert (default["period"]["from"], default["period"]["to"]) == ("2023-10", "2024-09")
+    out = tmp_path / "fy.gpkg"
+    # financial year 2023/24 is April 2023 to March 2024: the data's first six months
+    fy = _json(run, "count", "--borough", "City of London", "--cell-size", "250",
+               "--period", "financial-year", "--year", "2023", "-o", str(out))
+    assert fy["events"] == half < whole
+    assert fy["period"]["statement"] == "Financial year 2023/24 (April 2023 to March 2024)"
+    assert read_metadata(out)["period"] == fy["period"]
+    code, text, err = run("hotspots", "count", "--borough", CITY, "--period",
+                          "calendar-year", "--year", "2024", "--cell-size", "250")
+    assert code == 0, err
+    assert "Period: Calendar year 2024 (January 2024 to December 2024)" in err
+    assert "Calendar year 2024" in text
+    code, _, err = run("hotspots", "count", "--borough", CITY, "--period", "custom",
+                       "--from", "2024-01")
+    assert code != 0 and "needs both 'from' and 'to'" in err

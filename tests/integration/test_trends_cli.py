@@ -5,6 +5,7 @@ and every figure the commands print is checked against that parse."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -165,11 +166,24 @@ def _vwi(raw: pd.DataFrame) -> pd.DataFrame:
     return coded.groupby(["area_code", "month"], as_index=False)["count"].sum()
 
 
+def _latest_twelve(last_month: str) -> tuple[str, str]:
+    """The latest 12 complete months up to ``last_month``, from the calendar."""
+    today = dt.date.today()
+    before = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    end = min(before, last_month)
+    start = (pd.Period(end, "M") - 11).strftime("%Y-%m")
+    return start, end
+
+
 def test_borough_series_match_the_published_table(run, loaded: dict, tmp_path: Path) -> None:
     out_file = tmp_path / "series.csv"
     report = _json(run, "trends", "series", "--level", "borough", "--category",
                    "violence with injury", "--per-1000", "-o", str(out_file))
-    expected = _vwi(loaded["raw"]["borough"])
+    everything = _vwi(loaded["raw"]["borough"])
+    start, end = _latest_twelve(everything["month"].max())
+    expected = everything[everything["month"].between(start, end)]
+    assert len(expected) < len(everything)  # by default, the latest 12 complete months
+    assert report["period"]["from"] == start and report["period"]["to"] == end
     assert report["summary"]["events"] == expected["count"].sum()
     assert report["summary"]["series"] == 32  # MPS boroughs (the City is not policed by MPS)
     table = pd.read_csv(out_file)
@@ -182,6 +196,8 @@ def test_borough_series_match_the_published_table(run, loaded: dict, tmp_path: P
     assert not first["rolling_complete"].any()
     assert (table["rate_per_1000"] > 0).all()
     meta = read_metadata(out_file)
+    assert meta["period"] == report["period"]  # the file states its period too
+    assert meta["period"]["preset"] == "latest" and meta["period"]["months"] == 12
     # the name typed is recorded as the data spells it
     assert meta["parameters"]["categories"] == ["VIOLENCE WITH INJURY"]
     assert {p["file_name"] for p in meta["provenance"]} == {"recorded-crime-borough.csv.gz"}

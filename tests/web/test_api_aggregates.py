@@ -22,29 +22,59 @@ def world(tmp_path: Path) -> Iterator[World]:
     w.app.state.access.close()
 
 
-def test_police_counts_match_the_table_and_paginate(world: World) -> None:
+def _last_twelve_complete(latest: str) -> tuple[str, str]:
+    """The latest 12 complete months ending no later than ``latest`` (YYYY-MM), worked out
+    here from the calendar, not by vrhub."""
+    import datetime as dt
+
+    today = dt.date.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    end = min(f"{year:04d}-{month:02d}", latest)
+    y, m = int(end[:4]), int(end[5:])
+    y, m = (y - 1, m + 1) if m < 12 else (y, 1)
+    return f"{y:04d}-{m:02d}", end
+
+
+def test_police_counts_default_to_the_latest_12_complete_months_and_paginate(
+        world: World) -> None:
     headers = world.headers["camden"]
     first = world.client.get("/api/v1/counts", params={"source": "police", "limit": 10},
                              headers=headers)
     assert first.status_code == 200
     body = first.json()
     with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
+        start, end = _last_twelve_complete(wh.scalar("SELECT max(month) FROM police_street"))
+        in_period = "WHERE month BETWEEN ? AND ?"
         groups = wh.scalar("SELECT count(*) FROM (SELECT DISTINCT borough_code, crime_type, "
-                           "month FROM police_street)")
-        total = wh.scalar("SELECT count(*) FROM police_street")
+                           f"month FROM police_street {in_period})", [start, end])
+        total = wh.scalar(f"SELECT count(*) FROM police_street {in_period}", [start, end])
+        everything = wh.scalar("SELECT count(*) FROM police_street")
+        first_month = wh.scalar("SELECT min(month) FROM police_street")
+    assert everything > total > 0  # the data holds more than the default period
+    assert body["period"]["preset"] == "latest"
+    assert (body["period"]["from"], body["period"]["to"], body["period"]["months"]) == (
+        start, end, 12)
     assert body["total"] == groups and len(body["rows"]) == 10
+    assert {r["month"] for r in body["rows"]} <= {f"{end[:4]}-{m:02d}" for m in range(1, 13)} | {
+        f"{start[:4]}-{m:02d}" for m in range(1, 13)}
     assert body["next"] and "offset=10" in body["next"]
-    rows = []
-    offset = 0
-    while True:
-        page = world.client.get("/api/v1/counts", params={"source": "police", "limit": 200,
-                                                          "offset": offset},
-                                headers=headers).json()
-        rows += page["rows"]
-        if not page["next"]:
-            break
-        offset += 200
-    assert sum(r["count"] for r in rows) == total  # police data is open: exact counts
+
+    def every_row(params: dict[str, str]) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        offset = 0
+        while True:
+            page = world.client.get("/api/v1/counts", params={
+                "source": "police", "limit": 200, "offset": offset, **params},
+                headers=headers).json()
+            rows += page["rows"]
+            if not page["next"]:
+                return rows
+            offset += 200
+
+    assert sum(r["count"] for r in every_row({})) == total  # open data: exact counts
+    # explicit months still work: the whole span is every row
+    whole = every_row({"from": first_month, "to": "2099-12"})
+    assert sum(r["count"] for r in whole) == everything
 
 
 def test_public_is_pointed_at_published_outputs(world: World) -> None:
@@ -159,7 +189,8 @@ def test_answers_are_computed_once_per_question_scope_and_data(
     with writing_warehouse(world.app.state) as wh:  # as an upload writes while it runs
         wh.insert(POLICE_STREET, wh.query_arrow(
             "SELECT * REPLACE ('extra-' || file_id AS file_id, 'extra-' || crime_id AS "
-            "crime_id) FROM police_street LIMIT 3"))  # new crimes (a Crime ID seen before
+            "crime_id) FROM police_street WHERE month = (SELECT max(month) FROM police_street) "
+            "LIMIT 3"))  # new crimes (a Crime ID seen before
         # counts once)
     changed = world.client.get(url, headers=world.headers["pan"])
     assert changed.headers["etag"] != first.headers["etag"]
@@ -188,3 +219,83 @@ def test_bad_parameters_use_the_error_shape(world: World) -> None:
         response = world.client.get(f"/api/v1/counts?{query}", headers=headers)
         assert response.status_code in (400, 422), query
         assert response.json()["error"]["message"], query
+
+
+def _sql_total(world: World, start: str, end: str, crime_type: str | None = None) -> int:
+    with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
+        sql = "SELECT count(*) FROM police_street WHERE month BETWEEN ? AND ?"
+        params = [start, end]
+        if crime_type:
+            sql += " AND crime_type = ?"
+            params.append(crime_type)
+        return int(wh.scalar(sql, params))
+
+
+@pytest.mark.parametrize(("params", "months"), [
+    ({"period": "financial-year", "year": "2023"}, ("2023-04", "2024-03")),
+    ({"period": "financial-year", "year": "2023/24"}, ("2023-04", "2024-03")),
+    ({"period": "calendar-year", "year": "2023"}, ("2023-01", "2023-12")),
+    ({"period": "rolling-12", "to": "2024-06"}, ("2023-07", "2024-06")),
+    ({"to": "June 2024"}, ("2023-07", "2024-06")),
+    ({"period": "custom", "from": "2023-02", "to": "2023-04"}, ("2023-02", "2023-04")),
+])
+def test_presets_choose_the_months_they_name(world: World, params: dict[str, str],
+                                             months: tuple[str, str]) -> None:
+    body = world.client.get("/api/v1/counts", params={
+        "source": "police", "limit": 5000, **params}, headers=world.headers["pan"]).json()
+    assert (body["period"]["from"], body["period"]["to"]) == months
+    assert {r["month"] for r in body["rows"]} <= {m for m in _months(*months)}
+    assert sum(r["count"] for r in body["rows"]) == _sql_total(world, *months)
+
+
+def _months(start: str, end: str) -> list[str]:
+    y, m = int(start[:4]), int(start[5:])
+    out = []
+    while f"{y:04d}-{m:02d}" <= end:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def test_financial_year_is_stated_in_the_trends_answer(world: World) -> None:
+    body = world.client.get("/api/v1/trends", params={
+        "source": "police", "period": "financial-year", "year": "2023", "limit": 1000},
+        headers=world.headers["pan"]).json()
+    assert body["period"]["title"] == "Financial year 2023/24"
+    assert body["period"]["statement"] == ("Financial year 2023/24 (April 2023 to March "
+                                           "2024)")
+    assert {r["month"] for r in body["series"]} == set(_months("2023-04", "2024-03"))
+    (current_to,) = {r["current_to"] for r in body["year_on_year"]}
+    assert current_to == "2024-03"
+
+
+def test_categories_by_any_spelling_and_did_you_mean(world: World) -> None:
+    headers = world.headers["pan"]
+    body = world.client.get("/api/v1/counts", params={
+        "source": "police", "category": "burglary", "limit": 5000}, headers=headers).json()
+    assert {r["category"] for r in body["rows"]} == {"Burglary"}
+    start, end = body["period"]["from"], body["period"]["to"]
+    assert sum(r["count"] for r in body["rows"]) == _sql_total(world, start, end, "Burglary")
+    wrong = world.client.get("/api/v1/counts", params={"source": "police",
+                                                       "category": "Burglery"},
+                             headers=headers)
+    assert wrong.status_code == 400
+    assert "did you mean" in wrong.json()["error"]["message"].lower()
+    assert "Burglary" in wrong.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("period=fortnight", "is not a period"),
+    ("period=financial-year&from=2024-01", "takes no 'from' or 'to'"),
+    ("year=2024", "needs the period financial-year or calendar-year"),
+    ("period=custom&from=2024-01", "needs both 'from' and 'to'"),
+    ("period=calendar-year&year=24", "is not a year"),
+    ("from=2024-05&to=2024-01", "before it starts"),
+])
+def test_bad_periods_say_what_to_do(world: World, query: str, message: str) -> None:
+    response = world.client.get(f"/api/v1/counts?source=police&{query}",
+                                headers=world.headers["pan"])
+    assert response.status_code == 422, response.text  # an invalid month or period
+    assert response.json()["error"]["code"] == "invalid_month"
+    assert message in response.json()["error"]["message"]
+    assert response.json()["error"]["hint"]

@@ -47,8 +47,18 @@ def test_hotspot_cells_are_wgs84_polygons_summing_to_the_events(world: World) ->
     body = response.json()
     assert body["type"] == "FeatureCollection"
     events = sum(f["properties"]["n"] for f in body["features"])
-    camden_rows = sum(8 + 4 * (i % 4) for i in range(24))  # as seeded, all inside the box
-    assert events == camden_rows == 336
+    # as seeded (month i has 8 + 4 * (i % 4) rows, all inside the box): by default the
+    # latest 12 complete months, the second year of the 24
+    assert events == sum(8 + 4 * (i % 4) for i in range(12, 24)) == 168
+    assert body["metadata"]["period"]["preset"] == "latest"
+    assert body["metadata"]["period"]["months"] == 12
+    whole = world.client.get("/api/v1/hotspots", params={
+        "method": "count", "borough": CAMDEN, "cell_size": 250, "nonzero": "false",
+        "period": "custom", "from": "2000-01", "to": "2099-12"},
+        headers=world.headers["camden"]).json()
+    assert sum(f["properties"]["n"] for f in whole["features"]) == sum(
+        8 + 4 * (i % 4) for i in range(24)) == 336
+    assert whole["metadata"]["period"]["preset"] == "custom"
     lon, lat = shape(body["features"][0]["geometry"]).centroid.coords[0]
     assert -0.3 < lon < 0.0 and 51.4 < lat < 51.6
     assert body["metadata"]["source"]["borough"] == CAMDEN

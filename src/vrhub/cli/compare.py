@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from vrhub.cli.context import AppContext, all_option, json_option, pass_app
+from vrhub.cli.period_options import choose_period, period_options
 from vrhub.cli.trends import (
     VWI,
     disclose_option,
     emit_result,
     level_option,
     output_option,
-    period_options,
     resolve_names,
 )
 
@@ -41,20 +41,27 @@ def command() -> None:
 @all_option
 @json_option
 @pass_app
-def ed_police_command(app: AppContext, level: str, from_month: str | None,
+def ed_police_command(app: AppContext, level: str, period_preset: str | None,
+                      period_year: str | None, from_month: str | None,
                       to_month: str | None, by_month: bool, police_source: str,
                       police_category: str, areas: tuple[str, ...], disclose: bool,
                       output: Path | None, as_json: bool) -> None:
     """ED assault attendances (ISTV) beside police-recorded violence for the same areas and
-    months: the 'hidden violence' ratio ED/police with an exact confidence interval."""
+    months: the 'hidden violence' ratio ED/police with an exact confidence interval. Covers
+    the latest 12 complete months of ED data unless --period, --year, --from or --to say
+    otherwise."""
+    from vrhub.reports import periods
     from vrhub.reports import violence_analysis as va
 
     codes, names = resolve_names(app, source=police_source, level=level, areas=areas,
                                  categories=(police_category,))
-    result = va.ed_police(app.warehouse(), level=level, period=(from_month, to_month),
+    period = choose_period(app, "istv", preset=period_preset, year=period_year,
+                           first=from_month, last=to_month)
+    result = va.ed_police(app.warehouse(), level=level, period=periods.bounds(period),
                           by_month=by_month, police_source=police_source,
                           police_category=names[0], areas=codes, disclose=disclose,
                           progress=app.progress)
+    result.period = periods.describe(period)
     o = result.summary["overall"]
     if not as_json and o["ed_count"] is None:
         app.info("all areas: ED total suppressed (1-7 assaults)")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.period_options import PRESETS, choose_period
 from vrhub.errors import UserError
 
 if TYPE_CHECKING:
@@ -39,8 +40,19 @@ def _common(function: Callable[..., Any]) -> Callable[..., Any]:
                      "method code; repeatable. Default: all."),
         click.option("--borough", default=None,
                      help="Borough GSS code or name. Default: all of London."),
-        click.option("--from", "start", default=None, help="First date (YYYY-MM-DD or YYYY-MM)."),
-        click.option("--to", "end", default=None, help="Last date (YYYY-MM-DD or YYYY-MM)."),
+        click.option("--period", "period_preset", type=click.Choice(PRESETS), default=None,
+                     help="Period: latest (the latest 12 complete months with data; the "
+                     "default), rolling-12 (12 months ending --to), financial-year, "
+                     "calendar-year (with --year), custom (--from and --to)."),
+        click.option("--year", "period_year", metavar="YEAR", default=None,
+                     help="With --period financial-year (2024 or 2024/25: April 2024 to "
+                     "March 2025) or calendar-year. Default: the latest."),
+        click.option("--from", "start", default=None,
+                     help="First month or date (2024-10, 'October 2024' or 2024-10-15). "
+                     "Alone: to the latest complete month with data."),
+        click.option("--to", "end", default=None,
+                     help="Last month or date (2025-09 or 2025-09-30). Alone: the 12 months "
+                     "ending then."),
         click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
                      help="ED assaults only: leave out locations geocoded with a confidence "
                      "below this (0-1)."),
@@ -119,21 +131,23 @@ def change_command(app: AppContext, split_date: str | None, group: str | None,
 @command.command(name="classify")
 @_common
 @_distance
-@click.option("--period", default=None,
-              help="Period length, e.g. '3 months', '28 days', '1 year'. Default: automatic.")
+@click.option("--slice-length", "slice_length", default=None,
+              help="Length of each time slice compared, e.g. '3 months', '28 days', "
+              "'1 year'. Default: automatic.")
 @click.option("--hotspot-prop", type=float, default=0.1, show_default=True)
 @click.option("--persistent-prop", type=float, default=0.8, show_default=True)
 @click.option("--recent-prop", type=float, default=0.2, show_default=True)
 @click.option("--critical-p", type=float, default=0.05, show_default=True)
 @pass_app
-def classify_command(app: AppContext, distance: float | None, period: str | None,
+def classify_command(app: AppContext, distance: float | None, slice_length: str | None,
                      hotspot_prop: float, persistent_prop: float, recent_prop: float,
                      critical_p: float, **options: Any) -> None:
-    """Persistent, emerging, former and intermittent hot- and coldspots over time."""
+    """Persistent, emerging, former and intermittent hot- and coldspots over time (time
+    slices of --slice-length across the period)."""
     from vrhub.analytics.classify import ClassifyParams
 
     params = ClassifyParams(hotspot_prop, persistent_prop, recent_prop, critical_p)
-    _run(app, "classify", options, {"distance": distance, "period": period,
+    _run(app, "classify", options, {"distance": distance, "period": slice_length,
                                     "params": params})
 
 
@@ -154,6 +168,7 @@ def rate_command(app: AppContext, bandwidth: float | None, kernel: str,
 def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str, Any], *,
          population_year: int | None = None, use_population: bool = False) -> None:
     from vrhub.analytics.hotspots import run
+    from vrhub.reports import periods
     from vrhub.reports.empty_results import no_events
     from vrhub.reports.names import resolve_borough, resolve_categories
     from vrhub.reports.outputs import output_metadata, write_result
@@ -171,6 +186,14 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
     warehouse = app.warehouse()
     borough = resolve_borough(warehouse, options["borough"])
     categories = resolve_categories(warehouse, options["source"], options["categories"])
+    period = choose_period(app, options["source"], preset=options["period_preset"],
+                           year=options["period_year"], first=_month_of(options["start"]),
+                           last=_month_of(options["end"]))
+    start, end = periods.bounds(period)
+    # a day typed in --from or --to is kept: the period states its months
+    start = options["start"] if _is_day(options["start"]) else start
+    end = options["end"] if _is_day(options["end"]) else end
+    options = {**options, "start": start, "end": end}
     points = load_points(warehouse, options["source"], categories or None,
                          options["start"], options["end"], borough,
                          options["min_confidence"])
@@ -197,12 +220,14 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
             "events_without_location": points.without_location,
             "date_precision": points.date_precision}
     summary = _summary(result, data)
+    summary["period"] = periods.describe(period)
     if output is not None:
         provenance = provenance_for(warehouse, points.file_ids + area.file_ids)
         if options["source"] == "istv":
             provenance.append({"source": "istv_submission", "submissions": points.file_ids})
         metadata = output_metadata(
-            _jsonable(result.parameters), provenance, data=data, **_jsonable(
+            _jsonable(result.parameters), provenance, data=data,
+            period=periods.describe(period), **_jsonable(
                 {k: v for k, v in result.metadata.items() if k != "parameters"}))
         geo = result.to_geodataframe()
         write_result(geo, output, metadata)
@@ -212,6 +237,8 @@ def _run(app: AppContext, method: str, options: dict[str, Any], params: dict[str
         return
     rows = [[k, v] for k, v in summary.items()
             if not isinstance(v, dict | list) and v is not None]
+    if period is not None:
+        rows.insert(1, ["period", period.statement])
     app.emit_table(f"{method}: {area.name}", ["", "value"], rows)
     _top_cells(app, result)
 
@@ -254,9 +281,18 @@ def _cell(column: str, value: Any) -> Any:
     return value
 
 
+def _is_day(value: str | None) -> bool:
+    """True when a --from/--to value is a date (YYYY-MM-DD) rather than a month."""
+    import re
+
+    return bool(value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()))
+
+
 def _month_of(value: str | None) -> str | None:
-    """The YYYY-MM of a --from/--to date (YYYY-MM or YYYY-MM-DD)."""
-    return value[:7] if value else None
+    """The month of a --from/--to value (a month in any form, or YYYY-MM-DD)."""
+    if not value:
+        return None
+    return value.strip()[:7] if _is_day(value) else value
 
 
 def _jsonable(value: Any) -> Any:

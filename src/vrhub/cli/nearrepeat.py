@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
+from vrhub.cli.period_options import choose_period, period_options
 from vrhub.errors import UserError
 
 if TYPE_CHECKING:
@@ -35,26 +35,17 @@ def _bands(text: str, option: str) -> list[float]:
         ) from None
 
 
-def _month(text: str | None, option: str) -> str | None:
-    if text is None:
-        return None
-    try:
-        dt.datetime.strptime(text, "%Y-%m")
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a month; write YYYY-MM",
-                                 param_hint=option) from None
-    return text
-
-
 def _emit(app: AppContext, result: NearRepeatResult, as_json: bool) -> None:
     if as_json:
         app.emit_json({"table": result.table.to_dict("records"), "metadata": result.metadata})
         return
     rows = [[r.distance_band, r.time_band, r.observed, r.sim_mean, r.knox_ratio_mean,
              r.p_value] for r in result.table.itertuples()]
+    period = result.metadata.get("period")
     app.emit_table(
         f"Knox test: {result.metadata['n_events']:,} events, "
-        f"{result.metadata['parameters']['permutations']} permutations",
+        f"{result.metadata['parameters']['permutations']} permutations"
+        + (f", {period['statement']}" if period else ""),
         ["distance", "time (days)", "observed", "expected (mean)", "Knox ratio", "p-value"],
         rows,
     )
@@ -79,8 +70,7 @@ def _ratio_cell(ratio: float, p_value: float) -> str:
 @click.option("--category", default=None, help="police.uk crime type, e.g. Burglary.")
 @click.option("--borough", default=None,
               help="Borough GSS code or name, e.g. E09000012 or Hackney.")
-@click.option("--from", "start", default=None, help="First month, YYYY-MM.")
-@click.option("--to", "end", default=None, help="Last month, YYYY-MM.")
+@period_options
 @click.option("--distance-bands", required=True, help="Distance band edges in metres, e.g. "
               "0,100,200,400 (half-open bands [0,100) ...; 'inf' allowed last).")
 @click.option("--time-bands", required=True,
@@ -96,7 +86,8 @@ def _ratio_cell(ratio: float, p_value: float) -> str:
 @json_option
 @pass_app
 def command(app: AppContext, source: str, category: str | None, borough: str | None,
-            start: str | None, end: str | None, distance_bands: str, time_bands: str,
+            period_preset: str | None, period_year: str | None, from_month: str | None,
+            to_month: str | None, distance_bands: str, time_bands: str,
             metric: str, permutations: int, seed: int | None, output: Path | None,
             as_json: bool) -> None:
     """Knox near-repeat test: are events close in space also close in time more often
@@ -106,18 +97,16 @@ def command(app: AppContext, source: str, category: str | None, borough: str | N
     when the event times are shuffled among the locations. A Knox ratio above 1 with a
     small p-value means more pairs in that band than chance would give. Bands are
     half-open, [0, 100) then [100, 200); p-value = (simulations >= observed + 1) /
-    (permutations + 1). See docs/explanation/near-repeat.md.
+    (permutations + 1). Covers the latest 12 complete months with data unless --period,
+    --year, --from or --to say otherwise. See docs/explanation/near-repeat.md.
     """
     from vrhub.analytics.nearrepeat import near_repeat
+    from vrhub.reports import periods
     from vrhub.reports.empty_results import no_events
     from vrhub.reports.names import resolve_borough, resolve_categories
     from vrhub.reports.outputs import output_metadata, write_result
     from vrhub.storage.points import near_repeat_events
 
-    start = _month(start, "--from")
-    end = _month(end, "--to")
-    if start and end and start > end:
-        raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
     s_bands = _bands(distance_bands, "--distance-bands")
     t_bands = _bands(time_bands, "--time-bands")
     notes: list[str] = []
@@ -134,6 +123,9 @@ def command(app: AppContext, source: str, category: str | None, borough: str | N
                         hint="drop --category for ED assaults")
     if category:
         category = resolve_categories(warehouse, source, [category])[0]
+    period = choose_period(app, source, preset=period_preset, year=period_year,
+                           first=from_month, last=to_month)
+    start, end = periods.bounds(period)
     events, unlocated, provenance = near_repeat_events(
         warehouse, source, category=category, borough=code, start=start, end=end)
     if unlocated:
@@ -158,6 +150,7 @@ def command(app: AppContext, source: str, category: str | None, borough: str | N
         "from": start, "to": end,
         "temporal_resolution": "month" if source == "police" else "as recorded",
     }
+    result.metadata["period"] = periods.describe(period)
     if source == "istv":
         result.metadata["sensitivity"] = (
             "derived from ED assault records: for partnership analysts; apply disclosure "

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from vrhub.cli.context import AppContext, all_option, json_option, pass_app
+from vrhub.cli.period_options import choose_period, period_options
 from vrhub.errors import UserError
 from vrhub.standards.series_choices import LEVELS, SOURCES
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from vrhub.reports.violence_analysis import AnalysisResult
+    from vrhub.standards.months import Period
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,13 +39,6 @@ def output_option(func: F) -> F:
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
         help="Write every row to FILE: .gpkg or .geojson (joined to area boundaries), .csv "
         "or .parquet; each carries its parameters and data provenance.")(func)
-
-
-def period_options(func: F) -> F:
-    func = click.option("--to", "to_month", metavar="YYYY-MM", default=None,
-                        help="Last month (default: the last month with data).")(func)
-    return click.option("--from", "from_month", metavar="YYYY-MM", default=None,
-                        help="First month (default: the first month with data).")(func)
 
 
 def level_option(default: str) -> Callable[[F], F]:
@@ -82,6 +77,8 @@ def emit_result(app: AppContext, result: AnalysisResult, *, output: Path | None,
                 as_json: bool, columns: list[str], title: str) -> None:
     """Write ``result`` to ``output`` (if given) and print its JSON summary or a table."""
     written = write_output(app, result, output)
+    if result.period:
+        title = f"{title}, {result.period['statement']}"
     if as_json:
         data = result.to_json()
         data["output"] = str(written) if written else None
@@ -101,6 +98,17 @@ def resolve_names(app: AppContext, *, source: str, level: str, areas: tuple[str,
     warehouse = app.warehouse()
     return (resolve_areas(warehouse, level, areas) if areas else [],
             resolve_categories(warehouse, source, categories) if categories else [])
+
+
+def current_window(period: Period | None, window: int) -> Period | None:
+    """The months year-on-year change reports on: the ``window`` months to the period's
+    end (the period itself when it is that long)."""
+    from vrhub.standards.months import Period as Months
+    from vrhub.standards.months import Preset
+
+    if period is None or len(period) == window:
+        return period
+    return Months(period.last.minus(window - 1), period.last, Preset.CUSTOM)
 
 
 def _common(func: F) -> F:
@@ -139,19 +147,25 @@ def command() -> None:
 @json_option
 @pass_app
 def series_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
-                   categories: tuple[str, ...], from_month: str | None, to_month: str | None,
+                   categories: tuple[str, ...], period_preset: str | None,
+                   period_year: str | None, from_month: str | None, to_month: str | None,
                    per_1000: bool, window: int, disclose: bool, output: Path | None,
                    as_json: bool) -> None:
     """Monthly counts per area and category, with exact Poisson limits and rolling totals
-    (windows reaching months the source does not cover are marked incomplete)."""
+    (windows reaching months the source does not cover are marked incomplete). Covers the
+    latest 12 complete months unless --period, --year, --from or --to say otherwise."""
+    from vrhub.reports import periods
     from vrhub.reports import trend_analysis as ta
 
     codes, names = resolve_names(app, source=source, level=level, areas=areas,
                                  categories=categories)
+    period = choose_period(app, source, preset=period_preset, year=period_year,
+                           first=from_month, last=to_month, level=level)
     result = ta.trend_series(app.warehouse(), source=source, level=level, areas=codes,
-                             categories=names, period=(from_month, to_month),
+                             categories=names, period=periods.bounds(period),
                              per_1000=per_1000, window=window, disclose=disclose,
                              progress=app.progress)
+    result.period = periods.describe(period)
     columns = ["area_code", "area_name", "category", "month", "count", "rolling_total",
                "rolling_complete"] + (["rate_per_1000"] if per_1000 else [])
     emit_result(app, result, output=output, as_json=as_json, columns=columns,
@@ -170,17 +184,24 @@ def series_command(app: AppContext, source: str, level: str, areas: tuple[str, .
 @json_option
 @pass_app
 def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
-                categories: tuple[str, ...], from_month: str | None, to_month: str | None,
+                categories: tuple[str, ...], period_preset: str | None,
+                period_year: str | None, from_month: str | None, to_month: str | None,
                 window: int, disclose: bool, output: Path | None, as_json: bool) -> None:
     """Year-on-year change per area and category as a rate ratio with an exact
-    (conditional binomial) confidence interval and p-value."""
+    (conditional binomial) confidence interval and p-value: the WINDOW months to the
+    period's end (by default the latest complete month with data) against the same months
+    a year before."""
+    from vrhub.reports import periods
     from vrhub.reports import trend_analysis as ta
 
     codes, names = resolve_names(app, source=source, level=level, areas=areas,
                                  categories=categories)
+    period = choose_period(app, source, preset=period_preset, year=period_year,
+                           first=from_month, last=to_month, level=level)
     result = ta.trend_yoy(app.warehouse(), source=source, level=level, areas=codes,
-                          categories=names, period=(from_month, to_month),
+                          categories=names, period=periods.bounds(period),
                           window=window, disclose=disclose, progress=app.progress)
+    result.period = periods.describe(current_window(period, window))
     columns = ["area_code", "area_name", "category", "current", "previous", "pct_change",
                "rate_ratio", "ratio_lower", "ratio_upper", "p_value"]
     emit_result(app, result, output=output, as_json=as_json, columns=columns,
@@ -198,15 +219,20 @@ def yoy_command(app: AppContext, source: str, level: str, areas: tuple[str, ...]
 @json_option
 @pass_app
 def profile_command(app: AppContext, source: str, level: str, areas: tuple[str, ...],
+                    period_preset: str | None, period_year: str | None,
                     from_month: str | None, to_month: str | None, output: Path | None,
                     as_json: bool) -> None:
     """Hour-of-day by day-of-week profile of ED assaults; an assault known only by its
     date is spread over that day's hours (aoristic weighting)."""
+    from vrhub.reports import periods
     from vrhub.reports import trend_analysis as ta
 
     codes, _ = resolve_names(app, source=source, level=level, areas=areas)
+    period = choose_period(app, source, preset=period_preset, year=period_year,
+                           first=from_month, last=to_month, level=level)
     result = ta.trend_profile(app.warehouse(), source=source, level=level, areas=codes,
-                              period=(from_month, to_month), progress=app.progress)
+                              period=periods.bounds(period), progress=app.progress)
+    result.period = periods.describe(period)
     if as_json or output:
         emit_result(app, result, output=output, as_json=as_json,
                     columns=["weekday_name", "hour", "events", "share"], title="Profile")

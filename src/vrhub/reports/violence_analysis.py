@@ -52,12 +52,14 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
     disclosure: dict[str, Any] | None = None
     """What disclosure control did (None: the result holds no health data)."""
+    period: dict[str, Any] | None = None
+    """The months it covers, as :func:`vrhub.reports.periods.describe` states them."""
 
     def metadata(self) -> dict[str, Any]:
         return output_metadata(self.parameters, self.provenance, analysis=self.analysis,
                                level=self.level, choices=self.notes,
                                columns=list(self.frame.columns), summary=self.summary,
-                               disclosure=self.disclosure)
+                               disclosure=self.disclosure, period=self.period)
 
     def to_json(self, rows: int | None = None) -> dict[str, Any]:
         """Summary, parameters, choices and provenance (plus up to ``rows`` rows)."""
@@ -65,7 +67,7 @@ class AnalysisResult:
                                "parameters": self.parameters, "summary": self.summary,
                                "choices": self.notes, "provenance": self.provenance,
                                "rows": len(self.frame), "columns": list(self.frame.columns),
-                               "disclosure": self.disclosure}
+                               "disclosure": self.disclosure, "period": self.period}
         if rows:
             head = self.frame.head(rows).replace({np.inf: None, -np.inf: None})
             out["data"] = head.astype(object).where(head.notna(), None).to_dict("records")

@@ -7,11 +7,12 @@ Endpoint modules import these from here, never from one another.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
+from fastapi import Query
 from starlette.requests import Request
 
 from vrhub.access.ed_figures import EDView
@@ -19,12 +20,27 @@ from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.errors import PermissionDenied
+from vrhub.reports.periods import PRESET_HELP
 from vrhub.standards.months import ISO_MONTH_PATTERN
 from vrhub.web.deps import access
 
 MONTH = ISO_MONTH_PATTERN
 """The months query parameters take (``YYYY-MM``)."""
 PRIVATE_CACHE = "private, max-age=300"
+
+FromQuery = Annotated[str | None, Query(
+    alias="from", max_length=20,
+    description="First month: 2024-10 (or 202410, October 2024). With 'to': those "
+    "months; alone: to the latest complete month with data.")]
+ToQuery = Annotated[str | None, Query(
+    alias="to", max_length=20,
+    description="Last month: 2025-09 (or October 2025). Alone: the 12 months ending then.")]
+PeriodQuery = Annotated[str | None, Query(
+    max_length=20, description="How the period is chosen: " + PRESET_HELP
+    + ". Without it or any months: the latest 12 complete months the source holds.")]
+YearQuery = Annotated[str | None, Query(
+    max_length=9, description="With period financial-year (2024 or 2024/25: April 2024 to "
+    "March 2025) or calendar-year; default the latest.")]
 
 
 def refuse_public(request: Request, principal: Principal, what: str) -> None:

@@ -34,12 +34,16 @@ from vrhub.access.ed_figures import EDView
 from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.errors import UserError
-from vrhub.reports import ed_figures
+from vrhub.reports import ed_figures, periods
+from vrhub.standards.months import Period
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES, Page
 from vrhub.web.api_support import (
-    MONTH,
     PRIVATE_CACHE,
+    FromQuery,
+    PeriodQuery,
+    ToQuery,
+    YearQuery,
     ed_view,
     json_rows,
     next_page,
@@ -59,6 +63,13 @@ SourceName = Literal["mps", "police", "istv"]
 LevelName = Literal["borough", "ward", "lsoa"]
 
 
+PERIOD_DESCRIPTION = (
+    "The months the answer covers and how they were chosen: preset (latest, rolling-12, "
+    "financial-year, calendar-year or custom), from, to, months, title, label and "
+    "statement (for example '12 months to September 2025 (October 2024 to September "
+    "2025)'); null when the source holds no data.")
+
+
 class CountPage(Page):
     source: SourceName
     level: LevelName
@@ -71,6 +82,7 @@ class CountPage(Page):
     disclosure: dict[str, Any] | None = Field(
         description="What disclosure control did (ED data outside your scope).")
     provenance: list[dict[str, Any]]
+    period: dict[str, Any] | None = Field(default=None, description=PERIOD_DESCRIPTION)
     notes: list[str]
 
 
@@ -89,6 +101,7 @@ class TrendResult(Page):
     detail: str | None = None
     disclosure: dict[str, Any] | None
     provenance: list[dict[str, Any]]
+    period: dict[str, Any] | None = Field(default=None, description=PERIOD_DESCRIPTION)
     notes: list[str]
 
 
@@ -109,11 +122,6 @@ def split_boroughs(areas: Sequence[str]) -> list[str]:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _period(month_from: str | None, month_to: str | None) -> tuple[str | None, str | None]:
-    if month_from and month_to and month_from > month_to:
-        raise UserError(f"'from' ({month_from}) is after 'to' ({month_to})",
-                        hint="give the earlier month as 'from'")
-    return month_from, month_to
 
 
 def _keep_areas(frame: pd.DataFrame, finer: Sequence[str]) -> pd.DataFrame:
@@ -123,17 +131,11 @@ def _keep_areas(frame: pd.DataFrame, finer: Sequence[str]) -> pd.DataFrame:
 
 
 AreaQuery = Annotated[list[str] | None, Query(
-    description="Area codes of the level, or borough codes (E09…) for every area of the "
-    "level in those boroughs.", max_length=50)]
+    description="Areas of the level by GSS code or name (Hackney, 'Abbey, Merton'), or "
+    "boroughs (E09… or a name) for every area of the level in them.", max_length=50)]
 CategoryQuery = Annotated[list[str] | None, Query(
-    description="MPS minor or major category, police.uk crime type or ISTV assault method.",
-    max_length=20)]
-FromQuery = Annotated[str | None, Query(alias="from", pattern=MONTH,
-                                        description="First month, YYYY-MM.")]
-ToQuery = Annotated[str | None, Query(alias="to", pattern=MONTH,
-                                      description="Last month, YYYY-MM.")]
-
-
+    description="MPS minor or major category, police.uk crime type or ISTV assault method "
+    "(any case; a mistyped name is refused with the nearest names).", max_length=20)]
 LimitQuery = Annotated[int, Query(ge=1, le=5000)]
 OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000)]
 
@@ -150,19 +152,47 @@ class AreaQuestion:
     month_to: str | None
     limit: int
     offset: int
+    period: str | None = None
+    year: str | None = None
 
 
 async def area_question(
     source: SourceName = "police", level: LevelName = "borough",
     area: AreaQuery = None, category: CategoryQuery = None,
     month_from: FromQuery = None, month_to: ToQuery = None,
+    period: PeriodQuery = None, year: YearQuery = None,
     limit: LimitQuery = 500, offset: OffsetQuery = 0,
 ) -> AreaQuestion:
     return AreaQuestion(source, level, list(area or []), list(category or []), month_from,
-                        month_to, limit, offset)
+                        month_to, limit, offset, period, year)
 
 
 Question = Annotated[AreaQuestion, Depends(area_question)]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An :class:`AreaQuestion` with names turned into codes and its period chosen."""
+
+    areas: list[str]
+    categories: list[str]
+    period: Period | None
+
+    @property
+    def months(self) -> tuple[str | None, str | None]:
+        return periods.bounds(self.period)
+
+
+def resolve(wh: Warehouse, q: AreaQuestion) -> Resolved:
+    """Names accepted wherever codes are ("did you mean" for a mistyped one), and the
+    period the question covers (the latest 12 complete months unless it names one)."""
+    from vrhub.reports.names import resolve_areas, resolve_categories
+
+    areas = resolve_areas(wh, q.level, q.areas) if q.areas else []
+    categories = resolve_categories(wh, q.source, q.categories) if q.categories else []
+    period = periods.choose(wh, q.source, preset=q.period, year=q.year, first=q.month_from,
+                            last=q.month_to, level=q.level if q.source == "mps" else None)
+    return Resolved(areas, categories, period)
 
 
 def _check_codes(areas: Sequence[str]) -> None:
@@ -171,30 +201,35 @@ def _check_codes(areas: Sequence[str]) -> None:
     for code in areas:
         if not re.match(AREA_CODE, code):
             raise UserError(f"{code!r} is not an area code",
-                            hint="give GSS codes such as E09000007 (borough) or E05… (ward)")
+                            hint="give GSS codes such as E09000007 (borough) or E05… (ward), "
+                            "or area names")
 
 
-def _access(request: Request, principal: Principal, q: AreaQuestion,
-            what: str) -> EDView | None:
+def _access(request: Request, principal: Principal, wh: Warehouse, q: AreaQuestion,
+            what: str) -> tuple[EDView | None, Resolved]:
     refuse_public(request, principal, what)
-    _check_codes(q.areas)
+    asked = resolve(wh, q)
+    _check_codes(asked.areas)
     if q.source == "istv":
-        return ed_view(request, principal, split_boroughs(q.areas), surface=f"api_{what}",
-                       fine=q.level == "lsoa")
-    return None
+        return ed_view(request, principal, split_boroughs(asked.areas), surface=f"api_{what}",
+                       fine=q.level == "lsoa"), asked
+    return None, asked
 
 
-async def checked_access(request: Request, q: AreaQuestion, what: str) -> EDView | None:
-    """Who is asking and :func:`_access`, from an asynchronous endpoint, in one trip
-    through the thread pool (both may read the app database)."""
-    def check() -> EDView | None:
-        return _access(request, current_principal(request), q, what)
+async def checked_access(request: Request, wh: Warehouse, q: AreaQuestion,
+                         what: str) -> tuple[EDView | None, Resolved]:
+    """Who is asking, :func:`_access` and the question's names and period, from an
+    asynchronous endpoint, in one trip through the thread pool (all may read a store)."""
+    def check() -> tuple[EDView | None, Resolved]:
+        return _access(request, current_principal(request), wh, q, what)
 
     return await run_in_threadpool(check)
 
 
-def _cache_scope(view: EDView | None) -> dict[str, Any] | None:
-    return view.cache_key() if view else None
+def _cache_scope(view: EDView | None, asked: Resolved) -> dict[str, Any]:
+    """What the answer depends on beyond its address: the caller's ED view and the period
+    the address resolved to (the default moves when a month ends)."""
+    return {"ed": view.cache_key() if view else None, "months": asked.months}
 
 
 # -- endpoints ----------------------------------------------------------------------------
@@ -204,15 +239,15 @@ async def counts(request: Request, wh: Store, q: Question) -> Response:
     or ED assault attendances (ISTV, disclosure-controlled and limited to your scope)."""
     from vrhub.storage import series
 
-    view = await checked_access(request, q, "counts")
+    view, asked = await checked_access(request, wh, q, "counts")
     scope = view_scope(view) if view else None
 
     def build() -> dict[str, Any]:
-        query_areas, finer = scoped_areas(q.areas, scope)
+        query_areas, finer = scoped_areas(asked.areas, scope)
         result = series.monthly_counts(wh, source=q.source, level=q.level,
                                        areas=query_areas or None,
-                                       categories=q.categories or None,
-                                       period=_period(q.month_from, q.month_to))
+                                       categories=asked.categories or None,
+                                       period=asked.months)
         frame = _keep_areas(result.data, finer).sort_values(
             ["area_code", "category", "month"]).reset_index(drop=True)
         control, notes = None, list(result.notes)
@@ -228,9 +263,10 @@ async def counts(request: Request, wh: Store, q: Question) -> Response:
                          scope=scope.to_dict() if scope else None,
                          detail=view.detail.value if view else None, disclosure=control,
                          provenance=json_rows(pd.DataFrame(result.provenance)),
+                         period=periods.describe(asked.period),
                          notes=notes).model_dump(mode="json")
 
-    return await cached_response(request, _cache_scope(view), build,
+    return await cached_response(request, _cache_scope(view, asked), build,
                                  cache_control=PRIVATE_CACHE)
 
 
@@ -242,22 +278,22 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
     conditional interval). ED data is disclosure-controlled and limited to your scope."""
     from vrhub.reports import trend_analysis as ta
 
-    view = await checked_access(request, q, "trends")
+    view, asked = await checked_access(request, wh, q, "trends")
     scope = view_scope(view) if view else None
     disclose = view is not None and not view.exact
 
     def build() -> dict[str, Any]:
-        query_areas, finer = scoped_areas(q.areas, scope)
-        period = _period(q.month_from, q.month_to)
+        query_areas, finer = scoped_areas(asked.areas, scope)
+        period = asked.months
         counts = ta.trend_counts(wh, source=q.source, level=q.level, areas=query_areas,
-                                 categories=q.categories, period=period)
+                                 categories=asked.categories, period=period)
         series_result = ta.trend_series(wh, source=q.source, level=q.level,
-                                        areas=query_areas, categories=q.categories,
+                                        areas=query_areas, categories=asked.categories,
                                         period=period, counts=counts, disclose=disclose)
         yoy_notes: list[str] = []
         try:
             yoy = ta.trend_yoy(wh, source=q.source, level=q.level, areas=query_areas,
-                               categories=q.categories, period=period, counts=counts,
+                               categories=asked.categories, period=period, counts=counts,
                                disclose=disclose)
             yoy_frame = _keep_areas(yoy.frame, finer)
             yoy_notes = list(yoy.notes)
@@ -278,7 +314,7 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
             detail=view.detail.value if view else None,
             disclosure=series_result.disclosure if disclose else None,
             provenance=json_rows(pd.DataFrame(series_result.provenance)),
-            notes=notes).model_dump(mode="json")
+            period=periods.describe(asked.period), notes=notes).model_dump(mode="json")
 
-    return await cached_response(request, _cache_scope(view), build,
+    return await cached_response(request, _cache_scope(view, asked), build,
                                  cache_control=PRIVATE_CACHE)

@@ -16,6 +16,7 @@ Results are cached like the other heavy aggregates (``ETag``, ``Cache-Control: p
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,11 +28,16 @@ from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action, Role
 from vrhub.errors import PermissionDenied, UserError
+from vrhub.reports import periods
+from vrhub.standards.months import Period
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.api_support import (
-    MONTH,
     PRIVATE_CACHE,
+    FromQuery,
+    PeriodQuery,
+    ToQuery,
+    YearQuery,
     ed_view,
     json_rows,
     refuse_public,
@@ -46,7 +52,11 @@ router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSE
 Store = Annotated[Warehouse, Depends(warehouse)]
 PointSource = Literal["police", "istv"]
 ANALYST_ROLES = (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST, Role.ED_DATA_LEAD)
-BOROUGH = r"^[Ee]09\d{6}$"
+BoroughQuery = Annotated[str | None, Query(
+    max_length=80, description="Borough by GSS code (E09…) or name; none: London.")]
+CategoriesQuery = Annotated[list[str] | None, Query(
+    max_length=20, description="police.uk crime type or ISTV assault method (any case; a "
+    "mistyped name is refused with the nearest names).")]
 MAX_FEATURES = 50_000
 
 
@@ -92,10 +102,41 @@ def point_access(request: Request, principal: Principal, source: str,
     return None, code
 
 
-def checked_point_access(request: Request, source: str, borough: str | None,
-                         what: str) -> tuple[Scope | None, str | None]:
-    """Who is asking and :func:`point_access`, together (one trip through the pool)."""
-    return point_access(request, current_principal(request), source, borough, what)
+@dataclass(frozen=True)
+class PointQuestion:
+    """A hotspot or near-repeat request's names resolved and its period chosen."""
+
+    scope: Scope | None
+    borough: str | None
+    categories: list[str]
+    period: Period | None
+
+    @property
+    def months(self) -> tuple[str | None, str | None]:
+        return periods.bounds(self.period)
+
+    def cache_scope(self) -> dict[str, Any]:
+        return {"scope": self.scope.to_dict() if self.scope else None,
+                "months": self.months, "borough": self.borough,
+                "categories": self.categories}
+
+
+def checked_point_access(request: Request, wh: Warehouse, source: str,
+                         borough: str | None, categories: list[str] | None,
+                         asked: dict[str, str | None], what: str) -> PointQuestion:
+    """Who is asking, :func:`point_access`, names turned into codes and the period chosen
+    (the latest 12 complete months of the source unless the address names one), together
+    (one trip through the pool)."""
+    from vrhub.reports.names import resolve_borough, resolve_categories
+
+    principal = current_principal(request)
+    refuse_public(request, principal, what)
+    code = resolve_borough(wh, borough) if borough else None
+    scope, code = point_access(request, principal, source, code, what)
+    names = resolve_categories(wh, source, categories or [])
+    period = periods.choose(wh, source, preset=asked["period"], year=asked["year"],
+                            first=asked["from"], last=asked["to"])
+    return PointQuestion(scope, code, names, period)
 
 
 @router.get("/hotspots", response_model=FeatureCollection,
@@ -105,11 +146,10 @@ async def hotspots(
     request: Request, wh: Store,
     source: PointSource = "police",
     method: Literal["count", "kde", "gistar"] = "gistar",
-    category: Annotated[list[str] | None, Query(max_length=20)] = None,
-    month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
-    month_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
-    borough: Annotated[str | None, Query(pattern=BOROUGH,
-                                         description="Borough GSS code; none: London.")] = None,
+    category: CategoriesQuery = None,
+    month_from: FromQuery = None, month_to: ToQuery = None,
+    period: PeriodQuery = None, year: YearQuery = None,
+    borough: BoroughQuery = None,
     cell_size: Annotated[float | None, Query(ge=50, le=2000, description=(
         "Cell size in metres; none: chosen from the data and announced."))] = None,
     nonzero: Annotated[bool, Query(description="Only cells with events or a "
@@ -120,11 +160,13 @@ async def hotspots(
     from vrhub.analytics.hotspots import run
     from vrhub.storage.points import load_points, load_study_area
 
-    scope, code = await run_in_threadpool(checked_point_access, request, source, borough,
-                                          "hotspots")
+    asked = {"period": period, "year": year, "from": month_from, "to": month_to}
+    q = await run_in_threadpool(checked_point_access, request, wh, source, borough,
+                                category, asked, "hotspots")
+    scope, code = q.scope, q.borough
 
     def build() -> dict[str, Any]:
-        points = load_points(wh, source, category or None, month_from, month_to, code)
+        points = load_points(wh, source, q.categories or None, *q.months, code)
         if points.frame.empty:
             raise UserError("no events with a location match these filters",
                             hint="check source, category, borough, from and to")
@@ -144,15 +186,17 @@ async def hotspots(
         metadata = json.loads(json.dumps({
             **{k: v for k, v in result.metadata.items() if k != "crs"},
             "crs": "EPSG:4326 (cells computed on EPSG:27700)",
-            "source": {"source": source, "table": points.table, "categories": category or [],
-                       "borough": area.code, "area_name": area.name, "from": month_from,
-                       "to": month_to, "events_without_location": points.without_location,
+            "source": {"source": source, "table": points.table,
+                       "categories": q.categories, "borough": area.code,
+                       "area_name": area.name, "from": q.months[0], "to": q.months[1],
+                       "events_without_location": points.without_location,
                        "date_precision": points.date_precision},
+            "period": periods.describe(q.period),
             "scope": scope.to_dict() if scope else None,
         }, default=str))
         return FeatureCollection(features=features, metadata=metadata).model_dump(mode="json")
 
-    return await cached_response(request, scope.to_dict() if scope else None, build,
+    return await cached_response(request, q.cache_scope(), build,
                                  cache_control=PRIVATE_CACHE,
                                  media_type="application/geo+json")
 
@@ -172,10 +216,10 @@ def _bands(text: str, name: str) -> list[float]:
 async def nearrepeat(
     request: Request, wh: Store,
     source: PointSource = "police",
-    category: Annotated[list[str] | None, Query(max_length=20)] = None,
-    month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
-    month_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
-    borough: Annotated[str | None, Query(pattern=BOROUGH)] = None,
+    category: CategoriesQuery = None,
+    month_from: FromQuery = None, month_to: ToQuery = None,
+    period: PeriodQuery = None, year: YearQuery = None,
+    borough: BoroughQuery = None,
     distance_bands: Annotated[str, Query(max_length=200, description=(
         "Distance band edges in metres."))] = "0,100,200,400,800",
     time_bands: Annotated[str, Query(max_length=200, description=(
@@ -189,11 +233,13 @@ async def nearrepeat(
     from vrhub.analytics.nearrepeat import near_repeat
     from vrhub.storage.points import load_points
 
-    scope, code = await run_in_threadpool(checked_point_access, request, source, borough,
-                                          "near-repeat tests")
+    asked = {"period": period, "year": year, "from": month_from, "to": month_to}
+    q = await run_in_threadpool(checked_point_access, request, wh, source, borough,
+                                category, asked, "near-repeat tests")
+    scope, code = q.scope, q.borough
 
     def build() -> dict[str, Any]:
-        points = load_points(wh, source, category or None, month_from, month_to, code)
+        points = load_points(wh, source, q.categories or None, *q.months, code)
         if len(points.frame) < 2:
             raise UserError("fewer than two events with a location match these filters",
                             hint="check source, category, borough, from and to")
@@ -203,13 +249,14 @@ async def nearrepeat(
                              permutations=permutations, seed=seed)
         metadata = json.loads(json.dumps({
             **result.metadata,
-            "source": {"source": source, "categories": category or [], "borough": code,
-                       "from": month_from, "to": month_to, "events": len(points.frame),
+            "source": {"source": source, "categories": q.categories, "borough": code,
+                       "from": q.months[0], "to": q.months[1], "events": len(points.frame),
                        "temporal_resolution": points.date_precision},
+            "period": periods.describe(q.period),
             "scope": scope.to_dict() if scope else None,
         }, default=str))
         return NearRepeatOut(table=json_rows(result.table), metadata=metadata).model_dump(
             mode="json")
 
-    return await cached_response(request, scope.to_dict() if scope else None, build,
+    return await cached_response(request, q.cache_scope(), build,
                                  cache_control=PRIVATE_CACHE)
