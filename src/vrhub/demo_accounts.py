@@ -1,7 +1,8 @@
 """Sign-in accounts for a demo workspace, so a newcomer can see every part of the dashboard.
 
 One account per partner role: a pan-London analyst, a borough analyst (the first borough in
-the workspace) and an ED data lead (the first ED site). They share one random passphrase,
+the workspace), an ICB analyst (that borough's Integrated Care Board) and an ED data lead
+(the first ED site). They share one random passphrase,
 made once per workspace and kept in ``<home>/demo-accounts.txt`` (readable by its owner
 only). Never use a demo workspace for real data.
 """
@@ -52,6 +53,17 @@ def _first(warehouse: Warehouse, sql: str) -> str | None:
     return None if frame.empty else str(frame.iloc[0, 0])
 
 
+def _icb_of(warehouse: Warehouse, borough: str) -> str | None:
+    """The ICB whose system ``borough`` is in (None when the workspace knows none)."""
+    from vrhub.reports.area_directory import build
+
+    try:
+        icb = build(warehouse).icb_of(borough)
+    except Exception:  # the tables may not exist in a partial workspace
+        return None
+    return icb.code if icb else None
+
+
 def ensure_demo_accounts(settings: Settings, warehouse: Warehouse
                          ) -> tuple[list[DemoAccount], str]:
     """Create the demo accounts if missing; returns them and their passphrase."""
@@ -65,6 +77,9 @@ def ensure_demo_accounts(settings: Settings, warehouse: Warehouse
     wanted = [DemoAccount("analyst@example.org", "pan_london_analyst", "all of London")]
     if borough:
         wanted.append(DemoAccount("borough@example.org", "borough_analyst", borough))
+    icb = _icb_of(warehouse, borough) if borough else None
+    if icb:
+        wanted.append(DemoAccount("icb@example.org", "icb_analyst", icb))
     if site:
         wanted.append(DemoAccount("edlead@example.org", "ed_data_lead", site))
     services = AccessServices.from_settings(settings)
@@ -77,6 +92,7 @@ def ensure_demo_accounts(settings: Settings, warehouse: Warehouse
                     organisation_name="Demo workspace",
                     boroughs=[account.scope] if account.role == "borough_analyst" else [],
                     sites=[account.scope] if account.role == "ed_data_lead" else [],
+                    icbs=[account.scope] if account.role == "icb_analyst" else [],
                     password=password, display_name=f"Demo {account.role.replace('_', ' ')}")
     finally:
         services.close()

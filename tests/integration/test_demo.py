@@ -165,7 +165,7 @@ def test_demo_creates_sign_in_accounts_for_each_partner_role(run, home) -> None:
     assert code == 0
     body = json.loads(out)
     roles = {a["role"] for a in body["accounts"]}
-    assert roles == {"pan_london_analyst", "borough_analyst", "ed_data_lead",
+    assert roles == {"pan_london_analyst", "borough_analyst", "icb_analyst", "ed_data_lead",
                      # the referral pathway and the opportunities directory
                      "case_worker", "team_lead", "provider", "directory_curator"}
     assert (home / "demo-accounts.txt").stat().st_mode & 0o077 == 0

@@ -197,3 +197,25 @@ def test_delete_and_anonymise_accounts_are_audited(run, env: dict[str, str],  # 
     assert ("user:anon@example.org", "account anonymised", "success") in details
     code, _, err = run("users", "delete", "nobody@example.org", "--yes", env=env)
     assert code == 5 and "nobody@example.org" in err
+
+
+def test_icb_analysts_are_added_by_icb_code_or_name(run, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run("users", "add", "ia@nhs.net", "--role", "icb_analyst", "--org", "QMF",
+                         "--icb", "North East London", "--json", env=env)
+    assert code == 0, err
+    assert (json.loads(out)["icbs"], json.loads(out)["boroughs"]) == (["QMF"], [])
+    code, out, _ = run("users", "list", env=env)
+    assert "ICB QMF" in out
+    code, _, err = run("users", "set-role", "ia@nhs.net", "--role", "icb_analyst", "--icb",
+                       "qwe", "--icb", "QKK", env=env)
+    assert code == 0 and "icb_analyst for ICB QKK QWE" in err
+    code, _, err = run("users", "add", "ib@nhs.net", "--role", "icb_analyst", "--org", "QMF",
+                       env=env)
+    assert code != 0 and "an ICB analyst needs one or more Integrated Care Boards" in err
+    code, _, err = run("users", "add", "ic@nhs.net", "--role", "icb_analyst", "--org", "QMF",
+                       "--icb", "Narnia", env=env)
+    assert code != 0 and "'Narnia' is not an Integrated Care Board code or name" in err
+    assert "QMF North East London" in err  # the hint names the five
+    code, _, err = run("users", "add", "id@nhs.net", "--role", "borough_analyst", "--org",
+                       HACKNEY, "--borough", HACKNEY, "--icb", "QMF", env=env)
+    assert code != 0 and "only ICB analysts take Integrated Care Boards" in err

@@ -17,12 +17,12 @@ from vrhub.storage.appdb.engine import make_engine
 from vrhub.storage.appdb.models import Base
 
 TABLES = {"organisation", "app_user", "user_borough", "user_site", "api_token", "audit_event",
-          "user_programme", "user_session", "outcome_programme", "outcome_reference",
+          "user_programme", "user_icb", "user_session", "outcome_programme", "outcome_reference",
           "outcome_evidence",
           directory_models.DirectoryService.__tablename__}
 #: tables whose change can alter what an account may do (they raise account_version)
 SCOPE_TABLES = ("organisation", "app_user", "user_borough", "user_site", "api_token",
-                "user_programme")
+                "user_programme", "user_icb")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

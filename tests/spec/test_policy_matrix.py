@@ -26,7 +26,17 @@ from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.models import AuditEvent
 
 HACKNEY, TOWER_HAMLETS, NEWHAM = "E09000012", "E09000030", "E09000025"
-ROYAL_LONDON, HOMERTON = "R1HNH", "RQXM1"
+CAMDEN = "E09000007"
+ROYAL_LONDON, HOMERTON, ROYAL_FREE = "R1HNH", "RQXM1", "RAL01"
+# The ICBs as the warehouse's area directory would give them (written out here, not read
+# from vrhub): North East London serves Hackney, Tower Hamlets and Newham and runs the
+# Royal London and Homerton EDs; North Central London serves Camden and runs the Royal Free.
+NEL, NCL = "QMF", "QMJ"
+NEL_BOROUGHS = {"E09000001", "E09000002", "E09000012", "E09000016", "E09000025",
+                "E09000026", "E09000030", "E09000031"}
+NCL_BOROUGHS = {"E09000003", "E09000007", "E09000010", "E09000014", "E09000019"}
+ICB_SYSTEMS = {NEL: (NEL_BOROUGHS, {ROYAL_LONDON, HOMERTON}),
+               NCL: (NCL_BOROUGHS, {ROYAL_FREE})}
 PASSWORD = "violet harbour ladder"
 
 
@@ -47,6 +57,7 @@ def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessS
         migrate.upgrade(url)
     settings = Settings.load({"VRHUB_HOME": str(tmp_path), "VRHUB_DATABASE_URL": url})
     built = AccessServices.from_settings(settings)
+    built.policy.membership.use(lambda: ICB_SYSTEMS)
     yield built
     built.close()
 
@@ -60,6 +71,8 @@ def _people(services: AccessServices) -> dict[str, Principal]:
                              boroughs=[TOWER_HAMLETS]),
         "edlead": dict(role="ed_data_lead", organisation="R1H", sites=[ROYAL_LONDON]),
         "admin": dict(role="administrator", organisation="VRU"),
+        "icb": dict(role="icb_analyst", organisation=NEL, icbs=["North East London"]),
+        "icb_ncl": dict(role="icb_analyst", organisation=NCL, icbs=[NCL]),
     }
     people: dict[str, Principal] = {}
     for key, spec in accounts.items():
@@ -80,36 +93,46 @@ RECORD_ACTIONS = (Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECO
 CASES: list[tuple[str, Action, Resource, set[str]]] = []
 for _action in RECORD_ACTIONS:
     CASES += [
-        (f"{_action} Hackney", _action, records(HACKNEY), {"pan", "hackney"}),
-        (f"{_action} Tower Hamlets", _action, records(TOWER_HAMLETS), {"pan", "towerhamlets"}),
-        (f"{_action} Newham", _action, records(NEWHAM), {"pan"}),
+        (f"{_action} Hackney", _action, records(HACKNEY), {"pan", "hackney", "icb"}),
+        (f"{_action} Tower Hamlets", _action, records(TOWER_HAMLETS),
+         {"pan", "towerhamlets", "icb"}),
+        (f"{_action} Newham", _action, records(NEWHAM), {"pan", "icb"}),
+        (f"{_action} Camden", _action, records(CAMDEN), {"pan", "icb_ncl"}),
         (f"{_action} Hackney+Tower Hamlets", _action, records(HACKNEY, TOWER_HAMLETS),
-         {"pan"}),
+         {"pan", "icb"}),
+        (f"{_action} Hackney+Camden", _action, records(HACKNEY, CAMDEN), {"pan"}),
         (f"{_action} all London", _action, records(), {"pan"}),
         (f"{_action} Royal London site", _action, records(sites=(ROYAL_LONDON,)),
-         {"pan", "edlead"}),
-        (f"{_action} Homerton site", _action, records(sites=(HOMERTON,)), {"pan"}),
+         {"pan", "edlead", "icb"}),
+        (f"{_action} Homerton site", _action, records(sites=(HOMERTON,)), {"pan", "icb"}),
+        (f"{_action} Royal Free site", _action, records(sites=(ROYAL_FREE,)),
+         {"pan", "icb_ncl"}),
         (f"{_action} Homerton attendance in Hackney", _action,
-         records(HACKNEY, sites=(HOMERTON,)), {"pan", "hackney"}),
+         records(HACKNEY, sites=(HOMERTON,)), {"pan", "hackney", "icb"}),
         (f"{_action} Royal London attendance in Newham", _action,
-         records(NEWHAM, sites=(ROYAL_LONDON,)), {"pan", "edlead"}),
+         records(NEWHAM, sites=(ROYAL_LONDON,)), {"pan", "edlead", "icb"}),
+        # in one ICB's borough, from the other ICB's ED: both ICBs see it
+        (f"{_action} Royal London attendance in Camden", _action,
+         records(CAMDEN, sites=(ROYAL_LONDON,)), {"pan", "edlead", "icb", "icb_ncl"}),
     ]
 CASES += [
     ("upload to Royal London", Action.UPLOAD_ISTV, Resource.submission(ROYAL_LONDON), {"edlead"}),
     ("upload to Homerton", Action.UPLOAD_ISTV, Resource.submission(HOMERTON), set()),
     ("read Royal London submission", Action.READ_ISTV_SUBMISSION,
-     Resource.submission(ROYAL_LONDON, "sub-1"), {"pan", "edlead"}),
+     Resource.submission(ROYAL_LONDON, "sub-1"), {"pan", "edlead", "icb"}),
     ("read Homerton submission", Action.READ_ISTV_SUBMISSION,
-     Resource.submission(HOMERTON, "sub-2"), {"pan"}),
+     Resource.submission(HOMERTON, "sub-2"), {"pan", "icb"}),
+    ("read Royal Free submission", Action.READ_ISTV_SUBMISSION,
+     Resource.submission(ROYAL_FREE, "sub-3"), {"pan", "icb_ncl"}),
     ("quality Royal London", Action.READ_QUALITY, Resource.quality("istv", sites=[ROYAL_LONDON]),
-     {"pan", "edlead", "admin"}),
+     {"pan", "edlead", "admin", "icb"}),
     ("quality Homerton", Action.READ_QUALITY, Resource.quality("istv", sites=[HOMERTON]),
-     {"pan", "admin"}),
+     {"pan", "admin", "icb"}),
     ("quality all sites", Action.READ_QUALITY, Resource.quality("istv"), {"pan", "admin"}),
     ("administer accounts", Action.ADMIN_USERS, Resource.user("x@example.nhs.uk"), {"admin"}),
     ("read audit trail", Action.READ_AUDIT, Resource.audit_trail(), {"admin"}),
     ("read public aggregates", Action.READ_AGGREGATES, Resource.aggregates("ward-month"),
-     {"pan", "hackney", "towerhamlets", "edlead", "admin", "public"}),
+     {"pan", "hackney", "towerhamlets", "edlead", "admin", "public", "icb", "icb_ncl"}),
 ]
 
 
@@ -169,7 +192,7 @@ def test_role_borough_action_matrix(services: AccessServices) -> None:
                     event.scope["boroughs"]) != sorted(resource.boroughs):
                 failures.append(f"{who} {description}: audit event lacks role or scope")
     assert not failures, "\n".join(failures)
-    assert checked == len(CASES) * 6
+    assert checked == len(CASES) * 8
     with services.sessions() as session:
         assert verify(session).ok
 
@@ -192,7 +215,19 @@ def test_list_search_export_scope(services: AccessServices, action: Action) -> N
     assert enforce(people["edlead"], action, "istv").sites == {ROYAL_LONDON}
     assert enforce(people["pan"], action, "istv").everything
     assert enforce(people["pan"], action, "istv", boroughs=[NEWHAM]).boroughs == {NEWHAM}
+    system = enforce(people["icb"], action, "istv")
+    assert (system.everything, system.boroughs, system.sites) == (
+        False, NEL_BOROUGHS, {ROYAL_LONDON, HOMERTON})
+    assert system.allows(borough=NEWHAM) and system.allows(borough=CAMDEN, site=HOMERTON)
+    assert not system.allows(borough=CAMDEN, site=ROYAL_FREE)
+    assert enforce(people["icb"], action, "istv", boroughs=[HACKNEY, NEWHAM]).boroughs == {
+        HACKNEY, NEWHAM}
     denied: list[tuple[str, dict[str, list[str]]]] = [
+        ("icb", {"boroughs": [CAMDEN]}),
+        ("icb", {"boroughs": [HACKNEY, CAMDEN]}),
+        ("icb", {"sites": [ROYAL_FREE]}),
+        ("icb_ncl", {"boroughs": [HACKNEY]}),
+        ("icb_ncl", {"sites": [ROYAL_LONDON]}),
         ("hackney", {"boroughs": [TOWER_HAMLETS]}),
         ("hackney", {"boroughs": [HACKNEY, TOWER_HAMLETS]}),
         ("towerhamlets", {"boroughs": [HACKNEY]}),
@@ -245,7 +280,7 @@ def test_admin_actions_refused_for_analysts_and_audited(services: AccessServices
         lambda p: services.identity.set_disabled(p, "pan@example.nhs.uk", True),
         lambda p: services.tokens.list(p, "admin@example.nhs.uk"),
     ]
-    for who in ("pan", "hackney", "edlead", "public"):
+    for who in ("pan", "hackney", "edlead", "icb", "public"):
         for attempt in attempts:
             before = _events(services)
             with pytest.raises(PermissionDenied):
@@ -271,3 +306,50 @@ def test_cli_record_access_needs_a_token_and_is_scoped(services: AccessServices)
         services.policy.enforce_scope(who, Action.EXPORT_RECORDS, "istv", boroughs=[HACKNEY])
     event = _last_event(services)
     assert (event.channel, event.outcome, event.actor_email) == ("cli", "denied", who.email)
+
+
+def test_an_icb_analysts_reach_follows_the_site_list_at_once(
+        services: AccessServices) -> None:
+    """An ICB's ED sites come from the loaded site list: when it changes, a session's or a
+    token's principal (cached by account) sees the new membership at its next use; with
+    no site list an ICB runs no sites and its boroughs are the ONS lookup's."""
+    people = _people(services)
+    plaintext, _ = services.tokens.create(people["icb"], people["icb"].email, "reader")
+    before = services.tokens.authenticate(plaintext)
+    assert before.icbs == {NEL} and before.sites == {ROYAL_LONDON, HOMERTON}
+    services.policy.enforce(before, Action.READ_RECORDS, records(sites=(HOMERTON,)))
+    moved = {NEL: (NEL_BOROUGHS, {ROYAL_LONDON}), NCL: (NCL_BOROUGHS, {ROYAL_FREE, HOMERTON})}
+    services.policy.membership.use(lambda: moved)
+    after = services.tokens.authenticate(plaintext)
+    assert after.sites == {ROYAL_LONDON}
+    with pytest.raises(PermissionDenied, match="not your ED site: RQXM1"):
+        services.policy.enforce(after, Action.READ_RECORDS, records(sites=(HOMERTON,)))
+    assert _last_event(services).outcome == "denied"
+    services.policy.membership.use(None)
+    bare = services.tokens.authenticate(plaintext)
+    assert bare.boroughs == NEL_BOROUGHS and bare.sites == frozenset()
+
+
+def test_icb_accounts_need_icbs_and_only_icb_analysts_take_them(
+        services: AccessServices) -> None:
+    from vrhub.errors import UserError
+
+    admin = console_administrator("ops")
+    with pytest.raises(UserError, match="an ICB analyst needs one or more Integrated Care"):
+        services.identity.create_user(admin, "a@example.nhs.uk", role="icb_analyst",
+                                      organisation=NEL)
+    with pytest.raises(UserError, match=r"an ICB analyst needs .* and no boroughs"):
+        services.identity.create_user(admin, "b@example.nhs.uk", role="icb_analyst",
+                                      organisation=NEL, icbs=[NEL], boroughs=[HACKNEY])
+    with pytest.raises(UserError, match="only ICB analysts take Integrated Care Boards"):
+        services.identity.create_user(admin, "c@example.nhs.uk", role="borough_analyst",
+                                      organisation=HACKNEY, boroughs=[HACKNEY], icbs=[NEL])
+    with pytest.raises(UserError, match="'Middle Earth' is not an Integrated Care Board"):
+        services.identity.create_user(admin, "d@example.nhs.uk", role="icb_analyst",
+                                      organisation=NEL, icbs=["Middle Earth"])
+    made = services.identity.create_user(admin, "e@example.nhs.uk", role="icb_analyst",
+                                         organisation=NEL, icbs=["nhs south east london icb"])
+    assert made.icbs == ["QKK"]
+    moved = services.identity.set_role(admin, "e@example.nhs.uk", "borough_analyst",
+                                       boroughs=[CAMDEN])
+    assert (moved.icbs, moved.boroughs) == ([], [CAMDEN])

@@ -134,6 +134,18 @@ def test_a_change_of_role_or_scope_ends_the_session(site: FastAPI, console: Acce
     assert ended_reasons(site) == [reason]
 
 
+def test_a_change_of_an_icb_analysts_icb_ends_the_session(site: FastAPI,
+                                                          console: AccessServices) -> None:
+    console.identity.set_role(ADMIN, EMAIL, "icb_analyst", icbs=["QMJ"])
+    _, copied = browser(site)
+    assert signed_in(site, copied)
+    console.identity.set_role(ADMIN, EMAIL, "icb_analyst", icbs=["QMJ"])  # the same again
+    assert signed_in(site, copied)
+    console.identity.set_role(ADMIN, EMAIL, "icb_analyst", icbs=["QMF"])
+    assert not signed_in(site, copied)
+    assert ended_reasons(site)[-1] == "scope changed"
+
+
 def test_setting_the_same_role_and_scope_again_leaves_sessions_alone(
         site: FastAPI, console: AccessServices) -> None:
     _, copied = browser(site)

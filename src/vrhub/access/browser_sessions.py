@@ -113,7 +113,8 @@ class BrowserSessions:
                 session.commit()
             entry = replace(entry, touched_at=now, expires_at=now + self.idle)
             self.cache.put(hashed, entry)
-        return entry.principal.via(channel, client)
+        # an ICB analyst's boroughs and sites as their ICBs' membership is now
+        return self.policy.membership.expand(entry.principal.via(channel, client))
 
     def end(self, key: str, principal: Principal | None = None) -> None:
         """Sign out: the session with ``key`` ends (audited when it was live)."""

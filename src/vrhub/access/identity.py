@@ -32,6 +32,7 @@ from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLES_WITHOUT_AREA, Action, Role, parse_role
 from vrhub.errors import AuthenticationRequired, Conflict, NotFound, RateLimited, UserError
 from vrhub.standards.codes import BoroughCode, ODSCode
+from vrhub.standards.icb import parse_icb
 from vrhub.standards.outcomes import ProgrammeCode
 from vrhub.storage.appdb.models import Organisation, User, utc_now
 from vrhub.storage.outcomes.programmes import programme_codes
@@ -86,6 +87,7 @@ class UserView:
     boroughs: list[str]
     sites: list[str]
     programmes: list[str]
+    icbs: list[str]
     disabled: bool
     locked_until: dt.datetime | None
     failed_attempts: int
@@ -101,17 +103,20 @@ class UserView:
 
 def user_view(user: User) -> UserView:
     return UserView(user.id, user.email, user.display_name, user.role, user.organisation.code,
-                    user.boroughs, user.sites, user.programmes, user.disabled,
+                    user.boroughs, user.sites, user.programmes, user.icbs, user.disabled,
                     user.locked_until,
                     user.failed_attempts, bool(user.password_hash), bool(user.oidc_subject),
                     user.created_at, user.last_sign_in_at)
 
 
 def principal_for(user: User, *, channel: str = "web", client: str | None = None) -> Principal:
+    """The account's principal as stored: an ICB analyst's boroughs and sites are filled
+    in by :meth:`vrhub.access.icb_scope.ICBMembership.expand` when it is handed out."""
     return Principal(email=user.email, role=Role(user.role), user_id=user.id,
                      display_name=user.display_name, organisation=user.organisation.code,
                      boroughs=frozenset(user.boroughs), sites=frozenset(user.sites),
-                     programmes=frozenset(user.programmes), channel=channel, client=client)
+                     programmes=frozenset(user.programmes), icbs=frozenset(user.icbs),
+                     channel=channel, client=client)
 
 
 def require_user(session: Session, email: str) -> User:
@@ -123,10 +128,21 @@ def require_user(session: Session, email: str) -> User:
 
 
 def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str],
-                     programmes: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+                     programmes: Iterable[str] = (), icbs: Iterable[str] = (),
+                     ) -> tuple[list[str], list[str]]:
     """The boroughs and sites for ``role``, checked: borough analysts need at least one
     borough and ED data leads at least one site; programme leads at least one programme
-    (:func:`check_programmes`) and neither; other roles take none of them."""
+    (:func:`check_programmes`) and ICB analysts at least one ICB (:func:`check_icbs`), and
+    neither; other roles take none of them."""
+    i = check_icbs(icbs)
+    if role is Role.ICB_ANALYST and (not i or list(boroughs) or list(sites)):
+        raise UserError("an ICB analyst needs one or more Integrated Care Boards and no "
+                        "boroughs or ED sites (their ICB's boroughs and sites come with it)",
+                        hint="add --icb with the ICB's ODS code or name, such as QMF or "
+                        "'North East London' (repeatable)")
+    if i and role is not Role.ICB_ANALYST:
+        raise UserError(f"only ICB analysts take Integrated Care Boards, not a {role.value}",
+                        hint="drop --icb, or choose the icb_analyst role")
     b = sorted({str(BoroughCode(c)) for c in boroughs})
     s = sorted({str(ODSCode(c)) for c in sites})
     p = sorted({str(ProgrammeCode(c)) for c in programmes})
@@ -151,6 +167,11 @@ def check_role_scope(role: Role, boroughs: Iterable[str], sites: Iterable[str],
                         "or set by team or organisation)",
                         hint="drop --borough/--site, or choose the borough_analyst role")
     return b, s
+
+
+def check_icbs(icbs: Iterable[str]) -> list[str]:
+    """The ICB codes for codes or London ICB names (:func:`vrhub.standards.icb.parse_icb`)."""
+    return sorted({parse_icb(c) for c in icbs})
 
 
 def check_programmes(session: Session, programmes: Iterable[str]) -> list[str]:
@@ -248,7 +269,7 @@ class Identity:
                 user.password_hash = hash_password(password)
             session.commit()
             self.policy.note_sign_in(who, ok=True, detail="password")
-            return who
+            return self.policy.membership.expand(who)
 
     def _unknown_failure(self, address: str, now: dt.datetime) -> tuple[dt.datetime | None,
                                                                         str]:
@@ -289,12 +310,12 @@ class Identity:
                     organisation: str, display_name: str = "", boroughs: Iterable[str] = (),
                     sites: Iterable[str] = (), password: str | None = None,
                     organisation_name: str | None = None,
-                    programmes: Iterable[str] = ()) -> UserView:
+                    programmes: Iterable[str] = (), icbs: Iterable[str] = ()) -> UserView:
         address = normalise_email(email)
         with self.sessions() as session, self.policy.audited(
                 actor, Action.ADMIN_USERS, Resource.user(address), session=session) as note:
             the_role = role if isinstance(role, Role) else parse_role(role)
-            b, s = check_role_scope(the_role, boroughs, sites, programmes)
+            b, s = check_role_scope(the_role, boroughs, sites, programmes, icbs)
             p = check_programmes(session, programmes)
             if password is not None:
                 check_password(password, email=address, display_name=display_name)
@@ -306,6 +327,7 @@ class Identity:
             user.set_boroughs(b)
             user.set_sites(s)
             user.set_programmes(p)
+            user.set_icbs(check_icbs(icbs))
             session.add(user)
             try:
                 session.flush()
@@ -328,11 +350,11 @@ class Identity:
 
     def set_role(self, actor: Principal, email: str, role: str | Role, *,
                  boroughs: Iterable[str] = (), sites: Iterable[str] = (),
-                 programmes: Iterable[str] = ()) -> UserView:
+                 programmes: Iterable[str] = (), icbs: Iterable[str] = ()) -> UserView:
         with self.sessions() as session, self.policy.audited(
                 actor, Action.ADMIN_USERS, Resource.user(email), session=session) as note:
             the_role = role if isinstance(role, Role) else parse_role(role)
-            b, s = check_role_scope(the_role, boroughs, sites, programmes)
+            b, s = check_role_scope(the_role, boroughs, sites, programmes, icbs)
             p = check_programmes(session, programmes)
             user = require_user(session, email)
             before = _describe("from", user)
@@ -340,6 +362,7 @@ class Identity:
             user.set_boroughs(b)
             user.set_sites(s)
             user.set_programmes(p)
+            user.set_icbs(check_icbs(icbs))
             note.detail = f"role changed {before} to {_describe('', user).strip()}"
             return user_view(user)
 
@@ -379,6 +402,7 @@ class Identity:
             user.set_boroughs([])
             user.set_sites([])
             user.set_programmes([])
+            user.set_icbs([])
             user.tokens = []
             return user_view(user)
 
@@ -413,4 +437,6 @@ def _describe(verb: str, user: User) -> str:
         scope = " sites " + " ".join(user.sites)
     if user.programmes:
         scope = " programmes " + " ".join(user.programmes)
+    if user.icbs:
+        scope = " ICBs " + " ".join(user.icbs)
     return f"{verb} {user.role} at {user.organisation.code}{scope}"

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.identity import (
     ORG_CODE,
+    check_icbs,
     check_role_scope,
     ensure_organisation,
     principal_for,
@@ -76,6 +77,7 @@ class OIDCProvider(BaseModel):
     roles: dict[str, Role] = Field(default_factory=dict)
     borough_claim: str | None = None
     site_claim: str | None = None
+    icb_claim: str | None = None
     create_accounts: bool = True
     update_roles: bool = True
 
@@ -146,6 +148,7 @@ class MappedIdentity:
     role: Role
     boroughs: list[str]
     sites: list[str]
+    icbs: tuple[str, ...] = ()
 
 
 class OIDC:
@@ -313,14 +316,17 @@ class OIDC:
             if role is Role.BOROUGH_ANALYST else []
         sites = _strings(claims.get(provider.site_claim or "")) \
             if role is Role.ED_DATA_LEAD else []
+        icbs = _strings(claims.get(provider.icb_claim or "")) \
+            if role is Role.ICB_ANALYST else []
         try:
-            b, s = check_role_scope(role, boroughs, sites)
+            b, s = check_role_scope(role, boroughs, sites, icbs=icbs)
+            i = tuple(check_icbs(icbs))
         except Exception as exc:
             raise AuthenticationRequired(f"the claims from {provider.name} do not give a "
                                          f"usable scope: {exc}") from None
         return MappedIdentity(provider.issuer, str(claims["sub"]), email,
                               str(claims.get(provider.name_claim) or "")[:200], organisation,
-                              role, b, s)
+                              role, b, s, i)
 
     def _sign_in(self, provider: OIDCProvider, mapped: MappedIdentity, *,
                  client: str | None, channel: str) -> Principal:
@@ -355,6 +361,7 @@ class OIDC:
                 user.organisation = ensure_organisation(session, mapped.organisation)
                 user.set_boroughs(mapped.boroughs)
                 user.set_sites(mapped.sites)
+                user.set_icbs(list(mapped.icbs))
             if user.disabled:
                 session.commit()
                 raise AuthenticationRequired("this account is disabled",
@@ -363,10 +370,11 @@ class OIDC:
             session.commit()
             who = principal_for(user, channel=channel, client=client)
         self.policy.note_sign_in(who, ok=True, detail=f"sso {provider.name} ({linked})")
-        return who
+        return self.policy.membership.expand(who)
 
 
-_ROLE_PRECEDENCE = [Role.ADMINISTRATOR, Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST,
+_ROLE_PRECEDENCE = [Role.ADMINISTRATOR, Role.PAN_LONDON_ANALYST, Role.ICB_ANALYST,
+                    Role.BOROUGH_ANALYST,
                     Role.ED_DATA_LEAD, Role.DIRECTORY_CURATOR, Role.TEAM_LEAD,
                     Role.CASE_WORKER, Role.PROVIDER, Role.PUBLIC]
 

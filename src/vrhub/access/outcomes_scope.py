@@ -5,7 +5,8 @@ policy layer applies to the outcome actions (:data:`vrhub.access.roles.OUTCOME_A
 - a programme lead acts only on their own programme(s): a resource must name programmes,
   all of them theirs;
 - a borough analyst sees the programmes serving any of their boroughs, and outcome figures
-  for their boroughs (every borough named must be theirs).
+  for their boroughs (every borough named must be theirs); an ICB analyst the same for the
+  boroughs their ICB(s) serve.
 
 :func:`authorize_outcome` is pure; :class:`vrhub.access.policy.Policy` calls it and audits.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
-from vrhub.access.roles import PROGRAMME_SCOPED, Action, Role
+from vrhub.access.roles import AREA_SCOPED_ROLES, PROGRAMME_SCOPED, Action, Role
 
 
 def london_wide(principal: Principal) -> bool:
@@ -34,7 +35,7 @@ def authorize_outcome(principal: Principal, action: Action,
         if outside:
             return False, "not your programme: " + " ".join(sorted(outside))
         return True, "the principal's own programme"
-    if principal.role is Role.BOROUGH_ANALYST:
+    if principal.role in AREA_SCOPED_ROLES:
         if not resource.boroughs:
             return False, ("outcome figures for all of London need a pan-London role; name "
                            "your borough or a programme serving it")

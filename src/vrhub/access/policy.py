@@ -32,10 +32,18 @@ if TYPE_CHECKING:
     from vrhub.access.ed_figures import EDView
 
 from vrhub.access.audit import AuditLog, append, new_event
+from vrhub.access.icb_scope import ICBMembership
 from vrhub.access.outcomes_scope import authorize_outcome, london_wide
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource, _boroughs, _sites
-from vrhub.access.roles import OUTCOME_ACTIONS, PROGRAMME_SCOPED, ROLE_ACTIONS, Action, Role
+from vrhub.access.roles import (
+    AREA_SCOPED_ROLES,
+    OUTCOME_ACTIONS,
+    PROGRAMME_SCOPED,
+    ROLE_ACTIONS,
+    Action,
+    Role,
+)
 from vrhub.errors import PermissionDenied, UserError
 
 SCOPED_ACTIONS = frozenset({
@@ -96,6 +104,9 @@ def record_scope(principal: Principal, dataset: str = "", *,
         return Scope(boroughs=principal.boroughs)
     if principal.role is Role.ED_DATA_LEAD:
         return Scope(sites=principal.sites)
+    if principal.role is Role.ICB_ANALYST:
+        # the boroughs the ICB serves and the ED sites it runs (vrhub.access.icb_scope)
+        return Scope(boroughs=principal.boroughs, sites=principal.sites)
     if principal.role is Role.ADMINISTRATOR and action is Action.READ_QUALITY:
         return Scope(everything=True)
     return NO_SCOPE
@@ -124,16 +135,18 @@ def authorize(principal: Principal, action: Action, resource: Resource) -> Decis
     if not (resource.boroughs or resource.sites):
         return Decision(False, f"{_verb(action)} for all of London needs a pan-London role; "
                         "name your borough or site")
+    # A row is inside a scope when it lies in one of its boroughs or comes from one of
+    # its ED sites (as Scope.allows and the query layer filter); an ICB analyst holds both.
+    outside_boroughs = resource.boroughs - scope.boroughs
+    outside_sites = resource.sites - scope.sites
+    if scope.boroughs and resource.boroughs and not outside_boroughs:
+        return Decision(True, "inside the principal's boroughs")
+    if scope.sites and resource.sites and not outside_sites:
+        return Decision(True, "from the principal's ED sites")
     if scope.boroughs and resource.boroughs:
-        outside = resource.boroughs - scope.boroughs
-        if not outside:
-            return Decision(True, "inside the principal's boroughs")
-        return Decision(False, "outside your boroughs: " + " ".join(sorted(outside)))
+        return Decision(False, "outside your boroughs: " + " ".join(sorted(outside_boroughs)))
     if scope.sites and resource.sites:
-        outside = resource.sites - scope.sites
-        if not outside:
-            return Decision(True, "from the principal's ED sites")
-        return Decision(False, "not your ED site: " + " ".join(sorted(outside)))
+        return Decision(False, "not your ED site: " + " ".join(sorted(outside_sites)))
     held = "boroughs" if scope.boroughs else "ED sites" if scope.sites else "no scope"
     return Decision(False, f"your access is limited to {held}; this {resource.kind} is "
                     "not identified by one of them")
@@ -157,7 +170,7 @@ def outcome_scope(principal: Principal, action: Action) -> Scope:
         return Scope(everything=True)
     if principal.role is Role.PROGRAMME_LEAD:
         return Scope(programmes=principal.programmes)
-    if principal.role is Role.BOROUGH_ANALYST:
+    if principal.role in AREA_SCOPED_ROLES:
         return Scope(boroughs=principal.boroughs)
     return NO_SCOPE
 
@@ -170,8 +183,10 @@ class Policy:
     """:func:`authorize` plus the audit trail. Construct one per app with its
     :class:`~vrhub.access.audit.AuditLog`."""
 
-    def __init__(self, audit: AuditLog) -> None:
+    def __init__(self, audit: AuditLog, membership: ICBMembership | None = None) -> None:
         self.audit = audit
+        #: the boroughs and ED sites of each ICB, for ICB analysts' principals
+        self.membership = membership or ICBMembership()
 
     def enforce(self, principal: Principal, action: Action, resource: Resource, *,
                 detail: str = "") -> Decision:

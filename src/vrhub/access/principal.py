@@ -3,8 +3,10 @@
 A principal is built once per request (web session, API token, CLI) and is immutable.
 It carries the role and the scope the role is limited to: boroughs (E09 codes) for borough
 analysts, ED sites (ODS codes) for ED data leads, funded programmes (codes) for programme
-leads. A principal built from an API token also
-carries the token's scopes, which narrow (never widen) what the role allows.
+leads, Integrated Care Boards (ODS codes) for ICB analysts, whose boroughs and sites are
+those of their ICBs' systems (filled in by :mod:`vrhub.access.icb_scope`). A principal
+built from an API token also carries the token's scopes, which narrow (never widen) what
+the role allows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Principal:
     sites: frozenset[str] = field(default_factory=frozenset)
     #: funded programmes (codes) a programme lead covers
     programmes: frozenset[str] = field(default_factory=frozenset)
+    #: Integrated Care Boards (ODS codes) an ICB analyst covers
+    icbs: frozenset[str] = field(default_factory=frozenset)
     token_scopes: frozenset[str] | None = None
     channel: str = "web"
     client: str | None = None
@@ -44,6 +48,8 @@ class Principal:
 
     def describe(self) -> str:
         parts = [f"{self.email} ({self.role.value}"]
+        if self.icbs:
+            parts.append(", ICBs " + " ".join(sorted(self.icbs)))
         if self.boroughs:
             parts.append(", boroughs " + " ".join(sorted(self.boroughs)))
         if self.sites:

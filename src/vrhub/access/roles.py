@@ -6,6 +6,9 @@ Role                   May
 pan_london_analyst     read, search and export record-level data for all London;
                        read every ED submission and quality report
 borough_analyst        record-level data only for their own borough(s)
+icb_analyst            an Integrated Care Board's system: record-level data for the
+                       boroughs it serves and the ED sites it runs, those sites'
+                       submissions and quality reports (no uploads)
 ed_data_lead           upload and read their own site's ISTV submissions, see
                        their site's quality reports and records
 administrator          manage accounts and read the audit trail; no record-level
@@ -33,6 +36,7 @@ from enum import StrEnum
 class Role(StrEnum):
     PAN_LONDON_ANALYST = "pan_london_analyst"
     BOROUGH_ANALYST = "borough_analyst"
+    ICB_ANALYST = "icb_analyst"
     ED_DATA_LEAD = "ed_data_lead"
     ADMINISTRATOR = "administrator"
     PROGRAMME_LEAD = "programme_lead"
@@ -51,6 +55,7 @@ class Role(StrEnum):
 ROLE_LABELS = {
     Role.PAN_LONDON_ANALYST: "Pan-London analyst",
     Role.BOROUGH_ANALYST: "Borough analyst",
+    Role.ICB_ANALYST: "ICB analyst",
     Role.ED_DATA_LEAD: "ED data lead",
     Role.ADMINISTRATOR: "Administrator",
     Role.PROGRAMME_LEAD: "Programme lead",
@@ -132,6 +137,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
         Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS,
     }),
+    Role.ICB_ANALYST: frozenset({
+        Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
+        Action.READ_AGGREGATES, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY,
+        Action.MANAGE_OWN_TOKENS,
+    }),
     Role.ED_DATA_LEAD: frozenset({
         Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
         Action.READ_AGGREGATES, Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION,
@@ -151,6 +161,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 #                      reviews and approves returns; manages programmes, indicators,
 #                      i-Statements, workshops and the evidence library (the VRU analysts)
 # borough_analyst      figures and returns of the programmes serving their borough(s)
+# icb_analyst          the same for the boroughs their ICB(s) serve
 # programme_lead       submits and reads the returns of their own programme(s), sees their
 #                      figures and their participants' measures
 # administrator        loads a revised framework or reference table; sets up programmes;
@@ -162,6 +173,7 @@ OUTCOME_GRANTS: dict[Role, frozenset[Action]] = {
         Action.READ_OUTCOMES, Action.READ_RETURN, Action.REVIEW_RETURN,
         Action.READ_PARTICIPANTS, Action.MANAGE_PROGRAMMES}),
     Role.BOROUGH_ANALYST: frozenset({Action.READ_OUTCOMES, Action.READ_RETURN}),
+    Role.ICB_ANALYST: frozenset({Action.READ_OUTCOMES, Action.READ_RETURN}),
     Role.PROGRAMME_LEAD: frozenset({
         Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN,
         Action.READ_PARTICIPANTS}),
@@ -195,10 +207,12 @@ ROLE_ACTIONS.update({
                                        Action.IMPORT_DIRECTORY, Action.READ_REFERRAL_FIGURES,
                                        Action.READ_AGGREGATES, Action.MANAGE_OWN_TOKENS}),
 })
-for _analyst in (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST):
+for _analyst in (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST, Role.ICB_ANALYST):
     ROLE_ACTIONS[_analyst] = ROLE_ACTIONS[_analyst] | {Action.READ_REFERRAL_FIGURES}
 ROLE_ACTIONS[Role.ADMINISTRATOR] = ROLE_ACTIONS[Role.ADMINISTRATOR] | {
     Action.IMPORT_DIRECTORY}
+#: Roles whose reach is set by the boroughs of one or more areas (an ICB's system).
+AREA_SCOPED_ROLES = frozenset({Role.BOROUGH_ANALYST, Role.ICB_ANALYST})
 #: Roles whose reach is set by team or organisation, never by borough or ED site.
 ROLES_WITHOUT_AREA = frozenset({Role.PAN_LONDON_ANALYST, Role.ADMINISTRATOR,
                                 Role.CASE_WORKER, Role.TEAM_LEAD, Role.PROVIDER,

@@ -164,7 +164,8 @@ class Tokens:
                 session.commit()
             entry = replace(entry, touched_at=now)
             self.cache.put(digest, entry)
-        return entry.principal.via(channel, client)
+        # an ICB analyst's boroughs and sites as their ICBs' membership is now
+        return self.policy.membership.expand(entry.principal.via(channel, client))
 
     def _resolve(self, session: Session, match: re.Match[str], digest: str, version: int,
                  now: dt.datetime, refused: AuthenticationRequired) -> Entry:

@@ -35,8 +35,8 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     submissions for them) to <home>/demo-data and loads it through the same loaders as
     real data. Running it again changes nothing. The workspace is --home,
     else $VRHUB_HOME, else ./vrhub-demo. Demo sign-in accounts (a pan-London analyst, a
-    borough analyst and an ED data lead) are created and printed with their passphrase,
-    which is also kept in <home>/demo-accounts.txt. The demo also has a synthetic
+    borough analyst, an ICB analyst and an ED data lead) are created and printed with
+    their passphrase, which is also kept in <home>/demo-accounts.txt. The demo also has a synthetic
     opportunities directory (a few hundred listings placed at synthetic postcodes ZZ1 ...)
     and a few dozen referrals in every state, with accounts for a youth worker, their team
     lead, a provider and a directory curator.

@@ -71,9 +71,15 @@ def _month(value: str | None, option: str) -> str | None:
 
 
 def _principal(app: AppContext, services: AccessServices, token: str | None) -> Principal:
+    from vrhub.reports.area_directory import build
+
     environ = dict(app.environ)
     if token:
         environ[TOKEN_VARIABLE] = token
+    # an ICB analyst's boroughs and ED sites as this workspace's warehouse holds them
+    services.policy.membership.use(lambda: {
+        code: (icb.boroughs, icb.sites)
+        for code, icb in build(app.warehouse()).icbs.items()})
     return services.cli_principal(environ)
 
 
@@ -124,7 +130,8 @@ def search(app: AppContext, dataset: str, boroughs: tuple[str, ...], wards: tupl
            month_from: str | None, month_to: str | None, token: str | None, limit: int,
            offset: int, as_json: bool) -> None:
     """Search DATASET (istv, police, stop-search) inside your scope: pan-London analysts
-    all of London, borough analysts their boroughs, ED data leads their sites' ED records.
+    all of London, borough analysts their boroughs, ICB analysts their ICB's boroughs and
+    EDs, ED data leads their sites' ED records.
     Asking for a borough or site outside your scope is refused and audited."""
     from vrhub.storage import records
 

@@ -52,7 +52,14 @@ def read_password_stdin() -> str:
 
 def _user_rows(users: list[UserView]) -> list[list[Any]]:
     return [[u.email, u.display_name, u.role, u.organisation,
-             " ".join(u.boroughs or u.sites or u.programmes), _status(u)] for u in users]
+             _scope(u), _status(u)] for u in users]
+
+
+def _scope(user: UserView) -> str:
+    """What an account's reach is set by: its ICBs, boroughs, sites or programmes."""
+    if user.icbs:
+        return "ICB " + " ".join(user.icbs)
+    return " ".join(user.boroughs or user.sites or user.programmes)
 
 
 def _status(user: UserView) -> str:
@@ -83,6 +90,9 @@ def command() -> None:
               help="ODS code of an ED site an ED data lead covers (repeatable).")
 @click.option("--programme", "programmes", multiple=True,
               help="Code of a funded programme a programme lead covers (repeatable).")
+@click.option("--icb", "icbs", multiple=True,
+              help="Integrated Care Board an ICB analyst covers: its ODS code (QMF) or name "
+              "('North East London'); its boroughs and ED sites come with it (repeatable).")
 @click.option("--password-stdin", is_flag=True,
               help="Read a password from standard input; without it the account signs in "
               "only through single sign-on until a password is set.")
@@ -90,14 +100,15 @@ def command() -> None:
 @pass_app
 def add(app: AppContext, email: str, role: str, organisation: str, org_name: str | None,
         display_name: str, boroughs: tuple[str, ...], sites: tuple[str, ...],
-        programmes: tuple[str, ...], password_stdin: bool, as_json: bool) -> None:
+        programmes: tuple[str, ...], icbs: tuple[str, ...], password_stdin: bool,
+        as_json: bool) -> None:
     """Add an account."""
     password = read_password_stdin() if password_stdin else None
     services = open_services(app)
     user = services.identity.create_user(
         console_principal(), email, role=role, organisation=organisation,
         organisation_name=org_name, display_name=display_name, boroughs=boroughs,
-        sites=sites, password=password, programmes=programmes)
+        sites=sites, password=password, programmes=programmes, icbs=icbs)
     if as_json:
         app.emit_json(user.to_dict())
     else:
@@ -187,15 +198,18 @@ def enable(app: AppContext, email: str) -> None:
 @click.option("--site", "sites", multiple=True, help="ED site ODS code (repeatable).")
 @click.option("--programme", "programmes", multiple=True,
               help="Programme code, for a programme lead (repeatable).")
+@click.option("--icb", "icbs", multiple=True,
+              help="ICB ODS code or name, for an ICB analyst (repeatable).")
 @pass_app
 def set_role(app: AppContext, email: str, role: str, boroughs: tuple[str, ...],
-             sites: tuple[str, ...], programmes: tuple[str, ...]) -> None:
-    """Change an account's role and its boroughs, sites or programmes (replacing the old
-    ones)."""
+             sites: tuple[str, ...], programmes: tuple[str, ...],
+             icbs: tuple[str, ...]) -> None:
+    """Change an account's role and its boroughs, sites, programmes or ICBs (replacing the
+    old ones)."""
     user = open_services(app).identity.set_role(console_principal(), email, role,
                                                 boroughs=boroughs, sites=sites,
-                                                programmes=programmes)
-    scope = " ".join(user.boroughs or user.sites or user.programmes)
+                                                programmes=programmes, icbs=icbs)
+    scope = _scope(user)
     app.info(f"{user.email} is now {user.role}" + (f" for {scope}" if scope else ""))
 
 

@@ -10,6 +10,7 @@ area elsewhere takes its districts' ICBs from the ED sites that lie in them (see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -52,3 +53,22 @@ def short_name(name: str) -> str:
         if text.endswith(suffix):
             text = text[: -len(suffix)]
     return text.strip()
+
+
+def parse_icb(text: str) -> str:
+    """The ICB code for ``text``: an ODS code (``QMF``) or a London ICB's name, full or
+    short (``North East London``), any case. A bad value fails naming the five."""
+    from vrhub.errors import UserError
+
+    key = " ".join(text.strip().split())
+    if re.fullmatch(r"[A-Za-z0-9]{3}", key):
+        return key.upper()
+    wanted = key.lower().removeprefix("nhs ")
+    for suffix in (" integrated care board", " icb"):
+        wanted = wanted.removesuffix(suffix)
+    for icb in LONDON_ICBS:
+        if wanted == icb.short_name.lower():
+            return icb.code
+    raise UserError(f"{text!r} is not an Integrated Care Board code or name",
+                    hint="give the ICB's 3-character ODS code or name: " + "; ".join(
+                        f"{icb.code} {icb.short_name}" for icb in LONDON_ICBS))

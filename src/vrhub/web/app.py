@@ -17,7 +17,7 @@ from vrhub.metrics import Metrics
 from vrhub.settings import Settings
 from vrhub.web import assets
 from vrhub.web.access_log import AccessLog
-from vrhub.web.data import warehouse_load_totals
+from vrhub.web.data import icb_members, warehouse_load_totals
 from vrhub.web.errors import install_error_handlers
 from vrhub.web.open_feed import OpenFeed
 from vrhub.web.page_errors import install_page_error_handlers
@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = metrics = Metrics()
     app.state.pending_uploads = PendingUploads()
     app.state.access = AccessServices.from_settings(settings, metrics=metrics)
+    app.state.access.policy.membership.use(lambda: icb_members(app.state))
     metrics.read_loads_with(lambda: warehouse_load_totals(app.state))
     install_error_handlers(app)
     install_page_error_handlers(app)

@@ -146,12 +146,16 @@ def _cursors(request: Request) -> queue.SimpleQueue[Warehouse]:
 
 
 def data_version(request: Request) -> str:
+    """A fingerprint of what the warehouse holds (see :func:`state_data_version`)."""
+    return state_data_version(request.app.state)
+
+
+def state_data_version(state: Any) -> str:
     """A fingerprint of what the warehouse holds, read from the file system (no query).
 
     Every committed write changes the database file or its write-ahead log (their size
     or modification time), and while the web app runs no other process can write to the
     warehouse; so a cached answer keyed by this fingerprint is never served stale."""
-    state = request.app.state
     files: tuple[str, str] | None = getattr(state, "warehouse_files", None)
     if files is None:
         path: Path = state.workspace.warehouse_path
@@ -185,8 +189,12 @@ def warehouse_load_totals(state: Any) -> list[LoadTotals]:
 def remembered(request: Request, key: str, compute: Callable[[], T]) -> T:
     """``compute()`` kept in this process's memory until the warehouse changes (for small
     derived objects several pages share, such as the area directory)."""
-    state = request.app.state
-    version = data_version(request)
+    return remembered_in(request.app.state, key, compute)
+
+
+def remembered_in(state: Any, key: str, compute: Callable[[], T]) -> T:
+    """:func:`remembered` for the app's ``state``."""
+    version = state_data_version(state)
     store: dict[str, tuple[str, Any]] | None = getattr(state, "remembered", None)
     if store is None:
         store = state.remembered = {}
@@ -202,15 +210,27 @@ def remembered(request: Request, key: str, compute: Callable[[], T]) -> T:
 def area_directory(request: Request) -> AreaDirectory:
     """The directory of areas, ED sites and ICBs of the warehouse (see
     :mod:`vrhub.reports.area_directory`), built once per warehouse version."""
-    path: Path = request.app.state.workspace.warehouse_path
-    if not path.exists() and getattr(request.app.state, "warehouse", None) is None:
+    return area_directory_of(request.app.state)
+
+
+def area_directory_of(state: Any) -> AreaDirectory:
+    """:func:`area_directory` for the app's ``state``."""
+    path: Path = state.workspace.warehouse_path
+    if not path.exists() and getattr(state, "warehouse", None) is None:
         return AreaDirectory()
 
     def compute() -> AreaDirectory:
-        view = shared_warehouse(request).cursor()
+        view = open_shared_warehouse(state).cursor()
         try:
             return build_directory(view)
         finally:
             view.close()
 
-    return remembered(request, "area-directory", compute)
+    return remembered_in(state, "area-directory", compute)
+
+
+def icb_members(state: Any) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each ICB's boroughs and ED sites as the warehouse holds them (for ICB analysts'
+    principals, :mod:`vrhub.access.icb_scope`)."""
+    return {code: (icb.boroughs, icb.sites)
+            for code, icb in area_directory_of(state).icbs.items()}

@@ -4,6 +4,7 @@ puts it (and the signed-in principal) into every page.
 =====================  ================================================================
 public                 Overview, Public data
 pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles)
+ICB analyst            the same and Data quality (their ICB's ED sites)
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
                        own records)
 administrator          Overview, Data quality
@@ -38,6 +39,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
                   ("/opportunities", "Opportunities")),
     Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
     Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST),
+    Role.ICB_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
     Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality")),
     Role.PROGRAMME_LEAD: (("/", "Overview"),),

@@ -90,6 +90,9 @@ class User(Base):
     site_links: Mapped[list[UserSite]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserSite.site_code"
     )
+    icb_links: Mapped[list[UserICB]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserICB.icb_code"
+    )
     programme_links: Mapped[list[UserProgramme]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserProgramme.programme_code"
     )
@@ -103,6 +106,10 @@ class User(Base):
     @property
     def sites(self) -> list[str]:
         return [link.site_code for link in self.site_links]
+
+    @property
+    def icbs(self) -> list[str]:
+        return [link.icb_code for link in self.icb_links]
 
     @property
     def programmes(self) -> list[str]:
@@ -119,6 +126,10 @@ class User(Base):
     def set_sites(self, codes: list[str]) -> None:
         kept = {link.site_code: link for link in self.site_links}
         self.site_links = [kept.get(c) or UserSite(site_code=c) for c in sorted(set(codes))]
+
+    def set_icbs(self, codes: list[str]) -> None:
+        kept = {link.icb_code: link for link in self.icb_links}
+        self.icb_links = [kept.get(c) or UserICB(icb_code=c) for c in sorted(set(codes))]
 
     def set_programmes(self, codes: list[str]) -> None:
         from vrhub.storage.appdb.outcomes_models import UserProgramme
@@ -146,6 +157,17 @@ class UserSite(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
                                          primary_key=True)
     site_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+
+
+class UserICB(Base):
+    """An Integrated Care Board (ODS code) whose system an ICB analyst sees: the boroughs
+    it serves and the ED sites it runs."""
+
+    __tablename__ = "user_icb"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    icb_code: Mapped[str] = mapped_column(String(9), primary_key=True)
 
 
 class ApiToken(Base):

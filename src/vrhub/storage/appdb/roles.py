@@ -27,7 +27,7 @@ IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 #: what the app role may do, table by table (migrations grant the same)
 ACCOUNT_TABLES = ("organisation", "app_user", "user_borough", "user_site", "api_token",
-                  "user_session")
+                  "user_session", "user_icb")
 
 
 def identifier(name: str, what: str) -> str:

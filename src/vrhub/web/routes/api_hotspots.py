@@ -51,7 +51,8 @@ router = APIRouter(prefix="/api/v1", tags=["hotspots"], responses=ERROR_RESPONSE
 
 Store = Annotated[Warehouse, Depends(warehouse)]
 PointSource = Literal["police", "istv"]
-ANALYST_ROLES = (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST, Role.ED_DATA_LEAD)
+ANALYST_ROLES = (Role.PAN_LONDON_ANALYST, Role.BOROUGH_ANALYST, Role.ICB_ANALYST,
+                 Role.ED_DATA_LEAD)
 BoroughQuery = Annotated[str | None, Query(
     max_length=80, description="Borough by GSS code (E09…) or name; none: London.")]
 CategoriesQuery = Annotated[list[str] | None, Query(

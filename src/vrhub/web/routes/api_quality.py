@@ -55,7 +55,7 @@ def quality(request: Request, source: str, principal: Caller, wh: Store,
         return QualityOut(source=source, description=report.description,
                           data=report.build(wh).data, sites=None)
     wanted = sorted({s.upper() for s in site or []})
-    if principal.role is Role.ED_DATA_LEAD and not wanted:
+    if principal.role in (Role.ED_DATA_LEAD, Role.ICB_ANALYST) and not wanted:
         wanted = sorted(principal.sites)
     access(request).policy.enforce(principal, Action.READ_QUALITY,
                                    Resource.quality("istv", sites=wanted),

@@ -141,6 +141,8 @@ def _account(request: Request, principal: Principal, *, status_code: int = 200,
             principal.boroughs, key=directory.borough_name)],
         sites=[directory.site_label(s) for s in sorted(principal.sites,
                                                         key=directory.site_name)],
+        icbs=[f"{directory.icbs[c].name} ({c})" if c in directory.icbs else c
+              for c in sorted(principal.icbs)],
         tokens=tokens, sessions=sessions, scopes=possible, scope_labels=SCOPE_LABELS,
         new_token=new_token,
         form=form or {"name": "", "days": "", "scopes": possible},
