@@ -72,3 +72,43 @@ def test_classify_legend_colours_are_distinct(dashboard: Callable[[], Any]) -> N
     assert set(fills) == hexes
     screenshot(page, "map-place-classify")
     assert axe_check(page, "classify legend") == []
+
+
+def test_an_area_between_the_cells_shows_its_figures(dashboard: Callable[[], Any],  # noqa: F811
+                                                     pages_template: Path) -> None:
+    """Selecting a ward anywhere (not only on a cell) opens its count for the same crime
+    type and months as the cells, checked against the warehouse with SQL."""
+    page = dashboard()
+    sign_in(page, "pan@example.org")
+    page.goto(f"/hotspots?source=police&category=Robbery&method=gistar&cell_size=200"
+              f"&borough={BOROUGH}")
+    maps_ready(page)
+    map_element = page.locator("#map-result")
+    wards = names(pages_template, "ward22", BOROUGH)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#map-result .leaflet-areas-pane path').length >= n",
+        arg=len(wards))
+    area = map_element.locator(".leaflet-areas-pane path").last  # a ward, drawn last
+    box = area.bounding_box()
+    assert box is not None
+    # the event Leaflet hears when the ward itself (not a cell above it) is selected
+    area.dispatch_event("click", {"clientX": box["x"] + box["width"] / 2,
+                                  "clientY": box["y"] + box["height"] / 2, "bubbles": True})
+    popup = map_element.locator(".leaflet-popup-content")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#map-result .leaflet-popup-content');"
+        " return p && !p.textContent.includes('counting'); }")
+    text = popup.inner_text()
+    name = text.split(":", 1)[0]
+    assert name in wards, text
+    with Warehouse(pages_template / "warehouse.duckdb", read_only=True) as wh:
+        last = wh.query("SELECT max(month) FROM police_street").iloc[0, 0]
+        first = wh.query("SELECT strftime(CAST(? || '-01' AS DATE) - INTERVAL 11 MONTH, "
+                         "'%Y-%m')", [last]).iloc[0, 0]
+        count = int(wh.query(
+            "SELECT count(*) FROM police_street p JOIN area_boundary a ON a.code = "
+            "p.ward_code WHERE a.name = ? AND a.borough_code = ? AND p.crime_type = "
+            "'Robbery' AND p.month BETWEEN ? AND ?", [name, BOROUGH, first, last]).iloc[0, 0])
+    assert text.startswith(f"{name}: {count:,} (Robbery, "), text
+    screenshot(page, "map-place-area-figures")
+    assert axe_check(page, "hotspots with an area's figures") == []
