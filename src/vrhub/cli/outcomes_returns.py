@@ -81,10 +81,8 @@ def submit(app: AppContext, path: Path, programme: str, period: str | None,
     outcomes, principal = open_outcomes(app)
     with path.open("rb") as handle:  # never more than one byte past the limit
         data = read_limited(handle, outcomes.config.max_upload_bytes)
-        if data is None:
-            handle.seek(0)
-            data = handle.read(outcomes.config.max_upload_bytes + 1)
-    receipt = submit_return(outcomes, principal, programme, data, path.name, period=period)
+    receipt = submit_return(outcomes, principal, programme, data or b"", path.name,
+                            period=period, too_large=data is None)
     if as_json:
         app.emit_json(receipt)
     else:

@@ -99,13 +99,16 @@ def compute(indicator: Indicator, rows: Rows) -> Result:
     split: dict[ReportingPeriod, dict[tuple[str, str], dict[str, float]]] = defaultdict(
         lambda: defaultdict(dict))
     skipped = 0
+    targets: dict[str, ReportingPeriod | None] = {}
     for _programme, period_code, element, breakdown, category, figure in rows:
-        period = ReportingPeriod.parse(period_code)
-        if period.length > ReportingPeriod.containing(period.first_day,
-                                                      indicator.period_type).length:
+        if period_code not in targets:
+            period = ReportingPeriod.parse(period_code)
+            into = ReportingPeriod.containing(period.first_day, indicator.period_type)
+            targets[period_code] = into if period.length <= into.length else None
+        target = targets[period_code]
+        if target is None:
             skipped += 1
             continue
-        target = ReportingPeriod.containing(period.first_day, indicator.period_type)
         if breakdown == "total":
             totals[target][element] = totals[target].get(element, 0.0) + figure
         else:

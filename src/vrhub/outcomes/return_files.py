@@ -53,6 +53,9 @@ class SheetRows:
 
 @dataclass
 class ReturnFile:
+    """What a return file holds. A "Measures" sheet found by its name is only skimmed
+    (its headings and first row): :mod:`vrhub.outcomes.measures` reads it."""
+
     name: str
     file_format: str
     header: dict[str, str] = field(default_factory=dict)
@@ -221,7 +224,12 @@ def _read_xlsx(stream: Any, name: str, limits: UploadLimits) -> ReturnFile:
                                     f"{sheet.max_column:,} columns", Location(name))
             sheet.reset_dimensions()
             rows: list[list[Any]] = []
+            # a Measures sheet is read whole by vrhub.outcomes.measures: here it is enough
+            # to know whether it has a row under its headings
+            skim = _part_of(sheet.title, []) == "measures"
             for row in sheet.iter_rows():
+                if skim and len(rows) >= 2 and not _blank(rows[-1]):
+                    break
                 seen += 1
                 if seen > limits.rows:
                     raise limits.refuse("rows", f"{seen:,} across its sheets", Location(name))

@@ -146,9 +146,11 @@ def _receipt(found: ReturnFile | None, checked: Checked | None, *, return_id: st
 
 def submit_return(outcomes: Outcomes, principal: Principal, programme_code: str,
                   data: bytes, file_name: str, *, period: str | None = None,
-                  limits: UploadLimits | None = None) -> dict[str, Any]:
+                  limits: UploadLimits | None = None,
+                  too_large: bool = False) -> dict[str, Any]:
     """Receive a return file for ``programme_code`` and return its receipt (a refused file
-    gets a receipt with status ``rejected``; a closed period, a locked return or an unknown
+    gets a receipt with status ``rejected``, as does one the caller stopped reading at the
+    size limit, ``too_large``; a closed period, a locked return or an unknown
     programme raise with the reason)."""
     import io
 
@@ -160,7 +162,7 @@ def submit_return(outcomes: Outcomes, principal: Principal, programme_code: str,
     sha256 = hashlib.sha256(data).hexdigest()
     found: ReturnFile | None = None
     refusal: UserError | None = None
-    if len(data) > limits.file_bytes:
+    if too_large or len(data) > limits.file_bytes:
         refusal = limits.refuse("file_bytes", "more bytes were sent",
                                 _where(file_name))
     else:

@@ -3,11 +3,13 @@ puts it (and the signed-in principal) into every page.
 
 =====================  ================================================================
 public                 Overview, Public data
-pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles)
-ICB analyst            the same and Data quality (their ICB's ED sites)
+pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles), Returns
+ICB analyst            Overview, Boroughs, Hotspots, Trends and Data quality (their ICB's ED
+                       sites)
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
                        own records)
-administrator          Overview, Data quality
+administrator          Overview, Data quality, Returns
+programme lead         Overview, Returns (their programmes' returns and indicators)
 case worker            Overview, Caseload, Opportunities
 team lead              Overview, Caseload, Referral figures, Opportunities
 provider               Overview, Listings, Opportunities
@@ -33,16 +35,18 @@ NavItem = tuple[str, str]
 _ANALYST: tuple[NavItem, ...] = (("/boroughs", "Boroughs"), ("/hotspots", "Hotspots"),
                                  ("/trends", "Trends"))
 _ED: tuple[NavItem, ...] = (("/upload", "Upload"), ("/quality", "Data quality"))
+_RETURNS: NavItem = ("/outcomes/returns", "Returns")
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.PUBLIC: (("/", "Overview"), ("/public", "Public data"),
                   ("/opportunities", "Opportunities")),
-    Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
-    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST),
+    Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality"),
+                              _RETURNS),
+    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST, _RETURNS),
     Role.ICB_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
-    Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality")),
-    Role.PROGRAMME_LEAD: (("/", "Overview"),),
+    Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality"), _RETURNS),
+    Role.PROGRAMME_LEAD: (("/", "Overview"), _RETURNS),
     Role.CASE_WORKER: (("/", "Overview"), ("/referrals", "Caseload"),
                        ("/opportunities", "Opportunities")),
     Role.TEAM_LEAD: (("/", "Overview"), ("/referrals", "Caseload"),

@@ -1,0 +1,237 @@
+"""Outcomes speed: ``python -m benchmarks.bench_outcomes``.
+
+Returns part (``returns_*`` functions):
+
+- **a return of 5,000 rows** validated and stored: the XLSX template of a programme filled
+  in (its "Reach and delivery" figures and 5,000 - 25 participants' measures), submitted
+  through :func:`vrhub.outcomes.returns.submit_return` on the SQLite app database and, when
+  ``VRHUB_TEST_POSTGRES_URL`` is set, on a fresh PostgreSQL one (target < 2 s);
+- **the dashboard and API** with 100 programmes x 3 years of quarterly returns (1,200
+  approved returns, 30,000 figures) on SQLite: ``vrhub serve`` in a second process,
+  driven by 20 concurrent clients (aiohttp), p50/p95 per endpoint (target p95 < 300 ms).
+
+Results go to ``benchmarks/results/outcomes.json`` with the machine's load average.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results" / "outcomes.json"
+ROWS = 5_000
+PROGRAMMES = 100
+CONCURRENCY = 20
+BOROUGHS = [f"E09{i:06d}" for i in range(1, 33)]
+AREAS = ["CYP-RH", "CYP-PO", "FAM", "EDU", "CAP"]
+
+
+def _programme(i: int, start: str = "2022-04-01", end: str = "2025-03-31") -> dict[str, Any]:
+    return {"code": f"BENCH-{i:03d}", "name": f"Benchmark programme {i}",
+            "organisation": "Bench Trust", "funding_stream": "LCPF", "start_date": start,
+            "end_date": end, "period_type": "quarter", "cohort_min_age": 10,
+            "cohort_max_age": 24, "cohort_size": 5000, "priority_areas": [AREAS[i % 5]],
+            "boroughs": [BOROUGHS[i % 32], BOROUGHS[(i + 7) % 32]],
+            "measures": ["ons4"]}
+
+
+def _services(home: Path, url: str | None) -> Any:
+    from vrhub.access.services import AccessServices
+    from vrhub.settings import Settings
+
+    extra = {"database_url": url} if url else {}
+    return AccessServices.from_settings(Settings.load({}, home=home, environment="test",
+                                                      **extra))
+
+
+def _five_thousand_rows(outcomes: Any, lead: Any) -> bytes:
+    import openpyxl
+
+    from vrhub.outcomes.returns import return_template
+
+    _, data = return_template(outcomes, lead, "BENCH-000", "2024-25-Q1")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    values = book["Reach and delivery"]
+    for row in values.iter_rows(min_row=2):
+        row[3].value = 3 if row[1].value != "total" else 40
+    measures = book["Measures"]
+    heads = [c.value for c in measures[1]]
+    extra = ROWS - (values.max_row - 1)
+    for n in range(extra):
+        record = {"participant_id": f"P{n:05d}", "timepoint": "pre",
+                  "collected_on": dt.date(2024, 4, 1) + dt.timedelta(days=n % 90),
+                  "ons4_life_satisfaction": n % 11, "ons4_worthwhile": (n + 3) % 11,
+                  "ons4_happiness": (n + 5) % 11, "ons4_anxiety": (n + 7) % 11}
+        measures.append([record.get(h) for h in heads])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def returns_submit(url: str | None, label: str) -> dict[str, Any]:
+    """Time one 5,000-row return, validated and stored."""
+    from vrhub.access.principal import Principal, console_administrator
+    from vrhub.access.roles import Role
+    from vrhub.outcomes.context import Outcomes
+    from vrhub.outcomes.programmes import save_programmes
+    from vrhub.outcomes.returns import submit_return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        services = _services(Path(tmp), url)
+        try:
+            outcomes = Outcomes(services.sessions, services.policy,
+                                clock=lambda: dt.datetime(2024, 7, 15, 9))
+            save_programmes(outcomes, console_administrator("bench"), [_programme(0)])
+            lead = Principal(email="lead@example.org", role=Role.PROGRAMME_LEAD, user_id=1,
+                             programmes=frozenset({"BENCH-000"}), channel="cli")
+            data = _five_thousand_rows(outcomes, lead)
+            t0 = time.perf_counter()
+            receipt = submit_return(outcomes, lead, "BENCH-000", data, "q1.xlsx")
+            seconds = time.perf_counter() - t0
+        finally:
+            services.close()
+    return {"app_database": label, "rows_read": receipt["rows_read"],
+            "rows_accepted": receipt["rows_accepted"], "file_bytes": len(data),
+            "seconds": round(seconds, 3), "target_s": 2.0, "under_target": seconds < 2.0}
+
+
+def seed_returns(home: Path) -> str:
+    """100 programmes with 12 approved quarterly returns each; a VRU analyst's token."""
+    from vrhub.access.principal import console_administrator
+    from vrhub.outcomes.context import Outcomes
+    from vrhub.outcomes.programmes import save_programmes
+    from vrhub.outcomes.return_templates import expected_rows
+    from vrhub.standards.reporting_periods import ReportingPeriod
+    from vrhub.storage.appdb.models import utc_now
+    from vrhub.storage.outcomes import returns as store
+
+    services = _services(home, None)
+    admin = console_administrator("bench")
+    outcomes = Outcomes(services.sessions, services.policy)
+    saved = save_programmes(outcomes, admin, [_programme(i) for i in range(PROGRAMMES)])
+    with services.sessions() as session:
+        for programme, _ in saved:
+            rows = expected_rows(programme)
+            for n, period in enumerate(programme.periods()):
+                values = [{"row_number": i + 2, "data_element": e, "breakdown": b,
+                           "category": c, "value": float(10 + (i + n) % 7), "comment": ""}
+                          for i, (e, b, c) in enumerate(rows)]
+                store.add_return(session, {
+                    "return_id": f"ret-{uuid.uuid4().hex[:16]}",
+                    "programme_code": programme.code, "period": period.code,
+                    "period_start": period.first_day, "period_end": period.last_day,
+                    "due_date": ReportingPeriod.parse(period.code).due_date(30),
+                    "version": 1, "status": "approved", "file_name": "seed.csv",
+                    "file_format": "csv", "sha256": "", "rows_read": len(values),
+                    "rows_accepted": len(values), "rows_quarantined": 0,
+                    "framework_version": "vru-strategy-2025-1", "receipt": {},
+                    "submitted_by": "seed@example.org", "submitted_at": utc_now(),
+                }, values=values, make_current=True)
+        session.commit()
+    services.identity.create_user(admin, "pan@example.org", role="pan_london_analyst",
+                                  organisation="BENCH",
+                                  password="plum kettle orbit lantern 42")
+    token, _ = services.tokens.create(admin, "pan@example.org", "bench")
+    services.close()
+    return str(token)
+
+
+def returns_dashboard() -> dict[str, Any]:
+    """p50/p95 of the returns and indicator endpoints and pages at 20 clients."""
+    import httpx
+
+    from benchmarks import bench_api_load as load
+
+    load.CONCURRENCY = CONCURRENCY
+    load.REQUESTS_PER_ENDPOINT = 300
+    server: subprocess.Popen[bytes] | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        env = {**os.environ, "VRHUB_HOME": str(home), "VRHUB_ENVIRONMENT": "test"}
+        env.pop("VRHUB_DATABASE_URL", None)
+        subprocess.run([sys.executable, "-m", "vrhub", "db", "upgrade"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        token = seed_returns(home)
+        port = load.free_port()
+        try:
+            server = subprocess.Popen([sys.executable, "-m", "vrhub", "serve", "--host",
+                                       "127.0.0.1", "--port", str(port)], env=env)
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            paths = {
+                "api_returns_board": ["/api/v1/outcomes/returns/board"],
+                "api_indicators_all": ["/api/v1/outcomes/indicators/results"],
+                "api_indicators_area": [f"/api/v1/outcomes/indicators/results?area={a}"
+                                        for a in AREAS],
+                "api_indicators_programme": [
+                    f"/api/v1/outcomes/indicators/results?programme=BENCH-{i:03d}"
+                    for i in range(0, PROGRAMMES, 7)],
+                "api_returns_of_programme": [f"/api/v1/outcomes/returns?programme=BENCH-{i:03d}"
+                                             for i in range(0, PROGRAMMES, 7)],
+                "page_returns_board": ["/outcomes/returns"],
+                "page_indicators_borough": [f"/outcomes/indicators?borough={b}"
+                                            for b in BOROUGHS[:8]],
+                "page_programme": [f"/outcomes/programmes/BENCH-{i:03d}"
+                                   for i in range(0, PROGRAMMES, 9)],
+            }
+            before = os.getloadavg()
+            results = asyncio.run(load.drive(base, {"Authorization": f"Bearer {token}"},
+                                             paths, server.pid))
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+    worst = max(r["p95_ms"] for r in results.values())
+    return {"programmes": PROGRAMMES, "returns": PROGRAMMES * 12, "concurrency": CONCURRENCY,
+            "app_database": "sqlite", "endpoints": results, "worst_p95_ms": worst,
+            "target_p95_ms": 300, "under_target": worst < 300,
+            "load_average_before": [round(x, 2) for x in before]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    out: dict[str, Any] = {"benchmark": "outcomes", "cpus": os.cpu_count(),
+                           "load_average_start": [round(x, 2) for x in os.getloadavg()]}
+    out["returns_5000_rows"] = [returns_submit(None, "sqlite")]
+    admin = os.environ.get("VRHUB_TEST_POSTGRES_URL")
+    if admin:
+        import psycopg
+
+        from vrhub.storage.appdb import migrate
+
+        plain = admin.replace("postgresql+psycopg://", "postgresql://")
+        name = f"vrhub_bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(plain, autocommit=True) as con:
+            con.execute(f'CREATE DATABASE "{name}"')
+        url = admin.rpartition("/")[0] + "/" + name
+        try:
+            migrate.upgrade(url)
+            out["returns_5000_rows"].append(returns_submit(url, "postgresql"))
+        finally:
+            with psycopg.connect(plain, autocommit=True) as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(out["returns_5000_rows"], flush=True)
+    out["returns_dashboard"] = returns_dashboard()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in out.items() if k != "returns_dashboard"}, indent=2))
+    print("worst p95", out["returns_dashboard"]["worst_p95_ms"], "ms")
+
+
+if __name__ == "__main__":
+    main()
