@@ -294,6 +294,31 @@ class Settings(BaseSettings):
         "dimensions exceed it is refused before it is read).",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends e-mail notices of critical incidents to "
+        "subscribed partners. Without it, notices are shown in the app only.",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of `smtp_host`.")
+    smtp_starttls: bool = Field(
+        default=False,
+        description="Upgrade the SMTP connection with STARTTLS before sending (use it "
+        "whenever the server offers it outside a closed network).",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP user name, when the server asks for one.")
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP password for `smtp_username`.")
+    smtp_from: str = Field(
+        default="vrhub@localhost",
+        description="The From address of e-mail notices.",
+    )
+    app_url: str | None = Field(
+        default=None,
+        description="The web app's address as partners reach it (e.g. "
+        "https://vrhub.example.org), used for links in e-mail notices.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -49,6 +49,7 @@ from vrhub.errors import PermissionDenied, UserError
 SCOPED_ACTIONS = frozenset({
     Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY,
+    Action.READ_INCIDENT, Action.WRITE_INCIDENT,
 })
 
 

@@ -86,3 +86,10 @@ class Resource:
         """Outcome figures for London (no boroughs or programmes named), a borough or a
         set of programmes."""
         return cls("outcomes", name, _boroughs(boroughs), frozenset(), _programmes(programmes))
+
+    # -- critical incidents -----------------------------------------------------------
+    @classmethod
+    def incident(cls, reference: str = "", *, boroughs: Iterable[str] = ()) -> Resource:
+        """A critical incident (or, with no reference, a new one or a list) in
+        ``boroughs``."""
+        return cls("incident", reference, _boroughs(boroughs))

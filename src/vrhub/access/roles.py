@@ -19,6 +19,8 @@ case_worker            youth, link or custody worker, social prescriber: their o
                        caseload of referrals (identity decrypted on each audited read)
 team_lead              their team's caseload: allocation, escalations, subject access
 provider               their own organisation's directory listings
+(critical incidents)   borough analysts log and work their borough's incidents; pan-London
+                       analysts (the VRU) every incident, and decide fund applications
 directory_curator      VRU staff: review every listing, import ORUK feeds
 public                 disclosure-controlled aggregates only; the opportunities
                        directory and its open ORUK feed
@@ -101,6 +103,10 @@ class Action(StrEnum):
     MANAGE_LISTINGS = "manage_listings"
     REVIEW_LISTINGS = "review_listings"
     IMPORT_DIRECTORY = "import_directory"
+    # critical incidents (see INCIDENT_GRANTS)
+    READ_INCIDENT = "read_incident"
+    WRITE_INCIDENT = "write_incident"
+    DECIDE_INCIDENT_FUND = "decide_incident_fund"
     READ_ED_FIGURES = "read_ed_figures"
     """ED (ISTV) figures on any surface, at the level vrhub.access.ed_figures decides."""
     REQUEST = "request"
@@ -120,10 +126,12 @@ RECORD_ACTIONS = frozenset({
     Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION,
     Action.READ_CASE, Action.WRITE_CASE, Action.ALLOCATE_CASE, Action.EXPORT_CASE,
+    Action.READ_INCIDENT, Action.WRITE_INCIDENT,
 })
 ADMIN_ACTIONS = frozenset({
     Action.ADMIN_USERS, Action.READ_AUDIT, Action.MANAGE_OWN_TOKENS,
     Action.MANAGE_LISTINGS, Action.REVIEW_LISTINGS, Action.IMPORT_DIRECTORY,
+    Action.DECIDE_INCIDENT_FUND,
 })
 
 # The actions each role may ever take; scope checks (borough, site) come on top.
@@ -218,6 +226,19 @@ ROLES_WITHOUT_AREA = frozenset({Role.PAN_LONDON_ANALYST, Role.ADMINISTRATOR,
                                 Role.CASE_WORKER, Role.TEAM_LEAD, Role.PROVIDER,
                                 Role.DIRECTORY_CURATOR})
 
+# -- critical incidents ------------------------------------------------------------------
+# A borough's community-safety lead (a borough analyst account) logs and works the
+# incidents in their borough(s); the VRU (pan-London analysts) sees and works every
+# incident and decides Critical Incidents Fund applications. Nothing about incidents is
+# public, and every read is audited (they are record-level actions, scoped by borough).
+INCIDENT_GRANTS: dict[Role, frozenset[Action]] = {
+    Role.PAN_LONDON_ANALYST: frozenset({Action.READ_INCIDENT, Action.WRITE_INCIDENT,
+                                        Action.DECIDE_INCIDENT_FUND}),
+    Role.BOROUGH_ANALYST: frozenset({Action.READ_INCIDENT, Action.WRITE_INCIDENT}),
+}
+for _role, _actions in INCIDENT_GRANTS.items():
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
+
 # Scopes an API token may carry: the actions a script may need. Tokens never carry
 # account administration or token management.
 TOKEN_SCOPES = frozenset({
@@ -226,7 +247,7 @@ TOKEN_SCOPES = frozenset({
     Action.READ_OUTCOMES, Action.SUBMIT_RETURN, Action.READ_RETURN, Action.REVIEW_RETURN,
     Action.READ_PARTICIPANTS,
     Action.READ_CASE, Action.WRITE_CASE, Action.EXPORT_CASE, Action.READ_REFERRAL_FIGURES,
-    Action.MANAGE_LISTINGS,
+    Action.MANAGE_LISTINGS, Action.READ_INCIDENT, Action.WRITE_INCIDENT,
 })
 
 

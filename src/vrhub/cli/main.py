@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "gov.uk)."),
     "hotspots": ("hotspots", "Where events concentrate: grid counts, KDE, Gi* hotspots, "
                  "change, trends, rates."),
+    "incidents": ("incidents", "Critical incidents: log one, its near-repeat zone, "
+                  "checklist, fund and review."),
     "istv": ("istv", "Emergency-department assault data (ISTV): code lists, receipts, "
              "geocoder."),
     "load": ("load", "Load SOURCE files into the warehouse."),
