@@ -287,3 +287,37 @@ def test_scan_text_names_the_count_that_breaks_the_rule() -> None:
         ("count_in_text", "notes[0]", "1,369 istv_assault row(s)"),
         ("count_in_text", "notes[0]", "5 rows")]
     assert "must be 0, or 8 or more" in found[0].describe()
+
+
+def test_a_long_text_column_reports_its_first_20_breaking_rows_in_order() -> None:
+    names = ["Bethnal Green", "E01000907", "Weavers", "near the bus stop by the shops on the "
+             "high road at night", "Spitalfields"]
+    column = [names[(i * 7) % len(names)] for i in range(2000)]
+    column[5] = None
+    frame = pd.DataFrame({"area_name": column})
+    found = scan_frame(frame, counts=[])
+    # the rule judged row by row, written out here
+    expected = []
+    for row, value in enumerate(column, start=1):
+        if value == "E01000907":
+            expected.append(("finer_than_ward", row, value))
+        elif value is not None and value.startswith("near"):
+            expected.append(("free_text", row, value[:80]))
+    assert [(v.rule, v.row, v.value) for v in found] == expected[:20]
+    assert all(v.column == "area_name" for v in found)
+
+
+def test_counts_in_the_text_of_a_json_output_are_each_named_where_they_are(
+        tmp_path: Path) -> None:
+    rows = [{"area_code": WARDS[i % 4], "note": "13 offences" if i % 3 == 0 else "none",
+             "nested": {"why": "3 patients seen"} if i == 4 else None} for i in range(9)]
+    document = {"vrhub": {"title": "12 files", "notes": ["no counts", "1,369 rows"]},
+                "rows": rows, "": "7 crimes"}
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    found = [(v.column, v.value) for v in disclosure.scan_public_output(path)
+             if v.rule == "count_in_text"]
+    assert found == [("vrhub.title", "12 files"), ("vrhub.notes[1]", "1,369 rows"),
+                     ("rows[0].note", "13 offences"), ("rows[3].note", "13 offences"),
+                     ("rows[4].nested.why", "3 patients"), ("rows[6].note", "13 offences"),
+                     ("text", "7 crimes")]

@@ -260,3 +260,22 @@ def test_counts_in_notes_are_disclosed_and_the_scan_reads_every_text_field(
          "6 offences"),
         ("count_in_text", "noted-ward-month.json", "vrhub.notes[0]",
          "1,369 istv_assault row(s)")]
+
+
+def test_a_table_written_in_chunks_is_the_json_of_the_whole_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pub, "JSON_CHUNK_ROWS", 7)
+    counts = [0, 10, 3, 25, 40, 5, 15, 100, 0, 8, 12, 1000, 55, 2, 30, 45, 60]
+    public = tmp_path / "public"
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        pub.publish(wh, public, outputs=(("synthetic", builder(frame_of(counts))),))
+    text = (public / "synthetic-ward-month.json").read_text(encoding="utf-8")
+    document = json.loads(text)
+    # the whole document encoded at once by the standard library: the same bytes
+    assert text == json.dumps(document)
+    shown = [row["count"] for row in document["rows"]]
+    assert shown == [0, 10, None, 25, 40, None, 15, 100, 0, 10, 10, 1000, 55, None, 30,
+                     45, 60]
+    assert [row["area_code"] for row in document["rows"]] == [
+        f"E050000{i % 90 + 10:02d}" for i in range(len(counts))]

@@ -393,7 +393,10 @@ def _check_values(series: pd.Series, column: str, source: str) -> list[Violation
                 for i in np.flatnonzero(fine.to_numpy())[:20]]
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return []
+    if pd.api.types.infer_dtype(series, skipna=True) == "string":
+        return _check_strings(series, column, source)
     out: list[Violation] = []
+    rules: dict[str, str | None] = {}
     for idx, raw in enumerate(series.tolist()):
         if raw is None or (isinstance(raw, float) and math.isnan(raw)):
             continue
@@ -403,12 +406,27 @@ def _check_values(series: pd.Series, column: str, source: str) -> list[Violation
                 out.append(Violation("finer_than_month", column, idx + 1, str(raw), source))
             continue
         text = str(raw).strip()
-        rule = _text_rule(text)
+        rule = rules[text] if text in rules else rules.setdefault(text, _text_rule(text))
         if rule:
             out.append(Violation(rule, column, idx + 1, text[:80], source))
         if len(out) >= 20:
             break
     return out
+
+
+def _check_strings(series: pd.Series, column: str, source: str) -> list[Violation]:
+    """:func:`_check_values` for a column of text: each distinct value is judged once
+    (a column of millions of rows holds a few thousand names), then the first 20 rows
+    holding a value that breaks a rule are reported, in row order."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    texts = [str(u).strip() for u in uniques]
+    rules = [_text_rule(t) for t in texts]
+    bad = np.flatnonzero([r is not None for r in rules])
+    if not len(bad):
+        return []
+    rows = np.flatnonzero(np.isin(codes, bad))[:20]
+    return [Violation(str(rules[codes[i]]), column, int(i) + 1, texts[codes[i]][:80], source)
+            for i in rows]
 
 
 def _text_rule(text: str) -> str | None:
@@ -482,11 +500,12 @@ def scan_text(text: str, *, field_name: str, source: str = "") -> list[Violation
 def scan_public_output(path: Path | str) -> list[Violation]:
     """Every reason the output file at ``path`` may not be published: its tables, and
     every text field it carries (metadata, notes, descriptions, the manifest)."""
-    from vrhub.analytics.disclosure_files import read_output_tables, read_output_texts
+    from vrhub.analytics.disclosure_files import OutputFile
 
     path = Path(path)
     try:
-        tables = list(read_output_tables(path))
+        output = OutputFile(path)
+        tables = output.tables()
     except Exception as exc:  # an unreadable output is never published unchecked
         return [Violation("unreadable", "", None, type(exc).__name__, path.name)]
     found: list[Violation] = []
@@ -496,9 +515,11 @@ def scan_public_output(path: Path | str) -> list[Violation]:
         source = f"{path.name}{label}"
         found += scan_frame(frame, name=source, counts=counts, rates=rates,
                             geometry_types=geometry_types)
+    del tables
     try:
-        for where, text in read_output_texts(path):
-            found += scan_text(text, field_name=where, source=path.name)
+        for where, _text, breaking in output.texts_breaking(counts_breaking_rule):
+            found += [Violation("count_in_text", where, None, words, path.name)
+                      for words, _value in breaking]
     except Exception as exc:
         found.append(Violation("unreadable", "", None, type(exc).__name__, path.name))
     return found

@@ -9,7 +9,7 @@ Each table comes with the disclosure declaration stored with it, if any.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,104 @@ import pandas as pd
 from vrhub.analytics.disclosure import as_numbers
 
 TableRead = tuple[str, pd.DataFrame, dict[str, Any] | None, list[str | None] | None]
+Finding = list[tuple[str, int]]
+
+
+class OutputFile:
+    """One public output, read once for both its tables and its text fields.
+
+    A JSON output of millions of rows is parsed a single time, with each distinct text
+    value held once (a ward name repeated in 20,000 rows is one string, not 20,000), so
+    that checking it takes a fraction of the memory of the document as plain objects."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.suffix = path.suffix.lower()
+        self._document: Any = None
+        if self.suffix in (".json", ".geojson"):
+            self._document = load_json_compact(path)
+
+    def tables(self) -> list[TableRead]:
+        if self._document is None:
+            return list(read_output_tables(self.path))
+        document = self._document
+        meta = document.get("vrhub", {}) if isinstance(document, dict) else {}
+        return list(_json_tables(document, "", (meta or {}).get("disclosure")))
+
+    def texts_breaking(self, check: Callable[[str], Finding]
+                       ) -> Iterator[tuple[str, str, Finding]]:
+        """(where, text, what ``check`` found) for every text field (as
+        :func:`read_output_texts` lists them) where ``check`` finds something; each
+        distinct text is checked once."""
+        memo: dict[str, Finding] = {}
+
+        def judged(text: str) -> Finding:
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = check(text)
+            return found
+
+        if self._document is None:
+            for where, text in read_output_texts(self.path):
+                found = judged(text)
+                if found:
+                    yield where, text, found
+            return
+        yield from _strings_breaking(self._document, (), judged)
+
+
+def load_json_compact(path: Path) -> Any:
+    """``json.loads`` of the file, each distinct string value kept once."""
+    strings: dict[str, str] = {}
+
+    def compact(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        return {k: strings.setdefault(v, v) if type(v) is str else v for k, v in pairs}
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text, object_pairs_hook=compact)
+    finally:
+        del text
+
+
+def _where(parts: tuple[str | int, ...]) -> str:
+    """The label :func:`_strings` gives the field at ``parts`` (keys and list indexes)."""
+    where = ""
+    for part in parts:
+        if isinstance(part, int):
+            where = f"{where}[{part}]"
+        else:
+            where = f"{where}.{part}" if where else part
+    return where
+
+
+def _strings_breaking(node: Any, parts: tuple[str | int, ...],
+                      judged: Callable[[str], Finding]
+                      ) -> Iterator[tuple[str, str, Finding]]:
+    """:func:`_strings`, yielding only the texts ``judged`` finds something in, and
+    making a field's label only for those."""
+    if isinstance(node, str):
+        found = judged(node)
+        if found:
+            yield _where(parts) or "text", node, found
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("geometry", "coordinates"):
+                continue
+            if isinstance(value, str):
+                found = judged(value)
+                if found:
+                    yield _where((*parts, str(key))) or "text", value, found
+            elif isinstance(value, dict | list):
+                yield from _strings_breaking(value, (*parts, str(key)), judged)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            if isinstance(item, str):
+                found = judged(item)
+                if found:
+                    yield _where((*parts, i)) or "text", item, found
+            elif isinstance(item, dict | list):
+                yield from _strings_breaking(item, (*parts, i), judged)
 
 
 def read_output_tables(path: Path) -> Iterator[TableRead]:
@@ -27,10 +125,13 @@ def read_output_tables(path: Path) -> Iterator[TableRead]:
     if suffix == ".csv":
         sidecar = Path(f"{path}.json")
         meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
-        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=object)
+        # read as categories (each distinct text once), then back to plain objects
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype="category")
+        frame = pd.DataFrame({c: frame[c].astype(object) for c in frame.columns},
+                             columns=frame.columns)
         yield "", _infer(frame), meta.get("disclosure"), None
     elif suffix in (".json", ".geojson"):
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = load_json_compact(path)
         meta = document.get("vrhub", {}) if isinstance(document, dict) else {}
         yield from _json_tables(document, "", (meta or {}).get("disclosure"))
     elif suffix == ".xlsx":
@@ -78,7 +179,12 @@ def _json_tables(node: Any, where: str, declared: dict[str, Any] | None) -> Iter
                 continue
             yield from _json_tables(value, f"{where}.{key}", declared)
     elif isinstance(node, list) and node and all(isinstance(x, dict) for x in node):
-        yield where or "", _infer_objects(pd.DataFrame(node)), declared, None
+        frame = pd.DataFrame(node)
+        nested = any(_holds_containers(frame[c]) for c in frame.columns)
+        yield where or "", _infer_objects(frame), declared, None
+        del frame
+        if not nested:  # no value of any row is a dict or list: no table inside
+            return
         for i, item in enumerate(node):
             for key, value in item.items():
                 if isinstance(value, dict | list) and value:
@@ -86,9 +192,19 @@ def _json_tables(node: Any, where: str, declared: dict[str, Any] | None) -> Iter
 
 
 def _infer_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    simple = frame[[c for c in frame.columns if not frame[c].map(
-        lambda v: isinstance(v, dict | list)).any()]]
+    simple = frame[[c for c in frame.columns if not _holds_containers(frame[c])]]
     return _infer(simple.astype(object))
+
+
+SCALAR_KINDS = frozenset({"string", "integer", "floating", "mixed-integer-float", "boolean",
+                          "empty"})
+"""What :func:`pandas.api.types.infer_dtype` says of a column with no dict or list."""
+
+
+def _holds_containers(column: pd.Series) -> bool:
+    if pd.api.types.infer_dtype(column, skipna=True) in SCALAR_KINDS:
+        return False
+    return bool(column.map(lambda v: isinstance(v, dict | list)).any())
 
 
 def _xlsx_tables(path: Path) -> Iterator[TableRead]:

@@ -65,6 +65,8 @@ MANIFEST = "manifest.json"
 POLICE_VIOLENCE = "Violence and sexual offences"
 TEXT_COLUMNS = ("area_name", "category", "major_category")
 COUNT_COLUMNS = ("count", "ed_count", "police_count", "current", "previous")
+JSON_CHUNK_ROWS = 50_000
+"""Rows of a table encoded at once when its JSON file is written."""
 
 
 @dataclass
@@ -270,6 +272,24 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _json_value(v) for k, v in r.items()}
+            for r in frame.astype(object).to_dict("records")]
+
+
+def _write_rows_json(path: Path, metadata: dict[str, Any], frame: pd.DataFrame) -> None:
+    """``{"vrhub": metadata, "rows": [...]}`` as ``json.dumps`` writes it, byte for byte,
+    but encoded :data:`JSON_CHUNK_ROWS` rows at a time: a table of millions of rows (ward x
+    category x month over fifteen years) never exists as one list of dicts and one
+    string."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"vrhub": ' + json.dumps(metadata, default=str) + ', "rows": [')
+        for start in range(0, len(frame), JSON_CHUNK_ROWS):
+            rows = _json_rows(frame.iloc[start:start + JSON_CHUNK_ROWS])
+            out.write((", " if start else "") + json.dumps(rows, default=str)[1:-1])
+        out.write("]}")
+
+
 def write_output(built: Built, frame: pd.DataFrame, folder: Path) -> dict[str, Any]:
     """Write ``frame`` as CSV and JSON under ``folder``; its manifest entry."""
     disclosure = sdc.disclosure_metadata(frame)
@@ -277,21 +297,18 @@ def write_output(built: Built, frame: pd.DataFrame, folder: Path) -> dict[str, A
                                description=built.description, disclosure=disclosure,
                                notes=[sdc.disclose_text(note) for note in built.notes],
                                provenance_files=_public_provenance(built.provenance))
-    rows = [{str(k): _json_value(v) for k, v in r.items()}
-            for r in frame.astype(object).to_dict("records")]
     json_path = folder / f"{built.name}.json"
     files: dict[str, str] = {}
     if built.geometry is not None:
         features = [{"type": "Feature", "geometry": geometry, "properties": row}
-                    for row, geometry in zip(rows, built.geometry, strict=True)]
+                    for row, geometry in zip(_json_rows(frame), built.geometry, strict=True)]
         document: dict[str, Any] = {"type": "FeatureCollection", "vrhub": metadata,
                                     "features": features}
         json_path.write_text(json.dumps(document, separators=(",", ":"), default=str),
                              encoding="utf-8")
     else:
         files["csv"] = write_result(frame, folder / f"{built.name}.csv", metadata).name
-        json_path.write_text(json.dumps({"vrhub": metadata, "rows": rows}, default=str),
-                             encoding="utf-8")
+        _write_rows_json(json_path, metadata, frame)
     files["json"] = json_path.name
     return {"title": built.title, "description": built.description, "files": files,
             "columns": [str(c) for c in frame.columns], "rows": len(frame),
