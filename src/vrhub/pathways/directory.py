@@ -57,52 +57,62 @@ def clean(record: oruk.Service) -> Cleaned:
     """``record`` with every text field as plain text; web and e-mail addresses that are
     not addresses are dropped (each change noted). Changes the record in place."""
     notes: list[str] = []
-    _clean_model(record, "", notes)
+    _clean_model(record, (), notes)
     return Cleaned(record, notes)
 
 
-_FIELDS: dict[type, list[tuple[str, str, bool]]] = {}
+_FIELDS: dict[type, dict[str, tuple[str, bool]]] = {}
 
 
-def _fields(cls: type[BaseModel]) -> list[tuple[str, str, bool]]:
-    """(name, how to clean it, required) of each field of an ORUK model class."""
+def _fields(cls: type[BaseModel]) -> dict[str, tuple[str, bool]]:
+    """Per field of an ORUK model class: how to clean it, and whether it is required."""
     found = _FIELDS.get(cls)
     if found is None:
-        found = []
+        found = {}
         for name, info in cls.model_fields.items():
             how = ("skip" if name in CODE_FIELDS or name.endswith("_id") else
                    "url" if name in URL_FIELDS else "email" if name in EMAIL_FIELDS else
                    "text")
-            found.append((name, how, info.is_required()))
+            found[name] = (how, info.is_required())
         _FIELDS[cls] = found
     return found
 
 
-def _clean_model(model: BaseModel, path: str, notes: list[str]) -> None:
-    for key, how, required in _fields(type(model)):
-        value = getattr(model, key)
-        if value is None:
+def _where(path: tuple[str | int, ...], key: str) -> str:
+    """'service_at_locations[0].location.name' from a path of keys and positions."""
+    out = ""
+    for part in (*path, key):
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _clean_model(model: BaseModel, path: tuple[str | int, ...], notes: list[str]) -> None:
+    fields = _fields(type(model))
+    for key, value in list(model.__dict__.items()):  # the fields set, as stored
+        if value is None or key not in fields:
             continue
+        how, required = fields[key]
         if isinstance(value, str):
             if how == "skip":
                 continue
-            here = f"{path}.{key}" if path else key
             if how == "url":
-                setattr(model, key, _keep(listing_text.web_address, value, here, notes))
+                setattr(model, key, _keep(listing_text.web_address, value,
+                                          _where(path, key), notes))
             elif how == "email":
-                setattr(model, key, _keep(listing_text.email_address, value, here, notes))
+                setattr(model, key, _keep(listing_text.email_address, value,
+                                          _where(path, key), notes))
             else:
                 text = listing_text.plain_text(value)
                 if "<" in value and text != " ".join(value.split()):
-                    notes.append(f"{here}: markup removed")
+                    notes.append(f"{_where(path, key)}: markup removed")
                 if text != value:
                     setattr(model, key, "" if text is None and required else text)
         elif isinstance(value, BaseModel):
-            _clean_model(value, f"{path}.{key}" if path else key, notes)
+            _clean_model(value, (*path, key), notes)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    _clean_model(item, f"{path}.{key}[{i}]" if path else f"{key}[{i}]", notes)
+                    _clean_model(item, (*path, key, i), notes)
 
 
 def _keep(check: Any, value: str, where: str, notes: list[str]) -> str | None:

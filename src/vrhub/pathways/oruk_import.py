@@ -37,7 +37,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
+import orjson
 
+from vrhub import collector
 from vrhub.errors import InputError, Location, NetworkError, UserError
 from vrhub.fetch.http import HttpClient
 from vrhub.pathways import feed_quality
@@ -142,6 +144,10 @@ class FeedReader:
         except UserError as exc:
             raise FeedError(f"{what} could not be read: {exc.message}",
                             hint="check the feed's address") from None
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            pass  # not strict JSON: the standard library also reads NaN and Infinity
         try:
             return response.json()
         except ValueError:
@@ -248,8 +254,13 @@ def read_file(path: Path) -> list[RawRecord]:
 
 # -- merging -----------------------------------------------------------------------------------
 def content_hash(record: Any) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True, separators=(",", ":"),
-                                     ensure_ascii=False, default=str).encode()).hexdigest()
+    """SHA-256 of ``record`` as compact JSON with sorted keys (UTF-8)."""
+    try:
+        text = orjson.dumps(record, option=orjson.OPT_SORT_KEYS, default=str)
+    except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits
+        text = json.dumps(record, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 def name_key(service: oruk.Service) -> tuple[str, str] | None:
@@ -268,6 +279,14 @@ def import_feed(directory: Directory, source: str, *, timeout: float = 20.0,
     """Import the ORUK feed at ``source`` (a URL or a file); see the module docstring."""
     is_url = urlsplit(source).scheme in ("http", "https")
     key = services_url(source) if is_url else str(Path(source).resolve())
+    with collector.paused():  # a feed's records hold no reference cycles
+        return _import(directory, source, key, is_url, name=name or key, timeout=timeout,
+                       transport=transport, backoff=backoff)
+
+
+def _import(directory: Directory, source: str, key: str, is_url: bool, *, name: str,
+            timeout: float, transport: httpx.BaseTransport | None, backoff: float
+            ) -> ImportResult:
     if is_url:
         reader = FeedReader(source, timeout=timeout, transport=transport, backoff=backoff)
         try:
@@ -278,7 +297,7 @@ def import_feed(directory: Directory, source: str, *, timeout: float = 20.0,
     else:
         raw = read_file(Path(source))
         pages = 1
-    return _merge(directory, key, name or key, raw, pages)
+    return _merge(directory, key, name, raw, pages)
 
 
 def _merge(directory: Directory, key: str, name: str, raw: list[RawRecord], pages: int
