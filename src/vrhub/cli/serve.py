@@ -42,7 +42,7 @@ def settle_memory() -> None:
 
 
 def server_config(settings: Settings, web_app: Any, host: str | None = None,
-                  port: int | None = None) -> Any:
+                  port: int | None = None, *, workers: int = 1) -> Any:
     """The uvicorn configuration ``vrhub serve`` runs: vrhub's own access log and logging
     (uvicorn's would print paths with their query strings), and forwarded headers honoured
     only from ``VRHUB_TRUSTED_PROXIES``."""
@@ -54,10 +54,30 @@ def server_config(settings: Settings, web_app: Any, host: str | None = None,
         log_config=None, access_log=False, log_level=settings.log_level.lower(),
         proxy_headers=bool(trusted), forwarded_allow_ips=",".join(trusted) or None,
         server_header=False,
+        factory=isinstance(web_app, str), workers=workers if isinstance(web_app, str) else 1,
     )
 
 
-def run_server(app: AppContext, host: str | None = None, port: int | None = None) -> None:
+WORKER_APP = "vrhub.cli.serve:worker_app"
+
+
+def worker_app() -> Any:
+    """The web app of one worker process of ``vrhub serve --workers N``: settings from the
+    environment the command passed on (its home and study area included)."""
+    import os
+
+    from vrhub.logs import configure
+    from vrhub.web.app import create_app
+
+    settings = Settings.load(dict(os.environ))
+    configure(settings)
+    web_app = create_app(settings)
+    settle_memory()
+    return web_app
+
+
+def run_server(app: AppContext, host: str | None = None, port: int | None = None,
+               workers: int = 1) -> None:
     import uvicorn
 
     from vrhub.logs import configure
@@ -66,14 +86,13 @@ def run_server(app: AppContext, host: str | None = None, port: int | None = None
     settings = app.settings
     configure(settings)
     app.close()  # the web app opens the warehouse itself
+    if workers > 1:
+        _run_workers(app, settings, host, port, workers)
+        return
     web_app = create_app(settings)
     config = server_config(settings, web_app, host, port)
     settle_memory()
-    log.info("vrhub %s serving %s at http://%s:%s/ (trusted proxies: %s)", __version__,
-             settings.home, config.host, config.port,
-             ", ".join(settings.trusted_proxies) or "none")
-    app.info(f"vrhub is serving {settings.home} at http://{config.host}:{config.port}/  "
-             "(Ctrl+C to stop)")
+    _announce(app, settings, config, workers)
     try:
         uvicorn.Server(config).run()
     finally:
@@ -82,10 +101,39 @@ def run_server(app: AppContext, host: str | None = None, port: int | None = None
         gc.unfreeze()  # let the interpreter tidy up as usual on the way out
 
 
+def _announce(app: AppContext, settings: Settings, config: Any, workers: int) -> None:
+    log.info("vrhub %s serving %s at http://%s:%s/ with %s worker process%s (trusted "
+             "proxies: %s)", __version__, settings.home, config.host, config.port, workers,
+             "" if workers == 1 else "es", ", ".join(settings.trusted_proxies) or "none")
+    app.info(f"vrhub is serving {settings.home} at http://{config.host}:{config.port}/ "
+             f"with {workers} worker process{'' if workers == 1 else 'es'}  "
+             "(Ctrl+C to stop)")
+
+
+def _run_workers(app: AppContext, settings: Settings, host: str | None, port: int | None,
+                 workers: int) -> None:
+    """Several worker processes on one listening socket (uvicorn's supervisor). Each
+    worker builds its own app from the environment, so the settings this command
+    resolved (home, study area) are passed on through it."""
+    import os
+
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ["VRHUB_HOME"] = str(settings.home)
+    if settings.study_area:
+        os.environ["VRHUB_STUDY_AREA"] = str(settings.study_area)
+    config = server_config(settings, WORKER_APP, host, port, workers=workers)
+    _announce(app, settings, config, workers)
+    sock = config.bind_socket()
+    Multiprocess(config, sockets=[sock]).run()
+
+
 @click.command(name="serve")
 @click.option("--host", default=None, help="Address to listen on (default: $VRHUB_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: $VRHUB_PORT or 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes serving the one address (up to one a CPU core).")
 @pass_app
-def command(app: AppContext, host: str | None, port: int | None) -> None:
+def command(app: AppContext, host: str | None, port: int | None, workers: int) -> None:
     """Run the web app on the workspace."""
-    run_server(app, host, port)
+    run_server(app, host, port, workers)

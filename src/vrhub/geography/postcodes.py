@@ -145,6 +145,16 @@ class PostcodeLookup:
                     self._cache.popitem(last=False)
         return out
 
+    def known(self, value: str) -> bool:
+        """Whether :meth:`place` can answer ``value`` from memory (asked before, or not
+        a postcode at all), without asking the source."""
+        try:
+            _kind, text = parse_place_query(value)
+        except CodeError:
+            return True  # refused without a look-up
+        with self._lock:
+            return text in self._cache
+
     def place(self, value: str) -> Place | None:
         kind, text = parse_place_query(value)
         with self._lock:

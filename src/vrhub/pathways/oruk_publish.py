@@ -140,6 +140,14 @@ def locate(directory: Directory, postcode: str | None) -> Place | None:
     return place
 
 
+def needs_lookup(directory: Directory, params: Mapping[str, str | None]) -> bool:
+    """Whether :func:`service_query` will ask the postcode directory (a postcode not looked
+    up before): the caller may then prefer to ask off its event loop."""
+    postcode = params.get("postcode")
+    return bool(postcode and postcode.strip() and directory.postcodes is not None
+                and not directory.postcodes.known(postcode))
+
+
 def service_query(directory: Directory, params: Mapping[str, str | None]) -> SearchQuery:
     """The search an ORUK ``/services`` request asks for (every service, any status,
     unless filtered)."""

@@ -163,7 +163,7 @@ class DirectoryIndex:
         chosen = np.flatnonzero(mask)
         if query.centre is None:
             return Found(self, chosen, None, None)
-        distance, place = self._nearest(query.centre, mask)
+        distance, place = self._nearest(query.centre, mask, query.proximity)
         near = distance[chosen]
         if query.proximity is not None:
             keep = near <= query.proximity
@@ -191,13 +191,12 @@ class DirectoryIndex:
 
     def _word(self, word: str) -> np.ndarray:
         """Services with a word starting with ``word``."""
-        start = bisect_left(self.vocabulary, word)
-        parts = []
-        for k in range(start, len(self.vocabulary)):
+        out = np.zeros(len(self.ids), dtype=bool)
+        for k in range(bisect_left(self.vocabulary, word), len(self.vocabulary)):
             if not self.vocabulary[k].startswith(word):
                 break
-            parts.append(self.postings[k])
-        return self._select(np.unique(np.concatenate(parts)) if parts else None)
+            out[self.postings[k]] = True
+        return out
 
     def _open(self, day: str | None, start: int | None, end: int | None) -> np.ndarray:
         rows = np.ones(len(self.schedule_service), dtype=bool)
@@ -221,10 +220,11 @@ class DirectoryIndex:
         parts = list(self.area_borough.values())
         return self._select(np.unique(np.concatenate(parts)) if parts else None)
 
-    def _nearest(self, centre: tuple[float, float], mask: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest(self, centre: tuple[float, float], mask: np.ndarray,
+                 within: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Distance from ``centre`` to the nearest place of each service in ``mask`` (NaN
-        for services without a located place, and those outside the mask)."""
+        for services without a located place, those outside the mask and, when ``within``
+        is given, those with no place that near)."""
         n = len(self.ids)
         best = np.full(n, np.nan)
         place = np.full(n, -1, dtype=np.int64)
@@ -233,6 +233,9 @@ class DirectoryIndex:
             if len(candidates):
                 d = np.hypot(self.place_x[candidates] - centre[0],
                              self.place_y[candidates] - centre[1])
+                if within is not None:  # only places that near need ordering
+                    near = d <= within
+                    candidates, d = candidates[near], d[near]
                 order = np.lexsort((candidates, d))
                 svc = self.place_service[candidates[order]]
                 # the first occurrence of each service in distance order is its nearest

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 
 from vrhub.standards.gazetteer import GAZETTEER_POSTCODE
 from vrhub.storage.warehouse import Warehouse
@@ -37,6 +38,55 @@ def postcode_row(warehouse: Warehouse, postcode: str) -> PostcodeRow | None:
         return None
     return PostcodeRow(str(row[0]), float(row[1]), float(row[2]), _text(row[3]),
                        _text(row[4]), _text(row[5]))
+
+
+@dataclass(frozen=True)
+class PostcodeTable:
+    """Every postcode of the gazetteer in sorted arrays, for look-ups without a query
+    (London's postcodes take about 10 MB): codes of areas are kept once each."""
+
+    postcodes: np.ndarray  # sorted, upper case, no space
+    easting: np.ndarray
+    northing: np.ndarray
+    areas: tuple[np.ndarray, np.ndarray, np.ndarray]  # LSOA, ward, borough: index or -1
+    names: tuple[list[str | None], list[str | None], list[str | None]]
+
+    def __len__(self) -> int:
+        return len(self.postcodes)
+
+    def row(self, postcode: str) -> PostcodeRow | None:
+        """:func:`postcode_row` answered from memory."""
+        i = int(np.searchsorted(self.postcodes, postcode))
+        if i >= len(self.postcodes) or self.postcodes[i] != postcode:
+            return None
+        lsoa, ward, borough = (names[int(codes[i])] if codes[i] >= 0 else None
+                               for codes, names in zip(self.areas, self.names, strict=True))
+        return PostcodeRow(postcode, float(self.easting[i]), float(self.northing[i]),
+                           _text(lsoa), _text(ward), _text(borough))
+
+
+def postcode_table(warehouse: Warehouse, most: int) -> PostcodeTable | None:
+    """The whole postcode directory in memory (:class:`PostcodeTable`); None when it holds
+    more than ``most`` postcodes (or none: nothing imported)."""
+    try:
+        count = int(warehouse.con.execute(
+            f'SELECT count(*) FROM "{GAZETTEER_POSTCODE.name}"').fetchall()[0][0])
+    except duckdb.CatalogException:
+        return None
+    if not 0 < count <= most:
+        return None
+    table = warehouse.con.sql(
+        f'SELECT postcode, easting, northing, lsoa21_code, ward_code, borough_code '
+        f'FROM "{GAZETTEER_POSTCODE.name}" ORDER BY postcode').to_arrow_table()
+    areas, names = [], []
+    for column in ("lsoa21_code", "ward_code", "borough_code"):
+        coded = table[column].combine_chunks().dictionary_encode()
+        areas.append(coded.indices.fill_null(-1).to_numpy().astype(np.int32))
+        names.append(coded.dictionary.to_pylist())
+    return PostcodeTable(
+        np.array(table["postcode"].to_pylist(), dtype=str),
+        table["easting"].to_numpy().astype(float), table["northing"].to_numpy().astype(float),
+        (areas[0], areas[1], areas[2]), (names[0], names[1], names[2]))
 
 
 def postcode_rows(warehouse: Warehouse, postcodes: list[str]) -> dict[str, PostcodeRow]:

@@ -89,13 +89,14 @@ def valid_request_id(value: str) -> bool:
 
 
 def discover_routers() -> list[APIRouter]:
-    """Routers from modules of :mod:`vrhub.web.routes` that define ``router``."""
+    """Routers from modules of :mod:`vrhub.web.routes` that define ``router``, by module
+    name, those of modules that set ``MATCH_FIRST`` first."""
     import vrhub.web.routes as package
 
-    routers: list[APIRouter] = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+    found: list[tuple[bool, str, APIRouter]] = []
+    for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"vrhub.web.routes.{info.name}")
         router = getattr(module, "router", None)
         if isinstance(router, APIRouter):
-            routers.append(router)
-    return routers
+            found.append((not getattr(module, "MATCH_FIRST", False), info.name, router))
+    return [router for _first, _name, router in sorted(found, key=lambda f: f[:2])]

@@ -13,18 +13,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from vrhub import __version__
 from vrhub.errors import UserError
 from vrhub.pathways import oruk_publish as publish
 from vrhub.pathways.directory import Directory
 from vrhub.web.api_models import ERROR_RESPONSES
-from vrhub.web.directory_deps import directory
+from vrhub.web.directory_deps import directory, directory_of
 
 router = APIRouter(prefix="/oruk", tags=["Open Referral UK directory"],
                    responses=ERROR_RESPONSES)
 
 CACHE = {"cache-control": "public, max-age=60"}
+MATCH_FIRST = True
+"""The app matches these routes before any other router's: the open feed is its busiest
+part, and every router passed over costs each request a look at its routes."""
 Text = Annotated[str | None, Query()]
 DirectoryDep = Annotated[Directory, Depends(directory)]
 
@@ -53,26 +57,47 @@ def openapi(request: Request) -> JSONResponse:
     return _json(document)
 
 
-@router.get("/services", summary="Services, paginated (or every match as NDJSON)")
-async def services(
-    request: Request, dir_: DirectoryDep,
-    search: Text = None, page: Text = None, per_page: Text = None, format: Text = None,
-    taxonomy_term_id: Text = None, taxonomy_id: Text = None, organization_id: Text = None,
-    modified_after: Text = None, minimum_age: Text = None, maximum_age: Text = None,
-    day: Text = None, start_time: Text = None, end_time: Text = None, postcode: Text = None,
-    proximity: Text = None, full: Text = None, minimal: Text = None,
-) -> Response:
+SERVICE_FILTERS = {
+    "search": "words in the name, description, organisation or categories",
+    "page": "page number, from 1", "per_page": "services a page (up to 500)",
+    "format": "json (the default) or ndjson (every match, one a line)",
+    "taxonomy_term_id": "taxonomy term ids, comma-separated (narrower terms included)",
+    "taxonomy_id": "a taxonomy id", "organization_id": "an organisation id",
+    "modified_after": "changed after this date and time (ISO 8601)",
+    "minimum_age": "takes someone this old or older", "maximum_age":
+    "takes someone this young or younger", "day": "open on this day (MO..SU)",
+    "start_time": "open after this time (HH:MM)", "end_time": "open before this time",
+    "postcode": "nearest first from this postcode (or its first half)",
+    "proximity": "within this many metres of the postcode",
+    "full": "true: fully nested services", "minimal": "true: ids and last changes only",
+}
+"""``/services`` query parameters, read from the request directly (the busiest route of the
+feed: FastAPI's per-parameter checks cost more than the search) and described here for
+the API description."""
+
+
+@router.get("/services", summary="Services, paginated (or every match as NDJSON)",
+            openapi_extra={"parameters": [
+                {"name": name, "in": "query", "required": False, "description": text,
+                 "schema": {"type": "string"}} for name, text in SERVICE_FILTERS.items()]})
+async def services(request: Request) -> Response:
+    dir_ = directory_of(request.app.state)
     params = _params(request)
-    query = publish.service_query(dir_, params)
-    if (format or "json").lower() == "ndjson":
+    if publish.needs_lookup(dir_, params):  # the postcode directory is asked off the loop
+        query = await run_in_threadpool(publish.service_query, dir_, params)
+    else:
+        query = publish.service_query(dir_, params)
+    fmt = (params.get("format") or "json").lower()
+    if fmt == "ndjson":
         return StreamingResponse(_lines(publish.services_ndjson(dir_, query)),
                                  media_type="application/x-ndjson", headers=CACHE)
-    if (format or "json").lower() != "json":
-        raise UserError(f"format {format!r} is not offered", hint="use json or ndjson")
-    paging = publish.paging(page, per_page)
-    if publish.flag("full", full):
+    if fmt != "json":
+        raise UserError(f"format {params.get('format')!r} is not offered",
+                        hint="use json or ndjson")
+    paging = publish.paging(params.get("page"), params.get("per_page"))
+    if publish.flag("full", params.get("full")):
         return _json(publish.services_page_full(dir_, query, paging))
-    if publish.flag("minimal", minimal):
+    if publish.flag("minimal", params.get("minimal")):
         return _json(publish.services_page_minimal(dir_, query, paging))
     return Response(publish.services_page(dir_, query, paging),
                     media_type="application/json", headers=CACHE)
