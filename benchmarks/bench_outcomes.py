@@ -2,7 +2,8 @@
 
 Returns part (``returns_*`` functions):
 
-- **a return of 5,000 rows** validated and stored: the XLSX template of a programme filled
+- **a return of 5,000 rows** validated and stored (wall-clock seconds, and the CPU seconds
+  of this process, the steadier figure on a shared machine): the XLSX template of a programme filled
   in (its "Reach and delivery" figures and 5,000 - 25 participants' measures), submitted
   through :func:`vrhub.outcomes.returns.submit_return` on the SQLite app database and, when
   ``VRHUB_TEST_POSTGRES_URL`` is set, on a fresh PostgreSQL one (target < 2 s);
@@ -95,14 +96,17 @@ def returns_submit(url: str | None, label: str) -> dict[str, Any]:
             lead = Principal(email="lead@example.org", role=Role.PROGRAMME_LEAD, user_id=1,
                              programmes=frozenset({"BENCH-000"}), channel="cli")
             data = _five_thousand_rows(outcomes, lead)
-            t0 = time.perf_counter()
+            load = os.getloadavg()[0]
+            t0, c0 = time.perf_counter(), time.process_time()
             receipt = submit_return(outcomes, lead, "BENCH-000", data, "q1.xlsx")
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         finally:
             services.close()
     return {"app_database": label, "rows_read": receipt["rows_read"],
             "rows_accepted": receipt["rows_accepted"], "file_bytes": len(data),
-            "seconds": round(seconds, 3), "target_s": 2.0, "under_target": seconds < 2.0}
+            "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "target_s": 2.0,
+            "under_target": seconds < 2.0, "cpu_under_target": cpu < 2.0,
+            "load_average_1min": round(load, 2)}
 
 
 def seed_returns(home: Path) -> str:

@@ -74,6 +74,9 @@ class Results:
 
 
 Rows = list[tuple[str, str, str, str, str, float]]
+#: results are kept in ``Outcomes.figure_cache`` by (data version, indicator set,
+#: framework, programmes): recomputed whenever a return is added or moves
+_CACHE_SIZE = 512
 
 
 def return_indicators(outcomes: Outcomes, principal: Principal, *,
@@ -86,9 +89,17 @@ def return_indicators(outcomes: Outcomes, principal: Principal, *,
     wanted = found.of_source("return")
     elements = sorted({e for i in wanted for e in i.elements})
     with outcomes.sessions() as session:
-        rows = store.approved_values(session, programmes=view.codes, elements=elements)
-    return Results(view, framework.version, found.version,
-                   [compute(i, rows) for i in wanted])
+        version = store.data_version(session)
+        key = ("return_indicators", version, found.version, framework.version,
+               tuple(view.codes))
+        cached = outcomes.figure_cache.get(key)
+        if cached is None:
+            rows = store.approved_values(session, programmes=view.codes, elements=elements)
+            cached = [compute(i, rows) for i in wanted]
+            if len(outcomes.figure_cache) > _CACHE_SIZE:
+                outcomes.figure_cache.clear()
+            outcomes.figure_cache[key] = cached
+    return Results(view, framework.version, found.version, cached)
 
 
 def compute(indicator: Indicator, rows: Rows) -> Result:

@@ -395,10 +395,17 @@ def timeliness(outcomes: Outcomes, principal: Principal, *,
         found = [get_programme(outcomes, principal, programme)]
     else:
         found = list_programmes(outcomes, principal)
+    days = outcomes.config.return_due_days
     with outcomes.sessions() as session:
+        version = store.data_version(session)
+        key = ("timeliness", version, today, days,
+               tuple((p.code, p.name, p.start_date, p.end_date, p.period_type)
+                     for p in found))
+        cached = outcomes.figure_cache.get(key)
+        if cached is not None:
+            return list(cached)
         current = {(c.programme_code, c.period): c for c in store.current_returns(
             session, [p.code for p in found])}
-    days = outcomes.config.return_due_days
     out: list[Timeliness] = []
     for p in found:
         for period in p.periods(until=today):
@@ -414,6 +421,9 @@ def timeliness(outcomes: Outcomes, principal: Principal, *,
                                   state, c.status if c else None, c.return_id if c else None,
                                   c.version if c else None,
                                   c.rows_quarantined if c else None))
+    if len(outcomes.figure_cache) > 512:
+        outcomes.figure_cache.clear()
+    outcomes.figure_cache[key] = tuple(out)
     return out
 
 

@@ -150,17 +150,25 @@ def current_returns(session: Session, programmes: Sequence[str] | None) -> list[
 
 def approved_values(session: Session, *, programmes: Sequence[str] | None,
                     elements: Sequence[str]) -> list[tuple[str, str, str, str, str, float]]:
-    """(programme, period, data element, breakdown, category, value) of the approved
-    returns in force, for ``elements``, with a value."""
-    stmt = (select(Return.programme_code, Return.period, ReturnValue.data_element,
-                   ReturnValue.breakdown, ReturnValue.category, ReturnValue.value)
+    """("*", period, data element, breakdown, category, sum of values) over the approved
+    returns in force of ``programmes`` (None: all), for ``elements``, with a value."""
+    total = func.sum(ReturnValue.value)
+    stmt = (select(Return.period, ReturnValue.data_element, ReturnValue.breakdown,
+                   ReturnValue.category, total)
             .join(ReturnValue, ReturnValue.return_pk == Return.id)
             .where(Return.is_current.is_(True), Return.status == "approved",
                    ReturnValue.value.is_not(None),
-                   ReturnValue.data_element.in_(sorted(set(elements)))))
+                   ReturnValue.data_element.in_(sorted(set(elements))))
+            .group_by(Return.period, ReturnValue.data_element, ReturnValue.breakdown,
+                      ReturnValue.category))
     if programmes is not None:
         stmt = stmt.where(Return.programme_code.in_(sorted(set(programmes))))
-    return [(a, b, c, d, e, float(f or 0)) for a, b, c, d, e, f in session.execute(stmt)]
+    return [("*", a, b, c, d, float(e or 0)) for a, b, c, d, e in session.execute(stmt)]
+
+
+def data_version(session: Session) -> int:
+    """A number that changes whenever a return is added or moves in its workflow."""
+    return int(session.scalar(select(func.max(ReturnEvent.id))) or 0)
 
 
 def programme_links(session: Session) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
