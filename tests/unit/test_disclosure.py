@@ -321,3 +321,35 @@ def test_counts_in_the_text_of_a_json_output_are_each_named_where_they_are(
                      ("rows[0].note", "13 offences"), ("rows[3].note", "13 offences"),
                      ("rows[4].nested.why", "3 patients"), ("rows[6].note", "13 offences"),
                      ("text", "7 crimes")]
+
+
+@pytest.mark.parametrize("values", [
+    ["10", "[c]", None, " 15 ", "0", "10", "x", "25"],
+    [10, 15, None, 10, 0, 5000],
+    [1.5, 2.0, None, 1.5],
+    ["E05009288", "10", "10"],
+    ["[c]", None, "c"],
+    [True, 1, 0],
+])
+def test_numbers_read_from_text_cells(values: list[object]) -> None:
+    column = pd.Series(values, dtype=object)
+    # each cell read on its own, written out here
+    readings = []
+    for value in values:
+        if value is None:
+            readings.append(np.nan)
+            continue
+        text = str(value).strip()
+        if text.lower() in disclosure.SUPPRESSION_MARKERS:
+            readings.append(np.nan)
+            continue
+        try:
+            readings.append(float(text))
+        except ValueError:
+            readings.append(None)  # not a number: the column is not numeric
+    found = disclosure.as_numbers(column)
+    if None in readings or all(np.isnan(r) for r in readings):
+        assert found is None
+    else:
+        assert found is not None and found.dtype == "float64"
+        assert np.array_equal(found.to_numpy(), np.array(readings), equal_nan=True)
