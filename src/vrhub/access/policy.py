@@ -49,7 +49,7 @@ from vrhub.errors import PermissionDenied, UserError
 SCOPED_ACTIONS = frozenset({
     Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY,
-    Action.READ_INCIDENT, Action.WRITE_INCIDENT,
+    Action.READ_INCIDENT, Action.WRITE_INCIDENT, Action.READ_PLAN_ASSESSMENT,
 })
 
 
@@ -159,7 +159,8 @@ def _verb(action: Action) -> str:
 
 #: Reads of figures that hold no record- or participant-level data: audited only when
 #: refused.
-UNAUDITED_READS = frozenset({Action.READ_AGGREGATES, Action.READ_OUTCOMES})
+UNAUDITED_READS = frozenset({Action.READ_AGGREGATES, Action.READ_OUTCOMES,
+                             Action.READ_PLAN_ASSESSMENT})
 
 
 def outcome_scope(principal: Principal, action: Action) -> Scope:

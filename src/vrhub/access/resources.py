@@ -93,3 +93,9 @@ class Resource:
         """A critical incident (or, with no reference, a new one or a list) in
         ``boroughs``."""
         return cls("incident", reference, _boroughs(boroughs))
+
+    @classmethod
+    def plan(cls, borough: str, year: str = "") -> Resource:
+        """A borough's violence reduction plan assessment (of ``year``, or every year)."""
+        return cls("plan_assessment", f"{borough}:{year}" if year else borough,
+                   _boroughs([borough]))

@@ -21,6 +21,8 @@ team_lead              their team's caseload: allocation, escalations, subject a
 provider               their own organisation's directory listings
 (critical incidents)   borough analysts log and work their borough's incidents; pan-London
                        analysts (the VRU) every incident, and decide fund applications
+(plan assessments)     pan-London analysts score every borough's plan; borough analysts
+                       read their own borough's assessments
 directory_curator      VRU staff: review every listing, import ORUK feeds
 public                 disclosure-controlled aggregates only; the opportunities
                        directory and its open ORUK feed
@@ -107,6 +109,9 @@ class Action(StrEnum):
     READ_INCIDENT = "read_incident"
     WRITE_INCIDENT = "write_incident"
     DECIDE_INCIDENT_FUND = "decide_incident_fund"
+    # borough plan assessments
+    READ_PLAN_ASSESSMENT = "read_plan_assessment"
+    ASSESS_PLAN = "assess_plan"
     READ_ED_FIGURES = "read_ed_figures"
     """ED (ISTV) figures on any surface, at the level vrhub.access.ed_figures decides."""
     REQUEST = "request"
@@ -131,7 +136,7 @@ RECORD_ACTIONS = frozenset({
 ADMIN_ACTIONS = frozenset({
     Action.ADMIN_USERS, Action.READ_AUDIT, Action.MANAGE_OWN_TOKENS,
     Action.MANAGE_LISTINGS, Action.REVIEW_LISTINGS, Action.IMPORT_DIRECTORY,
-    Action.DECIDE_INCIDENT_FUND,
+    Action.DECIDE_INCIDENT_FUND, Action.ASSESS_PLAN,
 })
 
 # The actions each role may ever take; scope checks (borough, site) come on top.
@@ -238,6 +243,13 @@ INCIDENT_GRANTS: dict[Role, frozenset[Action]] = {
 }
 for _role, _actions in INCIDENT_GRANTS.items():
     ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
+
+# -- borough plan assessments --------------------------------------------------------------
+# VRU assessors (pan-London analysts) score every borough's plan and see all; a borough's
+# own analysts see their borough's assessments (and the London-wide comparison without other
+# boroughs' evidence notes).
+ROLE_ACTIONS[Role.PAN_LONDON_ANALYST] |= {Action.READ_PLAN_ASSESSMENT, Action.ASSESS_PLAN}
+ROLE_ACTIONS[Role.BOROUGH_ANALYST] |= {Action.READ_PLAN_ASSESSMENT}
 
 # Scopes an API token may carry: the actions a script may need. Tokens never carry
 # account administration or token management.

@@ -58,6 +58,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                    "close in time more often than chance?"),
     "outcomes": ("outcomes", "Outcomes: framework, programmes, returns, KPIs, pre/post, reach, "
                  "evidence."),
+    "plans": ("plans", "Borough plan assessments: the rubric, scores, heat map and peer "
+              "pairings."),
     "publish": ("publish", "Build the public outputs into <home>/public: counts by ward or "
                 "borough and month (police.uk, MPS), ED assaults by borough and month, ED "
                 "beside police violence by borough and quarter, and the public overview's "

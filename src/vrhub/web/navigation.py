@@ -4,7 +4,7 @@ puts it (and the signed-in principal) into every page.
 =====================  ================================================================
 public                 Overview, Public data
 pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles), Returns,
-                       Incidents (critical-incident response)
+                       Incidents (critical-incident response), Plans (plan assessment)
 ICB analyst            Overview, Boroughs, Hotspots, Trends and Data quality (their ICB's ED
                        sites)
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
@@ -38,13 +38,14 @@ _ANALYST: tuple[NavItem, ...] = (("/boroughs", "Boroughs"), ("/hotspots", "Hotsp
 _ED: tuple[NavItem, ...] = (("/upload", "Upload"), ("/quality", "Data quality"))
 _RETURNS: NavItem = ("/outcomes/returns", "Returns")
 _INCIDENTS: NavItem = ("/incidents", "Incidents")
+_PLANS: NavItem = ("/plans", "Plans")
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.PUBLIC: (("/", "Overview"), ("/public", "Public data"),
                   ("/opportunities", "Opportunities")),
     Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality"),
-                              _RETURNS, _INCIDENTS),
-    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST, _RETURNS, _INCIDENTS),
+                              _RETURNS, _INCIDENTS, _PLANS),
+    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST, _RETURNS, _INCIDENTS, _PLANS),
     Role.ICB_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
     Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality"), _RETURNS),

@@ -251,7 +251,3 @@ class AuditEvent(Base):
 
 
 # The outcomes tables share this metadata (and UserProgramme is an account's scope).
-import vrhub.storage.appdb.incident_models  # noqa: E402
-import vrhub.storage.appdb.outcomes_measures_models  # noqa: E402
-import vrhub.storage.appdb.outcomes_models  # noqa: E402
-import vrhub.storage.appdb.outcomes_returns_models  # noqa: E402, F401
