@@ -53,6 +53,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "checklist, fund and review."),
     "istv": ("istv", "Emergency-department assault data (ISTV): code lists, receipts, "
              "geocoder."),
+    "jsna": ("jsna", "Violence indicators for a borough's JSNA (Fingertips layout, "
+             "disclosure-controlled)."),
     "load": ("load", "Load SOURCE files into the warehouse."),
     "nearrepeat": ("nearrepeat", "Knox near-repeat test: are events close in space also "
                    "close in time more often than chance?"),

@@ -1,0 +1,90 @@
+"""A borough's violence indicators in the Fingertips layout: every count disclosure-
+controlled and every figure recomputed here from the count shown (so no figure gives a
+count back), exact intervals checked against scipy, the comparison with London and the
+trend following from those intervals; CSV, XLSX and JSON from the API."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from scipy import stats
+
+from tests.web.pages_workspace import BOROUGH
+from vrhub.partnership.jsna_indicators import borough_indicators
+from vrhub.storage.warehouse import Warehouse
+
+MULTIPLIER = {"per 100,000": 100_000, "per 1,000": 1_000}
+
+
+def _frame(app: FastAPI) -> pd.DataFrame:
+    with Warehouse(app.state.workspace.warehouse_path, read_only=True) as wh:
+        return borough_indicators(wh, BOROUGH)
+
+
+def test_counts_values_and_intervals(demo_app: FastAPI) -> None:
+    frame = _frame(demo_app)
+    ours = frame[frame["area_code"] == BOROUGH]
+    assert set(frame["area_code"]) == {BOROUGH, "E12000007"}
+    assert {"HUB-ED-ASSAULT", "HUB-VWI"} <= set(ours["indicator_code"])
+    shown = frame["count"].dropna().astype(int)
+    assert ((shown == 0) | ((shown >= 10) & (shown % 5 == 0))).all()
+    withheld = ours[ours["count"].isna()]
+    assert len(withheld) > 0 and withheld["value"].isna().all()
+    assert (withheld["recent_trend"] == "Withheld (small count)").all()
+    rates = frame[frame["unit"].isin(MULTIPLIER) & frame["count"].notna()
+                  & ~frame["indicator_code"].eq("HUB-ED-POLICE-RATIO")]
+    assert len(rates) > 10
+    for row in rates.itertuples():
+        per = MULTIPLIER[row.unit] / row.denominator
+        assert row.value == round(row.count * per, 2)
+        low = stats.chi2.ppf(0.025, 2 * row.count) / 2 if row.count else 0.0
+        high = stats.chi2.ppf(0.975, 2 * row.count + 2) / 2
+        assert (row.lower_ci_95, row.upper_ci_95) == (round(low * per, 2), round(high * per, 2))
+
+
+def test_comparisons_and_trends_follow_the_intervals(demo_app: FastAPI) -> None:
+    frame = _frame(demo_app)
+    ours = frame[(frame["area_code"] == BOROUGH) & frame["count"].notna()]
+    for row in ours.itertuples():
+        if row.compared_with_london == "Not compared":
+            continue
+        higher = row.london_value < row.lower_ci_95
+        lower = row.london_value > row.upper_ci_95
+        expected = "Higher" if higher else "Lower" if lower else "Similar"
+        assert row.compared_with_london.startswith(expected), row
+        if expected != "Similar":
+            better = (expected == "Higher") == row.direction.startswith("higher")
+            assert row.compared_with_london.endswith("(better)" if better else "(worse)")
+    vwi = ours[ours["indicator_code"] == "HUB-VWI"].reset_index(drop=True)
+    assert len(vwi) >= 2
+    latest, before = vwi.iloc[0], vwi.iloc[1]
+    x1, x2 = int(latest["count"]), int(before["count"])
+    ci = stats.binomtest(x1, x1 + x2).proportion_ci(method="exact")
+    scale = before["denominator"] / latest["denominator"]
+    low, high = ci.low / (1 - ci.low) * scale, ci.high / (1 - ci.high) * scale
+    expected = ("Increasing" if low > 1 else "Decreasing" if high < 1
+                else "No significant change")
+    assert latest["recent_trend"] == expected
+
+
+def test_the_api_gives_the_same_rows_as_csv_xlsx_and_json(demo_app: FastAPI) -> None:
+    frame = _frame(demo_app)
+    with TestClient(demo_app) as client:
+        as_csv = client.get(f"/api/v1/jsna/{BOROUGH}", params={"format": "csv"})
+        assert as_csv.status_code == 200
+        assert as_csv.headers["content-type"].startswith("text/csv")
+        back = pd.read_csv(io.BytesIO(as_csv.content), encoding="utf-8-sig")
+        assert back["count"].fillna(-1).astype(int).tolist() == frame["count"].fillna(
+            -1).astype(int).tolist()
+        as_xlsx = client.get(f"/api/v1/jsna/{BOROUGH}", params={"format": "xlsx"})
+        sheets = pd.read_excel(io.BytesIO(as_xlsx.content), sheet_name=None)
+        assert set(sheets) == {"Indicators", "Method"}
+        assert np.allclose(sheets["Indicators"]["value"].fillna(-1),
+                           frame["value"].fillna(-1).astype(float))
+        as_json = client.get(f"/api/v1/jsna/{BOROUGH}").json()
+        assert len(as_json["rows"]) == len(frame)
+        assert client.get("/api/v1/jsna/E09999999").status_code == 400
