@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import csrf_from
 from tests.web.html import parse, summary_list, table, text
 from tests.web.pages_workspace import ED_SITE
+from tests.web.test_pages_analysis import query
 from tests.web.test_pages_ed import HTML, client_for
 from vrhub.standards.months import Month
 
@@ -157,5 +158,51 @@ def test_what_is_due_from_each_site(demo_app: FastAPI) -> None:
     page = parse(client_for(demo_app, "ed@example.org").get("/upload", headers=HTML).text)
     caption = next(c for c in page.find_all("caption") if ED_SITE in text(c))
     assert re.search(r"\d+ missing, \d+ due, \d+ late", text(caption))
-    shown = table(page, text(caption))
-    assert [r[0] for r in shown][-1] == (Month.last_complete() - 11).label
+
+
+def test_the_calendar_counts_from_the_datas_own_latest_month() -> None:
+    import pandas as pd
+
+    from vrhub.quality.istv_calendar import calendar, reporting_clock
+
+    today = dt.date(2026, 12, 6)
+    # live: the newest data is a month or two old, so the calendar is read today
+    live = reporting_clock("2026-10", today)
+    assert live.as_of == today and live.statement is None
+    assert reporting_clock(None, today).as_of == today
+    # stale (a demonstration workspace): read as at the day after October 2025 ends
+    clock = reporting_clock("2025-09", today)
+    assert clock.as_of == dt.date(2025, 11, 1)
+    assert clock.statement is not None
+    assert "September 2025, 14 months before" in clock.statement
+    assert "October 2025 is the month due" in clock.statement
+    received = pd.DataFrame({
+        "site_code": [ED_SITE] * 4, "month": ["2025-06", "2025-07", "2025-08", "2025-09"],
+        "received_at": [pd.Timestamp("2025-07-20"), pd.Timestamp("2025-09-15"),
+                        pd.Timestamp("2026-12-05"), pd.Timestamp("2026-12-05")],
+        "rows_accepted": [90, 80, 95, 100]})
+    [site] = calendar(received, {ED_SITE: None}, today=today, clock=clock)
+    status = {m.month.iso: m.status for m in site.months}
+    assert list(status) == [str(Month(2024, 11) + i) for i in range(12)]
+    assert status["2025-10"] == "due"  # due by 30 November 2025
+    assert status["2025-09"] == status["2025-08"] == "received"  # loaded after the clock
+    assert status["2025-07"] == "late"  # due by 30 August, received 15 September 2025
+    assert status["2025-06"] == "received"
+    assert {status[str(Month(2024, 11) + i)] for i in range(7)} == {"missing"}
+
+
+def test_the_demo_calendar_shows_received_and_due(demo_app: FastAPI) -> None:
+    from vrhub.quality.istv_calendar import reporting_clock
+
+    latest = query(demo_app, "SELECT max(strftime(period_start, '%Y-%m')) FROM "
+                   "istv_submission WHERE status = 'current'").iloc[0, 0]
+    clock = reporting_clock(str(latest), dt.date.today())
+    page = parse(client_for(demo_app, "ed@example.org").get("/upload", headers=HTML).text)
+    caption = next(c for c in page.find_all("caption") if ED_SITE in text(c))
+    shown = {r[0]: r[1] for r in table(page, text(caption))}
+    if clock.on_data:
+        assert text(page.select_one("#calendar-clock")) == clock.statement
+    due = Month.last_complete(clock.as_of)
+    assert shown[due.label] == "Due"
+    assert shown[Month.parse(str(latest)).label] == "Received"
+    assert "Received" in set(shown.values())

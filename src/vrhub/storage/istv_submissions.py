@@ -66,6 +66,15 @@ def months_received(warehouse: Warehouse, sites: Collection[str]) -> pd.DataFram
         sorted(sites))
 
 
+def latest_month(warehouse: Warehouse) -> str | None:
+    """The newest month (YYYY-MM) any site has a current submission for, or None."""
+    if not warehouse.has_table(SUBMISSION):
+        return None
+    last = warehouse.scalar(f"SELECT max(strftime(period_start, '%Y-%m')) FROM {SUBMISSION} "
+                           "WHERE status = 'current'")
+    return str(last) if last else None
+
+
 def set_aside(warehouse: Warehouse, sha256: str, rows: Sequence[int] | None
               ) -> pd.DataFrame:
     """The quarantined rows of the file ``sha256`` (only ``rows`` when given): ``row,

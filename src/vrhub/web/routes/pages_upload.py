@@ -79,16 +79,19 @@ def _site_names(request: Request, principal: Principal) -> dict[str, str | None]
 
 
 def _form_context(request: Request, principal: Principal) -> dict[str, Any]:
-    from vrhub.quality.istv_calendar import calendar
+    from vrhub.quality.istv_calendar import calendar, reporting_clock
 
     sites = _site_names(request, principal)
     with open_warehouse(request) as wh:
         receipts = istv_submissions.recent(wh, sites) if wh is not None else []
         received = istv_submissions.months_received(wh, sites) if wh is not None else None
+        latest = istv_submissions.latest_month(wh) if wh is not None else None
     today = dt.date.today()
+    clock = reporting_clock(latest, today)
     months = Month.span(Month.last_complete(today) - 11, Month.containing(today))
     return {"sites": sites, "receipts": receipts,
-            "calendar": calendar(received, sites, today=today),
+            "calendar": calendar(received, sites, today=today, clock=clock),
+            "calendar_clock": clock,
             "template_months": list(reversed(months)),
             "default_month": Month.last_complete(today).iso}
 
