@@ -122,6 +122,36 @@ def test_sign_in_open_borough_profile_and_change_period(dashboard: Callable[[], 
     page.emulate_media(media="screen")
 
 
+def test_trends_presets_choose_a_financial_year(dashboard: Callable[[], Any]) -> None:
+    page = dashboard()
+    sign_in(page, "pan@example.org")
+    page.get_by_role("link", name="Trends", exact=True).click()
+    page.wait_for_url("**/trends")
+    statement = page.locator("#period-statement").inner_text()
+    assert statement.startswith("Period: 12 months to ")
+    assert page.get_by_label("Period").input_value() == "latest"
+    axe = axe_check(page, "trends-default")
+    assert axe == []
+    # A financial year, chosen with the form alone (no JavaScript needed: a GET form).
+    page.get_by_label("Period").select_option(label="Financial year (April to March)")
+    page.get_by_label("Year", exact=True).fill("2024")
+    page.get_by_role("button", name="Update").click()
+    page.wait_for_url(re.compile(r"period=financial-year.*year=2024"))
+    assert page.locator("#period-statement").inner_text() == (
+        "Period: Financial year 2024/25 (April 2024 to March 2025)")
+    caption = page.locator("table caption").first.inner_text()
+    assert "April 2024 to March 2025 against the same months a year before" in caption
+    assert page.locator("table tbody tr").count() >= 1
+    screenshot(page, "trends-financial-year")
+    assert axe_check(page, "trends-financial-year") == []
+    # A mistake is shown next to its field with the fix, GOV.UK style.
+    page.get_by_label("Period").select_option(label="Calendar year")
+    page.get_by_label("Year", exact=True).fill("20x4")
+    page.get_by_role("button", name="Update").click()
+    assert "is not a year" in page.locator(".govuk-error-summary").inner_text()
+    assert axe_check(page, "trends-error") == []
+
+
 def test_run_a_hotspot_analysis_and_download_it(dashboard: Callable[[], Any]) -> None:
     page = dashboard()
     sign_in(page, "pan@example.org")

@@ -113,3 +113,60 @@ def test_the_hotspot_explorer_defaults_to_the_same_period(demo_app: FastAPI) -> 
                     "AND CAST(month AS VARCHAR) BETWEEN ? AND ?",
                     [period.first.iso, period.last.iso]).iloc[0, 0]
     assert total == located
+
+
+def test_trends_page_offers_the_presets_and_compares_their_months(demo_app: FastAPI) -> None:
+    client = signed_in_client(demo_app, "pan@example.org")
+    period = latest(demo_app)
+    page = parse(client.get("/trends?category=ROBBERY", headers=HTML).text)
+    assert text(page.select_one("#period-statement")) == (
+        f"Period: 12 months to {period.last.label} ({period.label})")
+    assert [o["value"] for o in page.select("#period option")] == [
+        "latest", "rolling-12", "financial-year", "calendar-year", "custom"]
+    # financial year 2024/25 against 2023/24, per borough, from the table itself
+    page = parse(client.get("/trends?category=ROBBERY&period=financial-year&year=2024",
+                            headers=HTML).text)
+    assert text(page.select_one("#period-statement")) == (
+        "Period: Financial year 2024/25 (April 2024 to March 2025)")
+    assert "April 2024 to March 2025 against the same months a year before" in text(
+        page.select_one("caption"))
+    sums = query(demo_app, "SELECT area_name, sum(CASE WHEN month BETWEEN '2024-04' AND "
+                 "'2025-03' THEN count END) AS now, sum(CASE WHEN month BETWEEN '2023-04' "
+                 "AND '2024-03' THEN count END) AS before FROM mps_crime_count WHERE level = "
+                 "'borough' AND major_category = 'ROBBERY' GROUP BY 1")
+    shown = {r[0]: (r[1], r[2]) for r in table(page, "against the same months")}
+    assert len(shown) == len(sums)
+    for name, now, before in sums.itertuples(index=False):
+        assert shown[name] == (f"{int(now):,}", f"{int(before):,}")
+    calendar = parse(client.get("/trends?category=ROBBERY&period=calendar-year&year=2024",
+                                headers=HTML).text)
+    assert "January 2024 to December 2024 against" in text(calendar.select_one("caption"))
+    bad = client.get("/trends?category=ROBBERY&period=custom&from=2023-01&to=2025-06",
+                     headers=HTML)
+    assert bad.status_code == 400 and "at most 12 months" in bad.text
+
+
+def test_public_overview_offers_the_presets_for_its_monthly_series(demo_app: FastAPI) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(demo_app)  # not signed in: the published figures only
+    page = parse(client.get("/?category=ROBBERY&period=financial-year&year=2024",
+                            headers=HTML).text)
+    assert [o["value"] for o in page.select("#period option")] == [
+        "latest", "rolling-12", "financial-year", "calendar-year", "custom"]
+    assert text(page.select_one("#period-statement")) == (
+        "Period: Financial year 2024/25 (April 2024 to March 2025)")
+    months = [r[0] for r in table(page, "by month")]
+    assert months == [m.label for m in Period.financial_year(2024).months]
+    # the published monthly figures, disclosure-controlled, as the table shows them
+    exact = query(demo_app, "SELECT month, sum(count) AS n FROM mps_crime_count WHERE level "
+                  "= 'borough' AND major_category = 'ROBBERY' AND month BETWEEN '2024-04' "
+                  "AND '2025-03' GROUP BY 1 ORDER BY 1")
+    shown = [int(r[1].replace(",", "")) for r in table(page, "by month")]
+    assert all(abs(s - int(n)) <= 2.5 and s % 5 == 0
+               for s, n in zip(shown, exact["n"], strict=True))
+    # the map says plainly that it is published for the latest 12 months only
+    assert "the public map is published for those months only" in text(page)
+    default = parse(client.get("/?category=ROBBERY", headers=HTML).text)
+    statement = text(default.select_one("#period-statement"))
+    assert statement.startswith("Period: 12 months to ")

@@ -89,6 +89,10 @@ def trend(request: Request, principal: Annotated[Principal, Depends(current_prin
         if published is None:
             raise NotFound("no public figures are published yet",
                            hint="an operator publishes them with vrhub publish")
+        last = max((str(r["month"]) for r in published), default=None)
+        filters, _period = choose_period(filters, request.query_params, last, errors)
+        if errors:
+            raise UserError(next(iter(errors.values())))
         rows = published_monthly(published, filters)
         return svg_response(
             request, "trend-public", filters.as_params(), lambda: charts.monthly_line(

@@ -62,11 +62,14 @@ def public_overview(request: Request, filters: Any, errors: dict[str, str],
     if not categories:
         return {**context, "published": True}
     months = sorted({str(r["month"]) for r in monthly_rows})
+    # the monthly series follows the period chosen (by default the latest 12 complete
+    # published months); the map and headlines are published for the latest 12 only
+    filters, period = choose_period(filters, request.query_params, months[-1], errors)
     if filters.category not in categories:
         errors["category"] = f"There is no category called {filters.category!r}"
         filters = replace(filters, category=DEFAULT_CATEGORY)
-    frame, legend, measure, period = published_choropleth(request, filters.category,
-                                                          filters.level)
+    frame, legend, measure, map_period = published_choropleth(request, filters.category,
+                                                              filters.level)
     vxd_rows, vxd_summary = published_deprivation(request)
     query = query_string(category=filters.category, level=filters.level,
                          **{"from": filters.start, "to": filters.end})
@@ -75,7 +78,7 @@ def public_overview(request: Request, filters: Any, errors: dict[str, str],
             "headlines": published_headlines(
                 published_rows(request, "overview-headlines") or []),
             "areas": json.loads(frame.to_json(orient="records")), "legend_entries": legend,
-            "measure": measure, "map_period": period,
+            "measure": measure, "map_period": map_period, "period": period,
             "monthly": published_monthly(monthly_rows, filters), "query": query,
             "vxd_rows": vxd_rows, "vxd_summary": vxd_summary,
             "group_colours": GROUP_COLOURS, "palette": PALETTE, "hotspot_query": "",

@@ -12,6 +12,7 @@ compares every borough's last 12 months with the year before.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -315,25 +316,34 @@ def monthly_csv(request: Request, code: str,
 @router.get("/trends", response_class=HTMLResponse)
 def trends(request: Request, principal: Annotated[Principal, Depends(signed_in)],
            category: str | None = None, to: str | None = None) -> HTMLResponse:
-    filters, errors = parse_filters(category, None, to, "borough", principal)
+    """Each borough's change: the chosen period (by default the latest 12 complete months)
+    against the same months a year before."""
+    filters, errors = parse_filters(category, request.query_params.get("from"), to,
+                                    "borough", principal)
     rows: list[dict[str, Any]] = []
     categories: list[str] = []
-    last = None
+    first = last = None
+    period = None
     with open_warehouse(request) as wh:
         if wh is not None:
             categories = mps_categories(wh)
-            last = months_available(wh)[1]
+            first, last = months_available(wh)
         if wh is not None and categories:
+            filters, period = choose_period(filters, request.query_params, last, errors)
             if filters.category not in categories:
                 errors["category"] = f"There is no category called {filters.category!r}"
-                filters = Filters(categories[0], None, filters.end, "borough")
+                filters = replace(filters, category=categories[0])
+            window = min(len(period), 12) if period is not None else 12
+            if period is not None and len(period) > 12:
+                errors["from"] = (f"Choose at most 12 months to compare with the year before "
+                                  f"({period.label} is {len(period)} months)")
 
             def compute() -> list[dict[str, Any]]:
                 counts = monthly_counts(wh, source="mps", level="borough",
                                         categories=[filters.category],
                                         period=(None, filters.end))
                 yoy = year_on_year(counts.data, period=(None, filters.end),
-                                   coverage=counts.coverage)
+                                   coverage=counts.coverage, window=window)
                 yoy = yoy.sort_values("pct_change", ascending=False)
                 return [{"code": r["area_code"], "name": r["area_name"],
                          "current": int(r["current"]), "previous": int(r["previous"]),
@@ -343,12 +353,16 @@ def trends(request: Request, principal: Annotated[Principal, Depends(signed_in)]
                          "from": r["current_from"], "to": r["current_to"]}
                         for r in yoy.to_dict("records")]
 
-            try:
-                rows = cached_json(request, "trends", filters.as_params(), compute)
-            except UserError as exc:
-                errors["to"] = exc.message[:1].upper() + exc.message[1:]
+            if "from" not in errors:
+                try:
+                    rows = cached_json(request, "trends",
+                                       {**filters.as_params(), "window": window}, compute)
+                except UserError as exc:
+                    errors["to"] = exc.message[:1].upper() + exc.message[1:]
     return render_page(request, "pages/trends.html", principal,
                        status_code=400 if errors else 200, page_title="Trends",
                        filters=filters, errors=errors, categories=categories, rows=rows,
-                       last=last, query=urlencode({"category": filters.category,
-                                                   "to": filters.end or ""}))
+                       first=first, last=last, period=period,
+                       period_choices=PERIOD_CHOICES,
+                       query=urlencode({"category": filters.category,
+                                        **(period.query() if period else {})}))
