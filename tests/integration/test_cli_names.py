@@ -134,3 +134,20 @@ def _wards_of(shared_data: Path, borough: str) -> set[str]:
     with gzip.open(shared_data / "lookups" / "lsoa_to_ward.csv.gz", "rt",
                    encoding="utf-8-sig", newline="") as fh:
         return {r["WD24CD"] for r in csv.DictReader(fh) if r["LAD24CD"] == borough}
+
+
+def test_record_searches_take_names_as_the_api_and_cli_do(loaded: Path, home: Path) -> None:
+    from vrhub.reports.names import record_filters
+    from vrhub.storage.records import Filters
+
+    with Warehouse(home / "warehouse.duckdb") as wh:
+        named = record_filters(wh, "police", Filters(
+            boroughs=["hackney", "E09000007"], wards=["Abbey, Merton"],
+            categories=["burglary"], sites=["RXX99"]))
+        assert list(named.boroughs) == [HACKNEY, "E09000007"]
+        assert list(named.wards) == ["E05013810"]
+        assert list(named.categories) == ["Burglary"]
+        assert list(named.sites) == ["RXX99"]  # a code: the access policy decides
+        with pytest.raises(UserError, match=r"no borough called 'Hakney'\. Did you mean "
+                                            r"'Hackney'\?"):
+            record_filters(wh, "police", Filters(boroughs=["Hakney"]))

@@ -89,21 +89,15 @@ def _build_filters(app: AppContext, dataset: str, boroughs: tuple[str, ...],
                    month_to: str | None) -> Any:
     """The search filters, with names turned into codes (boroughs, wards, LSOAs, ED sites
     and categories are accepted by name as well as by code)."""
-    from vrhub.reports.names import resolve_area, resolve_categories, resolve_site
+    from vrhub.reports.names import record_filters
     from vrhub.storage import records
 
     start, end = _month(month_from, "--from"), _month(month_to, "--to")
     if start and end and start > end:
         raise click.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
-    wh = app.warehouse()
-    source = {"police": "police", "istv": "istv"}.get(dataset)
-    return records.Filters(
-        boroughs=[resolve_area(wh, "borough", b).code for b in boroughs],
-        wards=[resolve_area(wh, "ward", w).code for w in wards],
-        lsoas=[resolve_area(wh, "lsoa", x).code for x in lsoas],
-        sites=[resolve_site(wh, s) for s in sites],
-        categories=resolve_categories(wh, source, categories) if source else list(categories),
-        month_from=start, month_to=end)
+    return record_filters(app.warehouse(), dataset, records.Filters(
+        boroughs=list(boroughs), wards=list(wards), lsoas=list(lsoas), sites=list(sites),
+        categories=list(categories), month_from=start, month_to=end))
 
 
 def _scope(services: AccessServices, principal: Principal, action: Action, dataset: str,

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vrhub.errors import UserError
 from vrhub.storage import names as stored
+from vrhub.storage.records import Filters
 from vrhub.storage.warehouse import Warehouse
 from vrhub.suggest import did_you_mean
 
@@ -167,6 +168,31 @@ def resolve_site(warehouse: Warehouse, text: str) -> str:
     raise UserError(f"no ED site called {typed!r}."
                     + did_you_mean(typed, sites["site_name"].astype(str)),
                     hint="give the site's ODS code (e.g. R1H12) or its name")
+
+
+def record_filters(warehouse: Warehouse, dataset: str, filters: Filters) -> Filters:
+    """Record-search ``filters`` with the names in them turned into codes (boroughs,
+    wards, LSOAs, ED sites and categories are accepted by name as well as by code)."""
+    source = {"police": "police", "istv": "istv"}.get(dataset)
+    return replace(
+        filters,
+        boroughs=[resolve_area(warehouse, "borough", b).code for b in filters.boroughs],
+        wards=[resolve_area(warehouse, "ward", w).code for w in filters.wards],
+        lsoas=[resolve_area(warehouse, "lsoa", x).code for x in filters.lsoas],
+        sites=[_site_or_code(warehouse, s) for s in filters.sites],
+        categories=(resolve_categories(warehouse, source, list(filters.categories))
+                    if source else list(filters.categories)))
+
+
+def _site_or_code(warehouse: Warehouse, text: str) -> str:
+    """A site named by ``text``; a code not loaded is kept as given (the access policy
+    then decides, and audits, whether the caller may ask for it)."""
+    typed = text.strip()
+    if ODS_CODE.fullmatch(typed) and not any(ch.islower() for ch in typed):
+        known = set(stored.ed_sites(warehouse)["site_code"].astype(str).str.upper())
+        if typed.upper() not in known:
+            return typed.upper()
+    return resolve_site(warehouse, typed)
 
 
 def _examples(values: Iterable[object], n: int = 3) -> str:

@@ -15,6 +15,7 @@ from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
 from vrhub.reports import exports
+from vrhub.reports.names import record_filters
 from vrhub.storage import records
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import (
@@ -33,19 +34,21 @@ router = APIRouter(prefix="/api/v1", tags=["records"], responses=ERROR_RESPONSES
 
 
 async def _filters(
-    borough: Annotated[list[str] | None, Query(description="Borough GSS codes (E09…).")] = None,
-    ward: Annotated[list[str] | None, Query(description="Ward codes (E05…).")] = None,
-    lsoa: Annotated[list[str] | None, Query(description="LSOA 2021 codes (E01…).")] = None,
-    site: Annotated[list[str] | None, Query(description="ED site ODS codes (ISTV).")] = None,
+    borough: Annotated[list[str] | None, Query(
+        description="Boroughs by GSS code (E09…) or name.")] = None,
+    ward: Annotated[list[str] | None, Query(
+        description="Wards by code (E05…) or name ('Abbey, Merton').")] = None,
+    lsoa: Annotated[list[str] | None, Query(
+        description="LSOA 2021 by code (E01…) or name.")] = None,
+    site: Annotated[list[str] | None, Query(
+        description="ED sites (ISTV) by ODS code or hospital name.")] = None,
     category: Annotated[list[str] | None, Query(
         description="Crime type or ISTV assault method.")] = None,
     month_from: Annotated[str | None, Query(alias="from", pattern=MONTH)] = None,
     month_to: Annotated[str | None, Query(alias="to", pattern=MONTH)] = None,
 ) -> records.Filters:
-    return records.Filters(boroughs=[b.upper() for b in borough or []],
-                           wards=[w.upper() for w in ward or []],
-                           lsoas=[x.upper() for x in lsoa or []],
-                           sites=[s.upper() for s in site or []],
+    return records.Filters(boroughs=list(borough or []), wards=list(ward or []),
+                           lsoas=list(lsoa or []), sites=list(site or []),
                            categories=category or [], month_from=month_from,
                            month_to=month_to)
 
@@ -65,12 +68,15 @@ async def search_records(
     """Records of ``dataset`` you may see: pan-London analysts everything, borough analysts
     their boroughs, ED data leads their site's ISTV records. Asking for a borough or site
     outside your scope is refused (403) and audited."""
-    def check() -> Scope:  # who is asking, and the scope: one trip through the pool
+    def check() -> tuple[Scope, records.Filters]:
+        # who is asking, the names in the filters, and the scope: one trip through the pool
+        principal = current_principal(request)
+        named = record_filters(wh, dataset, filters) if not principal.is_public else filters
         return access(request).policy.enforce_scope(
-            current_principal(request), Action.SEARCH_RECORDS, dataset,
-            boroughs=filters.boroughs, sites=filters.sites, detail=f"search {dataset}")
+            principal, Action.SEARCH_RECORDS, dataset, boroughs=named.boroughs,
+            sites=named.sites, detail=f"search {dataset}"), named
 
-    scope = await run_in_threadpool(check)
+    scope, filters = await run_in_threadpool(check)
 
     def build() -> dict[str, Any]:
         page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
@@ -113,6 +119,8 @@ def export_records(request: Request, dataset: RecordDataset, principal: Caller,
                    format: ExportFormat = "csv") -> Response:
     """The same records as the search, as a file. CSV and XLSX text cells that could run as
     spreadsheet formulas are neutralised."""
+    if not principal.is_public:
+        filters = record_filters(wh, dataset, filters)
     scope = access(request).policy.enforce_scope(
         principal, Action.EXPORT_RECORDS, dataset, boroughs=filters.boroughs,
         sites=filters.sites, detail=f"export {dataset} as {format}")
