@@ -108,7 +108,10 @@ def test_the_hotspot_explorer_defaults_to_the_same_period(demo_app: FastAPI) -> 
     assert page.select_one("#from")["value"] == period.first.iso  # type: ignore[index]
     download = client.get("/hotspots/download.csv?source=police&method=count")
     assert f"{period.first}-to-{period.last}" in download.headers["content-disposition"]
-    total = sum(int(n) for n in pd.read_csv(io.StringIO(download.text))["n"])
+    cells = pd.read_csv(io.StringIO(download.text))
+    assert set(cells["period_from"]) == {period.first.iso}  # stated in the file itself
+    assert set(cells["period_to"]) == {period.last.iso}
+    total = sum(int(n) for n in cells["n"])
     located = query(demo_app, "SELECT count(*) FROM police_street WHERE easting IS NOT NULL "
                     "AND CAST(month AS VARCHAR) BETWEEN ? AND ?",
                     [period.first.iso, period.last.iso]).iloc[0, 0]

@@ -25,6 +25,7 @@ from vrhub.access.principal import Principal
 from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
 from vrhub.geography.place_labels import place_labels
+from vrhub.reports import periods
 from vrhub.standards.months import ISO_MONTH, Period
 from vrhub.storage.catalogue import point_months
 from vrhub.storage.points import load_points, load_study_area
@@ -332,17 +333,19 @@ def download(request: Request, principal: Annotated[Principal, Depends(signed_in
     with open_warehouse(request) as wh:
         if wh is None:
             raise UserError("no data is loaded yet", hint="run vrhub demo or vrhub load")
-        params, _period = with_period(wh, params)
+        params, period = with_period(wh, params)
         result = run_for_dashboard(wh, params, view)
     name = f"hotspots-{params.source}-{params.method}-{params.start}-to-{params.end}"
     if fmt == "csv":
         frame = result.frame.copy()
+        # the period each cell's figures cover, stated in the file itself
+        frame["period_from"], frame["period_to"] = params.start, params.end
         body = frame.to_csv(index=False)
         media = "text/csv"
     else:
         gdf = result.to_geodataframe().to_crs(4326)
         collection = json.loads(gdf.to_json())
-        collection["metadata"] = result.metadata
+        collection["metadata"] = {**result.metadata, "period": periods.describe(period)}
         body = json.dumps(collection, default=str)
         media = "application/geo+json"
     return Response(body, media_type=media, headers={
