@@ -19,6 +19,7 @@ from tests.web.pages_workspace import (
     PASSWORD,
 )
 from vrhub.access.principal import console_administrator
+from vrhub.standards.months import Month
 
 HTML = {"accept": "text/html"}
 
@@ -51,7 +52,7 @@ def upload(client: TestClient, path: Path, site: str = ED_SITE) -> object:
 def test_quality_page_shows_own_sites_and_what_to_fix(demo_app: FastAPI) -> None:
     html = client_for(demo_app, "ed@example.org").get("/quality", headers=HTML).text
     for month in ISTV_MONTHS:
-        assert f'<td class="govuk-table__cell">{month}</td>' in html
+        assert f'<td class="govuk-table__cell">{Month.parse(month).label}</td>' in html
     assert "What to fix first" in html
     from vrhub.storage.warehouse import Warehouse
 
@@ -59,7 +60,7 @@ def test_quality_page_shows_own_sites_and_what_to_fix(demo_app: FastAPI) -> None
                    read_only=True) as wh:
         latest = wh.scalar("SELECT strftime(max(period_start), '%Y-%m') FROM istv_submission "
                            "WHERE site_code = ? AND status = 'current'", [ED_SITE])
-    assert f"{ED_SITE}, {latest}" in html
+    assert f"{ED_SITE}, {Month.parse(latest).label}" in html  # months in words
     assert '<img src="/charts/quality.svg"' in html
     other = client_for(demo_app, "ed2@example.org").get("/quality", headers=HTML).text
     # Another site's lead sees only their own site (the demo may give it submissions).

@@ -122,8 +122,9 @@ def test_public_overview_shows_the_published_figures(demo_app: FastAPI) -> None:
     table = table_after(html, "Robbery by area")
     assert {r[0]: shown(r[1]) for r in table} == wards
     period = rows_of(demo_app, "mps-ward-year")[0]
-    assert f"{period['period_from']} to {period['period_to']} (the latest 12 published " \
-        "months)" in html
+    assert (f"{Month.parse(period['period_from']).label} to "
+            f"{Month.parse(period['period_to']).label} (the latest 12 published months"
+            in html)
     # the monthly table is the published London series within the chosen period
     monthly = {Month.parse(r["month"]).label: r["count"]  # months written in words
                for r in rows_of(demo_app, "mps-london-month")

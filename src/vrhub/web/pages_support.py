@@ -259,8 +259,10 @@ def choose_period(filters: Filters, query: Mapping[str, str], last: str | None,
                   errors: dict[str, str]) -> tuple[Filters, Period | None]:
     """The period a page shows, from its address (``period``, ``year``, ``from``, ``to``):
     by default the latest 12 complete months the data holds, the same on every page, map,
-    chart and download. Months typed while the default is chosen make a custom period. The
-    filters come back with the period's first and last months filled in."""
+    chart and download. Months typed while the default is chosen make a custom period; as
+    in the API, a first month alone runs to the latest complete month and a last month
+    alone ends 12 months. The filters come back with the period's first and last months
+    filled in."""
     if last is None:
         return filters, None
     preset = (query.get("period") or "").strip()
@@ -268,6 +270,10 @@ def choose_period(filters: Filters, query: Mapping[str, str], last: str | None,
         default = Period.latest_complete(last)
         if (filters.start, filters.end) != (default.first.iso, default.last.iso):
             preset = Preset.CUSTOM.value
+        if filters.start and not filters.end:
+            filters = replace(filters, end=max(filters.start, default.last.iso))
+        elif filters.end and not filters.start:
+            preset = Preset.ROLLING_12.value
     try:
         period = Period.choose(preset or None, latest=last, year=query.get("year") or None,
                                ending=filters.end if preset == Preset.ROLLING_12.value
