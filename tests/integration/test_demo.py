@@ -167,7 +167,10 @@ def test_demo_creates_sign_in_accounts_for_each_partner_role(run, home) -> None:
     roles = {a["role"] for a in body["accounts"]}
     assert roles == {"pan_london_analyst", "borough_analyst", "icb_analyst", "ed_data_lead",
                      # the referral pathway and the opportunities directory
-                     "case_worker", "team_lead", "provider", "directory_curator"}
+                     "case_worker", "team_lead", "provider", "directory_curator",
+                     # the outcomes year
+                     "programme_lead"}
+    assert body["outcomes"]["programmes"] == 20 and body["outcomes"]["returns"] == 80
     assert (home / "demo-accounts.txt").stat().st_mode & 0o077 == 0
     again = json.loads(run("demo", "--no-serve", "--json")[1])
     assert again["password"] == body["password"]  # idempotent: same accounts, same phrase

@@ -130,7 +130,7 @@ def test_responses_and_kpis_match_statsmodels(outcomes: Outcomes,
     assert [(b["category"], b["total"]) for b in safe["breakdowns"]["sex"]] == [("female", 10)]
     q1_sex = istatement_kpis.compute(
         istatement_kpis.view_of(outcomes, VRU, programme="LCPF-CAM-01"),
-        [r for r in istatement_kpis._responses(outcomes)[1] if r[2] == "2024-25-Q1"],
+        [r for r in istatement_kpis.responses(outcomes) if r[2] == "2024-25-Q1"],
         istatements.statements(outcomes))[0]
     by_sex = {b["category"]: (b["count"], b["total"])
               for b in q1_sex[0].to_dict()["breakdowns"]["sex"]}

@@ -70,7 +70,7 @@ def test_analyst_sees_exact_figures_and_the_analyst_navigation(demo_app: FastAPI
     sign_in(client, "pan@example.org")
     html = client.get("/", headers=HTML).text
     assert nav(html) == ["Overview", "Boroughs", "Hotspots", "Trends", "Data quality",
-                         "Account"]
+                         "Returns", "Outcomes", "Incidents", "Plans", "Account"]
     exact = violence_last_12(Path(demo_app.state.settings.home))
     assert f'<span class="vrhub-headline__value">{exact:,}</span>' in html
     assert "/maps/hotspots.geojson?" in html

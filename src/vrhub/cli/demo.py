@@ -39,7 +39,10 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     their passphrase, which is also kept in <home>/demo-accounts.txt. The demo also has a synthetic
     opportunities directory (a few hundred listings placed at synthetic postcodes ZZ1 ...)
     and a few dozen referrals in every state, with accounts for a youth worker, their team
-    lead, a provider and a directory curator.
+    lead, a provider and a directory curator, and a synthetic outcomes year: 20 funded
+    programmes across the five priority areas with four quarterly returns each (some
+    late, one with errors), participants' pre/post measures and i-Statement surveys, and
+    a programme lead's account.
     """
     from vrhub.demo import build_demo
     from vrhub.demo_accounts import ensure_demo_accounts
@@ -58,8 +61,15 @@ def command(app: AppContext, data_dir: Path | None, no_serve: bool, port: int | 
     with app.progress.task("Adding the opportunities directory and demo referrals"):
         accounts = [*accounts, *ensure_demo_pathways(app.settings, app.warehouse(), password,
                                                      seed=seed)]
+    from vrhub.demo_outcomes import ensure_demo_outcomes
+
+    with app.progress.task("Adding a synthetic outcomes year (programmes, returns, measures, "
+                           "i-Statement surveys)"):
+        more, outcomes_added = ensure_demo_outcomes(app.settings, app.warehouse(), password,
+                                                    seed=seed)
+        accounts = [*accounts, *more]
     if as_json:
-        app.emit_json({**result.to_dict(), "accounts": [
+        app.emit_json({**result.to_dict(), "outcomes": outcomes_added, "accounts": [
             {"email": a.email, "role": a.role, "scope": a.scope} for a in accounts],
             "password": password})
     else:

@@ -25,7 +25,7 @@ from vrhub.access.principal import Principal
 from vrhub.analytics.prepost import Proportion, wilson_interval
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.istatements import StatementView, statements
-from vrhub.outcomes.views import View, view_of
+from vrhub.outcomes.views import View, current_versions, view_of
 from vrhub.standards.outcomes import AGREE_AT_LEAST
 from vrhub.standards.reporting_periods import ReportingPeriod
 from vrhub.storage.outcomes import surveys as store
@@ -90,15 +90,19 @@ def status(value: Proportion | None, target: float | None) -> str:
     return "short"
 
 
-def _responses(outcomes: Outcomes) -> tuple[Any, list[tuple[Any, ...]]]:
-    with outcomes.sessions() as session:
-        version = store.data_version(session)
-        cached = outcomes.figure_cache.get(("survey_rows",))
-        if cached is not None and cached[0] == version:
-            return cached
-        rows = store.current_responses(session)
-    outcomes.figure_cache[("survey_rows",)] = (version, rows)
-    return version, rows
+def responses(outcomes: Outcomes, versions: dict[str, tuple[Any, ...]] | None = None
+              ) -> list[tuple[Any, ...]]:
+    """Every counted response, kept in memory while no survey upload changes."""
+    versions = versions or current_versions(outcomes)
+    key = ("survey_rows", versions["surveys"])
+    cached = outcomes.figure_cache.get(key)
+    if cached is None:
+        with outcomes.sessions() as session:
+            cached = store.current_responses(session)
+        for old in [k for k in outcomes.figure_cache if k[0] == "survey_rows"]:
+            del outcomes.figure_cache[old]
+        outcomes.figure_cache[key] = cached
+    return cached
 
 
 def kpis(outcomes: Outcomes, principal: Principal, *, programme: str | None = None,
@@ -106,13 +110,22 @@ def kpis(outcomes: Outcomes, principal: Principal, *, programme: str | None = No
          kpi_set: str | None = None) -> KpiReport:
     """The i-Statement KPIs of what ``principal`` may see. For a priority area, the
     statements that inform it; otherwise every statement answered in the view."""
-    view = view_of(outcomes, principal, programme=programme, area=area, borough=borough)
-    version, rows = _responses(outcomes)
+    versions = current_versions(outcomes)
+    view = view_of(outcomes, principal, programme=programme, area=area, borough=borough,
+                   versions=versions)
+    return kpis_of(outcomes, view, versions, kpi_set=kpi_set)
+
+
+def kpis_of(outcomes: Outcomes, view: View, versions: dict[str, tuple[Any, ...]], *,
+            kpi_set: str | None = None) -> KpiReport:
+    """The KPIs of the programmes of ``view`` (whose access was decided)."""
     framework = outcomes.framework().version
-    key = ("kpis", version, tuple(view.codes), view.level, view.code, kpi_set, framework)
+    key = ("kpis", versions["surveys"], tuple(view.codes), view.level, view.code, kpi_set,
+           framework)
     cached = outcomes.figure_cache.get(key)
     if cached is None:
-        cached = compute(view, rows, statements(outcomes), kpi_set=kpi_set)
+        cached = compute(view, responses(outcomes, versions), statements(outcomes),
+                         kpi_set=kpi_set)
         if len(outcomes.figure_cache) > _CACHE_SIZE:
             outcomes.figure_cache.clear()
         outcomes.figure_cache[key] = cached

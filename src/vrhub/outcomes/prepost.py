@@ -23,7 +23,7 @@ from vrhub.analytics.prepost import PairedChange, paired_change
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.measures import programme_items
 from vrhub.outcomes.swemwbs import ConversionTable, current_table
-from vrhub.outcomes.views import View, view_of
+from vrhub.outcomes.views import View, current_versions, view_of
 from vrhub.standards.outcomes import MEASURE_ITEMS, SWEMWBS_RAW_ITEMS, SWEMWBS_TOTAL
 from vrhub.storage.outcomes import measures as store
 
@@ -64,34 +64,43 @@ class PrePost:
                 "items": [i.to_dict() for i in self.items], "notes": list(self.notes)}
 
 
-def _rows(outcomes: Outcomes) -> tuple[tuple[int, int], list[tuple[Any, ...]]]:
-    with outcomes.sessions() as session:
-        version = store.data_version(session)
-        cached = outcomes.figure_cache.get(("measure_rows",))
-        if cached is not None and cached[0] == version:
-            return cached
-        rows = store.current_measures(session)
-    outcomes.figure_cache[("measure_rows",)] = (version, rows)
-    return version, rows
+def rows(outcomes: Outcomes, versions: dict[str, tuple[Any, ...]] | None = None
+         ) -> list[tuple[Any, ...]]:
+    """Every counted measure row, kept in memory while no measures upload changes."""
+    versions = versions or current_versions(outcomes)
+    key = ("measure_rows", versions["measures"])
+    cached = outcomes.figure_cache.get(key)
+    if cached is None:
+        with outcomes.sessions() as session:
+            cached = store.current_measures(session)
+        for old in [k for k in outcomes.figure_cache if k[0] == "measure_rows"]:
+            del outcomes.figure_cache[old]
+        outcomes.figure_cache[key] = cached
+    return cached
 
 
 def prepost(outcomes: Outcomes, principal: Principal, *, programme: str | None = None,
             area: str | None = None, borough: str | None = None) -> PrePost:
     """Pre/post change for what ``principal`` may see of the chosen programmes."""
-    view = view_of(outcomes, principal, programme=programme, area=area, borough=borough)
-    version, rows = _rows(outcomes)
-    table = current_table(outcomes)
+    versions = current_versions(outcomes)
+    view = view_of(outcomes, principal, programme=programme, area=area, borough=borough,
+                   versions=versions)
+    return prepost_of(outcomes, view, versions)
+
+
+def prepost_of(outcomes: Outcomes, view: View,
+               versions: dict[str, tuple[Any, ...]]) -> PrePost:
+    """Pre/post change of the programmes of ``view`` (whose access was decided)."""
     framework = outcomes.framework().version
-    key = ("prepost", version, tuple(view.codes), table.version if table else None,
-           framework)
+    key = ("prepost", versions["measures"], versions["reference"], tuple(view.codes),
+           view.level, framework)
     cached = outcomes.figure_cache.get(key)
-    if cached is not None:
-        return PrePost(view, *cached)
-    result = compute(view, rows, table)
-    if len(outcomes.figure_cache) > _CACHE_SIZE:
-        outcomes.figure_cache.clear()
-    outcomes.figure_cache[key] = (framework, *result)
-    return PrePost(view, framework, *result)
+    if cached is None:
+        cached = (framework, *compute(view, rows(outcomes, versions), current_table(outcomes)))
+        if len(outcomes.figure_cache) > _CACHE_SIZE:
+            outcomes.figure_cache.clear()
+        outcomes.figure_cache[key] = cached
+    return PrePost(view, *cached)
 
 
 def compute(view: View, rows: list[tuple[Any, ...]], table: ConversionTable | None

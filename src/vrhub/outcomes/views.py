@@ -9,14 +9,17 @@ boroughs counts in each of them: borough figures are not additive).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
 from vrhub.errors import NotFound
 from vrhub.outcomes.context import Outcomes
-from vrhub.outcomes.programmes import ProgrammeView, get_programme, list_programmes
+from vrhub.outcomes.programmes import ProgrammeView, get_programme, view
 from vrhub.standards.codes import BoroughCode
+from vrhub.storage.outcomes import programmes as programme_store
+from vrhub.storage.outcomes.versions import data_versions
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,41 @@ class View:
                 "programmes": self.codes}
 
 
+def current_versions(outcomes: Outcomes) -> dict[str, tuple[Any, ...]]:
+    """What cached figures are keyed by (one query)."""
+    with outcomes.sessions() as session:
+        return data_versions(session)
+
+
+def every_programme(outcomes: Outcomes,
+                    versions: dict[str, tuple[Any, ...]] | None = None
+                    ) -> tuple[ProgrammeView, ...]:
+    """Every programme (no access check), kept in memory while none changes."""
+    versions = versions or current_versions(outcomes)
+    key = ("programmes", versions["programmes"])
+    found = outcomes.figure_cache.get(key)
+    if found is None:
+        with outcomes.sessions() as session:
+            found = tuple(view(r) for r in programme_store.list_programmes(session))
+        outcomes.figure_cache[key] = found
+    return found
+
+
+def _visible(outcomes: Outcomes, principal: Principal,
+             versions: dict[str, tuple[Any, ...]] | None) -> list[ProgrammeView]:
+    """The programmes ``principal`` may see (refused, and audited, when none)."""
+    scope = outcomes.policy.enforce_outcome_scope(principal, Action.READ_OUTCOMES,
+                                                  "programmes", detail="outcome figures")
+    every = every_programme(outcomes, versions)
+    if scope.everything:
+        return list(every)
+    return [p for p in every if p.code in scope.programmes
+            or set(p.boroughs) & scope.boroughs]
+
+
 def view_of(outcomes: Outcomes, principal: Principal, *, programme: str | None = None,
-            area: str | None = None, borough: str | None = None) -> View:
+            area: str | None = None, borough: str | None = None,
+            versions: dict[str, tuple[Any, ...]] | None = None) -> View:
     """The programmes a figure for ``programme``, ``area`` or ``borough`` (at most one;
     none: all the principal may see) covers."""
     if programme:
@@ -47,7 +83,8 @@ def view_of(outcomes: Outcomes, principal: Principal, *, programme: str | None =
         outcomes.policy.enforce(principal, Action.READ_OUTCOMES,
                                 Resource.outcomes("borough", boroughs=[code]),
                                 detail=f"outcome figures for {code}")
-        found_all = [p for p in list_programmes(outcomes, principal) if code in p.boroughs]
+        found_all = [p for p in _visible(outcomes, principal, versions)
+                     if code in p.boroughs]
         return View("borough", code, code, tuple(found_all))
     if area:
         framework = outcomes.framework()
@@ -56,6 +93,7 @@ def view_of(outcomes: Outcomes, principal: Principal, *, programme: str | None =
                            .join(a.code for a in framework.priority_areas))
         pa = framework.area(area)
         return View("area", pa.code, f"{pa.number}. {pa.name}",
-                    tuple(list_programmes(outcomes, principal, area=pa.code)))
+                    tuple(p for p in _visible(outcomes, principal, versions)
+                          if pa.code in p.priority_areas))
     return View("all", "", "All programmes you may see",
-                tuple(list_programmes(outcomes, principal)))
+                tuple(_visible(outcomes, principal, versions)))

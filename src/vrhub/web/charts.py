@@ -84,3 +84,23 @@ def to_svg(chart: alt.Chart) -> str:
 
     svg: str = vlc.vegalite_to_svg(chart.to_json())
     return svg
+
+
+def percent_trend(rows: list[dict[str, Any]], *, title: str, target: float | None = None,
+                  width: int = 560) -> alt.Chart:
+    """A percentage by reporting period (``period``, ``pct``, ``low``, ``high``) with its
+    interval as a band and the target as a dashed rule."""
+    frame = pd.DataFrame(rows, columns=["period", "pct", "low", "high"])
+    order = list(frame["period"])
+    x = alt.X("period:O", title="Period", sort=order, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("pct:Q", title="% agreeing", scale=alt.Scale(domain=[0, 100]))
+    band = alt.Chart(frame).mark_area(opacity=0.2, color=LINE).encode(
+        x=x, y=alt.Y("low:Q", scale=alt.Scale(domain=[0, 100])), y2="high:Q")
+    line = alt.Chart(frame).mark_line(point=True, color=LINE, strokeWidth=2).encode(
+        x=x, y=y, tooltip=["period", alt.Tooltip("pct:Q", format=".1f")])
+    layers: list[alt.Chart] = [band, line]
+    if target is not None:
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+            strokeDash=[6, 4], color="#0b0c0c").encode(y="target:Q"))
+    chart = alt.layer(*layers, title=title[:80]).properties(width=width, height=220)
+    return _config(chart)  # type: ignore[arg-type]

@@ -4,13 +4,14 @@ puts it (and the signed-in principal) into every page.
 =====================  ================================================================
 public                 Overview, Public data
 pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles), Returns,
-                       Incidents (critical-incident response), Plans (plan assessment)
+                       Outcomes, Incidents (critical-incident response), Plans (plan
+                       assessment)
 ICB analyst            Overview, Boroughs, Hotspots, Trends and Data quality (their ICB's ED
                        sites)
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
                        own records)
-administrator          Overview, Data quality, Returns
-programme lead         Overview, Returns (their programmes' returns and indicators)
+administrator          Overview, Data quality, Returns, Outcomes
+programme lead         Overview, Returns (their programmes' returns and indicators), Outcomes
 case worker            Overview, Caseload, Opportunities
 team lead              Overview, Caseload, Referral figures, Opportunities
 provider               Overview, Listings, Opportunities
@@ -37,6 +38,7 @@ _ANALYST: tuple[NavItem, ...] = (("/boroughs", "Boroughs"), ("/hotspots", "Hotsp
                                  ("/trends", "Trends"))
 _ED: tuple[NavItem, ...] = (("/upload", "Upload"), ("/quality", "Data quality"))
 _RETURNS: NavItem = ("/outcomes/returns", "Returns")
+_OUTCOMES: NavItem = ("/outcomes", "Outcomes")
 _INCIDENTS: NavItem = ("/incidents", "Incidents")
 _PLANS: NavItem = ("/plans", "Plans")
 
@@ -44,12 +46,14 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.PUBLIC: (("/", "Overview"), ("/public", "Public data"),
                   ("/opportunities", "Opportunities")),
     Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality"),
-                              _RETURNS, _INCIDENTS, _PLANS),
-    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST, _RETURNS, _INCIDENTS, _PLANS),
+                              _RETURNS, _OUTCOMES, _INCIDENTS, _PLANS),
+    Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST, _RETURNS, _OUTCOMES, _INCIDENTS,
+                           _PLANS),
     Role.ICB_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
-    Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality"), _RETURNS),
-    Role.PROGRAMME_LEAD: (("/", "Overview"), _RETURNS),
+    Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality"), _RETURNS,
+                         _OUTCOMES),
+    Role.PROGRAMME_LEAD: (("/", "Overview"), _RETURNS, _OUTCOMES),
     Role.CASE_WORKER: (("/", "Overview"), ("/referrals", "Caseload"),
                        ("/opportunities", "Opportunities")),
     Role.TEAM_LEAD: (("/", "Overview"), ("/referrals", "Caseload"),

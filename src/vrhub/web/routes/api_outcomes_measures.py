@@ -8,6 +8,7 @@ participant-level read, audited.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
@@ -17,7 +18,16 @@ from pydantic import BaseModel, Field
 from vrhub.access.principal import Principal
 from vrhub.errors import InputError, Location
 from vrhub.ingest.bounded import read_limited
-from vrhub.outcomes import istatement_kpis, istatements, measures, prepost, survey_responses
+from vrhub.outcomes import (
+    dashboard,
+    istatement_kpis,
+    istatements,
+    measures,
+    prepost,
+    public_figures,
+    reach,
+    survey_responses,
+)
 from vrhub.outcomes.context import Outcomes
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.csrf import require_csrf
@@ -133,3 +143,24 @@ def kpis(principal: Caller, service: Service, programme: ProgrammeQ = None,
     return istatement_kpis.kpis(service, principal, programme=programme, area=area,
                                 borough=borough, kpi_set=kpi_set).to_dict()
 
+
+
+@router.get("/reach", summary="Reach totals from approved returns, with the counting rule")
+def reach_totals(principal: Caller, service: Service, programme: ProgrammeQ = None,
+                 area: AreaQ = None, borough: BoroughQ = None) -> dict[str, Any]:
+    return reach.reach_totals(service, principal, programme=programme, area=area,
+                              borough=borough).to_dict()
+
+
+@router.get("/dashboard", summary="The outcomes dashboard: KPIs, pre/post change and reach")
+def outcomes_dashboard(principal: Caller, service: Service, programme: ProgrammeQ = None,
+                       area: AreaQ = None, borough: BoroughQ = None) -> dict[str, Any]:
+    return dashboard.dashboard(service, principal, programme=programme, area=area,
+                               borough=borough).to_dict()
+
+
+@router.get("/public", summary="Public outcome figures (disclosure-controlled)")
+def outcomes_public(principal: Caller, service: Service) -> dict[str, Any]:
+    figures = public_figures.public_figures(service, principal)
+    return {"framework_version": figures.framework_version, "rule": figures.rule,
+            "sections": [asdict(s) for s in figures.sections]}
