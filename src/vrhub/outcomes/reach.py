@@ -36,7 +36,7 @@ from vrhub.access.principal import Principal
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.views import View, current_versions, view_of
 from vrhub.standards.reporting_periods import ReportingPeriod
-from vrhub.storage.outcomes import returns as store
+from vrhub.storage.outcomes import reach as store
 
 
 @dataclass(frozen=True)
@@ -94,16 +94,16 @@ class ReachTotals:
                 "counted": "approved returns in force only"}
 
 
-def compute(view: View, values: list[tuple[str, str, str, str, str, float]]) -> ReachTotals:
-    """Totals from (programme, period, element, breakdown, category, value) rows of
-    approved returns in force."""
+def compute(view: View, values: list[tuple[str, str, str, float]]) -> ReachTotals:
+    """Totals from (programme, period, element, total) rows of approved returns in
+    force."""
     wanted = set(view.codes)
     sums: dict[str, float] = defaultdict(float)
     returns: dict[str, set[tuple[str, str]]] = defaultdict(set)
     periods: dict[str, set[str]] = defaultdict(set)
     by_programme: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for programme, period, element, breakdown, _category, value in values:
-        if programme not in wanted or breakdown != "total":
+    for programme, period, element, value in values:
+        if programme not in wanted:
             continue
         sums[element] += value
         returns[element].add((programme, period))
@@ -144,10 +144,10 @@ def reach_of(outcomes: Outcomes, view: View,
 
 
 def approved_values(outcomes: Outcomes,
-                    programmes: list[str]) -> list[tuple[str, str, str, str, str, float]]:
-    """The reach elements of the approved returns in force of ``programmes``."""
+                    programmes: list[str]) -> list[tuple[str, str, str, float]]:
+    """(programme, period, element, total) of the approved returns in force."""
     if not programmes:
         return []
     with outcomes.sessions() as session:
-        return store.approved_values(session, programmes=programmes,
+        return store.approved_totals(session, programmes=programmes,
                                      elements=[d.element for d in DEFINITIONS])
