@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.cli.outcomes_support import emit
+from vrhub.cli.outcomes_support import acting, emit, load_reference_file
 
 if TYPE_CHECKING:
     from vrhub.access.principal import Principal
@@ -21,25 +21,15 @@ if TYPE_CHECKING:
 
 
 def _desk(app: AppContext) -> tuple[IncidentDesk, Principal]:
-    from vrhub.access.principal import console_administrator
-    from vrhub.access.services import TOKEN_VARIABLE, AccessServices
-    from vrhub.cli.outcomes_support import _os_user
     from vrhub.partnership.incident_notices import Mailer
     from vrhub.partnership.incidents import IncidentDesk
     from vrhub.pathways.postcode_source import postcode_lookup
 
-    services = AccessServices.from_settings(app.settings)
-    click.get_current_context().call_on_close(services.close)
+    services, principal = acting(app)
     desk = IncidentDesk(services.sessions, services.policy, app.warehouse,
                         postcode_lookup(app.warehouse), app.settings.chosen_study_area(),
                         mailer=Mailer.from_settings(app.settings),
                         app_url=app.settings.app_url)
-    token = app.environ.get(TOKEN_VARIABLE, "").strip()
-    if token:
-        principal = services.tokens.authenticate(token, channel="cli",
-                                                 client=f"console:{_os_user()}")
-    else:
-        principal = console_administrator(_os_user())
     return desk, principal
 
 
@@ -210,14 +200,8 @@ def checklist_show(app: AppContext, as_json: bool) -> None:
 @pass_app
 def checklist_load(app: AppContext, file: Path) -> None:
     """Load a revised checklist (JSON, a new version) for incidents logged from now on."""
-    from vrhub.access.resources import Resource
-    from vrhub.access.roles import Action
     from vrhub.partnership import checklist as checklists
 
-    desk, who = _desk(app)
-    with desk.sessions() as session, desk.policy.audited(
-            who, Action.MANAGE_FRAMEWORK, Resource("incident_checklist", file.name),
-            session=session) as note:
-        loaded = checklists.load(session, file.read_bytes(), file.name, who.email)
-        note.detail = f"loaded incident checklist {loaded.version} ({len(loaded.items)} actions)"
+    services, who = acting(app)
+    loaded = load_reference_file(services, who, checklists.KIND, file, checklists.load)
     click.echo(f"Checklist {loaded.version} is in force: {len(loaded.items)} actions.")

@@ -10,6 +10,8 @@ never participants' measures. Heavy modules are imported when a command runs.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,26 +20,48 @@ from vrhub.cli.context import AppContext
 
 if TYPE_CHECKING:
     from vrhub.access.principal import Principal
+    from vrhub.access.services import AccessServices
     from vrhub.outcomes.context import Outcomes
 
 
 def open_outcomes(app: AppContext) -> tuple[Outcomes, Principal]:
     """The outcomes services for this command (closed when it ends) and who is acting:
     the owner of the token in ``VRHUB_TOKEN``, else the console administrator."""
+    from vrhub.outcomes.context import Outcomes
+
+    services, principal = acting(app)
+    return Outcomes.from_access(services, app.settings), principal
+
+
+def acting(app: AppContext) -> tuple[AccessServices, Principal]:
+    """The access services for this command (closed when it ends) and who is acting: the
+    owner of the token in ``VRHUB_TOKEN``, else the console administrator."""
     from vrhub.access.principal import console_administrator
     from vrhub.access.services import TOKEN_VARIABLE, AccessServices
-    from vrhub.outcomes.context import Outcomes
 
     services = AccessServices.from_settings(app.settings)
     click.get_current_context().call_on_close(services.close)
-    outcomes = Outcomes.from_access(services, app.settings)
     token = app.environ.get(TOKEN_VARIABLE, "").strip()
     if token:
         principal = services.tokens.authenticate(token, channel="cli",
                                                  client=f"console:{_os_user()}")
     else:
         principal = console_administrator(_os_user())
-    return outcomes, principal
+    return services, principal
+
+
+def load_reference_file(services: AccessServices, who: Principal, kind: str, file: Path,
+                        load: Callable[..., Any]) -> Any:
+    """Load a revised versioned document (``load(session, data, file, loaded_by)``) as an
+    audited administrative action; the document loaded."""
+    from vrhub.access.resources import Resource
+    from vrhub.access.roles import Action
+
+    with services.sessions() as session, services.policy.audited(
+            who, Action.MANAGE_FRAMEWORK, Resource(kind, file.name), session=session) as note:
+        loaded = load(session, file.read_bytes(), file.name, who.email)
+        note.detail = f"loaded {kind.replace('_', ' ')} {loaded.version}"
+    return loaded
 
 
 def _os_user() -> str:

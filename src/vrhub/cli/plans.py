@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vrhub.cli.context import AppContext, json_option, pass_app
-from vrhub.cli.outcomes_support import emit
+from vrhub.cli.outcomes_support import acting, emit, load_reference_file
 
 if TYPE_CHECKING:
     from vrhub.access.principal import Principal
@@ -21,17 +21,9 @@ if TYPE_CHECKING:
 
 
 def _desk(app: AppContext) -> tuple[PlanDesk, Principal]:
-    from vrhub.access.principal import console_administrator
-    from vrhub.access.services import TOKEN_VARIABLE, AccessServices
-    from vrhub.cli.outcomes_support import _os_user
     from vrhub.partnership.plan_assessment import PlanDesk
 
-    services = AccessServices.from_settings(app.settings)
-    click.get_current_context().call_on_close(services.close)
-    token = app.environ.get(TOKEN_VARIABLE, "").strip()
-    principal = (services.tokens.authenticate(token, channel="cli",
-                                              client=f"console:{_os_user()}")
-                 if token else console_administrator(_os_user()))
+    services, principal = acting(app)
     return PlanDesk(services.sessions, services.policy), principal
 
 
@@ -68,16 +60,10 @@ def rubric(app: AppContext, as_json: bool) -> None:
 @pass_app
 def load_rubric(app: AppContext, file: Path) -> None:
     """Load a revised rubric (JSON, a new version) for assessments from now on."""
-    from vrhub.access.resources import Resource
-    from vrhub.access.roles import Action
     from vrhub.partnership import plan_rubric
 
-    desk, who = _desk(app)
-    with desk.sessions() as session, desk.policy.audited(
-            who, Action.MANAGE_FRAMEWORK, Resource("plan_rubric", file.name),
-            session=session) as note:
-        loaded = plan_rubric.load(session, file.read_bytes(), file.name, who.email)
-        note.detail = f"loaded plan rubric {loaded.version}"
+    services, who = acting(app)
+    loaded = load_reference_file(services, who, plan_rubric.KIND, file, plan_rubric.load)
     click.echo(f"Rubric {loaded.version} is in force: {len(loaded.criteria)} criteria.")
 
 

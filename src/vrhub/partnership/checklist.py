@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vrhub.errors import InputError, Location
+from vrhub.partnership.documents import read_json
 from vrhub.standards.incidents import PHASES
 from vrhub.storage.outcomes import reference as store
 
@@ -99,12 +100,7 @@ def in_force(session: Session) -> Checklist:
 
 
 def load(session: Session, data: bytes, file: str, loaded_by: str) -> Checklist:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{file} is not a JSON document ({exc})",
-                         Location(file=file),
-                         hint="save the checklist as UTF-8 JSON") from None
+    document = read_json(data, file, "checklist")
     checklist = parse(document, file)
     store.add_reference(session, kind=KIND, version=checklist.version, title=checklist.name,
                         document=checklist.document(), loaded_by=loaded_by)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vrhub.errors import InputError, Location
+from vrhub.partnership.documents import read_json
 from vrhub.storage.outcomes import reference as store
 
 KIND = "plan_rubric"
@@ -99,11 +100,7 @@ def in_force(session: Session) -> Rubric:
 
 
 def load(session: Session, data: bytes, file: str, loaded_by: str) -> Rubric:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{file} is not a JSON document ({exc})", Location(file=file),
-                         hint="save the rubric as UTF-8 JSON") from None
+    document = read_json(data, file, "rubric")
     rubric = parse(document, file)
     store.add_reference(session, kind=KIND, version=rubric.version, title=rubric.name,
                         document=document, loaded_by=loaded_by)
