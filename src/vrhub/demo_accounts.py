@@ -19,6 +19,7 @@ from vrhub.access.principal import console_administrator
 from vrhub.access.services import AccessServices
 from vrhub.errors import Conflict
 from vrhub.settings import Settings
+from vrhub.storage.queries import demo as demo_queries
 from vrhub.storage.warehouse import Warehouse
 
 WORDS = ("amber", "bridge", "canal", "delta", "ember", "falcon", "garden", "harbour",
@@ -45,14 +46,6 @@ def _passphrase(home: Path) -> str:
     return phrase
 
 
-def _first(warehouse: Warehouse, sql: str) -> str | None:
-    try:
-        frame = warehouse.query(sql)
-    except Exception:  # the table may not exist in a partial workspace
-        return None
-    return None if frame.empty else str(frame.iloc[0, 0])
-
-
 def _icb_of(warehouse: Warehouse, borough: str) -> str | None:
     """The ICB whose system ``borough`` is in (None when the workspace knows none)."""
     from vrhub.reports.area_directory import build
@@ -68,12 +61,8 @@ def ensure_demo_accounts(settings: Settings, warehouse: Warehouse
                          ) -> tuple[list[DemoAccount], str]:
     """Create the demo accounts if missing; returns them and their passphrase."""
     password = _passphrase(settings.home)
-    borough = _first(warehouse, "SELECT code FROM area_boundary WHERE level = 'borough' "
-                                "ORDER BY code LIMIT 1")
-    site = _first(warehouse, "SELECT s.site_code FROM ed_site s ORDER BY "
-                             "(SELECT count(*) FROM istv_submission i WHERE i.site_code = "
-                             "s.site_code) DESC, s.site_code LIMIT 1") or _first(
-        warehouse, "SELECT site_code FROM ed_site ORDER BY site_code LIMIT 1")
+    borough = demo_queries.first_borough(warehouse)
+    site = demo_queries.busiest_site(warehouse)
     wanted = [DemoAccount("analyst@example.org", "pan_london_analyst", "all of London")]
     if borough:
         wanted.append(DemoAccount("borough@example.org", "borough_analyst", borough))

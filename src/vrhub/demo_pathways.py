@@ -25,6 +25,8 @@ import numpy as np
 
 from vrhub.demo_accounts import DemoAccount
 from vrhub.settings import Settings
+from vrhub.storage.queries import areas as area_queries
+from vrhub.storage.queries import demo as demo_queries
 from vrhub.storage.warehouse import Warehouse
 
 SERVICES = 300
@@ -52,8 +54,7 @@ def demo_postcodes(warehouse: Warehouse, folder: Path, seed: int) -> int:
         return 0
     if not warehouse.has_table("area_boundary"):
         return 0
-    frame = warehouse.query("SELECT code, name, geometry FROM area_boundary "
-                            "WHERE level = 'borough' ORDER BY code")
+    frame = area_queries.shapes_at_level(warehouse, "borough")
     if not len(frame):
         return 0
     rng = np.random.default_rng(seed)
@@ -72,9 +73,7 @@ def demo_postcodes(warehouse: Warehouse, folder: Path, seed: int) -> int:
 
 
 def _synthetic_only(warehouse: Warehouse) -> bool:
-    real = warehouse.scalar("SELECT count(*) FROM gazetteer_postcode "
-                            "WHERE postcode NOT LIKE 'ZZ%'")
-    return not real
+    return not demo_queries.real_postcodes(warehouse)
 
 
 def ensure_demo_pathways(settings: Settings, warehouse: Warehouse, password: str, *,
@@ -151,10 +150,7 @@ def _directory(directory: Any, warehouse: Warehouse, seed: int) -> list[tuple[st
 
     if not postcode_count(warehouse):
         return []
-    rows = warehouse.query(
-        "SELECT p.postcode, p.easting, p.northing, p.borough_code, coalesce(b.name, '') AS "
-        "name FROM gazetteer_postcode p LEFT JOIN area_boundary b ON b.level = 'borough' "
-        "AND b.code = p.borough_code ORDER BY p.postcode")
+    rows = demo_queries.postcode_boroughs(warehouse)
     pcs = [SyntheticPostcode(f"{str(code)[:-3]} {str(code)[-3:]}", float(str(e)),
                              float(str(n)), None, None, str(borough or ""), str(name))
            for code, e, n, borough, name in rows.itertuples(index=False, name=None)]

@@ -13,6 +13,7 @@ from vrhub.errors import ConfigError
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.standards.provenance import PART
 from vrhub.storage import warehouse_schema
+from vrhub.storage.ddl import create_table
 from vrhub.storage.parts import parts_folder
 from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
@@ -110,7 +111,7 @@ def test_a_copy_without_its_parts_folder_is_refused_clearly(tmp_path: Path) -> N
 def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
-    con.execute(POLICE_STREET.duckdb_ddl())
+    con.execute(create_table(POLICE_STREET))
     con.execute("INSERT INTO police_street (crime_id, month, force, series, crime_type, "
                 "crime_id_duplicate, file_id, row_number) VALUES "
                 "('a', '2024-01', 'm', 's', 'Burglary', false, 'x', 1), "

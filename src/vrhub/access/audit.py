@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.principal import Principal
+from vrhub.storage.appdb import statements
 from vrhub.storage.appdb.models import AuditEvent, utc_now
 
 if TYPE_CHECKING:
@@ -246,9 +247,9 @@ def append_many(session: Session, events: list[AuditEvent],
     database's write lock first. Either way the unique ``prev_hash`` refuses a fork.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+        session.execute(text(statements.AUDIT_ADVISORY_LOCK), {"key": _ADVISORY_LOCK})
     else:  # a write statement that touches no row: takes SQLite's write lock
-        session.execute(text("UPDATE audit_event SET id = id WHERE 0 = 1"))
+        session.execute(text(statements.AUDIT_SQLITE_WRITE_LOCK))
     prev = session.scalar(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ) or GENESIS

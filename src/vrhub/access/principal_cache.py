@@ -26,11 +26,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.principal import Principal
+from vrhub.storage.appdb import statements
 from vrhub.storage.appdb.models import AccountVersion
 
 MAX_ENTRIES = 10_000
 _QUERY = select(AccountVersion.version).where(AccountVersion.id == 1)
-_SQL = "SELECT version FROM account_version WHERE id = 1"
+_SQL = statements.ACCOUNT_VERSION
 
 
 class AccountVersions:

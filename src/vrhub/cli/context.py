@@ -110,7 +110,7 @@ class AppContext:
         if read_only or not _reading_command():
             return warehouse
         try:
-            warehouse.con  # noqa: B018 - open now, to see whether another process holds it
+            warehouse.open()
         except Exception as exc:
             from vrhub.storage.diagnose import explain
 
@@ -118,7 +118,7 @@ class AppContext:
             if explained is None or "in use by another process" not in explained.message:
                 raise
             warehouse = Warehouse(path, read_only=True)
-            warehouse.con  # noqa: B018 - a writer elsewhere makes this "in use" too
+            warehouse.open()
         return warehouse
 
     def close(self) -> None:

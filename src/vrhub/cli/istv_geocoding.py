@@ -210,8 +210,9 @@ def _evaluate_styles(app: AppContext, warehouse: Warehouse, geocoder: Any, frame
     clean = frame
     if "clean_description" in frame.columns:  # a noisy set made from clean strings
         clean = frame.assign(description=frame["clean_description"])
-    areas = warehouse.query("SELECT lsoa21_code, ward_name, borough_name FROM area_lookup"
-                            ) if warehouse.has_table("area_lookup") else None
+    from vrhub.storage.queries import areas as area_queries
+
+    areas = area_queries.lsoa_names(warehouse)
     report = se.evaluate_styles(geocoder, se.with_context(geocoder, clean, areas),
                                 styles=styles, calibrate_on=calibrate_on, seed=seed,
                                 lsoa_borough=boroughs)
@@ -240,11 +241,9 @@ def _evaluate_styles(app: AppContext, warehouse: Warehouse, geocoder: Any, frame
 
 
 def _lsoa_boroughs(warehouse: Warehouse) -> dict[str, str]:
-    if not warehouse.has_table("area_lookup"):
-        return {}
-    frame = warehouse.query("SELECT lsoa21_code, borough_code FROM area_lookup "
-                            "WHERE borough_code IS NOT NULL")
-    return dict(zip(frame["lsoa21_code"], frame["borough_code"], strict=True))
+    from vrhub.storage.queries import areas as area_queries
+
+    return area_queries.lsoa_boroughs(warehouse)
 
 
 def _report(app: AppContext, title: str, counts: dict[str, int], as_json: bool) -> None:

@@ -27,20 +27,11 @@ def command() -> None:
 @pass_app
 def status(app: AppContext, as_json: bool) -> None:
     """Show the warehouse's schema version and the newest this vrhub knows."""
-    import duckdb
-
     from vrhub.storage import warehouse_schema
 
     path = app.workspace.warehouse_path
     newest = warehouse_schema.head()
-    if path.exists():
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            at = warehouse_schema.current(con)
-        finally:
-            con.close()
-    else:
-        at = None
+    at = warehouse_schema.version_of(path) if path.exists() else None
     data = {"warehouse": str(path), "version": at, "newest": newest,
             "current": at in (None, newest)}
     if as_json:
@@ -68,13 +59,9 @@ def upgrade(app: AppContext) -> None:
     migration commits on its own, so an interrupted upgrade resumes where it stopped.
     """
     from vrhub.storage import warehouse_schema
-    from vrhub.storage.warehouse import Warehouse
 
     path = app.workspace.ensure().warehouse_path
-    with Warehouse(path, upgrading=True) as wh:
-        before = warehouse_schema.current(wh.con)
-        applied = warehouse_schema.upgrade(wh.con)
-        after = warehouse_schema.current(wh.con)
+    before, applied, after = warehouse_schema.upgrade_file(path)
     for migration in applied:
         app.info(f"  {migration.version}: {migration.description}")
     if before is None:

@@ -104,11 +104,12 @@ def default() -> Calibration:
 def active(warehouse: Warehouse) -> Calibration:
     """The most recent calibration stored in the warehouse, else the shipped default."""
     if warehouse.has_table(GEOCODER_CALIBRATION.name):
-        row = warehouse.query(
-            f'SELECT coefficients FROM "{GEOCODER_CALIBRATION.name}" '
-            "ORDER BY fitted_at DESC LIMIT 1")
-        if len(row):
-            return Calibration.from_json(json.loads(row["coefficients"].iloc[0]))
+        from vrhub.storage.queries import gazetteer as gq
+        from vrhub.storage.queries import value
+
+        found = value(warehouse, gq.LATEST_CALIBRATION)
+        if found is not None:
+            return Calibration.from_json(json.loads(found))
     return default()
 
 

@@ -34,6 +34,9 @@ from vrhub.standards.gazetteer import (
     GAZETTEER_POSTCODE,
     TABLES,
 )
+from vrhub.storage.queries import gazetteer as gq
+from vrhub.storage.queries import run
+from vrhub.storage.table_writes import delete_rows
 from vrhub.storage.warehouse import Warehouse
 
 DERIVED_SOURCES = ("police_uk", "area", "ed_site")
@@ -121,9 +124,7 @@ def build(warehouse: Warehouse, progress: Progress = SILENT) -> dict[str, int]:
         task.advance()
     points = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
         len(f) for f in frames) else _empty_points()
-    imported = warehouse.query(
-        f'SELECT count(*) AS n FROM "{GAZETTEER_NAME.name}" WHERE source NOT IN (?, ?, ?)',
-        list(DERIVED_SOURCES))["n"].iloc[0]
+    imported = gq.names_not_from(warehouse, DERIVED_SOURCES)
     if not len(points) and not imported:
         raise UserError(
             "there is nothing to build a gazetteer from: the warehouse holds no police.uk "
@@ -131,25 +132,18 @@ def build(warehouse: Warehouse, progress: Progress = SILENT) -> dict[str, int]:
             hint="load police.uk street files first (vrhub load police FILES), or import "
             "OS Open Names (vrhub istv gazetteer import-open-names FILE)",
         )
-    with warehouse.atomic() as con:
-        con.execute(
-            f'DELETE FROM "{GAZETTEER_POINT.name}" WHERE name_id IN (SELECT name_id FROM '
-            f'"{GAZETTEER_NAME.name}" WHERE source IN (?, ?, ?))', list(DERIVED_SOURCES)
-        ).fetchall()
-        con.execute(f'DELETE FROM "{GAZETTEER_NAME.name}" WHERE source IN (?, ?, ?)',
-                    list(DERIVED_SOURCES)).fetchall()
-        kept = warehouse.query(
-            f'SELECT (SELECT count(*) FROM "{GAZETTEER_NAME.name}") AS names, '
-            f'(SELECT count(*) FROM "{GAZETTEER_POINT.name}") AS points').iloc[0]
+    with warehouse.atomic():
+        gq.clear_sources(warehouse, DERIVED_SOURCES)
+        kept_names, kept_points = gq.size(warehouse)
         names, pts = _name_tables(warehouse, points)
         warehouse.insert(GAZETTEER_NAME, names)
         warehouse.insert(GAZETTEER_POINT, pts)
-        con.execute(f'DELETE FROM "{GAZETTEER_BUILD.name}"').fetchall()
+        delete_rows(warehouse, GAZETTEER_BUILD)
         warehouse.insert(GAZETTEER_BUILD, pd.DataFrame({
             "built_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
             "police_rows": [police_rows],
-            "names": [len(names) + kept["names"]],
-            "points": [len(pts) + kept["points"]],
+            "names": [len(names) + kept_names],
+            "points": [len(pts) + kept_points],
         }))
     return {"police_rows": police_rows, "names": len(names), "points": len(pts)}
 
@@ -159,20 +153,15 @@ def is_current(warehouse: Warehouse) -> bool:
     if not warehouse.has_table(GAZETTEER_BUILD.name) or not warehouse.count(
             GAZETTEER_BUILD.name):
         return False
-    built_rows = warehouse.scalar(f'SELECT police_rows FROM "{GAZETTEER_BUILD.name}"')
-    return int(built_rows or 0) == warehouse.count("police_street")
+    return gq.built_from_rows(warehouse) == warehouse.count("police_street")
 
 
 def load(warehouse: Warehouse) -> Gazetteer:
     """Read the persisted gazetteer into memory."""
-    frame = warehouse.query(
-        f'SELECT n.name, n.kind, n.area_code, p.easting, p.northing, p.weight, '
-        f'p.lsoa21_code, p.ward_code, p.borough_code FROM "{GAZETTEER_POINT.name}" p '
-        f'JOIN "{GAZETTEER_NAME.name}" n USING (name_id) ORDER BY n.name, p.easting, p.northing'
-    )
+    frame = run(warehouse, gq.POINTS)
     postcodes: dict[str, tuple[float, float, str | None, str | None, str | None]] = {}
     if warehouse.has_table(GAZETTEER_POSTCODE.name):
-        pc = warehouse.query(f'SELECT * FROM "{GAZETTEER_POSTCODE.name}"')
+        pc = run(warehouse, gq.POSTCODES)
         for code, e, n, lsoa, ward, borough in zip(
                 pc["postcode"], pc["easting"], pc["northing"], pc["lsoa21_code"],
                 pc["ward_code"], pc["borough_code"], strict=True):
@@ -180,8 +169,7 @@ def load(warehouse: Warehouse) -> Gazetteer:
                                     _code(borough))
     gazetteer = from_frame(frame, postcodes)
     if warehouse.has_table("area_boundary"):
-        areas = warehouse.query("SELECT code, area_m2 FROM area_boundary "
-                                "WHERE level = 'lsoa21' AND area_m2 > 0")
+        areas = run(warehouse, gq.LSOA_AREAS)
         gazetteer.lsoa_area = dict(zip(areas["code"], areas["area_m2"].astype(float),
                                        strict=True))
     return gazetteer
@@ -241,23 +229,10 @@ def _empty_points() -> pd.DataFrame:
 def _police_points(warehouse: Warehouse) -> tuple[pd.DataFrame, int]:
     if not warehouse.has_table("police_street"):
         return _empty_points(), 0
-    cols = set(warehouse.query("SELECT * FROM police_street LIMIT 0").columns)
     total = warehouse.count("police_street")
-    area_cols = [c for c in ("lsoa21_code", "ward_code", "borough_code") if c in cols]
-    select_areas = ", ".join(area_cols)
-    if {"easting", "northing"} <= cols:
-        xy = "easting, northing"
-        where = "easting IS NOT NULL AND northing IS NOT NULL"
-    elif {"longitude", "latitude"} <= cols:
-        xy = "longitude AS x, latitude AS y"
-        where = "longitude IS NOT NULL AND latitude IS NOT NULL"
-    else:
+    frame = gq.police_locations(warehouse)
+    if frame is None:
         return _empty_points(), total
-    frame = warehouse.query(
-        f"SELECT location AS display_name, {xy}{', ' if area_cols else ''}{select_areas}, "
-        f"count(*)::DOUBLE AS weight FROM police_street WHERE location IS NOT NULL AND {where} "
-        f"GROUP BY ALL"
-    )
     if "x" in frame.columns:
         from pyproj import Transformer
 
@@ -294,10 +269,7 @@ def _area_points(warehouse: Warehouse) -> pd.DataFrame:
         return _empty_points()
     import shapely
 
-    frame = warehouse.query(
-        "SELECT level, code, name, borough_code, geometry FROM area_boundary "
-        "WHERE level IN ('borough', 'ward22') AND name IS NOT NULL"
-    )
+    frame = run(warehouse, gq.AREA_NAMES)
     if not len(frame):
         return _empty_points()
     geoms = shapely.from_wkb([bytes(g) for g in frame["geometry"]])
@@ -326,9 +298,7 @@ def _area_points(warehouse: Warehouse) -> pd.DataFrame:
 def _ed_points(warehouse: Warehouse) -> pd.DataFrame:
     if not warehouse.has_table("ed_site"):
         return _empty_points()
-    frame = warehouse.query(
-        "SELECT site_name AS display_name, easting, northing FROM ed_site "
-        "WHERE site_name IS NOT NULL AND easting IS NOT NULL AND northing IS NOT NULL")
+    frame = run(warehouse, gq.ED_SITE_NAMES)
     if not len(frame):
         return _empty_points()
     located = locate_points(warehouse, frame["easting"].to_numpy(float),
@@ -343,9 +313,7 @@ def _ed_points(warehouse: Warehouse) -> pd.DataFrame:
 
 def _name_tables(warehouse: Warehouse, points: pd.DataFrame) -> tuple[pd.DataFrame,
                                                                       pd.DataFrame]:
-    # query() fetches the whole result, leaving the connection free for the inserts
-    start = int(warehouse.query(f'SELECT coalesce(max(name_id) + 1, 0) AS n FROM '
-                                f'"{GAZETTEER_NAME.name}"')["n"].iloc[0])
+    start = gq.next_name_id(warehouse)
     # group on a string key: a column of missing area codes alone (no boundaries loaded)
     # would otherwise come back as float NaN and no longer merge with the object column
     keys = ["name", "source", "kind", "area_key"]

@@ -34,6 +34,9 @@ from vrhub.standards.gazetteer import (
     GAZETTEER_POSTCODE,
     TABLES,
 )
+from vrhub.storage.queries import gazetteer as gq
+from vrhub.storage.queries import run
+from vrhub.storage.table_writes import delete_rows
 from vrhub.storage.warehouse import Warehouse
 
 OPEN_NAMES_COLUMNS = (
@@ -92,15 +95,9 @@ def import_open_names(warehouse: Warehouse, paths: Iterable[Path],
         display_name=("display_name", "first"), n_points=("easting", "size"),
         n_lsoas=("lsoa21_code", "nunique")).reset_index()
     warehouse.ensure_tables(TABLES)
-    with warehouse.atomic() as con:
-        con.execute(
-            f'DELETE FROM "{GAZETTEER_POINT.name}" WHERE name_id IN (SELECT name_id FROM '
-            f"\"{GAZETTEER_NAME.name}\" WHERE source = 'os_open_names')").fetchall()
-        con.execute(f"DELETE FROM \"{GAZETTEER_NAME.name}\" WHERE source = 'os_open_names'"
-                    ).fetchall()
-        start = int(warehouse.query(
-            f'SELECT coalesce(max(name_id) + 1, 0) AS n FROM "{GAZETTEER_NAME.name}"'
-        )["n"].iloc[0])
+    with warehouse.atomic():
+        gq.clear_sources(warehouse, ["os_open_names"])
+        start = gq.next_name_id(warehouse)
         names["name_id"] = np.arange(start, start + len(names), dtype=np.int64)
         names["core"] = names["name"].map(core_of)
         names["source"] = "os_open_names"
@@ -159,8 +156,8 @@ def import_onspd(warehouse: Warehouse, paths: Iterable[Path],
         for col in ("lsoa21_code", "ward_code", "borough_code"):
             rows.loc[missing, col] = located[col].to_numpy()
     warehouse.ensure_tables(TABLES)
-    with warehouse.atomic() as con:
-        con.execute(f'DELETE FROM "{GAZETTEER_POSTCODE.name}"').fetchall()
+    with warehouse.atomic():
+        delete_rows(warehouse, GAZETTEER_POSTCODE)
         warehouse.insert(GAZETTEER_POSTCODE, rows)
     return {"rows_read": read, "postcodes": len(rows)}
 
@@ -195,8 +192,7 @@ def _extent(warehouse: Warehouse) -> tuple[float, float, float, float]:
     if warehouse.has_table("area_boundary"):
         import shapely
 
-        geoms = warehouse.query(
-            "SELECT geometry FROM area_boundary WHERE level = 'borough'")["geometry"]
+        geoms = run(warehouse, gq.BOROUGH_SHAPES)["geometry"]
         if len(geoms):
             xmin, ymin, xmax, ymax = shapely.total_bounds(
                 shapely.from_wkb([bytes(g) for g in geoms]))

@@ -87,9 +87,10 @@ class EdSites:
     def from_warehouse(cls, warehouse: Warehouse) -> EdSites:
         if not warehouse.has_table("ed_site"):
             return cls()
-        frame = warehouse.query(
-            "SELECT site_code, easting, northing FROM ed_site WHERE easting IS NOT NULL "
-            "AND northing IS NOT NULL ORDER BY site_code")
+        from vrhub.storage.queries import gazetteer as gq
+        from vrhub.storage.queries import run
+
+        frame = run(warehouse, gq.ED_SITES_PLACED)
         return cls.from_frame(frame)
 
     @classmethod

@@ -37,6 +37,8 @@ import shapely
 
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
+from vrhub.storage.queries import areas as area_queries
+from vrhub.storage.table_writes import update_from
 from vrhub.storage.warehouse import Warehouse
 
 PLACE_COLUMNS = ("lsoa21_code", "ward_code", "borough_code")
@@ -213,16 +215,7 @@ _CACHE: weakref.WeakKeyDictionary[Warehouse, tuple[Hashable, Boundaries]] = (
 
 def _token(warehouse: Warehouse) -> Hashable:
     """Changes whenever the boundary or lookup tables change."""
-    parts: list[Any] = [str(warehouse.path)]
-    for table in (AREA_BOUNDARY, AREA_LOOKUP):
-        if warehouse.has_table(table.name):
-            rows = warehouse.con.execute(
-                f'SELECT count(*), min(file_id), max(file_id) FROM "{table.name}"'
-            ).fetchall()
-            parts.append(tuple(rows[0]) if rows else None)
-        else:
-            parts.append(None)
-    return tuple(parts)
+    return (str(warehouse.path), *area_queries.boundary_token(warehouse))
 
 
 def boundaries(warehouse: Warehouse) -> Boundaries:
@@ -240,21 +233,13 @@ def _build(warehouse: Warehouse) -> Boundaries:
     layers: dict[str, Layer] = {}
     lsoa11: frozenset[str] = frozenset()
     if warehouse.has_table(AREA_BOUNDARY.name):
-        frame = warehouse.query(
-            f'SELECT level, code, borough_code, geometry FROM "{AREA_BOUNDARY.name}" '
-            "WHERE level IN ('lsoa21', 'ward22', 'borough') ORDER BY level, code"
-        )
+        frame = area_queries.place_shapes(warehouse)
         for level, part in frame.groupby("level", sort=False):
             layers[str(level)] = Layer.build(str(level), part.reset_index(drop=True))
-        codes11 = warehouse.query(
-            f"SELECT code FROM \"{AREA_BOUNDARY.name}\" WHERE level = 'lsoa11'"
-        )["code"]
-        lsoa11 = frozenset(codes11)
+        lsoa11 = area_queries.lsoa11_codes(warehouse)
     lookup = pd.DataFrame(columns=["lsoa21_code", "ward_code", "borough_code"])
     if warehouse.has_table(AREA_LOOKUP.name):
-        lookup = warehouse.query(
-            f'SELECT lsoa21_code, ward_code, borough_code FROM "{AREA_LOOKUP.name}"'
-        )
+        lookup = area_queries.lookup_codes(warehouse)
     lookup = lookup.drop_duplicates("lsoa21_code").set_index("lsoa21_code")
     lsoa21_layer = layers.get("lsoa21")
     codes21 = set(lookup.index)
@@ -315,35 +300,18 @@ def refresh(warehouse: Warehouse, progress: Progress = SILENT) -> dict[str, int]
                     task.advance(part.num_rows)
                     return part
 
-                warehouse.parts.rewrite(warehouse.con, POLICE_STREET, place)
+                warehouse.rewrite_parts(POLICE_STREET, place)
             updated[POLICE_STREET.name] = total
         if warehouse.has_table(POLICE_STOP_SEARCH.name):
-            frame = warehouse.query(
-                f'SELECT file_id, row_number, easting, northing FROM "{POLICE_STOP_SEARCH.name}"'
-            )
+            frame = area_queries.stop_search_points(warehouse)
             places = bounds.locate(frame["easting"], frame["northing"])
             places.insert(0, "row_number", frame["row_number"].to_numpy())
             places.insert(0, "file_id", frame["file_id"].to_numpy())
-            _update(warehouse, POLICE_STOP_SEARCH.name, places)
+            if not places.empty:
+                update_from(warehouse, POLICE_STOP_SEARCH, places, ("file_id", "row_number"),
+                            [c for c in places.columns if c not in ("file_id", "row_number")])
             updated[POLICE_STOP_SEARCH.name] = len(frame)
     return updated
-
-
-def _update(warehouse: Warehouse, table: str, places: pd.DataFrame) -> None:
-    if places.empty:
-        return
-    con = warehouse.con
-    con.register("_vrhub_places", places)
-    try:
-        sets = ", ".join(
-            f'"{c}" = p."{c}"' for c in places.columns if c not in ("file_id", "row_number")
-        )
-        con.execute(
-            f'UPDATE "{table}" AS t SET {sets} FROM _vrhub_places AS p '
-            "WHERE t.file_id = p.file_id AND t.row_number = p.row_number"
-        )
-    finally:
-        con.unregister("_vrhub_places")
 
 
 def unique_rows(*arrays: ArrayInput) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:

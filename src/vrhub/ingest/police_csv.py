@@ -411,12 +411,8 @@ def _to_float(text: pa.ChunkedArray) -> tuple[npt.NDArray[np.float64], npt.NDArr
 def unordered_appends(warehouse: Warehouse) -> Iterator[None]:
     """Let DuckDB append blocks in parallel, in any physical order, while loading (rows
     carry their file and row number, so storage order carries no meaning)."""
-    con = warehouse.con
-    con.execute("SET preserve_insertion_order = false")
-    try:
+    with warehouse.unordered_appends():
         yield
-    finally:
-        con.execute("RESET preserve_insertion_order")
 
 
 def keep_mask(rows: npt.NDArray[np.int64], problems: Sequence[Problem]) -> npt.NDArray[np.bool_]:

@@ -79,6 +79,8 @@ from vrhub.standards.police_uk import (
 from vrhub.standards.schema import Problem
 from vrhub.storage import police_counted
 from vrhub.storage.parts import Part, PartStore, conform
+from vrhub.storage.queries import police as police_queries
+from vrhub.storage.queries import run_arrow
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE_NAME = "police"
@@ -141,7 +143,7 @@ def load_street(
                         progress.note(f"{source.display}: {note}")
                 report.files.append(file_report)
                 task.advance()
-        warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)  # once for all parts
+        warehouse.refresh_parts_view(POLICE_STREET)  # once for all parts
         notes = revisions.study_area_notes(
             warehouse, [f.sha256 for f in report.files if f.status != "unchanged"])
         notes += revisions.counting_notes(warehouse, police_counted.refresh(warehouse))
@@ -449,15 +451,8 @@ def _flag_duplicates(load: FileLoad, state: FileState) -> None:
     """Flag rows whose Crime ID appeared on an earlier row of the same file (blank IDs
     never do), for a file stored in several parts: found in the warehouse (one hash
     aggregate), then the file's parts that hold such rows are rewritten."""
-    con = load.warehouse.con
-    load.warehouse.parts.refresh_view(con, POLICE_STREET)  # parts added since are seen
-    repeats = f"""
-        SELECT row_number, crime_id, first_row FROM (
-            SELECT row_number, crime_id,
-                   min(row_number) OVER (PARTITION BY crime_id) AS first_row
-            FROM "{POLICE_STREET.name}" WHERE file_id = ? AND crime_id IS NOT NULL)
-        WHERE row_number > first_row ORDER BY row_number"""
-    found = load.warehouse.query_arrow(repeats, [load.file_id])
+    load.warehouse.refresh_parts_view(POLICE_STREET)  # parts added since are seen
+    found = run_arrow(load.warehouse, police_queries.REPEATED_IDS_IN_FILE, file_id=load.file_id)
     if not found.num_rows:
         return
     first: dict[str, Any] = found.slice(0, 1).to_pylist()[0]
@@ -472,7 +467,7 @@ def _flag_duplicates(load: FileLoad, state: FileState) -> None:
         index = part.column_names.index("crime_id_duplicate")
         return part.set_column(index, "crime_id_duplicate", hits)
 
-    load.warehouse.parts.rewrite(con, POLICE_STREET, flag, file_id=load.file_id)
+    load.warehouse.rewrite_parts(POLICE_STREET, flag, file_id=load.file_id)
 
 
 SOURCES = (

@@ -39,6 +39,7 @@ from vrhub.reports import ed_figures
 from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, VIOLENCE_WITH_INJURY, month_minus
 from vrhub.standards.months import Month
 from vrhub.storage.points import load_points, load_study_area
+from vrhub.storage.queries import areas as area_queries
 from vrhub.storage.series import (
     area_geometries,
     istv_counts_by_age,
@@ -230,8 +231,7 @@ def hotspot_map(wh: Warehouse, borough: str, cells: pd.DataFrame, named: list[di
     labels = []
     if wards is not None:
         mine = wards[wards.intersects(outline.geometry.iloc[0].buffer(-50))]
-        names = wh.query("SELECT code, name FROM area_boundary WHERE level = 'ward22'")
-        by_code = dict(zip(names["code"], names["name"], strict=True))
+        by_code = area_queries.names_at_level(wh, "ward22")
         for code, geom in zip(mine["area_code"], mine.geometry, strict=True):
             simple = shapely.simplify(geom, 10)
             shapes.append(f'<path class="ward" d="{path(simple)}"/>')

@@ -24,6 +24,7 @@ from vrhub.analytics.deprivation import GROUPS, area_deprivation, violence_depri
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
 from vrhub.storage import series
+from vrhub.storage.queries import catalogue as catalogue_queries
 from vrhub.storage.warehouse import Warehouse
 
 LONDON_CODE = "E12000007"
@@ -70,7 +71,7 @@ def every_category(wh: Warehouse, level: str,
     category (summed over its minors) whose name is not also a minor category's; with
     ``major_category``, the major category of each (itself for a major one)."""
     minors = series.monthly_counts(wh, source="mps", level=level, period=period)
-    pairs = wh.query("SELECT DISTINCT major_category, minor_category FROM mps_crime_count")
+    pairs = catalogue_queries.mps_category_pairs(wh)
     major_of = {str(minor): str(major) for major, minor in pairs.itertuples(index=False)}
     majors = sorted(set(pairs["major_category"].dropna().astype(str)) - set(major_of))
     frames = [minors.data]

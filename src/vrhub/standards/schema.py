@@ -128,25 +128,6 @@ class Table:
                 return col
         raise KeyError(name)
 
-    def duckdb_ddl(self) -> str:
-        cols = [
-            f'    "{c.name}" {c.duckdb_type}{" NOT NULL" if c.required else ""}'
-            for c in self.columns
-        ]
-        if self.primary_key:
-            cols.append("    PRIMARY KEY (" + ", ".join(f'"{k}"' for k in self.primary_key) + ")")
-        return f'CREATE TABLE IF NOT EXISTS "{self.name}" (\n' + ",\n".join(cols) + "\n)"
-
-    def duckdb_select(self, source: str | None) -> str:
-        """``SELECT`` of every column, cast to its declared type, from ``source`` (no rows
-        when None): the body of the view over a table stored as parts."""
-        if source is None:
-            cols = ", ".join(f'CAST(NULL AS {c.duckdb_type}) AS "{c.name}"' for c in self.columns)
-            return f"SELECT {cols} WHERE false"
-        cols = ", ".join(f'CAST("{c.name}" AS {c.duckdb_type}) AS "{c.name}"'
-                         for c in self.columns)
-        return f"SELECT {cols} FROM {source}"
-
     def arrow_schema(self) -> pa.Schema:
         return pa.schema(
             [pa.field(c.name, c.arrow_type, nullable=not c.required) for c in self.columns]

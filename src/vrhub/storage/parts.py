@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from vrhub.errors import ConfigError
 from vrhub.standards.provenance import PART
 from vrhub.standards.schema import Table
+from vrhub.storage.ddl import typed_select
 
 SUFFIX = ".parts"
 #: Rows per Parquet row group: DuckDB reads a part's row groups in parallel (a month of
@@ -161,7 +162,7 @@ class PartStore:
         if parts:
             files = ", ".join(_quote(self.relative(table.name, p)) for p in parts)
             source = f"read_parquet([{files}])"
-        con.execute(f'CREATE OR REPLACE VIEW "{table.name}" AS {table.duckdb_select(source)}')
+        con.execute(f'CREATE OR REPLACE VIEW "{table.name}" AS {typed_select(table, source)}')
 
     def _adopt_table(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         file_ids = [row[0] for row in con.execute(

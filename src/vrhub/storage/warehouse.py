@@ -12,28 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from vrhub import __version__
 from vrhub.errors import OperationalError
-from vrhub.standards.provenance import PROVENANCE, QUARANTINE
+from vrhub.standards.provenance import PROVENANCE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
-from vrhub.standards.schema import Problem, Table
+from vrhub.standards.schema import Table
 from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
 from vrhub.storage import warehouse_schema
+from vrhub.storage.ddl import create_table
 from vrhub.storage.engines import DuckDBEngine, Engine
+from vrhub.storage.file_load import FileLoad
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
-
-QUARANTINE_VALUE_LIMIT = 200
 
 
 class WarehouseBusy(OperationalError):
@@ -91,6 +88,12 @@ class Warehouse:
     def use_engine(self, engine: Engine | None) -> None:
         """Answer named queries with ``engine`` (None: this warehouse's DuckDB)."""
         self._engine = engine
+
+    def open(self) -> Warehouse:
+        """Open (and check) the database now rather than at the first question, to learn
+        early whether another process holds it."""
+        self.con  # noqa: B018 - opening is the point
+        return self
 
     def cursor(self) -> Warehouse:
         """A handle on the same open database through a new cursor, for one thread or one
@@ -170,7 +173,7 @@ class Warehouse:
             if table.stored_as == "parts":
                 self.parts.ensure_view(self.con, table)
                 continue
-            self.con.execute(table.duckdb_ddl())
+            self.con.execute(create_table(table))
             for cols in table.indexes:
                 name = f"idx_{table.name}_{'_'.join(cols)}"
                 column_list = ", ".join(f'"{c}"' for c in cols)
@@ -286,6 +289,38 @@ class Warehouse:
             self.con.unregister("_vrhub_incoming")
         return arrow.num_rows
 
+    def rewrite_parts(self, table: Table, change: Callable[[pa.Table], pa.Table | None], *,
+                      file_id: str | None = None) -> None:
+        """Pass every part of ``table`` (of ``file_id`` only, when given) through
+        ``change``; a part it returns a table for is rewritten (inside a transaction)."""
+        self.parts.rewrite(self.con, table, change, file_id=file_id)
+
+    @contextmanager
+    def unordered_appends(self) -> Iterator[None]:
+        """Let DuckDB append blocks in parallel, in any physical order, while loading (rows
+        carry their file and row number, so storage order carries no meaning)."""
+        con = self.con
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            yield
+        finally:
+            con.execute("RESET preserve_insertion_order")
+
+    def refresh_parts_view(self, table: Table) -> None:
+        """Show the parts added with ``refresh=False`` in ``table``'s view."""
+        self.parts.refresh_view(self.con, table)
+
+    def part_names(self, table: Table) -> list[str]:
+        """The part files listed for ``table``, in the order written."""
+        return [row[0] for row in self.con.execute(
+            'SELECT part FROM "warehouse_part" WHERE table_name = ? ORDER BY written_at, part',
+            [table.name]).fetchall()]
+
+    def export_parquet(self, name: str, target: Path) -> None:
+        """Write table (or view) ``name`` to the Parquet file ``target``."""
+        quoted = str(target).replace("'", "''")
+        self.con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted}' (FORMAT parquet)")
+
     def loaded_files(self, source: str) -> list[str]:
         """The file ids (checksums) of ``source``'s files loaded and not replaced: loading
         one of them again changes nothing (see :class:`FileLoad`)."""
@@ -346,112 +381,3 @@ def _first(result: duckdb.DuckDBPyConnection) -> Any:
     while an earlier result is still open)."""
     rows = result.fetchall()
     return rows[0] if rows else None
-
-
-@dataclass
-class FileLoad:
-    """One file's load: use as a context manager inside ``Warehouse.atomic()``.
-
-    ``unchanged`` is true on entry when the same bytes were already loaded by the same
-    source, and the loader should skip its work. Inside the block call :meth:`replace` to
-    drop the rows of an older file for the same partition, :meth:`insert` and
-    :meth:`quarantine`; on a clean exit the provenance row is written. The enclosing
-    transaction commits everything together, or rolls it all back on an exception.
-    """
-
-    warehouse: Warehouse
-    source: str
-    file_name: str
-    sha256: str
-    partition: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    unchanged: bool = False
-    replaced_files: list[str] = field(default_factory=list)
-
-    @property
-    def file_id(self) -> str:
-        return self.sha256
-
-    def __enter__(self) -> FileLoad:
-        if not self.warehouse.in_transaction:
-            raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
-        self.unchanged = self.file_id in self.warehouse.loaded_files(self.source)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        con = self.warehouse.con
-        if exc_type is None and not self.unchanged:
-            con.execute(
-                f'DELETE FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
-                [self.file_id, self.source],
-            )
-            con.execute(
-                f'INSERT INTO "{PROVENANCE.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                [self.file_id, self.source, self.file_name, self.sha256, self.partition,
-                 self.rows_read, self.rows_loaded, self.rows_quarantined, "loaded",
-                 dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__],
-            )
-
-    def replace(self, tables: Sequence[Table], **keys: Any) -> list[str]:
-        """Delete rows of earlier files for this partition from ``tables`` (matched on
-        ``keys``, column=value) and their quarantine rows; mark those files replaced."""
-        con = self.warehouse.con
-        older = con.execute(
-            f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? AND partition = ? '
-            "AND file_id <> ? AND status <> 'replaced'",
-            [self.source, self.partition, self.file_id],
-        ).fetchall()
-        where = " AND ".join(f'"{k}" = ?' for k in keys)
-        for table in tables:
-            if table.stored_as == "parts":  # a part holds the rows of one file
-                self.warehouse.parts.unlist(con, table, [f for (f,) in older])
-                continue
-            con.execute(f'DELETE FROM "{table.name}" WHERE {where}', list(keys.values()))
-        for (file_id,) in older:
-            con.execute(
-                f'DELETE FROM "{QUARANTINE.name}" WHERE file_id = ? AND source = ?',
-                [file_id, self.source],
-            )
-            con.execute(
-                f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
-                "WHERE file_id = ? AND source = ?",
-                [file_id, self.source],
-            )
-        self.replaced_files = [f for (f,) in older]
-        return self.replaced_files
-
-    def insert(
-        self, table: Table, data: pd.DataFrame | pa.Table,
-        constants: Mapping[str, Any] | None = None,
-    ) -> int:
-        n = self.warehouse.insert(table, data, constants)
-        self.rows_loaded += n
-        return n
-
-    def add_part(self, table: Table, part: Part, *, refresh: bool = True) -> int:
-        n = self.warehouse.add_part(table, part, refresh=refresh)
-        self.rows_loaded += n
-        return n
-
-    def quarantine(self, problems: Iterable[Problem], *, rule: str | None = None) -> int:
-        """Store problems; each distinct row counts once towards ``rows_quarantined``."""
-        records = [
-            (self.file_id, self.source, self.file_name, p.row, p.column or None,
-             None if p.value is None else str(p.value)[:QUARANTINE_VALUE_LIMIT], p.reason,
-             rule or p.rule)
-            for p in problems
-        ]
-        if not records:
-            return 0
-        frame = pd.DataFrame(records, columns=QUARANTINE.column_names)
-        self.warehouse.insert(QUARANTINE, frame)
-        new_rows = frame["row_number"].nunique()
-        self.rows_quarantined += new_rows
-        return int(new_rows)

@@ -162,3 +162,25 @@ def newer_error(path: Path, at: int, newest: int) -> OperationalError:
         hint="install that newer version of vrhub (see CHANGELOG.md), or restore a backup "
         "taken before the upgrade",
     )
+
+
+def version_of(path: Path) -> int | None:
+    """The schema version of the warehouse file at ``path`` (opened read-only), or None
+    when it has none yet."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return current(con)
+    finally:
+        con.close()
+
+
+def upgrade_file(path: Path) -> tuple[int | None, list[Migration], int | None]:
+    """Apply the pending migrations to the warehouse at ``path``: (version before, the
+    migrations applied, version after)."""
+    from vrhub.storage.warehouse import Warehouse
+
+    with Warehouse(path, upgrading=True) as wh:
+        before = current(wh.con)
+        applied = upgrade(wh.con)
+        after = current(wh.con)
+    return before, applied, after

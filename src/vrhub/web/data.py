@@ -50,9 +50,9 @@ def open_shared_warehouse(state: Any) -> Warehouse:
             path: Path = state.workspace.warehouse_path
             if not path.exists():
                 with Warehouse(path) as created:
-                    created.con  # noqa: B018 - create and stamp it
+                    created.open()
             existing = Warehouse(path, read_only=True)
-            existing.con  # noqa: B018 - open (and set up) once, before requests share it
+            existing.open()
             area = state.settings.chosen_study_area()
             if area is not None:
                 existing.use_study_area(area)
@@ -71,7 +71,7 @@ def writing_warehouse(state: Any) -> Iterator[Warehouse]:
         writer = Warehouse(state.workspace.warehouse_path)
         try:
             try:
-                writer.con  # noqa: B018
+                writer.open()
             except Exception as exc:
                 if "different configuration" in str(exc):
                     raise OperationalError(BUSY, hint="send the file again in a moment") \

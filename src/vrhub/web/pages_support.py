@@ -33,6 +33,7 @@ from vrhub.errors import MonthError, UserError
 from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
 from vrhub.reports.publish import MANIFEST
 from vrhub.standards.months import Month, Period, Preset
+from vrhub.storage import catalogue
 from vrhub.storage.catalogue import mps_categories
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
@@ -290,18 +291,11 @@ def choose_period(filters: Filters, query: Mapping[str, str], last: str | None,
 
 def boroughs(wh: Warehouse | None) -> list[tuple[str, str]]:
     """(code, name) of the boroughs in the workspace, by name."""
-    if wh is None or not wh.has_table("area_lookup"):
-        return []
-    frame = wh.query("SELECT DISTINCT borough_code, borough_name FROM area_lookup "
-                     "WHERE borough_code IS NOT NULL ORDER BY borough_name")
-    return [(str(c), str(n)) for c, n in frame.itertuples(index=False)]
+    return catalogue.boroughs(wh)
 
 
 def months_available(wh: Warehouse | None) -> tuple[str | None, str | None]:
-    if wh is None or not wh.has_table("mps_crime_count"):
-        return (None, None)
-    row = wh.query("SELECT min(month) AS a, max(month) AS b FROM mps_crime_count")
-    return (row["a"][0], row["b"][0]) if len(row) else (None, None)
+    return catalogue.mps_months(wh)
 
 
 def exact_count(value: float | int | None) -> int | None:

@@ -101,6 +101,19 @@ def define(name: str, sql: str, params: Mapping[str, str] | None = None, *, doc:
     return query
 
 
+def load_all() -> dict[str, NamedQuery]:
+    """Import every module of :mod:`vrhub.storage.queries`, so :data:`QUERIES` lists every
+    named query."""
+    import importlib
+    import pkgutil
+
+    import vrhub.storage.queries as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    return QUERIES
+
+
 def run(wh: Warehouse, query: NamedQuery, **values: Any) -> pd.DataFrame:
     """Answer ``query`` with ``values`` on ``wh``'s engine, as a frame."""
     return wh.engine.frame(query, query.bind(values))

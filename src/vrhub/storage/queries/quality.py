@@ -71,13 +71,13 @@ def files_by_status(wh: Warehouse, sources: tuple[str, ...]) -> pd.DataFrame:
 # -- police.uk street crime and stop and search --------------------------------------------
 STREET_MONTHS = define(
     "quality.street_months",
-    'SELECT force, month, count(*) AS rows FROM "police_street" GROUP BY force, month '
-    "ORDER BY force, month", doc="Rows per force and month of police.uk street crime.")
+    'SELECT "force", month, count(*) AS rows FROM "police_street" GROUP BY "force", month '
+    'ORDER BY "force", month', doc="Rows per force and month of police.uk street crime.")
 
 STOP_SEARCH_MONTHS = define(
     "quality.stop_search_months",
-    'SELECT force, month, count(*) AS rows FROM "police_stop_search" GROUP BY force, month '
-    "ORDER BY force, month", doc="Rows per force and month of stop and search.")
+    'SELECT "force", month, count(*) AS rows FROM "police_stop_search" GROUP BY "force", '
+    'month ORDER BY "force", month', doc="Rows per force and month of stop and search.")
 
 STREET_CHECKS = define(
     "quality.street_checks",
@@ -99,11 +99,12 @@ STREET_IDS_IN_SEVERAL_SERIES = define(
 
 STREET_FORCES = define(
     "quality.street_forces",
-    """SELECT force, count(*) AS rows,
+    """SELECT "force", count(*) AS rows,
        count(*) FILTER (WHERE lsoa_code_published IS NULL) AS blank_lsoa,
        count(*) FILTER (WHERE coordinate_flag IS NOT NULL) AS no_point,
        count(*) FILTER (WHERE crime_id_duplicate) AS duplicate_ids
-       FROM "police_street" GROUP BY force ORDER BY force""",
+       FROM "police_street" GROUP BY "force" ORDER BY "force"
+    """,
     doc="Blank LSOAs, rows without a point and repeated IDs per force.")
 
 STREET_VINTAGE_BY_MONTH = define(

@@ -29,6 +29,7 @@ from vrhub.reports import periods
 from vrhub.standards.months import ISO_MONTH, Period
 from vrhub.storage.catalogue import point_months
 from vrhub.storage.points import load_points, load_study_area
+from vrhub.storage.queries import catalogue as catalogue_queries
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.choropleth import PALETTE, classes, geojson_response
 from vrhub.web.deps import signed_in
@@ -120,14 +121,7 @@ def parse_hotspot_params(query: Mapping[str, str]) -> tuple[HotspotParams, dict[
 
 
 def _categories(wh: Warehouse | None, source: str) -> list[str]:
-    if wh is None:
-        return []
-    table, column = ("police_street", "crime_type") if source == "police" else (
-        "istv_assault", "assault_method")
-    if not wh.has_table(table):
-        return []
-    return [str(v) for v in wh.query(f"SELECT DISTINCT {column} FROM {table} "
-                                     f"WHERE {column} IS NOT NULL ORDER BY 1")[column]]
+    return catalogue_queries.categories(wh, source)
 
 
 def _end_of_month(month: str) -> str:

@@ -1,0 +1,133 @@
+"""One file's load into the warehouse: provenance, replacement of earlier files of the same
+partition, rows and quarantine, inside the load's transaction (see
+:meth:`vrhub.storage.warehouse.Warehouse.load_file`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+
+from vrhub import __version__
+from vrhub.standards.provenance import PROVENANCE, QUARANTINE
+from vrhub.standards.schema import Problem, Table
+from vrhub.storage.parts import Part
+
+if TYPE_CHECKING:
+    from vrhub.storage.warehouse import Warehouse
+
+QUARANTINE_VALUE_LIMIT = 200
+
+
+@dataclass
+class FileLoad:
+    """One file's load: use as a context manager inside ``Warehouse.atomic()``.
+
+    ``unchanged`` is true on entry when the same bytes were already loaded by the same
+    source, and the loader should skip its work. Inside the block call :meth:`replace` to
+    drop the rows of an older file for the same partition, :meth:`insert` and
+    :meth:`quarantine`; on a clean exit the provenance row is written. The enclosing
+    transaction commits everything together, or rolls it all back on an exception.
+    """
+
+    warehouse: Warehouse
+    source: str
+    file_name: str
+    sha256: str
+    partition: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    unchanged: bool = False
+    replaced_files: list[str] = field(default_factory=list)
+
+    @property
+    def file_id(self) -> str:
+        return self.sha256
+
+    def __enter__(self) -> FileLoad:
+        if not self.warehouse.in_transaction:
+            raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
+        self.unchanged = self.file_id in self.warehouse.loaded_files(self.source)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        con = self.warehouse.con
+        if exc_type is None and not self.unchanged:
+            con.execute(
+                f'DELETE FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
+                [self.file_id, self.source],
+            )
+            con.execute(
+                f'INSERT INTO "{PROVENANCE.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                [self.file_id, self.source, self.file_name, self.sha256, self.partition,
+                 self.rows_read, self.rows_loaded, self.rows_quarantined, "loaded",
+                 dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__],
+            )
+
+    def replace(self, tables: Sequence[Table], **keys: Any) -> list[str]:
+        """Delete rows of earlier files for this partition from ``tables`` (matched on
+        ``keys``, column=value) and their quarantine rows; mark those files replaced."""
+        con = self.warehouse.con
+        older = con.execute(
+            f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? AND partition = ? '
+            "AND file_id <> ? AND status <> 'replaced'",
+            [self.source, self.partition, self.file_id],
+        ).fetchall()
+        where = " AND ".join(f'"{k}" = ?' for k in keys)
+        for table in tables:
+            if table.stored_as == "parts":  # a part holds the rows of one file
+                self.warehouse.parts.unlist(con, table, [f for (f,) in older])
+                continue
+            con.execute(f'DELETE FROM "{table.name}" WHERE {where}', list(keys.values()))
+        for (file_id,) in older:
+            con.execute(
+                f'DELETE FROM "{QUARANTINE.name}" WHERE file_id = ? AND source = ?',
+                [file_id, self.source],
+            )
+            con.execute(
+                f"UPDATE \"{PROVENANCE.name}\" SET status = 'replaced' "
+                "WHERE file_id = ? AND source = ?",
+                [file_id, self.source],
+            )
+        self.replaced_files = [f for (f,) in older]
+        return self.replaced_files
+
+    def insert(
+        self, table: Table, data: pd.DataFrame | pa.Table,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        n = self.warehouse.insert(table, data, constants)
+        self.rows_loaded += n
+        return n
+
+    def add_part(self, table: Table, part: Part, *, refresh: bool = True) -> int:
+        n = self.warehouse.add_part(table, part, refresh=refresh)
+        self.rows_loaded += n
+        return n
+
+    def quarantine(self, problems: Iterable[Problem], *, rule: str | None = None) -> int:
+        """Store problems; each distinct row counts once towards ``rows_quarantined``."""
+        records = [
+            (self.file_id, self.source, self.file_name, p.row, p.column or None,
+             None if p.value is None else str(p.value)[:QUARANTINE_VALUE_LIMIT], p.reason,
+             rule or p.rule)
+            for p in problems
+        ]
+        if not records:
+            return 0
+        frame = pd.DataFrame(records, columns=QUARANTINE.column_names)
+        self.warehouse.insert(QUARANTINE, frame)
+        new_rows = frame["row_number"].nunique()
+        self.rows_quarantined += new_rows
+        return int(new_rows)
