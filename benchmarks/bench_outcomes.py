@@ -275,7 +275,7 @@ def measures_fill(home: Path, participants: int, seed: int = 11) -> dict[str, An
     istatements.load(outcomes, vru, {"statements": statements, "surveys": [
         {"code": "BENCH-SURVEY", "title": "Benchmark", "statements": [
             s["code"] for s in statements]}]})
-    per = participants // (PROGRAMMES * 2)
+    per = round(participants / (PROGRAMMES * 1.8))  # pre for all, post for four in five
     rows = 0
     start = time.perf_counter()
     for i in range(PROGRAMMES):
