@@ -203,3 +203,51 @@ def test_the_module_examples_hold() -> None:
 
     result = doctest.testmod(module)
     assert result.attempted >= 5 and result.failed == 0
+
+
+@given(months, st.integers(-240, 240))
+def test_shift_moves_a_month_as_pandas_does(month: Month, n: int) -> None:
+    from vrhub.standards.months import shift
+
+    expected = (pd.Period(month.iso, "M") + n).strftime("%Y-%m")
+    assert shift(month.iso, n) == expected
+    assert shift(month, n) == expected
+
+
+def test_month_span_lists_every_month_both_ends_included() -> None:
+    from vrhub.standards.months import month_span
+
+    assert month_span("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+    assert month_span("2025-02", "2025-02") == ["2025-02"]
+    assert month_span("2025-03", "2025-02") == []
+    assert month_span("2023-01", "2024-12") == list(
+        pd.period_range("2023-01", "2024-12", freq="M").strftime("%Y-%m"))
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("2024-10", True), ("2024-01", True), ("2024-12", True), ("2024-13", False),
+    ("2024-00", False), ("2024-1", False), ("202410", False), ("2024-10\n", False),
+    (" 2024-10", False), ("October 2024", False)])
+def test_the_one_iso_month_pattern(text: str, iso: bool) -> None:
+    import re
+
+    from vrhub.standards.months import ISO_MONTH, ISO_MONTH_ANCHORED, ISO_MONTH_PATTERN
+    from vrhub.standards.schema import MONTH_PATTERN
+
+    assert (ISO_MONTH.fullmatch(text) is not None) is iso
+    assert (re.search(ISO_MONTH_ANCHORED, text.rstrip("\n")) is not None) is (
+        iso or text == "2024-10\n")
+    assert MONTH_PATTERN == ISO_MONTH_PATTERN
+
+
+def test_the_month_pattern_is_written_once() -> None:
+    """Every check of a YYYY-MM month uses vrhub.standards.months (the pattern's text appears
+    nowhere else in the package)."""
+    from pathlib import Path
+
+    import vrhub
+
+    root = Path(vrhub.__file__).parent
+    written = [str(p.relative_to(root)) for p in sorted(root.rglob("*.py"))
+               if r"\d{4}-(0[1-9]|1[0-2])" in p.read_text(encoding="utf-8")]
+    assert written == ["standards/months.py"]

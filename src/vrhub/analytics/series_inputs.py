@@ -9,7 +9,6 @@ is announced on the progress channel and stored in ``frame.attrs["vrhub"]["choic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,8 +17,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.progress import SILENT, Progress
-
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from vrhub.standards.months import ISO_MONTH
 
 Period = tuple[str | None, str | None]
 
@@ -51,7 +49,7 @@ def check_counts(values: pd.Series, *, what: str, column: str = "count") -> np.n
 
 
 def check_month(value: str, *, what: str) -> str:
-    if not isinstance(value, str) or not MONTH_RE.match(value):
+    if not isinstance(value, str) or not ISO_MONTH.fullmatch(value):
         raise UserError(f"{what}: month must be written YYYY-MM; found {value!r}",
                         hint="for example 2024-03")
     return value
@@ -60,7 +58,7 @@ def check_month(value: str, *, what: str) -> str:
 def check_months(values: pd.Series, *, what: str) -> pd.Series:
     """``values`` as text, each ``YYYY-MM`` (checked once per distinct value)."""
     for value in pd.unique(values):
-        if not isinstance(value, str) or not MONTH_RE.match(value):
+        if not isinstance(value, str) or not ISO_MONTH.fullmatch(value):
             raise UserError(f"{what}: column 'month' must hold YYYY-MM; found {value!r}",
                             hint="for example 2024-03")
     return values.astype(object)
@@ -81,19 +79,6 @@ def parse_period(period: Period | Sequence[str | None] | None, *, what: str) -> 
         raise UserError(f"{what}: period starts ({start}) after it ends ({end})",
                         hint="swap --from and --to")
     return (start, end)
-
-
-def month_index(month: str) -> int:
-    """Months since year 0 (for arithmetic on 'YYYY-MM')."""
-    return int(month[:4]) * 12 + int(month[5:7]) - 1
-
-
-def month_name(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    return [month_name(i) for i in range(month_index(first), month_index(last) + 1)]
 
 
 def check_confidence(confidence: float, *, what: str) -> float:

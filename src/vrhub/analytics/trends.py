@@ -31,14 +31,12 @@ from vrhub.analytics.series_inputs import (
     check_confidence,
     check_counts,
     check_months,
-    month_index,
-    month_name,
-    month_range,
     parse_period,
     require_columns,
 )
 from vrhub.errors import UserError
 from vrhub.progress import SILENT, Progress
+from vrhub.standards.months import month_span, shift
 
 INPUT_COLUMNS = ("area_code", "category", "month", "count")
 
@@ -84,7 +82,7 @@ def _prepare(data: pd.DataFrame, period: Period | Sequence[str | None] | None,
     if coverage is None:
         covered = sorted(frame["month"].unique().tolist())
         if covered:
-            gaps = sorted(set(month_range(covered[0], covered[-1])) - set(covered))
+            gaps = sorted(set(month_span(covered[0], covered[-1])) - set(covered))
             choices.note(f"coverage: the {len(covered)} months present in the data "
                          f"({covered[0]} to {covered[-1]})"
                          + (f"; {len(gaps)} month(s) with no rows treated as not covered "
@@ -159,7 +157,7 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
         raise UserError(f"{what}: no data in the period {start or '…'} to {end or '…'}",
                         hint="widen --from/--to or load data for these months")
     # the calendar reaching back one window before the first output month
-    calendar = month_range(month_name(month_index(first) - window + 1), last)
+    calendar = month_span(shift(first, 1 - window), last)
     covered_set = set(covered)
     is_covered = np.array([m in covered_set for m in calendar], dtype=bool)
     keys, counts = _matrix(frame, calendar)
@@ -261,8 +259,8 @@ def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | 
             raise UserError(f"{what}: there is no data to compare")
         end = covered[-1]
         choices.note(f"current window ends at the last month with data: {end}")
-    cur_months = month_range(month_name(month_index(end) - window + 1), end)
-    prev_months = [month_name(month_index(m) - 12) for m in cur_months]
+    cur_months = month_span(shift(end, 1 - window), end)
+    prev_months = [shift(m, -12) for m in cur_months]
     covered_set = set(covered)
     cur_cov = sum(m in covered_set for m in cur_months)
     prev_cov = sum(m in covered_set for m in prev_months)

@@ -60,11 +60,11 @@ def _filters(func: F) -> F:
 
 
 def _month(value: str | None, option: str) -> str | None:
-    import re
+    from vrhub.standards.months import ISO_MONTH
 
     if value is None:
         return None
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+    if not ISO_MONTH.fullmatch(value):
         raise click.BadParameter(f"{value!r} is not a month; write {MONTH}",
                                  param_hint=option)
     return value

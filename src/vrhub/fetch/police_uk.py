@@ -45,8 +45,8 @@ from vrhub.errors import NetworkError, UserError
 from vrhub.fetch.download import DownloadResult, Manifest, download
 from vrhub.fetch.http import HttpClient
 from vrhub.progress import SILENT, Progress
+from vrhub.standards.months import ISO_MONTH
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 FORCE_RE = re.compile(r"^[a-z0-9-]+$")
 CSV_COLUMNS = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -56,7 +56,7 @@ MAX_SPLIT_DEPTH = 5
 
 
 def check_month(month: str) -> str:
-    if not MONTH_RE.match(month or ""):
+    if not ISO_MONTH.fullmatch(month or ""):
         raise UserError(f"{month!r} is not a month", hint="write months as YYYY-MM, e.g. 2024-01")
     return month
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from vrhub.quality import QualityReport, QualityResult, Section
+from vrhub.standards.months import month_span
 from vrhub.standards.police_uk import POLICE_STOP_SEARCH, POLICE_STREET
 from vrhub.storage import police_counted
 from vrhub.storage.queries import quality as quality_queries
@@ -56,7 +57,7 @@ def _months_missing(months: pd.DataFrame) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for force, part in months.groupby("force"):
         present = sorted(set(part["month"]))
-        span = pd.period_range(present[0], present[-1], freq="M").strftime("%Y-%m")
+        span = month_span(present[0], present[-1])
         missing = [m for m in span if m not in set(present)]
         out[str(force)] = {
             "first_month": present[0],

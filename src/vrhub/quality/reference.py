@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from vrhub.quality import QualityReport, QualityResult, Section
+from vrhub.standards.months import month_span
 from vrhub.storage.queries import quality as quality_queries
 from vrhub.storage.queries import run
 from vrhub.storage.warehouse import Warehouse
@@ -27,8 +28,7 @@ REFERENCE_SOURCES = ("boundaries", "lsoa-lookup", "ward-lookup", "population", "
 
 
 def _months_missing(first: str, last: str, present: set[str]) -> list[str]:
-    every = pd.period_range(first, last, freq="M").strftime("%Y-%m")
-    return [m for m in every if m not in present]
+    return [m for m in month_span(first, last) if m not in present]
 
 
 def _quarantine(warehouse: Warehouse, sources: tuple[str, ...]) -> pd.DataFrame:

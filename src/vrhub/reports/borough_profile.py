@@ -36,8 +36,8 @@ from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
 from vrhub.geography.place_labels import place_labels
 from vrhub.reports import ed_figures
-from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, VIOLENCE_WITH_INJURY, month_minus
-from vrhub.standards.months import Month
+from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, VIOLENCE_WITH_INJURY
+from vrhub.standards.months import Month, shift
 from vrhub.storage.points import load_points, load_study_area
 from vrhub.storage.queries import areas as area_queries
 from vrhub.storage.series import (
@@ -129,7 +129,7 @@ def headline_changes(wh: Warehouse, borough: str, end: str) -> list[Headline]:
     out = []
     for category in HEADLINE_CATEGORIES:
         counts = monthly_counts(wh, source="mps", level="borough", areas=[borough],
-                                categories=[category], period=(month_minus(end, 23), end))
+                                categories=[category], period=(shift(end, -23), end))
         if not len(counts.data):
             continue
         data = counts.data.copy()
@@ -151,10 +151,10 @@ def ward_table(wh: Warehouse, borough: str, end: str) -> list[dict[str, Any]]:
     """Violence with injury per ward: this year, the year before, per 1,000 residents."""
     counts = monthly_counts(wh, source="mps", level="ward", areas=[borough],
                             categories=[VIOLENCE_WITH_INJURY],
-                            period=(month_minus(end, 23), end)).data
+                            period=(shift(end, -23), end)).data
     if not len(counts):
         return []
-    start = month_minus(end, 11)
+    start = shift(end, -11)
     current = counts[counts["month"] >= start].groupby("area_code")["count"].sum()
     previous = counts[counts["month"] < start].groupby("area_code")["count"].sum()
     names = counts.groupby("area_code")["area_name"].first()
@@ -177,7 +177,7 @@ def named_hotspots(wh: Warehouse, borough: str, start: str, end: str
                    ) -> tuple[pd.DataFrame, list[dict[str, Any]], float]:
     """Gi* hotspot cells of violence in the borough (frame of cells, the strongest named,
     the cell size); empty when there are no located events."""
-    last_day = str(pd.Period(end, "M").end_time.date())
+    last_day = Month.parse(end).last_day.isoformat()
     points = load_points(wh, "police", [HOTSPOT_CATEGORY], start=f"{start}-01", end=last_day,
                          borough=borough)
     if len(points.frame) < 10:
@@ -265,7 +265,7 @@ def _escape(text: str) -> str:
 def build(wh: Warehouse, borough: str, name: str, end: str, ed_view: EDView
           ) -> BoroughProfile:
     """The profile of ``borough`` for the 12 months ending ``end`` (YYYY-MM)."""
-    start = month_minus(end, 11)
+    start = shift(end, -11)
     heads = headline_changes(wh, borough, end)
     cells, named, cell_size = named_hotspots(wh, borough, start, end)
     title = (f"Map of {name}'s wards with violence hotspots, {Month.parse(start).label} to "

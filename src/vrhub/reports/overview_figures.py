@@ -23,6 +23,7 @@ import shapely
 from vrhub.analytics.deprivation import GROUPS, area_deprivation, violence_deprivation
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
+from vrhub.standards.months import shift
 from vrhub.storage import series
 from vrhub.storage.queries import catalogue as catalogue_queries
 from vrhub.storage.warehouse import Warehouse
@@ -49,19 +50,12 @@ class Figures:
     notes: list[str] = field(default_factory=list)
 
 
-def month_minus(month: str, n: int) -> str:
-    """``month`` (YYYY-MM) moved back ``n`` months."""
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + mon - 1 - n
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def latest_year(wh: Warehouse) -> tuple[str, str]:
     """The 12 months ending at the last month of MPS borough counts."""
     coverage = series.monthly_counts(wh, source="mps", level="borough",
                                      categories=None).coverage
     last = coverage[-1]
-    return month_minus(last, 11), last
+    return shift(last, -11), last
 
 
 def every_category(wh: Warehouse, level: str,

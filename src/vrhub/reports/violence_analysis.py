@@ -19,14 +19,12 @@ from vrhub.analytics import concentration, deprivation, hidden_violence
 from vrhub.analytics import disclosure as sdc
 from vrhub.analytics.poisson import rate_ratio
 from vrhub.analytics.series_inputs import (
-    month_index,
-    month_name,
-    month_range,
     parse_period,
 )
 from vrhub.errors import DisclosureError, UserError
 from vrhub.progress import SILENT, Progress
 from vrhub.reports.outputs import output_metadata
+from vrhub.standards.months import month_span, shift
 from vrhub.storage import series
 from vrhub.storage.warehouse import Warehouse
 
@@ -116,8 +114,8 @@ def _window(coverage: list[str], months: int, end: str | None, notes: Notes) -> 
     if end is None:
         end = coverage[-1]
         notes.note(f"window ends at the last month with data: {end}")
-    start = month_name(month_index(end) - months + 1)
-    covered = [m for m in month_range(start, end) if m in set(coverage)]
+    start = shift(end, 1 - months)
+    covered = [m for m in month_span(start, end) if m in set(coverage)]
     if len(covered) < months:
         notes.note(f"only {len(covered)} of the {months} months {start}..{end} are covered "
                    "by the data; counts are for the covered months only")

@@ -16,13 +16,17 @@ from typing import ClassVar
 
 from vrhub.errors import CodeError
 
-_GSS = re.compile(r"[EWSN]\d{8}")
-
 
 class _Code(str):
     kind: ClassVar[str] = "code"
+    expression: ClassVar[str] = r".+"
+    """The code's pattern as text (matched whole): the one column declarations take."""
     pattern: ClassVar[re.Pattern[str]] = re.compile(r".+")
     example: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.pattern = re.compile(cls.expression)
 
     def __new__(cls, value: object) -> _Code:
         text = str(value).strip().upper() if value is not None else ""
@@ -43,17 +47,25 @@ class _Code(str):
         return True
 
 
+class GSSCode(_Code):
+    """Government Statistical Service code of any area (E, W, S or N and eight digits)."""
+
+    kind = "a GSS area code"
+    expression = r"[EWSN]\d{8}"
+    example = "E09000001"
+
+
 class LSOACode(_Code):
     """GSS code of a Lower layer Super Output Area (England E01, Wales W01)."""
 
     kind = "an LSOA code"
-    pattern = re.compile(r"[EW]01\d{6}")
+    expression = r"[EW]01\d{6}"
     example = "E01000001"
 
 
 class MSOACode(_Code):
     kind = "an MSOA code"
-    pattern = re.compile(r"[EW]02\d{6}")
+    expression = r"[EW]02\d{6}"
     example = "E02000001"
 
 
@@ -61,7 +73,7 @@ class WardCode(_Code):
     """GSS code of an electoral ward (E05 / W05)."""
 
     kind = "a ward code"
-    pattern = re.compile(r"[EW]05\d{6}")
+    expression = r"[EW]05\d{6}"
     example = "E05009288"
 
 
@@ -69,7 +81,7 @@ class LocalAuthorityCode(_Code):
     """GSS code of a local authority district (E06-E09, W06)."""
 
     kind = "a local authority code"
-    pattern = re.compile(r"(E0[6-9]|W06)\d{6}")
+    expression = r"(E0[6-9]|W06)\d{6}"
     example = "E09000001"
 
 
@@ -77,7 +89,7 @@ class BoroughCode(_Code):
     """GSS code of a London borough or the City of London (E09)."""
 
     kind = "a London borough code"
-    pattern = re.compile(r"E09\d{6}")
+    expression = r"E09\d{6}"
     example = "E09000033"
 
 
@@ -86,9 +98,9 @@ class ODSCode(_Code):
     letters and digits, e.g. trust ``RJ1`` or site ``RJ122``)."""
 
     kind = "an ODS code"
-    pattern = re.compile(r"[A-Z0-9]{3,9}")
+    expression = r"[A-Z0-9]{3,9}"
     example = "RJ122"
 
 
 def is_gss(value: object) -> bool:
-    return isinstance(value, str) and _GSS.fullmatch(value.strip().upper()) is not None
+    return isinstance(value, str) and GSSCode.pattern.fullmatch(value.strip().upper()) is not None

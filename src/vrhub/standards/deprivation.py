@@ -17,6 +17,7 @@ Rank 1 is the most deprived LSOA in England; decile 1 the most deprived 10%.
 
 from __future__ import annotations
 
+from vrhub.standards.codes import LSOACode
 from vrhub.standards.schema import Column, Table
 
 IMD_EDITIONS = ("2019", "2025")
@@ -44,7 +45,7 @@ IMD_DOMAINS: dict[str, str] = {
 
 _EDITION = Column("edition", "string", "IoD edition.", required=True, allowed=IMD_EDITIONS)
 _LSOA = Column("lsoa_code", "string", "LSOA code (vintage in lsoa_vintage).", required=True,
-               pattern=r"[EW]01\d{6}")
+               pattern=LSOACode.expression)
 _VINTAGE = Column("lsoa_vintage", "string", "LSOA vintage of lsoa_code: 2011 for IoD 2019, "
                   "2021 for IoD 2025.", required=True, allowed=LSOA_VINTAGES)
 _RANK_MAX = 40000

@@ -7,6 +7,7 @@ point-in-polygon when boundaries are loaded; sites outside London (Epsom) stay b
 
 from __future__ import annotations
 
+from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode
 from vrhub.standards.schema import Column, Table
 
 ED_SITE = Table(
@@ -15,10 +16,10 @@ ED_SITE = Table(
     description="Urgent and emergency care sites in and around London, one row per ODS site.",
     columns=(
         Column("site_code", "string", "ODS code of the site.", required=True,
-               pattern=r"[A-Z0-9]{3,9}", source="site_code"),
+               pattern=ODSCode.expression, source="site_code"),
         Column("site_name", "string", "Site name.", required=True, source="site"),
         Column("provider_code", "string", "ODS code of the provider (trust or company).",
-               required=True, pattern=r"[A-Z0-9]{3,9}", source="provider_code"),
+               required=True, pattern=ODSCode.expression, source="provider_code"),
         Column("provider_name", "string", "Provider name.", source="provider"),
         Column("icb_code", "string", "ODS code of the Integrated Care Board.", required=True,
                pattern=r"[A-Z0-9]{3}", source="icb_code"),
@@ -28,9 +29,9 @@ ED_SITE = Table(
         Column("northing", "float", "Northing, EPSG:27700.", required=True, minimum=0,
                maximum=1300000),
         Column("lsoa21_code", "string", "LSOA 2021 the site lies in (when boundaries are "
-               "loaded).", pattern=r"[EW]01\d{6}"),
+               "loaded).", pattern=LSOACode.expression),
         Column("borough_code", "string", "Borough the site lies in (when boundaries are "
-               "loaded).", pattern=r"E09\d{6}"),
+               "loaded).", pattern=BoroughCode.expression),
         Column("file_id", "string", "Provenance file_id.", required=True),
     ),
     primary_key=("site_code",),

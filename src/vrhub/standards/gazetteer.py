@@ -8,6 +8,7 @@ rebuilds. Names are stored normalised (see :mod:`vrhub.geography.text`).
 
 from __future__ import annotations
 
+from vrhub.standards.codes import LSOACode, WardCode
 from vrhub.standards.schema import Column, Table
 
 GAZETTEER_SOURCES = ("police_uk", "area", "ed_site", "os_open_names")
@@ -49,9 +50,9 @@ GAZETTEER_POINT = Table(
         Column("easting", "float", "Easting, metres (EPSG:27700).", required=True),
         Column("northing", "float", "Northing, metres (EPSG:27700).", required=True),
         Column("lsoa21_code", "string", "LSOA 2021 the point falls in.",
-               pattern=r"[EW]01\d{6}"),
+               pattern=LSOACode.expression),
         Column("ward_code", "string", "Electoral ward (2022) the point falls in.",
-               pattern=r"[EW]05\d{6}"),
+               pattern=WardCode.expression),
         Column("borough_code", "string", "Local authority the point falls in.",
                pattern=r"[EW]0[6-9]\d{6}"),
         Column("weight", "float", "Prior weight of the point (crimes recorded there; 1 for "
@@ -71,9 +72,9 @@ GAZETTEER_POSTCODE = Table(
                required=True),
         Column("northing", "float", "Northing of the postcode centroid (osnrth1m).",
                required=True),
-        Column("lsoa21_code", "string", "LSOA 2021 of the postcode.", pattern=r"[EW]01\d{6}"),
+        Column("lsoa21_code", "string", "LSOA 2021 of the postcode.", pattern=LSOACode.expression),
         Column("ward_code", "string", "Electoral ward of the postcode.",
-               pattern=r"[EW]05\d{6}"),
+               pattern=WardCode.expression),
         Column("borough_code", "string", "Local authority of the postcode.",
                pattern=r"[EW]0[6-9]\d{6}"),
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vrhub.standards.codes import GSSCode, LocalAuthorityCode, LSOACode, WardCode
 from vrhub.standards.schema import Column, Table
 
 AREA_LEVELS = ("lsoa11", "lsoa21", "ward22", "borough", "district")
@@ -18,11 +19,11 @@ AREA_BOUNDARY = Table(
                required=True, allowed=AREA_LEVELS),
         Column("code", "string", "GSS code of the area (a district layer of the UK also "
                "holds Scottish S12 and Northern Irish N09 codes).", required=True,
-               pattern=r"[EWSN]\d{8}"),
+               pattern=GSSCode.expression),
         Column("name", "string", "Published name of the area."),
         Column("borough_code", "string", "GSS code of the local authority district (borough) "
                "it lies in, where published; a district's own code.",
-               pattern=r"[EWSN]\d{8}"),
+               pattern=GSSCode.expression),
         Column("area_m2", "float", "Area in square metres.", minimum=0),
         Column("geometry", "geometry", "Polygon or multipolygon, WKB, EPSG:27700.",
                required=True),
@@ -39,11 +40,12 @@ AREA_LOOKUP = Table(
     description="Best-fit LSOA 2021 → ward → borough lookup (one row per LSOA 2021).",
     columns=(
         Column("lsoa21_code", "string", "LSOA 2021 code.", required=True,
-               pattern=r"[EW]01\d{6}"),
+               pattern=LSOACode.expression),
         Column("lsoa21_name", "string", "LSOA 2021 name."),
-        Column("ward_code", "string", "Electoral ward code.", pattern=r"[EW]05\d{6}"),
+        Column("ward_code", "string", "Electoral ward code.", pattern=WardCode.expression),
         Column("ward_name", "string", "Electoral ward name."),
-        Column("borough_code", "string", "Local authority code.", pattern=r"(E0[6-9]|W06)\d{6}"),
+        Column("borough_code", "string", "Local authority code.",
+               pattern=LocalAuthorityCode.expression),
         Column("borough_name", "string", "Local authority name."),
         Column("file_id", "string", "Provenance file_id.", required=True),
     ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode, WardCode
 from vrhub.standards.schema import Column, Table
 
 FREE_TEXT_LIMIT = 255
@@ -80,7 +81,7 @@ ISTV_SUBMISSION = Table(
         Column("submission_id", "string", "Identifier of the submission (`istv-` + 16 hex).",
                required=True),
         Column("site_code", "string", "ODS code of the ED site of treatment.",
-               pattern=r"[A-Z0-9]{3,9}"),
+               pattern=ODSCode.expression),
         Column("period_start", "date", "First day of the reporting period."),
         Column("period_end", "date", "Last day of the reporting period."),
         Column("received_at", "timestamp", "When vrhub received it (UTC).", required=True),
@@ -123,7 +124,7 @@ ISTV_ASSAULT = Table(
                required=True),
         Column("submission_id", "string", "Submission it came in.", required=True),
         Column("site_code", "string", "ODS code of the ED site.", required=True,
-               pattern=r"[A-Z0-9]{3,9}"),
+               pattern=ODSCode.expression),
         Column("source_row", "integer", "Row (record) number in the submitted file.",
                minimum=1),
         Column("arrival_at", "timestamp", "Arrival at the ED (local time)."),
@@ -146,10 +147,10 @@ ISTV_ASSAULT = Table(
         Column("easting", "float", "Geocoded easting (EPSG:27700)."),
         Column("northing", "float", "Geocoded northing (EPSG:27700)."),
         Column("lsoa21_code", "string", "LSOA 2021 of the geocoded point.",
-               pattern=r"[EW]01\d{6}"),
-        Column("ward_code", "string", "Ward of the geocoded point.", pattern=r"[EW]05\d{6}"),
+               pattern=LSOACode.expression),
+        Column("ward_code", "string", "Ward of the geocoded point.", pattern=WardCode.expression),
         Column("borough_code", "string", "Borough of the geocoded point.",
-               pattern=r"E09\d{6}"),
+               pattern=BoroughCode.expression),
         Column("geocode_method", "string", "How the description was geocoded."),
         Column("geocode_confidence", "float", "Geocoder's confidence: estimated probability "
                "(0-1) that the point is in the right LSOA.", minimum=0, maximum=1),

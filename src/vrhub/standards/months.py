@@ -32,9 +32,13 @@ from typing import overload
 
 from vrhub.errors import MonthError
 
-#: A month written ``YYYY-MM`` (``2024-10``), as URLs, files and the warehouse hold it: the
-#: one pattern query parameters and column declarations take (:data:`ISO_MONTH`).
-ISO_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: A month as URLs, files and the warehouse write it, ``YYYY-MM`` (``2024-10``): the one
+#: pattern column declarations take (matched whole).
+ISO_MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
+#: The same pattern anchored, for validators that search (query parameters, form fields).
+ISO_MONTH_ANCHORED = f"^{ISO_MONTH_PATTERN}$"
+#: :data:`ISO_MONTH_PATTERN` compiled: ``ISO_MONTH.fullmatch(text)`` checks a ``YYYY-MM``
+#: month.
 ISO_MONTH = re.compile(ISO_MONTH_PATTERN)
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})")
@@ -385,6 +389,18 @@ class Period:
         if self.preset is Preset.CALENDAR_YEAR:
             return {"period": self.preset.value, "year": str(self.first.year)}
         return {"period": Preset.CUSTOM.value, "from": self.first.iso, "to": self.last.iso}
+
+
+def shift(month: Month | str, months: int) -> str:
+    """``month`` moved ``months`` months on (back when negative), written ``YYYY-MM``:
+    ``shift("2024-10", -11)`` is ``"2023-11"``, the first of the 12 months to October 2024."""
+    return (Month.parse(month) + months).iso
+
+
+def month_span(first: Month | str, last: Month | str) -> list[str]:
+    """Every month from ``first`` to ``last``, both included, written ``YYYY-MM`` (empty when
+    ``last`` comes first)."""
+    return [m.iso for m in Month.span(first, last)]
 
 
 def _year(value: int | str) -> int:

@@ -20,6 +20,7 @@ Quirks kept visible rather than smoothed over:
 
 from __future__ import annotations
 
+from vrhub.standards.codes import BoroughCode
 from vrhub.standards.schema import MONTH_PATTERN, Column, Table
 
 MPS_LEVELS = ("lsoa", "ward", "borough")
@@ -84,7 +85,8 @@ MPS_CRIME_COUNT = Table(
                "borough.", required=True, allowed=("lsoa21", "ward22", "borough")),
         Column("area_name", "string", "Area name as published.", required=True),
         Column("borough_code", "string", "GSS code of the borough; blank for MPS "
-               "pseudo-boroughs such as 'Aviation Security (SO18)'.", pattern=r"E09\d{6}"),
+               "pseudo-boroughs such as 'Aviation Security (SO18)'.",
+               pattern=BoroughCode.expression),
         Column("borough_name", "string", "Borough name as published (or derived from the "
                "borough code at LSOA level).", required=True),
         Column("major_category", "string", "MPS major crime category (majortext).",

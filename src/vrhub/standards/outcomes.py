@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from vrhub.errors import CodeError
+from vrhub.standards.codes import BoroughCode
 from vrhub.standards.schema import Column
 
 # -- programmes ---------------------------------------------------------------------------
@@ -299,7 +300,7 @@ SURVEY_BASE_COLUMNS: tuple[Column, ...] = (
     Column("collected_on", "date", "Date of the response (inside the return's period).",
            required=True),
     Column("borough", "string", "E09 code of the borough the respondent lives in.",
-           pattern=r"E09\d{6}"),
+           pattern=BoroughCode.expression),
     Column("age_band", "string", "Age band of the respondent.", allowed=AGE_BAND_CODES),
     Column("sex", "string", "Sex of the respondent.", allowed=tuple(SEXES)),
     Column("ethnicity", "string", "Ethnic group (ONS 2021 high-level groups).",

@@ -18,9 +18,10 @@ What the publisher does that loaders must expect:
 
 from __future__ import annotations
 
+from vrhub.standards.codes import LocalAuthorityCode, LSOACode, WardCode
 from vrhub.standards.schema import MONTH_PATTERN, Column, Table
 
-LSOA_PATTERN = r"[EW]01\d{6}"
+LSOA_PATTERN = LSOACode.expression
 
 #: Crime categories police.uk has used (current ones first, then retired ones).
 CRIME_TYPES = (
@@ -45,10 +46,10 @@ _PLACE_COLUMNS = (
            "where it is a 2021 code and agrees with the point, otherwise from the point "
            "(see place_method, place_flag).", pattern=LSOA_PATTERN, repeated=True),
     Column("ward_code", "string", "Electoral ward (2022 boundaries) containing the point, "
-           "or the best-fit ward of the LSOA when there is no point.", pattern=r"[EW]05\d{6}",
+           "or the best-fit ward of the LSOA when there is no point.", pattern=WardCode.expression,
            repeated=True),
     Column("borough_code", "string", "Local authority (London borough) of the LSOA or "
-           "point.", pattern=r"(E0[6-9]|W06)\d{6}", repeated=True),
+           "point.", pattern=LocalAuthorityCode.expression, repeated=True),
 )
 
 _FILE_COLUMNS = (

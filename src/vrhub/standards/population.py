@@ -10,6 +10,7 @@ filter ``sex = 'persons'`` for totals: the mid-year estimates also carry ``males
 
 from __future__ import annotations
 
+from vrhub.standards.codes import LSOACode
 from vrhub.standards.schema import Column, Table
 
 POPULATION_SOURCES = ("mye", "census2021", "iod2019")
@@ -21,7 +22,7 @@ POPULATION = Table(
     "is sex = 'persons' AND age_band = 'all' (mid-year estimates also carry males and "
     "females: filter on sex, or totals count people three times).",
     columns=(
-        Column("lsoa_code", "string", "LSOA code.", required=True, pattern=r"[EW]01\d{6}"),
+        Column("lsoa_code", "string", "LSOA code.", required=True, pattern=LSOACode.expression),
         Column("lsoa_vintage", "string", "LSOA vintage of lsoa_code.", required=True,
                allowed=("2011", "2021")),
         Column("year", "integer", "Reference year (mid-year for estimates, census year).",
@@ -47,7 +48,7 @@ POPULATION_DENSITY = Table(
     "LSOA 2021.",
     columns=(
         Column("lsoa_code", "string", "LSOA 2021 code.", required=True,
-               pattern=r"[EW]01\d{6}"),
+               pattern=LSOACode.expression),
         Column("lsoa_vintage", "string", "Always 2021.", required=True, allowed=("2021",)),
         Column("year", "integer", "Census year.", required=True),
         Column("persons_per_km2", "float", "Usual residents per square kilometre.",

@@ -10,6 +10,7 @@ for every source LSOA, so totals are conserved. The rule is explained in
 
 from __future__ import annotations
 
+from vrhub.standards.codes import LSOACode
 from vrhub.standards.schema import Column, Table
 
 LSOA_CHANGE = Table(
@@ -19,10 +20,10 @@ LSOA_CHANGE = Table(
     "apportioning weights in both directions.",
     columns=(
         Column("lsoa11_code", "string", "LSOA 2011 code.", required=True,
-               pattern=r"[EW]01\d{6}", source="LSOA11CD"),
+               pattern=LSOACode.expression, source="LSOA11CD"),
         Column("lsoa11_name", "string", "LSOA 2011 name.", source="LSOA11NM"),
         Column("lsoa21_code", "string", "LSOA 2021 code.", required=True,
-               pattern=r"[EW]01\d{6}", source="LSOA21CD"),
+               pattern=LSOACode.expression, source="LSOA21CD"),
         Column("lsoa21_name", "string", "LSOA 2021 name.", source="LSOA21NM"),
         Column("change", "string", "U unchanged, S split, M merged, X complex.",
                required=True, allowed=("U", "S", "M", "X"), source="CHGIND"),

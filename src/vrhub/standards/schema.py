@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from vrhub.standards.months import ISO_MONTH_PATTERN
+
 ColumnType = Literal[
     "string", "integer", "float", "boolean", "date", "month", "timestamp", "geometry", "json"
 ]
@@ -45,7 +47,8 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "json": pa.string(),
 }
 
-MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
+MONTH_PATTERN = ISO_MONTH_PATTERN
+"""How a month column is written (:data:`vrhub.standards.months.ISO_MONTH_PATTERN`)."""
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ STUDY_AREA = Table(
     "report on the same districts.",
     columns=(
         Column("district_code", "string", "GSS code of a local authority district in the "
-               "area.", required=True, pattern=r"(E0[6-9]|W06)\d{6}"),
+               "area.", required=True, pattern=LocalAuthorityCode.expression),
         Column("area_key", "string", "The named area (london, merseyside, ...) or 'custom'.",
                required=True),
         Column("area_name", "string", "The area's name as announced.", required=True),

@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from vrhub.errors import UserError
+from vrhub.standards.months import shift
 from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
 
@@ -245,9 +246,8 @@ def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | Non
             where.append("assault_at >= CAST(? AS TIMESTAMP)")
             params.append(f"{start}-01")
         if end:
-            year, month = map(int, end.split("-"))
             where.append("assault_at < CAST(? AS TIMESTAMP)")
-            params.append(f"{year + month // 12:04d}-{month % 12 + 1:02d}-01")
+            params.append(f"{shift(end, 1)}-01")
     if borough:
         where.append("borough_code = ?")
         params.append(borough)

@@ -31,6 +31,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+from vrhub.standards.months import shift
+
 Format = Literal["csv", "xlsx", "xml"]
 
 METHODS = {"body_part": 0.55, "knife_sharp": 0.14, "blunt_instrument": 0.08,
@@ -390,9 +392,7 @@ def demo_files(ctx: Any) -> list[Path]:
         places = _synthetic_places(ctx.written.get("police", []))
         site_files = list(ctx.written.get("ed-sites", []))
         out = Path(ctx.data_dir) / "istv"
-        first_year, first_month = (int(p) for p in FIRST_MONTH.split("-"))
-        index = first_year * 12 + first_month - 1 + MONTHS - 1
-        last = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        last = shift(FIRST_MONTH, MONTHS - 1)
         months = _last_months(last, DEMO_MONTHS_SYNTHETIC)
     else:
         site_files = [p for p in (Path(ctx.data_dir) / "nhs").glob("site_xy.csv*")]

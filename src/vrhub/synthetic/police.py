@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from vrhub.standards.months import month_span, shift
 from vrhub.synthetic.geography import SyntheticGeography, _csv
 
 FORCE = "Metropolitan Police Service"
@@ -66,7 +67,7 @@ MPS_CATEGORIES: dict[tuple[str, str], float] = {
 
 def months_between(first: str, count: int) -> list[str]:
     """``count`` consecutive months from ``first`` (YYYY-MM)."""
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, periods=count, freq="M")]
+    return month_span(first, shift(first, count - 1)) if count > 0 else []
 
 
 def _rates(geo: SyntheticGeography, per_lsoa: float, rng: np.random.Generator) -> np.ndarray:

@@ -21,10 +21,10 @@ from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.errors import PermissionDenied
 from vrhub.reports.periods import PRESET_HELP
-from vrhub.standards.months import ISO_MONTH_PATTERN
+from vrhub.standards.months import ISO_MONTH_ANCHORED
 from vrhub.web.deps import access
 
-MONTH = ISO_MONTH_PATTERN
+MONTH = ISO_MONTH_ANCHORED
 """The months query parameters take (``YYYY-MM``)."""
 PRIVATE_CACHE = "private, max-age=300"
 

@@ -16,7 +16,8 @@ from vrhub.analytics.deprivation import (
     violence_deprivation_summary,
 )
 from vrhub.errors import UserError
-from vrhub.reports.overview_figures import STRATEGY_THRESHOLD, VIOLENCE_WITH_INJURY, month_minus
+from vrhub.reports.overview_figures import STRATEGY_THRESHOLD, VIOLENCE_WITH_INJURY
+from vrhub.standards.months import shift
 from vrhub.storage.series import lsoa_imd, lsoa_lookup, monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.choropleth import GROUP_COLOURS, NO_DATA
@@ -36,7 +37,7 @@ def violence_by_deprivation(request: Request, wh: Warehouse, *,
         counts = monthly_counts(wh, source="mps", level="ward",
                                 areas=[borough] if borough else None,
                                 categories=[VIOLENCE_WITH_INJURY],
-                                period=(month_minus(last, 11), last))
+                                period=(shift(last, -11), last))
         violence = counts.data.groupby("area_code", as_index=False).agg(
             area_name=("area_name", "first"), count=("count", "sum"))
         mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
@@ -46,7 +47,7 @@ def violence_by_deprivation(request: Request, wh: Warehouse, *,
         rows = [{"area_code": str(r["area_code"]), "area_name": str(r["area_name"]),
                  "count": exact_count(r["count"]), "decile": r["imd_decile"],
                  "group": str(r["group"])} for r in mapped.to_dict("records")]
-        return {"rows": rows, "summary": summary, "from": month_minus(last, 11), "to": last}
+        return {"rows": rows, "summary": summary, "from": shift(last, -11), "to": last}
 
     try:
         result = cached_json(request, "vxd", {"borough": borough or "", "end": last},

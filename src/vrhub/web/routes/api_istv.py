@@ -16,6 +16,7 @@ from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
 from vrhub.ingest.bounded import UploadLimits
 from vrhub.ingest.istv import upload
+from vrhub.standards.months import ISO_MONTH_ANCHORED
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.csrf import require_csrf
@@ -64,7 +65,7 @@ def upload_submission(
     file: Annotated[UploadFile, File(description="CSV, XLSX or ISTV XML extract.")],
     site: Annotated[str, Form(pattern=r"^[A-Za-z0-9]{3,9}$",
                               description="ODS code of the ED site.")],
-    period: Annotated[str | None, Form(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    period: Annotated[str | None, Form(pattern=ISO_MONTH_ANCHORED,
                                        description="Reporting month YYYY-MM.")] = None,
     dry_run: Annotated[bool, Form(description="Check only: the receipts say what would be "
                                   "accepted, set aside and replaced; nothing is stored.")

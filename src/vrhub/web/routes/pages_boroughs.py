@@ -25,7 +25,8 @@ from vrhub.access.roles import Action
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import NotFound, PermissionDenied, UserError
 from vrhub.reports import borough_profile, comparison, ed_figures
-from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, month_minus
+from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
+from vrhub.standards.months import shift
 from vrhub.storage import catalogue
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
@@ -142,7 +143,7 @@ def icb_page(request: Request, code: str, principal: Annotated[Principal, Depend
             system = cached_json(
                 request, "icb-system", {"end": end, "icb": icb.code},
                 lambda: comparison.compare_system(wh, list(icb.boroughs), wanted,
-                                                  month_minus(end, 11), end))
+                                                  shift(end, -11), end))
     sites = [directory.sites[s] for s in icb.sites if s in directory.sites]
     return render_page(request, "pages/icb.html", principal, page_title=icb.name, icb=icb,
                        system=system, sites=sites, directory=directory)
@@ -236,7 +237,7 @@ def borough_comparison(request: Request, wh: Warehouse, code: str, end: str | No
     try:
         result: dict[str, Any] = cached_json(
             request, "borough-comparison", {"end": end, "borough": code},
-            lambda: comparison.compare(wh, code, wanted, month_minus(end, 11), end))
+            lambda: comparison.compare(wh, code, wanted, shift(end, -11), end))
     except UserError:
         return None
     return result

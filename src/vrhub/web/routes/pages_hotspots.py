@@ -26,7 +26,7 @@ from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
 from vrhub.geography.place_labels import place_labels
 from vrhub.reports import periods
-from vrhub.standards.months import ISO_MONTH, Period
+from vrhub.standards.months import ISO_MONTH, Month, Period
 from vrhub.storage.catalogue import point_months
 from vrhub.storage.points import load_points, load_study_area
 from vrhub.storage.queries import catalogue as catalogue_queries
@@ -101,9 +101,9 @@ def parse_hotspot_params(query: Mapping[str, str]) -> tuple[HotspotParams, dict[
         method = "gistar"
     start, end = (query.get("from") or "").strip(), (query.get("to") or "").strip()
     for name, value in (("from", start), ("to", end)):
-        if value and not ISO_MONTH.match(value):
+        if value and not ISO_MONTH.fullmatch(value):
             errors[name] = f"Enter the month as YYYY-MM, for example 2024-06 (found {value!r})"
-    if start and end and ISO_MONTH.match(start) and ISO_MONTH.match(end) and start > end:
+    if start and end and ISO_MONTH.fullmatch(start) and ISO_MONTH.fullmatch(end) and start > end:
         errors["from"] = f"The start month {start} is after the end month {end}"
     raw_size = (query.get("cell_size") or "").strip()
     size = 0
@@ -125,7 +125,7 @@ def _categories(wh: Warehouse | None, source: str) -> list[str]:
 
 
 def _end_of_month(month: str) -> str:
-    return str(pd.Period(month, "M").end_time.date())
+    return Month.parse(month).last_day.isoformat()
 
 
 def _check_scope(request: Request, principal: Principal,
