@@ -10,7 +10,6 @@ stored with a leading apostrophe so that it stays inert there too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -18,11 +17,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vrhub.standards import formula_cells
 from vrhub.standards.schema import Problem
 
-#: A cell a spreadsheet would run as a formula (OWASP "CSV injection"): it starts with
-#: = or @, a tab or carriage return, or + / - followed by something that is not a number.
-FORMULA_PATTERN = r"^(?:[=@\t\r]|[+\-][^0-9.\s])"
+#: A cell a spreadsheet would run as a formula: the one rule of
+#: :mod:`vrhub.standards.formula_cells`, shared with exports.
+FORMULA_PATTERN = formula_cells.FORMULA_PATTERN
 
 
 def formula_problems(
@@ -37,7 +37,7 @@ def formula_problems(
     stays inert there too. ``firsts`` may give columns' :func:`first_bytes`.
     """
     problems: list[Problem] = []
-    pattern = re.compile(FORMULA_PATTERN)
+    pattern = formula_cells.FORMULA
     for name in columns:
         if name not in table.column_names:
             continue
@@ -59,7 +59,7 @@ def encoded_formula_problems(name: str, column: pa.ChunkedArray,
                              rows: npt.NDArray[np.int64]) -> list[Problem]:
     """:func:`formula_problems` for a dictionary-encoded column: each distinct value is
     checked once."""
-    pattern = re.compile(FORMULA_PATTERN)
+    pattern = formula_cells.FORMULA
 
     def formula(dictionary: pa.Array) -> npt.NDArray[np.bool_]:
         out = _FORMULA_START[first_bytes(dictionary)]
@@ -105,7 +105,7 @@ def _byte_set(values: Sequence[int]) -> npt.NDArray[np.bool_]:
 
 
 #: First bytes of a cell that may hold a formula (see FORMULA_PATTERN).
-_FORMULA_START = _byte_set(b"=@\t\r+-")
+_FORMULA_START = _byte_set(b"=@\t\r\x00+-")
 #: First bytes of a cell that may be all white space: ASCII white space and separators,
 #: and the lead bytes of every non-ASCII white-space character (U+0085, U+00A0, U+1680,
 #: U+180E, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vrhub.errors import InputError, Location
-from vrhub.ingest.text_cells import FORMULA_PATTERN
+from vrhub.standards.formula_cells import FORMULA
 
-_FORMULA = re.compile(FORMULA_PATTERN)
+_FORMULA = FORMULA
 
 
 @dataclass

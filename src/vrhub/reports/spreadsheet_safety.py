@@ -1,8 +1,9 @@
 """Neutralise spreadsheet formula injection in exported cells.
 
-A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or NUL can
-be run as a formula (or DDE command) when a CSV or XLSX file is opened in a spreadsheet.
-Such cells are prefixed with an apostrophe so they stay text. Numbers are left alone.
+A text cell a spreadsheet would run as a formula (or DDE command) when a CSV or XLSX file
+is opened gets an apostrophe in front, so it stays text: the one rule of
+:mod:`vrhub.standards.formula_cells`, the same ingest applies. Numbers, and text that is
+simply a number, are left alone.
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "\x00")
+from vrhub.standards.formula_cells import neutralised
 
 
 def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
-        return "'" + value.replace("\x00", "")
-    return value
+    return neutralised(value) if isinstance(value, str) else value
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

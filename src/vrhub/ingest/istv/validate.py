@@ -35,12 +35,12 @@ import pandas as pd
 from vrhub.ingest.istv.dates import DateProblem, Moment, month_first_column, parse_moment
 from vrhub.ingest.istv.readers import RawRecord
 from vrhub.standards.codelists import CodeListSet
+from vrhub.standards.formula_cells import is_formula, neutralised
 from vrhub.standards.istv import AGE_BANDS, FREE_TEXT_LIMIT
 from vrhub.standards.schema import Problem
 
 LATE_ARRIVAL_DAYS = 7
 PERIOD_GRACE_DAYS = 7
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BLANK_TEXT = {"", "-", "--", ".", "n/a", "na", "none", "null", "nil"}
 
 RECORD_COLUMNS = (
@@ -79,8 +79,8 @@ def clean_text(value: object) -> tuple[str | None, list[str]]:
     if text.lower() in _BLANK_TEXT:
         return None, []
     flags: list[str] = []
-    if text.startswith(FORMULA_START):
-        text = "'" + text
+    if is_formula(text):
+        text = neutralised(text)
         flags.append("formula_neutralised")
     if len(text) > FREE_TEXT_LIMIT:
         text = text[:FREE_TEXT_LIMIT].rstrip()
