@@ -20,6 +20,7 @@ from vrhub.errors import ConfigError
 from vrhub.privacy.keys import parse_keys, weakness
 from vrhub.secret_strength import GENERATE
 from vrhub.secret_strength import weakness as secret_weakness
+from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.study_area import StudyArea, study_area
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -287,6 +288,12 @@ class Settings(BaseSettings):
         default=20 * 1024 * 1024, ge=1024,
         description="Largest return file (XLSX or CSV) accepted through any channel; a "
         "larger one is refused before it is read.",
+    )
+    high_violence_offences: int = Field(
+        default=HIGH_VIOLENCE_OFFENCES, ge=0,
+        description="A 'high violence' ward on the violence x deprivation map (the overview, "
+        "its published output and `vrhub deprivation map`): more than this many violence "
+        "with injury offences in 12 months (the VRU strategy's threshold).",
     )
     outcomes_max_rows: int = Field(
         default=100_000, ge=10,

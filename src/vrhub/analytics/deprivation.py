@@ -39,6 +39,7 @@ from vrhub.analytics.series_inputs import (
 )
 from vrhub.errors import UserError
 from vrhub.progress import SILENT, Progress
+from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 
 NATIONAL_LSOAS = {"2019": 32_844, "2025": 33_755}
 """Number of LSOAs ranked in England by each IMD edition (the denominator of deciles)."""
@@ -174,7 +175,8 @@ def area_deprivation(imd: pd.DataFrame, lookup: pd.DataFrame, *, edition: str = 
 
 
 def violence_deprivation(violence: pd.DataFrame, deprivation: pd.DataFrame, *,
-                         min_count: float = 350, progress: Progress = SILENT) -> pd.DataFrame:
+                         min_count: float = HIGH_VIOLENCE_OFFENCES,
+                         progress: Progress = SILENT) -> pd.DataFrame:
     """Cross high violence with high deprivation per area (the VRU strategy's map).
 
     ``violence``: ``area_code``, ``count`` (violence with injury over the window; optional

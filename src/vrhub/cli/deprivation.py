@@ -57,9 +57,9 @@ def command() -> None:
 
 @command.command(name="map")
 @level_option("ward")
-@click.option("--min-vwi", default=350.0, show_default=True, type=click.FloatRange(0),
+@click.option("--min-vwi", default=None, type=click.FloatRange(0),
               help="High violence: MORE than this many violence-with-injury offences in "
-              "the window.")
+              "the window (default: the setting VRHUB_HIGH_VIOLENCE_OFFENCES).")
 @click.option("--deciles", default="1,2", show_default=True,
               help="High deprivation: IMD deciles (1 = most deprived).")
 @_window_options
@@ -77,13 +77,15 @@ def command() -> None:
 @all_option
 @json_option
 @pass_app
-def map_command(app: AppContext, level: str, min_vwi: float, deciles: str, months: int,
+def map_command(app: AppContext, level: str, min_vwi: float | None, deciles: str, months: int,
                 to_month: str | None, rule: str, extent_threshold: float, category: str,
                 output: Path | None, as_json: bool) -> None:
     """Areas with high violence with injury and high deprivation (IMD 2025)."""
     from vrhub.reports import violence_analysis as va
 
     category = _category(app, "mps", category)
+    if min_vwi is None:
+        min_vwi = float(app.settings.high_violence_offences)
     result = va.deprivation_map(app.warehouse(), level=level, min_vwi=min_vwi,
                                 deciles=_deciles(deciles), months=months,
                                 period=(None, to_month), rule=rule,

@@ -27,7 +27,8 @@ def command(app: AppContext, as_json: bool) -> None:
     """
     from vrhub.reports.publish import publish
 
-    report = publish(app.warehouse(), app.workspace.public, progress=app.progress)
+    report = publish(app.warehouse(), app.workspace.public, progress=app.progress,
+                     high_violence_offences=app.settings.high_violence_offences)
     if as_json:
         app.emit_json(report.to_dict())
         return

@@ -23,6 +23,7 @@ import shapely
 from vrhub.analytics.deprivation import GROUPS, area_deprivation, violence_deprivation
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
+from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.months import shift
 from vrhub.storage import series
 from vrhub.storage.queries import catalogue as catalogue_queries
@@ -33,9 +34,6 @@ LONDON_NAME = "London"
 HEADLINE_CATEGORIES = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY", "ROBBERY",
                        "POSSESSION OF WEAPONS")
 VIOLENCE_WITH_INJURY = "VIOLENCE WITH INJURY"
-STRATEGY_THRESHOLD = 350
-"""The VRU strategy's "high violence" ward: more than 350 violence-with-injury offences in
-12 months."""
 BOUNDARY_TOLERANCE = {"borough": 40.0, "ward": 15.0}
 """Simplification tolerance in metres by level (EPSG:27700), as the partners' maps use."""
 
@@ -146,15 +144,21 @@ def headline_figures(wh: Warehouse) -> Figures:
                            "to": end}, provenance)
 
 
-def violence_deprivation_wards(wh: Warehouse) -> Figures:
-    """Wards by violence with injury (latest 12 months) and IMD 2025 deprivation."""
-    start, end = latest_year(wh)
+def violence_deprivation_wards(wh: Warehouse, *, end: str | None = None,
+                               borough: str | None = None,
+                               high_violence: int = HIGH_VIOLENCE_OFFENCES) -> Figures:
+    """Wards (of one borough, or all) by violence with injury over the 12 months to
+    ``end`` (the latest year when None) and IMD 2025 deprivation; 'high violence' is more
+    than ``high_violence`` offences. The overview's map and its published output both
+    come from here."""
+    start, end = latest_year(wh) if end is None else (shift(end, -11), end)
     deprivation = area_deprivation(series.lsoa_imd(wh), series.lsoa_lookup(wh, "ward"))
     counts = series.monthly_counts(wh, source="mps", level="ward",
+                                   areas=[borough] if borough else None,
                                    categories=[VIOLENCE_WITH_INJURY], period=(start, end))
     violence = counts.data.groupby("area_code", as_index=False).agg(
         area_name=("area_name", "first"), count=("count", "sum"))
-    mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
+    mapped = violence_deprivation(violence, deprivation, min_count=high_violence)
     # the lookup covers England: keep the wards the MPS counts cover
     mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
     frame = mapped[["area_code", "area_name", "count", "imd_decile", "high_deprivation",
@@ -165,19 +169,20 @@ def violence_deprivation_wards(wh: Warehouse) -> Figures:
     return Figures(frame.reset_index(drop=True),
                    {"source": "mps", "category": VIOLENCE_WITH_INJURY, "level": "ward",
                     "period": [start, end], "imd_edition": "2025",
-                    "high_violence": f"more than {STRATEGY_THRESHOLD} offences",
+                    "high_violence": f"more than {high_violence} offences",
                     "high_deprivation": "most residents in the 20% most deprived LSOAs"},
                    counts.provenance, list(counts.notes))
 
 
-def regroup(frame: pd.DataFrame) -> pd.DataFrame:
+def regroup(frame: pd.DataFrame, *,
+            high_violence: int = HIGH_VIOLENCE_OFFENCES) -> pd.DataFrame:
     """The strategy groups again from the disclosed counts (a group never tells more
     about a ward's count than the published count does)."""
     out = frame.copy()
-    high_violence = out["count"].fillna(0).astype(float) > STRATEGY_THRESHOLD
+    violent = out["count"].fillna(0).astype(float) > high_violence
     deprived = out["high_deprivation"].astype(bool)
     out["group"] = [GROUPS[0] if v and d else GROUPS[1] if v else GROUPS[2] if d
-                    else GROUPS[3] for v, d in zip(high_violence, deprived, strict=True)]
+                    else GROUPS[3] for v, d in zip(violent, deprived, strict=True)]
     return out
 
 

@@ -58,6 +58,7 @@ from vrhub.errors import DisclosureError, UserError
 from vrhub.progress import SILENT, Progress
 from vrhub.reports import overview_figures as ov
 from vrhub.reports.outputs import output_metadata, write_result
+from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.storage import series
 from vrhub.storage.warehouse import Warehouse
 
@@ -190,6 +191,17 @@ def _area_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _violence_deprivation(high_violence: int) -> Builder:
+    return _figures(
+        "violence-deprivation-ward", "Violence and deprivation by ward",
+        f"Violence with injury per ward over the latest 12 months and IMD 2025 deprivation; "
+        f"'high violence' is more than {high_violence} offences (judged on the "
+        "disclosed count), 'high deprivation' most residents in the 20% most deprived "
+        "neighbourhoods of England.",
+        lambda wh: ov.violence_deprivation_wards(wh, high_violence=high_violence),
+        lambda frame: ov.regroup(frame, high_violence=high_violence))
+
+
 OUTPUTS: tuple[tuple[str, Builder], ...] = (
     ("police-ward-month", _monthly("police-ward-month", "Street crime by ward and month",
              "police.uk street-level crimes per ward (2022 wards), crime type and month.",
@@ -224,12 +236,7 @@ OUTPUTS: tuple[tuple[str, Builder], ...] = (
         "Metropolitan Police recorded crime per ward and category over the latest 12 "
         "months, with residents and offences per 1,000 residents (from the disclosed "
         "counts).", lambda wh: ov.area_year(wh, "ward"), _area_rates)),
-    ("violence-deprivation-ward", _figures(
-        "violence-deprivation-ward", "Violence and deprivation by ward",
-        f"Violence with injury per ward over the latest 12 months and IMD 2025 deprivation; "
-        f"'high violence' is more than {ov.STRATEGY_THRESHOLD} offences (judged on the "
-        "disclosed count), 'high deprivation' most residents in the 20% most deprived "
-        "neighbourhoods of England.", ov.violence_deprivation_wards, ov.regroup)),
+    ("violence-deprivation-ward", _violence_deprivation(HIGH_VIOLENCE_OFFENCES)),
     ("boundaries-borough", _boundaries("borough")),
     ("boundaries-ward", _boundaries("ward")),
 )
@@ -317,12 +324,20 @@ def write_output(built: Built, frame: pd.DataFrame, folder: Path) -> dict[str, A
 
 
 def publish(warehouse: Warehouse, public: Path, *, progress: Progress = SILENT,
-            outputs: tuple[tuple[str, Builder], ...] = OUTPUTS) -> PublishReport:
+            outputs: tuple[tuple[str, Builder], ...] = OUTPUTS,
+            high_violence_offences: int = HIGH_VIOLENCE_OFFENCES) -> PublishReport:
     """Build every public output into ``public`` (replacing what is there), or nothing.
+
+    ``high_violence_offences`` is the violence x deprivation map's threshold (the setting
+    ``VRHUB_HIGH_VIOLENCE_OFFENCES``).
 
     An output whose source is not loaded is skipped (and named in the report and
     manifest); a disclosure violation anywhere refuses the whole publication.
     """
+    if high_violence_offences != HIGH_VIOLENCE_OFFENCES:
+        outputs = tuple((name, _violence_deprivation(high_violence_offences))
+                        if name == "violence-deprivation-ward" else (name, build)
+                        for name, build in outputs)
     public = Path(public)
     public.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".public-", dir=public.parent))

@@ -24,6 +24,7 @@ from vrhub.analytics.series_inputs import (
 from vrhub.errors import DisclosureError, UserError
 from vrhub.progress import SILENT, Progress
 from vrhub.reports.outputs import output_metadata
+from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.months import month_span, shift
 from vrhub.storage import series
 from vrhub.storage.warehouse import Warehouse
@@ -157,7 +158,8 @@ def _area_deprivation(warehouse: Warehouse, level: str, *, edition: str, rule: s
                                         progress=notes)
 
 
-def deprivation_map(warehouse: Warehouse, *, level: str = "ward", min_vwi: float = 350,
+def deprivation_map(warehouse: Warehouse, *, level: str = "ward",
+                    min_vwi: float = HIGH_VIOLENCE_OFFENCES,
                     deciles: Sequence[int] = (1, 2), months: int = 12,
                     period: Period = (None, None), rule: str = "average_rank",
                     extent_threshold: float = 0.5, edition: str = "2025",

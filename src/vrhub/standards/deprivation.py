@@ -20,6 +20,11 @@ from __future__ import annotations
 from vrhub.standards.codes import LSOACode
 from vrhub.standards.schema import Column, Table
 
+#: The VRU strategy's "high violence" area: MORE than this many violence-with-injury
+#: offences in 12 months (the default of the setting ``VRHUB_HIGH_VIOLENCE_OFFENCES``, which
+#: the overview's map, its published output and ``vrhub deprivation map`` all take).
+HIGH_VIOLENCE_OFFENCES = 350
+
 IMD_EDITIONS = ("2019", "2025")
 LSOA_VINTAGES = ("2011", "2021")
 

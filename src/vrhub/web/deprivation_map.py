@@ -9,16 +9,10 @@ from typing import Any
 
 from starlette.requests import Request
 
-from vrhub.analytics.deprivation import (
-    GROUPS,
-    area_deprivation,
-    violence_deprivation,
-    violence_deprivation_summary,
-)
+from vrhub.analytics.deprivation import GROUPS, violence_deprivation_summary
 from vrhub.errors import UserError
-from vrhub.reports.overview_figures import STRATEGY_THRESHOLD, VIOLENCE_WITH_INJURY
+from vrhub.reports import overview_figures as ov
 from vrhub.standards.months import shift
-from vrhub.storage.series import lsoa_imd, lsoa_lookup, monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.choropleth import GROUP_COLOURS, NO_DATA
 from vrhub.web.pages_support import cached_json, exact_count, months_available, published_rows
@@ -27,31 +21,26 @@ from vrhub.web.pages_support import cached_json, exact_count, months_available, 
 def violence_by_deprivation(request: Request, wh: Warehouse, *,
                             borough: str | None, end: str | None
                             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Wards crossed by violence with injury (12 months to ``end``) and IMD 2025."""
+    """Wards crossed by violence with injury (12 months to ``end``) and IMD 2025
+    (:func:`vrhub.reports.overview_figures.violence_deprivation_wards`), 'high violence'
+    as the deployment's setting ``VRHUB_HIGH_VIOLENCE_OFFENCES`` says."""
     last = end or months_available(wh)[1]
+    high_violence = int(request.app.state.settings.high_violence_offences)
 
     def compute() -> dict[str, Any]:
         if last is None:
             return {"rows": [], "summary": {}}
-        deprivation = area_deprivation(lsoa_imd(wh), lsoa_lookup(wh, "ward"))
-        counts = monthly_counts(wh, source="mps", level="ward",
-                                areas=[borough] if borough else None,
-                                categories=[VIOLENCE_WITH_INJURY],
-                                period=(shift(last, -11), last))
-        violence = counts.data.groupby("area_code", as_index=False).agg(
-            area_name=("area_name", "first"), count=("count", "sum"))
-        mapped = violence_deprivation(violence, deprivation, min_count=STRATEGY_THRESHOLD)
-        # the lookup covers England: keep the wards the MPS counts cover
-        mapped = mapped[mapped["area_code"].isin(violence["area_code"])]
-        summary = violence_deprivation_summary(mapped)
+        mapped = ov.violence_deprivation_wards(wh, end=last, borough=borough,
+                                               high_violence=high_violence).frame
         rows = [{"area_code": str(r["area_code"]), "area_name": str(r["area_name"]),
                  "count": exact_count(r["count"]), "decile": r["imd_decile"],
                  "group": str(r["group"])} for r in mapped.to_dict("records")]
-        return {"rows": rows, "summary": summary, "from": shift(last, -11), "to": last}
+        return {"rows": rows, "summary": violence_deprivation_summary(mapped),
+                "from": shift(last, -11), "to": last}
 
     try:
-        result = cached_json(request, "vxd", {"borough": borough or "", "end": last},
-                             compute)
+        result = cached_json(request, "vxd", {"borough": borough or "", "end": last,
+                                              "high_violence": high_violence}, compute)
     except UserError:
         return [], {}
     summary = dict(result["summary"])

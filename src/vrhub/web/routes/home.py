@@ -97,7 +97,8 @@ def overview(request: Request, principal: Annotated[Principal, Depends(current_p
                                "levels": [(k, LEVEL_LABELS[k]) for k in
                                           (PUBLIC_LEVELS if principal.is_public
                                            else ("borough", "ward", "lsoa"))],
-                               "groups": GROUPS, "period_choices": PERIOD_CHOICES}
+                               "groups": GROUPS, "period_choices": PERIOD_CHOICES,
+                               "high_violence": request.app.state.settings.high_violence_offences}
     if principal.is_public:
         context = public_overview(request, filters, errors, context)
         return render_page(request, "pages/overview.html", principal,
