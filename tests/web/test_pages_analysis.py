@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -150,7 +151,11 @@ def test_each_hotspot_method_renders(demo_app: FastAPI, method: str) -> None:
     assert response.status_code == 200
     assert "Result:" in response.text
     data = client.get(f"/maps/hotspots.geojson?method={method}&category=Burglary").json()
-    assert all(f["properties"]["fill"].startswith("#") for f in data["features"])
+    features = data["features"]
+    assert features, f"the {method} map draws no cells"
+    fills = [f["properties"]["fill"] for f in features]
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", fill) for fill in fills), fills[:5]
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)
 
 
 def test_ed_hotspots_need_a_borough_in_scope(demo_app: FastAPI) -> None:
