@@ -187,6 +187,18 @@ class Settings(BaseSettings):
         "left out of every count, trend, hotspot, near-repeat and public figure. Unset: the "
         "area the workspace was last given, London for a new one.",
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="What answers the warehouse's named queries: DuckDB over the workspace "
+        "(the default), or Apache Spark over the same Parquet layout (needs the 'spark' "
+        "extra and Java 17+; see docs/explanation/engines.md).",
+    )
+    spark_master: str | None = Field(
+        default=None,
+        description="The Spark master for engine 'spark': unset for local mode on this "
+        "machine's cores (local[2]); spark://HOST:7077 for a standalone cluster, yarn, "
+        "or k8s://... .",
+    )
     study_area_name: str | None = Field(
         default=None,
         description="Name announced and shown for the study area (for a list of district "

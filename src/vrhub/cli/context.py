@@ -50,10 +50,12 @@ class AppContext:
     """Settings (read on first use), the workspace's warehouse and the output helpers."""
 
     def __init__(self, environ: dict[str, str], home: Path | None = None, *,
-                 study_area: str | None = None, settings: Settings | None = None) -> None:
+                 study_area: str | None = None, settings: Settings | None = None,
+                 engine: str | None = None) -> None:
         self.environ = environ
         self.home = home
         self.study_area = study_area
+        self.engine = engine
         self._settings = settings
         self._warehouse: Warehouse | None = None
         self.show_all = False
@@ -66,7 +68,7 @@ class AppContext:
             from vrhub.settings import Settings
 
             self._settings = Settings.load(self.environ, home=self.home,
-                                           study_area=self.study_area)
+                                           study_area=self.study_area, engine=self.engine)
             configure(self._settings)
         return self._settings
 
@@ -101,6 +103,11 @@ class AppContext:
             area = self.settings.chosen_study_area()
             if area is not None and self._warehouse.use_study_area(area):
                 self.info(f"study area: {area.describe()}")
+            if self.settings.engine == "spark":
+                from vrhub.storage.engines.spark import SparkEngine
+
+                self._warehouse.use_engine(SparkEngine(self._warehouse,
+                                                       master=self.settings.spark_master))
         return self._warehouse
 
     def _open_warehouse(self, path: Path, read_only: bool) -> Warehouse:

@@ -148,8 +148,17 @@ def build_cli() -> click.Group:
         "...) or district codes separated by commas (default: $VRHUB_STUDY_AREA, else the "
         "area the workspace was last given, else london).",
     )
+    @click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default=None,
+        help="What answers the warehouse's questions: duckdb (default: $VRHUB_ENGINE, else "
+        "duckdb) or spark (Apache Spark over the same Parquet files; $VRHUB_SPARK_MASTER "
+        "chooses the cluster).",
+    )
     @click.pass_context
-    def cli(ctx: click.Context, home: Path | None, study_area: str | None) -> None:
+    def cli(ctx: click.Context, home: Path | None, study_area: str | None,
+            engine: str | None) -> None:
         """vrhub: the data platform of London's violence-reduction partnership.
 
         Load open crime data and ED assault (ISTV) submissions into a local warehouse,
@@ -158,7 +167,7 @@ def build_cli() -> click.Group:
         from vrhub.cli.context import AppContext
 
         environ: dict[str, str] = ctx.meta["vrhub.environ"]
-        app = AppContext(environ=environ, home=home, study_area=study_area)
+        app = AppContext(environ=environ, home=home, study_area=study_area, engine=engine)
         ctx.obj = app
         ctx.call_on_close(app.close)
 
