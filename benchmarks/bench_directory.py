@@ -28,12 +28,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -352,20 +352,27 @@ def search_http(home: Path, asks: list[dict[str, str]], warm: list[dict[str, str
                                "--workers", str(workers)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # every worker up: the supervisor's socket
+            try:                            # accepts before they are
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                            timeout=5) as answer:
+                    if answer.status == 200:
+                        break
             except OSError:
                 time.sleep(0.5)
+        time.sleep(2.0 * workers)
         paths = ["/oruk/services?" + urlencode(q) for q in asks]
         warm_paths = ["/oruk/services?" + urlencode(q) for q in warm]
         found = asyncio.run(drive(f"http://127.0.0.1:{port}", paths, server.pid, warm_paths))
         return {"workers": workers, **found}
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
 
 
 if __name__ == "__main__":

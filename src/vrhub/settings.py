@@ -264,6 +264,14 @@ class Settings(BaseSettings):
         description="Requests a minute each client address may make to the open directory "
         "feed (/oruk/); beyond that the feed answers 429 with Retry-After.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis that several `vrhub serve` processes or hosts behind one address "
+        "share (redis://host:6379/0; rediss:// for TLS): sign-in rate limits, the lockout "
+        "of addresses with no account and cached aggregate answers are kept there, so every "
+        "process sees the same. Unset: each process keeps them in its own memory (right for "
+        "one process). Sessions are in the app database either way.",
+    )
     directory_review_months: int = Field(
         default=6, ge=1, le=60,
         description="A directory listing not reviewed by a VRU curator for this many months "

@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from vrhub.access.passwords import check_password, hash_password, verify_password
 from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
-from vrhub.access.ratelimit import Clock, SlidingWindowLimiter
+from vrhub.access.ratelimit import Clock, Limiter, SlidingWindowLimiter
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLES_WITHOUT_AREA, Action, Role, parse_role
 from vrhub.errors import AuthenticationRequired, Conflict, NotFound, RateLimited, UserError
+from vrhub.shared_store import SharedStore
 from vrhub.standards.codes import BoroughCode, ODSCode
 from vrhub.standards.icb import parse_icb
 from vrhub.standards.outcomes import ProgrammeCode
@@ -202,15 +203,31 @@ class Identity:
     """Local sign-in and account administration."""
 
     def __init__(self, sessions: sessionmaker[Session], policy: Policy, *,
-                 login: LoginPolicy | None = None, clock: Clock = utc_now) -> None:
+                 login: LoginPolicy | None = None, clock: Clock = utc_now,
+                 shared: SharedStore | None = None) -> None:
+        """``shared``: Redis, where the rate limits and the lockout of addresses with no
+        account are kept when several processes serve (else in this process's memory)."""
         self.sessions = sessions
         self.policy = policy
         self.login = login or LoginPolicy()
         self.clock = clock
-        self.account_limiter = SlidingWindowLimiter(self.login.rate_limit,
-                                                    self.login.rate_window, clock)
-        self.client_limiter = SlidingWindowLimiter(self.login.rate_limit,
-                                                   self.login.rate_window, clock)
+        self.account_limiter: Limiter
+        self.client_limiter: Limiter
+        if shared is not None:
+            from vrhub.access.shared_limits import RedisUnknownAddresses, RedisWindowLimiter
+
+            self.account_limiter = RedisWindowLimiter(
+                shared, "account", self.login.rate_limit, self.login.rate_window, clock)
+            self.client_limiter = RedisWindowLimiter(
+                shared, "client", self.login.rate_limit, self.login.rate_window, clock)
+            self._shared_unknown: RedisUnknownAddresses | None = RedisUnknownAddresses(
+                shared, self.login.max_failures, self.login.lockout)
+        else:
+            self.account_limiter = SlidingWindowLimiter(self.login.rate_limit,
+                                                        self.login.rate_window, clock)
+            self.client_limiter = SlidingWindowLimiter(self.login.rate_limit,
+                                                       self.login.rate_window, clock)
+            self._shared_unknown = None
         #: failures in a row, and locks, of addresses that have no account
         self._unknown: OrderedDict[str, tuple[int, dt.datetime | None]] = OrderedDict()
         self._unknown_lock = threading.Lock()
@@ -275,6 +292,8 @@ class Identity:
                                                                         str]:
         """Count a failure for an address with no account, exactly as an account's are
         counted; (locked until, audit detail)."""
+        if self._shared_unknown is not None:
+            return self._shared_unknown.failure(address, now)
         with self._unknown_lock:
             failures, until = self._unknown.pop(address, (0, None))
             if until is not None and until > now:

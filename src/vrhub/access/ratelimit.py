@@ -1,8 +1,10 @@
 """A sliding-window rate limiter for sign-in attempts.
 
 Kept in memory, per process: it slows down guessing from one address or against one
-account quickly and cheaply. The durable control is the account lockout, which lives in
-the app database and so holds across processes and restarts.
+account quickly and cheaply. When several processes serve one address, the same limiter
+is kept in Redis instead (:mod:`vrhub.access.shared_limits`), so the limit holds across
+them. The durable control is the account lockout, which lives in the app database and so
+holds across processes and restarts.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import datetime as dt
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from vrhub.storage.appdb.models import utc_now
 
 Clock = Callable[[], dt.datetime]
+
+
+class Limiter(Protocol):
+    def hit(self, key: str) -> dt.timedelta | None: ...
 
 
 class SlidingWindowLimiter:

@@ -34,6 +34,7 @@ from vrhub.access.tokens import Tokens
 from vrhub.errors import AuthenticationRequired, OperationalError
 from vrhub.metrics import Metrics
 from vrhub.settings import Settings
+from vrhub.shared_store import SharedStore
 from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.engine import make_engine, session_factory
 from vrhub.storage.appdb.models import utc_now
@@ -55,9 +56,11 @@ class AccessServices:
     def from_settings(cls, settings: Settings, *, clock: Clock = utc_now,
                       migrate_sqlite: bool = True,
                       http: httpx.Client | None = None,
-                      metrics: Metrics | None = None) -> AccessServices:
+                      metrics: Metrics | None = None,
+                      shared: SharedStore | None = None) -> AccessServices:
         """Build everything; ``http`` is the client used to reach sign-in providers;
-        ``metrics`` (the web app's) counts audit events written."""
+        ``metrics`` (the web app's) counts audit events written; ``shared`` (Redis) keeps
+        sign-in limits that several processes share."""
         providers = load_providers(settings.oidc_providers,
                                    production=settings.environment == "production")
         url = settings.resolved_database_url
@@ -74,7 +77,7 @@ class AccessServices:
         policy = Policy(audit)
         versions = AccountVersions(engine)
         identity = Identity(sessions, policy, login=LoginPolicy.from_settings(settings),
-                            clock=clock)
+                            clock=clock, shared=shared)
         tokens = Tokens(sessions, policy, default_lifetime_days=settings.token_lifetime_days,
                         clock=clock, versions=versions)
         oidc = OIDC(providers, sessions, policy, http=http)

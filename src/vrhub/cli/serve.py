@@ -132,7 +132,9 @@ def _run_workers(app: AppContext, settings: Settings, host: str | None, port: in
 @click.option("--host", default=None, help="Address to listen on (default: $VRHUB_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: $VRHUB_PORT or 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes serving the one address (up to one a CPU core).")
+              help="Worker processes serving the one address (up to one a CPU core). With "
+              "more than one, set VRHUB_REDIS_URL so that they share sign-in limits and "
+              "cached answers (docs/how-to/operate.md).")
 @pass_app
 def command(app: AppContext, host: str | None, port: int | None, workers: int) -> None:
     """Run the web app on the workspace."""

@@ -15,6 +15,7 @@ from vrhub import __version__
 from vrhub.access.services import AccessServices
 from vrhub.metrics import Metrics
 from vrhub.settings import Settings
+from vrhub.shared_store import connect
 from vrhub.web import assets
 from vrhub.web.access_log import AccessLog
 from vrhub.web.data import icb_members, warehouse_load_totals
@@ -54,7 +55,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.assets = assets.status()
     app.state.metrics = metrics = Metrics()
     app.state.pending_uploads = PendingUploads()
-    app.state.access = AccessServices.from_settings(settings, metrics=metrics)
+    app.state.shared_store = shared = (
+        connect(settings.redis_url, settings.resolved_database_url)
+        if settings.redis_url else None)
+    app.state.access = AccessServices.from_settings(settings, metrics=metrics, shared=shared)
     app.state.access.policy.membership.use(lambda: icb_members(app.state))
     metrics.read_loads_with(lambda: warehouse_load_totals(app.state))
     install_error_handlers(app)

@@ -13,6 +13,10 @@ record-level search results are kept here too (:func:`memory_cached_response`), 
 in this process's memory: they are sent with ``Cache-Control: no-store`` and no ``ETag``,
 and every request still goes through the policy check and writes its audit event.
 
+When several processes serve one address and Redis is configured (``VRHUB_REDIS_URL``),
+aggregate answers are kept there too, so one process's answer serves them all
+(:class:`SharedResponseCache`); record-level and private answers stay in each process.
+
 When many clients ask the same new question at once, one of them computes the answer and
 the others wait for it, rather than all computing it side by side. A kept body of 1 kB or
 more is also kept gzip-compressed (once), and sent so to clients that accept it.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -33,7 +38,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from vrhub.shared_store import SharedStore
 from vrhub.web.data import data_version
+
+log = logging.getLogger("vrhub.web")
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 JSON = "application/json"
@@ -137,12 +145,82 @@ class ResponseCache:
                 self._size -= evicted.size()
 
 
+class SharedResponseCache:
+    """Aggregate answers kept in Redis as well (``VRHUB_REDIS_URL``), so that what one
+    process computed the others serve: this process's memory is asked first, then Redis,
+    then the answer is built (one builder per key in this process) and kept in both, in
+    Redis for :attr:`KEEP_SECONDS` (the key holds the warehouse's state, so a kept answer
+    is never stale). Redis out of reach only costs a computation: the answer is built and
+    kept here. Record-level answers never come here (:func:`memory_cached_response`)."""
+
+    KEEP_SECONDS = 3600
+
+    def __init__(self, store: SharedStore, local: ResponseCache) -> None:
+        self.store = store
+        self.local = local
+
+    def get(self, key: str) -> Cached | None:
+        """From this process's memory only (no trip to Redis on the event loop)."""
+        return self.local.get(key)
+
+    def get_or_build(self, key: str, build: Callable[[], Cached]) -> Cached:
+        def fetched_or_built() -> Cached:
+            found = self._fetch(key)
+            if found is not None:
+                return found
+            made = build()
+            self._keep(key, made)
+            return made
+
+        return self.local.get_or_build(key, fetched_or_built)
+
+    def _fetch(self, key: str) -> Cached | None:
+        import redis
+
+        try:
+            etag, body, media, compressed = self.store.client.hmget(
+                self.store.key("answer", key), ["e", "b", "m", "c"])
+        except redis.RedisError as exc:
+            log.warning("shared answer cache not read: %s", type(exc).__name__)
+            return None
+        if body is None or etag is None or media is None:
+            return None
+        return Cached(etag.decode(), body, media.decode(), compressed or None)
+
+    def _keep(self, key: str, entry: Cached) -> None:
+        import redis
+
+        name = self.store.key("answer", key)
+        try:
+            with self.store.client.pipeline() as pipe:
+                pipe.hset(name, mapping={"e": entry.etag, "b": entry.body,
+                                         "m": entry.media_type,
+                                         "c": entry.compressed or b""})
+                pipe.expire(name, self.KEEP_SECONDS)
+                pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("shared answer cache not written: %s", type(exc).__name__)
+
+
 def cache_of(request: Request) -> ResponseCache:
+    """This process's cache (in memory only: for private and record-level answers)."""
     state = request.app.state
     cache = getattr(state, "response_cache", None)
     if cache is None:
         cache = state.response_cache = ResponseCache()
     return cache
+
+
+def shared_cache_of(request: Request) -> ResponseCache | SharedResponseCache:
+    """The cache of aggregate answers: shared through Redis when one is configured."""
+    state = request.app.state
+    store: SharedStore | None = getattr(state, "shared_store", None)
+    if store is None:
+        return cache_of(request)
+    shared = getattr(state, "shared_response_cache", None)
+    if shared is None:
+        shared = state.shared_response_cache = SharedResponseCache(store, cache_of(request))
+    return shared
 
 
 def response_key(request: Request, scope: dict[str, Any] | None) -> str:
@@ -184,7 +262,7 @@ async def cached_response(request: Request, scope: dict[str, Any] | None,
     def make() -> Cached:
         return Cached.of(etag, build(), media_type)
 
-    entry = await _entry(request, key, make)
+    entry = await _entry(request, key, make, shared_cache_of(request))
     return entry.response(request, {"etag": entry.etag, "cache-control": cache_control})
 
 
@@ -197,12 +275,12 @@ async def memory_cached_response(request: Request, scope: dict[str, Any] | None,
     def make() -> Cached:
         return Cached.of("", build(), JSON)
 
-    entry = await _entry(request, key, make)
+    entry = await _entry(request, key, make, cache_of(request))
     return entry.response(request, {})
 
 
-async def _entry(request: Request, key: str, make: Callable[[], Cached]) -> Cached:
-    cache = cache_of(request)
+async def _entry(request: Request, key: str, make: Callable[[], Cached],
+                 cache: ResponseCache | SharedResponseCache) -> Cached:
     entry = cache.get(key)
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
