@@ -33,8 +33,9 @@ def test_similar_groups_are_the_nearest_by_deprivation_and_size() -> None:
         assert got[code] == order
 
 
-def test_borough_page_sets_its_rates_beside_similar_boroughs_and_london(
-        demo_app: FastAPI) -> None:
+def _violence_rates(demo_app: FastAPI) -> tuple[pd.Series, pd.Series, dict[str, str]]:
+    """Violence with injury per borough over the latest 12 months, residents per borough
+    and borough names, straight from the warehouse."""
     end = latest_month(demo_app)
     start = month_minus(end, 11)
     with warehouse(demo_app) as wh:
@@ -51,6 +52,12 @@ def test_borough_page_sets_its_rates_beside_similar_boroughs_and_london(
                 "borough_code")["n"]
         names = dict(wh.query("SELECT code, name FROM area_boundary WHERE level = 'borough'")
                      .itertuples(index=False))
+    return counts, people, names
+
+
+def test_borough_page_sets_its_rates_beside_similar_boroughs_and_london(
+        demo_app: FastAPI) -> None:
+    counts, people, names = _violence_rates(demo_app)
     page = parse(client_for(demo_app).get(f"/boroughs/{BOROUGH}", headers=HTML).text)
     rows = {r[0]: r[1:] for r in table(page, "Compared with similar boroughs and London")}
     mine, similar, london, rank = rows["Violence with injury"]
@@ -68,6 +75,30 @@ def test_borough_page_sets_its_rates_beside_similar_boroughs_and_london(
                                              headers=HTML).text)
     assert table(summary, "Compared with similar boroughs and London") == table(
         page, "Compared with similar boroughs and London")
+
+
+def test_every_headline_figure_stands_beside_similar_boroughs_and_london(
+        demo_app: FastAPI) -> None:
+    counts, people, _names = _violence_rates(demo_app)
+    others = [c for c in counts.index if c != BOROUGH]
+    page = parse(client_for(demo_app).get(f"/boroughs/{BOROUGH}", headers=HTML).text)
+    headlines = page.select(".vrhub-headline")
+    beside = [h.select_one(".vrhub-headline__beside") for h in headlines]
+    assert headlines and all(b is not None for b in beside)  # every headline, not some
+    violence = next(b for b in beside if b is not None and
+                    str(b["data-category"]).lower() == "violence with injury")
+    shown = {str(dd["data-rate"]): dd.get_text(strip=True) for dd in violence.select("dd")}
+    assert float(shown["borough"]) == round(counts[BOROUGH] / people[BOROUGH] * 1000, 2)
+    assert float(shown["similar"]) == round(counts[others].sum() / people[others].sum()
+                                            * 1000, 2)
+    assert float(shown["london"]) == round(counts.sum() / people[counts.index].sum() * 1000,
+                                           2)
+    rates = (counts / people[counts.index]).sort_values(ascending=False)
+    assert shown["rank"] == f"{list(rates.index).index(BOROUGH) + 1} of {len(rates)}"
+    # London's own overview has no borough to compare
+    overview = parse(client_for(demo_app).get("/", headers=HTML).text)
+    assert overview.select(".vrhub-headline") and not overview.select(
+        ".vrhub-headline__beside")
 
 
 def test_ward_map_toggles_between_rates_and_counts(demo_app: FastAPI) -> None:
