@@ -24,6 +24,8 @@ from vrhub.web.app import create_app
 pytestmark = pytest.mark.browser
 
 ANALYST_POPULATED = ["/", "/?level=lsoa&category=ROBBERY", "/boroughs", f"/boroughs/{BOROUGH}",
+                     f"/boroughs/{BOROUGH}?areas=lsoa&measure=count",
+                     f"/boroughs/{BOROUGH}/wards/E05990001",
                      "/trends", "/hotspots", "/hotspots?method=classify", "/quality",
                      "/account", "/public"]
 ED_POPULATED = ["/upload", "/quality"]

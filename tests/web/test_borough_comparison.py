@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from scipy.spatial.distance import cdist
 from scipy.stats import zscore
 
@@ -178,7 +179,8 @@ def test_borough_map_drills_down_to_its_lsoas(demo_app: FastAPI) -> None:
 
 def test_violence_robbery_and_weapons_views_are_one_click_away(demo_app: FastAPI) -> None:
     client = client_for(demo_app)
-    page = parse(client.get(f"/boroughs/{BOROUGH}?category=ROBBERY", headers=HTML).text)
+    page = parse(client.get(f"/boroughs/{BOROUGH}?category=VIOLENCE+WITH+INJURY",
+                            headers=HTML).text)
     nav = page.find("nav", attrs={"aria-label": "Views of Alderbury"})
     assert nav is not None
     links = {a.get_text(): a["href"] for a in nav.find_all("a")}
@@ -191,3 +193,48 @@ def test_violence_robbery_and_weapons_views_are_one_click_away(demo_app: FastAPI
         shown = parse(client.get(href, headers=HTML).text)
         chosen = shown.select_one("#category option[selected]")
         assert chosen is not None and chosen["value"] == href.split("=")[1].replace("%20", " ")
+
+
+def test_borough_ward_and_lsoa_tables_drill_down_with_rates_and_counts(
+        demo_app: FastAPI) -> None:
+    """The borough page's ward table links each ward to a page of its LSOAs; counts and
+    rates there are the MPS LSOA figures of the latest 12 months, checked with SQL."""
+    client = client_for(demo_app)
+    end = latest_month(demo_app)
+    start = month_minus(end, 11)
+    page = parse(client.get(f"/boroughs/{BOROUGH}?category=VIOLENCE+WITH+INJURY",
+                            headers=HTML).text)
+    links = {a.get_text(strip=True): str(a["href"])
+             for a in page.select("#area-table tbody a")}
+    with warehouse(demo_app) as wh:
+        wards = dict(wh.query("SELECT DISTINCT ward_code, ward_name FROM area_lookup "
+                              "WHERE borough_code = ?", [BOROUGH]).itertuples(index=False))
+        ward = sorted(wards)[0]
+        lsoas = wh.query(
+            "SELECT l.lsoa21_code, coalesce(sum(c.count), 0) AS n FROM (SELECT DISTINCT "
+            "lsoa21_code FROM area_lookup WHERE ward_code = ?) l LEFT JOIN mps_crime_count c "
+            "ON c.area_code = l.lsoa21_code AND c.level = 'lsoa' AND c.minor_category = "
+            "'VIOLENCE WITH INJURY' AND c.month BETWEEN ? AND ? GROUP BY 1", [ward, start, end]
+        ).set_index("lsoa21_code")["n"]
+        people = wh.query(
+            "SELECT lsoa_code, sum(count) AS n FROM population WHERE lsoa_vintage = '2021' "
+            "AND age_band = 'all' AND sex = 'persons' AND year = (SELECT max(year) FROM "
+            "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index("lsoa_code")["n"]
+    assert set(links) == set(wards.values())
+    href = links[wards[ward]]
+    assert href.startswith(f"/boroughs/{BOROUGH}/wards/{ward}?")
+    for measure in ("rate", "count"):
+        ward_page = parse(client.get(href.replace("measure=rate", "").replace(
+            "measure=count", "") + f"&measure={measure}", headers=HTML).text)
+        rows = table(ward_page, "by LSOA in")
+        codes = [r[1] for r in rows]
+        assert set(codes) == set(lsoas.index)
+        for r in rows:
+            assert int(r[2].replace(",", "")) == int(lsoas[r[1]])
+            assert float(r[4]) == round(lsoas[r[1]] / people[r[1]] * 1000, 2)
+        key = (lambda r: float(r[4])) if measure == "rate" else (
+            lambda r: int(r[2].replace(",", "")))
+        assert [key(r) for r in rows] == sorted((key(r) for r in rows), reverse=True)
+    assert client.get(f"/boroughs/{BOROUGH}/wards/E05999999", headers=HTML).status_code == 404
+    assert TestClient(demo_app).get(href, headers=HTML, follow_redirects=False).status_code in (
+        302, 303, 401)

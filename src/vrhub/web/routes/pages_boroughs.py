@@ -204,9 +204,13 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         except UserError as exc:
             errors["measure"] = exc.message
             asked = None
-        _frame, ward_legend, ward_measure = choropleth(
+        area_frame, ward_legend, ward_measure = choropleth(
             request, wh, principal, category=filters.category, start=filters.start,
             end=filters.end, level=map_level, borough=code, measure=asked)
+    # the table behind the map: each ward drills down to its LSOAs (pages_wards)
+    area_rows = [{"code": r["area_code"], "name": r["area_name"], "count": int(r["count"]),
+                  "rate": None if pd.isna(r["rate_per_1000"]) else float(r["rate_per_1000"])}
+                 for r in area_frame.sort_values("area_name").to_dict("records")]
     query = urlencode({k: v for k, v in {"category": filters.category, "from": filters.start,
                                          "to": filters.end, "measure": ward_measure}.items()
                        if v})
@@ -222,7 +226,7 @@ def profile(request: Request, code: str, principal: Annotated[Principal, Depends
         ed_detail=ed.detail.value, has_ed=has_ed, locations=locations,
         locations_denied=locations_denied, query=query, hotspot_query=hotspot_query,
         ward_legend=ward_legend, ward_measure=ward_measure, versus=versus,
-        map_level=map_level,
+        map_level=map_level, area_rows=area_rows,
         views=[(c, label) for c, label in VIEWS if c in categories],
         tile_url=request.app.state.settings.tile_url or "")
 
