@@ -112,3 +112,75 @@ def test_an_area_between_the_cells_shows_its_figures(dashboard: Callable[[], Any
     assert text.startswith(f"{name}: {count:,} (Robbery, "), text
     screenshot(page, "map-place-area-figures")
     assert axe_check(page, "hotspots with an area's figures") == []
+
+
+def _basemap_file(path: Path) -> Path:
+    """A small raster PMTiles file over the synthetic boroughs (zooms 8 to 16), each tile a
+    plain 256 x 256 PNG of one colour, written with the pmtiles package."""
+    import io
+    import math
+
+    from PIL import Image
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import Writer
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs(27700, 4326, always_xy=True)
+    (west, east), (south, north) = zip(to_wgs84.transform(515_000, 165_000),
+                                       to_wgs84.transform(535_000, 185_000), strict=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (214, 229, 201)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+
+    def tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+        n = 2 ** z
+        x = int((lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        return x, y
+
+    ids = []
+    for z in range(8, 17):
+        (x0, y0), (x1, y1) = tile(west, north, z), tile(east, south, z)
+        ids += [zxy_to_tileid(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    with path.open("wb") as handle:
+        writer = Writer(handle)
+        for tile_id in sorted(ids):
+            writer.write_tile(tile_id, png)
+        writer.finalize({"tile_type": TileType.PNG, "tile_compression": Compression.NONE,
+                         "min_zoom": 8, "max_zoom": 16,
+                         "min_lon_e7": int(west * 1e7), "min_lat_e7": int(south * 1e7),
+                         "max_lon_e7": int(east * 1e7), "max_lat_e7": int(north * 1e7)},
+                        {"attribution": "test tiles"})
+    return path
+
+
+def test_a_deployments_pmtiles_basemap_is_drawn_from_vrhub_itself(
+        pages_template: Path, tmp_path: Path, live_server_factory: Any,
+        page_factory: Callable[[str], Any]) -> None:
+    """With VRHUB_BASEMAP_FILE set, the map draws raster tiles read from that file through
+    /maps/basemap.pmtiles (byte ranges), nothing from another origin (the browser fixture
+    fails any such request), with the attribution shown; axe clean."""
+    from tests.web.pages_workspace import add_accounts, copy_workspace, settings_for
+    from vrhub.web.app import create_app
+
+    tiles = _basemap_file(tmp_path / "basemap.pmtiles")
+    app = create_app(settings_for(copy_workspace(pages_template, tmp_path / "home"),
+                                  basemap_file=tiles, tile_attribution="Test tiles"))
+    add_accounts(app)
+    server = live_server_factory(app)
+    page = page_factory(server.url)
+    page.set_default_timeout(20_000)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    sign_in(page, "pan@example.org")
+    page.goto(f"/hotspots?source=police&category=Robbery&method=gistar&borough={BOROUGH}")
+    maps_ready(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#map-result .leaflet-tile-pane img, "
+        "#map-result .leaflet-tile-pane canvas')].some(t => (t.naturalWidth || t.width) > 0"
+        " && (t.complete === undefined || t.complete))")
+    assert any(u.endswith("/maps/basemap.pmtiles") for u in asked)
+    assert all(u.startswith(server.url) or u.startswith(("blob:", "data:")) for u in asked)
+    assert "Test tiles" in page.locator("#map-result .leaflet-control-attribution").inner_text()
+    screenshot(page, "map-place-pmtiles")
+    assert axe_check(page, "hotspots over a PMTiles basemap") == []

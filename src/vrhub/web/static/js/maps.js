@@ -19,8 +19,15 @@ function basemap(element, map) {
   if (element.dataset.tileUrl) {
     L.tileLayer(element.dataset.tileUrl, { maxZoom: 18, attribution }).addTo(map);
   } else if (element.dataset.pmtiles && window.pmtiles) {
-    window.pmtiles.leafletRasterLayer(new window.pmtiles.PMTiles(element.dataset.pmtiles),
-      { maxZoom: 18, attribution }).addTo(map);
+    const layer = window.pmtiles.leafletRasterLayer(
+      new window.pmtiles.PMTiles(element.dataset.pmtiles), { maxZoom: 18, attribution });
+    // tiles are decoration (the figures are in the cells and the tables): mark each one
+    // so, as Leaflet's own tile layer does
+    layer.on("tileloadstart tileload", (event) => {
+      event.tile.setAttribute("alt", "");
+      event.tile.setAttribute("role", "presentation");
+    });
+    layer.addTo(map);
   }
 }
 
