@@ -247,3 +247,55 @@ def test_a_bad_month_after_a_good_one_is_checked_held_and_confirmed(
     assert page.locator(".govuk-error-summary__title").inner_text() == "Nothing was accepted"
     screenshot(page, "upload-receipt-nothing-accepted")
     assert axe_check(page, "upload-receipt-nothing-accepted") == []
+
+
+def test_an_ed_lead_downloads_the_template_and_fixes_a_month_first_date(
+        dashboard: Callable[[], Any], tmp_path: Path, pages_template: Path) -> None:
+    """The rest of the ED flow in a real browser: hospitals by name, the template for a
+    site and month downloaded, a month-first date (10/13/2025) setting aside only its row,
+    named on the receipt, and the set-aside rows downloaded to fix."""
+    from vrhub.storage.warehouse import Warehouse
+
+    page = dashboard()
+    sign_in(page, "ed@example.org")
+    page.goto("/upload")
+    choice = page.locator("#template-site option:checked").inner_text()
+    with Warehouse(pages_template / "warehouse.duckdb", read_only=True) as wh:
+        name = wh.query("SELECT site_name FROM ed_site WHERE site_code = ?",
+                        [ED_SITE]).iloc[0, 0]
+    assert choice == f"{name} ({ED_SITE})"
+    month = page.locator("#template-month").input_value()  # the month offered first
+    year, mm = month.split("-")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the template (CSV)").click()
+    template = tmp_path / "template.csv"
+    download.value.save_as(template)
+    text = template.read_text(encoding="utf-8")
+    assert ED_SITE in text and f"01/{mm}/{year}" in text
+    rows = [f"{d:02d}/{mm}/{year},10:00,{d:02d}/{mm}/{year},09:00,fist,,street,place {d},\r\n"
+            for d in range(1, 6)]
+    ambiguous = f"{mm}/13/{year}"  # month first: day 13 cannot be a month
+    rows[2] = f"{ambiguous},10:00,{ambiguous},09:00,fist,,street,place 3,\r\n"
+    filled = tmp_path / "october.csv"
+    filled.write_text(text + "".join(rows), encoding="utf-8")
+    page.goto("/upload")
+    page.get_by_label("File").set_input_files(str(filled))
+    page.get_by_role("button", name="Check and submit").click()
+    page.wait_for_url(re.compile(r"/upload/receipts/istv-"), timeout=90_000)
+    summary = page.locator(".govuk-summary-list").first.inner_text()
+    assert "Accepted\n4" in summary.replace("\t", "\n")
+    assert f"{name} ({ED_SITE})" in summary
+    body = page.locator("main").inner_text()
+    assert ambiguous in body
+    assert re.search(rf"Line \d+: '{re.escape(ambiguous)}' looks like month-first", body), \
+        body[:2000]
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the set-aside rows (CSV)").click()
+    aside = tmp_path / "aside.csv"
+    download.value.save_as(aside)
+    lines = aside.read_text(encoding="utf-8").strip().splitlines()
+    assert lines[0].startswith("row,column,value,problem")
+    # one line per problem (both dates of the row), each naming row 3 and its value
+    assert len(lines) == 3 and all(line.startswith("3,") and ambiguous in line
+                                   for line in lines[1:])
+    screenshot(page, "upload-receipt-month-first-date")
