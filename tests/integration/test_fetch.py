@@ -292,7 +292,8 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 def test_closed_port_is_a_clear_network_error() -> None:
     port = _closed_port()
-    with _client() as client, pytest.raises(NetworkError) as caught:
+    with _client() as client, pytest.raises(
+            NetworkError, match=rf"could not reach 127\.0\.0\.1:{port}") as caught:
         client.get_json(f"http://127.0.0.1:{port}/api/crimes-street-dates")
     message = str(caught.value)
     assert f"could not reach 127.0.0.1:{port}" in message
@@ -381,7 +382,7 @@ def test_checksum_mismatch_is_refused_and_nothing_is_kept(server: tuple[FakeServ
                                                           tmp_path: Path) -> None:
     _fake, base = server
     wrong = "0" * 64
-    with _client() as client, pytest.raises(UserError) as caught:
+    with _client() as client, pytest.raises(UserError, match="checksum mismatch") as caught:
         download(client, f"{base}/files/data.bin", tmp_path / "data.bin",
                  manifest=Manifest(tmp_path), expected_sha256=wrong)
     assert "checksum mismatch" in str(caught.value)
@@ -442,7 +443,8 @@ def test_police_dates_lists_published_months(server: tuple[FakeServer, str], run
 
 def test_month_not_listed_is_refused_before_fetching(server: tuple[FakeServer, str]) -> None:
     fake, base = server
-    with _client() as client, pytest.raises(UserError) as caught:
+    with _client() as client, pytest.raises(UserError,
+                                            match="has not published 2030-01") as caught:
         police_uk.fetch_force_month(client, f"{base}/api", "city-of-london", "2030-01")
     message = str(caught.value)
     assert "has not published 2030-01" in message

@@ -111,7 +111,7 @@ def test_mps_refuses_a_table_missing_a_column(wh: Warehouse, tmp_path: Path) -> 
     path = write(tmp_path / "recorded-crime-lsoa.csv",
                  "lsoa_code,lsoa_name,major_category,minor_category,202403\n"
                  "E01000006,B 016A,THEFT,OTHER THEFT,1\n")
-    with pytest.raises(InputError) as info:
+    with pytest.raises(InputError, match=r"recorded-crime-lsoa\.csv") as info:
         load(wh, "mps", path)
     assert "recorded-crime-lsoa.csv" in str(info.value)
     assert "'borough'" in str(info.value) and "How to fix" in str(info.value)

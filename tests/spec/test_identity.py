@@ -30,6 +30,10 @@ from vrhub.settings import Settings
 from vrhub.storage.appdb import migrate
 from vrhub.storage.appdb.models import ApiToken, User
 
+SIGN_IN_REFUSED = (r"^(email or password is not right"
+                   r"|this account is locked after repeated failed sign-ins)")
+TOKEN_REFUSED = r"the API token is not valid \(unknown, revoked or expired\)"
+
 ADMIN = console_administrator("ops")
 PASSWORD = "copper lantern meadow"
 
@@ -89,7 +93,8 @@ def test_sign_in_gives_the_accounts_principal(services: AccessServices) -> None:
 def test_wrong_password_and_unknown_account_look_the_same(services: AccessServices) -> None:
     messages = []
     for email in ("ann.smith@hackney.gov.uk", "nobody@hackney.gov.uk"):
-        with pytest.raises(AuthenticationRequired) as info:
+        with pytest.raises(
+                AuthenticationRequired, match=r"^email or password is not right$") as info:
             services.identity.sign_in(email, "wrong wrong wrong")
         messages.append(str(info.value))
     assert messages[0] == messages[1] == "email or password is not right"
@@ -98,7 +103,8 @@ def test_wrong_password_and_unknown_account_look_the_same(services: AccessServic
 
 def test_lockout_after_repeated_failures(services: AccessServices, clock: Clock) -> None:
     for _ in range(3):
-        with pytest.raises(AuthenticationRequired):
+        with pytest.raises(
+                AuthenticationRequired, match=SIGN_IN_REFUSED):
             services.identity.sign_in("ann.smith@hackney.gov.uk", "not the password")
         clock.advance(seconds=1)
     with pytest.raises(AuthenticationRequired, match="locked"):
@@ -133,7 +139,8 @@ def test_lockout_answers_the_same_for_known_and_unknown_accounts(
         answers[email] = []
         for _ in range(5):  # 3 wrong passwords lock; then two more attempts, one right
             hashes.clear()
-            with pytest.raises(AuthenticationRequired) as info:
+            with pytest.raises(
+                    AuthenticationRequired, match=SIGN_IN_REFUSED) as info:
                 services.identity.sign_in(email, PASSWORD if _ == 4 else "not it")
             answers[email].append((info.value.message, info.value.hint, len(hashes)))
             clock.advance(seconds=1)
@@ -150,7 +157,8 @@ def test_lockout_answers_the_same_for_known_and_unknown_accounts(
 
 def test_administrator_resets_a_lockout(services: AccessServices) -> None:
     for _ in range(3):
-        with pytest.raises(AuthenticationRequired):
+        with pytest.raises(
+                AuthenticationRequired, match=SIGN_IN_REFUSED):
             services.identity.sign_in("ann.smith@hackney.gov.uk", "not the password")
     view = services.identity.get_user(ADMIN, "ann.smith@hackney.gov.uk")
     assert view.locked_until is not None
@@ -160,9 +168,9 @@ def test_administrator_resets_a_lockout(services: AccessServices) -> None:
 
 def test_rate_limits_per_account_and_per_client(services: AccessServices, clock: Clock) -> None:
     for i in range(6):
-        with pytest.raises(AuthenticationRequired):
+        with pytest.raises(AuthenticationRequired, match="email or password is not right"):
             services.identity.sign_in(f"guess{i}@x.uk", "wrong wrong wrong", client="10.9.9.9")
-    with pytest.raises(RateLimited) as info:
+    with pytest.raises(RateLimited, match="too many sign-in attempts") as info:
         services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD, client="10.9.9.9")
     assert "60 seconds" in (info.value.hint or "")
     services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD, client="10.1.1.1")
@@ -181,7 +189,7 @@ def test_disabled_accounts_cannot_sign_in(services: AccessServices) -> None:
 
 def test_change_password(services: AccessServices) -> None:
     who = services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD)
-    with pytest.raises(AuthenticationRequired):
+    with pytest.raises(AuthenticationRequired, match="the current password is not right"):
         services.identity.change_password(who, "wrong current one", "brand new passphrase")
     with pytest.raises(UserError, match="email address or name"):
         services.identity.change_password(who, PASSWORD, "smith smith smith")
@@ -217,7 +225,7 @@ def test_bad_codes_and_duplicates(services: AccessServices) -> None:
     with pytest.raises(Conflict, match="already exists"):
         services.identity.create_user(ADMIN, "ANN.smith@hackney.gov.uk",
                                       role="pan_london_analyst", organisation="VRU")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"there is no account for 'ghost@x\.uk'"):
         services.identity.set_role(ADMIN, "ghost@x.uk", "pan_london_analyst")
     with pytest.raises(UserError, match="not an email"):
         services.identity.create_user(ADMIN, "not-an-email", role="administrator",
@@ -242,7 +250,8 @@ def test_tokens(services: AccessServices, clock: Clock) -> None:
     assert services.tokens.list(ann, ann.email)[0].last_used_at == clock.now
     for broken in (plaintext[:-1] + ("A" if plaintext[-1] != "A" else "B"), "vrh_x",
                    "Bearer " + plaintext):
-        with pytest.raises(AuthenticationRequired):
+        with pytest.raises(
+                AuthenticationRequired, match=TOKEN_REFUSED):
             services.tokens.authenticate(broken)
     clock.advance(days=7, seconds=1)
     with pytest.raises(AuthenticationRequired, match="expired"):
@@ -253,12 +262,14 @@ def test_token_revocation_disabling_and_scope_limits(services: AccessServices) -
     ann = services.identity.sign_in("ann.smith@hackney.gov.uk", PASSWORD)
     plaintext, view = services.tokens.create(ann, ann.email, "t", scopes=["read_records"])
     services.identity.set_disabled(ADMIN, ann.email, True)
-    with pytest.raises(AuthenticationRequired):
+    with pytest.raises(
+            AuthenticationRequired, match=TOKEN_REFUSED):
         services.tokens.authenticate(plaintext)
     services.identity.set_disabled(ADMIN, ann.email, False)
     services.tokens.authenticate(plaintext)
     assert services.tokens.revoke(ann, ann.email, view.prefix).revoked_at is not None
-    with pytest.raises(AuthenticationRequired):
+    with pytest.raises(
+            AuthenticationRequired, match=TOKEN_REFUSED):
         services.tokens.authenticate(plaintext)
     with pytest.raises(UserError, match="cannot carry scope"):
         services.tokens.create(ann, ann.email, "t", scopes=["upload_istv"])
@@ -280,7 +291,7 @@ def test_sign_in_with_an_sso_only_account_fails(services: AccessServices) -> Non
     with services.sessions() as session:
         user = session.scalar(select(User).where(User.email == "sso@barts.nhs.uk"))
         assert user is not None and user.password_hash is None
-    with pytest.raises(AuthenticationRequired):
+    with pytest.raises(AuthenticationRequired, match="email or password is not right"):
         services.identity.sign_in("sso@barts.nhs.uk", "")
 
 
@@ -290,9 +301,9 @@ def test_a_change_is_never_stored_without_its_audit_event(
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr("vrhub.access.policy.append", broken_append)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
         services.identity.set_disabled(ADMIN, "ann.smith@hackney.gov.uk", True)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
         services.identity.create_user(ADMIN, "new@x.nhs.uk", role="administrator",
                                       organisation="VRU")
     monkeypatch.undo()
@@ -347,13 +358,15 @@ def test_resolved_principals_follow_account_changes_made_by_another_process(
         assert session_view is not None and session_view.boroughs == {"E09000012",
                                                                       "E09000030"}
         console.identity.set_disabled(ADMIN, ann.email, True)
-        with pytest.raises(AuthenticationRequired):
+        with pytest.raises(
+                AuthenticationRequired, match=TOKEN_REFUSED):
             services.tokens.authenticate(plaintext)
         assert services.browser_sessions.principal(key) is None
         console.identity.set_disabled(ADMIN, ann.email, False)
         assert services.tokens.authenticate(plaintext).email == ann.email
         console.tokens.revoke(ADMIN, ann.email, view.prefix)
-        with pytest.raises(AuthenticationRequired):
+        with pytest.raises(
+                AuthenticationRequired, match=TOKEN_REFUSED):
             services.tokens.authenticate(plaintext)
     finally:
         console.close()

@@ -7,6 +7,7 @@ expected outcome of every case is written out independently of the policy code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -239,7 +240,8 @@ def test_list_search_export_scope(services: AccessServices, action: Action) -> N
     ]
     for who, wanted in denied:
         before = _events(services)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied,
+                           match=rf"{people[who].email} may not \w+ records: \w"):
             enforce(people[who], action, "istv", **wanted)  # type: ignore[arg-type]
         assert _events(services) == before + 1, who
         event = _last_event(services)
@@ -255,11 +257,14 @@ def test_api_tokens_narrow_and_never_widen(services: AccessServices) -> None:
     token = services.tokens.authenticate(plaintext, client="10.0.0.2")
     assert token.channel == "api" and token.boroughs == {HACKNEY}
     services.policy.enforce(token, Action.READ_RECORDS, records(HACKNEY))
-    for action, resource in [(Action.READ_RECORDS, records(TOWER_HAMLETS)),
-                             (Action.EXPORT_RECORDS, records(HACKNEY)),
-                             (Action.SEARCH_RECORDS, records(HACKNEY))]:
+    for action, resource, why in [
+            (Action.READ_RECORDS, records(TOWER_HAMLETS), "outside your boroughs: E09000030"),
+            (Action.EXPORT_RECORDS, records(HACKNEY),
+             "this API token does not carry the 'export_records' scope"),
+            (Action.SEARCH_RECORDS, records(HACKNEY),
+             "this API token does not carry the 'search_records' scope")]:
         before = _events(services)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match=re.escape(why)):
             services.policy.enforce(token, action, resource)
         assert _events(services) == before + 1
         assert _last_event(services).scope["token_scopes"] == ["read_records"]
@@ -267,7 +272,7 @@ def test_api_tokens_narrow_and_never_widen(services: AccessServices) -> None:
     services.identity.set_role(console_administrator("ops"), people["hackney"].email,
                                "borough_analyst", boroughs=[NEWHAM])
     moved = services.tokens.authenticate(plaintext)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"outside your boroughs: E09000012"):
         services.policy.enforce(moved, Action.READ_RECORDS, records(HACKNEY))
     services.policy.enforce(moved, Action.READ_RECORDS, records(NEWHAM))
 
@@ -283,7 +288,8 @@ def test_admin_actions_refused_for_analysts_and_audited(services: AccessServices
     for who in ("pan", "hackney", "edlead", "icb", "public"):
         for attempt in attempts:
             before = _events(services)
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(PermissionDenied, match=r"may not admin users: the .+ role "
+                               r"may not admin users"):
                 attempt(people[who])
             assert _events(services) == before + 1
             assert _last_event(services).outcome == "denied"
@@ -302,7 +308,8 @@ def test_cli_record_access_needs_a_token_and_is_scoped(services: AccessServices)
     who = services.cli_principal({"VRHUB_TOKEN": plaintext})
     assert (who.channel, who.boroughs) == ("cli", {TOWER_HAMLETS})
     assert who.client is not None and who.client.startswith("console:")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"may not export records: outside your boroughs: "
+                       r"E09000012"):
         services.policy.enforce_scope(who, Action.EXPORT_RECORDS, "istv", boroughs=[HACKNEY])
     event = _last_event(services)
     assert (event.channel, event.outcome, event.actor_email) == ("cli", "denied", who.email)

@@ -211,7 +211,7 @@ def test_a_worker_opening_another_caseload_is_refused_and_audited(world: World) 
         assert verify(session).ok
     # the lead of ana's team sees it; the other team's lead does not
     assert world.pathway.open(world.people["lee"], case.reference).name == "Jayden Okafor"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"this referral is not on your caseload"):
         world.pathway.open(world.people["kim"], case.reference)
     lead_list = {r.reference for r in world.pathway.caseload(world.people["lee"])}
     assert lead_list == {case.reference}

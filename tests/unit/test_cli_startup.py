@@ -81,7 +81,7 @@ def test_the_command_table_matches_the_command_modules() -> None:
 def test_top_level_help_lists_every_command_with_its_summary(capsys: pytest.CaptureFixture[str]
                                                              ) -> None:
     cli = build_cli()
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match=r"^0$"):  # help exits with status 0
         cli.main(["--help"], prog_name="vrhub", standalone_mode=True)
     out = capsys.readouterr().out
     listed = out.split("Commands:", 1)[1].split()

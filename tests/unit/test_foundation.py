@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,8 @@ def test_bad_setting_is_a_clear_config_error(tmp_path: Path) -> None:
 )
 def test_codes_are_checked_on_creation(kind: type, good: str, bad: str) -> None:
     assert kind(good) == good.upper()
-    with pytest.raises(CodeError) as info:
+    with pytest.raises(CodeError, match=rf"^{re.escape(repr(bad))} is not an? "):
         kind(bad)
-    assert repr(bad) in str(info.value)
 
 
 def test_unknown_command_exits_non_zero(run) -> None:  # type: ignore[no-untyped-def]
@@ -67,9 +67,8 @@ def test_user_error_prints_one_message_without_traceback(run) -> None:  # type: 
 
 
 def test_missing_input_path_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as info:
+    with pytest.raises(InputError, match=r"missing\.csv: no such file or folder"):
         discover([tmp_path / "missing.csv"])
-    assert "missing.csv" in str(info.value) and "no such file" in str(info.value)
 
 
 def test_truncated_gzip_is_an_input_error(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def test_a_rolled_back_load_leaves_no_rows_and_no_files(tmp_path: Path) -> None:
     with Warehouse(path) as wh:
         wh.insert(POLICE_STREET, _rows(4), _constants())
         before = _part_files(path)
-        with pytest.raises(RuntimeError), wh.atomic():
+        with pytest.raises(RuntimeError, match="bad file"), wh.atomic():
             wh.insert(POLICE_STREET, _rows(6, file_id="e" * 64), _constants("e" * 64))
             assert wh.count(POLICE_STREET.name) == 10  # visible inside the transaction
             raise RuntimeError("bad file")

@@ -107,7 +107,7 @@ def test_a_cookie_forged_with_a_weak_key_never_signs_anyone_in(run: Runner,
     code, _, err = run("serve", env=production)
     assert code == ConfigError.exit_code
     assert "VRHUB_SECRET_KEY is too easy to guess" in err
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"VRHUB_SECRET_KEY is too easy to guess"):
         Settings.load({"VRHUB_HOME": str(tmp_path), **production})
 
     from fastapi.testclient import TestClient

@@ -145,7 +145,8 @@ def test_planted_violations_are_caught_and_nothing_is_published(
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pub, "controlled", leak)
-        with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(DisclosureError) as info:
+        with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(
+                DisclosureError, match="nothing was published") as info:
             pub.publish(wh, public, outputs=(("ok", builder(good, "ok-ward-month")),
                                              ("sneaky", sneaky)))
     assert "nothing was published" in info.value.message
@@ -223,7 +224,7 @@ def test_a_boundary_layer_is_one_geojson_file_and_points_are_refused(tmp_path: P
         assert [f["properties"]["area_code"] for f in document["features"]] == \
             ["E05000026", "E05000027"]
         point = {"type": "Point", "coordinates": [0.05, 51.05]}
-        with pytest.raises(DisclosureError) as info:
+        with pytest.raises(DisclosureError, match="point geometries") as info:
             pub.publish(wh, public, outputs=(("b", layer([square, point])),))
     assert "point geometries" in info.value.message
     assert json.loads((public / "boundaries-ward.json").read_text(encoding="utf-8")) == document
