@@ -237,3 +237,10 @@ def test_borough_ward_and_lsoa_tables_drill_down_with_rates_and_counts(
     assert client.get(f"/boroughs/{BOROUGH}/wards/E05999999", headers=HTML).status_code == 404
     assert TestClient(demo_app).get(href, headers=HTML, follow_redirects=False).status_code in (
         302, 303, 401)
+
+
+def test_the_ward_page_is_its_own_route_module() -> None:
+    from vrhub.web.routes import pages_wards
+
+    own = {(r.path, tuple(sorted(r.methods))) for r in pages_wards.router.routes}
+    assert own == {("/boroughs/{code}/wards/{ward}", ("GET",))}
