@@ -59,8 +59,13 @@ def test_two_workers_answer_on_one_address(tmp_path: Path) -> None:
             assert answer.json()["version"] == "HSDS 3.0"
             # the workers are the spawned processes (the supervisor also starts a
             # resource tracker, which is not one)
-            serving = {w for w in _children(server.pid)
-                       if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()}
+            # (the first worker may answer before the second has started)
+            while True:
+                serving = {w for w in _children(server.pid)
+                           if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()}
+                if len(serving) >= 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
             assert len(serving) == 2
             # the workspace the command was given reached both workers
             for _ in range(20):

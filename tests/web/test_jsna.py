@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from scipy import stats
 
+from tests.web.conftest import sign_in
 from tests.web.pages_workspace import BOROUGH
+from vrhub.access.audit import query
 from vrhub.partnership.jsna_indicators import borough_indicators
 from vrhub.storage.warehouse import Warehouse
 
@@ -74,6 +76,7 @@ def test_comparisons_and_trends_follow_the_intervals(demo_app: FastAPI) -> None:
 def test_the_api_gives_the_same_rows_as_csv_xlsx_and_json(demo_app: FastAPI) -> None:
     frame = _frame(demo_app)
     with TestClient(demo_app) as client:
+        sign_in(client, "pan@example.org")
         as_csv = client.get(f"/api/v1/jsna/{BOROUGH}", params={"format": "csv"})
         assert as_csv.status_code == 200
         assert as_csv.headers["content-type"].startswith("text/csv")
@@ -88,3 +91,12 @@ def test_the_api_gives_the_same_rows_as_csv_xlsx_and_json(demo_app: FastAPI) -> 
         as_json = client.get(f"/api/v1/jsna/{BOROUGH}").json()
         assert len(as_json["rows"]) == len(frame)
         assert client.get("/api/v1/jsna/E09999999").status_code == 400
+    with TestClient(demo_app) as public:  # the public sees no ED figures here
+        rows = public.get(f"/api/v1/jsna/{BOROUGH}").json()["rows"]
+        assert {r["indicator_code"] for r in rows} == {
+            c for c in frame["indicator_code"] if not c.startswith("HUB-ED")}
+    with demo_app.state.access.sessions() as session:
+        reads = [(e.actor_email, e.outcome) for e in query(
+            session, limit=1000, action="read_ed_figures") if e.resource == "ed_figures:api:jsna"]
+    assert reads.count(("pan@example.org", "allowed")) == 3
+    assert reads.count(("public", "denied")) == 1

@@ -23,6 +23,8 @@ from vrhub.web.deps import current_principal
 router = APIRouter(prefix="/api/v1", tags=["Needs assessment"], responses=ERROR_RESPONSES)
 Store = Annotated[Warehouse, Depends(warehouse)]
 Who = Annotated[Principal, Depends(current_principal)]
+#: the indicators drawn from ED (ISTV) data
+ED_PREFIX = "HUB-ED"
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -32,14 +34,21 @@ async def jsna_indicators(request: Request, borough: str, wh: Store, who: Who,
                           format: Annotated[Literal["json", "csv", "xlsx"],
                                             Query(description="json, csv or xlsx")] = "json"
                           ) -> Response:
-    request.app.state.access.policy.enforce(who, Action.READ_AGGREGATES,
-                                            Resource.aggregates("jsna"))
-    frame = await run_in_threadpool(borough_indicators, wh, borough.strip().upper())
+    policy = request.app.state.access.policy
+    policy.enforce(who, Action.READ_AGGREGATES, Resource.aggregates("jsna"))
+    code = borough.strip().upper()
+    frame = await run_in_threadpool(borough_indicators, wh, code)
+    # the ED figures in it are disclosure-controlled for everyone, and shown only to those
+    # the policy shows ED figures to (the read is recorded as every read of ED figures is)
+    view = policy.ed_figures(who, "api:jsna", boroughs=[code],
+                             detail="JSNA indicators, disclosure-controlled")
+    if not view.shown:
+        frame = frame[~frame["indicator_code"].str.startswith(ED_PREFIX)].reset_index(
+            drop=True)
     if format == "json":
-        return JSONResponse({"borough": borough.upper(), "rows": [
+        return JSONResponse({"borough": code, "rows": [
             {k: (None if v != v else v) for k, v in row.items()}
             for row in frame.astype(object).where(frame.notna(), None).to_dict("records")]})
     body = to_bytes(frame, format)
     return Response(body, media_type=MEDIA[format], headers={
-        "Content-Disposition": f'attachment; filename="violence-indicators-{borough.upper()}'
-                               f'.{format}"'})
+        "Content-Disposition": f'attachment; filename="violence-indicators-{code}.{format}"'})
