@@ -31,6 +31,7 @@ from vrhub.storage import catalogue
 from vrhub.web.csrf import require_csrf
 from vrhub.web.data import open_shared_warehouse
 from vrhub.web.deps import signed_in
+from vrhub.web.form_text import borough_names, sentence
 from vrhub.web.incident_deps import incident_desk
 from vrhub.web.navigation import render_page
 
@@ -42,30 +43,13 @@ CODES = {"types": list(codes.INCIDENT_TYPES), "ages": list(codes.AGE_BANDS),
          "phases": list(codes.PHASES), "statuses": list(codes.ACTION_STATUSES)}
 
 
-def _message(exc: UserError) -> str:
-    text = exc.message[:1].upper() + exc.message[1:]
-    return text + (f". {exc.hint[:1].upper() + exc.hint[1:]}" if exc.hint else "")
-
-
-def _borough_names(request: Request) -> dict[str, str]:
-    from vrhub.storage.study_area import district_names
-
-    try:
-        warehouse = open_shared_warehouse(request.app.state)
-        from vrhub.storage.names import area_names
-
-        frame = area_names(warehouse, "borough")
-        names = {str(c): str(n) for c, n in zip(frame["code"], frame["name"], strict=True)}
-        return names or district_names(warehouse, [])
-    except UserError:
-        return {}
 
 
 @router.get("/incidents", response_class=HTMLResponse)
 def incidents_page(request: Request, who: Who, desk: Desk) -> HTMLResponse:
     rows = desk.listed(who)
     now = desk.clock()
-    names = _borough_names(request)
+    names = borough_names(request.app.state)
     listed = [{"reference": r.reference, "type": codes.INCIDENT_TYPES.label(r.incident_type),
                "borough": names.get(r.borough_code, r.borough_code),
                "occurred": uk_time(r.occurred_at), "status": r.status,
@@ -125,7 +109,7 @@ async def log_incident(request: Request, who: Who, desk: Desk) -> Response:
                           where_from(values))
         row = desk.log(who, new)
     except IncidentError as exc:
-        return _new(request, who, values, {exc.field: _message(exc)}, 422)
+        return _new(request, who, values, {exc.field: sentence(exc)}, 422)
     return RedirectResponse(f"/incidents/{row.reference}", status_code=303)
 
 
@@ -139,7 +123,7 @@ def incident_page(request: Request, reference: str, who: Who, desk: Desk,
     row = desk.get(who, reference)
     now = desk.clock()
     zone = _zone(row)
-    names = _borough_names(request)
+    names = borough_names(request.app.state)
     places = incident_map.nearby(
         row.easting, row.northing, zone.radius_m,
         ed_sites=catalogue.ed_sites(open_shared_warehouse(request.app.state)),
@@ -205,7 +189,7 @@ async def _act(request: Request, reference: str, who: Principal, desk: IncidentD
     try:
         call(values)
     except IncidentError as exc:
-        return incident_page(request, reference, who, desk, errors={exc.field: _message(exc)},
+        return incident_page(request, reference, who, desk, errors={exc.field: sentence(exc)},
                              status=422)
     return RedirectResponse(f"/incidents/{reference}", status_code=303)
 

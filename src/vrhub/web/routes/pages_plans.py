@@ -12,13 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Role
-from vrhub.errors import UserError
 from vrhub.partnership.incident_forms import IncidentError as FieldError
 from vrhub.partnership.plan_assessment import PlanDesk, check_year
-from vrhub.storage.names import area_names
 from vrhub.web.csrf import require_csrf
-from vrhub.web.data import open_shared_warehouse
 from vrhub.web.deps import signed_in
+from vrhub.web.form_text import borough_names, sentence
 from vrhub.web.navigation import render_page
 from vrhub.web.plan_deps import plan_desk
 
@@ -27,17 +25,6 @@ Who = Annotated[Principal, Depends(signed_in)]
 Desk = Annotated[PlanDesk, Depends(plan_desk)]
 
 
-def _names(request: Request) -> dict[str, str]:
-    try:
-        frame = area_names(open_shared_warehouse(request.app.state), "borough")
-    except UserError:
-        return {}
-    return {str(c): str(n) for c, n in zip(frame["code"], frame["name"], strict=True)}
-
-
-def _message(exc: UserError) -> str:
-    text = exc.message[:1].upper() + exc.message[1:]
-    return text + (f". {exc.hint[:1].upper() + exc.hint[1:]}" if exc.hint else "")
 
 
 @router.get("/plans", response_class=HTMLResponse)
@@ -51,7 +38,7 @@ def plans_page(request: Request, who: Who, desk: Desk, year: str | None = None
         else []
     return render_page(request, "pages/plans.html", who, page_title="Borough plans",
                        rubric=rubric, years=years, year=chosen, rows=rows, mean=mean,
-                       pairs=pairs, names=_names(request),
+                       pairs=pairs, names=borough_names(request.app.state),
                        may_assess=who.role is Role.PAN_LONDON_ANALYST)
 
 
@@ -63,7 +50,7 @@ def plan_page(request: Request, borough: str, who: Who, desk: Desk,
     rubric = desk.rubric()
     return render_page(request, "pages/plan.html", who, status_code=status,
                        page_title="Plan assessment", borough=borough.upper(),
-                       name=_names(request).get(borough.upper(), borough.upper()),
+                       name=borough_names(request.app.state).get(borough.upper(), borough.upper()),
                        history=history, rubric=rubric, values=values or {},
                        errors=errors or {}, may_assess=who.role is Role.PAN_LONDON_ANALYST)
 
@@ -79,5 +66,5 @@ async def assess(request: Request, borough: str, who: Who, desk: Desk) -> Respon
         desk.assess(who, borough, values.get("year", ""), scores, evidence=evidence,
                     summary=values.get("summary") or None)
     except FieldError as exc:
-        return plan_page(request, borough, who, desk, values, {exc.field: _message(exc)}, 422)
+        return plan_page(request, borough, who, desk, values, {exc.field: sentence(exc)}, 422)
     return RedirectResponse(f"/plans/{borough.upper()}", status_code=303)

@@ -34,6 +34,7 @@ from vrhub.storage import referrals as referral_store
 from vrhub.web.csrf import require_csrf
 from vrhub.web.deps import signed_in
 from vrhub.web.directory_deps import directory
+from vrhub.web.form_text import sentence
 from vrhub.web.navigation import render_page
 from vrhub.web.pathway_deps import pathway
 
@@ -52,10 +53,6 @@ CODES = {"moments": list(codes.REACHABLE_MOMENTS), "referrers": list(codes.REFER
          "outcomes": [(m, label, codes.OUTCOME_VALUES[m]) for m, label in
                       codes.OUTCOME_MEASURES]}
 
-
-def _message(exc: UserError) -> str:
-    text = exc.message[:1].upper() + exc.message[1:]
-    return text + (f". {exc.hint[:1].upper() + exc.hint[1:]}" if exc.hint else "")
 
 
 @router.get("/referrals", response_class=HTMLResponse)
@@ -141,7 +138,7 @@ async def create(request: Request, who: Who, service: Service) -> Response:
     except UserError as exc:
         if exc.http_status == 403:
             raise
-        return _new(request, who, service, values, {"form": _message(exc)}, status=422)
+        return _new(request, who, service, values, {"form": sentence(exc)}, status=422)
     return RedirectResponse(f"/referrals/{view.reference}", status_code=303)
 
 
@@ -171,7 +168,7 @@ def figures_page(request: Request, who: Who) -> HTMLResponse:
     except UserError as exc:
         return render_page(request, "pages/referral_figures.html", who, status_code=400,
                            page_title="Referral figures", result=None,
-                           errors={"from": _message(exc)})
+                           errors={"from": sentence(exc)})
     by_borough = request.query_params.get("by") == "borough"
     result = referral_figures.figures(request.app.state.access.sessions, first.first_day,
                                       (last + 1).first_day, by_borough=by_borough)
@@ -202,7 +199,7 @@ async def subject_access(request: Request, who: Who, service: Service) -> Respon
             raise
         return render_page(request, "pages/subject_access.html", who, status_code=422,
                            page_title="Subject access request", result=None,
-                           errors={"date_of_birth": _message(exc)}, values=values)
+                           errors={"date_of_birth": sentence(exc)}, values=values)
     if values["format"] == "json":
         return JSONResponse(result.to_dict(), headers={
             "content-disposition": "attachment; filename=subject-access.json"})
@@ -285,7 +282,7 @@ async def act(request: Request, key: str, who: Who, service: Service,
     except UserError as exc:
         if exc.http_status in (403, 404):
             raise
-        return _detail(request, who, service, key, errors={action or "form": _message(exc)},
+        return _detail(request, who, service, key, errors={action or "form": sentence(exc)},
                        status=422)
     except ValueError:
         return _detail(request, who, service, key,
