@@ -128,9 +128,12 @@ def test_hub_indicators_match_hand_counts(services: AccessServices, tmp_path: Pa
     # London counts the unplaced record too: 6 + 2 + 1 (Hackney lost one row above)
     assert london["HUB-ED-ASSAULT"]["latest"]["numerator"] == 9
     assert london["HUB-ED-ASSAULT"]["area"] == LONDON
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied,
+                       match=r"may not read outcomes: outside your boroughs: E09000007"):
         hub_results(outcomes, borough_analyst(HACKNEY), borough=CAMDEN)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied,
+                       match=r"may not manage programmes: the programme lead role may not "
+                             r"manage programmes"):
         compute_and_store(outcomes, lead(), Warehouse(tmp_path / "w.duckdb"))
     # computing again replaces, never duplicates
     with Warehouse(tmp_path / "w.duckdb") as wh:

@@ -229,14 +229,18 @@ def test_an_approved_return_is_locked_until_reopened(services: AccessServices) -
     first = submit(outcomes, filled(outcomes))
     with pytest.raises(Conflict, match="cannot be approved"):
         move(outcomes, VRU, first["return_id"], "approve")  # review comes first
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied,
+                       match=r"may not review return: the programme lead role may not review "
+                             r"return"):
         move(outcomes, lead(), first["return_id"], "review")
     assert move(outcomes, VRU, first["return_id"], "review") == "reviewed"
     assert move(outcomes, VRU, first["return_id"], "approve") == "approved"
     with pytest.raises(Conflict, match=r"the return of LCPF-CAM-01 for Q1 2024/25 \(April to "
                                        r"June 2024\) is approved and locked"):
         submit(outcomes, filled(outcomes, values={("young_people_reached", "total", ""): 30}))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied,
+                       match=r"may not reopen return: the pan-london analyst role may not "
+                             r"reopen return"):
         move(outcomes, VRU, first["return_id"], "reopen", "wrong figures")
     with pytest.raises(UserError, match="reopen needs a reason"):
         move(outcomes, ADMIN, first["return_id"], "reopen")
@@ -276,7 +280,9 @@ def test_scope_of_returns(services: AccessServices) -> None:
     receipt = submit(outcomes, filled(outcomes))
     with pytest.raises(PermissionDenied, match="not your programme: LCPF-CAM-01"):
         submit(outcomes, filled(outcomes), who=lead("CIF-HAC-01"))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied,
+                       match=r"may not read return: this programme does not serve your "
+                             r"boroughs: it serves E09000007 E09000019"):
         returns.return_detail(outcomes, borough_analyst(HACKNEY), receipt["return_id"])
     assert [r["return_id"] for r in returns.list_returns(outcomes, borough_analyst(CAMDEN))] \
         == [receipt["return_id"]]
