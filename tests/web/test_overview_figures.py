@@ -104,3 +104,31 @@ def test_the_threshold_is_a_setting_of_350_by_default(tmp_path: Path) -> None:
     frame = pd.DataFrame({"count": [250.0, 150.0], "high_deprivation": [True, False]})
     assert list(ov.regroup(frame, high_violence=200)["group"]) == ["both", "neither"]
     assert list(ov.regroup(frame)["group"]) == ["deprivation only", "neither"]
+
+
+def test_one_borough_s_headlines_are_the_same_on_every_surface(wh: Warehouse) -> None:
+    """The dashboard's panel, the borough profile and the service give the same counts for
+    a borough, and they are the independent sums of its rows."""
+    from vrhub.reports import borough_profile, headlines
+    from vrhub.web.pages_support import headlines as panel
+
+    code = str(wh.scalar("SELECT min(area_code) FROM mps_crime_count WHERE level = 'borough'"))
+    _start, end = ov.latest_year(wh)
+    service = headlines.headline_changes(wh, code, end).frame
+    assert list(service["category"]) == [c for c in headlines.HEADLINE_CATEGORIES
+                                         if c in set(service["category"])]
+    sums = borough_sums(wh, "major_category = ? AND area_code = ?",
+                        ["VIOLENCE AGAINST THE PERSON", code])
+    by_month = dict(zip(sums["month"], sums["count"].astype(int), strict=True))
+    current = sum(by_month.get(m, 0) for m in previous_months(end, 0, 12))
+    previous = sum(by_month.get(m, 0) for m in previous_months(end, 12, 12))
+    row = service[service["category"] == "VIOLENCE AGAINST THE PERSON"].iloc[0]
+    assert (int(row["current"]), int(row["previous"])) == (current, previous)
+    profile = {h.category: (h.current, h.previous)
+               for h in borough_profile.headline_changes(wh, code, end)}
+    shown = {p["category"].upper(): (p["current"], p["previous"])
+             for p in panel(wh, code, end)}
+    expected = {str(r["category"]): (int(r["current"]), int(r["previous"]))
+                for _, r in service.iterrows()}
+    assert profile == shown == expected
+    assert expected["VIOLENCE AGAINST THE PERSON"] == (current, previous)

@@ -32,11 +32,10 @@ import shapely
 from vrhub.access.ed_figures import EDView
 from vrhub.analytics import disclosure as sdc
 from vrhub.analytics import hotspots
-from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
 from vrhub.geography.place_labels import place_labels
-from vrhub.reports import ed_figures
-from vrhub.reports.overview_figures import HEADLINE_CATEGORIES, VIOLENCE_WITH_INJURY
+from vrhub.reports import ed_figures, headlines
+from vrhub.reports.overview_figures import VIOLENCE_WITH_INJURY
 from vrhub.standards.months import Month, shift
 from vrhub.storage.points import load_points, load_study_area
 from vrhub.storage.queries import areas as area_queries
@@ -126,25 +125,15 @@ class BoroughProfile:
 
 def headline_changes(wh: Warehouse, borough: str, end: str) -> list[Headline]:
     """Latest 12 months against the 12 before for the headline categories the data hold."""
-    out = []
-    for category in HEADLINE_CATEGORIES:
-        counts = monthly_counts(wh, source="mps", level="borough", areas=[borough],
-                                categories=[category], period=(shift(end, -23), end))
-        if not len(counts.data):
-            continue
-        data = counts.data.copy()
-        data["category"] = category
-        try:
-            yoy = year_on_year(data, period=(None, end), coverage=list(counts.coverage))
-        except UserError:
-            continue
-        row = yoy.iloc[0]
-        out.append(Headline(category, int(row["current"]), int(row["previous"]),
-                            float(row["rate_ratio"]), float(row["ratio_lower"]),
-                            float(row["ratio_upper"]), float(row["p_value"]),
-                            str(row["current_from"]), str(row["current_to"]),
-                            bool(row["complete"])))
-    return out
+    try:
+        yoy = headlines.headline_changes(wh, borough, end).frame
+    except UserError:
+        return []
+    return [Headline(str(row["category"]), int(row["current"]), int(row["previous"]),
+                     float(row["rate_ratio"]), float(row["ratio_lower"]),
+                     float(row["ratio_upper"]), float(row["p_value"]),
+                     str(row["current_from"]), str(row["current_to"]), bool(row["complete"]))
+            for _, row in yoy.iterrows()]
 
 
 def ward_table(wh: Warehouse, borough: str, end: str) -> list[dict[str, Any]]:

@@ -21,18 +21,18 @@ import pandas as pd
 import shapely
 
 from vrhub.analytics.deprivation import GROUPS, area_deprivation, violence_deprivation
-from vrhub.analytics.trends import year_on_year
 from vrhub.errors import UserError
+from vrhub.reports.headlines import (
+    LONDON_CODE,
+    LONDON_NAME,
+    headline_changes,
+)
 from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.months import shift
 from vrhub.storage import series
 from vrhub.storage.queries import catalogue as catalogue_queries
 from vrhub.storage.warehouse import Warehouse
 
-LONDON_CODE = "E12000007"
-LONDON_NAME = "London"
-HEADLINE_CATEGORIES = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY", "ROBBERY",
-                       "POSSESSION OF WEAPONS")
 VIOLENCE_WITH_INJURY = "VIOLENCE WITH INJURY"
 BOUNDARY_TOLERANCE = {"borough": 40.0, "ward": 15.0}
 """Simplification tolerance in metres by level (EPSG:27700), as the partners' maps use."""
@@ -116,32 +116,15 @@ def area_year(wh: Warehouse, level: str) -> Figures:
 
 def headline_figures(wh: Warehouse) -> Figures:
     """The latest 12 months against the 12 before, London, headline categories."""
-    start, end = latest_year(wh)
-    known = set(every_category(wh, "borough", (start, end)).data["category"])
-    wanted = [c for c in HEADLINE_CATEGORIES if c in known]
-    if not wanted:
+    _start, end = latest_year(wh)
+    changes = headline_changes(wh, None, end)
+    if not len(changes.frame):
         raise UserError("none of the headline categories is in the MPS counts")
-    frames, coverage, provenance = [], set(), []
-    for category in wanted:
-        counts = series.monthly_counts(wh, source="mps", level="borough",
-                                       categories=[category], period=(None, end))
-        part = counts.data.copy()
-        part["category"] = category
-        frames.append(part)
-        coverage.update(counts.coverage)
-        provenance = counts.provenance
-    data = pd.concat(frames, ignore_index=True)
-    data["area_code"], data["area_name"] = LONDON_CODE, LONDON_NAME
-    data = data.groupby(["area_code", "area_name", "category", "month"],
-                        as_index=False).agg(count=("count", "sum"))
-    yoy = year_on_year(data, period=(None, end), coverage=sorted(coverage))
-    order = {c: i for i, c in enumerate(wanted)}
-    frame = yoy[["area_code", "area_name", "category", "current_from", "current_to",
-                 "current", "current_months", "previous_from", "previous_to", "previous",
-                 "previous_months", "complete"]].copy()
-    frame = frame.sort_values("category", key=lambda s: s.map(order)).reset_index(drop=True)
+    frame = changes.frame[["area_code", "area_name", "category", "current_from",
+                           "current_to", "current", "current_months", "previous_from",
+                           "previous_to", "previous", "previous_months", "complete"]].copy()
     return Figures(frame, {"source": "mps", "level": "london", "window_months": 12,
-                           "to": end}, provenance)
+                           "to": end}, changes.provenance)
 
 
 def violence_deprivation_wards(wh: Warehouse, *, end: str | None = None,

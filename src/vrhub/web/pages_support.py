@@ -28,13 +28,12 @@ from starlette.requests import Request
 
 from vrhub.access.ed_figures import EDView
 from vrhub.access.principal import Principal
-from vrhub.analytics.trends import year_on_year
 from vrhub.errors import MonthError, UserError
-from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
+from vrhub.reports.headlines import headline_changes
 from vrhub.reports.publish import MANIFEST
 from vrhub.standards.months import Month, Period, Preset
 from vrhub.storage import catalogue
-from vrhub.storage.catalogue import mps_categories
+from vrhub.storage.catalogue import mps_categories as mps_categories
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.data import data_version, shared_warehouse, writing_warehouse
@@ -306,37 +305,14 @@ def exact_count(value: float | int | None) -> int | None:
 
 
 def headlines(wh: Warehouse, borough: str | None, end: str | None) -> list[dict[str, Any]]:
-    """Last 12 months against the 12 before, for the headline categories (MPS counts)."""
-    known = set(mps_categories(wh))
-    wanted = [c for c in HEADLINE_CATEGORIES if c in known]
-    if not wanted:
-        return []
-    # One query per category: a minor category asked with its major one would be summed
-    # into the major category's series.
-    frames = []
-    coverage: set[str] = set()
-    for category in wanted:
-        counts = monthly_counts(wh, source="mps", level="borough",
-                                areas=[borough] if borough else None, categories=[category],
-                                period=(None, end))
-        part = counts.data.copy()
-        part["category"] = category
-        frames.append(part)
-        coverage.update(counts.coverage)
-    data = pd.concat(frames, ignore_index=True)
-    data["area_code"], data["area_name"] = "all", "all"
-    data = data.groupby(["area_code", "area_name", "category", "month"],
-                        as_index=False).agg(count=("count", "sum"))
+    """Last 12 months against the 12 before, for the headline categories (MPS counts), as
+    the dashboard's headline panel shows them."""
     try:
-        yoy = year_on_year(data, period=(None, end), coverage=sorted(coverage))
+        yoy = headline_changes(wh, borough, end).frame
     except UserError:
         return []
     out = []
-    for category in wanted:
-        row = yoy[yoy["category"] == category]
-        if not len(row):
-            continue
-        r = row.iloc[0]
+    for _, r in yoy.iterrows():
         current = exact_count(r["current"])
         previous = exact_count(r["previous"])
         # Change per covered month, so a window missing months is not read as a fall.
@@ -345,7 +321,7 @@ def headlines(wh: Warehouse, borough: str | None, end: str | None) -> list[dict[
             ratio = (current / r["current_months"]) / (previous / r["previous_months"])
             pct = round((ratio - 1) * 100, 1)
         significant = bool(r["p_value"] < 0.05) if pd.notna(r["p_value"]) else False
-        out.append({"category": category.capitalize(), "current": current,
+        out.append({"category": str(r["category"]).capitalize(), "current": current,
                     "previous": previous, "pct_change": pct,
                     "from": r["current_from"], "to": r["current_to"],
                     "significant": significant,

@@ -25,7 +25,7 @@ from vrhub.access.roles import Action
 from vrhub.analytics.trends import year_on_year
 from vrhub.errors import NotFound, PermissionDenied, UserError
 from vrhub.reports import borough_profile, comparison, ed_figures
-from vrhub.reports.overview_figures import HEADLINE_CATEGORIES
+from vrhub.reports.headlines import HEADLINE_CATEGORIES
 from vrhub.standards.months import shift
 from vrhub.storage import catalogue
 from vrhub.storage.series import monthly_counts
