@@ -290,3 +290,74 @@ def test_degree_coordinates_are_announced() -> None:
                          seed=1, progress=notes)
     assert any("longitude/latitude" in n for n in notes.notes)
     assert any("longitude/latitude" in n for n in result.metadata["notes"])
+
+
+# -- the whole-day histogram keeps the figures of pair-by-pair counting -----------------------
+def _clustered(n: int, seed: int) -> pd.DataFrame:
+    """``n`` events in a 3 km square over a year, dated to the day, a fifth of them near
+    repeats (within about 50 m and 10 days) of another."""
+    rng = np.random.default_rng(seed)
+    base = int(n * 0.8)
+    x, y = rng.uniform(0, 3000, base), rng.uniform(0, 3000, base)
+    d = rng.integers(0, 365, base)
+    k = rng.integers(0, base, n - base)
+    x2, y2 = x[k] + rng.normal(0, 50, n - base), y[k] + rng.normal(0, 50, n - base)
+    d2 = d[k] + rng.integers(0, 10, n - base)
+    return pd.DataFrame({"easting": np.r_[x, x2], "northing": np.r_[y, y2],
+                         "date": pd.Timestamp("2024-01-01")
+                         + pd.to_timedelta(np.r_[d, d2], "D")})
+
+
+def test_figures_are_those_of_pair_by_pair_counting() -> None:
+    """Written out from the implementation that binned every pair's time gap in each
+    permutation (before the whole-day histogram): same seed, same simulations."""
+    events = _clustered(800, 4)
+    table = near_repeat(events, distance_bands=[0, 100, 200, 400],
+                        time_bands=[0, 7, 14, 28, 56], permutations=99, seed=7).table
+    assert list(table["observed"]) == [119, 57, 58, 81, 107, 97, 147, 263, 289, 301, 583,
+                                       983]
+    assert list(table["p_value"]) == [0.01, 0.01, 0.69, 1.0, 0.01, 0.01, 0.52, 0.62, 0.06,
+                                      0.11, 0.07, 0.89]
+    assert [round(v, 2) for v in table["sim_mean"]] == [
+        29.75, 30.46, 60.79, 112.35, 69.82, 76.08, 146.42, 267.74, 266.57, 282.94, 548.77,
+        1021.72]
+    unbounded = near_repeat(events, distance_bands=[0, 100, math.inf],
+                            time_bands=[0, 14, math.inf], permutations=19, seed=8).table
+    assert list(unbounded["observed"]) == [176, 656, 23067, 295701]
+    assert list(unbounded["p_value"]) == [0.05, 1.0, 1.0, 0.05]
+    assert [round(v, 2) for v in unbounded["sim_mean"]] == [60.89, 771.11, 23182.11,
+                                                            295585.89]
+
+
+@pytest.mark.parametrize(("distance_bands", "time_bands", "metric"), [
+    ([0, 100, 200, 400], [0, 7, 14, 28, 56], "manhattan"),
+    ([0, 100, 200, math.inf], [0, 7, 14, math.inf], "manhattan"),
+    ([50, 150, math.inf], [3, 10, 40], "euclidean"),
+    ([50, math.inf], [0, 10, 40], "manhattan"),
+    ([0, 150, 300], [0, 32, 63, 94], "euclidean"),
+])
+def test_whole_day_histogram_and_pair_by_pair_counting_agree(
+        monkeypatch: pytest.MonkeyPatch, distance_bands: list[float],
+        time_bands: list[float], metric: str) -> None:
+    from vrhub.analytics import knox_pairs
+
+    events = _clustered(600, 9)
+    kwargs = {"distance_bands": distance_bands, "time_bands": time_bands, "metric": metric,
+              "permutations": 19, "seed": 11}
+    fast = near_repeat(events, **kwargs).table  # type: ignore[arg-type]
+    monkeypatch.setattr(knox_pairs, "MAX_SPAN_DAYS", -1)  # every pair binned one by one
+    slow = near_repeat(events, **kwargs).table  # type: ignore[arg-type]
+    assert fast["observed"].sum() > 0
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_whole_day_pairs_only_for_whole_days() -> None:
+    from vrhub.analytics.knox_pairs import WholeDayPairs
+
+    pairs = (np.array([0, 1]), np.array([1, 2]), np.array([0, 0]), 1)
+    whole = WholeDayPairs.build(np.array([0.0, 3.0, 5.0]), *pairs)
+    assert whole is not None and whole.span == 5
+    # gaps 0-3 = -3 and 3-5 = -2, at columns span - 3 and span - 2
+    histogram = whole.gap_histogram(whole.whole_days)
+    assert np.flatnonzero(histogram[0]).tolist() == [2, 3]
+    assert WholeDayPairs.build(np.array([0.0, 3.5, 5.0]), *pairs) is None

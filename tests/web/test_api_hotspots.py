@@ -109,3 +109,26 @@ def test_quality_istv_is_limited_to_the_leads_sites(world: World) -> None:
     assert pan["sites"] is None
     assert world.client.get("/api/v1/quality/nope",
                             headers=world.headers["pan"]).status_code == 404
+
+
+def test_api_and_command_line_near_repeat_give_the_same_table(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from vrhub.cli.main import main
+
+    bands = {"distance_bands": "0,100,400", "time_bands": "0,31,62"}
+    api = world.client.get("/api/v1/nearrepeat", params={
+        "borough": CAMDEN, **bands, "period": "custom", "from": "2023-01", "to": "2024-12",
+        "permutations": 19, "seed": 5}, headers=world.headers["pan"])
+    assert api.status_code == 200, api.text
+    capsys.readouterr()
+    code = main(["nearrepeat", "--source", "police", "--borough", CAMDEN, "--from", "2023-01",
+                 "--to", "2024-12", "--distance-bands", bands["distance_bands"],
+                 "--time-bands", bands["time_bands"], "--permutations", "19", "--seed", "5",
+                 "--json"], {"VRHUB_HOME": str(world.home), "VRHUB_ENVIRONMENT": "test"})
+    cli = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert api.json()["metadata"]["n_events"] == cli["metadata"]["n_events"] == 336
+    assert api.json()["table"] == cli["table"]
+    assert sum(r["observed"] for r in cli["table"]) > 0

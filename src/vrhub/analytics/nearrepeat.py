@@ -25,9 +25,11 @@ Conventions (those of the NearRepeat R package with its defaults, so results agr
 
 The implementation never builds a distance matrix: a k-d tree finds the pairs closer than
 the largest finite distance break once, and each permutation re-bins only those pairs'
-time differences. An unbounded last distance band (``inf``) is counted as all pairs minus
-the close ones; the all-pairs count per time band does not change under permutation
-(the multiset of times is the same), so it is computed once from the sorted times.
+time differences (when every time is a whole day, as a histogram of their gaps:
+:mod:`vrhub.analytics.knox_pairs`). An unbounded last distance band (``inf``) is counted
+as all pairs minus the close ones; the all-pairs count per time band does not change
+under permutation (the multiset of times is the same), so it is computed once from the
+sorted times.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from vrhub.analytics.knox_pairs import WholeDayPairs
 from vrhub.errors import UserError
 from vrhub.progress import SILENT, Progress
 
@@ -314,25 +317,47 @@ def near_repeat(
     # under permutation.
     all_by_t = _all_pairs_by_time_band(inputs.days, t_breaks) if inf_last else np.zeros(nt)
 
-    def count(days: np.ndarray) -> np.ndarray:
-        out = np.zeros(ns * nt, dtype=np.int64)
-        if n_close_bands > 0:
-            t_idx = band_index(np.abs(days[i] - days[j]), t_breaks)
-            ok = t_idx >= 0
-            out[: n_close_bands * nt] = np.bincount(
-                base[ok] + t_idx[ok], minlength=n_close_bands * nt
-            )
-        if inf_last:
-            t_close = band_index(np.abs(days[ci] - days[cj]), t_breaks)
-            near = np.bincount(t_close[t_close >= 0], minlength=nt)
-            out[(ns - 1) * nt:] = all_by_t - near
-        return out
+    # group of each close pair: its distance band; with an unbounded last band, the pairs
+    # closer than the first edge form one more group (they count towards "near")
+    group = np.where(s_idx >= 0, s_idx, n_close_bands) if inf_last else s_idx
+    whole = WholeDayPairs.build(inputs.days, ci, cj, group,
+                                n_close_bands + (1 if inf_last else 0))
+    if whole is not None:
+        gap_bands = whole.gap_bands(
+            band_index(np.arange(whole.span + 1, dtype=float), t_breaks), nt)
 
-    observed = count(inputs.days)
+        def count(days: np.ndarray) -> np.ndarray:
+            by_band = whole.gap_histogram(days) @ gap_bands
+            out = np.zeros(ns * nt, dtype=np.int64)
+            out[: n_close_bands * nt] = by_band[:n_close_bands].ravel()
+            if inf_last:
+                out[(ns - 1) * nt:] = all_by_t - by_band.sum(axis=0)
+            return out
+
+        days = whole.whole_days
+    else:
+        def count(days: np.ndarray) -> np.ndarray:
+            out = np.zeros(ns * nt, dtype=np.int64)
+            if n_close_bands > 0:
+                t_idx = band_index(np.abs(days[i] - days[j]), t_breaks)
+                ok = t_idx >= 0
+                out[: n_close_bands * nt] = np.bincount(
+                    base[ok] + t_idx[ok], minlength=n_close_bands * nt
+                )
+            if inf_last:
+                t_close = band_index(np.abs(days[ci] - days[cj]), t_breaks)
+                near = np.bincount(t_close[t_close >= 0], minlength=nt)
+                out[(ns - 1) * nt:] = all_by_t - near
+            return out
+        days = inputs.days
+
+    observed = count(days)
     sims = np.empty((inputs.permutations, ns * nt), dtype=np.int64)
     with progress.task("Knox test permutations", total=inputs.permutations) as task:
         for k in range(inputs.permutations):
-            sims[k] = count(rng.permutation(inputs.days))
+            # the same shuffle whatever the array's type: the permutation drawn depends
+            # only on the generator and the number of events
+            sims[k] = count(rng.permutation(days))
             task.advance()
 
     sim_mean = sims.mean(axis=0)
