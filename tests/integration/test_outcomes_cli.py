@@ -70,3 +70,32 @@ def test_measures_and_kpis_from_the_console(run, tmp_path: Path) -> None:  # typ
     code, out, err = run("outcomes", "kpis", "--programme", "LCPF-CAM-01", "--json", env=env)
     kpis = {k["code"]: k for k in json.loads(out)["kpis"]}
     assert (kpis["IST-001"]["latest"]["pct"], kpis["IST-002"]["latest"]["pct"]) == (100.0, 0.0)
+
+
+def test_evidence_search_from_the_console(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.spec.test_outcomes_evidence import ITEMS
+
+    file = tmp_path / "programmes.json"
+    file.write_text(json.dumps([programme(), programme("CIF-HAC-01", boroughs=["E09000012"],
+                                                       funding_stream="CIF")]))
+    assert run("outcomes", "programmes", "load", str(file))[0] == 0
+    items = tmp_path / "evidence.json"
+    items.write_text(json.dumps(ITEMS))
+    code, out, err = run("outcomes", "evidence", "add", str(items))
+    assert code == 0, err
+    code, out, err = run("outcomes", "evidence", "--search", "mentoring", "--timing",
+                         "Secondary", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert [i["code"] for i in found["items"]] == ["EV-1", "EV-3"]
+    assert found["filters"] == {"timing": "secondary"}
+    code, out, err = run("outcomes", "evidence", "search", "wellbeing", "--priority-area",
+                         "CAP", "--json")
+    assert code == 0, err
+    assert [i["code"] for i in json.loads(out)["items"]] == ["EV-4"]
+    code, out, err = run("outcomes", "evidence", "--programme", "CIF-HAC-01")
+    assert code == 0, err
+    assert "Evidence: 1 of 4" in out and "EV-3" in out and "EV-1" not in out
+    code, _, err = run("outcomes", "evidence", "--yef-strand", "mentorin")
+    assert code == 4
+    assert "YEF Toolkit strand 'mentorin' is not known. Did you mean 'mentoring'?" in err

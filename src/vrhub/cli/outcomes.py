@@ -188,31 +188,60 @@ def programmes_load(app: AppContext, path: Path, as_json: bool) -> None:
 
 
 # -- evidence ---------------------------------------------------------------------------------
-@command.group(name="evidence")
-def evidence_group() -> None:
-    """The evidence library: evaluations and studies, tagged and searchable."""
+def _evidence_options(func: Any) -> Any:
+    options = [
+        click.option("--search", "text", default="", metavar="WORDS",
+                     help="Words that must all appear in the title or findings (any case)."),
+        click.option("--priority-area", help="Priority area code (see framework show)."),
+        click.option("--target-group", help="Target group, e.g. 'young people'."),
+        click.option("--timing", help="Prevention timing: primary, secondary or tertiary."),
+        click.option("--intervention-type", help="Intervention type, e.g. mentoring."),
+        click.option("--method", help="Method, e.g. 'quasi-experimental'."),
+        click.option("--programme", help="Programme code the evidence evaluates."),
+        click.option("--yef-strand", help="YEF Toolkit strand code (see yef show)."),
+        json_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _emit_evidence(app: AppContext, as_json: bool, text: str, filters: dict[str, Any]) -> None:
+    from vrhub.outcomes.evidence_search import search
+
+    outcomes, principal = open_outcomes(app)
+    found = search(outcomes, principal, text, **filters)
+    if as_json:
+        app.emit_json(found.to_dict())
+        return
+    app.emit_table(f"Evidence: {len(found.items)} of {found.total}",
+                   ["code", "title", "method", "date", "areas", "timing", "strand",
+                    "programmes"],
+                   [[e.code, e.title, e.method, e.published_on or "-",
+                     " ".join(e.priority_areas), " ".join(e.timing), e.yef_strand or "-",
+                     " ".join(e.programmes)] for e in found.items])
+
+
+@command.group(name="evidence", invoke_without_command=True)
+@_evidence_options
+@pass_app
+def evidence_group(app: AppContext, text: str, as_json: bool, **filters: Any) -> None:
+    """The evidence library: evaluations and studies, tagged and searchable.
+
+    With no subcommand, lists the items matching --search and every filter given
+    (all items when none is given)."""
+    if click.get_current_context().invoked_subcommand is None:
+        _emit_evidence(app, as_json, text, filters)
 
 
 @evidence_group.command(name="search")
-@click.argument("text", required=False, default="")
-@click.option("--area", help="Priority area code.")
-@click.option("--timing", type=click.Choice(["primary", "secondary", "tertiary"]))
-@click.option("--programme", help="Programme code.")
-@click.option("--strand", help="YEF Toolkit strand code.")
-@json_option
+@click.argument("words", required=False, default="")
+@_evidence_options
 @pass_app
-def evidence_search(app: AppContext, text: str, area: str | None, timing: str | None,
-                    programme: str | None, strand: str | None, as_json: bool) -> None:
-    """Search the evidence library (every word of TEXT must appear)."""
-    from vrhub.outcomes.evidence import search
-
-    outcomes, principal = open_outcomes(app)
-    found = search(outcomes, principal, text, area=area, timing=timing,
-                   programme=programme, strand=strand)
-    emit(app, as_json, [e.to_dict() for e in found], "Evidence",
-         ["code", "title", "method", "date", "areas", "timing", "programmes"],
-         [[e.code, e.title, e.method, e.published_on or "-", " ".join(e.priority_areas),
-           " ".join(e.timing), " ".join(e.programmes)] for e in found])
+def evidence_search(app: AppContext, words: str, text: str, as_json: bool,
+                    **filters: Any) -> None:
+    """Search the evidence library (every word of WORDS and of --search must appear)."""
+    _emit_evidence(app, as_json, " ".join(w for w in (words, text) if w), filters)
 
 
 @evidence_group.command(name="add")

@@ -164,16 +164,8 @@ class EvidenceItem:
         out["published_on"] = self.published_on.isoformat() if self.published_on else None
         return out
 
-    def matches(self, text: str) -> bool:
-        words = [w for w in re.split(r"\s+", text.lower().strip()) if w]
-        haystack = " ".join([self.code, self.title, self.method, self.findings,
-                             *self.priority_areas, *self.target_groups, *self.timing,
-                             *self.intervention_types, self.yef_strand or "",
-                             *self.programmes]).lower()
-        return all(w in haystack for w in words)
 
-
-def _item(row: Any) -> EvidenceItem:
+def item_of(row: Any) -> EvidenceItem:
     return EvidenceItem(row.code, row.title, row.url, row.file_name, row.published_on,
                         row.method, row.findings, tuple(row.priority_areas),
                         tuple(row.target_groups), tuple(row.timing),
@@ -250,28 +242,4 @@ def add_item(outcomes: Outcomes, principal: Principal, raw: dict[str, Any]) -> E
             session=session) as note:
         row = store.add_evidence(session, values, created_by=principal.email)
         note.detail = f"added evidence {values['code']}"
-        return _item(row)
-
-
-def search(outcomes: Outcomes, principal: Principal, text: str = "", *,
-           area: str | None = None, timing: str | None = None,
-           programme: str | None = None, strand: str | None = None) -> list[EvidenceItem]:
-    """Evidence items matching every word of ``text`` and every filter given."""
-    outcomes.policy.enforce_outcome_scope(principal, Action.READ_OUTCOMES, "evidence",
-                                          detail="evidence library")
-    with outcomes.sessions() as session:
-        items = [_item(r) for r in store.all_evidence(session)]
-    out = []
-    for item in items:
-        if text and not item.matches(text):
-            continue
-        if area and area.upper() not in item.priority_areas:
-            continue
-        if timing and timing.lower() not in item.timing:
-            continue
-        if programme and programme.upper() not in item.programmes:
-            continue
-        if strand and strand != item.yef_strand:
-            continue
-        out.append(item)
-    return out
+        return item_of(row)

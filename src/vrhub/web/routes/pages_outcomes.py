@@ -4,13 +4,15 @@ CSV/XLSX downloads, and the public outcomes page (``/outcomes/public``).
 Figures come from :func:`vrhub.outcomes.dashboard.dashboard` (signed-in users, cut to
 their scope) and :func:`vrhub.outcomes.public_figures.public_figures` (everyone,
 disclosure-controlled).
+The evidence library (``/outcomes/evidence``) is searched through
+:func:`vrhub.outcomes.evidence_search.search` with a GET form that works without JavaScript.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from vrhub.access.principal import Principal
@@ -18,6 +20,8 @@ from vrhub.analytics import disclosure
 from vrhub.errors import NotFound
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.dashboard import dashboard, download
+from vrhub.outcomes.evidence import toolkit
+from vrhub.outcomes.evidence_search import FILTERS, EvidenceFilterError, search
 from vrhub.outcomes.programmes import list_programmes
 from vrhub.outcomes.public_figures import public_figures
 from vrhub.web.deps import current_principal, signed_in
@@ -72,3 +76,31 @@ def outcomes_public(request: Request,
     return render_page(request, "pages/outcomes_public.html", principal,
                        page_title="Outcomes of the partnership's programmes",
                        figures=figures, rule=disclosure.RULE)
+
+
+@router.get("/outcomes/evidence", response_class=HTMLResponse)
+def evidence_page(request: Request, principal: Annotated[Principal, Depends(signed_in)],
+                  service: Service, search_text: Annotated[str, Query(alias="search")] = "",
+                  priority_area: str = "", target_group: str = "", timing: str = "",
+                  intervention_type: str = "", method: str = "", programme: str = "",
+                  yef_strand: str = "") -> HTMLResponse:
+    asked = {"priority_area": priority_area, "target_group": target_group, "timing": timing,
+             "intervention_type": intervention_type, "method": method,
+             "programme": programme, "yef_strand": yef_strand}
+    errors: dict[str, str] = {}
+    text, rest = search_text, dict(asked)
+    while True:  # each refused filter is named; the rest of the search still runs
+        try:
+            found = search(service, principal, text, **rest)
+            break
+        except EvidenceFilterError as exc:
+            errors[exc.field] = f"{exc.message} {exc.hint or ''}".strip()
+            if exc.field == "search":
+                text = ""
+            rest.pop(exc.field, None)
+    strands = {s.code: s.name for s in toolkit(service).strands}
+    return render_page(request, "pages/outcomes_evidence.html", principal,
+                       status_code=422 if errors else 200,
+                       page_title="Evidence library", found=found, errors=errors,
+                       asked={"search": search_text, **asked}, labels=FILTERS,
+                       strands=strands)
