@@ -132,3 +132,19 @@ def test_one_borough_s_headlines_are_the_same_on_every_surface(wh: Warehouse) ->
                 for _, r in service.iterrows()}
     assert profile == shown == expected
     assert expected["VIOLENCE AGAINST THE PERSON"] == (current, previous)
+
+
+def test_the_overview_and_the_cli_map_classify_wards_alike(wh: Warehouse) -> None:
+    """One derivation of ward deprivation (population-weighted where population is
+    loaded) behind the overview's map and ``vrhub deprivation map``."""
+    from vrhub.reports import violence_analysis as va
+
+    _start, end = ov.latest_year(wh)
+    overview = ov.violence_deprivation_wards(wh).frame.set_index("area_code")
+    cli = va.deprivation_map(wh, level="ward", min_vwi=350, period=(None, end)).frame
+    cli = cli.set_index("area_code")
+    common = overview.index.intersection(cli.index)
+    assert len(common) == len(overview)
+    assert list(overview.loc[common, "imd_decile"]) == list(cli.loc[common, "imd_decile"])
+    assert list(overview.loc[common, "group"]) == list(cli.loc[common, "group"])
+    assert wh.scalar("SELECT count(*) FROM population") > 0

@@ -20,13 +20,15 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from vrhub.analytics.deprivation import GROUPS, area_deprivation, violence_deprivation
+from vrhub.analytics.deprivation import GROUPS, violence_deprivation
 from vrhub.errors import UserError
+from vrhub.progress import SILENT
 from vrhub.reports.headlines import (
     LONDON_CODE,
     LONDON_NAME,
     headline_changes,
 )
+from vrhub.reports.violence_analysis import Notes, area_deprivation
 from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.months import shift
 from vrhub.storage import series
@@ -132,10 +134,13 @@ def violence_deprivation_wards(wh: Warehouse, *, end: str | None = None,
                                high_violence: int = HIGH_VIOLENCE_OFFENCES) -> Figures:
     """Wards (of one borough, or all) by violence with injury over the 12 months to
     ``end`` (the latest year when None) and IMD 2025 deprivation; 'high violence' is more
-    than ``high_violence`` offences. The overview's map and its published output both
-    come from here."""
+    than ``high_violence`` offences, 'high deprivation' a population-weighted average IMD
+    rank in the 20% most deprived (deciles 1 and 2; the same derivation as
+    ``vrhub deprivation map``). The overview's map and its published output both come from
+    here."""
     start, end = latest_year(wh) if end is None else (shift(end, -11), end)
-    deprivation = area_deprivation(series.lsoa_imd(wh), series.lsoa_lookup(wh, "ward"))
+    notes = Notes(SILENT)
+    deprivation = area_deprivation(wh, "ward", notes=notes)
     counts = series.monthly_counts(wh, source="mps", level="ward",
                                    areas=[borough] if borough else None,
                                    categories=[VIOLENCE_WITH_INJURY], period=(start, end))
@@ -153,8 +158,9 @@ def violence_deprivation_wards(wh: Warehouse, *, end: str | None = None,
                    {"source": "mps", "category": VIOLENCE_WITH_INJURY, "level": "ward",
                     "period": [start, end], "imd_edition": "2025",
                     "high_violence": f"more than {high_violence} offences",
-                    "high_deprivation": "most residents in the 20% most deprived LSOAs"},
-                   counts.provenance, list(counts.notes))
+                    "high_deprivation": "population-weighted average IMD rank in the 20% most "
+                                        "deprived (deciles 1 and 2)"},
+                   counts.provenance, list(counts.notes) + notes.notes)
 
 
 def regroup(frame: pd.DataFrame, *,

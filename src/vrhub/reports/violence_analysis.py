@@ -140,9 +140,14 @@ def _in_covered_boroughs(warehouse: Warehouse, frame: pd.DataFrame, level: str,
 # -- deprivation -----------------------------------------------------------------------
 
 
-def _area_deprivation(warehouse: Warehouse, level: str, *, edition: str, rule: str,
-                      deciles: Sequence[int], extent_threshold: float,
-                      notes: Notes) -> pd.DataFrame:
+def area_deprivation(warehouse: Warehouse, level: str, *, edition: str = "2025",
+                     rule: str = "average_rank", deciles: Sequence[int] = (1, 2),
+                     extent_threshold: float = 0.5, notes: Notes | None = None
+                     ) -> pd.DataFrame:
+    """Deprivation of the areas of ``level`` from their LSOAs, weighted by residents where
+    population is loaded (the IMD's own way for larger areas), else every LSOA equally
+    (noted). The one derivation behind the CLI's map, the overview and its publication."""
+    notes = notes if notes is not None else Notes(SILENT)
     imd = series.lsoa_imd(warehouse, edition)
     lsoa_pop: pd.DataFrame | None = None
     try:
@@ -175,7 +180,7 @@ def deprivation_map(warehouse: Warehouse, *, level: str = "ward",
     in_window = counts.data[(counts.data["month"] >= start) & (counts.data["month"] <= end)]
     violence = in_window.groupby("area_code").agg(
         area_name=("area_name", "first"), count=("count", "sum")).reset_index()
-    dep = _area_deprivation(warehouse, level, edition=edition, rule=rule, deciles=deciles,
+    dep = area_deprivation(warehouse, level, edition=edition, rule=rule, deciles=deciles,
                             extent_threshold=extent_threshold, notes=notes)
     dep = _in_covered_boroughs(warehouse, dep, level, violence["area_code"], notes)
     frame = deprivation.violence_deprivation(violence, dep, min_count=min_vwi, progress=notes)
@@ -204,7 +209,7 @@ def deprivation_correlation(warehouse: Warehouse, *, level: str = "ward",
     notes.extend(counts.notes)
     start, end = _window(counts.coverage, months, period[1], notes)
     in_window = counts.data[(counts.data["month"] >= start) & (counts.data["month"] <= end)]
-    dep = _area_deprivation(warehouse, level, edition=edition, rule="average_rank",
+    dep = area_deprivation(warehouse, level, edition=edition, rule="average_rank",
                             deciles=(1, 2), extent_threshold=0.5, notes=notes)
     dep = _in_covered_boroughs(warehouse, dep, level, in_window["area_code"], notes)
     population, pop_notes = series.population_by_area(warehouse, level)
