@@ -24,7 +24,7 @@ from tests.helpers_returns import (
 from vrhub.access import audit
 from vrhub.access.services import AccessServices
 from vrhub.errors import Conflict, NotFound, PermissionDenied, UserError
-from vrhub.outcomes import returns
+from vrhub.outcomes import return_parts, returns
 from vrhub.outcomes.return_workflow import move
 from vrhub.settings import Settings
 from vrhub.storage.appdb import migrate
@@ -288,3 +288,58 @@ def test_scope_of_returns(services: AccessServices) -> None:
         == [receipt["return_id"]]
     denied = [e for e in events(services, "submit_return") if e.outcome == "denied"]
     assert len(denied) == 1
+
+
+def test_a_survey_sheet_goes_through_the_survey_upload(services: AccessServices) -> None:
+    from tests.spec.test_outcomes_istatements import DOCUMENT
+    from vrhub.outcomes import istatement_kpis, istatements
+
+    outcomes = setup(services, survey_code="VAN-1")
+    istatements.load(outcomes, VRU, DOCUMENT)
+    book = filled(outcomes)
+    sheet = book["Survey"]  # the template has the survey's sheet
+    heads = [c.value for c in sheet[1]]
+    assert heads == ["respondent_id", "collected_on", "borough", "age_band", "sex",
+                     "ethnicity", "IST-001", "IST-002", "comment"]
+    good = {"respondent_id": "R-01", "collected_on": "2024-05-02", "IST-001": 5,
+            "IST-002": "agree"}
+    bad = {**good, "respondent_id": "R-02", "IST-001": 7}
+    twice = {**good, "IST-002": 1}
+    for row in (good, bad, twice):
+        sheet.append([row.get(h) for h in heads])
+    receipt = submit(outcomes, book)
+    assert receipt["rows_read"] == TEMPLATE_ROWS + 3
+    assert receipt["rows_accepted"] == TEMPLATE_ROWS + 1
+    assert receipt["rows_quarantined"] == 2
+    assert receipt["survey"]["rows_accepted"] == 1
+    # the Measures sheet has no rows: only the survey's upload was asked
+    assert [p for p in return_parts.PARTS if p in receipt] == ["survey"]
+    found = [(e["sheet"], e["row"], e["column"], e["value"], e["problem"])
+             for e in receipt["errors"]]
+    assert found == [
+        ("sheet 'Survey'", 3, "IST-001", "7", "is not on the agreement scale"),
+        ("sheet 'Survey'", 4, "respondent_id", "R-01", "answered already in row 2 of this "
+                                                       "file")]
+    assert receipt["errors_by_rule"]["survey"] == 2
+    # the accepted answers count in the KPIs as an upload of the survey would
+    kpis = {k.statement.code: k for k in istatement_kpis.kpis(
+        outcomes, VRU, programme=CODE).kpis}
+    assert (kpis["IST-001"].latest.value.count, kpis["IST-001"].latest.value.total) == (1, 1)
+
+
+def test_a_survey_sheet_without_a_survey_says_what_to_do(services: AccessServices) -> None:
+    from vrhub.outcomes.return_templates import survey_columns
+
+    outcomes = setup(services)
+    book = filled(outcomes)
+    assert "Survey" not in book.sheetnames  # a programme with no survey gets no such sheet
+    sheet = book.create_sheet("Survey")
+    sheet.append([c.name for c in survey_columns(("IST-001",))])
+    sheet.append(["R-01", "2024-05-02", None, None, None, None, 4, None])
+    receipt = submit(outcomes, book)
+    assert receipt["rows_read"] == receipt["rows_accepted"] == TEMPLATE_ROWS
+    error = receipt["errors"][-1]
+    assert (error["sheet"], error["rule"], error["problem"]) == (
+        "sheet 'Survey'", "survey:refused", "LCPF-CAM-01 runs no i-Statement survey")
+    assert error["how_to_fix"].startswith("LCPF-CAM-01 has no i-Statement survey set, so its "
+                                          "responses cannot be counted: ask the VRU to set")

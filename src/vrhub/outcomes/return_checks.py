@@ -12,7 +12,8 @@ guard) and says how to fix it. The checks:
   value that is a number (not a formula), not negative, whole for counts, young people
   reached no more than the programme's cohort, each figure once;
 - a Measures sheet is checked and stored by :mod:`vrhub.outcomes.measures` (ranges,
-  pseudonymous ids, dates inside the period, a participant twice);
+  pseudonymous ids, dates inside the period, a participant twice), a Survey sheet by
+  :mod:`vrhub.outcomes.survey_responses` (see :mod:`vrhub.outcomes.return_parts`);
 - every free-text cell through the identifier guard (names, phone and NHS numbers,
   e-mails, dates of birth are removed; the row is kept and the receipt says so).
 """
@@ -198,21 +199,13 @@ def _text(value: Any) -> str:
 
 def check_return(found: ReturnFile, programme: ProgrammeView) -> Checked:
     """The accepted figures of the "Reach and delivery" sheet and the problems of the rows
-    quarantined (a Measures sheet is checked by :mod:`vrhub.outcomes.measures`)."""
+    quarantined (Measures and Survey sheets are checked by their own uploads)."""
     out = Checked()
     out.notes.extend(found.notes)
     for sheet in found.sheets:
-        if sheet.part == "measures":
-            continue  # taken by vrhub.outcomes.measures (see vrhub.outcomes.returns)
+        if sheet.part in ("measures", "survey"):
+            continue  # taken by their own uploads (see vrhub.outcomes.return_parts)
         out.rows_read += len(sheet.rows)
-        if sheet.part == "survey":
-            for number, _ in sheet.rows:
-                out.problems.append(RowProblem(
-                    sheet.where, number, "", None, "survey responses are not taken in a "
-                    "monitoring return", "upload i-Statement survey responses with the "
-                    "survey's own upload (`vrhub outcomes surveys`)", "sheet:not_taken"))
-            _close_rows(out, sheet)
-            continue
         state = _Sheet(sheet, expected_columns(sheet.part, programme), out)
         if state.missing_required():
             state.refuse_all()

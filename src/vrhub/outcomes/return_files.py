@@ -53,8 +53,9 @@ class SheetRows:
 
 @dataclass
 class ReturnFile:
-    """What a return file holds. A "Measures" sheet found by its name is only skimmed
-    (its headings and first row): :mod:`vrhub.outcomes.measures` reads it."""
+    """What a return file holds. A "Measures" or "Survey" sheet found by its name is only
+    skimmed (its headings and first row): its own upload reads it
+    (:mod:`vrhub.outcomes.return_parts`)."""
 
     name: str
     file_format: str
@@ -224,9 +225,9 @@ def _read_xlsx(stream: Any, name: str, limits: UploadLimits) -> ReturnFile:
                                     f"{sheet.max_column:,} columns", Location(name))
             sheet.reset_dimensions()
             rows: list[list[Any]] = []
-            # a Measures sheet is read whole by vrhub.outcomes.measures: here it is enough
-            # to know whether it has a row under its headings
-            skim = _part_of(sheet.title, []) == "measures"
+            # Measures and Survey sheets are read whole by their own uploads: here it is
+            # enough to know whether they have a row under their headings
+            skim = _part_of(sheet.title, []) in ("measures", "survey")
             for row in sheet.iter_rows():
                 if skim and len(rows) >= 2 and not _blank(rows[-1]):
                     break

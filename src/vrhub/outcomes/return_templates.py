@@ -7,9 +7,10 @@ each data element means. "Reach and delivery" lists every figure expected, one r
 (totals, and the breakdowns by the age bands of the programme's cohort, sex, ethnic group
 and the boroughs it serves), with dropdowns for the codes and a check that values are
 numbers of 0 or more. Programmes that collect standard measures get a "Measures" sheet with
-their items' ranges. The CSV holds the "Reach and delivery" sheet after two lines naming
-the programme and the period. Columns come from
-:data:`vrhub.standards.outcomes.TEMPLATE_SHEETS`.
+their items' ranges, and programmes that run an i-Statement survey a "Survey" sheet with a
+column per statement (answers 1 to 5); both are read back by their own uploads. The CSV
+holds the "Reach and delivery" sheet after two lines naming the programme and the period.
+Columns come from :data:`vrhub.standards.outcomes.TEMPLATE_SHEETS`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from vrhub.standards.outcomes import (
     BREAKDOWNS,
     DATA_ELEMENTS,
     SHEETS_BY_PART,
+    SURVEY_BASE_COLUMNS,
     bands_within,
 )
 from vrhub.standards.reporting_periods import ReportingPeriod
+from vrhub.standards.schema import Column
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -74,7 +77,17 @@ def template_csv(programme: ProgrammeView, period: ReportingPeriod, due_days: in
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def template_xlsx(programme: ProgrammeView, period: ReportingPeriod, due_days: int) -> bytes:
+def survey_columns(statements: tuple[str, ...]) -> list[Column]:
+    """The Survey sheet's columns: the respondent's, one per statement, a comment."""
+    return [*SURVEY_BASE_COLUMNS,
+            *(Column(code, "integer", f"Answer to {code}: 1 strongly disagree to 5 strongly "
+                     "agree; blank when not answered", minimum=1, maximum=5)
+              for code in statements),
+            Column("comment", "string", "Anything to add (no names).")]
+
+
+def template_xlsx(programme: ProgrammeView, period: ReportingPeriod, due_days: int,
+                  survey_statements: tuple[str, ...] = ()) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -90,6 +103,11 @@ def template_xlsx(programme: ProgrammeView, period: ReportingPeriod, due_days: i
     about.append(["Fill in the 'Reach and delivery' sheet: one row per figure, the value for "
                   "the period. Leave a value blank when it was not collected. Type figures, "
                   "not formulas. Never write names, phone numbers or NHS numbers."])
+    if survey_statements:
+        about.append(["The 'Survey' sheet takes the i-Statement survey's responses: one row "
+                      "per young person who answered, with a made-up respondent id (never a "
+                      "name), each statement answered 1 (strongly disagree) to 5 (strongly "
+                      "agree) or left blank."])
     about.append([])
     about.append(["Data element", "What is counted"])
     for element in DATA_ELEMENTS:
@@ -137,19 +155,24 @@ def template_xlsx(programme: ProgrammeView, period: ReportingPeriod, due_days: i
     values.freeze_panes = "A2"
 
     if programme.measures or programme.scales:
-        _measures_sheet(book, programme, period)
+        _rows_sheet(book, "measures", expected_columns("measures", programme), period)
+    if survey_statements:
+        _rows_sheet(book, "survey", survey_columns(survey_statements), period)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _measures_sheet(book: Any, programme: ProgrammeView, period: ReportingPeriod) -> None:
+def _rows_sheet(book: Any, part: str, columns: list[Column], period: ReportingPeriod) -> None:
+    """A sheet of one row per participant or respondent, after the ones before it."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    sheet = book.create_sheet(SHEETS_BY_PART["measures"].name, 2)
-    columns = expected_columns("measures", programme)
+    at = book.sheetnames.index(SHEETS_BY_PART["values"].name) + 1
+    if part == "survey" and SHEETS_BY_PART["measures"].name in book.sheetnames:
+        at += 1
+    sheet = book.create_sheet(SHEETS_BY_PART[part].name, at)
     sheet.append([c.name for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -181,11 +204,11 @@ def _measures_sheet(book: Any, programme: ProgrammeView, period: ReportingPeriod
 
 
 def template(programme: ProgrammeView, period: ReportingPeriod, fmt: str,
-             due_days: int) -> bytes:
+             due_days: int, survey_statements: tuple[str, ...] = ()) -> bytes:
     if fmt == "csv":
         return template_csv(programme, period, due_days)
     if fmt == "xlsx":
-        return template_xlsx(programme, period, due_days)
+        return template_xlsx(programme, period, due_days, survey_statements)
     from vrhub.errors import UserError
 
     raise UserError(f"{fmt!r} is not a template format", hint="use xlsx or csv")

@@ -30,6 +30,7 @@ from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.errors import Conflict, MonthError, NotFound, UserError
 from vrhub.ingest.bounded import BoundedReader, LimitExceeded, UploadLimits
+from vrhub.outcomes import return_parts
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.programmes import ProgrammeView, get_programme, list_programmes
 from vrhub.outcomes.return_checks import Checked, check_return
@@ -213,53 +214,12 @@ def submit_return(outcomes: Outcomes, principal: Principal, programme_code: str,
                        f"{status}, {receipt['rows_read']} read, {receipt['rows_accepted']} "
                        f"accepted, {receipt['rows_quarantined']} quarantined")
         return_pk = row.id
-    if refusal is None and found is not None and any(
-            s.part == "measures" and s.rows for s in found.sheets):
-        receipt = _take_measures(outcomes, principal, programme, target, data, file_name,
-                                 receipt, return_pk)
+    if refusal is None and found is not None:
+        for part in return_parts.PARTS:
+            if any(s.part == part and s.rows for s in found.sheets):
+                receipt = return_parts.take(outcomes, principal, programme, target, data,
+                                            file_name, receipt, return_pk, part)
     return receipt
-
-
-def _take_measures(outcomes: Outcomes, principal: Principal, programme: ProgrammeView,
-                   period: ReportingPeriod, data: bytes, file_name: str,
-                   receipt: dict[str, Any], return_pk: int) -> dict[str, Any]:
-    """Hand the return's Measures sheet to the measures upload (its own checks, storage
-    and audit event) and add its receipt to the return's: rows read, accepted and
-    quarantined then count both sheets."""
-    from vrhub.outcomes import measures
-
-    try:
-        taken = measures.submit(outcomes, principal, programme.code, period.code, data,
-                                file_name, source="return", return_id=return_pk)
-    except UserError as exc:
-        taken = {"status": "rejected", "rows_read": 0, "rows_accepted": 0,
-                 "rows_quarantined": 0, "problem": exc.message, "how_to_fix": exc.hint}
-    sheet = f"sheet {taken.get('sheet') or 'Measures'!r}"
-    errors = [{"sheet": sheet, "row": e.get("row"), "column": e.get("column"),
-               "value": None if e.get("value") is None else str(e["value"])[:80],
-               "problem": e.get("problem"), "how_to_fix": e.get("hint"),
-               "rule": "measures"} for e in taken.get("errors", [])]
-    if taken.get("status") == "rejected" and "problem" in taken:
-        errors = [{"sheet": sheet, "row": None, "column": None, "value": None,
-                   "problem": taken["problem"], "how_to_fix": taken["how_to_fix"],
-                   "rule": "measures:refused"}]
-    by_rule = dict(receipt["errors_by_rule"])
-    if errors:
-        by_rule[errors[0]["rule"]] = len(errors)
-    redactions = dict(receipt["redactions"])
-    for kind, n in (taken.get("redactions") or {}).items():
-        redactions[kind] = redactions.get(kind, 0) + n
-    out = {**receipt, "measures": taken, "errors": receipt["errors"] + errors,
-           "errors_by_rule": by_rule, "redactions": redactions,
-           "rows_read": receipt["rows_read"] + int(taken.get("rows_read", 0)),
-           "rows_accepted": receipt["rows_accepted"] + int(taken.get("rows_accepted", 0)),
-           "rows_quarantined": receipt["rows_quarantined"]
-           + int(taken.get("rows_quarantined", 0))}
-    with outcomes.sessions() as session:
-        store.set_receipt(session, receipt["return_id"], out, (
-            out["rows_read"], out["rows_accepted"], out["rows_quarantined"]))
-        session.commit()
-    return out
 
 
 def _where(file_name: str) -> Any:
@@ -315,7 +275,16 @@ def return_template(outcomes: Outcomes, principal: Principal, programme_code: st
                        f"{programme.end_date})",
                        hint=f"give one of {', '.join(p.code for p in programme.periods())}")
     fmt = fmt.lower()
-    data = return_templates.template(programme, target, fmt, outcomes.config.return_due_days)
+    statements: tuple[str, ...] = ()
+    if programme.survey_code and fmt == "xlsx":
+        from vrhub.outcomes.istatements import survey
+
+        try:
+            statements = survey(outcomes, programme.survey_code).statements
+        except NotFound:  # a survey not loaded yet: the template has no Survey sheet
+            statements = ()
+    data = return_templates.template(programme, target, fmt, outcomes.config.return_due_days,
+                                     statements)
     return return_templates.file_name(programme, target, fmt), data
 
 
