@@ -49,6 +49,12 @@ def test_search_inside_scope(run: Runner, home: Path, camden_token: str) -> None
     body = json.loads(out)
     assert body["total"] == sum(8 + 4 * (i % 4) for i in range(24))
     assert {r["borough_code"] for r in body["records"]} == {CAMDEN}
+    # a lookup covers every month held unless months are given, and says so
+    assert body["period"] == {"from": "2023-01", "to": "2024-12", "every_month": True}
+    code, out, err = run("records", "search", "police", "--from", "2024-06",
+                         env={"VRHUB_TOKEN": camden_token})
+    assert code == 0, err
+    assert "June 2024 to December 2024" in out
     last = events(home)[0]
     assert last.outcome == "allowed" and last.actor_email == "camden@example.org"
 

@@ -186,3 +186,43 @@ def test_exports_in_every_format_stay_in_scope(
     assert len(rows) == 2
     assert list(rows["borough_code"].astype(str)) == [HACKNEY, HACKNEY]
     assert sorted(rows["crime_id"].astype(str)) == ["c3", "c4"]
+
+
+def test_searches_and_exports_state_the_months_they_cover(
+    app: FastAPI, make_user: Callable[..., str], tmp_path: Path
+) -> None:
+    """A record search is a lookup: without months it covers every month held, and says
+    which; with months it covers those. The export's metadata states the same."""
+    rows = pd.DataFrame([
+        {"file_id": "e" * 64, "row_number": i + 1, "crime_id": f"m{i}", "month": month,
+         "force": "metropolitan", "series": "metropolitan-street",
+         "crime_id_duplicate": False, "crime_type": "Robbery",
+         "location": "On or near X Road", "easting": 528000.0, "northing": 184000.0,
+         "lsoa21_code": "E01000907", "borough_code": CAMDEN}
+        for i, month in enumerate(["2023-11", "2024-01", "2024-02"])])
+    with Warehouse(app.state.workspace.ensure().warehouse_path) as wh:
+        wh.ensure_tables([POLICE_STREET])
+        wh.insert(POLICE_STREET, rows[[c for c in rows.columns
+                                       if c in POLICE_STREET.column_names]])
+    make_user("camden@example.org", "borough_analyst", boroughs=(CAMDEN,))
+    headers = token_for(app, "camden@example.org")
+    client = TestClient(app)
+    every = client.get("/api/v1/records/police", headers=headers).json()
+    assert every["total"] == 3
+    assert every["period"] == {"from": "2023-11", "to": "2024-02", "every_month": True}
+    some = client.get("/api/v1/records/police", params={"from": "2024-01"},
+                      headers=headers).json()
+    assert some["total"] == 2
+    assert some["period"] == {"from": "2024-01", "to": "2024-02", "every_month": False}
+    response = client.get("/api/v1/exports/police", params={"format": "parquet",
+                                                             "to": "2023-12"},
+                          headers=headers)
+    assert response.status_code == 200
+    path = tmp_path / "export.parquet"
+    path.write_bytes(response.content)
+    import pyarrow.parquet as pq
+
+    metadata = json.loads(pq.read_schema(path).metadata[b"vrhub"])
+    assert metadata["parameters"]["period"] == {"from": "2023-11", "to": "2023-12",
+                                                "every_month": False}
+    assert len(pd.read_parquet(path)) == 1

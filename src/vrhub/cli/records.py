@@ -107,6 +107,16 @@ def _scope(services: AccessServices, principal: Principal, action: Action, datas
                                          detail=detail)
 
 
+def _period_label(period: dict[str, Any]) -> str:
+    """"every month held (April 2010 to November 2025)" or "October 2024 to March 2025"."""
+    from vrhub.standards.months import Month
+
+    if not period["from"] or not period["to"]:
+        return "no months held"
+    span = f"{Month.parse(period['from']).label} to {Month.parse(period['to']).label}"
+    return f"every month held ({span})" if period["every_month"] else span
+
+
 @click.group(name="records")
 def command() -> None:
     """Record-level data inside your scope (needs your API token; audited)."""
@@ -137,12 +147,14 @@ def search(app: AppContext, dataset: str, boroughs: tuple[str, ...], wards: tupl
                    f"search {dataset} (cli)")
     rows, total = records.search(app.warehouse(), dataset, scope, filters, limit=limit,
                                  offset=offset)
+    period = records.period(app.warehouse(), dataset, filters)
     if as_json:
         app.emit_json({"dataset": dataset, "total": total, "limit": limit, "offset": offset,
-                       "scope": scope.to_dict(), "records": rows})
+                       "scope": scope.to_dict(), "period": period, "records": rows})
         return
     columns = ["record_id", *records.dataset(dataset).columns]
-    app.emit_table(f"{dataset}: {total:,} record(s) in your scope", columns,
+    app.emit_table(f"{dataset}: {total:,} record(s) in your scope, {_period_label(period)}",
+                   columns,
                    [[r.get(c) for c in columns] for r in rows])
     if total > offset + len(rows):
         app.info(f"showing {len(rows)} of {total:,}; use --offset/--limit or "
@@ -177,13 +189,14 @@ def export(app: AppContext, dataset: str, boroughs: tuple[str, ...], wards: tupl
     scope = _scope(services, principal, Action.EXPORT_RECORDS, dataset, filters,
                    f"export {dataset} as {chosen} (cli)")
     frame = records.export_frame(app.warehouse(), dataset, scope, filters)
+    period = records.period(app.warehouse(), dataset, filters)
     body = exports.render(frame, chosen, parameters={
         "dataset": dataset, "scope": scope.to_dict(), "exported_by": principal.email,
-        "filters": {k: v for k, v in vars(filters).items() if v}})
+        "period": period, "filters": {k: v for k, v in vars(filters).items() if v}})
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(body)
     if as_json:
         app.emit_json({"dataset": dataset, "records": len(frame), "format": chosen,
-                       "output": str(output), "scope": scope.to_dict()})
+                       "output": str(output), "scope": scope.to_dict(), "period": period})
         return
-    app.info(f"wrote {len(frame):,} {dataset} record(s) to {output}")
+    app.info(f"wrote {len(frame):,} {dataset} record(s), {_period_label(period)}, to {output}")

@@ -163,6 +163,22 @@ def _rows(warehouse: Warehouse, ds: Dataset) -> str:
     return ds.table
 
 
+def period(warehouse: Warehouse, name: str, filters: Filters) -> dict[str, Any]:
+    """The months a search or export of dataset ``name`` covers, as stated with every
+    answer: the ``from``/``to`` asked for, else the first and last month the dataset holds.
+    A record search is a lookup, so it covers every month unless months are given (a
+    report covers the latest 12); ``every_month`` says which."""
+    ds = dataset(name)
+    first = last = None
+    if _require(warehouse, ds) and (filters.month_from is None or filters.month_to is None):
+        row = warehouse.query(f"SELECT min({ds.month_sql}) AS a, max({ds.month_sql}) AS b "
+                              f"FROM {ds.table}")
+        if len(row) and not row["b"].isna().all():
+            first, last = str(row["a"][0])[:7], str(row["b"][0])[:7]
+    return {"from": filters.month_from or first, "to": filters.month_to or last,
+            "every_month": filters.month_from is None and filters.month_to is None}
+
+
 def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
            limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Records of dataset ``name`` inside ``scope`` matching ``filters``, as JSON-ready

@@ -44,6 +44,10 @@ class Page(BaseModel):
 class RecordPage(Page):
     dataset: RecordDataset
     scope: dict[str, Any] = Field(description="The scope the records were filtered to.")
+    period: dict[str, Any] = Field(description=(
+        "The months searched: `from` and `to` as asked, else the first and last month the "
+        "dataset holds (`every_month` true: a record search covers every month unless "
+        "months are given)."))
     records: list[dict[str, Any]]
 
 

@@ -88,6 +88,7 @@ async def search_records(
             following = f"{request.url.path}?{urlencode(params)}"
         return RecordPage(dataset=dataset, total=total, limit=limit, offset=offset,
                           next=following, scope=scope.to_dict(),
+                          period=records.period(wh, dataset, filters),
                           records=page).model_dump(mode="json")
 
     # the policy check and its audit event above happen on every request; the page itself
@@ -127,6 +128,7 @@ def export_records(request: Request, dataset: RecordDataset, principal: Caller,
     frame = records.export_frame(wh, dataset, scope, filters)
     body = exports.render(frame, format, parameters={
         "dataset": dataset, "scope": scope.to_dict(), "exported_by": principal.email,
+        "period": records.period(wh, dataset, filters),
         "filters": {k: v for k, v in vars(filters).items() if v}})
     return Response(body, media_type=exports.MEDIA_TYPES[format], headers={
         "content-disposition": f'attachment; filename="vrhub-{dataset}.{format}"'})
