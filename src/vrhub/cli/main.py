@@ -77,6 +77,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "secret-key": ("secret_key", "Print a new random key for VRHUB_SECRET_KEY: 48 random "
                    "bytes, url-safe (384 bits)."),
     "serve": ("serve", "Run the web app on the workspace."),
+    "sna": ("sna", "Serious Violence Duty needs assessments: build per borough or London-wide "
+            "(HTML, PDF, XLSX)."),
     "trends": ("trends", "Monthly trends per area and category: series with rolling 12-month "
                "totals and rates, year-on-year change with exact intervals, and "
                "hour-by-weekday profiles."),

@@ -15,7 +15,8 @@ from vrhub.standards.incidents import AGE_BANDS, FUND_LIMIT_POUNDS, INCIDENT_TYP
 
 #: slack for clocks that differ a little between a partner's device and the server
 CLOCK_SLACK = dt.timedelta(minutes=10)
-_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|javascript:", re.IGNORECASE)
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|javascript:", re.IGNORECASE)
+"""Text that is markup or a script link (refused wherever partners write free text)."""
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -84,7 +85,7 @@ def clean_text(value: str | None, field: str, *, limit: int = 1000) -> str | Non
     if len(text) > limit:
         raise IncidentError(field, f"the {label} is {len(text):,} characters; at most "
                             f"{limit:,} are kept", hint="shorten it")
-    if _MARKUP.search(text):
+    if MARKUP.search(text):
         raise IncidentError(field, f"the {label} holds markup or script ('<...>')",
                             hint="write plain text: no HTML tags or links to scripts")
     if text.startswith(_FORMULA):

@@ -216,3 +216,21 @@ def codelist_latest(wh: Warehouse) -> tuple[dict[str, Any], pd.DataFrame] | None
 
 def codelist_has(wh: Warehouse, version: str) -> bool:
     return bool(value(wh, CODELIST_HAS, version=version))
+
+
+def assault_profiles(wh: Warehouse, start: str, end: str) -> pd.DataFrame | None:
+    """ED assaults of current submissions with an assault time, from month ``start`` to
+    ``end`` (YYYY-MM, inclusive): ``borough_code``, ``ward_code``, ``month``,
+    ``assault_at``, ``assault_time_known``, ``age_band`` (None for an extract without
+    ages). None when no ED data are loaded."""
+    table = CURRENT_VIEW if wh.has_table(CURRENT_VIEW) else ISTV_ASSAULT.name
+    if not wh.has_table(table):
+        return None
+    columns = set(wh.query(f'SELECT * FROM "{table}" LIMIT 0').columns)
+    age = "age_band" if "age_band" in columns else "CAST(NULL AS VARCHAR)"
+    ward = "ward_code" if "ward_code" in columns else "CAST(NULL AS VARCHAR)"
+    return wh.query(
+        f"SELECT borough_code, {ward} AS ward_code, strftime(assault_at, '%Y-%m') AS month, "
+        f"assault_at, assault_time_known, {age} AS age_band FROM \"{table}\" "
+        "WHERE assault_at IS NOT NULL AND strftime(assault_at, '%Y-%m') BETWEEN ? AND ?",
+        [start, end])

@@ -98,3 +98,13 @@ def rebuild_imd(wh: Warehouse) -> None:
                arg_min(rank, file_id) FILTER (WHERE rank IS NOT NULL),
                arg_min(decile, file_id) FILTER (WHERE decile IS NOT NULL)
         FROM "{IMD_VALUE.name}" WHERE domain <> 'imd' GROUP BY edition, lsoa_code, domain""")
+
+
+def lsoa_domain_deciles(wh: Warehouse, edition: str = "2025") -> pd.DataFrame | None:
+    """``lsoa_code``, ``domain``, ``decile`` of every IoD domain of ``edition`` on LSOA
+    2021 codes (the overall index is in ``imd``); None when no domains are loaded."""
+    if not wh.has_table("imd_domain"):
+        return None
+    frame = wh.query("SELECT lsoa_code, domain, decile FROM imd_domain WHERE edition = ? "
+                     "AND lsoa_vintage = '2021' AND decile IS NOT NULL", [edition])
+    return frame if len(frame) else None

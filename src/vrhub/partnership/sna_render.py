@@ -1,0 +1,216 @@
+"""A needs assessment as documents: an accessible HTML page (a Jinja template of the
+package: one ``h1``, a heading per section, tables with captions and column headers,
+maps with their title as alternative text, the page's language), the same page as a PDF
+(:mod:`vrhub.reports.printing`, WeasyPrint), and an XLSX data annex with a sheet per
+table (no cell a spreadsheet would run as a formula)."""
+
+from __future__ import annotations
+
+import io
+import math
+import numbers
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from vrhub.partnership.sna_model import NeedsAssessment, Section
+from vrhub.reports import printing
+from vrhub.reports.spreadsheet_safety import neutralise_frame
+from vrhub.standards.months import Month
+
+TEMPLATES = Path(__file__).parent / "templates"
+PRINT_CSS = TEMPLATES / "sna-print.css"
+SHOWN_ROWS = 15
+#: what each table shows on the page (all columns go to the XLSX annex), and its caption
+DISPLAY: dict[str, tuple[str, list[str]]] = {
+    "definition": ("Categories the definition counts", ["category", "mps_category",
+                                                         "in_total", "in_loaded_data"]),
+    "sources": ("Data sources, the months they cover and their caveats",
+                ["source", "months", "months_missing", "caveat"]),
+    "trends": ("Offences per year (each the 12 months to the month named), the latest "
+               "year's rate per 1,000 residents against London's, and its change on the "
+               "year before with the exact 95% confidence interval", []),
+    "wards": ("Wards: offences in the latest 12 months and the 12 before, rate per 1,000 "
+              "residents", ["ward", "count", "previous", "rate_per_1000"]),
+    "lsoas": ("LSOAs with most offences in the latest 12 months",
+              ["lsoa", "lsoa_code", "count", "rate_per_1000"]),
+    "hotspots": ("Hotspot cells, persistent first", ["ward", "classification",
+                                                     "quarters_hot", "count"]),
+    "deprivation": ("Rate by the ward's IMD 2025 decile (1 = most deprived)",
+                    ["imd_decile", "areas", "count", "population", "rate_per_1000",
+                     "rate_lower", "rate_upper", "share_of_events"]),
+    "hour_by_day": ("ED assaults by hour of day and day of week", []),
+    "seasonal": ("Serious violence by calendar month (100 = an average month)",
+                 ["month_name", "years", "count", "average", "index"]),
+    "ages": ("ED assault patients by age band", ["age_band", "count", "share"]),
+    "ed_police": ("ED assaults beside police-recorded offences",
+                  ["month_from", "month_to", "months", "ed_count", "police_count", "ratio",
+                   "ratio_lower", "ratio_upper"]),
+    "deprivation_domains": ("Share of the area's LSOAs in England's most deprived 20%, by "
+                            "domain", ["domain", "lsoas", "most_deprived_20_pct_share"]),
+    "population": ("Residents", ["measure", "population"]),
+    "provision": ("Wards by violence and the places offering opportunities",
+                  ["ward", "count", "rate_per_1000", "opportunities", "high_violence"]),
+}
+LABELS = {
+    "label": "Category", "year_to": "Year to", "months_covered": "Months",
+    "count": "Offences", "rate_per_1000": "Per 1,000", "london_rate_per_1000":
+    "London per 1,000", "pct_change": "Change %", "ratio_lower": "95% CI lower",
+    "ratio_upper": "95% CI upper", "previous": "Year before", "rate_lower": "Lower",
+    "rate_upper": "Upper", "imd_decile": "IMD decile", "share_of_events": "Share",
+    "month_name": "Month", "age_band": "Age band", "ed_count": "ED assaults",
+    "police_count": "Police offences", "most_deprived_20_pct_share": "Share most deprived",
+    "quarters_hot": "Quarters hot", "high_violence": "High violence",
+    "months_missing": "Months missing", "mps_category": "MPS category",
+    "in_total": "In the total", "in_loaded_data": "Loaded", "lsoa_code": "Code",
+    "lsoa": "LSOA", "month_from": "From", "month_to": "To", "ratio": "Ratio",
+}
+
+
+#: columns holding whole numbers (counts, months, areas), shown without decimals
+WHOLE = {"count", "previous", "london_count", "ed_count", "police_count", "months_missing",
+         "months", "years", "areas", "lsoas", "opportunities", "quarters_hot", "population",
+         "months_covered", "imd_decile", "calendar_month"}
+
+
+def _label(column: str) -> str:
+    return LABELS.get(column, column.replace("_", " ").capitalize())
+
+
+def _cell(value: Any, column: str, counts: set[str]) -> str:
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return "[c]" if column in counts else ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number):
+            return ""
+        if (column in counts or column in WHOLE) and number.is_integer():
+            return f"{int(number):,}"
+        if column == "share" or column.endswith("share"):
+            return f"{number:.0%}"
+        return f"{number:,.2f}"
+    return str(value)
+
+
+def _change(lower: Any, upper: Any) -> str:
+    if pd.isna(lower) or pd.isna(upper) or not math.isfinite(float(upper)):
+        return ""
+    return f"{(float(lower) - 1) * 100:+.0f}% to {(float(upper) - 1) * 100:+.0f}%"
+
+
+def trends_view(frame: pd.DataFrame) -> dict[str, Any]:
+    """The trend table as read on the page: a row per category, the count of each year,
+    then the latest year's rate, London's, and the change with its interval."""
+    counts = set(frame.attrs.get("vrhub", {}).get("disclosure", {}).get("counts", []))
+    years = sorted(frame["year_to"].unique())
+    latest = years[-1] if years else ""
+    headers = ["Category", *(f"Year to {Month.parse(y).label}" for y in years),
+               "Per 1,000 (latest)", "London per 1,000", "Change on the year before",
+               "95% CI of the change"]
+    rows = []
+    for label, part in frame.groupby("label", sort=False):
+        by_year = part.set_index("year_to")
+        now = by_year.loc[latest] if latest in by_year.index else None
+        rows.append([str(label), *(_cell(by_year["count"].get(y), "count", counts)
+                                   for y in years),
+                     "" if now is None else _cell(now["rate_per_1000"], "rate", counts),
+                     "" if now is None else _cell(now["london_rate_per_1000"], "rate", counts),
+                     "" if now is None or pd.isna(now["pct_change"])
+                     else f"{float(now['pct_change']):+.0f}%",
+                     "" if now is None else _change(now["ratio_lower"], now["ratio_upper"])])
+    return {"name": "trends", "caption": DISPLAY["trends"][0], "headers": headers,
+            "numeric": [False, *([True] * (len(headers) - 1))], "rows": rows, "more": 0}
+
+
+def table_view(name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """What the template shows of a table: caption, headers, rows (as text), how many
+    rows are left for the annex, which columns are numeric."""
+    if name == "trends" and len(frame):
+        return trends_view(frame)
+    caption, columns = DISPLAY.get(name, (name.replace("_", " ").capitalize(), []))
+    columns = [c for c in columns if c in frame.columns] or [str(c) for c in frame.columns]
+    counts = set(frame.attrs.get("vrhub", {}).get("disclosure", {}).get("counts", []))
+    shown = frame.head(SHOWN_ROWS) if len(frame) > SHOWN_ROWS + 5 else frame
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
+        frame[c]) for c in columns]
+    rows = [[_cell(v, c, counts) for v, c in zip(row, columns, strict=True)]
+            for row in shown[columns].itertuples(index=False)]
+    return {"name": name, "caption": caption, "headers": [_label(c) for c in columns],
+            "numeric": numeric, "rows": rows, "more": len(frame) - len(shown)}
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("vrhub.partnership", "templates"),
+                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+def _section_view(section: Section) -> dict[str, Any]:
+    return {"key": section.key, "title": section.title, "available": section.available,
+            "reason": section.reason, "text": section.text, "notes": section.notes,
+            "maps": [svg for _name, svg in section.maps],  # SVG made (and escaped) in sna_maps
+            "tables": [table_view(n, f) for n, f in section.tables.items()]}
+
+
+def to_html(assessment: NeedsAssessment, *, comparison: list[dict[str, Any]] | None = None
+            ) -> str:
+    """The assessment as a standalone, accessible HTML document."""
+    template = _environment().get_template("sna.html.j2")
+    return template.render(
+        a=assessment, sections=[_section_view(s) for s in assessment.sections],
+        period=f"{Month.parse(assessment.period_from).label} to "
+               f"{Month.parse(assessment.period_to).label}",
+        latest=f"{Month.parse(assessment.period_to).label}",
+        built=assessment.built_at.strftime("%d %B %Y %H:%M UTC"),
+        comparison=comparison or [], css=PRINT_CSS.read_text(encoding="utf-8"))
+
+
+def to_pdf(assessment: NeedsAssessment, *, comparison: list[dict[str, Any]] | None = None,
+           html: str | None = None) -> bytes:
+    """The HTML document as an A4 PDF (``html``: the document already rendered)."""
+    page = html if html is not None else to_html(assessment, comparison=comparison)
+    return printing.pdf(page, PRINT_CSS, base_url=TEMPLATES)
+
+
+def _sheet_name(section: str, name: str, used: set[str]) -> str:
+    base = (name if name == section else f"{section} {name}")[:31]
+    title, n = base, 2
+    while title.lower() in used:
+        title = f"{base[:28]} {n}"
+        n += 1
+    used.add(title.lower())
+    return title
+
+
+def to_xlsx(assessment: NeedsAssessment) -> bytes:
+    """The data annex: a sheet describing the assessment and its headline figures, then
+    one sheet per table."""
+    about = pd.DataFrame({"item": ["area", "area code", "edition", "period from",
+                                   "period to", "definition version", "built at"],
+                          "value": [assessment.area_name, assessment.area_code,
+                                    assessment.edition, assessment.period_from,
+                                    assessment.period_to, assessment.definition_version,
+                                    assessment.built_at.isoformat()]})
+    figures = pd.DataFrame([{"section": s.key, "figure": k, "value": v,
+                             "available": s.available} for s in assessment.sections
+                            for k, v in s.figures.items()],
+                           columns=["section", "figure", "value", "available"])
+    figures["value"] = figures["value"].astype(object).map(
+        lambda v: "" if v is None else v)
+    buffer = io.BytesIO()
+    used = {"about", "figures"}
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        neutralise_frame(about).to_excel(writer, sheet_name="About", index=False)
+        neutralise_frame(figures).to_excel(writer, sheet_name="Figures", index=False)
+        for section in assessment.sections:
+            for name, frame in section.tables.items():
+                neutralise_frame(frame).to_excel(
+                    writer, sheet_name=_sheet_name(section.key, name, used), index=False)
+    return buffer.getvalue()

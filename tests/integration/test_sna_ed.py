@@ -1,0 +1,68 @@
+"""The needs assessment's ED sections on the demo workspace (synthetic London with a year
+of ED assaults): the hour-by-day profile and the ED-to-police ratio count every ED record
+of the borough, and the public summary controls the small ED counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vrhub.analytics import disclosure
+from vrhub.partnership import sna
+from vrhub.standards.months import shift
+from vrhub.storage.warehouse import Warehouse
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from vrhub.demo import build_demo
+
+    home = tmp_path_factory.mktemp("sna-demo")
+    with Warehouse(home / "warehouse.duckdb") as wh:
+        build_demo(wh, home)
+    return home / "warehouse.duckdb"
+
+
+def test_when_and_who_count_every_ed_record_of_the_borough(warehouse_path: Path) -> None:
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        [assessment] = sna.build_all(wh, ["Alderbury"])
+        end = assessment.period_to
+        expected = int(wh.scalar(
+            "SELECT count(*) FROM istv_assault_current WHERE borough_code = ? AND "
+            "assault_at IS NOT NULL AND strftime(assault_at, '%Y-%m') BETWEEN ? AND ?",
+            [assessment.area_code, shift(end, -11), end]))
+        months = int(wh.scalar(
+            "SELECT count(DISTINCT strftime(assault_at, '%Y-%m')) FROM istv_assault_current "
+            "WHERE strftime(assault_at, '%Y-%m') <= ?", [end]))
+    assert expected > 100
+    when = assessment.section("when")
+    assert when.available and when.reason is None
+    grid = when.tables["hour_by_day"]
+    assert grid.shape == (24, 8)
+    assert grid.drop(columns="hour").to_numpy().sum() == pytest.approx(expected)
+    assert isinstance(when.figures["busiest_hour"], int)
+    who = assessment.section("who")
+    assert who.available and who.figures["ed_assaults"] == expected
+    ratio = who.tables["ed_police"]
+    assert int(ratio["ed_count"].sum()) <= expected and int(ratio["months"].iloc[0]) <= months
+    assert who.figures["ed_to_police_ratio"] == pytest.approx(
+        ratio["ed_count"].sum() / ratio["police_count"].sum(), abs=0.001)
+
+
+def test_the_public_summary_controls_ed_counts_and_drops_times(warehouse_path: Path) -> None:
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        [public] = sna.build_all(wh, ["Alderbury"], edition="public")
+    assert public.edition == "public"
+    when = public.section("when")
+    assert "hour_by_day" not in when.tables and "busiest_hour" not in when.figures
+    who = public.section("who")
+    shown = who.figures["ed_assaults"]
+    assert isinstance(shown, int) and shown % 5 == 0
+    for section in public.sections:
+        for name, frame in section.tables.items():
+            counts = frame.attrs["vrhub"]["disclosure"]["counts"]
+            assert disclosure.scan_frame(frame, name=name, counts=counts) == []
+    html = sna.to_html(public)
+    assert "Public summary: counts are disclosure-controlled" in html
+    assert "<svg" not in html
