@@ -15,6 +15,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.partnership.sna_definition import Definition
+from vrhub.reports.violence_analysis import area_deprivation
 from vrhub.standards.months import shift
 from vrhub.storage import series
 from vrhub.storage.outcomes import hub as hub_store
@@ -59,6 +60,9 @@ class SourceData:
     under_25: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     imd: pd.DataFrame | None = None
     domains: pd.DataFrame | None = None
+    #: each ward's IMD 2025 deprivation, the one derivation of
+    #: :func:`vrhub.reports.violence_analysis.area_deprivation`
+    ward_deprivation: pd.DataFrame | None = None
     points: pd.DataFrame | None = None
     ed: pd.DataFrame | None = None
     ed_coverage: list[str] = field(default_factory=list)
@@ -180,6 +184,11 @@ def _load_people(warehouse: Warehouse, data: SourceData) -> None:
     except UserError as exc:
         data.missing["imd"] = f"{exc.message}; load it: {LOAD_HINTS['imd']}"
     data.domains = reference_queries.lsoa_domain_deciles(warehouse)
+    if data.imd is not None:
+        try:
+            data.ward_deprivation = area_deprivation(warehouse, "ward")
+        except UserError as exc:
+            data.missing["imd"] = exc.message
 
 
 def _load_points(warehouse: Warehouse, data: SourceData) -> None:

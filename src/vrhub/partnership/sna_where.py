@@ -7,9 +7,10 @@ years of police.uk street-level points, and violence by the deprivation of the w
 * Hotspots: :func:`vrhub.analytics.classify.hotspot_classify` (Gi* per quarter on the
   same grid, Holm-adjusted per cell; sfhotspot's rules) over the 24 months ending at the
   assessment's last month, 250 m cells (500 m London-wide).
-* Violence x deprivation: each ward's IMD 2025 decile (average LSOA rank,
-  :func:`vrhub.analytics.deprivation.area_deprivation`), then rates by decile with exact
-  limits (:func:`vrhub.analytics.deprivation.rates_by_decile`).
+* Violence x deprivation: each ward's IMD 2025 decile (its LSOAs' average rank weighted
+  by residents, :func:`vrhub.reports.violence_analysis.area_deprivation`, the derivation
+  the overview and ``vrhub deprivation`` use), then rates by decile with exact limits
+  (:func:`vrhub.analytics.deprivation.rates_by_decile`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 import shapely
 
 from vrhub.analytics.classify import hotspot_classify
-from vrhub.analytics.deprivation import area_deprivation, rates_by_decile
+from vrhub.analytics.deprivation import rates_by_decile
 from vrhub.errors import UserError
 from vrhub.partnership import sna_maps
 from vrhub.partnership.sna_data import SourceData
@@ -127,14 +128,9 @@ def _ward_of(data: SourceData, x: np.ndarray, y: np.ndarray) -> list[str]:
 
 
 def deprivation_table(data: SourceData, area: Area, wards: pd.DataFrame) -> pd.DataFrame:
-    if data.imd is None or not len(wards):
+    if data.ward_deprivation is None or not len(wards):
         return pd.DataFrame()
-    if "ward_deprivation" not in data.cache:
-        imd = data.imd.dropna(subset=["ward_code"])
-        data.cache["ward_deprivation"] = area_deprivation(
-            imd[["lsoa_code", "imd_rank", "imd_decile"]],
-            imd[["lsoa_code", "ward_code"]].rename(columns={"ward_code": "area_code"}))
-    decile = data.cache["ward_deprivation"].set_index("area_code")["imd_decile"]
+    decile = data.ward_deprivation.set_index("area_code")["imd_decile"]
     frame = wards.assign(imd_decile=wards["ward_code"].map(decile))
     frame = frame.dropna(subset=["population", "imd_decile"])
     if not len(frame):
