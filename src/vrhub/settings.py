@@ -268,7 +268,8 @@ class Settings(BaseSettings):
         default=None,
         description="Redis that several `vrhub serve` processes or hosts behind one address "
         "share (redis://host:6379/0; rediss:// for TLS): sign-in rate limits, the lockout "
-        "of addresses with no account and cached aggregate answers are kept there, so every "
+        "of addresses with no account, the open directory feed's throttle and cached "
+        "aggregate answers are kept there, so every "
         "process sees the same. Unset: each process keeps them in its own memory (right for "
         "one process). Sessions are in the app database either way.",
     )

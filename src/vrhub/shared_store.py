@@ -1,6 +1,7 @@
 """Redis, where several ``vrhub serve`` processes (or hosts) behind one address keep what
-they must agree on: sign-in rate limits, the lockout of addresses that have no account
-(:mod:`vrhub.access.shared_limits`) and cached aggregate answers
+they must agree on: sign-in rate limits, the lockout of addresses that have no account,
+the open directory feed's throttle (:mod:`vrhub.access.shared_limits`) and cached
+aggregate answers
 (:mod:`vrhub.web.response_cache`).
 
 Configured by ``VRHUB_REDIS_URL`` (``redis://host:6379/0``; ``rediss://`` for TLS, with a
@@ -29,6 +30,7 @@ class SharedStore:
 
     client: Any  # redis.Redis
     prefix: str
+    url: str = ""  # for a client of one's own (an asyncio one, on a web worker's loop)
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -51,7 +53,7 @@ def connect(url: str, database_url: str) -> SharedStore:
         client.close()
         raise unreachable(exc) from None
     deployment = hashlib.sha256(database_url.encode()).hexdigest()[:12]
-    return SharedStore(client, f"vrhub:{deployment}:")
+    return SharedStore(client, f"vrhub:{deployment}:", url)
 
 
 def unreachable(exc: Exception) -> OperationalError:

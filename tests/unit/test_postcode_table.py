@@ -58,3 +58,23 @@ def test_the_source_reads_again_after_the_warehouse_was_reopened(tmp_path: Path)
     opened["wh"] = Warehouse(tmp_path / "warehouse.duckdb")  # reopened after a write
     assert source.postcode("W11AA") == (1.0, 2.0, None, None, None)
     opened["wh"].close()
+
+
+def test_a_new_postcode_is_known_without_a_query_once_the_directory_is_in_memory(
+        tmp_path: Path) -> None:
+    """The open feed answers on its event loop when no query is needed (a postcode not
+    asked before is still answered from memory); otherwise it asks off the loop."""
+    from vrhub.geography.postcodes import PostcodeLookup
+
+    opened = {"wh": _warehouse(tmp_path)}
+    source = WarehousePostcodes(lambda: opened["wh"])
+    lookup = PostcodeLookup(source)
+    assert not source.in_memory() and not lookup.known("SE1 7EH")  # nothing read yet
+    assert lookup.place("SW1A 1AA") is not None  # reads the directory into memory
+    assert source.in_memory()
+    assert lookup.known("SE1 7EH") and lookup.known("W1 1AA")  # never asked, in memory
+    assert not lookup.known("SE1")  # a district is asked of the warehouse
+    assert lookup.known("not a postcode")  # refused without a look-up
+    opened["wh"].close()  # a write closes the warehouse the directory was read from
+    assert not source.in_memory() and not lookup.known("E1 6AN")
+    assert lookup.known("SW1A 1AA")  # asked before: cached

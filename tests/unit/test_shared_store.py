@@ -85,3 +85,45 @@ def test_an_answer_built_by_one_process_is_served_by_another(store: SharedStore)
 def test_an_unreachable_redis_is_named() -> None:
     with pytest.raises(OperationalError, match="VRHUB_REDIS_URL"):
         connect("redis://127.0.0.1:1/0", "postgresql://test/x")
+
+
+def test_the_shared_token_buckets_throttle_as_the_in_memory_ones(store: SharedStore) -> None:
+    import asyncio
+
+    from vrhub.access.shared_limits import RedisTokenBuckets
+    from vrhub.web.open_feed import TokenBuckets
+
+    reference = TokenBuckets(60)  # a request a second, bursts of 12
+    ours = RedisTokenBuckets(store, "oruk", 60, reference.burst)
+    other_process = RedisTokenBuckets(store, "oruk", 60, reference.burst)
+    start = 1_800_000_000.0
+
+    async def steps() -> list[tuple[bool, bool, float | None, float | None]]:
+        out = []
+        for k, second in enumerate([0.0] * 14 + [0.5, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 40.0]):
+            limiter = ours if k % 2 else other_process  # alternate the processes
+            shared = await limiter.take("198.51.100.7", start + second)
+            local = reference.take("198.51.100.7", start + second)
+            out.append((shared is None, local is None, shared, local))
+        return out
+
+    found = asyncio.run(steps())
+    assert [a for a, _b, _s, _l in found] == [b for _a, b, _s, _l in found]
+    # 12 at once; one at 1 s; two at 3 s (two seconds refilled); one after 37 s
+    assert [a for a, _b, _s, _l in found].count(True) == 12 + 1 + 2 + 1
+    for _a, _b, shared, local in found:
+        assert (shared is None) == (local is None)
+        if shared is not None and local is not None:
+            assert shared == pytest.approx(local, abs=1e-6)
+    assert asyncio.run(ours.take("203.0.113.9", start)) is None  # another address
+
+
+def test_an_unreachable_shared_bucket_is_an_operational_error() -> None:
+    import asyncio
+
+    from vrhub.access.shared_limits import RedisTokenBuckets
+
+    gone = SharedStore(client=None, prefix="vrhub:test:", url="redis://127.0.0.1:1/0")
+    buckets = RedisTokenBuckets(gone, "oruk", 60, 12)
+    with pytest.raises(OperationalError, match="shared store"):
+        asyncio.run(buckets.take("198.51.100.7"))

@@ -134,6 +134,19 @@ def test_access_log_names_route_templates_and_request_ids(tmp_path: Path,
                for r in lines)
 
 
+def test_open_feed_answers_are_logged_at_debug_and_its_refusals_at_info(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(create_app(_settings(tmp_path)))
+    with caplog.at_level("DEBUG", logger="vrhub.access"):
+        assert client.get("/oruk/").status_code == 200
+        assert client.get("/oruk/services?page=first").status_code == 400
+        assert client.get("/healthz").status_code == 200
+    lines = [(r.levelname, r.route, r.status)  # type: ignore[attr-defined]
+             for r in caplog.records if r.name == "vrhub.access"]
+    assert lines == [("DEBUG", "/oruk/", 200), ("INFO", "/oruk/services", 400),
+                     ("INFO", "/healthz", 200)]
+
+
 def test_json_logs_carry_time_level_and_request_id(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     settings = _settings(tmp_path, log_format="json", log_file="logs/vrhub.log",

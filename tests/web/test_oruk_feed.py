@@ -236,3 +236,52 @@ def test_the_feed_is_throttled_per_client(tmp_path: Any) -> None:
     assert int(refused.headers["retry-after"]) >= 1
     assert refused.headers["access-control-allow-origin"] == "*"
     assert client.get("/healthz").status_code == 200  # only the feed is throttled
+
+
+def test_with_redis_the_throttle_counts_every_process_together(tmp_path: Any) -> None:
+    """Two app processes behind one address (two apps on one workspace and one Redis):
+    12 requests in a burst between them, not 12 each."""
+    import os
+
+    from vrhub.settings import Settings
+    from vrhub.web.app import create_app
+
+    redis_url = os.environ.get("VRHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    settings = Settings.load({}, home=tmp_path / "home", environment="test",
+                             oruk_rate_limit=60, redis_url=redis_url)
+    apps = [create_app(settings), create_app(settings)]
+    store = apps[0].state.shared_store
+    try:
+        with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+            statuses = [(one if k % 2 else two).get("/oruk/").status_code for k in range(16)]
+            assert statuses == [200] * 12 + [429] * 4
+            assert one.get("/oruk/").status_code == two.get("/oruk/").status_code == 429
+            assert one.get("/healthz").status_code == 200
+    finally:
+        for key in store.client.scan_iter(store.prefix + "*"):
+            store.client.delete(key)
+        for app in apps:
+            app.state.access.close()
+
+
+def test_without_redis_answering_each_process_throttles_on_its_own(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    from vrhub.shared_store import SharedStore
+    from vrhub.web.open_feed import OpenFeed
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not called")
+
+    gone = SharedStore(client=None, prefix="vrhub:test:", url="redis://127.0.0.1:1/0")
+    feed = OpenFeed(app, rate_per_minute=60, shared=gone)
+
+    async def asks() -> list[float | None]:
+        return [await feed.wait("198.51.100.7") for _ in range(13)]
+
+    with caplog.at_level("WARNING", logger="vrhub.web.open_feed"):
+        waits = asyncio.run(asks())
+    assert waits[:12] == [None] * 12 and waits[12] is not None and waits[12] > 0
+    warnings = [r.getMessage() for r in caplog.records if r.name == "vrhub.web.open_feed"]
+    assert len(warnings) == 1 and "each process throttles on its own" in warnings[0]

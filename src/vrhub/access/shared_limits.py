@@ -1,7 +1,8 @@
-"""Sign-in limits kept in Redis, so that every process behind one address counts together.
+"""Limits kept in Redis, so that every process behind one address counts together.
 
-The same rules as the in-memory ones (:class:`vrhub.access.ratelimit.SlidingWindowLimiter`
-and the lockout of addresses with no account in :class:`vrhub.access.identity.Identity`),
+The same rules as the in-memory ones (:class:`vrhub.access.ratelimit.SlidingWindowLimiter`,
+the lockout of addresses with no account in :class:`vrhub.access.identity.Identity`, and
+the open directory feed's token buckets, :class:`vrhub.web.open_feed.TokenBuckets`),
 each step done atomically by a short Lua script on the server, with the time taken from
 the caller's clock (so tests may set it). Used when ``VRHUB_REDIS_URL`` is set
 (:mod:`vrhub.shared_store`).
@@ -9,12 +10,15 @@ the caller's clock (so tests may set it). Used when ``VRHUB_REDIS_URL`` is set
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 
 from vrhub.access.ratelimit import Clock
-from vrhub.shared_store import SharedStore, unreachable
+from vrhub.shared_store import TIMEOUT_SECONDS, SharedStore, unreachable
 from vrhub.storage.appdb.models import utc_now
 
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -46,6 +50,22 @@ if f >= tonumber(ARGV[2]) then u = now + tonumber(ARGV[3]); f = 0 end
 redis.call('HSET', KEYS[1], 'f', f, 'u', u)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {counted, u, 0}
+"""
+
+
+# KEYS[1] hash {t: tokens, l: last time (ms)}; ARGV: now (ms), tokens a ms, burst, ttl (ms)
+# returns the milliseconds to wait (as text: Lua numbers come back as integers), -1 if
+# allowed. A clock behind the last one seen (another process's) adds nothing.
+_BUCKET = """
+local now, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[3])
+local last = tonumber(redis.call('HGET', KEYS[1], 'l') or ARGV[1])
+tokens = math.min(burst, tokens + math.max(0, now - last) * rate)
+local wait = -1
+if tokens < 1 then wait = (1 - tokens) / rate else tokens = tokens - 1 end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'l', tostring(math.max(now, last)))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return tostring(wait)
 """
 
 
@@ -105,3 +125,43 @@ def _run(script: Any, keys: list[str], args: list[Any]) -> Any:
         return script(keys=keys, args=args)
     except redis.RedisError as exc:
         raise unreachable(exc) from None
+
+
+class RedisTokenBuckets:
+    """Per key, ``rate_per_minute`` requests a minute with bursts of up to ``burst``, the
+    buckets in Redis (the open directory feed's throttle when several processes serve it).
+    Asked from a web worker's event loop, through an asyncio client of its own made on
+    first use; ``clock`` gives seconds (wall-clock time, the same in every process)."""
+
+    def __init__(self, store: SharedStore, name: str, rate_per_minute: int, burst: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.name = name
+        self.rate_ms = rate_per_minute / 60_000.0
+        self.burst = float(burst)
+        self.clock = clock
+        self.ttl_ms = int(self.burst / self.rate_ms) + 1_000
+        self._script: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def take(self, key: str, now: float | None = None) -> float | None:
+        """None when allowed, else seconds to wait. :class:`OperationalError` when Redis
+        cannot be asked."""
+        import redis
+        from redis import asyncio as aioredis
+
+        loop = asyncio.get_running_loop()
+        if self._script is None or self._loop is not loop:  # a client is bound to its loop
+            client = aioredis.Redis.from_url(self.store.url, socket_timeout=TIMEOUT_SECONDS,
+                                             socket_connect_timeout=TIMEOUT_SECONDS)
+            self._script, self._loop = client.register_script(_BUCKET), loop
+        moment = self.clock() if now is None else now
+        try:
+            wait = await self._script(
+                keys=[self.store.key("bucket", self.name, key)],
+                args=[repr(moment * 1000.0), repr(self.rate_ms), repr(self.burst),
+                      self.ttl_ms])
+        except redis.RedisError as exc:
+            raise unreachable(exc) from None
+        found = float(wait)
+        return None if found < 0 else found / 1000.0

@@ -97,6 +97,10 @@ class PostcodeSource(Protocol):
 
     def district(self, outward: str) -> tuple[float, float, str | None] | None: ...
 
+    def in_memory(self) -> bool:
+        """Whether :meth:`postcode` answers from memory now (no query, no waiting)."""
+        ...
+
 
 def place_from(postcode: str, easting: float, northing: float, borough: str | None, *,
                ward: str | None = None, lsoa: str | None = None,
@@ -146,14 +150,17 @@ class PostcodeLookup:
         return out
 
     def known(self, value: str) -> bool:
-        """Whether :meth:`place` can answer ``value`` from memory (asked before, or not
-        a postcode at all), without asking the source."""
+        """Whether :meth:`place` can answer ``value`` from memory (asked before, a full
+        postcode while the source holds the directory in memory, or not a postcode at
+        all), without asking the source's database."""
         try:
-            _kind, text = parse_place_query(value)
+            kind, text = parse_place_query(value)
         except CodeError:
             return True  # refused without a look-up
         with self._lock:
-            return text in self._cache
+            if text in self._cache:
+                return True
+        return kind == "postcode" and self.source.in_memory()
 
     def place(self, value: str) -> Place | None:
         kind, text = parse_place_query(value)

@@ -44,6 +44,12 @@ class WarehousePostcodes:
                     self._table_of = current
         return self._table
 
+    def in_memory(self) -> bool:
+        """Whether the directory is held in memory, read from a warehouse still open (no
+        wait for the warehouse itself, which a write may be holding)."""
+        table_of = self._table_of
+        return self._table is not None and table_of is not None and table_of.is_open
+
     def postcode(self, compact: str) -> tuple[float, float, str | None, str | None,
                                                str | None] | None:
         table = self._in_memory()

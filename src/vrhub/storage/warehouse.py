@@ -54,6 +54,11 @@ class Warehouse:
 
     # -- connection ---------------------------------------------------------------------
     @property
+    def is_open(self) -> bool:
+        """Whether the database is open now (asking does not open it)."""
+        return self._con is not None
+
+    @property
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
             if not self.read_only:

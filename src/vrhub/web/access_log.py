@@ -5,6 +5,11 @@ path as sent, never the query string), the status code, the time taken, the id o
 account that asked (or ``-``) and the request id. Nothing else: no query values, no form
 fields, no e-mail addresses, no row data. The request id comes from the ``X-Request-ID``
 header when a proxy sent a valid one, else a new one, and is sent back in the response.
+
+The open directory feed's answered requests (``/oruk/``, status below 400) are logged at
+DEBUG, not INFO: it is the busiest, anonymous part of the app and writing its lines costs
+more than some of its answers; they are counted in the metrics as every request is, and
+its refusals and throttles (400 and up) are logged at INFO like any other.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from vrhub.metrics import Metrics
 
 log = logging.getLogger("vrhub.access")
 UNMATCHED = "(unmatched)"
+#: routes whose answered requests are logged at DEBUG (see the module docstring)
+QUIET_ROUTES = ("/oruk",)
 
 
 def route_template(scope: Scope) -> str:
@@ -74,8 +81,12 @@ class AccessLog:
             self.metrics.observe_request(method, route, status, seconds)
             if status >= 400 and is_upload(scope):
                 self.metrics.upload_refused(status)
-            principal = principal_id(scope)
-            log.info("%s %s %d %.1f ms principal=%s", method, route, status, seconds * 1000,
-                     principal, extra={"method": method, "route": route, "status": status,
-                                       "duration_ms": round(seconds * 1000, 2),
-                                       "principal": principal})
+            level = (logging.DEBUG if status < 400 and route.startswith(QUIET_ROUTES)
+                     else logging.INFO)
+            if log.isEnabledFor(level):
+                principal = principal_id(scope)
+                log.log(level, "%s %s %d %.1f ms principal=%s", method, route, status,
+                        seconds * 1000, principal,
+                        extra={"method": method, "route": route, "status": status,
+                               "duration_ms": round(seconds * 1000, 2),
+                               "principal": principal})

@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=8 * 60 * 60,
     )
     app.add_middleware(SecurityHeaders, settings=settings)
-    app.add_middleware(OpenFeed, rate_per_minute=settings.oruk_rate_limit)
+    app.add_middleware(OpenFeed, rate_per_minute=settings.oruk_rate_limit, shared=shared)
     # outermost: every request is timed and logged, with its request id
     app.add_middleware(AccessLog, metrics=metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID",

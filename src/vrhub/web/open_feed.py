@@ -5,18 +5,28 @@
   cookies or tokens, so a browser has nothing to send.
 - Throttled: each client address may make ``settings.oruk_rate_limit`` requests a minute
   (a token bucket, so short bursts are fine); beyond that 429 with ``Retry-After`` and
-  the one JSON error shape.
+  the one JSON error shape. With ``VRHUB_REDIS_URL`` set the buckets are kept in Redis
+  (:class:`vrhub.access.shared_limits.RedisTokenBuckets`), so every process behind the
+  address counts together; should Redis not answer, each process throttles on its own
+  meanwhile (and says so in the log, at most once a minute).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import threading
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vrhub.access.shared_limits import RedisTokenBuckets
+from vrhub.errors import OperationalError
+from vrhub.shared_store import SharedStore
 from vrhub.web.errors import error_body
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/oruk"
 CORS = [(b"access-control-allow-origin", b"*"),
@@ -53,9 +63,26 @@ class TokenBuckets:
 class OpenFeed:
     """ASGI middleware: CORS and throttling for ``/oruk/``."""
 
-    def __init__(self, app: ASGIApp, rate_per_minute: int) -> None:
+    def __init__(self, app: ASGIApp, rate_per_minute: int,
+                 shared: SharedStore | None = None) -> None:
         self.app = app
         self.buckets = TokenBuckets(rate_per_minute)
+        self.shared = (RedisTokenBuckets(shared, "oruk", rate_per_minute, self.buckets.burst)
+                       if shared is not None else None)
+        self._warned = -math.inf
+
+    async def wait(self, key: str) -> float | None:
+        """None when ``key`` may ask now, else seconds to wait."""
+        if self.shared is not None:
+            try:
+                return await self.shared.take(key)
+            except OperationalError as exc:
+                now = time.monotonic()
+                if now - self._warned >= 60:
+                    self._warned = now
+                    log.warning("the directory feed's shared throttle is unavailable; "
+                                "each process throttles on its own: %s", exc.message)
+        return self.buckets.take(key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "") if scope["type"] == "http" else ""
@@ -66,7 +93,7 @@ class OpenFeed:
             await _answer(send, 204, b"", CORS)
             return
         client = scope.get("client")
-        wait = self.buckets.take(client[0] if client else "unknown")
+        wait = await self.wait(client[0] if client else "unknown")
         if wait is not None:
             body = json.dumps(error_body(
                 "rate_limited", "too many requests to the directory feed from this address",
