@@ -238,7 +238,8 @@ def test_tokens(services: AccessServices, clock: Clock) -> None:
     assert plaintext.startswith(f"vrh_{view.prefix}_") and len(plaintext) == 56
     assert set(view.scopes) == {"read_records", "search_records", "export_records",
                                 "read_aggregates", "read_outcomes", "read_return",
-                                "read_referral_figures", "read_incident", "write_incident"}
+                                "read_referral_figures", "read_incident", "write_incident",
+                                "read_sna", "build_sna"}
     with services.sessions() as session:
         stored = session.scalar(select(ApiToken))
         assert stored is not None

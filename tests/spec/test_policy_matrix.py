@@ -134,6 +134,17 @@ CASES += [
     ("read audit trail", Action.READ_AUDIT, Resource.audit_trail(), {"admin"}),
     ("read public aggregates", Action.READ_AGGREGATES, Resource.aggregates("ward-month"),
      {"pan", "hackney", "towerhamlets", "edlead", "admin", "public", "icb", "icb_ncl"}),
+    # needs assessments: a full edition is its borough's (London's is no one borough's)
+    ("read Hackney's needs assessment", Action.READ_SNA, Resource.sna(HACKNEY, "full", 2),
+     {"pan", "hackney", "icb"}),
+    ("read Camden's needs assessment", Action.READ_SNA, Resource.sna(CAMDEN), {"pan", "icb_ncl"}),
+    ("read London's needs assessment", Action.READ_SNA, Resource.sna("E12000007"), {"pan"}),
+    ("build Hackney's needs assessment", Action.BUILD_SNA, Resource.sna(HACKNEY),
+     {"pan", "hackney", "admin"}),
+    ("build London's needs assessment", Action.BUILD_SNA, Resource.sna("E12000007"),
+     {"pan", "admin"}),
+    ("read a public summary", Action.READ_AGGREGATES, Resource.sna(HACKNEY, "public", 3),
+     {"pan", "hackney", "towerhamlets", "edlead", "admin", "public", "icb", "icb_ncl"}),
 ]
 
 

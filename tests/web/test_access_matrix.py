@@ -30,6 +30,7 @@ from vrhub.cli.main import main
 from vrhub.settings import Settings
 from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
 from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.storage import sna_editions as sna_store
 from vrhub.storage.queries.istv import CURRENT_VIEW_SQL
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.app import create_app
@@ -118,7 +119,22 @@ def build_world(settings: Settings) -> World:
                                               password=PASSWORD)
         token, _ = app.state.access.tokens.create(ADMIN, email, "matrix")
         headers[key] = {"Authorization": f"Bearer {token}"}
+    seed_needs_assessments(app)
     return World(app, TestClient(app), headers, settings.home)
+
+
+def seed_needs_assessments(app: FastAPI) -> None:
+    """A full edition and a public summary of Camden's and Hackney's needs assessments."""
+    with app.state.access.sessions() as session:
+        for borough in (CAMDEN, HACKNEY):
+            sna_store.save(session, *(sna_store.NewEdition(
+                area_code=borough, area_name=borough, edition=kind, period_from="2024-01",
+                period_to="2024-12", definition_version="svd-1",
+                built_at=dt.datetime(2025, 1, 5), built_by=None, builder="console:ops",
+                recommendations="", figures={"trends": {"offences": 10}},
+                sections={"trends": {"title": "Trends", "available": True, "reason": None}},
+                files={"pdf": b"%PDF-1.4 " + kind.encode()}) for kind in ("full", "public")))
+        session.commit()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -182,6 +198,15 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
             Case(who, "GET", f"/api/v1/istv/submissions/{SUBMISSIONS[CAMDEN_SITE]}", False),
             Case(who, "POST", "/api/v1/istv/submissions", False, upload_site=CAMDEN_SITE),
             Case(who, "GET", "/api/v1/quality/istv", False),
+            # needs assessments: a full edition is its borough's; the public summary public
+            Case(who, "GET", f"/api/v1/sna/{own}/editions", True),
+            Case(who, "GET", f"/api/v1/sna/{own}/editions/1.pdf", True),
+            Case(who, "GET", f"/api/v1/sna/{other}/editions", False),
+            Case(who, "GET", f"/api/v1/sna/{other}/editions/1.pdf", False),
+            Case(who, "GET", f"/api/v1/sna/{other}/editions/1.json", False),
+            Case(who, "GET", "/api/v1/sna/E12000007/editions", False),
+            Case(who, "GET", f"/api/v1/sna/{other}/editions/1.pdf?edition=public", True,
+                 audited=False),
         ]
     out += [
         Case("ed", "GET", f"/api/v1/records/istv?site={CAMDEN_SITE}", True),
@@ -213,6 +238,10 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
             Case(who, "GET", f"/api/v1/counts?source=istv&area={CAMDEN}", who == "admin",
                  disclosed=True),
             Case(who, "GET", "/api/v1/hotspots?source=istv&method=count", False),
+            Case(who, "GET", f"/api/v1/sna/{CAMDEN}/editions", False),
+            Case(who, "GET", f"/api/v1/sna/{CAMDEN}/editions/1.pdf", False),
+            Case(who, "GET", f"/api/v1/sna/{CAMDEN}/editions/1.pdf?edition=public", True,
+                 audited=False),
         ]
     out += [
         Case("pan", "GET", "/api/v1/records/istv", True),
@@ -221,6 +250,10 @@ def cases(camden_record: str, hackney_record: str) -> list[Case]:
         Case("pan", "GET", "/api/v1/counts?source=istv", True),
         Case("pan", "GET", "/api/v1/istv/submissions", True),
         Case("pan", "GET", "/api/v1/quality/istv", True),
+        Case("pan", "GET", f"/api/v1/sna/{HACKNEY}/editions/1.pdf", True),
+        Case("pan", "GET", "/api/v1/sna/E12000007/editions", True),
+        Case("ed", "GET", f"/api/v1/sna/{CAMDEN}/editions/1.pdf", False),
+        Case("ed", "GET", f"/api/v1/sna/{CAMDEN}/editions", False),
         Case("admin", "GET", "/api/v1/quality/istv", True),
     ]
     return out

@@ -37,7 +37,8 @@ def test_account_page_keeps_the_navigation_and_names_boroughs(demo_app: FastAPI)
     page = parse(client_for(demo_app, "borough@example.org").get("/account",
                                                                   headers=HTML).text)
     assert nav_labels(page) == ["Overview", "Boroughs", "Hotspots", "Trends", "Returns",
-                                 "Outcomes", "Incidents", "Plans", "Account"]
+                                 "Outcomes", "Incidents", "Plans", "Needs assessments",
+                                 "Account"]
     current = page.find("a", attrs={"aria-current": "page"})
     assert text(current) == "Account"
     facts = summary_list(page)

@@ -70,7 +70,8 @@ def test_analyst_sees_exact_figures_and_the_analyst_navigation(demo_app: FastAPI
     sign_in(client, "pan@example.org")
     html = client.get("/", headers=HTML).text
     assert nav(html) == ["Overview", "Boroughs", "Hotspots", "Trends", "Data quality",
-                         "Returns", "Outcomes", "Incidents", "Plans", "Account"]
+                         "Returns", "Outcomes", "Incidents", "Plans", "Needs assessments",
+                         "Account"]
     exact = violence_last_12(Path(demo_app.state.settings.home))
     assert f'<span class="vrhub-headline__value">{exact:,}</span>' in html
     assert "/maps/hotspots.geojson?" in html

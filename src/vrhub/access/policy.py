@@ -50,6 +50,7 @@ SCOPED_ACTIONS = frozenset({
     Action.READ_RECORDS, Action.SEARCH_RECORDS, Action.EXPORT_RECORDS,
     Action.UPLOAD_ISTV, Action.READ_ISTV_SUBMISSION, Action.READ_QUALITY,
     Action.READ_INCIDENT, Action.WRITE_INCIDENT, Action.READ_PLAN_ASSESSMENT,
+    Action.READ_SNA, Action.BUILD_SNA,
 })
 
 
@@ -108,7 +109,8 @@ def record_scope(principal: Principal, dataset: str = "", *,
     if principal.role is Role.ICB_ANALYST:
         # the boroughs the ICB serves and the ED sites it runs (vrhub.access.icb_scope)
         return Scope(boroughs=principal.boroughs, sites=principal.sites)
-    if principal.role is Role.ADMINISTRATOR and action is Action.READ_QUALITY:
+    if principal.role is Role.ADMINISTRATOR and action in (Action.READ_QUALITY,
+                                                           Action.BUILD_SNA):
         return Scope(everything=True)
     return NO_SCOPE
 

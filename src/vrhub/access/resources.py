@@ -99,3 +99,14 @@ class Resource:
         """A borough's violence reduction plan assessment (of ``year``, or every year)."""
         return cls("plan_assessment", f"{borough}:{year}" if year else borough,
                    _boroughs([borough]))
+
+    # -- needs assessments ------------------------------------------------------------
+    @classmethod
+    def sna(cls, area: str, edition: str = "", version: int | None = None) -> Resource:
+        """An area's needs assessment (an edition of a kind and version, or all of them).
+        A borough's belongs to the borough; London's (E12000007) to no one borough, so
+        only London-wide roles reach it."""
+        code = area.strip().upper()
+        name = ":".join([code, *([edition] if edition else []),
+                         *([f"v{version}"] if version is not None else [])])
+        return cls("sna", name, _boroughs([code]) if code.startswith("E09") else frozenset())

@@ -23,6 +23,11 @@ provider               their own organisation's directory listings
                        analysts (the VRU) every incident, and decide fund applications
 (plan assessments)     pan-London analysts score every borough's plan; borough analysts
                        read their own borough's assessments
+(needs assessments)    pan-London analysts build and read every area's full (restricted)
+                       editions, London's too; borough analysts their own borough's; ICB
+                       analysts read their ICB's boroughs'; administrators may build (the
+                       operator's scheduled builds) but not read; everyone, signed in or
+                       not, reads the latest public summary of each area
 directory_curator      VRU staff: review every listing, import ORUK feeds
 public                 disclosure-controlled aggregates only; the opportunities
                        directory and its open ORUK feed
@@ -112,6 +117,9 @@ class Action(StrEnum):
     # borough plan assessments
     READ_PLAN_ASSESSMENT = "read_plan_assessment"
     ASSESS_PLAN = "assess_plan"
+    # Serious Violence Duty needs assessments (full, restricted editions)
+    READ_SNA = "read_sna"
+    BUILD_SNA = "build_sna"
     READ_ED_FIGURES = "read_ed_figures"
     """ED (ISTV) figures on any surface, at the level vrhub.access.ed_figures decides."""
     REQUEST = "request"
@@ -136,7 +144,7 @@ RECORD_ACTIONS = frozenset({
 ADMIN_ACTIONS = frozenset({
     Action.ADMIN_USERS, Action.READ_AUDIT, Action.MANAGE_OWN_TOKENS,
     Action.MANAGE_LISTINGS, Action.REVIEW_LISTINGS, Action.IMPORT_DIRECTORY,
-    Action.DECIDE_INCIDENT_FUND, Action.ASSESS_PLAN,
+    Action.DECIDE_INCIDENT_FUND, Action.ASSESS_PLAN, Action.BUILD_SNA,
 })
 
 # The actions each role may ever take; scope checks (borough, site) come on top.
@@ -251,6 +259,18 @@ for _role, _actions in INCIDENT_GRANTS.items():
 ROLE_ACTIONS[Role.PAN_LONDON_ANALYST] |= {Action.READ_PLAN_ASSESSMENT, Action.ASSESS_PLAN}
 ROLE_ACTIONS[Role.BOROUGH_ANALYST] |= {Action.READ_PLAN_ASSESSMENT}
 
+# -- Serious Violence Duty needs assessments -----------------------------------------------
+# A full edition holds small counts and borough detail: the VRU (pan-London analysts) builds
+# and reads every area's, London's too; a borough's analysts their own borough's, whose
+# recommendations they write; an ICB's analysts read their boroughs'. Administrators may
+# build (the operator's scheduled builds at the console) without reading what they built.
+# Every read of a full edition, every build and every refusal is audited. The public
+# summary is public (READ_AGGREGATES).
+ROLE_ACTIONS[Role.PAN_LONDON_ANALYST] |= {Action.READ_SNA, Action.BUILD_SNA}
+ROLE_ACTIONS[Role.BOROUGH_ANALYST] |= {Action.READ_SNA, Action.BUILD_SNA}
+ROLE_ACTIONS[Role.ICB_ANALYST] |= {Action.READ_SNA}
+ROLE_ACTIONS[Role.ADMINISTRATOR] |= {Action.BUILD_SNA}
+
 # Scopes an API token may carry: the actions a script may need. Tokens never carry
 # account administration or token management.
 TOKEN_SCOPES = frozenset({
@@ -260,6 +280,7 @@ TOKEN_SCOPES = frozenset({
     Action.READ_PARTICIPANTS,
     Action.READ_CASE, Action.WRITE_CASE, Action.EXPORT_CASE, Action.READ_REFERRAL_FIGURES,
     Action.MANAGE_LISTINGS, Action.READ_INCIDENT, Action.WRITE_INCIDENT,
+    Action.READ_SNA, Action.BUILD_SNA,
 })
 
 

@@ -5,9 +5,9 @@ puts it (and the signed-in principal) into every page.
 public                 Overview, Public data
 pan-London / borough   Overview, Boroughs, Hotspots, Trends (the borough profiles), Returns,
                        Outcomes, Incidents (critical-incident response), Plans (plan
-                       assessment)
+                       assessment), Needs assessments (Serious Violence Duty)
 ICB analyst            Overview, Boroughs, Hotspots, Trends and Data quality (their ICB's ED
-                       sites)
+                       sites), Needs assessments (their ICB's boroughs)
 ED data lead           Overview, Upload, Data quality (plus the analyst pages for their
                        own records)
 administrator          Overview, Data quality, Returns, Outcomes
@@ -41,15 +41,16 @@ _RETURNS: NavItem = ("/outcomes/returns", "Returns")
 _OUTCOMES: NavItem = ("/outcomes", "Outcomes")
 _INCIDENTS: NavItem = ("/incidents", "Incidents")
 _PLANS: NavItem = ("/plans", "Plans")
+_SNA: NavItem = ("/sna", "Needs assessments")
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.PUBLIC: (("/", "Overview"), ("/public", "Public data"),
                   ("/opportunities", "Opportunities")),
     Role.PAN_LONDON_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality"),
-                              _RETURNS, _OUTCOMES, _INCIDENTS, _PLANS),
+                              _RETURNS, _OUTCOMES, _INCIDENTS, _PLANS, _SNA),
     Role.BOROUGH_ANALYST: (("/", "Overview"), *_ANALYST, _RETURNS, _OUTCOMES, _INCIDENTS,
-                           _PLANS),
-    Role.ICB_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality")),
+                           _PLANS, _SNA),
+    Role.ICB_ANALYST: (("/", "Overview"), *_ANALYST, ("/quality", "Data quality"), _SNA),
     Role.ED_DATA_LEAD: (("/", "Overview"), *_ED, ("/hotspots", "Hotspots")),
     Role.ADMINISTRATOR: (("/", "Overview"), ("/quality", "Data quality"), _RETURNS,
                          _OUTCOMES),

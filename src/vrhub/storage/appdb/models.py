@@ -250,10 +250,11 @@ class AuditEvent(Base):
     seal: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
 
-# The outcomes, incident and plan tables share this metadata (and UserProgramme is an
-# account's scope).
+# The outcomes, incident, plan and needs-assessment tables share this metadata (and
+# UserProgramme is an account's scope).
 import vrhub.storage.appdb.incident_models  # noqa: E402
 import vrhub.storage.appdb.outcomes_measures_models  # noqa: E402
 import vrhub.storage.appdb.outcomes_models  # noqa: E402
 import vrhub.storage.appdb.outcomes_returns_models  # noqa: E402
-import vrhub.storage.appdb.plan_models  # noqa: E402, F401
+import vrhub.storage.appdb.plan_models  # noqa: E402
+import vrhub.storage.appdb.sna_models  # noqa: E402, F401

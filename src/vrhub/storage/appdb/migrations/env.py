@@ -7,6 +7,7 @@ from alembic import context
 from vrhub.storage.appdb import directory_models as _directory  # noqa: F401 - tables
 from vrhub.storage.appdb import incident_models as _incidents  # noqa: F401 - tables
 from vrhub.storage.appdb import pathway_models as _pathway  # noqa: F401 - tables
+from vrhub.storage.appdb import sna_models as _sna  # noqa: F401 - tables
 from vrhub.storage.appdb.engine import make_engine
 from vrhub.storage.appdb.models import Base
 

@@ -1,0 +1,124 @@
+"""A stand-in for the needs-assessment builder in tests of the edition store, its pages and
+its API: it returns the figures a test sets, renders them into small HTML, PDF and XLSX
+files, and refuses recommendations as the real one does (a formula, a script). The real
+builder's own tests are in tests/integration and tests/unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from openpyxl import Workbook
+
+from vrhub.errors import UserError
+
+SECTIONS = ("definition", "sources", "trends", "where", "when", "who", "risk", "services",
+            "recommendations")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    available: bool
+    reason: str | None
+    figures: dict[str, Any]
+    tables: dict[str, Any] = field(default_factory=dict)
+    text: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    area_code: str
+    area_name: str
+    edition: str
+    period_from: str
+    period_to: str
+    definition_version: str
+    recommendations: str
+    sections: tuple[Section, ...]
+    built_at: dt.datetime
+
+
+@dataclass
+class StandIn:
+    """``figures[area]`` (section -> figure -> value) is what the next build of the area
+    finds; a section missing from it has no data. Every call is kept in ``calls``."""
+
+    figures: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    period: tuple[str, str] = ("2024-01", "2024-12")
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    def build(self, warehouse: Any, area: str, *, edition: str = "full",
+              end: str | None = None, recommendations: str = "", **_: Any) -> Assessment:
+        self.calls.append(("build", area))
+        found = self.figures.get(area, {})
+        sections = tuple(
+            Section(key, key.title(), key in found,
+                    None if key in found else f"{area} has no data for {key}",
+                    dict(found.get(key, {})))
+            for key in SECTIONS)
+        return Assessment(area, area, edition, self.period[0], end or self.period[1],
+                          "svd-1", recommendations, sections, dt.datetime(2025, 1, 5))
+
+    def public_summary(self, assessment: Assessment) -> Assessment:
+        def rounded(value: Any) -> Any:
+            return value if not isinstance(value, int) else 5 * round(value / 5)
+
+        return replace(assessment, edition="public", sections=tuple(
+            replace(s, figures={k: rounded(v) for k, v in s.figures.items()})
+            for s in assessment.sections))
+
+    def figures_of(self, assessment: Assessment) -> dict[str, dict[str, Any]]:
+        return {s.key: dict(s.figures) for s in assessment.sections}
+
+    def to_html(self, assessment: Assessment, *, comparison: list[dict[str, Any]] | None = None
+                ) -> str:
+        rows = "".join(f"<tr><td>{r['section']}</td><td>{r['figure']}</td>"
+                       f"<td>{r['change']}</td></tr>" for r in comparison or [])
+        return (f"<!doctype html><html lang='en'><title>{assessment.area_name}</title>"
+                f"<h1>{assessment.edition} {assessment.area_code}</h1>"
+                f"<p>{assessment.recommendations}</p><table>{rows}</table></html>")
+
+    def to_pdf(self, assessment: Assessment, *, comparison: list[dict[str, Any]] | None = None
+               ) -> bytes:
+        return (b"%PDF-1.4\n% " + assessment.area_code.encode() + b" "
+                + assessment.edition.encode() + b"\n%%EOF\n")
+
+    def to_xlsx(self, assessment: Assessment) -> bytes:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["section", "figure", "value"])
+        for s in assessment.sections:
+            for k, v in s.figures.items():
+                sheet.append([s.key, k, v])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def check_recommendations(self, text: str) -> str:
+        if re.search(r"^\s*[=+@-]", text, re.MULTILINE):
+            raise UserError("the recommendations hold a line starting like a spreadsheet "
+                            "formula", hint="start the line with a word")
+        if re.search(r"<\s*script|javascript:", text, re.IGNORECASE):
+            raise UserError("the recommendations hold markup or script",
+                            hint="write plain text")
+        return text.strip()
+
+
+class Assessor:
+    """The stand-in with the real module's names (``figures`` is a function there)."""
+
+    def __init__(self, stand_in: StandIn) -> None:
+        self.stand_in = stand_in
+        self.build = stand_in.build
+        self.public_summary = stand_in.public_summary
+        self.figures = stand_in.figures_of
+        self.to_html = stand_in.to_html
+        self.to_pdf = stand_in.to_pdf
+        self.to_xlsx = stand_in.to_xlsx
+        self.check_recommendations = stand_in.check_recommendations
