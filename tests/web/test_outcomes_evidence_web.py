@@ -74,7 +74,8 @@ def test_an_unknown_value_is_named_beside_its_field(app: FastAPI) -> None:
                                                        "search": "wellbeing"})
     assert refused.status_code == 422
     page = parse(refused.text)
-    assert any("timing 'secondry' is not known. Did you mean 'secondary'?" in m
+    assert any(m.startswith("Timing 'secondry' is not known. Did you mean 'secondary'? Use "
+                            "one of: primary, secondary, tertiary.")
                for m in error_messages(page))
     assert page.find("a", href="#timing") is not None
     assert page.find(id="timing-error") is not None

@@ -94,7 +94,7 @@ def evidence_page(request: Request, principal: Annotated[Principal, Depends(sign
             found = search(service, principal, text, **rest)
             break
         except EvidenceFilterError as exc:
-            errors[exc.field] = f"{exc.message} {exc.hint or ''}".strip()
+            errors[exc.field] = " ".join(_sentence(t) for t in (exc.message, exc.hint) if t)
             if exc.field == "search":
                 text = ""
             rest.pop(exc.field, None)
@@ -104,3 +104,8 @@ def evidence_page(request: Request, principal: Annotated[Principal, Depends(sign
                        page_title="Evidence library", found=found, errors=errors,
                        asked={"search": search_text, **asked}, labels=FILTERS,
                        strands=strands)
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?")) else text + "."
