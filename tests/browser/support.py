@@ -19,12 +19,41 @@ def axe_check(page: Any, name: str) -> list[dict[str, Any]]:
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         WCAG_TAGS,
     )
-    violations: list[dict[str, Any]] = result["violations"]
+    violations: list[dict[str, Any]] = result["violations"] + _focused_links_in_text(page)
     return [
         {"page": name, "id": v["id"], "impact": v["impact"], "help": v["help"],
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in violations
     ]
+
+
+# Focus is part of a link's state: GOV.UK's focus style swaps the underline for a yellow
+# fill, so a link in running text must still stand out from the words around it then.
+_FOCUSED_LINKS = """async () => {
+  const block = (e) => {
+    while (e && !['block', 'list-item', 'table-cell', 'flex', 'grid']
+        .includes(getComputedStyle(e).display)) e = e.parentElement;
+    return e;
+  };
+  const found = [];
+  const before = document.activeElement;
+  for (const a of document.querySelectorAll('main a[href]')) {
+    const parent = block(a.parentElement);
+    if (!parent || parent.textContent.trim() === a.textContent.trim()) continue;
+    a.focus();
+    const r = await axe.run(a, {runOnly: {type: 'rule', values: ['link-in-text-block']}});
+    found.push(...r.violations);
+  }
+  if (before && before.focus) before.focus(); else document.activeElement.blur();
+  return found;
+}"""
+
+
+def _focused_links_in_text(page: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = page.evaluate(_FOCUSED_LINKS)
+    for v in found:
+        v["id"] += " (focused)"
+    return found
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -299,3 +299,7 @@ def test_an_ed_lead_downloads_the_template_and_fixes_a_month_first_date(
     assert len(lines) == 3 and all(line.startswith("3,") and ambiguous in line
                                    for line in lines[1:])
     screenshot(page, "upload-receipt-month-first-date")
+    # the page as the ED lead leaves it: rows set aside, the download link still focused
+    assert page.evaluate("() => document.activeElement.textContent") == \
+        "Download the set-aside rows (CSV)"
+    assert axe_check(page, "upload-receipt-month-first-date") == []

@@ -116,3 +116,33 @@ def test_vectorised_p_value_equals_scipy_binomtest(n: int, p0: float, shift: flo
     k = int(min(n, max(0, round(n * p0 + shift * math.sqrt(n * p0 * (1 - p0))))))
     rr = rate_ratio(k, n - k, p0, 1 - p0)  # exposures give p = p0 under no change
     assert float(rr.p_value) == pytest.approx(stats.binomtest(k, n, p0).pvalue, rel=1e-9)
+
+
+def test_the_distributions_are_scipy_stats_to_the_last_bit() -> None:
+    """poisson.py evaluates chi2, beta and binom without importing scipy.stats (that import
+    cost most of a second per report): every value must equal scipy.stats' exactly,
+    including the edges the p-value search reaches (k = -1 and k = n)."""
+    from vrhub.analytics import poisson
+
+    rng = np.random.default_rng(7)
+    df = np.concatenate([[0.0, 2.0], 2 * rng.integers(0, 400, 300).astype(float) + 2])
+    for q in (0.025, 0.975, 0.005, 0.5):
+        np.testing.assert_array_equal(poisson._chi2_ppf(q, df), stats.chi2.ppf(q, df))
+    a = rng.integers(0, 300, 400).astype(float)
+    b = rng.integers(0, 300, 400).astype(float)
+    with np.errstate(invalid="ignore"):
+        for q in (0.025, 0.975):
+            np.testing.assert_array_equal(poisson._beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
+    n = rng.integers(1, 2_000, 500).astype(float)
+    p = rng.uniform(0.01, 0.99, 500)
+    k = np.floor(rng.uniform(-1, 1.0001, 500) * (n + 1))
+    inside = np.clip(k, 0, n)
+    np.testing.assert_array_equal(poisson._binom_pmf(inside, n, p), stats.binom.pmf(inside, n, p))
+    np.testing.assert_array_equal(poisson._binom_cdf(k, n, p), stats.binom.cdf(k, n, p))
+    np.testing.assert_array_equal(poisson._binom_sf(k, n, p), stats.binom.sf(k, n, p))
+    edges = np.array([-1.0, 0.0, 5.0, 6.0, 7.0])
+    six = np.full(5, 6.0)
+    np.testing.assert_array_equal(poisson._binom_cdf(edges, six, np.full(5, 0.3)),
+                                  stats.binom.cdf(edges, six, 0.3))
+    np.testing.assert_array_equal(poisson._binom_sf(edges, six, np.full(5, 0.3)),
+                                  stats.binom.sf(edges, six, 0.3))

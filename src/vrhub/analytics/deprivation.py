@@ -28,7 +28,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from vrhub.analytics.poisson import rate_ci
 from vrhub.analytics.series_inputs import (
@@ -262,6 +261,8 @@ def _fisher_interval(r: float, n: int, confidence: float, spearman: bool) -> tup
     """Fisher-z interval; for Spearman with the Bonett-Wright variance (1 + r^2/2)/(n - 3)."""
     if n <= 3 or not math.isfinite(r) or abs(r) >= 1:
         return (float("nan"), float("nan"))
+    from scipy import stats  # imported where used: it costs every report most of a second
+
     z = math.atanh(r)
     var = (1 + r * r / 2) / (n - 3) if spearman else 1 / (n - 3)
     q = stats.norm.ppf(1 - (1 - confidence) / 2) * math.sqrt(var)
@@ -292,6 +293,8 @@ def deprivation_correlation(data: pd.DataFrame, *, rate: str = "rate_per_1000",
     if n < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
         raise UserError(f"{what}: needs at least 3 areas with varying values; found {n}",
                         hint="choose a finer --level or load population and IMD data")
+    from scipy import stats  # imported where used: it costs every report most of a second
+
     pearson = stats.pearsonr(x, y)
     p_ci = pearson.confidence_interval(confidence_level=confidence)
     spearman = stats.spearmanr(x, y)

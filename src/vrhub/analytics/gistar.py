@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 from scipy.special import erfc
 from shapely.geometry.base import BaseGeometry
 
@@ -62,6 +61,10 @@ def neighbourhood(distance: float, cell_size: float) -> np.ndarray:
 def neighbour_sum(values: np.ndarray, disc: np.ndarray) -> np.ndarray:
     """Sum of ``values`` over each cell's disc (zero beyond the grid); exact for integers."""
     if disc.size <= DIRECT_SUM_MAX_CELLS:
+        # imported where used: ``vrhub hotspots count`` and kde import this module and
+        # should not pay for scipy.ndimage
+        from scipy import ndimage
+
         return ndimage.correlate(values, disc, mode="constant", cval=0.0)
     summed = fft_convolve(values, disc)
     if np.array_equal(values, np.round(values)):

@@ -16,6 +16,11 @@ usual model is Poisson. Normal approximations fail exactly where analysts look h
 
 Functions accept scalars or arrays and return float arrays; an undefined value (a ratio
 with no events at all) is NaN and an unbounded limit is ``inf``.
+
+The distributions are evaluated with the ``scipy.special`` functions that
+``scipy.stats.chi2``, ``beta`` and ``binom`` call themselves (so every figure is the same to
+the last bit, which tests/unit/test_poisson.py checks against ``scipy.stats``), without
+importing ``scipy.stats``: that import alone took most of a second of every report.
 """
 
 from __future__ import annotations
@@ -24,12 +29,44 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special
+from scipy.special import _ufuncs as boost
 
 from vrhub.analytics.series_inputs import check_confidence
 from vrhub.errors import UserError
 
 FloatArray = NDArray[np.float64]
+
+
+def _chi2_ppf(q: float, df: FloatArray) -> FloatArray:
+    """``scipy.stats.chi2.ppf`` for 0 < q < 1 (NaN where ``df`` is not positive)."""
+    return np.where(df > 0, 2 * special.gammaincinv(df / 2, q), np.nan)
+
+
+def _beta_ppf(q: float, a: FloatArray, b: FloatArray) -> FloatArray:
+    """``scipy.stats.beta.ppf`` for 0 < q < 1 (NaN where ``a`` or ``b`` is not positive)."""
+    valid = (a > 0) & (b > 0)
+    return np.where(valid, boost._beta_ppf(q, np.where(valid, a, 1.0),
+                                           np.where(valid, b, 1.0)), np.nan)
+
+
+def _binom_pmf(k: FloatArray, n: FloatArray, p: FloatArray) -> FloatArray:
+    """``scipy.stats.binom.pmf`` for whole ``0 <= k <= n`` and 0 < p < 1."""
+    return np.asarray(boost._binom_pmf(k, n, p), dtype="float64")
+
+
+def _binom_cdf(k: FloatArray, n: FloatArray, p: FloatArray) -> FloatArray:
+    """``scipy.stats.binom.cdf`` for whole ``k`` (0 below 0, 1 from ``n`` on)."""
+    inside = (k >= 0) & (k < n)
+    return np.where(inside, boost._binom_cdf(np.where(inside, k, 0.0), n, p),
+                    np.where(k < 0, 0.0, 1.0))
+
+
+def _binom_sf(k: FloatArray, n: FloatArray, p: FloatArray) -> FloatArray:
+    """``scipy.stats.binom.sf`` for whole ``k`` (1 below 0, 0 from ``n`` on)."""
+    inside = (k >= 0) & (k < n)
+    return np.where(inside, boost._binom_sf(np.where(inside, k, 0.0), n, p),
+                    np.where(k < 0, 1.0, 0.0))
 
 
 def _counts(values: ArrayLike, name: str) -> FloatArray:
@@ -46,8 +83,8 @@ def poisson_ci(count: ArrayLike, confidence: float = 0.95) -> tuple[FloatArray, 
     # counts repeat a lot (monthly area counts are small integers): compute each once
     values, inverse = np.unique(x, return_inverse=True)
     with np.errstate(invalid="ignore"):
-        lower = np.where(values > 0, stats.chi2.ppf(alpha / 2, 2 * values) / 2, 0.0)
-        upper = stats.chi2.ppf(1 - alpha / 2, 2 * values + 2) / 2
+        lower = np.where(values > 0, _chi2_ppf(alpha / 2, 2 * values) / 2, 0.0)
+        upper = _chi2_ppf(1 - alpha / 2, 2 * values + 2) / 2
     shape = x.shape
     return (np.asarray(lower, dtype="float64")[inverse].reshape(shape),
             np.asarray(upper, dtype="float64")[inverse].reshape(shape))
@@ -90,8 +127,8 @@ def rate_ratio(x1: ArrayLike, x2: ArrayLike, exposure1: ArrayLike = 1.0,
     alpha = 1 - check_confidence(confidence, what="rate_ratio")
     n = a1 + a2
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_low = np.where(a1 > 0, stats.beta.ppf(alpha / 2, a1, n - a1 + 1), 0.0)
-        p_high = np.where(a2 > 0, stats.beta.ppf(1 - alpha / 2, a1 + 1, n - a1), 1.0)
+        p_low = np.where(a1 > 0, _beta_ppf(alpha / 2, a1, n - a1 + 1), 0.0)
+        p_high = np.where(a2 > 0, _beta_ppf(1 - alpha / 2, a1 + 1, n - a1), 1.0)
         scale = e2 / e1
         ratio = np.where(n > 0, np.where(a2 > 0, a1 / np.where(a2 > 0, a2, 1) * scale, np.inf),
                          np.nan)
@@ -111,18 +148,18 @@ def _conditional_p_values(x1: FloatArray, n: FloatArray, p0: FloatArray) -> Floa
     out = np.full(k.shape, np.nan)
     valid = trials > 0
     k, trials, p = k[valid], trials[valid], p[valid]
-    target = stats.binom.pmf(k, trials, p) * (1 + 1e-7)
+    target = _binom_pmf(k, trials, p) * (1 + 1e-7)
     pval = np.ones(k.shape)
     below = k < p * trials
     above = k > p * trials
     if below.any():  # other tail: the first j >= ceil(np) with pmf(j) <= target
         kb, nb, pb, tb = k[below], trials[below], p[below], target[below]
         j = _first_at_most(nb, pb, tb, np.ceil(pb * nb), nb)
-        pval[below] = stats.binom.cdf(kb, nb, pb) + stats.binom.sf(j - 1, nb, pb)
+        pval[below] = _binom_cdf(kb, nb, pb) + _binom_sf(j - 1, nb, pb)
     if above.any():  # other tail: the last j <= floor(np) with pmf(j) <= target
         ka, na, pa, ta = k[above], trials[above], p[above], target[above]
         j = _last_at_most(na, pa, ta, np.zeros_like(na), np.floor(pa * na))
-        pval[above] = stats.binom.cdf(j, na, pa) + stats.binom.sf(ka - 1, na, pa)
+        pval[above] = _binom_cdf(j, na, pa) + _binom_sf(ka - 1, na, pa)
     out[valid] = np.minimum(1.0, pval)
     return out.reshape(np.shape(x1))
 
@@ -134,7 +171,7 @@ def _first_at_most(n: FloatArray, p: FloatArray, target: FloatArray, lo: FloatAr
     while np.any(lo < hi):
         active = lo < hi
         mid = np.floor((lo + hi) / 2)
-        ok = stats.binom.pmf(mid, n, p) <= target
+        ok = _binom_pmf(mid, n, p) <= target
         hi = np.where(active & ok, mid, hi)
         lo = np.where(active & ~ok, mid + 1, lo)
     return lo
@@ -147,7 +184,7 @@ def _last_at_most(n: FloatArray, p: FloatArray, target: FloatArray, lo: FloatArr
     while np.any(lo < hi):
         active = lo < hi
         mid = np.ceil((lo + hi) / 2)
-        ok = stats.binom.pmf(mid, n, p) <= target
+        ok = _binom_pmf(mid, n, p) <= target
         lo = np.where(active & ok, mid, lo)
         hi = np.where(active & ~ok, mid - 1, hi)
     return lo

@@ -19,12 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from vrhub.errors import UserError
 from vrhub.storage import names as stored
-from vrhub.storage.records import Filters
 from vrhub.storage.warehouse import Warehouse
 from vrhub.suggest import did_you_mean
+
+if TYPE_CHECKING:  # the records module brings the access policy and its database models
+    from vrhub.storage.records import Filters
 
 GSS_CODE = re.compile(r"[EWSN]\d{8}", re.IGNORECASE)
 ODS_CODE = re.compile(r"[A-Z0-9]{3,5}\d{0,2}", re.IGNORECASE)

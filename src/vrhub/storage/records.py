@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
-from vrhub.access.policy import Scope
 from vrhub.errors import NotFound, UserError
 from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
+
+if TYPE_CHECKING:  # the policy module brings the audit log and the app database models
+    from vrhub.access.policy import Scope
 
 
 @dataclass(frozen=True)
