@@ -206,8 +206,8 @@ def test_the_pages_log_show_and_refuse(app: FastAPI) -> None:
         assert len(rows) == 12 and all("Overdue" in r.get_text() for r in rows)
         zone = client.get(f"/incidents/{reference}/zone.geojson").json()
         labels = [f["properties"]["label"] for f in zone["features"]]
-        assert labels[0].startswith("Near-repeat zone: ") and labels[1] == (
-            "Where the incident happened")
+        assert labels[0].startswith("Near-repeat zone: ")  # drawn first, under the rest
+        assert labels.count("Where the incident happened") == 1
         listed = BeautifulSoup(client.get("/incidents").text, "html.parser")
         assert [a.get_text() for a in listed.select("tbody a")] == [reference]
         api = client.get(f"/api/v1/incidents/{reference}").json()
@@ -222,3 +222,73 @@ def test_the_pages_log_show_and_refuse(app: FastAPI) -> None:
         sign_in(client, "ed@example.org")
         assert client.get("/incidents").status_code == 403
     assert "pan@example.org" in ACCOUNTS
+
+
+def test_the_zone_map_draws_the_boroughs_current_hotspots_with_a_key_and_a_table(
+        app: FastAPI) -> None:
+    """The hotspot cells on the map are the Gi* hotspots of the incident's borough over the
+    latest 12 months of police.uk street crime (computed here straight from the points),
+    numbered as in the borough profile; a borough analyst of another borough sees none."""
+    import math
+
+    import numpy as np
+    from shapely.geometry import shape
+
+    from vrhub.analytics import hotspots as gistar
+    from vrhub.geography.bng import to_bng
+    from vrhub.reports.periods import latest_month
+    from vrhub.standards.months import shift
+    from vrhub.storage.points import load_points, load_study_area
+    from vrhub.storage.warehouse import Warehouse
+
+    with Warehouse(app.state.workspace.warehouse_path, read_only=True) as wh:
+        end = str(latest_month(wh, "police"))
+        start = shift(end, -11)
+        points = load_points(wh, "police", ["Violence and sexual offences"],
+                             start=f"{start}-01", end=f"{end}-28", borough=BOROUGH)
+        area = load_study_area(wh, BOROUGH)
+    frame = gistar.run(points.frame, area.geometry, "gistar", cell_size=150).frame
+    hot = frame[frame["hotspot"].astype(str) == "hotspot"]
+    expected = sorted(zip(hot["x"].round(1), hot["y"].round(1), strict=True))
+    assert len(expected) >= 2  # the demo borough has hotspots to draw
+    with TestClient(app) as client:
+        sign_in(client, "borough@example.org")
+        token = csrf_from(client.get("/incidents/new").text)
+        made = client.post("/incidents/new", data={
+            "csrf_token": token, "occurred_at": "2025-10-05 21:40", "incident_type": "stabbing",
+            "victim_age_band": "16_17", "easting": "524437", "northing": "174479"},
+            follow_redirects=False)
+        reference = made.headers["location"].rsplit("/", 1)[-1]
+        zone = client.get(f"/incidents/{reference}/zone.geojson").json()
+        cells = [f for f in zone["features"]
+                 if "hotspot" in f["properties"]["label"].lower()]
+        assert {f["properties"]["fill"] for f in cells} == {"#912b88"}
+        drawn = []
+        for f in cells:  # each cell's square, back on the British National Grid
+            lon, lat = shape(f["geometry"]).centroid.coords[0]
+            e, n = to_bng([lon], [lat])
+            drawn.append((float(e[0]), float(n[0])))
+        assert len(drawn) == len(expected)
+        for (x, y), (ex, ey) in zip(sorted(drawn), expected, strict=True):
+            assert math.hypot(x - ex, y - ey) < 1.0
+        page = BeautifulSoup(client.get(f"/incidents/{reference}").text, "html.parser")
+        key = [li.get_text(strip=True) for li in page.select("#incident-map-legend li")]
+        assert "Violence hotspot cell (Gi*)" in key and "Near-repeat zone" in key
+        table = page.select_one("#incident-hotspots")
+        caption = table.caption.get_text(" ", strip=True)
+        assert f"{len(expected)} hotspot cells of 150 m" in caption
+        rows = [[td.get_text(strip=True) for td in tr.select("td")]
+                for tr in table.select("tbody tr")]
+        strongest = hot[hot["n"] > 0].sort_values("gistar_z", ascending=False).head(5)
+        assert [r[0] for r in rows] == [str(k + 1) for k in range(len(strongest))]
+        assert [int(r[2].replace(",", "")) for r in rows] == [int(v) for v in strongest["n"]]
+        assert [r[3] for r in rows] == [f"{z:.1f}" for z in strongest["gistar_z"]]
+        far = [np.hypot(x - 524437, y - 174479) for x, y in zip(strongest["x"],
+                                                                 strongest["y"], strict=True)]
+        assert [r[4] for r in rows] == [f"{d:,.0f} m" for d in far]
+        numbered = [f["properties"]["label"] for f in cells
+                    if f["properties"]["label"].startswith("Hotspot 1:")]
+        assert len(numbered) == 1 and rows[0][1] in numbered[0]
+    with TestClient(app) as client:
+        sign_in(client, "other@example.org")
+        assert client.get(f"/incidents/{reference}/zone.geojson").status_code == 403

@@ -1,20 +1,29 @@
 """What the map of an incident's near-repeat zone shows, and the lists beside it: the zone,
-the incident's place, ED sites near it and open youth opportunities from the directory in
-and around the zone. Each map feature carries its own colour and label (the dashboard's
-map script draws them); every feature is also listed in a table on the page."""
+the incident's place, ED sites near it, open youth opportunities from the directory in
+and around the zone, and the borough's current violence hotspots (the Gi* cells of the
+borough profile, :func:`vrhub.reports.borough_profile.named_hotspots`, over the latest 12
+months of police.uk street crime loaded). Each map feature carries its own colour and
+label (the dashboard's map script draws them); every feature is also listed in a table
+on the page."""
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from shapely.geometry import Point, mapping
+from shapely.geometry import Point, box, mapping
 from shapely.ops import transform
 
+from vrhub.errors import UserError
 from vrhub.geography.bng import to_wgs84
 from vrhub.pathways.search import DirectoryIndex, SearchQuery
+from vrhub.reports.borough_profile import HOTSPOT_CATEGORY, named_hotspots
+from vrhub.reports.periods import latest_month
+from vrhub.standards.months import Month, shift
+from vrhub.storage.warehouse import Warehouse
 
 #: ED sites within this distance of the incident are shown
 ED_WITHIN_METRES = 5000.0
@@ -24,6 +33,91 @@ ZONE_COLOUR = "#d4351c"
 INCIDENT_COLOUR = "#0b0c0c"
 ED_COLOUR = "#1d70b8"
 OPPORTUNITY_COLOUR = "#00703c"
+HOTSPOT_COLOUR = "#912b88"
+#: the legend beside the map: (swatch class, what it marks); the colours above, in the
+#: same order as the map draws them (scss $vrhub-classes)
+LEGEND = (("incident-zone", "Near-repeat zone"),
+          ("incident-hotspot", "Violence hotspot cell (Gi*)"),
+          ("incident-place", "Where the incident happened"),
+          ("incident-ed", "Emergency department"),
+          ("incident-opportunity", "Youth opportunity"))
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A numbered hotspot: one of the borough's strongest Gi* cells holding offences."""
+
+    number: int
+    place: str
+    events: int
+    z: float
+    easting: float
+    northing: float
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class BoroughHotspots:
+    """The borough's current violence hotspots: every hotspot cell (centres, BNG) and the
+    strongest numbered, with the months they cover; ``note`` says why there are none."""
+
+    cells: list[tuple[float, float]]
+    cell_size: float
+    numbered: list[Hotspot]
+    months: tuple[str, str] | None
+    note: str | None = None
+
+    @property
+    def caption(self) -> str:
+        if self.months is None:
+            return "Violence hotspots"
+        return (f"Violence hotspots ({HOTSPOT_CATEGORY.lower()}, Gi*, "
+                f"{Month.parse(self.months[0]).label} to {Month.parse(self.months[1]).label})")
+
+
+_RUNS: dict[tuple[str, str, tuple[str, str]], Any] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+def _gistar(wh: Warehouse, borough: str, months: tuple[str, str], version: str | None
+            ) -> Any:
+    """The borough profile's Gi* run; kept by ``version`` (a fingerprint of what the
+    warehouse holds, so a load makes a new run) when given: the incident page and its map
+    ask for the same run."""
+    if version is None:
+        return named_hotspots(wh, borough, *months)
+    key = (version, borough, months)
+    with _RUNS_LOCK:
+        found = _RUNS.get(key)
+    if found is None:
+        found = named_hotspots(wh, borough, *months)
+        with _RUNS_LOCK:
+            if len(_RUNS) >= 64:
+                _RUNS.clear()
+            _RUNS[key] = found
+    return found
+
+
+def borough_hotspots(wh: Warehouse | None, borough: str, easting: float, northing: float,
+                     *, version: str | None = None) -> BoroughHotspots:
+    """The hotspots of ``borough`` over the latest 12 months of police.uk street crime
+    loaded (the borough profile's Gi* run), the numbered ones with their distance from the
+    incident at (``easting``, ``northing``). ``version``: see :func:`_gistar`."""
+    last = latest_month(wh, "police") if wh is not None else None
+    if wh is None or last is None:
+        return BoroughHotspots([], 0.0, [], None,
+                               "no police.uk street crimes are loaded, so no hotspots")
+    end = str(last)
+    months = (shift(end, -11), end)
+    try:
+        cells, named, cell_size = _gistar(wh, borough, months, version)
+    except UserError as exc:
+        return BoroughHotspots([], 0.0, [], months, f"no hotspots: {exc.message}")
+    numbered = [Hotspot(h["number"], h["place"], h["events"], h["z"], h["x"], h["y"],
+                        math.hypot(h["x"] - easting, h["y"] - northing)) for h in named]
+    centres = [(float(x), float(y)) for x, y in zip(cells["x"], cells["y"], strict=True)]
+    note = None if centres else "no cell of the borough is a significant hotspot"
+    return BoroughHotspots(centres, cell_size, numbered, months, note)
 
 
 @dataclass(frozen=True)
@@ -80,10 +174,21 @@ def nearby(easting: float, northing: float, radius_m: float, *,
 
 
 def zone_features(easting: float, northing: float, radius_m: float, label: str,
-                  places: list[Nearby]) -> list[dict[str, Any]]:
-    """GeoJSON features (WGS84) of the zone, the incident and the places near it."""
+                  places: list[Nearby], hotspots: BoroughHotspots | None = None
+                  ) -> list[dict[str, Any]]:
+    """GeoJSON features (WGS84), in drawing order: the zone, the borough's hotspot cells
+    (over the zone, so that those inside it show), the incident and the places near it."""
     centre = Point(easting, northing)
     features = [_feature(centre.buffer(radius_m, 64), ZONE_COLOUR, label)]
+    if hotspots is not None and hotspots.cells:
+        half = hotspots.cell_size / 2
+        number = {(h.easting, h.northing): h for h in hotspots.numbered}
+        for x, y in hotspots.cells:
+            named = number.get((x, y))
+            text = (f"Hotspot {named.number}: {named.place} ({named.events:,} offences)"
+                    if named else "Violence hotspot cell")
+            features.append(_feature(box(x - half, y - half, x + half, y + half),
+                                     HOTSPOT_COLOUR, f"{text}; {hotspots.caption}"))
     features.append(_feature(centre.buffer(25, 16), INCIDENT_COLOUR,
                              "Where the incident happened"))
     for item in places:

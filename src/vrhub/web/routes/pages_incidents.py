@@ -29,11 +29,12 @@ from vrhub.partnership.risk_zone import Zone
 from vrhub.standards import incidents as codes
 from vrhub.storage import catalogue
 from vrhub.web.csrf import require_csrf
-from vrhub.web.data import open_shared_warehouse
+from vrhub.web.data import data_version, open_shared_warehouse
 from vrhub.web.deps import signed_in
 from vrhub.web.form_text import borough_names, sentence
 from vrhub.web.incident_deps import incident_desk
 from vrhub.web.navigation import render_page
+from vrhub.web.pages_support import open_warehouse
 
 router = APIRouter(include_in_schema=False)
 Who = Annotated[Principal, Depends(signed_in)]
@@ -128,6 +129,7 @@ def incident_page(request: Request, reference: str, who: Who, desk: Desk,
         row.easting, row.northing, zone.radius_m,
         ed_sites=catalogue.ed_sites(open_shared_warehouse(request.app.state)),
         directory=directory_index(request))
+    hotspots = borough_hotspots(request, row)
     actions = [{"id": a.id, "phase": codes.PHASES.label(a.phase), "text": a.text,
                 "owner": a.owner, "due": uk_time(a.due_at), "status": a.status,
                 "status_label": codes.ACTION_STATUSES.label(a.status), "note": a.note,
@@ -139,9 +141,16 @@ def incident_page(request: Request, reference: str, who: Who, desk: Desk,
         age_label=codes.AGE_BANDS.label(row.victim_age_band),
         borough=names.get(row.borough_code, row.borough_code),
         occurred=uk_time(row.occurred_at), actions=actions, places=places,
+        hotspots=hotspots, legend=incident_map.LEGEND,
         events=[{"at": uk_time(e.at), "kind": e.kind, "text": e.text} for e in row.events],
         fund=row.fund, fund_limit=codes.FUND_LIMIT_POUNDS,
         may_decide=who.role is Role.PAN_LONDON_ANALYST, errors=errors or {}, codes=CODES)
+
+
+def borough_hotspots(request: Request, row: Any) -> incident_map.BoroughHotspots:
+    with open_warehouse(request) as wh:
+        return incident_map.borough_hotspots(wh, row.borough_code, row.easting, row.northing,
+                                             version=data_version(request))
 
 
 def directory_index(request: Request) -> Any:
@@ -164,7 +173,7 @@ def zone_geojson(request: Request, reference: str, who: Who, desk: Desk) -> Resp
     label = (f"Near-repeat zone: {zone.radius_m:g} m for {zone.window_days:g} days "
              f"({'from the Knox test' if zone.basis == 'knox' else 'default'})")
     features = incident_map.zone_features(row.easting, row.northing, zone.radius_m, label,
-                                          places)
+                                          places, borough_hotspots(request, row))
     return JSONResponse({"type": "FeatureCollection", "features": features},
                         media_type="application/geo+json",
                         headers={"Cache-Control": "private, no-store"})
