@@ -72,6 +72,12 @@ class StandIn:
             replace(s, figures={k: rounded(v) for k, v in s.figures.items()})
             for s in assessment.sections))
 
+    def refresh(self, assessment: Assessment, warehouse: Any, key: str, *,
+                recommendations: str = "") -> Assessment:
+        assert key == "recommendations"
+        self.calls.append(("refresh", assessment.area_code))
+        return replace(assessment, recommendations=recommendations)
+
     def figures_of(self, assessment: Assessment) -> dict[str, dict[str, Any]]:
         return {s.key: dict(s.figures) for s in assessment.sections}
 
@@ -83,8 +89,8 @@ class StandIn:
                 f"<h1>{assessment.edition} {assessment.area_code}</h1>"
                 f"<p>{assessment.recommendations}</p><table>{rows}</table></html>")
 
-    def to_pdf(self, assessment: Assessment, *, comparison: list[dict[str, Any]] | None = None
-               ) -> bytes:
+    def to_pdf(self, assessment: Assessment, *, comparison: list[dict[str, Any]] | None = None,
+               html: str | None = None) -> bytes:
         return (b"%PDF-1.4\n% " + assessment.area_code.encode() + b" "
                 + assessment.edition.encode() + b"\n%%EOF\n")
 
@@ -122,3 +128,4 @@ class Assessor:
         self.to_pdf = stand_in.to_pdf
         self.to_xlsx = stand_in.to_xlsx
         self.check_recommendations = stand_in.check_recommendations
+        self.refresh = stand_in.refresh

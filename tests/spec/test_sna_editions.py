@@ -298,3 +298,24 @@ def test_a_stored_edition_has_all_three_files(services: AccessServices,
     with services.sessions() as session:
         kinds = session.scalars(select(SnaEditionFile.format)).all()
     assert sorted(kinds) == ["html", "pdf", "xlsx"]
+
+
+def test_assessments_built_elsewhere_are_saved_and_take_the_last_recommendations(
+        services: AccessServices, desk: tuple[SnaDesk, StandIn]) -> None:
+    sna, stand_in = desk
+    console = console_administrator("ops")
+    first = stand_in.build(None, CAMDEN, recommendations="Street outreach in the evenings.")
+    [saved] = sna.save(console, [first])
+    assert [(v.edition, v.version, v.builder) for v in saved.editions] == [
+        ("full", 1, "console:ops")]
+    stand_in.figures[CAMDEN]["trends"]["offences"] = 60
+    later = stand_in.public_summary(stand_in.build(None, CAMDEN))  # no recommendations
+    again = sna.save(console, [stand_in.build(None, CAMDEN), later])
+    assert [(b.editions[0].edition, b.editions[0].version) for b in again] == [
+        ("full", 2), ("public", 1)]
+    assert {b.editions[0].recommendations for b in again} == {
+        "Street outreach in the evenings."}
+    assert ("refresh", CAMDEN) in stand_in.calls
+    assert again[0].changes["full"][0]["change"] == "-60 (-50.0%)"
+    html = sna.file(people(services)["vru"], CAMDEN, 2, "full", "html")[0]
+    assert b"Street outreach in the evenings." in html

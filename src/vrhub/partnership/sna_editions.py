@@ -21,7 +21,6 @@ summary of each area is public; older public summaries are read as full editions
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +40,8 @@ from vrhub.storage.appdb.sna_models import SnaEdition
 from vrhub.storage.warehouse import Warehouse
 
 LONDON = "E12000007"
-#: every area an assessment is built for: London as a whole, then the 33 boroughs
+#: the areas an assessment is built for when the warehouse names no borough: London as a
+#: whole, then the 33 London boroughs
 AREAS: dict[str, str] = {LONDON: "London", **{code: name for name, code in sorted(
     LONDON_BOROUGHS.items(), key=lambda item: item[1])}}
 EDITIONS = store.EDITIONS
@@ -67,27 +67,20 @@ class EditionError(UserError):
         return {**super().to_dict(), "field": self.field}
 
 
-def check_area(value: str) -> tuple[str, str]:
-    """(code, name) of an area given by its code (E09..., E12000007) or its name
+def check_area(value: str, areas: Mapping[str, str] = AREAS) -> tuple[str, str]:
+    """(code, name) of one of ``areas`` given by its code (E09..., E12000007) or its name
     ('Camden', 'london'); EditionError otherwise."""
     text = (value or "").strip()
-    if text.upper() in AREAS:
-        return text.upper(), AREAS[text.upper()]
-    by_name = {name.lower(): code for code, name in AREAS.items()}
-    code = by_name.get(text.lower().replace("-", " ").replace("_", " "))
+    if text.upper() in areas:
+        return text.upper(), areas[text.upper()]
+    by_name = {name.casefold(): code for code, name in areas.items()}
+    code = by_name.get(text.casefold().replace("-", " ").replace("_", " ")
+                       .replace("&", "and"))
     if code is None:
         raise EditionError("area", f"{value!r} is not a London borough or London",
-                           hint="give a borough's code (E09000001 to E09000033) or name, "
-                           f"or {LONDON} (London)")
-    return code, AREAS[code]
-
-
-def find_area(value: str) -> tuple[str, str]:
-    """:func:`check_area` for an area named in a URL: NotFound when there is no such area."""
-    try:
-        return check_area(value)
-    except EditionError as exc:
-        raise NotFound(exc.message, hint=exc.hint) from None
+                           hint="give a borough's GSS code (E09...) or name, or "
+                           f"{LONDON} (London)")
+    return code, areas[code]
 
 
 def check_version(text: str) -> int:
@@ -167,16 +160,20 @@ class Built:
 
     editions: tuple[EditionView, ...]
     changes: dict[str, list[dict[str, Any]]]
+    #: the files stored, by edition and format (for the command line to write out)
+    files: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
 
 class SnaDesk:
     def __init__(self, sessions: sessionmaker[Session], policy: Policy,
-                 warehouse: Callable[[], Warehouse], *, assessor: Any = None,
+                 warehouse: Callable[[], Warehouse | None], *, assessor: Any = None,
+                 opportunities: Callable[[], Any] | None = None,
                  clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.sessions = sessions
         self.policy = policy
         self.warehouse = warehouse
         self._assessor = assessor
+        self._opportunities = opportunities
         self.clock = clock
 
     @property
@@ -184,8 +181,40 @@ class SnaDesk:
         """What builds and renders an assessment: :mod:`vrhub.partnership.sna` (loaded on
         first use), or what the desk was given."""
         if self._assessor is None:
-            self._assessor = importlib.import_module("vrhub.partnership.sna")
+            from vrhub.partnership import sna
+
+            self._assessor = sna
         return self._assessor
+
+    # -- areas ----------------------------------------------------------------------------
+    def areas(self) -> dict[str, str]:
+        """code -> name of every area: London, then the boroughs the warehouse names (the
+        33 London boroughs when it names none)."""
+        from vrhub.storage.names import area_names
+
+        found: dict[str, str] = {}
+        try:
+            warehouse = self.warehouse()
+            if warehouse is not None:
+                frame = area_names(warehouse, "borough")
+                found = {str(c): str(n) for c, n in zip(frame["code"], frame["name"],
+                                                        strict=True) if str(c).startswith("E09")}
+        except UserError:
+            found = {}
+        if not found:
+            return dict(AREAS)
+        return {LONDON: "London", **dict(sorted(found.items()))}
+
+    def check_area(self, value: str) -> tuple[str, str]:
+        """(code, name) of an area (:func:`check_area` over :meth:`areas`)."""
+        return check_area(value, self.areas())
+
+    def find_area(self, value: str) -> tuple[str, str]:
+        """:meth:`check_area` for an area named in a URL: NotFound when there is none."""
+        try:
+            return self.check_area(value)
+        except EditionError as exc:
+            raise NotFound(exc.message, hint=exc.hint) from None
 
     # -- permissions (pure) ------------------------------------------------------------
     @staticmethod
@@ -199,27 +228,70 @@ class SnaDesk:
         """Build ``area``'s assessment now, compare each edition with the last of its kind
         and store it under the next version (audited; refused outside the principal's
         areas; a refused recommendation is an EditionError naming the field)."""
-        code, name = check_area(area)
+        code, name = self.check_area(area)
         kinds = tuple(dict.fromkeys(check_edition(e) for e in editions)) or EDITIONS
-        previous = self._previous(code, kinds)
-        resource = Resource.sna(code)
-        with self.sessions() as session, self.policy.audited(
-                principal, Action.BUILD_SNA, resource, session=session) as note:
-            text = self._recommendations(recommendations, previous)
+
+        def make(text: str) -> list[Any]:
             full = self.assessor.build(self.warehouse(), code, edition="full", end=end,
-                                       recommendations=text)
-            made: list[store.NewEdition] = []
+                                       recommendations=text,
+                                       opportunities=self.opportunities())
+            return [full if k == "full" else self.assessor.public_summary(full)
+                    for k in kinds]
+
+        return self._keep(principal, code, name, kinds, recommendations, make)
+
+    def save(self, principal: Principal, assessments: Iterable[Any]) -> list[Built]:
+        """Store assessments built elsewhere (the command line's build), one audited save
+        each, compared with the last edition of its kind; one built without
+        recommendations takes the last edition's."""
+        out = []
+        for built in assessments:
+            code, name = self.check_area(built.area_code)
+            kind = check_edition(built.edition)
+
+            def make(text: str, built: Any = built) -> list[Any]:
+                if text != built.recommendations:
+                    built = self.assessor.refresh(built, None, "recommendations",
+                                                  recommendations=text)
+                return [built]
+
+            out.append(self._keep(principal, code, name, (kind,),
+                                  built.recommendations or None, make))
+        return out
+
+    def opportunities(self) -> Any:
+        """The directory's active listings at their places, for the services section
+        (None when the app database has no directory)."""
+        if self._opportunities is not None:
+            return self._opportunities()
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from vrhub.partnership.sna_context import opportunities_from_rows
+        from vrhub.storage import directory_reads
+
+        try:
+            with self.sessions() as session:
+                rows = directory_reads.index_rows(session)
+        except SQLAlchemyError:
+            return None
+        return opportunities_from_rows(rows.services, rows.places)
+
+    def _keep(self, principal: Principal, code: str, name: str, kinds: tuple[str, ...],
+              recommendations: str | None, make: Callable[[str], list[Any]]) -> Built:
+        previous = self._previous(code, kinds)
+        with self.sessions() as session, self.policy.audited(
+                principal, Action.BUILD_SNA, Resource.sna(code), session=session) as note:
+            text = self._recommendations(recommendations, previous)
             changes: dict[str, list[dict[str, Any]]] = {}
-            for kind in kinds:
-                assessment = full if kind == "full" else self.assessor.public_summary(full)
-                made.append(self._render(principal, assessment, kind, (code, name), text,
-                                         previous.get(kind), changes))
+            made = [self._render(principal, assessment, kind, (code, name), text,
+                                 previous.get(kind), changes)
+                    for kind, assessment in zip(kinds, make(text), strict=True)]
             rows = store.save(session, *made)
             views = tuple(_view(r, store.file_facts(session, r.id)) for r in rows)
             note.detail = (f"built {code}'s needs assessment: " + ", ".join(
                 f"{v.edition} edition version {v.version}" for v in views)
                 + f" ({views[0].period_from} to {views[0].period_to})")
-        return Built(views, changes)
+        return Built(views, changes, {n.edition: dict(n.files) for n in made})
 
     def _previous(self, code: str, kinds: Iterable[str]) -> dict[str, EditionView]:
         with self.sessions() as session:
@@ -248,8 +320,9 @@ class SnaDesk:
         rows = compare(last.figures, figures, previous_sections=last.sections,
                        current_sections=sections) if last is not None else None
         changes[kind] = rows or []
-        files = {"html": _bytes(self.assessor.to_html(assessment, comparison=rows)),
-                 "pdf": self.assessor.to_pdf(assessment, comparison=rows),
+        html = self.assessor.to_html(assessment, comparison=rows)
+        files = {"html": _bytes(html),
+                 "pdf": self.assessor.to_pdf(assessment, comparison=rows, html=html),
                  "xlsx": self.assessor.to_xlsx(assessment)}
         return store.NewEdition(
             area_code=area[0], area_name=area[1],
@@ -264,11 +337,12 @@ class SnaDesk:
         """Every area with an edition the principal may see, or may build: the latest full
         edition where it may read them (one audit event for the list), the latest public
         summary everywhere."""
+        areas = self.areas()
         readable: set[str] = set()
         if Action.READ_SNA in ROLE_ACTIONS[principal.role] and self._token_reads(principal):
             scope = self.policy.enforce_scope(principal, Action.READ_SNA, "sna_editions",
                                               detail="the list of needs assessments")
-            readable = set(AREAS) if scope.everything else set(scope.boroughs) & set(AREAS)
+            readable = set(areas) if scope.everything else set(scope.boroughs) & set(areas)
         with self.sessions() as session:
             latest = store.latest_per_area(session)
             facts = {r.id: store.file_facts(session, r.id) for r in latest}
@@ -276,7 +350,7 @@ class SnaDesk:
                 if r.edition == "full" and r.area_code in readable}
         public = {r.area_code: _view(r, facts[r.id]) for r in latest if r.edition == "public"}
         out = []
-        for code, name in AREAS.items():
+        for code, name in areas.items():
             may_build = self.may(principal, Action.BUILD_SNA, code)
             if code in readable or code in public or may_build:
                 out.append(AreaEditions(code, name, full.get(code), public.get(code),
@@ -289,7 +363,7 @@ class SnaDesk:
         with self.sessions() as session:
             rows = {r.area_code: _view(r, store.file_facts(session, r.id))
                     for r in store.latest_per_area(session, edition="public")}
-        return [rows[code] for code in AREAS if code in rows]
+        return sorted(rows.values(), key=lambda v: (v.area_code != LONDON, v.area_name))
 
     @staticmethod
     def _token_reads(principal: Principal) -> bool:
@@ -298,7 +372,7 @@ class SnaDesk:
     def editions(self, principal: Principal, area: str) -> list[EditionView]:
         """Every edition of ``area``, newest first (audited; refused outside the
         principal's areas)."""
-        code, _ = check_area(area)
+        code, _ = self.check_area(area)
         self.policy.enforce(principal, Action.READ_SNA, Resource.sna(code),
                             detail="the list of editions")
         with self.sessions() as session:
@@ -310,7 +384,7 @@ class SnaDesk:
         """One edition (the latest of its kind without ``version``): a full edition or an
         older public summary audited and refused outside the principal's areas; the
         latest public summary open to everyone."""
-        code, _ = check_area(area)
+        code, name = self.check_area(area)
         kind = check_edition(edition)
         with self.sessions() as session:
             latest = store.latest(session, code, kind)
@@ -326,7 +400,7 @@ class SnaDesk:
                 self.policy.enforce(principal, Action.READ_SNA, resource, detail=purpose)
             if row is None:
                 raise NotFound(
-                    f"{AREAS[code]} has no {kind} needs-assessment edition"
+                    f"{name} has no {kind} needs-assessment edition"
                     + (f" version {version}" if version is not None else " yet"),
                     hint="see the list of editions" if version is not None
                     else "build one first")

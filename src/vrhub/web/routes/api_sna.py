@@ -23,7 +23,6 @@ from vrhub.partnership.sna_editions import (
     SnaDesk,
     check_version,
     file_name,
-    find_area,
 )
 from vrhub.web.api_models import ERROR_RESPONSES
 from vrhub.web.csrf import require_csrf
@@ -59,7 +58,7 @@ def areas(who: Who, desk: Desk) -> JSONResponse:
 
 @router.get("/sna/{area}/editions", summary="An area's editions, newest first (audited)")
 def editions(area: str, who: Who, desk: Desk) -> JSONResponse:
-    code, name = find_area(area)
+    code, name = desk.find_area(area)
     return JSONResponse({"area_code": code, "area_name": name, "editions": [
         e.to_dict(figures=False) for e in desk.editions(who, code)]})
 
@@ -67,7 +66,7 @@ def editions(area: str, who: Who, desk: Desk) -> JSONResponse:
 @router.post("/sna/{area}/editions", status_code=201, dependencies=[Depends(require_csrf)],
              summary="Build a new edition of an area's needs assessment (audited)")
 def build(area: str, body: BuildIn, who: Who, desk: Desk) -> JSONResponse:
-    code, _ = find_area(area)
+    code, _ = desk.find_area(area)
     kinds = EDITIONS if body.edition == "both" else (body.edition,)
     built = desk.build(who, code, recommendations=body.recommendations, editions=kinds,
                        end=body.end)
@@ -80,7 +79,7 @@ def build(area: str, body: BuildIn, who: Who, desk: Desk) -> JSONResponse:
             "?edition=public for the public summary")
 def edition_file(area: str, version: str, fmt: str, who: Who, desk: Desk,
                  edition: Literal["full", "public"] = "full") -> Response:
-    code, _ = find_area(area)
+    code, _ = desk.find_area(area)
     number = check_version(version)
     if fmt == "json":
         view, before, changes = desk.changes(who, code, number, edition)

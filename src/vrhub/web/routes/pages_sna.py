@@ -20,7 +20,6 @@ from vrhub.partnership.sna_editions import (
     SnaDesk,
     check_version,
     file_name,
-    find_area,
 )
 from vrhub.web.csrf import require_csrf
 from vrhub.web.deps import current_principal, signed_in
@@ -46,7 +45,7 @@ def sna_page(request: Request, who: Who, desk: Desk) -> HTMLResponse:
 def area_page(request: Request, area: str, who: Who, desk: Desk,
               values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
               status: int = 200) -> HTMLResponse:
-    code, name = find_area(area)
+    code, name = desk.find_area(area)
     editions = desk.editions(who, code)
     latest, before, changes = (desk.changes(who, code) if any(
         e.edition == "full" for e in editions) else (None, None, []))
@@ -64,7 +63,7 @@ def area_page(request: Request, area: str, who: Who, desk: Desk,
 async def build(request: Request, area: str, who: Who, desk: Desk) -> Response:
     form = await request.form()
     text = str(form.get("recommendations") or "")
-    code, _ = find_area(area)
+    code, _ = desk.find_area(area)
     try:
         if len(text) > RECOMMENDATIONS_LIMIT:
             raise EditionError("recommendations",
@@ -81,7 +80,7 @@ async def build(request: Request, area: str, who: Who, desk: Desk) -> Response:
 @router.get("/sna/{area}/editions/{version}.{fmt}")
 def download(area: str, version: str, fmt: str, who: Who, desk: Desk,
              edition: str = "full") -> Response:
-    content, view = desk.file(who, find_area(area)[0], check_version(version), edition, fmt)
+    content, view = desk.file(who, desk.find_area(area)[0], check_version(version), edition, fmt)
     return _attachment(content, view, fmt)
 
 
@@ -95,7 +94,7 @@ def public_list(request: Request, who: Anyone, desk: Desk) -> HTMLResponse:
 
 @router.get("/public/sna/{area}", response_class=HTMLResponse)
 def public_area(request: Request, area: str, who: Anyone, desk: Desk) -> HTMLResponse:
-    view = desk.edition(who, find_area(area)[0], None, "public")
+    view = desk.edition(who, desk.find_area(area)[0], None, "public")
     return render_page(request, "pages/sna_public.html", who,
                        page_title=f"Serious violence needs assessment: {view.area_name}",
                        summaries=[], one=view, titles=_titles(view))
@@ -103,7 +102,7 @@ def public_area(request: Request, area: str, who: Anyone, desk: Desk) -> HTMLRes
 
 @router.get("/public/sna/{area}/latest.{fmt}")
 def public_file(area: str, fmt: str, who: Anyone, desk: Desk) -> Response:
-    content, view = desk.file(who, find_area(area)[0], None, "public", fmt)
+    content, view = desk.file(who, desk.find_area(area)[0], None, "public", fmt)
     return _attachment(content, view, fmt)
 
 
