@@ -285,3 +285,32 @@ def test_without_redis_answering_each_process_throttles_on_its_own(
     assert waits[:12] == [None] * 12 and waits[12] is not None and waits[12] > 0
     warnings = [r.getMessage() for r in caplog.records if r.name == "vrhub.web.open_feed"]
     assert len(warnings) == 1 and "each process throttles on its own" in warnings[0]
+
+
+def test_a_page_asked_again_is_served_as_rendered_until_the_directory_changes(
+        tmp_path: Any) -> None:
+    from tests.directory_support import app_directory, save_records
+    from vrhub.settings import Settings
+    from vrhub.web.app import create_app
+
+    app = create_app(Settings.load({}, home=tmp_path / "home", environment="test",
+                                   oruk_rate_limit=1_000_000))
+    records = populate(app, 20, seed=3)
+    client = TestClient(app)
+    index = app_directory(app).index()
+    searched: list[Any] = []
+    search = index.search
+    index.search = lambda query: (searched.append(query), search(query))[1]  # type: ignore[method-assign]
+    path = "/oruk/services?search=zebracrossing&per_page=5"
+    first = client.get(path)
+    assert first.json()["total_items"] == 0
+    assert client.get(path).content == first.content
+    assert len(searched) == 1  # the second answer was the page as rendered
+    assert client.get(path + "&page=2").json()["page_number"] == 2  # another page: searched
+    assert len(searched) == 2
+    renamed = {**records[0], "name": "Zebracrossing youth club"}
+    save_records(app_directory(app), [renamed])  # the directory changes: a new index
+    after = client.get(path).json()
+    assert after["total_items"] == 1 and after["contents"][0]["name"] == renamed["name"]
+    assert list_errors("/services", after) == []  # still the profile's page
+    app.state.access.close()

@@ -196,9 +196,16 @@ def _page_bytes(items: list[bytes], *, total: int, paging: Paging) -> bytes:
 
 
 def services_page(directory: Directory, query: SearchQuery, paging: Paging) -> bytes:
-    found = directory.index().search(query)
-    return _page_bytes(found.json(paging.offset, paging.per_page), total=len(found),
-                       paging=paging)
+    """A page of services as the feed's JSON bytes; a page asked again is served as
+    rendered until the directory changes (:meth:`DirectoryIndex.page`)."""
+    index = directory.index()
+
+    def render() -> bytes:
+        found = index.search(query)
+        return _page_bytes(found.json(paging.offset, paging.per_page), total=len(found),
+                           paging=paging)
+
+    return index.page(("services", query, paging), render)
 
 
 def services_page_full(directory: Directory, query: SearchQuery, paging: Paging

@@ -17,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -122,9 +123,32 @@ class DirectoryIndex:
     schedule_closes: np.ndarray
     area_borough: dict[str, np.ndarray]
     items: list[bytes] = field(default_factory=list)  # list-item JSON per service
+    _pages: OrderedDict[Hashable, bytes] = field(default_factory=OrderedDict, repr=False,
+                                                 compare=False)
+    _pages_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                        compare=False)
+
+    #: rendered pages kept per index (the most recently asked first to stay)
+    PAGES_KEPT: ClassVar[int] = 256
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def page(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """The rendered page ``key`` (a query and its paging), rendered by ``render`` the
+        first time it is asked of this index. The index is rebuilt when the directory
+        changes, and its pages go with it: a page is never older than the index."""
+        with self._pages_lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+                return found
+        body = render()
+        with self._pages_lock:
+            self._pages[key] = body
+            while len(self._pages) > self.PAGES_KEPT:
+                self._pages.popitem(last=False)
+        return body
 
     # -- querying ------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> Found:
