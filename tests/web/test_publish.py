@@ -280,3 +280,61 @@ def test_a_table_written_in_chunks_is_the_json_of_the_whole_table(
                      45, 60]
     assert [row["area_code"] for row in document["rows"]] == [
         f"E050000{i % 90 + 10:02d}" for i in range(len(counts))]
+
+
+def test_a_ward_month_table_is_published_for_its_latest_window(warehouse: Warehouse,
+                                                                tmp_path: Path) -> None:
+    """The ward x month tables carry the latest WARD_MONTH_WINDOW months (the MPS one
+    would otherwise be four million rows); the window and the first month of the whole
+    history are stated in the parameters and description, and the whole history is there
+    for signed-in users."""
+    assert pub.WARD_MONTH_WINDOW == 36
+    # the real outputs: the seeded police data spans 24 months, all inside the window
+    public = tmp_path / "public"
+    pub.publish(warehouse, public)
+    entry = json.loads((public / pub.MANIFEST).read_text("utf-8"))["outputs"][
+        "police-ward-month"]
+    assert entry["parameters"] == {"source": "police", "level": "ward", "period": "month",
+                                   "window_months": 36, "months": ["2023-01", "2024-12"],
+                                   "history_from": "2023-01"}
+    assert set(pd.read_csv(public / "police-ward-month.csv")["month"]) == {
+        f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)}
+    # a 12-month window over the same data: 2024 only, every count under the rule
+    windowed = tmp_path / "windowed"
+    build = pub._monthly("police-ward-month", "Street crime by ward and month",
+                         "police.uk street-level crimes per ward.", "police", "ward", 12)
+    pub.publish(warehouse, windowed, outputs=(("police-ward-month", build),))
+    entry = json.loads((windowed / pub.MANIFEST).read_text("utf-8"))["outputs"][
+        "police-ward-month"]
+    assert entry["parameters"]["months"] == ["2024-01", "2024-12"]
+    assert entry["parameters"]["history_from"] == "2023-01"
+    assert ("Published for the latest 12 months (January 2024 to December 2024); the whole "
+            "history, from January 2023, is available to signed-in users") in entry[
+        "description"]
+    table = pd.read_csv(windowed / "police-ward-month.csv")
+    rows = json.loads((windowed / "police-ward-month.json").read_text("utf-8"))["rows"]
+    months = {f"2024-{m:02d}" for m in range(1, 13)}
+    assert set(table["month"]) == {r["month"] for r in rows} == months
+    exact = warehouse.query("SELECT ward_code AS area_code, crime_type AS category, month, "
+                            "count(*) AS n FROM police_street WHERE month >= '2024-01' "
+                            "GROUP BY ALL")
+    merged = table.merge(exact, on=["area_code", "category", "month"], how="outer")
+    assert len(merged) == len(exact) == len(table)
+    assert (merged["count"].isna() == (merged["n"] <= 7)).all()
+    shown = merged.dropna(subset=["count"])
+    assert not shown.empty and ((shown["count"] - shown["n"]).abs() <= 2.5).all()
+    assert sdc.scan_public_tree(windowed).ok
+    # the whole history stays with signed-in users
+    from tests.web.test_access_matrix import build_world
+
+    world = build_world(Settings.load({}, home=tmp_path / "home", environment="test"))
+    try:
+        body = world.client.get("/api/v1/counts?source=police&level=ward&from=2023-01"
+                                "&to=2024-12&limit=10",
+                                headers=world.headers["pan"]).json()
+        everything = warehouse.query("SELECT ward_code, crime_type, month FROM police_street "
+                                     "GROUP BY ALL")
+        assert body["total"] == len(everything) > len(exact)
+        assert body["rows"][0]["month"] == "2023-01"
+    finally:
+        world.app.state.access.close()

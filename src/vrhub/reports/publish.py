@@ -6,9 +6,11 @@ workspace's ``public`` folder; they never query record-level tables. Each output
 ======================== ===================================================================
 name                     what
 ======================== ===================================================================
-police-ward-month        police.uk street crimes per ward, crime type and month
+police-ward-month        police.uk street crimes per ward, crime type and month (the latest
+                         :data:`WARD_MONTH_WINDOW` months)
 police-borough-month     police.uk street crimes per borough, crime type and month
-mps-ward-month           MPS recorded crime per ward, offence category and month
+mps-ward-month           MPS recorded crime per ward, offence category and month (the latest
+                         :data:`WARD_MONTH_WINDOW` months)
 ed-assaults-borough-month ED assault attendances (ISTV) per borough and month
 ed-police-borough-quarter ED assault attendances beside police-recorded violence per
                          borough and quarter, with the ED-to-police ratio
@@ -59,6 +61,7 @@ from vrhub.progress import SILENT, Progress
 from vrhub.reports import overview_figures as ov
 from vrhub.reports.outputs import output_metadata, write_result
 from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
+from vrhub.standards.months import Month, shift
 from vrhub.storage import series
 from vrhub.storage.warehouse import Warehouse
 
@@ -68,6 +71,12 @@ TEXT_COLUMNS = ("area_name", "category", "major_category")
 COUNT_COLUMNS = ("count", "ed_count", "police_count", "current", "previous")
 JSON_CHUNK_ROWS = 50_000
 """Rows of a table encoded at once when its JSON file is written."""
+WARD_MONTH_WINDOW = 36
+"""Months of a ward x month table published: the latest three years. The MPS ward table
+goes back to 2010 (about four million rows, half a gigabyte as JSON), more than an
+open-data user downloads to look at their ward; the whole history stays available to
+signed-in users through ``/api/v1/counts`` and the exports, and the window is stated in
+each table's description and parameters (``months``, ``history_from``)."""
 
 
 @dataclass
@@ -107,13 +116,28 @@ def _counts(wh: Warehouse, source: str, level: str) -> series.MonthlyCounts:
     return series.monthly_counts(wh, source=source, level=level)
 
 
-def _monthly(name: str, title: str, description: str, source: str, level: str
-             ) -> Callable[[Warehouse], Built]:
+def _monthly(name: str, title: str, description: str, source: str, level: str,
+             window: int | None = None) -> Callable[[Warehouse], Built]:
+    """A month x area x category table; with ``window``, only its latest ``window``
+    calendar months (counted back from the latest month the source covers)."""
     def build(wh: Warehouse) -> Built:
-        counts = _counts(wh, source, level)
+        parameters: dict[str, Any] = {"source": source, "level": level, "period": "month"}
+        text = description
+        period: tuple[str | None, str | None] = (None, None)
+        if window is not None:
+            covered = series.months_covered(wh, source=source, level=level)
+            if not covered:
+                raise UserError(f"no {source} counts at {level} level are loaded")
+            period = (max(covered[0], shift(covered[-1], 1 - window)), covered[-1])
+            parameters.update(window_months=window, months=list(period),
+                              history_from=covered[0])
+            first, last, start = (Month.parse(m).label for m in (*period, covered[0]))
+            text = (f"{description} Published for the latest {window} months ({first} to "
+                    f"{last}); the whole history, from {start}, is available to signed-in "
+                    "users through the API (/api/v1/counts) and exports.")
+        counts = series.monthly_counts(wh, source=source, level=level, period=period)
         frame = counts.data[["area_code", "area_name", "category", "month", "count"]]
-        return Built(name, title, description, frame.reset_index(drop=True),
-                     {"source": source, "level": level, "period": "month"},
+        return Built(name, title, text, frame.reset_index(drop=True), parameters,
                      counts.provenance, counts.notes)
     return build
 
@@ -205,13 +229,13 @@ def _violence_deprivation(high_violence: int) -> Builder:
 OUTPUTS: tuple[tuple[str, Builder], ...] = (
     ("police-ward-month", _monthly("police-ward-month", "Street crime by ward and month",
              "police.uk street-level crimes per ward (2022 wards), crime type and month.",
-             "police", "ward")),
+             "police", "ward", WARD_MONTH_WINDOW)),
     ("police-borough-month", _monthly("police-borough-month", "Street crime by borough and month",
              "police.uk street-level crimes per borough, crime type and month.",
              "police", "borough")),
     ("mps-ward-month", _monthly("mps-ward-month", "Recorded crime by ward and month",
              "Metropolitan Police recorded crime per ward, offence category and month.",
-             "mps", "ward")),
+             "mps", "ward", WARD_MONTH_WINDOW)),
     ("ed-assaults-borough-month", _monthly(
         "ed-assaults-borough-month", "ED assault attendances by borough and month",
              "Assault attendances at London emergency departments (ISTV) per borough of "

@@ -148,6 +148,26 @@ def monthly_counts(warehouse: Warehouse, *, source: str, level: str,
     raise UserError(f"unknown source {source!r}", hint="use " + ", ".join(SOURCES))
 
 
+def months_covered(warehouse: Warehouse, *, source: str, level: str) -> list[str]:
+    """The months ``source`` covers at ``level`` (``YYYY-MM``, in order): the ``coverage``
+    of :func:`monthly_counts`, without counting anything."""
+    check_level(level)
+    if source == "mps":
+        require_table(warehouse, "mps_crime_count")
+        return [str(m) for m in warehouse.query(
+            "SELECT DISTINCT month FROM mps_crime_count WHERE level = ? ORDER BY month",
+            [level])["month"]]
+    if source not in ("police", "istv"):
+        raise UserError(f"unknown source {source!r}", hint="use " + ", ".join(SOURCES))
+    table = "police_street" if source == "police" else "istv_assault"
+    require_table(warehouse, table)
+    stored = counted_rows(warehouse) if table == "police_street" else f'"{table}"'
+    month_expr = "month" if table == "police_street" else "strftime(assault_at, '%Y-%m')"
+    return [str(m) for m in warehouse.query(
+        f"SELECT DISTINCT {month_expr} AS month FROM {stored} AS {table} "
+        "WHERE month IS NOT NULL ORDER BY 1")["month"]]
+
+
 def _mps_categories(warehouse: Warehouse, categories: Sequence[str]
                     ) -> tuple[str, list[Any], str, list[Any]]:
     """Category label SQL and its parameters, filter SQL and its parameters: each name
@@ -188,10 +208,7 @@ def _mps_categories(warehouse: Warehouse, categories: Sequence[str]
 def _mps_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None,
                 categories: Sequence[str] | None,
                 period: tuple[str | None, str | None]) -> MonthlyCounts:
-    require_table(warehouse, "mps_crime_count")
-    coverage = warehouse.query(
-        "SELECT DISTINCT month FROM mps_crime_count WHERE level = ? ORDER BY month",
-        [level])["month"].tolist()
+    coverage = months_covered(warehouse, source="mps", level=level)
     if not coverage:
         raise UserError(f"no MPS counts at {level} level are loaded",
                         hint=f"load the MPS {level} table: {_LOAD_HINT['mps_crime_count']}")
@@ -223,8 +240,9 @@ def _mps_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None,
 def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[str] | None,
                   categories: Sequence[str] | None,
                   period: tuple[str | None, str | None]) -> MonthlyCounts:
-    require_table(warehouse, table)
     # police.uk rows each crime once (vrhub.storage.police_counted)
+    source = "police" if table == "police_street" else "istv"
+    coverage = months_covered(warehouse, source=source, level=level)
     stored = counted_rows(warehouse) if table == "police_street" else f'"{table}"'
     rows = f"{stored} AS {table}"
     code = _AREA_COLUMN[level]
@@ -232,8 +250,6 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
         month_expr, category_col = "month", "crime_type"
     else:
         month_expr, category_col = "strftime(assault_at, '%Y-%m')", "assault_method"
-    coverage = warehouse.query(f"SELECT DISTINCT {month_expr} AS month FROM {rows} "
-                               "WHERE month IS NOT NULL ORDER BY 1")["month"].tolist()
     params: list[Any] = []
     label = category_col
     where = ""
@@ -285,7 +301,6 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
                      "which a force publishing in it has a file")
         notes.extend(counting_notes(warehouse))
         area_coverage = _force_coverage(warehouse, stored, code)
-    source = "police" if table == "police_street" else "istv"
     return MonthlyCounts(source, level, data, coverage, provenance_for(warehouse, [table]),
                          notes, area_coverage)
 
