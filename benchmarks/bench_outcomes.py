@@ -15,7 +15,10 @@ Measures part (``measures_*`` functions): 50,000 participant measures and i-Stat
 survey responses uploaded through the services, then the outcomes dashboard, pre/post,
 KPIs and the public page at 20 concurrent clients (target p95 < 300 ms).
 
-``--only returns`` or ``--only measures`` runs one part. Results go to
+``--only returns`` or ``--only measures`` runs one part; ``--only submit`` times the
+5,000-row return alone, ``--only cpu`` serves each endpoint in this process one request at
+a time and records its wall and CPU milliseconds per request (the fair figure on a loaded
+machine). Results go to
 ``benchmarks/results/outcomes.json`` with the machine's load average.
 """
 
@@ -372,17 +375,99 @@ def measures_load(participants: int = PARTICIPANTS) -> dict[str, Any]:
             "cpus": os.cpu_count(), "endpoints": timed}
 
 
+RETURNS_PATHS = {
+    "api_returns_board": ["/api/v1/outcomes/returns/board"],
+    "api_indicators_all": ["/api/v1/outcomes/indicators/results"],
+    "api_indicators_area": [f"/api/v1/outcomes/indicators/results?area={a}" for a in AREAS],
+    "page_returns_board": ["/outcomes/returns"],
+    "page_indicators_borough": [f"/outcomes/indicators?borough={b}" for b in BOROUGHS[:8]],
+    "page_programme": [f"/outcomes/programmes/BENCH-{i:03d}" for i in range(0, PROGRAMMES, 9)],
+}
+MEASURES_PATHS = {
+    "api_dashboard_all": ["/api/v1/outcomes/dashboard"],
+    "api_dashboard_area": [f"/api/v1/outcomes/dashboard?area={a}" for a in AREAS],
+    "api_dashboard_programme": [f"/api/v1/outcomes/dashboard?programme=BENCH-{i:03d}"
+                                for i in range(0, PROGRAMMES, 9)],
+    "api_kpis_all": ["/api/v1/outcomes/kpis"],
+    "page_dashboard_area": [f"/outcomes?area={a}" for a in AREAS],
+    "page_public": ["/outcomes/public"],
+}
+
+
+def per_request(home: Path, token: str, paths: dict[str, list[str]],
+                repeat: int = 3) -> dict[str, Any]:
+    """Wall and CPU milliseconds of one request to each endpoint, served in this process
+    one at a time (mean over every path given, ``repeat`` times, after one warm-up
+    round): CPU is the figure that does not depend on what else the machine runs."""
+    from fastapi.testclient import TestClient
+
+    from vrhub.settings import Settings
+    from vrhub.web.app import create_app
+
+    app = create_app(Settings.load({}, home=home, environment="test"))
+    out: dict[str, Any] = {}
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        for name, urls in paths.items():
+            for url in urls:
+                assert client.get(url, headers=headers).status_code == 200, url
+            walls, cpus = [], []
+            for _ in range(repeat):
+                for url in urls:
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    client.get(url, headers=headers)
+                    walls.append(time.perf_counter() - t0)
+                    cpus.append(time.process_time() - c0)
+            out[name] = {"requests": len(walls),
+                         "wall_ms_mean": round(1000 * sum(walls) / len(walls), 1),
+                         "cpu_ms_mean": round(1000 * sum(cpus) / len(cpus), 1),
+                         "cpu_ms_max": round(1000 * max(cpus), 1)}
+    return out
+
+
+def cpu_part(out: dict[str, Any], participants: int) -> None:
+    """CPU per request of the returns and the measures endpoints (in process)."""
+    from vrhub.access.principal import console_administrator
+    from vrhub.access.services import AccessServices
+    from vrhub.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        returns_home = Path(tmp) / "returns"
+        returns_home.mkdir()
+        token = seed_returns(returns_home)
+        out["returns_per_request"] = per_request(returns_home, token, RETURNS_PATHS)
+        print(json.dumps(out["returns_per_request"], indent=1), flush=True)
+        measures_home = Path(tmp) / "measures"
+        measures_home.mkdir()
+        measures_fill(measures_home, participants)
+        services = AccessServices.from_settings(Settings.load({}, home=measures_home,
+                                                              environment="test"))
+        admin = console_administrator("bench")
+        services.identity.create_user(admin, "pan@bench.example", role="pan_london_analyst",
+                                      organisation="BENCH",
+                                      password="plum kettle orbit lantern 42")
+        token, _ = services.tokens.create(admin, "pan@bench.example", "bench")
+        services.close()
+        out["measures_per_request"] = per_request(measures_home, str(token), MEASURES_PATHS)
+        print(json.dumps(out["measures_per_request"], indent=1), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["returns", "measures"])
+    parser.add_argument("--only", choices=["returns", "measures", "submit", "cpu"])
     parser.add_argument("--participants", type=int, default=PARTICIPANTS)
     args = parser.parse_args(argv)
     out: dict[str, Any] = {"benchmark": "outcomes", "cpus": os.cpu_count(),
                            "load_average_start": [round(x, 2) for x in os.getloadavg()]}
     if RESULTS.exists():  # keep the other part's last figures when running one part
         out = {**json.loads(RESULTS.read_text()), **out}
+    if args.only == "submit":
+        out["returns_5000_rows"] = [returns_submit(None, "sqlite")]
+        print(out["returns_5000_rows"], flush=True)
+    if args.only in (None, "cpu"):
+        cpu_part(out, args.participants)
     if args.only in (None, "returns"):
         returns_part(out)
     if args.only in (None, "measures"):

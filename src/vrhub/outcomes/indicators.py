@@ -258,9 +258,13 @@ def indicator_set(outcomes: Outcomes) -> IndicatorSet:
     """The set in force: the newest an administrator loaded, else the shipped one."""
     with outcomes.sessions() as session:
         row = reference_store.latest_reference(session, KIND)
-        if row is None:
-            return default()
-        return parse(row.document, f"indicators {row.version}")
+        key = ("indicator_set", row.id if row is not None else 0)
+        found = outcomes.figure_cache.get(key)
+        if found is None:  # parsed once while the set in force is unchanged
+            found = default() if row is None else parse(row.document,
+                                                        f"indicators {row.version}")
+            outcomes.figure_cache[key] = found
+        return found
 
 
 def load_indicators(outcomes: Outcomes, principal: Principal, data: bytes,

@@ -41,6 +41,7 @@ from vrhub.standards.outcomes import (
 )
 from vrhub.standards.reporting_periods import ReportingPeriod
 from vrhub.storage.outcomes import programmes as store
+from vrhub.storage.outcomes.versions import data_versions
 
 MAX_AGE = 25
 _SCALE_CODE = re.compile(r"[a-z][a-z0-9_]{0,23}")
@@ -309,19 +310,40 @@ def save_programmes(outcomes: Outcomes, principal: Principal,
     return out
 
 
+def every_programme(outcomes: Outcomes,
+                    versions: dict[str, tuple[Any, ...]] | None = None
+                    ) -> tuple[ProgrammeView, ...]:
+    """Every programme (no access check), kept in memory while none changes (``versions``:
+    :func:`vrhub.storage.outcomes.versions.data_versions`, asked when not given)."""
+    if versions is None:
+        with outcomes.sessions() as session:
+            versions = data_versions(session)
+    key = ("programmes", versions["programmes"])
+    found = outcomes.figure_cache.get(key)
+    if found is None:
+        with outcomes.sessions() as session:
+            found = tuple(view(r) for r in store.list_programmes(session))
+        outcomes.figure_cache[key] = found
+    return found
+
+
 def list_programmes(outcomes: Outcomes, principal: Principal, *,
                     area: str | None = None) -> list[ProgrammeView]:
     """The programmes ``principal`` may see (all for VRU analysts, their own for a lead,
     those serving their boroughs for a borough analyst)."""
     scope = outcomes.policy.enforce_outcome_scope(principal, Action.READ_OUTCOMES,
                                                   "programmes", detail="list programmes")
-    with outcomes.sessions() as session:
-        rows = store.list_programmes(
-            session, codes=None if scope.everything or not scope.programmes
-            else sorted(scope.programmes),
-            boroughs=None if scope.everything or not scope.boroughs else sorted(scope.boroughs),
-            area=area.upper() if area else None)
-        return [view(r) for r in rows]
+    wanted = area.upper() if area else None
+    out = []
+    for p in every_programme(outcomes):  # kept in memory while no programme changes
+        if not scope.everything and scope.programmes and p.code not in scope.programmes:
+            continue
+        if not scope.everything and scope.boroughs and not set(p.boroughs) & scope.boroughs:
+            continue
+        if wanted is not None and wanted not in p.priority_areas:
+            continue
+        out.append(p)
+    return out
 
 
 def get_programme(outcomes: Outcomes, principal: Principal, code: str, *,

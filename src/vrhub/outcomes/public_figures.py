@@ -29,8 +29,9 @@ from vrhub.analytics.prepost import wilson_interval
 from vrhub.outcomes import istatement_kpis, prepost, reach
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.istatements import statements
+from vrhub.outcomes.programmes import every_programme
 from vrhub.outcomes.swemwbs import current_table
-from vrhub.outcomes.views import View, current_versions, every_programme
+from vrhub.outcomes.views import View, current_versions
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def _read_xlsx_values(data: bytes, name: str, sheet: str | None) -> TableFile | 
         chosen = next((n for n in names if sheet and n.strip().lower() == sheet.lower()),
                       names[0])
         grid = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
-    except Exception:
+    except Exception:  # any refusal: openpyxl reads the file and names what is wrong
         return None
     headings: list[str] = []
     table = TableFile(name, "xlsx", chosen, headings)

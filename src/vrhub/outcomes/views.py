@@ -16,9 +16,8 @@ from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
 from vrhub.errors import NotFound
 from vrhub.outcomes.context import Outcomes
-from vrhub.outcomes.programmes import ProgrammeView, get_programme, view
+from vrhub.outcomes.programmes import ProgrammeView, every_programme, get_programme
 from vrhub.standards.codes import BoroughCode
-from vrhub.storage.outcomes import programmes as programme_store
 from vrhub.storage.outcomes.versions import data_versions
 
 
@@ -42,20 +41,6 @@ def current_versions(outcomes: Outcomes) -> dict[str, tuple[Any, ...]]:
     """What cached figures are keyed by (one query)."""
     with outcomes.sessions() as session:
         return data_versions(session)
-
-
-def every_programme(outcomes: Outcomes,
-                    versions: dict[str, tuple[Any, ...]] | None = None
-                    ) -> tuple[ProgrammeView, ...]:
-    """Every programme (no access check), kept in memory while none changes."""
-    versions = versions or current_versions(outcomes)
-    key = ("programmes", versions["programmes"])
-    found = outcomes.figure_cache.get(key)
-    if found is None:
-        with outcomes.sessions() as session:
-            found = tuple(view(r) for r in programme_store.list_programmes(session))
-        outcomes.figure_cache[key] = found
-    return found
 
 
 def _visible(outcomes: Outcomes, principal: Principal,
