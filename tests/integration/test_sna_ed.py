@@ -66,3 +66,17 @@ def test_the_public_summary_controls_ed_counts_and_drops_times(warehouse_path: P
     html = sna.to_html(public)
     assert "Public summary: counts are disclosure-controlled" in html
     assert "<svg" not in html
+
+
+def test_files_are_written_with_pdfs_made_by_two_processes(warehouse_path: Path,
+                                                           tmp_path: Path) -> None:
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        assessments = sna.build_all(wh, ["Alderbury", "Brackenwood"])
+    written = sna.write_files(assessments, tmp_path, ["pdf", "xlsx"], workers=2)
+    assert [p.name for p in written] == [
+        sna.file_name(a, f) for a in assessments for f in ("pdf", "xlsx")]
+    for path in written:
+        assert path.read_bytes()[:4] == (b"%PDF" if path.suffix == ".pdf" else b"PK\x03\x04")
+    html = sna.to_html(assessments[0])
+    assert "Heat map of ED assaults in Alderbury by hour of day" in html
+    assert 'class="sna-table sna-screen-only"' in html

@@ -113,7 +113,8 @@ def build(app: AppContext, boroughs: tuple[str, ...], every: bool, london: bool,
         if save:
             written = _save_and_write(app, assessments, output, chosen_formats, versions)
         else:
-            written = sna.write_files(assessments, output, chosen_formats)
+            written = sna.write_files(assessments, output, chosen_formats,
+                                      workers=None if len(assessments) > 2 else 1)
     seconds = round(time.perf_counter() - started, 2)
     summary: list[dict[str, Any]] = [
         {"area_code": a.area_code, "area_name": a.area_name, "edition": a.edition,

@@ -25,6 +25,7 @@ each source.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -47,7 +48,7 @@ from vrhub.partnership.sna_model import (
     unavailable,
 )
 from vrhub.partnership.sna_public import public_summary
-from vrhub.partnership.sna_render import to_html, to_pdf, to_xlsx
+from vrhub.partnership.sna_render import html_to_pdf, to_html, to_pdf, to_xlsx
 from vrhub.privacy.identifiers import redact
 from vrhub.standards.formula_cells import is_formula
 from vrhub.storage.warehouse import Warehouse
@@ -267,13 +268,15 @@ def check_formats(formats: Sequence[str]) -> list[str]:
 
 def write_files(assessments: Sequence[NeedsAssessment], folder: Path,
                 formats: Sequence[str] = FORMATS,
-                comparisons: Mapping[str, list[dict[str, Any]]] | None = None
-                ) -> list[Path]:
+                comparisons: Mapping[str, list[dict[str, Any]]] | None = None, *,
+                workers: int | None = 1) -> list[Path]:
     """Each assessment in each format into ``folder`` (created); the paths written.
-    ``comparisons`` maps an area code to its changes since the last edition."""
+    ``comparisons`` maps an area code to its changes since the last edition. PDFs are
+    made by ``workers`` processes (None: one per CPU, at most 2)."""
     chosen = check_formats(formats)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
+    pages: dict[Path, str] = {}
     for assessment in assessments:
         comparison = (comparisons or {}).get(assessment.area_code)
         html = to_html(assessment, comparison=comparison) if {"html", "pdf"} & set(
@@ -283,10 +286,23 @@ def write_files(assessments: Sequence[NeedsAssessment], folder: Path,
             if file_format == "html":
                 path.write_text(html, encoding="utf-8")
             elif file_format == "pdf":
-                path.write_bytes(to_pdf(assessment, comparison=comparison, html=html))
+                pages[path] = html
             else:
                 path.write_bytes(to_xlsx(assessment))
             written.append(path)
+    count = min(os.cpu_count() or 1, 2) if workers is None else max(workers, 1)
+    if count > 1 and len(pages) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(count, mp_context=context) as pool:
+            for path, document in zip(pages, pool.map(html_to_pdf, pages.values()),
+                                      strict=True):
+                path.write_bytes(document)
+    else:
+        for path, page in pages.items():
+            path.write_bytes(html_to_pdf(page))
     return written
 
 

@@ -41,7 +41,7 @@ def _shade(value: float | None, bounds: list[float]) -> str:
 
 
 def choropleth(areas: gpd.GeoDataFrame, values: Mapping[str, float | None], *, title: str,
-               map_id: str, tolerance: float = 15.0, outline: Any = None,
+               map_id: str, tolerance: float | None = None, outline: Any = None,
                cells: Sequence[tuple[float, float, str]] = (), cell_size: float = 0.0,
                legend: str = "") -> str:
     """An SVG of ``areas`` (``area_code`` + geometry, EPSG:27700) shaded by ``values``;
@@ -53,6 +53,8 @@ def choropleth(areas: gpd.GeoDataFrame, values: Mapping[str, float | None], *, t
     xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
     scale = WIDTH / (xmax - xmin)
     height = (ymax - ymin) * scale
+    # by default, simplify to about a pixel of the drawing
+    tolerance = 1.0 / scale if tolerance is None else tolerance
     bounds = classes([v for v in values.values() if v is not None])
 
     def path(geom: Any) -> str:
@@ -64,8 +66,13 @@ def choropleth(areas: gpd.GeoDataFrame, values: Mapping[str, float | None], *, t
                 xy = np.asarray(ring.coords)
                 px = (xy[:, 0] - xmin) * scale
                 py = (ymax - xy[:, 1]) * scale
-                parts.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in
-                                            zip(px, py, strict=True)) + "Z")
+                # whole pixels: a finer path only costs size and drawing time
+                points = np.round(np.column_stack([px, py])).astype(int)
+                keep = np.ones(len(points), dtype=bool)
+                keep[1:] = (np.diff(points, axis=0) != 0).any(axis=1)
+                if keep.sum() < 3:
+                    continue
+                parts.append("M" + "L".join(f"{a},{b}" for a, b in points[keep]) + "Z")
         return "".join(parts)
 
     simple = shapely.simplify(areas.geometry.to_numpy(), tolerance)
@@ -107,3 +114,26 @@ def _legend(bounds: list[float], label: str, with_cells: bool, top: float) -> st
                      f'fill="{CELL_COLOURS["persistent hotspot"]}"/><text x="{x + 15:.0f}" '
                      f'y="{y + 10:.0f}" font-size="9">hotspot</text>')
     return "".join(parts)
+
+
+def heat_grid(grid: Sequence[Sequence[float]], *, rows: Sequence[str], title: str,
+              chart_id: str) -> str:
+    """An SVG heat map of ``grid`` (a row per label in ``rows``, a column per hour of the
+    day), shaded in five quantile classes."""
+    cell_w, cell_h, left, top = 20, 18, 40, 16
+    values = [float(v) for row in grid for v in row]
+    bounds = classes(values)
+    parts = [f'<text x="{left + h * cell_w + 2}" y="{top - 4}" font-size="9">{h:02d}</text>'
+             for h in range(0, 24, 3)]
+    for r, (label, row) in enumerate(zip(rows, grid, strict=True)):
+        y = top + r * cell_h
+        parts.append(f'<text x="0" y="{y + 13}" font-size="10">{escape(label)}</text>')
+        for h, value in enumerate(row):
+            parts.append(f'<rect x="{left + h * cell_w}" y="{y}" width="{cell_w - 1}" '
+                         f'height="{cell_h - 1}" fill="{_shade(float(value), bounds)}"/>')
+    height = top + len(rows) * cell_h
+    key = _legend(bounds, "assaults per hour", False, height)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {left + 24 * cell_w} '
+            f'{height + 40}" role="img" aria-labelledby="{chart_id}-title">'
+            f'<title id="{chart_id}-title">{escape(title)}</title>' + "".join(parts) + key
+            + "</svg>")

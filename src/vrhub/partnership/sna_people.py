@@ -21,6 +21,7 @@ import pandas as pd
 
 from vrhub.analytics.aoristic import aoristic_profile
 from vrhub.analytics.hidden_violence import hidden_violence
+from vrhub.partnership import sna_maps
 from vrhub.partnership.sna_data import SourceData
 from vrhub.partnership.sna_model import SECTION_TITLES, Area, Section, unavailable
 from vrhub.standards.deprivation import IMD_DOMAINS
@@ -80,6 +81,7 @@ def when(data: SourceData, area: Area) -> Section:
     figures: dict[str, Any] = {}
     text: list[str] = []
     reasons: list[str] = []
+    maps: list[tuple[str, str]] = []
     ed = _ed(data, area)
     if ed is not None:
         events = pd.DataFrame({"start": pd.to_datetime(ed["assault_at"])})
@@ -90,6 +92,11 @@ def when(data: SourceData, area: Area) -> Section:
         grid = profile.pivot(index="hour", columns="weekday", values="events")
         grid.columns = [WEEKDAYS[int(c)] for c in grid.columns]
         tables["hour_by_day"] = grid.reset_index()
+        maps.append(("hour_by_day", sna_maps.heat_grid(
+            grid.T.to_numpy().tolist(), rows=list(grid.columns), chart_id="chart-hours",
+            title=f"Heat map of ED assaults in {area.name} by hour of day (columns, from "
+            "00:00) and day of week (rows), darker is more; the figures are in the table "
+            "of ED assaults by hour and day")))
         busiest = profile.iloc[int(np.argmax(profile["events"].to_numpy()))]
         night = profile[(profile["weekday"] >= 4) & ((profile["hour"] >= 20)
                                                     | (profile["hour"] < 4))]["share"].sum()
@@ -126,7 +133,8 @@ def when(data: SourceData, area: Area) -> Section:
              "assault with a date but no time is spread evenly over its day. Times of day "
              "are never published.",)
     return Section("when", SECTION_TITLES["when"], True,
-                   " ".join(reasons) or None, figures, tables, tuple(text), notes=notes)
+                   " ".join(reasons) or None, figures, tables, tuple(text), tuple(maps),
+                   notes=notes)
 
 
 def who(data: SourceData, area: Area) -> Section:

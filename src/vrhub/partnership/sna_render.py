@@ -23,7 +23,9 @@ from vrhub.standards.months import Month
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRINT_CSS = TEMPLATES / "sna-print.css"
-SHOWN_ROWS = 15
+SHOWN_ROWS = 10
+#: tables drawn as a chart in print (the page shows both; the annex has the table)
+SCREEN_ONLY = {"hour_by_day"}
 #: what each table shows on the page (all columns go to the XLSX annex), and its caption
 DISPLAY: dict[str, tuple[str, list[str]]] = {
     "definition": ("Categories the definition counts", ["category", "mps_category",
@@ -126,7 +128,8 @@ def trends_view(frame: pd.DataFrame) -> dict[str, Any]:
                      else f"{float(now['pct_change']):+.0f}%",
                      "" if now is None else _change(now["ratio_lower"], now["ratio_upper"])])
     return {"name": "trends", "caption": DISPLAY["trends"][0], "headers": headers,
-            "numeric": [False, *([True] * (len(headers) - 1))], "rows": rows, "more": 0}
+            "numeric": [False, *([True] * (len(headers) - 1))], "rows": rows, "more": 0,
+            "screen_only": False}
 
 
 def table_view(name: str, frame: pd.DataFrame) -> dict[str, Any]:
@@ -137,13 +140,15 @@ def table_view(name: str, frame: pd.DataFrame) -> dict[str, Any]:
     caption, columns = DISPLAY.get(name, (name.replace("_", " ").capitalize(), []))
     columns = [c for c in columns if c in frame.columns] or [str(c) for c in frame.columns]
     counts = set(frame.attrs.get("vrhub", {}).get("disclosure", {}).get("counts", []))
-    shown = frame.head(SHOWN_ROWS) if len(frame) > SHOWN_ROWS + 5 else frame
+    shown = frame.head(SHOWN_ROWS) if len(frame) > SHOWN_ROWS + 5 and \
+        name not in SCREEN_ONLY else frame
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
         frame[c]) for c in columns]
     rows = [[_cell(v, c, counts) for v, c in zip(row, columns, strict=True)]
             for row in shown[columns].itertuples(index=False)]
     return {"name": name, "caption": caption, "headers": [_label(c) for c in columns],
-            "numeric": numeric, "rows": rows, "more": len(frame) - len(shown)}
+            "numeric": numeric, "rows": rows, "more": len(frame) - len(shown),
+            "screen_only": name in SCREEN_ONLY}
 
 
 def _environment() -> Environment:
@@ -169,14 +174,29 @@ def to_html(assessment: NeedsAssessment, *, comparison: list[dict[str, Any]] | N
                f"{Month.parse(assessment.period_to).label}",
         latest=f"{Month.parse(assessment.period_to).label}",
         built=assessment.built_at.strftime("%d %B %Y %H:%M UTC"),
-        comparison=comparison or [], css=PRINT_CSS.read_text(encoding="utf-8"))
+        comparison=comparison or [], css=PRINT_CSS.read_text(encoding="utf-8"),
+        footer=_css_text(f"Serious violence needs assessment: {assessment.area_name}, "
+                         f"{assessment.edition} edition"))
+
+
+def _css_text(text: str) -> str:
+    """Text safe inside a CSS string in a ``<style>`` element (quotes, backslashes and
+    markup characters escaped)."""
+    return "".join(ch if ch.isalnum() or ch in " ,.:-()" else f"\\{ord(ch):x} "
+                   for ch in text)
 
 
 def to_pdf(assessment: NeedsAssessment, *, comparison: list[dict[str, Any]] | None = None,
            html: str | None = None) -> bytes:
     """The HTML document as an A4 PDF (``html``: the document already rendered)."""
     page = html if html is not None else to_html(assessment, comparison=comparison)
-    return printing.pdf(page, PRINT_CSS, base_url=TEMPLATES)
+    return html_to_pdf(page)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A rendered assessment as a PDF: the document's own print styles (its ``<style>``
+    holds them), nothing fetched from elsewhere."""
+    return printing.pdf(html, None, base_url=TEMPLATES)
 
 
 def _sheet_name(section: str, name: str, used: set[str]) -> str:
@@ -189,9 +209,35 @@ def _sheet_name(section: str, name: str, used: set[str]) -> str:
     return title
 
 
+def _cell_value(value: Any) -> Any:
+    """A value as the annex stores it: numbers as numbers, missing as empty, the rest as
+    text (already made inert by :func:`neutralise_frame`)."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return str(value)
+
+
+def _write_sheet(book: Any, title: str, frame: pd.DataFrame) -> None:
+    sheet = book.create_sheet(title)
+    safe = neutralise_frame(frame)
+    sheet.append([str(c) for c in safe.columns])
+    for row in safe.itertuples(index=False):
+        sheet.append([_cell_value(v) for v in row])
+
+
 def to_xlsx(assessment: NeedsAssessment) -> bytes:
-    """The data annex: a sheet describing the assessment and its headline figures, then
-    one sheet per table."""
+    """The data annex: a sheet describing the assessment, one of its headline figures,
+    then one sheet per table (written row by row: an annex of 30 sheets takes a tenth of
+    a second)."""
+    from openpyxl import Workbook
+
     about = pd.DataFrame({"item": ["area", "area code", "edition", "period from",
                                    "period to", "definition version", "built at"],
                           "value": [assessment.area_name, assessment.area_code,
@@ -202,15 +248,13 @@ def to_xlsx(assessment: NeedsAssessment) -> bytes:
                              "available": s.available} for s in assessment.sections
                             for k, v in s.figures.items()],
                            columns=["section", "figure", "value", "available"])
-    figures["value"] = figures["value"].astype(object).map(
-        lambda v: "" if v is None else v)
-    buffer = io.BytesIO()
+    book = Workbook(write_only=True)
     used = {"about", "figures"}
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise_frame(about).to_excel(writer, sheet_name="About", index=False)
-        neutralise_frame(figures).to_excel(writer, sheet_name="Figures", index=False)
-        for section in assessment.sections:
-            for name, frame in section.tables.items():
-                neutralise_frame(frame).to_excel(
-                    writer, sheet_name=_sheet_name(section.key, name, used), index=False)
+    _write_sheet(book, "About", about)
+    _write_sheet(book, "Figures", figures)
+    for section in assessment.sections:
+        for name, frame in section.tables.items():
+            _write_sheet(book, _sheet_name(section.key, name, used), frame)
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()

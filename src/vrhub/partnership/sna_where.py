@@ -218,7 +218,7 @@ def section(data: SourceData, area: Area) -> Section:
             shown = geoms[geoms["area_code"].isin(lsoas["lsoa_code"])]
             rates = dict(zip(lsoas["lsoa_code"], lsoas["rate_per_1000"], strict=True))
             svg = sna_maps.choropleth(
-                shown, rates, map_id="map-lsoas", outline=outline, tolerance=8.0,
+                shown, rates, map_id="map-lsoas", outline=outline,
                 title=f"Map of {area.name}'s LSOAs shaded by {place} per 1,000 residents, "
                 "latest 12 months; the figures are in the LSOA table",
                 legend="per 1,000 residents")

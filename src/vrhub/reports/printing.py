@@ -29,13 +29,15 @@ def _fetcher() -> object:
     return NoFetch()
 
 
-def pdf(html: str, stylesheet: Path, *, base_url: Path | str | None = None) -> bytes:
-    """The HTML as a PDF with ``stylesheet`` applied."""
+def pdf(html: str, stylesheet: Path | None, *, base_url: Path | str | None = None) -> bytes:
+    """The HTML as a PDF with ``stylesheet`` applied (None: only the document's own
+    styles)."""
     from weasyprint import CSS, HTML
 
     fetcher = _fetcher()
     document = HTML(string=html, base_url=str(base_url) if base_url else None,
                     url_fetcher=fetcher)
-    result: bytes = document.write_pdf(
-        stylesheets=[CSS(filename=str(stylesheet), url_fetcher=fetcher)])
+    sheets = [] if stylesheet is None else [CSS(filename=str(stylesheet),
+                                                url_fetcher=fetcher)]
+    result: bytes = document.write_pdf(stylesheets=sheets)
     return result
