@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
@@ -69,7 +70,8 @@ async def build(request: Request, area: str, who: Who, desk: Desk) -> Response:
             raise EditionError("recommendations",
                                f"the recommendations are {len(text):,} characters long",
                                hint=f"keep them under {RECOMMENDATIONS_LIMIT:,} characters")
-        built = desk.build(who, code, recommendations=text or None)
+        # a build takes seconds: off the event loop, so other requests are served meanwhile
+        built = await run_in_threadpool(desk.build, who, code, recommendations=text or None)
     except EditionError as exc:
         return area_page(request, code, who, desk, {"recommendations": text},
                          {exc.field: sentence(exc)}, 422)
