@@ -109,7 +109,7 @@ def sources(data: SourceData, area: Area) -> Section:
             + (f", with {len(mps_gaps)} month(s) missing." if mps_gaps else "."),
             ("ED data: " + (f"{len(data.ed_coverage)} of the latest 12 months have records."
                             if data.ed is not None else "none loaded."))]
-    notes = tuple(n for n in data.notes.get("mps", [])[:6])
+    notes = tuple([*data.notes.get("mps", [])[:6], *data.notes.get("police", [])])
     return Section("sources", SECTION_TITLES["sources"], True,
                    ("Missing: " + "; ".join(missing)) if missing else None, figures,
                    {"sources": table}, tuple(text), notes=notes)

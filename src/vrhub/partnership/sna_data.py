@@ -200,6 +200,11 @@ def _load_points(warehouse: Warehouse, data: SourceData) -> None:
         data.missing["police"] = f"{exc.message}; load it: {LOAD_HINTS['police']}"
         return
     data.points = points.frame
+    if points.without_location:
+        data.notes.setdefault("police", []).append(
+            f"police.uk: {points.without_location:,} crimes of the hotspot category in the 24 "
+            f"months to {data.end} have a blank location; they are in no area's map or "
+            "hotspots")
 
 
 def _load_ed(warehouse: Warehouse, data: SourceData) -> None:

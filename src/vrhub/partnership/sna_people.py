@@ -104,8 +104,8 @@ def when(data: SourceData, area: Area) -> Section:
         figures["busiest_hour"] = int(busiest["hour"])
         figures["friday_saturday_night_share_pct"] = round(float(night) * 100, 1)
         text.append(f"ED assaults peak on {busiest['weekday_name']} from "
-                    f"{int(busiest['hour']):02d}:00; {night:.0%} happen on Friday to Sunday "
-                    "nights (20:00 to 04:00).")
+                    f"{int(busiest['hour']):02d}:00; {night:.0%} happen between 20:00 and "
+                    "04:00 on a Friday, Saturday or Sunday.")
     else:
         reasons.append("Hour by day: " + _no_ed(data, area))
     counts = data.counts

@@ -62,7 +62,7 @@ LABELS = {
     "count": "Offences", "rate_per_1000": "Per 1,000", "london_rate_per_1000":
     "London per 1,000", "pct_change": "Change %", "ratio_lower": "95% CI lower",
     "ratio_upper": "95% CI upper", "previous": "Year before", "rate_lower": "Lower",
-    "rate_upper": "Upper", "imd_decile": "IMD decile", "share_of_events": "Share",
+    "rate_upper": "Upper", "imd_decile": "IMD decile", "share_of_events": "Share of offences",
     "month_name": "Month", "age_band": "Age band", "ed_count": "ED assaults",
     "police_count": "Police offences", "most_deprived_20_pct_share": "Share most deprived",
     "quarters_hot": "Quarters hot", "high_violence": "High violence",
@@ -95,7 +95,7 @@ def _cell(value: Any, column: str, counts: set[str]) -> str:
             return ""
         if (column in counts or column in WHOLE) and number.is_integer():
             return f"{int(number):,}"
-        if column == "share" or column.endswith("share"):
+        if "share" in column:
             return f"{number:.0%}"
         return f"{number:,.2f}"
     return str(value)
