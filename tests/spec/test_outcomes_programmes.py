@@ -166,3 +166,28 @@ def test_a_revised_framework_takes_over_and_is_audited(outcomes: Outcomes,
         ("vru-strategy-2026-1", True), ("vru-strategy-2025-1", False)]
     assert [e.outcome for e in events(services, "manage_framework")] == [
         "failed", "success", "denied"]
+
+
+def test_the_programmes_kept_in_memory_follow_every_change(outcomes: Outcomes) -> None:
+    from vrhub.outcomes import indicators
+
+    programmes.save_programmes(outcomes, ADMIN, [programme()])
+    camden = borough_analyst(CAMDEN)
+    hackney = borough_analyst(HACKNEY)
+    assert [p.code for p in programmes.list_programmes(outcomes, camden)] == ["LCPF-CAM-01"]
+    assert programmes.list_programmes(outcomes, hackney, area="CYP-PO") == []
+    # the programme moves from Camden to Hackney: the next list says so
+    programmes.save_programmes(outcomes, ADMIN, [programme(boroughs=[HACKNEY])])
+    assert programmes.list_programmes(outcomes, camden) == []
+    assert [p.code for p in programmes.list_programmes(outcomes, hackney, area="cyp-po")] \
+        == ["LCPF-CAM-01"]
+    assert [p.code for p in programmes.list_programmes(outcomes, lead("LCPF-CAM-01"))] == \
+        ["LCPF-CAM-01"]
+    assert programmes.list_programmes(outcomes, lead("CIF-HAC-01")) == []
+    # the indicator set in force is kept parsed until another is loaded
+    first = indicators.indicator_set(outcomes)
+    assert indicators.indicator_set(outcomes) is first
+    revised = json.loads(json.dumps(indicators.default().to_dict()))
+    revised["version"] = "revised-1"
+    indicators.load_indicators(outcomes, ADMIN, json.dumps(revised).encode(), "i.json")
+    assert indicators.indicator_set(outcomes).version == "revised-1"
