@@ -57,7 +57,8 @@ def _span_text(months: list[str]) -> str:
 
 def sources(data: SourceData, area: Area) -> Section:
     rows = []
-    mps = sorted({m for months in data.coverage.values() for m in months})
+    mps = sorted({m for months in data.coverage.values() for m in months
+                  if m >= data.start})
     mps_gaps = _gaps(mps, mps[0], data.end) if mps else []
     rows.append({"source": "MPS recorded crime (London Datastore), by borough",
                  "months": _span_text(mps), "months_missing": len(mps_gaps),
