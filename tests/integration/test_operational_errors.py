@@ -269,7 +269,7 @@ def test_a_warehouse_held_by_another_process_is_named(run, home: Path) -> None: 
     line = _one_line(err)
     assert f"the warehouse {home / 'warehouse.duckdb'} is in use by another process" in line
     assert f"(held by process {holder.pid})" in line
-    assert "stop the web app" in line
+    assert "wait for the other vrhub command" in line
 
 
 @pytest.mark.parametrize(("exc", "expected"), [

@@ -4,6 +4,7 @@ sign-in rate limit and the lockout of an unknown address hold across both."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -135,3 +136,72 @@ def test_sign_in_limits_hold_across_both_processes(
         ("nobody@vru.example", "rate limited"),
     ]
     assert "too many sign-in attempts" in answers[-1].lower()
+
+
+POLICE = Path(__file__).resolve().parents[3] / "shared" / "data" / "police-uk" / "city-of-london"
+
+
+def _police_total(base: str, headers: dict[str, str]) -> int:
+    answer = httpx.get(f"{base}/api/v1/records/police", params={"limit": 1},
+                       headers=headers, timeout=60)
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["total"])
+
+
+def test_a_load_lands_while_both_processes_serve(
+        two_servers: tuple[str, str, Settings]) -> None:
+    """`vrhub load` while both processes read the warehouse: it writes a copy and swaps it
+    in; both answer from the new data at their next request, and every request made
+    meanwhile is answered."""
+    import threading
+
+    from vrhub.access.services import AccessServices
+
+    first, second, settings = two_servers
+    services = AccessServices.from_settings(settings)
+    try:
+        token, _ = services.tokens.create(console_administrator("tests"), "lead@vru.example",
+                                          "tests")
+    finally:
+        services.close()
+    headers = {"Authorization": f"Bearer {token}"}
+    database = str(settings.resolved_database_url)
+    files = sorted(POLICE.glob("*-street.csv.gz"))[:2]
+    for base in (first, second):  # each opens the warehouse and keeps it open
+        assert httpx.get(f"{base}/readyz", timeout=60).status_code == 200
+    answers: list[int] = []
+    totals: list[int] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            for base in (first, second):
+                answers.append(httpx.get(f"{base}/api/v1/records/police",
+                                         params={"limit": 1}, headers=headers,
+                                         timeout=60).status_code)
+
+    asking = threading.Thread(target=keep_asking)
+    asking.start()
+    try:
+        for n, file in enumerate(files):
+            loaded = subprocess.run(
+                [sys.executable, "-m", "vrhub", "--home", str(settings.home), "load",
+                 "police", str(file)], capture_output=True, text=True, timeout=600)
+            assert loaded.returncode == 0, loaded.stderr
+            # what a new process reads from the warehouse now (each crime counted once)
+            direct = subprocess.run(
+                [sys.executable, "-m", "vrhub", "--home", str(settings.home), "records",
+                 "search", "police", "--json", "--limit", "1"], capture_output=True,
+                text=True, timeout=600, env={**os.environ, "VRHUB_TOKEN": token,
+                                             "VRHUB_DATABASE_URL": database})
+            assert direct.returncode == 0, direct.stderr
+            total = json.loads(direct.stdout)["total"]
+            assert total > (0 if n == 0 else totals[-1])
+            totals.append(total)
+            assert [_police_total(first, headers), _police_total(second, headers)] == \
+                [total, total]
+    finally:
+        stop.set()
+        asking.join(timeout=120)
+    assert answers and set(answers) == {200}
+    assert not (Path(settings.home) / "warehouse.duckdb.next").exists()

@@ -113,25 +113,37 @@ class AppContext:
     def _open_warehouse(self, path: Path, read_only: bool) -> Warehouse:
         from vrhub.storage.warehouse import Warehouse
 
-        warehouse = Warehouse(path, read_only=read_only)
-        if read_only or not _reading_command():
-            return warehouse
+        if read_only:
+            return Warehouse(path, read_only=True)
+        if not _reading_command():
+            # a write while the web app reads the warehouse goes to a copy swapped in when
+            # the command ends (vrhub.storage.warehouse_swap)
+            return Warehouse(path, beside_readers=True)
+        warehouse = Warehouse(path, lock_wait_seconds=0)
         try:
             warehouse.open()
         except Exception as exc:
             from vrhub.storage.diagnose import explain
 
             explained = explain(exc)
-            if explained is None or "in use by another process" not in explained.message:
+            if explained is None or not ("in use by another process" in explained.message
+                                         or "is writing to the warehouse" in explained.message):
                 raise
             warehouse = Warehouse(path, read_only=True)
             warehouse.open()
         return warehouse
 
     def close(self) -> None:
+        """Close the warehouse; a write made beside the web app's readers is swapped in
+        only when the command succeeded (a failed one leaves the warehouse as it was)."""
         if self._warehouse is not None:
-            self._warehouse.close()
-            self._warehouse = None
+            failed = sys.exc_info()[1]
+            warehouse, self._warehouse = self._warehouse, None
+            if failed is not None and not (isinstance(failed, click.exceptions.Exit)
+                                           and failed.exit_code == 0):
+                warehouse.discard()
+            else:
+                warehouse.close()
 
     # -- output -------------------------------------------------------------------------
     def emit_json(self, data: Any) -> None:

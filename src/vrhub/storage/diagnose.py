@@ -161,9 +161,9 @@ def _duckdb(exc: BaseException, url: str | None) -> OperationalError | None:
         by = f" (held by process {holder[1]})" if holder else ""
         return OperationalError(
             f"the warehouse {lock[1]} is in use by another process{by}",
-            hint="a load needs the warehouse to itself: stop the web app (or wait for the "
-            "other vrhub command) and run this again; commands that only read the "
-            "warehouse work meanwhile, and ISTV files can be sent through the web app; see "
+            hint="a process has it open for writing: wait for the other vrhub command (or "
+            "stop the program holding it, or the web app of an older vrhub) and run this "
+            "again; vrhub's loads and uploads write beside a running web app; see "
             "docs/how-to/deploy-with-postgresql.md",
         )
     if "read-only mode" in text:

@@ -23,7 +23,10 @@ Atomicity is the warehouse transaction's:
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,6 +51,12 @@ ROW_GROUP_ROWS = 128 * 1024
 
 #: Rows the Parquet writer encodes at a time (its default, 1,024, costs a tenth more).
 WRITE_BATCH_ROWS = 64 * 1024
+
+#: The parts folder's note of parts unlisted by a write swapped in while other processes
+#: read an older copy of the warehouse (:mod:`vrhub.storage.warehouse_swap`), and how long
+#: they are kept after (by then every reader has reopened the new copy).
+RETIRED = "retired.json"
+RETIRED_KEEP_SECONDS = 600
 
 #: Parts written by open transactions of this process: never swept, whichever warehouse
 #: handle opens the folder (two handles on one file share its transaction state in DuckDB).
@@ -130,6 +139,9 @@ class PartStore:
         self._listed: set[Path] = set()  # of those, the ones listed
         self._unlisted: list[Path] = []  # by the open transaction: deleted once it commits
         self._views: set[str] = set()  # tables whose view is known to exist
+        #: written to a copy other processes' readers do not see yet: parts a commit
+        #: unlists are kept (dated now) for :meth:`sweep` to delete later
+        self.keep_unlisted = False
 
     def relative(self, table: str, part: str) -> str:
         """A part's path as the view names it: relative to the warehouse's folder (DuckDB
@@ -259,9 +271,43 @@ class PartStore:
     def committed(self) -> None:
         with _LOCK:
             never_listed = [path for path in self._written if path not in self._listed]
-        for path in [*self._unlisted, *never_listed]:
+        for path in never_listed:
             path.unlink(missing_ok=True)
+        if self.keep_unlisted:
+            self._retire(self._unlisted)
+        else:
+            for path in self._unlisted:
+                path.unlink(missing_ok=True)
         self._forget()
+
+    # -- parts unlisted while other processes read an older copy ------------------------
+    @property
+    def _retired_file(self) -> Path:
+        return self.folder / RETIRED
+
+    def _retired(self) -> dict[str, float]:
+        try:
+            return {str(k): float(v) for k, v in
+                    json.loads(self._retired_file.read_text(encoding="utf-8")).items()}
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _save_retired(self, retired: dict[str, float]) -> None:
+        if not retired:
+            self._retired_file.unlink(missing_ok=True)
+            return
+        temporary = self._retired_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(retired), encoding="utf-8")
+        os.replace(temporary, self._retired_file)
+
+    def _retire(self, paths: Iterable[Path]) -> None:
+        """Note when ``paths`` were unlisted, so that :meth:`sweep` keeps them for
+        :data:`RETIRED_KEEP_SECONDS` (readers of the older copy may still read them)."""
+        retired = self._retired()
+        now = time.time()
+        for path in paths:
+            retired[str(path.relative_to(self.folder))] = now
+        self._save_retired(retired)
 
     def rolled_back(self) -> None:
         for path in self._written:
@@ -293,17 +339,29 @@ class PartStore:
             )
 
     def sweep(self, con: duckdb.DuckDBPyConnection) -> int:
-        """Delete part files that are not listed (left by a crash); returns how many."""
+        """Delete part files that are not listed (left by a crash, or unlisted by a write
+        swapped in while other processes read, once :data:`RETIRED_KEEP_SECONDS` have
+        passed); returns how many."""
         if not self.folder.is_dir():
             return 0
         listed = {self.path(t, p) for t, p in con.execute(
             f'SELECT table_name, part FROM "{PART.name}"').fetchall()}
+        retired = self._retired()
+        keep_after = time.time() - RETIRED_KEEP_SECONDS
         removed = 0
         with _LOCK:
             for path in self.folder.glob("*/*.parquet"):
-                if path not in listed and path not in _IN_FLIGHT:
-                    path.unlink(missing_ok=True)
-                    removed += 1
+                if path in listed or path in _IN_FLIGHT:
+                    continue
+                key = str(path.relative_to(self.folder))
+                if retired.get(key, 0.0) > keep_after:
+                    continue
+                path.unlink(missing_ok=True)
+                retired.pop(key, None)
+                removed += 1
+        present = {k: v for k, v in retired.items() if (self.folder / k).exists()}
+        if present != self._retired():
+            self._save_retired(present)
         return removed
 
 

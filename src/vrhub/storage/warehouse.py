@@ -26,7 +26,7 @@ from vrhub.standards.provenance import PROVENANCE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Table
 from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
-from vrhub.storage import warehouse_schema
+from vrhub.storage import warehouse_schema, warehouse_swap
 from vrhub.storage.ddl import create_table
 from vrhub.storage.engines import DuckDBEngine, Engine
 from vrhub.storage.file_load import FileLoad
@@ -41,11 +41,20 @@ class Warehouse:
     """A DuckDB warehouse at ``path`` (created on first use)."""
 
     def __init__(self, path: Path | str, *, read_only: bool = False,
-                 upgrading: bool = False) -> None:
+                 upgrading: bool = False, beside_readers: bool = False,
+                 lock_wait_seconds: float = warehouse_swap.LOCK_WAIT_SECONDS) -> None:
         self.path = Path(path)
         self.read_only = read_only
         #: opened by `vrhub warehouse upgrade`: an older schema version is not refused
         self.upgrading = upgrading
+        #: when other processes are reading the file (the web app), write to a copy and
+        #: swap it in at :meth:`close` (:mod:`vrhub.storage.warehouse_swap`) instead of
+        #: stopping at "in use"
+        self.beside_readers = beside_readers
+        #: how long opening read-write waits for another process's write to end
+        self.lock_wait_seconds = lock_wait_seconds
+        self._swap: warehouse_swap.Swap | None = None
+        self._write_lock: Path | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self.parts = PartStore(self.path)
@@ -64,8 +73,12 @@ class Warehouse:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             # the views over parts name them relative to the warehouse's folder
-            self._con = duckdb.connect(str(self.path), read_only=self.read_only,
-                                       config={"file_search_path": str(self.path.parent)})
+            config: dict[str, str | bool | int | float | list[str]] = {
+                "file_search_path": str(self.path.parent)}
+            if self.read_only:
+                self._con = duckdb.connect(str(self.path), read_only=True, config=config)
+            else:
+                self._con = self._connect_for_writing(config)
             # parts never change once written (a new part gets a new name), so their
             # Parquet footers are read once per process, not on every query
             self._con.execute("SET GLOBAL parquet_metadata_cache = true")
@@ -73,14 +86,54 @@ class Warehouse:
                 try:
                     warehouse_schema.check(self._con, self.path, writable=not self.read_only)
                 except BaseException:
-                    self._con.close()
-                    self._con = None
+                    self.discard()
                     raise
             if not self.read_only:
                 self.ensure_tables(BOOKKEEPING_TABLES)
                 self.parts.sweep(self._con)
             self.parts.check(self._con)
         return self._con
+
+    def _connect_for_writing(self, config: dict[str, str | bool | int | float | list[str]]
+                             ) -> duckdb.DuckDBPyConnection:
+        """Open the file read-write holding the write lock; when only readers hold it and
+        :attr:`beside_readers` is set, open a copy to be swapped in at :meth:`close`."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = warehouse_swap.acquire_write_lock(self.path,
+                                                             self.lock_wait_seconds)
+        try:
+            try:
+                return duckdb.connect(str(self.path), config=config)
+            except duckdb.IOException as exc:
+                if not (self.beside_readers and warehouse_swap.held_by_readers(exc)):
+                    raise
+            self._swap = warehouse_swap.Swap.begin(self.path)
+            self.parts.keep_unlisted = True
+            try:
+                return duckdb.connect(str(self._swap.copy), config=config)
+            except BaseException:
+                self._swap.discard()
+                self._swap = None
+                raise
+        except BaseException:
+            warehouse_swap.release_write_lock(self._write_lock)
+            self._write_lock = None
+            raise
+
+    @property
+    def swapping(self) -> bool:
+        """True when this handle writes to a copy that :meth:`close` swaps in."""
+        return self._swap is not None
+
+    def discard(self) -> None:
+        """Close without swapping in what was written to a copy (after a failed write);
+        a write to the file itself is unaffected (its transactions decided already)."""
+        swap, self._swap = self._swap, None
+        try:
+            self.close()
+        finally:
+            if swap is not None:
+                swap.discard()
 
     @property
     def engine(self) -> Engine:
@@ -117,6 +170,8 @@ class Warehouse:
         ends, for up to that long; :class:`WarehouseBusy` if it never does."""
         if self._con is None:
             return
+        if self._swap is not None:  # the copy is swapped in whole, with no log beside it
+            self._con.execute("CHECKPOINT")
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -129,6 +184,14 @@ class Warehouse:
                     ) from None
                 time.sleep(0.02)
         self._con = None
+        swap, self._swap = self._swap, None
+        try:
+            if swap is not None:
+                swap.publish()
+        finally:
+            if self._write_lock is not None:
+                warehouse_swap.release_write_lock(self._write_lock)
+                self._write_lock = None
 
     def __enter__(self) -> Warehouse:
         return self

@@ -5,8 +5,10 @@ within a process every connection to a file must use the same mode. So the web a
 warehouse read-only and hands each request its own cursor, and other processes may read it
 at the same time (`vrhub trends`, `vrhub istv receipts`, ...). A write (an ISTV upload)
 goes through :func:`writing_warehouse`, which closes the read-only database, opens it
-read-write for that write alone and closes it again; readers reopen it read-only. While the
-web app is running, `vrhub load` is refused with a one-line "in use" message.
+read-write for that write alone and closes it again; readers reopen it read-only. When
+other processes read the file too (more workers, `vrhub load` while the web app serves), the
+write goes to a copy that is swapped in whole (:mod:`vrhub.storage.warehouse_swap`), and
+each process reopens the new file at its next request.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from vrhub.errors import OperationalError
 from vrhub.reports.area_directory import AreaDirectory
 from vrhub.reports.area_directory import build as build_directory
 from vrhub.storage.load_status import LoadTotals, load_totals
 from vrhub.storage.warehouse import Warehouse, WarehouseBusy
+from vrhub.storage.warehouse_swap import file_identity
 
 T = TypeVar("T")
 
@@ -53,6 +57,7 @@ def open_shared_warehouse(state: Any) -> Warehouse:
                     created.open()
             existing = Warehouse(path, read_only=True)
             existing.open()
+            state.warehouse_identity = file_identity(path)
             area = state.settings.chosen_study_area()
             if area is not None:
                 existing.use_study_area(area)
@@ -68,12 +73,14 @@ def writing_warehouse(state: Any) -> Iterator[Warehouse]:
 
     with _WRITING, _LOCK:
         _release(state)
-        writer = Warehouse(state.workspace.warehouse_path)
+        # another worker (or host) reading the file: write to a copy swapped in at the end
+        writer = Warehouse(state.workspace.warehouse_path, beside_readers=True,
+                           lock_wait_seconds=CLOSE_WAIT_SECONDS)
         try:
             try:
                 writer.open()
             except Exception as exc:
-                if "different configuration" in str(exc):
+                if "different configuration" in str(exc) or "is writing to the" in str(exc):
                     raise OperationalError(BUSY, hint="send the file again in a moment") \
                         from None
                 raise
@@ -81,11 +88,13 @@ def writing_warehouse(state: Any) -> Iterator[Warehouse]:
             if area is not None:
                 writer.use_study_area(area)
             yield writer
-        finally:
-            writer.close()
+        except BaseException:
+            writer.discard()
+            raise
+        writer.close()
 
 
-def _release(state: Any) -> None:
+def _release(state: Any, wait_seconds: float = CLOSE_WAIT_SECONDS) -> None:
     """Close the shared read-only database and every idle cursor on it; cursors still in
     use are closed when their request ends (their generation is past)."""
     state.warehouse_generation = getattr(state, "warehouse_generation", 0) + 1
@@ -101,7 +110,7 @@ def _release(state: Any) -> None:
         # (new requests wait on the lock meanwhile); if it does not, the write is refused
         # as "busy" (503) and the file can be sent again
         try:
-            existing.close(wait_seconds=CLOSE_WAIT_SECONDS)
+            existing.close(wait_seconds=wait_seconds)
         except WarehouseBusy:
             raise OperationalError(BUSY, hint="send the file again in a moment") from None
         state.warehouse = None
@@ -118,6 +127,11 @@ async def warehouse(request: Request) -> AsyncIterator[Warehouse]:
     (reading its file) once per process."""
     pool = _cursors(request)
     state = request.app.state
+    if _swapped(state):  # waits for queries on the old file: off the event loop
+        await run_in_threadpool(_follow_swap, state)
+    # what this request's answers are cached under: read before its cursor is taken, so
+    # that an answer from a file replaced meanwhile is never kept as the new file's
+    request.state.data_version = state_data_version(state)
     generation = getattr(state, "warehouse_generation", 0)
     try:
         view = pool.get_nowait()
@@ -134,6 +148,30 @@ async def warehouse(request: Request) -> AsyncIterator[Warehouse]:
         view.close()
 
 
+def _swapped(state: Any) -> bool:
+    """Whether another process swapped a write in since the warehouse was opened here (a
+    load while the web app serves: :mod:`vrhub.storage.warehouse_swap`): the warehouse's
+    file is then another file. One ``stat`` a request."""
+    opened = getattr(state, "warehouse_identity", None)
+    if opened is None or getattr(state, "warehouse", None) is None:
+        return False
+    return file_identity(state.workspace.warehouse_path) not in (opened, None)
+
+
+def _follow_swap(state: Any) -> None:
+    """Close the old file (once the queries running on it end) so that this request and
+    the next open the new one; a query that does not end in time leaves it to a later
+    request."""
+    with _LOCK:
+        if not _swapped(state):
+            return
+        try:
+            _release(state)
+        except OperationalError:
+            return
+        state.warehouse_identity = None
+
+
 def _cursors(request: Request) -> queue.SimpleQueue[Warehouse]:
     state = request.app.state
     pool: queue.SimpleQueue[Warehouse] | None = getattr(state, "warehouse_cursors", None)
@@ -146,16 +184,19 @@ def _cursors(request: Request) -> queue.SimpleQueue[Warehouse]:
 
 
 def data_version(request: Request) -> str:
-    """A fingerprint of what the warehouse holds (see :func:`state_data_version`)."""
-    return state_data_version(request.app.state)
+    """A fingerprint of what the warehouse holds (see :func:`state_data_version`): as it
+    was when this request took its warehouse cursor, if it took one."""
+    taken: str | None = getattr(request.state, "data_version", None)
+    return taken if taken is not None else state_data_version(request.app.state)
 
 
 def state_data_version(state: Any) -> str:
     """A fingerprint of what the warehouse holds, read from the file system (no query).
 
     Every committed write changes the database file or its write-ahead log (their size
-    or modification time), and while the web app runs no other process can write to the
-    warehouse; so a cached answer keyed by this fingerprint is never served stale."""
+    or modification time), and a write another process made while the web app reads is
+    swapped in as another file (another inode); so a cached answer keyed by this
+    fingerprint is never served stale."""
     files: tuple[str, str] | None = getattr(state, "warehouse_files", None)
     if files is None:
         path: Path = state.workspace.warehouse_path
@@ -167,7 +208,7 @@ def state_data_version(state: Any) -> str:
         except FileNotFoundError:
             parts.append("-")
             continue
-        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+        parts.append(f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}")
     return "|".join(parts)
 
 
