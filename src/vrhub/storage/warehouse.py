@@ -60,6 +60,8 @@ class Warehouse:
         self.parts = PartStore(self.path)
         self._study_area: StudyArea | None = None
         self._engine: Engine | None = None
+        #: read-only: the tables and views, read once (nothing can create one meanwhile)
+        self._names: frozenset[str] | None = None
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -160,6 +162,7 @@ class Warehouse:
         view._con = self.con.cursor()
         view.parts = self.parts
         view._study_area = self._study_area
+        view._names = self._names
         if self._engine is not None and self._engine.name != "duckdb":
             view._engine = self._engine
         return view
@@ -184,6 +187,7 @@ class Warehouse:
                     ) from None
                 time.sleep(0.02)
         self._con = None
+        self._names = None  # opened again, it may have changed
         swap, self._swap = self._swap, None
         try:
             if swap is not None:
@@ -254,6 +258,14 @@ class Warehouse:
         self.con.execute("SELECT 1").fetchall()
 
     def has_table(self, name: str) -> bool:
+        """Whether a table or view called ``name`` exists. Opened read-only, the warehouse
+        cannot change while it is open (DuckDB locks the file against writers), so the
+        names are read once: a page asks this dozens of times."""
+        if self.read_only:
+            if self._names is None:
+                self._names = frozenset(str(n) for (n,) in self.con.execute(
+                    "SELECT DISTINCT table_name FROM information_schema.tables").fetchall())
+            return name in self._names
         row = _first(self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ))

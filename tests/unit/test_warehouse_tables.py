@@ -1,0 +1,52 @@
+"""``Warehouse.has_table``: tables and views, read once while opened read-only (a page asks
+dozens of times), asked afresh on a writable warehouse and after the warehouse is opened
+again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from vrhub.storage.warehouse import Warehouse
+
+
+class _Refusing:
+    """A connection that fails if asked anything."""
+
+    def execute(self, *_args: object) -> None:
+        raise AssertionError("the warehouse was asked again")
+
+    def cursor(self) -> _Refusing:
+        return self
+
+
+def test_read_only_names_are_read_once_and_again_after_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.con.execute("CREATE TABLE counts (n INTEGER)")
+        wh.con.execute("CREATE VIEW counts_view AS SELECT * FROM counts")
+        assert wh.has_table("counts") and not wh.has_table("later")
+        wh.con.execute("CREATE TABLE later (n INTEGER)")
+        assert wh.has_table("later")  # writable: asked every time
+    reader = Warehouse(path, read_only=True)
+    assert reader.has_table("counts") and reader.has_table("counts_view")
+    real = reader.con
+    reader._con = _Refusing()  # type: ignore[assignment]
+    try:
+        assert reader.has_table("later") and not reader.has_table("missing")
+        cursor = reader.cursor()
+        assert cursor.has_table("counts") and not cursor.has_table("missing")
+        with pytest.raises(AssertionError, match="asked again"):
+            reader.scalar("SELECT 1")
+    finally:
+        reader._con = real
+        reader.close()
+    with Warehouse(path) as wh:
+        wh.con.execute("CREATE TABLE newest (n INTEGER)")
+    assert isinstance(reader.con, duckdb.DuckDBPyConnection)  # opened again
+    try:
+        assert reader.has_table("newest")
+    finally:
+        reader.close()
