@@ -49,8 +49,9 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
     import shapely
 
     from vrhub.standards.geography_tables import AREA_BOUNDARY
-    from vrhub.standards.istv import CURRENT_VIEW_SQL, ISTV_ASSAULT, ISTV_SUBMISSION
+    from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
     from vrhub.standards.police_uk import POLICE_STREET
+    from vrhub.storage.queries.istv import ensure_current_view
     from vrhub.storage.warehouse import Warehouse
 
     rng = np.random.default_rng(seed)
@@ -103,7 +104,7 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
         for table, frame in ((POLICE_STREET, police), (ISTV_SUBMISSION, submission),
                              (ISTV_ASSAULT, assaults), (AREA_BOUNDARY, boundaries)):
             wh.insert(table, frame[[c for c in frame.columns if c in table.column_names]])
-        wh.con.execute(CURRENT_VIEW_SQL)
+        ensure_current_view(wh)
 
 
 def free_port() -> int:

@@ -7,6 +7,7 @@ so ``vrhub X --help`` costs no more than click itself.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -288,7 +289,9 @@ def needs(*, database: str | None = None, workspace: str | None = None) -> Calla
             lines.append(f"Database account: {database}.")
         if workspace:
             lines.append(f"Workspace: {workspace}.")
-        command.help = (command.help or "").rstrip() + "\n\n" + "\n\n".join(lines)
+        # the docstring's own indentation goes first: text added without it would stop
+        # click from removing it, and the help would print ragged
+        command.help = inspect.cleandoc(command.help or "") + "\n\n" + "\n\n".join(lines)
         return command
 
     return add
