@@ -160,3 +160,23 @@ def test_printed_documents_fetch_nothing() -> None:
     css = sna_render.PRINT_CSS
     document = printing.pdf('<p>Hi</p><img src="https://example.org/x.png" alt="">', css)
     assert document.startswith(b"%PDF")
+
+
+def test_a_caveat_reported_by_several_queries_is_said_once() -> None:
+    pseudo = "247 MPS offences recorded against pseudo-areas are not in area results"
+    section = Section("sources", "Sources", True, None, {}, {}, notes=(
+        pseudo, "Knife crime: not loaded", pseudo, pseudo))
+    assert section.notes == (pseudo, "Knife crime: not loaded")
+    sections = [unavailable(key, "nothing") for key in SECTION_KEYS]
+    sections[1] = section
+    html = sna.to_html(sna.NeedsAssessment(
+        "E09000012", "Hackney", "full", "2020-12", "2025-11", "london-1", "",
+        tuple(sections), dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    assert html.count(pseudo) == 1
+
+
+def test_a_year_before_the_ward_counts_only_partly_cover_is_said_so() -> None:
+    data = _four_wards()  # ward counts for June 2024 and June 2025 only
+    assert sna_where.previous_months_covered(data) == 1
+    notes = sna_where.section(data, Area("E09000012", "Hackney", ("E09000012",))).notes
+    assert any("the year before covers 1 of its 12 months" in n for n in notes)

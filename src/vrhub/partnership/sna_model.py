@@ -59,6 +59,10 @@ class Section:
     notes: tuple[str, ...] = ()
     """How the figures were made (method and caveats), one paragraph each."""
 
+    def __post_init__(self) -> None:
+        # a caveat several queries report (one per category read) is said once
+        object.__setattr__(self, "notes", tuple(dict.fromkeys(self.notes)))
+
 
 @dataclass(frozen=True)
 class NeedsAssessment:

@@ -62,6 +62,13 @@ def ward_table(data: SourceData, area: Area) -> pd.DataFrame:
     return frame.sort_values(["count", "ward"], ascending=[False, True]).reset_index(drop=True)
 
 
+def previous_months_covered(data: SourceData) -> int:
+    """Months of the 12 before the latest 12 that the ward counts hold."""
+    start = data.latest_start
+    months = set(data.ward_counts["month"].astype(str))
+    return sum(shift(start, -k) in months for k in range(1, 13))
+
+
 def lsoa_table(data: SourceData, area: Area) -> pd.DataFrame:
     counts = data.lsoa_counts
     if not len(counts):
@@ -192,6 +199,12 @@ def section(data: SourceData, area: Area) -> Section:
         outline = shapely.union_all(mine.geometry.to_numpy()) if len(mine) else None
     if len(wards):
         tables["wards"] = wards
+        before = previous_months_covered(data)
+        if before < 12:
+            notes.append(f"Wards: the year before covers {before} of its 12 months (the "
+                         "ward counts loaded start later), so its counts are not a whole "
+                         "year's; load the historical ward table (vrhub load mps "
+                         "recorded-crime-ward-historical.csv) for the whole year.")
         found, sentences = ward_findings(wards, place)
         figures.update(found)
         text.extend(sentences)
