@@ -88,8 +88,10 @@ def _boroughs(home: Path) -> list[str]:
     from vrhub.storage.warehouse import Warehouse
 
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
+        # London boroughs only (E09...): the real lookup also covers districts elsewhere,
+        # which have no borough page
         frame = wh.query("SELECT DISTINCT borough_code FROM area_lookup "
-                         "WHERE borough_code IS NOT NULL ORDER BY borough_code")
+                         "WHERE borough_code LIKE 'E09%' ORDER BY borough_code")
     return [str(c) for c in frame["borough_code"]]
 
 

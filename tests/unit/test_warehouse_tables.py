@@ -50,3 +50,25 @@ def test_read_only_names_are_read_once_and_again_after_reopening(tmp_path: Path)
         assert reader.has_table("newest")
     finally:
         reader.close()
+
+
+def test_remembered_answers_last_while_read_only_and_open(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    with Warehouse(path) as wh:
+        wh.open()
+        assert (wh.remembered("k", compute), wh.remembered("k", compute)) == (1, 2)
+    reader = Warehouse(path, read_only=True)
+    try:
+        assert reader.remembered("k", compute) == 3
+        assert reader.remembered("k", compute) == 3
+        assert reader.cursor().remembered("k", compute) == 3  # shared with cursors
+    finally:
+        reader.close()
+    assert reader.remembered("k", compute) == 4  # opened again: computed again
+    reader.close()

@@ -16,6 +16,7 @@ Pages, charts and the API ask :meth:`vrhub.access.policy.Policy.ed_figures` firs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,9 +77,13 @@ def ed_vs_police(wh: Warehouse, view: EDView, borough: str,
     for r in frame.to_dict("records"):
         ed_count = None if pd.isna(r["ed_count"]) else int(r["ed_count"])
         ratio = r["ratio"]
-        rows.append({"area_code": str(r["area_code"]), "area_name": r["area_name"],
+        # a ward the lookup has no name for (ED rows placed in it, no police row) is named
+        # by its code rather than left NaN, which no JSON answer can carry
+        name = r["area_name"]
+        rows.append({"area_code": str(r["area_code"]),
+                     "area_name": str(name) if isinstance(name, str) else str(r["area_code"]),
                      "ed": ed_count, "police": int(r["police_count"]),
-                     "ratio": None if pd.isna(ratio) or ratio == float("inf")
+                     "ratio": None if pd.isna(ratio) or not math.isfinite(float(ratio))
                      else float(ratio)})
     return rows
 

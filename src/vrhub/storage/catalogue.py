@@ -96,12 +96,19 @@ def site_names(wh: Warehouse | None) -> dict[str, str]:
     return {str(s["site_code"]): str(s["site_name"] or s["site_code"]) for s in ed_sites(wh)}
 
 
+def mps_category_pairs(wh: Warehouse) -> pd.DataFrame:
+    """Every (major_category, minor_category) of the MPS counts, in order: a scan of the
+    whole table, kept while a read-only warehouse is open (a borough page asks six
+    times)."""
+    return wh.remembered("mps_category_pairs", lambda: wh.query(
+        "SELECT DISTINCT major_category, minor_category FROM mps_crime_count ORDER BY 1, 2"))
+
+
 def mps_categories(wh: Warehouse | None) -> list[str]:
     """MPS major categories, each followed by its minor categories."""
     if wh is None or not wh.has_table("mps_crime_count"):
         return []
-    frame = wh.query("SELECT DISTINCT major_category, minor_category FROM mps_crime_count "
-                     "ORDER BY 1, 2")
+    frame = mps_category_pairs(wh)
     out: list[str] = []
     for major, group in frame.groupby("major_category", sort=True):
         out.append(str(major))

@@ -27,6 +27,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.standards.series_choices import LEVELS, SOURCES
+from vrhub.storage.catalogue import mps_category_pairs
 from vrhub.storage.police_counted import counted_rows, counting_notes, in_study_area_sql
 from vrhub.storage.warehouse import Warehouse
 
@@ -173,8 +174,7 @@ def _mps_categories(warehouse: Warehouse, categories: Sequence[str]
     """Category label SQL and its parameters, filter SQL and its parameters: each name
     matches a minor category, else a major one (case-insensitive); a major category is
     reported as one series summed over its minor categories."""
-    known = warehouse.query("SELECT DISTINCT major_category, minor_category "
-                            "FROM mps_crime_count")
+    known = mps_category_pairs(warehouse)
     minors = {m.upper(): m for m in known["minor_category"].dropna()}
     majors = {m.upper(): m for m in known["major_category"].dropna()}
     minor_sel: list[str] = []

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -32,6 +32,7 @@ from vrhub.storage.engines import DuckDBEngine, Engine
 from vrhub.storage.file_load import FileLoad
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
+T = TypeVar("T")
 
 class WarehouseBusy(OperationalError):
     """The warehouse could not be closed for a write: a query on it did not finish in time."""
@@ -62,6 +63,8 @@ class Warehouse:
         self._engine: Engine | None = None
         #: read-only: the tables and views, read once (nothing can create one meanwhile)
         self._names: frozenset[str] | None = None
+        #: read-only: answers kept while open (:meth:`remembered`), shared with cursors
+        self._memo: dict[str, Any] = {}
 
     # -- connection ---------------------------------------------------------------------
     @property
@@ -163,6 +166,7 @@ class Warehouse:
         view.parts = self.parts
         view._study_area = self._study_area
         view._names = self._names
+        view._memo = self._memo
         if self._engine is not None and self._engine.name != "duckdb":
             view._engine = self._engine
         return view
@@ -188,6 +192,7 @@ class Warehouse:
                 time.sleep(0.02)
         self._con = None
         self._names = None  # opened again, it may have changed
+        self._memo = {}
         swap, self._swap = self._swap, None
         try:
             if swap is not None:
@@ -270,6 +275,17 @@ class Warehouse:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ))
         return bool(row and row[0])
+
+    def remembered(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept under ``key`` while a read-only warehouse stays open (it
+        cannot change meanwhile) and shared with its cursors; computed every time when
+        writable. For small answers that scan a big table, such as its category list."""
+        if not self.read_only:
+            return compute()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        value: T = self._memo[key]
+        return value
 
     # -- queries ------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
