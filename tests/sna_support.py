@@ -1,46 +1,21 @@
 """A stand-in for the needs-assessment builder in tests of the edition store, its pages and
-its API: it returns the figures a test sets, renders them into small HTML, PDF and XLSX
-files, and refuses recommendations as the real one does (a formula, a script). The real
-builder's own tests are in tests/integration and tests/unit."""
+its API: it returns the figures a test sets (in the real builder's Section and
+NeedsAssessment) and renders them into small HTML, PDF and XLSX files; recommendations are
+checked by the real builder's rule. The real builder's own tests are in tests/integration
+and tests/unit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpyxl import Workbook
 
-from vrhub.errors import UserError
-
-SECTIONS = ("definition", "sources", "trends", "where", "when", "who", "risk", "services",
-            "recommendations")
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    available: bool
-    reason: str | None
-    figures: dict[str, Any]
-    tables: dict[str, Any] = field(default_factory=dict)
-    text: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Assessment:
-    area_code: str
-    area_name: str
-    edition: str
-    period_from: str
-    period_to: str
-    definition_version: str
-    recommendations: str
-    sections: tuple[Section, ...]
-    built_at: dt.datetime
+from vrhub.partnership import sna
+from vrhub.partnership.sna_model import SECTION_KEYS as SECTIONS
+from vrhub.partnership.sna_model import NeedsAssessment, Section
 
 
 @dataclass
@@ -53,18 +28,18 @@ class StandIn:
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def build(self, warehouse: Any, area: str, *, edition: str = "full",
-              end: str | None = None, recommendations: str = "", **_: Any) -> Assessment:
+              end: str | None = None, recommendations: str = "", **_: Any) -> NeedsAssessment:
         self.calls.append(("build", area))
         found = self.figures.get(area, {})
         sections = tuple(
             Section(key, key.title(), key in found,
                     None if key in found else f"{area} has no data for {key}",
-                    dict(found.get(key, {})))
+                    dict(found.get(key, {})), {})
             for key in SECTIONS)
-        return Assessment(area, area, edition, self.period[0], end or self.period[1],
+        return NeedsAssessment(area, area, edition, self.period[0], end or self.period[1],
                           "svd-1", recommendations, sections, dt.datetime(2025, 1, 5))
 
-    def public_summary(self, assessment: Assessment) -> Assessment:
+    def public_summary(self, assessment: NeedsAssessment) -> NeedsAssessment:
         def rounded(value: Any) -> Any:
             return value if not isinstance(value, int) else 5 * round(value / 5)
 
@@ -72,16 +47,16 @@ class StandIn:
             replace(s, figures={k: rounded(v) for k, v in s.figures.items()})
             for s in assessment.sections))
 
-    def refresh(self, assessment: Assessment, warehouse: Any, key: str, *,
-                recommendations: str = "") -> Assessment:
+    def refresh(self, assessment: NeedsAssessment, warehouse: Any, key: str, *,
+                recommendations: str = "") -> NeedsAssessment:
         assert key == "recommendations"
         self.calls.append(("refresh", assessment.area_code))
         return replace(assessment, recommendations=recommendations)
 
-    def figures_of(self, assessment: Assessment) -> dict[str, dict[str, Any]]:
+    def figures_of(self, assessment: NeedsAssessment) -> dict[str, dict[str, Any]]:
         return {s.key: dict(s.figures) for s in assessment.sections}
 
-    def to_html(self, assessment: Assessment, *, comparison: list[dict[str, Any]] | None = None
+    def to_html(self, assessment: NeedsAssessment, *, comparison: list[dict[str, Any]] | None = None
                 ) -> str:
         rows = "".join(f"<tr><td>{r['section']}</td><td>{r['figure']}</td>"
                        f"<td>{r['change']}</td></tr>" for r in comparison or [])
@@ -89,12 +64,12 @@ class StandIn:
                 f"<h1>{assessment.edition} {assessment.area_code}</h1>"
                 f"<p>{assessment.recommendations}</p><table>{rows}</table></html>")
 
-    def to_pdf(self, assessment: Assessment, *, comparison: list[dict[str, Any]] | None = None,
+    def to_pdf(self, assessment: NeedsAssessment, *, comparison: list[dict[str, Any]] | None = None,
                html: str | None = None) -> bytes:
         return (b"%PDF-1.4\n% " + assessment.area_code.encode() + b" "
                 + assessment.edition.encode() + b"\n%%EOF\n")
 
-    def to_xlsx(self, assessment: Assessment) -> bytes:
+    def to_xlsx(self, assessment: NeedsAssessment) -> bytes:
         book = Workbook()
         sheet = book.active
         assert sheet is not None
@@ -107,13 +82,7 @@ class StandIn:
         return out.getvalue()
 
     def check_recommendations(self, text: str) -> str:
-        if re.search(r"^\s*[=+@-]", text, re.MULTILINE):
-            raise UserError("the recommendations hold a line starting like a spreadsheet "
-                            "formula", hint="start the line with a word")
-        if re.search(r"<\s*script|javascript:", text, re.IGNORECASE):
-            raise UserError("the recommendations hold markup or script",
-                            hint="write plain text")
-        return text.strip()
+        return sna.check_recommendations(text)
 
 
 class Assessor:

@@ -214,7 +214,7 @@ def test_build_compares_with_the_last_edition_and_keeps_recommendations(
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("=cmd|' /C calc'!A0", "starting like a spreadsheet formula"),
+    ("=cmd|' /C calc'!A0", "which a spreadsheet would run as a formula"),
     ("Invest in youth clubs.\n<script>alert(1)</script>", "markup or script"),
 ])
 def test_a_refused_recommendation_names_the_field_and_stores_nothing(

@@ -97,7 +97,7 @@ def test_a_borough_analyst_builds_downloads_and_compares(app: FastAPI,
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("=cmd|' /C calc'!A0", "starting like a spreadsheet formula"),
+    ("=cmd|' /C calc'!A0", "which a spreadsheet would run as a formula"),
     ("Youth clubs.\n<script>alert('x')</script>", "hold markup or script"),
 ])
 def test_a_refused_recommendation_reshows_the_form(app: FastAPI, stand_in: StandIn,
