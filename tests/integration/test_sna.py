@@ -33,7 +33,8 @@ def _cli(home: Path, *args: str) -> int:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """MPS borough (current and historical) and ward counts, population, IMD 2025,
+    """MPS borough (current and historical) and ward counts, the MPS Monthly Crime
+    Dashboard (knife crime), population, IMD 2025,
     borough and ward boundaries and the LSOA-ward lookup: no ED data, no police.uk."""
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not present")
@@ -44,6 +45,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  ("load", "mps", str(MPS / "recorded-crime-borough.csv.gz"),
                   str(MPS / "recorded-crime-borough-historical.csv.gz")),
                  ("load", "mps", str(MPS / "recorded-crime-ward.csv.gz")),
+                 ("load", "mps-dashboard", str(MPS / "monthly-crime-dashboard.csv.gz")),
                  ("load", "population", str(s / "population/census2021-ts007a-lsoa.csv.gz")),
                  ("load", "imd", str(s / "imd2025/England-IMD-2025.csv.gz")),
                  ("load", "boundaries", str(s / "boundaries/london-2021-lad22-gen20.zip"),
@@ -102,6 +104,41 @@ def test_trend_figures_equal_a_count_of_the_source_files(
     assert trends.figures["violence_with_injury_change_pct"] == pytest.approx(
         (vwi / before - 1) * 100, abs=0.05)
     assert any(f"({vwi:,} against {before:,} the year before)" in t for t in trends.text)
+
+
+def _knife(code: str, months: list[str]) -> int:
+    """Knife crime offences of a borough over months, read from the dashboard CSV."""
+    frame = pd.read_csv(MPS / "monthly-crime-dashboard.csv.gz")
+    rows = frame[(frame["area_type"] == "Borough") & (frame["area_code"] == code)
+                 & (frame["crime_type"] == "Knife Crime")
+                 & (frame["crime_subtype"] == "Knife Crime") & (frame["measure"] == "Offences")
+                 & frame["month_year"].str[:7].isin(months)]
+    return int(rows["count"].sum())
+
+
+def test_knife_crime_comes_from_the_monthly_crime_dashboard(
+        built: dict[str, sna.NeedsAssessment]) -> None:
+    trends = built[HACKNEY].section("trends")
+    knife = _knife(HACKNEY, _months("2025-11"))
+    before = _knife(HACKNEY, _months("2024-11"))
+    assert trends.figures["knife_crime_count"] == knife > 100
+    assert trends.figures["knife_crime_change_pct"] == pytest.approx(
+        (knife / before - 1) * 100, abs=0.05)
+    table = trends.tables["trends"]
+    rows = table[table["category"] == "knife_crime"].set_index("year_to")
+    population = float(rows.loc["2025-11", "population"])
+    assert float(rows.loc["2025-11", "rate_per_1000"]) == pytest.approx(
+        knife / population * 1000, rel=1e-9)
+    # the dashboard begins in March 2022: the year to November 2022 has 9 months of it
+    assert int(rows.loc["2022-11", "months_covered"]) == 9
+    assert int(rows.loc["2022-11", "count"]) == _knife(HACKNEY, _months("2022-11"))
+    assert "2021-11" not in rows.index
+    assert not any("Not in the loaded MPS tables" in n for n in trends.notes)
+    assert any("Counted from the MPS Monthly Crime Dashboard (borough offences): Knife crime "
+               "(from March 2022)" in n for n in trends.notes)
+    london = built["E12000007"].section("trends").figures["knife_crime_count"]
+    boroughs = sum(_knife(f"E09{n:06d}", _months("2025-11")) for n in range(1, 34))
+    assert london == boroughs
 
 
 def test_london_is_the_sum_of_its_boroughs(built: dict[str, sna.NeedsAssessment]) -> None:

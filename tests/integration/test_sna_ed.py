@@ -80,3 +80,14 @@ def test_files_are_written_with_pdfs_made_by_two_processes(warehouse_path: Path,
     html = sna.to_html(assessments[0])
     assert "Heat map of ED assaults in Alderbury by hour of day" in html
     assert 'class="sna-table sna-screen-only"' in html
+
+
+def test_without_the_dashboard_knife_crime_is_said_to_be_missing(warehouse_path: Path) -> None:
+    with Warehouse(warehouse_path, read_only=True) as wh:
+        assert not wh.has_table("mps_dashboard_count")
+        [assessment] = sna.build_all(wh, ["Alderbury"])
+    trends = assessment.section("trends")
+    assert trends.available and "knife_crime_count" not in trends.figures
+    assert any("Not in the loaded MPS tables: Sexual offences, Knife crime." in n
+               for n in trends.notes)
+    assert not any("Monthly Crime Dashboard" in n for n in trends.notes)

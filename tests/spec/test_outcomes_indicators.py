@@ -139,3 +139,35 @@ def test_hub_indicators_match_hand_counts(services: AccessServices, tmp_path: Pa
     with Warehouse(tmp_path / "w.duckdb") as wh:
         again = compute_and_store(outcomes, ADMIN, wh)
     assert again["results"] == done["results"]
+
+
+def test_knife_crime_indicator_reads_the_monthly_crime_dashboard(
+        services: AccessServices, tmp_path: Path) -> None:
+    from vrhub.standards.mps_dashboard import MPS_DASHBOARD_COUNT
+
+    outcomes = setup(services)
+    with _warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ensure_tables([MPS_DASHBOARD_COUNT])
+        rows = []
+        for month, camden, hackney in (("2024-04", 5, 2), ("2024-05", 7, 1),
+                                       ("2024-06", 3, 4)):
+            for code, count in ((CAMDEN, camden), (HACKNEY, hackney)):
+                rows += [(month, "Borough", code, "Knife Crime", "Knife Crime", "Offences",
+                          count),
+                         # other subtypes, measures and an SNT row are not knife crime
+                         (month, "Borough", code, "Knife Crime", "Knife Crime with Injury",
+                          "Offences", 100),
+                         (month, "Borough", code, "Knife Crime", "Knife Crime",
+                          "Positive Outcomes", 100),
+                         (month, "Safer Neighbourhood Teams", "E05013570", "Knife Crime",
+                          "Knife Crime", "Offences", 100)]
+        wh.con.executemany(
+            "INSERT INTO mps_dashboard_count (month, area_type, area_code, crime_type, "
+            "crime_subtype, measure, count, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'f')", rows)
+        compute_and_store(outcomes, VRU, wh)
+    camden = {h["indicator"]["code"]: h for h in hub_results(outcomes, VRU, borough=CAMDEN)}
+    knife = camden["HUB-KNIFE-CRIME"]["latest"]
+    assert knife["period"] == "2024-25-Q1" and knife["numerator"] == 5 + 7 + 3
+    assert knife["value"] == pytest.approx(15 / 200_000 * 100_000)
+    london = {h["indicator"]["code"]: h for h in hub_results(outcomes, VRU)}
+    assert london["HUB-KNIFE-CRIME"]["latest"]["numerator"] == 15 + 7

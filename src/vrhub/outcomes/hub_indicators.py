@@ -10,7 +10,7 @@ The data elements the hub indicators' expressions may use:
 ``mps_violence_with_injury``   MPS recorded violence with injury
 ``mps_homicide``               MPS recorded homicide
 ``mps_possession_of_weapons``  MPS recorded possession of weapons offences
-``mps_knife_crime``            MPS offences of a 'Knife Crime' category, if loaded
+``mps_knife_crime``            MPS knife crime offences (Monthly Crime Dashboard), if loaded
 ``residents``                  residents (newest Census or mid-year, LSOA 2021)
 ``residents_under_25``         residents under 25
 =============================  ====================================================
@@ -49,7 +49,7 @@ COUNTS: dict[str, Callable[[Warehouse], pd.DataFrame]] = {
     "mps_homicide": lambda w: hub_store.mps_category_counts(w, "Homicide"),
     "mps_possession_of_weapons": lambda w: hub_store.mps_category_counts(
         w, "Possession of Weapons"),
-    "mps_knife_crime": lambda w: hub_store.mps_category_counts(w, "Knife Crime"),
+    "mps_knife_crime": hub_store.knife_crime_counts,
 }
 RESIDENTS = {"residents": False, "residents_under_25": True}
 

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from vrhub.errors import UserError
-from vrhub.partnership.sna_definition import Definition
+from vrhub.partnership.sna_definition import Category, Definition
 from vrhub.reports.violence_analysis import area_deprivation
 from vrhub.standards.months import shift
 from vrhub.storage import series
 from vrhub.storage.outcomes import hub as hub_store
 from vrhub.storage.points import load_points
 from vrhub.storage.queries import istv as istv_queries
+from vrhub.storage.queries import mps_dashboard as dashboard_queries
 from vrhub.storage.queries import reference as reference_queries
 from vrhub.storage.warehouse import Warehouse
 
@@ -31,6 +32,7 @@ LONDON = "E12000007"
 TREND_YEARS = 5
 LOAD_HINTS = {
     "mps": "vrhub load mps <recorded-crime-borough*.csv> (and the ward and LSOA tables)",
+    "mps-dashboard": "vrhub load mps-dashboard <monthly-crime-dashboard.csv>",
     "police": "vrhub load police <YYYY-MM-*-street.csv>",
     "istv": "vrhub istv submit <ED submission files>",
     "imd": "vrhub load imd <IMD 2025 file>",
@@ -51,6 +53,8 @@ class SourceData:
     counts: pd.DataFrame
     #: months with MPS borough counts, per definition category present in the data
     coverage: dict[str, list[str]]
+    #: categories counted from the MPS Monthly Crime Dashboard (the others: recorded crime)
+    dashboard_keys: list[str] = field(default_factory=list)
     ward_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     lsoa_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     ward_borough: dict[str, str] = field(default_factory=dict)
@@ -108,14 +112,21 @@ def load(warehouse: Warehouse, definition: Definition, end: str | None,
     first = shift(data.start, -12)
     frames = []
     for category in definition.categories:
-        try:
-            found = series.monthly_counts(warehouse, source="mps", level="borough",
-                                          categories=[category.mps], period=(first, end))
-        except UserError as exc:
-            data.notes.setdefault("mps", []).append(
-                f"{category.label}: not in the loaded MPS tables ({exc.message})")
-            continue
+        found = _dashboard_counts(warehouse, category, (first, end))
+        if found is None:
+            try:
+                found = series.monthly_counts(warehouse, source="mps", level="borough",
+                                              categories=[category.mps],
+                                              period=(first, end))
+            except UserError as exc:
+                data.notes.setdefault("mps", []).append(
+                    f"{category.label}: not in the loaded MPS tables ({exc.message})"
+                    + (f"; load the MPS Monthly Crime Dashboard for it: "
+                       f"{LOAD_HINTS['mps-dashboard']}" if category.dashboard else ""))
+                continue
         data.coverage[category.key] = [m for m in found.coverage if first <= m <= end]
+        if found.source == "mps-dashboard":
+            data.dashboard_keys.append(category.key)
         frame = found.data[["area_code", "month", "count"]].copy()
         frame["category"] = category.key
         frames.append(frame)
@@ -137,6 +148,19 @@ def load(warehouse: Warehouse, definition: Definition, end: str | None,
         missing["boundaries"] = ("no boundaries, so no maps; load them: "
                                  f"{LOAD_HINTS['boundaries']}")
     return data
+
+
+def _dashboard_counts(warehouse: Warehouse, category: Category,
+                      period: tuple[str, str]) -> series.MonthlyCounts | None:
+    """A category's monthly borough counts from the MPS Monthly Crime Dashboard, when the
+    definition names a dashboard series for it and the table holds that series."""
+    if category.dashboard is None:
+        return None
+    wanted = category.dashboard
+    found = dashboard_queries.borough_monthly_counts(
+        warehouse, crime_type=wanted.crime_type, crime_subtype=wanted.crime_subtype,
+        measure=wanted.measure, period=period)
+    return found if found.coverage else None
 
 
 def _load_places(warehouse: Warehouse, data: SourceData) -> None:

@@ -8,7 +8,10 @@ that counts differently gives its own file (``vrhub sna build --definition FILE`
 * ``categories``: each with a ``key`` (lower-case, underscores), a ``label``, the ``mps``
   recorded-crime category it counts (a minor category, else a major one, any case) and
   ``in_total`` (whether it adds to the serious-violence total: categories that overlap
-  others, such as knife crime, must not);
+  others, such as knife crime, must not); optionally ``dashboard``, the MPS Monthly Crime
+  Dashboard series that counts it instead when that table is loaded: an object with
+  ``crime_type``, ``crime_subtype`` and ``measure`` (knife crime is in the dashboard, not in
+  the recorded-crime tables);
 * ``place_category``: the MPS category mapped by ward and LSOA; ``hotspot_category``: the
   police.uk crime type whose street-level points the hotspots are found in.
 """
@@ -28,11 +31,21 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass(frozen=True)
+class DashboardSeries:
+    """One series of the MPS Monthly Crime Dashboard (``vrhub load mps-dashboard``)."""
+
+    crime_type: str
+    crime_subtype: str
+    measure: str
+
+
+@dataclass(frozen=True)
 class Category:
     key: str
     label: str
     mps: str
     in_total: bool
+    dashboard: DashboardSeries | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,7 @@ def parse_definition(data: object, where: str = "the definition") -> Definition:
         if not isinstance(item.get("in_total"), bool):
             raise UserError(f"{where}: category {i} ({key}) needs 'in_total': true or false")
         categories.append(Category(key, item["label"].strip(), item["mps"].strip(),
-                                   item["in_total"]))
+                                   item["in_total"], _dashboard(item, i, key, where)))
     keys = [c.key for c in categories]
     if len(set(keys)) != len(keys):
         raise UserError(f"{where}: category keys repeat ({', '.join(keys)})",
@@ -104,3 +117,18 @@ def parse_definition(data: object, where: str = "the definition") -> Definition:
     return Definition(data["version"].strip(), data["name"].strip(),
                       data["description"].strip(), tuple(categories),
                       data["place_category"].strip(), data["hotspot_category"].strip())
+
+
+def _dashboard(item: dict[str, object], i: int, key: str, where: str
+               ) -> DashboardSeries | None:
+    raw = item.get("dashboard")
+    if raw is None:
+        return None
+    fields = ("crime_type", "crime_subtype", "measure")
+    if not isinstance(raw, dict) or not all(
+            isinstance(raw.get(f), str) and str(raw[f]).strip() for f in fields):
+        raise UserError(f"{where}: category {i} ({key}) has a 'dashboard' that is not an "
+                        "object with non-empty 'crime_type', 'crime_subtype' and 'measure'",
+                        hint='e.g. {"crime_type": "Knife Crime", "crime_subtype": '
+                        '"Knife Crime", "measure": "Offences"}')
+    return DashboardSeries(*(str(raw[f]).strip() for f in fields))

@@ -55,33 +55,14 @@ def all_trends(data: SourceData) -> pd.DataFrame:
         london = counts.groupby(["category", "month"])["count"].sum().reset_index()
         london["area_code"] = LONDON
         counts = pd.concat([counts, london], ignore_index=True)
-    covered = sorted({m for months in data.coverage.values() for m in months})
     population = data.population.get("borough", pd.Series(dtype=float))
     population = pd.concat([population, pd.Series(
         {LONDON: float(population[population.index.isin(data.borough_names)].sum())})])
     labels = _labels(data)
     rows: list[pd.DataFrame] = []
-    for k in range(TREND_YEARS):
-        year_end = shift(data.end, -12 * k)
-        months = month_span(shift(year_end, -11), year_end)
-        n_covered = sum(m in set(covered) for m in months)
-        if not n_covered or not len(counts):
-            continue
-        part = counts[counts["month"].isin(months)]
-        year = part.groupby(["area_code", "category"])["count"].sum().reset_index()
-        year["year_from"], year["year_to"], year["months_covered"] = (
-            months[0], year_end, n_covered)
-        try:
-            yoy = year_on_year(counts, period=(None, year_end), coverage=covered)
-            year = year.merge(yoy[["area_code", "category", "previous", "previous_months",
-                                   "pct_change",
-                                   "ratio_lower", "ratio_upper", "p_value"]],
-                              on=["area_code", "category"], how="left")
-        except UserError:  # no year before it in the data
-            for column in ("previous", "previous_months", "pct_change", "ratio_lower",
-                           "ratio_upper", "p_value"):
-                year[column] = np.nan
-        rows.append(year)
+    if len(counts):
+        for months_held, chosen in _coverage_groups(data, totals).items():
+            rows += _years(data, counts[counts["category"].isin(chosen)], list(months_held))
     if not rows:
         frame = pd.DataFrame(columns=["area_code", *COLUMNS])
         data.cache["trends"] = frame
@@ -106,6 +87,50 @@ def all_trends(data: SourceData) -> pd.DataFrame:
     frame = frame.sort_values(["area_code", "order", "year_to"], ascending=[True, True, False])
     data.cache["trends"] = frame.drop(columns="order").reset_index(drop=True)
     return data.cache["trends"]
+
+
+def _coverage_groups(data: SourceData, totals: list[str]
+                     ) -> dict[tuple[str, ...], list[str]]:
+    """Categories grouped by the months their source covers: the recorded-crime
+    categories share one coverage, a category counted from the Monthly Crime Dashboard
+    (knife crime) has the dashboard's, so that a year before the dashboard begins is not
+    read as a year without offences."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for key, months in data.coverage.items():
+        groups.setdefault(tuple(sorted(months)), []).append(key)
+    if totals:
+        union = tuple(sorted({m for k in totals for m in data.coverage[k]}))
+        groups.setdefault(union, []).append(TOTAL)
+    return groups
+
+
+def _years(data: SourceData, counts: pd.DataFrame, covered: list[str]
+           ) -> list[pd.DataFrame]:
+    """Each trend year's counts and change on the year before, for categories whose
+    source covers the months ``covered``."""
+    rows: list[pd.DataFrame] = []
+    for k in range(TREND_YEARS):
+        year_end = shift(data.end, -12 * k)
+        months = month_span(shift(year_end, -11), year_end)
+        n_covered = sum(m in set(covered) for m in months)
+        if not n_covered or not len(counts):
+            continue
+        part = counts[counts["month"].isin(months)]
+        year = part.groupby(["area_code", "category"])["count"].sum().reset_index()
+        year["year_from"], year["year_to"], year["months_covered"] = (
+            months[0], year_end, n_covered)
+        try:
+            yoy = year_on_year(counts, period=(None, year_end), coverage=covered)
+            year = year.merge(yoy[["area_code", "category", "previous", "previous_months",
+                                   "pct_change",
+                                   "ratio_lower", "ratio_upper", "p_value"]],
+                              on=["area_code", "category"], how="left")
+        except UserError:  # no year before it in the data
+            for column in ("previous", "previous_months", "pct_change", "ratio_lower",
+                           "ratio_upper", "p_value"):
+                year[column] = np.nan
+        rows.append(year)
+    return rows
 
 
 def _round(value: object, places: int = 2) -> float | None:
@@ -169,12 +194,18 @@ def section(data: SourceData, area: Area) -> Section:
     figures, text = findings(mine, data.end, area.is_london)
     years = sorted(mine["year_to"].unique())
     figures["years_with_data"] = len(years)
-    have = [c.label for c in data.definition.categories if c.key in data.coverage]
+    have = [c.label for c in data.definition.categories
+            if c.key in data.coverage and c.key not in data.dashboard_keys]
     lacking = [c.label for c in data.definition.categories if c.key not in data.coverage]
+    dashboard = [f"{c.label} (from {Month.parse(data.coverage[c.key][0]).label})"
+                 for c in data.definition.categories
+                 if c.key in data.dashboard_keys and data.coverage[c.key]]
     notes = [
         f"Years with data: {len(years)} of {TREND_YEARS} (each the 12 months to "
         + ", ".join(Month.parse(y).label for y in reversed(years)) + "). MPS recorded crime "
         "by borough is loaded for these categories: " + ", ".join(have) + "."
+        + (" Counted from the MPS Monthly Crime Dashboard (borough offences): "
+           + ", ".join(dashboard) + "." if dashboard else "")
         + (f" Not in the loaded MPS tables: {', '.join(lacking)}." if lacking else ""),
         "A year with fewer than 12 months covered compares offences per covered month; "
         "its rate is scaled to 12 months. Changes carry exact 95% confidence intervals "

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from vrhub.storage.queries import mps_dashboard as dashboard_queries
 from vrhub.storage.warehouse import Warehouse
 
 UNDER_25_ED_BANDS = ("0-10", "11-15", "16-17", "18-24")
@@ -61,6 +62,18 @@ def mps_category_counts(warehouse: Warehouse, category: str) -> pd.DataFrame:
         "SELECT month, area_code AS borough_code, sum(count) AS count FROM mps_crime_count "
         f"WHERE level = 'borough' AND {column} IN ({', '.join('?' for _ in minors)}) "
         "AND area_code LIKE 'E09%' GROUP BY 1, 2", minors)
+
+
+def knife_crime_counts(warehouse: Warehouse) -> pd.DataFrame:
+    """Knife crime offences per month and borough: the MPS Monthly Crime Dashboard's
+    borough rows (Knife Crime / Knife Crime / Offences) when it is loaded, else a recorded-
+    crime category called 'Knife Crime' if one is loaded."""
+    if not dashboard_queries.loaded(warehouse):
+        return mps_category_counts(warehouse, "Knife Crime")
+    found = dashboard_queries.borough_monthly_counts(
+        warehouse, crime_type="Knife Crime", crime_subtype="Knife Crime", measure="Offences")
+    frame = found.data.rename(columns={"area_code": "borough_code"})
+    return frame[["month", "borough_code", "count"]].astype({"count": float})
 
 
 _BAND = re.compile(r"(\d+)\s*(?:-\s*(\d+)|\+)")
