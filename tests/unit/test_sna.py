@@ -47,11 +47,14 @@ def test_plain_recommendations_are_kept_trimmed() -> None:
 
 def test_the_london_definition_ships_and_a_partnership_can_replace_it(tmp_path: Path) -> None:
     london = load_definition()
-    assert london.version == "london-1"
+    assert london.version == "london-2"
     assert [c.key for c in london.total_categories] == [
         "homicide", "violence_with_injury", "sexual_offences", "robbery"]
     assert {c.key for c in london.categories} - {c.key for c in london.total_categories} == {
         "violence_without_injury", "knife_crime"}
+    knife = next(c for c in london.categories if c.key == "knife_crime")
+    assert knife.dashboard is not None and (
+        knife.dashboard.crime_subtype, knife.dashboard.measure) == ("Knife Crime", "Offences")
     data = {"version": "p-2", "name": "Ours", "description": "Only robbery.",
             "place_category": "ROBBERY", "hotspot_category": "Robbery",
             "categories": [{"key": "robbery", "label": "Robbery", "mps": "ROBBERY",

@@ -30,7 +30,9 @@ def definition(data: SourceData, area: Area) -> Section:
     table = pd.DataFrame({
         "key": [c.key for c in spec.categories],
         "category": [c.label for c in spec.categories],
-        "mps_category": [c.mps for c in spec.categories],
+        "mps_category": [
+            f"{c.dashboard.crime_subtype} (Monthly Crime Dashboard, {c.dashboard.measure.lower()})"
+            if c.dashboard is not None else c.mps for c in spec.categories],
         "in_total": ["yes" if c.in_total else "no" for c in spec.categories],
         "in_loaded_data": ["yes" if c.key in data.coverage else "no"
                            for c in spec.categories]})

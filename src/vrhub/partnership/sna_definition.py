@@ -1,6 +1,6 @@
 """The definition of serious violence a needs assessment counts: a versioned data file.
 
-vrhub ships London's (``standards/sna_data/serious-violence-london-1.json``); a partnership
+vrhub ships London's (``standards/sna_data/serious-violence-london-2.json``); a partnership
 that counts differently gives its own file (``vrhub sna build --definition FILE`` or the
 ``VRHUB_SNA_DEFINITION`` setting) in the same shape:
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from vrhub.errors import UserError
 
-DEFAULT_FILE = "serious-violence-london-1.json"
+DEFAULT_FILE = "serious-violence-london-2.json"
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
