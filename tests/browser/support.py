@@ -13,7 +13,10 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 def axe_check(page: Any, name: str) -> list[dict[str, Any]]:
     """Run axe-core with the WCAG 2.2 AA tags; returns the violations (want [])."""
-    # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays on.
+    # Judged once the page and its style sheets have loaded (an unstyled page has small
+    # targets and default colours). Evaluated through the DevTools protocol, so the page's
+    # CSP (no inline scripts) stays on.
+    page.wait_for_load_state("load")
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",

@@ -30,6 +30,7 @@ def test_log_and_work_an_incident_then_score_a_plan(pages_template: Path, tmp_pa
     lead.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents").click()
     violations = axe_check(lead, "incidents list")
     lead.get_by_role("button", name="Log an incident").click()
+    lead.wait_for_url(re.compile(r"/incidents/new$"))
     violations += axe_check(lead, "incident form")
     lead.get_by_label("When it happened (UK time)").fill("2099-01-01 10:00")
     lead.get_by_label("What happened").select_option("stabbing")
