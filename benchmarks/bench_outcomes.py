@@ -335,7 +335,8 @@ def measures_load(participants: int = PARTICIPANTS) -> dict[str, Any]:
         load.REQUESTS_PER_ENDPOINT = 300
         port = load.free_port()
         server = subprocess.Popen([sys.executable, "-m", "vrhub", "serve", "--host",
-                                   "127.0.0.1", "--port", str(port)], env=env)
+                                   "127.0.0.1", "--port", str(port), "--workers",
+                                   str(WORKERS)], env=env)
         try:
             import httpx
 

@@ -13,7 +13,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,8 @@ from vrhub.storage.appdb.models import utc_now
 from vrhub.storage.outcomes.reference import latest_reference
 
 FRAMEWORK = "framework"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,33 @@ class Outcomes:
     #: from (the rows' data version): kept in memory only, never on disk
     figure_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _computing: dict[Any, threading.Lock] = field(default_factory=dict, repr=False)
+
+    def remember(self, key: tuple[Any, ...], compute: Callable[[], T], *,
+                 replaces: str | None = None, limit: int = 512) -> T:
+        """``compute()`` kept in :attr:`figure_cache` under ``key``, computed once when
+        many requests ask at the same moment (the others wait for it rather than compute
+        it again). ``replaces``: drop the entries whose key starts with that word (an
+        older version of the same rows); ``limit``: clear the cache when it grows past it."""
+        found = self.figure_cache.get(key)
+        if found is not None:
+            return cast(T, found)
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            found = self.figure_cache.get(key)
+            if found is None:
+                found = compute()
+                with self._lock:
+                    if replaces is not None:
+                        for old in [k for k in self.figure_cache if k[0] == replaces]:
+                            del self.figure_cache[old]
+                    if len(self.figure_cache) >= limit:
+                        self.figure_cache.clear()
+                    self.figure_cache[key] = found
+        with self._lock:
+            self._computing.pop(key, None)
+        return cast(T, found)
 
     @classmethod
     def from_access(cls, access: Any, settings: Any) -> Outcomes:

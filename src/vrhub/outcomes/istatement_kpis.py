@@ -18,6 +18,7 @@ Every result names the framework version it was computed under.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from vrhub.access.principal import Principal
 from vrhub.analytics.prepost import Proportion, wilson_interval
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.istatements import StatementView, statements
+from vrhub.outcomes.prepost import group_by_programme
 from vrhub.outcomes.views import View, current_versions, view_of
 from vrhub.standards.outcomes import AGREE_AT_LEAST
 from vrhub.standards.reporting_periods import ReportingPeriod
@@ -94,15 +96,23 @@ def responses(outcomes: Outcomes, versions: dict[str, tuple[Any, ...]] | None = 
               ) -> list[tuple[Any, ...]]:
     """Every counted response, kept in memory while no survey upload changes."""
     versions = versions or current_versions(outcomes)
-    key = ("survey_rows", versions["surveys"])
-    cached = outcomes.figure_cache.get(key)
-    if cached is None:
+    def read() -> list[tuple[Any, ...]]:
         with outcomes.sessions() as session:
-            cached = store.current_responses(session)
-        for old in [k for k in outcomes.figure_cache if k[0] == "survey_rows"]:
-            del outcomes.figure_cache[old]
-        outcomes.figure_cache[key] = cached
-    return cached
+            return list(store.current_responses(session))
+
+    return outcomes.remember(("survey_rows", versions["surveys"]), read,
+                             replaces="survey_rows")
+
+
+def responses_of(outcomes: Outcomes, versions: dict[str, tuple[Any, ...]],
+                 codes: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The counted responses of the programmes ``codes`` (indexed by programme once per
+    version of the survey rows)."""
+    by_programme = outcomes.remember(
+        ("survey_rows_by_programme", versions["surveys"]),
+        lambda: group_by_programme(responses(outcomes, versions), 1),
+        replaces="survey_rows_by_programme")
+    return [row for code in dict.fromkeys(codes) for row in by_programme.get(code, ())]
 
 
 def kpis(outcomes: Outcomes, principal: Principal, *, programme: str | None = None,
@@ -122,13 +132,9 @@ def kpis_of(outcomes: Outcomes, view: View, versions: dict[str, tuple[Any, ...]]
     framework = outcomes.framework().version
     key = ("kpis", versions["surveys"], tuple(view.codes), view.level, view.code, kpi_set,
            framework)
-    cached = outcomes.figure_cache.get(key)
-    if cached is None:
-        cached = compute(view, responses(outcomes, versions), statements(outcomes),
-                         kpi_set=kpi_set)
-        if len(outcomes.figure_cache) > _CACHE_SIZE:
-            outcomes.figure_cache.clear()
-        outcomes.figure_cache[key] = cached
+    cached = outcomes.remember(key, lambda: compute(
+        view, responses_of(outcomes, versions, view.codes), statements(outcomes),
+        kpi_set=kpi_set), limit=_CACHE_SIZE)
     return KpiReport(view, framework, *cached)
 
 

@@ -15,6 +15,7 @@ and those with a post but no pre (who cannot be paired).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,15 +69,12 @@ def rows(outcomes: Outcomes, versions: dict[str, tuple[Any, ...]] | None = None
          ) -> list[tuple[Any, ...]]:
     """Every counted measure row, kept in memory while no measures upload changes."""
     versions = versions or current_versions(outcomes)
-    key = ("measure_rows", versions["measures"])
-    cached = outcomes.figure_cache.get(key)
-    if cached is None:
+    def read() -> list[tuple[Any, ...]]:
         with outcomes.sessions() as session:
-            cached = store.current_measures(session)
-        for old in [k for k in outcomes.figure_cache if k[0] == "measure_rows"]:
-            del outcomes.figure_cache[old]
-        outcomes.figure_cache[key] = cached
-    return cached
+            return list(store.current_measures(session))
+
+    return outcomes.remember(("measure_rows", versions["measures"]), read,
+                             replaces="measure_rows")
 
 
 def prepost(outcomes: Outcomes, principal: Principal, *, programme: str | None = None,
@@ -88,18 +86,35 @@ def prepost(outcomes: Outcomes, principal: Principal, *, programme: str | None =
     return prepost_of(outcomes, view, versions)
 
 
+def rows_of(outcomes: Outcomes, versions: dict[str, tuple[Any, ...]],
+            codes: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The measure rows of the programmes ``codes`` (from the rows indexed by programme
+    once per version, so a view reads its own programmes' rows, not everyone's)."""
+    by_programme = outcomes.remember(
+        ("measure_rows_by_programme", versions["measures"]),
+        lambda: group_by_programme(rows(outcomes, versions), 0),
+        replaces="measure_rows_by_programme")
+    return [row for code in dict.fromkeys(codes) for row in by_programme.get(code, ())]
+
+
+def group_by_programme(rows: list[tuple[Any, ...]], position: int
+                       ) -> dict[str, list[tuple[Any, ...]]]:
+    """``rows`` by the programme code at ``position``, each in its original order."""
+    grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[position]].append(row)
+    return dict(grouped)
+
+
 def prepost_of(outcomes: Outcomes, view: View,
                versions: dict[str, tuple[Any, ...]]) -> PrePost:
     """Pre/post change of the programmes of ``view`` (whose access was decided)."""
     framework = outcomes.framework().version
     key = ("prepost", versions["measures"], versions["reference"], tuple(view.codes),
            view.level, framework)
-    cached = outcomes.figure_cache.get(key)
-    if cached is None:
-        cached = (framework, *compute(view, rows(outcomes, versions), current_table(outcomes)))
-        if len(outcomes.figure_cache) > _CACHE_SIZE:
-            outcomes.figure_cache.clear()
-        outcomes.figure_cache[key] = cached
+    cached = outcomes.remember(key, lambda: (framework, *compute(
+        view, rows_of(outcomes, versions, view.codes), current_table(outcomes))),
+        limit=_CACHE_SIZE)
     return PrePost(view, *cached)
 
 

@@ -136,10 +136,8 @@ def reach_of(outcomes: Outcomes, view: View,
     """The totals of the programmes of ``view`` (whose access was decided), kept in
     memory while no return changes."""
     key = ("reach", versions["returns"], tuple(view.codes), view.level)
-    cached = outcomes.figure_cache.get(key)
-    if cached is None:
-        cached = compute(view, approved_values(outcomes, view.codes))
-        outcomes.figure_cache[key] = cached
+    cached = outcomes.remember(key, lambda: compute(view,
+                                                    approved_values(outcomes, view.codes)))
     return ReachTotals(view, cached.totals, cached.by_programme, cached.notes)
 
 
