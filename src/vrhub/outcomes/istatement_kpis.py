@@ -142,23 +142,31 @@ def compute(view: View, rows: list[tuple[Any, ...]], known: dict[str, StatementV
             kpi_set: str | None = None) -> tuple[tuple[Kpi, ...], int]:
     """(KPIs, respondents) from response rows (:data:`store.RESPONSE_FIELDS`)."""
     wanted = set(view.codes)
-    # statement -> period -> [agree, answered]; statement -> breakdown -> category -> ...
+    mine = [row for row in rows if row[1] in wanted]
+    # statement -> period -> [agree, answered]
     counts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    by: dict[str, dict[str, dict[str, dict[str, list[int]]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: [0, 0]))))
-    respondents = 0
-    for _survey, prog, period, borough, age, sex, ethnicity, answers in rows:
-        if prog not in wanted:
-            continue
-        respondents += 1
-        groups = {"age_band": age, "sex": sex, "ethnicity": ethnicity, "borough": borough}
+    for _survey, _prog, period, _borough, _age, _sex, _ethnicity, answers in mine:
         for code, answer in answers.items():
-            agree = int(answer >= AGREE_AT_LEAST)
             cell = counts[code][period]
-            cell[0] += agree
+            cell[0] += answer >= AGREE_AT_LEAST
             cell[1] += 1
-            for name, category in groups.items():
-                part = by[code][period][name][category or "not known"]
+    respondents = len(mine)
+    # breakdowns are shown for each statement's latest period only: counted for that alone
+    latest_of = {code: max(periods, key=ReportingPeriod.parse)
+                 for code, periods in counts.items()}
+    # statement -> breakdown -> category -> [agree, answered] (in its latest period)
+    by: dict[str, dict[str, dict[str, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: [0, 0])))
+    for _survey, _prog, period, borough, age, sex, ethnicity, answers in mine:
+        groups = (("age_band", age), ("sex", sex), ("ethnicity", ethnicity),
+                  ("borough", borough))
+        for code, answer in answers.items():
+            if latest_of[code] != period:
+                continue
+            agree = answer >= AGREE_AT_LEAST
+            cells = by[code]
+            for name, category in groups:
+                part = cells[name][category or "not known"]
                 part[0] += agree
                 part[1] += 1
     chosen = [s for s in known.values()
@@ -174,7 +182,7 @@ def compute(view: View, rows: list[tuple[Any, ...]], known: dict[str, StatementV
         breakdowns: dict[str, list[dict[str, Any]]] = {}
         if latest is not None:
             for name in BREAKDOWNS:
-                parts = by[statement.code][latest.period][name]
+                parts = by[statement.code][name]
                 breakdowns[name] = [{"category": cat, **wilson_interval(*parts[cat]).to_dict()}
                                     for cat in sorted(parts)]
         out.append(Kpi(statement, latest, status(latest.value if latest else None,
