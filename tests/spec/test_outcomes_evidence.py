@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +17,6 @@ from vrhub.access.services import AccessServices
 from vrhub.errors import CodeError, PermissionDenied
 from vrhub.outcomes import evidence, evidence_search, programmes
 from vrhub.outcomes.context import Outcomes
-from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
 
 ITEMS: list[dict[str, Any]] = [
     {"code": "EV-1", "title": "Mentoring girls in Camden: an evaluation",
@@ -47,19 +43,6 @@ ITEMS: list[dict[str, Any]] = [
      "timing": ["primary"], "intervention_types": ["sport"], "yef_strand": None,
      "programmes": []},
 ]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
-    overrides: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        overrides["database_url"] = url
-    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
-    svc = AccessServices.from_settings(settings)
-    yield svc
-    svc.close()
 
 
 @pytest.fixture

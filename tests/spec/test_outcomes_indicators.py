@@ -4,7 +4,6 @@ hand counts and are stored with the versions they were computed under."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,22 +16,7 @@ from vrhub.outcomes import returns
 from vrhub.outcomes.hub_indicators import LONDON, compute_and_store, hub_results
 from vrhub.outcomes.indicator_results import return_indicators
 from vrhub.outcomes.return_workflow import move
-from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
 from vrhub.storage.warehouse import Warehouse
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
-    overrides: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        overrides["database_url"] = url
-    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
-    svc = AccessServices.from_settings(settings)
-    yield svc
-    svc.close()
 
 
 def by_code(results):  # type: ignore[no-untyped-def]

@@ -4,8 +4,6 @@ breakdown, with a status against target (SQLite and real PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +24,6 @@ from vrhub.errors import Conflict, PermissionDenied, UserError
 from vrhub.outcomes import istatement_kpis, istatements, survey_responses
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.programmes import save_programmes
-from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
 
 DOCUMENT: dict[str, Any] = {
     "workshops": [{"code": "WS-01", "held_on": "2024-03-12", "borough": CAMDEN,
@@ -42,19 +38,6 @@ DOCUMENT: dict[str, Any] = {
     "surveys": [{"code": "VAN-1", "title": "Vanguard survey",
                  "statements": ["IST-001", "IST-002"]}]}
 HEAD = "respondent_id,collected_on,borough,age_band,sex,ethnicity,ist-001,ist-002,comment\n"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
-    overrides: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        overrides["database_url"] = url
-    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
-    svc = AccessServices.from_settings(settings)
-    yield svc
-    svc.close()
 
 
 @pytest.fixture

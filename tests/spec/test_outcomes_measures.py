@@ -6,8 +6,6 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,25 +19,10 @@ from vrhub.errors import InputError, PermissionDenied, UserError
 from vrhub.outcomes import measures, prepost, swemwbs
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.programmes import save_programmes
-from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
 
 HEAD = ("participant_id,timepoint,collected_on,age_band,sex,ethnicity,"
         "ons4_life_satisfaction,ons4_worthwhile,ons4_happiness,ons4_anxiety,"
         + ",".join(f"swemwbs_{i}" for i in range(1, 8)) + ",scale_confidence,comment\n")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
-    overrides: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        overrides["database_url"] = url
-    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
-    svc = AccessServices.from_settings(settings)
-    yield svc
-    svc.close()
 
 
 @pytest.fixture

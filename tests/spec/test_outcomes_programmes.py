@@ -5,8 +5,6 @@ framework taking over."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -27,21 +25,6 @@ from vrhub.errors import NotFound, PermissionDenied, UserError
 from vrhub.outcomes import framework, programmes
 from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.framework_versions import load_framework, versions
-from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
-    overrides: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        overrides["database_url"] = url
-    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
-    svc = AccessServices.from_settings(settings)
-    yield svc
-    svc.close()
 
 
 @pytest.fixture

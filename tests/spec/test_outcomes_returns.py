@@ -5,8 +5,6 @@ versions, the approval workflow, timeliness, scope and audit."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -26,21 +24,6 @@ from vrhub.access.services import AccessServices
 from vrhub.errors import Conflict, NotFound, PermissionDenied, UserError
 from vrhub.outcomes import return_parts, returns
 from vrhub.outcomes.return_workflow import move
-from vrhub.settings import Settings
-from vrhub.storage.appdb import migrate
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
-    overrides: dict[str, object] = {}
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        overrides["database_url"] = url
-    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
-    svc = AccessServices.from_settings(settings)
-    yield svc
-    svc.close()
 
 
 def events(services: AccessServices, action: str) -> list[audit.AuditEvent]:
