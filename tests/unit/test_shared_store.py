@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from tests.async_support import run_alone
 from vrhub.access.ratelimit import SlidingWindowLimiter
 from vrhub.access.shared_limits import RedisUnknownAddresses, RedisWindowLimiter
 from vrhub.errors import OperationalError
@@ -88,7 +89,6 @@ def test_an_unreachable_redis_is_named() -> None:
 
 
 def test_the_shared_token_buckets_throttle_as_the_in_memory_ones(store: SharedStore) -> None:
-    import asyncio
 
     from vrhub.access.shared_limits import RedisTokenBuckets
     from vrhub.web.open_feed import TokenBuckets
@@ -107,7 +107,7 @@ def test_the_shared_token_buckets_throttle_as_the_in_memory_ones(store: SharedSt
             out.append((shared is None, local is None, shared, local))
         return out
 
-    found = asyncio.run(steps())
+    found = run_alone(steps())
     assert [a for a, _b, _s, _l in found] == [b for _a, b, _s, _l in found]
     # 12 at once; one at 1 s; two at 3 s (two seconds refilled); one after 37 s
     assert [a for a, _b, _s, _l in found].count(True) == 12 + 1 + 2 + 1
@@ -115,15 +115,14 @@ def test_the_shared_token_buckets_throttle_as_the_in_memory_ones(store: SharedSt
         assert (shared is None) == (local is None)
         if shared is not None and local is not None:
             assert shared == pytest.approx(local, abs=1e-6)
-    assert asyncio.run(ours.take("203.0.113.9", start)) is None  # another address
+    assert run_alone(ours.take("203.0.113.9", start)) is None  # another address
 
 
 def test_an_unreachable_shared_bucket_is_an_operational_error() -> None:
-    import asyncio
 
     from vrhub.access.shared_limits import RedisTokenBuckets
 
     gone = SharedStore(client=None, prefix="vrhub:test:", url="redis://127.0.0.1:1/0")
     buckets = RedisTokenBuckets(gone, "oruk", 60, 12)
     with pytest.raises(OperationalError, match="shared store"):
-        asyncio.run(buckets.take("198.51.100.7"))
+        run_alone(buckets.take("198.51.100.7"))

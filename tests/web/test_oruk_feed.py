@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.async_support import run_alone
 from tests.directory_support import (
     errors_of,
     list_errors,
@@ -266,7 +267,6 @@ def test_with_redis_the_throttle_counts_every_process_together(tmp_path: Any) ->
 
 def test_without_redis_answering_each_process_throttles_on_its_own(
         caplog: pytest.LogCaptureFixture) -> None:
-    import asyncio
 
     from vrhub.shared_store import SharedStore
     from vrhub.web.open_feed import OpenFeed
@@ -281,7 +281,7 @@ def test_without_redis_answering_each_process_throttles_on_its_own(
         return [await feed.wait("198.51.100.7") for _ in range(13)]
 
     with caplog.at_level("WARNING", logger="vrhub.web.open_feed"):
-        waits = asyncio.run(asks())
+        waits = run_alone(asks())
     assert waits[:12] == [None] * 12 and waits[12] is not None and waits[12] > 0
     warnings = [r.getMessage() for r in caplog.records if r.name == "vrhub.web.open_feed"]
     assert len(warnings) == 1 and "each process throttles on its own" in warnings[0]
