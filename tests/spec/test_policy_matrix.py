@@ -44,7 +44,7 @@ PASSWORD = "violet harbour ladder"
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its real cost takes a second a hash on a busy CI runner; the policy does
-    not depend on the cost (tests/unit/test_passwords.py checks the real parameters)."""
+    not depend on the cost (tests/unit/access/test_passwords.py checks the real parameters)."""
     monkeypatch.setattr("vrhub.access.passwords.hasher",
                         lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -11,7 +11,7 @@ than Gi), and n the number of study-area cells:
 n: a cell at the edge of the area simply has fewer neighbours (smaller W_i). This is
 exactly what ``esda.G_Local(y, w, transform="B", star=True).Zs`` computes with
 ``w = libpysal DistanceBand(centres, threshold=distance, binary=True)`` over the same
-cells (tests/unit/test_gistar.py checks equality to 1e-9 on real data).
+cells (tests/unit/analytics/test_gistar.py checks equality to 1e-9 on real data).
 
 Neighbour sums are convolutions of the count grid with the 0/1 disc of cells within
 ``distance``; counts are whole numbers, so the sums are computed exactly (direct sums for

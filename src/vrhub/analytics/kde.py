@@ -5,12 +5,12 @@ nearest centres in proportion to its closeness), and the binned grid is convolve
 ``scipy.fft``) with the kernel evaluated at whole-cell offsets. With
 ``conserve_mass=False`` the value at a centre therefore approximates the direct sum
 ``sum_i K_h(centre - event_i)``; the only error is the binning error, of order
-``(cell_size / bandwidth)^2`` (see tests/unit/test_kde.py for the stated tolerance). The
+``(cell_size / bandwidth)^2`` (see tests/unit/analytics/test_kde.py for the stated tolerance). The
 convolution runs in single precision on two threads; its round-off (about 1e-7 of the
 peak) is far below the binning error. From ``COMPILED_MIN_POINTS`` events (200,000) the
 binning runs as one compiled pass over the events (numba), adding in single precision as
 the convolution does (round-off about 1e-6 of a cell's value), rather than as numpy array
-operations in double precision; tests/unit/test_kde.py checks the two agree.
+operations in double precision; tests/unit/analytics/test_kde.py checks the two agree.
 
 Kernels and what ``bandwidth`` means (metres):
 

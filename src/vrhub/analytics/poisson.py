@@ -19,7 +19,7 @@ with no events at all) is NaN and an unbounded limit is ``inf``.
 
 The distributions are evaluated with the ``scipy.special`` functions that
 ``scipy.stats.chi2``, ``beta`` and ``binom`` call themselves (so every figure is the same to
-the last bit, which tests/unit/test_poisson.py checks against ``scipy.stats``), without
+the last bit, which tests/unit/analytics/test_poisson.py checks against ``scipy.stats``), without
 importing ``scipy.stats``: that import alone took most of a second of every report.
 """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vrhub.web import assets
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_assets_built_under_a_private_umask_are_readable_by_all(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from vrhub.outcomes.evidence import default_toolkit, parse_toolkit
 from vrhub.standards.outcomes import ProgrammeCode, agreement, bands_within
 from vrhub.standards.reporting_periods import ReportingPeriod
 
-STRATEGY = (Path(__file__).resolve().parents[2].parent / "shared" / "docs" / "background"
+STRATEGY = (Path(__file__).resolve().parents[3].parent / "shared" / "docs" / "background"
             / "004_4f6bf1ef868b18cb.txt")
 
 

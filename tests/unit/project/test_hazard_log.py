@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LOG = REPO / "docs" / "explanation" / "clinical-safety.md"
 NODE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 

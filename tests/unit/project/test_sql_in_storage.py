@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "vrhub"
+SRC = Path(__file__).resolve().parents[3] / "src" / "vrhub"
 STORAGE = SRC / "storage"
 
 SQL = re.compile(

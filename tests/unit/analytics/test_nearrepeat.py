@@ -30,7 +30,7 @@ def met_burglary() -> pd.DataFrame:
     exactly on a band edge), dated to the first day of their month."""
     from pyproj import Transformer
 
-    folder = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "police-uk" \
+    folder = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "police-uk" \
         / "metropolitan" / "burglary"
     files = sorted(folder.glob("2024-0[1-6]_burglary_cleaned.csv.gz"))
     if len(files) < 6:

@@ -14,7 +14,7 @@ from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings
 from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode, WardCode
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_settings_read_only_the_given_environment(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from vrhub.cli.main import build_cli
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 FENCE = re.compile(r"^```sh[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 PROGRAMS = ("vrhub", ".venv/bin/vrhub")
 INFO_OPTIONS = {"-h", "--help", "--version"}

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import grimp
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-NOT_YET_IMPORTED_FILE = Path(__file__).with_name("modules_not_yet_imported.txt")
+SRC = Path(__file__).resolve().parents[3] / "src"
+NOT_YET_IMPORTED_FILE = Path(__file__).resolve().parents[1] / "modules_not_yet_imported.txt"
 
 
 def module_file(module: str) -> Path | None:
@@ -66,7 +66,7 @@ def test_every_module_is_imported_by_a_test_or_listed() -> None:
     new = [m for m in untested if m not in listed]
     assert new == [], (f"no test imports {new}: add a test that does (or, for a module "
                        "that truly cannot have one, list it with "
-                       "`python -m tests.unit.test_modules_tested`)")
+                       "`python -m tests.unit.project.test_modules_tested`)")
     now_tested = sorted(listed - set(untested))
     assert now_tested == [], (f"tests import {now_tested} now: take them off "
                               f"{NOT_YET_IMPORTED_FILE.name}")
@@ -75,7 +75,7 @@ def test_every_module_is_imported_by_a_test_or_listed() -> None:
 def test_the_modules_the_tests_read_are_found() -> None:
     graph = grimp.build_graph("vrhub", "tests", cache_dir=None)
     assert "vrhub.storage.records" in graph.find_modules_directly_imported_by(
-        "tests.unit.test_records_scope")
+        "tests.unit.storage.test_records_scope")
     assert holds_code(SRC / "vrhub/storage/records.py")
     assert not holds_code(SRC / "vrhub/pathways/__init__.py")
 
@@ -84,7 +84,8 @@ def write_list() -> None:
     """Write today's modules no test imports to :data:`NOT_YET_IMPORTED_FILE`."""
     untested, total = modules_no_test_imports()
     NOT_YET_IMPORTED_FILE.write_text(
-        "# Modules of vrhub that no test imports directly (tests/unit/test_modules_tested.py)."
+        "# Modules of vrhub that no test imports directly"
+        " (tests/unit/project/test_modules_tested.py)."
         "\n# The list only shrinks: take a module off when a test imports it.\n"
         + "".join(f"{m}\n" for m in untested), encoding="utf-8")
     print(f"{len(untested)} of {total} modules are imported by no test")
