@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from vrhub.cli.disclosure import VIOLATIONS_EXIT
+from vrhub.errors import DisclosureError
+
 
 def test_check_public_folder(run, home: Path) -> None:  # type: ignore[no-untyped-def]
     public = home / "public"
@@ -18,7 +21,8 @@ def test_check_public_folder(run, home: Path) -> None:  # type: ignore[no-untype
     assert code == 0 and "1 outputs checked" in err and "0 problems" in err
     frame.assign(count=[4, 0]).to_parquet(public / "bad.parquet")
     code, out, err = run("disclosure", "check")
-    assert code == 11
+    # the same exit as every other refusal on disclosure grounds
+    assert code == VIOLATIONS_EXIT == DisclosureError.exit_code
     assert "bad.parquet: column 'count' row 1 value 4: a count between 1 and 7" in out
     code, out, _ = run("disclosure", "check", str(public / "ok.csv"), "--json")
     assert code == 0 and json.loads(out)["ok"] is True
