@@ -332,6 +332,7 @@ def measures_load(participants: int = PARTICIPANTS) -> dict[str, Any]:
         from benchmarks import bench_api_load as load
 
         load.CONCURRENCY = CONCURRENCY
+        load.cpu_seconds = tree_cpu_seconds  # the server's CPU is its workers'
         load.REQUESTS_PER_ENDPOINT = 300
         port = load.free_port()
         server = subprocess.Popen([sys.executable, "-m", "vrhub", "serve", "--host",

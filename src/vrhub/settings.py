@@ -321,6 +321,14 @@ class Settings(BaseSettings):
         description="Most rows read from one sheet of a return (an XLSX sheet whose declared "
         "dimensions exceed it is refused before it is read).",
     )
+    outcomes_warm_up: bool = Field(
+        default=True,
+        description="When `vrhub serve` starts a web process, read the participants' "
+        "measures and i-Statement survey responses the outcomes dashboards are computed "
+        "from in the background, so that the first requests do not wait for that read "
+        "(they wait for the same read if it has not finished). Off: the first request "
+        "that needs them reads them.",
+    )
 
     smtp_host: str | None = Field(
         default=None,

@@ -53,7 +53,7 @@ def fill_template(path: Path, reached: object) -> None:
 def upload(page: Any, path: Path) -> None:
     page.goto(f"/outcomes/programmes/{CODE}")
     form = page.locator("form[enctype='multipart/form-data']")
-    form.get_by_label("Period", exact=True).select_option("2024-25-Q1")
+    form.get_by_label("Reporting period this return covers").select_option("2024-25-Q1")
     form.get_by_label("Filled-in template").set_input_files(str(path))
     page.get_by_role("button", name="Submit the return").click()
     page.wait_for_url(re.compile(r"/outcomes/returns/[^/]+$"))

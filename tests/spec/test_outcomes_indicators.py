@@ -36,7 +36,7 @@ def test_the_kpi_moves_when_a_return_is_approved(services: AccessServices) -> No
     move(outcomes, VRU, receipt["return_id"], "approve")
     after = return_indicators(outcomes, lead(), programme=CODE)
     assert after.framework_version == "vru-strategy-2025-1"
-    assert after.indicator_version == "vru-indicators-2025-1"
+    assert after.indicator_version == "vru-indicators-2025-2"
     found = by_code(after)
     completion = found["RET-COMPLETION"].latest
     assert completion is not None
@@ -91,7 +91,7 @@ def test_hub_indicators_match_hand_counts(services: AccessServices, tmp_path: Pa
     outcomes = setup(services)
     with _warehouse(tmp_path / "w.duckdb") as wh:
         done = compute_and_store(outcomes, VRU, wh)
-    assert done["indicator_version"] == "vru-indicators-2025-1"
+    assert done["indicator_version"] == "vru-indicators-2025-2"
     camden = {h["indicator"]["code"]: h for h in hub_results(outcomes, VRU, borough=CAMDEN)}
     ed = camden["HUB-ED-ASSAULT"]
     # Q2 2024/25 has only July's ED data: not complete in every source, so "no data"

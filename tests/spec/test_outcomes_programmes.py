@@ -68,6 +68,14 @@ def test_programmes_are_saved_and_seen_by_scope(outcomes: Outcomes,
     denied = [e for e in events(services, "read_outcomes")[: -before or None]
               if e.outcome == "denied"]
     assert len(denied) == 3  # refusals are audited; allowed reads of figures are not
+    # which may be opened (links): the same rule, decided without an audit event
+    codes = ["LCPF-CAM-01", "MYENDS-HAC-01", "NONE-XYZ-01"]
+    assert programmes.openable(outcomes, VRU, codes) == {"LCPF-CAM-01", "MYENDS-HAC-01"}
+    assert programmes.openable(outcomes, lead(), codes) == {"LCPF-CAM-01"}
+    assert programmes.openable(outcomes, borough_analyst(HACKNEY), codes) == {
+        "MYENDS-HAC-01"}
+    assert programmes.openable(outcomes, PUBLIC, codes) == frozenset()
+    assert len(events(services, "read_outcomes")) == before + 3
     # updating keeps one row and records the change
     programmes.save_programmes(outcomes, VRU, [programme(cohort_size=80)])
     assert programmes.get_programme(outcomes, VRU, "LCPF-CAM-01").cohort_size == 80

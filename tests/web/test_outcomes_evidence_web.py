@@ -1,8 +1,11 @@
 """The evidence library on the page and in the API: a GET form that works without
-JavaScript, the same answers as the service, and an unknown filter value named beside its
-field (page) or answered 422 with "did you mean" (API)."""
+JavaScript, the same answers as the service, an unknown filter value named beside its
+field (page) or answered 422 with "did you mean" (API), and links only to the programmes
+the viewer may open."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -108,3 +111,41 @@ def test_the_api_searches_and_refuses_unknown_values(app: FastAPI) -> None:
         api_outcomes_evidence.router.routes[0].summary  # type: ignore[attr-defined]
     assert parameters == {"search", "priority_area", "target_group", "timing",
                           "intervention_type", "method", "programme", "yef_strand"}
+
+
+def programme_cells(html: str) -> dict[str, dict[str, str | None]]:
+    """Each item's programmes: code -> the link's address, or None when not a link."""
+    out: dict[str, dict[str, str | None]] = {}
+    for item in parse(html).select(".vrhub-evidence-item"):
+        title = text(item.find("h3"))
+        for row in item.select(".govuk-summary-list__row"):
+            if text(row.find("dt")) == "Programmes":
+                value = row.find("dd")
+                links = {text(a): a["href"] for a in value.find_all("a")}
+                out[title] = {code.strip(): links.get(code.strip())
+                              for code in text(value).split(",") if code.strip() != "–"}
+    return out
+
+
+def test_programmes_the_viewer_cannot_open_are_named_without_a_link(
+        app: FastAPI, make_user: Any) -> None:
+    fill(app)
+    make_user("vru@example.org", "pan_london_analyst")
+    lead = TestClient(app)
+    sign_in(lead, "lead@example.org")
+    shown = programme_cells(lead.get("/outcomes/evidence").text)
+    assert shown["A&E navigators: process evaluation"] == {
+        "LCPF-CAM-01": "/outcomes/programmes/LCPF-CAM-01", "CIF-HAC-01": None}
+    assert shown["Mentoring girls in Camden: an evaluation"] == {
+        "LCPF-CAM-01": "/outcomes/programmes/LCPF-CAM-01"}
+    assert shown["Parenting programmes review"] == {}
+    # the same rule as the programme page's
+    assert lead.get("/outcomes/programmes/LCPF-CAM-01").status_code == 200
+    assert lead.get("/outcomes/programmes/CIF-HAC-01").status_code == 403
+    analyst = TestClient(app)
+    sign_in(analyst, "vru@example.org")
+    assert programme_cells(analyst.get("/outcomes/evidence").text)[
+        "A&E navigators: process evaluation"] == {
+        "LCPF-CAM-01": "/outcomes/programmes/LCPF-CAM-01",
+        "CIF-HAC-01": "/outcomes/programmes/CIF-HAC-01"}
+    assert analyst.get("/outcomes/programmes/CIF-HAC-01").status_code == 200

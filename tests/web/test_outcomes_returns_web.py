@@ -6,6 +6,7 @@ refusals audited and every endpoint in the OpenAPI document."""
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 from bs4 import BeautifulSoup
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests.helpers_outcomes import ADMIN, programme
 from tests.web.conftest import PASSWORD, csrf_from, sign_in
+from tests.web.html import parse, text
 from tests.web.test_api_records import audit_count, token_for
 from vrhub.outcomes.programmes import save_programmes
 from vrhub.web.outcomes_deps import outcomes_of
@@ -154,3 +156,19 @@ def test_returns_over_the_api(app: FastAPI) -> None:
                  "/api/v1/outcomes/returns/{return_id}/{step}",
                  "/api/v1/outcomes/indicators/results", "/api/v1/outcomes/indicators/hub"):
         assert path in paths
+
+
+def test_the_programme_pages_period_fields_are_labelled_apart(app: FastAPI) -> None:
+    setup(app)
+    lead = TestClient(app)
+    sign_in(lead, "lead@example.org")
+    page = parse(lead.get(f"/outcomes/programmes/{CODE}").text)
+    labels = [text(label) for label in page.find_all("label")]
+    assert len(labels) == len(set(labels)), labels  # no two fields share a label
+    chosen = {}
+    for form in page.find_all("form", action=re.compile(f"^/outcomes/programmes/{CODE}/")):
+        field = form.find("select", attrs={"name": "period"})
+        label = form.find("label", attrs={"for": field["id"]})
+        chosen[form["action"].rsplit("/", 1)[1]] = text(label)
+    assert chosen == {"template": "Reporting period of the template",
+                      "returns": "Reporting period this return covers"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import click
@@ -73,7 +74,21 @@ def worker_app() -> Any:
     configure(settings)
     web_app = create_app(settings)
     settle_memory()
+    read_ahead(web_app)
     return web_app
+
+
+def read_ahead(web_app: Any) -> threading.Thread | None:
+    """Start reading the outcomes dashboards' participant-level rows in the background
+    (:mod:`vrhub.outcomes.warm_up`) unless ``VRHUB_OUTCOMES_WARM_UP`` is off: the thread,
+    or None. Started after :func:`settle_memory`, so the rows, replaced when new ones are
+    uploaded, are not among what it sets aside."""
+    if not web_app.state.settings.outcomes_warm_up:
+        return None
+    from vrhub.outcomes import warm_up
+    from vrhub.web.outcomes_deps import outcomes_of
+
+    return warm_up.start(outcomes_of(web_app.state))
 
 
 def run_server(app: AppContext, host: str | None = None, port: int | None = None,
@@ -92,6 +107,7 @@ def run_server(app: AppContext, host: str | None = None, port: int | None = None
     web_app = create_app(settings)
     config = server_config(settings, web_app, host, port)
     settle_memory()
+    read_ahead(web_app)
     _announce(app, settings, config, workers)
     try:
         uvicorn.Server(config).run()

@@ -9,7 +9,7 @@ target, a period type (month, quarter, year), the breakdowns it may be disaggreg
 returns; ``hub``: the warehouse; ``survey`` and ``measures`` are i-Statement KPIs and
 pre/post results, computed elsewhere) and its caveats.
 
-The default set is ``standards/outcome_data/indicators-vru-2025-1.json``; an administrator
+The default set is ``standards/outcome_data/indicators-vru-2025-2.json``; an administrator
 loads a revised one (``vrhub outcomes indicators load``). Against its target a value is
 ``on track`` (at or past the target in the better direction), ``off track``, ``no
 target`` or ``no data``.
@@ -33,7 +33,7 @@ from vrhub.standards.outcomes import DISAGGREGATIONS, MULTIPLIERS, Direction, Pe
 from vrhub.storage.outcomes import reference as reference_store
 
 KIND = "indicators"
-DEFAULT_FILE = "indicators-vru-2025-1.json"
+DEFAULT_FILE = "indicators-vru-2025-2.json"
 SOURCES = ("return", "hub", "survey", "measures")
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from vrhub.access.policy import authorize
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLE_ACTIONS, Action
@@ -344,6 +345,17 @@ def list_programmes(outcomes: Outcomes, principal: Principal, *,
             continue
         out.append(p)
     return out
+
+
+def openable(outcomes: Outcomes, principal: Principal,
+             codes: Iterable[str]) -> frozenset[str]:
+    """Which of the programmes ``codes`` ``principal`` may open: the rule
+    :func:`get_programme` enforces for the programme's page, decided without an audit
+    event, as nothing is read (for links to programmes). A code that is not a programme
+    is not openable."""
+    known = {p.code: p for p in every_programme(outcomes)}
+    return frozenset(code for code in codes if code in known and authorize(
+        principal, Action.READ_OUTCOMES, known[code].resource).allowed)
 
 
 def get_programme(outcomes: Outcomes, principal: Principal, code: str, *,

@@ -21,6 +21,18 @@ def test_the_shipped_set_names_its_framework_and_every_hub_measure() -> None:
     assert all(i.caveats for i in hub.values())
 
 
+def test_the_shipped_set_counts_knife_crime_from_the_monthly_crime_dashboard() -> None:
+    found = indicators.default()
+    # a changed text is a new version: results name the version they were computed under
+    assert found.version == "vru-indicators-2025-2"
+    knife = {i.code: i for i in found.of_source("hub")}["HUB-KNIFE-CRIME"]
+    assert knife.numerator.elements == ("mps_knife_crime",)
+    assert "MPS Monthly Crime Dashboard" in knife.definition
+    assert "vrhub load mps-dashboard" in knife.definition
+    assert not any("no knife-crime category" in c for c in knife.caveats)
+    assert any("never add it" in c for c in knife.caveats)
+
+
 def test_expressions() -> None:
     e = Expression.parse("(young_people_completed + 2) / young_people_new * 10", "x")
     assert e.elements == ("young_people_completed", "young_people_new")

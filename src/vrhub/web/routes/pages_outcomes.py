@@ -22,7 +22,7 @@ from vrhub.outcomes.context import Outcomes
 from vrhub.outcomes.dashboard import dashboard, download
 from vrhub.outcomes.evidence import toolkit
 from vrhub.outcomes.evidence_search import FILTERS, EvidenceFilterError, search
-from vrhub.outcomes.programmes import list_programmes
+from vrhub.outcomes.programmes import list_programmes, openable
 from vrhub.outcomes.public_figures import public_figures
 from vrhub.web.deps import current_principal, signed_in
 from vrhub.web.navigation import render_page
@@ -99,11 +99,12 @@ def evidence_page(request: Request, principal: Annotated[Principal, Depends(sign
                 text = ""
             rest.pop(exc.field, None)
     strands = {s.code: s.name for s in toolkit(service).strands}
+    linked = openable(service, principal, {p for e in found.items for p in e.programmes})
     return render_page(request, "pages/outcomes_evidence.html", principal,
                        status_code=422 if errors else 200,
                        page_title="Evidence library", found=found, errors=errors,
                        asked={"search": search_text, **asked}, labels=FILTERS,
-                       strands=strands)
+                       strands=strands, linked=linked)
 
 
 def _sentence(text: str) -> str:
