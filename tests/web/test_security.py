@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,19 @@ def test_oversized_request_is_refused_with_the_json_error_shape(client: TestClie
     response = client.post("/healthz", content=b"x" * 5000)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_an_oversized_body_sent_without_its_length_is_refused_as_too_large(
+        client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:  # chunked: no content-length to refuse it by
+        for _ in range(4):
+            yield b"email=a%40b.example&password=" + b"x" * 1000
+
+    for path in ("/sign-in", "/api/v1/istv/submissions"):
+        response = client.post(path, content=chunks(),
+                               headers={"content-type": "application/x-www-form-urlencoded"})
+        assert response.status_code == 413, (path, response.text)
+        assert response.json()["error"]["code"] == "payload_too_large"
 
 
 def test_unknown_path_uses_the_json_error_shape(client: TestClient) -> None:

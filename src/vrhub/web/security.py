@@ -70,20 +70,29 @@ class SecurityHeaders:
         path: str = scope.get("path", "")
         is_static = path.startswith("/static/")
         received = 0
-        too_large = False
+        started = False  # the application has begun its response
+        refused = False  # the 413 has been sent: nothing the application sends goes out
 
         async def limited_receive() -> Message:
-            nonlocal received, too_large
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    too_large = True
+                    # answered here, at once: the application may turn the exception into
+                    # an answer of its own (a form parser's 400), which is then dropped
+                    if not started and not refused:
+                        refused = True
+                        await _too_large(send, self.headers)
                     raise _BodyTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
+                started = True
                 headers = [h for h in message.get("headers", []) if h[0] not in _OURS]
                 headers.extend(self.headers)
                 names = {h[0] for h in headers}
@@ -98,8 +107,8 @@ class SecurityHeaders:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
-            if too_large:
-                await _too_large(send, self.headers)
+            if not refused:  # the response had begun before the body ran over
+                raise
 
 
 class _BodyTooLarge(Exception):
