@@ -68,3 +68,23 @@ def section_text(page: BeautifulSoup, heading: str) -> str:
 def error_messages(page: BeautifulSoup) -> list[str]:
     box = page.find(class_="govuk-error-summary")
     return [text(li) for li in box.find_all("li")] if isinstance(box, Tag) else []
+
+
+def error_links(page: BeautifulSoup) -> dict[str, str]:
+    """The error summary's messages by the field each links to (``#from`` -> message)."""
+    box = page.find(class_="govuk-error-summary")
+    if not isinstance(box, Tag):
+        return {}
+    return {str(a.get("href")): text(a) for a in box.find_all("a")}
+
+
+def error_page(page: BeautifulSoup) -> tuple[str, str]:
+    """(title, message) of an error page: its h1 and the paragraph after it."""
+    title = page.find("h1")
+    message = title.find_next("p", class_="govuk-body") if isinstance(title, Tag) else None
+    return text(title), text(message)
+
+
+def inset_texts(page: BeautifulSoup) -> list[str]:
+    """The text of each GOV.UK inset (the empty states' explanations)."""
+    return [text(box) for box in page.find_all(class_="govuk-inset-text")]

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import sign_in
+from tests.web.html import error_links, error_page, inset_texts, nav_labels, parse, text
 from vrhub.standards.months import Period
 from vrhub.storage.warehouse import Warehouse
 
@@ -21,8 +23,23 @@ QUINTILE_FILLS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#d7301f", "#7f0000")
 
 
 def nav(html: str) -> list[str]:
-    block = html.split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
-    return re.findall(r'govuk-service-navigation__link" href="[^"]+"[^>]*>([^<]+)<', block)
+    return nav_labels(parse(html))
+
+
+def headline_values(page: BeautifulSoup) -> dict[str, str]:
+    """Each headline figure by its label ("Robbery, October 2024 to September 2025")."""
+    found = {}
+    for box in page.find_all("div", class_="vrhub-headline"):
+        label = box.find("span", class_="govuk-body-s")
+        value = box.find("span", class_="vrhub-headline__value")
+        found[text(label)] = text(value)
+    return found
+
+
+def map_sources(page: BeautifulSoup) -> list[str]:
+    """The addresses of the GeoJSON layers the page's maps draw."""
+    return [str(v) for tag in page.find_all(True) for k, v in tag.attrs.items()
+            if k.startswith("data-") and isinstance(v, str) and ".geojson" in v]
 
 
 def violence_last_12(home: Path) -> int:
@@ -38,31 +55,33 @@ def test_empty_workspace_says_what_to_do(app: FastAPI, make_user: Callable[..., 
     response = client.get("/", headers=HTML)
     assert response.status_code == 200
     # a public visitor is told that nothing is published, and how it is
-    assert "Nothing has been published yet" in response.text
-    assert "vrhub publish" in response.text
+    [told] = inset_texts(parse(response.text))
+    assert told.startswith("Nothing has been published yet")
+    assert "with vrhub publish" in told
     assert nav(response.text) == ["Overview", "Public data", "Opportunities", "Sign in"]
     # a partner is told how to load data
     sign_in(client, make_user("pan@example.org", "pan_london_analyst"))
     partner = client.get("/", headers=HTML)
-    assert "No data has been loaded yet" in partner.text
-    assert "vrhub demo" in partner.text
+    [told] = inset_texts(parse(partner.text))
+    assert told.startswith("No data has been loaded yet")
+    assert "Run vrhub demo" in told
 
 
 def test_public_overview_is_disclosure_controlled(demo_app: FastAPI) -> None:
     client = TestClient(demo_app)
-    html = client.get("/", headers=HTML).text
-    headline = re.search(r"Violence against the person, October 2024 to September 2025</span>\s*"
-                         r'<span class="vrhub-headline__value">([\d,]+)<', html)
-    assert headline, "no headline for violence against the person"
-    value = int(headline.group(1).replace(",", ""))
+    page = parse(client.get("/", headers=HTML).text)
+    shown = headline_values(page)["Violence against the person, October 2024 to September 2025"]
+    value = int(shown.replace(",", ""))
     exact = violence_last_12(Path(demo_app.state.settings.home))
     assert value % 5 == 0 and abs(value - exact) <= 2.5
     # No small-area detail for the public: no LSOA level, no hotspot cells.
-    assert 'value="lsoa"' not in html
-    assert "/maps/hotspots.geojson" not in html
+    level = page.find("select", id="level")
+    assert isinstance(level, Tag)
+    assert "lsoa" not in [o.get("value") for o in level.find_all("option")]
+    assert not any("/maps/hotspots.geojson" in src for src in map_sources(page))
     refused = client.get("/?level=lsoa", headers=HTML)
     assert refused.status_code == 400
-    assert "govuk-error-summary" in refused.text
+    assert list(error_links(parse(refused.text))) == ["#level"]
 
 
 def test_analyst_sees_exact_figures_and_the_analyst_navigation(demo_app: FastAPI) -> None:
@@ -73,8 +92,10 @@ def test_analyst_sees_exact_figures_and_the_analyst_navigation(demo_app: FastAPI
                          "Returns", "Outcomes", "Incidents", "Plans", "Needs assessments",
                          "Account"]
     exact = violence_last_12(Path(demo_app.state.settings.home))
-    assert f'<span class="vrhub-headline__value">{exact:,}</span>' in html
-    assert "/maps/hotspots.geojson?" in html
+    page = parse(html)
+    assert headline_values(page)[
+        "Violence against the person, October 2024 to September 2025"] == f"{exact:,}"
+    assert any(src.startswith("/maps/hotspots.geojson?") for src in map_sources(page))
     assert client.get("/?level=lsoa", headers=HTML).status_code == 200
 
 
@@ -82,13 +103,18 @@ def test_filters_live_in_the_url_and_bad_months_are_explained(demo_app: FastAPI)
     client = TestClient(demo_app)
     ok = client.get("/?category=ROBBERY&level=ward&from=2025-01&to=2025-03", headers=HTML)
     assert ok.status_code == 200
-    assert '<option value="ROBBERY" selected>' in ok.text
-    assert "/maps/areas.geojson?category=ROBBERY&amp;level=ward&amp;from=2025-01&amp;to=2025-03" \
-        in ok.text
+    page = parse(ok.text)
+    category = page.find("select", id="category")
+    assert isinstance(category, Tag)
+    assert [o.get("value") for o in category.find_all("option", selected=True)] == ["ROBBERY"]
+    assert "/maps/areas.geojson?category=ROBBERY&level=ward&from=2025-01&to=2025-03" \
+        in map_sources(page)
     bad = client.get("/?from=2025-13", headers=HTML)
     assert bad.status_code == 400
-    assert "Enter the start month as a month and year" in bad.text and "2025-13" in bad.text
-    assert 'href="#from"' in bad.text
+    summary = error_links(parse(bad.text))
+    assert list(summary) == ["#from"]
+    assert summary["#from"].startswith("Enter the start month as a month and year")
+    assert "2025-13" in summary["#from"]
 
 
 def test_choropleth_geojson_matches_the_table(demo_app: FastAPI) -> None:
@@ -130,14 +156,15 @@ def test_chart_is_an_svg_image(demo_app: FastAPI) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("image/svg+xml")
     assert response.text.lstrip().startswith("<svg")
-    assert "Robbery, London, by month" in response.text
+    svg = BeautifulSoup(response.text, "html.parser")
+    assert "Robbery, London, by month" in [text(t) for t in svg.find_all(["title", "text"])]
 
 
 def test_page_errors_are_html_and_api_errors_stay_json(demo_app: FastAPI) -> None:
     client = TestClient(demo_app, raise_server_exceptions=False)
     page = client.get("/no-such-page", headers=HTML)
     assert page.status_code == 404
-    assert "Page not found" in page.text and "govuk-heading-l" in page.text
+    assert error_page(parse(page.text))[0] == "Page not found"
     api = client.get("/api/v1/no-such-thing", headers=HTML)
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"
@@ -158,6 +185,7 @@ def test_unexpected_errors_show_a_generic_page(demo_app: FastAPI,
     sign_in(client, "pan@example.org")
     response = client.get("/?to=2025-02", headers=HTML)
     assert response.status_code == 500
-    assert "Something went wrong on our side" in response.text
+    assert error_page(parse(response.text)) == ("Something went wrong",
+                                                "Something went wrong on our side.")
     assert "secret internals" not in response.text
     assert json.loads(client.get("/api/v1/openapi.json").text)["openapi"]
