@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.web.conftest import sign_in
+from tests.web.html import error_links, error_page, parse, summary_list, table, text
 from tests.web.pages_workspace import (
     BOROUGH,
     OTHER_BOROUGH,
@@ -58,8 +59,8 @@ def test_borough_profile_top_locations_are_scoped_and_audited(demo_app: FastAPI)
                 "borough_code = ? AND crime_type = 'Violence and sexual offences' AND "
                 "CAST(month AS VARCHAR) BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
                 [BOROUGH, period.first.iso, period.last.iso])
-    assert f"{top['location'][0]}</td>" in html
-    assert f'numeric">{int(top["n"][0])}</td>' in html
+    rows = table(parse(html), "Most frequent police.uk locations of violence")
+    assert rows[0] == [top["location"][0], f"{int(top['n'][0]):,}"]
     events = audit_events(demo_app, "read_records")
     assert [e.outcome for e in events] == ["allowed"]
     assert events[0].resource == "records:police_street"
@@ -71,9 +72,11 @@ def test_borough_analyst_sees_aggregates_but_not_records_of_another_borough(
     own = client.get(f"/boroughs/{BOROUGH}", headers=HTML).text
     other = client.get(f"/boroughs/{OTHER_BOROUGH}", headers=HTML)
     assert other.status_code == 200
-    assert "On or near" in own
-    assert "On or near" not in other.text
-    assert "your access does not include this borough" in other.text
+    assert table(parse(own), "Most frequent police.uk locations of violence")
+    refused = parse(other.text)
+    assert not refused.find("caption", string=re.compile("Most frequent police.uk locations"))
+    assert text(refused.find(id="locations-empty")) == (
+        "Top locations are record-level data; your access does not include this borough.")
     outcomes = sorted(e.outcome for e in audit_events(demo_app, "read_records"))
     assert outcomes == ["allowed", "denied"]
 
@@ -98,7 +101,9 @@ def test_unknown_borough_is_a_404_page(demo_app: FastAPI) -> None:
     response = signed_in_client(demo_app, "pan@example.org").get("/boroughs/E09000999",
                                                                   headers=HTML)
     assert response.status_code == 404
-    assert "there is no borough" in response.text.lower()
+    title, message = error_page(parse(response.text))
+    assert title == "Page not found"
+    assert "there is no borough" in message.lower() and "E09000999" in message
 
 
 def test_trends_compare_each_borough_with_the_year_before(demo_app: FastAPI) -> None:
@@ -114,18 +119,19 @@ def test_trends_compare_each_borough_with_the_year_before(demo_app: FastAPI) -> 
 
 def test_hotspot_explorer_runs_and_downloads(demo_app: FastAPI) -> None:
     client = signed_in_client(demo_app, "pan@example.org")
-    form = client.get("/hotspots", headers=HTML).text
-    assert "Run analysis" in form and "Result:" not in form
+    form = parse(client.get("/hotspots", headers=HTML).text)
+    assert [text(b) for b in form.find_all("button")] == ["Run analysis"]
+    assert not [h for h in form.find_all("h2") if text(h).startswith("Result:")]
     params = "source=police&category=Robbery&method=gistar&cell_size=250"
-    html = client.get(f"/hotspots?{params}", headers=HTML).text
-    assert "Result: Gi* hotspots" in html
+    page = parse(client.get(f"/hotspots?{params}", headers=HTML).text)
+    assert "Result: Gi* hotspots (significant clusters)" in [text(h) for h in page.find_all("h2")]
     # the default period: the latest 12 complete months of the police data
     period = Period.latest_complete(str(query(
         demo_app, "SELECT max(CAST(month AS VARCHAR)) FROM police_street").iloc[0, 0])[:7])
     events = int(query(demo_app, "SELECT count(*) FROM police_street WHERE crime_type = "
                        "'Robbery' AND easting IS NOT NULL AND CAST(month AS VARCHAR) "
                        "BETWEEN ? AND ?", [period.first.iso, period.last.iso]).iloc[0, 0])
-    assert f"{events:,}</dd>" in html
+    assert summary_list(page)["Events analysed"] == f"{events:,}"
     cells = pd.read_csv(io.StringIO(client.get(f"/hotspots/download.csv?{params}").text))
     assert cells["n"].sum() == events  # every event lands in exactly one cell
     assert set(cells["hotspot"]) <= {"none", "hotspot", "coldspot"}
@@ -140,8 +146,9 @@ def test_hotspot_form_errors_are_explained(demo_app: FastAPI) -> None:
     client = signed_in_client(demo_app, "pan@example.org")
     response = client.get("/hotspots?method=kde&cell_size=5&from=2025-99", headers=HTML)
     assert response.status_code == 400
-    assert "Enter a cell size from 25 to 2000 metres" in response.text
-    assert "found &#39;2025-99&#39;" in response.text
+    summary = error_links(parse(response.text))
+    assert summary["#cell_size"].startswith("Enter a cell size from 25 to 2000 metres")
+    assert "found '2025-99'" in summary["#from"]
 
 
 @pytest.mark.parametrize("method", ["kde", "count", "change", "classify"])
@@ -149,7 +156,8 @@ def test_each_hotspot_method_renders(demo_app: FastAPI, method: str) -> None:
     client = signed_in_client(demo_app, "pan@example.org")
     response = client.get(f"/hotspots?method={method}&category=Burglary", headers=HTML)
     assert response.status_code == 200
-    assert "Result:" in response.text
+    assert [text(h) for h in parse(response.text).find_all("h2")
+            if text(h).startswith("Result: ")], method
     data = client.get(f"/maps/hotspots.geojson?method={method}&category=Burglary").json()
     features = data["features"]
     assert features, f"the {method} map draws no cells"
@@ -162,7 +170,9 @@ def test_ed_hotspots_need_a_borough_in_scope(demo_app: FastAPI) -> None:
     client = signed_in_client(demo_app, "borough@example.org")
     response = client.get(f"/hotspots?source=istv&borough={OTHER_BOROUGH}", headers=HTML)
     assert response.status_code == 403
-    assert "outside your boroughs" in response.text
+    title, message = error_page(parse(response.text))
+    assert title == "You do not have access to this"
+    assert "outside your boroughs" in message
     denied = [e for e in audit_events(demo_app, "read_ed_figures") if e.outcome == "denied"]
     assert denied and json.dumps(denied[0].scope).find(OTHER_BOROUGH) >= 0
 
