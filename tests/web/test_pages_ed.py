@@ -8,10 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_from, sign_in
+from tests.web.html import error_messages, error_page, parse, summary_list, table, text
 from tests.web.pages_workspace import (
     ED_SITE,
     ISTV_MONTHS,
@@ -60,21 +62,27 @@ def test_quality_page_shows_own_sites_and_what_to_fix(demo_app: FastAPI) -> None
                    read_only=True) as wh:
         latest = wh.scalar("SELECT strftime(max(period_start), '%Y-%m') FROM istv_submission "
                            "WHERE site_code = ? AND status = 'current'", [ED_SITE])
-    assert f"{ED_SITE}, {Month.parse(latest).label}" in html  # months in words
-    assert '<img src="/charts/quality.svg"' in html
-    other = client_for(demo_app, "ed2@example.org").get("/quality", headers=HTML).text
+    page = parse(html)
+    fixes = [text(h) for h in page.find_all("h3")]
+    assert any(h.startswith(f"{ED_SITE}, {Month.parse(latest).label} (score ")  # in words
+               for h in fixes), fixes
+    assert [img.get("src") for img in page.find_all("img")] == ["/charts/quality.svg"]
+    other = parse(client_for(demo_app, "ed2@example.org").get("/quality", headers=HTML).text)
     # Another site's lead sees only their own site (the demo may give it submissions).
-    assert f'<td class="govuk-table__cell">{ED_SITE}</td>' not in other
-    assert f"{ED_SITE}," not in other
+    sites = [row[0] for row in table(other, "Completeness and geocoding")] \
+        if other.find("caption") else []
+    assert ED_SITE not in sites
+    assert not [h for h in other.find_all("h3") if text(h).startswith(f"{ED_SITE},")]
 
 
 def test_quality_chart_and_access(demo_app: FastAPI) -> None:
     chart = client_for(demo_app, "pan@example.org").get("/charts/quality.svg")
     assert chart.headers["content-type"].startswith("image/svg+xml")
-    assert ED_SITE in chart.text
+    svg = BeautifulSoup(chart.text, "html.parser")
+    assert ED_SITE in [text(t) for t in svg.find_all("text")]
     refused = client_for(demo_app, "borough@example.org").get("/quality", headers=HTML)
     assert refused.status_code == 403
-    assert "may not read quality" in refused.text
+    assert "may not read quality" in error_page(parse(refused.text))[1]
 
 
 def test_upload_gives_a_readable_receipt(demo_app: FastAPI, tmp_path: Path) -> None:
@@ -87,14 +95,16 @@ def test_upload_gives_a_readable_receipt(demo_app: FastAPI, tmp_path: Path) -> N
     assert response.status_code == 303  # type: ignore[attr-defined]
     location = response.headers["location"]  # type: ignore[attr-defined]
     assert re.fullmatch(r"/upload/receipts/istv-[0-9a-f]+", location)
-    receipt = client.get(location, headers=HTML).text
-    assert "Submission received" in receipt
-    assert "2025-09-01 to 2025-09-30" in receipt
+    receipt = parse(client.get(location, headers=HTML).text)
+    assert text(receipt.find("h1")) == "Submission received"
+    assert summary_list(receipt)["Reporting period"] == \
+        "September 2025 (2025-09-01 to 2025-09-30)"
     # The receipt is the site's own: another ED's lead may not read it (audited).
     other = client_for(demo_app, "ed2@example.org").get(location, headers=HTML)
     assert other.status_code == 403
-    assert "not your ED site" in other.text
-    assert "/upload/receipts/" in client.get("/upload", headers=HTML).text
+    assert "not your ED site" in error_page(parse(other.text))[1]
+    links = [a.get("href") for a in parse(client.get("/upload", headers=HTML).text).find_all("a")]
+    assert location in links
 
 
 def test_rejected_file_explains_what_to_fix(demo_app: FastAPI, tmp_path: Path) -> None:
@@ -102,9 +112,12 @@ def test_rejected_file_explains_what_to_fix(demo_app: FastAPI, tmp_path: Path) -
     bad.write_text("hello,world\n1,2\n", encoding="utf-8")
     response = upload(client_for(demo_app, "ed@example.org"), bad)
     assert response.status_code == 400  # type: ignore[attr-defined]
-    text = response.text  # type: ignore[attr-defined]
-    assert "Your file was not accepted" in text
-    assert "How to fix it:" in text
+    page = parse(response.text)  # type: ignore[attr-defined]
+    box = page.find(class_="govuk-error-summary")
+    assert isinstance(box, Tag)
+    assert text(box.find("h2")) == "Your file was not accepted"
+    said = [text(p) for p in box.find_all("p")]
+    assert len(said) >= 2 and said[1].startswith("How to fix it: ")
 
 
 def test_upload_form_errors(demo_app: FastAPI, tmp_path: Path) -> None:
@@ -113,9 +126,11 @@ def test_upload_form_errors(demo_app: FastAPI, tmp_path: Path) -> None:
     wrong.write_bytes(b"%PDF-1.4")
     response = upload(client, wrong)
     assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "is not CSV, Excel (.xlsx) or XML" in response.text  # type: ignore[attr-defined]
+    messages = error_messages(parse(response.text))  # type: ignore[attr-defined]
+    assert any("is not CSV, Excel (.xlsx) or XML" in m for m in messages), messages
     response = upload(client, wrong, site=OTHER_SITE)
-    assert f"{OTHER_SITE} is not one of your ED sites" in response.text  # type: ignore
+    messages = error_messages(parse(response.text))  # type: ignore[attr-defined]
+    assert any(f"{OTHER_SITE} is not one of your ED sites" in m for m in messages), messages
     no_token = client.post("/upload", data={"site": ED_SITE}, headers=HTML)
     assert no_token.status_code == 403
 
@@ -123,7 +138,7 @@ def test_upload_form_errors(demo_app: FastAPI, tmp_path: Path) -> None:
 def test_only_ed_leads_upload(demo_app: FastAPI) -> None:
     response = client_for(demo_app, "pan@example.org").get("/upload", headers=HTML)
     assert response.status_code == 403
-    assert "may not upload" in response.text
+    assert "may not upload" in error_page(parse(response.text))[1]
     nav = client_for(demo_app, "ed@example.org").get("/", headers=HTML).text
     assert 'href="/upload"' in nav and 'href="/quality"' in nav
 
