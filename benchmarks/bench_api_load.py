@@ -51,6 +51,7 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
     from vrhub.standards.geography_tables import AREA_BOUNDARY
     from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
     from vrhub.standards.police_uk import POLICE_STREET
+    from vrhub.storage import police_counted, police_rollup
     from vrhub.storage.queries.istv import ensure_current_view
     from vrhub.storage.warehouse import Warehouse
 
@@ -105,6 +106,9 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
                              (ISTV_ASSAULT, assaults), (AREA_BOUNDARY, boundaries)):
             wh.insert(table, frame[[c for c in frame.columns if c in table.column_names]])
         ensure_current_view(wh)
+        # as a police load leaves the warehouse: the crimes that count, and their counts
+        police_counted.refresh(wh)
+        police_rollup.refresh(wh)
 
 
 def free_port() -> int:

@@ -90,8 +90,7 @@ def _prepare(data: pd.DataFrame, period: Period | Sequence[str | None] | None,
                             if gaps else ""))
     else:
         covered = sorted({m for m in coverage})
-        for m in covered:
-            check_months(pd.Series([m]), what=what)
+        check_months(pd.Series(covered, dtype=object), what=what)
     if end:
         # months before the period's start stay: they feed the first rolling windows
         frame = frame[frame["month"] <= end]

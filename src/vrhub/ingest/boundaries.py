@@ -55,6 +55,7 @@ from vrhub.ingest.sources import Source
 from vrhub.progress import Progress
 from vrhub.standards.geography_tables import AREA_BOUNDARY
 from vrhub.standards.schema import Problem
+from vrhub.storage import police_rollup
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE = "boundaries"
@@ -273,6 +274,8 @@ def refresh_places(warehouse: Warehouse, progress: Progress) -> None:
                       "available in this installation")
         return
     updated = places.refresh(warehouse, progress)
+    if "police_street" in updated:  # rows moved between areas: count them again
+        police_rollup.refresh(warehouse)
     for table, n in updated.items():
         progress.note(f"re-assigned LSOA/ward/borough of {n:,} {table} rows")
 

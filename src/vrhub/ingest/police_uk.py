@@ -77,7 +77,7 @@ from vrhub.standards.police_uk import (
     STREET_SOURCE_COLUMNS,
 )
 from vrhub.standards.schema import Problem
-from vrhub.storage import police_counted
+from vrhub.storage import police_counted, police_rollup
 from vrhub.storage.parts import Part, PartStore, conform
 from vrhub.storage.queries import police as police_queries
 from vrhub.storage.queries import run_arrow
@@ -147,6 +147,7 @@ def load_street(
         notes = revisions.study_area_notes(
             warehouse, [f.sha256 for f in report.files if f.status != "unchanged"])
         notes += revisions.counting_notes(warehouse, police_counted.refresh(warehouse))
+        police_rollup.refresh(warehouse)  # the counts figures read, in step
         for note in notes:
             report.notes.append(note)
             progress.note(note)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from vrhub.storage import police_rollup
 from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
 
@@ -138,6 +139,9 @@ def point_months(wh: Warehouse | None, source: str) -> tuple[str | None, str | N
     table, month = _point_table(wh, source)
     if wh is None or not wh.has_table(table):
         return (None, None)
+    if table == "police_street" and police_rollup.fresh(wh):  # counted at load time
+        counted = police_rollup.months(wh)
+        return (counted[0], counted[-1]) if counted else (None, None)
     row = wh.query(f"SELECT min({month}) AS a, max({month}) AS b "
                    f"FROM {_point_rows(wh, table)}")
     if not len(row) or row["b"].isna().all():

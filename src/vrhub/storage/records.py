@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from vrhub.errors import NotFound, UserError
+from vrhub.storage import police_rollup
 from vrhub.storage.police_counted import counted_rows
 from vrhub.storage.warehouse import Warehouse
 
@@ -172,7 +173,10 @@ def period(warehouse: Warehouse, name: str, filters: Filters) -> dict[str, Any]:
     report covers the latest 12); ``every_month`` says which."""
     ds = dataset(name)
     first = last = None
-    if _require(warehouse, ds) and (filters.month_from is None or filters.month_to is None):
+    if (ds.table == "police_street" and (filters.month_from is None or filters.month_to is None)
+            and _rolled_up(warehouse, ds, filters)):
+        first, last = police_rollup.stored_months(warehouse)
+    elif _require(warehouse, ds) and (filters.month_from is None or filters.month_to is None):
         row = warehouse.query(f"SELECT min({ds.month_sql}) AS a, max({ds.month_sql}) AS b "
                               f"FROM {ds.table}")
         if len(row) and not row["b"].isna().all():
@@ -187,6 +191,8 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
     dicts: (one page, total matching)."""
     ds = dataset(name)
     where, params = _where(ds, scope, filters)
+    if _rolled_up(warehouse, ds, filters):  # police.uk: counts rolled up at load time
+        return _rolled_up_page(warehouse, ds, scope, filters, where, params, limit, offset)
     rows = _rows(warehouse, ds)
     cols = ", ".join(ds.columns)
     if ds.is_table:
@@ -211,13 +217,58 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
     return found, total
 
 
+def _rolled_up(warehouse: Warehouse, ds: Dataset, filters: Filters) -> bool:
+    """True when a police.uk search filters only on what the rolled-up counts hold
+    (borough, crime type, month) and they are in step with the rows."""
+    return (ds.table == "police_street" and not filters.wards and not filters.lsoas
+            and warehouse.has_table(ds.table) and police_rollup.fresh(warehouse))
+
+
+def _rolled_up_page(warehouse: Warehouse, ds: Dataset, scope: Scope, filters: Filters,
+                    where: str, params: list[Any], limit: int, offset: int
+                    ) -> tuple[list[dict[str, Any]], int]:
+    """A police.uk page whose total and months come from the rolled-up counts: only the
+    months holding the page are read from the rows, and when the boroughs asked for are
+    all in the study area the rows need no other test of being in it."""
+    by_month = police_rollup.rows_by_month(warehouse, where, params)
+    total = sum(n for _, n in by_month)
+    before, taken = 0, 0
+    months: list[str | None] = []
+    for month, n in by_month:
+        if not months and before + n <= offset:  # the page starts after this month
+            before += n
+            continue
+        months.append(month)
+        taken += n
+        if before + taken >= offset + limit:
+            break
+    if not months:
+        return [], total
+    if None in months:  # rows without a month (none in published files): read them all
+        before = 0
+    else:
+        where += f" AND {ds.month_sql} IN ({', '.join('?' for _ in months)})"
+        params = [*params, *months]
+    districts = set(warehouse.study_area.districts)
+    asked = [set(filters.boroughs), set() if scope.everything else set(scope.boroughs)]
+    relation = (f"{counted_rows(warehouse, study_area=False)} AS {ds.table}"
+                if any(b and b <= districts for b in asked) else None)
+    assert ds.page_key is not None
+    result = _keyed_page(warehouse, ds, ds.page_key, where, params, limit, offset - before,
+                         relation=relation)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, (_plain(v) for v in row), strict=True))
+            for row in result.fetchall()], total
+
+
 def _keyed_page(warehouse: Warehouse, ds: Dataset, key: tuple[str, str], where: str,
-                params: list[Any], limit: int, offset: int) -> duckdb.DuckDBPyConnection:
+                params: list[Any], limit: int, offset: int, *,
+                relation: str | None = None) -> duckdb.DuckDBPyConnection:
     """A page found by its key columns first (two narrow columns read and sorted), then
     read whole where both key values are among the page's: pushed down into the Parquet
     scan, only those rows are decoded in full. The pair itself is then matched exactly."""
     file_col, row_col = key
-    relation = _rows(warehouse, ds)
+    relation = relation or _rows(warehouse, ds)
     page = warehouse.con.execute(
         f"SELECT {file_col}, {row_col} FROM {relation} WHERE {where} "
         f"ORDER BY {ds.order_sql} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
@@ -232,10 +283,11 @@ def _keyed_page(warehouse: Warehouse, ds: Dataset, key: tuple[str, str], where: 
     return warehouse.con.execute(
         f"SELECT {ds.id_sql} AS record_id, {cols} FROM {relation} WHERE {where} "
         f"AND {file_col} IN ({marks('?' for _ in files)}) "
+        f"AND {row_col} BETWEEN ? AND ? "  # row groups outside the range are skipped
         f"AND {row_col} IN ({marks('?' for _ in rows)}) "
         f"AND ({file_col} || '/' || CAST({row_col} AS VARCHAR)) IN "
         f"({marks('?' for _ in pairs)}) ORDER BY {ds.order_sql}",
-        [*params, *files, *rows, *pairs])
+        [*params, *files, rows[0], rows[-1], *rows, *pairs])
 
 
 def export_frame(warehouse: Warehouse, name: str, scope: Scope,

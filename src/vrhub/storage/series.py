@@ -27,6 +27,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.standards.series_choices import LEVELS, SOURCES
+from vrhub.storage import police_rollup
 from vrhub.storage.catalogue import mps_category_pairs
 from vrhub.storage.police_counted import counted_rows, counting_notes, in_study_area_sql
 from vrhub.storage.warehouse import Warehouse
@@ -162,6 +163,8 @@ def months_covered(warehouse: Warehouse, *, source: str, level: str) -> list[str
         raise UserError(f"unknown source {source!r}", hint="use " + ", ".join(SOURCES))
     table = "police_street" if source == "police" else "istv_assault"
     require_table(warehouse, table)
+    if table == "police_street" and police_rollup.fresh(warehouse):
+        return police_rollup.months(warehouse)
     stored = counted_rows(warehouse) if table == "police_street" else f'"{table}"'
     month_expr = "month" if table == "police_street" else "strftime(assault_at, '%Y-%m')"
     return [str(m) for m in warehouse.query(
@@ -246,6 +249,9 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
     stored = counted_rows(warehouse) if table == "police_street" else f'"{table}"'
     rows = f"{stored} AS {table}"
     code = _AREA_COLUMN[level]
+    # police.uk: the counts rolled up at load time, while in step with the rows
+    rolled = table == "police_street" and police_rollup.fresh(warehouse)
+    counted_code = "area_code" if rolled else code
     if table == "police_street":
         month_expr, category_col = "month", "crime_type"
     else:
@@ -271,25 +277,28 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
     if warehouse.has_table("area_lookup"):
         name_col = {"lsoa": "lsoa21_name", "ward": "ward_name", "borough": "borough_name"}[level]
         names = (f"LEFT JOIN (SELECT {_AREA_COLUMN[level]} AS code, any_value({name_col}) AS "
-                 f"area_name FROM area_lookup GROUP BY 1) n ON n.code = t.{code}")
+                 f"area_name FROM area_lookup GROUP BY 1) n ON n.code = t.{counted_code}")
     name_expr = "any_value(n.area_name)" if names else "NULL"
-    sql = (f"SELECT t.{code} AS area_code, {name_expr} AS area_name, {label} AS category, "
-           f"{month_expr} AS month, count(*) AS count FROM {stored} t {names} "
-           f"WHERE t.{code} IS NOT NULL")
+    tally, relation = ("CAST(sum(t.count) AS BIGINT)", police_rollup.counted(warehouse, level)
+                       ) if rolled else ("count(*)", stored)
+    sql = (f"SELECT t.{counted_code} AS area_code, {name_expr} AS area_name, "
+           f"{label} AS category, {month_expr} AS month, {tally} AS count FROM {relation} t "
+           f"{names} WHERE t.{counted_code} IS NOT NULL")
     sql += where
-    sql += _area_sql(f"t.{code}", "t.borough_code", areas, params)
+    sql += _area_sql(f"t.{counted_code}", "t.borough_code", areas, params)
     sql += _period_sql(month_expr, period, params)
     sql += " GROUP BY ALL ORDER BY 1, 3, 4"
     data = warehouse.query(sql, params)
     notes = []
-    unplaced = warehouse.scalar(f"SELECT count(*) FROM {rows} WHERE {code} IS NULL")
+    unplaced = police_rollup.unplaced(warehouse, level) if rolled else warehouse.scalar(
+        f"SELECT count(*) FROM {rows} WHERE {code} IS NULL")
     if unplaced:
         notes.append(f"{int(unplaced):,} {table} row(s) with no {level} (not geocoded or "
                      "outside London) are not in area results")
     area_coverage = None
     if table == "police_street":
         area = warehouse.study_area
-        outside = warehouse.scalar(
+        outside = police_rollup.outside(warehouse) if rolled else warehouse.scalar(
             f"SELECT count(*) FROM {counted_rows(warehouse, study_area=False)} t "
             f"WHERE NOT coalesce({in_study_area_sql(warehouse)}, false)")
         if outside:
@@ -300,8 +309,12 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
                      "area, and an area's rolling totals are complete only over months in "
                      "which a force publishing in it has a file")
         notes.extend(counting_notes(warehouse))
-        area_coverage = _force_coverage(warehouse, stored, code)
-    return MonthlyCounts(source, level, data, coverage, provenance_for(warehouse, [table]),
+        area_coverage = (police_rollup.force_coverage(warehouse, level) if rolled
+                         else _force_coverage(warehouse, stored, code))
+    # the files behind the whole table: the same for every question
+    provenance = warehouse.remembered(f"provenance.{table}",
+                                      lambda: provenance_for(warehouse, [table]))
+    return MonthlyCounts(source, level, data, coverage, [dict(p) for p in provenance],
                          notes, area_coverage)
 
 

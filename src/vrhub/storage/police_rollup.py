@@ -1,0 +1,167 @@
+"""Monthly police.uk counts rolled up once per load: what trends, periods and record
+totals read instead of scanning every street row.
+
+``police_month_count`` holds, for the rows that count (:func:`~vrhub.storage.
+police_counted.counted_rows`: each crime once, inside the study area), the number of rows
+per area level (``lsoa``, ``ward``, ``borough``), area, borough, force, crime type and
+month; rows with no area of a level are kept under a null ``area_code`` (the "not in area
+results" notes count them). ``police_force_month`` holds the months each force has any
+row in (every stored row, counted or not), and ``police_rollup_state`` the crimes outside
+the study area and the *fingerprint* of what the counts were made from: the definition of
+the ``police_street`` view (which names every Parquet part), the rows left uncounted and
+the counting rule with its study area.
+
+:func:`refresh` rebuilds all three inside the transaction that changed the rows (a
+police load, a re-placing after new boundaries), so a copy of the warehouse written and
+swapped in (:mod:`vrhub.storage.warehouse_swap`) carries counts in step with its parts.
+Readers ask :func:`fresh` first: when anything changed without a refresh (another study
+area, a warehouse written by an older vrhub) the fingerprint differs and they read the
+street rows as before. Either way the figures are the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
+from vrhub.storage.police_counted import counted_rows, in_study_area_sql
+from vrhub.storage.warehouse import Warehouse
+
+COUNTS = "police_month_count"
+FORCE_MONTHS = "police_force_month"
+STATE = "police_rollup_state"
+
+#: Area column of each level in ``police_street``.
+LEVEL_COLUMNS = {"lsoa": "lsoa21_code", "ward": "ward_code", "borough": "borough_code"}
+
+#: Columns of ``police_month_count`` a record filter may name (at the ``borough`` level,
+#: where ``area_code`` is the borough): a filter on anything else reads the street rows.
+FILTER_COLUMNS = frozenset({"borough_code", "crime_type", "month"})
+
+
+def fingerprint(warehouse: Warehouse) -> str | None:
+    """What the rolled-up counts depend on, digested; None without street rows."""
+    if not warehouse.has_table(POLICE_STREET.name):
+        return None
+    view = warehouse.scalar("SELECT sql FROM duckdb_views() WHERE view_name = ?",
+                            [POLICE_STREET.name])
+    uncounted: Any = None
+    if warehouse.has_table(POLICE_UNCOUNTED.name):
+        uncounted = warehouse.con.execute(
+            f'SELECT count(*), bit_xor(hash(file_id, row_number, counted_series)) '
+            f'FROM "{POLICE_UNCOUNTED.name}"').fetchone()
+    text = "\n".join(map(str, (view, uncounted, counted_rows(warehouse))))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def refresh(warehouse: Warehouse) -> None:
+    """Rebuild the rolled-up counts from the rows that count now (inside the caller's
+    transaction, or one of its own)."""
+    with warehouse.atomic() as con:
+        for name in (COUNTS, FORCE_MONTHS, STATE):
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        stamp = fingerprint(warehouse)
+        if stamp is None:
+            return
+        area = " ".join(f"WHEN grouping({column}) = 0 THEN '{level}'"
+                        for level, column in LEVEL_COLUMNS.items() if level != "borough")
+        code = " ".join(f"WHEN grouping({column}) = 0 THEN {column}"
+                        for level, column in LEVEL_COLUMNS.items() if level != "borough")
+        dims = "borough_code, force, crime_type, month"
+        con.execute(
+            f'CREATE TABLE "{COUNTS}" AS SELECT CASE {area} ELSE \'borough\' END AS level, '
+            f"CASE {code} ELSE borough_code END AS area_code, {dims}, "
+            f"count(*) AS count FROM {counted_rows(warehouse)} t GROUP BY GROUPING SETS "
+            f"((lsoa21_code, {dims}), (ward_code, {dims}), ({dims})) "
+            "ORDER BY level, borough_code, area_code, crime_type, month")
+        con.execute(f'CREATE TABLE "{FORCE_MONTHS}" AS SELECT force, month, count(*) AS rows '
+                    f'FROM "{POLICE_STREET.name}" GROUP BY ALL ORDER BY ALL')
+        outside = warehouse.scalar(
+            f"SELECT count(*) FROM {counted_rows(warehouse, study_area=False)} t "
+            f"WHERE NOT coalesce({in_study_area_sql(warehouse)}, false)")
+        con.execute(f'CREATE TABLE "{STATE}" AS SELECT ? AS fingerprint, '
+                    "CAST(? AS BIGINT) AS outside", [stamp, int(outside or 0)])
+
+
+def fresh(warehouse: Warehouse) -> bool:
+    """True when the rolled-up counts are those of the rows as they are now (kept while a
+    read-only warehouse stays open)."""
+    def check() -> bool:
+        if not warehouse.has_table(STATE):
+            return False
+        stored = warehouse.scalar(f'SELECT fingerprint FROM "{STATE}"')
+        return stored is not None and stored == fingerprint(warehouse)
+
+    return warehouse.remembered("police_rollup.fresh", check)
+
+
+def counted(warehouse: Warehouse, level: str) -> str:
+    """An SQL relation (to follow ``FROM``) with one row per ``level`` area, force, crime
+    type and month: ``area_code`` (null: rows with no area of the level),
+    ``borough_code``, ``force``, ``crime_type``, ``month``, ``count``."""
+    if level not in LEVEL_COLUMNS:
+        raise ValueError(f"unknown area level {level!r}")
+    return f"(SELECT * EXCLUDE (level) FROM \"{COUNTS}\" WHERE level = '{level}')"
+
+
+def months(warehouse: Warehouse) -> list[str]:
+    """The months with any counted row, in order."""
+    return list(warehouse.remembered("police_rollup.months", lambda: [
+        str(m) for (m,) in warehouse.con.execute(
+            f"SELECT DISTINCT month FROM {counted(warehouse, 'borough')} "
+            "WHERE month IS NOT NULL ORDER BY 1").fetchall()]))
+
+
+def unplaced(warehouse: Warehouse, level: str) -> int:
+    """Counted rows with no area of ``level``."""
+    return int(warehouse.remembered(f"police_rollup.unplaced.{level}", lambda: warehouse.scalar(
+        f"SELECT coalesce(sum(count), 0) FROM {counted(warehouse, level)} "
+        "WHERE area_code IS NULL")))
+
+
+def outside(warehouse: Warehouse) -> int:
+    """Crimes (each once) outside the study area, left out of every figure."""
+    return int(warehouse.remembered("police_rollup.outside", lambda: warehouse.scalar(
+        f'SELECT outside FROM "{STATE}"')))
+
+
+def stored_months(warehouse: Warehouse) -> tuple[str | None, str | None]:
+    """First and last month of any stored street row, counted or not."""
+    row = warehouse.con.execute(
+        f'SELECT min(month), max(month) FROM "{FORCE_MONTHS}"').fetchone()
+    if not row or row[1] is None:
+        return (None, None)
+    return (str(row[0]), str(row[1]))
+
+
+def force_coverage(warehouse: Warehouse, level: str) -> dict[str, list[str]]:
+    """Per area of ``level``: the months in which a force publishing crimes in it has any
+    row (the same for every question: kept while a read-only warehouse stays open)."""
+    def compute() -> dict[str, list[str]]:
+        return _force_coverage(warehouse, level)
+
+    return {area: list(covered) for area, covered in warehouse.remembered(
+        f"police_rollup.force_coverage.{level}", compute).items()}
+
+
+def _force_coverage(warehouse: Warehouse, level: str) -> dict[str, list[str]]:
+    frame = warehouse.query(
+        f"SELECT a.area_code, f.month FROM (SELECT DISTINCT area_code, force FROM "
+        f"{counted(warehouse, level)} WHERE area_code IS NOT NULL) a "
+        f'JOIN (SELECT DISTINCT force, month FROM "{FORCE_MONTHS}") f USING (force) '
+        "GROUP BY ALL ORDER BY ALL")
+    out: dict[str, list[str]] = {}
+    for area_code, month in frame.itertuples(index=False):
+        out.setdefault(str(area_code), []).append(str(month))
+    return out
+
+
+def rows_by_month(warehouse: Warehouse, where: str,
+                  params: Sequence[Any]) -> list[tuple[str | None, int]]:
+    """Counted rows per month (in order, a null month last) matching ``where``, an SQL
+    condition on :data:`FILTER_COLUMNS` only."""
+    return [(None if m is None else str(m), int(n)) for m, n in warehouse.con.execute(
+        f"SELECT month, sum(count) FROM {counted(warehouse, 'borough')} "
+        f"WHERE {where} GROUP BY month ORDER BY month NULLS LAST", list(params)).fetchall()]
