@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from joserfc.jwk import RSAKey
 
 from tests.integration.test_oidc import CLIENT_ID, CLIENT_SECRET, FakeProvider
+from tests.web.html import error_messages, parse, summary_list, text
 from vrhub.settings import Settings
 from vrhub.web.app import create_app
 
@@ -34,7 +35,9 @@ def client(provider: FakeProvider, tmp_path: Path) -> TestClient:
 
 def test_sign_in_with_the_organisation_provider(client: TestClient) -> None:
     page = client.get("/sign-in")
-    assert "Sign in with Barts Health" in page.text
+    buttons = {text(a): a.get("href")
+               for a in parse(page.text).find_all("a", class_="govuk-button")}
+    assert buttons["Sign in with Barts Health"] == "/sign-in/sso/barts?next=/"
     start = client.get("/sign-in/sso/barts?next=/account", follow_redirects=False)
     assert start.status_code == 303
     with httpx.Client(trust_env=False) as browser:  # the provider signs the user straight in
@@ -44,10 +47,12 @@ def test_sign_in_with_the_organisation_provider(client: TestClient) -> None:
     done = client.get(callback.removeprefix("http://testserver"), follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/account"
     account = client.get("/account")
-    assert "ED data lead" in account.text and "R1HNH" in account.text
+    details = summary_list(parse(account.text))
+    assert details["Role"] == "ED data lead" and "R1HNH" in details["ED sites"]
 
 
 def test_callback_without_a_started_sign_in_is_refused(client: TestClient) -> None:
     response = client.get("/sign-in/sso/barts/callback?code=x&state=y")
     assert response.status_code == 400
-    assert "not started in this browser" in response.text
+    messages = error_messages(parse(response.text))
+    assert any("not started in this browser" in m for m in messages), messages
