@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.web.conftest import ADMIN, PASSWORD, csrf_from, sign_in
+from tests.web.html import parse, summary_list
 from vrhub.access import audit
 from vrhub.access.services import AccessServices
 from vrhub.cli.main import main
@@ -61,7 +62,8 @@ def signed_in(app: FastAPI, cookie: str) -> bool:
     client = TestClient(app)
     client.cookies.set(SESSION_COOKIE, cookie)
     response = client.get("/account", follow_redirects=False)
-    return response.status_code == 200 and EMAIL in response.text
+    return response.status_code == 200 and \
+        summary_list(parse(response.text)).get("Email") == EMAIL
 
 
 def ended_reasons(app: FastAPI) -> list[str | None]:
