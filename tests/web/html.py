@@ -88,3 +88,11 @@ def error_page(page: BeautifulSoup) -> tuple[str, str]:
 def inset_texts(page: BeautifulSoup) -> list[str]:
     """The text of each GOV.UK inset (the empty states' explanations)."""
     return [text(box) for box in page.find_all(class_="govuk-inset-text")]
+
+
+def error_hint(page: BeautifulSoup) -> str:
+    """The "How to fix it" paragraph of an error page ('' when it has none)."""
+    for paragraph in page.find_all("p", class_="govuk-body"):
+        if text(paragraph).startswith("How to fix it:"):
+            return text(paragraph)
+    return ""

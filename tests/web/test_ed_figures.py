@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.web.conftest import sign_in
+from tests.web.html import error_hint, error_page, parse
 from tests.web.html_tables import table_with, with_attribute
 from tests.web.pages_workspace import BOROUGH, ED_SITE, OTHER_BOROUGH
 from vrhub.storage.appdb.models import AuditEvent
@@ -356,7 +357,10 @@ def test_an_icb_analysts_ed_file_list_and_hotspots_follow_their_sites(
     assert expected > 0
     # an ICB serves several boroughs: its ED hotspots are asked for one of them at a time
     whole = client.get("/hotspots/download.csv?source=istv&method=count")
-    assert whole.status_code == 400 and "choose one of your boroughs" in whole.text
+    assert whole.status_code == 400
+    page = parse(whole.text)
+    assert error_page(page)[1].startswith("An ED hotspot analysis needs a borough")
+    assert "choose one of your boroughs" in error_hint(page)
     download = client.get(f"/hotspots/download.csv?source=istv&method=count&borough={inside}")
     assert download.status_code == 200, (email, download.text[:300])
     before = len(_denied(demo_app))

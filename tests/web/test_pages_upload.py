@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_from
-from tests.web.html import error_links, parse, summary_list, table, text
+from tests.web.html import error_links, error_page, parse, summary_list, table, text
 from tests.web.pages_workspace import ED_SITE
 from tests.web.test_pages_analysis import query
 from tests.web.test_pages_ed import HTML, client_for
@@ -68,7 +68,8 @@ def test_the_template_names_the_site_and_month(demo_app: FastAPI) -> None:
                          ["Reporting period end date", "31/10/2025"]]
     assert "Assault Date" in lines[-1] and "Assault Location Type" in lines[-1]
     refused = client.get(f"/upload/template.csv?site=ZZ902&month={MONTH}")
-    assert refused.status_code == 400 and "not one of your ED sites" in refused.text
+    assert refused.status_code == 400
+    assert "not one of your ED sites" in error_page(parse(refused.text))[1]
     form = parse(client.get("/upload", headers=HTML).text)
     months = [text(o) for o in form.select("#template-month option")]
     assert months[1] == Month.last_complete().label  # written "October 2025", not 2025-10
