@@ -38,7 +38,7 @@ def files(shared_data: Path) -> list[Path]:
 def rolled_equal_to_rows(w: Warehouse) -> None:
     """Every level's rolled-up counts are the street rows' counts, row for row."""
     assert police_rollup.fresh(w)
-    for level, column in LEVELS.items():
+    for level, column in police_rollup.LEVEL_COLUMNS.items():
         expected = w.query(
             f"SELECT {column} AS area_code, borough_code, force, crime_type, month, "
             f"count(*) AS count FROM {counted_rows(w)} t GROUP BY ALL "

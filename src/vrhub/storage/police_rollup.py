@@ -3,9 +3,9 @@ totals read instead of scanning every street row.
 
 ``police_month_count`` holds, for the rows that count (:func:`~vrhub.storage.
 police_counted.counted_rows`: each crime once, inside the study area), the number of rows
-per area level (``lsoa``, ``ward``, ``borough``), area, borough, force, crime type and
-month; rows with no area of a level are kept under a null ``area_code`` (the "not in area
-results" notes count them). ``police_force_month`` holds the months each force has any
+per ward and per borough (``level``), area, borough, force, crime type and month; rows
+with no area of a level are kept under a null ``area_code`` (the "not in area results"
+notes count them). ``police_force_month`` holds the months each force has any
 row in (every stored row, counted or not), and ``police_rollup_state`` the crimes outside
 the study area and the *fingerprint* of what the counts were made from: the definition of
 the ``police_street`` view (which names every Parquet part), the rows left uncounted and
@@ -33,8 +33,9 @@ COUNTS = "police_month_count"
 FORCE_MONTHS = "police_force_month"
 STATE = "police_rollup_state"
 
-#: Area column of each level in ``police_street``.
-LEVEL_COLUMNS = {"lsoa": "lsoa21_code", "ward": "ward_code", "borough": "borough_code"}
+#: The area levels counted, and their area column in ``police_street``: LSOA figures
+#: (some 5,000 areas in London, most with a few crimes a month) are counted from the rows.
+LEVEL_COLUMNS = {"ward": "ward_code", "borough": "borough_code"}
 
 #: Columns of ``police_month_count`` a record filter may name (at the ``borough`` level,
 #: where ``area_code`` is the borough): a filter on anything else reads the street rows.
@@ -65,16 +66,14 @@ def refresh(warehouse: Warehouse) -> None:
         stamp = fingerprint(warehouse)
         if stamp is None:
             return
-        area = " ".join(f"WHEN grouping({column}) = 0 THEN '{level}'"
-                        for level, column in LEVEL_COLUMNS.items() if level != "borough")
-        code = " ".join(f"WHEN grouping({column}) = 0 THEN {column}"
-                        for level, column in LEVEL_COLUMNS.items() if level != "borough")
+        # one pass over the rows (wards), the boroughs summed from the wards
         dims = "borough_code, force, crime_type, month"
         con.execute(
-            f'CREATE TABLE "{COUNTS}" AS SELECT CASE {area} ELSE \'borough\' END AS level, '
-            f"CASE {code} ELSE borough_code END AS area_code, {dims}, "
-            f"count(*) AS count FROM {counted_rows(warehouse)} t GROUP BY GROUPING SETS "
-            f"((lsoa21_code, {dims}), (ward_code, {dims}), ({dims})) "
+            f'CREATE TABLE "{COUNTS}" AS WITH ward AS (SELECT ward_code, {dims}, '
+            f"count(*) AS count FROM {counted_rows(warehouse)} t GROUP BY ALL) "
+            f"SELECT 'ward' AS level, ward_code AS area_code, {dims}, count FROM ward "
+            f"UNION ALL SELECT 'borough', borough_code, {dims}, "
+            f"CAST(sum(count) AS BIGINT) FROM ward GROUP BY ALL "
             "ORDER BY level, borough_code, area_code, crime_type, month")
         con.execute(f'CREATE TABLE "{FORCE_MONTHS}" AS SELECT force, month, count(*) AS rows '
                     f'FROM "{POLICE_STREET.name}" GROUP BY ALL ORDER BY ALL')
@@ -98,9 +97,10 @@ def fresh(warehouse: Warehouse) -> bool:
 
 
 def counted(warehouse: Warehouse, level: str) -> str:
-    """An SQL relation (to follow ``FROM``) with one row per ``level`` area, force, crime
-    type and month: ``area_code`` (null: rows with no area of the level),
-    ``borough_code``, ``force``, ``crime_type``, ``month``, ``count``."""
+    """An SQL relation (to follow ``FROM``) with one row per ``level`` area (a level of
+    :data:`LEVEL_COLUMNS`), force, crime type and month: ``area_code`` (null: rows with
+    no area of the level), ``borough_code``, ``force``, ``crime_type``, ``month``,
+    ``count``."""
     if level not in LEVEL_COLUMNS:
         raise ValueError(f"unknown area level {level!r}")
     return f"(SELECT * EXCLUDE (level) FROM \"{COUNTS}\" WHERE level = '{level}')"

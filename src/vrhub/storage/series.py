@@ -246,11 +246,14 @@ def _point_counts(warehouse: Warehouse, table: str, level: str, areas: Sequence[
     # police.uk rows each crime once (vrhub.storage.police_counted)
     source = "police" if table == "police_street" else "istv"
     coverage = months_covered(warehouse, source=source, level=level)
-    stored = counted_rows(warehouse) if table == "police_street" else f'"{table}"'
+    # police.uk: the counts rolled up at load time, while in step with the rows (then
+    # the street rows are not read)
+    rolled = (table == "police_street" and level in police_rollup.LEVEL_COLUMNS
+              and police_rollup.fresh(warehouse))
+    stored = (counted_rows(warehouse) if table == "police_street" and not rolled
+              else f'"{table}"')
     rows = f"{stored} AS {table}"
     code = _AREA_COLUMN[level]
-    # police.uk: the counts rolled up at load time, while in step with the rows
-    rolled = table == "police_street" and police_rollup.fresh(warehouse)
     counted_code = "area_code" if rolled else code
     if table == "police_street":
         month_expr, category_col = "month", "crime_type"

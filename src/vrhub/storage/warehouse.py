@@ -301,7 +301,8 @@ class Warehouse:
     def count(self, table: str) -> int:
         if not self.has_table(table):
             return 0
-        return int(self.scalar(f'SELECT count(*) FROM "{table}"'))
+        return int(self.remembered(f"count:{table}",
+                                   lambda: self.scalar(f'SELECT count(*) FROM "{table}"')))
 
     # -- loading ------------------------------------------------------------------------
     @contextmanager
