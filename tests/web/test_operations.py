@@ -242,3 +242,31 @@ def test_forwarded_addresses_only_from_trusted_proxies(tmp_path: Path, serve,  #
             ("first@example.org", "127.0.0.1", "no such account (2 in a row)"),
             ("first@example.org", "127.0.0.1", "rate limited"),
             ("second@example.org", "127.0.0.1", "rate limited")]
+
+
+def test_metrics_route_is_off_without_a_token_and_audits_a_wrong_one(tmp_path: Path) -> None:
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import operations
+
+    url = path_of(operations, operations.metrics)
+    off = TestClient(create_app(_settings(tmp_path / "off"))).get(url)
+    assert off.status_code == 404
+    assert "VRHUB_METRICS_TOKEN is not set" in off.json()["error"]["message"]
+    app = create_app(_settings(tmp_path, metrics_token=TOKEN))
+    client = TestClient(app)
+
+    def audited() -> int:
+        with app.state.access.sessions() as session:
+            return len(audit.query(session, limit=1_000_000))
+
+    before = audited()
+    wrong = client.get(url, headers={"authorization": "Bearer not-" + TOKEN})
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+    assert wrong.json()["error"]["code"] == "authentication_required"
+    assert audited() == before + 1
+    right = client.get(url, headers={"authorization": f"Bearer {TOKEN}"})
+    assert right.status_code == 200
+    assert any(name.startswith("vrhub") for name, _ in _samples(right.text))
+    health = client.get(path_of(operations, operations.healthz)).json()
+    from vrhub import __version__
+    assert health == {"status": "ok", "version": __version__}
