@@ -100,3 +100,30 @@ def test_the_api_gives_the_same_rows_as_csv_xlsx_and_json(demo_app: FastAPI) -> 
             session, limit=1000, action="read_ed_figures") if e.resource == "ed_figures:api:jsna"]
     assert reads.count(("pan@example.org", "allowed")) == 3
     assert reads.count(("public", "denied")) == 1
+
+
+def test_the_route_reads_the_borough_code_as_written_and_refuses_an_unknown_one(
+        demo_app: FastAPI) -> None:
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import api_jsna
+
+    frame = _frame(demo_app)
+    with TestClient(demo_app) as client:
+        sign_in(client, "borough@example.org")
+        lower = client.get(path_of(api_jsna, api_jsna.jsna_indicators,
+                                   borough=BOROUGH.lower()))
+        assert lower.status_code == 200
+        assert lower.json()["borough"] == BOROUGH
+        assert [r["indicator_code"] for r in lower.json()["rows"]] == frame[
+            "indicator_code"].tolist()
+        as_csv = client.get(path_of(api_jsna, api_jsna.jsna_indicators, borough=BOROUGH),
+                            params={"format": "csv"})
+        assert as_csv.headers["content-disposition"] == (
+            f'attachment; filename="violence-indicators-{BOROUGH}.csv"')
+        unknown = client.get(path_of(api_jsna, api_jsna.jsna_indicators,
+                                     borough="E09999999"))
+        assert unknown.status_code == 400
+        assert unknown.json()["error"]["message"] == "'E09999999' is not a loaded borough"
+        bad_format = client.get(path_of(api_jsna, api_jsna.jsna_indicators, borough=BOROUGH),
+                                params={"format": "pdf"})
+        assert bad_format.status_code == 422

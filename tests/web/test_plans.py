@@ -141,3 +141,42 @@ def test_pages_and_api(app: FastAPI, world: tuple[PlanDesk, dict[str, Any]]) -> 
         assert [b["borough"] for b in mine["boroughs"]] == [CAMDEN]
         assert mine["pairings"] == []
         assert client.get(f"/plans/{CAMDEN}").status_code == 200
+
+
+def test_a_boroughs_history_by_api_and_page_and_the_refusal_outside_its_scope(
+        app: FastAPI, world: tuple[PlanDesk, dict[str, Any]]) -> None:
+    from tests.web.html import headers, parse, table, text
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import api_plans, pages_plans
+
+    desk, people = world
+    given = {"2024/25": scores(2, 2, 3, 1, 2, 2), "2025/26": scores(1, 4, 3, 2, 4, 3)}
+    for year, marks in given.items():
+        desk.assess(people["vru"], CAMDEN, year, marks)
+    desk.assess(people["vru"], HACKNEY, "2025/26", scores(4, 4, 4, 4, 4, 4))
+    with TestClient(app) as client:
+        sign_in(client, "ana@camden.example")
+        api = client.get(path_of(api_plans, api_plans.history, borough=CAMDEN.lower()))
+        assert api.status_code == 200 and api.json()["borough"] == CAMDEN
+        assert {a["year"]: a["scores"] for a in api.json()["assessments"]} == given
+        page = parse(client.get(path_of(pages_plans, pages_plans.plan_page,
+                                        borough=CAMDEN)).text)
+        years = headers(page, "Scores by plan year")[1:]
+        assert sorted(years) == sorted(given)
+        rows = table(page, "Scores by plan year")
+        assert len(rows) == len(CRITERIA)
+        for column, year in enumerate(years, start=1):
+            assert sorted(int(r[column]) for r in rows) == sorted(given[year].values())
+        before = len(query_events(app))
+        refused = client.get(path_of(api_plans, api_plans.history, borough=HACKNEY))
+        assert refused.status_code == 403
+        assert "may not read plan assessment" in refused.json()["error"]["message"]
+        other = client.get(path_of(pages_plans, pages_plans.plan_page, borough=HACKNEY))
+        assert other.status_code == 403
+        assert "may not read plan assessment" in text(parse(other.text).find("main"))
+        assert len(query_events(app)) == before + 2
+
+
+def query_events(app: FastAPI) -> list[Any]:
+    with app.state.access.sessions() as session:
+        return list(query(session, limit=1_000_000))
