@@ -192,3 +192,29 @@ def test_providers_keep_their_own_listings_only(
 def _events(app: FastAPI) -> int:
     with app.state.access.sessions() as session:
         return len(audit.query(session, limit=1_000_000))
+
+
+def test_a_listing_page_shows_the_listing_and_an_unknown_one_is_not_found(
+        site: tuple[FastAPI, list[dict[str, Any]]]) -> None:
+    from tests.web.html import parse, text
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import pages_opportunities
+
+    app, records = site
+    client = TestClient(app)
+    record = records[3]
+    page = client.get(path_of(pages_opportunities, pages_opportunities.listing_page,
+                              service_id=record["id"]), headers=HTML)
+    assert page.status_code == 200
+    assert text(parse(page.text).find("h1")) == " ".join(record["name"].split())
+    # a link from another site is not offered as the way back
+    elsewhere = client.get(path_of(pages_opportunities, pages_opportunities.listing_page,
+                                   service_id=record["id"]),
+                           headers={**HTML, "referer": "https://evil.example/"})
+    backs = {a["href"] for a in parse(elsewhere.text).select("main a")}
+    assert "https://evil.example/" not in backs and "/opportunities" in backs
+    missing = client.get(path_of(pages_opportunities, pages_opportunities.listing_page,
+                                 service_id="no-such-listing"),
+                         headers={"accept": "application/json"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "there is no listing 'no-such-listing'"

@@ -314,3 +314,21 @@ def test_a_page_asked_again_is_served_as_rendered_until_the_directory_changes(
     assert after["total_items"] == 1 and after["contents"][0]["name"] == renamed["name"]
     assert list_errors("/services", after) == []  # still the profile's page
     app.state.access.close()
+
+
+def test_one_service_by_its_id_and_formats_not_offered(
+        feed: tuple[FastAPI, list[dict[str, Any]]], client: TestClient) -> None:
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import oruk
+
+    record = feed[1][7]
+    one = client.get(path_of(oruk, oruk.service, service_id=record["id"]))
+    assert one.status_code == 200
+    assert (one.json()["id"], one.json()["name"]) == (record["id"], record["name"])
+    bad = client.get(path_of(oruk, oruk.services), params={"format": "xml"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["message"] == "format 'xml' is not offered"
+    lines = client.get(path_of(oruk, oruk.services), params={"format": "ndjson"})
+    assert lines.headers["content-type"].startswith("application/x-ndjson")
+    paged = client.get(path_of(oruk, oruk.services)).json()
+    assert len([line for line in lines.text.splitlines() if line]) == paged["total_items"]
