@@ -292,3 +292,46 @@ def test_the_zone_map_draws_the_boroughs_current_hotspots_with_a_key_and_a_table
     with TestClient(app) as client:
         sign_in(client, "other@example.org")
         assert client.get(f"/incidents/{reference}/zone.geojson").status_code == 403
+
+
+def test_the_api_lists_by_borough_and_status_and_audits_each_read(app: FastAPI) -> None:
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import api_incidents, pages_incidents
+
+    row = desk_of(app).log(who(app, "borough@example.org"),
+                           NewIncident(WHEN, "stabbing", "16_17", HERE))
+    listing = path_of(api_incidents, api_incidents.list_incidents)
+    one = path_of(api_incidents, api_incidents.get_incident, reference=row.reference)
+    with TestClient(app) as client:
+        sign_in(client, "pan@example.org")
+
+        def listed(**params: str) -> list[str]:
+            response = client.get(listing, params=params)
+            assert response.status_code == 200
+            return [i["reference"] for i in response.json()["incidents"]]
+
+        assert listed() == [row.reference]
+        assert listed(borough=BOROUGH) == [row.reference]
+        assert listed(borough=OTHER_BOROUGH) == []
+        assert listed(status="open") == [row.reference]
+        assert listed(status="closed") == []
+        before = len(events(app, actor="pan@example.org", action="read_incident",
+                            outcome="allowed"))
+        assert client.get(one).json()["reference"] == row.reference
+        assert len(events(app, actor="pan@example.org", action="read_incident",
+                          outcome="allowed")) == before + 1
+    with TestClient(app) as client:
+        sign_in(client, "other@example.org")
+        before = len(events(app, actor="other@example.org", outcome="denied"))
+        refused = client.get(one)
+        assert refused.status_code == 403
+        assert "outside your boroughs: E09990001" in refused.json()["error"]["message"]
+        missing = client.get(path_of(pages_incidents, pages_incidents.incident_page,
+                                     reference="CI-NOPE22"),
+                             headers={"accept": "application/json"})
+        assert missing.status_code == 404
+        assert "no incident with reference" in missing.json()["error"]["message"]
+        zone = client.get(path_of(pages_incidents, pages_incidents.zone_geojson,
+                                  reference=row.reference))
+        assert zone.status_code == 403
+        assert len(events(app, actor="other@example.org", outcome="denied")) == before + 2
