@@ -102,3 +102,40 @@ def test_the_public_page_shows_no_small_counts(app: FastAPI) -> None:
         "10", "2.00"]
     assert "Programmes: [c]" in text(london)  # two programmes
     assert "P-0" not in response.text and "LCPF-CAM" not in response.text
+
+
+def test_kpis_by_api_chart_and_download_through_their_route_modules(app: FastAPI) -> None:
+    from xml.etree import ElementTree
+
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import api_outcomes_measures, charts_outcomes, pages_outcomes
+
+    fill(app)
+    json_errors = {"accept": "application/json"}
+    kpis_url = path_of(api_outcomes_measures, api_outcomes_measures.kpis)
+    refused = TestClient(app).get(kpis_url)
+    assert refused.status_code == 403
+    assert "the public role may not read outcomes" in refused.json()["error"]["message"]
+    client = TestClient(app)
+    sign_in(client, "vru@example.org")
+    body = client.get(kpis_url, params={"programme": "LCPF-CAM-01"}).json()
+    assert body["respondents"] == 23
+    ist1 = next(k for k in body["kpis"] if k["code"] == "IST-001")
+    # 17 of the 23 who answered agree
+    assert (ist1["latest"]["count"], ist1["latest"]["total"]) == (17, 23)
+    assert ist1["latest"]["pct"] == pytest.approx(100 * 17 / 23)
+    chart = path_of(charts_outcomes, charts_outcomes.kpi_chart)
+    svg = client.get(chart, params={"code": "ist-001", "programme": "LCPF-CAM-01"})
+    assert svg.status_code == 200 and svg.headers["cache-control"] == "private, no-store"
+    assert ElementTree.fromstring(svg.content).tag.endswith("svg")
+    unknown = client.get(chart, params={"code": "IST-999"}, headers=json_errors)
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["message"] == "there is no KPI 'IST-999' here"
+    csv_file = client.get(path_of(pages_outcomes, pages_outcomes.outcomes_download, fmt="csv"),
+                          params={"programme": "LCPF-CAM-01"})
+    assert csv_file.headers["content-disposition"] == (
+        'attachment; filename="outcomes-lcpf-cam-01.csv"')
+    pdf = client.get(path_of(pages_outcomes, pages_outcomes.outcomes_download, fmt="pdf"),
+                     headers=json_errors)
+    assert pdf.status_code == 404
+    assert pdf.json()["error"]["message"] == "there is no 'pdf' download"
