@@ -29,7 +29,8 @@ from shapely.geometry.base import BaseGeometry
 
 from vrhub.errors import UserError
 from vrhub.standards.months import shift
-from vrhub.storage.police_counted import counted_rows
+from vrhub.storage.queries import events
+from vrhub.storage.queries.core import rows, run, value
 from vrhub.storage.warehouse import Warehouse
 
 SOURCES = {"police": "police_street", "istv": "istv_assault"}
@@ -56,7 +57,7 @@ class StudyArea:
 
 
 def _require(warehouse: Warehouse, table: str, what: str, load_hint: str) -> None:
-    if not warehouse.has_table(table) or warehouse.count(table) == 0:
+    if not warehouse.has_table(table) or not value(warehouse, events.TABLE_ROWS[table]):
         raise UserError(f"there are no {what} in the warehouse (table {table} is empty)",
                         hint=load_hint)
 
@@ -79,11 +80,9 @@ def _borough_code(warehouse: Warehouse, borough: str | None) -> str | None:
     if borough is None or borough.lower() in ("", "london", "all"):
         return None
     if warehouse.has_table("area_boundary"):
-        row = warehouse.query(
-            "SELECT code FROM area_boundary WHERE level = 'borough' AND "
-            "(upper(code) = upper(?) OR lower(name) = lower(?)) LIMIT 1", [borough, borough])
-        if len(row):
-            return str(row["code"].iloc[0])
+        code = value(warehouse, events.BOROUGH_CODE, borough=borough)
+        if code is not None:
+            return str(code)
     if len(borough) == 9 and borough[:3].upper() in ("E09", "E06", "E07", "E08"):
         return borough.upper()
     raise UserError(f"unknown borough {borough!r}",
@@ -91,19 +90,18 @@ def _borough_code(warehouse: Warehouse, borough: str | None) -> str | None:
                     "load boundaries with `vrhub load boundaries`")
 
 
-def event_rows(warehouse: Warehouse, table: str) -> str:
-    """What to read ``table``'s events from (after ``FROM``): police rows each crime once
-    (:func:`vrhub.storage.police_counted.counted_rows`), ED assaults as stored."""
-    if table == "police_street":
-        return f"{counted_rows(warehouse)} AS police_street"
-    return f'"{table}"'
+def _variant(warehouse: Warehouse, source: str) -> str:
+    """The named-query variant of ``source`` this warehouse is read with."""
+    if source == "police":
+        return events.police_variant(warehouse)
+    return events.istv_variant(warehouse)
 
 
 def _event_filter(warehouse: Warehouse, source: str,
                   categories: list[str] | tuple[str, ...] | None, start: Any, end: Any,
                   borough: str | None, sites: Collection[str] | None = None,
-                  ) -> tuple[str, str, str, str, list[Any]]:
-    """(table, date SQL, category SQL, WHERE clause, parameters) selecting the events."""
+                  ) -> tuple[str, str, dict[str, Any]]:
+    """(table, query variant, parameter values) selecting the events."""
     table = SOURCES.get(source)
     if table is None:
         raise UserError(f"unknown source {source!r}", hint="use one of " + ", ".join(SOURCES))
@@ -114,36 +112,23 @@ def _event_filter(warehouse: Warehouse, source: str,
     start_d, end_d = _as_date(start, "start"), _as_date(end, "end")
     if start_d and end_d and start_d > end_d:
         raise UserError(f"the start date {start_d} is after the end date {end_d}")
-    code = _borough_code(warehouse, borough)
-    where: list[str] = []
-    params: list[Any] = []
+    values: dict[str, Any] = {
+        "every_category": not categories,
+        "categories": [c.lower() for c in categories or ()],
+        "borough": _borough_code(warehouse, borough)}
     if source == "police":
-        date_sql = "CAST(CAST(month AS VARCHAR) || '-01' AS DATE)"
-        category_sql = "crime_type"
+        values["districts"] = list(warehouse.study_area.districts)
+        # a month's crimes are dated its first day: within [start, end] when the month is
+        values["first"] = start_d.strftime("%Y-%m") if start_d else None
+        values["last"] = end_d.strftime("%Y-%m") if end_d else None
     else:
-        date_sql = "assault_at"
-        category_sql = "assault_method"
-        if warehouse.has_table("istv_submission"):
-            where.append("submission_id IN (SELECT submission_id FROM istv_submission "
-                         "WHERE status = 'current')")
-        if sites is not None:
-            where.append("site_code IN (SELECT unnest(?))")
-            params.append(sorted(sites))
-    if categories:
-        marks = ", ".join("?" for _ in categories)
-        where.append(f"lower({category_sql}) IN ({marks})")
-        params += [c.lower() for c in categories]
-    if start_d:
-        where.append(f"{date_sql} >= ?")
-        params.append(start_d.replace(day=1) if source == "police" else start_d)
-    if end_d:
-        where.append(f"CAST({date_sql} AS DATE) <= ?")
-        params.append(end_d)
-    if code:
-        where.append("borough_code = ?")
-        params.append(code)
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
-    return table, date_sql, category_sql, clause, params
+        values["start"] = start_d.isoformat() if start_d else None
+        values["end"] = end_d.isoformat() if end_d else None
+    variant = _variant(warehouse, source)
+    if sites is not None and source == "istv":
+        variant += "_sites"
+        values["sites"] = sorted(sites)
+    return table, variant, values
 
 
 def load_points(warehouse: Warehouse, source: str = "police",
@@ -159,17 +144,12 @@ def load_points(warehouse: Warehouse, source: str = "police",
     codes, matched case-insensitively. ``min_confidence`` (ISTV only) leaves out assaults
     geocoded with a confidence below it; they are counted with those without a location.
     """
-    table, date_sql, category_sql, clause, params = _event_filter(
-        warehouse, source, categories, start, end, borough, sites)
-    file_col = "file_id" if source == "police" else "submission_id"
+    table, variant, values = _event_filter(warehouse, source, categories, start, end,
+                                           borough, sites)
     if min_confidence is not None and source != "istv":
         raise UserError("a minimum geocoding confidence applies to ED assaults only",
                         hint="use it with --source istv")
-    confidence_sql = "geocode_confidence" if min_confidence is not None else "1.0"
-    frame = warehouse.query(
-        f"SELECT easting, northing, {date_sql} AS date, {category_sql} AS category, "
-        f"lsoa21_code, borough_code, {file_col} AS file_id, {confidence_sql} AS confidence "
-        f"FROM {event_rows(warehouse, table)}{clause}", params)
+    frame = run(warehouse, events.EVENTS[variant], **values)
     located = frame["easting"].notna() & frame["northing"].notna()
     if min_confidence is not None:
         located &= frame["confidence"].fillna(0) >= min_confidence
@@ -187,23 +167,17 @@ def count_events(warehouse: Warehouse, source: str,
                  start: Any = None, end: Any = None, borough: str | None = None) -> int:
     """How many events of ``source`` the filters of :func:`load_points` select (with or
     without a location)."""
-    table, _, _, clause, params = _event_filter(warehouse, source, categories, start, end,
-                                                borough)
-    return int(warehouse.scalar(
-        f"SELECT count(*) FROM {event_rows(warehouse, table)}{clause}", params))
+    _, variant, values = _event_filter(warehouse, source, categories, start, end, borough)
+    return int(value(warehouse, events.EVENT_COUNT[variant], **values))
 
 
 def event_months(warehouse: Warehouse, source: str) -> tuple[str | None, str | None]:
     """The first and last month (YYYY-MM) of ``source``'s events."""
-    table, date_sql, _, clause, params = _event_filter(warehouse, source, None, None, None,
-                                                       None)
-    row = warehouse.query(f"SELECT strftime(min({date_sql}), '%Y-%m') AS first, "
-                          f"strftime(max({date_sql}), '%Y-%m') AS last "
-                          f"FROM {event_rows(warehouse, table)}{clause}",
-                          params)
-    first, last = row["first"].iloc[0], row["last"].iloc[0]
-    return (None if first is None or first != first else str(first),
-            None if last is None or last != last else str(last))
+    _, variant, values = _event_filter(warehouse, source, None, None, None, None)
+    query = events.EVENT_MONTHS[variant]
+    found = rows(warehouse, query, **{k: v for k, v in values.items() if k in query.params})
+    first, last = found[0] if found else (None, None)
+    return (None if first is None else str(first), None if last is None else str(last))
 
 
 NEAR_REPEAT_LOADERS = {"police": "vrhub load police FILES",
@@ -218,52 +192,26 @@ def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | Non
     once (a row repeating a crime would pair with it at distance 0 and time 0).
     ``start``/``end`` are months (YYYY-MM), ``borough`` a GSS code."""
     table = SOURCES[source]
-    if not warehouse.has_table(table) or warehouse.count(table) == 0:
+    if not warehouse.has_table(table) or not value(warehouse, events.TABLE_ROWS[table]):
         raise UserError(
             f"the warehouse has no {source} events (table {table} is "
             f"{'empty' if warehouse.has_table(table) else 'missing'})",
             hint=f"load them first: {NEAR_REPEAT_LOADERS[source]}")
-    columns = set(warehouse.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-        [table])["column_name"])
-    where: list[str] = []
-    params: list[Any] = []
+    values: dict[str, Any] = {"borough": borough or None}
     if source == "police":
-        time_sql = "CAST(month || '-01' AS DATE)"
-        if category:
-            where.append("lower(crime_type) = lower(?)")
-            params.append(category)
-        if start:
-            where.append("month >= ?")
-            params.append(start)
-        if end:
-            where.append("month <= ?")
-            params.append(end)
+        variant = events.police_variant(warehouse)
+        values.update(districts=list(warehouse.study_area.districts),
+                      category=category or None, first=start or None, last=end or None)
     else:
-        time_sql = "assault_at"
-        where.append("assault_at IS NOT NULL")
-        if start:
-            where.append("assault_at >= CAST(? AS TIMESTAMP)")
-            params.append(f"{start}-01")
-        if end:
-            where.append("assault_at < CAST(? AS TIMESTAMP)")
-            params.append(f"{shift(end, 1)}-01")
-    if borough:
-        where.append("borough_code = ?")
-        params.append(borough)
-    condition = " AND ".join(where) or "TRUE"
-    rows = event_rows(warehouse, table)
-    selected = int(warehouse.scalar(f"SELECT count(*) FROM {rows} WHERE {condition}",
-                                    params))
-    frame = warehouse.query(
-        f"SELECT easting, northing, {time_sql} AS date FROM {rows} WHERE {condition} "
-        "AND easting IS NOT NULL AND northing IS NOT NULL", params)
+        variant = "istv"
+        values.update(start=f"{start}-01" if start else None,
+                      before=f"{shift(end, 1)}-01" if end else None)
+    selected = int(value(warehouse, events.NEAR_REPEAT_COUNT[variant], **values))
+    frame = run(warehouse, events.NEAR_REPEAT_POINTS[variant], **values)
     provenance: list[dict[str, Any]] = []
-    if "file_id" in columns and warehouse.has_table("provenance"):
-        prov = warehouse.query(
-            "SELECT file_name, sha256, source, loaded_at FROM provenance WHERE file_id IN "
-            f"(SELECT DISTINCT file_id FROM {rows} WHERE {condition}) ORDER BY file_name",
-            params)
+    if ("file_id" in warehouse.columns(table) and variant in events.NEAR_REPEAT_PROVENANCE
+            and warehouse.has_table("provenance")):
+        prov = run(warehouse, events.NEAR_REPEAT_PROVENANCE[variant], **values)
         provenance = [{str(k): v for k, v in row.items()}
                       for row in prov.astype({"loaded_at": str}).to_dict("records")]
     frame["date"] = pd.to_datetime(frame["date"])
@@ -307,32 +255,24 @@ def load_population(warehouse: Warehouse, year: int | None = None) -> pd.DataFra
              "load LSOA boundaries with `vrhub load boundaries PATH`")
     for vintage in ("2021", "2011"):
         level = f"lsoa{vintage[2:]}"
-        years = warehouse.query(
-            "SELECT DISTINCT year FROM population WHERE lsoa_vintage = ? AND age_band = 'all' "
-            "AND sex = 'persons' ORDER BY year", [vintage])["year"].tolist()
-        has_bounds = warehouse.scalar(
-            "SELECT count(*) FROM area_boundary WHERE level = ?", [level])
+        years = [int(y) for (y,) in rows(warehouse, events.POPULATION_YEARS,
+                                         vintage=vintage)]
+        has_bounds = value(warehouse, events.BOUNDARIES_AT_LEVEL, level=level)
         if not years or not has_bounds:
             continue
         chosen = year if year is not None else int(years[-1])
         if chosen not in years:
             raise UserError(f"no population estimates for {chosen} on {vintage} LSOAs",
                             hint="years available: " + ", ".join(map(str, years)))
-        sources = warehouse.query(
-            "SELECT DISTINCT source FROM population WHERE lsoa_vintage = ? AND year = ? "
-            "AND age_band = 'all' AND sex = 'persons' ORDER BY source DESC",
-            [vintage, chosen])["source"].tolist()
+        sources = [str(s) for (s,) in rows(warehouse, events.POPULATION_SOURCES,
+                                           vintage=vintage, year=int(chosen))]
         source = "mye" if "mye" in sources else sources[0]
-        rows = warehouse.query(
-            "SELECT any_value(b.geometry) AS geometry, sum(p.count) AS population "
-            "FROM population p JOIN area_boundary b ON b.level = ? AND b.code = p.lsoa_code "
-            "WHERE p.lsoa_vintage = ? AND p.age_band = 'all' AND p.sex = 'persons' "
-            "AND p.year = ? AND p.source = ? GROUP BY b.code",
-            [level, vintage, chosen, source])
-        centroids = shapely.centroid(shapely.from_wkb([bytes(g) for g in rows["geometry"]]))
+        found = run(warehouse, events.POPULATION_AT_LSOAS, level=level, vintage=vintage,
+                    year=int(chosen), source=source)
+        centroids = shapely.centroid(shapely.from_wkb([bytes(g) for g in found["geometry"]]))
         coords = shapely.get_coordinates(centroids)
         return pd.DataFrame({"easting": coords[:, 0], "northing": coords[:, 1],
-                             "population": rows["population"].to_numpy(dtype=np.float64)})
+                             "population": found["population"].to_numpy(dtype=np.float64)})
     raise UserError("no all-ages population estimates matching loaded LSOA boundaries",
                     hint="load population estimates and LSOA boundaries of the same vintage")
 
@@ -341,9 +281,6 @@ def provenance_for(warehouse: Warehouse, file_ids: list[str]) -> list[dict[str, 
     """Provenance rows (file name, sha256, source, loaded_at) of the given files."""
     if not file_ids or not warehouse.has_table("provenance"):
         return []
-    marks = ", ".join("?" for _ in file_ids)
-    rows = warehouse.query(
-        f"SELECT source, file_name, sha256, partition, rows_loaded, loaded_at FROM provenance "
-        f"WHERE file_id IN ({marks}) ORDER BY source, file_name", list(file_ids))
+    found = run(warehouse, events.PROVENANCE_OF_FILES, file_ids=list(file_ids))
     return [{str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
-            for r in rows.to_dict(orient="records")]
+            for r in found.to_dict(orient="records")]

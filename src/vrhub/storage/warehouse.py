@@ -276,6 +276,14 @@ class Warehouse:
         ))
         return bool(row and row[0])
 
+    def columns(self, name: str) -> frozenset[str]:
+        """The columns of the table or view ``name`` (none when it is missing); read once
+        while a read-only warehouse stays open."""
+        return self.remembered(f"columns.{name}", lambda: frozenset(
+            str(c) for (c,) in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [name]).fetchall()))
+
     def remembered(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept under ``key`` while a read-only warehouse stays open (it
         cannot change meanwhile) and shared with its cursors; computed every time when

@@ -13,7 +13,9 @@ from vrhub.standards.schema import ColumnType
 from vrhub.storage.appdb import statements
 from vrhub.storage.engines.tables import SPARK_TYPES, declared_table
 from vrhub.storage.file_load import FileLoad
-from vrhub.storage.queries import QUERIES, areas, catalogue, demo, gazetteer, police
+from vrhub.storage.queries import QUERIES, areas, catalogue, demo, events, gazetteer, police
+from vrhub.storage.queries import records as record_queries
+from vrhub.storage.queries.core import TEMPLATES, Fragment, Template, rows
 from vrhub.storage.warehouse import Warehouse
 from vrhub.synthetic import national
 from vrhub.synthetic.police import STREET_COLUMNS
@@ -30,6 +32,59 @@ def test_parameters_are_checked_against_their_types() -> None:
         police.FORCE_COUNTS.bind({"force": 3, "first": "2024-01", "last": "2024-12"})
     with pytest.raises(TypeError, match=r"missing \['last'\]"):
         police.FORCE_COUNTS.bind({"force": "kent", "first": "2024-01"})
+
+
+def test_every_choice_of_source_and_level_has_its_own_query() -> None:
+    assert set(events.EVENTS) == {"police", "police_rule", "police_plain", "istv", "istv_all",
+                                  "istv_sites", "istv_all_sites"}
+    assert {q.name for q in catalogue.AREAS.values()} == {
+        "catalogue.areas.lsoa", "catalogue.areas.ward", "catalogue.areas.borough"}
+    for query in (*events.EVENTS.values(), *catalogue.AREAS.values(),
+                  *record_queries.RECORD.values()):
+        assert QUERIES[query.name] is query and query.example
+    # police rows are read as they count, in the study area given as a parameter
+    assert "police_uncounted" in events.EVENTS["police"].tables()
+    assert events.EVENTS["police"].params["districts"] == "list[str]"
+    assert "police_uncounted" not in events.EVENTS["police_rule"].tables()
+
+
+def test_a_template_composes_declared_fragments_only() -> None:
+    total = TEMPLATES["records.total.stop-search"]
+    query = total.compose(["scope_boroughs", "month_from"])
+    assert query.name == "records.total.stop-search[scope_boroughs,month_from]"
+    assert query.params == {"scope_boroughs": "list[str]", "month_from": "str"}
+    assert "(list_contains($scope_boroughs, borough_code)) AND (month >= $month_from)" \
+        in query.sql
+    assert query.name not in QUERIES
+    assert total.compose([]).sql.endswith("WHERE TRUE")
+    with pytest.raises(ValueError, match=r"no fragment \['sites'\]"):
+        total.compose(["sites"])  # stop and search has no ED site column
+    clash = Template("t", "SELECT 1 FROM x WHERE {where}", {}, {
+        "a": Fragment("a", "y = $v", {"v": "str"}), "b": Fragment("b", "z = $v", {"v": "int"})})
+    with pytest.raises(ValueError, match="parameter v declared str and int"):
+        clash.compose(["a", "b"])
+
+
+def test_a_composed_query_runs_with_checked_values(tmp_path: Path) -> None:
+    keyed = record_queries.SEARCHES["police"].page_rows
+    assert keyed is not None
+    with pytest.raises(TypeError, match="rows must hold int values only"):
+        keyed.compose(["boroughs"]).bind({
+            "districts": ["E09000001"], "boroughs": ["E09000001"], "files": ["f"],
+            "first_row": 1, "last_row": 1,
+            "rows": ["1"], "pairs": ["f/1"]})
+    query = record_queries.SEARCHES["stop-search"].page.compose(["boroughs", "month_from"])
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.con.execute("CREATE TABLE police_stop_search AS SELECT 'f' AS file_id, "
+                       "r AS row_number, '2024-0' || r AS month, "
+                       "'E09000001' AS borough_code, NULL AS datetime, NULL AS force, "
+                       "NULL AS search_type, NULL AS object_of_search, NULL AS outcome, "
+                       "NULL AS legislation, NULL AS age_range, NULL AS gender, "
+                       "NULL AS easting, NULL AS northing, NULL AS lsoa21_code, "
+                       "NULL AS ward_code FROM range(1, 5) t(r)")
+        found = rows(wh, query, boroughs=["E09000001"], month_from="2024-02", limit=2,
+                     offset=1)
+    assert [r[0] for r in found] == ["f-3", "f-4"]
 
 
 def test_a_file_load_outside_a_transaction_is_refused(tmp_path: Path) -> None:

@@ -1,11 +1,16 @@
 """Catalogue look-ups that pages, reports and commands offer as choices: the categories of
-each source, MPS major and minor categories."""
+each source, MPS major and minor categories, areas and their names, ED sites, and the months
+and categories of the point sources (one query per level and per source variant, see
+:mod:`vrhub.storage.queries.events`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from vrhub.storage.queries.core import define, rows, run
+from vrhub.storage.queries.core import NamedQuery, define, rows, run
+from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
 from vrhub.storage.warehouse import Warehouse
 
 POLICE_CRIME_TYPES = define(
@@ -36,3 +41,113 @@ def categories(wh: Warehouse | None, source: str) -> list[str]:
 
 def mps_category_pairs(wh: Warehouse) -> pd.DataFrame:
     return run(wh, MPS_CATEGORY_PAIRS)
+
+
+# -- areas, ED sites and the months and categories of each source (vrhub.storage.catalogue)
+BOROUGHS = define(
+    "catalogue.boroughs",
+    "SELECT DISTINCT borough_code, borough_name FROM area_lookup "
+    "WHERE borough_code IS NOT NULL ORDER BY borough_name, borough_code",
+    doc="The boroughs (districts) of the area lookup, by name.")
+
+#: level -> (code column, name column) of the area lookup
+LEVEL_COLUMNS = {"lsoa": ("lsoa21_code", "lsoa21_name"), "ward": ("ward_code", "ward_name"),
+                 "borough": ("borough_code", "borough_name")}
+
+#: level -> the areas of that level, optionally in one borough or ward
+AREAS = {level: define(
+    f"catalogue.areas.{level}",
+    f"SELECT {code} AS code, any_value({name}) AS name, any_value(borough_code) AS borough, "
+    f"any_value(ward_code) AS ward FROM area_lookup WHERE {code} IS NOT NULL "
+    "AND ($borough IS NULL OR borough_code = $borough) "
+    "AND ($ward IS NULL OR ward_code = $ward) GROUP BY 1 ORDER BY 2, 1",
+    {"borough": "str | None", "ward": "str | None"},
+    example={"borough": "E09000001", "ward": None},
+    doc=f"The areas of level {level} (code, name, borough, ward), by name.")
+    for level, (code, name) in LEVEL_COLUMNS.items()}
+
+#: level -> one area of that level by code
+AREA = {level: define(
+    f"catalogue.area.{level}",
+    f"SELECT any_value({name}) AS name, any_value(borough_code) AS borough, "
+    f"any_value(ward_code) AS ward FROM area_lookup WHERE {code} = $code",
+    {"code": "str"}, example={"code": "E09000001"},
+    doc=f"Name, borough and ward of one area of level {level}.")
+    for level, (code, name) in LEVEL_COLUMNS.items()}
+
+ED_SITES = define(
+    "catalogue.ed_sites",
+    "SELECT site_code, site_name, icb_code, icb_name, easting, northing "
+    "FROM ed_site ORDER BY site_name, site_code", doc="The ED sites loaded, by name.")
+
+MPS_MONTHS = define(
+    "catalogue.mps_months",
+    "SELECT min(month) AS a, max(month) AS b FROM mps_crime_count "
+    "WHERE ($level IS NULL OR level = $level)",
+    {"level": "str | None"}, example={"level": "borough"},
+    doc="First and last month of the MPS counts (at one level, or all).")
+
+
+def _point_source(variant: str) -> tuple[str, str, str, dict[str, str]]:
+    """(relation, month SQL, category column, parameters) of a point-source variant:
+    police rows that count (with or without their ledger), ED assaults of current
+    submissions (``istv``) or as stored (``istv_stored``)."""
+    if variant in POLICE_VARIANTS:
+        return (f"{counted_police(POLICE_VARIANTS[variant])} AS police_street", "month",
+                "crime_type", {"districts": "list[str]"})
+    table = "istv_assault_current" if variant == "istv" else "istv_assault"
+    return f'"{table}"', "strftime(assault_at, '%Y-%m')", "assault_method", {}
+
+
+POINT_VARIANTS = (*POLICE_VARIANTS, "istv", "istv_stored")
+#: variant -> the first and last month of the source
+POINT_MONTHS: dict[str, NamedQuery] = {}
+#: variant -> rows per category, largest first (in some boroughs, or all)
+POINT_CATEGORIES: dict[str, NamedQuery] = {}
+for _variant in POINT_VARIANTS:
+    _rel, _month, _column, _params = _point_source(_variant)
+    _example: dict[str, Any] = {"districts": DISTRICTS_EXAMPLE} if _params else {}
+    POINT_MONTHS[_variant] = define(
+        f"catalogue.point_months.{_variant}",
+        f"SELECT min({_month}) AS a, max({_month}) AS b FROM {_rel}", _params,
+        example=_example, doc=f"First and last month of {_variant} events.")
+    POINT_CATEGORIES[_variant] = define(
+        f"catalogue.point_categories.{_variant}",
+        f"SELECT {_column} AS c, count(*) AS n FROM {_rel} WHERE {_column} IS NOT NULL "
+        "AND ($every_borough OR list_contains($boroughs, borough_code)) "
+        "GROUP BY 1 ORDER BY 2 DESC, 1",
+        {**_params, "every_borough": "bool", "boroughs": "list[str]"},
+        example={**_example, "every_borough": False, "boroughs": ["E09000001"]},
+        doc=f"Rows per category of {_variant} events, largest first.")
+
+#: police variant -> the locations with most street crimes of some types
+TOP_LOCATIONS: dict[str, NamedQuery] = {}
+#: police variant -> what street crime holds for a borough
+STREET_COVERAGE: dict[str, NamedQuery] = {}
+for _variant, _ledger in POLICE_VARIANTS.items():
+    _rel = f"{counted_police(_ledger)} AS police_street"
+    TOP_LOCATIONS[_variant] = define(
+        f"catalogue.top_locations.{_variant}",
+        f"SELECT location, count(*) AS n FROM {_rel} WHERE borough_code = $borough "
+        "AND list_contains($categories, crime_type) AND location IS NOT NULL "
+        "AND ($first IS NULL OR month >= $first) AND ($last IS NULL OR month <= $last) "
+        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $limit",
+        {"districts": "list[str]", "borough": "str", "categories": "list[str]",
+         "first": "str | None", "last": "str | None", "limit": "int"},
+        example={"districts": DISTRICTS_EXAMPLE, "borough": "E09000001",
+                 "categories": ["Theft from the person", "Shoplifting"], "first": "2023-02",
+                 "last": None, "limit": 10},
+        doc="The police.uk locations with most street crimes of some types in a borough.")
+    STREET_COVERAGE[_variant] = define(
+        f"catalogue.street_coverage.{_variant}",
+        "SELECT count(*) AS crimes, "
+        "count(*) FILTER (WHERE list_contains($categories, crime_type)) AS matching, "
+        "CAST(min(month) FILTER (WHERE list_contains($categories, crime_type)) AS VARCHAR) "
+        "AS first_match, "
+        "CAST(max(month) FILTER (WHERE list_contains($categories, crime_type)) AS VARCHAR) "
+        f"AS last_match, mode(crime_type) AS common FROM {_rel} WHERE borough_code = $borough",
+        {"districts": "list[str]", "categories": "list[str]", "borough": "str"},
+        example={"districts": DISTRICTS_EXAMPLE, "categories": ["Burglary"],
+                 "borough": "E09000001"},
+        doc="Street crimes of a borough, those of some types and their months, and the "
+            "most common type.")

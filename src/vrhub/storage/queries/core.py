@@ -6,16 +6,24 @@ asks the warehouse's engine (DuckDB over the workspace by default, Spark when ch
 :mod:`vrhub.storage.engines`). Every query is listed in :data:`QUERIES`, so every one can be
 run on every engine by the same test.
 
-Parameter types: ``str``, ``int``, ``float``, ``bool`` and ``list[str]`` (a list is written
-``list_contains($name, column)`` in the SQL; both engines read it the same way). A ``str``
-parameter may be None only when declared ``str | None``.
+Parameter types: ``str``, ``int``, ``float``, ``bool``, ``list[str]`` and ``list[int]`` (a
+list is written ``list_contains($name, column)`` in the SQL; both engines read it the same
+way). A ``str`` parameter may be None only when declared ``str | None``; an optional filter
+is written ``($name IS NULL OR column >= $name)``.
+
+A question whose set of filters varies too much to list every combination (a record
+search) is a :class:`Template`: a query with a ``{where}`` slot and the declared
+:class:`Fragment` conditions that may fill it. :meth:`Template.compose` builds a checked
+:class:`NamedQuery` from some of them (never from other text), which :func:`run` answers
+like any other; :data:`TEMPLATES` lists each template with representative compositions, so
+the cross-engine test runs those too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
@@ -27,8 +35,9 @@ if TYPE_CHECKING:
 #: the parameter types a named query may declare
 KINDS: dict[str, tuple[type, ...]] = {
     "str": (str,), "str | None": (str, type(None)), "int": (int,), "float": (float, int),
-    "bool": (bool,), "list[str]": (list, tuple),
+    "bool": (bool,), "list[str]": (list, tuple), "list[int]": (list, tuple),
 }
+_ITEM_KINDS: dict[str, tuple[type, ...]] = {"list[str]": (str,), "list[int]": (int,)}
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -68,10 +77,12 @@ class NamedQuery:
             if not isinstance(value, KINDS[kind]):
                 raise TypeError(f"query {self.name}: {name} must be {kind}, "
                                 f"not {type(value).__name__}")
-            if kind == "list[str]":
+            if kind in _ITEM_KINDS:
                 items = list(cast(Sequence[Any], value))
-                if not all(isinstance(v, str) for v in items):
-                    raise TypeError(f"query {self.name}: {name} must hold text only")
+                if not all(isinstance(v, _ITEM_KINDS[kind]) and not isinstance(v, bool)
+                           for v in items):
+                    raise TypeError(f"query {self.name}: {name} must hold "
+                                    f"{_ITEM_KINDS[kind][0].__name__} values only")
                 value = items
             bound[name] = value
         return bound
@@ -99,6 +110,83 @@ def define(name: str, sql: str, params: Mapping[str, str] | None = None, *, doc:
                        dict(example or {}))
     QUERIES[name] = query
     return query
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One declared condition a :class:`Template` may be composed with, and the types of
+    its own parameters (written ``$name`` as in a named query)."""
+
+    name: str
+    sql: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    example: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A question whose ``WHERE`` conditions vary: ``sql`` holds the slot ``{where}``
+    (every occurrence is filled with the same conditions), ``fragments`` the conditions
+    that may fill it, ``examples`` representative compositions (lists of fragment names)
+    the cross-engine test runs with the example values."""
+
+    name: str
+    sql: str
+    params: Mapping[str, str]
+    fragments: Mapping[str, Fragment]
+    doc: str = ""
+    example: Mapping[str, Any] = field(default_factory=dict)
+    examples: tuple[tuple[str, ...], ...] = ()
+
+    def compose(self, names: Sequence[str]) -> NamedQuery:
+        """The named query with the fragments ``names`` joined by ``AND`` in the slot
+        (``TRUE`` when there are none); not listed in :data:`QUERIES`."""
+        unknown = [n for n in names if n not in self.fragments]
+        if unknown:
+            raise ValueError(f"template {self.name}: no fragment {unknown}")
+        params = dict(self.params)
+        for name in names:
+            for param, kind in self.fragments[name].params.items():
+                if params.setdefault(param, kind) != kind:
+                    raise ValueError(f"template {self.name}: parameter {param} declared "
+                                     f"{params[param]} and {kind}")
+        where = " AND ".join(f"({self.fragments[n].sql})" for n in names) or "TRUE"
+        label = ",".join(names)
+        return NamedQuery(f"{self.name}[{label}]", self.sql.replace("{where}", where),
+                          params, self.doc)
+
+    def example_queries(self) -> list[NamedQuery]:
+        """Each representative composition, with its example values."""
+        found = []
+        for names in self.examples:
+            query = self.compose(names)
+            values = {**self.example}
+            for name in names:
+                values.update(self.fragments[name].example)
+            found.append(replace(query, example={k: v for k, v in values.items()
+                                                 if k in query.params}))
+        return found
+
+
+#: every template of composed queries, by name
+TEMPLATES: dict[str, Template] = {}
+
+
+def template(name: str, sql: str, params: Mapping[str, str] | None = None, *,
+             fragments: Sequence[Fragment], doc: str = "",
+             example: Mapping[str, Any] | None = None,
+             examples: Sequence[Sequence[str]] = ((),)) -> Template:
+    """Declare (and list) a template of composed queries; each example composition is
+    checked now."""
+    if name in TEMPLATES:
+        raise ValueError(f"template {name} defined twice")
+    declared = Template(name, " ".join(sql.split()), dict(params or {}),
+                        {f.name: f for f in fragments}, doc, dict(example or {}),
+                        tuple(tuple(e) for e in examples))
+    for query in declared.example_queries():
+        query.bind(query.example)
+    TEMPLATES[name] = declared
+    return declared
 
 
 def load_all() -> dict[str, NamedQuery]:

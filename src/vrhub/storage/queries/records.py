@@ -1,0 +1,241 @@
+"""Record-level questions (:mod:`vrhub.storage.records`): pages, totals and exports of each
+dataset, composed from declared conditions (a scope and any of seven filters: too many
+combinations to list), and the period, owner and whole row of one record.
+
+The conditions of each dataset are :class:`~vrhub.storage.queries.core.Fragment` s; a
+search composes the templates below with those its scope and filters need. A dataset with a
+``page_key`` (file and row) finds a page by those two narrow columns first and reads only
+the rows holding them (pushed down into the Parquet scan on DuckDB); police.uk rows are
+read as they count (:mod:`vrhub.storage.queries.events`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vrhub.storage.queries.core import Fragment, NamedQuery, Template, define, template
+from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    table: str
+    id_sql: str  # SQL expression giving a stable record id
+    columns: tuple[str, ...]
+    month_sql: str
+    category_column: str
+    has_site: bool
+    description: str
+    # the order of a search's pages: by month first, then stable, on stored columns (no
+    # per-row expression to compute before sorting)
+    order_sql: str = "record_id"
+    # a view over Parquet parts: a page is found by these two columns (file and row)
+    # first, and only rows holding its values are then read whole
+    page_key: tuple[str, str] | None = None
+
+
+DATASETS: dict[str, Dataset] = {
+    "istv": Dataset(
+        name="istv",
+        table="istv_assault_current",
+        id_sql="assault_id",
+        columns=("assault_id", "submission_id", "site_code", "arrival_at", "assault_at",
+                 "assault_method", "method_other_description", "location_type",
+                 "location_description", "age_band", "flags", "easting", "northing",
+                 "lsoa21_code", "ward_code", "borough_code", "geocode_method",
+                 "geocode_confidence", "geocode_unresolved_reason"),
+        month_sql="strftime(assault_at, '%Y-%m')",
+        category_column="assault_method",
+        has_site=True,
+        description="ED assault records (ISTV), current submissions only",
+        order_sql="assault_at, assault_id",
+    ),
+    "police": Dataset(
+        name="police",
+        table="police_street",
+        id_sql="substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
+        columns=("crime_id", "month", "force", "crime_type", "location", "last_outcome",
+                 "easting", "northing", "longitude", "latitude", "lsoa21_code", "ward_code",
+                 "borough_code", "place_flag"),
+        month_sql="month",
+        category_column="crime_type",
+        has_site=False,
+        description="police.uk street-level crimes",
+        order_sql="month, file_id, row_number",
+        page_key=("file_id", "row_number"),
+    ),
+    "stop-search": Dataset(
+        name="stop-search",
+        table="police_stop_search",
+        id_sql="substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
+        columns=("datetime", "month", "force", "search_type", "object_of_search", "outcome",
+                 "legislation", "age_range", "gender", "easting", "northing", "lsoa21_code",
+                 "ward_code", "borough_code"),
+        month_sql="month",
+        category_column="object_of_search",
+        has_site=False,
+        description="police.uk stop and search records",
+        # a table in the DuckDB file: its top rows are found by the sort key first anyway
+        order_sql="month, file_id, row_number",
+    ),
+}
+
+
+def fragments(ds: Dataset) -> list[Fragment]:
+    """The conditions a search of ``ds`` is composed of: its scope (``scope_*``, or
+    ``nothing``) and its filters."""
+    def within(name: str, column: str, example: list[str]) -> Fragment:
+        return Fragment(name, f"list_contains(${name}, {column})", {name: "list[str]"},
+                        {name: example})
+
+    found = [
+        Fragment("nothing", "FALSE"),
+        within("scope_boroughs", "borough_code", ["E09000001", "E09000033"]),
+        within("boroughs", "borough_code", ["E09000001"]),
+        within("wards", "ward_code", ["E05009288", "E05009289"]),
+        within("lsoas", "lsoa21_code", ["E01000001", "E01000005"]),
+        Fragment("categories", f"list_contains($categories, lower({ds.category_column}))",
+                 {"categories": "list[str]"},
+                 {"categories": ["burglary", "robbery", "body", "drugs"]}),
+        Fragment("month_from", f"{ds.month_sql} >= $month_from", {"month_from": "str"},
+                 {"month_from": "2023-02"}),
+        Fragment("month_to", f"{ds.month_sql} <= $month_to", {"month_to": "str"},
+                 {"month_to": "2024-06"}),
+        Fragment("months", f"list_contains($months, {ds.month_sql})", {"months": "list[str]"},
+                 {"months": ["2023-03", "2023-04"]}),
+    ]
+    if ds.has_site:
+        found += [
+            within("scope_sites", "site_code", ["RJ122"]),
+            Fragment("scope_boroughs_or_sites", "list_contains($scope_boroughs, "
+                     "borough_code) OR list_contains($scope_sites, site_code)",
+                     {"scope_boroughs": "list[str]", "scope_sites": "list[str]"},
+                     {"scope_boroughs": ["E09000001"], "scope_sites": ["RJ122"]}),
+            within("sites", "site_code", ["RJ122"]),
+        ]
+    return found
+
+
+def _examples(ds: Dataset) -> list[tuple[str, ...]]:
+    """Representative compositions: everything, nothing, a borough scope with each filter,
+    and (with sites) a mixed scope."""
+    found = [(), ("nothing",), ("scope_boroughs",), ("boroughs", "months"),
+             ("scope_boroughs", "categories", "month_from", "month_to"),
+             ("boroughs", "wards", "lsoas"), ("month_from",)]
+    if ds.has_site:
+        found += [("scope_sites", "sites"), ("scope_boroughs_or_sites", "categories")]
+    return found
+
+
+def _relation(variant: str, ds: Dataset) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """(what a listing reads, its parameters, their example)."""
+    if variant == "police_everywhere":
+        return ('(SELECT * FROM "police_street" ANTI JOIN "police_uncounted" '
+                "USING (file_id, row_number)) AS police_street", {}, {})
+    if variant in POLICE_VARIANTS:
+        return (f"{counted_police(POLICE_VARIANTS[variant])} AS police_street",
+                {"districts": "list[str]"}, {"districts": DISTRICTS_EXAMPLE})
+    # named again: a condition right after a bare table name could read as its alias
+    return f'"{ds.table}" AS {ds.table}', {}, {}
+
+
+def _columns(ds: Dataset) -> str:
+    """The dataset's columns, quoted (some are words SQL knows: force, datetime)."""
+    return ", ".join(f'"{c}"' for c in ds.columns)
+
+
+@dataclass(frozen=True)
+class Searches:
+    """The templates of one dataset variant: its total, its pages (whole rows, or keys
+    then rows), its export."""
+
+    total: Template
+    page: Template
+    export: Template
+    page_keys: Template | None
+    page_rows: Template | None
+
+
+#: variant -> its templates (police: ``police`` reads the ledger of uncounted rows,
+#: ``police_rule`` applies the rule; see :mod:`vrhub.storage.queries.events`)
+SEARCHES: dict[str, Searches] = {}
+for _variant, _ds in (("istv", DATASETS["istv"]), ("police", DATASETS["police"]),
+                      ("police_rule", DATASETS["police"]),
+                      ("police_everywhere", DATASETS["police"]),
+                      ("stop-search", DATASETS["stop-search"])):
+    _rel, _params, _example = _relation(_variant, _ds)
+    _frags, _ex = fragments(_ds), _examples(_ds)
+    _record = f"SELECT {_ds.id_sql} AS record_id, {_columns(_ds)} FROM {_rel}"
+    _paged = {**_params, "limit": "int", "offset": "int"}
+    _paged_example = {**_example, "limit": 25, "offset": 10}
+    _keys = _rows = None
+    if _ds.page_key is not None:
+        _file, _row = _ds.page_key
+        _keys = template(
+            f"records.page_keys.{_variant}",
+            f"SELECT {_file}, {_row} FROM {_rel} WHERE {{where}} ORDER BY {_ds.order_sql} "
+            "LIMIT $limit OFFSET $offset", _paged, fragments=_frags, examples=_ex,
+            example=_paged_example, doc=f"The file and row of each record of a page "
+                                        f"({_variant}).")
+        _rows = template(
+            f"records.page_rows.{_variant}",
+            f"{_record} WHERE {{where}} AND list_contains($files, {_file}) "
+            # row groups outside the page's range of rows are skipped
+            f"AND {_row} BETWEEN $first_row AND $last_row "
+            f"AND list_contains($rows, {_row}) AND list_contains($pairs, "
+            f"{_file} || '/' || CAST({_row} AS VARCHAR)) ORDER BY {_ds.order_sql}",
+            {**_params, "files": "list[str]", "first_row": "int", "last_row": "int",
+             "rows": "list[int]", "pairs": "list[str]"},
+            fragments=_frags, examples=_ex,
+            example={**_example, "files": ["none"], "first_row": 1, "last_row": 2,
+                     "rows": [1, 2], "pairs": ["none/1"]},
+            doc=f"The records of a page found by file and row ({_variant}).")
+    SEARCHES[_variant] = Searches(
+        total=template(f"records.total.{_variant}", f"SELECT count(*) AS n FROM {_rel} "
+                       "WHERE {where}", _params, fragments=_frags, examples=_ex,
+                       example=_example, doc=f"Records a search matches ({_variant})."),
+        page=template(f"records.page.{_variant}", f"{_record} WHERE {{where}} ORDER BY "
+                      f"{_ds.order_sql} LIMIT $limit OFFSET $offset", _paged,
+                      fragments=_frags, examples=_ex, example=_paged_example,
+                      doc=f"One page of the records a search matches ({_variant})."),
+        export=template(f"records.export.{_variant}", f"{_record} WHERE {{where}} ORDER BY "
+                        f"{_ds.order_sql}", _params, fragments=_frags, examples=_ex[:3],
+                        example=_example, doc=f"Every record a search matches ({_variant})."),
+        page_keys=_keys, page_rows=_rows)
+
+#: dataset -> the first and last month it holds (every row as stored)
+PERIOD: dict[str, NamedQuery] = {}
+#: dataset -> the borough and ED site of one record
+OWNER: dict[str, NamedQuery] = {}
+#: dataset -> one record, whole
+RECORD: dict[str, NamedQuery] = {}
+for _name, _ds in DATASETS.items():
+    PERIOD[_name] = define(
+        f"records.period.{_name}", f"SELECT min({_ds.month_sql}) AS a, "
+        f'max({_ds.month_sql}) AS b FROM "{_ds.table}"',
+        doc=f"The first and last month of {_ds.description}.")
+    _site = "site_code" if _ds.has_site else "CAST(NULL AS VARCHAR)"
+    OWNER[_name] = define(
+        f"records.owner.{_name}", f"SELECT borough_code, {_site} AS site_code "
+        f'FROM "{_ds.table}" WHERE {_ds.id_sql} = $record_id', {"record_id": "str"},
+        example={"record_id": "none"}, doc=f"The borough and site of one of {_ds.description}.")
+    RECORD[_name] = define(
+        f"records.record.{_name}", f"SELECT {_ds.id_sql} AS record_id, "
+        f'{_columns(_ds)} FROM "{_ds.table}" WHERE {_ds.id_sql} = $record_id',
+        {"record_id": "str"}, example={"record_id": "none"},
+        doc=f"One of {_ds.description}, whole.")
+
+#: the fragments a police.uk search may have to be answered from the rolled-up counts
+#: (:mod:`vrhub.storage.police_rollup`: borough, crime type and month only)
+ROLLED_UP_FRAGMENTS = ("nothing", "scope_boroughs", "boroughs", "categories", "month_from",
+                       "month_to")
+
+ROLLED_UP_MONTHS = template(
+    "records.rolled_up_months.police",
+    "SELECT month, sum(count) AS n FROM \"police_month_count\" WHERE level = 'borough' "
+    "AND {where} GROUP BY month ORDER BY month NULLS LAST",
+    fragments=[f for f in fragments(DATASETS["police"]) if f.name in ROLLED_UP_FRAGMENTS],
+    examples=[(), ("scope_boroughs", "categories", "month_from", "month_to"), ("nothing",)],
+    doc="Counted police.uk crimes a search matches per month, from the rolled-up counts.")
