@@ -172,3 +172,45 @@ def test_the_programme_pages_period_fields_are_labelled_apart(app: FastAPI) -> N
         chosen[form["action"].rsplit("/", 1)[1]] = text(label)
     assert chosen == {"template": "Reporting period of the template",
                       "returns": "Reporting period this return covers"}
+
+
+def test_a_return_is_read_by_its_programme_and_refused_to_another(app: FastAPI) -> None:
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import api_outcomes_returns, pages_outcomes_returns
+
+    setup(app)
+    client = TestClient(app)
+    lead, other = (token_for(app, e) for e in ("lead@example.org", "other@example.org"))
+    template = client.get(path_of(api_outcomes_returns, api_outcomes_returns.template,
+                                  code=CODE),
+                          params={"period": "2024-25-Q2", "format": "csv"}, headers=lead)
+    sent = client.post(path_of(api_outcomes_returns, api_outcomes_returns.submit, code=CODE),
+                       headers=lead, files={"file": ("q2.csv", template.content)})
+    assert sent.status_code == 201
+    return_id = sent.json()["receipt"]["return_id"]
+    detail = path_of(api_outcomes_returns, api_outcomes_returns.return_detail,
+                     return_id=return_id)
+    before = audit_count(app)
+    mine = client.get(detail, headers=lead)
+    assert mine.status_code == 200 and audit_count(app) == before + 1  # a read, audited
+    assert (mine.json()["return_id"], mine.json()["period"]) == (return_id, "2024-25-Q2")
+    missing = client.get(path_of(api_outcomes_returns, api_outcomes_returns.return_detail,
+                                 return_id="nope"), headers=lead)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "there is no return 'nope'"
+    before = audit_count(app)
+    refused = client.get(detail, headers=other)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    page = client.get(path_of(pages_outcomes_returns, pages_outcomes_returns.receipt_page,
+                              return_id=return_id), headers=other)
+    assert page.status_code == 403
+    assert audit_count(app) == before + 2
+    # the page's template is the API's: the same file, named for download
+    download = client.get(path_of(pages_outcomes_returns,
+                                  pages_outcomes_returns.template_download, code=CODE),
+                          params={"period": "2024-25-Q2", "format": "csv"}, headers=lead)
+    assert download.status_code == 200 and download.content == template.content
+    assert download.headers["content-disposition"].startswith("attachment; filename=")
+    assert client.get(path_of(pages_outcomes_returns, pages_outcomes_returns.template_download,
+                              code=CODE), params={"period": "2024-25-Q2"},
+                      headers=other).status_code == 403
