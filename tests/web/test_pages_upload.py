@@ -208,3 +208,28 @@ def test_the_demo_calendar_shows_received_and_due(demo_app: FastAPI) -> None:
     assert shown[due.label] == "Due"
     assert shown[Month.parse(str(latest)).label] == "Received"
     assert "Received" in set(shown.values())
+
+
+def test_the_template_and_receipts_refuse_by_role_month_and_unknown_id(
+        demo_app: FastAPI) -> None:
+    from tests.web.route_paths import path_of
+    from vrhub.web.routes import pages_upload
+
+    url = path_of(pages_upload, pages_upload.template)
+    lead = client_for(demo_app, "ed@example.org")
+    written_loosely = lead.get(url, params={"site": f" {ED_SITE.lower()} ", "month": MONTH})
+    assert written_loosely.status_code == 200
+    assert list(csv.reader(io.StringIO(written_loosely.text)))[0] == [
+        "Site code of treatment", ED_SITE]
+    bad_month = lead.get(url, params={"site": ED_SITE, "month": "2025-13"}, headers=HTML)
+    assert bad_month.status_code == 400
+    assert error_page(parse(bad_month.text))[1].startswith("'2025-13' is not a month")
+    missing = lead.get(path_of(pages_upload, pages_upload.receipt_page,
+                               submission_id="istv-nope"), headers=HTML)
+    assert missing.status_code == 404
+    assert error_page(parse(missing.text))[1].startswith("There is no receipt 'istv-nope'")
+    analyst = client_for(demo_app, "borough@example.org")
+    refused = analyst.get(url, params={"site": ED_SITE, "month": MONTH}, headers=HTML)
+    assert refused.status_code == 403
+    assert error_page(parse(refused.text))[1].startswith(
+        "The borough analyst role may not upload ED submissions")
