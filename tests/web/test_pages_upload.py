@@ -219,7 +219,7 @@ def test_the_template_and_receipts_refuse_by_role_month_and_unknown_id(
     lead = client_for(demo_app, "ed@example.org")
     written_loosely = lead.get(url, params={"site": f" {ED_SITE.lower()} ", "month": MONTH})
     assert written_loosely.status_code == 200
-    assert list(csv.reader(io.StringIO(written_loosely.text)))[0] == [
+    assert next(csv.reader(io.StringIO(written_loosely.text))) == [
         "Site code of treatment", ED_SITE]
     bad_month = lead.get(url, params={"site": ED_SITE, "month": "2025-13"}, headers=HTML)
     assert bad_month.status_code == 400
