@@ -219,3 +219,23 @@ def test_icb_analysts_are_added_by_icb_code_or_name(run, env: dict[str, str]) ->
     code, _, err = run("users", "add", "id@nhs.net", "--role", "borough_analyst", "--org",
                        HACKNEY, "--borough", HACKNEY, "--icb", "QMF", env=env)
     assert code != 0 and "only ICB analysts take Integrated Care Boards" in err
+
+
+def test_a_password_must_arrive_on_standard_input(run, home: Path,  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from vrhub.cli import users
+    from vrhub.errors import UserError
+
+    _stdin(monkeypatch, "\n")
+    with pytest.raises(UserError, match="no password arrived on standard input"):
+        users.read_password_stdin()
+    _stdin(monkeypatch, "ochre tram lighthouse\r\n")
+    assert users.read_password_stdin() == "ochre tram lighthouse"
+    _stdin(monkeypatch, "")
+    code, out, err = run("users", "add", "ann@hackney.gov.uk", "--role", "borough_analyst",
+                         "--org", HACKNEY, "--borough", HACKNEY, "--password-stdin")
+    assert code == UserError.exit_code
+    assert "no password arrived on standard input" in err
+    # nothing was added
+    code, out, _ = run("users", "list", "--json")
+    assert code == 0 and json.loads(out) == []
