@@ -239,3 +239,50 @@ def test_a_password_must_arrive_on_standard_input(run, home: Path,  # type: igno
     # nothing was added
     code, out, _ = run("users", "list", "--json")
     assert code == 0 and json.loads(out) == []
+
+
+def test_anchors_are_owner_only_json_lines_read_back_and_checked(  # type: ignore[no-untyped-def]
+        run, home: Path, tmp_path: Path) -> None:
+    import stat
+
+    from vrhub.cli import audit as audit_cli
+    from vrhub.errors import UserError
+
+    assert run("users", "add", "tom@towerhamlets.gov.uk", "--role", "borough_analyst",
+               "--org", TOWER_HAMLETS, "--borough", TOWER_HAMLETS)[0] == 0
+    code, out, _ = run("audit", "list", "--json")
+    assert code == 0
+    events = len(json.loads(out)) + 1  # the listing is itself on the trail
+    target = tmp_path / "kept" / "anchors.jsonl"
+    code, out, err = run("audit", "anchor", "--to", target, "--json")
+    assert code == 0, err
+    written = json.loads(out)
+    assert written["events"] == events
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    audit_cli.append_anchor(target, {"events": events + 5, "head_hash": "ab" * 32})
+    assert audit_cli.read_anchors(target) == [
+        audit_cli.Anchor(events, written["head_hash"]), audit_cli.Anchor(events + 5, "ab" * 32)]
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write('{"events": "many"}\n')
+    with pytest.raises(UserError, match=r"anchors.jsonl, line 3: not an anchor"):
+        audit_cli.read_anchors(target)
+    with pytest.raises(UserError, match="there is no anchors file"):
+        audit_cli.read_anchors(tmp_path / "none.jsonl")
+
+
+def test_db_current_says_whether_the_schema_is_the_newest(run) -> None:  # type: ignore[no-untyped-def]
+    from vrhub.cli import db as db_cli
+    from vrhub.storage.appdb import migrate
+
+    code, out, err = run("db", db_cli.current.name, "--json")
+    assert code == 0, err
+    before = json.loads(out)
+    assert before["head"] == migrate.head()
+    assert before["current"] is (before["revision"] == before["head"])
+    assert run("db", db_cli.upgrade.name)[0] == 0
+    code, out, _ = run("db", db_cli.current.name, "--json")
+    after = json.loads(out)
+    assert (after["revision"], after["current"]) == (migrate.head(), True)
+    code, out, _ = run("db", db_cli.current.name)
+    assert code == 0 and out.strip().endswith("up to date")
+    assert f"revision {migrate.head()}" in out
