@@ -132,12 +132,62 @@ def _params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
             "SELECT DISTINCT month FROM mps_crime_count ORDER BY 1 LIMIT 3").fetchall()]
         if held:
             params["months"] = held
+    if module == "series":
+        params.update(_series_params(wh, query))
     if "sites" in query.params:
         held = [s for (s,) in wh.con.execute(
             "SELECT DISTINCT site_code FROM istv_submission ORDER BY 1").fetchall()]
         if held:
             params["sites"] = held
     return params
+
+
+#: the series questions' sources: the table and the month of a row
+_SERIES_SOURCES = {"police": ("police_street", "month"), "mps": ("mps_crime_count", "month"),
+                   "istv": ("istv_assault", "strftime(assault_at, '%Y-%m')")}
+
+
+def _series_params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
+    """Values of the series questions' filters that select some of the workspace's rows:
+    the study area, the borough with most rows, the months but the first and last, the
+    most frequent categories."""
+    parts = query.name.split(".")
+    source = next((s for s in _SERIES_SOURCES if s in parts), None)
+    if source is None and ("istv" in query.name or "assault" in query.name):
+        source = "istv"
+    out: dict[str, Any] = {}
+    if "districts" in query.params:
+        out["districts"] = list(wh.study_area.districts)
+    if "year" in query.params and "source" in query.params:
+        found = wh.con.execute("SELECT source, year FROM population WHERE lsoa_vintage = "
+                               "'2021' ORDER BY year DESC, source LIMIT 1").fetchall()
+        if found:
+            out["source"], out["year"] = str(found[0][0]), int(found[0][1])
+    if source is None:
+        return out
+    table, month = _SERIES_SOURCES[source]
+    borough = _pick(wh, f"SELECT borough_code FROM {table} WHERE borough_code IS NOT NULL "
+                        "GROUP BY 1 ORDER BY count(*) DESC, 1")
+    if borough is not None and "areas" in query.params:
+        out["areas"] = [borough]
+    if borough is not None and "borough" in query.params:
+        out["borough"] = borough
+    months = [m for (m,) in wh.con.execute(
+        f"SELECT DISTINCT {month} FROM {table} WHERE {month} IS NOT NULL ORDER BY 1").fetchall()]
+    if len(months) > 2 and "from" in query.params:
+        out["from"], out["to"] = months[1], months[-2]
+    if source == "police" and "categories" in query.params:
+        out["categories"] = [c for (c,) in wh.con.execute(
+            "SELECT crime_type FROM police_street GROUP BY 1 ORDER BY count(*) DESC, 1 "
+            "LIMIT 2").fetchall()] or query.example["categories"]
+    if source == "mps" and "minors" in query.params:
+        pairs = wh.con.execute("SELECT major_category, minor_category FROM mps_crime_count "
+                               "GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2").fetchall()
+        if pairs:
+            out["minors"] = [pairs[0][1]]
+            if "majors" in query.params:
+                out["majors"] = [m for m, _ in pairs if m != pairs[0][0]][:1]
+    return out
 
 
 def _cell(value: Any) -> Any:
@@ -211,7 +261,7 @@ def test_the_synthetic_workspace_answers_with_rows(synthetic: Warehouse, spark: 
     filled = {t for t in tables if _pick(synthetic, f"SELECT count(*) FROM {t}")}
     assert len(filled) == len(tables), f"the demo left {set(tables) - filled} empty"
     assert filled <= answered, f"no query answered with rows from {sorted(filled - answered)}"
-    for module in ("areas", "istv", "mps", "police", "quality", "reference"):
+    for module in ("areas", "istv", "mps", "police", "quality", "reference", "series"):
         assert by_module.get(module, 0) > 0, f"every {module} query answered with no rows"
 
 

@@ -191,7 +191,7 @@ def boundaries(wh: Warehouse, level: str) -> Figures:
         "area_code": frame["area_code"].astype(str).to_numpy(),
         "geometry": [json.loads(shapely.to_geojson(g)) for g in frame.geometry]})
     provenance = series.provenance_for(wh, ["area_boundary"], {
-        "area_boundary": ("level = ?", [series.BOUNDARY_LEVEL[level]])})
+        "area_boundary": series.BOUNDARY_LEVEL[level]})
     return Figures(out.sort_values("area_code").reset_index(drop=True),
                    {"level": level, "crs": "EPSG:4326",
                     "simplified_m": BOUNDARY_TOLERANCE[level]}, provenance)

@@ -19,8 +19,11 @@ The rule:
   each series is one incident).
 
 :func:`refresh` rebuilds ``police_uncounted`` at the end of every police load (one hash
-aggregate over the Crime IDs, windows over the few rows that repeat); :func:`counted_rows`
-is the relation every figure reads instead of ``police_street``.
+aggregate over the Crime IDs, windows over the few rows that repeat). The relation every
+figure reads instead of ``police_street`` is :func:`vrhub.storage.queries.counted.counted`
+in named queries (the study area's districts a parameter, so the question runs on every
+engine); :func:`counted_rows` and :func:`in_study_area_sql` write the same with the
+districts in the text, for the questions still built at run time.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ PRECEDENCE = ("(series NOT LIKE '%-street'), series, month, file_id, row_number"
 #: What makes rows without a Crime ID the same incident.
 _NO_ID_KEY = ("reported_by, month, crime_type, longitude, latitude, location")
 
+#: The rows that repeat a crime another row holds (what ``police_uncounted`` lists).
 _UNCOUNTED_SQL = f"""
     WITH repeated AS (
         SELECT crime_id FROM "{POLICE_STREET.name}" WHERE crime_id IS NOT NULL
@@ -153,14 +157,3 @@ def uncounted_by_series(warehouse: Warehouse) -> list[dict[str, Any]]:
         "GROUP BY ALL ORDER BY series, month, counted_series, rule")
     return [{str(k): (int(v) if k == "rows" else str(v)) for k, v in row.items()}
             for row in frame.to_dict("records")]
-
-
-def counting_notes(warehouse: Warehouse) -> list[str]:
-    """The note a police figure carries when some rows repeat a crime (counted once)."""
-    if not warehouse.has_table(POLICE_UNCOUNTED.name):
-        return []
-    n = int(warehouse.scalar(f'SELECT count(*) FROM "{POLICE_UNCOUNTED.name}"') or 0)
-    if not n:
-        return []
-    return [f"each crime counted once: {n:,} police.uk row(s) repeating a crime held by "
-            "another row (the same Crime ID in another series or file row) are left out"]

@@ -8,16 +8,12 @@ in none of them. Crime type, subtype and measure match whatever their case.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from vrhub.standards.mps_dashboard import BOROUGH_AREA, MPS_DASHBOARD_COUNT
 from vrhub.storage.queries.core import define, run
+from vrhub.storage.queries.series import MonthlyCounts, provenance_for
 from vrhub.storage.warehouse import Warehouse
-
-if TYPE_CHECKING:
-    from vrhub.storage.series import MonthlyCounts
 
 TABLE = MPS_DASHBOARD_COUNT.name
 _CHOSEN = ("area_type = '" + BOROUGH_AREA + "' AND lower(crime_type) = lower($crime_type) "
@@ -55,12 +51,9 @@ def borough_monthly_counts(wh: Warehouse, *, crime_type: str, crime_subtype: str
                            measure: str, period: tuple[str | None, str | None] = (None, None)
                            ) -> MonthlyCounts:
     """Monthly borough counts of one crime type, subtype and measure, as
-    :class:`~vrhub.storage.series.MonthlyCounts` (``category`` is the subtype); its
+    :class:`~vrhub.storage.queries.series.MonthlyCounts` (``category`` is the subtype); its
     ``coverage`` is the months the dashboard has that series for. Empty when the table is
     not loaded or holds no such series."""
-    # imported here: the series read the catalogue, which asks these queries
-    from vrhub.storage.series import MonthlyCounts, provenance_for
-
     chosen = {"crime_type": crime_type, "crime_subtype": crime_subtype, "measure": measure}
     if not loaded(wh):
         return MonthlyCounts("mps-dashboard", "borough", _empty(), [], [])

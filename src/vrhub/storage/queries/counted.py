@@ -1,0 +1,59 @@
+"""One crime, one count, in named queries: the rows of ``police_street`` that count (see
+:mod:`vrhub.storage.police_counted` for the rule) as a fragment that definitions read
+instead of the table, written once when a query is defined.
+
+The study area is a parameter, ``$districts`` (a ``list[str]`` of district codes): a row
+counts when its district is one of them, or it has none and its point does not lie outside
+every loaded boundary. The repeats are read from ``police_uncounted`` when the warehouse
+lists them (every police load does), else the rule is applied in the query.
+"""
+
+from __future__ import annotations
+
+from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
+from vrhub.storage.police_counted import _UNCOUNTED_SQL
+from vrhub.storage.queries.core import define, value
+from vrhub.storage.warehouse import Warehouse
+
+#: "this row is not known to lie outside the study area ``$districts``"
+IN_STUDY_AREA = ("(list_contains($districts, borough_code) OR (borough_code IS NULL AND "
+                 "place_flag IS DISTINCT FROM 'outside_boundaries'))")
+
+
+def counted(*, listed: bool = True, study_area: bool = True) -> str:
+    """The rows that count, as a parenthesised query to follow ``FROM`` in a definition.
+    ``listed``: the repeats are read from ``police_uncounted``, else found by the rule in
+    the query; ``study_area``: only the rows :data:`IN_STUDY_AREA` keeps (the query then
+    takes ``$districts``)."""
+    repeats = (f'"{POLICE_UNCOUNTED.name}"' if listed
+               else f"({' '.join(_UNCOUNTED_SQL.split())})")
+    where = f" WHERE {IN_STUDY_AREA}" if study_area else ""
+    return (f'(SELECT * FROM "{POLICE_STREET.name}" ANTI JOIN {repeats} '
+            f"USING (file_id, row_number){where})")
+
+
+def listed(warehouse: Warehouse) -> bool:
+    """Whether the warehouse lists its repeated rows (``police_uncounted``): which form of
+    :func:`counted` its questions take."""
+    return warehouse.has_table(POLICE_UNCOUNTED.name)
+
+
+def districts(warehouse: Warehouse) -> list[str]:
+    """The value of ``$districts``: the study area's district codes."""
+    return list(warehouse.study_area.districts)
+
+
+UNCOUNTED_ROWS = define(
+    "counted.uncounted_rows", f'SELECT count(*) AS n FROM "{POLICE_UNCOUNTED.name}"',
+    doc="Rows of police_street left uncounted (each repeats a crime another row holds).")
+
+
+def counting_notes(warehouse: Warehouse) -> list[str]:
+    """The note a police figure carries when some rows repeat a crime (counted once)."""
+    if not listed(warehouse):
+        return []
+    n = int(value(warehouse, UNCOUNTED_ROWS) or 0)
+    if not n:
+        return []
+    return [f"each crime counted once: {n:,} police.uk row(s) repeating a crime held by "
+            "another row (the same Crime ID in another series or file row) are left out"]
