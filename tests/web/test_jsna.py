@@ -6,9 +6,11 @@ trend following from those intervals; CSV, XLSX and JSON from the API."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from scipy import stats
@@ -127,3 +129,31 @@ def test_the_route_reads_the_borough_code_as_written_and_refuses_an_unknown_one(
         bad_format = client.get(path_of(api_jsna, api_jsna.jsna_indicators, borough=BOROUGH),
                                 params={"format": "pdf"})
         assert bad_format.status_code == 422
+
+
+def test_the_command_writes_the_rows_the_api_serves_and_refuses_an_unknown_borough(
+        demo_app: FastAPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vrhub.cli import jsna as jsna_cli
+    from vrhub.cli.main import main
+
+    settings = demo_app.state.settings
+    environ = {"VRHUB_HOME": str(settings.home), "VRHUB_ENVIRONMENT": "test"}
+    target = tmp_path / "indicators.csv"
+    code = main([jsna_cli.command.name, jsna_cli.export.name, "--borough", BOROUGH.lower(),
+                 "--output", str(target)], environ)
+    assert code == 0, capsys.readouterr().err
+    told = capsys.readouterr().out
+    written = pd.read_csv(target, encoding="utf-8-sig")
+    # (asked before the app opens the warehouse in this process)
+    code = main([jsna_cli.command.name, jsna_cli.export.name, "--borough", "E09999999"],
+                environ)
+    assert code == 2
+    assert "'E09999999' is not a loaded borough" in capsys.readouterr().err
+    with TestClient(demo_app) as client:
+        sign_in(client, "pan@example.org")
+        served = pd.read_csv(io.BytesIO(client.get(f"/api/v1/jsna/{BOROUGH}",
+                                                   params={"format": "csv"}).content),
+                             encoding="utf-8-sig")
+    assert f"Wrote {len(served):,} rows to {target}." in told
+    assert written["indicator_code"].tolist() == served["indicator_code"].tolist()
+    assert written["count"].fillna(-1).tolist() == served["count"].fillna(-1).tolist()
