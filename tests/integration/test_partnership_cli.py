@@ -42,3 +42,23 @@ def test_a_revised_checklist_and_rubric_come_into_force(run: Runner, tmp_path: P
     assert ("manage_framework", "success", "loaded incident checklist 2") in loads
     assert any(outcome == "failed" and "rubric-3.json" in detail
                for _a, outcome, detail in loads)
+
+
+def test_the_checklist_is_shown_and_the_console_may_not_read_incidents(
+        run: Runner) -> None:
+    from vrhub.cli import incidents as incidents_cli
+
+    code, out, err = run(incidents_cli.command.name, incidents_cli.checklist.name,
+                         incidents_cli.checklist_show.name, "--json")
+    assert code == 0, err
+    shipped = json.loads(out)
+    codes = [a["code"] for a in shipped["actions"]]
+    assert len(codes) == len(set(codes)) == 12  # every action has its own code
+    # the console administrator runs the system but may not read incidents: refused and
+    # recorded
+    code, _, err = run(incidents_cli.command.name, incidents_cli.show.name, "ci-nope22")
+    assert code == 7  # permission denied
+    assert "the administrator role may not read incident" in err
+    code, out, _ = run("audit", "list", "--json", "--outcome", "denied")
+    assert code == 0
+    assert [e["action"] for e in json.loads(out)] == ["read_incident"]
