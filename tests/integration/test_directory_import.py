@@ -317,3 +317,25 @@ def test_a_feed_of_ten_thousand_services_is_imported(
     # synthetic listings that share a name and a postcode are one listing: merged
     assert result["created"] + result["merged"] == 10_000 and result["quarantined"] == 0
     assert counts(workspace)["services"] == result["created"]
+
+
+def test_a_file_of_services_is_imported_and_its_bad_record_quarantined(
+        run: Any, records: list[dict[str, Any]], workspace: Path, tmp_path: Path) -> None:
+    from vrhub.cli import directory as directory_cli
+
+    file = tmp_path / "services.ndjson"
+    broken = {"id": "no-name-here", "status": "active"}
+    file.write_text("".join(json.dumps(r) + "\n" for r in [*records[:10], broken]),
+                    encoding="utf-8")
+    code, out, err = run(directory_cli.command.name, directory_cli.import_.name, file,
+                         "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["records_read"], result["created"], result["quarantined"]) == (11, 10, 1)
+    assert counts(workspace)["services"] == 10
+    code, out, _ = run(directory_cli.command.name, directory_cli.imports.name, "--json")
+    [listed] = json.loads(out)
+    assert (listed["import_id"], listed["records_read"]) == (result["import_id"], 11)
+    code, out, _ = run(directory_cli.command.name, directory_cli.quarantine.name,
+                       listed["import_id"], "--json")
+    assert [q["record_id"] for q in json.loads(out)] == ["no-name-here"]
