@@ -99,3 +99,45 @@ def test_evidence_search_from_the_console(run, tmp_path: Path) -> None:  # type:
     code, _, err = run("outcomes", "evidence", "--yef-strand", "mentorin")
     assert code == 4
     assert "YEF Toolkit strand 'mentorin' is not known. Did you mean 'mentoring'?" in err
+
+
+def test_a_revised_indicator_set_comes_into_force(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from vrhub.cli import outcomes as outcomes_cli
+    from vrhub.cli import outcomes_figures
+
+    group = outcomes_figures.indicators_group.name
+    code, out, err = run(outcomes_cli.command.name, group,
+                         outcomes_figures.indicators_list.name, "--json")
+    assert code == 0, err
+    shipped = json.loads(out)
+    codes = [i["code"] for i in shipped["indicators"]]
+    assert len(codes) == len(set(codes)) > 1
+    revised = {**shipped, "version": "revised-1", "indicators": shipped["indicators"][:-1]}
+    file = tmp_path / "indicators.json"
+    file.write_text(json.dumps(revised), encoding="utf-8")
+    code, out, err = run(outcomes_cli.command.name, group,
+                         outcomes_figures.indicators_load.name, file)
+    assert code == 0, err
+    assert f"indicators revised-1 loaded and in force ({len(codes) - 1})" in out + err
+    now = json.loads(run(outcomes_cli.command.name, group,
+                         outcomes_figures.indicators_list.name, "--json")[1])
+    assert now["version"] == "revised-1"
+    assert [i["code"] for i in now["indicators"]] == codes[:-1]
+
+
+def test_figures_are_printed_without_trailing_zeros() -> None:
+    from vrhub.cli import outcomes_figures
+
+    assert outcomes_figures._fmt(1234.5) == "1,234.5"
+    assert outcomes_figures._fmt(2.0) == "2"
+    assert outcomes_figures._fmt(3.10) == "3.1"
+    assert outcomes_figures._fmt(None) == "-"
+
+
+def test_an_unknown_programme_is_not_found(run) -> None:  # type: ignore[no-untyped-def]
+    from vrhub.cli import outcomes as outcomes_cli
+
+    code, _, err = run(outcomes_cli.command.name, outcomes_cli.programmes_group.name,
+                       outcomes_cli.programmes_show.name, "NOPE-1")
+    assert code == 5  # not found
+    assert "there is no programme 'NOPE-1'" in err
