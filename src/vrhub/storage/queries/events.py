@@ -17,16 +17,12 @@ The study area is the parameter ``$districts`` (its district codes).
 from __future__ import annotations
 
 from vrhub.standards.study_area import study_area
-from vrhub.storage.police_counted import _UNCOUNTED_SQL
 from vrhub.storage.queries.core import NamedQuery, define
+from vrhub.storage.queries.counted import counted
 from vrhub.storage.warehouse import Warehouse
 
 #: the example study area of every query reading police rows (London's boroughs)
 DISTRICTS_EXAMPLE = list(study_area(None).districts)
-
-_IN_STUDY_AREA = ("(list_contains($districts, borough_code) OR (borough_code IS NULL AND "
-                  "place_flag IS DISTINCT FROM 'outside_boundaries'))")
-
 
 def counted_police(how: str) -> str:
     """The rows of ``police_street`` that count, in the study area ``$districts``: a
@@ -36,9 +32,7 @@ def counted_police(how: str) -> str:
     if how == "plain":
         return ('(SELECT * FROM "police_street" WHERE list_contains($districts, '
                 "borough_code) OR borough_code IS NULL)")
-    uncounted = '"police_uncounted"' if how == "ledger" else f"({_UNCOUNTED_SQL})"
-    return (f'(SELECT * FROM "police_street" ANTI JOIN {uncounted} '
-            f"USING (file_id, row_number) WHERE {_IN_STUDY_AREA})")
+    return counted(listed=how == "ledger")
 
 
 #: police variants: name -> how the rows that count are read
