@@ -68,3 +68,28 @@ def test_a_lead_fills_in_and_submits_a_return(run, home: Path, tmp_path: Path) -
     board = json.loads(out)
     assert [r["period"] for r in board["approved"]] == ["2024-25-Q1"]
     assert [r["period"] for r in board["late"]] == ["2024-25-Q2", "2024-25-Q3", "2024-25-Q4"]
+
+
+def test_a_return_is_shown_to_its_lead_with_its_history(  # type: ignore[no-untyped-def]
+        run, home: Path, tmp_path: Path) -> None:
+    from vrhub.cli import outcomes_returns
+
+    lead, _ = tokens(home)
+    as_lead = {"VRHUB_TOKEN": lead}
+    target = tmp_path / "q2.csv"
+    assert run("outcomes", outcomes_returns.template.name, "LCPF-CAM-01", "2024-25-Q2",
+               "--format", "csv", "-o", str(target), env=as_lead)[0] == 0
+    code, out, err = run("outcomes", outcomes_returns.submit.name, str(target),
+                         "--programme", "LCPF-CAM-01", "--json", env=as_lead)
+    assert code == 0, err
+    return_id = json.loads(out)["return_id"]
+    show = ("outcomes", outcomes_returns.returns_group.name, outcomes_returns.returns_show.name)
+    code, out, err = run(*show, return_id, "--json", env=as_lead)
+    assert code == 0, err
+    detail = json.loads(out)
+    assert (detail["return_id"], detail["period"], detail["status"]) == (
+        return_id, "2024-25-Q2", "submitted")
+    assert [e["action"] for e in detail["events"]] == ["submitted"]  # one step so far
+    code, _, err = run(*show, "nope", env=as_lead)
+    assert code == 5  # not found
+    assert "there is no return 'nope'" in err
