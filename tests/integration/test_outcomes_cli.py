@@ -141,3 +141,33 @@ def test_an_unknown_programme_is_not_found(run) -> None:  # type: ignore[no-unty
                        outcomes_cli.programmes_show.name, "NOPE-1")
     assert code == 5  # not found
     assert "there is no programme 'NOPE-1'" in err
+
+
+def test_the_measures_template_is_the_heading_row_submissions_use(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path) -> None:
+    from tests.spec.test_outcomes_measures import HEAD, line
+    from vrhub.cli import outcomes_measures
+
+    file = tmp_path / "programmes.json"
+    file.write_text(json.dumps([programme()]))
+    assert run("outcomes", "programmes", "load", str(file))[0] == 0
+    group = outcomes_measures.measures_group.name
+    template = tmp_path / "template.csv"
+    code, _, err = run("outcomes", group, outcomes_measures.measures_template.name,
+                       "--programme", "LCPF-CAM-01", "-o", template)
+    assert code == 0, err
+    heading = template.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert heading.split(",")[:len(HEAD.strip().split(","))] == HEAD.strip().split(",")
+    assert run("users", "add", "lead@trust.example", "--role", "programme_lead", "--org",
+               "TRUST", "--programme", "LCPF-CAM-01")[0] == 0
+    code, out, _ = run("users", "token", "create", "lead@trust.example", "--json")
+    env = {"VRHUB_TOKEN": json.loads(out)["token"]}
+    filled = tmp_path / "q1.csv"
+    filled.write_text(heading + "\n" + line("P-1", "pre", "2024-04-10"), encoding="utf-8")
+    code, out, err = run("outcomes", group, outcomes_measures.measures_submit.name,
+                         str(filled), "--programme", "LCPF-CAM-01", "--period", "2024-25-Q1",
+                         "--json", env=env)
+    assert code == 0, err
+    receipt = json.loads(out)
+    assert (receipt["rows_read"], receipt["rows_accepted"]) == (1, 1)
+    assert outcomes_measures._fmt(None) == "-" and outcomes_measures._fmt(2.345, 1) == "2.3"
