@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from vrhub.standards.provenance import PROVENANCE
+from vrhub.storage.queries.core import rows as answer
+from vrhub.storage.queries.sources import LOAD_TOTALS
 from vrhub.storage.warehouse import Warehouse
 
 
@@ -23,10 +25,7 @@ class LoadTotals:
 def load_totals(warehouse: Warehouse) -> list[LoadTotals]:
     if not warehouse.has_table(PROVENANCE.name):
         return []
-    rows = warehouse.con.execute(
-        f'SELECT source, status, count(*), coalesce(sum(rows_loaded), 0), '
-        f'coalesce(sum(rows_quarantined), 0), max(loaded_at) FROM "{PROVENANCE.name}" '
-        "GROUP BY source, status ORDER BY source, status").fetchall()
+    rows = answer(warehouse, LOAD_TOTALS)
     return [LoadTotals(str(source), str(status), int(files), int(loaded), int(quarantined),
                        _unix(last)) for source, status, files, loaded, quarantined, last in rows]
 

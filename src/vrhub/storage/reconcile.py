@@ -16,12 +16,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from vrhub.standards.police_uk import POLICE_UNCOUNTED
+from vrhub.storage.queries import reconcile as q
+from vrhub.storage.queries.core import run
 from vrhub.storage.warehouse import Warehouse
 
 POLICE_TABLE = "police_street"
 MPS_TABLE = "mps_crime_count"
-
-_LSOA_BOROUGH = r"regexp_replace(lsoa_name_published, '\s+[0-9]{3}[A-Z]$', '')"
 
 
 def police_counts(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
@@ -38,23 +39,12 @@ def police_counts(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
     if not crime_types or not wh.has_table(POLICE_TABLE):
         return pd.DataFrame(columns=["lsoa_borough", "placed_borough_code", "month",
                                      "crime_type", "points", "crimes"])
-    from vrhub.storage.police_counted import counted_rows
+    from vrhub.storage.police_counted import _has_key_columns
 
-    marks = ",".join("?" for _ in crime_types)
-    where = f"reported_by = ? AND crime_type IN ({marks})"
-    return wh.query(
-        f"WITH counted AS (SELECT file_id, row_number FROM "
-        f"{counted_rows(wh, study_area=False)} AS c WHERE {where}), "
-        f"r AS (SELECT {_LSOA_BOROUGH} AS lsoa_borough, borough_code, month, crime_type, "
-        f"coalesce(crime_id, file_id || ':' || CAST(row_number AS VARCHAR)) AS crime_key, "
-        f"row_number() OVER (PARTITION BY file_id, crime_id ORDER BY row_number) AS nth, "
-        f"file_id, row_number FROM {POLICE_TABLE} WHERE {where}) "
-        f"SELECT lsoa_borough, borough_code AS placed_borough_code, month, crime_type, "
-        f"count(DISTINCT crime_key || '#' || CAST(nth AS VARCHAR)) AS points, "
-        f"count(k.file_id) AS crimes "
-        f"FROM r LEFT JOIN counted k ON k.file_id = r.file_id AND k.row_number = r.row_number "
-        f"GROUP BY ALL ORDER BY ALL",
-        [reported_by, *crime_types, reported_by, *crime_types])
+    form = ("plain" if not _has_key_columns(wh)
+            else "listed" if wh.has_table(POLICE_UNCOUNTED.name) else "rule")
+    return run(wh, q.POLICE_COUNTS[form], reported_by=reported_by,
+               crime_types=list(crime_types))
 
 
 def police_months(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
@@ -62,10 +52,7 @@ def police_months(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
     """The months each crime type of one force has rows in (``crime_type``, ``month``)."""
     if not crime_types or not wh.has_table(POLICE_TABLE):
         return pd.DataFrame(columns=["crime_type", "month"])
-    marks = ",".join("?" for _ in crime_types)
-    return wh.query(f"SELECT DISTINCT crime_type, month FROM {POLICE_TABLE} WHERE "
-                    f"reported_by = ? AND crime_type IN ({marks}) ORDER BY ALL",
-                    [reported_by, *crime_types])
+    return run(wh, q.POLICE_MONTHS, reported_by=reported_by, crime_types=list(crime_types))
 
 
 def other_force_rows(wh: Warehouse, *, reported_by: str, crime_types: Sequence[str]
@@ -74,10 +61,8 @@ def other_force_rows(wh: Warehouse, *, reported_by: str, crime_types: Sequence[s
     the City of London Police's, which the MPS tables never count."""
     if not crime_types or not wh.has_table(POLICE_TABLE):
         return pd.DataFrame(columns=["reported_by", "rows"])
-    marks = ",".join("?" for _ in crime_types)
-    return wh.query(f"SELECT reported_by, count(*) AS rows FROM {POLICE_TABLE} WHERE "
-                    f"reported_by <> ? AND crime_type IN ({marks}) GROUP BY ALL ORDER BY ALL",
-                    [reported_by, *crime_types])
+    return run(wh, q.OTHER_FORCE_ROWS, reported_by=reported_by,
+               crime_types=list(crime_types))
 
 
 def mps_borough_counts(wh: Warehouse, majors: Sequence[str]) -> pd.DataFrame:
@@ -86,8 +71,4 @@ def mps_borough_counts(wh: Warehouse, majors: Sequence[str]) -> pd.DataFrame:
     if not majors or not wh.has_table(MPS_TABLE):
         return pd.DataFrame(columns=["borough_code", "area_name", "month", "major_category",
                                      "minor_category", "count"])
-    marks = ",".join("?" for _ in majors)
-    return wh.query(
-        f"SELECT borough_code, area_name, month, major_category, minor_category, "
-        f"sum(count) AS count FROM {MPS_TABLE} WHERE level = 'borough' AND major_category "
-        f"IN ({marks}) GROUP BY ALL ORDER BY ALL", list(majors))
+    return run(wh, q.MPS_BOROUGH_COUNTS, majors=list(majors))

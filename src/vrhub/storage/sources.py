@@ -13,24 +13,21 @@ from typing import Any
 
 import pandas as pd
 
+from vrhub.storage.queries import sources as q
+from vrhub.storage.queries.core import run, value
 from vrhub.storage.warehouse import Warehouse
 
-ED_SOURCE = "istv"
+ED_SOURCE = q.ED_SOURCE
 
 
-def _ed_filter(wh: Warehouse, sites: Collection[str] | None,
-               params: list[Any]) -> str:
-    """A condition on ``provenance`` (alias ``p``) keeping open sources, and ED files only
-    from ``sites``."""
+def _ed_form(wh: Warehouse, sites: Collection[str] | None) -> tuple[str, dict[str, Any]]:
+    """The form of the questions (:data:`vrhub.storage.queries.sources.ED_FILTERS`) that
+    keeps open sources, and ED files only from ``sites``, with its parameters."""
     if sites is None:
-        return ""
+        return "all", {}
     if not sites or not wh.has_table("istv_submission"):
-        params.append(ED_SOURCE)
-        return " AND p.source <> ?"
-    marks = ", ".join("?" for _ in sites)
-    params += [ED_SOURCE, *sorted(sites)]
-    return (" AND (p.source <> ? OR p.sha256 IN (SELECT sha256 FROM istv_submission "
-            f"GROUP BY sha256 HAVING bool_and(site_code IN ({marks}))))")
+        return "open", {}
+    return "sites", {"sites": sorted(sites)}
 
 
 def source_summaries(wh: Warehouse, *, ed_sites: Collection[str] | None) -> pd.DataFrame:
@@ -39,13 +36,8 @@ def source_summaries(wh: Warehouse, *, ed_sites: Collection[str] | None) -> pd.D
     if not wh.has_table("provenance"):
         return pd.DataFrame(columns=["source", "files", "rows_read", "rows_loaded",
                                      "rows_quarantined", "last_loaded_at"])
-    params: list[Any] = []
-    where = _ed_filter(wh, ed_sites, params)
-    return wh.query(
-        "SELECT p.source, count(*) AS files, sum(p.rows_read) AS rows_read, "
-        "sum(p.rows_loaded) AS rows_loaded, sum(p.rows_quarantined) AS rows_quarantined, "
-        "CAST(max(p.loaded_at) AS VARCHAR) AS last_loaded_at FROM provenance p "
-        f"WHERE p.status <> 'replaced'{where} GROUP BY p.source ORDER BY p.source", params)
+    form, params = _ed_form(wh, ed_sites)
+    return run(wh, q.SUMMARIES[form], **params)
 
 
 def source_files(wh: Warehouse, source: str, *, ed_sites: Collection[str] | None,
@@ -53,13 +45,7 @@ def source_files(wh: Warehouse, source: str, *, ed_sites: Collection[str] | None
     """(how many files, one page of them) of ``source``, oldest load first."""
     if not wh.has_table("provenance"):
         return 0, pd.DataFrame()
-    params: list[Any] = [source]
-    where = _ed_filter(wh, ed_sites, params)
-    total = int(wh.scalar(f"SELECT count(*) FROM provenance p WHERE p.source = ?{where}",
-                          params))
-    frame = wh.query(
-        "SELECT p.file_name, p.sha256, p.partition, p.rows_read, p.rows_loaded, "
-        "p.rows_quarantined, p.status, CAST(p.loaded_at AS VARCHAR) AS loaded_at, "
-        f"p.vrhub_version FROM provenance p WHERE p.source = ?{where} "
-        "ORDER BY p.loaded_at, p.file_name LIMIT ? OFFSET ?", [*params, limit, offset])
+    form, params = _ed_form(wh, ed_sites)
+    total = int(value(wh, q.FILE_COUNT[form], source=source, **params) or 0)
+    frame = run(wh, q.FILES[form], source=source, limit=limit, offset=offset, **params)
     return total, frame

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vrhub.storage.queries.core import run
+from vrhub.storage.queries.names import STREETS_GAZETTEER, STREETS_POLICE
 from vrhub.storage.warehouse import Warehouse
 
 COLUMNS = ["name", "easting", "northing", "weight"]
@@ -19,22 +21,14 @@ def street_points(warehouse: Warehouse, box: tuple[float, float, float, float]
     (xmin, ymin, xmax, ymax in British National Grid metres); empty when neither the
     gazetteer nor police.uk points are loaded."""
     xmin, ymin, xmax, ymax = (float(v) for v in box)
-    bounds = [xmin, xmax, ymin, ymax]
+    bounds = {"xmin": xmin, "xmax": xmax, "ymin": ymin, "ymax": ymax}
     if warehouse.has_table("gazetteer_point") and warehouse.has_table("gazetteer_name"):
-        frame = warehouse.query(
-            "SELECT coalesce(n.display_name, n.name) AS name, p.easting, p.northing, "
-            "p.weight FROM gazetteer_point p JOIN gazetteer_name n USING (name_id) "
-            "WHERE n.kind = 'street' AND p.easting BETWEEN ? AND ? "
-            "AND p.northing BETWEEN ? AND ?", bounds)
+        frame = run(warehouse, STREETS_GAZETTEER, **bounds)
         if len(frame):
             return frame[COLUMNS]
     if not warehouse.has_table("police_street"):
         return pd.DataFrame(columns=COLUMNS)
-    columns = set(warehouse.query("SELECT * FROM police_street LIMIT 0").columns)
-    if not {"easting", "northing", "location"} <= columns:
+    if not {"easting", "northing", "location"} <= warehouse.columns("police_street"):
         return pd.DataFrame(columns=COLUMNS)
-    frame = warehouse.query(
-        "SELECT location AS name, easting, northing, count(*)::DOUBLE AS weight "
-        "FROM police_street WHERE location IS NOT NULL AND easting BETWEEN ? AND ? "
-        "AND northing BETWEEN ? AND ? GROUP BY ALL", bounds)
+    frame = run(warehouse, STREETS_POLICE, **bounds)
     return frame[COLUMNS]

@@ -16,6 +16,8 @@ import pandas as pd
 
 from vrhub.standards import study_area as standard
 from vrhub.standards.study_area import StudyArea
+from vrhub.storage.queries.core import rows, run
+from vrhub.storage.queries.names import DISTRICT_BOUNDARIES, DISTRICT_LOOKUP_NAMES
 from vrhub.storage.warehouse import Warehouse
 
 #: District levels of ``area_boundary``, finest first.
@@ -28,12 +30,7 @@ def district_boundaries(warehouse: Warehouse, codes: tuple[str, ...] | list[str]
     ``codes`` that has a boundary, from the finest level that holds it."""
     if not codes or not warehouse.has_table("area_boundary"):
         return pd.DataFrame(columns=["code", "name", "level", "geometry", "file_id"])
-    marks = ", ".join("?" for _ in codes)
-    return warehouse.query(
-        "SELECT code, name, level, geometry, file_id FROM area_boundary "
-        f"WHERE level IN ('borough', 'district') AND code IN ({marks}) "
-        "QUALIFY row_number() OVER (PARTITION BY code ORDER BY level = 'district') = 1 "
-        "ORDER BY code", list(codes))
+    return run(warehouse, DISTRICT_BOUNDARIES, codes=list(codes))
 
 
 def district_names(warehouse: Warehouse, codes: tuple[str, ...] | list[str]
@@ -43,12 +40,8 @@ def district_names(warehouse: Warehouse, codes: tuple[str, ...] | list[str]
     names: dict[str, str] = {}
     if not codes:
         return names
-    marks = ", ".join("?" for _ in codes)
     if warehouse.has_table("area_lookup"):
-        for code, name in warehouse.con.execute(
-                "SELECT borough_code, any_value(borough_name) FROM area_lookup "
-                f"WHERE borough_code IN ({marks}) AND borough_name IS NOT NULL GROUP BY 1",
-                list(codes)).fetchall():
+        for code, name in rows(warehouse, DISTRICT_LOOKUP_NAMES, codes=list(codes)):
             names[str(code)] = str(name)
     found = district_boundaries(warehouse, codes)
     for code, name in zip(found["code"], found["name"], strict=True):

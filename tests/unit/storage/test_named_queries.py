@@ -14,7 +14,10 @@ from vrhub.storage.appdb import statements
 from vrhub.storage.engines.tables import SPARK_TYPES, declared_table
 from vrhub.storage.file_load import FileLoad
 from vrhub.storage.queries import QUERIES, areas, catalogue, demo, events, gazetteer, police
+from vrhub.storage.queries import names as name_queries
+from vrhub.storage.queries import reconcile as reconcile_queries
 from vrhub.storage.queries import records as record_queries
+from vrhub.storage.queries import sources as source_queries
 from vrhub.storage.queries.core import TEMPLATES, Fragment, Template, rows
 from vrhub.storage.warehouse import Warehouse
 from vrhub.synthetic import national
@@ -46,6 +49,19 @@ def test_every_choice_of_source_and_level_has_its_own_query() -> None:
     assert "police_uncounted" in events.EVENTS["police"].tables()
     assert events.EVENTS["police"].params["districts"] == "list[str]"
     assert "police_uncounted" not in events.EVENTS["police_rule"].tables()
+
+
+def test_names_sources_and_reconciliation_have_a_query_per_choice() -> None:
+    assert set(name_queries.AREAS_LOOKUP) == {"borough", "ward", "lsoa"}
+    # the ED files a caller may see choose the form of each sources question
+    for form in ("all", "open", "sites"):
+        assert QUERIES[f"sources.files.{form}"] is source_queries.FILES[form]
+    assert source_queries.FILES["sites"].params["sites"] == "list[str]"
+    assert "istv_submission" not in source_queries.FILES["open"].tables()
+    # crimes counted with the ledger, with the rule, or each row once
+    forms = reconcile_queries.POLICE_COUNTS
+    assert "police_uncounted" in forms["listed"].tables()
+    assert "police_uncounted" not in forms["rule"].tables() | forms["plain"].tables()
 
 
 def test_a_template_composes_declared_fragments_only() -> None:
