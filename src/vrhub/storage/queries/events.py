@@ -105,15 +105,7 @@ EVENTS: dict[str, NamedQuery] = {}
 EVENT_COUNT: dict[str, NamedQuery] = {}
 #: variant -> the first and last month (YYYY-MM) of the events
 EVENT_MONTHS: dict[str, NamedQuery] = {}
-for _variant in ("istv_sites", "istv_all_sites"):
-    _rel, _date, _category, _file, _cond, _params, _example = _event_source(_variant)
-    EVENTS[_variant] = define(
-        f"points.events.{_variant}",
-        f"SELECT easting, northing, {_date} AS date, {_category} AS category, lsoa21_code, "
-        f"borough_code, {_file} AS file_id, geocode_confidence AS confidence FROM {_rel} "
-        f"WHERE {_cond}", _params, example=_example,
-        doc=f"Events ({_variant}) a filter selects, with their point, date and file.")
-for _variant in (*POLICE_VARIANTS, "istv", "istv_all"):
+for _variant in (*POLICE_VARIANTS, "istv", "istv_all", "istv_sites", "istv_all_sites"):
     _rel, _date, _category, _file, _cond, _params, _example = _event_source(_variant)
     _confidence = "1.0" if _variant in POLICE_VARIANTS else "geocode_confidence"
     EVENTS[_variant] = define(
@@ -122,6 +114,8 @@ for _variant in (*POLICE_VARIANTS, "istv", "istv_all"):
         f"borough_code, {_file} AS file_id, {_confidence} AS confidence FROM {_rel} "
         f"WHERE {_cond}", _params, example=_example,
         doc=f"Events ({_variant}) a filter selects, with their point, date and file.")
+    if _variant.endswith("_sites"):  # counts and months are never asked of some sites
+        continue
     EVENT_COUNT[_variant] = define(
         f"points.count.{_variant}", f"SELECT count(*) AS n FROM {_rel} WHERE {_cond}", _params,
         example=_example, doc=f"How many events ({_variant}) a filter selects.")
