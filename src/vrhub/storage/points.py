@@ -57,7 +57,7 @@ class StudyArea:
 
 
 def _require(warehouse: Warehouse, table: str, what: str, load_hint: str) -> None:
-    if not warehouse.has_table(table) or not value(warehouse, events.TABLE_ROWS[table]):
+    if warehouse.count(table) == 0:  # 0 also when the table is missing
         raise UserError(f"there are no {what} in the warehouse (table {table} is empty)",
                         hint=load_hint)
 
@@ -192,7 +192,7 @@ def near_repeat_events(warehouse: Warehouse, source: str, *, category: str | Non
     once (a row repeating a crime would pair with it at distance 0 and time 0).
     ``start``/``end`` are months (YYYY-MM), ``borough`` a GSS code."""
     table = SOURCES[source]
-    if not warehouse.has_table(table) or not value(warehouse, events.TABLE_ROWS[table]):
+    if warehouse.count(table) == 0:
         raise UserError(
             f"the warehouse has no {source} events (table {table} is "
             f"{'empty' if warehouse.has_table(table) else 'missing'})",

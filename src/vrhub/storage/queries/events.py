@@ -128,11 +128,6 @@ for _variant in (*POLICE_VARIANTS, "istv", "istv_all", "istv_sites", "istv_all_s
         example={k: v for k, v in _example.items() if k in _whole},
         doc=f"The first and last month of the events ({_variant}).")
 
-#: source table -> its rows (is anything loaded?)
-TABLE_ROWS = {table: define(f"points.rows.{table}", f'SELECT count(*) AS n FROM "{table}"',
-                            doc=f"Rows of {table}.")
-              for table in ("police_street", "istv_assault", "area_boundary", "population")}
-
 BOROUGH_CODE = define(
     "points.borough_code",
     "SELECT code FROM area_boundary WHERE level = 'borough' AND "
