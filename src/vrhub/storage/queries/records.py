@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vrhub.storage.queries.core import Fragment, NamedQuery, Template, define, template
+from vrhub.storage.queries.counted import counted
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
 
 
@@ -132,8 +133,7 @@ def _examples(ds: Dataset) -> list[tuple[str, ...]]:
 def _relation(variant: str, ds: Dataset) -> tuple[str, dict[str, str], dict[str, Any]]:
     """(what a listing reads, its parameters, their example)."""
     if variant == "police_everywhere":
-        return ('(SELECT * FROM "police_street" ANTI JOIN "police_uncounted" '
-                "USING (file_id, row_number)) AS police_street", {}, {})
+        return f"{counted(study_area=False)} AS police_street", {}, {}
     if variant in POLICE_VARIANTS:
         return (f"{counted_police(POLICE_VARIANTS[variant])} AS police_street",
                 {"districts": "list[str]"}, {"districts": DISTRICTS_EXAMPLE})
