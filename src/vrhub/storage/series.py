@@ -367,8 +367,7 @@ def istv_counts_by_age(warehouse: Warehouse, *, borough: str, bands: Sequence[st
     band (the extract had no ages)."""
     if not warehouse.has_table("istv_assault"):
         return None
-    columns = set(run(warehouse, q.ISTV_COLUMNS).columns)
-    if not {"age_band", "ward_code", "borough_code"} <= columns:
+    if not {"age_band", "ward_code", "borough_code"} <= warehouse.columns("istv_assault"):
         return None
     if not value(warehouse, q.ISTV_AGED, borough=borough):
         return None

@@ -293,9 +293,6 @@ ISTV_MONTHS = define(
     f"SELECT DISTINCT {ISTV_MONTH} AS month FROM istv_assault WHERE assault_at IS NOT NULL "
     "ORDER BY 1", doc="The months with ED assaults.")
 
-ISTV_COLUMNS = define("series.istv_columns", "SELECT * FROM istv_assault LIMIT 0",
-                      doc="The columns of the ED assaults table (no rows).")
-
 ISTV_AGED = define(
     "series.istv_aged",
     "SELECT count(*) AS n FROM istv_assault WHERE borough_code = $borough "
