@@ -133,18 +133,23 @@ def _police_variants() -> list[tuple[str, bool]]:
 
 
 def _counts_sql(source: str, level: str, rows: str, named: bool) -> str:
-    code = AREA_COLUMN[level]
-    if source == "police":
+    """Counts per area of ``level``, category and month of ``rows``: police.uk or ED rows
+    (``police``, ``istv``: each row one), or the police.uk counts rolled up at load time
+    (``rolled``: summed)."""
+    code = "area_code" if source == "rolled" else AREA_COLUMN[level]
+    counted = 'CAST(sum(t."count") AS BIGINT)' if source == "rolled" else "count(*)"
+    if source in ("police", "rolled"):
         month, category, label = "t.month", "t.crime_type", "t.crime_type"
     else:
         month, category = ISTV_MONTH.replace("assault_at", "t.assault_at"), "t.assault_method"
         label = f"CASE WHEN $every_category THEN '{ALL_ASSAULTS}' ELSE {category} END"
     names = ""
     if named:
-        names = (f"LEFT JOIN (SELECT {code} AS code, any_value({NAME_COLUMN[level]}) AS "
-                 f"area_name FROM area_lookup GROUP BY {code}) n ON n.code = t.{code} ")
+        names = (f"LEFT JOIN (SELECT {AREA_COLUMN[level]} AS code, "
+                 f"any_value({NAME_COLUMN[level]}) AS area_name FROM area_lookup "
+                 f"GROUP BY {AREA_COLUMN[level]}) n ON n.code = t.{code} ")
     return (f"SELECT t.{code} AS area_code, {'any_value(n.area_name)' if named else 'NULL'} "
-            f'AS area_name, {label} AS category, {month} AS month, count(*) AS "count" '
+            f'AS area_name, {label} AS category, {month} AS month, {counted} AS "count" '
             f"FROM {rows} t {names}WHERE t.{code} IS NOT NULL "
             f"AND ($every_category OR list_contains($categories, {category})) "
             f"AND {_areas('t.' + code, 't.borough_code')} AND {_period(month)} "
@@ -244,20 +249,8 @@ def _define_rolled_questions() -> dict[str, NamedQuery]:
         rows = _rolled(level)
         for named in (True, False):
             name = f"series.monthly.police.{level}.rolled{'' if named else '.unnamed'}"
-            names = ""
-            if named:
-                names = (f"LEFT JOIN (SELECT {AREA_COLUMN[level]} AS code, "
-                         f"any_value({NAME_COLUMN[level]}) AS area_name FROM area_lookup "
-                         f"GROUP BY {AREA_COLUMN[level]}) n ON n.code = t.area_code ")
             out[name] = define(
-                name,
-                f"SELECT t.area_code AS area_code, "
-                f"{'any_value(n.area_name)' if named else 'NULL'} AS area_name, "
-                't.crime_type AS category, t.month AS month, CAST(sum(t."count") AS BIGINT) '
-                f'AS "count" FROM {rows} t {names}WHERE t.area_code IS NOT NULL '
-                "AND ($every_category OR list_contains($categories, t.crime_type)) "
-                f"AND {_areas('t.area_code', 't.borough_code')} AND {_period('t.month')} "
-                "GROUP BY 1, 3, 4 ORDER BY 1, 3, 4",
+                name, _counts_sql("rolled", level, rows, named),
                 {**_CATEGORIES, **_AREAS, **_PERIOD},
                 doc=f"police.uk crimes per {level}, crime type and month from the counts "
                     "rolled up at load time" + ("" if named else ", without area names"),
