@@ -61,11 +61,10 @@ def upgrade(app: AppContext) -> None:
     from vrhub.storage import warehouse_schema
 
     path = app.workspace.ensure().warehouse_path
-    existed = path.exists()
     before, applied, after = warehouse_schema.upgrade_file(path)
     for migration in applied:
         app.info(f"  {migration.version}: {migration.description}")
-    if before is None or not existed:
+    if before is None:
         app.info(f"warehouse {path}: created at schema version {after}")
     else:
         app.info(f"warehouse {path}: schema version {before} -> {after}")
