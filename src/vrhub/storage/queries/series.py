@@ -156,6 +156,15 @@ def _counts_sql(source: str, level: str, rows: str, named: bool) -> str:
             "GROUP BY 1, 3, 4 ORDER BY 1, 3, 4")
 
 
+def _force_months_sql(code: str, rows: str, force_months: str) -> str:
+    """Per area (column ``code`` of ``rows``): the months of ``force_months`` in which a
+    force publishing crimes in it has any row."""
+    return (f'SELECT DISTINCT a.area_code, f.month FROM (SELECT DISTINCT {code} AS '
+            f'area_code, "force" FROM {rows} t WHERE {code} IS NOT NULL) a JOIN '
+            f'(SELECT DISTINCT "force", month FROM {force_months}) f USING ("force") '
+            "ORDER BY 1, 2")
+
+
 def _define_point_questions() -> dict[str, NamedQuery]:
     out: dict[str, NamedQuery] = {}
     police_example = {**_STUDY_AREA_EXAMPLE, "every_category": False,
@@ -181,10 +190,7 @@ def _define_point_questions() -> dict[str, NamedQuery]:
             name = f"series.force_months.police.{level}{suffix}"
             out[name] = define(
                 name,
-                f'SELECT DISTINCT a.area_code, f.month FROM (SELECT DISTINCT {code} AS '
-                f'area_code, "force" FROM {rows} t WHERE {code} IS NOT NULL) a JOIN '
-                '(SELECT DISTINCT "force", month FROM police_street) f USING ("force") '
-                "ORDER BY 1, 2", _STUDY_AREA,
+                _force_months_sql(code, rows, "police_street"), _STUDY_AREA,
                 doc=f"Per {level}: the months in which a force publishing crimes in it has "
                     "any row.", example=_STUDY_AREA_EXAMPLE)
         for named in (True, False):
@@ -263,9 +269,7 @@ def _define_rolled_questions() -> dict[str, NamedQuery]:
         name = f"series.force_months.police.{level}.rolled"
         out[name] = define(
             name,
-            f'SELECT DISTINCT a.area_code, f.month FROM (SELECT DISTINCT area_code, "force" '
-            f"FROM {rows} t WHERE area_code IS NOT NULL) a JOIN (SELECT DISTINCT "
-            '"force", month FROM police_force_month) f USING ("force") ORDER BY 1, 2',
+            _force_months_sql("area_code", rows, "police_force_month"),
             doc=f"Per {level}: the months in which a force publishing crimes in it has any "
                 "row (rolled-up counts).")
     out["series.months.police.rolled"] = define(
