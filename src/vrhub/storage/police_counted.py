@@ -31,46 +31,11 @@ from __future__ import annotations
 from typing import Any
 
 from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
+from vrhub.storage.queries.counted import UNCOUNTED_SQL
 from vrhub.storage.warehouse import Warehouse
 
-#: The order that decides which row of a crime counts.
-PRECEDENCE = ("(series NOT LIKE '%-street'), series, month, file_id, row_number")
-
-#: What makes rows without a Crime ID the same incident.
-_NO_ID_KEY = ("reported_by, month, crime_type, longitude, latitude, location")
-
-#: The rows that repeat a crime another row holds (what ``police_uncounted`` lists).
-_UNCOUNTED_SQL = f"""
-    WITH repeated AS (
-        SELECT crime_id FROM "{POLICE_STREET.name}" WHERE crime_id IS NOT NULL
-        GROUP BY crime_id HAVING count(*) > 1),
-    by_id AS (
-        SELECT file_id, row_number, series, month,
-               first_value(series) OVER w AS counted_series,
-               row_number() OVER w AS nth
-        FROM "{POLICE_STREET.name}" SEMI JOIN repeated USING (crime_id)
-        WINDOW w AS (PARTITION BY crime_id ORDER BY {PRECEDENCE})),
-    no_id AS (
-        SELECT file_id, row_number, series, month, {_NO_ID_KEY},
-               row_number() OVER (PARTITION BY series, {_NO_ID_KEY}
-                                  ORDER BY file_id, row_number) AS occurrence
-        FROM "{POLICE_STREET.name}" WHERE crime_id IS NULL),
-    no_id_shared AS (
-        SELECT * FROM no_id SEMI JOIN (
-            SELECT {_NO_ID_KEY} FROM no_id GROUP BY ALL HAVING count(DISTINCT series) > 1
-        ) k USING ({_NO_ID_KEY})),
-    by_place AS (
-        SELECT file_id, row_number, series, month,
-               first_value(series) OVER w AS counted_series,
-               row_number() OVER w AS nth
-        FROM no_id_shared
-        WINDOW w AS (PARTITION BY {_NO_ID_KEY}, occurrence ORDER BY {PRECEDENCE}))
-    SELECT file_id, row_number, series, month, counted_series, 'same_crime_id' AS rule
-    FROM by_id WHERE nth > 1
-    UNION ALL
-    SELECT file_id, row_number, series, month, counted_series, 'same_place_no_id'
-    FROM by_place WHERE nth > 1
-"""
+#: (kept under its former name for the questions built here)
+_UNCOUNTED_SQL = UNCOUNTED_SQL
 
 
 def refresh(warehouse: Warehouse) -> int:
@@ -122,13 +87,12 @@ def outside_study_area(warehouse: Warehouse, file_ids: list[str]) -> tuple[int, 
     their point lies outside every loaded boundary)."""
     if not file_ids or not warehouse.has_table(POLICE_STREET.name):
         return 0, 0, 0
-    marks = ", ".join("?" for _ in file_ids)
-    row = warehouse.con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce({in_study_area_sql(warehouse)}, "
-        "false)), count(*) FILTER (WHERE borough_code IS NULL AND place_flag = "
-        "'outside_boundaries') "
-        f'FROM "{POLICE_STREET.name}" WHERE file_id IN ({marks})', file_ids).fetchone()
-    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+    from vrhub.storage.queries import police as q
+    from vrhub.storage.queries.core import rows
+
+    found = rows(warehouse, q.OUTSIDE_STUDY_AREA, file_ids=list(file_ids),
+                 districts=list(warehouse.study_area.districts))
+    return (int(found[0][0]), int(found[0][1]), int(found[0][2])) if found else (0, 0, 0)
 
 
 _KEY_COLUMNS = frozenset({"crime_id", "series", "month", "file_id", "row_number",
@@ -150,10 +114,10 @@ def uncounted_by_series(warehouse: Warehouse) -> list[dict[str, Any]]:
     rule (for the quality report)."""
     if not warehouse.has_table(POLICE_STREET.name) or not _has_key_columns(warehouse):
         return []
-    source = (f'"{POLICE_UNCOUNTED.name}"' if warehouse.has_table(POLICE_UNCOUNTED.name)
-              else f"({_UNCOUNTED_SQL})")
-    frame = warehouse.query(
-        f"SELECT series, month, counted_series, rule, count(*) AS rows FROM {source} "
-        "GROUP BY ALL ORDER BY series, month, counted_series, rule")
+    from vrhub.storage.queries import police as q
+    from vrhub.storage.queries.core import run
+
+    form = "listed" if warehouse.has_table(POLICE_UNCOUNTED.name) else "rule"
+    frame = run(warehouse, q.UNCOUNTED_BY_SERIES[form])
     return [{str(k): (int(v) if k == "rows" else str(v)) for k, v in row.items()}
             for row in frame.to_dict("records")]

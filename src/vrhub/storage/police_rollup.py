@@ -27,6 +27,8 @@ from typing import Any
 
 from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
 from vrhub.storage.police_counted import counted_rows, in_study_area_sql
+from vrhub.storage.queries import police as q
+from vrhub.storage.queries.core import rows, value
 from vrhub.storage.warehouse import Warehouse
 
 COUNTS = "police_month_count"
@@ -90,7 +92,7 @@ def fresh(warehouse: Warehouse) -> bool:
     def check() -> bool:
         if not warehouse.has_table(STATE):
             return False
-        stored = warehouse.scalar(f'SELECT fingerprint FROM "{STATE}"')
+        stored = value(warehouse, q.ROLLUP_FINGERPRINT)
         return stored is not None and stored == fingerprint(warehouse)
 
     return warehouse.remembered("police_rollup.fresh", check)
@@ -109,28 +111,27 @@ def counted(warehouse: Warehouse, level: str) -> str:
 def months(warehouse: Warehouse) -> list[str]:
     """The months with any counted row, in order."""
     return list(warehouse.remembered("police_rollup.months", lambda: [
-        str(m) for (m,) in warehouse.con.execute(
-            f"SELECT DISTINCT month FROM {counted(warehouse, 'borough')} "
-            "WHERE month IS NOT NULL ORDER BY 1").fetchall()]))
+        str(m) for (m,) in rows(warehouse, q.ROLLUP_MONTHS)]))
 
 
 def unplaced(warehouse: Warehouse, level: str) -> int:
     """Counted rows with no area of ``level``."""
-    return int(warehouse.remembered(f"police_rollup.unplaced.{level}", lambda: warehouse.scalar(
-        f"SELECT coalesce(sum(count), 0) FROM {counted(warehouse, level)} "
-        "WHERE area_code IS NULL")))
+    if level not in LEVEL_COLUMNS:
+        raise ValueError(f"unknown area level {level!r}")
+    return int(warehouse.remembered(f"police_rollup.unplaced.{level}", lambda: value(
+        warehouse, q.ROLLUP_UNPLACED[level])))
 
 
 def outside(warehouse: Warehouse) -> int:
     """Crimes (each once) outside the study area, left out of every figure."""
-    return int(warehouse.remembered("police_rollup.outside", lambda: warehouse.scalar(
-        f'SELECT outside FROM "{STATE}"')))
+    return int(warehouse.remembered("police_rollup.outside", lambda: value(
+        warehouse, q.ROLLUP_OUTSIDE)))
 
 
 def stored_months(warehouse: Warehouse) -> tuple[str | None, str | None]:
     """First and last month of any stored street row, counted or not."""
-    row = warehouse.con.execute(
-        f'SELECT min(month), max(month) FROM "{FORCE_MONTHS}"').fetchone()
+    found = rows(warehouse, q.STORED_MONTHS)
+    row = found[0] if found else None
     if not row or row[1] is None:
         return (None, None)
     return (str(row[0]), str(row[1]))
@@ -147,13 +148,10 @@ def force_coverage(warehouse: Warehouse, level: str) -> dict[str, list[str]]:
 
 
 def _force_coverage(warehouse: Warehouse, level: str) -> dict[str, list[str]]:
-    frame = warehouse.query(
-        f"SELECT a.area_code, f.month FROM (SELECT DISTINCT area_code, force FROM "
-        f"{counted(warehouse, level)} WHERE area_code IS NOT NULL) a "
-        f'JOIN (SELECT DISTINCT force, month FROM "{FORCE_MONTHS}") f USING (force) '
-        "GROUP BY ALL ORDER BY ALL")
+    if level not in LEVEL_COLUMNS:
+        raise ValueError(f"unknown area level {level!r}")
     out: dict[str, list[str]] = {}
-    for area_code, month in frame.itertuples(index=False):
+    for area_code, month in rows(warehouse, q.ROLLUP_FORCE_COVERAGE[level]):
         out.setdefault(str(area_code), []).append(str(month))
     return out
 

@@ -16,7 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.standards.police_uk import POLICE_STREET
-from vrhub.standards.provenance import PROVENANCE
+from vrhub.storage.queries import police as q
+from vrhub.storage.queries.core import rows as answer
+from vrhub.storage.queries.core import value
 from vrhub.storage.warehouse import Warehouse
 
 #: Share of Crime IDs two files of one month must have in common to be one series.
@@ -30,9 +32,7 @@ def series_for(warehouse: Warehouse, source: str, month: str, named: str,
     (:func:`revised_series`, on ``rows()``), else ``named``."""
     if not warehouse.has_table(POLICE_STREET.name):
         return named
-    if warehouse.scalar(f'SELECT count(*) FROM "{PROVENANCE.name}" WHERE source = ? '
-                        "AND partition = ? AND status = 'loaded'",
-                        [source, f"{named}/{month}"]):
+    if value(warehouse, q.SERIES_LOADED, source=source, partition=f"{named}/{month}"):
         return named
     # files stored earlier in this load are listed but not yet in the view
     warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)
@@ -68,12 +68,8 @@ def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
         return None
     forces = _distinct(rows["reported_by"])
     types = _distinct(rows["crime_type"])
-    found = warehouse.con.execute(
-        f"""SELECT series, list(DISTINCT reported_by) AS forces,
-                   list(DISTINCT crime_type) AS types
-            FROM "{table}" WHERE month = ? GROUP BY series
-            HAVING count(crime_id) = 0 ORDER BY series""", [month]).fetchall()
-    for series, held_forces, held_types in found:
+    for series, held_forces, held_types in answer(warehouse, q.SERIES_WITHOUT_IDS,
+                                                  month=month):
         same_types = set(held_types) == types if whole else types <= set(held_types)
         if set(held_forces) == forces and same_types:
             return str(series)

@@ -9,6 +9,9 @@ import duckdb
 import numpy as np
 
 from vrhub.standards.gazetteer import GAZETTEER_POSTCODE
+from vrhub.storage.queries import postcodes as q
+from vrhub.storage.queries.core import rows as answer
+from vrhub.storage.queries.core import run_arrow, value
 from vrhub.storage.warehouse import Warehouse
 
 
@@ -29,13 +32,12 @@ def _text(value: object) -> str | None:
 def postcode_row(warehouse: Warehouse, postcode: str) -> PostcodeRow | None:
     """The centroid and areas of one full postcode ('SW1A1AA', no space), or None."""
     try:
-        row = warehouse.con.execute(
-            f'SELECT postcode, easting, northing, lsoa21_code, ward_code, borough_code '
-            f'FROM "{GAZETTEER_POSTCODE.name}" WHERE postcode = ?', [postcode]).fetchone()
+        found = answer(warehouse, q.POSTCODE, postcode=postcode)
     except duckdb.CatalogException:  # no postcodes imported
         return None
-    if row is None:
+    if not found:
         return None
+    row = found[0]
     return PostcodeRow(str(row[0]), float(row[1]), float(row[2]), _text(row[3]),
                        _text(row[4]), _text(row[5]))
 
@@ -69,15 +71,12 @@ def postcode_table(warehouse: Warehouse, most: int) -> PostcodeTable | None:
     """The whole postcode directory in memory (:class:`PostcodeTable`); None when it holds
     more than ``most`` postcodes (or none: nothing imported)."""
     try:
-        count = int(warehouse.con.execute(
-            f'SELECT count(*) FROM "{GAZETTEER_POSTCODE.name}"').fetchall()[0][0])
+        count = int(value(warehouse, q.COUNT) or 0)
     except duckdb.CatalogException:
         return None
     if not 0 < count <= most:
         return None
-    table = warehouse.con.sql(
-        f'SELECT postcode, easting, northing, lsoa21_code, ward_code, borough_code '
-        f'FROM "{GAZETTEER_POSTCODE.name}" ORDER BY postcode').to_arrow_table()
+    table = run_arrow(warehouse, q.ALL)
     areas, names = [], []
     for column in ("lsoa21_code", "ward_code", "borough_code"):
         coded = table[column].combine_chunks().dictionary_encode()
@@ -94,12 +93,8 @@ def postcode_rows(warehouse: Warehouse, postcodes: list[str]) -> dict[str, Postc
     out: dict[str, PostcodeRow] = {}
     for start in range(0, len(postcodes), 1000):
         chunk = postcodes[start:start + 1000]
-        marks = ", ".join("?" for _ in chunk)
         try:
-            rows = warehouse.con.execute(
-                f'SELECT postcode, easting, northing, lsoa21_code, ward_code, borough_code '
-                f'FROM "{GAZETTEER_POSTCODE.name}" WHERE postcode IN ({marks})',
-                chunk).fetchall()
+            rows = answer(warehouse, q.POSTCODES, postcodes=chunk)
         except duckdb.CatalogException:  # no postcodes imported
             return {}
         for row in rows:
@@ -112,12 +107,11 @@ def district_row(warehouse: Warehouse, outward: str) -> PostcodeRow | None:
     """The mean centroid of the postcodes of one postcode district ('SW9'), with the
     borough most of them lie in, or None when the directory holds none."""
     try:
-        row = warehouse.con.execute(
-            f'SELECT avg(easting), avg(northing), mode(borough_code), count(*) '
-            f'FROM "{GAZETTEER_POSTCODE.name}" WHERE postcode LIKE ? '
-            f'AND length(postcode) = ?', [outward + "%", len(outward) + 3]).fetchone()
+        found = answer(warehouse, q.DISTRICT, prefix=outward + "%",
+                       length=len(outward) + 3)
     except duckdb.CatalogException:  # no postcodes imported
         return None
+    row = found[0] if found else None
     if row is None or not row[3]:
         return None
     return PostcodeRow(outward, float(row[0]), float(row[1]), None, None, _text(row[2]))
@@ -134,10 +128,7 @@ def boroughs(warehouse: Warehouse) -> list[tuple[str, str]]:
     """(code, name) of the boroughs the workspace holds, by name (none before the area
     lookups are loaded)."""
     try:
-        rows = warehouse.con.execute(
-            "SELECT DISTINCT borough_code, borough_name FROM area_lookup "
-            "WHERE borough_code IS NOT NULL AND borough_name IS NOT NULL "
-            "ORDER BY borough_name").fetchall()
+        rows = answer(warehouse, q.BOROUGHS)
     except duckdb.CatalogException:
         return []
     return [(str(c), str(n)) for c, n in rows]

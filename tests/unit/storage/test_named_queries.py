@@ -15,6 +15,7 @@ from vrhub.storage.engines.tables import SPARK_TYPES, declared_table
 from vrhub.storage.file_load import FileLoad
 from vrhub.storage.queries import QUERIES, areas, catalogue, demo, events, gazetteer, police
 from vrhub.storage.queries import names as name_queries
+from vrhub.storage.queries import postcodes as postcode_queries
 from vrhub.storage.queries import reconcile as reconcile_queries
 from vrhub.storage.queries import records as record_queries
 from vrhub.storage.queries import sources as source_queries
@@ -62,6 +63,10 @@ def test_names_sources_and_reconciliation_have_a_query_per_choice() -> None:
     forms = reconcile_queries.POLICE_COUNTS
     assert "police_uncounted" in forms["listed"].tables()
     assert "police_uncounted" not in forms["rule"].tables() | forms["plain"].tables()
+    # postcodes: many at once as one list, read from the directory only
+    assert postcode_queries.POSTCODES.params == {"postcodes": "list[str]"}
+    assert postcode_queries.POSTCODES.tables() == {"gazetteer_postcode"}
+    assert "police_uncounted" in police.UNCOUNTED_BY_SERIES["listed"].tables()
 
 
 def test_a_template_composes_declared_fragments_only() -> None:

@@ -11,9 +11,47 @@ lists them (every police load does), else the rule is applied in the query.
 from __future__ import annotations
 
 from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
-from vrhub.storage.police_counted import _UNCOUNTED_SQL
 from vrhub.storage.queries.core import define, value
 from vrhub.storage.warehouse import Warehouse
+
+#: The order that decides which row of a crime counts.
+PRECEDENCE = ("(series NOT LIKE '%-street'), series, month, file_id, row_number")
+
+#: What makes rows without a Crime ID the same incident.
+_NO_ID_KEY = ("reported_by, month, crime_type, longitude, latitude, location")
+
+#: The rows that repeat a crime another row holds (what ``police_uncounted`` lists).
+UNCOUNTED_SQL = f"""
+    WITH repeated AS (
+        SELECT crime_id FROM "{POLICE_STREET.name}" WHERE crime_id IS NOT NULL
+        GROUP BY crime_id HAVING count(*) > 1),
+    by_id AS (
+        SELECT file_id, row_number, series, month,
+               first_value(series) OVER w AS counted_series,
+               row_number() OVER w AS nth
+        FROM "{POLICE_STREET.name}" SEMI JOIN repeated USING (crime_id)
+        WINDOW w AS (PARTITION BY crime_id ORDER BY {PRECEDENCE})),
+    no_id AS (
+        SELECT file_id, row_number, series, month, {_NO_ID_KEY},
+               row_number() OVER (PARTITION BY series, {_NO_ID_KEY}
+                                  ORDER BY file_id, row_number) AS occurrence
+        FROM "{POLICE_STREET.name}" WHERE crime_id IS NULL),
+    no_id_shared AS (
+        SELECT * FROM no_id SEMI JOIN (
+            SELECT {_NO_ID_KEY} FROM no_id GROUP BY ALL HAVING count(DISTINCT series) > 1
+        ) k USING ({_NO_ID_KEY})),
+    by_place AS (
+        SELECT file_id, row_number, series, month,
+               first_value(series) OVER w AS counted_series,
+               row_number() OVER w AS nth
+        FROM no_id_shared
+        WINDOW w AS (PARTITION BY {_NO_ID_KEY}, occurrence ORDER BY {PRECEDENCE}))
+    SELECT file_id, row_number, series, month, counted_series, 'same_crime_id' AS rule
+    FROM by_id WHERE nth > 1
+    UNION ALL
+    SELECT file_id, row_number, series, month, counted_series, 'same_place_no_id'
+    FROM by_place WHERE nth > 1
+"""
 
 #: "this row is not known to lie outside the study area ``$districts``"
 IN_STUDY_AREA = ("(list_contains($districts, borough_code) OR (borough_code IS NULL AND "
@@ -26,7 +64,7 @@ def counted(*, listed: bool = True, study_area: bool = True) -> str:
     the query; ``study_area``: only the rows :data:`IN_STUDY_AREA` keeps (the query then
     takes ``$districts``)."""
     repeats = (f'"{POLICE_UNCOUNTED.name}"' if listed
-               else f"({' '.join(_UNCOUNTED_SQL.split())})")
+               else f"({' '.join(UNCOUNTED_SQL.split())})")
     where = f" WHERE {IN_STUDY_AREA}" if study_area else ""
     return (f'(SELECT * FROM "{POLICE_STREET.name}" ANTI JOIN {repeats} '
             f"USING (file_id, row_number){where})")

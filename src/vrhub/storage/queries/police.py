@@ -1,8 +1,11 @@
-"""police.uk street crime as its loader asks about it."""
+"""police.uk street crime as its loader asks about it: rows of a force, the series a new
+file revises, the rows of some files outside the study area, the rows left uncounted, and
+the state of the counts rolled up at load time."""
 
 from __future__ import annotations
 
 from vrhub.storage.queries.core import define
+from vrhub.storage.queries.counted import IN_STUDY_AREA, UNCOUNTED_SQL
 
 REPEATED_IDS_IN_FILE = define(
     "police.repeated_ids_in_file",
@@ -40,3 +43,85 @@ FORCE_POINTS = define(
     doc="Grid references of one force's street crimes of one type over a period.",
     example={"force": "city-of-london", "crime_type": "Violence and sexual offences",
              "first": "2023-01", "last": "2023-12"})
+
+# -- which series a new file revises (vrhub.storage.police_series) --------------------------
+SERIES_LOADED = define(
+    "police.series_loaded",
+    "SELECT count(*) AS n FROM \"provenance\" WHERE source = $source "
+    "AND partition = $partition AND status = 'loaded'",
+    {"source": "str", "partition": "str"},
+    doc="Files loaded for one series and month (partition ``series/month``).",
+    example={"source": "police", "partition": "city-of-london-street/2023-01"})
+
+SERIES_WITHOUT_IDS = define(
+    "police.series_without_ids",
+    "SELECT series, list_sort(list(DISTINCT reported_by)) AS forces, "
+    "list_sort(list(DISTINCT crime_type)) AS types FROM \"police_street\" "
+    "WHERE month = $month GROUP BY series HAVING count(crime_id) = 0 ORDER BY series",
+    {"month": "str"},
+    doc="The series of a month with no Crime ID, with their forces and crime types.",
+    example={"month": "2023-01"})
+
+# -- the study area and the rows left uncounted (vrhub.storage.police_counted) ---------------
+OUTSIDE_STUDY_AREA = define(
+    "police.outside_study_area",
+    f"SELECT count(*) AS rows, count(*) FILTER (WHERE NOT coalesce({IN_STUDY_AREA}, "
+    "false)) AS outside, count(*) FILTER (WHERE borough_code IS NULL AND place_flag = "
+    "'outside_boundaries') AS no_district "
+    'FROM "police_street" WHERE list_contains($file_ids, file_id)',
+    {"file_ids": "list[str]", "districts": "list[str]"},
+    doc="Rows of some files, of them outside the study area, of those with no district.",
+    example={"file_ids": ["none"], "districts": ["E09000001"]})
+
+#: form -> rows left uncounted per series and month, with the series that counts them:
+#: ``listed`` (read from ``police_uncounted``), ``rule`` (the rule applied in the query)
+UNCOUNTED_BY_SERIES = {
+    form: define(
+        f"police.uncounted_by_series.{form}",
+        f"SELECT series, month, counted_series, rule, count(*) AS rows FROM {source} AS u "
+        "GROUP BY ALL ORDER BY series, month, counted_series, rule",
+        doc=f"Rows left uncounted per series and month, and the series counting them "
+            f"({form}).")
+    for form, source in (("listed", '"police_uncounted"'),
+                         ("rule", f"({' '.join(UNCOUNTED_SQL.split())})"))}
+
+# -- the counts rolled up at load time (vrhub.storage.police_rollup) ------------------------
+ROLLUP_FINGERPRINT = define(
+    "police.rollup_fingerprint", 'SELECT fingerprint FROM "police_rollup_state"',
+    doc="What the rolled-up counts were made from, digested.")
+
+ROLLUP_MONTHS = define(
+    "police.rollup_months",
+    "SELECT DISTINCT month FROM \"police_month_count\" WHERE level = 'borough' "
+    "AND month IS NOT NULL ORDER BY 1", doc="The months with any counted row.")
+
+STORED_MONTHS = define(
+    "police.stored_months",
+    'SELECT min(month) AS first, max(month) AS last FROM "police_force_month"',
+    doc="The first and last month of any stored street row, counted or not.")
+
+#: rolled-up rows of one area level (``level`` dropped)
+_ROLLED = "(SELECT * EXCLUDE (level) FROM \"police_month_count\" WHERE level = '{}')"
+
+#: area level -> counted rows with no area of the level
+ROLLUP_UNPLACED = {
+    level: define(
+        f"police.rollup_unplaced.{level}",
+        f"SELECT coalesce(sum(count), 0) AS n FROM {_ROLLED.format(level)} AS c "
+        "WHERE area_code IS NULL", doc=f"Counted rows with no {level}.")
+    for level in ("ward", "borough")}
+
+ROLLUP_OUTSIDE = define(
+    "police.rollup_outside", 'SELECT outside FROM "police_rollup_state"',
+    doc="Crimes (each once) outside the study area, counted at load time.")
+
+#: area level -> per area, the months in which a force publishing crimes in it has any row
+ROLLUP_FORCE_COVERAGE = {
+    level: define(
+        f"police.rollup_force_coverage.{level}",
+        "SELECT a.area_code, f.month FROM (SELECT DISTINCT area_code, \"force\" FROM "
+        f"{_ROLLED.format(level)} AS c WHERE area_code IS NOT NULL) a "
+        'JOIN (SELECT DISTINCT "force", month FROM "police_force_month") f USING ("force") '
+        "GROUP BY ALL ORDER BY ALL",
+        doc=f"Per {level}: the months in which a force publishing crimes in it has any row.")
+    for level in ("ward", "borough")}

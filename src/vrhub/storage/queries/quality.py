@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vrhub.storage import police_counted
 from vrhub.storage.queries.core import define, run, value
+from vrhub.storage.queries.counted import IN_STUDY_AREA
 from vrhub.storage.warehouse import Warehouse
 
 # -- the load ledger and quarantine ---------------------------------------------------------
@@ -146,14 +146,20 @@ def tally(wh: Warehouse, table: str, column: str) -> dict[str, int]:
     return {str(k): int(n) for k, n in zip(frame["k"], frame["n"], strict=True)}
 
 
+STREET_STUDY_AREA = define(
+    "quality.street_study_area",
+    f"SELECT \"force\", count(*) AS rows, count(*) FILTER (WHERE NOT coalesce({IN_STUDY_AREA}, "
+    "false)) AS outside, count(*) FILTER (WHERE borough_code IS NULL AND place_flag = "
+    "'outside_boundaries') AS no_district FROM \"police_street\" GROUP BY \"force\" "
+    "ORDER BY \"force\"", {"districts": "list[str]"}, example={"districts": ["E09000001"]},
+    doc="Per force: rows, rows outside the study area, and of them rows outside every "
+        "boundary loaded.")
+
+
 def street_study_area(wh: Warehouse) -> pd.DataFrame:
     """Per force: rows, rows outside the study area, and of them rows outside every
     boundary loaded."""
-    return wh.query(
-        f"SELECT force, count(*) AS rows, count(*) FILTER (WHERE NOT coalesce("
-        f"{police_counted.in_study_area_sql(wh)}, false)) AS outside, "
-        "count(*) FILTER (WHERE borough_code IS NULL AND place_flag = 'outside_boundaries') "
-        'AS no_district FROM "police_street" GROUP BY force ORDER BY force')
+    return run(wh, STREET_STUDY_AREA, districts=list(wh.study_area.districts))
 
 
 def street_ids_in_several_series(wh: Warehouse) -> int:
