@@ -54,7 +54,7 @@ ED_SITES = define(
     doc="The ED sites.")
 
 _BOX = {"xmin": "float", "xmax": "float", "ymin": "float", "ymax": "float"}
-_BOX_EXAMPLE = {"xmin": 530000.0, "xmax": 535000.0, "ymin": 179000.0, "ymax": 183000.0}
+_BOX_EXAMPLE = {"xmin": 523000.0, "xmax": 534500.0, "ymin": 173000.0, "ymax": 182500.0}
 
 STREETS_GAZETTEER = define(
     "streets.gazetteer",
@@ -79,12 +79,12 @@ DISTRICT_BOUNDARIES = define(
     "PARTITION BY code ORDER BY level = 'district') AS nth FROM area_boundary "
     "WHERE level IN ('borough', 'district') AND list_contains($codes, code)) AS b "
     "WHERE nth = 1 ORDER BY code",
-    {"codes": "list[str]"}, example={"codes": ["E09000001", "E09000033"]},
+    {"codes": "list[str]"}, example={"codes": ["E09000001", "E09990001", "E09990002"]},
     doc="Each district's boundary from the finest level that holds it.")
 
 DISTRICT_LOOKUP_NAMES = define(
     "study_area.district_lookup_names",
     "SELECT borough_code, any_value(borough_name) AS borough_name FROM area_lookup "
     "WHERE list_contains($codes, borough_code) AND borough_name IS NOT NULL GROUP BY 1",
-    {"codes": "list[str]"}, example={"codes": ["E09000001", "E09000033"]},
+    {"codes": "list[str]"}, example={"codes": ["E09000001", "E09990001", "E09990002"]},
     doc="The ONS lookup's name of each district.")

@@ -16,7 +16,7 @@ from vrhub.storage.queries.counted import counted
 _LSOA_BOROUGH = r"regexp_replace(lsoa_name_published, '\s+[0-9]{3}[A-Z]$', '')"
 _WHERE = "reported_by = $reported_by AND list_contains($crime_types, crime_type)"
 _PARAMS = {"reported_by": "str", "crime_types": "list[str]"}
-_EXAMPLE = {"reported_by": "City of London Police",
+_EXAMPLE = {"reported_by": "Metropolitan Police Service",
             "crime_types": ["Burglary", "Violence and sexual offences", "Robbery"]}
 
 #: form -> police.uk counts of one force by LSOA borough, placed borough, month and type
@@ -51,7 +51,7 @@ OTHER_FORCE_ROWS = define(
     f'SELECT reported_by, count(*) AS rows FROM "{POLICE_STREET.name}" WHERE '
     "reported_by <> $reported_by AND list_contains($crime_types, crime_type) "
     "GROUP BY ALL ORDER BY ALL",
-    _PARAMS, example={**_EXAMPLE, "reported_by": "Metropolitan Police Service"},
+    _PARAMS, example={**_EXAMPLE, "reported_by": "City of London Police"},
     doc="Rows of some crime types reported by other forces than one.")
 
 MPS_BOROUGH_COUNTS = define(
@@ -59,5 +59,5 @@ MPS_BOROUGH_COUNTS = define(
     "SELECT borough_code, area_name, month, major_category, minor_category, "
     "sum(count) AS count FROM mps_crime_count WHERE level = 'borough' AND "
     "list_contains($majors, major_category) GROUP BY ALL ORDER BY ALL",
-    {"majors": "list[str]"}, example={"majors": ["Burglary", "Violence Against the Person"]},
+    {"majors": "list[str]"}, example={"majors": ["BURGLARY", "VIOLENCE AGAINST THE PERSON"]},
     doc="MPS borough-table counts of some major categories by borough, month and minor.")
