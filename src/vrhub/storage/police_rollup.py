@@ -22,7 +22,6 @@ street rows as before. Either way the figures are the same.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
@@ -40,8 +39,6 @@ STATE = "police_rollup_state"
 LEVEL_COLUMNS = {"ward": "ward_code", "borough": "borough_code"}
 
 #: Columns of ``police_month_count`` a record filter may name (at the ``borough`` level,
-#: where ``area_code`` is the borough): a filter on anything else reads the street rows.
-FILTER_COLUMNS = frozenset({"borough_code", "crime_type", "month"})
 
 
 def fingerprint(warehouse: Warehouse) -> str | None:
@@ -98,34 +95,10 @@ def fresh(warehouse: Warehouse) -> bool:
     return warehouse.remembered("police_rollup.fresh", check)
 
 
-def counted(warehouse: Warehouse, level: str) -> str:
-    """An SQL relation (to follow ``FROM``) with one row per ``level`` area (a level of
-    :data:`LEVEL_COLUMNS`), force, crime type and month: ``area_code`` (null: rows with
-    no area of the level), ``borough_code``, ``force``, ``crime_type``, ``month``,
-    ``count``."""
-    if level not in LEVEL_COLUMNS:
-        raise ValueError(f"unknown area level {level!r}")
-    return f"(SELECT * EXCLUDE (level) FROM \"{COUNTS}\" WHERE level = '{level}')"
-
-
 def months(warehouse: Warehouse) -> list[str]:
     """The months with any counted row, in order."""
     return list(warehouse.remembered("police_rollup.months", lambda: [
         str(m) for (m,) in rows(warehouse, q.ROLLUP_MONTHS)]))
-
-
-def unplaced(warehouse: Warehouse, level: str) -> int:
-    """Counted rows with no area of ``level``."""
-    if level not in LEVEL_COLUMNS:
-        raise ValueError(f"unknown area level {level!r}")
-    return int(warehouse.remembered(f"police_rollup.unplaced.{level}", lambda: value(
-        warehouse, q.ROLLUP_UNPLACED[level])))
-
-
-def outside(warehouse: Warehouse) -> int:
-    """Crimes (each once) outside the study area, left out of every figure."""
-    return int(warehouse.remembered("police_rollup.outside", lambda: value(
-        warehouse, q.ROLLUP_OUTSIDE)))
 
 
 def stored_months(warehouse: Warehouse) -> tuple[str | None, str | None]:
@@ -135,31 +108,3 @@ def stored_months(warehouse: Warehouse) -> tuple[str | None, str | None]:
     if not row or row[1] is None:
         return (None, None)
     return (str(row[0]), str(row[1]))
-
-
-def force_coverage(warehouse: Warehouse, level: str) -> dict[str, list[str]]:
-    """Per area of ``level``: the months in which a force publishing crimes in it has any
-    row (the same for every question: kept while a read-only warehouse stays open)."""
-    def compute() -> dict[str, list[str]]:
-        return _force_coverage(warehouse, level)
-
-    return {area: list(covered) for area, covered in warehouse.remembered(
-        f"police_rollup.force_coverage.{level}", compute).items()}
-
-
-def _force_coverage(warehouse: Warehouse, level: str) -> dict[str, list[str]]:
-    if level not in LEVEL_COLUMNS:
-        raise ValueError(f"unknown area level {level!r}")
-    out: dict[str, list[str]] = {}
-    for area_code, month in rows(warehouse, q.ROLLUP_FORCE_COVERAGE[level]):
-        out.setdefault(str(area_code), []).append(str(month))
-    return out
-
-
-def rows_by_month(warehouse: Warehouse, where: str,
-                  params: Sequence[Any]) -> list[tuple[str | None, int]]:
-    """Counted rows per month (in order, a null month last) matching ``where``, an SQL
-    condition on :data:`FILTER_COLUMNS` only."""
-    return [(None if m is None else str(m), int(n)) for m, n in warehouse.con.execute(
-        f"SELECT month, sum(count) FROM {counted(warehouse, 'borough')} "
-        f"WHERE {where} GROUP BY month ORDER BY month NULLS LAST", list(params)).fetchall()]

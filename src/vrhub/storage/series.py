@@ -107,9 +107,7 @@ def months_covered(warehouse: Warehouse, *, source: str, level: str) -> list[str
     if source == "police":
         require_table(warehouse, "police_street")
         if police_rollup.fresh(warehouse):  # counted at load time
-            return list(warehouse.remembered("series.months.police.rolled", lambda: [
-                str(m) for (m,) in rows(warehouse, q.ROLLED_QUESTIONS[
-                    "series.months.police.rolled"])]))
+            return police_rollup.months(warehouse)
         found = rows(warehouse, _police(warehouse, "series.months.police"),
                      districts=counted.districts(warehouse))
     elif source == "istv":

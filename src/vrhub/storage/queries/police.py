@@ -99,29 +99,3 @@ STORED_MONTHS = define(
     "police.stored_months",
     'SELECT min(month) AS first, max(month) AS last FROM "police_force_month"',
     doc="The first and last month of any stored street row, counted or not.")
-
-#: rolled-up rows of one area level (``level`` dropped)
-_ROLLED = "(SELECT * EXCLUDE (level) FROM \"police_month_count\" WHERE level = '{}')"
-
-#: area level -> counted rows with no area of the level
-ROLLUP_UNPLACED = {
-    level: define(
-        f"police.rollup_unplaced.{level}",
-        f"SELECT coalesce(sum(count), 0) AS n FROM {_ROLLED.format(level)} AS c "
-        "WHERE area_code IS NULL", doc=f"Counted rows with no {level}.")
-    for level in ("ward", "borough")}
-
-ROLLUP_OUTSIDE = define(
-    "police.rollup_outside", 'SELECT outside FROM "police_rollup_state"',
-    doc="Crimes (each once) outside the study area, counted at load time.")
-
-#: area level -> per area, the months in which a force publishing crimes in it has any row
-ROLLUP_FORCE_COVERAGE = {
-    level: define(
-        f"police.rollup_force_coverage.{level}",
-        "SELECT a.area_code, f.month FROM (SELECT DISTINCT area_code, \"force\" FROM "
-        f"{_ROLLED.format(level)} AS c WHERE area_code IS NOT NULL) a "
-        'JOIN (SELECT DISTINCT "force", month FROM "police_force_month") f USING ("force") '
-        "GROUP BY ALL ORDER BY ALL",
-        doc=f"Per {level}: the months in which a force publishing crimes in it has any row.")
-    for level in ("ward", "borough")}

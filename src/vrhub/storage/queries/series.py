@@ -272,11 +272,6 @@ def _define_rolled_questions() -> dict[str, NamedQuery]:
             _force_months_sql("area_code", rows, "police_force_month"),
             doc=f"Per {level}: the months in which a force publishing crimes in it has any "
                 "row (rolled-up counts).")
-    out["series.months.police.rolled"] = define(
-        "series.months.police.rolled",
-        f"SELECT DISTINCT month FROM {_rolled('borough')} t WHERE month IS NOT NULL "
-        "ORDER BY 1", doc="The months with police.uk crimes in the study area (rolled-up "
-        "counts).")
     out["series.outside.police.rolled"] = define(
         "series.outside.police.rolled", "SELECT outside AS n FROM police_rollup_state",
         doc="police.uk crimes outside the study area, counted at load time.")
