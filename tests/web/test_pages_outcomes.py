@@ -139,3 +139,41 @@ def test_kpis_by_api_chart_and_download_through_their_route_modules(app: FastAPI
                      headers=json_errors)
     assert pdf.status_code == 404
     assert pdf.json()["error"]["message"] == "there is no 'pdf' download"
+
+
+def test_public_figures_asked_at_once_are_computed_once(app: FastAPI,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new worker's first visitors wait on one computation of the public figures rather
+    than each computing them (vrhub.outcomes.public_figures via Outcomes.remember)."""
+    import threading
+    import time
+
+    from vrhub.access.principal import PUBLIC
+    from vrhub.outcomes import prepost, public_figures
+
+    fill(app)
+    service = outcomes_of(app.state)
+    computed: list[int] = []
+    real = prepost.compute
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        computed.append(1)
+        time.sleep(0.05)  # every other visitor asks meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(prepost, "compute", counted)
+    start = threading.Barrier(6)
+    answers: list[public_figures.PublicFigures] = []
+
+    def visit() -> None:
+        start.wait()
+        answers.append(public_figures.public_figures(service, PUBLIC))
+
+    visitors = [threading.Thread(target=visit) for _ in range(6)]
+    for v in visitors:
+        v.start()
+    for v in visitors:
+        v.join()
+    views = 1 + len(service.framework().priority_areas)  # London and each priority area
+    assert len(computed) == views
+    assert len(answers) == 6 and all(a is answers[0] for a in answers)

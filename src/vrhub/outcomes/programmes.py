@@ -319,13 +319,12 @@ def every_programme(outcomes: Outcomes,
     if versions is None:
         with outcomes.sessions() as session:
             versions = data_versions(session)
-    key = ("programmes", versions["programmes"])
-    found = outcomes.figure_cache.get(key)
-    if found is None:
+    def read() -> tuple[ProgrammeView, ...]:
         with outcomes.sessions() as session:
-            found = tuple(view(r) for r in store.list_programmes(session))
-        outcomes.figure_cache[key] = found
-    return found
+            return tuple(view(r) for r in store.list_programmes(session))
+
+    return outcomes.remember(("programmes", versions["programmes"]), read,
+                             replaces="programmes")
 
 
 def list_programmes(outcomes: Outcomes, principal: Principal, *,

@@ -125,30 +125,31 @@ def public_figures(outcomes: Outcomes, principal: Principal) -> PublicFigures:
     framework = outcomes.framework()
     versions = current_versions(outcomes)
     key = ("public", tuple(versions.items()), framework.version)
-    cached = outcomes.figure_cache.get(key)
-    if cached is not None:
-        return cached
-    every = list(every_programme(outcomes, versions))
-    measure_rows = prepost.rows(outcomes, versions)
-    response_rows = istatement_kpis.responses(outcomes, versions)
-    known = statements(outcomes)
-    table = current_table(outcomes)
-    values = reach.approved_values(outcomes, [p.code for p in every])
-    views = [View("all", "", "All programmes in London", tuple(every))]
-    views += [View("area", a.code, f"{a.number}. {a.name}",
-                   tuple(p for p in every if a.code in p.priority_areas))
-              for a in framework.priority_areas]
-    sections = []
-    for v in views:
-        kpis, _ = istatement_kpis.compute(v, response_rows, known)
-        report = istatement_kpis.KpiReport(v, framework.version, kpis, 0)
-        participants, items, version, notes = prepost.compute(v, measure_rows, table)
-        change = prepost.PrePost(v, framework.version, participants, items, version, notes)
-        change_rows, people = _disclosed_prepost(change)
-        count = disclosure.disclose_count(len(v.programmes))
-        sections.append(PublicSection(v.code, v.label, count, _disclosed_kpis(report),
-                                      change_rows, people,
-                                      _disclosed_reach(reach.compute(v, values))))
-    figures = PublicFigures(framework.version, sections)
-    outcomes.figure_cache[key] = figures
-    return figures
+
+    def compute() -> PublicFigures:
+        every = list(every_programme(outcomes, versions))
+        measure_rows = prepost.rows(outcomes, versions)
+        response_rows = istatement_kpis.responses(outcomes, versions)
+        known = statements(outcomes)
+        table = current_table(outcomes)
+        values = reach.approved_values(outcomes, [p.code for p in every])
+        views = [View("all", "", "All programmes in London", tuple(every))]
+        views += [View("area", a.code, f"{a.number}. {a.name}",
+                       tuple(p for p in every if a.code in p.priority_areas))
+                  for a in framework.priority_areas]
+        sections = []
+        for v in views:
+            kpis, _ = istatement_kpis.compute(v, response_rows, known)
+            report = istatement_kpis.KpiReport(v, framework.version, kpis, 0)
+            participants, items, version, notes = prepost.compute(v, measure_rows, table)
+            change = prepost.PrePost(v, framework.version, participants, items, version,
+                                     notes)
+            change_rows, people = _disclosed_prepost(change)
+            count = disclosure.disclose_count(len(v.programmes))
+            sections.append(PublicSection(v.code, v.label, count, _disclosed_kpis(report),
+                                          change_rows, people,
+                                          _disclosed_reach(reach.compute(v, values))))
+        return PublicFigures(framework.version, sections)
+
+    # computed once however many ask at the same moment (a new worker's first visitors)
+    return outcomes.remember(key, compute, replaces="public")
