@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +14,9 @@ from fastapi.testclient import TestClient
 from vrhub.access.principal import console_administrator
 from vrhub.settings import Settings
 from vrhub.web.app import create_app
+
+if TYPE_CHECKING:
+    from tests.web.test_access_matrix import World
 
 PASSWORD = "plum kettle orbit lantern 42"
 ADMIN = console_administrator("tests")
@@ -39,6 +43,19 @@ def make_user(app: FastAPI) -> Callable[..., str]:
         return email
 
     return make
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """The access matrix's world (an app with an account of each role and a warehouse of
+    two boroughs and two ED sites: tests.web.test_access_matrix) on a fresh workspace."""
+    from tests.web.test_access_matrix import build_world
+
+    home = tmp_path / "home"
+    home.mkdir()
+    w = build_world(Settings.load({}, home=home, environment="test"))
+    yield w
+    w.app.state.access.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from tests.web.test_access_matrix import CAMDEN, HACKNEY, World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage.warehouse import Warehouse
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def _last_twelve_complete(latest: str) -> tuple[str, str]:

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import CAMDEN, HACKNEY, World, build_world
+from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.access.policy import Scope
-from vrhub.settings import Settings
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.routes import api_aggregates
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def test_scoped_areas_keep_finer_codes_only_inside_the_scopes_boroughs() -> None:

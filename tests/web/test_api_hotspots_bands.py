@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import World, build_world
+from tests.web.test_access_matrix import World
 from vrhub.errors import UserError
-from vrhub.settings import Settings
 from vrhub.web.routes import api_hotspots
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def test_band_edges_are_read_as_numbers_skipping_empty_items() -> None:

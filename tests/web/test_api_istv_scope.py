@@ -3,30 +3,14 @@ reads only their own site's submissions; refusals name the site and are audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.web.route_paths import path_of
 from tests.web.test_access_matrix import (
     CAMDEN_SITE,
     HACKNEY_SITE,
     SUBMISSIONS,
     World,
-    build_world,
 )
-from vrhub.settings import Settings
 from vrhub.web.routes import api_istv
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def test_an_ed_lead_lists_only_their_sites_submissions(world: World) -> None:

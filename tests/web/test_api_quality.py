@@ -3,25 +3,10 @@ signed-in role, the ED report only for the sites a caller may see, and refusals 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import CAMDEN_SITE, HACKNEY_SITE, World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import CAMDEN_SITE, HACKNEY_SITE, World
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.routes import api_quality
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def test_police_quality_counts_the_rows_loaded_for_a_signed_in_analyst(world: World) -> None:

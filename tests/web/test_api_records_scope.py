@@ -5,25 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import CAMDEN, HACKNEY, World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.routes import api_records
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def _police_in(world: World, borough: str) -> int:

@@ -4,25 +4,13 @@ for, who may read them, and the audit trail."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import World
 from vrhub.standards.months import Month
 from vrhub.web.routes import api_referral_figures
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def test_the_period_is_the_twelve_months_to_the_end_asked_for() -> None:

@@ -3,24 +3,11 @@ anyone, ED (ISTV) files only to those who may read ED quality, every ED listing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import World
 from vrhub.web.routes import api_sources
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 @pytest.mark.parametrize(("who", "reason"), [

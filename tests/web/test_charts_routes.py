@@ -3,26 +3,11 @@ the refusal audited, and borough charts kept for partners."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import CAMDEN, HACKNEY, World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.web.routes import charts
 
 JSON = {"accept": "application/json"}  # errors as JSON, not as a page
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def test_ed_times_of_day_are_drawn_inside_the_scope_and_refused_outside(

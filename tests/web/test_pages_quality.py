@@ -3,16 +3,11 @@ from a site's latest month, and the sites each role sees."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.web.html import parse, table, text
 from tests.web.route_paths import path_of
-from tests.web.test_access_matrix import CAMDEN_SITE, HACKNEY_SITE, World, build_world
-from vrhub.settings import Settings
+from tests.web.test_access_matrix import CAMDEN_SITE, HACKNEY_SITE, World
 from vrhub.web.routes import pages_quality
 
 
@@ -50,15 +45,6 @@ def test_what_to_fix_first_reads_each_sites_latest_month_worst_first() -> None:
     assert first[3].startswith("15% of records")
     assert "85% complete" in first[4]
     assert fixes[1]["items"] == []
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    home = tmp_path / "home"
-    home.mkdir()
-    w = build_world(Settings.load({}, home=home, environment="test"))
-    yield w
-    w.app.state.access.close()
 
 
 def _sites(world: World, who: str) -> set[str]:
