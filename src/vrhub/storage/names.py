@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vrhub.storage.queries import names as q
+from vrhub.storage.queries.catalogue import categories
 from vrhub.storage.queries.core import run
 from vrhub.storage.warehouse import Warehouse
 
@@ -37,9 +38,7 @@ def area_names(warehouse: Warehouse, level: str) -> pd.DataFrame:
 
 def police_crime_types(warehouse: Warehouse) -> list[str]:
     """The police.uk crime types in ``police_street``."""
-    if not warehouse.has_table("police_street"):
-        return []
-    return [str(v) for v in run(warehouse, q.POLICE_CRIME_TYPES)["crime_type"]]
+    return categories(warehouse, "police")
 
 
 def mps_categories(warehouse: Warehouse) -> list[str]:
@@ -52,9 +51,7 @@ def mps_categories(warehouse: Warehouse) -> list[str]:
 
 def assault_methods(warehouse: Warehouse) -> list[str]:
     """The ISTV assault-method codes in ``istv_assault``."""
-    if not warehouse.has_table("istv_assault"):
-        return []
-    return [str(v) for v in run(warehouse, q.ASSAULT_METHODS)["assault_method"]]
+    return categories(warehouse, "istv")
 
 
 def ed_sites(warehouse: Warehouse) -> pd.DataFrame:

@@ -32,21 +32,11 @@ AREAS_BOUNDARY = define(
     {"level": "str"}, example={"level": "ward22"},
     doc="Every named boundary of a level, with the name of its borough.")
 
-POLICE_CRIME_TYPES = define(
-    "names.police_crime_types",
-    "SELECT DISTINCT crime_type FROM police_street WHERE crime_type IS NOT NULL ORDER BY 1",
-    doc="The police.uk crime types held.")
-
 MPS_CATEGORIES = define(
     "names.mps_categories",
     "SELECT DISTINCT minor_category AS c FROM mps_crime_count "
     "UNION SELECT DISTINCT major_category FROM mps_crime_count",
     doc="The MPS minor and major categories held.")
-
-ASSAULT_METHODS = define(
-    "names.assault_methods",
-    "SELECT DISTINCT assault_method FROM istv_assault WHERE assault_method IS NOT NULL "
-    "ORDER BY 1", doc="The ISTV assault-method codes held.")
 
 ED_SITES = define(
     "names.ed_sites",
