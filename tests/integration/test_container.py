@@ -28,6 +28,7 @@ import httpx
 import pytest
 import yaml
 
+from vrhub.storage import warehouse_schema
 from vrhub.storage.appdb import migrate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -240,7 +241,9 @@ def test_the_entrypoint_waits_upgrades_and_serves_read_only_as_nobody(
         assert ready is not None and ready.status_code == 200, output[-4000:]
         assert ready.json()["checks"] == {"app_database": "ok", "warehouse": "ok"}
         assert f"-> {migrate.head()}" in output  # the app database upgraded, as the owner
-        assert "warehouse /mnt/warehouse.duckdb: schema version 0 -> " in output
+        # a new workspace: the warehouse created at the newest schema version
+        assert ("warehouse /mnt/warehouse.duckdb: created at schema version "
+                f"{warehouse_schema.head()}") in output
         assert (workspace / "warehouse.duckdb").stat().st_uid == UNPRIVILEGED
     finally:
         if server.poll() is None:
