@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from tests.street_rows import street_warehouse
 from vrhub.geography.place_labels import STREET_RADIUS_M, describe, is_street, nearest_streets
-from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage.streets import street_points
 from vrhub.storage.warehouse import Warehouse
 
@@ -24,19 +23,10 @@ SNAPS = [("On or near Mare Street", 535000.0, 184500.0, 3),
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
-    rows = [(name, x, y) for name, x, y, n in SNAPS for _ in range(n)]
-    frame = pd.DataFrame([
-        {"file_id": "c" * 64, "row_number": i, "crime_id": f"crime-{i}", "month": "2024-01",
-         "force": "metropolitan", "series": "metropolitan-street",
-         "crime_id_duplicate": False, "crime_type": "Robbery", "location": name,
-         "easting": x, "northing": y, "lsoa21_code": "E01001700",
-         "ward_code": "E05009372", "borough_code": "E09000012"}
-        for i, (name, x, y) in enumerate(rows, start=1)])
-    with Warehouse(tmp_path / "w.duckdb") as wh:
-        wh.ensure_tables([POLICE_STREET])
-        wh.insert(POLICE_STREET, frame[[c for c in frame.columns
-                                        if c in POLICE_STREET.column_names]])
-    wh = Warehouse(tmp_path / "w.duckdb")
+    rows = [{"location": name, "easting": x, "northing": y, "lsoa21_code": "E01001700",
+             "ward_code": "E05009372", "borough_code": "E09000012"}
+            for name, x, y, n in SNAPS for _ in range(n)]
+    wh = street_warehouse(tmp_path / "w.duckdb", "c" * 64, rows)
     yield wh
     wh.close()
 

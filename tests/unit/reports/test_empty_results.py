@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from tests.street_rows import street_warehouse
 from vrhub.errors import UserError
 from vrhub.reports.empty_results import no_events
-from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage.warehouse import Warehouse
 
 CAMDEN, HACKNEY, ISLINGTON, LAMBETH = "E09000007", "E09000012", "E09000019", "E09000022"
@@ -24,18 +23,9 @@ ROWS = [(CAMDEN, "2024-01", "Burglary"), (CAMDEN, "2024-02", "Robbery"),
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
-    frame = pd.DataFrame([
-        {"file_id": "b" * 64, "row_number": i, "crime_id": f"crime-{i}", "month": month,
-         "force": "metropolitan", "series": "metropolitan-street",
-         "crime_id_duplicate": False, "crime_type": kind, "location": "On or near X Road",
-         "easting": 528000.0 + i, "northing": 184000.0, "lsoa21_code": "E01000907",
-         "ward_code": "E05013652", "borough_code": borough}
+    wh = street_warehouse(tmp_path / "w.duckdb", "b" * 64, [
+        {"month": month, "crime_type": kind, "easting": 528000.0 + i, "borough_code": borough}
         for i, (borough, month, kind) in enumerate(ROWS, start=1)])
-    with Warehouse(tmp_path / "w.duckdb") as wh:
-        wh.ensure_tables([POLICE_STREET])
-        wh.insert(POLICE_STREET, frame[[c for c in frame.columns
-                                        if c in POLICE_STREET.column_names]])
-    wh = Warehouse(tmp_path / "w.duckdb")
     yield wh
     wh.close()
 

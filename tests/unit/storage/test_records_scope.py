@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from tests.street_rows import street_warehouse
 from vrhub.access.policy import Scope
 from vrhub.errors import NotFound, UserError
-from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage import records
 from vrhub.storage.warehouse import Warehouse
 
@@ -29,18 +28,10 @@ ROWS = [(CAMDEN, "E05013652", "2024-01", "Burglary"),
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
-    frame = pd.DataFrame([
-        {"file_id": FILE_ID, "row_number": i, "crime_id": f"crime-{i}", "month": month,
-         "force": "metropolitan", "series": "metropolitan-street",
-         "crime_id_duplicate": False, "crime_type": kind, "location": "On or near X Road",
-         "easting": 528000.0 + i, "northing": 184000.0, "lsoa21_code": "E01000907",
-         "ward_code": ward, "borough_code": borough}
+    wh = street_warehouse(tmp_path / "w.duckdb", FILE_ID, [
+        {"month": month, "crime_type": kind, "easting": 528000.0 + i, "ward_code": ward,
+         "borough_code": borough}
         for i, (borough, ward, month, kind) in enumerate(ROWS, start=1)])
-    with Warehouse(tmp_path / "w.duckdb") as wh:
-        wh.ensure_tables([POLICE_STREET])
-        wh.insert(POLICE_STREET, frame[[c for c in frame.columns
-                                        if c in POLICE_STREET.column_names]])
-    wh = Warehouse(tmp_path / "w.duckdb")
     yield wh
     wh.close()
 
