@@ -71,6 +71,11 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
         "lsoa21_code": "E01000001", "ward_code": [f"E05{i:06d}" for i in b * 10 +
                                                   rng.integers(0, 10, police_rows)],
         "borough_code": np.array(BOROUGHS)[b]})
+    # as a load leaves it: one part per monthly file of the force (its own file id), the
+    # rows in the file's order
+    police = police.sort_values("month", kind="stable").reset_index(drop=True)
+    police["file_id"] = police["month"].map(lambda m: m.replace("-", "").ljust(64, "f"))
+    police["row_number"] = police.groupby("month").cumcount() + 1
     sub = "istv-" + "c" * 16
     n = 20_000
     ed_b = rng.integers(0, len(BOROUGHS), n)
@@ -102,7 +107,8 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
         "geometry": shapely.to_wkb(squares), "file_id": "b" * 64})
     with Warehouse(path) as wh:
         wh.ensure_tables([POLICE_STREET, ISTV_SUBMISSION, ISTV_ASSAULT, AREA_BOUNDARY])
-        for table, frame in ((POLICE_STREET, police), (ISTV_SUBMISSION, submission),
+        parts = [(POLICE_STREET, monthly) for _, monthly in police.groupby("month")]
+        for table, frame in (*parts, (ISTV_SUBMISSION, submission),
                              (ISTV_ASSAULT, assaults), (AREA_BOUNDARY, boundaries)):
             wh.insert(table, frame[[c for c in frame.columns if c in table.column_names]])
         ensure_current_view(wh)
