@@ -25,6 +25,16 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard's workspace (the demo builder on the synthetic data, and a year of
+    synthetic ED data for three sites: tests.web.pages_workspace), built once per test
+    process. Read it as it is, or copy it (``copy_workspace``) to write to it."""
+    from tests.web.pages_workspace import build_pages_workspace
+
+    return build_pages_workspace(tmp_path_factory.getbasetemp())
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty workspace directory."""

@@ -119,11 +119,3 @@ def page_factory(browser: Any) -> Iterator[Callable[[str], Any]]:
     for context in contexts:
         context.close()
     assert not outside, f"the page requested other origins: {outside}"
-
-
-@pytest.fixture(scope="session")
-def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dashboard's test workspace, built once per test process (see tests/web)."""
-    from tests.web.pages_workspace import build_pages_workspace
-
-    return build_pages_workspace(tmp_path_factory.getbasetemp())

@@ -58,15 +58,6 @@ def world(tmp_path: Path) -> Iterator[World]:
     w.app.state.access.close()
 
 
-@pytest.fixture(scope="session")
-def pages_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dashboard's test workspace (demo builder + synthetic ED data), built once per
-    test process; each test gets its own copy through ``demo_app``."""
-    from tests.web.pages_workspace import build_pages_workspace
-
-    return build_pages_workspace(tmp_path_factory.getbasetemp())
-
-
 @pytest.fixture
 def demo_app(pages_template: Path, tmp_path: Path) -> FastAPI:
     from tests.web.pages_workspace import add_accounts, copy_workspace, settings_for
