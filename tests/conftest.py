@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from vrhub.access.services import AccessServices
 from vrhub.cli.main import main
+from vrhub.settings import Settings
+from vrhub.storage.appdb import migrate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
@@ -98,3 +101,17 @@ def postgres_url() -> Iterator[str]:
             con.execute(f'DROP DATABASE IF EXISTS "{name}"')
             # the app role `vrhub db upgrade` creates for this database by default
             con.execute(f'DROP ROLE IF EXISTS "{name}_app"')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AccessServices]:
+    """The access services on SQLite and on PostgreSQL (the app database, migrated)."""
+    overrides: dict[str, object] = {}
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        migrate.upgrade(url)
+        overrides["database_url"] = url
+    settings = Settings.load({}, home=tmp_path, environment="test", **overrides)
+    svc = AccessServices.from_settings(settings)
+    yield svc
+    svc.close()
