@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vrhub.geography import calibration as cal
 from vrhub.geography import labelled
-from vrhub.geography import style_evaluation as se
-from vrhub.geography.evaluation import evaluate
-from vrhub.geography.geocoder import Geocoder
+from vrhub.places import calibration as cal
+from vrhub.places import style_evaluation as se
+from vrhub.places.evaluation import evaluate
+from vrhub.places.geocoder import Geocoder
 from vrhub.storage.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,7 +133,7 @@ def fit_calibration(geocoder: Geocoder, shared: Path, sets: dict[str, pd.DataFra
                     seed: int, precision: float = 0.97) -> cal.Calibration:
     """Fit the shipped calibration on the tuning sets plus extra Met burglary
     descriptions (never the held-out set), each clean and rewritten in every tuning noise
-    style (:data:`vrhub.geography.style_evaluation.TUNING_STYLES`; the other styles are
+    style (:data:`vrhub.places.style_evaluation.TUNING_STYLES`; the other styles are
     left to judge it): logistic fit on a random 70%, then the top end lowered on the other
     30% until ``precision`` of the answers at confidence >= 0.8 are right both in the
     tuning mix and in the Met-only part."""

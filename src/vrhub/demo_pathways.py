@@ -46,7 +46,7 @@ def demo_postcodes(warehouse: Warehouse, folder: Path, seed: int) -> int:
     (0 when the workspace has real postcodes, or no boroughs)."""
     import shapely
 
-    from vrhub.geography.gazetteer_imports import import_onspd
+    from vrhub.ingest.gazetteer import import_onspd
     from vrhub.storage.postcodes import postcode_count
     from vrhub.synthetic.directory import Area, synthetic_postcodes, write_onspd
 

@@ -12,7 +12,7 @@ import pytest
 from vrhub.cli.main import main
 from vrhub.geography import labelled
 from vrhub.geography.bng import to_bng
-from vrhub.geography.geocoder import Geocoder
+from vrhub.places.geocoder import Geocoder
 from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data").resolve()
@@ -157,7 +157,7 @@ def test_calibrate_stores_a_calibration_the_geocoder_then_uses(
 def test_the_top_end_is_lowered_until_every_group_is_right_often_enough() -> None:
     """lower_top guards 'high confidence' per group: a dense group that is right 98% of
     the time at >= 0.8 must not hide a sparse group that is right only 70% of the time."""
-    from vrhub.geography import calibration as cal
+    from vrhub.places import calibration as cal
 
     rng = np.random.default_rng(3)
     n = 4000
@@ -184,7 +184,7 @@ def test_the_top_end_is_lowered_until_every_group_is_right_often_enough() -> Non
 
 
 def test_shipped_calibration_uses_the_sparsity_features() -> None:
-    from vrhub.geography import calibration as cal
+    from vrhub.places import calibration as cal
 
     shipped = cal.default()
     assert {"single_point", "log_ed_km", "exact", "log_points"} <= set(shipped.coefficients)

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from vrhub.cli.main import main
-from vrhub.geography import gazetteer as gaz
 from vrhub.geography import labelled
-from vrhub.geography.evaluation import baseline_geocode
-from vrhub.geography.geocoder import COLUMNS, HOME_REASON, Geocoder
+from vrhub.geography.gazetteer import Gazetteer
 from vrhub.geography.text import normalise_name
+from vrhub.places import gazetteer as gaz
+from vrhub.places.evaluation import baseline_geocode
+from vrhub.places.geocoder import COLUMNS, HOME_REASON, Geocoder
 from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data").resolve()
@@ -120,7 +121,7 @@ def test_variants_of_a_street_find_the_same_place(geocoder: Geocoder) -> None:
     assert out.loc[variants.index("Chancry Lane"), "confidence"] < exact
 
 
-def _ambiguous_name(g: gaz.Gazetteer) -> tuple[str, int, int]:
+def _ambiguous_name(g: Gazetteer) -> tuple[str, int, int]:
     """A street name with points in two boroughs more than 8 km apart."""
     for i, name in enumerate(g.names):
         span = g.points_of(i)
@@ -166,7 +167,7 @@ def test_an_area_name_narrows_an_ambiguous_street(geocoder: Geocoder,
     assert list(out["borough_code"]) == [g.borough[a], g.borough[b]]
 
 
-def _meeting_streets(g: gaz.Gazetteer) -> tuple[str, str, float, float]:
+def _meeting_streets(g: Gazetteer) -> tuple[str, str, float, float]:
     """Two differently named streets with points within 40 m of each other."""
     from scipy.spatial import cKDTree
 

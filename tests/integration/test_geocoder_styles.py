@@ -18,9 +18,9 @@ import pytest
 
 from vrhub.cli.main import main
 from vrhub.geography import labelled, noise_styles
-from vrhub.geography import style_evaluation as se
-from vrhub.geography.calibration import Calibration
-from vrhub.geography.geocoder import Geocoder
+from vrhub.places import style_evaluation as se
+from vrhub.places.calibration import Calibration
+from vrhub.places.geocoder import Geocoder
 from vrhub.storage.warehouse import Warehouse
 
 SHARED = (Path(__file__).resolve().parents[2].parent / "shared" / "data").resolve()

@@ -97,7 +97,7 @@ def _desk(services: AccessServices, mailer: Mailer, monkeypatch: pytest.MonkeyPa
         return pd.DataFrame({"lsoa21_code": [None], "ward_code": ["E05009367"],
                              "borough_code": [HACKNEY]})
 
-    monkeypatch.setattr("vrhub.geography.gazetteer.locate_points", locate)
+    monkeypatch.setattr("vrhub.places.gazetteer.locate_points", locate)
     desk = IncidentDesk(services.sessions, services.policy, lambda: None,  # type: ignore[arg-type, return-value]
                         None, None, mailer=mailer,  # type: ignore[arg-type]
                         app_url="https://vrhub.example.org/")

@@ -605,7 +605,7 @@ def test_no_planted_identifier_survives_anywhere(sites: Path, run: Any, tmp_path
 # -- geocoding through the geocoder's contract ---------------------------------------------------
 
 class FakeGeocoder:
-    """Stands in for vrhub.geography.geocoder.Geocoder: same constructor and columns."""
+    """Stands in for vrhub.places.geocoder.Geocoder: same constructor and columns."""
 
     calls: ClassVar[list[list[str]]] = []
 

@@ -17,9 +17,9 @@ import pytest
 
 from tests.helpers_geography import install_boundaries
 from vrhub.errors import ConfigError
-from vrhub.geography import places
 from vrhub.ingest import police_uk
 from vrhub.ingest.inputs import discover
+from vrhub.places import placement
 from vrhub.storage.parts import parts_folder
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
@@ -240,7 +240,7 @@ def test_refresh_assigns_places_after_boundaries_arrive(tmp_path: Path, shared_d
     assert w.scalar("SELECT count(lsoa21_code) FROM police_street") == 0
 
     install_boundaries(w, shared_data)
-    updated = places.refresh(w)
+    updated = placement.refresh(w)
     assert updated["police_street"] == w.count("police_street")
     frame = w.query("SELECT * FROM police_street")
     located = frame["easting"].notna()

@@ -35,7 +35,7 @@ def build(app: AppContext, as_json: bool) -> None:
     sites. Imported OS Open Names and ONSPD data are kept. The geocoder also builds the
     gazetteer by itself when it is missing or the police.uk data have changed.
     """
-    from vrhub.geography import gazetteer as gaz
+    from vrhub.places import gazetteer as gaz
 
     counts = gaz.build(app.warehouse(), app.progress)
     _report(app, "Gazetteer built", counts, as_json)
@@ -52,7 +52,7 @@ def import_open_names(app: AppContext, paths: tuple[Path, ...], as_json: bool) -
     PATHS are the Open Names CSV files, a folder or the download's zip. Only names
     within the loaded boundaries (London) are kept; a new import replaces the last.
     """
-    from vrhub.geography.gazetteer_imports import import_open_names as run_import
+    from vrhub.ingest.gazetteer import import_open_names as run_import
 
     _report(app, "OS Open Names imported", run_import(app.warehouse(), paths, app.progress),
             as_json)
@@ -69,7 +69,7 @@ def import_onspd(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> Non
     PATHS are the ONSPD CSV file, a folder or the download's zip. Only postcodes within
     the loaded boundaries (London) are kept; a new import replaces the last.
     """
-    from vrhub.geography.gazetteer_imports import import_onspd as run_import
+    from vrhub.ingest.gazetteer import import_onspd as run_import
 
     _report(app, "ONSPD imported", run_import(app.warehouse(), paths, app.progress),
             as_json)
@@ -108,9 +108,9 @@ def evaluate_geocoder(app: AppContext, labelled_path: Path, baseline: bool,
     at least 0.95 of it) with the share right at confidence >= 0.8 (target: 90%), the
     confidence fitted on the --calibrate-on styles and judged on the held-out others.
     """
-    from vrhub.geography.evaluation import evaluate
-    from vrhub.geography.geocoder import Geocoder
     from vrhub.geography.labelled import read_labelled
+    from vrhub.places.evaluation import evaluate
+    from vrhub.places.geocoder import Geocoder
 
     warehouse = app.warehouse()
     frame = read_labelled(labelled_path)
@@ -165,10 +165,10 @@ def calibrate_geocoder(app: AppContext, labelled_path: Path, as_json: bool) -> N
     """
     import numpy as np
 
-    from vrhub.geography import calibration as cal
-    from vrhub.geography.calibration import reliability_table
-    from vrhub.geography.geocoder import Geocoder
     from vrhub.geography.labelled import read_labelled
+    from vrhub.places import calibration as cal
+    from vrhub.places.calibration import reliability_table
+    from vrhub.places.geocoder import Geocoder
 
     warehouse = app.warehouse()
     frame = read_labelled(labelled_path)
@@ -203,7 +203,7 @@ def calibrate_geocoder(app: AppContext, labelled_path: Path, as_json: bool) -> N
 def _evaluate_styles(app: AppContext, warehouse: Warehouse, geocoder: Any, frame: Any,
                      name: str, styles_text: str, calibrate_text: str | None, seed: int,
                      boroughs: dict[str, str], as_json: bool) -> None:
-    from vrhub.geography import style_evaluation as se
+    from vrhub.places import style_evaluation as se
 
     styles = se.parse_styles(styles_text, se.HELD_OUT_STYLES)
     calibrate_on = se.parse_styles(calibrate_text, se.TUNING_STYLES)

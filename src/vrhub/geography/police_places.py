@@ -24,7 +24,7 @@ Rules (``assign_police_places``), recorded per row in ``place_method`` and ``pla
 * ``no_point``: no usable coordinates; a published 2021 code is kept, otherwise no place.
 * ``no_boundaries``: no LSOA 2021 boundaries are loaded yet; published 2021 codes are kept
   and ward/borough come from the lookup where it is loaded. Run
-  :func:`vrhub.geography.places.refresh` after loading boundaries.
+  :func:`vrhub.places.placement.refresh` after loading boundaries.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vrhub.geography.boundaries import ArrayInput, Boundaries, Layer
 from vrhub.geography.numbering import Numbering
-from vrhub.geography.places import ArrayInput, Boundaries, Layer
 
 #: A point this close (metres) to its published LSOA polygon still agrees with it.
 NEAR_EDGE_METRES = 25.0

@@ -268,12 +268,12 @@ def refresh_places(warehouse: Warehouse, progress: Progress) -> None:
     if not (warehouse.has_table("police_street") or warehouse.has_table("police_stop_search")):
         return
     try:
-        from vrhub.geography import places
+        from vrhub.places import placement
     except ImportError:
-        progress.note("police places not re-assigned: vrhub.geography.places is not "
+        progress.note("police places not re-assigned: vrhub.places.placement is not "
                       "available in this installation")
         return
-    updated = places.refresh(warehouse, progress)
+    updated = placement.refresh(warehouse, progress)
     if "police_street" in updated:  # rows moved between areas: count them again
         police_rollup.refresh(warehouse)
     for table, n in updated.items():

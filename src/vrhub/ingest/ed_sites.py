@@ -82,12 +82,12 @@ def refresh_site_areas(warehouse: Warehouse, progress: Progress) -> int:
     if not reference_queries.can_place_points(warehouse):
         return 0
     try:
-        from vrhub.geography import places
+        from vrhub.places import placement
     except ImportError:
-        progress.note("ED sites not placed in LSOAs: vrhub.geography.places is not available")
+        progress.note("ED sites not placed in LSOAs: vrhub.places.placement is not available")
         return 0
     sites = reference_queries.ed_site_points(warehouse)
-    located = places.boundaries(warehouse).locate(sites["easting"], sites["northing"])
+    located = placement.boundaries(warehouse).locate(sites["easting"], sites["northing"])
     located.insert(0, "site_code", sites["site_code"].to_numpy())
     reference_queries.place_ed_sites(warehouse, [
         (_text(lsoa), _text(borough), site) for site, lsoa, borough in

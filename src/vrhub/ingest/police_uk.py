@@ -53,7 +53,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.geography import bng
-from vrhub.geography.places import boundaries
 from vrhub.geography.police_places import PoliceCache
 from vrhub.ingest import police_revisions as revisions
 from vrhub.ingest.grid_points import GridPoints
@@ -70,6 +69,7 @@ from vrhub.ingest.read_ahead import ReadAhead
 from vrhub.ingest.repeats import repeat_flags
 from vrhub.ingest.report import FileReport, LoadReport
 from vrhub.ingest.sources import Source
+from vrhub.places.placement import boundaries
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.police_uk import (
     POLICE_STREET,

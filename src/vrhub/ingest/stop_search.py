@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.errors import InputError, Location
-from vrhub.geography.places import Boundaries, boundaries
+from vrhub.geography.boundaries import Boundaries
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
     Batch,
@@ -40,6 +40,7 @@ from vrhub.ingest.text_cells import (
     blank_to_null,
     formula_problems,
 )
+from vrhub.places.placement import boundaries
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.police_uk import (
     POLICE_STOP_SEARCH,

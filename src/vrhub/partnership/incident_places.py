@@ -42,7 +42,7 @@ class Geocode:
 
     def __call__(self, text: str) -> tuple[float, float, float, str | None]:
         if self._geocoder is None:
-            from vrhub.geography.geocoder import Geocoder
+            from vrhub.places.geocoder import Geocoder
 
             self._geocoder = Geocoder.build(self.warehouse())  # type: ignore[assignment]
         row = self._geocoder.geocode([text]).iloc[0]  # type: ignore[attr-defined]
@@ -100,7 +100,7 @@ def place(where: Where, *, warehouse: Callable[[], Warehouse], postcodes: Postco
                             hint="choose the place on the map, give a postcode or describe it")
     if not (math.isfinite(easting) and math.isfinite(northing)):
         raise IncidentError(field, "the place has no coordinates", hint="check the values")
-    from vrhub.geography.gazetteer import locate_points
+    from vrhub.places.gazetteer import locate_points
 
     located = locate_points(warehouse(), np.array([easting]), np.array([northing]))
     borough = located.iloc[0]["borough_code"] if len(located) else None

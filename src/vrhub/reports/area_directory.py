@@ -136,7 +136,7 @@ def _site_boroughs(wh: Warehouse | None, rows: list[dict[str, Any]]) -> dict[str
     placed = [r for r in rows if r["easting"] is not None and r["northing"] is not None]
     if wh is None or not placed or not wh.has_table("area_boundary"):
         return {}
-    from vrhub.geography.places import locate
+    from vrhub.places.placement import locate
 
     located = locate(wh, np.array([float(r["easting"]) for r in placed]),
                      np.array([float(r["northing"]) for r in placed]))

@@ -33,7 +33,7 @@ from vrhub.access.ed_figures import EDView
 from vrhub.analytics import disclosure as sdc
 from vrhub.analytics import hotspots
 from vrhub.errors import UserError
-from vrhub.geography.place_labels import place_labels
+from vrhub.places.labels import place_labels
 from vrhub.reports import ed_figures, headlines
 from vrhub.reports.overview_figures import VIOLENCE_WITH_INJURY
 from vrhub.standards.months import Month, shift

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vrhub.geography import calibration as cal
 from vrhub.geography.text import (
     core_of,
     extract_postcode,
@@ -18,6 +17,7 @@ from vrhub.geography.text import (
     strip_qualifiers,
     tokens,
 )
+from vrhub.places import calibration as cal
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vrhub.geography import bng, places, police_places
+from vrhub.geography import bng, boundaries, police_places
+from vrhub.places import placement
 from vrhub.standards.geography_tables import AREA_BOUNDARY, AREA_LOOKUP
 from vrhub.storage.warehouse import Warehouse
 
@@ -91,7 +92,7 @@ def test_great_britain_envelope():
 def test_locate_points_inside_outside_and_missing(warehouse: Warehouse):
     x = np.array([X0 + 500, X0 + 1500, X0 + 50_000, np.nan])
     y = np.array([Y0 + 500, Y0 + 500, Y0 + 500, np.nan])
-    found = places.locate(warehouse, x, y)
+    found = placement.locate(warehouse, x, y)
     assert list(found.columns) == ["lsoa21_code", "ward_code", "borough_code"]
     assert values(found["lsoa21_code"]) == [A, B, None, None]
     assert values(found["ward_code"]) == [WARD, WARD, None, None]
@@ -99,22 +100,22 @@ def test_locate_points_inside_outside_and_missing(warehouse: Warehouse):
 
 
 def test_a_point_on_a_shared_edge_gets_one_of_the_two_areas(warehouse: Warehouse):
-    found = places.locate(warehouse, [X0 + 1000], [Y0 + 500])
+    found = placement.locate(warehouse, [X0 + 1000], [Y0 + 500])
     assert found["lsoa21_code"][0] in (A, B)
 
 
 def test_locate_without_boundaries_returns_nothing(tmp_path: Path):
-    found = places.locate(Warehouse(tmp_path / "empty.duckdb"), [X0], [Y0])
+    found = placement.locate(Warehouse(tmp_path / "empty.duckdb"), [X0], [Y0])
     assert found.isna().all().all()
 
 
 def test_boundaries_are_cached_until_they_change(warehouse: Warehouse):
-    first = places.boundaries(warehouse)
-    assert places.boundaries(warehouse) is first
+    first = placement.boundaries(warehouse)
+    assert placement.boundaries(warehouse) is first
     warehouse.insert(AREA_BOUNDARY, boundary_rows(
         ("lsoa21", "E01000003", square(X0 + 2000, Y0), BOROUGH)))
-    assert places.boundaries(warehouse) is not first
-    assert places.locate(warehouse, [X0 + 2500], [Y0 + 500])["lsoa21_code"][0] == "E01000003"
+    assert placement.boundaries(warehouse) is not first
+    assert placement.locate(warehouse, [X0 + 2500], [Y0 + 500])["lsoa21_code"][0] == "E01000003"
 
 
 @given(st.lists(st.tuples(st.floats(-500, 2500), st.floats(-500, 1500),
@@ -123,7 +124,7 @@ def test_boundaries_are_cached_until_they_change(warehouse: Warehouse):
 @settings(max_examples=40, deadline=None)
 def test_hints_never_change_the_answer(tmp_path_factory, points):
     w = _synthetic(tmp_path_factory)
-    layer = places.boundaries(w).lsoa21
+    layer = placement.boundaries(w).lsoa21
     assert layer is not None
     x = np.array([X0 + p[0] for p in points])
     y = np.array([Y0 + p[1] for p in points])
@@ -173,7 +174,8 @@ def test_police_place_rules(warehouse: Warehouse):
     y = np.array([Y0 + c[1] for c in cases])
     codes = np.array([c[2] for c in cases], dtype=object)
     months = np.array([c[3] for c in cases], dtype=object)
-    result = police_places.assign_police_places(places.boundaries(warehouse), x, y, codes, months)
+    result = police_places.assign_police_places(placement.boundaries(warehouse), x, y, codes,
+                                                months)
     assert values(result["lsoa21_code"]) == [c[4] for c in cases]
     assert values(result["place_method"]) == [c[5] for c in cases]
     assert values(result["place_flag"]) == [c[6] for c in cases]
@@ -187,7 +189,7 @@ def test_police_places_accept_arrow_codes_and_one_month(warehouse: Warehouse):
     y = np.full(3, Y0 + 500)
     codes = pa.chunked_array([pa.array([A, None, A])])
     result = police_places.assign_police_places(
-        places.boundaries(warehouse), x, y, codes, "2024-05")
+        placement.boundaries(warehouse), x, y, codes, "2024-05")
     assert values(result["lsoa21_code"]) == [A, B, A]
     assert values(result["place_flag"]) == ["agree", "pip_assigned", "agree"]
 
@@ -195,7 +197,7 @@ def test_police_places_accept_arrow_codes_and_one_month(warehouse: Warehouse):
 def test_without_boundaries_published_2021_codes_are_kept(tmp_path: Path):
     w = Warehouse(tmp_path / "w.duckdb")
     result = police_places.assign_police_places(
-        places.boundaries(w), np.array([X0, np.nan]), np.array([Y0, np.nan]),
+        placement.boundaries(w), np.array([X0, np.nan]), np.array([Y0, np.nan]),
         np.array([A, A], dtype=object), "2024-01")
     assert values(result["lsoa21_code"]) == [A, A]
     assert set(result["place_flag"]) == {"no_boundaries"}
@@ -206,7 +208,7 @@ def test_without_boundaries_published_2021_codes_are_kept(tmp_path: Path):
 def test_unique_rows_reconstructs_every_row(rows):
     x = np.array([r[0] for r in rows], dtype=float)
     codes = np.array([r[1] for r in rows], dtype=object)
-    first, inverse = places.unique_rows(x, codes)
+    first, inverse = boundaries.unique_rows(x, codes)
     assert len(inverse) == len(rows)
     rebuilt_x = x[first][inverse]
     assert np.array_equal(rebuilt_x, x, equal_nan=True)
@@ -314,7 +316,7 @@ def test_police_places_follow_the_rules_row_by_row(grid: Warehouse, seed: int):
     x, y, codes, _pick = _random_rows(rng, 400)
     months = np.array(["2022-06", "2023-09", "2023-10", "2024-03"], dtype=object)[
         rng.integers(0, 4, 400)]
-    result = police_places.assign_police_places(places.boundaries(grid), x, y, codes, months)
+    result = police_places.assign_police_places(placement.boundaries(grid), x, y, codes, months)
     expected = _expected(x, y, codes, months)
     for column in police_places.POLICE_PLACE_COLUMNS:
         assert values(result[column]) == expected[column], column
@@ -324,7 +326,7 @@ def test_police_cache_follows_the_rules_across_calls(grid: Warehouse):
     """The cache's remembered places (and the wards it learns per LSOA) never change an
     answer, with points numbered by the caller or not."""
     rng = np.random.default_rng(7)
-    bounds = places.boundaries(grid)
+    bounds = placement.boundaries(grid)
     plain, numbered = police_places.PoliceCache(bounds), police_places.PoliceCache(bounds)
     x0, y0, _codes, _ = _random_rows(rng, 60)
     for month in ("2023-05", "2023-11", "2024-01", "2023-06"):

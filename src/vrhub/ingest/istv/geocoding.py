@@ -1,6 +1,6 @@
 """Place accepted ISTV records on the map with the free-text location geocoder.
 
-The geocoder (:mod:`vrhub.geography.geocoder`) reads the *redacted* location description,
+The geocoder (:mod:`vrhub.places.geocoder`) reads the *redacted* location description,
 the site that treated the patient (assaults cluster near the ED) and the location type.
 When it is not installed or cannot be built (no gazetteer loaded yet), records are stored
 with ``geocode_unresolved_reason = 'geocoder not available'`` and can be placed later with
@@ -60,7 +60,7 @@ class GeocoderHandle:
 def geocoder_class() -> Any:
     """The geocoder class, or None when its module is not installed."""
     try:
-        return importlib.import_module("vrhub.geography.geocoder").Geocoder
+        return importlib.import_module("vrhub.places.geocoder").Geocoder
     except (ImportError, AttributeError):
         return None
 

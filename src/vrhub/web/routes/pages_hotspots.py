@@ -24,7 +24,7 @@ from vrhub.access.ed_figures import EDView
 from vrhub.access.principal import Principal
 from vrhub.analytics import hotspots, kde
 from vrhub.errors import UserError
-from vrhub.geography.place_labels import place_labels
+from vrhub.places.labels import place_labels
 from vrhub.reports import periods
 from vrhub.standards.months import ISO_MONTH, Month, Period
 from vrhub.storage.catalogue import point_months

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.street_rows import street_warehouse
-from vrhub.geography.place_labels import STREET_RADIUS_M, describe, is_street, nearest_streets
+from vrhub.places.labels import STREET_RADIUS_M, describe, is_street, nearest_streets
 from vrhub.storage.streets import street_points
 from vrhub.storage.warehouse import Warehouse
 

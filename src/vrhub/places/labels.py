@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from vrhub.geography.text import STREET_TYPES, normalise_name, strip_police_prefix
+from vrhub.places import placement
 from vrhub.storage.names import area_names
 from vrhub.storage.streets import street_points
 from vrhub.storage.warehouse import Warehouse
@@ -60,11 +61,9 @@ def nearest_streets(warehouse: Warehouse, easting: np.ndarray, northing: np.ndar
 def ward_names(warehouse: Warehouse, easting: np.ndarray, northing: np.ndarray
                ) -> list[str | None]:
     """The name of the ward each point falls in (None outside every loaded ward)."""
-    from vrhub.geography import places
-
     if not len(easting):
         return []
-    located = places.locate(warehouse, easting, northing)
+    located = placement.locate(warehouse, easting, northing)
     names = area_names(warehouse, "ward")
     by_code = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
     return [by_code.get(str(c)) if isinstance(c, str) else None

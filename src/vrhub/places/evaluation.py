@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from vrhub.geography.bng import to_bng
-from vrhub.geography.calibration import reliability_table
-from vrhub.geography.geocoder import COLUMNS, Geocoder
 from vrhub.geography.text import normalise_name
+from vrhub.places.calibration import reliability_table
+from vrhub.places.geocoder import COLUMNS, Geocoder
 
 WITHIN_METRES = 250.0
 HIGH_CONFIDENCE = 0.8

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from vrhub.errors import UserError
-from vrhub.geography import calibration as cal
 from vrhub.geography import noise_styles
-from vrhub.geography.evaluation import HIGH_CONFIDENCE, evaluate
-from vrhub.geography.geocoder import Geocoder
+from vrhub.places import calibration as cal
+from vrhub.places.evaluation import HIGH_CONFIDENCE, evaluate
+from vrhub.places.geocoder import Geocoder
 
 TUNING_STYLES = ("mixed", "landmark", "number", "squash", "postcode_district")
 """Styles the confidence is fitted on by default."""

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from vrhub.errors import InputError, Location
-from vrhub.geography.gazetteer import locate_points
 from vrhub.geography.text import core_of, normalise_name
 from vrhub.ingest.inputs import InputFile, discover
+from vrhub.places.gazetteer import locate_points
 from vrhub.progress import SILENT, Progress
 from vrhub.standards.gazetteer import (
     GAZETTEER_NAME,

@@ -23,7 +23,7 @@ The method, in order (details in ``docs/explanation/geocoding.md``):
    with its heaviest point.
 5. **Confidence.** The share of the chosen LSOA, the quality of the string match and the
    number of candidate LSOAs go through a fitted logistic calibration
-   (:mod:`vrhub.geography.calibration`), so that confidence estimates the probability
+   (:mod:`vrhub.places.calibration`), so that confidence estimates the probability
    that the LSOA is right.
 """
 
@@ -38,11 +38,12 @@ import numpy as np
 import pandas as pd
 
 from vrhub.errors import UserError
-from vrhub.geography import gazetteer as gaz
-from vrhub.geography.calibration import Calibration
-from vrhub.geography.calibration import active as active_calibration
+from vrhub.geography.gazetteer import Gazetteer
 from vrhub.geography.matching import Match, Matcher
 from vrhub.geography.text import parse
+from vrhub.places import gazetteer as gaz
+from vrhub.places.calibration import Calibration
+from vrhub.places.calibration import active as active_calibration
 from vrhub.progress import SILENT, Progress
 from vrhub.storage.warehouse import Warehouse
 
@@ -109,7 +110,7 @@ class EdSites:
 class Geocoder:
     """Geocodes location descriptions against a gazetteer. Build once, call often."""
 
-    def __init__(self, gazetteer: gaz.Gazetteer, sites: EdSites,
+    def __init__(self, gazetteer: Gazetteer, sites: EdSites,
                  calibration: Calibration, parameters: Parameters | None = None) -> None:
         self.gazetteer = gazetteer
         self.sites = sites

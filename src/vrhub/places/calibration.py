@@ -3,11 +3,11 @@
 The confidence the geocoder reports is meant to be the probability that the LSOA it
 returns is the right one: of the answers given confidence 0.8, about 80% should be right.
 The raw evidence is the posterior share of the chosen LSOA among the candidate points of
-the matched name(s) (see :mod:`vrhub.geography.geocoder`); that share is over-confident
+the matched name(s) (see :mod:`vrhub.places.geocoder`); that share is over-confident
 when the string match itself is uncertain (a fuzzy match, a street type left out) and
 under-confident for exact, unambiguous names. A small logistic regression on labelled
 descriptions maps the features below to a probability. Its coefficients are data: the
-default set ships in ``vrhub/geography/data/geocoder_calibration.json`` and
+default set ships in ``vrhub/places/data/geocoder_calibration.json`` and
 ``vrhub istv calibrate-geocoder --labelled FILE`` fits and stores a new set in the
 warehouse, which then takes precedence.
 """
@@ -94,7 +94,7 @@ IDENTITY = Calibration(intercept=0.0, coefficients={"logit_share": 1.0}, fitted_
 def default() -> Calibration:
     """The calibration shipped with vrhub (or the identity map if the file is missing)."""
     try:
-        text = resources.files("vrhub.geography").joinpath(
+        text = resources.files("vrhub.places").joinpath(
             "data/geocoder_calibration.json").read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError):
         return IDENTITY
