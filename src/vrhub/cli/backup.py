@@ -69,8 +69,8 @@ def restore(app: AppContext, source: Path, yes: bool, as_json: bool) -> None:
     backup (which the restored trail cannot hold) are saved there and reported. On
     PostgreSQL the app role is re-created when missing and granted its privileges again.
     """
+    from vrhub.operations.restore import restore as put_back
     from vrhub.storage.backup import read_manifest
-    from vrhub.storage.backup import restore as put_back
 
     manifest = read_manifest(source)
     if not yes:
@@ -83,15 +83,16 @@ def restore(app: AppContext, source: Path, yes: bool, as_json: bool) -> None:
     if as_json:
         app.emit_json(report.to_dict())
         return
-    chain = ("intact" if report.chain_ok else
-             f"BROKEN: {report.chain_problem} (run `vrhub audit verify`)")
-    app.info(f"restored backup {report.backup_id} of {report.created_at}")
-    app.info(f"audit trail: {report.audit.events} events, head {report.audit.head_hash}, "
-             f"chain {chain}")
-    if report.lost_events:
-        app.info(f"{report.lost_events} audit event(s) written after the backup "
-                 f"({report.lost_first} to {report.lost_last}) are not in the restored "
-                 f"trail; they are kept in {report.lost_file}")
+    restored = report.restored
+    chain = ("intact" if report.chain.ok else
+             f"BROKEN: {report.chain.problem} (run `vrhub audit verify`)")
+    app.info(f"restored backup {restored.backup_id} of {restored.created_at}")
+    app.info(f"audit trail: {restored.audit.events} events, head "
+             f"{restored.audit.head_hash}, chain {chain}")
+    if restored.lost_events:
+        app.info(f"{restored.lost_events} audit event(s) written after the backup "
+                 f"({restored.lost_first} to {restored.lost_last}) are not in the restored "
+                 f"trail; they are kept in {restored.lost_file}")
     else:
         app.info("no audit events were written after the backup")
-    app.info(f"what was replaced is kept in {report.previous}")
+    app.info(f"what was replaced is kept in {restored.previous}")

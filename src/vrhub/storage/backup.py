@@ -14,6 +14,9 @@ A backup is a folder:
 - ``vrhub-backup.json``: the manifest: versions, the audit head, and the SHA-256 of every
   file. A restore refuses a backup whose files do not match it (a dump from another
   backup, a changed or missing file): the workspace and the database are a pair.
+
+Checking the restored audit trail's links and seals is the access layer's:
+:mod:`vrhub.operations.restore` restores with :func:`restore` and then verifies the trail.
 """
 
 from __future__ import annotations
@@ -312,28 +315,19 @@ def verify(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 @dataclass
-class RestoreReport:
+class Restored:
+    """What a restore put back (the backup, its audit head as restored) and what it set
+    aside (audit events the backup does not hold, the replaced workspace)."""
+
     backup_id: str
     created_at: str
     audit: AuditHead
-    chain_ok: bool
-    chain_problem: str | None
     lost_events: int
     lost_first: str | None
     lost_last: str | None
     lost_file: Path | None
     previous: Path | None
     warehouse_version: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"backup_id": self.backup_id, "created_at": self.created_at,
-                "audit": self.audit.to_dict(), "audit_chain_intact": self.chain_ok,
-                "audit_chain_problem": self.chain_problem,
-                "events_lost": self.lost_events, "lost_first_at": self.lost_first,
-                "lost_last_at": self.lost_last,
-                "lost_events_file": str(self.lost_file) if self.lost_file else None,
-                "previous_workspace": str(self.previous) if self.previous else None,
-                "warehouse_schema_version": self.warehouse_version}
 
 
 def _events_after(database_url: str, last_id: int | None) -> list[dict[str, Any]]:
@@ -364,13 +358,9 @@ def _events_after(database_url: str, last_id: int | None) -> list[dict[str, Any]
         engine.dispose()
 
 
-def restore(folder: Path, home: Path, database_url: str, *, app_role: str,
-            audit_key_file: Path | None = None) -> RestoreReport:
-    """Restore the backup in ``folder`` into the workspace ``home`` and the app database.
-
-    The restored trail is verified link by link and, when the deployment's audit key file
-    (``audit_key_file``, read after the workspace is restored: by default it is part of it)
-    exists, seal by seal."""
+def restore(folder: Path, home: Path, database_url: str, *, app_role: str) -> Restored:
+    """Restore the backup in ``folder`` into the workspace ``home`` and the app database,
+    and read the restored audit trail's head."""
     from vrhub.storage.appdb.engine import make_engine
 
     manifest = read_manifest(folder)
@@ -426,23 +416,15 @@ def restore(folder: Path, home: Path, database_url: str, *, app_role: str,
             shutil.move(home / name, previous / name)
     _private_tree(previous)
 
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from vrhub.access import audit as audit_trail
-    from vrhub.access.audit_seal import AuditSeal
-
     engine = make_engine(database_url)
     try:
-        key = (AuditSeal(audit_key_file, sessionmaker(engine)).key(create=False)
-               if audit_key_file is not None else None)
-        with Session(engine) as session:
-            checked = audit_trail.verify(session, key)
-            head = _audit_head_sql(session.connection())
+        with engine.connect() as con:
+            head = _audit_head_sql(con)
     finally:
         engine.dispose()
-    return RestoreReport(
+    return Restored(
         backup_id=manifest["backup_id"], created_at=manifest["created_at"], audit=head,
-        chain_ok=checked.ok, chain_problem=checked.problem, lost_events=len(lost),
+        lost_events=len(lost),
         lost_first=lost[0]["occurred_at"] if lost else None,
         lost_last=lost[-1]["occurred_at"] if lost else None, lost_file=lost_file,
         previous=previous, warehouse_version=manifest["warehouse"]["schema_version"])
