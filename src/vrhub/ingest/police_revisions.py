@@ -56,10 +56,12 @@ def by_series(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def series_of(warehouse: Warehouse, state: FileState, month: str, part: Part | None,
-              table: pa.Table | None, notes: list[str]) -> FileName:
+              table: pa.Table | None, notes: list[str],
+              months: police_series.MonthRows | None = None) -> FileName:
     """The series a file's rows belong to: the one its name gives, unless its rows are
     those of another series loaded for the month, whatever the file's name
-    (:func:`vrhub.storage.police_series.series_for`). Sets ``state.name``."""
+    (:func:`vrhub.storage.police_series.series_for`; ``months``: where the stored rows of
+    each month are). Sets ``state.name``."""
     name = state.name
 
     def rows() -> pa.Table | None:
@@ -69,7 +71,7 @@ def series_of(warehouse: Warehouse, state: FileState, month: str, part: Part | N
         return table
 
     series = police_series.series_for(warehouse, SOURCE_NAME, month, name.series, rows,
-                                      whole=part is not None)
+                                      whole=part is not None, months=months)
     if series == name.series:
         return name
     notes.append(f"its rows are those of {series} {month}, already loaded: loaded as "

@@ -77,7 +77,7 @@ from vrhub.standards.police_uk import (
     STREET_SOURCE_COLUMNS,
 )
 from vrhub.standards.schema import Problem
-from vrhub.storage import police_counted, police_rollup
+from vrhub.storage import police_counted, police_rollup, police_series
 from vrhub.storage.parts import Part, PartStore, conform
 from vrhub.storage.queries import police as police_queries
 from vrhub.storage.queries import run_arrow
@@ -121,6 +121,7 @@ def load_street(
         work = _Work(Future(), GridPoints(), warehouse.parts,
                      frozenset(warehouse.loaded_files(SOURCE_NAME)))
         reader = _Reader(files, work)
+        months = police_series.MonthRows(warehouse)
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 ReadAhead(reader.events) as events:
             # the boundaries are prepared while the workers read the first files
@@ -137,7 +138,7 @@ def load_street(
                               "boundaries ...` assigns LSOA 2021, ward and borough to these "
                               "rows")
             for index, source in enumerate(files):
-                file_report = _load_file(warehouse, reader, events, index, source)
+                file_report = _load_file(warehouse, reader, events, index, source, months)
                 for note in file_report.notes:
                     if file_report.status != "unchanged":
                         progress.note(f"{source.display}: {note}")
@@ -315,7 +316,7 @@ def _open(source: InputFile, work: _Work) -> _Opening:
 # -- loading (in the caller's thread) ----------------------------------------------------
 def _load_file(
     warehouse: Warehouse, reader: _Reader, events: Iterator[_Event], index: int,
-    source: InputFile,
+    source: InputFile, months: police_series.MonthRows,
 ) -> FileReport:
     opened = next(events)
     if isinstance(opened, _Failed):
@@ -350,7 +351,8 @@ def _load_file(
             if not replaced:
                 named = name.series
                 name = revisions.series_of(warehouse, state, event.month, event.part,
-                                           event.table, notes)
+                                           event.table, notes, months)
+                months.add(event.month, load.file_id)
                 if event.part is not None and name.series != named:
                     event.part = revisions.retagged(load, event.part, name.series)
                 load.partition = f"{name.series}/{event.month}"

@@ -170,11 +170,34 @@ class PartStore:
         parts = [row[0] for row in con.execute(
             f'SELECT part FROM "{PART.name}" WHERE table_name = ? ORDER BY written_at, part',
             [table.name]).fetchall()]
-        source = None
-        if parts:
-            files = ", ".join(_quote(self.relative(table.name, p)) for p in parts)
-            source = f"read_parquet([{files}])"
-        con.execute(f'CREATE OR REPLACE VIEW "{table.name}" AS {typed_select(table, source)}')
+        con.execute(f'CREATE OR REPLACE VIEW "{table.name}" AS '
+                    f"{typed_select(table, self._source(table, parts))}")
+
+    def rows_of(self, con: duckdb.DuckDBPyConnection, table: Table,
+                file_ids: Iterable[str | None]) -> str | None:
+        """The rows of the parts listed now (in the open transaction) for ``file_ids``, as
+        an SQL relation typed as the view is (None when no such part is listed): a
+        question about a few files' rows reads their parts only, not every part."""
+        ids = set(file_ids)
+        known = sorted(i for i in ids if i is not None)
+        marks = ", ".join("?" for _ in known)
+        conditions = [f"file_id IN ({marks})"] if known else []
+        if None in ids:
+            conditions.append("file_id IS NULL")
+        if not conditions:
+            return None
+        parts = [row[0] for row in con.execute(
+            f'SELECT part FROM "{PART.name}" WHERE table_name = ? AND '
+            f"({' OR '.join(conditions)}) ORDER BY written_at, part",
+            [table.name, *known]).fetchall()]
+        source = self._source(table, parts)
+        return None if source is None else f"({typed_select(table, source)})"
+
+    def _source(self, table: Table, parts: list[str]) -> str | None:
+        if not parts:
+            return None
+        files = ", ".join(_quote(self.relative(table.name, p)) for p in parts)
+        return f"read_parquet([{files}])"
 
     def _adopt_table(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         file_ids = [row[0] for row in con.execute(

@@ -11,6 +11,7 @@ forces (Reported by) with the same crime types and no Crime IDs either.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,31 +26,79 @@ from vrhub.storage.warehouse import Warehouse
 SHARED = 0.5
 
 
+class MonthRows:
+    """Where ``police_street``'s rows of each month are, for one load: the files (file
+    ids) holding rows of each month, read from the warehouse once, when first asked, and
+    told of each file the load stores since (:meth:`add`). A new file's rows are then
+    compared with the parts of its month's files only, not with every part (on a load of
+    thousands of files, comparing each with all the parts stored before it was most of
+    the load's time)."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+        self._stored: dict[str, set[str | None]] | None = None
+        self._added: dict[str, set[str | None]] = {}
+
+    def add(self, month: str, file_id: str | None) -> None:
+        """The load stores (or may store) rows of ``month`` from ``file_id``."""
+        self._added.setdefault(month, set()).add(file_id)
+
+    def files(self, month: str) -> set[str | None]:
+        """The file ids that may hold rows of ``month`` (all that do, and perhaps some
+        whose rows the load has replaced since)."""
+        if self._stored is None:
+            self._stored = {}
+            if self.warehouse.has_table(POLICE_STREET.name):
+                self.warehouse.parts.refresh_view(self.warehouse.con, POLICE_STREET)
+                for stored_month, file_id in answer(self.warehouse, q.MONTH_FILES):
+                    self._stored.setdefault(str(stored_month), set()).add(
+                        None if file_id is None else str(file_id))
+        return self._stored.get(month, set()) | self._added.get(month, set())
+
+    def relation(self, month: str) -> str | None:
+        """The rows of the parts that may hold rows of ``month``, as an SQL relation (None
+        when no part does)."""
+        files = self.files(month)
+        if not files:
+            return None
+        return self.warehouse.parts.rows_of(self.warehouse.con, POLICE_STREET, files)
+
+
 def series_for(warehouse: Warehouse, source: str, month: str, named: str,
-               rows: Callable[[], pa.Table | None], *, whole: bool = True) -> str:
+               rows: Callable[[], pa.Table | None], *, whole: bool = True,
+               months: MonthRows | None = None) -> str:
     """The series a file of ``month`` belongs to: ``named`` (from its file name) when that
     series is loaded for the month, else the loaded series its rows revise
-    (:func:`revised_series`, on ``rows()``), else ``named``."""
+    (:func:`revised_series`, on ``rows()``), else ``named``. With ``months`` the rows are
+    compared with the parts of the month's files only."""
     if not warehouse.has_table(POLICE_STREET.name):
         return named
     if value(warehouse, q.SERIES_LOADED, source=source, partition=f"{named}/{month}"):
         return named
-    # files stored earlier in this load are listed but not yet in the view
-    warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)
+    relation = None
+    if months is not None:
+        relation = months.relation(month)
+        if relation is None:  # no row of the month is stored: nothing to revise
+            return named
+    else:  # files stored earlier in this load are listed but not yet in the view
+        warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)
     table = rows()
     if table is None or not table.num_rows:
         return named
-    return revised_series(warehouse, month, table, whole=whole) or named
+    return revised_series(warehouse, month, table, whole=whole, relation=relation) or named
 
 
 def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
-                   whole: bool = True) -> str | None:
+                   whole: bool = True, relation: str | None = None) -> str | None:
     """The series of ``month`` that ``rows`` (``crime_id``, ``reported_by``,
     ``crime_type``) revise, or None. With ``whole=False`` the rows are the start of a
-    file: only the share of their Crime IDs found in the series is asked for."""
-    if not warehouse.has_table(POLICE_STREET.name):
-        return None
-    table = POLICE_STREET.name
+    file: only the share of their Crime IDs found in the series is asked for.
+    ``relation`` holds the stored rows to compare with (all of ``police_street`` when
+    None)."""
+    if relation is None:
+        if not warehouse.has_table(POLICE_STREET.name):
+            return None
+        relation = f'"{POLICE_STREET.name}"'
     ids = pc.unique(pc.drop_null(pc.cast(rows["crime_id"], pa.string())))
     if len(ids):
         warehouse.con.register("_vrhub_new_ids", pa.table({"crime_id": ids}))
@@ -57,7 +106,7 @@ def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
             found = warehouse.con.execute(
                 f"""SELECT series, count(DISTINCT s.crime_id) AS ids,
                            count(DISTINCT n.crime_id) AS shared
-                    FROM "{table}" s LEFT JOIN _vrhub_new_ids n ON n.crime_id = s.crime_id
+                    FROM {relation} s LEFT JOIN _vrhub_new_ids n ON n.crime_id = s.crime_id
                     WHERE s.month = ? AND s.crime_id IS NOT NULL
                     GROUP BY series ORDER BY shared DESC, series""", [month]).fetchall()
         finally:
@@ -68,8 +117,9 @@ def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
         return None
     forces = _distinct(rows["reported_by"])
     types = _distinct(rows["crime_type"])
-    for series, held_forces, held_types in answer(warehouse, q.SERIES_WITHOUT_IDS,
-                                                  month=month):
+    held_series: list[Any] = warehouse.con.execute(
+        q.SERIES_WITHOUT_IDS_SQL.format(rows=relation), {"month": month}).fetchall()
+    for series, held_forces, held_types in held_series:
         same_types = set(held_types) == types if whole else types <= set(held_types)
         if set(held_forces) == forces and same_types:
             return str(series)

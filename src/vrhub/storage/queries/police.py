@@ -53,11 +53,21 @@ SERIES_LOADED = define(
     doc="Files loaded for one series and month (partition ``series/month``).",
     example={"source": "police", "partition": "city-of-london-street/2023-01"})
 
+MONTH_FILES = define(
+    "police.month_files",
+    'SELECT DISTINCT month, file_id FROM "police_street" ORDER BY month, file_id',
+    doc="The files (file ids) holding street rows of each month.")
+
+#: The series of a month with no Crime ID in ``{rows}`` (the street rows, or the parts of
+#: the month's files).
+SERIES_WITHOUT_IDS_SQL = (
+    "SELECT series, list_sort(list(DISTINCT reported_by)) AS forces, "
+    "list_sort(list(DISTINCT crime_type)) AS types FROM {rows} "
+    "WHERE month = $month GROUP BY series HAVING count(crime_id) = 0 ORDER BY series")
+
 SERIES_WITHOUT_IDS = define(
     "police.series_without_ids",
-    "SELECT series, list_sort(list(DISTINCT reported_by)) AS forces, "
-    "list_sort(list(DISTINCT crime_type)) AS types FROM \"police_street\" "
-    "WHERE month = $month GROUP BY series HAVING count(crime_id) = 0 ORDER BY series",
+    SERIES_WITHOUT_IDS_SQL.format(rows='"police_street"'),
     {"month": "str"},
     doc="The series of a month with no Crime ID, with their forces and crime types.",
     example={"month": "2023-01"})
