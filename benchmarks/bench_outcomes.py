@@ -130,7 +130,7 @@ def seed_returns(home: Path) -> str:
     from vrhub.outcomes.programmes import save_programmes
     from vrhub.outcomes.return_templates import expected_rows
     from vrhub.standards.reporting_periods import ReportingPeriod
-    from vrhub.storage.appdb.models import utc_now
+    from vrhub.storage.appdb.base import utc_now
     from vrhub.storage.outcomes import returns as store
 
     services = _services(home, None)

@@ -13,8 +13,8 @@ from vrhub.access.services import AccessServices
 from vrhub.errors import ConfigError, OperationalError
 from vrhub.settings import Settings
 from vrhub.storage.appdb import directory_models, migrate
+from vrhub.storage.appdb.base import Base
 from vrhub.storage.appdb.engine import make_engine
-from vrhub.storage.appdb.models import Base
 
 TABLES = {"organisation", "app_user", "user_borough", "user_site", "api_token", "audit_event",
           "user_programme", "user_icb", "user_session", "outcome_programme", "outcome_reference",

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vrhub.access.principal import Principal
 from vrhub.storage.appdb import statements
-from vrhub.storage.appdb.models import AuditEvent, utc_now
+from vrhub.storage.appdb.base import utc_now
+from vrhub.storage.appdb.models import AuditEvent
 
 if TYPE_CHECKING:
     from vrhub.access.audit_seal import AuditSeal, SealKey

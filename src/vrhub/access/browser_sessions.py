@@ -28,7 +28,8 @@ from vrhub.access.principal import Principal
 from vrhub.access.principal_cache import AccountVersions, Entry, PrincipalCache
 from vrhub.access.ratelimit import Clock
 from vrhub.errors import NotFound
-from vrhub.storage.appdb.models import User, UserSession, utc_now
+from vrhub.storage.appdb.base import utc_now
+from vrhub.storage.appdb.models import User, UserSession
 
 IDLE = dt.timedelta(hours=8)
 KEPT = dt.timedelta(days=30)  # how long ended sessions stay listed in the database

@@ -35,7 +35,8 @@ from vrhub.shared_store import SharedStore
 from vrhub.standards.codes import BoroughCode, ODSCode
 from vrhub.standards.icb import parse_icb
 from vrhub.standards.outcomes import ProgrammeCode
-from vrhub.storage.appdb.models import Organisation, User, utc_now
+from vrhub.storage.appdb.base import utc_now
+from vrhub.storage.appdb.models import Organisation, User
 from vrhub.storage.outcomes.programmes import programme_codes
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 
 Clock = Callable[[], dt.datetime]
 

@@ -36,8 +36,8 @@ from vrhub.metrics import Metrics
 from vrhub.settings import Settings
 from vrhub.shared_store import SharedStore
 from vrhub.storage.appdb import migrate
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.engine import make_engine, session_factory
-from vrhub.storage.appdb.models import utc_now
 from vrhub.storage.diagnose import describe_url
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from vrhub.access.ratelimit import Clock
 from vrhub.shared_store import TIMEOUT_SECONDS, SharedStore, unreachable
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 
 _EPOCH = dt.datetime(1970, 1, 1)
 

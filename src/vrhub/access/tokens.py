@@ -32,7 +32,8 @@ from vrhub.access.ratelimit import Clock
 from vrhub.access.resources import Resource
 from vrhub.access.roles import ROLE_ACTIONS, TOKEN_SCOPES, Action, Role
 from vrhub.errors import AuthenticationRequired, NotFound, PermissionDenied, UserError
-from vrhub.storage.appdb.models import ApiToken, User, utc_now
+from vrhub.storage.appdb.base import utc_now
+from vrhub.storage.appdb.models import ApiToken, User
 
 TOKEN_PATTERN = re.compile(r"vrh_([0-9a-f]{8})_([A-Za-z0-9_-]{43})")
 MAX_LIFETIME_DAYS = 365

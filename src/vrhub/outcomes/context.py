@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vrhub.access.policy import Policy
 from vrhub.outcomes import framework as framework_mod
 from vrhub.outcomes.framework import Framework
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.outcomes.reference import latest_reference
 
 FRAMEWORK = "framework"

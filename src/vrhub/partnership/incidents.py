@@ -52,12 +52,12 @@ from vrhub.standards.incidents import (
 from vrhub.standards.months import Month
 from vrhub.standards.study_area import StudyArea
 from vrhub.storage import incidents as store
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.incident_models import (
     FundApplication,
     Incident,
     IncidentAction,
 )
-from vrhub.storage.appdb.models import utc_now
 from vrhub.storage.warehouse import Warehouse
 
 REFERENCE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

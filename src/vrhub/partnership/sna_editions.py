@@ -35,7 +35,7 @@ from vrhub.errors import NotFound, UserError
 from vrhub.partnership.sna_compare import compare
 from vrhub.standards.mps import LONDON_BOROUGHS
 from vrhub.storage import sna_editions as store
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.sna_models import SnaEdition
 from vrhub.storage.warehouse import Warehouse
 

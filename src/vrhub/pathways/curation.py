@@ -27,7 +27,7 @@ from vrhub.standards import oruk
 from vrhub.standards.opportunity_taxonomy import VRU_PRIORITIES, YOUTH_OPPORTUNITIES, stable_id
 from vrhub.storage import directory as store
 from vrhub.storage import directory_reads as reads
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 
 
 class ListingError(UserError):

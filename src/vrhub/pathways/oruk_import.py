@@ -48,7 +48,7 @@ from vrhub.standards import oruk
 from vrhub.storage import directory as store
 from vrhub.storage import directory_imports as bookkeeping
 from vrhub.storage import directory_reads as reads
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 
 PAGE_SIZE = 500
 MAX_PAGES = 100_000

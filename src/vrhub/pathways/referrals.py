@@ -44,7 +44,7 @@ from vrhub.pathways.referral_forms import (
 from vrhub.pathways.sealing import Sealer
 from vrhub.standards import pathway_codes as codes
 from vrhub.storage import referrals as store
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.pathway_models import (
     Referral,
     ReferralConsent,

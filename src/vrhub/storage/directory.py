@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from vrhub.standards import oruk
 from vrhub.standards.opportunity_taxonomy import Vocabulary, stable_id
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.directory_models import (
     DirectoryAccessibility,
     DirectoryCapacity,
@@ -37,7 +38,6 @@ from vrhub.storage.appdb.directory_models import (
     DirectoryTaxonomyTerm,
     DirectoryVersion,
 )
-from vrhub.storage.appdb.models import utc_now
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.directory_models import (
     DirectoryFeed,
     DirectoryImport,
@@ -16,7 +17,6 @@ from vrhub.storage.appdb.directory_models import (
     DirectoryQuarantine,
     DirectoryService,
 )
-from vrhub.storage.appdb.models import utc_now
 
 
 def ensure_feed(session: Session, source: str, name: str) -> DirectoryFeed:

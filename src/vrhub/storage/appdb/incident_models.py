@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vrhub.storage.appdb.models import Base, utc_now
+from vrhub.storage.appdb.base import Base, utc_now
 
 
 class Incident(Base):

@@ -4,14 +4,16 @@ The app database holds who may do what; the analytical warehouse (DuckDB) holds 
 Record-level data never enters this database: an audit event names what was asked for and
 in which scope, never the rows themselves.
 
-Times are stored as naive UTC (``utc_now()``) so that SQLite and PostgreSQL read back the
-same value, which the audit hash chain depends on.
+Every table is declared on :class:`~vrhub.storage.appdb.base.Base`. This module imports
+the modules of the outcomes, incident, plan and needs-assessment tables too (an account's
+programmes, one of its scopes, are among them), so that wherever accounts are used the
+metadata holds those tables as well.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,32 +22,19 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-if TYPE_CHECKING:
-    from vrhub.storage.appdb.outcomes_models import UserProgramme
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utc_now() -> dt.datetime:
-    """Now, as naive UTC with microseconds (the form every timestamp here is stored in)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from vrhub.storage.appdb import incident_models as _incidents  # noqa: F401 - tables
+from vrhub.storage.appdb import outcomes_measures_models as _measures  # noqa: F401 - tables
+from vrhub.storage.appdb import outcomes_returns_models as _returns  # noqa: F401 - tables
+from vrhub.storage.appdb import plan_models as _plans  # noqa: F401 - tables
+from vrhub.storage.appdb import sna_models as _sna  # noqa: F401 - tables
+from vrhub.storage.appdb.base import Base, utc_now
+from vrhub.storage.appdb.outcomes_models import UserProgramme
 
 
 class Organisation(Base):
@@ -132,8 +121,6 @@ class User(Base):
         self.icb_links = [kept.get(c) or UserICB(icb_code=c) for c in sorted(set(codes))]
 
     def set_programmes(self, codes: list[str]) -> None:
-        from vrhub.storage.appdb.outcomes_models import UserProgramme
-
         kept = {link.programme_code: link for link in self.programme_links}
         self.programme_links = [kept.get(c) or UserProgramme(programme_code=c)
                                 for c in sorted(set(codes))]
@@ -248,13 +235,3 @@ class AuditEvent(Base):
     #: HMAC-SHA256 of ``hash`` under the audit key held outside the database (migration
     #: 0007); empty for events written before the key existed
     seal: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
-
-
-# The outcomes, incident, plan and needs-assessment tables share this metadata (and
-# UserProgramme is an account's scope).
-import vrhub.storage.appdb.incident_models  # noqa: E402
-import vrhub.storage.appdb.outcomes_measures_models  # noqa: E402
-import vrhub.storage.appdb.outcomes_models  # noqa: E402
-import vrhub.storage.appdb.outcomes_returns_models  # noqa: E402
-import vrhub.storage.appdb.plan_models  # noqa: E402
-import vrhub.storage.appdb.sna_models  # noqa: E402, F401

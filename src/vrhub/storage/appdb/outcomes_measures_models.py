@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from vrhub.storage.appdb.models import Base, utc_now
+from vrhub.storage.appdb.base import Base, utc_now
 
 
 class MeasureUpload(Base):

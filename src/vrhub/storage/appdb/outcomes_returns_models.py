@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vrhub.storage.appdb.models import Base, utc_now
+from vrhub.storage.appdb.base import Base, utc_now
 
 
 class Return(Base):

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from vrhub.storage.appdb.models import Base, utc_now
+from vrhub.storage.appdb.base import Base, utc_now
 
 
 class PlanAssessment(Base):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.outcomes_measures_models import MeasureUpload, ParticipantMeasure
 
 #: columns of a measure row as :func:`current_measures` returns them

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vrhub.storage.appdb.models import User, utc_now
+from vrhub.storage.appdb.base import utc_now
+from vrhub.storage.appdb.models import User
 from vrhub.storage.appdb.outcomes_models import (
     Programme,
     ProgrammeArea,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vrhub.errors import Conflict
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.outcomes_models import OutcomeReference
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.outcomes_models import Programme, ProgrammeArea, ProgrammeBorough
 from vrhub.storage.appdb.outcomes_returns_models import (
     Return,

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from vrhub.errors import Conflict
-from vrhub.storage.appdb.models import utc_now
+from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.outcomes_measures_models import (
     IStatement,
     Survey,

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from alembic import context
 
+# every module that declares tables on Base, so that autogenerate compares them all
 from vrhub.storage.appdb import directory_models as _directory  # noqa: F401 - tables
 from vrhub.storage.appdb import incident_models as _incidents  # noqa: F401 - tables
+from vrhub.storage.appdb import models as _accounts  # noqa: F401 - tables
+from vrhub.storage.appdb import outcomes_measures_models as _measures  # noqa: F401 - tables
+from vrhub.storage.appdb import outcomes_models as _outcomes  # noqa: F401 - tables
+from vrhub.storage.appdb import outcomes_returns_models as _returns  # noqa: F401 - tables
 from vrhub.storage.appdb import pathway_models as _pathway  # noqa: F401 - tables
+from vrhub.storage.appdb import plan_models as _plans  # noqa: F401 - tables
 from vrhub.storage.appdb import sna_models as _sna  # noqa: F401 - tables
+from vrhub.storage.appdb.base import Base
 from vrhub.storage.appdb.engine import make_engine
-from vrhub.storage.appdb.models import Base
 
 config = context.config
 
