@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers_geography import install_boundaries
-from vrhub.access.policy import Scope
+from vrhub.access.scopes import Scope
 from vrhub.ingest.boundaries import refresh_places
 from vrhub.progress import SILENT
 from vrhub.standards.study_area import study_area

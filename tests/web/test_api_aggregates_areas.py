@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.web.route_paths import path_of
 from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
-from vrhub.access.policy import Scope
+from vrhub.access.scopes import Scope
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.routes import api_aggregates
 

@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from vrhub.access.policy import record_scope
 from vrhub.access.principal import Principal
 from vrhub.access.resources import _boroughs
 from vrhub.access.roles import ROLE_ACTIONS, Action
+from vrhub.access.scopes import record_scope
 from vrhub.errors import PermissionDenied
 
 # The scope the two levels need: record search for exact figures (a token must carry

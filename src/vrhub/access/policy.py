@@ -6,7 +6,7 @@
   one audit event, raises :class:`~vrhub.errors.PermissionDenied` when denied;
 - :meth:`Policy.enforce_scope` for lists, searches and exports: checks any boroughs or
   sites the caller asked for against the principal's scope and returns the
-  :class:`Scope` the query layer must filter by (one audit event);
+  :class:`~vrhub.access.scopes.Scope` the query layer must filter by (one audit event);
 - :meth:`Policy.audited` for administrative actions: one event written when the action
   ends, with its outcome (success, failed or denied).
 
@@ -23,15 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from vrhub.access.ed_figures import EDView
-
 from vrhub.access.audit import AuditLog, append, new_event
+from vrhub.access.ed_figures import EDView, ed_view
 from vrhub.access.icb_scope import ICBMembership
 from vrhub.access.outcomes_scope import authorize_outcome, london_wide
 from vrhub.access.principal import Principal
@@ -44,6 +42,7 @@ from vrhub.access.roles import (
     Action,
     Role,
 )
+from vrhub.access.scopes import NO_SCOPE, Scope, record_scope, token_allows
 from vrhub.errors import PermissionDenied, UserError
 
 SCOPED_ACTIONS = frozenset({
@@ -55,68 +54,9 @@ SCOPED_ACTIONS = frozenset({
 
 
 @dataclass(frozen=True)
-class Scope:
-    """What part of record-level data a principal may see. ``everything`` (pan-London),
-    else only rows in ``boroughs`` or from ED ``sites``; neither means nothing. A dataset
-    without a site column yields nothing for a site-scoped principal."""
-
-    everything: bool = False
-    boroughs: frozenset[str] = field(default_factory=frozenset)
-    sites: frozenset[str] = field(default_factory=frozenset)
-    #: funded programmes (outcomes): a programme lead's own
-    programmes: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.everything or self.boroughs or self.sites or self.programmes)
-
-    def allows(self, *, borough: str | None = None, site: str | None = None) -> bool:
-        """Whether one row, in ``borough`` and/or from ``site``, is inside the scope."""
-        if self.everything:
-            return True
-        return bool((borough and borough in self.boroughs) or (site and site in self.sites))
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"everything": self.everything,
-                               "boroughs": sorted(self.boroughs), "sites": sorted(self.sites)}
-        if self.programmes:
-            out["programmes"] = sorted(self.programmes)
-        return out
-
-
-NO_SCOPE = Scope()
-
-
-@dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str
-
-
-def record_scope(principal: Principal, dataset: str = "", *,
-                 action: Action = Action.READ_RECORDS) -> Scope:
-    """The record-level scope ``principal`` has for ``action`` on ``dataset`` (empty when
-    none). The scope does not depend on the dataset today: a site-scoped principal sees
-    nothing of a dataset that has no ED-site column."""
-    if action not in ROLE_ACTIONS[principal.role] or not _token_allows(principal, action):
-        return NO_SCOPE
-    if principal.role is Role.PAN_LONDON_ANALYST:
-        return Scope(everything=True)
-    if principal.role is Role.BOROUGH_ANALYST:
-        return Scope(boroughs=principal.boroughs)
-    if principal.role is Role.ED_DATA_LEAD:
-        return Scope(sites=principal.sites)
-    if principal.role is Role.ICB_ANALYST:
-        # the boroughs the ICB serves and the ED sites it runs (vrhub.access.icb_scope)
-        return Scope(boroughs=principal.boroughs, sites=principal.sites)
-    if principal.role is Role.ADMINISTRATOR and action in (Action.READ_QUALITY,
-                                                           Action.BUILD_SNA):
-        return Scope(everything=True)
-    return NO_SCOPE
-
-
-def _token_allows(principal: Principal, action: Action) -> bool:
-    return principal.token_scopes is None or action.value in principal.token_scopes
 
 
 def authorize(principal: Principal, action: Action, resource: Resource) -> Decision:
@@ -124,7 +64,7 @@ def authorize(principal: Principal, action: Action, resource: Resource) -> Decis
     role = principal.role
     if action not in ROLE_ACTIONS[role]:
         return Decision(False, f"the {role.label.lower()} role may not {_verb(action)}")
-    if not _token_allows(principal, action):
+    if not token_allows(principal, action):
         return Decision(False, f"this API token does not carry the {action.value!r} scope")
     if action is Action.MANAGE_OWN_TOKENS and resource.name != principal.email.lower():
         return Decision(False, "you may only manage your own API tokens")
@@ -168,7 +108,7 @@ UNAUDITED_READS = frozenset({Action.READ_AGGREGATES, Action.READ_OUTCOMES,
 def outcome_scope(principal: Principal, action: Action) -> Scope:
     """The programmes or boroughs ``principal`` may take the outcome ``action`` on (for
     lists and dashboards; empty when none)."""
-    if action not in ROLE_ACTIONS[principal.role] or not _token_allows(principal, action):
+    if action not in ROLE_ACTIONS[principal.role] or not token_allows(principal, action):
         return NO_SCOPE
     if action not in PROGRAMME_SCOPED or london_wide(principal):
         return Scope(everything=True)
@@ -224,7 +164,7 @@ class Policy:
             decision, scope = authorize(principal, action, resource), NO_SCOPE
         elif allowed_scope.is_empty:
             reason = ("this API token does not carry the " f"{action.value!r} scope"
-                      if not _token_allows(principal, action)
+                      if not token_allows(principal, action)
                       else "your account has no boroughs or sites to see records for")
             decision, scope = Decision(False, reason), NO_SCOPE
         else:
@@ -291,7 +231,7 @@ class Policy:
         if scope.is_empty:
             if action not in ROLE_ACTIONS[principal.role]:
                 decision = authorize(principal, action, resource)
-            elif not _token_allows(principal, action):
+            elif not token_allows(principal, action):
                 decision = Decision(False, f"this API token does not carry the "
                                     f"{action.value!r} scope")
             else:
@@ -316,8 +256,6 @@ class Policy:
         a chart, an API endpoint): one audit event, ``allowed`` with the level and scope
         or ``denied`` with the reason. Never raises for a refusal: call
         :meth:`EDView.require` where a refusal ends the request."""
-        from vrhub.access.ed_figures import ed_view
-
         view = ed_view(principal, boroughs, fine=fine, by_site=by_site)
         self._record(principal, Action.READ_ED_FIGURES, f"ed_figures:{surface}",
                      outcome="allowed" if view.shown else "denied",

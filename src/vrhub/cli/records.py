@@ -23,7 +23,7 @@ from vrhub.cli.users import open_services
 from vrhub.errors import UserError
 
 if TYPE_CHECKING:
-    from vrhub.access.policy import Scope
+    from vrhub.access.scopes import Scope
     from vrhub.access.services import AccessServices
 
 F = TypeVar("F", bound=Callable[..., Any])

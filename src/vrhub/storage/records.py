@@ -1,4 +1,4 @@
-"""Record-level queries, always filtered by a :class:`~vrhub.access.policy.Scope`.
+"""Record-level queries, always filtered by a :class:`~vrhub.access.scopes.Scope`.
 
 The policy layer decides the scope; this module only applies it. There is no function here
 that reads records without one, so a caller cannot forget the filter.
@@ -23,7 +23,7 @@ from vrhub.storage.queries.records import DATASETS, Dataset
 from vrhub.storage.warehouse import Warehouse
 
 if TYPE_CHECKING:  # the policy module brings the audit log and the app database models
-    from vrhub.access.policy import Scope
+    from vrhub.access.scopes import Scope
 
 
 def dataset(name: str) -> Dataset:

@@ -16,9 +16,9 @@ from fastapi import Query
 from starlette.requests import Request
 
 from vrhub.access.ed_figures import EDView
-from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
+from vrhub.access.scopes import Scope
 from vrhub.errors import PermissionDenied
 from vrhub.reports.periods import PRESET_HELP
 from vrhub.standards.months import ISO_MONTH_ANCHORED

@@ -129,7 +129,7 @@ def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: P
 
 
 def test_record_pages_from_parts_equal_a_direct_sorted_query(tmp_path: Path) -> None:
-    from vrhub.access.policy import Scope
+    from vrhub.access.scopes import Scope
     from vrhub.storage import records
 
     with Warehouse(tmp_path / "warehouse.duckdb") as wh:

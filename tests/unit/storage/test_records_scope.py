@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.street_rows import street_warehouse
-from vrhub.access.policy import Scope
+from vrhub.access.scopes import Scope
 from vrhub.errors import NotFound, UserError
 from vrhub.storage import records
 from vrhub.storage.warehouse import Warehouse

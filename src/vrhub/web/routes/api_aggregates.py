@@ -31,8 +31,8 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from vrhub.access.ed_figures import EDView
-from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
+from vrhub.access.scopes import Scope
 from vrhub.errors import UserError
 from vrhub.reports import ed_figures, periods
 from vrhub.standards.months import Period

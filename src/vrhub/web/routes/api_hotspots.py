@@ -24,9 +24,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Action, Role
+from vrhub.access.scopes import Scope
 from vrhub.errors import PermissionDenied, UserError
 from vrhub.reports import periods
 from vrhub.standards.months import Period

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from vrhub.access.policy import Scope
 from vrhub.access.principal import Principal
 from vrhub.access.resources import Resource
 from vrhub.access.roles import Action
+from vrhub.access.scopes import Scope
 from vrhub.reports import exports
 from vrhub.reports.names import record_filters
 from vrhub.storage import records
