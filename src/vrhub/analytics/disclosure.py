@@ -38,13 +38,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vrhub.analytics.disclosure_files import OutputFile
+from vrhub.analytics.suppression_markers import as_numbers
 from vrhub.errors import DisclosureError
 
 SUPPRESS_MAX = 7
 ROUND_TO = 5
 SUPPRESSED_MARK = "[c]"
 RULE = f"counts 1-{SUPPRESS_MAX} suppressed, others rounded to the nearest {ROUND_TO}"
-SUPPRESSION_MARKERS = frozenset({"[c]", "[x]", "c", "x", "*", "[z]", "", "suppressed"})
 
 FINE_AREA_CODE = re.compile(r"^[EW]0[012]\d{6}$")  # output areas, LSOAs, MSOAs
 AREA_CODE = re.compile(r"^(E05|W05|E0[6-9]|W06|E1[0-2]|E4[0-9]|E5[0-9]|E92|K0[2-4])\d{6}$")
@@ -284,42 +285,6 @@ def _is_count_name(name: str) -> bool:
                 or low.startswith(NON_COUNT_PREFIXES))
 
 
-_PLAIN_KINDS = frozenset({"string", "integer", "floating", "mixed-integer-float", "empty"})
-"""Columns whose equal values (as pandas compares them) read as the same number."""
-
-
-def as_numbers(column: pd.Series) -> pd.Series | None:
-    """The column as floats (markers such as ``[c]`` as missing), or None if not numeric."""
-    if pd.api.types.is_bool_dtype(column):
-        return None
-    if pd.api.types.is_numeric_dtype(column):
-        return pd.to_numeric(column, errors="coerce").astype("float64")
-    if column.dtype != object and not pd.api.types.is_string_dtype(column):
-        return None
-    if pd.api.types.infer_dtype(column, skipna=True) not in _PLAIN_KINDS:
-        text = column.dropna().astype(str).str.strip()
-        text = text[~text.str.lower().isin(SUPPRESSION_MARKERS)]
-        if text.empty:
-            return None
-        numbers = pd.to_numeric(text, errors="coerce")
-        if numbers.isna().any():
-            return None
-        return pd.to_numeric(column.where(~column.astype(str).str.strip().str.lower().isin(
-            SUPPRESSION_MARKERS)), errors="coerce").astype("float64")
-    # each distinct value is read once (a column of millions of cells holds few)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    marker = text.str.lower().isin(SUPPRESSION_MARKERS).to_numpy()
-    if marker.all():
-        return None
-    numbers = pd.to_numeric(text[~marker], errors="coerce")
-    if numbers.isna().any():
-        return None
-    values = np.full(len(uniques) + 1, np.nan)  # the last: missing cells (code -1)
-    values[np.flatnonzero(~marker)] = numbers.astype("float64").to_numpy()
-    return pd.Series(values[codes], index=column.index, name=column.name, dtype="float64")
-
-
 def scan_frame(frame: pd.DataFrame, *, name: str = "", counts: Sequence[str] | None = None,
                rates: Mapping[str, Sequence[str]] | None = None,
                allow_columns: Sequence[str] = (), exempt: Sequence[str] = (),
@@ -517,8 +482,6 @@ def scan_text(text: str, *, field_name: str, source: str = "") -> list[Violation
 def scan_public_output(path: Path | str) -> list[Violation]:
     """Every reason the output file at ``path`` may not be published: its tables, and
     every text field it carries (metadata, notes, descriptions, the manifest)."""
-    from vrhub.analytics.disclosure_files import OutputFile
-
     path = Path(path)
     try:
         output = OutputFile(path)

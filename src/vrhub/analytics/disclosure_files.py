@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from vrhub.analytics.disclosure import as_numbers
+from vrhub.analytics.suppression_markers import as_numbers
 
 TableRead = tuple[str, pd.DataFrame, dict[str, Any] | None, list[str | None] | None]
 Finding = list[tuple[str, int]]

@@ -16,6 +16,7 @@ from shapely.geometry import Point, box
 
 from vrhub.analytics import disclosure
 from vrhub.analytics.disclosure import Rate, apply, disclose_count, scan_frame
+from vrhub.analytics.suppression_markers import SUPPRESSION_MARKERS, as_numbers
 from vrhub.errors import DisclosureError
 from vrhub.reports.outputs import output_metadata, write_result
 
@@ -340,14 +341,14 @@ def test_numbers_read_from_text_cells(values: list[object]) -> None:
             readings.append(np.nan)
             continue
         text = str(value).strip()
-        if text.lower() in disclosure.SUPPRESSION_MARKERS:
+        if text.lower() in SUPPRESSION_MARKERS:
             readings.append(np.nan)
             continue
         try:
             readings.append(float(text))
         except ValueError:
             readings.append(None)  # not a number: the column is not numeric
-    found = disclosure.as_numbers(column)
+    found = as_numbers(column)
     if None in readings or all(np.isnan(r) for r in readings):
         assert found is None
     else:
