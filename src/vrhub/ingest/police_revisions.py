@@ -57,14 +57,18 @@ def by_series(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def series_of(warehouse: Warehouse, state: FileState, month: str, part: Part | None,
               table: pa.Table | None, notes: list[str],
-              months: police_series.MonthRows | None = None) -> FileName:
+              months: police_series.MonthRows | None = None,
+              keys: pa.Table | None = None) -> FileName:
     """The series a file's rows belong to: the one its name gives, unless its rows are
     those of another series loaded for the month, whatever the file's name
     (:func:`vrhub.storage.police_series.series_for`; ``months``: where the stored rows of
-    each month are). Sets ``state.name``."""
+    each month are; ``keys``: the Crime ID, force and crime type of ``part``'s rows, when
+    at hand). Sets ``state.name``."""
     name = state.name
 
     def rows() -> pa.Table | None:
+        if part is not None and keys is not None:
+            return keys
         if part is not None:
             return pq.read_table(warehouse.parts.path(POLICE_STREET.name, part.name),
                                  columns=["crime_id", "reported_by", "crime_type"])

@@ -174,6 +174,9 @@ class _Block:
     table: pa.Table | None
     problems: list[Problem]
     part: Part | None = None
+    #: with ``part``: the Crime ID, force and crime type of its rows (what a revision is
+    #: decided by), kept from the rows written so the part need not be read back
+    keys: pa.Table | None = None
 
 
 @dataclass
@@ -242,8 +245,10 @@ class _Reader:
             checked = opened.checked
             if opened.part is not None:  # ... placed and written too
                 yield _Opened(opened.sha256 or "", opened.state)
+                keys = None if checked.columns is None else pa.table(
+                    {k: checked.columns[k] for k in ("crime_id", "reported_by", "crime_type")})
                 yield _Block(checked.month, checked.rows_read, None, checked.problems,
-                             opened.part)
+                             opened.part, keys)
                 yield _Closed(False)
                 return
             table = place_rows(self.work.cache.result(), opened.state, checked)
@@ -351,7 +356,7 @@ def _load_file(
             if not replaced:
                 named = name.series
                 name = revisions.series_of(warehouse, state, event.month, event.part,
-                                           event.table, notes, months)
+                                           event.table, notes, months, event.keys)
                 months.add(event.month, load.file_id)
                 if event.part is not None and name.series != named:
                     event.part = revisions.retagged(load, event.part, name.series)

@@ -53,7 +53,9 @@ class FileLoad:
     def __enter__(self) -> FileLoad:
         if not self.warehouse.in_transaction:
             raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
-        self.unchanged = self.file_id in self.warehouse.loaded_files(self.source)
+        self.unchanged = bool(self.warehouse.scalar(
+            f'SELECT count(*) FROM "{PROVENANCE.name}" WHERE source = ? AND file_id = ? '
+            "AND status <> 'replaced'", [self.source, self.file_id]))
         return self
 
     def __exit__(

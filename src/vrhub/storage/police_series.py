@@ -71,7 +71,7 @@ def series_for(warehouse: Warehouse, source: str, month: str, named: str,
     series is loaded for the month, else the loaded series its rows revise
     (:func:`revised_series`, on ``rows()``), else ``named``. With ``months`` the rows are
     compared with the parts of the month's files only."""
-    if not warehouse.has_table(POLICE_STREET.name):
+    if months is None and not warehouse.has_table(POLICE_STREET.name):
         return named
     if value(warehouse, q.SERIES_LOADED, source=source, partition=f"{named}/{month}"):
         return named
