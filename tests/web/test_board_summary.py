@@ -175,7 +175,7 @@ def test_under_25_ed_assaults_where_records_carry_ages(demo_app: FastAPI) -> Non
     start = month_minus(end, 11)
     with warehouse(demo_app) as wh:
         young = wh.query(
-            "SELECT ward_code, count(*) AS n FROM istv_assault WHERE borough_code = ? AND "
+            "SELECT ward_code, count(*) AS n FROM istv_assault_current WHERE borough_code = ? AND "
             "age_band IN ('0-10', '11-15', '16-17', '18-24') AND strftime(assault_at, "
             "'%Y-%m') BETWEEN ? AND ? GROUP BY 1", [BOROUGH, start, end])
         names = dict(wh.query("SELECT code, name FROM area_boundary WHERE level = 'ward22'")

@@ -76,12 +76,12 @@ def by_hand(n: int) -> int | None:
 def ed_by_ward(app: FastAPI, borough: str) -> dict[str, int]:
     """ED assaults per ward of ``borough`` over the months both ED and MPS data cover."""
     ed = {m for (m,) in query(app, "SELECT DISTINCT strftime(assault_at, '%Y-%m') FROM "
-                                   "istv_assault WHERE assault_at IS NOT NULL")}
+                                   "istv_assault_current WHERE assault_at IS NOT NULL")}
     mps = {m for (m,) in query(app, "SELECT DISTINCT month FROM mps_crime_count "
                                     "WHERE level = 'ward'")}
     months = sorted(ed & mps)
     marks = ", ".join("?" for _ in months)
-    rows = query(app, "SELECT n.ward_name, count(*) FROM istv_assault a JOIN (SELECT "
+    rows = query(app, "SELECT n.ward_name, count(*) FROM istv_assault_current a JOIN (SELECT "
                       "ward_code, any_value(ward_name) AS ward_name FROM area_lookup GROUP BY 1)"
                       " n USING (ward_code) WHERE a.borough_code = ? AND "
                       f"strftime(a.assault_at, '%Y-%m') IN ({marks}) GROUP BY 1",
@@ -139,8 +139,9 @@ def test_a_borough_outside_the_scope_shows_disclosed_ed_figures_only(demo_app: F
 def test_inside_the_scope_ed_figures_are_exact(demo_app: FastAPI) -> None:
     for email, borough in INSIDE:
         exact = ed_by_ward(demo_app, borough)
-        known_time = query(demo_app, "SELECT count(*) FROM istv_assault WHERE borough_code = ?"
-                                     " AND assault_time_known", [borough])[0][0]
+        known_time = query(demo_app, "SELECT count(*) FROM istv_assault_current WHERE "
+                                     "borough_code = ? AND assault_time_known",
+                           [borough])[0][0]
         html = client_for(demo_app, email).get(f"/boroughs/{borough}", headers=HTML).text
         assert comparison(html) == exact, email
         table = table_with(html, "ED assaults by day and hour")
@@ -222,8 +223,8 @@ def _denied(app: FastAPI) -> list[AuditEvent]:
 
 @pytest.mark.parametrize("email", ["borough@example.org", "ed@example.org", *ICB_USERS])
 def test_api_notes_about_unplaced_rows_are_disclosed(demo_app: FastAPI, email: str) -> None:
-    unplaced = query(demo_app, "SELECT count(*) FROM istv_assault WHERE borough_code IS NULL"
-                     )[0][0]
+    unplaced = query(demo_app, "SELECT count(*) FROM istv_assault_current "
+                               "WHERE borough_code IS NULL")[0][0]
     assert unplaced % 5 and unplaced > 7, "the data would not show rounding"
     body = client_for(demo_app, email).get("/api/v1/counts?source=istv").json()
     notes = " ".join(body["notes"])

@@ -112,7 +112,7 @@ def months_covered(warehouse: Warehouse, *, source: str, level: str) -> list[str
                      districts=counted.districts(warehouse))
     elif source == "istv":
         require_table(warehouse, "istv_assault")
-        found = rows(warehouse, q.ISTV_MONTHS)
+        found = rows(warehouse, q.ISTV_MONTHS[_istv(warehouse)])
     else:
         raise UserError(f"unknown source {source!r}", hint="use " + ", ".join(SOURCES))
     return [str(m) for (m,) in found]
@@ -122,6 +122,12 @@ def _police(warehouse: Warehouse, name: str) -> NamedQuery:
     """The police.uk question ``name`` in the form the warehouse takes: repeats listed in
     ``police_uncounted``, else the counting rule applied in the query."""
     return q.POINT_QUESTIONS[name + ("" if counted.listed(warehouse) else ".rule")]
+
+
+def _istv(warehouse: Warehouse) -> str:
+    """The form of the ED questions the warehouse takes: the rows of current submissions,
+    else (no submissions recorded) every row stored (:data:`q.ISTV_ROWS`)."""
+    return "" if warehouse.has_table("istv_submission") else ".stored"
 
 
 def _mps_categories(warehouse: Warehouse, categories: Sequence[str]
@@ -270,10 +276,11 @@ def _istv_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None,
     coverage = months_covered(warehouse, source="istv", level=level)
     chosen = (_chosen(warehouse, "istv_assault", "assault_method", categories, ISTV_METHODS)
               if categories else [])
-    data = _counts(warehouse, f"series.monthly.istv.{level}", every_category=not categories,
-                   categories=chosen, **_filters(areas, period))
+    form = _istv(warehouse)
+    data = _counts(warehouse, f"series.monthly.istv.{level}{form}",
+                   every_category=not categories, categories=chosen, **_filters(areas, period))
     notes = []
-    unplaced = value(warehouse, q.POINT_QUESTIONS[f"series.unplaced.istv.{level}"])
+    unplaced = value(warehouse, q.POINT_QUESTIONS[f"series.unplaced.istv.{level}{form}"])
     if unplaced:
         notes.append(f"{int(unplaced):,} istv_assault row(s) with no {level} (not geocoded "
                      "or outside London) are not in area results")
@@ -353,7 +360,8 @@ def istv_assault_times(warehouse: Warehouse, *, level: str,
     (``end`` empty), else the whole day ``[date 00:00, date + 1 day)``."""
     check_level(level)
     require_table(warehouse, "istv_assault")
-    times = run(warehouse, q.POINT_QUESTIONS[f"series.assault_times.{level}"],
+    times = run(warehouse,
+                q.POINT_QUESTIONS[f"series.assault_times.{level}{_istv(warehouse)}"],
                 **_filters(areas, period))
     return times, provenance_for(warehouse, ["istv_assault"])
 
@@ -367,7 +375,8 @@ def istv_counts_by_age(warehouse: Warehouse, *, borough: str, bands: Sequence[st
         return None
     if not {"age_band", "ward_code", "borough_code"} <= warehouse.columns("istv_assault"):
         return None
-    if not value(warehouse, q.ISTV_AGED, borough=borough):
+    form = _istv(warehouse)
+    if not value(warehouse, q.ISTV_AGED[form], borough=borough):
         return None
-    return run(warehouse, q.ISTV_BY_AGE, borough=borough, bands=list(bands),
+    return run(warehouse, q.ISTV_BY_AGE[form], borough=borough, bands=list(bands),
                **{"from": period[0] or None, "to": period[1] or None})

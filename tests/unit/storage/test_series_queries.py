@@ -1,6 +1,7 @@
 """The monthly series' questions are named queries (one per source and level), and answer as
 the storage functions always did: police.uk crimes once each in the study area, whether the
-warehouse lists its repeats or not; filters that select; MPS major categories summed."""
+warehouse lists its repeats or not; filters that select; MPS major categories summed; ED
+assaults of current submissions only."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from vrhub.errors import UserError
 from vrhub.standards.geography_tables import AREA_LOOKUP
-from vrhub.standards.istv import ISTV_ASSAULT
+from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
 from vrhub.standards.mps import MPS_CRIME_COUNT
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.standards.series_choices import LEVELS
@@ -192,3 +193,43 @@ def test_ed_assaults_all_methods_times_and_age_bands(tmp_path: Path) -> None:
     assert young is not None and young.to_dict("records") == [
         {"area_code": WARD_CITY, "count": 1}]
     assert none_aged is None
+
+
+def test_ed_assaults_of_superseded_submissions_are_not_counted(tmp_path: Path) -> None:
+    """A month sent again supersedes the first submission, whose rows are kept: the series
+    count the current one's (every row stored when no submissions are recorded)."""
+    def assaults(submission: str, when: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({
+            "assault_id": [f"{submission}:{i}" for i in range(len(when))],
+            "submission_id": submission, "site_code": "RJ121",
+            "source_row": range(1, len(when) + 1),
+            "assault_at": pd.to_datetime(when), "assault_time_known": True,
+            "assault_method": "knife", "location_type": "street",
+            "ward_code": WARD_CITY, "borough_code": CITY})
+
+    old, new = "istv-00000000000000a1", "istv-00000000000000b2"
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ensure_tables([ISTV_ASSAULT])
+        wh.insert(ISTV_ASSAULT, assaults(old, ["2024-01-05 22:00", "2024-01-06 01:00",
+                                               "2024-02-01 10:00"]))
+        wh.insert(ISTV_ASSAULT, assaults(new, ["2024-01-05 22:00", "2024-01-20 23:00"]))
+        stored = series.monthly_counts(wh, source="istv", level="borough")
+        wh.ensure_tables([ISTV_SUBMISSION])
+        received = pd.Timestamp("2024-03-01 09:00")
+        wh.insert(ISTV_SUBMISSION, pd.DataFrame({
+            "submission_id": [old, new], "site_code": "RJ121",
+            "period_start": pd.to_datetime(["2024-01-01", "2024-01-01"]).date,
+            "period_end": pd.to_datetime(["2024-02-29", "2024-02-29"]).date,
+            "received_at": [received, received + pd.Timedelta(days=1)],
+            "file_name": "RJ121.csv", "sha256": ["a" * 64, "b" * 64], "file_format": "csv",
+            "header_source": "options", "codelist_version": "test",
+            "status": ["superseded", "current"], "rows_read": [3, 2],
+            "rows_accepted": [3, 2], "rows_quarantined": 0}))
+        current = series.monthly_counts(wh, source="istv", level="ward")
+        months = series.months_covered(wh, source="istv", level="ward")
+        times = series.istv_assault_times(wh, level="borough")[0]
+    assert _series(stored.data) == [(CITY, "all assaults", "2024-01", 4),
+                                    (CITY, "all assaults", "2024-02", 1)]
+    assert _series(current.data) == [(WARD_CITY, "all assaults", "2024-01", 2)]
+    assert months == ["2024-01"]
+    assert sorted(times["start"].dt.strftime("%d %H")) == ["05 22", "20 23"]

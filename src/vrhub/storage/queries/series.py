@@ -13,8 +13,11 @@ ward). Their filters are typed parameters, each with a value that means "no filt
 
 police.uk questions read the rows that count (:func:`vrhub.storage.queries.counted.counted`:
 each crime once, in the study area ``$districts``); each also has a ``.rule`` form for a
-warehouse whose repeats are not listed in ``police_uncounted``. Counts that name their
-areas from ``area_lookup`` have an ``.unnamed`` form for a warehouse without a lookup.
+warehouse whose repeats are not listed in ``police_uncounted``. ED assault questions read
+the rows of current submissions (a superseded submission's rows are kept, never counted);
+each also has a ``.stored`` form for a warehouse that records no submissions. Counts that
+name their areas from ``area_lookup`` have an ``.unnamed`` form for a warehouse without a
+lookup.
 """
 
 from __future__ import annotations
@@ -132,6 +135,15 @@ def _police_variants() -> list[tuple[str, bool]]:
     return [("", True), (".rule", False)]
 
 
+#: the ED assaults the series count, per form of the questions: the rows of current
+#: submissions, or (``.stored``) every row, for a warehouse that records no submissions
+ISTV_ROWS = {
+    "": ("(SELECT * FROM istv_assault WHERE submission_id IN (SELECT submission_id FROM "
+         "istv_submission WHERE status = 'current'))"),
+    ".stored": '"istv_assault"',
+}
+
+
 def _counts_sql(source: str, level: str, rows: str, named: bool) -> str:
     """Counts per area of ``level``, category and month of ``rows``: police.uk or ED rows
     (``police``, ``istv``: each row one), or the police.uk counts rolled up at load time
@@ -193,27 +205,29 @@ def _define_point_questions() -> dict[str, NamedQuery]:
                 _force_months_sql(code, rows, "police_street"), _STUDY_AREA,
                 doc=f"Per {level}: the months in which a force publishing crimes in it has "
                     "any row.", example=_STUDY_AREA_EXAMPLE)
-        for named in (True, False):
-            name = f"series.monthly.istv.{level}{'' if named else '.unnamed'}"
+        for form, rows in ISTV_ROWS.items():
+            which = " (every row stored)" if form else ""
+            for named in (True, False):
+                name = f"series.monthly.istv.{level}{form}{'' if named else '.unnamed'}"
+                out[name] = define(
+                    name, _counts_sql("istv", level, rows, named),
+                    {**_CATEGORIES, **_AREAS, **_PERIOD},
+                    doc=f"ED assaults{which} per {level}, method (or all assaults) and month"
+                        + ("" if named else ", without area names"),
+                    example={**istv_example, **_area_example(level), **_EXAMPLE_PERIOD})
+            name = f"series.unplaced.istv.{level}{form}"
+            out[name] = define(name, f"SELECT count(*) AS n FROM {rows} t WHERE {code} IS NULL",
+                               doc=f"ED assaults{which} in no {level}.")
+            name = f"series.assault_times.{level}{form}"
             out[name] = define(
-                name, _counts_sql("istv", level, '"istv_assault"', named),
-                {**_CATEGORIES, **_AREAS, **_PERIOD},
-                doc=f"ED assaults per {level}, method (or all assaults) and month"
-                    + ("" if named else ", without area names"),
-                example={**istv_example, **_area_example(level), **_EXAMPLE_PERIOD})
-        name = f"series.unplaced.istv.{level}"
-        out[name] = define(name, f"SELECT count(*) AS n FROM istv_assault WHERE {code} IS NULL",
-                           doc=f"ED assaults in no {level}.")
-        name = f"series.assault_times.{level}"
-        out[name] = define(
-            name,
-            "SELECT assault_at AS start, CASE WHEN assault_time_known THEN NULL "
-            'ELSE assault_at + INTERVAL 1 DAY END AS "end" FROM istv_assault '
-            f"WHERE assault_at IS NOT NULL AND {_areas(code, 'borough_code')} "
-            f"AND {_period(ISTV_MONTH)}", {**_AREAS, **_PERIOD},
-            doc=f"ED assault times (a whole day when the time is not known), of some areas "
-                f"({level} or borough codes) and months.",
-            example={**_area_example(level), **_EXAMPLE_PERIOD})
+                name,
+                "SELECT assault_at AS start, CASE WHEN assault_time_known THEN NULL "
+                f'ELSE assault_at + INTERVAL 1 DAY END AS "end" FROM {rows} t '
+                f"WHERE assault_at IS NOT NULL AND {_areas(code, 'borough_code')} "
+                f"AND {_period(ISTV_MONTH)}", {**_AREAS, **_PERIOD},
+                doc=f"ED assault times{which} (a whole day when the time is not known), of "
+                    f"some areas ({level} or borough codes) and months.",
+                example={**_area_example(level), **_EXAMPLE_PERIOD})
         name = f"series.lookup.{level}"
         out[name] = define(
             name,
@@ -280,26 +294,33 @@ def _define_rolled_questions() -> dict[str, NamedQuery]:
 
 ROLLED_QUESTIONS = _define_rolled_questions()
 
-ISTV_MONTHS = define(
-    "series.months.istv",
-    f"SELECT DISTINCT {ISTV_MONTH} AS month FROM istv_assault WHERE assault_at IS NOT NULL "
-    "ORDER BY 1", doc="The months with ED assaults.")
-
-ISTV_AGED = define(
-    "series.istv_aged",
-    "SELECT count(*) AS n FROM istv_assault WHERE borough_code = $borough "
-    "AND age_band IS NOT NULL", {"borough": "str"},
-    doc="ED assaults in a borough whose patient's age band is known.",
-    example={"borough": _CITY})
-
-ISTV_BY_AGE = define(
-    "series.istv_by_age",
-    'SELECT ward_code AS area_code, count(*) AS "count" FROM istv_assault '
-    "WHERE borough_code = $borough AND ward_code IS NOT NULL "
-    f"AND list_contains($bands, age_band) AND {_period(ISTV_MONTH)} GROUP BY 1",
-    {"borough": "str", "bands": "list[str]", **_PERIOD},
-    doc="ED assaults per ward of a borough whose patient is in some age bands, over months.",
-    example={"borough": _CITY, "bands": ["16-17", "18-24"], **_EXAMPLE_PERIOD})
+#: per form of the ED questions (:data:`ISTV_ROWS`): the months with ED assaults
+ISTV_MONTHS: dict[str, NamedQuery] = {}
+#: per form: ED assaults in a borough whose patient's age band is known
+ISTV_AGED: dict[str, NamedQuery] = {}
+#: per form: ED assaults per ward of a borough whose patient is in some age bands
+ISTV_BY_AGE: dict[str, NamedQuery] = {}
+for _form, _rows in ISTV_ROWS.items():
+    _which = " (every row stored)" if _form else ""
+    ISTV_MONTHS[_form] = define(
+        f"series.months.istv{_form}",
+        f"SELECT DISTINCT {ISTV_MONTH} AS month FROM {_rows} t WHERE assault_at IS NOT NULL "
+        "ORDER BY 1", doc=f"The months with ED assaults{_which}.")
+    ISTV_AGED[_form] = define(
+        f"series.istv_aged{_form}",
+        f"SELECT count(*) AS n FROM {_rows} t WHERE borough_code = $borough "
+        "AND age_band IS NOT NULL", {"borough": "str"},
+        doc=f"ED assaults{_which} in a borough whose patient's age band is known.",
+        example={"borough": _CITY})
+    ISTV_BY_AGE[_form] = define(
+        f"series.istv_by_age{_form}",
+        f'SELECT ward_code AS area_code, count(*) AS "count" FROM {_rows} t '
+        "WHERE borough_code = $borough AND ward_code IS NOT NULL "
+        f"AND list_contains($bands, age_band) AND {_period(ISTV_MONTH)} GROUP BY 1",
+        {"borough": "str", "bands": "list[str]", **_PERIOD},
+        doc=f"ED assaults{_which} per ward of a borough whose patient is in some age bands, "
+            "over months.",
+        example={"borough": _CITY, "bands": ["16-17", "18-24"], **_EXAMPLE_PERIOD})
 
 # -- population, deprivation, boundaries --------------------------------------------------
 _POPULATION = ("FROM population WHERE lsoa_vintage = '2021' AND age_band = 'all' "
