@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import vrhub.demo
+from vrhub.cli import demo as demo_command
 from vrhub.cli.main import main
 from vrhub.demo import DemoResult, StepResult
 
@@ -76,8 +77,12 @@ def test_demo_defaults_to_a_vrhub_demo_folder_and_serves(
                         lambda app, host=None, port=None: served.append(port))
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--port", "8123"], {}) == 0
+    assert Path("vrhub-demo") == demo_command.DEFAULT_DEMO_HOME
     assert calls[0]["home"] == (tmp_path / "vrhub-demo").resolve()
-    assert "vrhub-demo" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert f"using {tmp_path / 'vrhub-demo'} for the demo" in err
+    assert "Demo workspace" in out and "Rows per table" in out
+    assert "mps_crime_count" in out  # the table of rows the build reported
     assert served == [8123]
 
 
