@@ -51,9 +51,11 @@ def _upper_columns(frame: pd.DataFrame) -> None:
 
 
 def _duplicates(frame: pd.DataFrame, keys: list[str], column: str) -> list[Problem]:
+    """Rows repeating ``keys`` (after the first), each a problem of the published
+    ``column`` holding the last key's value."""
     dup = frame.duplicated(subset=keys, keep="first").to_numpy()
     numbers = np.arange(1, len(frame) + 1)
-    return [Problem(int(r), column, frame[column].iat[int(r) - 1],
+    return [Problem(int(r), column, frame[keys[-1]].iat[int(r) - 1],
                     f"{' + '.join(keys)} appears twice; the first row is kept", "key:duplicate")
             for r in numbers[dup]]
 
@@ -110,8 +112,11 @@ def _handle_lsoa(load: FileLoad, file: InputFile, entry: FileReport,
     })
     problems = _duplicates(frame, ["lsoa11_code", "lsoa21_code"], "LSOA21CD")
     p21, p11, label = populations(load.warehouse)
-    weighted = compute_weights(frame[["lsoa11_code", "lsoa21_code"]].fillna(""), p21, p11,
-                               basis11=label)
+    # each pair weighed once: a repeated row (set aside) would take a share of the split
+    pairs = frame[["lsoa11_code", "lsoa21_code"]].fillna("")
+    weights = compute_weights(pairs.drop_duplicates().reset_index(drop=True), p21, p11,
+                              basis11=label)
+    weighted = pairs.merge(weights, on=["lsoa11_code", "lsoa21_code"], how="left")
     for column in ("weight_11_to_21", "weight_21_to_11", "weight_basis"):
         frame[column] = weighted[column].to_numpy()
     frame["file_id"] = load.file_id
