@@ -14,6 +14,7 @@ from vrhub.errors import OperationalError
 from vrhub.storage import warehouse_schema
 from vrhub.storage.warehouse import Warehouse
 from vrhub.storage.warehouse_schema import Migration
+from vrhub.storage.warehouse_upgrade import upgrade_file
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
@@ -62,6 +63,22 @@ def test_an_old_warehouse_is_refused_until_upgraded_and_keeps_its_data(
         assert _columns(wh.con) == fresh_columns  # upgraded ends like new
     code, _, err = run("warehouse", "upgrade")
     assert code == 0 and f"schema version {warehouse_schema.head()} -> " in err  # idempotent
+
+
+def test_upgrading_a_warehouse_file_applies_every_pending_migration_once(
+        tmp_path: Path) -> None:
+    shipped = sorted(Path(warehouse_schema.__file__).parent.glob(
+        "warehouse_migrations/m[0-9][0-9][0-9][0-9]_*.py"))
+    newest = len(shipped)
+    assert newest >= 1
+    path = tmp_path / "warehouse.duckdb"
+    _as_written_by_0_1(tmp_path)
+    before, applied, after = upgrade_file(path)
+    assert (before, [m.version for m in applied], after) == (
+        0, list(range(1, newest + 1)), newest)
+    assert upgrade_file(path) == (newest, [], newest)  # nothing left to apply
+    with Warehouse(path, read_only=True) as wh:
+        assert warehouse_schema.current(wh.con) == newest
 
 
 def test_a_warehouse_from_a_newer_vrhub_is_refused(tmp_path: Path) -> None:

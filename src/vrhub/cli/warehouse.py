@@ -58,10 +58,10 @@ def upgrade(app: AppContext) -> None:
     Run it after installing a new version of vrhub, with the web app stopped; each
     migration commits on its own, so an interrupted upgrade resumes where it stopped.
     """
-    from vrhub.storage import warehouse_schema
+    from vrhub.storage.warehouse_upgrade import upgrade_file
 
     path = app.workspace.ensure().warehouse_path
-    before, applied, after = warehouse_schema.upgrade_file(path)
+    before, applied, after = upgrade_file(path)
     for migration in applied:
         app.info(f"  {migration.version}: {migration.description}")
     if before is None:

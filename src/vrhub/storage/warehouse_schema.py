@@ -172,16 +172,3 @@ def version_of(path: Path) -> int | None:
         return current(con)
     finally:
         con.close()
-
-
-def upgrade_file(path: Path) -> tuple[int | None, list[Migration], int | None]:
-    """Apply the pending migrations to the warehouse at ``path``: (version before, None
-    when there was no warehouse there yet; the migrations applied; version after)."""
-    from vrhub.storage.warehouse import Warehouse
-
-    existed = path.exists()  # opening writes the bookkeeping tables: not empty then
-    with Warehouse(path, upgrading=True) as wh:
-        before = current(wh.con) if existed else None
-        applied = upgrade(wh.con)
-        after = current(wh.con)
-    return before, applied, after

@@ -190,15 +190,15 @@ def template(name: str, sql: str, params: Mapping[str, str] | None = None, *,
 
 
 def load_all() -> dict[str, NamedQuery]:
-    """Import every module of :mod:`vrhub.storage.queries`, so :data:`QUERIES` lists every
-    named query."""
+    """Import every module of :mod:`vrhub.storage.queries` (the modules in this module's
+    folder), so :data:`QUERIES` lists every named query."""
     import importlib
     import pkgutil
+    from pathlib import Path
 
-    import vrhub.storage.queries as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        importlib.import_module(f"{package}.{info.name}")
     return QUERIES
 
 
