@@ -1,0 +1,55 @@
+"""Which loaded police.uk series a new file revises, by its rows: a new download sharing
+most Crime IDs is a revision, a category extract sharing a few is not (unless only the start
+of a file is asked about), and a file without Crime IDs revises the series of the same forces
+and crime types."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from tests.street_rows import street_warehouse
+from vrhub.storage.police_series import SHARED, revised_series, series_for
+from vrhub.storage.warehouse import Warehouse
+
+MONTH = "2024-01"
+
+
+def new_rows(ids: list[str | None], *, by: str = "metropolitan",
+             types: tuple[str, ...] = ("Robbery",)) -> pa.Table:
+    return pa.table({"crime_id": pa.array(ids, pa.string()), "reported_by": [by] * len(ids),
+                     "crime_type": [types[i % len(types)] for i in range(len(ids))]})
+
+
+def test_a_file_sharing_most_crime_ids_revises_the_series(tmp_path: Path) -> None:
+    held = [{"reported_by": "metropolitan"} for _ in range(10)]  # crime-1 .. crime-10
+    btp = [{"crime_id": None, "series": "btp-street", "reported_by": "British Transport Police",
+            "crime_type": t} for t in ("Robbery", "Theft from the person")]
+    with street_warehouse(tmp_path / "w.duckdb", "a" * 64, held + btp) as wh:
+        download = new_rows([f"crime-{i}" for i in range(1, 9)] + ["new-1", "new-2"])
+        extract = new_rows(["crime-1", "crime-2", "crime-3", "x-1", "x-2", "x-3", "x-4"])
+        start = new_rows(["crime-1", "crime-2", "crime-3"])
+        assert SHARED == 0.5
+        assert revised_series(wh, MONTH, download) == "metropolitan-street"  # 8 of 10 both ways
+        assert revised_series(wh, MONTH, extract) is None  # 3 of 7, 3 of 10
+        assert revised_series(wh, MONTH, start) is None  # 3 of the series' 10
+        assert revised_series(wh, MONTH, start, whole=False) == "metropolitan-street"
+        assert revised_series(wh, "2024-02", download) is None  # another month
+        no_ids = new_rows([None, None], by="British Transport Police",
+                          types=("Robbery", "Theft from the person"))
+        assert revised_series(wh, MONTH, no_ids) == "btp-street"
+        fewer = new_rows([None], by="British Transport Police")
+        assert revised_series(wh, MONTH, fewer) is None
+        assert revised_series(wh, MONTH, fewer, whole=False) == "btp-street"
+        # a file whose name gives a series not loaded for the month: its rows decide
+        assert series_for(wh, "police", MONTH, "other-street", lambda: download) \
+            == "metropolitan-street"
+        assert series_for(wh, "police", MONTH, "other-street", lambda: None) == "other-street"
+
+
+def test_without_police_rows_the_name_decides(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        assert series_for(wh, "police", MONTH, "city-of-london-street",
+                          lambda: new_rows(["crime-1"])) == "city-of-london-street"
+        assert revised_series(wh, MONTH, new_rows(["crime-1"])) is None
