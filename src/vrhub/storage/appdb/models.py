@@ -218,9 +218,9 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    actor_email: Mapped[str] = mapped_column(String(320))
+    actor_email: Mapped[str] = mapped_column(String(320), index=True)
     actor_role: Mapped[str] = mapped_column(String(32))
     actor_organisation: Mapped[str | None] = mapped_column(String(64), nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
