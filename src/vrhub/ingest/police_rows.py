@@ -45,6 +45,8 @@ FORCE_SLUGS = {
     "Metropolitan Police Service": "metropolitan",
     "City of London Police": "city-of-london",
     "British Transport Police": "btp",
+    # police.uk's force id drops "Police Service of" too
+    "Police Service of Northern Ireland": "northern-ireland",
 }
 
 #: Text columns of few distinct values (stored dictionary-encoded).
@@ -55,10 +57,13 @@ _TEXT_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Location",
 
 
 def force_slug(name: str) -> str:
-    """'Metropolitan Police Service' -> 'metropolitan', 'Kent Police' -> 'kent'."""
+    """The force's id as police.uk's file names give it: 'Metropolitan Police Service' ->
+    'metropolitan', 'Kent Police' -> 'kent', 'Devon & Cornwall Police' ->
+    'devon-and-cornwall'."""
     if name in FORCE_SLUGS:
         return FORCE_SLUGS[name]
     text = re.sub(r"\b(police service|police|constabulary)\b", "", name.lower())
+    text = text.replace("&", " and ")  # 'Devon & Cornwall Police' -> 'devon-and-cornwall'
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unknown"
 
 

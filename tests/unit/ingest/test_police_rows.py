@@ -29,3 +29,18 @@ def test_other_forces_lose_the_words_police_and_constabulary() -> None:
     assert force_slug("Kent Police") == "kent"
     assert force_slug("Avon and Somerset Constabulary") == "avon-and-somerset"
     assert force_slug("Police") == "unknown"
+
+
+def test_forces_named_with_an_ampersand_or_as_a_police_service_get_police_uk_s_ids() -> None:
+    # police.uk's file names: 2024-01-devon-and-cornwall-street.csv,
+    # 2024-01-northern-ireland-street.csv
+    assert force_slug("Devon & Cornwall Police") == "devon-and-cornwall"
+    assert force_slug("Police Service of Northern Ireland") == "northern-ireland"
+
+
+def test_every_force_of_england_and_wales_gets_the_id_of_its_files() -> None:
+    from vrhub.synthetic.national import FORCES
+
+    assert len(FORCES) == 43
+    assert {name: force_slug(name) for _, name, *_ in FORCES} == {
+        name: slug for slug, name, *_ in FORCES}
