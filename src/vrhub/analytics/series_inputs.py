@@ -37,7 +37,11 @@ def require_columns(data: pd.DataFrame, columns: Iterable[str], *, what: str) ->
 
 def check_counts(values: pd.Series, *, what: str, column: str = "count") -> np.ndarray:
     """Counts must be finite and non-negative; return them as float64."""
-    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf":
+        arr = values.to_numpy(dtype="float64")  # numbers already: nothing to coerce
+    else:
+        arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64",
+                                                              na_value=np.nan)
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         first = values.iloc[int(np.flatnonzero(bad)[0])]
@@ -62,6 +66,19 @@ def check_months(values: pd.Series, *, what: str) -> pd.Series:
             raise UserError(f"{what}: column 'month' must hold YYYY-MM; found {value!r}",
                             hint="for example 2024-03")
     return values.astype(object)
+
+
+def month_texts(values: pd.Series, *, what: str) -> np.ndarray:
+    """``values`` as an array of ``YYYY-MM`` text (what :func:`check_months` checks, and
+    refuses in the same words)."""
+    months = values.to_numpy(dtype=object)
+    try:
+        distinct = set(months.tolist())
+    except TypeError:  # unhashable values: let check_months name the first
+        distinct = {None}
+    if not all(type(m) is str and ISO_MONTH.fullmatch(m) for m in distinct):
+        check_months(values, what=what)
+    return months
 
 
 def parse_period(period: Period | Sequence[str | None] | None, *, what: str) -> Period:

@@ -20,6 +20,7 @@ uncovered months is marked incomplete rather than silently understated.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from vrhub.analytics.series_inputs import (
     check_confidence,
     check_counts,
     check_months,
+    month_texts,
     parse_period,
     require_columns,
 )
@@ -68,19 +70,32 @@ month) with the exact conditional interval and two-sided p-value for "no change"
 ``complete``: both windows fully covered."""
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """The checked input rows, column by column (the months up to the period's end)."""
+
+    area_code: pd.Series
+    area_name: pd.Series
+    category: pd.Series  # text, no missing values ("(none)")
+    month: np.ndarray  # YYYY-MM text
+    counts: np.ndarray  # float64, non-negative
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
 def _prepare(data: pd.DataFrame, period: Period | Sequence[str | None] | None,
              coverage: Iterable[str] | None, what: str,
-             choices: Choices) -> tuple[pd.DataFrame, list[str], Period]:
+             choices: Choices) -> tuple[_Rows, list[str], Period]:
     require_columns(data, INPUT_COLUMNS, what=what)
     start, end = parse_period(period, what=what)
-    frame = data.copy()
-    frame["month"] = check_months(frame["month"], what=what)
-    frame["count"] = check_counts(frame["count"], what=what)
-    if "area_name" not in frame.columns:
-        frame["area_name"] = pd.NA
-    frame["category"] = frame["category"].astype("string").fillna("(none)")
+    month = month_texts(data["month"], what=what)
+    count = check_counts(data["count"], what=what)
+    area_name = (data["area_name"] if "area_name" in data.columns
+                 else pd.Series(pd.NA, index=data.index, dtype=object))
+    rows = _Rows(data["area_code"], area_name, _category_text(data["category"]), month, count)
     if coverage is None:
-        covered = sorted(frame["month"].unique().tolist())
+        covered = sorted(pd.unique(month).tolist())
         if covered:
             gaps = sorted(set(month_span(covered[0], covered[-1])) - set(covered))
             choices.note(f"coverage: the {len(covered)} months present in the data "
@@ -93,38 +108,106 @@ def _prepare(data: pd.DataFrame, period: Period | Sequence[str | None] | None,
         check_months(pd.Series(covered, dtype=object), what=what)
     if end:
         # months before the period's start stay: they feed the first rolling windows
-        frame = frame[frame["month"] <= end]
+        inside = month <= end
+        if not inside.all():
+            rows = _Rows(rows.area_code[inside], rows.area_name[inside],
+                         rows.category[inside], month[inside], count[inside])
         covered = [m for m in covered if m <= end]
-    return frame, covered, (start, end)
+    return rows, covered, (start, end)
 
 
-def _matrix(frame: pd.DataFrame, months: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+def _category_text(values: pd.Series) -> pd.Series:
+    """Categories as text, a missing one as "(none)"."""
+    if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
+        return values  # already text, nothing missing
+    return values.astype("string").fillna("(none)").astype(str)
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The series (area_code, category) of some rows, sorted, as two object arrays."""
+
+    area_code: np.ndarray
+    category: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.area_code)
+
+    def column(self, name: str) -> np.ndarray | pd.Series:
+        """The column ``name`` of a frame with a row per key (text; no rows: object)."""
+        values = self.area_code if name == "area_code" else self.category
+        return values if len(values) else pd.Series(values, dtype="object")
+
+
+#: Up to this many rows, :func:`_matrix` counts with plain Python (quicker than pandas
+#: for the few hundred rows of a question about one borough).
+SMALL = 5000
+
+
+def _matrix(rows: _Rows, months: list[str]) -> tuple[_Keys, np.ndarray]:
     """Series keys (area_code, category), sorted, and a count matrix over ``months``
     (zeros filled; rows of months outside ``months`` are ignored)."""
-    if not len(frame):
-        return (pd.DataFrame({"area_code": pd.Series(dtype="object"),
-                              "category": pd.Series(dtype="object")}),
-                np.zeros((0, len(months))))
-    area_codes, areas = pd.factorize(frame["area_code"].astype(str), sort=True)
-    cat_codes, cats = pd.factorize(frame["category"].astype(str), sort=True)
+    if not len(rows):
+        empty = np.array([], dtype=object)
+        return _Keys(empty, empty), np.zeros((0, len(months)))
+    column = {m: i for i, m in enumerate(months)}
+    if len(rows) <= SMALL:
+        texts = rows.area_code.tolist()
+        if all(type(a) is str for a in texts):
+            return _small_matrix(texts, rows, column)
+    area_codes, areas = pd.factorize(rows.area_code.astype(str), sort=True)
+    cat_codes, cats = pd.factorize(rows.category, sort=True)
     pair, codes = np.unique(area_codes.astype("int64") * len(cats) + cat_codes,
                             return_inverse=True)
-    month_codes, seen = pd.factorize(frame["month"])
-    column = {m: i for i, m in enumerate(months)}
+    month_codes, seen = pd.factorize(rows.month)
     seen_pos = np.array([column.get(m, -1) for m in seen], dtype="int64")
     pos = seen_pos[month_codes]
     inside = pos >= 0
     flat = codes[inside] * len(months) + pos[inside]
-    matrix = np.bincount(flat, weights=frame["count"].to_numpy(dtype="float64")[inside],
+    matrix = np.bincount(flat, weights=rows.counts[inside],
                          minlength=len(pair) * len(months))
-    keys = pd.DataFrame({"area_code": np.asarray(areas, dtype=object)[pair // len(cats)],
-                         "category": np.asarray(cats, dtype=object)[pair % len(cats)]})
+    keys = _Keys(np.asarray(areas, dtype=object)[pair // len(cats)],
+                 np.asarray(cats, dtype=object)[pair % len(cats)])
     return keys, matrix.reshape(len(pair), len(months))
 
 
-def _names(frame: pd.DataFrame) -> pd.Series:
-    named = frame.dropna(subset=["area_name"])
-    return named.drop_duplicates("area_code").set_index("area_code")["area_name"]
+def _small_matrix(areas: list[str], rows: _Rows,
+                  column: dict[str, int]) -> tuple[_Keys, np.ndarray]:
+    """:func:`_matrix` of a few rows whose area codes are text."""
+    pairs = list(zip(areas, rows.category.tolist(), strict=True))
+    keys = sorted(set(pairs))
+    index = {key: i for i, key in enumerate(keys)}
+    n_months = len(column)
+    flat = np.array([index[key] * n_months + column.get(m, -n_months * len(keys) - 1)
+                     for key, m in zip(pairs, rows.month.tolist(), strict=True)],
+                    dtype="int64")
+    inside = flat >= 0
+    matrix = np.bincount(flat[inside], weights=rows.counts[inside],
+                         minlength=len(keys) * n_months)
+    area_keys = np.empty(len(keys), dtype=object)
+    cat_keys = np.empty(len(keys), dtype=object)
+    area_keys[:], cat_keys[:] = zip(*keys, strict=True)
+    return _Keys(area_keys, cat_keys), matrix.reshape(len(keys), n_months)
+
+
+def _names(rows: _Rows) -> pd.Series:
+    """The first area name given for each area code, by area code."""
+    named = rows.area_name.notna().to_numpy()
+    codes, names = rows.area_code[named], rows.area_name[named]
+    first = ~codes.duplicated().to_numpy()
+    return pd.Series(names.array[first], dtype=names.dtype,
+                     index=pd.Index(codes.array[first], dtype=codes.dtype))
+
+
+def _area_names(keys: _Keys, rows: _Rows, repeat: int = 1) -> pd.Series | np.ndarray:
+    """The area name of each key (NaN when the rows give none), ``repeat`` times in a
+    row: the ``area_name`` column of a frame with ``repeat`` rows per key."""
+    if not rows.area_name.notna().any():
+        return np.full(len(keys) * repeat, np.nan)  # what mapping to no names gives
+    names = pd.Series(keys.column("area_code")).map(_names(rows))
+    if repeat == 1:
+        return names
+    return names.take(np.repeat(np.arange(len(keys)), repeat)).reset_index(drop=True)
 
 
 def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] | None = None,
@@ -149,17 +232,17 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
     check_confidence(confidence, what=what)
     if window < 1:
         raise UserError(f"{what}: window must be at least 1 month; found {window}")
-    frame, covered, (start, end) = _prepare(data, period, coverage, what, choices)
+    rows, covered, (start, end) = _prepare(data, period, coverage, what, choices)
     first = start or (covered[0] if covered else None)
     last = end or (covered[-1] if covered else None)
-    if first is None or last is None or not len(frame):
+    if first is None or last is None or not len(rows):
         raise UserError(f"{what}: no data in the period {start or '…'} to {end or '…'}",
                         hint="widen --from/--to or load data for these months")
     # the calendar reaching back one window before the first output month
     calendar = month_span(shift(first, 1 - window), last)
     covered_set = set(covered)
     is_covered = np.array([m in covered_set for m in calendar], dtype=bool)
-    keys, counts = _matrix(frame, calendar)
+    keys, counts = _matrix(rows, calendar)
     covered_by_key = _key_coverage(keys, calendar, is_covered, area_coverage)
     counts[~covered_by_key] = 0.0
     csum = np.concatenate([np.zeros((len(keys), 1)), np.cumsum(counts, axis=1)], axis=1)
@@ -173,36 +256,40 @@ def monthly_series(data: pd.DataFrame, *, period: Period | Sequence[str | None] 
     if not out_cols:
         raise UserError(f"{what}: the source covers none of the months {first} to {last}")
     n_keys, n_out = len(keys), len(out_cols)
-    result = pd.DataFrame({
-        "area_code": np.repeat(keys["area_code"].to_numpy(), n_out),
-        "category": np.repeat(keys["category"].to_numpy(), n_out),
-        "month": np.tile(np.array([calendar[i] for i in out_cols], dtype=object), n_keys),
-        "count": counts[:, out_cols].ravel(),
-        "rolling_total": rolling[:, out_cols].ravel(),
-        "rolling_months": rolling_months[:, out_cols].ravel().astype("int64"),
-    })
-    result["rolling_complete"] = result["rolling_months"] == window
-    if (~result["rolling_complete"]).any():
+    area_code = np.repeat(keys.area_code, n_out)
+    count = counts[:, out_cols].ravel()
+    rolling_total = rolling[:, out_cols].ravel()
+    months_in_window = rolling_months[:, out_cols].ravel().astype("int64")
+    complete = months_in_window == window
+    if not complete.all():
         choices.note(f"rolling {window}-month totals are marked incomplete where the window "
                      "reaches months the source does not cover")
-    result["area_name"] = result["area_code"].map(_names(frame))
-    lower, upper = poisson_ci(result["count"].to_numpy(), confidence)
-    result["count_lower"], result["count_upper"] = lower, upper
-    result = _add_rates(result, population, confidence, window, choices)
-    result = result[list(SERIES_COLUMNS)].reset_index(drop=True)
+    lower, upper = poisson_ci(count, confidence)
+    rates = _rates(area_code, count, rolling_total, complete, population, confidence,
+                   choices)
+    result = pd.DataFrame({
+        "area_code": area_code,
+        "area_name": _area_names(keys, rows, n_out),
+        "category": np.repeat(keys.category, n_out),
+        "month": np.tile(np.array([calendar[i] for i in out_cols], dtype=object), n_keys),
+        "count": count, "count_lower": lower, "count_upper": upper,
+        "rolling_total": rolling_total, "rolling_months": months_in_window,
+        "rolling_complete": complete, **rates,
+    }, columns=list(SERIES_COLUMNS))
     return choices.attach(result, function="monthly_series", parameters={
         "period": [first, last], "window": window, "confidence": confidence,
         "rates": population is not None})
 
 
-def _key_coverage(keys: pd.DataFrame, calendar: list[str], is_covered: np.ndarray,
+def _key_coverage(keys: _Keys, calendar: list[str], is_covered: np.ndarray,
                   area_coverage: Mapping[str, Iterable[str]] | None) -> np.ndarray:
     """Covered months per series key (rows) over ``calendar`` (columns)."""
     covered = np.tile(is_covered, (len(keys), 1))
     if area_coverage is None:
         return covered
     masks: dict[str, np.ndarray] = {}
-    for k, area in enumerate(keys["area_code"].astype(str)):
+    for k, code in enumerate(keys.area_code):
+        area = str(code)
         if area not in area_coverage:
             continue
         if area not in masks:
@@ -212,26 +299,30 @@ def _key_coverage(keys: pd.DataFrame, calendar: list[str], is_covered: np.ndarra
     return covered
 
 
-def _add_rates(result: pd.DataFrame, population: pd.DataFrame | None, confidence: float,
-               window: int, choices: Choices) -> pd.DataFrame:
+_RATE_COLUMNS = ("population", "rate_per_1000", "rate_lower", "rate_upper",
+                 "rolling_rate_per_1000")
+
+
+def _rates(area_code: np.ndarray, count: np.ndarray, rolling_total: np.ndarray,
+           complete: np.ndarray, population: pd.DataFrame | None, confidence: float,
+           choices: Choices) -> dict[str, np.ndarray]:
+    """The population and rate columns of :func:`monthly_series` (NaN without a
+    population)."""
     if population is None:
-        result["population"] = np.nan
-        for col in ("rate_per_1000", "rate_lower", "rate_upper", "rolling_rate_per_1000"):
-            result[col] = np.nan
-        return result
+        return {col: np.full(len(count), np.nan) for col in _RATE_COLUMNS}
     require_columns(population, ("area_code", "population"), what="population")
     pop = population.groupby("area_code")["population"].sum()
-    result["population"] = result["area_code"].map(pop).astype("float64")
-    missing = result.loc[result["population"].isna(), "area_code"].unique()
+    codes = pd.Series(area_code)
+    residents = codes.map(pop).astype("float64").to_numpy()
+    missing = codes[np.isnan(residents)].unique()
     if len(missing):
         choices.note(f"no population for {len(missing)} area(s) (e.g. {missing[0]}); "
                      "their rates are left empty")
-    rate, low, high = rate_ci(result["count"].to_numpy(), result["population"].to_numpy(),
-                              confidence=confidence)
-    result["rate_per_1000"], result["rate_lower"], result["rate_upper"] = rate, low, high
-    rolling_rate = result["rolling_total"] / result["population"] * 1000
-    result["rolling_rate_per_1000"] = rolling_rate.where(result["rolling_complete"])
-    return result
+    rate, low, high = rate_ci(count, residents, confidence=confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rolling_rate = np.where(complete, rolling_total / residents * 1000, np.nan)
+    return {"population": residents, "rate_per_1000": rate, "rate_lower": low,
+            "rate_upper": high, "rolling_rate_per_1000": rolling_rate}
 
 
 def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | None = None,
@@ -252,7 +343,7 @@ def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | 
     check_confidence(confidence, what=what)
     if not 1 <= window <= 12:
         raise UserError(f"{what}: window must be 1 to 12 months; found {window}")
-    frame, covered, (_start, end) = _prepare(data, period, coverage, what, choices)
+    rows, covered, (_start, end) = _prepare(data, period, coverage, what, choices)
     if end is None:
         if not covered:
             raise UserError(f"{what}: there is no data to compare")
@@ -271,7 +362,7 @@ def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | 
     if cur_cov < window or prev_cov < window:
         choices.note(f"windows are incomplete ({cur_cov} and {prev_cov} of {window} months "
                      "covered); the ratio compares events per covered month")
-    keys, counts = _matrix(frame, prev_months + cur_months)
+    keys, counts = _matrix(rows, prev_months + cur_months)
     both = np.array([m in covered_set for m in prev_months + cur_months])
     key_covered = _key_coverage(keys, prev_months + cur_months, both, area_coverage)
     prev_n = key_covered[:, :window].sum(axis=1)
@@ -284,21 +375,19 @@ def year_on_year(data: pd.DataFrame, *, period: Period | Sequence[str | None] | 
     if uncovered.any():
         choices.note(f"{int(uncovered.sum())} series have no covered month in one window "
                      "(the forces publishing in their area have no file then): no ratio")
-    result = keys.copy()
-    result["area_name"] = result["area_code"].map(_names(frame))
-    result["current_from"], result["current_to"] = cur_months[0], cur_months[-1]
-    result["current"], result["current_months"] = current, cur_n
-    result["previous_from"], result["previous_to"] = prev_months[0], prev_months[-1]
-    result["previous"], result["previous_months"] = previous, prev_n
-    result["change"] = current - previous
     with np.errstate(divide="ignore", invalid="ignore"):
-        result["pct_change"] = np.where(previous > 0, (rr.ratio - 1) * 100, np.nan)
-    result["rate_ratio"], result["ratio_lower"], result["ratio_upper"] = (
-        rr.ratio, rr.lower, rr.upper)
-    result["p_value"] = rr.p_value
-    result["complete"] = (cur_n == window) & (prev_n == window)
-    result.loc[uncovered, ["pct_change", "rate_ratio", "ratio_lower", "ratio_upper",
-                           "p_value"]] = np.nan
-    result = result[list(YOY_COLUMNS)].reset_index(drop=True)
+        pct_change = np.where(previous > 0, (rr.ratio - 1) * 100, np.nan)
+    result = pd.DataFrame({
+        "area_code": keys.column("area_code"), "area_name": _area_names(keys, rows),
+        "category": keys.column("category"),
+        "current_from": cur_months[0], "current_to": cur_months[-1],
+        "current": current, "current_months": cur_n,
+        "previous_from": prev_months[0], "previous_to": prev_months[-1],
+        "previous": previous, "previous_months": prev_n, "change": current - previous,
+        **{col: np.where(uncovered, np.nan, values) for col, values in (
+            ("pct_change", pct_change), ("rate_ratio", rr.ratio), ("ratio_lower", rr.lower),
+            ("ratio_upper", rr.upper), ("p_value", rr.p_value))},
+        "complete": (cur_n == window) & (prev_n == window),
+    }, columns=list(YOY_COLUMNS))
     return choices.attach(result, function="year_on_year", parameters={
         "end": end, "window": window, "confidence": confidence})
