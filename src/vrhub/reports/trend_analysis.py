@@ -68,9 +68,7 @@ def trend_series(warehouse: Warehouse, *, source: str, level: str,
         control = dict(NOT_CONTROLLED)
         if disclose:
             frame, control = _disclose_series(frame, confidence, notes)
-    summary = {"series": int(frame.groupby(["area_code", "category"]).ngroups),
-               "months": int(frame["month"].nunique()),
-               "first_month": frame["month"].min(), "last_month": frame["month"].max(),
+    summary = {**_series_summary(frame),
                "events": float(np.nansum(as_float(frame["count"])))}
     params = {"source": source, "level": level, "areas": list(areas or []),
               "categories": list(categories or []), "period": list(period),
@@ -96,26 +94,61 @@ def trend_yoy(warehouse: Warehouse, *, source: str, level: str,
     frame = trends.year_on_year(counts.data, period=period, coverage=counts.coverage,
                                 area_coverage=counts.area_coverage, window=window,
                                 confidence=confidence, progress=notes)
-    frame = frame.sort_values(["category", "area_code"]).reset_index(drop=True)
+    frame = _by_category(frame)
     control = None
     if source == "istv":
         control = dict(NOT_CONTROLLED)
         if disclose:
             frame, control = _disclose_yoy(frame, confidence, notes)
-    significant = frame[(frame["ratio_lower"] > 1) | (frame["ratio_upper"] < 1)]
+    increases, decreases = _significant(frame)
     summary = {"series": len(frame), "current": [frame["current_from"].iloc[0],
                                                  frame["current_to"].iloc[0]] if len(frame)
                else None,
                "current_events": float(np.nansum(as_float(frame["current"]))),
                "previous_events": float(np.nansum(as_float(frame["previous"]))),
-               "significant_increases": int((significant["ratio_lower"] > 1).sum()),
-               "significant_decreases": int((significant["ratio_upper"] < 1).sum())}
+               "significant_increases": increases, "significant_decreases": decreases}
     params = {"source": source, "level": level, "areas": list(areas or []),
               "categories": list(categories or []), "period": list(period),
               "window": window, "confidence": confidence,
               "disclose": disclose if source == "istv" else None}
     return AnalysisResult("trends.yoy", level, frame, summary, params, counts.provenance,
                           notes.notes, control)
+
+
+def _series_summary(frame: pd.DataFrame) -> dict[str, Any]:
+    """How many series (area and category) and months ``frame`` holds, and its first and
+    last month (missing values not counted)."""
+    pairs = set(zip(frame["area_code"].tolist(), frame["category"].tolist(), strict=True))
+    months = {m for m in frame["month"].tolist() if not pd.isna(m)}
+    if all(type(m) is str for m in months):
+        first = min(months) if months else frame["month"].min()
+        last = max(months) if months else frame["month"].max()
+    else:
+        first, last = frame["month"].min(), frame["month"].max()
+    return {"series": sum(1 for a, c in pairs if not (pd.isna(a) or pd.isna(c))),
+            "months": len(months), "first_month": first, "last_month": last}
+
+
+def _by_category(frame: pd.DataFrame) -> pd.DataFrame:
+    """Year-on-year rows ordered by category, then area."""
+    categories, areas = frame["category"].tolist(), frame["area_code"].tolist()
+    if not all(type(v) is str for v in (*categories, *areas)):
+        return frame.sort_values(["category", "area_code"]).reset_index(drop=True)
+    order = sorted(range(len(frame)), key=lambda i: (categories[i], areas[i]))
+    if order == list(range(len(frame))):
+        return frame
+    return frame.take(order).reset_index(drop=True)
+
+
+def _significant(frame: pd.DataFrame) -> tuple[int, int]:
+    """How many rate ratios are significantly above 1, and how many below."""
+    lower, upper = frame["ratio_lower"], frame["ratio_upper"]
+    if lower.dtype == np.float64 and upper.dtype == np.float64:
+        low, high = lower.to_numpy(), upper.to_numpy()
+        significant = (low > 1) | (high < 1)
+        return int((low[significant] > 1).sum()), int((high[significant] < 1).sum())
+    chosen = frame[(lower > 1) | (upper < 1)]
+    return int((chosen["ratio_lower"] > 1).sum()), int((chosen["ratio_upper"] < 1).sum())
 
 
 def trend_profile(warehouse: Warehouse, *, source: str = "istv", level: str = "borough",

@@ -299,6 +299,8 @@ def disclosed(frame: pd.DataFrame, counts: list[str]) -> tuple[pd.DataFrame, dic
 
 
 def as_float(values: pd.Series) -> np.ndarray:
+    if values.dtype == np.float64:  # already plain numbers (NaN where missing)
+        return values.to_numpy(dtype="float64", copy=True)
     return np.asarray(values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
 
 
