@@ -6,6 +6,7 @@ Endpoint modules import these from here, never from one another.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -74,12 +75,29 @@ def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: NaN/NA/inf as null, numpy scalars as Python numbers."""
     if frame.empty:
         return []
+    columns = [_json_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if frame.columns.is_unique and all(c is not None for c in columns):
+        names = [str(k) for k in frame.columns]
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     plain = frame.astype(object).replace({np.inf: None, -np.inf: None})
     plain = plain.where(pd.notna(plain), None)
     out = []
     for row in plain.to_dict("records"):
         out.append({str(k): _plain(v) for k, v in row.items()})
     return out
+
+
+def _json_column(values: pd.Series) -> list[Any] | None:
+    """The values of a column of numbers, truth values or text as :func:`json_rows` gives
+    them (None for a column of another type)."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return values.to_numpy().tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [v if math.isfinite(v) else None for v in values.to_numpy().tolist()]
+    if isinstance(dtype, pd.StringDtype):
+        return [v if isinstance(v, str) else None for v in values.tolist()]
+    return None
 
 
 def _plain(value: Any) -> Any:
