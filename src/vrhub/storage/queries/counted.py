@@ -87,11 +87,16 @@ UNCOUNTED_ROWS = define(
 
 
 def counting_notes(warehouse: Warehouse) -> list[str]:
-    """The note a police figure carries when some rows repeat a crime (counted once)."""
-    if not listed(warehouse):
-        return []
-    n = int(value(warehouse, UNCOUNTED_ROWS) or 0)
-    if not n:
-        return []
-    return [f"each crime counted once: {n:,} police.uk row(s) repeating a crime held by "
-            "another row (the same Crime ID in another series or file row) are left out"]
+    """The note a police figure carries when some rows repeat a crime (counted once): the
+    same for every question (kept while a read-only warehouse stays open)."""
+    def notes() -> list[str]:
+        if not listed(warehouse):
+            return []
+        n = int(value(warehouse, UNCOUNTED_ROWS) or 0)
+        if not n:
+            return []
+        return [f"each crime counted once: {n:,} police.uk row(s) repeating a crime held "
+                "by another row (the same Crime ID in another series or file row) are "
+                "left out"]
+
+    return list(warehouse.remembered("counted.counting_notes", notes))
