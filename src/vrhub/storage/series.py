@@ -29,7 +29,7 @@ import pandas as pd
 
 from vrhub.errors import UserError
 from vrhub.standards.series_choices import LEVELS, SOURCES
-from vrhub.storage import police_rollup
+from vrhub.storage import kept_counts, police_rollup
 from vrhub.storage.catalogue import mps_category_pairs
 from vrhub.storage.queries import counted
 from vrhub.storage.queries import series as q
@@ -197,6 +197,25 @@ def _counts(warehouse: Warehouse, name: str, **values: Any) -> pd.DataFrame:
                **values)
 
 
+def _rolled_counts(warehouse: Warehouse, level: str, filters: dict[str, Any]) -> pd.DataFrame:
+    """The police.uk counts of ``level`` rolled up at load time that ``filters`` choose.
+    Per borough, while a read-only warehouse stays open, taken from the whole answer kept
+    in memory (:mod:`vrhub.storage.kept_counts`): a borough's rows there are together and
+    each row's borough is its area, so the question's filters read the answer's columns."""
+    name = f"series.monthly.police.{level}.rolled"
+    if level == "borough" and warehouse.read_only:
+        found = kept_counts.taken(
+            warehouse, name + ("" if warehouse.has_table("area_lookup") else ".unnamed"),
+            lambda: _counts(warehouse, name, every_category=True, categories=[],
+                            **_filters(None, (None, None))),
+            areas=None if filters["every_area"] else filters["areas"],
+            categories=None if filters["every_category"] else filters["categories"],
+            first=filters["from"], last=filters["to"])
+        if found is not None:
+            return found
+    return _counts(warehouse, name, **filters)
+
+
 def _remembered(warehouse: Warehouse, name: str, **values: Any) -> Any:
     """The first value of the rolled-up question ``name`` (kept while a read-only
     warehouse stays open: the same for every question)."""
@@ -234,7 +253,7 @@ def _police_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None
     filters = {"every_category": not categories, "categories": chosen,
                **_filters(areas, period)}
     if rolled:
-        data = _counts(warehouse, f"series.monthly.police.{level}.rolled", **filters)
+        data = _rolled_counts(warehouse, level, filters)
         unplaced = _remembered(warehouse, f"series.unplaced.police.{level}.rolled")
         outside = _remembered(warehouse, "series.outside.police.rolled")
     else:
