@@ -75,7 +75,9 @@ def json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: NaN/NA/inf as null, numpy scalars as Python numbers."""
     if frame.empty:
         return []
-    columns = [_json_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    bare = frame.copy(deep=False)
+    bare.attrs = {}  # else each column taken carries a deep copy of them
+    columns = [_json_column(values) for _, values in bare.items()]
     if frame.columns.is_unique and all(c is not None for c in columns):
         names = [str(k) for k in frame.columns]
         return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
