@@ -37,6 +37,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from tests.warehouse_sql import query
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "borough_page.json"
 TARGET_S = 0.5
@@ -90,8 +92,8 @@ def _boroughs(home: Path) -> list[str]:
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
         # London boroughs only (E09...): the real lookup also covers districts elsewhere,
         # which have no borough page
-        frame = wh.query("SELECT DISTINCT borough_code FROM area_lookup "
-                         "WHERE borough_code LIKE 'E09%' ORDER BY borough_code")
+        frame = query(wh, "SELECT DISTINCT borough_code FROM area_lookup "
+                          "WHERE borough_code LIKE 'E09%' ORDER BY borough_code")
     return [str(c) for c in frame["borough_code"]]
 
 

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from tests.warehouse_sql import create_table, query
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -65,10 +66,9 @@ def main() -> None:
         rows, parse_wall, parse_cpu = _timed(parse)
         warehouse = Warehouse(Path(tmp) / "w.duckdb")
         table = sites.rename(columns={"site": "site_name"})
-        warehouse.con.register("sites", table)
-        warehouse.con.execute("CREATE TABLE ed_site AS SELECT * FROM sites")
+        create_table(warehouse, "ed_site", table)
         outcome, wall, cpu = _timed(lambda: load_files(warehouse, discover([folder])))
-        texts = warehouse.query("SELECT location_description FROM istv_assault")[
+        texts = query(warehouse, "SELECT location_description FROM istv_assault")[
             "location_description"].dropna().tolist()
         _, redact_wall, _ = _timed(lambda: [redact(t) for t in texts])
         warehouse.close()

@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pv
 import shapely
+from tests.warehouse_sql import execute, query
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -196,7 +197,7 @@ def phase_load(folder: Path, boundaries_file: Path) -> dict:
     warehouse = Warehouse(folder / "warehouse.duckdb")
     warehouse.ensure_tables([AREA_BOUNDARY])
     warehouse.insert(AREA_BOUNDARY, pd.read_parquet(boundaries_file))
-    warehouse.con.execute("CHECKPOINT")
+    execute(warehouse, "CHECKPOINT")
     rss_before = _peak_rss()
     cpu = _cpu_seconds()
     start = time.perf_counter()
@@ -204,8 +205,8 @@ def phase_load(folder: Path, boundaries_file: Path) -> dict:
     report = load_street(warehouse, files)
     seconds = time.perf_counter() - start
     cpu = _cpu_seconds() - cpu
-    flags = warehouse.query(
-        "SELECT place_flag, count(*) AS n FROM police_street GROUP BY 1 ORDER BY 1")
+    flags = query(
+        warehouse, "SELECT place_flag, count(*) AS n FROM police_street GROUP BY 1 ORDER BY 1")
     warehouse.close()
     return {"seconds": seconds, "cpu_seconds": cpu, "rows_read": report.rows_read,
             "rows_loaded": report.rows_loaded, "rows_quarantined": report.rows_quarantined,

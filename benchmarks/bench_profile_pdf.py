@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.warehouse_sql import scalar
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "profile_pdf.json"
 TARGET_S = 5.0
@@ -59,8 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         with Warehouse(home / "warehouse.duckdb", read_only=args.workspace is not None) as wh:
             if args.workspace is None:
                 build_demo(wh, home)
-            borough = str(wh.scalar("SELECT code FROM area_boundary WHERE level = 'borough' "
-                                    "ORDER BY code LIMIT 1"))
+            borough = str(scalar(wh, "SELECT code FROM area_boundary WHERE level = 'borough' "
+                                     "ORDER BY code LIMIT 1"))
         build_s = None if args.workspace else round(time.perf_counter() - started, 2)
         app = create_app(Settings.load({}, home=home, environment="test"))
         password = "plum kettle orbit lantern 42"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser.support import axe_check, screenshot
+from tests.warehouse_sql import query
 from tests.web.pages_workspace import (
     BOROUGH,
     ED_SITE,
@@ -261,8 +262,8 @@ def test_an_ed_lead_downloads_the_template_and_fixes_a_month_first_date(
     page.goto("/upload")
     choice = page.locator("#template-site option:checked").inner_text()
     with Warehouse(pages_template / "warehouse.duckdb", read_only=True) as wh:
-        name = wh.query("SELECT site_name FROM ed_site WHERE site_code = ?",
-                        [ED_SITE]).iloc[0, 0]
+        name = query(wh, "SELECT site_name FROM ed_site WHERE site_code = ?",
+                         [ED_SITE]).iloc[0, 0]
     assert choice == f"{name} ({ED_SITE})"
     month = page.locator("#template-month").input_value()  # the month offered first
     year, mm = month.split("-")

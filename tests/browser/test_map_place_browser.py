@@ -13,6 +13,7 @@ import shapely
 
 from tests.browser.support import axe_check, screenshot
 from tests.browser.test_journeys import dashboard, maps_ready, sign_in  # noqa: F401
+from tests.warehouse_sql import query
 from tests.web.pages_workspace import BOROUGH
 from vrhub.storage.warehouse import Warehouse
 
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.browser
 
 def names(home: Path, level: str, borough: str | None = None) -> set[str]:
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
-        frame = wh.query("SELECT name, borough_code, geometry FROM area_boundary "
-                         "WHERE level = ?", [level])
+        frame = query(wh, "SELECT name, borough_code, geometry FROM area_boundary "
+                          "WHERE level = ?", [level])
     return {str(n) for n, b, g in frame.itertuples(index=False)
             if borough is None or b == borough or shapely.from_wkb(bytes(g)) is None}
 
@@ -102,13 +103,13 @@ def test_an_area_between_the_cells_shows_its_figures(dashboard: Callable[[], Any
     name = text.split(":", 1)[0]
     assert name in wards, text
     with Warehouse(pages_template / "warehouse.duckdb", read_only=True) as wh:
-        last = wh.query("SELECT max(month) FROM police_street").iloc[0, 0]
-        first = wh.query("SELECT strftime(CAST(? || '-01' AS DATE) - INTERVAL 11 MONTH, "
-                         "'%Y-%m')", [last]).iloc[0, 0]
-        count = int(wh.query(
-            "SELECT count(*) FROM police_street p JOIN area_boundary a ON a.code = "
-            "p.ward_code WHERE a.name = ? AND a.borough_code = ? AND p.crime_type = "
-            "'Robbery' AND p.month BETWEEN ? AND ?", [name, BOROUGH, first, last]).iloc[0, 0])
+        last = query(wh, "SELECT max(month) FROM police_street").iloc[0, 0]
+        first = query(wh, "SELECT strftime(CAST(? || '-01' AS DATE) - INTERVAL 11 MONTH, "
+                          "'%Y-%m')", [last]).iloc[0, 0]
+        count = int(query(
+            wh, "SELECT count(*) FROM police_street p JOIN area_boundary a ON a.code = "
+                "p.ward_code WHERE a.name = ? AND a.borough_code = ? AND p.crime_type = "
+                "'Robbery' AND p.month BETWEEN ? AND ?", [name, BOROUGH, first, last]).iloc[0, 0])
     assert text.startswith(f"{name}: {count:,} (Robbery, "), text
     screenshot(page, "map-place-area-figures")
     assert axe_check(page, "hotspots with an area's figures") == []

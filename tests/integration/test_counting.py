@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers_geography import install_boundaries, lookup_frame
+from tests.warehouse_sql import scalar
 from vrhub.storage import points, police_counted
 from vrhub.storage.series import monthly_counts
 from vrhub.storage.warehouse import Warehouse
@@ -118,9 +119,9 @@ def test_rows_without_crime_id_in_two_series_count_once(run, shared_data: Path,
         assert w.count("police_street") == len(rows) + len(violence)
         # (no boundaries here: the crimes are counted wherever they are)
         crimes = police_counted.counted_rows(w, study_area=False)
-        assert w.scalar(f"SELECT count(*) FROM {crimes} t") == len(rows)
-        assert w.scalar(f"SELECT count(*) FROM {crimes} t WHERE crime_type = "
-                        "'Violence and sexual offences'") == len(violence)
+        assert scalar(w, f"SELECT count(*) FROM {crimes} t") == len(rows)
+        assert scalar(w, f"SELECT count(*) FROM {crimes} t WHERE crime_type = "
+                         "'Violence and sexual offences'") == len(violence)
         # rows repeated within the BTP file itself (same place, type and month) all count
         same_place = rows.duplicated(["Month", "Crime type", "Longitude", "Latitude",
                                       "Location"]).sum()

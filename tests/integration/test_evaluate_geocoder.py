@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.cli.main import main
 from vrhub.geography import labelled
 from vrhub.geography.bng import to_bng
@@ -74,8 +75,8 @@ def test_evaluation_figures_match_an_independent_count(
     with Warehouse(workspace / "warehouse.duckdb") as wh:
         out = Geocoder.build(wh).geocode(frame["description"].tolist(),
                                          frame["site_code"].tolist())
-        boroughs = wh.query("SELECT lsoa21_code, borough_code FROM area_lookup"
-                            ).set_index("lsoa21_code")["borough_code"]
+        boroughs = query(wh, "SELECT lsoa21_code, borough_code FROM area_lookup"
+                             ).set_index("lsoa21_code")["borough_code"]
     n = len(frame)
     assert report["n"] == n
     right = out["lsoa21_code"].to_numpy(object) == frame["lsoa_code"].to_numpy(object)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.cli.main import main
 from vrhub.geography import labelled
 from vrhub.geography.gazetteer import Gazetteer
@@ -70,15 +71,15 @@ def test_gazetteer_holds_every_located_police_uk_street_once(
     rows = labelled.read_police(_police_files(shared_data))
     rows = rows[~rows["location"].str.lower().str.contains("no location")]
     expected_names = {normalise_name(s) for s in rows["location"].unique()} - {""}
-    stored = warehouse.query(
-        "SELECT name, n_points FROM gazetteer_name WHERE source = 'police_uk'")
+    stored = query(
+        warehouse, "SELECT name, n_points FROM gazetteer_name WHERE source = 'police_uk'")
     assert set(stored["name"]) == expected_names
     expected_points = rows.assign(name=rows["location"].map(normalise_name)).drop_duplicates(
         ["name", "easting", "northing"])
     assert int(stored["n_points"].sum()) == len(expected_points)
-    police_weight = warehouse.query(
-        "SELECT sum(p.weight) AS w FROM gazetteer_point p JOIN gazetteer_name n "
-        "USING (name_id) WHERE n.source = 'police_uk'")["w"].iloc[0]
+    police_weight = query(
+        warehouse, "SELECT sum(p.weight) AS w FROM gazetteer_point p JOIN gazetteer_name n "
+                   "USING (name_id) WHERE n.source = 'police_uk'")["w"].iloc[0]
     assert police_weight == len(rows)
     assert "westminster" in geocoder.gazetteer.by_name  # borough names
     assert "royal london hospital" in geocoder.gazetteer.by_name  # ED sites ('The' dropped)
@@ -160,8 +161,8 @@ def test_an_area_name_narrows_an_ambiguous_street(geocoder: Geocoder,
                                                   warehouse: Warehouse) -> None:
     g = geocoder.gazetteer
     name, a, b = _ambiguous_name(g)
-    boroughs = warehouse.query("SELECT code, name FROM area_boundary "
-                               "WHERE level = 'borough'").set_index("code")["name"]
+    boroughs = query(warehouse, "SELECT code, name FROM area_boundary "
+                                "WHERE level = 'borough'").set_index("code")["name"]
     out = geocoder.geocode([f"{name}, {boroughs[g.borough[a]]}",
                             f"{name}, {boroughs[g.borough[b]]}"])
     assert list(out["borough_code"]) == [g.borough[a], g.borough[b]]
@@ -225,7 +226,7 @@ def test_on_later_months_noisy_strings_keep_up_with_the_exact_baseline(
 def test_gazetteer_is_rebuilt_when_police_data_change(loaded: Path,
                                                       shared_data: Path) -> None:
     with Warehouse(loaded / "warehouse.duckdb") as wh:
-        before = int(wh.query("SELECT police_rows FROM gazetteer_build")["police_rows"][0]) \
+        before = int(query(wh, "SELECT police_rows FROM gazetteer_build")["police_rows"][0]) \
             if wh.has_table("gazetteer_build") and wh.count("gazetteer_build") else None
         Geocoder.build(wh)
         assert gaz.is_current(wh)
@@ -235,7 +236,7 @@ def test_gazetteer_is_rebuilt_when_police_data_change(loaded: Path,
         assert not gaz.is_current(wh)
         rebuilt = Geocoder.build(wh)
         assert gaz.is_current(wh)
-        after = int(wh.query("SELECT police_rows FROM gazetteer_build")["police_rows"][0])
+        after = int(query(wh, "SELECT police_rows FROM gazetteer_build")["police_rows"][0])
         assert after == wh.count("police_street")
         assert before is None or after > before
         assert rebuilt.gazetteer.n_points > 0
@@ -271,10 +272,10 @@ def test_open_names_and_onspd_imports(tmp_path: Path, loaded: Path) -> None:
     assert main(["istv", "gazetteer", "import-open-names", str(names)], env) == 0
     assert main(["istv", "gazetteer", "import-onspd", str(onspd)], env) == 0
     with Warehouse(home / "warehouse.duckdb") as wh:
-        stored = wh.query("SELECT name, kind FROM gazetteer_name "
-                          "WHERE source = 'os_open_names'")
+        stored = query(wh, "SELECT name, kind FROM gazetteer_name "
+                           "WHERE source = 'os_open_names'")
         assert list(stored["name"]) == ["zebulon crossing way"]  # the hill and Leeds skipped
-        assert wh.query("SELECT postcode FROM gazetteer_postcode")["postcode"].tolist() == [
+        assert query(wh, "SELECT postcode FROM gazetteer_postcode")["postcode"].tolist() == [
             "EC1A1BB"]
         geocoder = Geocoder.build(wh)
         out = geocoder.geocode(["Zebulon Crossing Way", "outside 3 Foo Street EC1A 1BB"])
@@ -332,8 +333,8 @@ def test_a_workspace_with_only_ed_sites_builds_a_gazetteer_and_geocodes(
     sites = pd.read_csv(shared_data / "nhs/site_xy.csv.gz", dtype={"site_code": str})
     wh = Warehouse(home / "warehouse.duckdb")
     try:
-        stored = wh.query("SELECT n.name, n.area_code, count(*) AS points FROM gazetteer_name n "
-                          "JOIN gazetteer_point p USING (name_id) GROUP BY ALL")
+        stored = query(wh, "SELECT n.name, n.area_code, count(*) AS points FROM gazetteer_name n "
+                           "JOIN gazetteer_point p USING (name_id) GROUP BY ALL")
         assert set(stored["name"]) == {normalise_name(s) for s in sites["site"]}
         assert int(stored["points"].sum()) == len(sites)
         assert stored["area_code"].isna().all()
@@ -358,7 +359,7 @@ def test_load_istv_geocodes_in_a_workspace_with_only_ed_sites(
     _load(home, "load", "istv", str(tmp_path / "istv"))
     wh = Warehouse(home / "warehouse.duckdb", read_only=True)
     try:
-        reasons = wh.query("SELECT DISTINCT geocode_unresolved_reason AS r FROM istv_assault")
+        reasons = query(wh, "SELECT DISTINCT geocode_unresolved_reason AS r FROM istv_assault")
     finally:
         wh.close()
     assert len(reasons)

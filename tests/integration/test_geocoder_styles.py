@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.cli.main import main
 from vrhub.geography import labelled, noise_styles
 from vrhub.places import style_evaluation as se
@@ -112,7 +113,7 @@ def test_per_style_figures_equal_an_independent_count(report: dict, workspace: P
     with Warehouse(workspace / "warehouse.duckdb", read_only=True) as wh:
         geocoder = Geocoder.build(wh)
         geocoder.calibration = fitted
-        areas = wh.query("SELECT lsoa21_code, ward_name, borough_name FROM area_lookup")
+        areas = query(wh, "SELECT lsoa21_code, ward_name, borough_name FROM area_lookup")
         prepared = se.with_context(geocoder, clean, areas)
         sets = se.noisy_sets(geocoder, prepared, ("typo", "compound"), seed=SEED)
         for style, noisy in sets.items():

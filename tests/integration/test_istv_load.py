@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests import warehouse_sql
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
 
@@ -42,8 +43,7 @@ def load_ed_sites(home: Path, shared_data: Path) -> None:
             source.load(warehouse, discover([path]), SILENT)
             return
         frame = pd.read_csv(path).rename(columns={"site": "site_name"})
-        warehouse.con.register("sites", frame)
-        warehouse.con.execute("CREATE TABLE ed_site AS SELECT * FROM sites")
+        warehouse_sql.create_table(warehouse, "ed_site", frame)
 
 
 @pytest.fixture
@@ -75,8 +75,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def query(home: Path, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-    with Warehouse(Workspace(home).warehouse_path) as warehouse:
-        return warehouse.query(sql, params)
+    return warehouse_sql.query(Workspace(home).warehouse_path, sql, params)
 
 
 def receipts(run: Any) -> list[dict[str, Any]]:
@@ -541,13 +540,12 @@ PLANTED = {
 def _all_text_values(home: Path) -> str:
     """Every VARCHAR value of every table in the warehouse, as one string."""
     chunks = []
-    with Warehouse(Workspace(home).warehouse_path, read_only=True) as warehouse:
-        columns = warehouse.query(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE data_type = 'VARCHAR'")
-        for table, column in columns.itertuples(index=False):
-            values = warehouse.query(f'SELECT "{column}" FROM "{table}"')[column]
-            chunks.extend(str(v) for v in values if v is not None)
+    path = Workspace(home).warehouse_path
+    columns = warehouse_sql.query(path, "SELECT table_name, column_name FROM "
+                                  "information_schema.columns WHERE data_type = 'VARCHAR'")
+    for table, column in columns.itertuples(index=False):
+        values = warehouse_sql.query(path, f'SELECT "{column}" FROM "{table}"')[column]
+        chunks.extend(str(v) for v in values if v is not None)
     return "\n".join(chunks)
 
 

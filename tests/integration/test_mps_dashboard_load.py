@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query, scalar
 from vrhub.errors import InputError
 from vrhub.ingest import mps_dashboard
 from vrhub.ingest.inputs import discover
@@ -62,15 +63,15 @@ def test_malformed_rows_are_quarantined_with_their_reason(wh: Warehouse,
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (6, 2, 4)
     assert report.quarantined_by_rule() == {"month_year:month": 1, "count:number": 1,
                                             "area_code:borough": 1, "row:duplicate": 1}
-    bad = wh.query("SELECT file_name, row_number, column_name, value, reason FROM quarantine "
-                   "WHERE column_name <> 'month' ORDER BY row_number")  # month: its source
+    bad = query(wh, "SELECT file_name, row_number, column_name, value, reason FROM quarantine "
+                    "WHERE column_name <> 'month' ORDER BY row_number")  # month: its source
     assert bad["row_number"].tolist() == [2, 3, 4, 5]
     assert bad["column_name"].tolist() == ["month_year", "count", "area_code", "crime_subtype"]
     assert bad["value"].tolist()[:3] == ["2024-13-01", "n/a", "E05009336"]
     assert set(bad["file_name"]) == {"monthly-crime-dashboard.csv.gz"}
     assert "YYYY-MM-01" in bad["reason"].iloc[0] and "earlier row" in bad["reason"].iloc[3]
-    stored = wh.query("SELECT month, coalesce(area_code, 'blank') AS area_code, count "
-                      "FROM mps_dashboard_count ORDER BY month")
+    stored = query(wh, "SELECT month, coalesce(area_code, 'blank') AS area_code, count "
+                       "FROM mps_dashboard_count ORDER BY month")
     assert stored.to_dict("records") == [
         {"month": "2024-04", "area_code": "E09000012", "count": 7},
         {"month": "2024-07", "area_code": "blank", "count": 1}]
@@ -100,10 +101,10 @@ def test_a_newer_download_replaces_the_older(wh: Warehouse, tmp_path: Path) -> N
                   + ROW.format(month="2024-05-01", code="E09000012", count=4))
     report = load(wh, newer)
     assert report.files[0].rows_loaded == 2
-    assert wh.query("SELECT month, count FROM mps_dashboard_count ORDER BY month")[
+    assert query(wh, "SELECT month, count FROM mps_dashboard_count ORDER BY month")[
         "count"].tolist() == [6, 4]
-    statuses = wh.query("SELECT file_name, status FROM provenance "
-                        "WHERE source = 'mps-dashboard' ORDER BY file_name")
+    statuses = query(wh, "SELECT file_name, status FROM provenance "
+                         "WHERE source = 'mps-dashboard' ORDER BY file_name")
     assert dict(zip(statuses["file_name"], statuses["status"], strict=True)) == {
         "monthly-crime-dashboard.csv.gz": "replaced",
         "monthly-crime-dashboard-2.csv.gz": "loaded"}
@@ -119,7 +120,7 @@ def test_the_real_dashboard_loads_every_row_and_sums_as_the_csv(shared_data: Pat
     assert report.rows_loaded + report.rows_quarantined == report.rows_read
     assert report.rows_loaded == wh.count("mps_dashboard_count")
     assert report.rows_quarantined == 0  # the published file has no malformed row
-    assert wh.scalar("SELECT sum(count) FROM mps_dashboard_count") == int(csv["count"].sum())
+    assert scalar(wh, "SELECT sum(count) FROM mps_dashboard_count") == int(csv["count"].sum())
     chosen = csv[(csv["area_type"] == "Borough") & (csv["area_code"] == "E09000012")
                  & (csv["crime_type"] == "Knife Crime") & (csv["crime_subtype"] == "Knife Crime")
                  & (csv["measure"] == "Offences")

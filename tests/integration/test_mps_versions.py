@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
 
@@ -26,7 +27,7 @@ def months_of(frame: pd.DataFrame) -> list[str]:
 
 def loaded_totals(home: Path) -> dict[str, int]:
     with Warehouse(Workspace(home).warehouse_path) as w:
-        frame = w.query("SELECT month, sum(count) AS n FROM mps_crime_count GROUP BY 1")
+        frame = query(w, "SELECT month, sum(count) AS n FROM mps_crime_count GROUP BY 1")
     return {str(m): int(n) for m, n in zip(frame["month"], frame["n"], strict=True)}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import execute
 from vrhub.errors import UserError
 from vrhub.reports.outputs import read_metadata
 from vrhub.storage.warehouse import Warehouse
@@ -90,8 +91,8 @@ def test_missing_or_empty_tables_are_clear_errors(run: Any, home: Path) -> None:
     assert "no police events (table police_street is missing)" in err
     assert "vrhub load police" in err
     with Warehouse(home / "warehouse.duckdb") as wh:
-        wh.con.execute("CREATE TABLE istv_assault (assault_at TIMESTAMP, easting DOUBLE, "
-                       "northing DOUBLE, borough_code VARCHAR)")
+        execute(wh, "CREATE TABLE istv_assault (assault_at TIMESTAMP, easting DOUBLE, "
+                    "northing DOUBLE, borough_code VARCHAR)")
     code, _out, err = run("nearrepeat", "--source", "istv", "--distance-bands", "0,100",
                           "--time-bands", "0,7")
     assert code == UserError.exit_code
@@ -109,10 +110,10 @@ def _istv_table(home: Path) -> None:
         ("2024-06-05 12:00", 530000, 181000, "E09000033"),   # after --to
     ]
     with Warehouse(home / "warehouse.duckdb") as wh:
-        wh.con.execute("CREATE TABLE istv_assault (assault_at TIMESTAMP, easting DOUBLE, "
-                       "northing DOUBLE, borough_code VARCHAR)")
-        wh.con.executemany("INSERT INTO istv_assault VALUES (CAST(? AS TIMESTAMP), ?, ?, ?)",
-                           rows)
+        execute(wh, "CREATE TABLE istv_assault (assault_at TIMESTAMP, easting DOUBLE, "
+                    "northing DOUBLE, borough_code VARCHAR)")
+        execute(wh, "INSERT INTO istv_assault VALUES (CAST(? AS TIMESTAMP), ?, ?, ?)",
+                many=rows)
 
 
 def test_istv_filters_and_hour_resolution(run: Any, home: Path) -> None:

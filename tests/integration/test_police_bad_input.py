@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query, scalar
 from vrhub.ingest import police_csv, police_uk
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
@@ -66,7 +67,7 @@ def assert_refused(run, baseline: dict, path: Path, *fragments: str) -> str:
 
 def quarantine(home: Path) -> list[dict]:
     with Warehouse(Workspace(home).warehouse_path) as w:
-        return w.query("SELECT * FROM quarantine ORDER BY row_number").to_dict("records")
+        return query(w, "SELECT * FROM quarantine ORDER BY row_number").to_dict("records")
 
 
 # -- whole-file problems: refused, nothing loaded ----------------------------------------
@@ -239,9 +240,9 @@ def test_zero_and_blank_coordinates_are_loaded_without_a_point(run, baseline, re
     report = load_ok(run, path)
     assert report["rows_quarantined"] == 0
     with Warehouse(Workspace(run.home).warehouse_path) as w:
-        flags = w.query(
-            "SELECT row_number, coordinate_flag, easting, place_flag FROM police_street "
-            f"WHERE month = '{MONTH}' AND row_number IN (1, 2) ORDER BY row_number")
+        flags = query(
+            w, "SELECT row_number, coordinate_flag, easting, place_flag FROM police_street "
+               f"WHERE month = '{MONTH}' AND row_number IN (1, 2) ORDER BY row_number")
     assert flags["coordinate_flag"].tolist() == ["zero", "incomplete"]
     assert flags["easting"].isna().all()
     assert quality(run)["coordinates"]["zero"] == 1
@@ -267,12 +268,12 @@ def test_duplicate_crime_ids_are_loaded_flagged_and_named(run, baseline, real_ro
     assert report["rows_quarantined"] == 0
     assert report["rows_loaded"] == baseline["rows_loaded"] + len(rows) - 1
     with Warehouse(Workspace(run.home).warehouse_path) as w:
-        flagged = w.query(
-            "SELECT row_number, crime_id FROM police_street "
-            f"WHERE month = '{MONTH}' AND crime_id_duplicate ORDER BY row_number")
-        stored = w.query("SELECT count(*) AS n, count(DISTINCT row_number) AS rows "
-                         f"FROM police_street WHERE month = '{MONTH}'")
-        part_rows = w.scalar("SELECT sum(row_count) FROM warehouse_part")
+        flagged = query(
+            w, "SELECT row_number, crime_id FROM police_street "
+               f"WHERE month = '{MONTH}' AND crime_id_duplicate ORDER BY row_number")
+        stored = query(w, "SELECT count(*) AS n, count(DISTINCT row_number) AS rows "
+                          f"FROM police_street WHERE month = '{MONTH}'")
+        part_rows = scalar(w, "SELECT sum(row_count) FROM warehouse_part")
     assert target in flagged["row_number"].tolist()
     assert len(flagged) == duplicates_before + 1
     assert stored["n"][0] == stored["rows"][0] == len(rows) - 1  # rewritten, not doubled
@@ -292,8 +293,8 @@ def test_formula_cells_are_quarantined_and_stored_inert(run, baseline, real_rows
         (6, "Location"), (8, "Last outcome category")]
     assert problems[0]["value"].startswith("'=HYPERLINK(")
     with Warehouse(Workspace(run.home).warehouse_path) as w:
-        stored = w.scalar("SELECT count(*) FROM police_street WHERE location LIKE '=%' "
-                          "OR last_outcome LIKE '@%'")
+        stored = scalar(w, "SELECT count(*) FROM police_street WHERE location LIKE '=%' "
+                           "OR last_outcome LIKE '@%'")
     assert stored == 0
 
 

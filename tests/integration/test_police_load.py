@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers_geography import install_boundaries
+from tests.warehouse_sql import query, scalar
 from vrhub.errors import ConfigError
 from vrhub.ingest import police_uk
 from vrhub.ingest.inputs import discover
@@ -94,10 +95,10 @@ def test_met_burglary_extracts_load_with_forces_from_falls_within(run, shared_da
     assert report["rows_quarantined"] == 0
     assert set(report["forces"]) == {"metropolitan", "city-of-london"}
     with warehouse(run.home) as w:
-        series = w.query("SELECT DISTINCT series FROM police_street")["series"].tolist()
+        series = query(w, "SELECT DISTINCT series FROM police_street")["series"].tolist()
         assert series == ["burglary_cleaned"]
         # context column is absent from the extract: stored as null
-        assert w.scalar("SELECT count(*) FROM police_street WHERE context IS NOT NULL") == 0
+        assert scalar(w, "SELECT count(*) FROM police_street WHERE context IS NOT NULL") == 0
 
 
 @pytest.mark.slow
@@ -145,7 +146,7 @@ def test_revised_month_replaces_the_old_one(run, city: Path, tmp_path: Path):
     assert report["rows_loaded"] == before - 1 == report["rows_in_table"]
     assert report["files"] == 1 and report["files_replaced"] == 1
     with warehouse(run.home) as w:
-        outcome = w.scalar("SELECT last_outcome FROM police_street WHERE row_number = 1")
+        outcome = scalar(w, "SELECT last_outcome FROM police_street WHERE row_number = 1")
         assert outcome == "Offender sent to prison"
 
 
@@ -201,9 +202,9 @@ def test_places_agree_with_an_independent_spatial_join(tmp_path: Path, shared_da
     install_boundaries(w, shared_data)
     files = discover([shared_data / "police-uk" / "city-of-london"], police_uk.PATTERNS)
     police_uk.load_street(w, [f for f in files if f.logical_name[:6] in ("2023-0", "2024-0")])
-    frame = w.query("SELECT easting, northing, lsoa21_code, ward_code, borough_code, "
-                    "place_flag, lsoa_code_published, lsoa_vintage_published "
-                    "FROM police_street")
+    frame = query(w, "SELECT easting, northing, lsoa21_code, ward_code, borough_code, "
+                     "place_flag, lsoa_code_published, lsoa_vintage_published "
+                     "FROM police_street")
     located = frame[frame["easting"].notna()].reset_index(drop=True)
     assert (frame["easting"].isna() == (frame["place_flag"] == "no_point")).all()
     # independent: geopandas sjoin against the same LSOA 2021 polygons
@@ -234,15 +235,15 @@ def test_refresh_assigns_places_after_boundaries_arrive(tmp_path: Path, shared_d
     files = discover([shared_data / "police-uk" / "city-of-london" /
                       "2022-07-city-of-london-street.csv.gz"], police_uk.PATTERNS)
     police_uk.load_street(w, files)
-    flags = w.query("SELECT DISTINCT place_flag FROM police_street")["place_flag"].tolist()
+    flags = query(w, "SELECT DISTINCT place_flag FROM police_street")["place_flag"].tolist()
     assert flags == ["no_boundaries"]
     # 2022 files publish 2011 codes: no LSOA 2021 until boundaries are loaded
-    assert w.scalar("SELECT count(lsoa21_code) FROM police_street") == 0
+    assert scalar(w, "SELECT count(lsoa21_code) FROM police_street") == 0
 
     install_boundaries(w, shared_data)
     updated = placement.refresh(w)
     assert updated["police_street"] == w.count("police_street")
-    frame = w.query("SELECT * FROM police_street")
+    frame = query(w, "SELECT * FROM police_street")
     located = frame["easting"].notna()
     assert frame.loc[located, "lsoa21_code"].notna().all()
     assert not (frame["place_flag"] == "no_boundaries").any()
@@ -278,8 +279,8 @@ def test_stop_and_search_loads_every_row(run, shared_data: Path):
     frame = pd.concat(pd.read_csv(f, dtype=str, keep_default_na=False) for f in files)
     assert report["coordinates"]["missing"] == int((frame["Latitude"] == "").sum())
     with warehouse(run.home) as w:
-        stored = w.query("SELECT datetime, easting FROM police_stop_search ORDER BY "
-                         "file_id, row_number")
+        stored = query(w, "SELECT datetime, easting FROM police_stop_search ORDER BY "
+                          "file_id, row_number")
     assert stored["datetime"].notna().all()
     assert np.isfinite(stored["easting"]).sum() == int((frame["Latitude"] != "").sum())
     code, out, _ = run("load", "stop-search", *files, "--json")
@@ -291,8 +292,8 @@ def test_load_without_boundaries_keeps_published_2021_codes(run, city: Path):
     code, _, err = run("load", "police", path)
     assert code == 0, err
     with warehouse(run.home) as w:
-        frame = w.query("SELECT lsoa_code_published, lsoa21_code, place_flag "
-                        "FROM police_street")
+        frame = query(w, "SELECT lsoa_code_published, lsoa21_code, place_flag "
+                         "FROM police_street")
     assert (frame["place_flag"] == "no_boundaries").all()
     published = frame["lsoa_code_published"].notna()
     assert (frame.loc[published, "lsoa21_code"] == frame.loc[published,

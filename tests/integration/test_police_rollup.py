@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers_geography import install_boundaries
+from tests.warehouse_sql import execute, query, scalar
 from vrhub.access.scopes import Scope
 from vrhub.ingest.boundaries import refresh_places
 from vrhub.progress import SILENT
@@ -39,14 +40,14 @@ def rolled_equal_to_rows(w: Warehouse) -> None:
     """Every level's rolled-up counts are the street rows' counts, row for row."""
     assert police_rollup.fresh(w)
     for level, column in police_rollup.LEVEL_COLUMNS.items():
-        expected = w.query(
-            f"SELECT {column} AS area_code, borough_code, force, crime_type, month, "
-            f"count(*) AS count FROM {counted_rows(w)} t GROUP BY ALL "
-            "ORDER BY ALL NULLS LAST")
-        got = w.query(f"SELECT * EXCLUDE (level) FROM {police_rollup.COUNTS} "
-                      "WHERE level = ? ORDER BY ALL NULLS LAST", [level])
+        expected = query(
+            w, f"SELECT {column} AS area_code, borough_code, force, crime_type, month, "
+               f"count(*) AS count FROM {counted_rows(w)} t GROUP BY ALL "
+               "ORDER BY ALL NULLS LAST")
+        got = query(w, f"SELECT * EXCLUDE (level) FROM {police_rollup.COUNTS} "
+                       "WHERE level = ? ORDER BY ALL NULLS LAST", [level])
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
-        assert int(got["count"].sum()) == w.scalar(f"SELECT count(*) FROM {counted_rows(w)} t")
+        assert int(got["count"].sum()) == scalar(w, f"SELECT count(*) FROM {counted_rows(w)} t")
 
 
 def from_rows(monkeypatch: pytest.MonkeyPatch, ask):  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ def test_the_rollup_counts_the_rows_after_each_load(run, shared_data: Path, file
     with Warehouse(warehouse_path) as w:
         rolled_equal_to_rows(w)
         same_answers(w, monkeypatch)
-        before = w.scalar(f"SELECT count(*) FROM {counted_rows(w)} t")
+        before = scalar(w, f"SELECT count(*) FROM {counted_rows(w)} t")
 
     # the January street file downloaded again and saved by a spreadsheet: other bytes,
     # the same month and series, so it replaces the rows loaded before; with it the other
@@ -112,11 +113,11 @@ def test_the_rollup_counts_the_rows_after_each_load(run, shared_data: Path, file
     with Warehouse(warehouse_path) as w:
         rolled_equal_to_rows(w)
         same_answers(w, monkeypatch)
-        assert w.scalar(f"SELECT count(*) FROM {counted_rows(w)} t") != before
+        assert scalar(w, f"SELECT count(*) FROM {counted_rows(w)} t") != before
 
     # places assigned again (as after new boundaries): the rollup follows
     with Warehouse(warehouse_path) as w:
-        w.con.execute(f'DELETE FROM "{police_rollup.STATE}"')
+        execute(w, f'DELETE FROM "{police_rollup.STATE}"')
         assert not police_rollup.fresh(w)
         refresh_places(w, SILENT)
         rolled_equal_to_rows(w)
@@ -137,7 +138,7 @@ def test_a_rollup_out_of_step_is_not_read(run, files: list[Path], shared_data: P
         assert set(counts.data["area_code"]) == {"E09000001"}
     with Warehouse(warehouse_path) as w:
         # rows written without a load (no refresh) leave the rollup behind too
-        w.con.execute("DELETE FROM police_uncounted")
+        execute(w, "DELETE FROM police_uncounted")
         assert not police_rollup.fresh(w)
         police_rollup.refresh(w)
         assert police_rollup.fresh(w)

@@ -21,6 +21,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.warehouse_sql import query, scalar
 from vrhub.errors import InputError
 from vrhub.ingest.inputs import discover
 from vrhub.ingest.report import LoadReport
@@ -69,7 +70,7 @@ def test_mps_ward_table_long_rows_stub_month_and_quarantine(wh: Warehouse,
     report = load(wh, "mps", write(tmp_path / "recorded-crime-ward.csv", WARD))
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 2, 2)
     assert report.quarantined_by_rule() == {"count:number": 1, "borough:unknown": 1}
-    rows = wh.query("SELECT * FROM mps_crime_count ORDER BY area_code, month")
+    rows = query(wh, "SELECT * FROM mps_crime_count ORDER BY area_code, month")
     # 202401 is a stub (1 offence against a median of ~40): not loaded, recorded instead
     assert sorted(rows["month"].unique()) == ["2024-02", "2024-03", "2024-04"]
     assert rows["count"].sum() == 30 + 31 + 29 + 5 + 4 + 6
@@ -77,10 +78,10 @@ def test_mps_ward_table_long_rows_stub_month_and_quarantine(wh: Warehouse,
     assert heathrow["borough_code"].isna().all()
     assert set(heathrow["borough_name"]) == {"Aviation Security (SO18)"}
     assert set(rows["area_vintage"]) == {"ward22"}
-    excluded = wh.query("SELECT month, total, reason FROM mps_month_excluded")
+    excluded = query(wh, "SELECT month, total, reason FROM mps_month_excluded")
     assert excluded.to_dict("records") == [{"month": "2024-01", "total": 0, "reason": "stub"}]
-    bad = wh.query("SELECT row_number, column_name, value, reason FROM quarantine "
-                   "ORDER BY row_number")
+    bad = query(wh, "SELECT row_number, column_name, value, reason FROM quarantine "
+                    "ORDER BY row_number")
     assert bad["row_number"].tolist() == [3, 4]
     assert bad.iloc[0]["column_name"] == "202403" and bad.iloc[0]["value"] == "x"
     assert "Atlantis" in bad.iloc[1]["reason"]
@@ -97,12 +98,12 @@ def test_mps_overlapping_publications_never_double_count(wh: Warehouse,
                "THEFT,OTHER THEFT,Camden,13,14,15\n")
     load(wh, "mps", write(tmp_path / "recorded-crime-borough-historical.csv", historical))
     report = load(wh, "mps", write(tmp_path / "recorded-crime-borough.csv", current))
-    series = wh.query("SELECT month, count, area_code FROM mps_crime_count ORDER BY month")
+    series = query(wh, "SELECT month, count, area_code FROM mps_crime_count ORDER BY month")
     assert series["month"].tolist() == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
     assert series["count"].tolist() == [10, 11, 13, 14, 15]  # the later publication wins
     assert set(series["area_code"]) == {"E09000007"}
     assert any("superseded" in n for n in report.files[0].notes)
-    superseded = wh.query("SELECT file_name, month FROM mps_month_excluded")
+    superseded = query(wh, "SELECT file_name, month FROM mps_month_excluded")
     assert superseded.to_dict("records") == [
         {"file_name": "recorded-crime-borough-historical.csv", "month": "2024-03"}]
 
@@ -138,7 +139,7 @@ def test_geojson_gz_wards_are_stored_in_british_national_grid(wh: Warehouse,
                  json.dumps({"type": "FeatureCollection", "features": features}), gz=True)
     report = load(wh, "boundaries", path)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
-    stored = wh.query("SELECT level, code, borough_code, area_m2, geometry FROM area_boundary")
+    stored = query(wh, "SELECT level, code, borough_code, area_m2, geometry FROM area_boundary")
     assert set(stored["level"]) == {"ward22"}
     geom = shapely.from_wkb(bytes(stored["geometry"].iloc[0]))
     from pyproj import Transformer
@@ -148,7 +149,7 @@ def test_geojson_gz_wards_are_stored_in_british_national_grid(wh: Warehouse,
     x0, y0, x1, y1 = geom.bounds  # BNG metres, not degrees
     assert (x0, y0, x1, y1) == pytest.approx((min(xs), min(ys), max(xs), max(ys)), abs=1)
     assert 100_000 < stored["area_m2"].iloc[0] < 200_000  # ~0.004 degrees square
-    assert "geometry" in wh.query("SELECT column_name FROM quarantine")["column_name"].tolist()
+    assert "geometry" in query(wh, "SELECT column_name FROM quarantine")["column_name"].tolist()
 
 
 def test_boundaries_without_a_code_field_are_refused(wh: Warehouse, tmp_path: Path) -> None:
@@ -177,12 +178,12 @@ def test_imd_file_quarantines_bad_cells_and_reads_thousands_separators(
                  'E01000001,a,"29,199",9\nE01000002,b,30379,11\nE0100003,c,5,1\n')
     report = load(wh, "imd", path)
     assert (report.rows_loaded, report.rows_quarantined) == (1, 2)
-    imd = wh.query("SELECT * FROM imd")
+    imd = query(wh, "SELECT * FROM imd")
     assert imd[["edition", "lsoa_code", "lsoa_vintage", "imd_rank", "imd_decile"]].to_dict(
         "records") == [{"edition": "2019", "lsoa_code": "E01000001", "lsoa_vintage": "2011",
                         "imd_rank": 29199, "imd_decile": 9}]
     assert pd.isna(imd["imd_score"].iloc[0])
-    rules = set(wh.query("SELECT rule FROM quarantine")["rule"])
+    rules = set(query(wh, "SELECT rule FROM quarantine")["rule"])
     assert rules == {"decile:range", "lsoa_code:pattern"}
 
 
@@ -192,7 +193,7 @@ def test_population_quarantines_a_bad_count(wh: Warehouse, tmp_path: Path) -> No
                  "E01000001,a,1636,258\nE01000002,b,n/a,243\n")
     report = load(wh, "population", path)
     assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
-    stored = wh.query("SELECT year, source, age_band, count FROM population ORDER BY age_band")
+    stored = query(wh, "SELECT year, source, age_band, count FROM population ORDER BY age_band")
     assert stored.to_dict("records") == [
         {"year": 2020, "source": "mye", "age_band": "0-15", "count": 258},
         {"year": 2020, "source": "mye", "age_band": "all", "count": 1636}]
@@ -238,38 +239,38 @@ def test_real_mps_counts_match_the_files(real) -> None:  # type: ignore[no-untyp
         kept = [m for m in months if m not in stub]
         expected_long += len(rows) * len(kept)
         total = sum(int(r[m]) for r in rows for m in kept)
-        got = wh.scalar("SELECT sum(count) FROM mps_crime_count WHERE file_id = ?",
-                        [entry.sha256])
+        got = scalar(wh, "SELECT sum(count) FROM mps_crime_count WHERE file_id = ?",
+                         [entry.sha256])
         assert got == total, name
     assert wh.count("mps_crime_count") == expected_long
     assert reports["mps"].rows_quarantined == 0
-    stubs = wh.query("SELECT level, month, total FROM mps_month_excluded ORDER BY level")
+    stubs = query(wh, "SELECT level, month, total FROM mps_month_excluded ORDER BY level")
     assert stubs.to_dict("records") == [{"level": "lsoa", "month": "2024-02", "total": 39},
                                         {"level": "ward", "month": "2024-02", "total": 40}]
     # the LSOA table has every London LSOA 2021 except the six City of London ones
-    missing = wh.query("SELECT code FROM area_boundary WHERE level = 'lsoa21' AND code NOT IN "
-                       "(SELECT area_code FROM mps_crime_count WHERE level = 'lsoa')")
+    missing = query(wh, "SELECT code FROM area_boundary WHERE level = 'lsoa21' AND code NOT IN "
+                        "(SELECT area_code FROM mps_crime_count WHERE level = 'lsoa')")
     assert len(missing) == 6
-    assert set(wh.query("SELECT borough_code FROM area_boundary WHERE code IN "
-                        f"({','.join(repr(c) for c in missing['code'])})")["borough_code"]) == {
+    assert set(query(wh, "SELECT borough_code FROM area_boundary WHERE code IN "
+                         f"({','.join(repr(c) for c in missing['code'])})")["borough_code"]) == {
         "E09000001"}
 
 
 @pytest.mark.slow
 def test_real_boundaries_lookups_population_imd_and_sites(real) -> None:  # type: ignore[no-untyped-def]
     wh, data, reports = real
-    levels = dict(wh.query("SELECT level, count(*) FROM area_boundary GROUP BY level"
-                           ).itertuples(index=False))
+    levels = dict(query(wh, "SELECT level, count(*) FROM area_boundary GROUP BY level"
+                            ).itertuples(index=False))
     uk = json.loads(gzip.decompress(
         (data / "boundaries" / "uk-lad-may2023-buc.geojson.gz").read_bytes()))["features"]
     # London's fine borough layer places points; the ultra-generalised UK district layer is
     # the outline layer of any study area, never taken for the boroughs
     assert levels == {"lsoa11": 4835, "lsoa21": 4994, "ward22": 704, "borough": 33,
                       "district": len(uk)}
-    districts = wh.query("SELECT code, name FROM area_boundary WHERE level = 'district'")
+    districts = query(wh, "SELECT code, name FROM area_boundary WHERE level = 'district'")
     assert dict(zip(districts["code"], districts["name"], strict=True)) == {
         f["properties"]["LAD23CD"]: f["properties"]["LAD23NM"] for f in uk}
-    assert set(wh.query("SELECT code FROM area_boundary WHERE level = 'borough'")["code"]) == {
+    assert set(query(wh, "SELECT code FROM area_boundary WHERE level = 'borough'")["code"]) == {
         f"E09{n:06d}" for n in range(1, 34)}
     files = {f.file: f for f in reports["boundaries"].files}
     skipped = [name for name, f in files.items() if f.status == "skipped"]
@@ -280,50 +281,50 @@ def test_real_boundaries_lookups_population_imd_and_sites(real) -> None:  # type
     assert any("1 invalid geometr" in n for n in outline.notes)  # one is invalid as published
     assert reports["boundaries"].notes == [
         "study area London (33 districts): boundaries for 33 of 33 districts"]
-    bounds = wh.query("SELECT geometry FROM area_boundary WHERE level = 'ward22' LIMIT 50")
+    bounds = query(wh, "SELECT geometry FROM area_boundary WHERE level = 'ward22' LIMIT 50")
     xs = [shapely.from_wkb(bytes(g)).centroid.x for g in bounds["geometry"]]
     assert all(500_000 < x < 570_000 for x in xs)  # British National Grid
     lookup_rows = csv_rows(data / "lookups" / "lsoa11_lsoa21.csv.gz")
     assert wh.count("lsoa_change") == len(lookup_rows)
-    changes = dict(wh.query("SELECT change, count(*) FROM lsoa_change GROUP BY change"
-                            ).itertuples(index=False))
+    changes = dict(query(wh, "SELECT change, count(*) FROM lsoa_change GROUP BY change"
+                             ).itertuples(index=False))
     assert changes == dict(pd.Series([r["CHGIND"] for r in lookup_rows]).value_counts())
     # weights conserve totals: each LSOA's outgoing weights sum to 1
     for column, key in (("weight_11_to_21", "lsoa11_code"), ("weight_21_to_11", "lsoa21_code")):
-        worst = wh.scalar(f"SELECT max(abs(s - 1)) FROM (SELECT sum({column}) AS s FROM "
-                          f"lsoa_change GROUP BY {key})")
+        worst = scalar(wh, f"SELECT max(abs(s - 1)) FROM (SELECT sum({column}) AS s FROM "
+                           f"lsoa_change GROUP BY {key})")
         assert worst < 1e-9
-    assert wh.scalar("SELECT count(*) FROM lsoa_change WHERE weight_basis LIKE '%equal%' "
-                     "AND borough_code LIKE 'E09%'") == 0  # London has population
+    assert scalar(wh, "SELECT count(*) FROM lsoa_change WHERE weight_basis LIKE '%equal%' "
+                      "AND borough_code LIKE 'E09%'") == 0  # London has population
     assert wh.count("area_lookup") == len(csv_rows(data / "lookups" / "lsoa_to_ward.csv.gz"))
     ts007 = csv_rows(data / "population" / "census2021-ts007a-lsoa.csv.gz")
-    census_total = wh.scalar("SELECT sum(count) FROM population WHERE source = 'census2021' "
-                             "AND age_band = 'all'")
+    census_total = scalar(wh, "SELECT sum(count) FROM population WHERE source = 'census2021' "
+                              "AND age_band = 'all'")
     assert census_total == sum(int(r["Age: Total"]) for r in ts007)
     mye = csv_rows(data / "population" / "london-mid2020-pop.csv.gz")
-    assert wh.scalar("SELECT sum(count) FROM population WHERE source = 'mye' AND year = 2020 "
-                     "AND sex = 'persons' AND age_band = 'all'") == sum(
+    assert scalar(wh, "SELECT sum(count) FROM population WHERE source = 'mye' AND year = 2020 "
+                      "AND sex = 'persons' AND age_band = 'all'") == sum(
         int(r["Persons_All-Ages"]) for r in mye)
     assert wh.count("population_density") == len(
         csv_rows(data / "population" / "census2021-ts006-lsoa.csv.gz"))
-    imd = dict(wh.query("SELECT edition, count(*) FROM imd GROUP BY edition"
-                        ).itertuples(index=False))
+    imd = dict(query(wh, "SELECT edition, count(*) FROM imd GROUP BY edition"
+                         ).itertuples(index=False))
     assert imd == {
         "2019": len(csv_rows(data / "imd2019" / "File_1_-_IMD2019_Index_of_Multiple_"
                              "Deprivation.csv.gz")),
         "2025": len(csv_rows(data / "imd2025" / "England-IMD-2025.csv.gz"))}
     # London rows get their score from the GLA workbook; ranks agree across files
-    assert wh.scalar("SELECT count(imd_score) FROM imd WHERE edition = '2019'") == 4835
-    assert wh.scalar("SELECT count(*) FROM (SELECT edition, lsoa_code, domain FROM imd_value "
-                     "WHERE rank IS NOT NULL GROUP BY ALL HAVING count(DISTINCT rank) > 1)") == 0
+    assert scalar(wh, "SELECT count(imd_score) FROM imd WHERE edition = '2019'") == 4835
+    assert scalar(wh, "SELECT count(*) FROM (SELECT edition, lsoa_code, domain FROM imd_value "
+                      "WHERE rank IS NOT NULL GROUP BY ALL HAVING count(DISTINCT rank) > 1)") == 0
     london = csv_rows(data / "imd2019" / "ID_2019_for_London__IMD_2019.csv.gz")
     first = london[0]
-    score = wh.scalar("SELECT imd_score FROM imd WHERE lsoa_code = ? AND edition = '2019'",
-                      [first["geography code"]])
+    score = scalar(wh, "SELECT imd_score FROM imd WHERE lsoa_code = ? AND edition = '2019'",
+                       [first["geography code"]])
     assert score == pytest.approx(float(first["Index of Multiple Deprivation (IMD) Score"]))
     sites = csv_rows(data / "nhs" / "site_xy.csv.gz")
     assert wh.count("ed_site") == len(sites)
-    placed = wh.scalar("SELECT count(lsoa21_code) FROM ed_site")
+    placed = scalar(wh, "SELECT count(lsoa21_code) FROM ed_site")
     assert len(sites) - 2 <= placed < len(sites)  # Epsom (Surrey) lies outside London
     for source, report in reports.items():
         assert report.rows_quarantined == 0, source
@@ -381,11 +382,11 @@ def test_every_mps_row_is_loaded_or_quarantined(rows: list[tuple[str, list[objec
             good = [cells for borough, cells in rows if borough != "Atlantis"
                     and all(isinstance(c, int) for c in cells)]
             assert report.rows_loaded == len(good)
-            excluded = set(wh.query("SELECT month FROM mps_month_excluded")["month"])
+            excluded = set(query(wh, "SELECT month FROM mps_month_excluded")["month"])
             keep = [j for j, m in enumerate(["2024-01", "2024-02", "2024-03", "2024-04"])
                     if m not in excluded]
             expected = sum(int(c[j]) for c in good for j in keep)  # type: ignore[call-overload]
-            assert (wh.scalar("SELECT coalesce(sum(count), 0) FROM mps_crime_count")
+            assert (scalar(wh, "SELECT coalesce(sum(count), 0) FROM mps_crime_count")
                     == expected)
             assert wh.count("mps_crime_count") == len(good) * len(keep)
 
@@ -399,7 +400,7 @@ def test_mps_repeated_area_and_category_is_quarantined_not_double_counted(
     report = load(wh, "mps", write(tmp_path / "recorded-crime-borough.csv", text))
     assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
     assert report.quarantined_by_rule() == {"row:duplicate": 1}
-    assert wh.scalar("SELECT sum(count) FROM mps_crime_count") == 33
+    assert scalar(wh, "SELECT sum(count) FROM mps_crime_count") == 33
 
 
 def test_load_list_needs_no_paths_and_load_needs_them(run) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.storage import points
 from vrhub.storage.warehouse import Warehouse
 from vrhub.workspace import Workspace
@@ -33,8 +34,8 @@ def csv_text(rows: list[list[str]], newline: str = "\n") -> str:
 
 def state(run) -> dict:
     with Warehouse(Workspace(run.home).warehouse_path) as w:
-        frame = w.query("SELECT series, month, count(*) AS n FROM police_street "
-                        "GROUP BY ALL ORDER BY ALL")
+        frame = query(w, "SELECT series, month, count(*) AS n FROM police_street "
+                         "GROUP BY ALL ORDER BY ALL")
         counted = points.count_events(w, "police", start=MONTH, end=MONTH)
     code, out, err = run("quality", "--json")
     assert code == 0, err
@@ -129,5 +130,5 @@ def test_a_btp_month_saved_again_under_any_name_replaces_it(run, shared_data: Pa
     assert json.loads(out)["files"][0]["status"] == "replaced-older"
     with Warehouse(Workspace(run.home).warehouse_path) as w:
         assert w.count("police_street") == len(rows) - 1
-        assert w.query("SELECT DISTINCT series FROM police_street")["series"].tolist() == [
+        assert query(w, "SELECT DISTINCT series FROM police_street")["series"].tolist() == [
             "btp-street"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import scalar
 from vrhub.analytics import disclosure
 from vrhub.partnership import sna
 from vrhub.standards.months import shift
@@ -28,13 +29,13 @@ def test_when_and_who_count_every_ed_record_of_the_borough(warehouse_path: Path)
     with Warehouse(warehouse_path, read_only=True) as wh:
         [assessment] = sna.build_all(wh, ["Alderbury"])
         end = assessment.period_to
-        expected = int(wh.scalar(
-            "SELECT count(*) FROM istv_assault_current WHERE borough_code = ? AND "
-            "assault_at IS NOT NULL AND strftime(assault_at, '%Y-%m') BETWEEN ? AND ?",
+        expected = int(scalar(
+            wh, "SELECT count(*) FROM istv_assault_current WHERE borough_code = ? AND "
+                "assault_at IS NOT NULL AND strftime(assault_at, '%Y-%m') BETWEEN ? AND ?",
             [assessment.area_code, shift(end, -11), end]))
-        months = int(wh.scalar(
-            "SELECT count(DISTINCT strftime(assault_at, '%Y-%m')) FROM istv_assault_current "
-            "WHERE strftime(assault_at, '%Y-%m') <= ?", [end]))
+        months = int(scalar(
+            wh, "SELECT count(DISTINCT strftime(assault_at, '%Y-%m')) FROM istv_assault_current "
+                "WHERE strftime(assault_at, '%Y-%m') <= ?", [end]))
     assert expected > 100
     when = assessment.section("when")
     assert when.available and when.reason is None

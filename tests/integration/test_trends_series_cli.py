@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+from tests.warehouse_sql import scalar
 from tests.web.test_access_matrix import seed_warehouse
 from vrhub.cli import trends
 from vrhub.errors import UserError
@@ -18,7 +19,7 @@ ASK = ("--source", "police", "--level", "borough", "--from", "2024-01", "--to", 
 def test_monthly_counts_sum_to_the_warehouse(run, home: Path) -> None:  # type: ignore[no-untyped-def]
     seed_warehouse(home / "warehouse.duckdb")
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
-        in_2024 = wh.scalar("SELECT count(*) FROM police_street WHERE month LIKE '2024-%'")
+        in_2024 = scalar(wh, "SELECT count(*) FROM police_street WHERE month LIKE '2024-%'")
     target = home / "series.csv"
     code, out, err = run(trends.command.name, trends.series_command.name, *ASK,
                          "--output", target, "--json")

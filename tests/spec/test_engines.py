@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SHARED_DATA
+from tests.warehouse_sql import rows as sql_rows
 from vrhub.standards.registry import all_tables
 from vrhub.storage.queries import QUERIES, NamedQuery
 from vrhub.storage.queries.core import TEMPLATES, load_all
@@ -97,7 +98,7 @@ _FROM_DATA: dict[str, Callable[[Warehouse], Any]] = {
 
 def _pick(wh: Warehouse, sql: str) -> Any:
     # the test's own question of the workspace, independent of the queries under test
-    found = wh.con.execute(sql).fetchall()
+    found = sql_rows(wh, sql)
     return found[0][0] if found and found[0][0] is not None else None
 
 
@@ -128,15 +129,15 @@ def _params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
             "last": _pick(wh, "SELECT max(month) FROM police_street"),
         }.items() if k in query.params and v is not None})
     if module == "mps" and "months" in query.params:
-        held = [m for (m,) in wh.con.execute(
-            "SELECT DISTINCT month FROM mps_crime_count ORDER BY 1 LIMIT 3").fetchall()]
+        held = [m for (m,) in sql_rows(
+            wh, "SELECT DISTINCT month FROM mps_crime_count ORDER BY 1 LIMIT 3")]
         if held:
             params["months"] = held
     if module == "series":
         params.update(_series_params(wh, query))
     if "sites" in query.params:
-        held = [s for (s,) in wh.con.execute(
-            "SELECT DISTINCT site_code FROM istv_submission ORDER BY 1").fetchall()]
+        held = [s for (s,) in sql_rows(
+            wh, "SELECT DISTINCT site_code FROM istv_submission ORDER BY 1")]
         if held:
             params["sites"] = held
     return params
@@ -159,8 +160,8 @@ def _series_params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
     if "districts" in query.params:
         out["districts"] = list(wh.study_area.districts)
     if "year" in query.params and "source" in query.params:
-        found = wh.con.execute("SELECT source, year FROM population WHERE lsoa_vintage = "
-                               "'2021' ORDER BY year DESC, source LIMIT 1").fetchall()
+        found = sql_rows(wh, "SELECT source, year FROM population WHERE lsoa_vintage = "
+                             "'2021' ORDER BY year DESC, source LIMIT 1")
         if found:
             out["source"], out["year"] = str(found[0][0]), int(found[0][1])
     if source is None:
@@ -172,17 +173,17 @@ def _series_params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
         out["areas"] = [borough]
     if borough is not None and "borough" in query.params:
         out["borough"] = borough
-    months = [m for (m,) in wh.con.execute(
-        f"SELECT DISTINCT {month} FROM {table} WHERE {month} IS NOT NULL ORDER BY 1").fetchall()]
+    months = [m for (m,) in sql_rows(
+        wh, f"SELECT DISTINCT {month} FROM {table} WHERE {month} IS NOT NULL ORDER BY 1")]
     if len(months) > 2 and "from" in query.params:
         out["from"], out["to"] = months[1], months[-2]
     if source == "police" and "categories" in query.params:
-        out["categories"] = [c for (c,) in wh.con.execute(
-            "SELECT crime_type FROM police_street GROUP BY 1 ORDER BY count(*) DESC, 1 "
-            "LIMIT 2").fetchall()] or query.example["categories"]
+        out["categories"] = [c for (c,) in sql_rows(
+            wh, "SELECT crime_type FROM police_street GROUP BY 1 ORDER BY count(*) DESC, 1 "
+                "LIMIT 2")] or query.example["categories"]
     if source == "mps" and "minors" in query.params:
-        pairs = wh.con.execute("SELECT major_category, minor_category FROM mps_crime_count "
-                               "GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2").fetchall()
+        pairs = sql_rows(wh, "SELECT major_category, minor_category FROM mps_crime_count "
+                             "GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2")
         if pairs:
             out["minors"] = [pairs[0][1]]
             if "majors" in query.params:
@@ -304,8 +305,8 @@ def test_the_real_slice_answers_with_rows(real: Warehouse, spark: Any) -> None:
     engine = _engine(real, spark)
     months = engine.frame(quality.STREET_MONTHS, {})
     assert int(months["rows"].sum()) == expected
-    held = [m for (m,) in real.con.execute(
-        "SELECT DISTINCT month FROM police_street ORDER BY 1").fetchall()]
+    held = [m for (m,) in sql_rows(
+        real, "SELECT DISTINCT month FROM police_street ORDER BY 1")]
     assert sorted(months["month"]) == held and held[0] == "2023-01"
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.helpers_outcomes import ADMIN, CAMDEN, HACKNEY, VRU, borough_analyst, lead
 from tests.helpers_returns import CODE, filled, setup, to_bytes
+from tests.warehouse_sql import connection, execute
 from vrhub.access.services import AccessServices
 from vrhub.errors import PermissionDenied
 from vrhub.outcomes import returns
@@ -53,37 +54,37 @@ def test_the_kpi_moves_when_a_return_is_approved(services: AccessServices) -> No
 
 def _warehouse(path: Path) -> Warehouse:
     wh = Warehouse(path)
-    con = wh.con
-    con.execute("CREATE TABLE istv_assault (assault_at TIMESTAMP, borough_code VARCHAR, "
-                "age_band VARCHAR, assault_method VARCHAR)")
-    rows = []
-    # April-June 2024: Camden 6 (2 under 25, 1 of them with a knife), Hackney 3, unplaced 1
-    for month in ("04", "05", "06"):
-        rows += [(f"2024-{month}-10 12:00", CAMDEN, "16-17", "knife_sharp"),
-                 (f"2024-{month}-11 12:00", CAMDEN, "35-44", "fist"),
-                 (f"2024-{month}-12 12:00", HACKNEY, "18-24", "fist")]
-    rows = [*rows[:-1], ("2024-06-20 12:00", None, "25-34", "fist"),
-            ("2024-07-01 12:00", CAMDEN, "25-34", "fist")]  # July: Q2 starts
-    con.executemany("INSERT INTO istv_assault VALUES (?, ?, ?, ?)", rows)
-    con.execute("CREATE TABLE mps_crime_count (level VARCHAR, month VARCHAR, area_code "
-                "VARCHAR, major_category VARCHAR, minor_category VARCHAR, count DOUBLE)")
-    mps = []
-    for month in ("2024-04", "2024-05", "2024-06"):
-        mps += [("borough", month, CAMDEN, "Violence Against the Person",
-                 "Violence with Injury", 10.0),
-                ("borough", month, HACKNEY, "Violence Against the Person",
-                 "Violence with Injury", 4.0)]
-    con.executemany("INSERT INTO mps_crime_count VALUES (?, ?, ?, ?, ?, ?)", mps)
-    con.execute("CREATE TABLE area_lookup (lsoa21_code VARCHAR, borough_code VARCHAR)")
-    con.executemany("INSERT INTO area_lookup VALUES (?, ?)",
-                    [("E01000001", CAMDEN), ("E01000002", HACKNEY)])
-    con.execute("CREATE TABLE population (lsoa_code VARCHAR, lsoa_vintage VARCHAR, "
-                "sex VARCHAR, age_band VARCHAR, source VARCHAR, year INTEGER, count DOUBLE)")
-    con.executemany("INSERT INTO population VALUES (?, '2021', 'persons', ?, 'census2021', "
-                    "2021, ?)", [("E01000001", "all", 200_000), ("E01000001", "0-15", 30_000),
-                                 ("E01000001", "16-29", 28_000),
-                                 ("E01000002", "all", 100_000), ("E01000002", "0-15", 20_000),
-                                 ("E01000002", "16-29", 14_000)])
+    with connection(wh, write=True) as con:
+        con.execute("CREATE TABLE istv_assault (assault_at TIMESTAMP, borough_code VARCHAR, "
+                    "age_band VARCHAR, assault_method VARCHAR)")
+        rows = []
+        # April-June 2024: Camden 6 (2 under 25, 1 of them with a knife), Hackney 3, unplaced 1
+        for month in ("04", "05", "06"):
+            rows += [(f"2024-{month}-10 12:00", CAMDEN, "16-17", "knife_sharp"),
+                     (f"2024-{month}-11 12:00", CAMDEN, "35-44", "fist"),
+                     (f"2024-{month}-12 12:00", HACKNEY, "18-24", "fist")]
+        rows = [*rows[:-1], ("2024-06-20 12:00", None, "25-34", "fist"),
+                ("2024-07-01 12:00", CAMDEN, "25-34", "fist")]  # July: Q2 starts
+        con.executemany("INSERT INTO istv_assault VALUES (?, ?, ?, ?)", rows)
+        con.execute("CREATE TABLE mps_crime_count (level VARCHAR, month VARCHAR, area_code "
+                    "VARCHAR, major_category VARCHAR, minor_category VARCHAR, count DOUBLE)")
+        mps = []
+        for month in ("2024-04", "2024-05", "2024-06"):
+            mps += [("borough", month, CAMDEN, "Violence Against the Person",
+                     "Violence with Injury", 10.0),
+                    ("borough", month, HACKNEY, "Violence Against the Person",
+                     "Violence with Injury", 4.0)]
+        con.executemany("INSERT INTO mps_crime_count VALUES (?, ?, ?, ?, ?, ?)", mps)
+        con.execute("CREATE TABLE area_lookup (lsoa21_code VARCHAR, borough_code VARCHAR)")
+        con.executemany("INSERT INTO area_lookup VALUES (?, ?)",
+                        [("E01000001", CAMDEN), ("E01000002", HACKNEY)])
+        con.execute("CREATE TABLE population (lsoa_code VARCHAR, lsoa_vintage VARCHAR, "
+                    "sex VARCHAR, age_band VARCHAR, source VARCHAR, year INTEGER, count DOUBLE)")
+        con.executemany("INSERT INTO population VALUES (?, '2021', 'persons', ?, 'census2021', "
+                        "2021, ?)", [("E01000001", "all", 200_000), ("E01000001", "0-15", 30_000),
+                                     ("E01000001", "16-29", 28_000),
+                                     ("E01000002", "all", 100_000), ("E01000002", "0-15", 20_000),
+                                     ("E01000002", "16-29", 14_000)])
     return wh
 
 
@@ -145,9 +146,9 @@ def test_knife_crime_indicator_reads_the_monthly_crime_dashboard(
                           "Positive Outcomes", 100),
                          (month, "Safer Neighbourhood Teams", "E05013570", "Knife Crime",
                           "Knife Crime", "Offences", 100)]
-        wh.con.executemany(
-            "INSERT INTO mps_dashboard_count (month, area_type, area_code, crime_type, "
-            "crime_subtype, measure, count, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'f')", rows)
+        execute(wh, "INSERT INTO mps_dashboard_count (month, area_type, area_code, crime_type, "
+                "crime_subtype, measure, count, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'f')",
+                many=rows)
         compute_and_store(outcomes, VRU, wh)
     camden = {h["indicator"]["code"]: h for h in hub_results(outcomes, VRU, borough=CAMDEN)}
     knife = camden["HUB-KNIFE-CRIME"]["latest"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.warehouse_sql import connection, execute
 from vrhub.errors import OperationalError
 from vrhub.storage import warehouse_schema
 from vrhub.storage.warehouse import Warehouse
@@ -26,12 +27,12 @@ def _columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
 def _as_written_by_0_1(home: Path) -> None:
     """A warehouse as vrhub 0.1 left it: tables, no version."""
     with Warehouse(home / "warehouse.duckdb") as wh:
-        wh.con.execute("DROP TABLE warehouse_schema")
+        execute(wh, "DROP TABLE warehouse_schema")
 
 
 def test_a_new_warehouse_starts_at_the_newest_version(tmp_path: Path) -> None:
-    with Warehouse(tmp_path / "w.duckdb") as wh:
-        assert warehouse_schema.current(wh.con) == warehouse_schema.head() >= 1
+    with Warehouse(tmp_path / "w.duckdb") as wh, connection(wh) as con:
+        assert warehouse_schema.current(con) == warehouse_schema.head() >= 1
 
 
 def test_an_old_warehouse_is_refused_until_upgraded_and_keeps_its_data(
@@ -40,7 +41,8 @@ def test_an_old_warehouse_is_refused_until_upgraded_and_keeps_its_data(
     assert code == 0, err
     with Warehouse(home / "warehouse.duckdb") as wh:
         rows = wh.count("police_street")
-        fresh_columns = _columns(wh.con)
+        with connection(wh) as con:
+            fresh_columns = _columns(con)
     assert rows > 1000
     _as_written_by_0_1(home)
 
@@ -60,7 +62,8 @@ def test_an_old_warehouse_is_refused_until_upgraded_and_keeps_its_data(
     assert run("quality")[0] == 0
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
         assert wh.count("police_street") == rows
-        assert _columns(wh.con) == fresh_columns  # upgraded ends like new
+        with connection(wh) as con:
+            assert _columns(con) == fresh_columns  # upgraded ends like new
     code, _, err = run("warehouse", "upgrade")
     assert code == 0 and f"schema version {warehouse_schema.head()} -> " in err  # idempotent
 
@@ -84,10 +87,10 @@ def test_upgrading_a_warehouse_file_applies_every_pending_migration_once(
 def test_a_warehouse_from_a_newer_vrhub_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with Warehouse(path) as wh:
-        wh.con.execute("INSERT INTO warehouse_schema VALUES (99, 'future', 'x', now(), '9')")
+        execute(wh, "INSERT INTO warehouse_schema VALUES (99, 'future', 'x', now(), '9')")
     with pytest.raises(OperationalError, match=r"at schema version 99, newer than this "
                        r"version of vrhub knows \(\d+\)"):
-        Warehouse(path, read_only=True).con  # noqa: B018
+        Warehouse(path, read_only=True).open()
 
 
 # -- the mechanism, with migrations of its own ---------------------------------------------

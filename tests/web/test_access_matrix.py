@@ -24,6 +24,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.warehouse_sql import scalar
 from tests.web.conftest import ADMIN
 from vrhub.access import audit
 from vrhub.cli.main import main
@@ -31,7 +32,7 @@ from vrhub.settings import Settings
 from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage import sna_editions as sna_store
-from vrhub.storage.queries.istv import CURRENT_VIEW_SQL
+from vrhub.storage.queries.istv import ensure_current_view
 from vrhub.storage.warehouse import Warehouse
 from vrhub.web.app import create_app
 
@@ -85,7 +86,7 @@ def seed_warehouse(path: Path) -> None:
                             (ISTV_ASSAULT, assaults)):
             frame = pd.DataFrame(rows)
             wh.insert(table, frame[[c for c in frame.columns if c in table.column_names]])
-        wh.con.execute(CURRENT_VIEW_SQL)
+        ensure_current_view(wh)
 
 
 @dataclass
@@ -284,9 +285,9 @@ def first_record(world: World, borough: str) -> str:
 
 def _id_of(world: World, borough: str) -> str:
     with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
-        value = wh.scalar("SELECT substr(file_id, 1, 16) || '-' || CAST(min(row_number) AS "
-                          "VARCHAR) FROM police_street WHERE borough_code = ? GROUP BY file_id",
-                          [borough])
+        value = scalar(wh, "SELECT substr(file_id, 1, 16) || '-' || CAST(min(row_number) AS "
+                           "VARCHAR) FROM police_street WHERE borough_code = ? GROUP BY file_id",
+                           [borough])
     return str(value)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.warehouse_sql import execute, query_arrow, scalar
 from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage.warehouse import Warehouse
@@ -30,13 +31,13 @@ def test_police_counts_default_to_the_latest_12_complete_months_and_paginate(
     assert first.status_code == 200
     body = first.json()
     with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
-        start, end = _last_twelve_complete(wh.scalar("SELECT max(month) FROM police_street"))
+        start, end = _last_twelve_complete(scalar(wh, "SELECT max(month) FROM police_street"))
         in_period = "WHERE month BETWEEN ? AND ?"
-        groups = wh.scalar("SELECT count(*) FROM (SELECT DISTINCT borough_code, crime_type, "
-                           f"month FROM police_street {in_period})", [start, end])
-        total = wh.scalar(f"SELECT count(*) FROM police_street {in_period}", [start, end])
-        everything = wh.scalar("SELECT count(*) FROM police_street")
-        first_month = wh.scalar("SELECT min(month) FROM police_street")
+        groups = scalar(wh, "SELECT count(*) FROM (SELECT DISTINCT borough_code, crime_type, "
+                            f"month FROM police_street {in_period})", [start, end])
+        total = scalar(wh, f"SELECT count(*) FROM police_street {in_period}", [start, end])
+        everything = scalar(wh, "SELECT count(*) FROM police_street")
+        first_month = scalar(wh, "SELECT min(month) FROM police_street")
     assert everything > total > 0  # the data holds more than the default period
     assert body["period"]["preset"] == "latest"
     assert (body["period"]["from"], body["period"]["to"], body["period"]["months"]) == (
@@ -139,10 +140,10 @@ def test_etag_changes_when_the_warehouse_changes(world: World) -> None:
 
     with writing_warehouse(world.app.state) as wh:  # as an upload writes while it runs
         wh.ensure_tables([PROVENANCE])
-        wh.con.execute("INSERT INTO provenance (file_id, source, file_name, sha256, "
-                       "rows_read, rows_loaded, rows_quarantined, status, loaded_at, "
-                       "vrhub_version) VALUES ('x', 'police', 'f.csv', 'x', 1, 1, 0, "
-                       "'loaded', now(), 'test')")
+        execute(wh, "INSERT INTO provenance (file_id, source, file_name, sha256, "
+                    "rows_read, rows_loaded, rows_quarantined, status, loaded_at, "
+                    "vrhub_version) VALUES ('x', 'police', 'f.csv', 'x', 1, 1, 0, "
+                    "'loaded', now(), 'test')")
     assert world.client.get("/api/v1/counts", headers=headers).headers["etag"] != etag
 
 
@@ -174,10 +175,10 @@ def test_answers_are_computed_once_per_question_scope_and_data(
     from vrhub.web.data import writing_warehouse
 
     with writing_warehouse(world.app.state) as wh:  # as an upload writes while it runs
-        wh.insert(POLICE_STREET, wh.query_arrow(
-            "SELECT * REPLACE ('extra-' || file_id AS file_id, 'extra-' || crime_id AS "
-            "crime_id) FROM police_street WHERE month = (SELECT max(month) FROM police_street) "
-            "LIMIT 3"))  # new crimes (a Crime ID seen before
+        wh.insert(POLICE_STREET, query_arrow(
+            wh, "SELECT * REPLACE ('extra-' || file_id AS file_id, 'extra-' || crime_id AS "
+                "crime_id) FROM police_street WHERE month = (SELECT max(month) FROM "
+                "police_street) LIMIT 3"))  # new crimes (a Crime ID seen before
         # counts once)
     changed = world.client.get(url, headers=world.headers["pan"])
     assert changed.headers["etag"] != first.headers["etag"]
@@ -215,7 +216,7 @@ def _sql_total(world: World, start: str, end: str, crime_type: str | None = None
         if crime_type:
             sql += " AND crime_type = ?"
             params.append(crime_type)
-        return int(wh.scalar(sql, params))
+        return int(scalar(wh, sql, params))
 
 
 @pytest.mark.parametrize(("params", "months"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.warehouse_sql import scalar
 from tests.web.route_paths import path_of
 from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.access.scopes import Scope
@@ -35,5 +36,5 @@ def test_trends_sum_to_the_warehouse_for_an_analyst_and_are_refused_to_the_publi
     assert {r["area_code"] for r in body["series"]} == {CAMDEN, HACKNEY}
     assert body["total"] == 48  # 2 boroughs x 2 crime types x 12 months
     with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
-        in_2024 = wh.scalar("SELECT count(*) FROM police_street WHERE month LIKE '2024-%'")
+        in_2024 = scalar(wh, "SELECT count(*) FROM police_street WHERE month LIKE '2024-%'")
     assert sum(r["count"] for r in body["series"]) == in_2024

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.warehouse_sql import query
 from tests.web.test_api_records import audit_count, token_for
 from vrhub.storage.warehouse import Warehouse
 from vrhub.synthetic.istv import write_month
@@ -32,7 +33,7 @@ def ed_sites(app: FastAPI, shared_data: Path) -> None:
 @pytest.fixture
 def extract(tmp_path: Path, app: FastAPI, ed_sites: None) -> Path:
     with Warehouse(app.state.workspace.warehouse_path) as wh:
-        sites = wh.query("SELECT site_code FROM ed_site")["site_code"].tolist()
+        sites = query(wh, "SELECT site_code FROM ed_site")["site_code"].tolist()
     assert SITE in sites and OTHER in sites
     return write_month(tmp_path / "ral01.csv", SITE, "2024-03", seed=3, n=40)
 

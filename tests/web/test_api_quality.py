@@ -3,6 +3,7 @@ signed-in role, the ED report only for the sites a caller may see, and refusals 
 
 from __future__ import annotations
 
+from tests.warehouse_sql import scalar
 from tests.web.route_paths import path_of
 from tests.web.test_access_matrix import CAMDEN_SITE, HACKNEY_SITE, World
 from vrhub.storage.warehouse import Warehouse
@@ -15,7 +16,7 @@ def test_police_quality_counts_the_rows_loaded_for_a_signed_in_analyst(world: Wo
     response = world.client.get(url, headers=world.headers["camden"])
     assert response.status_code == 200
     with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
-        rows = wh.scalar("SELECT count(*) FROM police_street")
+        rows = scalar(wh, "SELECT count(*) FROM police_street")
     body = response.json()
     assert rows > 0 and body["data"]["rows_in_table"] == rows
     assert body["source"] == "police" and body["sites"] is None

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.warehouse_sql import query_arrow
 from tests.web.conftest import ADMIN
 from vrhub.access import audit
 from vrhub.standards.police_uk import POLICE_STREET
@@ -96,10 +97,10 @@ def test_repeated_searches_are_each_checked_and_audited_and_see_new_data(
     from vrhub.web.data import writing_warehouse
 
     with writing_warehouse(app.state) as wh:  # new rows arrive while the app runs
-        wh.insert(POLICE_STREET, wh.query_arrow(
-            "SELECT * REPLACE (row_number + 100 AS row_number, crime_id || 'n' AS crime_id) "
-            "FROM police_street "
-            "WHERE borough_code = ?", [CAMDEN]))
+        wh.insert(POLICE_STREET, query_arrow(
+            wh, "SELECT * REPLACE (row_number + 100 AS row_number, crime_id || 'n' AS crime_id) "
+                "FROM police_street "
+                "WHERE borough_code = ?", [CAMDEN]))
     assert client.get("/api/v1/records/police", headers=camden).json()["total"] == 6
 
 

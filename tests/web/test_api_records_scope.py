@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tests.warehouse_sql import scalar
 from tests.web.route_paths import path_of
 from tests.web.test_access_matrix import CAMDEN, HACKNEY, World
 from vrhub.storage.warehouse import Warehouse
@@ -14,8 +15,8 @@ from vrhub.web.routes import api_records
 
 def _police_in(world: World, borough: str) -> int:
     with Warehouse(world.home / "warehouse.duckdb", read_only=True) as wh:
-        return int(wh.scalar("SELECT count(*) FROM police_street WHERE borough_code = ?",
-                             [borough]))
+        return int(scalar(wh, "SELECT count(*) FROM police_street WHERE borough_code = ?",
+                              [borough]))
 
 
 def test_a_borough_analyst_searches_and_exports_exactly_their_boroughs_rows(

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from tests.warehouse_sql import query
 from vrhub.reports.area_directory import build
 from vrhub.standards.icb import ICB_OF_DISTRICT, LONDON_ICBS, short_name
 
@@ -49,8 +50,8 @@ def test_a_study_area_outside_the_code_list_takes_icbs_from_its_sites(
 
     with Warehouse(pages_template / "warehouse.duckdb", read_only=True) as wh:
         directory = build(wh)
-        sites = wh.query("SELECT site_code, icb_code, easting, northing FROM ed_site")
-        lookup = wh.query("SELECT DISTINCT borough_code FROM area_lookup")
+        sites = query(wh, "SELECT site_code, icb_code, easting, northing FROM ed_site")
+        lookup = query(wh, "SELECT DISTINCT borough_code FROM area_lookup")
     assert sorted(directory.boroughs) == sorted(lookup["borough_code"])
     assert directory.icbs, "the synthetic sites' ICB makes an ICB level"
     for icb in directory.icbs.values():

@@ -11,12 +11,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from scipy import stats
 
+from tests.warehouse_sql import execute, query, scalar
 from tests.web.html import parse, table
 from tests.web.pages_workspace import BOROUGH, OTHER_BOROUGH
 from tests.web.test_map_place import client_for, warehouse
 from tests.web.test_pages_analysis import audit_events
 from vrhub.standards.months import Month
-from vrhub.storage.warehouse import Warehouse
 
 HTML = {"accept": "text/html"}
 
@@ -30,17 +30,17 @@ def month_minus(month: str, n: int) -> str:
 def sums(app: FastAPI, level: str, code_filter: str, category: str, first: str, last: str
          ) -> dict[str, int]:
     with warehouse(app) as wh:
-        frame = wh.query(
-            "SELECT c.area_code, sum(c.count) AS n FROM mps_crime_count c "
-            f"WHERE c.level = ? AND {code_filter} AND (c.major_category = ? OR "
-            "c.minor_category = ?) AND c.month BETWEEN ? AND ? GROUP BY 1",
+        frame = query(
+            wh, "SELECT c.area_code, sum(c.count) AS n FROM mps_crime_count c "
+                f"WHERE c.level = ? AND {code_filter} AND (c.major_category = ? OR "
+                "c.minor_category = ?) AND c.month BETWEEN ? AND ? GROUP BY 1",
             [level, category, category, first, last])
     return {str(c): int(n) for c, n in frame.itertuples(index=False)}
 
 
 def latest_month(app: FastAPI) -> str:
     with warehouse(app) as wh:
-        return str(wh.scalar("SELECT max(month) FROM mps_crime_count"))
+        return str(scalar(wh, "SELECT max(month) FROM mps_crime_count"))
 
 
 def pct(x: float) -> str:
@@ -84,8 +84,8 @@ def test_ward_table_and_named_hotspots(demo_app: FastAPI) -> None:
     page = parse(client_for(demo_app).get(f"/boroughs/{BOROUGH}/profile", headers=HTML).text)
     end = latest_month(demo_app)
     with warehouse(demo_app) as wh:
-        names = dict(wh.query("SELECT code, name FROM area_boundary WHERE level = 'ward22' "
-                              "AND borough_code = ?", [BOROUGH]).itertuples(index=False))
+        names = dict(query(wh, "SELECT code, name FROM area_boundary WHERE level = 'ward22' "
+                               "AND borough_code = ?", [BOROUGH]).itertuples(index=False))
     where = "c.area_code IN (" + ", ".join(f"'{c}'" for c in names) + ")"
     now = sums(demo_app, "ward", where, "VIOLENCE WITH INJURY", month_minus(end, 11), end)
     before = sums(demo_app, "ward", where, "VIOLENCE WITH INJURY", month_minus(end, 23),
@@ -168,17 +168,17 @@ def test_board_summary_is_for_partners(demo_app: FastAPI) -> None:
 def test_under_25_ed_assaults_where_records_carry_ages(demo_app: FastAPI) -> None:
     bands = ["0-10", "11-15", "16-17", "18-24", "25-34", "35-44"]
     home = Path(demo_app.state.settings.home)
-    with Warehouse(home / "warehouse.duckdb") as wh:  # ED records with ages, as in ECDS
-        wh.con.execute("UPDATE istv_assault SET age_band = (['" + "', '".join(bands)
-                       + "'])[1 + (hash(assault_id) % 6)::INTEGER]")
+    # ED records with ages, as in ECDS
+    execute(home, "UPDATE istv_assault SET age_band = (['" + "', '".join(bands)
+            + "'])[1 + (hash(assault_id) % 6)::INTEGER]")
     end = latest_month(demo_app)
     start = month_minus(end, 11)
     with warehouse(demo_app) as wh:
-        young = wh.query(
-            "SELECT ward_code, count(*) AS n FROM istv_assault_current WHERE borough_code = ? AND "
-            "age_band IN ('0-10', '11-15', '16-17', '18-24') AND strftime(assault_at, "
-            "'%Y-%m') BETWEEN ? AND ? GROUP BY 1", [BOROUGH, start, end])
-        names = dict(wh.query("SELECT code, name FROM area_boundary WHERE level = 'ward22'")
+        young = query(
+            wh, "SELECT ward_code, count(*) AS n FROM istv_assault_current WHERE "
+                "borough_code = ? AND age_band IN ('0-10', '11-15', '16-17', '18-24') AND "
+                "strftime(assault_at, '%Y-%m') BETWEEN ? AND ? GROUP BY 1", [BOROUGH, start, end])
+        names = dict(query(wh, "SELECT code, name FROM area_boundary WHERE level = 'ward22'")
                      .itertuples(index=False))
     expected = {names[c]: int(n) for c, n in young.itertuples(index=False)}
     analyst = client_for(demo_app, "borough@example.org")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from scipy.spatial.distance import cdist
 from scipy.stats import zscore
 
+from tests.warehouse_sql import query
 from tests.web.html import parse, table
 from tests.web.pages_workspace import BOROUGH
 from tests.web.test_board_summary import latest_month, month_minus
@@ -40,18 +41,18 @@ def _violence_rates(demo_app: FastAPI) -> tuple[pd.Series, pd.Series, dict[str, 
     end = latest_month(demo_app)
     start = month_minus(end, 11)
     with warehouse(demo_app) as wh:
-        counts = wh.query(
-            "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
-            "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
-            "GROUP BY 1", [start, end]).set_index("area_code")["n"]
-        people = wh.query(
-            "SELECT l.borough_code, sum(p.count) AS n FROM population p JOIN "
-            "(SELECT DISTINCT lsoa21_code, borough_code FROM area_lookup) l "
-            "ON l.lsoa21_code = p.lsoa_code WHERE p.lsoa_vintage = '2021' AND "
-            "p.age_band = 'all' AND p.sex = 'persons' AND p.year = (SELECT max(year) FROM "
-            "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index(
+        counts = query(
+            wh, "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
+                "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
+                "GROUP BY 1", [start, end]).set_index("area_code")["n"]
+        people = query(
+            wh, "SELECT l.borough_code, sum(p.count) AS n FROM population p JOIN "
+                "(SELECT DISTINCT lsoa21_code, borough_code FROM area_lookup) l "
+                "ON l.lsoa21_code = p.lsoa_code WHERE p.lsoa_vintage = '2021' AND "
+                "p.age_band = 'all' AND p.sex = 'persons' AND p.year = (SELECT max(year) FROM "
+                "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index(
                 "borough_code")["n"]
-        names = dict(wh.query("SELECT code, name FROM area_boundary WHERE level = 'borough'")
+        names = dict(query(wh, "SELECT code, name FROM area_boundary WHERE level = 'borough'")
                      .itertuples(index=False))
     return counts, people, names
 
@@ -139,16 +140,16 @@ def test_an_icb_sees_its_own_system_against_london(demo_app: FastAPI) -> None:
     members = ["E09990001", "E09990003", "E09990005"]  # the boroughs of its ED sites
     end = latest_month(demo_app)
     with warehouse(demo_app) as wh:
-        counts = wh.query(
-            "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
-            "AND major_category = 'ROBBERY' AND month BETWEEN ? AND ? GROUP BY 1",
+        counts = query(
+            wh, "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
+                "AND major_category = 'ROBBERY' AND month BETWEEN ? AND ? GROUP BY 1",
             [month_minus(end, 11), end]).set_index("area_code")["n"]
-        people = wh.query(
-            "SELECT l.borough_code, sum(p.count) AS n FROM population p JOIN "
-            "(SELECT DISTINCT lsoa21_code, borough_code FROM area_lookup) l "
-            "ON l.lsoa21_code = p.lsoa_code WHERE p.lsoa_vintage = '2021' AND "
-            "p.age_band = 'all' AND p.sex = 'persons' AND p.year = (SELECT max(year) FROM "
-            "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index(
+        people = query(
+            wh, "SELECT l.borough_code, sum(p.count) AS n FROM population p JOIN "
+                "(SELECT DISTINCT lsoa21_code, borough_code FROM area_lookup) l "
+                "ON l.lsoa21_code = p.lsoa_code WHERE p.lsoa_vintage = '2021' AND "
+                "p.age_band = 'all' AND p.sex = 'persons' AND p.year = (SELECT max(year) FROM "
+                "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index(
                 "borough_code")["n"]
     rows = {r[0]: r[1:] for r in table(page, "Synthetic London against London")}
     count, system, london = rows["Robbery"]
@@ -171,8 +172,8 @@ def test_borough_map_drills_down_to_its_lsoas(demo_app: FastAPI) -> None:
     assert "level=lsoa" in url and "measure=count" in url
     features = client.get(url.replace("&amp;", "&")).json()["features"]
     with warehouse(demo_app) as wh:
-        lsoas = set(wh.query("SELECT DISTINCT lsoa21_code FROM area_lookup WHERE "
-                             "borough_code = ?", [BOROUGH])["lsoa21_code"])
+        lsoas = set(query(wh, "SELECT DISTINCT lsoa21_code FROM area_lookup WHERE "
+                              "borough_code = ?", [BOROUGH])["lsoa21_code"])
     assert {f["properties"]["code"] for f in features} == lsoas
     assert client.get(f"/boroughs/{BOROUGH}?areas=streets", headers=HTML).status_code == 400
 
@@ -206,19 +207,19 @@ def test_borough_ward_and_lsoa_tables_drill_down_with_rates_and_counts(
     links = {a.get_text(strip=True): str(a["href"])
              for a in page.select("#area-table tbody a")}
     with warehouse(demo_app) as wh:
-        wards = dict(wh.query("SELECT DISTINCT ward_code, ward_name FROM area_lookup "
-                              "WHERE borough_code = ?", [BOROUGH]).itertuples(index=False))
+        wards = dict(query(wh, "SELECT DISTINCT ward_code, ward_name FROM area_lookup "
+                               "WHERE borough_code = ?", [BOROUGH]).itertuples(index=False))
         ward = sorted(wards)[0]
-        lsoas = wh.query(
-            "SELECT l.lsoa21_code, coalesce(sum(c.count), 0) AS n FROM (SELECT DISTINCT "
-            "lsoa21_code FROM area_lookup WHERE ward_code = ?) l LEFT JOIN mps_crime_count c "
-            "ON c.area_code = l.lsoa21_code AND c.level = 'lsoa' AND c.minor_category = "
-            "'VIOLENCE WITH INJURY' AND c.month BETWEEN ? AND ? GROUP BY 1", [ward, start, end]
+        lsoas = query(
+            wh, "SELECT l.lsoa21_code, coalesce(sum(c.count), 0) AS n FROM (SELECT DISTINCT "
+                "lsoa21_code FROM area_lookup WHERE ward_code = ?) l LEFT JOIN mps_crime_count c "
+                "ON c.area_code = l.lsoa21_code AND c.level = 'lsoa' AND c.minor_category = "
+                "'VIOLENCE WITH INJURY' AND c.month BETWEEN ? AND ? GROUP BY 1", [ward, start, end]
         ).set_index("lsoa21_code")["n"]
-        people = wh.query(
-            "SELECT lsoa_code, sum(count) AS n FROM population WHERE lsoa_vintage = '2021' "
-            "AND age_band = 'all' AND sex = 'persons' AND year = (SELECT max(year) FROM "
-            "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index("lsoa_code")["n"]
+        people = query(
+            wh, "SELECT lsoa_code, sum(count) AS n FROM population WHERE lsoa_vintage = '2021' "
+                "AND age_band = 'all' AND sex = 'persons' AND year = (SELECT max(year) FROM "
+                "population WHERE lsoa_vintage = '2021') GROUP BY 1").set_index("lsoa_code")["n"]
     assert set(links) == set(wards.values())
     href = links[wards[ward]]
     assert href.startswith(f"/boroughs/{BOROUGH}/wards/{ward}?")

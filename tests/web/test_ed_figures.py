@@ -24,12 +24,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests import warehouse_sql
 from tests.web.conftest import sign_in
 from tests.web.html import error_hint, error_page, parse
 from tests.web.html_tables import table_with, with_attribute
 from tests.web.pages_workspace import BOROUGH, ED_SITE, OTHER_BOROUGH
 from vrhub.storage.appdb.models import AuditEvent
-from vrhub.storage.warehouse import Warehouse
 
 HTML = {"accept": "text/html"}
 SVG = {"accept": "image/svg+xml"}
@@ -60,8 +60,7 @@ def demo_app(demo_app: FastAPI) -> FastAPI:
 
 
 def query(app: FastAPI, sql: str, params: list[object] | None = None) -> list[tuple]:
-    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
-        return [tuple(r) for r in wh.query(sql, params).itertuples(index=False)]
+    return warehouse_sql.rows(Path(app.state.settings.home), sql, params)
 
 
 def by_hand(n: int) -> int | None:

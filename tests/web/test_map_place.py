@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from scipy import ndimage
 
+from tests.warehouse_sql import query
 from tests.web.conftest import sign_in
 from tests.web.html import parse, table
 from tests.web.pages_workspace import BOROUGH, add_accounts, copy_workspace, settings_for
@@ -41,8 +42,8 @@ def client_for(app: FastAPI, email: str = "pan@example.org") -> TestClient:
 
 def boundaries(app: FastAPI, level: str) -> dict[str, tuple[str, str, object]]:
     with warehouse(app) as wh:
-        frame = wh.query("SELECT code, name, borough_code, geometry FROM area_boundary "
-                         "WHERE level = ?", [level])
+        frame = query(wh, "SELECT code, name, borough_code, geometry FROM area_boundary "
+                          "WHERE level = ?", [level])
     return {str(c): (str(n), str(b), shapely.from_wkb(bytes(g))) for c, n, b, g in
             frame.itertuples(index=False)}
 
@@ -75,8 +76,8 @@ def brute_force_place(app: FastAPI, x: float, y: float) -> str:
     wards = boundaries(app, "ward22")
     ward = next((n for n, _b, g in wards.values() if g.covers(shapely.Point(x, y))), None)
     with warehouse(app) as wh:
-        streets = wh.query("SELECT DISTINCT replace(location, 'On or near ', '') AS name, "
-                           "easting, northing FROM police_street WHERE easting IS NOT NULL")
+        streets = query(wh, "SELECT DISTINCT replace(location, 'On or near ', '') AS name, "
+                            "easting, northing FROM police_street WHERE easting IS NOT NULL")
     last = streets["name"].str.split().str[-1].str.lower()
     streets = streets[last.isin({"road", "walk", "way", "terrace", "place", "close",
                                  "street", "lane", "avenue", "gardens", "grove", "drive",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query, scalar
 from vrhub.reports import overview_figures as ov
 from vrhub.storage.warehouse import Warehouse
 
@@ -22,9 +23,9 @@ def wh(pages_template: Path) -> Iterator[Warehouse]:
 
 def borough_sums(wh: Warehouse, where: str, params: list[object]) -> pd.DataFrame:
     """MPS borough-level counts summed by month, written without vrhub's queries."""
-    return wh.query("SELECT month, sum(count) AS count FROM mps_crime_count "
-                    f"WHERE level = 'borough' AND {where} GROUP BY month ORDER BY month",
-                    params)
+    return query(wh, "SELECT month, sum(count) AS count FROM mps_crime_count "
+                     f"WHERE level = 'borough' AND {where} GROUP BY month ORDER BY month",
+                     params)
 
 
 def previous_months(end: str, back: int, length: int) -> list[str]:
@@ -34,7 +35,7 @@ def previous_months(end: str, back: int, length: int) -> list[str]:
 
 
 def test_the_latest_year_ends_at_the_last_month_loaded(wh: Warehouse) -> None:
-    last = str(wh.scalar("SELECT max(month) FROM mps_crime_count WHERE level = 'borough'"))
+    last = str(scalar(wh, "SELECT max(month) FROM mps_crime_count WHERE level = 'borough'"))
     start, end = ov.latest_year(wh)
     assert end == last
     assert start == str(pd.Period(last, "M") - 11)
@@ -50,8 +51,8 @@ def test_london_monthly_is_the_sum_of_the_boroughs(wh: Warehouse) -> None:
     assert list(robbery["month"]) == list(expected["month"])
     assert list(robbery["count"].astype(int)) == list(expected["count"].astype(int))
     # a minor category is its own series, under its own name
-    minor = str(wh.scalar("SELECT min(minor_category) FROM mps_crime_count "
-                          "WHERE major_category = 'ROBBERY'"))
+    minor = str(scalar(wh, "SELECT min(minor_category) FROM mps_crime_count "
+                           "WHERE major_category = 'ROBBERY'"))
     rows = frame[frame["category"] == minor]
     expected = borough_sums(wh, "minor_category = ?", [minor])
     assert list(rows["count"].astype(int)) == list(expected["count"].astype(int))
@@ -75,10 +76,10 @@ def test_violence_deprivation_wards_follow_the_350_offence_rule(wh: Warehouse) -
     frame = ov.violence_deprivation_wards(wh).frame
     assert len(frame)
     start, end = ov.latest_year(wh)
-    expected = wh.query(
-        "SELECT area_code, sum(count) AS count FROM mps_crime_count WHERE level = 'ward' "
-        "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
-        "GROUP BY area_code", [start, end])
+    expected = query(
+        wh, "SELECT area_code, sum(count) AS count FROM mps_crime_count WHERE level = 'ward' "
+            "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
+            "GROUP BY area_code", [start, end])
     counts = dict(zip(expected["area_code"], expected["count"].astype(int), strict=True))
     for row in frame.itertuples():
         assert int(row.count) == counts[row.area_code]
@@ -112,7 +113,7 @@ def test_one_borough_s_headlines_are_the_same_on_every_surface(wh: Warehouse) ->
     from vrhub.reports import borough_profile, headlines
     from vrhub.web.pages_support import headlines as panel
 
-    code = str(wh.scalar("SELECT min(area_code) FROM mps_crime_count WHERE level = 'borough'"))
+    code = str(scalar(wh, "SELECT min(area_code) FROM mps_crime_count WHERE level = 'borough'"))
     _start, end = ov.latest_year(wh)
     service = headlines.headline_changes(wh, code, end).frame
     assert list(service["category"]) == [c for c in headlines.HEADLINE_CATEGORIES
@@ -147,4 +148,4 @@ def test_the_overview_and_the_cli_map_classify_wards_alike(wh: Warehouse) -> Non
     assert len(common) == len(overview)
     assert list(overview.loc[common, "imd_decile"]) == list(cli.loc[common, "imd_decile"])
     assert list(overview.loc[common, "group"]) == list(cli.loc[common, "group"])
-    assert wh.scalar("SELECT count(*) FROM population") > 0
+    assert scalar(wh, "SELECT count(*) FROM population") > 0

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.warehouse_sql import scalar
 from tests.web.conftest import csrf_from, sign_in
 from tests.web.html import error_messages, nav_labels, parse, summary_list, table, text
 from tests.web.pages_workspace import BOROUGH, ED_SITE
@@ -20,9 +21,9 @@ HTML = {"accept": "text/html"}
 
 def names(app: FastAPI) -> tuple[str, str]:
     with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
-        borough = wh.scalar("SELECT DISTINCT borough_name FROM area_lookup "
-                            "WHERE borough_code = ?", [BOROUGH])
-        site = wh.scalar("SELECT site_name FROM ed_site WHERE site_code = ?", [ED_SITE])
+        borough = scalar(wh, "SELECT DISTINCT borough_name FROM area_lookup "
+                             "WHERE borough_code = ?", [BOROUGH])
+        site = scalar(wh, "SELECT site_name FROM ed_site WHERE site_code = ?", [ED_SITE])
     return str(borough), str(site)
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests import warehouse_sql
 from tests.web.conftest import sign_in
 from tests.web.html import error_links, error_page, parse, summary_list, table, text
 from tests.web.pages_workspace import (
@@ -28,8 +29,7 @@ HTML = {"accept": "text/html"}
 
 
 def query(app: FastAPI, sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    with Warehouse(Path(app.state.settings.home) / "warehouse.duckdb", read_only=True) as wh:
-        return wh.query(sql, params)
+    return warehouse_sql.query(Path(app.state.settings.home), sql, params)
 
 
 def audit_events(app: FastAPI, action: str) -> list[AuditEvent]:

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.warehouse_sql import scalar
 from tests.web.conftest import csrf_from, sign_in
 from tests.web.html import error_messages, error_page, parse, summary_list, table, text
 from tests.web.pages_workspace import (
@@ -60,8 +61,8 @@ def test_quality_page_shows_own_sites_and_what_to_fix(demo_app: FastAPI) -> None
 
     with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb",
                    read_only=True) as wh:
-        latest = wh.scalar("SELECT strftime(max(period_start), '%Y-%m') FROM istv_submission "
-                           "WHERE site_code = ? AND status = 'current'", [ED_SITE])
+        latest = scalar(wh, "SELECT strftime(max(period_start), '%Y-%m') FROM istv_submission "
+                            "WHERE site_code = ? AND status = 'current'", [ED_SITE])
     page = parse(html)
     fixes = [text(h) for h in page.find_all("h3")]
     assert any(h.startswith(f"{ED_SITE}, {Month.parse(latest).label} (score ")  # in words

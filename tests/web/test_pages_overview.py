@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.warehouse_sql import query, scalar
 from tests.web.conftest import sign_in
 from tests.web.html import error_links, error_page, inset_texts, nav_labels, parse, text
 from vrhub.standards.months import Period
@@ -44,10 +45,10 @@ def map_sources(page: BeautifulSoup) -> list[str]:
 
 def violence_last_12(home: Path) -> int:
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
-        return int(wh.scalar(
-            "SELECT sum(count) FROM mps_crime_count WHERE level = 'borough' AND "
-            "major_category = 'VIOLENCE AGAINST THE PERSON' AND month BETWEEN "
-            "'2024-10' AND '2025-09'"))
+        return int(scalar(
+            wh, "SELECT sum(count) FROM mps_crime_count WHERE level = 'borough' AND "
+                "major_category = 'VIOLENCE AGAINST THE PERSON' AND month BETWEEN "
+                "'2024-10' AND '2025-09'"))
 
 
 def test_empty_workspace_says_what_to_do(app: FastAPI, make_user: Callable[..., str]) -> None:
@@ -132,11 +133,11 @@ def test_choropleth_geojson_matches_the_table(demo_app: FastAPI) -> None:
     home = Path(demo_app.state.settings.home)
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
         # the default period: the latest 12 complete months the data holds
-        period = Period.latest_complete(str(wh.scalar("SELECT max(month) FROM "
-                                                      "mps_crime_count")))
-        expected = {str(c): int(n) for c, n in wh.query(
-            "SELECT area_code, sum(count) FROM mps_crime_count WHERE level = 'borough' "
-            "AND major_category = 'ROBBERY' AND month BETWEEN ? AND ? GROUP BY 1",
+        period = Period.latest_complete(str(scalar(wh, "SELECT max(month) FROM "
+                                                       "mps_crime_count")))
+        expected = {str(c): int(n) for c, n in query(
+            wh, "SELECT area_code, sum(count) FROM mps_crime_count WHERE level = 'borough' "
+                "AND major_category = 'ROBBERY' AND month BETWEEN ? AND ? GROUP BY 1",
             [period.first.iso, period.last.iso]).itertuples(index=False)}
     for feature in data["features"]:
         shown = re.search(r": ([\d,]+)", feature["properties"]["label"])

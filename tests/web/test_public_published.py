@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.warehouse_sql import query
 from tests.web.conftest import sign_in
 from tests.web.html import inset_texts, parse, text
 from tests.web.pages_workspace import add_accounts, settings_for
@@ -253,9 +254,9 @@ def test_published_area_totals_are_the_warehouse_figures_disclosed(demo_app: Fas
     start, end = rows[0]["period_from"], rows[0]["period_to"]
     with Warehouse(Path(demo_app.state.settings.home) / "warehouse.duckdb",
                    read_only=True) as wh:
-        exact = {(str(c), str(k)): int(n) for c, k, n in wh.query(
-            "SELECT area_code, major_category, sum(count) FROM mps_crime_count "
-            "WHERE level = 'borough' AND month BETWEEN ? AND ? GROUP BY 1, 2",
+        exact = {(str(c), str(k)): int(n) for c, k, n in query(
+            wh, "SELECT area_code, major_category, sum(count) FROM mps_crime_count "
+                "WHERE level = 'borough' AND month BETWEEN ? AND ? GROUP BY 1, 2",
             [start, end]).itertuples(index=False)}
     majors = [r for r in rows if (r["area_code"], r["category"]) in exact]
     assert len(majors) == len(exact)

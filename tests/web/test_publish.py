@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.warehouse_sql import query
 from tests.web.test_access_matrix import seed_warehouse
 from vrhub.analytics import disclosure as sdc
 from vrhub.errors import DisclosureError
@@ -94,8 +95,8 @@ def test_publish_the_real_outputs(warehouse: Warehouse, tmp_path: Path) -> None:
     assert values and all(v == 0 or (v % 5 == 0 and v > 7) for v in values)
     # police borough-months hold 4 to 10 crimes per type: the small ones are suppressed
     police = pd.read_csv(public / "police-borough-month.csv")
-    exact = warehouse.query("SELECT borough_code AS area_code, crime_type AS category, month, "
-                            "count(*) AS n FROM police_street GROUP BY ALL")
+    exact = query(warehouse, "SELECT borough_code AS area_code, crime_type AS category, month, "
+                             "count(*) AS n FROM police_street GROUP BY ALL")
     merged = police.merge(exact, on=["area_code", "category", "month"])
     assert len(merged) == len(exact)
     assert (merged["count"].isna() == (merged["n"] <= 7)).all()
@@ -315,9 +316,9 @@ def test_a_ward_month_table_is_published_for_its_latest_window(warehouse: Wareho
     rows = json.loads((windowed / "police-ward-month.json").read_text("utf-8"))["rows"]
     months = {f"2024-{m:02d}" for m in range(1, 13)}
     assert set(table["month"]) == {r["month"] for r in rows} == months
-    exact = warehouse.query("SELECT ward_code AS area_code, crime_type AS category, month, "
-                            "count(*) AS n FROM police_street WHERE month >= '2024-01' "
-                            "GROUP BY ALL")
+    exact = query(warehouse, "SELECT ward_code AS area_code, crime_type AS category, month, "
+                             "count(*) AS n FROM police_street WHERE month >= '2024-01' "
+                             "GROUP BY ALL")
     merged = table.merge(exact, on=["area_code", "category", "month"], how="outer")
     assert len(merged) == len(exact) == len(table)
     assert (merged["count"].isna() == (merged["n"] <= 7)).all()
@@ -332,8 +333,8 @@ def test_a_ward_month_table_is_published_for_its_latest_window(warehouse: Wareho
         body = world.client.get("/api/v1/counts?source=police&level=ward&from=2023-01"
                                 "&to=2024-12&limit=10",
                                 headers=world.headers["pan"]).json()
-        everything = warehouse.query("SELECT ward_code, crime_type, month FROM police_street "
-                                     "GROUP BY ALL")
+        everything = query(warehouse, "SELECT ward_code, crime_type, month FROM police_street "
+                                      "GROUP BY ALL")
         assert body["total"] == len(everything) > len(exact)
         assert body["rows"][0]["month"] == "2023-01"
     finally:

@@ -102,7 +102,7 @@ def copy_workspace_warehouse(source: Path, destination: Path) -> Path:
                         hint="check --home (or VRHUB_HOME)")
     private_folder(destination)
     with Warehouse(source) as wh:  # the writer lock: nobody changes it while we copy
-        wh.con.execute("CHECKPOINT")
+        wh._con.execute("CHECKPOINT")
         _copy_private(source, target)
         if parts_folder(source).is_dir():
             _copy_private(parts_folder(source), parts_folder(target))

@@ -64,7 +64,7 @@ class FileLoad:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        con = self.warehouse.con
+        con = self.warehouse._con
         if exc_type is None and not self.unchanged:
             con.execute(
                 f'DELETE FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
@@ -80,7 +80,7 @@ class FileLoad:
     def replace(self, tables: Sequence[Table], **keys: Any) -> list[str]:
         """Delete rows of earlier files for this partition from ``tables`` (matched on
         ``keys``, column=value) and their quarantine rows; mark those files replaced."""
-        con = self.warehouse.con
+        con = self.warehouse._con
         older = con.execute(
             f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? AND partition = ? '
             "AND file_id <> ? AND status <> 'replaced'",

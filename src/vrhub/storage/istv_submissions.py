@@ -28,7 +28,7 @@ def current_for_period(warehouse: Warehouse, site: str, start: dt.date,
     """Current submissions of ``site`` for exactly ``start..end`` (normally one)."""
     if not warehouse.has_table(SUBMISSION):
         return []
-    return _records(warehouse.query(
+    return _records(warehouse._query(
         "SELECT submission_id, file_name, CAST(received_at AS VARCHAR) AS received_at, "
         f"rows_read, rows_accepted, rows_quarantined FROM {SUBMISSION} WHERE site_code = ? "
         "AND status = 'current' AND period_start = ? AND period_end = ? "
@@ -44,7 +44,7 @@ def recent(warehouse: Warehouse, sites: Collection[str], limit: int = 20
     names = ("LEFT JOIN ed_site e ON e.site_code = s.site_code"
              if warehouse.has_table("ed_site") else "")
     name = "e.site_name" if names else "NULL"
-    return _records(warehouse.query(
+    return _records(warehouse._query(
         f"SELECT s.submission_id, s.site_code, {name} AS site_name, s.file_name, "
         "strftime(s.period_start, '%Y-%m') AS month, s.period_start, s.period_end, "
         "s.received_at, s.status, s.rows_read, s.rows_accepted, s.rows_quarantined, "
@@ -59,7 +59,7 @@ def months_received(warehouse: Warehouse, sites: Collection[str]) -> pd.DataFram
     if not sites or not warehouse.has_table(SUBMISSION):
         return pd.DataFrame(columns=columns)
     marks = ", ".join("?" for _ in sites)
-    return warehouse.query(
+    return warehouse._query(
         "SELECT site_code, strftime(period_start, '%Y-%m') AS month, min(received_at) AS "
         f"received_at, sum(rows_accepted) AS rows_accepted FROM {SUBMISSION} WHERE "
         f"status = 'current' AND site_code IN ({marks}) GROUP BY 1, 2 ORDER BY 1, 2",
@@ -70,7 +70,7 @@ def latest_month(warehouse: Warehouse) -> str | None:
     """The newest month (YYYY-MM) any site has a current submission for, or None."""
     if not warehouse.has_table(SUBMISSION):
         return None
-    last = warehouse.scalar(f"SELECT max(strftime(period_start, '%Y-%m')) FROM {SUBMISSION} "
+    last = warehouse._scalar(f"SELECT max(strftime(period_start, '%Y-%m')) FROM {SUBMISSION} "
                            "WHERE status = 'current'")
     return str(last) if last else None
 
@@ -82,7 +82,7 @@ def set_aside(warehouse: Warehouse, sha256: str, rows: Sequence[int] | None
     columns = ["row", "column", "value", "problem", "rule"]
     if not warehouse.has_table("quarantine"):
         return pd.DataFrame(columns=columns)
-    frame = warehouse.query(
+    frame = warehouse._query(
         'SELECT DISTINCT row_number AS "row", column_name AS "column", value, '
         "reason AS problem, rule FROM quarantine WHERE source = 'istv' AND file_id = ? "
         "ORDER BY 1, 2, 5", [sha256])

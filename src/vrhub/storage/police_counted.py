@@ -41,13 +41,14 @@ _UNCOUNTED_SQL = UNCOUNTED_SQL
 def refresh(warehouse: Warehouse) -> int:
     """Rebuild ``police_uncounted`` from the rows now in ``police_street`` (inside the
     load's transaction); returns the rows left uncounted."""
-    with warehouse.atomic() as con:
+    with warehouse.atomic():
+        con = warehouse._con
         warehouse.ensure_tables([POLICE_UNCOUNTED])
         con.execute(f'DELETE FROM "{POLICE_UNCOUNTED.name}"')
         if not warehouse.has_table(POLICE_STREET.name):
             return 0
         con.execute(f'INSERT INTO "{POLICE_UNCOUNTED.name}" {_UNCOUNTED_SQL}')
-        return int(warehouse.scalar(f'SELECT count(*) FROM "{POLICE_UNCOUNTED.name}"'))
+        return int(warehouse._scalar(f'SELECT count(*) FROM "{POLICE_UNCOUNTED.name}"'))
 
 
 def counted_rows(warehouse: Warehouse, *, study_area: bool = True) -> str:
@@ -100,7 +101,7 @@ _KEY_COLUMNS = frozenset({"crime_id", "series", "month", "file_id", "row_number"
 
 
 def _columns(warehouse: Warehouse) -> set[str]:
-    return {name for (name,) in warehouse.con.execute(
+    return {name for (name,) in warehouse._con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
         [POLICE_STREET.name]).fetchall()}
 

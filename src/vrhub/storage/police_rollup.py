@@ -45,11 +45,11 @@ def fingerprint(warehouse: Warehouse) -> str | None:
     """What the rolled-up counts depend on, digested; None without street rows."""
     if not warehouse.has_table(POLICE_STREET.name):
         return None
-    view = warehouse.scalar("SELECT sql FROM duckdb_views() WHERE view_name = ?",
-                            [POLICE_STREET.name])
+    view = warehouse._scalar("SELECT sql FROM duckdb_views() WHERE view_name = ?",
+                             [POLICE_STREET.name])
     uncounted: Any = None
     if warehouse.has_table(POLICE_UNCOUNTED.name):
-        uncounted = warehouse.con.execute(
+        uncounted = warehouse._con.execute(
             f'SELECT count(*), bit_xor(hash(file_id, row_number, counted_series)) '
             f'FROM "{POLICE_UNCOUNTED.name}"').fetchone()
     text = "\n".join(map(str, (view, uncounted, counted_rows(warehouse))))
@@ -59,7 +59,8 @@ def fingerprint(warehouse: Warehouse) -> str | None:
 def refresh(warehouse: Warehouse) -> None:
     """Rebuild the rolled-up counts from the rows that count now (inside the caller's
     transaction, or one of its own)."""
-    with warehouse.atomic() as con:
+    with warehouse.atomic():
+        con = warehouse._con
         for name in (COUNTS, FORCE_MONTHS, STATE):
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
         stamp = fingerprint(warehouse)
@@ -76,7 +77,7 @@ def refresh(warehouse: Warehouse) -> None:
             "ORDER BY level, borough_code, area_code, crime_type, month")
         con.execute(f'CREATE TABLE "{FORCE_MONTHS}" AS SELECT force, month, count(*) AS rows '
                     f'FROM "{POLICE_STREET.name}" GROUP BY ALL ORDER BY ALL')
-        outside = warehouse.scalar(
+        outside = warehouse._scalar(
             f"SELECT count(*) FROM {counted_rows(warehouse, study_area=False)} t "
             f"WHERE NOT coalesce({in_study_area_sql(warehouse)}, false)")
         con.execute(f'CREATE TABLE "{STATE}" AS SELECT ? AS fingerprint, '

@@ -49,7 +49,7 @@ class MonthRows:
         if self._stored is None:
             self._stored = {}
             if self.warehouse.has_table(POLICE_STREET.name):
-                self.warehouse.parts.refresh_view(self.warehouse.con, POLICE_STREET)
+                self.warehouse.parts.refresh_view(self.warehouse._con, POLICE_STREET)
                 for stored_month, file_id in answer(self.warehouse, q.MONTH_FILES):
                     self._stored.setdefault(str(stored_month), set()).add(
                         None if file_id is None else str(file_id))
@@ -61,7 +61,7 @@ class MonthRows:
         files = self.files(month)
         if not files:
             return None
-        return self.warehouse.parts.rows_of(self.warehouse.con, POLICE_STREET, files)
+        return self.warehouse.parts.rows_of(self.warehouse._con, POLICE_STREET, files)
 
 
 def series_for(warehouse: Warehouse, source: str, month: str, named: str,
@@ -81,7 +81,7 @@ def series_for(warehouse: Warehouse, source: str, month: str, named: str,
         if relation is None:  # no row of the month is stored: nothing to revise
             return named
     else:  # files stored earlier in this load are listed but not yet in the view
-        warehouse.parts.refresh_view(warehouse.con, POLICE_STREET)
+        warehouse.parts.refresh_view(warehouse._con, POLICE_STREET)
     table = rows()
     if table is None or not table.num_rows:
         return named
@@ -101,23 +101,23 @@ def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
         relation = f'"{POLICE_STREET.name}"'
     ids = pc.unique(pc.drop_null(pc.cast(rows["crime_id"], pa.string())))
     if len(ids):
-        warehouse.con.register("_vrhub_new_ids", pa.table({"crime_id": ids}))
+        warehouse._con.register("_vrhub_new_ids", pa.table({"crime_id": ids}))
         try:
-            found = warehouse.con.execute(
+            found = warehouse._con.execute(
                 f"""SELECT series, count(DISTINCT s.crime_id) AS ids,
                            count(DISTINCT n.crime_id) AS shared
                     FROM {relation} s LEFT JOIN _vrhub_new_ids n ON n.crime_id = s.crime_id
                     WHERE s.month = ? AND s.crime_id IS NOT NULL
                     GROUP BY series ORDER BY shared DESC, series""", [month]).fetchall()
         finally:
-            warehouse.con.unregister("_vrhub_new_ids")
+            warehouse._con.unregister("_vrhub_new_ids")
         for series, held, shared in found:
             if shared >= SHARED * len(ids) and (not whole or shared >= SHARED * held):
                 return str(series)
         return None
     forces = _distinct(rows["reported_by"])
     types = _distinct(rows["crime_type"])
-    held_series: list[Any] = warehouse.con.execute(
+    held_series: list[Any] = warehouse._con.execute(
         q.SERIES_WITHOUT_IDS_SQL.format(rows=relation), {"month": month}).fetchall()
     for series, held_forces, held_types in held_series:
         same_types = set(held_types) == types if whole else types <= set(held_types)

@@ -16,7 +16,7 @@ from vrhub.storage.warehouse import FileLoad, Warehouse
 def delete_rows(wh: Warehouse, table: Table, **equals: Any) -> None:
     """Delete the rows of ``table`` whose columns equal ``equals`` (every row when none)."""
     where = " AND ".join(f'"{column}" = ?' for column in equals)
-    wh.con.execute(f'DELETE FROM "{table.name}"' + (f" WHERE {where}" if where else ""),
+    wh._con.execute(f'DELETE FROM "{table.name}"' + (f" WHERE {where}" if where else ""),
                    list(equals.values()))
 
 
@@ -27,16 +27,16 @@ def update_from(wh: Warehouse, table: Table, frame: pd.DataFrame, keys: Sequence
     name = "_vrhub_update"
     sets = ", ".join(f'"{c}" = f."{c}"' for c in columns)
     on = " AND ".join(f't."{k}" = f."{k}"' for k in keys)
-    wh.con.register(name, frame)
+    wh._con.register(name, frame)
     try:
-        wh.con.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM {name} AS f WHERE {on}')
+        wh._con.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM {name} AS f WHERE {on}')
     finally:
-        wh.con.unregister(name)
+        wh._con.unregister(name)
 
 
 def older_files(load: FileLoad) -> list[str]:
     """File ids of earlier files of ``load``'s partition, not yet replaced."""
-    return [row[0] for row in load.warehouse.con.execute(
+    return [row[0] for row in load.warehouse._con.execute(
         'SELECT file_id FROM "provenance" WHERE source = ? AND partition = ? '
         "AND file_id <> ? AND status <> 'replaced'",
         [load.source, load.partition, load.file_id]).fetchall()]

@@ -56,7 +56,7 @@ class Warehouse:
         self.lock_wait_seconds = lock_wait_seconds
         self._swap: warehouse_swap.Swap | None = None
         self._write_lock: Path | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self.parts = PartStore(self.path)
         self._study_area: StudyArea | None = None
@@ -70,34 +70,35 @@ class Warehouse:
     @property
     def is_open(self) -> bool:
         """Whether the database is open now (asking does not open it)."""
-        return self._con is not None
+        return self._connection is not None
 
     @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        if self._con is None:
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
             if not self.read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             # the views over parts name them relative to the warehouse's folder
             config: dict[str, str | bool | int | float | list[str]] = {
                 "file_search_path": str(self.path.parent)}
             if self.read_only:
-                self._con = duckdb.connect(str(self.path), read_only=True, config=config)
+                self._connection = duckdb.connect(str(self.path), read_only=True, config=config)
             else:
-                self._con = self._connect_for_writing(config)
+                self._connection = self._connect_for_writing(config)
             # parts never change once written (a new part gets a new name), so their
             # Parquet footers are read once per process, not on every query
-            self._con.execute("SET GLOBAL parquet_metadata_cache = true")
+            self._connection.execute("SET GLOBAL parquet_metadata_cache = true")
             if not self.upgrading:
                 try:
-                    warehouse_schema.check(self._con, self.path, writable=not self.read_only)
+                    warehouse_schema.check(self._connection, self.path,
+                                           writable=not self.read_only)
                 except BaseException:
                     self.discard()
                     raise
             if not self.read_only:
                 self.ensure_tables(BOOKKEEPING_TABLES)
-                self.parts.sweep(self._con)
-            self.parts.check(self._con)
-        return self._con
+                self.parts.sweep(self._connection)
+            self.parts.check(self._connection)
+        return self._connection
 
     def _connect_for_writing(self, config: dict[str, str | bool | int | float | list[str]]
                              ) -> duckdb.DuckDBPyConnection:
@@ -155,14 +156,14 @@ class Warehouse:
     def open(self) -> Warehouse:
         """Open (and check) the database now rather than at the first question, to learn
         early whether another process holds it."""
-        self.con  # noqa: B018 - opening is the point
+        self._con  # noqa: B018 - opening is the point
         return self
 
     def cursor(self) -> Warehouse:
         """A handle on the same open database through a new cursor, for one thread or one
         request (DuckDB cursors are cheap; the database stays open in the parent)."""
         view = Warehouse(self.path, read_only=self.read_only)
-        view._con = self.con.cursor()
+        view._connection = self._con.cursor()
         view.parts = self.parts
         view._study_area = self._study_area
         view._names = self._names
@@ -175,14 +176,14 @@ class Warehouse:
         """Close the connection. With ``wait_seconds``, a connection still busy with a call
         on another thread (DuckDB refuses to close it then) is tried again until that call
         ends, for up to that long; :class:`WarehouseBusy` if it never does."""
-        if self._con is None:
+        if self._connection is None:
             return
         if self._swap is not None:  # the copy is swapped in whole, with no log beside it
-            self._con.execute("CHECKPOINT")
+            self._connection.execute("CHECKPOINT")
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                self._con.close()
+                self._connection.close()
                 break
             except duckdb.ResourceInUseException:
                 if time.monotonic() >= deadline:
@@ -190,7 +191,7 @@ class Warehouse:
                         f"the warehouse is still busy with a query after {wait_seconds:g} s"
                     ) from None
                 time.sleep(0.02)
-        self._con = None
+        self._connection = None
         self._names = None  # opened again, it may have changed
         self._memo = {}
         swap, self._swap = self._swap, None
@@ -220,7 +221,7 @@ class Warehouse:
     def recorded_study_area(self) -> StudyArea | None:
         if not self.has_table(STUDY_AREA.name):
             return None
-        rows = self.con.execute(
+        rows = self._con.execute(
             f'SELECT district_code, area_key, area_name FROM "{STUDY_AREA.name}" '
             "ORDER BY district_code").fetchall()
         if not rows:
@@ -235,7 +236,8 @@ class Warehouse:
         before = self.recorded_study_area()
         changed = before != area
         if changed and record and not self.read_only:
-            with self.atomic() as con:
+            with self.atomic():
+                con = self._con
                 self.ensure_tables([STUDY_AREA])
                 con.execute(f'DELETE FROM "{STUDY_AREA.name}"')
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -248,19 +250,19 @@ class Warehouse:
     def ensure_tables(self, tables: Iterable[Table]) -> None:
         for table in tables:
             if table.stored_as == "parts":
-                self.parts.ensure_view(self.con, table)
+                self.parts.ensure_view(self._con, table)
                 continue
-            self.con.execute(create_table(table))
+            self._con.execute(create_table(table))
             for cols in table.indexes:
                 name = f"idx_{table.name}_{'_'.join(cols)}"
                 column_list = ", ".join(f'"{c}"' for c in cols)
-                self.con.execute(
+                self._con.execute(
                     f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table.name}" ({column_list})'
                 )
 
     def ping(self) -> None:
         """A trivial query: raises when the warehouse cannot answer."""
-        self.con.execute("SELECT 1").fetchall()
+        self._con.execute("SELECT 1").fetchall()
 
     def has_table(self, name: str) -> bool:
         """Whether a table or view called ``name`` exists. Opened read-only, the warehouse
@@ -268,10 +270,10 @@ class Warehouse:
         names are read once: a page asks this dozens of times."""
         if self.read_only:
             if self._names is None:
-                self._names = frozenset(str(n) for (n,) in self.con.execute(
+                self._names = frozenset(str(n) for (n,) in self._con.execute(
                     "SELECT DISTINCT table_name FROM information_schema.tables").fetchall())
             return name in self._names
-        row = _first(self.con.execute(
+        row = _first(self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ))
         return bool(row and row[0])
@@ -280,7 +282,7 @@ class Warehouse:
         """The columns of the table or view ``name`` (none when it is missing); read once
         while a read-only warehouse stays open."""
         return self.remembered(f"columns.{name}", lambda: frozenset(
-            str(c) for (c,) in self.con.execute(
+            str(c) for (c,) in self._con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
                 [name]).fetchall()))
 
@@ -296,39 +298,40 @@ class Warehouse:
         return value
 
     # -- queries ------------------------------------------------------------------------
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
+    def _query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self._con.execute(sql, params or []).df()
 
-    def query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        return self.con.execute(sql, params or []).to_arrow_table()
+    def _query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        return self._con.execute(sql, params or []).to_arrow_table()
 
-    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        row = _first(self.con.execute(sql, params or []))
+    def _scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        row = _first(self._con.execute(sql, params or []))
         return row[0] if row else None
 
     def count(self, table: str) -> int:
         if not self.has_table(table):
             return 0
         return int(self.remembered(f"count:{table}",
-                                   lambda: self.scalar(f'SELECT count(*) FROM "{table}"')))
+                                   lambda: self._scalar(f'SELECT count(*) FROM "{table}"')))
 
     # -- loading ------------------------------------------------------------------------
     @contextmanager
-    def atomic(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def atomic(self) -> Iterator[None]:
         """One transaction: everything inside commits together or not at all. Nested
-        calls join the outer transaction."""
-        con = self.con
+        calls join the outer transaction. (Storage's own writes inside it use
+        :attr:`_con`; the connection is never handed out.)"""
+        con = self._con
         if self._depth:
             self._depth += 1
             try:
-                yield con
+                yield
             finally:
                 self._depth -= 1
             return
         con.execute("BEGIN TRANSACTION")
         self._depth = 1
         try:
-            yield con
+            yield
         except BaseException:
             self._depth = 0
             try:
@@ -374,37 +377,37 @@ class Warehouse:
             raise ValueError(f"columns given twice for {table.name}: {sorted(repeated)}")
         if table.stored_as == "parts":
             with self.atomic():
-                self.parts.ensure_view(self.con, table)
+                self.parts.ensure_view(self._con, table)
                 file_id = constants.get("file_id")
                 if file_id is None and "file_id" in arrow.column_names:
                     ids = arrow["file_id"].unique()
                     file_id = ids[0].as_py() if len(ids) == 1 else None
-                self.parts.write(self.con, table, conform(table, arrow, constants), file_id)
+                self.parts.write(self._con, table, conform(table, arrow, constants), file_id)
             return arrow.num_rows
-        self.con.register("_vrhub_incoming", arrow)
+        self._con.register("_vrhub_incoming", arrow)
         try:
             cols = ", ".join(f'"{c}"' for c in arrow.column_names)
             targets = ", ".join([cols, *(f'"{c}"' for c in constants)])
             values = ", ".join([cols, *("?" for _ in constants)])
-            self.con.execute(
+            self._con.execute(
                 f'INSERT INTO "{table.name}" ({targets}) SELECT {values} FROM _vrhub_incoming',
                 list(constants.values()),
             )
         finally:
-            self.con.unregister("_vrhub_incoming")
+            self._con.unregister("_vrhub_incoming")
         return arrow.num_rows
 
     def rewrite_parts(self, table: Table, change: Callable[[pa.Table], pa.Table | None], *,
                       file_id: str | None = None) -> None:
         """Pass every part of ``table`` (of ``file_id`` only, when given) through
         ``change``; a part it returns a table for is rewritten (inside a transaction)."""
-        self.parts.rewrite(self.con, table, change, file_id=file_id)
+        self.parts.rewrite(self._con, table, change, file_id=file_id)
 
     @contextmanager
     def unordered_appends(self) -> Iterator[None]:
         """Let DuckDB append blocks in parallel, in any physical order, while loading (rows
         carry their file and row number, so storage order carries no meaning)."""
-        con = self.con
+        con = self._con
         con.execute("SET preserve_insertion_order = false")
         try:
             yield
@@ -413,23 +416,23 @@ class Warehouse:
 
     def refresh_parts_view(self, table: Table) -> None:
         """Show the parts added with ``refresh=False`` in ``table``'s view."""
-        self.parts.refresh_view(self.con, table)
+        self.parts.refresh_view(self._con, table)
 
     def part_names(self, table: Table) -> list[str]:
         """The part files listed for ``table``, in the order written."""
-        return [row[0] for row in self.con.execute(
+        return [row[0] for row in self._con.execute(
             'SELECT part FROM "warehouse_part" WHERE table_name = ? ORDER BY written_at, part',
             [table.name]).fetchall()]
 
     def export_parquet(self, name: str, target: Path) -> None:
         """Write table (or view) ``name`` to the Parquet file ``target``."""
         quoted = str(target).replace("'", "''")
-        self.con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted}' (FORMAT parquet)")
+        self._con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted}' (FORMAT parquet)")
 
     def loaded_files(self, source: str) -> list[str]:
         """The file ids (checksums) of ``source``'s files loaded and not replaced: loading
         one of them again changes nothing (see :class:`FileLoad`)."""
-        return [row[0] for row in self.con.execute(
+        return [row[0] for row in self._con.execute(
             f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? '
             "AND status <> 'replaced'", [source]).fetchall()]
 
@@ -439,8 +442,8 @@ class Warehouse:
         table's view shows them only once ``self.parts.refresh_view`` is called (a loader
         adding many parts refreshes it once, at the end)."""
         with self.atomic():
-            self.parts.ensure_view(self.con, table)
-            self.parts.add(self.con, table, part, refresh=refresh)
+            self.parts.ensure_view(self._con, table)
+            self.parts.add(self._con, table, part, refresh=refresh)
         return part.rows
 
     def load_file(
@@ -464,7 +467,7 @@ class Warehouse:
         if source:
             sql += " WHERE source = ?"
             params.append(source)
-        return self.query(sql + " ORDER BY loaded_at, file_name", params)
+        return self._query(sql + " ORDER BY loaded_at, file_name", params)
 
 
 def copy_warehouse(source: Path | str, target: Path | str) -> None:

@@ -15,7 +15,7 @@ def upgrade_file(path: Path) -> tuple[int | None, list[Migration], int | None]:
     when there was no warehouse there yet; the migrations applied; version after)."""
     existed = path.exists()  # opening writes the bookkeeping tables: not empty then
     with Warehouse(path, upgrading=True) as wh:
-        before = current(wh.con) if existed else None
-        applied = upgrade(wh.con)
-        after = current(wh.con)
+        before = current(wh._con) if existed else None
+        applied = upgrade(wh._con)
+        after = current(wh._con)
     return before, applied, after

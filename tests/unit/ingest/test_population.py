@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.errors import InputError
 from vrhub.ingest.inputs import discover
 from vrhub.ingest.population import SOURCES, load_population
@@ -30,8 +31,8 @@ def load(wh: Warehouse, path: Path, text: str) -> LoadReport:
 
 
 def stored(wh: Warehouse, source: str) -> dict[tuple[str, str, str], int]:
-    frame = wh.query("SELECT lsoa_code, sex, age_band, count FROM population WHERE source = ?",
-                     [source])
+    frame = query(wh, "SELECT lsoa_code, sex, age_band, count FROM population WHERE source = ?",
+                      [source])
     return {(r.lsoa_code, r.sex, r.age_band): int(r.count) for r in frame.itertuples()}
 
 
@@ -47,8 +48,8 @@ def test_a_mid_year_estimate_is_stored_by_sex_and_band_for_the_year_in_its_name(
     assert stored(wh, "mye") == {("E01000001", "persons", "all"): 1636,
                                  ("E01000001", "persons", "0-15"): 258,
                                  ("E01000001", "males", "all"): 850}
-    assert set(wh.query("SELECT DISTINCT year FROM population")["year"]) == {2019}
-    rules = set(wh.query("SELECT rule FROM quarantine")["rule"])
+    assert set(query(wh, "SELECT DISTINCT year FROM population")["year"]) == {2019}
+    rules = set(query(wh, "SELECT rule FROM quarantine")["rule"])
     assert {"count:range", "lsoa:duplicate"} <= rules
 
 
@@ -67,7 +68,7 @@ def test_census_density_is_stored_per_square_kilometre(wh: Warehouse, tmp_path: 
     load(wh, tmp_path / "census2021-ts006-lsoa.csv",
          "date,geography,geography code,Population Density: Persons per square kilometre\n"
          "2021,City of London 001F,E01032739,12345.6\n")
-    density = wh.query("SELECT lsoa_code, year, persons_per_km2 FROM population_density")
+    density = query(wh, "SELECT lsoa_code, year, persons_per_km2 FROM population_density")
     assert density.to_dict("records") == [{"lsoa_code": "E01032739", "year": 2021,
                                           "persons_per_km2": 12345.6}]
 

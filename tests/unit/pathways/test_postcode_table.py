@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.warehouse_sql import execute
 from vrhub.pathways.postcode_source import WarehousePostcodes
 from vrhub.standards.gazetteer import GAZETTEER_POSTCODE
 from vrhub.storage import postcodes
@@ -51,8 +52,8 @@ def test_the_source_reads_again_after_the_warehouse_was_reopened(tmp_path: Path)
     source = WarehousePostcodes(lambda: opened["wh"])
     assert source.postcode("SE17EH") == ROWS[0][1:]
     assert source.postcode("W11AA") is None
-    opened["wh"].con.execute("INSERT INTO gazetteer_postcode (postcode, easting, northing) "
-                             "VALUES ('W11AA', 1.0, 2.0)")
+    execute(opened["wh"], "INSERT INTO gazetteer_postcode (postcode, easting, northing) "
+                          "VALUES ('W11AA', 1.0, 2.0)")
     assert source.postcode("W11AA") is None  # the same open warehouse: kept as read
     opened["wh"].close()
     opened["wh"] = Warehouse(tmp_path / "warehouse.duckdb")  # reopened after a write

@@ -1,6 +1,10 @@
-"""SQL lives in vrhub.storage only: no module outside it holds SQL text, imports DuckDB, or
-asks a warehouse a raw question (``query``, ``query_arrow``, ``scalar``) or touches its
-connection (``con``)."""
+"""SQL lives in vrhub.storage only: no module outside it holds SQL text, imports DuckDB,
+asks a warehouse a raw question or touches its connection. The warehouse's raw questions
+and connection are storage's own (``_query``, ``_query_arrow``, ``_scalar``, ``_con``):
+outside storage no object's attribute of those names is read, directly or with
+``getattr`` (nor the public names they had, ``query``, ``query_arrow``, ``scalar``,
+``con``, of a warehouse). Tests look into a warehouse with a connection of their own
+(``tests.warehouse_sql``)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ SQL = re.compile(
     r"|\bCREATE\s+(OR\s+REPLACE\s+)?(TEMP\s+)?(TABLE|VIEW|INDEX)\b"
     r"|\bpg_advisory|\bSELECT\s+(1|version|count)\b")
 RAW = {"query", "query_arrow", "scalar"}
+#: the warehouse's members only storage may use (its connection, and raw SQL on it)
+PRIVATE = {"_con", "_connection", "_query", "_query_arrow", "_scalar"}
 WAREHOUSE_NAME = re.compile(r"(^|\.)(wh|warehouse|writer|reader|existing|created)(\(\))?$")
 
 
@@ -82,11 +88,19 @@ def sql_outside_storage() -> list[str]:
                          else [node.module or ""])
                 if any(n == "duckdb" or n.startswith("duckdb.") for n in names):
                     problems.append(f"{name}:{node.lineno}: imports duckdb")
+            if isinstance(node, ast.Attribute) and node.attr in PRIVATE:
+                problems.append(f"{name}:{node.lineno}: {ast.unparse(node)} (storage's own)")
+                continue
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("getattr", "setattr", "hasattr")
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value in PRIVATE):
+                problems.append(f"{name}:{node.lineno}: {ast.unparse(node)} (storage's own)")
             if isinstance(node, ast.Attribute):
                 owner = ast.unparse(node.value)
                 if not WAREHOUSE_NAME.search(owner):
                     continue
-                if node.attr == "con" or node.attr == "_con":
+                if node.attr == "con":
                     problems.append(f"{name}:{node.lineno}: {owner}.{node.attr}")
                 if node.attr in RAW:
                     problems.append(f"{name}:{node.lineno}: {owner}.{node.attr}(...)")
@@ -106,6 +120,13 @@ def test_no_sql_outside_storage() -> None:
     ("def f(load):\n    load.warehouse.con.execute(f'DELETE FROM \"{T}\"')",
      ["SQL text", "load.warehouse.con"]),
     ("import duckdb", ["imports duckdb"]),
+    ("rows = service.wh._query(text)", ["wh._query"]),
+    ("n = anything._scalar(q)", ["anything._scalar"]),
+    ("t = store._query_arrow(q)", ["store._query_arrow"]),
+    ("c = self.source._con", ["self.source._con"]),
+    ("c = wh._connection", ["wh._connection"]),
+    ('c = getattr(wh, "_con")', ["getattr(wh, '_con')"]),
+    ("n = frame.query('a > 1'); m = session.scalar(stmt)", []),
     ('sql = f"UPDATE \\"{t}\\" AS a SET x = 1"', ["SQL text"]),
     ('def f():\n    """Runs a SELECT over rows FROM the table."""', []),
     ('msg = "the app role has SELECT and INSERT rights"', []),
@@ -123,3 +144,32 @@ def test_the_check_finds_what_it_should(tmp_path: Path, monkeypatch: pytest.Monk
     for word in expected:
         assert any(word in p for p in problems), (word, problems)
     assert len(problems) == len(expected), problems
+
+
+#: test modules that may reach the warehouse's own members, and why
+TESTS_REACHING_IN = {
+    "tests/warehouse_sql.py": "the tests' helper: own_connection, for the warehouse's tests",
+    "tests/unit/storage/test_warehouse_tables.py": "swaps the connection for one that "
+                                                   "refuses, to show names are read once",
+}
+
+
+def private_members_in_tests() -> list[str]:
+    root = SRC.parents[1]
+    problems = []
+    for folder in ("tests", "benchmarks"):
+        for path in sorted((root / folder).rglob("*.py")):
+            name = str(path.relative_to(root))
+            if name in TESTS_REACHING_IN:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute) and node.attr in PRIVATE:
+                    problems.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    return problems
+
+
+def test_tests_look_into_the_warehouse_with_their_own_connection() -> None:
+    """Tests check the warehouse with tests.warehouse_sql (a connection of their own), not
+    through the connection of the code they test."""
+    problems = private_members_in_tests()
+    assert not problems, "use tests.warehouse_sql:\n" + "\n".join(problems)

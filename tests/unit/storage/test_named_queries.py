@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow.csv as pv
 import pytest
 
+from tests.warehouse_sql import execute
 from vrhub.standards.schema import ColumnType
 from vrhub.storage.appdb import statements
 from vrhub.storage.engines.tables import SPARK_TYPES, declared_table
@@ -96,13 +97,13 @@ def test_a_composed_query_runs_with_checked_values(tmp_path: Path) -> None:
             "rows": ["1"], "pairs": ["f/1"]})
     query = record_queries.SEARCHES["stop-search"].page.compose(["boroughs", "month_from"])
     with Warehouse(tmp_path / "w.duckdb") as wh:
-        wh.con.execute("CREATE TABLE police_stop_search AS SELECT 'f' AS file_id, "
-                       "r AS row_number, '2024-0' || r AS month, "
-                       "'E09000001' AS borough_code, NULL AS datetime, NULL AS force, "
-                       "NULL AS search_type, NULL AS object_of_search, NULL AS outcome, "
-                       "NULL AS legislation, NULL AS age_range, NULL AS gender, "
-                       "NULL AS easting, NULL AS northing, NULL AS lsoa21_code, "
-                       "NULL AS ward_code FROM range(1, 5) t(r)")
+        execute(wh, "CREATE TABLE police_stop_search AS SELECT 'f' AS file_id, "
+                    "r AS row_number, '2024-0' || r AS month, "
+                    "'E09000001' AS borough_code, NULL AS datetime, NULL AS force, "
+                    "NULL AS search_type, NULL AS object_of_search, NULL AS outcome, "
+                    "NULL AS legislation, NULL AS age_range, NULL AS gender, "
+                    "NULL AS easting, NULL AS northing, NULL AS lsoa21_code, "
+                    "NULL AS ward_code FROM range(1, 5) t(r)")
         found = rows(wh, query, boroughs=["E09000001"], month_from="2024-02", limit=2,
                      offset=1)
     assert [r[0] for r in found] == ["f-3", "f-4"]

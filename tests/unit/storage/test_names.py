@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import execute
 from vrhub.standards.geography_tables import AREA_LOOKUP
 from vrhub.storage.names import (
     AREA_COLUMNS,
@@ -38,10 +39,10 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
         warehouse.ensure_tables([AREA_LOOKUP])
         warehouse.insert(AREA_LOOKUP, frame[[c for c in frame.columns
                                              if c in AREA_LOOKUP.column_names]])
-        warehouse.con.execute("CREATE TABLE mps_crime_count (major_category VARCHAR, "
-                              "minor_category VARCHAR)")
-        warehouse.con.execute("INSERT INTO mps_crime_count VALUES ('THEFT', 'SHOPLIFTING'), "
-                              "('THEFT', 'BICYCLE THEFT'), ('ROBBERY', NULL)")
+        execute(warehouse, "CREATE TABLE mps_crime_count (major_category VARCHAR, "
+                           "minor_category VARCHAR)")
+        execute(warehouse, "INSERT INTO mps_crime_count VALUES ('THEFT', 'SHOPLIFTING'), "
+                           "('THEFT', 'BICYCLE THEFT'), ('ROBBERY', NULL)")
         yield warehouse
 
 

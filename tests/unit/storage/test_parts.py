@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from tests.warehouse_sql import own_connection, query, rows, scalar
 from vrhub.errors import ConfigError
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.standards.provenance import PART
@@ -42,10 +43,10 @@ def test_rows_are_read_through_the_view_with_declared_types(tmp_path: Path) -> N
         assert wh.count(POLICE_STREET.name) == 0  # an empty view before any part
         wh.insert(POLICE_STREET, _rows(5), _constants())
         wh.insert(POLICE_STREET, _rows(3, start=6), _constants())
-        frame = wh.query("SELECT * FROM police_street ORDER BY row_number")
-        types = dict(wh.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = 'police_street'").fetchall())
+        frame = query(wh, "SELECT * FROM police_street ORDER BY row_number")
+        types = dict(rows(
+            wh, "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = 'police_street'"))
     assert frame["row_number"].tolist() == list(range(1, 9))
     assert set(frame["month"]) == {"2024-01"}
     assert frame["easting"].isna().all()  # undeclared in the input: null
@@ -64,7 +65,7 @@ def test_a_rolled_back_load_leaves_no_rows_and_no_files(tmp_path: Path) -> None:
             assert wh.count(POLICE_STREET.name) == 10  # visible inside the transaction
             raise RuntimeError("bad file")
         assert wh.count(POLICE_STREET.name) == 4
-        assert wh.scalar(f'SELECT count(*) FROM "{PART.name}"') == 1
+        assert scalar(wh, f'SELECT count(*) FROM "{PART.name}"') == 1
     assert _part_files(path) == before
 
 
@@ -86,7 +87,7 @@ def test_unlisted_parts_are_deleted_once_the_transaction_commits(tmp_path: Path)
         wh.insert(POLICE_STREET, _rows(4), _constants())
         old = _part_files(path)
         with wh.atomic():
-            wh.parts.unlist(wh.con, POLICE_STREET, ["f" * 64])
+            wh.parts.unlist(own_connection(wh), POLICE_STREET, ["f" * 64])
             wh.insert(POLICE_STREET, _rows(2, file_id="e" * 64), _constants("e" * 64))
             assert old[0].exists()  # until the commit
         assert not old[0].exists()
@@ -120,10 +121,10 @@ def test_a_police_street_table_from_an_older_warehouse_becomes_parts(tmp_path: P
     con.close()
     with Warehouse(path) as wh:
         wh.ensure_tables([POLICE_STREET])
-        assert wh.query("SELECT crime_id FROM police_street ORDER BY 1")["crime_id"].tolist(
+        assert query(wh, "SELECT crime_id FROM police_street ORDER BY 1")["crime_id"].tolist(
         ) == ["a", "b"]
-        kind = wh.scalar("SELECT table_type FROM information_schema.tables "
-                         "WHERE table_name = 'police_street'")
+        kind = scalar(wh, "SELECT table_type FROM information_schema.tables "
+                          "WHERE table_name = 'police_street'")
     assert kind == "VIEW"
     assert len(_part_files(path)) == 2
 
@@ -148,8 +149,8 @@ def test_record_pages_from_parts_equal_a_direct_sorted_query(tmp_path: Path) -> 
             page, total = records.search(wh, "police", scope, records.Filters(), limit=25,
                                          offset=offset)
             pages.extend(page)
-        direct = wh.query(
-            f"SELECT {ds.id_sql} AS record_id FROM police_street WHERE borough_code = "
-            f"'E09000007' ORDER BY {ds.order_sql}")["record_id"].tolist()
+        direct = query(
+            wh, f"SELECT {ds.id_sql} AS record_id FROM police_street WHERE borough_code = "
+                f"'E09000007' ORDER BY {ds.order_sql}")["record_id"].tolist()
     assert total == len(direct) == 78
     assert [p["record_id"] for p in pages] == direct

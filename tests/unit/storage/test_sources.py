@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import execute
 from vrhub.standards.provenance import PROVENANCE
 from vrhub.storage.sources import source_files, source_summaries
 from vrhub.storage.warehouse import Warehouse
@@ -37,11 +38,10 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
         frame = pd.DataFrame(rows)
         warehouse.insert(PROVENANCE, frame[[c for c in frame.columns
                                             if c in PROVENANCE.column_names]])
-        warehouse.con.execute("CREATE TABLE istv_submission (sha256 VARCHAR, site_code VARCHAR)")
-        for n, (*_, sites) in enumerate(FILES, start=1):
-            for site in sites:
-                warehouse.con.execute("INSERT INTO istv_submission VALUES (?, ?)",
-                                      [f"{n:064x}", site])
+        execute(warehouse, "CREATE TABLE istv_submission (sha256 VARCHAR, site_code VARCHAR)")
+        execute(warehouse, "INSERT INTO istv_submission VALUES (?, ?)",
+                many=[(f"{n:064x}", site) for n, (*_, sites) in enumerate(FILES, start=1)
+                      for site in sites])
         yield warehouse
 
 

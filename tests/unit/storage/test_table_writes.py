@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import query, scalar
 from vrhub.standards.provenance import PROVENANCE
 from vrhub.storage.table_writes import delete_rows, older_files, update_from
 from vrhub.storage.warehouse import Warehouse
@@ -36,7 +37,7 @@ def wh(tmp_path: Path) -> Iterator[Warehouse]:
 
 
 def statuses(wh: Warehouse) -> dict[str, str]:
-    return dict(wh.query("SELECT file_id, status FROM provenance ORDER BY 1").itertuples(
+    return dict(query(wh, "SELECT file_id, status FROM provenance ORDER BY 1").itertuples(
         index=False))
 
 
@@ -54,7 +55,7 @@ def test_columns_are_set_on_the_rows_matching_the_frame(wh: Warehouse) -> None:
                 keys=["file_id"], columns=["status"])
     assert statuses(wh) == {"f1": "replaced", "f2": "replaced", "f3": "loaded",
                             "f4": "replaced", "f5": "loaded"}
-    assert wh.scalar("SELECT sum(rows_loaded) FROM provenance") == 5  # not a column asked
+    assert scalar(wh, "SELECT sum(rows_loaded) FROM provenance") == 5  # not a column asked
 
 
 def test_a_partitions_earlier_files_still_current_are_found(wh: Warehouse) -> None:

@@ -9,17 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import own_connection
 from vrhub.storage.warehouse import Warehouse, WarehouseBusy
 
 
 def _busy(wh: Warehouse, seconds: float) -> tuple[threading.Thread, list[object]]:
     """Start a query that takes ``seconds`` on ``wh``'s own connection, on another thread."""
-    wh.con.create_function("nap", lambda s: time.sleep(s) or s, ["DOUBLE"], "DOUBLE")
+    con = own_connection(wh)
+    con.create_function("nap", lambda s: time.sleep(s) or s, ["DOUBLE"], "DOUBLE")
     started, answers = threading.Event(), []
 
     def run() -> None:
         started.set()
-        answers.append(wh.con.execute("SELECT nap(?)", [seconds]).fetchone())
+        answers.append(con.execute("SELECT nap(?)", [seconds]).fetchone())
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -34,7 +36,7 @@ def test_close_waits_for_a_running_query_to_end(tmp_path: Path) -> None:
     wh.close(wait_seconds=10)
     thread.join()
     assert answers == [(0.6,)]  # the query finished with its answer; then the close
-    assert wh._con is None
+    assert not wh.is_open
 
 
 def test_close_gives_up_as_busy_after_its_wait(tmp_path: Path) -> None:
@@ -44,4 +46,4 @@ def test_close_gives_up_as_busy_after_its_wait(tmp_path: Path) -> None:
         wh.close(wait_seconds=0.2)
     thread.join()
     wh.close()
-    assert wh._con is None
+    assert not wh.is_open

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.standards.schema import Column, Table
 from vrhub.storage.warehouse import Warehouse
 
@@ -30,7 +31,7 @@ def test_constants_fill_every_row_beside_the_columns_sent(tmp_path: Path):
             pa.array([0, 1, 0], pa.int32()), pa.array(["a", "b"]))})
         n = w.insert(THINGS, rows, {"month": "2024-01", "file_id": "f1", "flag": False})
         assert n == 3
-        got = w.query("SELECT * FROM things ORDER BY name").to_dict("records")
+        got = query(w, "SELECT * FROM things ORDER BY name").to_dict("records")
         assert got == [{"name": name, "month": "2024-01", "file_id": "f1", "flag": False}
                        for name in ("a", "a", "b")]
 

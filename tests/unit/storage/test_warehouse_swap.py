@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import own_connection
 from vrhub.errors import OperationalError
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage import parts, warehouse_swap
@@ -129,8 +130,9 @@ def test_parts_a_swapped_write_replaces_stay_until_readers_cannot_need_them(
     folder = path.with_name("warehouse.parts") / "police_street"
     (old_part,) = list(folder.glob("*.parquet"))
     with Warehouse(path, beside_readers=True) as wh:
-        with wh.atomic() as con:
-            replaced = wh.parts.unlist(con, POLICE_STREET, ["2024-01".ljust(64, "0")])
+        with wh.atomic():
+            replaced = wh.parts.unlist(own_connection(wh), POLICE_STREET,
+                                       ["2024-01".ljust(64, "0")])
         assert replaced
     assert old_part.exists()  # the reader's file still lists it
     assert count(path) == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.warehouse_sql import execute, own_connection
 from vrhub.storage.warehouse import Warehouse
 
 
@@ -25,27 +26,27 @@ class _Refusing:
 def test_read_only_names_are_read_once_and_again_after_reopening(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     with Warehouse(path) as wh:
-        wh.con.execute("CREATE TABLE counts (n INTEGER)")
-        wh.con.execute("CREATE VIEW counts_view AS SELECT * FROM counts")
+        execute(wh, "CREATE TABLE counts (n INTEGER)")
+        execute(wh, "CREATE VIEW counts_view AS SELECT * FROM counts")
         assert wh.has_table("counts") and not wh.has_table("later")
-        wh.con.execute("CREATE TABLE later (n INTEGER)")
+        execute(wh, "CREATE TABLE later (n INTEGER)")
         assert wh.has_table("later")  # writable: asked every time
     reader = Warehouse(path, read_only=True)
     assert reader.has_table("counts") and reader.has_table("counts_view")
-    real = reader.con
-    reader._con = _Refusing()  # type: ignore[assignment]
+    real = own_connection(reader)
+    reader._connection = _Refusing()  # type: ignore[assignment]
     try:
         assert reader.has_table("later") and not reader.has_table("missing")
         cursor = reader.cursor()
         assert cursor.has_table("counts") and not cursor.has_table("missing")
         with pytest.raises(AssertionError, match="asked again"):
-            reader.scalar("SELECT 1")
+            own_connection(reader).execute("SELECT 1")
     finally:
-        reader._con = real
+        reader._connection = real
         reader.close()
     with Warehouse(path) as wh:
-        wh.con.execute("CREATE TABLE newest (n INTEGER)")
-    assert isinstance(reader.con, duckdb.DuckDBPyConnection)  # opened again
+        execute(wh, "CREATE TABLE newest (n INTEGER)")
+    assert isinstance(own_connection(reader), duckdb.DuckDBPyConnection)  # opened again
     try:
         assert reader.has_table("newest")
     finally:

@@ -36,7 +36,7 @@ class DuckDBEngine:
         self.warehouse = warehouse
 
     def frame(self, query: NamedQuery, params: dict[str, Any]) -> pd.DataFrame:
-        return self.warehouse.con.execute(query.sql, params).df()
+        return self.warehouse._con.execute(query.sql, params).df()
 
     def arrow(self, query: NamedQuery, params: dict[str, Any]) -> pa.Table:
-        return self.warehouse.con.sql(query.sql, params=params).to_arrow_table()
+        return self.warehouse._con.sql(query.sql, params=params).to_arrow_table()

@@ -38,7 +38,7 @@ def ed_assault_counts(warehouse: Warehouse, *, under_25: bool = False,
     if knife:
         where.append("assault_method = ?")
         params.append(KNIFE_METHOD)
-    return warehouse.query(
+    return warehouse._query(
         f"SELECT strftime(assault_at, '%Y-%m') AS month, borough_code, count(*) AS count "
         f"FROM {table} WHERE {' AND '.join(where)} GROUP BY 1, 2", params)
 
@@ -48,8 +48,8 @@ def mps_category_counts(warehouse: Warehouse, category: str) -> pd.DataFrame:
     per month and borough, from the borough-level table."""
     if not warehouse.has_table("mps_crime_count"):
         return _EMPTY.copy()
-    known = warehouse.query("SELECT DISTINCT major_category, minor_category "
-                            "FROM mps_crime_count WHERE level = 'borough'")
+    known = warehouse._query("SELECT DISTINCT major_category, minor_category "
+                             "FROM mps_crime_count WHERE level = 'borough'")
     key = category.strip().lower()
     minors = sorted({m for m in known["minor_category"].dropna() if m.lower() == key})
     column = "minor_category"
@@ -58,7 +58,7 @@ def mps_category_counts(warehouse: Warehouse, category: str) -> pd.DataFrame:
         column = "major_category"
     if not minors:
         return _EMPTY.copy()
-    return warehouse.query(
+    return warehouse._query(
         "SELECT month, area_code AS borough_code, sum(count) AS count FROM mps_crime_count "
         f"WHERE level = 'borough' AND {column} IN ({', '.join('?' for _ in minors)}) "
         "AND area_code LIKE 'E09%' GROUP BY 1, 2", minors)
@@ -86,7 +86,7 @@ def residents_by_borough(warehouse: Warehouse, *, under_25: bool = False
     note naming the source."""
     if not warehouse.has_table("population") or not warehouse.has_table("area_lookup"):
         return pd.DataFrame({"borough_code": [], "population": []}), []
-    choice = warehouse.query(
+    choice = warehouse._query(
         "SELECT source, year FROM population WHERE lsoa_vintage = '2021' AND sex = 'persons' "
         "AND age_band = 'all' GROUP BY 1, 2 ORDER BY year DESC, (source = 'census2021') DESC "
         "LIMIT 1")
@@ -95,7 +95,7 @@ def residents_by_borough(warehouse: Warehouse, *, under_25: bool = False
     source, year = str(choice["source"].iloc[0]), int(choice["year"].iloc[0])
     lookup = ("SELECT DISTINCT lsoa21_code AS lsoa_code, borough_code FROM area_lookup "
               "WHERE borough_code IS NOT NULL")
-    frame = warehouse.query(
+    frame = warehouse._query(
         f"SELECT l.borough_code, p.age_band, sum(p.count) AS population FROM population p "
         f"JOIN ({lookup}) l ON l.lsoa_code = p.lsoa_code WHERE p.lsoa_vintage = '2021' "
         "AND p.sex = 'persons' AND p.source = ? AND p.year = ? GROUP BY 1, 2",

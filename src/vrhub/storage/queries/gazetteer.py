@@ -104,7 +104,7 @@ def next_name_id(wh: Warehouse) -> int:
 
 def clear_sources(wh: Warehouse, sources: Sequence[str]) -> None:
     """Delete the names (and their points) of ``sources`` (inside a transaction)."""
-    con = wh.con
+    con = wh._con
     con.execute(f'DELETE FROM "{GAZETTEER_POINT.name}" WHERE name_id IN (SELECT name_id FROM '
                 f'"{GAZETTEER_NAME.name}" WHERE list_contains(?, source))',
                 [list(sources)]).fetchall()
@@ -116,7 +116,7 @@ def police_locations(wh: Warehouse) -> pd.DataFrame | None:
     """police.uk locations with their point and areas, weighted by rows: ``display_name``,
     ``easting, northing`` (or ``x, y`` longitude and latitude where the table holds no grid
     references), the area codes held and ``weight``. None when rows have no point."""
-    cols = set(wh.query("SELECT * FROM police_street LIMIT 0").columns)
+    cols = set(wh._query("SELECT * FROM police_street LIMIT 0").columns)
     area_cols = [c for c in ("lsoa21_code", "ward_code", "borough_code") if c in cols]
     select_areas = ", ".join(area_cols)
     if {"easting", "northing"} <= cols:
@@ -127,7 +127,7 @@ def police_locations(wh: Warehouse) -> pd.DataFrame | None:
         where = "longitude IS NOT NULL AND latitude IS NOT NULL"
     else:
         return None
-    return wh.query(
+    return wh._query(
         f"SELECT location AS display_name, {xy}{', ' if area_cols else ''}{select_areas}, "
         f"count(*)::DOUBLE AS weight FROM police_street WHERE location IS NOT NULL AND {where} "
         f"GROUP BY ALL")

@@ -21,7 +21,7 @@ CURRENT_VIEW_SQL = (
 
 def ensure_current_view(wh: Warehouse) -> None:
     """Create (or refresh) the view of the rows of current submissions."""
-    wh.con.execute(CURRENT_VIEW_SQL)
+    wh._con.execute(CURRENT_VIEW_SQL)
 
 
 # -- ED sites ------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def supersede(wh: Warehouse, old_id: str, old_sha256: str, new_id: str,
               source: str) -> None:
     """Mark submission ``old_id`` superseded by ``new_id``; its file is replaced once no
     current submission comes from it. Inside the load's transaction."""
-    con = wh.con
+    con = wh._con
     con.execute(f'UPDATE "{ISTV_SUBMISSION.name}" SET status = \'superseded\', '
                 "superseded_by = ? WHERE submission_id = ?", [new_id, old_id])
     if not value(wh, CURRENT_OF_BYTES, sha256=old_sha256):
@@ -142,8 +142,8 @@ def supersede(wh: Warehouse, old_id: str, old_sha256: str, new_id: str,
 def assault_keys(wh: Warehouse, submission_id: str, columns: tuple[str, ...]
                  ) -> pd.DataFrame:
     """``columns`` of the assault records of one submission."""
-    return wh.query(f'SELECT {", ".join(columns)} FROM "{ISTV_ASSAULT.name}" '
-                    "WHERE submission_id = ?", [submission_id])
+    return wh._query(f'SELECT {", ".join(columns)} FROM "{ISTV_ASSAULT.name}" '
+                     "WHERE submission_id = ?", [submission_id])
 
 
 def unresolved_current(wh: Warehouse, *, reason: str | None, site: str | None
@@ -159,14 +159,15 @@ def unresolved_current(wh: Warehouse, *, reason: str | None, site: str | None
         params.append(site)
     sql = (f'SELECT assault_id, site_code, location_type, location_description FROM '
            f'"{CURRENT_VIEW}"' + (" WHERE " + " AND ".join(where) if where else ""))
-    return wh.query(sql, params)
+    return wh._query(sql, params)
 
 
 def update_geocodes(wh: Warehouse, geo: pd.DataFrame, columns: tuple[str, ...]) -> None:
     """Set ``columns`` of assault records from ``geo`` (keyed by ``assault_id``), in one
     transaction."""
     assignments = ", ".join(f'"{c}" = g."{c}"' for c in columns)
-    with wh.atomic() as con:
+    with wh.atomic():
+        con = wh._con
         con.register("_istv_geo", geo)
         try:
             con.execute(f'UPDATE "{ISTV_ASSAULT.name}" AS a SET {assignments} '
@@ -226,10 +227,10 @@ def assault_profiles(wh: Warehouse, start: str, end: str) -> pd.DataFrame | None
     table = CURRENT_VIEW if wh.has_table(CURRENT_VIEW) else ISTV_ASSAULT.name
     if not wh.has_table(table):
         return None
-    columns = set(wh.query(f'SELECT * FROM "{table}" LIMIT 0').columns)
+    columns = set(wh._query(f'SELECT * FROM "{table}" LIMIT 0').columns)
     age = "age_band" if "age_band" in columns else "CAST(NULL AS VARCHAR)"
     ward = "ward_code" if "ward_code" in columns else "CAST(NULL AS VARCHAR)"
-    return wh.query(
+    return wh._query(
         f"SELECT borough_code, {ward} AS ward_code, strftime(assault_at, '%Y-%m') AS month, "
         f"assault_at, assault_time_known, {age} AS age_band FROM \"{table}\" "
         "WHERE assault_at IS NOT NULL AND strftime(assault_at, '%Y-%m') BETWEEN ? AND ?",

@@ -81,11 +81,11 @@ def file_provenance(wh: Warehouse, file_id: str, source: str) -> tuple[str, str]
 
 def drop_months(wh: Warehouse, level: str, file_id: str, months: list[str]) -> None:
     """Delete one file's counts at ``level`` for ``months`` (inside the load)."""
-    wh.con.execute(f'DELETE FROM "{MPS_CRIME_COUNT.name}" WHERE level = ? AND file_id = ? '
+    wh._con.execute(f'DELETE FROM "{MPS_CRIME_COUNT.name}" WHERE level = ? AND file_id = ? '
                    "AND list_contains(?, month)", [level, file_id, list(months)])
 
 
 def mark_replaced(wh: Warehouse, file_id: str, source: str) -> None:
     """A loaded file's provenance says it is replaced (inside the load)."""
-    wh.con.execute("UPDATE \"provenance\" SET status = 'replaced' "
+    wh._con.execute("UPDATE \"provenance\" SET status = 'replaced' "
                    "WHERE file_id = ? AND source = ?", [file_id, source])

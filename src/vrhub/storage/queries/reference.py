@@ -73,7 +73,7 @@ def ed_site_points(wh: Warehouse) -> pd.DataFrame:
 
 def place_ed_sites(wh: Warehouse, places: list[tuple[str | None, str | None, str]]) -> None:
     """Set (lsoa21_code, borough_code) of each site (the third value)."""
-    wh.con.executemany(
+    wh._con.executemany(
         'UPDATE "ed_site" SET lsoa21_code = ?, borough_code = ? WHERE site_code = ?',
         [list(p) for p in places])
 
@@ -82,7 +82,7 @@ def rebuild_imd(wh: Warehouse) -> None:
     """Rebuild ``imd`` and ``imd_domain`` from every file's ``imd_value`` rows: per LSOA
     (and domain) the rank and decile of the first file (by id) that gives one."""
     wh.ensure_tables((IMD, IMD_DOMAIN))
-    con = wh.con
+    con = wh._con
     con.execute(f'DELETE FROM "{IMD.name}"')
     con.execute(f'DELETE FROM "{IMD_DOMAIN.name}"')
     con.execute(f"""
@@ -105,6 +105,6 @@ def lsoa_domain_deciles(wh: Warehouse, edition: str = "2025") -> pd.DataFrame | 
     2021 codes (the overall index is in ``imd``); None when no domains are loaded."""
     if not wh.has_table("imd_domain"):
         return None
-    frame = wh.query("SELECT lsoa_code, domain, decile FROM imd_domain WHERE edition = ? "
-                     "AND lsoa_vintage = '2021' AND decile IS NOT NULL", [edition])
+    frame = wh._query("SELECT lsoa_code, domain, decile FROM imd_domain WHERE edition = ? "
+                      "AND lsoa_vintage = '2021' AND decile IS NOT NULL", [edition])
     return frame if len(frame) else None
