@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.warehouse_sql import scalar
 from tests.web.pages_workspace import copy_workspace, settings_for
 from vrhub.access.services import AccessServices
 from vrhub.demo_accounts import FILE_NAME, WORDS, ensure_demo_accounts
@@ -17,9 +18,9 @@ def test_accounts_follow_the_workspace_and_keep_their_passphrase(pages_template:
                                                                  tmp_path: Path) -> None:
     settings = settings_for(copy_workspace(pages_template, tmp_path / "home"))
     with Warehouse(settings.home / "warehouse.duckdb") as wh:
-        borough = wh.scalar("SELECT min(code) FROM area_boundary WHERE level = 'borough'")
-        site = wh.scalar("SELECT site_code FROM istv_submission GROUP BY 1 "
-                         "ORDER BY count(*) DESC, 1 LIMIT 1")
+        borough = scalar(wh, "SELECT min(code) FROM area_boundary WHERE level = 'borough'")
+        site = scalar(wh, "SELECT site_code FROM istv_submission GROUP BY 1 "
+                          "ORDER BY count(*) DESC, 1 LIMIT 1")
         accounts, password = ensure_demo_accounts(settings, wh)
         again, same = ensure_demo_accounts(settings, wh)
     scopes = {a.role: a.scope for a in accounts}

@@ -53,7 +53,7 @@ class FileLoad:
     def __enter__(self) -> FileLoad:
         if not self.warehouse.in_transaction:
             raise RuntimeError("FileLoad must run inside Warehouse.atomic()")
-        self.unchanged = bool(self.warehouse.scalar(
+        self.unchanged = bool(self.warehouse._scalar(
             f'SELECT count(*) FROM "{PROVENANCE.name}" WHERE source = ? AND file_id = ? '
             "AND status <> 'replaced'", [self.source, self.file_id]))
         return self

@@ -13,6 +13,7 @@ import pytest
 from scipy.stats import beta
 
 from tests.conftest import Runner
+from tests.warehouse_sql import query
 from vrhub.cli import compare as compare_command
 from vrhub.errors import DisclosureError
 from vrhub.storage.warehouse import Warehouse
@@ -24,14 +25,14 @@ def counted(home: Path) -> dict[str, tuple[int, int]]:
     """(ED assaults of current submissions, MPS violence with injury) per borough over
     :data:`PERIOD`, read straight from the tables."""
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
-        ed = wh.query(
-            "SELECT a.borough_code, count(*) AS n FROM istv_assault a JOIN istv_submission s "
-            "USING (submission_id) WHERE s.status = 'current' AND a.borough_code IS NOT NULL "
-            "AND strftime(a.assault_at, '%Y-%m') BETWEEN ? AND ? GROUP BY 1", list(PERIOD))
-        police = wh.query(
-            "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
-            "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
-            "GROUP BY 1", list(PERIOD))
+        ed = query(
+            wh, "SELECT a.borough_code, count(*) AS n FROM istv_assault a JOIN istv_submission s "
+                "USING (submission_id) WHERE s.status = 'current' AND a.borough_code IS NOT NULL "
+                "AND strftime(a.assault_at, '%Y-%m') BETWEEN ? AND ? GROUP BY 1", list(PERIOD))
+        police = query(
+            wh, "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
+                "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
+                "GROUP BY 1", list(PERIOD))
     eds = dict(zip(ed["borough_code"], ed["n"], strict=True))
     return {code: (int(eds.get(code, 0)), int(n))
             for code, n in zip(police["area_code"], police["n"], strict=True)}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Runner
+from tests.warehouse_sql import query
 from vrhub.cli import deprivation as deprivation_command
 from vrhub.errors import UserError
 from vrhub.storage.warehouse import Warehouse
@@ -21,16 +22,16 @@ def borough_figures(home: Path) -> dict[str, tuple[int, float]]:
     """Per borough: violence with injury over :data:`WINDOW`, and the share of its
     residents living in LSOAs of IMD 2025 deciles 1-3."""
     with Warehouse(home / "warehouse.duckdb", read_only=True) as wh:
-        violence = wh.query(
-            "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
-            "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
-            "GROUP BY 1", list(WINDOW))
-        deprived = wh.query(
-            "SELECT l.borough_code, sum(p.count) FILTER (WHERE i.imd_decile <= 3) "
-            "/ sum(p.count) AS share FROM area_lookup l JOIN population p ON p.lsoa_code = "
-            "l.lsoa21_code AND p.source = 'census2021' AND p.lsoa_vintage = '2021' AND "
-            "p.sex = 'persons' AND p.age_band = 'all' JOIN imd i ON i.lsoa_code = "
-            "l.lsoa21_code AND i.edition = '2025' GROUP BY 1")
+        violence = query(
+            wh, "SELECT area_code, sum(count) AS n FROM mps_crime_count WHERE level = 'borough' "
+                "AND minor_category = 'VIOLENCE WITH INJURY' AND month BETWEEN ? AND ? "
+                "GROUP BY 1", list(WINDOW))
+        deprived = query(
+            wh, "SELECT l.borough_code, sum(p.count) FILTER (WHERE i.imd_decile <= 3) "
+                "/ sum(p.count) AS share FROM area_lookup l JOIN population p ON p.lsoa_code = "
+                "l.lsoa21_code AND p.source = 'census2021' AND p.lsoa_vintage = '2021' AND "
+                "p.sex = 'persons' AND p.age_band = 'all' JOIN imd i ON i.lsoa_code = "
+                "l.lsoa21_code AND i.edition = '2025' GROUP BY 1")
     shares = dict(zip(deprived["borough_code"], deprived["share"], strict=True))
     return {code: (int(n), float(shares[code]))
             for code, n in zip(violence["area_code"], violence["n"], strict=True)}

@@ -12,6 +12,7 @@ from pathlib import Path
 import shapely
 
 from tests.helpers_geography import boundary_frame, install_boundaries
+from tests.warehouse_sql import query
 from vrhub.ingest.ed_sites import SOURCES, load_ed_sites, refresh_site_areas
 from vrhub.ingest.inputs import discover
 from vrhub.progress import Recording
@@ -32,15 +33,15 @@ def test_the_published_list_is_loaded_and_each_site_placed(shared_data: Path,
     with Warehouse(tmp_path / "w.duckdb") as wh:
         report = load(wh, path)
         assert (report.rows_read, report.rows_loaded) == (len(published), len(published))
-        sites = wh.query("SELECT site_code, easting, northing, borough_code FROM ed_site")
+        sites = query(wh, "SELECT site_code, easting, northing, borough_code FROM ed_site")
         assert sorted(sites["site_code"]) == sorted(r["site_code"] for r in published)
         assert sites["borough_code"].isna().all()  # no boundaries loaded yet
         assert refresh_site_areas(wh, Recording()) == 0
         install_boundaries(wh, shared_data, ("lsoa21", "borough"), lookup=False)
         progress = Recording()
         placed = refresh_site_areas(wh, progress)
-        sites = wh.query("SELECT site_code, easting, northing, lsoa21_code, borough_code "
-                         "FROM ed_site ORDER BY site_code")
+        sites = query(wh, "SELECT site_code, easting, northing, lsoa21_code, borough_code "
+                          "FROM ed_site ORDER BY site_code")
     shapes = boundary_frame(shared_data, ("lsoa21", "borough"))
     for level, column in (("lsoa21", "lsoa21_code"), ("borough", "borough_code")):
         areas = shapes[shapes["level"] == level]
@@ -76,10 +77,10 @@ def test_duplicates_and_blank_grid_references_are_set_aside(tmp_path: Path) -> N
         assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 1, 2)
         assert report.quarantined_by_rule() == {"site_code:duplicate": 1,
                                                 "northing:required": 1}
-        kept = wh.query("SELECT site_code, site_name FROM ed_site")
+        kept = query(wh, "SELECT site_code, site_name FROM ed_site")
         assert kept.to_dict("records") == [{"site_code": "RJ121",
                                             "site_name": "Guy's Hospital"}]
         load(wh, second)
-        assert wh.query("SELECT site_code FROM ed_site")["site_code"].tolist() == ["RAL01"]
+        assert query(wh, "SELECT site_code FROM ed_site")["site_code"].tolist() == ["RAL01"]
         statuses = wh.provenance("ed-sites")["status"].tolist()
         assert sorted(statuses) == ["loaded", "replaced"]
