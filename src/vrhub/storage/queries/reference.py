@@ -34,6 +34,11 @@ LSOA_PAIRS = define(
     'SELECT lsoa11_code, lsoa21_code FROM "lsoa_change" ORDER BY lsoa11_code, lsoa21_code',
     doc="The LSOA 2011 -> 2021 pairs.")
 
+LSOA_CHANGE = define(
+    "reference.lsoa_change",
+    'SELECT * FROM "lsoa_change" ORDER BY lsoa11_code, lsoa21_code',
+    doc="The LSOA 2011 -> 2021 lookup: each pair, its kind of change and its weights.")
+
 PLACE_LEVELS_LOADED = define(
     "reference.place_levels_loaded",
     "SELECT count(*) AS n FROM area_boundary WHERE level IN ('lsoa21', 'borough')",
@@ -60,6 +65,11 @@ def mye_persons(wh: Warehouse, year: int) -> pd.DataFrame:
 
 def lsoa_pairs(wh: Warehouse) -> pd.DataFrame:
     return run(wh, LSOA_PAIRS)
+
+
+def lsoa_change(wh: Warehouse) -> pd.DataFrame:
+    """The ``lsoa_change`` table, as :mod:`vrhub.geography.vintage` takes it."""
+    return run(wh, LSOA_CHANGE)
 
 
 def can_place_points(wh: Warehouse) -> bool:
