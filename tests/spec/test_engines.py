@@ -175,8 +175,8 @@ def _series_params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
         out["borough"] = borough
     months = [m for (m,) in sql_rows(
         wh, f"SELECT DISTINCT {month} FROM {table} WHERE {month} IS NOT NULL ORDER BY 1")]
-    if len(months) > 2 and "from" in query.params:
-        out["from"], out["to"] = months[1], months[-2]
+    if len(months) > 2 and "first" in query.params:
+        out["first"], out["last"] = months[1], months[-2]
     if source == "police" and "categories" in query.params:
         out["categories"] = [c for (c,) in sql_rows(
             wh, "SELECT crime_type FROM police_street GROUP BY 1 ORDER BY count(*) DESC, 1 "

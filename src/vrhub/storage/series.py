@@ -79,7 +79,7 @@ def _filters(areas: Sequence[str] | None, period: tuple[str | None, str | None]
              ) -> dict[str, Any]:
     """The area and period parameters of a series question (an empty choice: no filter)."""
     return {"every_area": not areas, "areas": list(areas or []),
-            "from": period[0] or None, "to": period[1] or None}
+            "first": period[0] or None, "last": period[1] or None}
 
 
 def monthly_counts(warehouse: Warehouse, *, source: str, level: str,
@@ -398,4 +398,4 @@ def istv_counts_by_age(warehouse: Warehouse, *, borough: str, bands: Sequence[st
     if not value(warehouse, q.ISTV_AGED[form], borough=borough):
         return None
     return run(warehouse, q.ISTV_BY_AGE[form], borough=borough, bands=list(bands),
-               **{"from": period[0] or None, "to": period[1] or None})
+               first=period[0] or None, last=period[1] or None)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from vrhub.storage.queries.core import NamedQuery, define, rows, run
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
+from vrhub.storage.queries.filters import BOROUGH, MONTH_RANGE, in_borough, month_range, optional
 from vrhub.storage.warehouse import Warehouse
 
 POLICE_CRIME_TYPES = define(
@@ -59,9 +60,8 @@ AREAS = {level: define(
     f"catalogue.areas.{level}",
     f"SELECT {code} AS code, any_value({name}) AS name, any_value(borough_code) AS borough, "
     f"any_value(ward_code) AS ward FROM area_lookup WHERE {code} IS NOT NULL "
-    "AND ($borough IS NULL OR borough_code = $borough) "
-    "AND ($ward IS NULL OR ward_code = $ward) GROUP BY 1 ORDER BY 2, 1",
-    {"borough": "str | None", "ward": "str | None"},
+    f"AND {in_borough()} AND {optional('ward', 'ward_code = $ward')} GROUP BY 1 ORDER BY 2, 1",
+    {**BOROUGH, "ward": "str | None"},
     example={"borough": "E09000001", "ward": None},
     doc=f"The areas of level {level} (code, name, borough, ward), by name.")
     for level, (code, name) in LEVEL_COLUMNS.items()}
@@ -83,7 +83,7 @@ ED_SITES = define(
 MPS_MONTHS = define(
     "catalogue.mps_months",
     "SELECT min(month) AS a, max(month) AS b FROM mps_crime_count "
-    "WHERE ($level IS NULL OR level = $level)",
+    f"WHERE {optional('level', 'level = $level')}",
     {"level": "str | None"}, example={"level": "borough"},
     doc="First and last month of the MPS counts (at one level, or all).")
 
@@ -130,10 +130,9 @@ for _variant, _ledger in POLICE_VARIANTS.items():
         f"catalogue.top_locations.{_variant}",
         f"SELECT location, count(*) AS n FROM {_rel} WHERE borough_code = $borough "
         "AND list_contains($categories, crime_type) AND location IS NOT NULL "
-        "AND ($first IS NULL OR month >= $first) AND ($last IS NULL OR month <= $last) "
-        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $limit",
-        {"districts": "list[str]", "borough": "str", "categories": "list[str]",
-         "first": "str | None", "last": "str | None", "limit": "int"},
+        f"AND {month_range()} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $limit",
+        {"districts": "list[str]", "borough": "str", "categories": "list[str]", **MONTH_RANGE,
+         "limit": "int"},
         example={"districts": DISTRICTS_EXAMPLE, "borough": "E09000001",
                  "categories": ["Theft from the person", "Shoplifting"], "first": "2023-02",
                  "last": None, "limit": 10},

@@ -8,8 +8,9 @@ The choices made at run time are few, so each has its own named query, generated
   applied in the query, see :mod:`vrhub.storage.police_counted`) or ``police_plain`` (a
   table of another shape, written by hand: each row a crime);
   ``istv`` (assaults of current submissions) or ``istv_all`` (no submissions table);
-* an optional filter is a parameter: ``($name IS NULL OR ...)``, or a list with a flag
-  saying "every value" (``($every_category OR list_contains($categories, ...))``).
+* an optional filter is a parameter: ``($name IS NULL OR ...)`` (written once in
+  :mod:`vrhub.storage.queries.filters`), or a list with a flag saying "every value"
+  (``($every_category OR list_contains($categories, ...))``).
 
 The study area is the parameter ``$districts`` (its district codes).
 """
@@ -19,6 +20,8 @@ from __future__ import annotations
 from vrhub.standards.study_area import study_area
 from vrhub.storage.queries.core import NamedQuery, define
 from vrhub.storage.queries.counted import counted
+from vrhub.storage.queries.filters import BOROUGH, MONTH_RANGE, in_borough, month_range, optional
+from vrhub.storage.queries.istv import OF_CURRENT_SUBMISSION
 from vrhub.storage.warehouse import Warehouse
 
 #: the example study area of every query reading police rows (London's boroughs)
@@ -60,22 +63,18 @@ def istv_variant(wh: Warehouse) -> str:
 # -- event filters (load_points, count_events, event_months) -------------------------------
 _POLICE_FILTER = (
     "($every_category OR list_contains($categories, lower(crime_type))) "
-    "AND ($first IS NULL OR month >= $first) AND ($last IS NULL OR month <= $last) "
-    "AND ($borough IS NULL OR borough_code = $borough)")
-_POLICE_PARAMS = {"every_category": "bool", "categories": "list[str]", "first": "str | None",
-                  "last": "str | None", "borough": "str | None"}
+    f"AND {month_range()} AND {in_borough()}")
+_POLICE_PARAMS = {"every_category": "bool", "categories": "list[str]", **MONTH_RANGE, **BOROUGH}
 _POLICE_EXAMPLE = {"every_category": False, "categories": ["burglary", "robbery"],
                    "first": "2023-02", "last": "2023-08", "borough": None}
 
 _ISTV_FILTER = (
     "($every_category OR list_contains($categories, lower(assault_method))) "
-    "AND ($start IS NULL OR assault_at >= CAST($start AS DATE)) "
-    "AND ($end IS NULL OR CAST(assault_at AS DATE) <= CAST($end AS DATE)) "
-    "AND ($borough IS NULL OR borough_code = $borough)")
-_CURRENT = ("submission_id IN (SELECT submission_id FROM istv_submission "
-            "WHERE status = 'current')")
+    f"AND {optional('start', 'assault_at >= CAST($start AS DATE)')} "
+    f"AND {optional('end', 'CAST(assault_at AS DATE) <= CAST($end AS DATE)')} "
+    f"AND {in_borough()}")
 _ISTV_PARAMS = {"every_category": "bool", "categories": "list[str]", "start": "str | None",
-                "end": "str | None", "borough": "str | None"}
+                "end": "str | None", **BOROUGH}
 _ISTV_EXAMPLE = {"every_category": True, "categories": [], "start": "2024-01-01",
                  "end": "2024-06-30", "borough": None}
 
@@ -89,7 +88,8 @@ def _event_source(variant: str) -> tuple[str, str, str, str, str, dict[str, str]
                 _POLICE_FILTER, {"districts": "list[str]", **_POLICE_PARAMS},
                 {"districts": DISTRICTS_EXAMPLE, **_POLICE_EXAMPLE})
     base = variant.removesuffix("_sites")
-    condition = f"{_CURRENT} AND {_ISTV_FILTER}" if base == "istv" else _ISTV_FILTER
+    condition = (f"{OF_CURRENT_SUBMISSION} AND {_ISTV_FILTER}" if base == "istv"
+                 else _ISTV_FILTER)
     params, example = dict(_ISTV_PARAMS), dict(_ISTV_EXAMPLE)
     if variant.endswith("_sites"):  # only a table with the column is asked about sites
         condition += " AND list_contains($sites, site_code)"
@@ -124,7 +124,7 @@ for _variant in (*POLICE_VARIANTS, "istv", "istv_all", "istv_sites", "istv_all_s
         f"points.months.{_variant}",
         f"SELECT strftime(min({_date}), '%Y-%m') AS first, "
         f"strftime(max({_date}), '%Y-%m') AS last FROM {_rel}"
-        + (f" WHERE {_CURRENT}" if _variant == "istv" else ""), _whole,
+        + (f" WHERE {OF_CURRENT_SUBMISSION}" if _variant == "istv" else ""), _whole,
         example={k: v for k, v in _example.items() if k in _whole},
         doc=f"The first and last month of the events ({_variant}).")
 
@@ -136,25 +136,23 @@ BOROUGH_CODE = define(
     doc="The GSS code of a borough given by code or name (case-insensitive).")
 
 # -- near-repeat events --------------------------------------------------------------------
-_NEAR_POLICE = ("($category IS NULL OR lower(crime_type) = lower($category)) "
-                "AND ($first IS NULL OR month >= $first) AND ($last IS NULL OR month <= $last) "
-                "AND ($borough IS NULL OR borough_code = $borough)")
+_NEAR_POLICE = (f"{optional('category', 'lower(crime_type) = lower($category)')} "
+                f"AND {month_range()} AND {in_borough()}")
 _NEAR_ISTV = ("assault_at IS NOT NULL "
-              "AND ($start IS NULL OR assault_at >= CAST($start AS TIMESTAMP)) "
-              "AND ($before IS NULL OR assault_at < CAST($before AS TIMESTAMP)) "
-              "AND ($borough IS NULL OR borough_code = $borough)")
+              f"AND {optional('start', 'assault_at >= CAST($start AS TIMESTAMP)')} "
+              f"AND {optional('before', 'assault_at < CAST($before AS TIMESTAMP)')} "
+              f"AND {in_borough()}")
 
 
 def _near_source(variant: str) -> tuple[str, str, str, dict[str, str], dict[str, object]]:
     if variant in POLICE_VARIANTS:
         return (f"{counted_police(POLICE_VARIANTS[variant])} AS police_street",
                 "CAST(month || '-01' AS DATE)", _NEAR_POLICE,
-                {"districts": "list[str]", "category": "str | None", "first": "str | None",
-                 "last": "str | None", "borough": "str | None"},
+                {"districts": "list[str]", "category": "str | None", **MONTH_RANGE, **BOROUGH},
                 {"districts": DISTRICTS_EXAMPLE, "category": "Burglary", "first": "2023-01",
                  "last": "2023-06", "borough": None})
     return ('"istv_assault"', "assault_at", _NEAR_ISTV,
-            {"start": "str | None", "before": "str | None", "borough": "str | None"},
+            {"start": "str | None", "before": "str | None", **BOROUGH},
             {"start": "2024-01-01", "before": "2024-07-01", "borough": "E09000001"})
 
 

@@ -10,13 +10,18 @@ import pandas as pd
 
 from vrhub.standards.istv import CURRENT_VIEW, ISTV_ASSAULT, ISTV_CODELIST, ISTV_SUBMISSION
 from vrhub.storage.queries.core import define, run, value
+from vrhub.storage.queries.filters import optional
 from vrhub.storage.warehouse import Warehouse
 
+#: The rule for the ED assault rows analyses read: those of current submissions (the rows
+#: of a superseded or rejected submission are kept, marked so). The view below is this
+#: rule; a query reading ``istv_assault`` itself applies this same condition.
+OF_CURRENT_SUBMISSION = (f'submission_id IN (SELECT submission_id FROM "{ISTV_SUBMISSION.name}" '
+                         "WHERE status = 'current')")
+
 #: The current-rows view: analyses read only the rows of current submissions.
-CURRENT_VIEW_SQL = (
-    f'CREATE OR REPLACE VIEW "{CURRENT_VIEW}" AS SELECT a.* FROM "{ISTV_ASSAULT.name}" a '
-    f'JOIN "{ISTV_SUBMISSION.name}" s USING (submission_id) WHERE s.status = \'current\''
-)
+CURRENT_VIEW_SQL = (f'CREATE OR REPLACE VIEW "{CURRENT_VIEW}" AS SELECT * '
+                    f'FROM "{ISTV_ASSAULT.name}" WHERE {OF_CURRENT_SUBMISSION}')
 
 
 def ensure_current_view(wh: Warehouse) -> None:
@@ -41,7 +46,7 @@ RECEIPTS = define(
     "istv.receipts",
     "SELECT submission_id, site_code, period_start, period_end, received_at, file_name, "
     "status, rows_read, rows_accepted, rows_quarantined, quality_score, codelist_version "
-    "FROM istv_submission WHERE $site IS NULL OR site_code = $site "
+    f"FROM istv_submission WHERE {optional('site', 'site_code = $site')} "
     "ORDER BY received_at, file_name",
     {"site": "str | None"}, doc="Receipts of ISTV submissions, of one site when given.",
     example={"site": "RJ122"})
@@ -67,7 +72,7 @@ SUBMISSIONS = define(
 CURRENT_WITH_BYTES = define(
     "istv.current_with_bytes",
     'SELECT count(*) AS n FROM "istv_submission" WHERE sha256 = $sha256 '
-    "AND status = 'current' AND ($site IS NULL OR site_code = $site) "
+    f"AND status = 'current' AND {optional('site', 'site_code = $site')} "
     "AND ($period_start IS NULL OR (CAST(period_start AS VARCHAR) = $period_start "
     "AND CAST(period_end AS VARCHAR) = $period_end))",
     {"sha256": "str", "site": "str | None", "period_start": "str | None",

@@ -7,6 +7,7 @@ import pandas as pd
 
 from vrhub.storage.queries.core import define, run, value
 from vrhub.storage.queries.counted import IN_STUDY_AREA
+from vrhub.storage.queries.istv import OF_CURRENT_SUBMISSION
 from vrhub.storage.warehouse import Warehouse
 
 # -- the load ledger and quarantine ---------------------------------------------------------
@@ -298,8 +299,7 @@ ISTV_SITE_MONTHS = define(
        any_value(s.rows_quarantined) AS quarantined,
        any_value(s.quality_score) AS quality_score
        FROM "istv_submission" s
-       LEFT JOIN (SELECT * FROM "istv_assault" WHERE submission_id IN (SELECT submission_id
-                  FROM "istv_submission" WHERE status = 'current')) a
+       LEFT JOIN (SELECT * FROM "istv_assault" WHERE {OF_CURRENT_SUBMISSION}) a
          ON a.submission_id = s.submission_id
        WHERE s.status = 'current'
        GROUP BY s.site_code, s.period_start

@@ -9,7 +9,8 @@ ward). Their filters are typed parameters, each with a value that means "no filt
 * ``$every_area`` (bool), else ``$areas``: codes of the level or borough codes (every area
   of the level in those boroughs);
 * ``$every_category`` (bool), else ``$categories``: the categories as stored;
-* ``$from`` and ``$to``: first and last month (``YYYY-MM``), None for no bound.
+* ``$first`` and ``$last``: first and last month (``YYYY-MM``), None for no bound
+  (:func:`vrhub.storage.queries.filters.month_range`).
 
 police.uk questions read the rows that count (:func:`vrhub.storage.queries.counted.counted`:
 each crime once, in the study area ``$districts``); each also has a ``.rule`` form for a
@@ -31,6 +32,8 @@ import pandas as pd
 from vrhub.standards.series_choices import LEVELS
 from vrhub.storage.queries.core import NamedQuery, define, run
 from vrhub.storage.queries.counted import IN_STUDY_AREA, counted
+from vrhub.storage.queries.filters import MONTH_RANGE, month_range
+from vrhub.storage.queries.istv import OF_CURRENT_SUBMISSION
 from vrhub.storage.warehouse import Warehouse
 
 #: the area code column of each level (police.uk and ED rows, and the area lookup)
@@ -65,19 +68,15 @@ class MonthlyCounts:
 
 _AREAS = {"every_area": "bool", "areas": "list[str]"}
 _CATEGORIES = {"every_category": "bool", "categories": "list[str]"}
-_PERIOD = {"from": "str | None", "to": "str | None"}
+_PERIOD = MONTH_RANGE
 _STUDY_AREA = {"districts": "list[str]"}
-_EXAMPLE_PERIOD = {"from": "2023-02", "to": "2023-08"}
+_EXAMPLE_PERIOD = {"first": "2023-02", "last": "2023-08"}
 _CITY = "E09000001"
 _STUDY_AREA_EXAMPLE = {"districts": [_CITY, "E09000033"]}
 
 
 def _areas(code: str, borough: str) -> str:
     return f"($every_area OR list_contains($areas, {code}) OR list_contains($areas, {borough}))"
-
-
-def _period(month: str) -> str:
-    return f"($from IS NULL OR {month} >= $from) AND ($to IS NULL OR {month} <= $to)"
 
 
 def _area_example(level: str) -> dict[str, object]:
@@ -95,7 +94,7 @@ def _mps_monthly(label: str, chosen: str) -> str:
     return ("SELECT area_code, any_value(area_name) AS area_name, "
             f'{label} AS category, month, sum("count") AS "count" FROM mps_crime_count '
             "WHERE level = $level AND area_code IS NOT NULL AND area_code <> '' "
-            f"AND ({chosen}) AND {_areas('area_code', 'borough_code')} AND {_period('month')} "
+            f"AND ({chosen}) AND {_areas('area_code', 'borough_code')} AND {month_range()} "
             "GROUP BY 1, 3, 4 ORDER BY area_code, category, month")
 
 
@@ -138,8 +137,7 @@ def _police_variants() -> list[tuple[str, bool]]:
 #: the ED assaults the series count, per form of the questions: the rows of current
 #: submissions, or (``.stored``) every row, for a warehouse that records no submissions
 ISTV_ROWS = {
-    "": ("(SELECT * FROM istv_assault WHERE submission_id IN (SELECT submission_id FROM "
-         "istv_submission WHERE status = 'current'))"),
+    "": f"(SELECT * FROM istv_assault WHERE {OF_CURRENT_SUBMISSION})",
     ".stored": '"istv_assault"',
 }
 
@@ -164,7 +162,7 @@ def _counts_sql(source: str, level: str, rows: str, named: bool) -> str:
             f'AS area_name, {label} AS category, {month} AS month, {counted} AS "count" '
             f"FROM {rows} t {names}WHERE t.{code} IS NOT NULL "
             f"AND ($every_category OR list_contains($categories, {category})) "
-            f"AND {_areas('t.' + code, 't.borough_code')} AND {_period(month)} "
+            f"AND {_areas('t.' + code, 't.borough_code')} AND {month_range(month)} "
             "GROUP BY 1, 3, 4 ORDER BY 1, 3, 4")
 
 
@@ -224,7 +222,7 @@ def _define_point_questions() -> dict[str, NamedQuery]:
                 "SELECT assault_at AS start, CASE WHEN assault_time_known THEN NULL "
                 f'ELSE assault_at + INTERVAL 1 DAY END AS "end" FROM {rows} t '
                 f"WHERE assault_at IS NOT NULL AND {_areas(code, 'borough_code')} "
-                f"AND {_period(ISTV_MONTH)}", {**_AREAS, **_PERIOD},
+                f"AND {month_range(ISTV_MONTH)}", {**_AREAS, **_PERIOD},
                 doc=f"ED assault times{which} (a whole day when the time is not known), of "
                     f"some areas ({level} or borough codes) and months.",
                 example={**_area_example(level), **_EXAMPLE_PERIOD})
@@ -316,7 +314,7 @@ for _form, _rows in ISTV_ROWS.items():
         f"series.istv_by_age{_form}",
         f'SELECT ward_code AS area_code, count(*) AS "count" FROM {_rows} t '
         "WHERE borough_code = $borough AND ward_code IS NOT NULL "
-        f"AND list_contains($bands, age_band) AND {_period(ISTV_MONTH)} GROUP BY 1",
+        f"AND list_contains($bands, age_band) AND {month_range(ISTV_MONTH)} GROUP BY 1",
         {"borough": "str", "bands": "list[str]", **_PERIOD},
         doc=f"ED assaults{_which} per ward of a borough whose patient is in some age bands, "
             "over months.",
