@@ -80,8 +80,8 @@ def test_upgrading_a_warehouse_file_applies_every_pending_migration_once(
     assert (before, [m.version for m in applied], after) == (
         0, list(range(1, newest + 1)), newest)
     assert upgrade_file(path) == (newest, [], newest)  # nothing left to apply
-    with Warehouse(path, read_only=True) as wh:
-        assert warehouse_schema.current(wh.con) == newest
+    with Warehouse(path, read_only=True) as wh, connection(wh) as con:
+        assert warehouse_schema.current(con) == newest
 
 
 def test_a_warehouse_from_a_newer_vrhub_is_refused(tmp_path: Path) -> None:

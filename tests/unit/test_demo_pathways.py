@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
+from tests.warehouse_sql import query
 from vrhub.demo_pathways import demo_postcodes
 from vrhub.standards.gazetteer import GAZETTEER_POSTCODE
 from vrhub.standards.geography_tables import AREA_BOUNDARY
@@ -27,8 +28,8 @@ def _boroughs(wh: Warehouse) -> None:
 
 
 def _postcodes(wh: Warehouse) -> pd.DataFrame:
-    return wh.query("SELECT postcode, easting, northing FROM gazetteer_postcode "
-                    "ORDER BY postcode")
+    return query(wh, "SELECT postcode, easting, northing FROM gazetteer_postcode "
+                     "ORDER BY postcode")
 
 
 def test_synthetic_postcodes_fall_in_their_borough_one_district_each(

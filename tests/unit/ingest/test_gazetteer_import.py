@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.errors import InputError
 from vrhub.ingest.gazetteer import import_onspd, import_open_names
 from vrhub.storage.warehouse import Warehouse
@@ -37,16 +38,16 @@ def test_open_names_keeps_london_streets_stations_and_places(tmp_path: Path) -> 
         # the river is not a kind vrhub uses and Far Road lies outside London;
         # 'Alexandra Rd' is the same name as 'Alexandra Road'
         assert counts == {"rows_read": 6, "names": 3, "points": 4}
-        names = wh.query("SELECT name, display_name, kind, core, n_points, source "
-                         "FROM gazetteer_name ORDER BY name").to_dict("records")
+        names = query(wh, "SELECT name, display_name, kind, core, n_points, source "
+                          "FROM gazetteer_name ORDER BY name").to_dict("records")
         assert [(n["name"], n["kind"], n["n_points"]) for n in names] == [
             ("alexandra road", "street", 2), ("crouch end", "place", 1),
             ("hornsey", "station", 1)]
         assert names[0]["display_name"] == "Alexandra Road"
         assert names[0]["core"] == "alexandra"
         assert {n["source"] for n in names} == {"os_open_names"}
-        points = wh.query("SELECT n.name, p.easting, p.northing FROM gazetteer_point p "
-                          "JOIN gazetteer_name n USING (name_id) ORDER BY p.easting")
+        points = query(wh, "SELECT n.name, p.easting, p.northing FROM gazetteer_point p "
+                           "JOIN gazetteer_name n USING (name_id) ORDER BY p.easting")
         assert points.values.tolist() == [
             ["crouch end", 529800.0, 188000.0], ["alexandra road", 530000.0, 189000.0],
             ["alexandra road", 530400.0, 189300.0], ["hornsey", 530500.0, 188500.0]]
@@ -67,9 +68,9 @@ def test_onspd_keeps_each_london_postcode_once_without_spaces(tmp_path: Path) ->
     with Warehouse(tmp_path / "w.duckdb") as wh:
         # Edinburgh is outside London and 'BADCODE' is not a postcode
         assert import_onspd(wh, [tmp_path / "onspd.csv"]) == {"rows_read": 5, "postcodes": 2}
-        rows = wh.query("SELECT postcode, easting, northing, coalesce(lsoa21_code, '-'), "
-                        "coalesce(ward_code, '-'), coalesce(borough_code, '-') "
-                        "FROM gazetteer_postcode ORDER BY postcode")
+        rows = query(wh, "SELECT postcode, easting, northing, coalesce(lsoa21_code, '-'), "
+                         "coalesce(ward_code, '-'), coalesce(borough_code, '-') "
+                         "FROM gazetteer_postcode ORDER BY postcode")
         assert rows.values.tolist() == [
             ["E16AN", 533800.0, 181900.0, "-", "-", "-"],  # no codes, no boundaries
             ["N89JS", 530100.0, 189100.0, "E01002000", "E05000268", "E09000014"]]

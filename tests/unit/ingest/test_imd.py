@@ -8,6 +8,7 @@ import csv
 import gzip
 from pathlib import Path
 
+from tests.warehouse_sql import query
 from vrhub.ingest.imd import load_imd
 from vrhub.ingest.inputs import InputFile
 from vrhub.progress import Recording
@@ -21,8 +22,8 @@ def test_the_published_ranks_and_deciles(shared_data: Path, tmp_path: Path) -> N
                      for r in csv.DictReader(fh)}
     with Warehouse(tmp_path / "w.duckdb") as wh:
         report = load_imd(wh, [InputFile(path)], Recording())
-        stored = wh.query("SELECT lsoa_code, imd_rank, imd_decile FROM imd "
-                          "WHERE edition = '2025' AND lsoa_vintage = '2021'")
+        stored = query(wh, "SELECT lsoa_code, imd_rank, imd_decile FROM imd "
+                           "WHERE edition = '2025' AND lsoa_vintage = '2021'")
         again = load_imd(wh, [InputFile(path)], Recording())
         assert wh.count("imd") == len(stored)
     assert report.rows_read == report.rows_loaded == len(published)
@@ -37,8 +38,8 @@ def test_a_rank_that_is_not_a_whole_number_is_set_aside(tmp_path: Path) -> None:
                     encoding="utf-8")
     with Warehouse(tmp_path / "w.duckdb") as wh:
         report = load_imd(wh, [InputFile(path)], Recording())
-        stored = wh.query("SELECT lsoa_code, imd_rank FROM imd")
-        bad = wh.query("SELECT row_number, column_name, value FROM quarantine")
+        stored = query(wh, "SELECT lsoa_code, imd_rank FROM imd")
+        bad = query(wh, "SELECT row_number, column_name, value FROM quarantine")
     assert (report.rows_read, report.rows_quarantined) == (2, 1)
     assert stored.values.tolist() == [["E01000001", 26525]]
     assert bad.values.tolist() == [[2, "imd_rank", "12.5"]]

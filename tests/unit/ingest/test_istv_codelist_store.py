@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.errors import Conflict
 from vrhub.ingest.istv.codelist_store import load_version, versions
 from vrhub.standards import codelists
@@ -36,8 +37,8 @@ def test_a_loaded_version_is_listed_and_stored_code_by_code(tmp_path: Path) -> N
         assert [v["version"] for v in versions(wh)] == shipped
         parsed = load_version(wh, revised(tmp_path, "2099.1"), now=now)
         listed = versions(wh)
-        stored = wh.query("SELECT list_name, code, synonyms FROM istv_codelist "
-                          "WHERE version = '2099.1'")
+        stored = query(wh, "SELECT list_name, code, synonyms FROM istv_codelist "
+                           "WHERE version = '2099.1'")
         with pytest.raises(Conflict, match=r"code-list version '2099\.1' is already known"):
             load_version(wh, revised(tmp_path, "2099.1"), now=now)
         with pytest.raises(Conflict, match=re.escape(f"'{shipped[0]}' is already known")):

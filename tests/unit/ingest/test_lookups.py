@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.errors import InputError
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.lookups import load_lsoa_lookup, load_ward_lookup
@@ -35,8 +36,8 @@ def test_lsoa_pairs_share_a_split_lsoa_equally(tmp_path: Path) -> None:
     progress = Recording()
     with Warehouse(tmp_path / "w.duckdb") as wh:
         report = load_lsoa_lookup(wh, [file(tmp_path, "lsoa11_lsoa21.csv", LSOA)], progress)
-        pairs = wh.query("SELECT lsoa11_code, lsoa21_code, change, weight_11_to_21 "
-                         "FROM lsoa_change ORDER BY lsoa21_code")
+        pairs = query(wh, "SELECT lsoa11_code, lsoa21_code, change, weight_11_to_21 "
+                          "FROM lsoa_change ORDER BY lsoa21_code")
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 3, 1)
     assert report.quarantined_by_rule() == {"key:duplicate": 1}
     assert report.files[0].notes[-1] == "pairs by change: S 3, U 1"
@@ -50,8 +51,8 @@ def test_lsoa_pairs_share_a_split_lsoa_equally(tmp_path: Path) -> None:
 def test_ward_lookup_of_any_ward_year(tmp_path: Path) -> None:
     with Warehouse(tmp_path / "w.duckdb") as wh:
         report = load_ward_lookup(wh, [file(tmp_path, "lsoa_to_ward.csv", WARD)], Recording())
-        rows = wh.query("SELECT lsoa21_code, ward_code, borough_name FROM area_lookup "
-                        "ORDER BY 1")
+        rows = query(wh, "SELECT lsoa21_code, ward_code, borough_name FROM area_lookup "
+                         "ORDER BY 1")
         with pytest.raises(InputError, match=r"no ward code column \(WD22CD, WD23CD"):
             load_ward_lookup(wh, [file(tmp_path, "lsoa_to_ward_bad.csv",
                                        "LSOA21CD,LSOA21NM\nE01000001,City 001A\n")],
@@ -59,7 +60,7 @@ def test_ward_lookup_of_any_ward_year(tmp_path: Path) -> None:
         newer = WARD.replace("WD23", "WD24").replace("LAD23", "LAD24").splitlines()[:2]
         load_ward_lookup(wh, [file(tmp_path, "lsoa_to_ward_2024.csv", "\n".join(newer))],
                          Recording())
-        after = wh.query("SELECT lsoa21_code FROM area_lookup")["lsoa21_code"].tolist()
+        after = query(wh, "SELECT lsoa21_code FROM area_lookup")["lsoa21_code"].tolist()
     assert report.files[0].notes == ["wards of 2023"]
     assert rows.values.tolist() == [["E01000001", "E05009288", "City of London"],
                                     ["E01000907", "E05013652", "Camden"]]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.errors import InputError
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.stop_search import load_stop_search
@@ -43,11 +44,11 @@ def test_a_file_loads_its_searches_and_quarantines_the_bad_rows(tmp_path: Path) 
             "loaded", 4, 2, 2)
         assert done.partition == "metropolitan/2024-01"
         assert done.quarantined_by_rule == {"date_invalid": 1, "formula_cell": 1}
-        rows = wh.query(
-            "SELECT row_number, force, month, search_type, datetime, easting, northing, "
-            "coordinate_flag, part_of_operation, outcome_linked_to_object, "
-            "removal_of_outer_clothing, policing_operation FROM police_stop_search "
-            "ORDER BY row_number").to_dict("records")
+        rows = query(
+            wh, "SELECT row_number, force, month, search_type, datetime, easting, northing, "
+                "coordinate_flag, part_of_operation, outcome_linked_to_object, "
+                "removal_of_outer_clothing, policing_operation FROM police_stop_search "
+                "ORDER BY row_number").to_dict("records")
         assert [r["row_number"] for r in rows] == [1, 2]
         assert {(r["force"], r["month"]) for r in rows} == {("metropolitan", "2024-01")}
         first, second = rows

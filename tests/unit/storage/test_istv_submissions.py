@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import query
 from vrhub.storage import istv_submissions as subs
 from vrhub.storage.warehouse import Warehouse
 
@@ -21,8 +22,8 @@ def wh(pages_template: Path) -> Iterator[Warehouse]:
 
 
 def test_a_month_sent_again_counts_once(wh: Warehouse) -> None:
-    table = wh.query("SELECT site_code, period_start, status, rows_accepted, received_at "
-                     "FROM istv_submission")
+    table = query(wh, "SELECT site_code, period_start, status, rows_accepted, received_at "
+                      "FROM istv_submission")
     july = table[(table["site_code"] == "ZZ901")
                  & (table["period_start"].astype(str) == "2025-07-01")]
     assert sorted(july["status"]) == ["current", "superseded"]
@@ -41,7 +42,7 @@ def test_a_month_sent_again_counts_once(wh: Warehouse) -> None:
 
 
 def test_recent_receipts_newest_first_with_the_site_name(wh: Warehouse) -> None:
-    names = dict(wh.query("SELECT site_code, site_name FROM ed_site").values.tolist())
+    names = dict(query(wh, "SELECT site_code, site_name FROM ed_site").values.tolist())
     latest = subs.recent(wh, {"ZZ902", "ZZ903"}, limit=5)
     assert len(latest) == 5
     times = [r["received_at"] for r in latest]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.warehouse_sql import query
 from vrhub.standards.geography_tables import AREA_LOOKUP
 from vrhub.standards.mps import MPS_CRIME_COUNT
 from vrhub.storage.queries import mps
@@ -44,7 +45,7 @@ def test_files_months_and_lookup_boroughs(tmp_path: Path) -> None:
         assert mps.file_rows(wh, "old") == 4
         mps.drop_months(wh, "borough", "old", ["2024-02"])
         assert mps.file_rows(wh, "old") == 2
-        left = wh.query("SELECT month, sum(count) AS n FROM mps_crime_count GROUP BY 1 "
-                        "ORDER BY 1")
+        left = query(wh, "SELECT month, sum(count) AS n FROM mps_crime_count GROUP BY 1 "
+                         "ORDER BY 1")
         assert mps.file_provenance(wh, "old", "mps") is None  # written without a load
     assert left.values.tolist() == [["2024-01", 12], ["2024-02", 16], ["2024-03", 18]]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tests.warehouse_sql import query
 from vrhub.standards.deprivation import IMD_VALUE
 from vrhub.standards.population import POPULATION
 from vrhub.storage.queries import reference
@@ -54,8 +55,8 @@ def test_imd_is_rebuilt_from_the_first_file_giving_a_rank(tmp_path: Path) -> Non
         assert reference.lsoa_domain_deciles(wh) is None
         wh.insert(IMD_VALUE, frame)
         reference.rebuild_imd(wh)
-        imd = wh.query("SELECT lsoa_code, imd_score, imd_rank, imd_decile, file_id FROM imd "
-                       "ORDER BY lsoa_code")
+        imd = query(wh, "SELECT lsoa_code, imd_score, imd_rank, imd_decile, file_id FROM imd "
+                        "ORDER BY lsoa_code")
         domains = reference.lsoa_domain_deciles(wh)
         reference.rebuild_imd(wh)  # again: the same rows, none twice
         assert wh.count("imd") == 2
