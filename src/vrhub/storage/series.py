@@ -210,7 +210,7 @@ def _rolled_counts(warehouse: Warehouse, level: str, filters: dict[str, Any]) ->
                             **_filters(None, (None, None))),
             areas=None if filters["every_area"] else filters["areas"],
             categories=None if filters["every_category"] else filters["categories"],
-            first=filters["from"], last=filters["to"])
+            first=filters["first"], last=filters["last"])
         if found is not None:
             return found
     return _counts(warehouse, name, **filters)

@@ -37,7 +37,7 @@ def test_every_source_and_level_has_its_named_questions() -> None:
                      f"series.force_months.police.{level}", f"series.assault_times.{level}",
                      f"series.lookup.{level}"):
             assert QUERIES[name] is questions.POINT_QUESTIONS[name]
-        assert "$from IS NULL OR" in QUERIES[f"series.monthly.police.{level}"].sql
+        assert "$first IS NULL OR" in QUERIES[f"series.monthly.police.{level}"].sql
     assert QUERIES["series.provenance.mps_crime_count.level"].params == {"level": "str"}
     assert ("area_boundary", True) in questions.PROVENANCE
     # no question of the series module is written at run time
