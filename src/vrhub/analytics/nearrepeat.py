@@ -196,8 +196,12 @@ def _validate(data: pd.DataFrame, distance_bands: Sequence[float], time_bands: S
             )
         coords.append(values)
     days, _unit = _times_in_days(data[time], time)
+    xy = np.column_stack(coords)
+    # One order for the events whatever order they came in (a warehouse scan has none): the
+    # permutations shuffle positions, so the same events and seed give the same answer.
+    order = np.lexsort((xy[:, 1], xy[:, 0], days))
     return _Inputs(
-        xy=np.column_stack(coords), days=days,
+        xy=xy[order], days=days[order],
         s_breaks=_check_breaks("distance_bands", distance_bands, "metres"),
         t_breaks=_check_breaks("time_bands", time_bands, "days"),
         metric=metric,  # type: ignore[arg-type]
