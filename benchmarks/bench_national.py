@@ -120,6 +120,7 @@ def step_queries(home: Path, engine: str, repeats: int, count: int) -> dict[str,
     import numpy as np
 
     from vrhub.analytics.gistar import hotspot_gistar
+    from vrhub.storage import police_rollup
     from vrhub.storage.queries import police, run
     from vrhub.storage.warehouse import Warehouse
     from vrhub.synthetic.police import CRIME_TYPES
@@ -142,12 +143,11 @@ def step_queries(home: Path, engine: str, repeats: int, count: int) -> dict[str,
                 start = int(rng.integers(0, max(1, len(months) - 11)))
                 last = months[min(start + 11, len(months) - 1)]
                 t = time.perf_counter()
-                frame = run(wh, police.FORCE_COUNTS, force=force, first=months[start],
-                            last=last)
+                frame = police_rollup.force_counts(wh, force, months[start], last)
                 counts.append(time.perf_counter() - t)
                 first_answer = first_answer or int(frame["n"].sum())
                 t = time.perf_counter()
-                run(wh, police.FORCE_TREND, force=force, crime_type=types[i % len(types)])
+                police_rollup.force_trend(wh, force, types[i % len(types)])
                 trends.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 points = run(wh, police.FORCE_POINTS, force=force,

@@ -71,6 +71,21 @@ def same_answers(w: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
             assert rolled.provenance == rows.provenance
     assert point_months(w, "police") == from_rows(monkeypatch,
                                                   lambda: point_months(w, "police"))
+    # a force's figures as loaded (every stored row, counted or not)
+    for force in ("city-of-london", "metropolitan"):
+        counts = police_rollup.force_counts(w, force, "2024-01", "2024-02")
+        assert int(counts["n"].sum()) == scalar(
+            w, "SELECT count(*) FROM police_street WHERE force = ? AND month <= '2024-02'",
+            [force])
+        pd.testing.assert_frame_equal(counts, from_rows(
+            monkeypatch, lambda force=force: police_rollup.force_counts(
+                w, force, "2024-01", "2024-02")))
+        for crime_type in counts["crime_type"]:
+            trend = police_rollup.force_trend(w, force, crime_type)
+            assert len(trend) > 0
+            pd.testing.assert_frame_equal(trend, from_rows(
+                monkeypatch, lambda force=force, crime_type=crime_type:
+                police_rollup.force_trend(w, force, crime_type)))
     everything = Scope(everything=True)
     for filters in (records.Filters(boroughs=["E09000001"]), records.Filters(),
                     records.Filters(categories=["burglary"], month_from="2024-02")):
@@ -142,3 +157,8 @@ def test_a_rollup_out_of_step_is_not_read(run, files: list[Path], shared_data: P
         assert not police_rollup.fresh(w)
         police_rollup.refresh(w)
         assert police_rollup.fresh(w)
+    with Warehouse(warehouse_path) as w, pytest.MonkeyPatch.context() as m:
+        # counts rolled up in another shape (by an older vrhub) are not read either
+        m.setattr(police_rollup, "LAYOUT", police_rollup.LAYOUT + 1)
+        assert not police_rollup.fresh(w)
+        assert len(police_rollup.force_counts(w, "city-of-london", "2024-01", "2024-12")) > 0

@@ -5,11 +5,13 @@ totals read instead of scanning every street row.
 police_counted.counted_rows`: each crime once, inside the study area), the number of rows
 per ward and per borough (``level``), area, borough, force, crime type and month; rows
 with no area of a level are kept under a null ``area_code`` (the "not in area results"
-notes count them). ``police_force_month`` holds the months each force has any
-row in (every stored row, counted or not), and ``police_rollup_state`` the crimes outside
-the study area and the *fingerprint* of what the counts were made from: the definition of
-the ``police_street`` view (which names every Parquet part), the rows left uncounted and
-the counting rule with its study area.
+notes count them). ``police_force_month`` holds every stored row (counted or not) per
+force, crime type and month: the months each force has any row in, and a force's
+figures as loaded (:func:`force_counts`, :func:`force_trend`); ``police_rollup_state``
+holds the crimes outside the study area and the *fingerprint* of what the counts were
+made from: the definition of the ``police_street`` view (which names every Parquet part),
+the rows left uncounted, the counting rule with its study area, and the shape of the
+tables (:data:`LAYOUT`).
 
 :func:`refresh` rebuilds all three inside the transaction that changed the rows (a
 police load, a re-placing after new boundaries), so a copy of the warehouse written and
@@ -24,15 +26,21 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import pandas as pd
+
 from vrhub.standards.police_uk import POLICE_STREET, POLICE_UNCOUNTED
 from vrhub.storage.police_counted import counted_rows, in_study_area_sql
 from vrhub.storage.queries import police as q
-from vrhub.storage.queries.core import rows, value
+from vrhub.storage.queries.core import rows, run, value
 from vrhub.storage.warehouse import Warehouse
 
 COUNTS = "police_month_count"
 FORCE_MONTHS = "police_force_month"
 STATE = "police_rollup_state"
+
+#: The shape of the rolled-up tables, part of the fingerprint: counts rolled up in another
+#: shape (by an older vrhub) are not fresh, and readers read the rows until the next refresh.
+LAYOUT = 2
 
 #: The area levels counted, and their area column in ``police_street``: LSOA figures
 #: (some 5,000 areas in London, most with a few crimes a month) are counted from the rows.
@@ -52,7 +60,7 @@ def fingerprint(warehouse: Warehouse) -> str | None:
         uncounted = warehouse._con.execute(
             f'SELECT count(*), bit_xor(hash(file_id, row_number, counted_series)) '
             f'FROM "{POLICE_UNCOUNTED.name}"').fetchone()
-    text = "\n".join(map(str, (view, uncounted, counted_rows(warehouse))))
+    text = "\n".join(map(str, (LAYOUT, view, uncounted, counted_rows(warehouse))))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -75,8 +83,8 @@ def refresh(warehouse: Warehouse) -> None:
             f"UNION ALL SELECT 'borough', borough_code, {dims}, "
             f"CAST(sum(count) AS BIGINT) FROM ward GROUP BY ALL "
             "ORDER BY level, borough_code, area_code, crime_type, month")
-        con.execute(f'CREATE TABLE "{FORCE_MONTHS}" AS SELECT force, month, count(*) AS rows '
-                    f'FROM "{POLICE_STREET.name}" GROUP BY ALL ORDER BY ALL')
+        con.execute(f'CREATE TABLE "{FORCE_MONTHS}" AS SELECT force, crime_type, month, '
+                    f'count(*) AS rows FROM "{POLICE_STREET.name}" GROUP BY ALL ORDER BY ALL')
         outside = warehouse._scalar(
             f"SELECT count(*) FROM {counted_rows(warehouse, study_area=False)} t "
             f"WHERE NOT coalesce({in_study_area_sql(warehouse)}, false)")
@@ -109,3 +117,19 @@ def stored_months(warehouse: Warehouse) -> tuple[str | None, str | None]:
     if not row or row[1] is None:
         return (None, None)
     return (str(row[0]), str(row[1]))
+
+
+def force_counts(warehouse: Warehouse, force: str, first: str, last: str) -> pd.DataFrame:
+    """Street crimes of one force's files per crime type over months ``first``..``last``
+    (rows as loaded): from the rolled-up counts when they are fresh, else from the rows.
+    A national warehouse holds thousands of parts; the rolled-up table answers without
+    opening any of them."""
+    query = q.FORCE_COUNTS_ROLLED if fresh(warehouse) else q.FORCE_COUNTS
+    return run(warehouse, query, force=force, first=first, last=last)
+
+
+def force_trend(warehouse: Warehouse, force: str, crime_type: str) -> pd.DataFrame:
+    """Monthly street crimes of one type in one force's files (rows as loaded), as
+    :func:`force_counts` reads them."""
+    query = q.FORCE_TREND_ROLLED if fresh(warehouse) else q.FORCE_TREND
+    return run(warehouse, query, force=force, crime_type=crime_type)

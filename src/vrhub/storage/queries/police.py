@@ -44,6 +44,23 @@ FORCE_POINTS = define(
     example={"force": "city-of-london", "crime_type": "Violence and sexual offences",
              "first": "2023-01", "last": "2023-12"})
 
+FORCE_COUNTS_ROLLED = define(
+    "police.force_counts.rolled",
+    "SELECT crime_type, CAST(sum(rows) AS BIGINT) AS n FROM police_force_month "
+    "WHERE \"force\" = $force AND month BETWEEN $first AND $last GROUP BY crime_type "
+    "ORDER BY n DESC, crime_type",
+    {"force": "str", "first": "str", "last": "str"},
+    doc="As police.force_counts, from the counts rolled up at load time.",
+    example={"force": "city-of-london", "first": "2023-01", "last": "2023-12"})
+
+FORCE_TREND_ROLLED = define(
+    "police.force_trend.rolled",
+    "SELECT month, CAST(sum(rows) AS BIGINT) AS n FROM police_force_month "
+    "WHERE \"force\" = $force AND crime_type = $crime_type GROUP BY month ORDER BY month",
+    {"force": "str", "crime_type": "str"},
+    doc="As police.force_trend, from the counts rolled up at load time.",
+    example={"force": "city-of-london", "crime_type": "Violence and sexual offences"})
+
 # -- which series a new file revises (vrhub.storage.police_series) --------------------------
 SERIES_LOADED = define(
     "police.series_loaded",
