@@ -9,10 +9,15 @@ measures, each in a fresh process:
 * ``load``: ``vrhub load police`` in-process into a fresh warehouse (checksums,
   validation, Crime ID checks, Parquet parts, the counting rule), committed: wall and CPU
   time, peak resident memory, disk;
-* ``queries``: for one force area (the largest, the Met, and a median one), the named
-  queries ``police.force_counts`` (crime types over a 12-month window), ``police.force_trend``
-  (monthly series of one crime type) and a hotspot run (``police.force_points`` then Gi* on
-  a 250 m grid, no KDE): p50 and p95 over varied parameters, on DuckDB and on Spark local.
+* ``queries``: for one force area (the largest, the Met, and a median one), a force's
+  counts (crime types over a 12-month window) and trend (monthly series of one crime type)
+  as vrhub reads them (:func:`vrhub.storage.police_rollup.force_counts`, ``force_trend``:
+  the counts rolled up at load, ``police.force_counts.rolled``), and a hotspot run
+  (``police.force_points`` over the street rows, then Gi* on a 250 m grid, no KDE): p50 and
+  p95 over varied parameters, on DuckDB and on Spark local.
+
+The load runs with the warehouse memory limit ``--memory-limit`` (3GB unless told; DuckDB
+spills what does not fit to disk).
 
 Writes ``benchmarks/results/national.json``, with the targets (load within 5x the parse,
 under 4 GB; counts and trends p95 < 300 ms on DuckDB) and where one machine stops::
@@ -91,14 +96,14 @@ def step_parse(data: Path) -> dict[str, Any]:
             "cpu_s": round(time.process_time() - cpu, 2), "peak_rss_bytes": _peak()}
 
 
-def step_load(data: Path, home: Path) -> dict[str, Any]:
+def step_load(data: Path, home: Path, memory_limit: str | None) -> dict[str, Any]:
     from vrhub.ingest import police_uk
     from vrhub.ingest.inputs import discover
     from vrhub.storage.warehouse import Warehouse
 
     files = discover([data], police_uk.PATTERNS)
     started, cpu = time.perf_counter(), time.process_time()
-    with Warehouse(home / "warehouse.duckdb") as wh:
+    with Warehouse(home / "warehouse.duckdb", memory_limit=memory_limit) as wh:
         report = police_uk.load_street(wh, files)
         rows = wh.count("police_street")
     return {"rows": rows, "files": len(report.files),
@@ -177,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spark-repeats", type=int, default=5)
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--memory-limit", default="3GB",
+                        help="the load's warehouse memory limit (VRHUB_WAREHOUSE_MEMORY_LIMIT; "
+                        "'' for DuckDB's default, 80%% of the machine's memory)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
@@ -186,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(step_parse(args.data)))
         return 0
     if args.step == "load":
-        print(json.dumps(step_load(args.data, args.home)))
+        print(json.dumps(step_load(args.data, args.home, args.memory_limit or None)))
         return 0
     if args.step == "queries":
         print(json.dumps(step_queries(args.home, args.engine, args.repeats, args.months)))
@@ -214,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
         result["parse"] = _child("parse", "--data", str(data))
-        result["load"] = _child("load", "--data", str(data), "--home", str(home))
+        result["load"] = _child("load", "--data", str(data), "--home", str(home),
+                                "--memory-limit", args.memory_limit)
+        result["load"]["memory_limit"] = args.memory_limit or None
         result["duckdb"] = _child("queries", "--home", str(home), "--engine", "duckdb",
                                   "--repeats", str(args.repeats), "--months", str(args.months))
         if not args.no_spark:

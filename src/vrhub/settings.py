@@ -20,6 +20,7 @@ from vrhub.errors import ConfigError
 from vrhub.privacy.keys import parse_keys, weakness
 from vrhub.secret_strength import GENERATE
 from vrhub.secret_strength import weakness as secret_weakness
+from vrhub.standards import memory_size
 from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.study_area import StudyArea, study_area
 
@@ -186,6 +187,16 @@ class Settings(BaseSettings):
         "(E08000011,E08000012). Rows outside it are kept and flagged, announced at load and "
         "left out of every count, trend, hotspot, near-repeat and public figure. Unset: the "
         "area the workspace was last given, London for a new one.",
+    )
+    warehouse_memory_limit: str | None = Field(
+        json_schema_extra=production(
+            "each vrhub process (a web worker, a load) may hold this much: `2GB` on an "
+            "8 GB host with two web workers and a load; unset on a host of its own"),
+        default=None,
+        description="The most memory DuckDB keeps for the warehouse in each vrhub process, "
+        "e.g. 3GB or 512MB: a load or question needing more spills to the workspace's disk "
+        "(the warehouse's .tmp folder) instead. Unset: DuckDB's default, 80% of the "
+        "machine's memory.",
     )
     engine: Literal["duckdb", "spark"] = Field(
         default="duckdb",
@@ -375,6 +386,14 @@ class Settings(BaseSettings):
                 return json.loads(value) if value.strip() else []
             except json.JSONDecodeError as exc:
                 raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        return value
+
+    @field_validator("warehouse_memory_limit", mode="after")
+    @classmethod
+    def _memory_size(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(memory_size.PATTERN, value):
+            raise ValueError(f"{value!r} is not a memory size: give a number and a unit, "
+                             "e.g. 3GB or 512MB")
         return value
 
     @field_validator("study_area", mode="after")

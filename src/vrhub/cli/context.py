@@ -114,13 +114,14 @@ class AppContext:
     def _open_warehouse(self, path: Path, read_only: bool) -> Warehouse:
         from vrhub.storage.warehouse import Warehouse
 
+        memory = self.settings.warehouse_memory_limit
         if read_only:
-            return Warehouse(path, read_only=True)
+            return Warehouse(path, read_only=True, memory_limit=memory)
         if not _reading_command():
             # a write while the web app reads the warehouse goes to a copy swapped in when
             # the command ends (vrhub.storage.warehouse_swap)
-            return Warehouse(path, beside_readers=True)
-        warehouse = Warehouse(path, lock_wait_seconds=0)
+            return Warehouse(path, beside_readers=True, memory_limit=memory)
+        warehouse = Warehouse(path, lock_wait_seconds=0, memory_limit=memory)
         try:
             warehouse.open()
         except Exception as exc:
@@ -130,7 +131,7 @@ class AppContext:
             if explained is None or not ("in use by another process" in explained.message
                                          or "is writing to the warehouse" in explained.message):
                 raise
-            warehouse = Warehouse(path, read_only=True)
+            warehouse = Warehouse(path, read_only=True, memory_limit=memory)
             warehouse.open()
         return warehouse
 

@@ -10,6 +10,7 @@ write-ahead log discards an uncommitted transaction after a crash).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,7 +22,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from vrhub.errors import OperationalError
+from vrhub.errors import ConfigError, OperationalError
+from vrhub.standards import memory_size
 from vrhub.standards.provenance import PROVENANCE
 from vrhub.standards.provenance import TABLES as BOOKKEEPING_TABLES
 from vrhub.standards.schema import Table
@@ -43,7 +45,8 @@ class Warehouse:
 
     def __init__(self, path: Path | str, *, read_only: bool = False,
                  upgrading: bool = False, beside_readers: bool = False,
-                 lock_wait_seconds: float = warehouse_swap.LOCK_WAIT_SECONDS) -> None:
+                 lock_wait_seconds: float = warehouse_swap.LOCK_WAIT_SECONDS,
+                 memory_limit: str | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
         #: opened by `vrhub warehouse upgrade`: an older schema version is not refused
@@ -54,6 +57,11 @@ class Warehouse:
         self.beside_readers = beside_readers
         #: how long opening read-write waits for another process's write to end
         self.lock_wait_seconds = lock_wait_seconds
+        #: DuckDB's memory limit for this process (e.g. "3GB"); None: DuckDB's default
+        if memory_limit is not None and not re.fullmatch(memory_size.PATTERN, memory_limit):
+            raise ConfigError(f"warehouse memory limit {memory_limit!r} is not a size",
+                              hint="give a number and a unit, e.g. 3GB or 512MB")
+        self.memory_limit = memory_limit
         self._swap: warehouse_swap.Swap | None = None
         self._write_lock: Path | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
@@ -87,6 +95,8 @@ class Warehouse:
             # parts never change once written (a new part gets a new name), so their
             # Parquet footers are read once per process, not on every query
             self._connection.execute("SET GLOBAL parquet_metadata_cache = true")
+            if self.memory_limit is not None:  # checked to be a size in __init__
+                self._connection.execute(f"SET GLOBAL memory_limit = '{self.memory_limit}'")
             if not self.upgrading:
                 try:
                     warehouse_schema.check(self._connection, self.path,
@@ -162,7 +172,7 @@ class Warehouse:
     def cursor(self) -> Warehouse:
         """A handle on the same open database through a new cursor, for one thread or one
         request (DuckDB cursors are cheap; the database stays open in the parent)."""
-        view = Warehouse(self.path, read_only=self.read_only)
+        view = Warehouse(self.path, read_only=self.read_only, memory_limit=self.memory_limit)
         view._connection = self._con.cursor()
         view.parts = self.parts
         view._study_area = self._study_area

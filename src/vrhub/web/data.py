@@ -52,10 +52,11 @@ def open_shared_warehouse(state: Any) -> Warehouse:
         existing = getattr(state, "warehouse", None)
         if existing is None:
             path: Path = state.workspace.warehouse_path
+            memory = state.settings.warehouse_memory_limit
             if not path.exists():
-                with Warehouse(path) as created:
+                with Warehouse(path, memory_limit=memory) as created:
                     created.open()
-            existing = Warehouse(path, read_only=True)
+            existing = Warehouse(path, read_only=True, memory_limit=memory)
             existing.open()
             state.warehouse_identity = file_identity(path)
             area = state.settings.chosen_study_area()
@@ -75,7 +76,8 @@ def writing_warehouse(state: Any) -> Iterator[Warehouse]:
         _release(state)
         # another worker (or host) reading the file: write to a copy swapped in at the end
         writer = Warehouse(state.workspace.warehouse_path, beside_readers=True,
-                           lock_wait_seconds=CLOSE_WAIT_SECONDS)
+                           lock_wait_seconds=CLOSE_WAIT_SECONDS,
+                           memory_limit=state.settings.warehouse_memory_limit)
         try:
             try:
                 writer.open()
