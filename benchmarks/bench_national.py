@@ -283,15 +283,15 @@ def _limits(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
     """Plain statements of what limits one machine, read from the measurements."""
     est = out["at_60m_rows_estimated"]
     load = result["load"]
+    limit = load.get("memory_limit")
+    bound = (f"with the warehouse memory limit at {limit} (DuckDB spills what does not fit)"
+             if limit else "with DuckDB's default memory limit (80% of the machine's memory)")
     if out["load_under_4gb"]:
         memory = (f"Memory is not the limit: the load's peak was {out['load_peak_gb']} GB for "
-                  f"{load['rows']:,} rows (target under 4 GB).")
+                  f"{load['rows']:,} rows {bound} (target under 4 GB).")
     else:
         memory = (f"Memory is a limit: the load's peak was {out['load_peak_gb']} GB for "
-                  f"{load['rows']:,} rows, over the 4 GB target. The files are read a few at "
-                  "a time; what holds the rest is not broken down here (the suspects: the "
-                  "load's single transaction, and DuckDB's buffers, whose memory limit "
-                  "defaults to most of the machine's memory).")
+                  f"{load['rows']:,} rows {bound}, over the 4 GB target.")
     notes = [
         memory,
         f"Time is: the load ran at {load['rows'] / max(load['wall_s'], 1e-9):,.0f} rows per "
@@ -299,10 +299,11 @@ def _limits(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
         f"60 million rows would take about {est['load_minutes']} minutes at that rate, and "
         f"{est['disk_gb']} GB of warehouse beside {est['csv_gb']} GB of CSV.",
         f"Questions of one force: DuckDB's worst p95 was {out['duckdb_worst_p95_ms']} ms. "
-        f"Each question prunes to the force's own parts by their statistics, but opens the "
-        f"footer of every one of the {load['files']:,} parts to do so, so the time grows with "
-        "the number of files held (and with other work on the two cores: the load average "
-        "is recorded).",
+        "Counts and trends read the counts rolled up at load (a small table), whatever the "
+        "number of files held; a hotspot run reads the force's street rows, pruned to its "
+        f"own parts by their statistics after opening the footer of every one of the "
+        f"{load['files']:,} parts, so its time grows with the files held (and with other "
+        "work on the two cores: the load average is recorded).",
     ]
     if "spark_worst_p95_ms" in out:
         notes.append(

@@ -357,7 +357,11 @@ def _load_file(
                 named = name.series
                 name = revisions.series_of(warehouse, state, event.month, event.part,
                                            event.table, notes, months, event.keys)
-                months.add(event.month, load.file_id)
+                # the forces of a file read whole (a streamed file's later blocks are
+                # not read yet: its forces are not known)
+                months.add(event.month, load.file_id,
+                           police_series.forces_of(event.keys)
+                           if event.part is not None and event.keys is not None else None)
                 if event.part is not None and name.series != named:
                     event.part = revisions.retagged(load, event.part, name.series)
                 load.partition = f"{name.series}/{event.month}"

@@ -26,42 +26,64 @@ from vrhub.storage.warehouse import Warehouse
 SHARED = 0.5
 
 
+#: A file's forces (the Reported by of its rows): None when not known (a file streamed in
+#: blocks, whose later blocks were not read when it was added), which matches any forces
+Forces = frozenset[str] | None
+
+
 class MonthRows:
     """Where ``police_street``'s rows of each month are, for one load: the files (file
-    ids) holding rows of each month, read from the warehouse once, when first asked, and
-    told of each file the load stores since (:meth:`add`). A new file's rows are then
-    compared with the parts of its month's files only, not with every part (on a load of
-    thousands of files, comparing each with all the parts stored before it was most of
-    the load's time)."""
+    ids) holding rows of each month, with the forces (Reported by) of their rows, read from
+    the warehouse once, when first asked, and told of each file the load stores since
+    (:meth:`add`). A new file's rows are then compared with the parts of its month's files
+    that hold rows of its forces only, not with every part: a file revising a series
+    shares most of that series' crimes, and a crime keeps its force (on a national load,
+    43 forces' files a month, comparing each file with the other forces' parts of its
+    month was a third of the load's time)."""
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
-        self._stored: dict[str, set[str | None]] | None = None
-        self._added: dict[str, set[str | None]] = {}
+        self._stored: dict[str, dict[str | None, set[str]]] | None = None
+        self._added: dict[str, dict[str | None, Forces]] = {}
 
-    def add(self, month: str, file_id: str | None) -> None:
-        """The load stores (or may store) rows of ``month`` from ``file_id``."""
-        self._added.setdefault(month, set()).add(file_id)
+    def add(self, month: str, file_id: str | None, forces: Forces = None) -> None:
+        """The load stores (or may store) rows of ``month`` from ``file_id``, of ``forces``
+        (None: not known, so compared with every new file of the month)."""
+        self._added.setdefault(month, {})[file_id] = forces
 
-    def files(self, month: str) -> set[str | None]:
+    def files(self, month: str, forces: Forces = None) -> set[str | None]:
         """The file ids that may hold rows of ``month`` (all that do, and perhaps some
-        whose rows the load has replaced since)."""
+        whose rows the load has replaced since), of any of ``forces`` (None: of any
+        force)."""
         if self._stored is None:
             self._stored = {}
             if self.warehouse.has_table(POLICE_STREET.name):
                 self.warehouse.parts.refresh_view(self.warehouse._con, POLICE_STREET)
-                for stored_month, file_id in answer(self.warehouse, q.MONTH_FILES):
-                    self._stored.setdefault(str(stored_month), set()).add(
-                        None if file_id is None else str(file_id))
-        return self._stored.get(month, set()) | self._added.get(month, set())
+                for stored_month, file_id, force in answer(self.warehouse,
+                                                           q.MONTH_FILE_FORCES):
+                    held = self._stored.setdefault(str(stored_month), {}).setdefault(
+                        None if file_id is None else str(file_id), set())
+                    if force is not None:
+                        held.add(str(force))
+        known: dict[str | None, Forces] = {
+            file_id: frozenset(held) for file_id, held in self._stored.get(month, {}).items()}
+        known.update(self._added.get(month, {}))
+        return {file_id for file_id, held in known.items()
+                if forces is None or held is None or not held or held & forces}
 
-    def relation(self, month: str) -> str | None:
-        """The rows of the parts that may hold rows of ``month``, as an SQL relation (None
-        when no part does)."""
-        files = self.files(month)
+    def relation(self, month: str, forces: Forces = None) -> str | None:
+        """The rows of the parts that may hold rows of ``month`` of ``forces``, as an SQL
+        relation (None when no part does)."""
+        files = self.files(month, forces)
         if not files:
             return None
         return self.warehouse.parts.rows_of(self.warehouse._con, POLICE_STREET, files)
+
+
+def forces_of(rows: pa.Table) -> Forces:
+    """The forces (Reported by) of ``rows``; None when no row names one."""
+    forces = frozenset(_distinct(rows["reported_by"]))
+    return forces or None
 
 
 def series_for(warehouse: Warehouse, source: str, month: str, named: str,
@@ -70,21 +92,23 @@ def series_for(warehouse: Warehouse, source: str, month: str, named: str,
     """The series a file of ``month`` belongs to: ``named`` (from its file name) when that
     series is loaded for the month, else the loaded series its rows revise
     (:func:`revised_series`, on ``rows()``), else ``named``. With ``months`` the rows are
-    compared with the parts of the month's files only."""
+    compared with the parts of the month's files of the rows' forces only."""
     if months is None and not warehouse.has_table(POLICE_STREET.name):
         return named
     if value(warehouse, q.SERIES_LOADED, source=source, partition=f"{named}/{month}"):
         return named
-    relation = None
-    if months is not None:
-        relation = months.relation(month)
-        if relation is None:  # no row of the month is stored: nothing to revise
-            return named
-    else:  # files stored earlier in this load are listed but not yet in the view
+    if months is not None and not months.files(month):
+        return named  # no row of the month is stored: nothing to revise
+    if months is None:  # files stored earlier in this load are listed but not yet in the view
         warehouse.parts.refresh_view(warehouse._con, POLICE_STREET)
     table = rows()
     if table is None or not table.num_rows:
         return named
+    relation = None
+    if months is not None:
+        relation = months.relation(month, forces_of(table))
+        if relation is None:  # no row of the month from these forces is stored
+            return named
     return revised_series(warehouse, month, table, whole=whole, relation=relation) or named
 
 

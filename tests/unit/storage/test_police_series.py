@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
-from tests.street_rows import street_warehouse
-from vrhub.storage.police_series import SHARED, revised_series, series_for
+from tests.street_rows import DEFAULTS, street_warehouse
+from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.storage.police_series import SHARED, MonthRows, forces_of, revised_series, series_for
 from vrhub.storage.warehouse import Warehouse
 
 MONTH = "2024-01"
@@ -53,3 +55,42 @@ def test_without_police_rows_the_name_decides(tmp_path: Path) -> None:
         assert series_for(wh, "police", MONTH, "city-of-london-street",
                           lambda: new_rows(["crime-1"])) == "city-of-london-street"
         assert revised_series(wh, MONTH, new_rows(["crime-1"])) is None
+
+
+def test_a_new_file_is_compared_with_its_forces_files_of_the_month_only(tmp_path: Path) -> None:
+    met, kent = "a" * 64, "b" * 64
+    held = [{"reported_by": "metropolitan"} for _ in range(10)]  # crime-1 .. crime-10
+    with street_warehouse(tmp_path / "w.duckdb", met, held) as wh:
+        rows = pd.DataFrame([{**DEFAULTS, "file_id": kent, "row_number": i,
+                              "crime_id": f"kent-{i}", "reported_by": "Kent Police",
+                              "force": "kent", "series": "kent-street"} for i in range(1, 6)])
+        wh.insert(POLICE_STREET, rows[[c for c in rows.columns
+                                       if c in POLICE_STREET.column_names]])
+        months = MonthRows(wh)
+        assert months.files(MONTH) == {met, kent}
+        assert months.files(MONTH, frozenset({"metropolitan"})) == {met}
+        assert months.files(MONTH, frozenset({"Kent Police", "metropolitan"})) == {met, kent}
+        assert months.files(MONTH, frozenset({"Essex Police"})) == set()
+        assert months.files("2024-02") == set()
+        # files this load stores: with the forces of their rows, or (streamed) not known
+        months.add(MONTH, "c" * 64, frozenset({"Essex Police"}))
+        assert months.files(MONTH, frozenset({"Essex Police"})) == {"c" * 64}
+        months.add(MONTH, "d" * 64, None)
+        assert months.files(MONTH, frozenset({"Kent Police"})) == {kent, "d" * 64}
+
+        download = new_rows([f"crime-{i}" for i in range(1, 9)] + ["new-1", "new-2"])
+        assert forces_of(download) == frozenset({"metropolitan"})
+        assert series_for(wh, "police", MONTH, "other-street", lambda: download,
+                          months=months) == "metropolitan-street"
+        kent_download = new_rows([f"kent-{i}" for i in range(1, 6)], by="Kent Police")
+        assert series_for(wh, "police", MONTH, "other-street", lambda: kent_download,
+                          months=months) == "kent-street"
+        # the Met's Crime IDs under another force: not compared with the Met's parts
+        essex = new_rows([f"crime-{i}" for i in range(1, 9)], by="Essex Police")
+        assert series_for(wh, "police", MONTH, "essex-street", lambda: essex,
+                          months=months) == "essex-street"
+        assert series_for(wh, "police", MONTH, "essex-street", lambda: essex) \
+            == "metropolitan-street"  # (compared with every part, they would be the Met's)
+        # a month with no stored row: the rows are not even read
+        assert series_for(wh, "police", "2024-02", "kent-street", lambda: 1 / 0,  # type: ignore
+                          months=months) == "kent-street"

@@ -70,10 +70,12 @@ SERIES_LOADED = define(
     doc="Files loaded for one series and month (partition ``series/month``).",
     example={"source": "police", "partition": "city-of-london-street/2023-01"})
 
-MONTH_FILES = define(
-    "police.month_files",
-    'SELECT DISTINCT month, file_id FROM "police_street" ORDER BY month, file_id',
-    doc="The files (file ids) holding street rows of each month.")
+MONTH_FILE_FORCES = define(
+    "police.month_file_forces",
+    'SELECT DISTINCT month, file_id, reported_by FROM "police_street" '
+    "ORDER BY month, file_id, reported_by",
+    doc="The files (file ids) holding street rows of each month, with their rows' forces "
+        "(Reported by).")
 
 #: The series of a month with no Crime ID in ``{rows}`` (the street rows, or the parts of
 #: the month's files).
