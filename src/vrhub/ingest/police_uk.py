@@ -121,7 +121,7 @@ def load_street(
         work = _Work(Future(), GridPoints(), warehouse.parts,
                      frozenset(warehouse.loaded_files(SOURCE_NAME)))
         reader = _Reader(files, work)
-        months = police_series.MonthRows(warehouse)
+        months = police_series.MonthRows(warehouse, SOURCE_NAME)
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 ReadAhead(reader.events) as events:
             # the boundaries are prepared while the workers read the first files
@@ -361,7 +361,8 @@ def _load_file(
                 # not read yet: its forces are not known)
                 months.add(event.month, load.file_id,
                            police_series.forces_of(event.keys)
-                           if event.part is not None and event.keys is not None else None)
+                           if event.part is not None and event.keys is not None else None,
+                           series=name.series)
                 if event.part is not None and name.series != named:
                     event.part = revisions.retagged(load, event.part, name.series)
                 load.partition = f"{name.series}/{event.month}"

@@ -41,15 +41,31 @@ class MonthRows:
     43 forces' files a month, comparing each file with the other forces' parts of its
     month was a third of the load's time)."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, source: str) -> None:
         self.warehouse = warehouse
+        self.source = source
         self._stored: dict[str, dict[str | None, set[str]]] | None = None
         self._added: dict[str, dict[str | None, Forces]] = {}
+        self._partitions: set[str] | None = None
 
-    def add(self, month: str, file_id: str | None, forces: Forces = None) -> None:
+    def add(self, month: str, file_id: str | None, forces: Forces = None,
+            series: str | None = None) -> None:
         """The load stores (or may store) rows of ``month`` from ``file_id``, of ``forces``
-        (None: not known, so compared with every new file of the month)."""
+        (None: not known, so compared with every new file of the month), as ``series``."""
         self._added.setdefault(month, {})[file_id] = forces
+        if series is not None:
+            self._loaded_partitions().add(f"{series}/{month}")
+
+    def loaded(self, series: str, month: str) -> bool:
+        """Whether a file of ``series`` is loaded for ``month`` (before this load, or by
+        it): the loaded series and months are read once, not once a file."""
+        return f"{series}/{month}" in self._loaded_partitions()
+
+    def _loaded_partitions(self) -> set[str]:
+        if self._partitions is None:
+            self._partitions = {str(p) for (p,) in answer(
+                self.warehouse, q.PARTITIONS_LOADED, source=self.source)}
+        return self._partitions
 
     def files(self, month: str, forces: Forces = None) -> set[str | None]:
         """The file ids that may hold rows of ``month`` (all that do, and perhaps some
@@ -95,7 +111,10 @@ def series_for(warehouse: Warehouse, source: str, month: str, named: str,
     compared with the parts of the month's files of the rows' forces only."""
     if months is None and not warehouse.has_table(POLICE_STREET.name):
         return named
-    if value(warehouse, q.SERIES_LOADED, source=source, partition=f"{named}/{month}"):
+    if months is not None and months.source == source:
+        if months.loaded(named, month):
+            return named
+    elif value(warehouse, q.SERIES_LOADED, source=source, partition=f"{named}/{month}"):
         return named
     if months is not None and not months.files(month):
         return named  # no row of the month is stored: nothing to revise

@@ -66,7 +66,7 @@ def test_a_new_file_is_compared_with_its_forces_files_of_the_month_only(tmp_path
                               "force": "kent", "series": "kent-street"} for i in range(1, 6)])
         wh.insert(POLICE_STREET, rows[[c for c in rows.columns
                                        if c in POLICE_STREET.column_names]])
-        months = MonthRows(wh)
+        months = MonthRows(wh, "police")
         assert months.files(MONTH) == {met, kent}
         assert months.files(MONTH, frozenset({"metropolitan"})) == {met}
         assert months.files(MONTH, frozenset({"Kent Police", "metropolitan"})) == {met, kent}
@@ -93,4 +93,16 @@ def test_a_new_file_is_compared_with_its_forces_files_of_the_month_only(tmp_path
             == "metropolitan-street"  # (compared with every part, they would be the Met's)
         # a month with no stored row: the rows are not even read
         assert series_for(wh, "police", "2024-02", "kent-street", lambda: 1 / 0,  # type: ignore
+                          months=months) == "kent-street"
+
+
+def test_the_series_loaded_are_read_once_and_told_of_the_loads_files(tmp_path: Path) -> None:
+    with street_warehouse(tmp_path / "w.duckdb", "a" * 64, [{}]) as wh:
+        months = MonthRows(wh, "police")
+        assert not months.loaded("metropolitan-street", MONTH)  # rows, but no provenance
+        months.add(MONTH, "b" * 64, frozenset({"metropolitan"}), series="kent-street")
+        assert months.loaded("kent-street", MONTH)
+        assert not months.loaded("kent-street", "2024-02")
+        # a file of a series loaded for the month is that series, whatever its rows
+        assert series_for(wh, "police", MONTH, "kent-street", lambda: 1 / 0,  # type: ignore
                           months=months) == "kent-street"
