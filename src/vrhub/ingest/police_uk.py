@@ -78,6 +78,7 @@ from vrhub.standards.police_uk import (
 )
 from vrhub.standards.schema import Problem
 from vrhub.storage import police_counted, police_rollup, police_series
+from vrhub.storage.file_load import FileLedger
 from vrhub.storage.parts import Part, PartStore, conform
 from vrhub.storage.queries import police as police_queries
 from vrhub.storage.queries import run_arrow
@@ -122,6 +123,7 @@ def load_street(
                      frozenset(warehouse.loaded_files(SOURCE_NAME)))
         reader = _Reader(files, work)
         months = police_series.MonthRows(warehouse, SOURCE_NAME)
+        ledger = warehouse.file_ledger(SOURCE_NAME)
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 ReadAhead(reader.events) as events:
             # the boundaries are prepared while the workers read the first files
@@ -138,7 +140,8 @@ def load_street(
                               "boundaries ...` assigns LSOA 2021, ward and borough to these "
                               "rows")
             for index, source in enumerate(files):
-                file_report = _load_file(warehouse, reader, events, index, source, months)
+                file_report = _load_file(warehouse, reader, events, index, source, months,
+                                         ledger)
                 for note in file_report.notes:
                     if file_report.status != "unchanged":
                         progress.note(f"{source.display}: {note}")
@@ -321,7 +324,7 @@ def _open(source: InputFile, work: _Work) -> _Opening:
 # -- loading (in the caller's thread) ----------------------------------------------------
 def _load_file(
     warehouse: Warehouse, reader: _Reader, events: Iterator[_Event], index: int,
-    source: InputFile, months: police_series.MonthRows,
+    source: InputFile, months: police_series.MonthRows, ledger: FileLedger,
 ) -> FileReport:
     opened = next(events)
     if isinstance(opened, _Failed):
@@ -331,7 +334,7 @@ def _load_file(
     sha, state = opened.sha, opened.state
     name = state.name
     load = warehouse.load_file(source=SOURCE_NAME, file_name=source.display, sha256=sha,
-                               partition=None, tables=[POLICE_STREET])
+                               partition=None, tables=[POLICE_STREET], ledger=ledger)
     with load:
         if load.unchanged:
             reader.skipped.add(index)

@@ -31,7 +31,7 @@ from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
 from vrhub.storage import warehouse_schema, warehouse_swap
 from vrhub.storage.ddl import create_table
 from vrhub.storage.engines import DuckDBEngine, Engine
-from vrhub.storage.file_load import FileLoad
+from vrhub.storage.file_load import FileLedger, FileLoad
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 
 T = TypeVar("T")
@@ -464,12 +464,19 @@ class Warehouse:
         sha256: str,
         partition: str | None = None,
         tables: Iterable[Table] = (),
+        ledger: FileLedger | None = None,
     ) -> FileLoad:
         """A context manager for loading one file inside :meth:`atomic`. See
-        :class:`FileLoad`."""
+        :class:`FileLoad`; a load of many files of one source may read its provenance
+        once (:meth:`file_ledger`) and give it to each."""
         self.ensure_tables(tables)
         return FileLoad(self, source=source, file_name=file_name, sha256=sha256,
-                        partition=partition)
+                        partition=partition, ledger=ledger)
+
+    def file_ledger(self, source: str) -> FileLedger:
+        """``source``'s provenance, read once for a load of many files (inside
+        :meth:`atomic`, the load being the one writer of it)."""
+        return FileLedger.read(self, source)
 
     def provenance(self, source: str | None = None) -> pd.DataFrame:
         sql = f'SELECT * FROM "{PROVENANCE.name}"'
