@@ -35,8 +35,9 @@ class FileLedger:
     source: str
     #: file id -> its provenance status ("loaded", "replaced", ...)
     status: dict[str, str] = field(default_factory=dict)
-    #: file id -> its partition (None: none)
+    #: file id -> its partition (None: none), and partition -> its file ids
     partition: dict[str, str | None] = field(default_factory=dict)
+    files: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, warehouse: Warehouse, source: str) -> FileLedger:
@@ -44,9 +45,19 @@ class FileLedger:
         for file_id, status, partition in warehouse._con.execute(
                 f'SELECT file_id, status, partition FROM "{PROVENANCE.name}" '
                 "WHERE source = ?", [source]).fetchall():
-            ledger.status[str(file_id)] = str(status)
-            ledger.partition[str(file_id)] = None if partition is None else str(partition)
+            ledger.record(str(file_id), str(status),
+                          None if partition is None else str(partition))
         return ledger
+
+    def record(self, file_id: str, status: str, partition: str | None) -> None:
+        """``file_id``'s provenance row is now (``status``, ``partition``)."""
+        before = self.partition.get(file_id)
+        if before is not None:
+            self.files[before].discard(file_id)
+        self.status[file_id] = status
+        self.partition[file_id] = partition
+        if partition is not None:
+            self.files.setdefault(partition, set()).add(file_id)
 
     def loaded(self, file_id: str) -> bool:
         """Loaded and not replaced (as ``status <> 'replaced'``)."""
@@ -56,8 +67,8 @@ class FileLedger:
         """Files other than ``file_id`` loaded (not replaced) for ``partition``."""
         if partition is None:
             return []
-        return sorted(f for f, p in self.partition.items()
-                      if p == partition and f != file_id and self.loaded(f))
+        return sorted(f for f in self.files.get(partition, ())
+                      if f != file_id and self.loaded(f))
 
 
 @dataclass
@@ -113,8 +124,7 @@ class FileLoad:
                     [self.file_id, self.source],
                 )
             if self.ledger is not None:
-                self.ledger.status[self.file_id] = "loaded"
-                self.ledger.partition[self.file_id] = self.partition
+                self.ledger.record(self.file_id, "loaded", self.partition)
             con.execute(
                 f'INSERT INTO "{PROVENANCE.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
                 [self.file_id, self.source, self.file_name, self.sha256, self.partition,
