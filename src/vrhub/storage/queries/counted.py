@@ -20,16 +20,20 @@ PRECEDENCE = ("(series NOT LIKE '%-street'), series, month, file_id, row_number"
 #: What makes rows without a Crime ID the same incident.
 _NO_ID_KEY = ("reported_by, month, crime_type, longitude, latitude, location")
 
-#: The rows that repeat a crime another row holds (what ``police_uncounted`` lists).
+#: The rows that repeat a crime another row holds (what ``police_uncounted`` lists). The
+#: Crime IDs held more than once are found by their hash first (a national warehouse holds
+#: 60 million; grouping the numbers takes half the time of grouping the text); rows of IDs
+#: that only share a hash stay alone in their window and are not taken as repeats.
 UNCOUNTED_SQL = f"""
     WITH repeated AS (
-        SELECT crime_id FROM "{POLICE_STREET.name}" WHERE crime_id IS NOT NULL
-        GROUP BY crime_id HAVING count(*) > 1),
+        SELECT hash(crime_id) AS id_hash FROM "{POLICE_STREET.name}"
+        WHERE crime_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1),
     by_id AS (
         SELECT file_id, row_number, series, month,
                first_value(series) OVER w AS counted_series,
                row_number() OVER w AS nth
-        FROM "{POLICE_STREET.name}" SEMI JOIN repeated USING (crime_id)
+        FROM "{POLICE_STREET.name}"
+        WHERE crime_id IS NOT NULL AND hash(crime_id) IN (SELECT id_hash FROM repeated)
         WINDOW w AS (PARTITION BY crime_id ORDER BY {PRECEDENCE})),
     no_id AS (
         SELECT file_id, row_number, series, month, {_NO_ID_KEY},
