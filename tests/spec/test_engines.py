@@ -291,7 +291,7 @@ def test_event_and_record_questions_find_rows_on_both_engines(real: Warehouse,
         assert _compare(real, engine, query) == 1
         found = engine.arrow(query, query.bind(_params(real, query))).column(0)[0].as_py()
         assert found == expected or (expected is None and found > 0), query.name
-    page = TEMPLATES["records.page_keys.police"].example_queries()[0]  # every record
+    page = TEMPLATES["records.page.police"].example_queries()[0]  # every record
     assert _compare(real, engine, page) == 25
 
 

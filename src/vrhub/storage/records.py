@@ -126,11 +126,7 @@ def search(warehouse: Warehouse, name: str, scope: Scope, filters: Filters, *,
         return _rolled_up_page(warehouse, scope, filters, names, values, limit, offset)
     searches, relation = _searches(warehouse, ds)
     values.update(relation)
-    if searches.page_keys is not None and searches.page_rows is not None:
-        found = _keyed_page(warehouse, searches, names, values, limit, offset)
-    else:
-        found = _records(run_arrow(warehouse, searches.page.compose(names), **values,
-                                   limit=int(limit), offset=int(offset)))
+    found = _page(warehouse, searches, names, values, limit, offset)
     total = int(value(warehouse, searches.total.compose(names), **values))
     return found, total
 
@@ -176,25 +172,14 @@ def _rolled_up_page(warehouse: Warehouse, scope: Scope, filters: Filters, names:
     else:
         searches, relation = _searches(warehouse, dataset("police"))
         values = {**values, **relation}
-    return _keyed_page(warehouse, searches, names, values, limit, offset - before), total
+    return _page(warehouse, searches, names, values, limit, offset - before), total
 
 
-def _keyed_page(warehouse: Warehouse, searches: queries.Searches, names: list[str],
-                values: dict[str, Any], limit: int, offset: int) -> list[dict[str, Any]]:
-    """A page found by its key columns first (two narrow columns read and sorted), then
-    read whole where both key values are among the page's and its rows within the page's
-    range: pushed down into the Parquet scan, only those rows are decoded in full. The
-    pair itself is then matched exactly."""
-    assert searches.page_keys is not None and searches.page_rows is not None
-    page = rows(warehouse, searches.page_keys.compose(names), **values, limit=int(limit),
-                offset=int(offset))
-    if not page:
-        return []
-    numbers = sorted({int(r) for _, r in page})
-    return _records(run_arrow(
-        warehouse, searches.page_rows.compose(names), **values,
-        files=sorted({str(f) for f, _ in page}), first_row=numbers[0],
-        last_row=numbers[-1], rows=numbers, pairs=[f"{f}/{r}" for f, r in page]))
+def _page(warehouse: Warehouse, searches: queries.Searches, names: list[str],
+          values: dict[str, Any], limit: int, offset: int) -> list[dict[str, Any]]:
+    """One page of records, as JSON-ready dicts."""
+    return _records(run_arrow(warehouse, searches.page.compose(names), **values,
+                              limit=int(limit), offset=int(offset)))
 
 
 def _records(table: pa.Table) -> list[dict[str, Any]]:

@@ -88,13 +88,11 @@ def test_a_template_composes_declared_fragments_only() -> None:
 
 
 def test_a_composed_query_runs_with_checked_values(tmp_path: Path) -> None:
-    keyed = record_queries.SEARCHES["police"].page_rows
-    assert keyed is not None
+    listed = Template("t", "SELECT 1 FROM x WHERE {where}", {"rows": "list[int]"}, {
+        "a": Fragment("a", "list_contains($rows, y)", {"rows": "list[int]"})})
     with pytest.raises(TypeError, match="rows must hold int values only"):
-        keyed.compose(["boroughs"]).bind({
-            "districts": ["E09000001"], "boroughs": ["E09000001"], "files": ["f"],
-            "first_row": 1, "last_row": 1,
-            "rows": ["1"], "pairs": ["f/1"]})
+        listed.compose(["a"]).bind({"rows": ["1"]})
+    assert listed.compose(["a"]).bind({"rows": [1]})["rows"] == [1]
     query = record_queries.SEARCHES["stop-search"].page.compose(["boroughs", "month_from"])
     with Warehouse(tmp_path / "w.duckdb") as wh:
         execute(wh, "CREATE TABLE police_stop_search AS SELECT 'f' AS file_id, "

@@ -3,10 +3,10 @@ dataset, composed from declared conditions (a scope and any of seven filters: to
 combinations to list), and the period, owner and whole row of one record.
 
 The conditions of each dataset are :class:`~vrhub.storage.queries.core.Fragment` s; a
-search composes the templates below with those its scope and filters need. A dataset with a
-``page_key`` (file and row) finds a page by those two narrow columns first and reads only
-the rows holding them (pushed down into the Parquet scan on DuckDB); police.uk rows are
-read as they count (:mod:`vrhub.storage.queries.events`).
+search composes the templates below with those its scope and filters need. A page is one
+query, its order and limit: DuckDB reads the page's other columns only for the rows the
+limit keeps (a quarter cheaper than finding a page's file and row first, then reading those
+rows). police.uk rows are read as they count (:mod:`vrhub.storage.queries.events`).
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ class Dataset:
     # the order of a search's pages: by month first, then stable, on stored columns (no
     # per-row expression to compute before sorting)
     order_sql: str = "record_id"
-    # a view over Parquet parts: a page is found by these two columns (file and row)
-    # first, and only rows holding its values are then read whole
-    page_key: tuple[str, str] | None = None
 
 
 DATASETS: dict[str, Dataset] = {
@@ -65,7 +62,6 @@ DATASETS: dict[str, Dataset] = {
         has_site=False,
         description="police.uk street-level crimes",
         order_sql="month, file_id, row_number",
-        page_key=("file_id", "row_number"),
     ),
     "stop-search": Dataset(
         name="stop-search",
@@ -148,14 +144,11 @@ def _columns(ds: Dataset) -> str:
 
 @dataclass(frozen=True)
 class Searches:
-    """The templates of one dataset variant: its total, its pages (whole rows, or keys
-    then rows), its export."""
+    """The templates of one dataset variant: its total, its pages, its export."""
 
     total: Template
     page: Template
     export: Template
-    page_keys: Template | None
-    page_rows: Template | None
 
 
 #: variant -> its templates (police: ``police`` reads the ledger of uncounted rows,
@@ -170,28 +163,6 @@ for _variant, _ds in (("istv", DATASETS["istv"]), ("police", DATASETS["police"])
     _record = f"SELECT {_ds.id_sql} AS record_id, {_columns(_ds)} FROM {_rel}"
     _paged = {**_params, "limit": "int", "offset": "int"}
     _paged_example = {**_example, "limit": 25, "offset": 10}
-    _keys = _rows = None
-    if _ds.page_key is not None:
-        _file, _row = _ds.page_key
-        _keys = template(
-            f"records.page_keys.{_variant}",
-            f"SELECT {_file}, {_row} FROM {_rel} WHERE {{where}} ORDER BY {_ds.order_sql} "
-            "LIMIT $limit OFFSET $offset", _paged, fragments=_frags, examples=_ex,
-            example=_paged_example, doc=f"The file and row of each record of a page "
-                                        f"({_variant}).")
-        _rows = template(
-            f"records.page_rows.{_variant}",
-            f"{_record} WHERE {{where}} AND list_contains($files, {_file}) "
-            # row groups outside the page's range of rows are skipped
-            f"AND {_row} BETWEEN $first_row AND $last_row "
-            f"AND list_contains($rows, {_row}) AND list_contains($pairs, "
-            f"{_file} || '/' || CAST({_row} AS VARCHAR)) ORDER BY {_ds.order_sql}",
-            {**_params, "files": "list[str]", "first_row": "int", "last_row": "int",
-             "rows": "list[int]", "pairs": "list[str]"},
-            fragments=_frags, examples=_ex,
-            example={**_example, "files": ["none"], "first_row": 1, "last_row": 2,
-                     "rows": [1, 2], "pairs": ["none/1"]},
-            doc=f"The records of a page found by file and row ({_variant}).")
     SEARCHES[_variant] = Searches(
         total=template(f"records.total.{_variant}", f"SELECT count(*) AS n FROM {_rel} "
                        "WHERE {where}", _params, fragments=_frags, examples=_ex,
@@ -202,8 +173,7 @@ for _variant, _ds in (("istv", DATASETS["istv"]), ("police", DATASETS["police"])
                       doc=f"One page of the records a search matches ({_variant})."),
         export=template(f"records.export.{_variant}", f"{_record} WHERE {{where}} ORDER BY "
                         f"{_ds.order_sql}", _params, fragments=_frags, examples=_ex[:3],
-                        example=_example, doc=f"Every record a search matches ({_variant})."),
-        page_keys=_keys, page_rows=_rows)
+                        example=_example, doc=f"Every record a search matches ({_variant})."))
 
 #: dataset -> the first and last month it holds (every row as stored)
 PERIOD: dict[str, NamedQuery] = {}
