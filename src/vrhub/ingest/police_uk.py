@@ -119,11 +119,10 @@ def load_street(
     report = LoadReport(SOURCE_NAME)
     with warehouse.atomic():
         warehouse.ensure_tables([POLICE_STREET])
-        work = _Work(Future(), GridPoints(), warehouse.parts,
-                     frozenset(warehouse.loaded_files(SOURCE_NAME)))
+        ledger = FileLedger.read(warehouse, SOURCE_NAME)
+        work = _Work(Future(), GridPoints(), warehouse.parts, ledger.loaded_files())
         reader = _Reader(files, work)
-        months = police_series.MonthRows(warehouse, SOURCE_NAME)
-        ledger = warehouse.file_ledger(SOURCE_NAME)
+        months = police_series.MonthRows(warehouse, ledger)
         with progress.task("Loading police.uk street files", total=len(files)) as task, \
                 ReadAhead(reader.events) as events:
             # the boundaries are prepared while the workers read the first files
@@ -364,8 +363,7 @@ def _load_file(
                 # not read yet: its forces are not known)
                 months.add(event.month, load.file_id,
                            police_series.forces_of(event.keys)
-                           if event.part is not None and event.keys is not None else None,
-                           series=name.series)
+                           if event.part is not None and event.keys is not None else None)
                 if event.part is not None and name.series != named:
                     event.part = revisions.retagged(load, event.part, name.series)
                 load.partition = f"{name.series}/{event.month}"

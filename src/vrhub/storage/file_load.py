@@ -63,6 +63,16 @@ class FileLedger:
         """Loaded and not replaced (as ``status <> 'replaced'``)."""
         return self.status.get(file_id, "replaced") != "replaced"
 
+    def loaded_files(self) -> frozenset[str]:
+        """The file ids loaded and not replaced: loading one of them again changes
+        nothing."""
+        return frozenset(f for f in self.status if self.loaded(f))
+
+    def partition_loaded(self, partition: str) -> bool:
+        """Whether a file of ``partition`` has the status "loaded" (for police.uk, a
+        partition is a series and month, ``series/month``)."""
+        return any(self.status[f] == "loaded" for f in self.files.get(partition, ()))
+
     def older(self, partition: str | None, file_id: str) -> list[str]:
         """Files other than ``file_id`` loaded (not replaced) for ``partition``."""
         if partition is None:

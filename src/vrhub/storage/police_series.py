@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.storage.file_load import FileLedger
 from vrhub.storage.queries import police as q
 from vrhub.storage.queries.core import rows as answer
 from vrhub.storage.queries.core import value
@@ -39,33 +40,28 @@ class MonthRows:
     that hold rows of its forces only, not with every part: a file revising a series
     shares most of that series' crimes, and a crime keeps its force (on a national load,
     43 forces' files a month, comparing each file with the other forces' parts of its
-    month was a third of the load's time)."""
+    month was a third of the load's time). The series and months loaded are the load's
+    ``ledger``'s (its source's provenance, kept in step as its files load)."""
 
-    def __init__(self, warehouse: Warehouse, source: str) -> None:
+    def __init__(self, warehouse: Warehouse, ledger: FileLedger) -> None:
         self.warehouse = warehouse
-        self.source = source
+        self.ledger = ledger
         self._stored: dict[str, dict[str | None, set[str]]] | None = None
         self._added: dict[str, dict[str | None, Forces]] = {}
-        self._partitions: set[str] | None = None
 
-    def add(self, month: str, file_id: str | None, forces: Forces = None,
-            series: str | None = None) -> None:
+    @property
+    def source(self) -> str:
+        return self.ledger.source
+
+    def add(self, month: str, file_id: str | None, forces: Forces = None) -> None:
         """The load stores (or may store) rows of ``month`` from ``file_id``, of ``forces``
-        (None: not known, so compared with every new file of the month), as ``series``."""
+        (None: not known, so compared with every new file of the month)."""
         self._added.setdefault(month, {})[file_id] = forces
-        if series is not None:
-            self._loaded_partitions().add(f"{series}/{month}")
 
     def loaded(self, series: str, month: str) -> bool:
         """Whether a file of ``series`` is loaded for ``month`` (before this load, or by
-        it): the loaded series and months are read once, not once a file."""
-        return f"{series}/{month}" in self._loaded_partitions()
-
-    def _loaded_partitions(self) -> set[str]:
-        if self._partitions is None:
-            self._partitions = {str(p) for (p,) in answer(
-                self.warehouse, q.PARTITIONS_LOADED, source=self.source)}
-        return self._partitions
+        it): answered by the load's ledger, not by a question to the warehouse."""
+        return self.ledger.partition_loaded(f"{series}/{month}")
 
     def files(self, month: str, forces: Forces = None) -> set[str | None]:
         """The file ids that may hold rows of ``month`` (all that do, and perhaps some

@@ -439,13 +439,6 @@ class Warehouse:
         quoted = str(target).replace("'", "''")
         self._con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{quoted}' (FORMAT parquet)")
 
-    def loaded_files(self, source: str) -> list[str]:
-        """The file ids (checksums) of ``source``'s files loaded and not replaced: loading
-        one of them again changes nothing (see :class:`FileLoad`)."""
-        return [row[0] for row in self._con.execute(
-            f'SELECT file_id FROM "{PROVENANCE.name}" WHERE source = ? '
-            "AND status <> 'replaced'", [source]).fetchall()]
-
     def add_part(self, table: Table, part: Part, *, refresh: bool = True) -> int:
         """List a part written by ``self.parts.prepare`` (a table stored as parts): its
         rows join the table when the transaction commits. With ``refresh=False`` the
@@ -468,15 +461,11 @@ class Warehouse:
     ) -> FileLoad:
         """A context manager for loading one file inside :meth:`atomic`. See
         :class:`FileLoad`; a load of many files of one source may read its provenance
-        once (:meth:`file_ledger`) and give it to each."""
+        once (:meth:`FileLedger.read`, inside :meth:`atomic`, the load being the one
+        writer of it) and give it to each."""
         self.ensure_tables(tables)
         return FileLoad(self, source=source, file_name=file_name, sha256=sha256,
                         partition=partition, ledger=ledger)
-
-    def file_ledger(self, source: str) -> FileLedger:
-        """``source``'s provenance, read once for a load of many files (inside
-        :meth:`atomic`, the load being the one writer of it)."""
-        return FileLedger.read(self, source)
 
     def provenance(self, source: str | None = None) -> pd.DataFrame:
         sql = f'SELECT * FROM "{PROVENANCE.name}"'

@@ -1,6 +1,6 @@
 """A load of many files reads its source's provenance once (:class:`FileLedger`) instead
-of asking the warehouse per file: the files found unchanged, the files each replaces and
-the provenance written are those of asking per file."""
+of asking the warehouse per file: the files found unchanged, the files each replaces, the
+files and the partitions loaded and the provenance written are those of asking per file."""
 
 from __future__ import annotations
 
@@ -8,45 +8,74 @@ from pathlib import Path
 
 import pytest
 
+from tests.warehouse_sql import own_connection
 from tests.warehouse_sql import rows as sql_rows
+from vrhub.storage.file_load import FileLedger
 from vrhub.storage.warehouse import Warehouse
 
 # (file id, partition): two loads of one source
 FIRST = [("a", "s/2024-01"), ("b", "s/2024-02"), ("a", "s/2024-01"), ("c", "s/2024-01")]
 SECOND = [("a", "s/2024-01"), ("d", None), ("c", "s/2024-01"), ("b", "s/2024-02")]
+PARTITIONS = ("s/2024-01", "s/2024-02", "s/2024-03")
+
+
+def _loaded(wh: Warehouse, ledger: FileLedger | None) -> tuple[frozenset[str], set[str]]:
+    """The files loaded and not replaced, and the partitions with a file loaded: the
+    ledger's answers, or the provenance table's (inside the load's transaction)."""
+    if ledger is not None:
+        return ledger.loaded_files(), {p for p in PARTITIONS if ledger.partition_loaded(p)}
+    con = own_connection(wh)
+    files = frozenset(str(f) for (f,) in con.execute(
+        "SELECT file_id FROM provenance WHERE source = 'police' "
+        "AND status <> 'replaced'").fetchall())
+    return files, {str(p) for (p,) in con.execute(
+        "SELECT DISTINCT partition FROM provenance WHERE source = 'police' "
+        "AND status = 'loaded' AND partition IS NOT NULL").fetchall()}
 
 
 def _load(wh: Warehouse, steps: list[tuple[str, str | None]], *, ledger: bool
-          ) -> list[tuple[str, str, tuple[str, ...]]]:
-    done: list[tuple[str, str, tuple[str, ...]]] = []
+          ) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    done: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     with wh.atomic():
-        kept = wh.file_ledger("police") if ledger else None
+        kept = FileLedger.read(wh, "police") if ledger else None
+        assert _loaded(wh, kept) == _loaded(wh, None)
+        before = _loaded(wh, kept)[1]
         for file_id, partition in steps:
             with wh.load_file(source="police", file_name=f"{file_id}.csv", sha256=file_id,
                               ledger=kept) as load:
                 if load.unchanged:
-                    done.append(("unchanged", file_id, ()))
-                    continue
-                load.partition = partition
-                done.append(("loaded", file_id, tuple(load.replace([]))))
+                    step = ("unchanged", file_id, ())
+                else:
+                    load.partition = partition
+                    step = ("loaded", file_id, tuple(load.replace([])))
+            files, partitions = _loaded(wh, kept)
+            assert (files, partitions) == _loaded(wh, None)  # the ledger, kept in step
+            assert partitions >= before  # a partition loaded stays loaded through a load
+            before = partitions
+            done.append((*step, tuple(sorted(partitions))))
     return done
 
 
 @pytest.mark.parametrize("ledger", [True, False])
 def test_a_ledger_answers_as_the_provenance_table_does(tmp_path: Path, ledger: bool) -> None:
     path = tmp_path / "warehouse.duckdb"
+    jan, feb = "s/2024-01", "s/2024-02"
     with Warehouse(path) as wh:
-        # another source's file of the same id and partition is not this source's
-        with wh.atomic(), wh.load_file(source="istv", file_name="a.csv", sha256="a") as other:
-            other.partition = "s/2024-01"
+        # another source's files, of the same id and partition or not, are not this source's
+        with wh.atomic():
+            for file_id, partition in (("a", jan), ("e", "s/2024-03")):
+                with wh.load_file(source="istv", file_name=f"{file_id}.csv",
+                                  sha256=file_id) as other:
+                    other.partition = partition
         assert _load(wh, FIRST, ledger=ledger) == [
-            ("loaded", "a", ()), ("loaded", "b", ()), ("unchanged", "a", ()),
-            ("loaded", "c", ("a",))]
+            ("loaded", "a", (), (jan,)), ("loaded", "b", (), (jan, feb)),
+            ("unchanged", "a", (), (jan, feb)), ("loaded", "c", ("a",), (jan, feb))]
         assert _load(wh, SECOND, ledger=ledger) == [
-            ("loaded", "a", ("c",)),  # a was replaced: loading it again replaces c
-            ("loaded", "d", ()), ("loaded", "c", ("a",)), ("unchanged", "b", ())]
+            ("loaded", "a", ("c",), (jan, feb)),  # a was replaced: loading it again replaces c
+            ("loaded", "d", (), (jan, feb)), ("loaded", "c", ("a",), (jan, feb)),
+            ("unchanged", "b", (), (jan, feb))]
     assert sql_rows(path, "SELECT source, file_id, partition, status FROM provenance "
                           "ORDER BY source, file_id") == [
-        ("istv", "a", "s/2024-01", "loaded"),
+        ("istv", "a", "s/2024-01", "loaded"), ("istv", "e", "s/2024-03", "loaded"),
         ("police", "a", "s/2024-01", "replaced"), ("police", "b", "s/2024-02", "loaded"),
         ("police", "c", "s/2024-01", "loaded"), ("police", "d", None, "loaded")]

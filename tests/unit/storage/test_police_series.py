@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from tests.street_rows import DEFAULTS, street_warehouse
 from vrhub.standards.police_uk import POLICE_STREET
+from vrhub.storage.file_load import FileLedger
 from vrhub.storage.police_series import SHARED, MonthRows, forces_of, revised_series, series_for
 from vrhub.storage.warehouse import Warehouse
 
@@ -66,7 +67,7 @@ def test_a_new_file_is_compared_with_its_forces_files_of_the_month_only(tmp_path
                               "force": "kent", "series": "kent-street"} for i in range(1, 6)])
         wh.insert(POLICE_STREET, rows[[c for c in rows.columns
                                        if c in POLICE_STREET.column_names]])
-        months = MonthRows(wh, "police")
+        months = MonthRows(wh, FileLedger.read(wh, "police"))
         assert months.files(MONTH) == {met, kent}
         assert months.files(MONTH, frozenset({"metropolitan"})) == {met}
         assert months.files(MONTH, frozenset({"Kent Police", "metropolitan"})) == {met, kent}
@@ -96,13 +97,18 @@ def test_a_new_file_is_compared_with_its_forces_files_of_the_month_only(tmp_path
                           months=months) == "kent-street"
 
 
-def test_the_series_loaded_are_read_once_and_told_of_the_loads_files(tmp_path: Path) -> None:
+def test_the_series_loaded_are_the_loads_ledgers(tmp_path: Path) -> None:
     with street_warehouse(tmp_path / "w.duckdb", "a" * 64, [{}]) as wh:
-        months = MonthRows(wh, "police")
+        ledger = FileLedger.read(wh, "police")
+        months = MonthRows(wh, ledger)
+        assert months.source == "police"
         assert not months.loaded("metropolitan-street", MONTH)  # rows, but no provenance
-        months.add(MONTH, "b" * 64, frozenset({"metropolitan"}), series="kent-street")
+        # the ledger is told of each file the load stores
+        ledger.record("b" * 64, "loaded", f"kent-street/{MONTH}")
         assert months.loaded("kent-street", MONTH)
         assert not months.loaded("kent-street", "2024-02")
+        ledger.record("c" * 64, "replaced", f"metropolitan-street/{MONTH}")  # replaced only
+        assert not months.loaded("metropolitan-street", MONTH)
         # a file of a series loaded for the month is that series, whatever its rows
         assert series_for(wh, "police", MONTH, "kent-street", lambda: 1 / 0,  # type: ignore
                           months=months) == "kent-street"

@@ -70,14 +70,6 @@ SERIES_LOADED = define(
     doc="Files loaded for one series and month (partition ``series/month``).",
     example={"source": "police", "partition": "city-of-london-street/2023-01"})
 
-PARTITIONS_LOADED = define(
-    "police.partitions_loaded",
-    "SELECT DISTINCT partition FROM \"provenance\" WHERE source = $source "
-    "AND status = 'loaded' AND partition IS NOT NULL ORDER BY partition",
-    {"source": "str"},
-    doc="The series and months (partitions ``series/month``) with a file loaded.",
-    example={"source": "police"})
-
 MONTH_FILE_FORCES = define(
     "police.month_file_forces",
     'SELECT DISTINCT month, file_id, reported_by FROM "police_street" '
