@@ -96,10 +96,14 @@ class Batch:
         return np.arange(self.first_row, self.first_row + self.table.num_rows, dtype=np.int64)
 
 
-def read_header(source: InputFile) -> list[str]:
-    """The column headings (UTF-8, byte-order mark removed). Raises on an empty file."""
-    with source.open() as stream:
-        head = stream.read(64 * 1024)
+def read_header(source: InputFile, data: bytes | None = None) -> list[str]:
+    """The column headings (UTF-8, byte-order mark removed). Raises on an empty file.
+    ``data``: the file's bytes when already read whole (the file is not opened again)."""
+    if data is None:
+        with source.open() as stream:
+            head = stream.read(64 * 1024)
+    else:
+        head = data[:64 * 1024]
     if not head.strip():
         raise InputError(
             "the file is empty (no header row, no data)",
@@ -188,21 +192,30 @@ class WholeFile:
 
 
 def read_whole(source: InputFile, header: Sequence[str], numbers: Sequence[str] = (), *,
-               threads: bool = True) -> WholeFile | None:
+               threads: bool = True, data: bytes | None = None) -> WholeFile | None:
     """The file's checksum and rows, read whole, with the ``numbers`` columns parsed as
     floats; None when the file is larger than :data:`WHOLE_FILE_BYTES`, has no data rows
     or does not parse cleanly (bytes that are not UTF-8, a ragged row, a number column
     holding text). The caller then streams it with :func:`read_batches`, which names the
     row and column of any fault or quarantines the rows. With ``threads`` the file's
-    blocks are parsed in parallel (worth it only when cores are idle)."""
-    data = source.read_all(WHOLE_FILE_BYTES)
+    blocks are parsed in parallel (worth it only when cores are idle), and the checksum
+    taken beside the parse. ``data``: the file's bytes, when :meth:`InputFile.read_all`
+    already read them."""
     if data is None:
+        data = source.read_all(WHOLE_FILE_BYTES)
+    if data is None or len(data) > WHOLE_FILE_BYTES:
         return None
+    whole = data
     digest: list[str] = []
-    # hashlib releases the GIL on large buffers: the checksum costs no wall-clock time
-    hashing = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()),
-                               name="vrhub-sha256")
-    hashing.start()
+    # hashlib releases the GIL on large buffers: beside the parse, the checksum costs no
+    # wall-clock time when a core is idle; when every core is busy (several files read at
+    # once), starting a thread per file costs more than it saves
+    hashing = threading.Thread(target=lambda: digest.append(hashlib.sha256(whole).hexdigest()),
+                               name="vrhub-sha256") if threads else None
+    if hashing is not None:
+        hashing.start()
+    else:
+        digest.append(hashlib.sha256(data).hexdigest())
     types = {name: pa.float64() if name in numbers else pa.string() for name in header}
     convert = pv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True,
                                 quoted_strings_can_be_null=True)
@@ -212,7 +225,8 @@ def read_whole(source: InputFile, header: Sequence[str], numbers: Sequence[str] 
     except pa.ArrowInvalid:
         table = None
     finally:
-        hashing.join()
+        if hashing is not None:
+            hashing.join()
     if table is None or table.num_rows == 0:
         return None
     return WholeFile(digest[0], Batch(1, table))

@@ -58,6 +58,7 @@ from vrhub.ingest import police_revisions as revisions
 from vrhub.ingest.grid_points import GridPoints
 from vrhub.ingest.inputs import InputFile
 from vrhub.ingest.police_csv import (
+    WHOLE_FILE_BYTES,
     check_header,
     parse_file_name,
     read_batches,
@@ -297,7 +298,8 @@ class _Opening:
 def _open(source: InputFile, work: _Work) -> _Opening:
     """Open a file (in a worker thread: no warehouse connection)."""
     name = parse_file_name(source)
-    header = read_header(source)
+    data = source.read_all(WHOLE_FILE_BYTES)  # None: too large, streamed
+    header = read_header(source, data)
     hint = REDUCED_EXTRACT_HINT if set(header) <= {"Month", "Longitude", "Latitude",
                                                    "Crime type"} else None
     check_header(source, header, STREET_SOURCE_COLUMNS, STREET_OPTIONAL_COLUMNS,
@@ -307,8 +309,9 @@ def _open(source: InputFile, work: _Work) -> _Opening:
         force = name.series.removesuffix("-street")
     state = FileState(source, name, name.month, force)
     opening = _Opening(source, header, state)
-    whole = read_whole(source, header, numbers=("Longitude", "Latitude"),
-                       threads=PARSE_THREADS)
+    whole = None if data is None else read_whole(
+        source, header, numbers=("Longitude", "Latitude"), threads=PARSE_THREADS, data=data)
+    del data  # the rows are parsed: the bytes are not kept while they are checked
     if whole is not None:
         opening.sha256 = sha = whole.sha256
         opening.checked = checked = check_block(work.points, state, whole.batch)

@@ -342,6 +342,7 @@ class Warehouse:
         self._depth = 1
         try:
             yield
+            self.parts.flush(con)  # the parts listed inside, before the commit
         except BaseException:
             self._depth = 0
             try:
@@ -430,6 +431,7 @@ class Warehouse:
 
     def part_names(self, table: Table) -> list[str]:
         """The part files listed for ``table``, in the order written."""
+        self.parts.flush(self._con)
         return [row[0] for row in self._con.execute(
             'SELECT part FROM "warehouse_part" WHERE table_name = ? ORDER BY written_at, part',
             [table.name]).fetchall()]

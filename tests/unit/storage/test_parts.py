@@ -69,6 +69,50 @@ def test_a_rolled_back_load_leaves_no_rows_and_no_files(tmp_path: Path) -> None:
     assert _part_files(path) == before
 
 
+def test_parts_listed_in_a_load_are_seen_inside_it_and_commit_or_roll_back_together(
+        tmp_path: Path) -> None:
+    """A load lists its parts with ``refresh=False`` (the listings kept and written in one
+    statement): every question about the listings inside the transaction sees them, the
+    commit keeps them all, a rollback none, and the part files follow."""
+    from vrhub.storage.parts import conform
+
+    path = tmp_path / "warehouse.duckdb"
+    ids = [c * 64 for c in "abcde"]
+    with Warehouse(path) as wh:
+        wh.ensure_tables([POLICE_STREET])
+        def add(i: int, file_id: str) -> None:
+            part = wh.parts.prepare(POLICE_STREET, conform(
+                POLICE_STREET, _rows(2, start=1 + 2 * i), _constants(file_id)), file_id)
+            wh.add_part(POLICE_STREET, part, refresh=False)
+
+        with wh.atomic():  # each question the first after some parts are listed
+            add(0, ids[0])
+            add(1, ids[1])
+            relation = wh.parts.rows_of(own_connection(wh), POLICE_STREET, ids[:2])
+            assert relation is not None
+            assert scalar(wh, f"SELECT count(*) FROM {relation}") == 4
+            add(2, ids[2])
+            assert len(wh.part_names(POLICE_STREET)) == 3
+            add(3, ids[3])
+            wh.refresh_parts_view(POLICE_STREET)
+            assert wh.count(POLICE_STREET.name) == 8
+            add(4, ids[4])  # listed by the commit alone
+        assert scalar(wh, f'SELECT count(*) FROM "{PART.name}"') == 5
+        assert len(_part_files(path)) == 5
+        with pytest.raises(RuntimeError, match="bad file"), wh.atomic():
+            part = wh.parts.prepare(POLICE_STREET, conform(
+                POLICE_STREET, _rows(3, start=20), _constants("9" * 64)), "9" * 64)
+            wh.add_part(POLICE_STREET, part, refresh=False)  # kept, not yet written
+            raise RuntimeError("bad file")
+        assert scalar(wh, f'SELECT count(*) FROM "{PART.name}"') == 5
+        with wh.atomic():  # a later transaction does not list the rolled-back part
+            wh.refresh_parts_view(POLICE_STREET)
+        assert wh.count(POLICE_STREET.name) == 10
+    assert len(_part_files(path)) == 5
+    with Warehouse(path) as wh:  # committed: listed after reopening
+        assert sorted(r[0] for r in rows(wh, f'SELECT file_id FROM "{PART.name}"')) == ids
+
+
 def test_parts_left_by_a_crash_are_swept_at_the_next_open(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     with Warehouse(path) as wh:

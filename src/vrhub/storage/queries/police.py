@@ -97,7 +97,9 @@ OUTSIDE_STUDY_AREA = define(
     f"SELECT count(*) AS rows, count(*) FILTER (WHERE NOT coalesce({IN_STUDY_AREA}, "
     "false)) AS outside, count(*) FILTER (WHERE borough_code IS NULL AND place_flag = "
     "'outside_boundaries') AS no_district "
-    'FROM "police_street" WHERE list_contains($file_ids, file_id)',
+    # a semi-join on the files' ids: a list test on every row costs the rows times the
+    # files (5,160 files of a national load: 8 s instead of 1 s on 6 million rows)
+    'FROM "police_street" WHERE file_id IN (SELECT unnest($file_ids))',
     {"file_ids": "list[str]", "districts": "list[str]"},
     doc="Rows of some files, of them outside the study area, of those with no district.",
     example={"file_ids": ["none"], "districts": ["E09000001"]})
