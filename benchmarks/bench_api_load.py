@@ -1,4 +1,4 @@
-"""API latency under load: ``python -m benchmarks.bench_api_load [--police-rows N]``.
+"""API latency under load: ``python -m benchmarks.bench_api_load [--police-rows N] [--workers N]``.
 
 Builds a London-year synthetic warehouse (1.1 million police.uk street crimes, the Met's
 yearly volume, over 32 boroughs and 12 months, plus a year of ED assaults), creates a
@@ -17,11 +17,16 @@ Each endpoint is asked once before it is timed (the first answer fills the cache
 except the ``*_mixed`` runs, which ask a different question on each request (32
 boroughs, or 32 boroughs x 2 pages), none asked before: they measure answers computed
 cold, and are reported beside the target, not in it.
+
+With ``--workers N`` (N > 1) the server is ``vrhub serve --workers N`` sharing its answers
+through Redis (``VRHUB_TEST_REDIS_URL``, else ``redis://127.0.0.1:6379/0``), as the
+deployment guide sets up a host with N cores; the results go to ``api_load_workers_N.json``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -124,9 +129,15 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux)."""
+    """User + system CPU time so far of process ``pid`` and the processes it started (a
+    server's worker processes), on Linux."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            with contextlib.suppress(FileNotFoundError):  # ended meanwhile
+                total += cpu_seconds(int(child))
+    return total
 
 
 async def one_endpoint(client: Any, paths: list[str], server_pid: int,
@@ -194,7 +205,12 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--police-rows", type=int, default=POLICE_ROWS)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server worker processes (more than one share answers through "
+                        "Redis)")
     args = parser.parse_args(argv)
+    results_path = RESULTS if args.workers == 1 else RESULTS.with_name(
+        f"api_load_workers_{args.workers}.json")
     import psycopg
 
     from vrhub.access.principal import console_administrator
@@ -217,6 +233,9 @@ def main(argv: list[str] | None = None) -> None:
             build_warehouse(home / "warehouse.duckdb", police_rows=args.police_rows)
             env = {**os.environ, "VRHUB_HOME": str(home), "VRHUB_DATABASE_URL": url,
                    "VRHUB_ENVIRONMENT": "test"}
+            if args.workers > 1:
+                env["VRHUB_REDIS_URL"] = os.environ.get("VRHUB_TEST_REDIS_URL",
+                                                        "redis://127.0.0.1:6379/0")
             subprocess.run([sys.executable, "-m", "vrhub", "db", "upgrade"], env=env,
                            check=True)
             settings = Settings.load({}, home=home, environment="test", database_url=url)
@@ -231,7 +250,8 @@ def main(argv: list[str] | None = None) -> None:
                            stdout=subprocess.DEVNULL)
             port = free_port()
             server = subprocess.Popen([sys.executable, "-m", "vrhub", "serve", "--host",
-                                       "127.0.0.1", "--port", str(port)], env=env)
+                                       "127.0.0.1", "--port", str(port), "--workers",
+                                       str(args.workers)], env=env)
             base = f"http://127.0.0.1:{port}"
             import httpx
 
@@ -264,9 +284,10 @@ def main(argv: list[str] | None = None) -> None:
             }
             results = asyncio.run(drive(base, {"Authorization": f"Bearer {token}"}, paths,
                                         server.pid))
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps({
+            results_path.parent.mkdir(parents=True, exist_ok=True)
+            results_path.write_text(json.dumps({
                 "benchmark": "api_load", "concurrency": CONCURRENCY,
+                "server_workers": args.workers,
                 "police_rows": args.police_rows, "app_database": "postgresql",
                 "client": "aiohttp", "cpus": os.cpu_count(),
                 "load_average_before": load_before, "load_average_after": os.getloadavg(),
@@ -279,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
                 "p95_under_target_cold": all(r["p95_ms"] < 150 for name, r in
                                              results.items() if name.endswith("_mixed")),
                 "endpoints": results}, indent=2), encoding="utf-8")
-            print(f"wrote {RESULTS}")
+            print(f"wrote {results_path}")
     finally:
         if server is not None:
             server.terminate()
