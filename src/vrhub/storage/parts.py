@@ -46,6 +46,7 @@ from vrhub.errors import ConfigError
 from vrhub.standards.provenance import PART
 from vrhub.standards.schema import Table
 from vrhub.storage.ddl import typed_select
+from vrhub.storage.registered import registered
 
 SUFFIX = ".parts"
 #: Rows per Parquet row group: DuckDB reads a part's row groups in parallel (a month of
@@ -256,12 +257,8 @@ class PartStore:
             [pa.string(), pa.string(), pa.string(), pa.int64(), pa.timestamp("us")],
             strict=True)})
         names = ", ".join(f'"{c.name}"' for c in PART.columns)
-        con.register("_vrhub_part_listings", listings)
-        try:
-            con.execute(f'INSERT INTO "{PART.name}" ({names}) SELECT {names} '
-                        "FROM _vrhub_part_listings")
-        finally:
-            con.unregister("_vrhub_part_listings")
+        with registered(con, "_vrhub_part_listings", listings) as relation:
+            con.execute(f'INSERT INTO "{PART.name}" ({names}) SELECT {names} FROM {relation}')
         self._pending = []
 
     def write(self, con: duckdb.DuckDBPyConnection, table: Table, data: pa.Table,

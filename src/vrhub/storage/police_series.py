@@ -21,6 +21,7 @@ from vrhub.storage.file_load import FileLedger
 from vrhub.storage.queries import police as q
 from vrhub.storage.queries.core import rows as answer
 from vrhub.storage.queries.core import value
+from vrhub.storage.registered import registered
 from vrhub.storage.warehouse import Warehouse
 
 #: Share of Crime IDs two files of one month must have in common to be one series.
@@ -140,16 +141,13 @@ def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
         relation = f'"{POLICE_STREET.name}"'
     ids = pc.unique(pc.drop_null(pc.cast(rows["crime_id"], pa.string())))
     if len(ids):
-        warehouse._con.register("_vrhub_new_ids", pa.table({"crime_id": ids}))
-        try:
+        with registered(warehouse._con, "_vrhub_new_ids", pa.table({"crime_id": ids})):
             found = warehouse._con.execute(
                 f"""SELECT series, count(DISTINCT s.crime_id) AS ids,
                            count(DISTINCT n.crime_id) AS shared
                     FROM {relation} s LEFT JOIN _vrhub_new_ids n ON n.crime_id = s.crime_id
                     WHERE s.month = ? AND s.crime_id IS NOT NULL
                     GROUP BY series ORDER BY shared DESC, series""", [month]).fetchall()
-        finally:
-            warehouse._con.unregister("_vrhub_new_ids")
         for series, held, shared in found:
             if shared >= SHARED * len(ids) and (not whole or shared >= SHARED * held):
                 return str(series)

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from vrhub.standards.schema import Table
+from vrhub.storage.registered import registered
 from vrhub.storage.warehouse import FileLoad, Warehouse
 
 
@@ -27,11 +28,8 @@ def update_from(wh: Warehouse, table: Table, frame: pd.DataFrame, keys: Sequence
     name = "_vrhub_update"
     sets = ", ".join(f'"{c}" = f."{c}"' for c in columns)
     on = " AND ".join(f't."{k}" = f."{k}"' for k in keys)
-    wh._con.register(name, frame)
-    try:
+    with registered(wh._con, name, frame):
         wh._con.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM {name} AS f WHERE {on}')
-    finally:
-        wh._con.unregister(name)
 
 
 def older_files(load: FileLoad) -> list[str]:

@@ -33,6 +33,7 @@ from vrhub.storage.ddl import create_table
 from vrhub.storage.engines import DuckDBEngine, Engine
 from vrhub.storage.file_load import FileLedger, FileLoad
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
+from vrhub.storage.registered import registered
 
 T = TypeVar("T")
 
@@ -395,17 +396,13 @@ class Warehouse:
                     file_id = ids[0].as_py() if len(ids) == 1 else None
                 self.parts.write(self._con, table, conform(table, arrow, constants), file_id)
             return arrow.num_rows
-        self._con.register("_vrhub_incoming", arrow)
-        try:
-            cols = ", ".join(f'"{c}"' for c in arrow.column_names)
-            targets = ", ".join([cols, *(f'"{c}"' for c in constants)])
-            values = ", ".join([cols, *("?" for _ in constants)])
+        cols = ", ".join(f'"{c}"' for c in arrow.column_names)
+        targets = ", ".join([cols, *(f'"{c}"' for c in constants)])
+        values = ", ".join([cols, *("?" for _ in constants)])
+        with registered(self._con, "_vrhub_incoming", arrow) as incoming:
             self._con.execute(
-                f'INSERT INTO "{table.name}" ({targets}) SELECT {values} FROM _vrhub_incoming',
-                list(constants.values()),
-            )
-        finally:
-            self._con.unregister("_vrhub_incoming")
+                f'INSERT INTO "{table.name}" ({targets}) SELECT {values} FROM {incoming}',
+                list(constants.values()))
         return arrow.num_rows
 
     def rewrite_parts(self, table: Table, change: Callable[[pa.Table], pa.Table | None], *,

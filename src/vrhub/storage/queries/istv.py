@@ -11,6 +11,7 @@ import pandas as pd
 from vrhub.standards.istv import CURRENT_VIEW, ISTV_ASSAULT, ISTV_CODELIST, ISTV_SUBMISSION
 from vrhub.storage.queries.core import define, run, value
 from vrhub.storage.queries.filters import optional
+from vrhub.storage.registered import registered
 from vrhub.storage.warehouse import Warehouse
 
 #: The rule for the ED assault rows analyses read: those of current submissions (the rows
@@ -171,14 +172,9 @@ def update_geocodes(wh: Warehouse, geo: pd.DataFrame, columns: tuple[str, ...]) 
     """Set ``columns`` of assault records from ``geo`` (keyed by ``assault_id``), in one
     transaction."""
     assignments = ", ".join(f'"{c}" = g."{c}"' for c in columns)
-    with wh.atomic():
-        con = wh._con
-        con.register("_istv_geo", geo)
-        try:
-            con.execute(f'UPDATE "{ISTV_ASSAULT.name}" AS a SET {assignments} '
+    with wh.atomic(), registered(wh._con, "_istv_geo", geo):
+        wh._con.execute(f'UPDATE "{ISTV_ASSAULT.name}" AS a SET {assignments} '
                         "FROM _istv_geo AS g WHERE a.assault_id = g.assault_id")
-        finally:
-            con.unregister("_istv_geo")
 
 
 # -- code lists ----------------------------------------------------------------------------
