@@ -20,6 +20,7 @@ from vrhub.access.principal import Principal, console_administrator
 from vrhub.access.services import AccessServices
 from vrhub.errors import ConfigError, NotFound, PermissionDenied
 from vrhub.pathways import fhir_export, records_rights
+from vrhub.pathways.referral_closure import Retention, retain_until
 from vrhub.pathways.referral_forms import (
     ConsentInput,
     ConsentRequired,
@@ -29,7 +30,7 @@ from vrhub.pathways.referral_forms import (
     ReferralError,
     SharingInput,
 )
-from vrhub.pathways.referrals import Pathway, Retention, retain_until
+from vrhub.pathways.referrals import Pathway
 from vrhub.pathways.sealing import Sealer, new_key
 from vrhub.secret_strength import new_secret_key
 from vrhub.settings import Settings

@@ -26,7 +26,8 @@ def command() -> None:
 
 def _pathway(app: AppContext, services: Any) -> Any:
     from vrhub.pathways.postcode_source import postcode_lookup
-    from vrhub.pathways.referrals import Pathway, Retention
+    from vrhub.pathways.referral_closure import Retention
+    from vrhub.pathways.referrals import Pathway
     from vrhub.pathways.sealing import sealer_for
 
     return Pathway(services.sessions, sealer_for(app.settings), services.audit,

@@ -8,9 +8,10 @@ every matching record in full (JSON, and a readable page), or a clear statement 
 teams searched hold no record, which is itself a valid answer to a request. The search
 and every record it returns are audited.
 
-**Retention.** A referral is kept until :func:`vrhub.pathways.referrals.retain_until`
-(set at close); :func:`purge` then erases its identity and every free-text note, keeping
-the coded fields that referral figures count.
+**Retention.** A referral is kept until
+:func:`vrhub.pathways.referral_closure.retain_until` (set at close); :func:`purge` then
+erases its identity and every free-text note, keeping the coded fields that referral
+figures count.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ moment) → ``accepted`` or ``rejected`` → ``in-progress`` → ``completed``, 
 (:meth:`Pathway.escalate_overdue`, run by ``vrhub referrals escalate`` and on every
 caseload view). Safeguarding flags at the higher levels are escalated to the team lead
 when raised. A referral cannot be made without consent or a recorded lawful basis, and a
-consent withdrawn stops onward sharing that relied on it.
+consent withdrawn stops onward sharing that relied on it. What closing records (outcomes,
+follow-ups due, retention) is :mod:`vrhub.pathways.referral_closure`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,8 +30,9 @@ from vrhub.access.principal import Principal
 from vrhub.access.roles import Action
 from vrhub.errors import NotFound
 from vrhub.geography.postcodes import PostcodeLookup
-from vrhub.pathways import case_views
+from vrhub.pathways import case_views, referral_closure
 from vrhub.pathways.case_views import CaseSummary, CaseView
+from vrhub.pathways.referral_closure import Retention, retain_until
 from vrhub.pathways.referral_forms import (
     ConsentInput,
     ConsentRequired,
@@ -59,27 +60,6 @@ from vrhub.storage.appdb.pathway_models import (
 )
 
 REFERENCE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-@dataclass(frozen=True)
-class Retention:
-    years: int = 8
-    until_age: int = 25
-
-
-def retain_until(closed: dt.date, born: dt.date, retention: Retention) -> dt.date:
-    """The later of ``years`` after closing and the 25th birthday (26th if 17 at close)."""
-    after_close = _add_years(closed, retention.years)
-    age_at_close = age_on(born, closed)
-    birthday = _add_years(born, retention.until_age + (1 if age_at_close == 17 else 0))
-    return max(after_close, birthday)
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 class Pathway:
@@ -394,27 +374,15 @@ class Pathway:
         status = codes.check_status(status)
         case = self._enforce(principal, Action.WRITE_CASE, key, f"close as {status}")
         now = self.clock()
-        checked = {}
-        for measure, value in outcomes.items():
-            measure = codes.OUTCOME_MEASURES.check(measure)
-            if value not in codes.OUTCOME_VALUES[measure]:
-                raise ReferralError(f"outcome {measure} {value!r} is not one of "
-                                    f"{', '.join(codes.OUTCOME_VALUES[measure])}")
-            checked[measure] = value
-        if status == "completed" and not checked:
-            raise ReferralError("record the outcomes at close",
-                                hint="at least whether the young person engaged")
+        checked = referral_closure.check_outcomes(outcomes, status)
         with self.sessions() as session, session.begin():
             referral = store.referral(session, case.referral_id)
             assert referral is not None
             if status not in codes.TRANSITIONS[referral.status]:
                 raise ReferralError(f"a {referral.status} referral cannot be closed as "
                                     f"{status}")
-            for measure in codes.FOLLOW_UP_MEASURES:
-                checked.setdefault(measure, "not_known")
-            for measure, value in sorted(checked.items()):
-                due = _add_years(referral.moment_at.date(), 1) if (
-                    measure in codes.FOLLOW_UP_MEASURES and value == "not_known") else None
+            for measure, value, due in referral_closure.outcomes_at_close(
+                    checked, referral.moment_at.date()):
                 store.add(session, ReferralOutcome(referral_id=referral.id, measure=measure,
                                                    value=value, recorded_at=now,
                                                    by=principal.user_id, due_on=due))
@@ -423,10 +391,7 @@ class Pathway:
     def record_follow_up(self, principal: Principal, key: str, measure: str, value: str
                          ) -> None:
         """An outcome known only later (re-attendance at A&E within 12 months)."""
-        measure = codes.OUTCOME_MEASURES.check(measure)
-        if value not in codes.OUTCOME_VALUES[measure]:
-            raise ReferralError(f"outcome {measure} {value!r} is not one of "
-                                f"{', '.join(codes.OUTCOME_VALUES[measure])}")
+        measure = referral_closure.check_outcome(measure, value)
         case = self._enforce(principal, Action.WRITE_CASE, key, f"outcome {measure}")
         with self.sessions() as session, session.begin():
             store.add(session, ReferralOutcome(referral_id=case.referral_id, measure=measure,

@@ -7,7 +7,8 @@ import threading
 from fastapi import Request
 
 from vrhub.pathways.postcode_source import postcode_lookup
-from vrhub.pathways.referrals import Pathway, Retention
+from vrhub.pathways.referral_closure import Retention
+from vrhub.pathways.referrals import Pathway
 from vrhub.pathways.sealing import sealer_for
 from vrhub.web.data import open_shared_warehouse
 
