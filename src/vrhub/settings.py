@@ -7,7 +7,6 @@ given (``main(args, environ)``) and hands them to what needs them (``create_app(
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,17 +15,11 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from vrhub import setting_checks as checks
 from vrhub.errors import ConfigError
-from vrhub.privacy.keys import parse_keys, weakness
-from vrhub.secret_strength import GENERATE
-from vrhub.secret_strength import weakness as secret_weakness
-from vrhub.standards import memory_size
 from vrhub.standards.deprivation import HIGH_VIOLENCE_OFFENCES
 from vrhub.standards.study_area import StudyArea, study_area
 
-PLACEHOLDER_SECRETS = frozenset(
-    {"", "changeme", "change-me", "changethis", "secret", "placeholder", "dev", "development"}
-)
 ENV_PREFIX = "VRHUB_"
 
 
@@ -378,55 +371,17 @@ class Settings(BaseSettings):
         # Only explicit values: the caller passes the environment it wants honoured.
         return (init_settings,)
 
-    @field_validator("oidc_providers", mode="before")
-    @classmethod
-    def _providers_from_json(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return json.loads(value) if value.strip() else []
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
-        return value
-
-    @field_validator("warehouse_memory_limit", mode="after")
-    @classmethod
-    def _memory_size(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(memory_size.PATTERN, value):
-            raise ValueError(f"{value!r} is not a memory size: give a number and a unit, "
-                             "e.g. 3GB or 512MB")
-        return value
-
-    @field_validator("study_area", mode="after")
-    @classmethod
-    def _known_study_area(cls, value: str | None) -> str | None:
-        if value and value.strip():
-            try:
-                study_area(value)
-            except ConfigError as exc:
-                raise ValueError(f"{exc.message.removeprefix('VRHUB_STUDY_AREA: ')}; "
-                                 f"{exc.hint}") from None
-        return value
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _proxies_from_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator("trusted_proxies", mode="after")
-    @classmethod
-    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
-        import ipaddress
-
-        for item in value:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"{item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
-                ) from None
-        return value
+    # Each value's own check (vrhub.setting_checks), then the secrets together.
+    _providers_from_json = field_validator("oidc_providers", mode="before")(
+        staticmethod(checks.providers_from_json))
+    _memory_size = field_validator("warehouse_memory_limit", mode="after")(
+        staticmethod(checks.memory_size_or_unset))
+    _known_study_area = field_validator("study_area", mode="after")(
+        staticmethod(checks.known_study_area))
+    _proxies_from_text = field_validator("trusted_proxies", mode="before")(
+        staticmethod(checks.proxies_from_text))
+    _proxies_are_addresses = field_validator("trusted_proxies", mode="after")(
+        staticmethod(checks.proxies_are_addresses))
 
     @field_validator("home", mode="after")
     @classmethod
@@ -435,22 +390,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_outside_development(self) -> Settings:
-        if self.environment == "production" and self.referral_keys is not None:
-            for key in parse_keys(self.referral_keys.get_secret_value()):
-                if key.lower() in PLACEHOLDER_SECRETS or weakness(key):
-                    raise ValueError(
-                        "VRHUB_REFERRAL_KEYS holds a key that cannot be used in production "
-                        f"({weakness(key) or 'a placeholder'}); generate one with "
-                        "`vrhub referrals new-key`")
-        if self.environment == "production":
-            if self.secret_key is None:
-                raise ValueError(f"VRHUB_SECRET_KEY must be set in production; {GENERATE}")
-            for name, value in (("VRHUB_SECRET_KEY", self.secret_key),
-                                ("VRHUB_METRICS_TOKEN", self.metrics_token)):
-                problem = value is not None and secret_weakness(name,
-                                                                value.get_secret_value())
-                if problem:
-                    raise ValueError(f"{problem}; {GENERATE}")
+        checks.refuse_weak_production_secrets(
+            self.environment, secret_key=self.secret_key, metrics_token=self.metrics_token,
+            referral_keys=self.referral_keys)
         return self
 
     @classmethod

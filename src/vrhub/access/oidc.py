@@ -50,7 +50,7 @@ from vrhub.access.policy import Policy
 from vrhub.access.principal import Principal
 from vrhub.access.roles import Role
 from vrhub.errors import AuthenticationRequired, ConfigError, NetworkError, NotFound
-from vrhub.settings import PLACEHOLDER_SECRETS
+from vrhub.setting_checks import PLACEHOLDER_SECRETS
 from vrhub.storage.appdb.base import utc_now
 from vrhub.storage.appdb.models import User
 
