@@ -51,7 +51,7 @@ def server_config(settings: Settings, web_app: Any, host: str | None = None,
 
     trusted = settings.trusted_proxies
     return uvicorn.Config(
-        web_app, host=host or settings.host, port=port or settings.port,
+        web_app, host=host or settings.host, port=settings.port if port is None else port,
         log_config=None, access_log=False, log_level=settings.log_level.lower(),
         proxy_headers=bool(trusted), forwarded_allow_ips=",".join(trusted) or None,
         server_header=False,

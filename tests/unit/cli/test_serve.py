@@ -1,10 +1,25 @@
 """``vrhub serve`` sets the libraries' objects aside from the garbage collector before it
-serves, so full collections no longer pause every request."""
+serves, so full collections no longer pause every request; its server listens where it is
+told (port 0: a free port the system chooses)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+from vrhub.cli.serve import server_config
+from vrhub.settings import Settings
+
+
+def test_the_server_listens_on_the_port_asked_for_and_port_zero_is_a_free_one(
+        tmp_path: Path) -> None:
+    settings = Settings.load({"VRHUB_PORT": "8123"}, home=tmp_path, environment="test")
+    assert server_config(settings, object()).port == 8123  # the setting, when not asked
+    assert server_config(settings, object(), port=9000).port == 9000
+    # 0 asks the system for a free port (tests serving side by side); it was taken as
+    # "not asked", and two servers then both bound the setting's port
+    assert server_config(settings, object(), port=0).port == 0
 
 
 def test_settle_memory_imports_first_use_modules_and_freezes_them() -> None:
