@@ -141,11 +141,12 @@ def test_sign_in_limits_hold_across_both_processes(
 POLICE = Path(__file__).resolve().parents[3] / "shared" / "data" / "police-uk" / "city-of-london"
 
 
-def _police_total(base: str, headers: dict[str, str]) -> int:
+def _police_total(base: str, headers: dict[str, str]) -> tuple[int, str]:
+    """A process's police record total and the last month its answer says it covers."""
     answer = httpx.get(f"{base}/api/v1/records/police", params={"limit": 1},
                        headers=headers, timeout=60)
     assert answer.status_code == 200, answer.text
-    return int(answer.json()["total"])
+    return int(answer.json()["total"]), answer.json()["period"]["to"]
 
 
 def test_a_load_lands_while_both_processes_serve(
@@ -198,8 +199,11 @@ def test_a_load_lands_while_both_processes_serve(
             total = json.loads(direct.stdout)["total"]
             assert total > (0 if n == 0 else totals[-1])
             totals.append(total)
+            # the total, and the months the answer states (kept while a warehouse is
+            # open): both from the warehouse swapped in
+            month = file.name[:7]
             assert [_police_total(first, headers), _police_total(second, headers)] == \
-                [total, total]
+                [(total, month), (total, month)]
     finally:
         stop.set()
         asking.join(timeout=120)

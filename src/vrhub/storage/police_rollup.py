@@ -111,8 +111,10 @@ def months(warehouse: Warehouse) -> list[str]:
 
 
 def stored_months(warehouse: Warehouse) -> tuple[str | None, str | None]:
-    """First and last month of any stored street row, counted or not."""
-    found = rows(warehouse, q.STORED_MONTHS)
+    """First and last month of any stored street row, counted or not (kept while a
+    read-only warehouse stays open: every record page states its period)."""
+    found = warehouse.remembered("police.stored_months",
+                                 lambda: rows(warehouse, q.STORED_MONTHS))
     row = found[0] if found else None
     if not row or row[1] is None:
         return (None, None)
