@@ -251,12 +251,11 @@ class PartStore:
         that added them)."""
         if not self._pending:
             return
-        columns = list(zip(*self._pending, strict=True))
-        listings = pa.table({name: pa.array(values, type=kind) for name, values, kind in zip(
-            [c.name for c in PART.columns], columns,
-            [pa.string(), pa.string(), pa.string(), pa.int64(), pa.timestamp("us")],
-            strict=True)})
-        names = ", ".join(f'"{c.name}"' for c in PART.columns)
+        listings = pa.table(
+            {name: list(values) for name, values in zip(
+                PART.column_names, zip(*self._pending, strict=True), strict=True)},
+            schema=PART.arrow_schema())
+        names = ", ".join(f'"{name}"' for name in PART.column_names)
         with registered(con, "_vrhub_part_listings", listings) as relation:
             con.execute(f'INSERT INTO "{PART.name}" ({names}) SELECT {names} FROM {relation}')
         self._pending = []
