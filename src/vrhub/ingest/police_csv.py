@@ -210,12 +210,14 @@ def read_whole(source: InputFile, header: Sequence[str], numbers: Sequence[str] 
     # hashlib releases the GIL on large buffers: beside the parse, the checksum costs no
     # wall-clock time when a core is idle; when every core is busy (several files read at
     # once), starting a thread per file costs more than it saves
-    hashing = threading.Thread(target=lambda: digest.append(hashlib.sha256(whole).hexdigest()),
-                               name="vrhub-sha256") if threads else None
-    if hashing is not None:
+    hashing = None
+    if threads:
+        hashing = threading.Thread(
+            target=lambda: digest.append(hashlib.sha256(whole).hexdigest()),
+            name="vrhub-sha256")
         hashing.start()
     else:
-        digest.append(hashlib.sha256(data).hexdigest())
+        digest.append(hashlib.sha256(whole).hexdigest())
     types = {name: pa.float64() if name in numbers else pa.string() for name in header}
     convert = pv.ConvertOptions(column_types=types, null_values=[""], strings_can_be_null=True,
                                 quoted_strings_can_be_null=True)
