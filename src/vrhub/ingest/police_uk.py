@@ -147,6 +147,7 @@ def load_street(
                         progress.note(f"{source.display}: {note}")
                 report.files.append(file_report)
                 task.advance()
+        ledger.flush(warehouse)  # the files' provenance, written together
         warehouse.refresh_parts_view(POLICE_STREET)  # once for all parts
         notes = revisions.study_area_notes(
             warehouse, [f.sha256 for f in report.files if f.status != "unchanged"])

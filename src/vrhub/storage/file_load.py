@@ -30,7 +30,13 @@ class FileLedger:
     each :class:`FileLoad` given it: whether a file is loaded, and which files a new one
     replaces, are then answered without a question to the warehouse per file (on a load
     of thousands of small files, those questions were a tenth of its time). Only for a
-    load that is the one writer of the source's provenance in its transaction."""
+    load that is the one writer of the source's provenance in its transaction.
+
+    The provenance rows of the files loaded are kept here and written together
+    (:meth:`flush`; one statement costs as much as a small file's other bookkeeping): a
+    :class:`FileLoad` flushes them before it changes a provenance row (a file replaced,
+    a replaced file loaded again), and the loader when its files are done, before anything
+    else reads the provenance. A load that fails rolls back; what is kept is dropped."""
 
     source: str
     #: file id -> its provenance status ("loaded", "replaced", ...)
@@ -38,6 +44,8 @@ class FileLedger:
     #: file id -> its partition (None: none), and partition -> its file ids
     partition: dict[str, str | None] = field(default_factory=dict)
     files: dict[str, set[str]] = field(default_factory=dict)
+    #: provenance rows not yet written (in the table's column order)
+    pending: list[tuple[Any, ...]] = field(default_factory=list)
 
     @classmethod
     def read(cls, warehouse: Warehouse, source: str) -> FileLedger:
@@ -48,6 +56,15 @@ class FileLedger:
             ledger.record(str(file_id), str(status),
                           None if partition is None else str(partition))
         return ledger
+
+    def flush(self, warehouse: Warehouse) -> None:
+        """Write the provenance rows kept, in one statement."""
+        if not self.pending:
+            return
+        with warehouse._con.appender(PROVENANCE.name) as appender:
+            appender.append_rows(self.pending)
+            appender.flush()
+        self.pending = []
 
     def record(self, file_id: str, status: str, partition: str | None) -> None:
         """``file_id``'s provenance row is now (``status``, ``partition``)."""
@@ -129,18 +146,22 @@ class FileLoad:
         con = self.warehouse._con
         if exc_type is None and not self.unchanged:
             if self.ledger is None or self.file_id in self.ledger.status:
+                if self.ledger is not None:
+                    self.ledger.flush(self.warehouse)
                 con.execute(
                     f'DELETE FROM "{PROVENANCE.name}" WHERE file_id = ? AND source = ?',
                     [self.file_id, self.source],
                 )
+            row = (self.file_id, self.source, self.file_name, self.sha256, self.partition,
+                   self.rows_read, self.rows_loaded, self.rows_quarantined, "loaded",
+                   dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__)
             if self.ledger is not None:
                 self.ledger.record(self.file_id, "loaded", self.partition)
+                self.ledger.pending.append(row)
+                return
             con.execute(
                 f'INSERT INTO "{PROVENANCE.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                [self.file_id, self.source, self.file_name, self.sha256, self.partition,
-                 self.rows_read, self.rows_loaded, self.rows_quarantined, "loaded",
-                 dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__],
-            )
+                list(row))
 
     def replace(self, tables: Sequence[Table], **keys: Any) -> list[str]:
         """Delete rows of earlier files for this partition from ``tables`` (matched on
@@ -156,6 +177,8 @@ class FileLoad:
                 "AND file_id <> ? AND status <> 'replaced'",
                 [self.source, self.partition, self.file_id],
             ).fetchall()
+        if older and self.ledger is not None:  # their rows may not be written yet
+            self.ledger.flush(self.warehouse)
         where = " AND ".join(f'"{k}" = ?' for k in keys)
         for table in tables:
             if table.stored_as == "parts":  # a part holds the rows of one file
