@@ -136,7 +136,8 @@ def _districts(wh: Warehouse, query: Any) -> dict[str, Any]:
 
 def point_months(wh: Warehouse | None, source: str) -> tuple[str | None, str | None]:
     """First and last month of police.uk street rows (``police``) or ED assaults
-    (``istv``)."""
+    (``istv``); kept while a read-only warehouse stays open (every API question resolves
+    its period from them before its answer is looked up)."""
     table, variant = _point_variant(wh, source)
     if wh is None or not wh.has_table(table):
         return (None, None)
@@ -144,7 +145,9 @@ def point_months(wh: Warehouse | None, source: str) -> tuple[str | None, str | N
         counted = police_rollup.months(wh)
         return (counted[0], counted[-1]) if counted else (None, None)
     query = queries.POINT_MONTHS[variant]
-    return _first_last(rows(wh, query, **_districts(wh, query)))
+    values = _districts(wh, query)
+    return wh.remembered(f"point_months.{variant}.{values}",
+                         lambda: _first_last(rows(wh, query, **values)))
 
 
 def point_categories(wh: Warehouse | None, source: str,
