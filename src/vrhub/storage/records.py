@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from vrhub.errors import NotFound, UserError
-from vrhub.storage import police_rollup
+from vrhub.storage import kept_months, police_rollup
 from vrhub.storage.queries import records as queries
 from vrhub.storage.queries.core import rows, run, run_arrow, value
 from vrhub.storage.queries.events import police_variant
@@ -145,8 +145,7 @@ def _rolled_up_page(warehouse: Warehouse, scope: Scope, filters: Filters, names:
     months holding the page are read from the rows, and when the boroughs asked for are
     all in the study area (and the rows left uncounted are listed) the rows need no other
     test of being in it."""
-    by_month = [(None if m is None else str(m), int(n)) for m, n in rows(
-        warehouse, queries.ROLLED_UP_MONTHS.compose(names), **values)]
+    by_month = kept_months.by_month(warehouse, names, values)
     total = sum(n for _, n in by_month)
     before, taken = 0, 0
     months: list[str | None] = []

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.warehouse_sql import rows, scalar
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage import police_counted
 from vrhub.storage.queries.counted import counted
 from vrhub.storage.warehouse import Warehouse
-from tests.warehouse_sql import rows, scalar
 
 SERIES = ["metropolitan-street", "city-of-london-street", "burglary_cleaned", "btp-street"]
 KEY = ["reported_by", "month", "crime_type", "longitude", "latitude", "location"]

@@ -209,3 +209,11 @@ ROLLED_UP_MONTHS = template(
     fragments=[f for f in fragments(DATASETS["police"]) if f.name in ROLLED_UP_FRAGMENTS],
     examples=[(), ("scope_boroughs", "categories", "month_from", "month_to"), ("nothing",)],
     doc="Counted police.uk crimes a search matches per month, from the rolled-up counts.")
+
+ROLLED_UP_BOROUGHS = define(
+    "records.rolled_up_boroughs.police",
+    "SELECT borough_code, lower(crime_type) AS category, month, count "
+    "FROM \"police_month_count\" WHERE level = 'borough' AND borough_code IS NOT NULL "
+    "ORDER BY ALL",
+    doc="Counted police.uk crimes per borough, crime type (lower case) and month, from the "
+    "rolled-up counts (kept in memory by vrhub.storage.kept_months).")
