@@ -6,7 +6,8 @@ A record page's total, and the months its rows are read from, come from these co
 (:func:`vrhub.storage.records.search`). Asked of the engine
 (:data:`~vrhub.storage.queries.records.ROLLED_UP_MONTHS`), they were two fifths of a new
 page's time in the web server; a borough's counts are a few hundred rows (crime types x
-months), so they are kept per borough and summed here instead. The answer is the query's:
+months), so they are kept per borough (months and crime types numbered: a national
+warehouse holds some 600,000 counts) and summed here instead. The answer is the query's:
 ``(month, crimes)`` in month order, the rows without a month last. A search of no named
 borough (everything), or of a writable warehouse (a load may change the counts), asks the
 engine.
@@ -29,12 +30,13 @@ SUMMED = frozenset({"scope_boroughs", "boroughs", "categories", "month_from", "m
 
 
 @dataclass(frozen=True)
-class _Counts:
-    """One borough's rolled-up counts: lower-case crime type, month, crimes."""
+class _Kept:
+    """The rolled-up borough counts: every month and crime type (lower case) once, in
+    order (None last), and per borough each count's month and crime type by position."""
 
-    category: list[str | None]
-    month: list[str | None]
-    count: np.ndarray
+    months: list[str | None]
+    categories: list[str | None]
+    boroughs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def by_month(warehouse: Warehouse, names: Sequence[str], values: dict[str, Any]
@@ -45,34 +47,37 @@ def by_month(warehouse: Warehouse, names: Sequence[str], values: dict[str, Any]
     if not warehouse.read_only or not named or not set(names) <= SUMMED:
         return [(None if m is None else str(m), int(n)) for m, n in rows(
             warehouse, queries.ROLLED_UP_MONTHS.compose(list(names)), **values)]
-    kept: dict[str, _Counts] = warehouse.remembered("kept_months.boroughs",
-                                                    lambda: _boroughs(warehouse))
-    categories = set(values["categories"]) if "categories" in names else None
+    kept: _Kept = warehouse.remembered("kept_months.boroughs", lambda: _kept(warehouse))
     first = values["month_from"] if "month_from" in names else None
     last = values["month_to"] if "month_to" in names else None
-    totals: dict[str | None, int] = {}
+    month_kept = np.array([(first is None and last is None) or (
+        m is not None and (first is None or m >= first) and (last is None or m <= last))
+        for m in kept.months], dtype=bool)
+    chosen = set(values["categories"]) if "categories" in names else None
+    category_kept = np.array([chosen is None or c in chosen for c in kept.categories],
+                             dtype=bool)
+    totals = np.zeros(len(kept.months), dtype=np.int64)
     for code in set.intersection(*named):
-        counts = kept.get(code)
-        if counts is None:
-            continue
-        for category, month, n in zip(counts.category, counts.month,
-                                      counts.count.tolist(), strict=True):
-            if categories is not None and category not in categories:
-                continue
-            if (first is not None or last is not None) and month is None:
-                continue
-            if (first is not None and month < first) or (last is not None and month > last):
-                continue
-            totals[month] = totals.get(month, 0) + n
-    return sorted(totals.items(), key=lambda item: (item[0] is None, item[0] or ""))
+        if code in kept.boroughs:
+            month, category, count = kept.boroughs[code]
+            keep = month_kept[month] & category_kept[category]
+            np.add.at(totals, month[keep], count[keep])
+    return [(kept.months[i], int(totals[i])) for i in np.flatnonzero(totals)]
 
 
-def _boroughs(warehouse: Warehouse) -> dict[str, _Counts]:
-    found: dict[str, tuple[list[str | None], list[str | None], list[int]]] = {}
-    for borough, category, month, n in rows(warehouse, queries.ROLLED_UP_BOROUGHS):
-        kept = found.setdefault(str(borough), ([], [], []))
-        kept[0].append(None if category is None else str(category))
-        kept[1].append(None if month is None else str(month))
-        kept[2].append(int(n))
-    return {code: _Counts(c, m, np.array(n, dtype=np.int64))
-            for code, (c, m, n) in found.items()}
+def _kept(warehouse: Warehouse) -> _Kept:
+    found = [(str(b), None if c is None else str(c), None if m is None else str(m), int(n))
+             for b, c, m, n in rows(warehouse, queries.ROLLED_UP_BOROUGHS)]
+    months = [*sorted({m for _, _, m, _ in found if m is not None}), None]
+    categories = [*sorted({c for _, c, _, _ in found if c is not None}), None]
+    month_of = {m: i for i, m in enumerate(months)}
+    category_of = {c: i for i, c in enumerate(categories)}
+    listed: dict[str, tuple[list[int], list[int], list[int]]] = {}
+    for borough, category, month, n in found:
+        lists = listed.setdefault(borough, ([], [], []))
+        lists[0].append(month_of[month])
+        lists[1].append(category_of[category])
+        lists[2].append(n)
+    return _Kept(months, categories, {
+        code: (np.array(m, dtype=np.intp), np.array(c, dtype=np.intp),
+               np.array(n, dtype=np.int64)) for code, (m, c, n) in listed.items()})
