@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from vrhub.storage.queries import records as queries
-from vrhub.storage.queries.core import rows
+from vrhub.storage.queries.core import rows, run_arrow
 from vrhub.storage.warehouse import Warehouse
 
 #: The conditions a search's months can be summed here for (the others are the engine's).
@@ -66,18 +68,29 @@ def by_month(warehouse: Warehouse, names: Sequence[str], values: dict[str, Any]
 
 
 def _kept(warehouse: Warehouse) -> _Kept:
-    found = [(str(b), None if c is None else str(c), None if m is None else str(m), int(n))
-             for b, c, m, n in rows(warehouse, queries.ROLLED_UP_BOROUGHS)]
-    months = [*sorted({m for _, _, m, _ in found if m is not None}), None]
-    categories = [*sorted({c for _, c, _, _ in found if c is not None}), None]
-    month_of = {m: i for i, m in enumerate(months)}
-    category_of = {c: i for i, c in enumerate(categories)}
-    listed: dict[str, tuple[list[int], list[int], list[int]]] = {}
-    for borough, category, month, n in found:
-        lists = listed.setdefault(borough, ([], [], []))
-        lists[0].append(month_of[month])
-        lists[1].append(category_of[category])
-        lists[2].append(n)
+    """The borough counts, numbered without a Python object per count (read once per
+    process)."""
+    table = run_arrow(warehouse, queries.ROLLED_UP_BOROUGHS)
+    month, months = _numbered(table["month"])
+    category, categories = _numbered(table["category"])
+    count = table["count"].to_numpy().astype(np.int64)
+    boroughs = pc.dictionary_encode(table["borough_code"].combine_chunks())
+    borough = boroughs.indices.to_numpy(zero_copy_only=False)
+    # the rows come in borough order: each borough's counts are one run of rows
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(borough)) + 1])
+    stops = np.append(starts[1:], len(borough))
+    names = boroughs.dictionary.to_pylist()
     return _Kept(months, categories, {
-        code: (np.array(m, dtype=np.intp), np.array(c, dtype=np.intp),
-               np.array(n, dtype=np.int64)) for code, (m, c, n) in listed.items()})
+        str(names[borough[a]]): (month[a:b], category[a:b], count[a:b])
+        for a, b in zip(starts.tolist(), stops.tolist(), strict=True) if b > a})
+
+
+def _numbered(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
+    """Each value's position among the distinct values in order, None last."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    distinct = [str(v) for v in encoded.dictionary.to_pylist()]
+    ordered = sorted(distinct)
+    rank = {v: i for i, v in enumerate(ordered)}
+    to_rank = np.array([rank[v] for v in distinct] + [len(ordered)], dtype=np.intp)
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return to_rank[indices], [*ordered, None]
