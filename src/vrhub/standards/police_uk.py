@@ -121,6 +121,7 @@ POLICE_STREET = Table(
     ),
     replace_key=("series", "month"),
     stored_as="parts",
+    part_ranges=("month", "force"),
 )
 
 STOP_SEARCH_SOURCE_COLUMNS = (

@@ -71,4 +71,23 @@ PART = Table(
     primary_key=("table_name", "part"),
 )
 
-TABLES = (PROVENANCE, QUARANTINE, PART)
+PART_RANGE = Table(
+    name="warehouse_part_range",
+    group="bookkeeping",
+    description="The least and greatest value of a column in one part, for the columns a table "
+    "stored as parts declares (police_street: month and force): a question bounded on them "
+    "reads only the parts that may hold its rows. A part without a row here (written before "
+    "ranges were kept) is read by every question.",
+    columns=(
+        Column("table_name", "string", "Table whose rows the part holds.", required=True),
+        Column("part", "string", "File name of the part (as in warehouse_part).",
+               required=True),
+        Column("column_name", "string", "The column.", required=True),
+        Column("least", "string", "Least value of the column in the part (blank when every "
+               "value is blank)."),
+        Column("greatest", "string", "Greatest value of the column in the part."),
+    ),
+    primary_key=("table_name", "part", "column_name"),
+)
+
+TABLES = (PROVENANCE, QUARANTINE, PART, PART_RANGE)

@@ -112,6 +112,9 @@ class Table:
     #: behind a DuckDB view of the same name (far cheaper to write for large sources; see
     #: :mod:`vrhub.storage.parts`)
     stored_as: Literal["table", "parts"] = "table"
+    #: text columns whose least and greatest value each part records (stored as parts): a
+    #: question bounded on them reads only the parts that may hold its rows
+    part_ranges: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -120,6 +123,11 @@ class Table:
         for key in (*self.primary_key, *self.replace_key):
             if key not in names:
                 raise ValueError(f"table {self.name}: key column {key} is not declared")
+        for name in self.part_ranges:
+            if self.stored_as != "parts" or name not in names or \
+                    self.columns[names.index(name)].type not in ("string", "month"):
+                raise ValueError(f"table {self.name}: part range {name} must be a text "
+                                 "column of a table stored as parts")
 
     @property
     def column_names(self) -> list[str]:

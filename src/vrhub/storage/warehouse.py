@@ -31,6 +31,7 @@ from vrhub.standards.study_area import STUDY_AREA, StudyArea, study_area
 from vrhub.storage import warehouse_schema, warehouse_swap
 from vrhub.storage.ddl import create_table
 from vrhub.storage.engines import DuckDBEngine, Engine
+from vrhub.storage.engines.tables import ranged_tables
 from vrhub.storage.file_load import FileLedger, FileLoad
 from vrhub.storage.parts import Part, PartStore, conform, parts_folder
 from vrhub.storage.registered import registered
@@ -108,6 +109,7 @@ class Warehouse:
             if not self.read_only:
                 self.ensure_tables(BOOKKEEPING_TABLES)
                 self.parts.sweep(self._connection)
+                self.parts.fill_ranges(self._connection, ranged_tables())
             self.parts.check(self._connection)
         return self._connection
 

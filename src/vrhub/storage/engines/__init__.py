@@ -28,7 +28,10 @@ class Engine(Protocol):
 
 class DuckDBEngine:
     """The warehouse's own DuckDB connection: tables in the DuckDB file and the views over
-    Parquet parts."""
+    Parquet parts. A query declaring bounds on a table stored as parts (:class:`~vrhub.
+    storage.queries.core.Narrow`) reads that table from the parts that may hold its rows
+    only: the view's name is given to those parts for the one query (a common table
+    expression of the same name, inlined, so filters still reach the Parquet scan)."""
 
     name = "duckdb"
 
@@ -36,7 +39,30 @@ class DuckDBEngine:
         self.warehouse = warehouse
 
     def frame(self, query: NamedQuery, params: dict[str, Any]) -> pd.DataFrame:
-        return self.warehouse._con.execute(query.sql, params).df()
+        return self.warehouse._con.execute(self.sql(query, params), params).df()
 
     def arrow(self, query: NamedQuery, params: dict[str, Any]) -> pa.Table:
-        return self.warehouse._con.sql(query.sql, params=params).to_arrow_table()
+        return self.warehouse._con.sql(self.sql(query, params),
+                                       params=params).to_arrow_table()
+
+    def sql(self, query: NamedQuery, params: dict[str, Any]) -> str:
+        """The query's SQL, its declared bounds applied to the parts it reads."""
+        if not query.narrows:
+            return query.sql
+        from vrhub.storage.engines.tables import declared_table
+
+        wh = self.warehouse
+        named = []
+        for name, bounds in query.bounds(params).items():
+            table = declared_table(name)
+            if table is None or table.stored_as != "parts" or not wh.has_table(name):
+                continue
+            relation = wh.parts.narrowed(wh._con, table, bounds, remember=wh.read_only)
+            if relation is not None:
+                named.append(f'"{name}" AS NOT MATERIALIZED ({relation})')
+        if not named:
+            return query.sql
+        head, rest = query.sql[:5], query.sql[5:]
+        if head.upper() == "WITH ":  # the query's own expressions follow
+            return f"WITH {', '.join(named)}, {rest}"
+        return f"WITH {', '.join(named)} {query.sql}"

@@ -21,3 +21,8 @@ def _tables() -> dict[str, Table]:
 
 def declared_table(name: str) -> Table | None:
     return _tables().get(name)
+
+
+def ranged_tables() -> list[Table]:
+    """The tables stored as parts whose parts record the range of some columns."""
+    return [t for t in _tables().values() if t.part_ranges]

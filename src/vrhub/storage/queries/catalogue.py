@@ -11,7 +11,14 @@ import pandas as pd
 
 from vrhub.storage.queries.core import NamedQuery, define, rows, run
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
-from vrhub.storage.queries.filters import BOROUGH, MONTH_RANGE, in_borough, month_range, optional
+from vrhub.storage.queries.filters import (
+    BOROUGH,
+    MONTH_RANGE,
+    in_borough,
+    month_range,
+    optional,
+    street_months,
+)
 from vrhub.storage.warehouse import Warehouse
 
 POLICE_CRIME_TYPES = define(
@@ -135,7 +142,7 @@ for _variant, _ledger in POLICE_VARIANTS.items():
          "limit": "int"},
         example={"districts": DISTRICTS_EXAMPLE, "borough": "E09000001",
                  "categories": ["Theft from the person", "Shoplifting"], "first": "2023-02",
-                 "last": None, "limit": 10},
+                 "last": None, "limit": 10}, narrows=street_months(_ledger),
         doc="The police.uk locations with most street crimes of some types in a borough.")
     STREET_COVERAGE[_variant] = define(
         f"catalogue.street_coverage.{_variant}",

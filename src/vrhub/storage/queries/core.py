@@ -17,6 +17,12 @@ search) is a :class:`Template`: a query with a ``{where}`` slot and the declared
 :class:`NamedQuery` from some of them (never from other text), which :func:`run` answers
 like any other; :data:`TEMPLATES` lists each template with representative compositions, so
 the cross-engine test runs those too.
+
+A query over a table stored as Parquet parts may declare :class:`Narrow` bounds: that every
+row of the table its answer depends on has a column within bounds its parameters give (the
+months asked for, one force). DuckDB then reads only the parts whose recorded range of that
+column meets the bounds (:meth:`vrhub.storage.parts.PartStore.narrowed`), not every part's
+footer; the answer is the same, which the test of narrowed queries checks query by query.
 """
 
 from __future__ import annotations
@@ -43,6 +49,41 @@ _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
 @dataclass(frozen=True)
+class Narrow:
+    """A bound a query's conditions put on ``column`` of ``table`` for every row its answer
+    depends on: between the values of parameters ``low`` and ``high`` (either None:
+    unbounded on that side), or among the values of the list parameter ``within``.
+    Declare one only where the SQL says so for *every* read of the table in the query
+    (a query whose answer depends on rows outside the bounds, such as the counting rule's
+    look at every repeated Crime ID, must not declare it)."""
+
+    table: str
+    column: str
+    low: str | None = None
+    high: str | None = None
+    within: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.within is None) == (self.low is None and self.high is None):
+            raise ValueError(f"narrow on {self.table}.{self.column}: give low/high or within")
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.low, self.high, self.within) if p is not None)
+
+    def bounds(self, values: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
+        """(least, greatest) value the rows may hold given the bound ``values`` (None on
+        a side: unbounded); None when the values bound nothing (an empty list is left
+        to the query: it matches no row either way)."""
+        if self.within is not None:
+            items = [v for v in values[self.within] if v is not None]
+            return (min(items), max(items)) if items else None
+        low = values[self.low] if self.low is not None else None
+        high = values[self.high] if self.high is not None else None
+        return None if low is None and high is None else (low, high)
+
+
+@dataclass(frozen=True)
 class NamedQuery:
     """One warehouse question. ``params`` maps each ``$name`` in ``sql`` to its type (a key
     of :data:`KINDS`); ``example`` gives values the cross-engine test runs it with."""
@@ -52,12 +93,19 @@ class NamedQuery:
     params: Mapping[str, str] = field(default_factory=dict)
     doc: str = ""
     example: Mapping[str, Any] = field(default_factory=dict)
+    #: bounds the query's conditions put on columns of tables stored as parts
+    narrows: tuple[Narrow, ...] = ()
 
     def __post_init__(self) -> None:
         used = set(_PARAM.findall(self.sql))
         if used != set(self.params):
             raise ValueError(f"query {self.name}: parameters {sorted(used)} in the SQL, "
                              f"{sorted(self.params)} declared")
+        for narrow in self.narrows:
+            for param in narrow.params:
+                if param not in self.params:
+                    raise ValueError(f"query {self.name}: narrow on {narrow.column} names "
+                                     f"parameter {param}, not declared")
         for name, kind in self.params.items():
             if kind not in KINDS:
                 raise ValueError(f"query {self.name}: parameter {name} has unknown type {kind}")
@@ -96,18 +144,34 @@ class NamedQuery:
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
         return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
 
+    def bounds(self, values: Mapping[str, Any]) -> dict[str, dict[str, tuple[Any, Any]]]:
+        """table -> column -> (least, greatest) value the answer's rows may hold, from the
+        declared narrows and bound ``values`` (narrows of one column meet)."""
+        found: dict[str, dict[str, tuple[Any, Any]]] = {}
+        for narrow in self.narrows:
+            bound = narrow.bounds(values)
+            if bound is None:
+                continue
+            columns = found.setdefault(narrow.table, {})
+            low, high = columns.get(narrow.column, (None, None))
+            columns[narrow.column] = (
+                bound[0] if low is None else low if bound[0] is None else max(low, bound[0]),
+                bound[1] if high is None else high if bound[1] is None else min(high, bound[1]))
+        return found
+
 
 #: every named query, by name
 QUERIES: dict[str, NamedQuery] = {}
 
 
 def define(name: str, sql: str, params: Mapping[str, str] | None = None, *, doc: str = "",
-           example: Mapping[str, Any] | None = None) -> NamedQuery:
+           example: Mapping[str, Any] | None = None,
+           narrows: Sequence[Narrow] = ()) -> NamedQuery:
     """Declare (and list) a named query."""
     if name in QUERIES:
         raise ValueError(f"query {name} defined twice")
     query = NamedQuery(name, " ".join(sql.split()), dict(params or {}), doc,
-                       dict(example or {}))
+                       dict(example or {}), tuple(narrows))
     QUERIES[name] = query
     return query
 
@@ -121,6 +185,8 @@ class Fragment:
     sql: str
     params: Mapping[str, str] = field(default_factory=dict)
     example: Mapping[str, Any] = field(default_factory=dict)
+    #: bounds the condition puts on columns of tables stored as parts (see :class:`Narrow`)
+    narrows: tuple[Narrow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +203,9 @@ class Template:
     doc: str = ""
     example: Mapping[str, Any] = field(default_factory=dict)
     examples: tuple[tuple[str, ...], ...] = ()
+    #: the table whose rows the template's conditions select, when stored as parts: the
+    #: fragments' narrows bound it (a template reading other rows of it declares none)
+    narrowed: str | None = None
 
     def compose(self, names: Sequence[str]) -> NamedQuery:
         """The named query with the fragments ``names`` joined by ``AND`` in the slot
@@ -152,8 +221,10 @@ class Template:
                                      f"{params[param]} and {kind}")
         where = " AND ".join(f"({self.fragments[n].sql})" for n in names) or "TRUE"
         label = ",".join(names)
+        narrows = tuple(replace(narrow, table=self.narrowed) for n in names
+                        for narrow in self.fragments[n].narrows) if self.narrowed else ()
         return NamedQuery(f"{self.name}[{label}]", self.sql.replace("{where}", where),
-                          params, self.doc)
+                          params, self.doc, narrows=narrows)
 
     def example_queries(self) -> list[NamedQuery]:
         """Each representative composition, with its example values."""
@@ -175,14 +246,15 @@ TEMPLATES: dict[str, Template] = {}
 def template(name: str, sql: str, params: Mapping[str, str] | None = None, *,
              fragments: Sequence[Fragment], doc: str = "",
              example: Mapping[str, Any] | None = None,
-             examples: Sequence[Sequence[str]] = ((),)) -> Template:
+             examples: Sequence[Sequence[str]] = ((),),
+             narrowed: str | None = None) -> Template:
     """Declare (and list) a template of composed queries; each example composition is
     checked now."""
     if name in TEMPLATES:
         raise ValueError(f"template {name} defined twice")
     declared = Template(name, " ".join(sql.split()), dict(params or {}),
                         {f.name: f for f in fragments}, doc, dict(example or {}),
-                        tuple(tuple(e) for e in examples))
+                        tuple(tuple(e) for e in examples), narrowed)
     for query in declared.example_queries():
         query.bind(query.example)
     TEMPLATES[name] = declared

@@ -20,7 +20,14 @@ from __future__ import annotations
 from vrhub.standards.study_area import study_area
 from vrhub.storage.queries.core import NamedQuery, define
 from vrhub.storage.queries.counted import counted
-from vrhub.storage.queries.filters import BOROUGH, MONTH_RANGE, in_borough, month_range, optional
+from vrhub.storage.queries.filters import (
+    BOROUGH,
+    MONTH_RANGE,
+    in_borough,
+    month_range,
+    optional,
+    street_months,
+)
 from vrhub.storage.queries.istv import OF_CURRENT_SUBMISSION
 from vrhub.storage.warehouse import Warehouse
 
@@ -108,17 +115,19 @@ EVENT_MONTHS: dict[str, NamedQuery] = {}
 for _variant in (*POLICE_VARIANTS, "istv", "istv_all", "istv_sites", "istv_all_sites"):
     _rel, _date, _category, _file, _cond, _params, _example = _event_source(_variant)
     _confidence = "1.0" if _variant in POLICE_VARIANTS else "geocode_confidence"
+    _narrows = street_months(POLICE_VARIANTS[_variant]) if _variant in POLICE_VARIANTS else ()
     EVENTS[_variant] = define(
         f"points.events.{_variant}",
         f"SELECT easting, northing, {_date} AS date, {_category} AS category, lsoa21_code, "
         f"borough_code, {_file} AS file_id, {_confidence} AS confidence FROM {_rel} "
-        f"WHERE {_cond}", _params, example=_example,
+        f"WHERE {_cond}", _params, example=_example, narrows=_narrows,
         doc=f"Events ({_variant}) a filter selects, with their point, date and file.")
     if _variant.endswith("_sites"):  # counts and months are never asked of some sites
         continue
     EVENT_COUNT[_variant] = define(
         f"points.count.{_variant}", f"SELECT count(*) AS n FROM {_rel} WHERE {_cond}", _params,
-        example=_example, doc=f"How many events ({_variant}) a filter selects.")
+        example=_example, narrows=_narrows,
+        doc=f"How many events ({_variant}) a filter selects.")
     _whole = {k: v for k, v in _params.items() if k == "districts"}
     EVENT_MONTHS[_variant] = define(
         f"points.months.{_variant}",
@@ -164,20 +173,23 @@ NEAR_REPEAT_POINTS: dict[str, NamedQuery] = {}
 NEAR_REPEAT_PROVENANCE: dict[str, NamedQuery] = {}
 for _variant in (*POLICE_VARIANTS, "istv"):
     _rel, _time, _cond, _params, _example = _near_source(_variant)
+    _narrows = street_months(POLICE_VARIANTS[_variant]) if _variant in POLICE_VARIANTS else ()
     NEAR_REPEAT_COUNT[_variant] = define(
         f"points.near_repeat_count.{_variant}", f"SELECT count(*) AS n FROM {_rel} WHERE {_cond}",
-        _params, example=_example, doc=f"Events ({_variant}) a Knox test selects.")
+        _params, example=_example, narrows=_narrows,
+        doc=f"Events ({_variant}) a Knox test selects.")
     NEAR_REPEAT_POINTS[_variant] = define(
         f"points.near_repeat_points.{_variant}",
         f"SELECT easting, northing, {_time} AS date FROM {_rel} WHERE {_cond} "
         "AND easting IS NOT NULL AND northing IS NOT NULL", _params, example=_example,
+        narrows=_narrows,
         doc=f"Points and dates of the events ({_variant}) a Knox test selects.")
     if _variant in POLICE_VARIANTS:
         NEAR_REPEAT_PROVENANCE[_variant] = define(
             f"points.near_repeat_provenance.{_variant}",
             "SELECT file_name, sha256, source, loaded_at FROM provenance WHERE file_id IN "
             f"(SELECT DISTINCT file_id FROM {_rel} WHERE {_cond}) ORDER BY file_name",
-            _params, example=_example,
+            _params, example=_example, narrows=_narrows,
             doc=f"The files of the events ({_variant}) a Knox test selects.")
 
 # -- population at LSOA centroids ----------------------------------------------------------

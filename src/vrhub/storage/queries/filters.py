@@ -6,6 +6,8 @@ every query with a borough filter names it ``$borough`` (a GSS code).
 
 from __future__ import annotations
 
+from vrhub.storage.queries.core import Narrow
+
 #: the parameters of :func:`month_range`
 MONTH_RANGE = {"first": "str | None", "last": "str | None"}
 #: the parameter of :func:`in_borough`
@@ -15,6 +17,13 @@ BOROUGH = {"borough": "str | None"}
 def optional(name: str, condition: str) -> str:
     """``condition`` (on the parameter ``$name``), true for every row when it is None."""
     return f"(${name} IS NULL OR {condition})"
+
+
+def street_months(counted: str = "ledger") -> tuple[Narrow, ...]:
+    """The bound :func:`month_range` puts on police.uk street rows, for a query reading
+    them as ``counted`` (:func:`vrhub.storage.queries.counted.counted`): none for the
+    counting rule applied in the query, which looks at every row's Crime ID."""
+    return () if counted == "rule" else (Narrow("police_street", "month", "first", "last"),)
 
 
 def month_range(month: str = "month") -> str:

@@ -4,7 +4,7 @@ the state of the counts rolled up at load time."""
 
 from __future__ import annotations
 
-from vrhub.storage.queries.core import define
+from vrhub.storage.queries.core import Narrow, define
 from vrhub.storage.queries.counted import IN_STUDY_AREA, UNCOUNTED_SQL
 
 REPEATED_IDS_IN_FILE = define(
@@ -42,7 +42,9 @@ FORCE_POINTS = define(
     {"force": "str", "crime_type": "str", "first": "str", "last": "str"},
     doc="Grid references of one force's street crimes of one type over a period.",
     example={"force": "city-of-london", "crime_type": "Violence and sexual offences",
-             "first": "2023-01", "last": "2023-12"})
+             "first": "2023-01", "last": "2023-12"},
+    narrows=(Narrow("police_street", "month", "first", "last"),
+             Narrow("police_street", "force", "force", "force")))
 
 FORCE_COUNTS_ROLLED = define(
     "police.force_counts.rolled",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vrhub.storage.queries.core import Fragment, NamedQuery, Template, define, template
+from vrhub.storage.queries.core import Fragment, NamedQuery, Narrow, Template, define, template
 from vrhub.storage.queries.counted import counted
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
 
@@ -80,6 +80,11 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+def _month(ds: Dataset, **bound: str) -> tuple[Narrow, ...]:
+    """The bound a month condition puts on a table stored as parts (its month column)."""
+    return (Narrow(ds.table, "month", **bound),) if ds.month_sql == "month" else ()
+
+
 def fragments(ds: Dataset) -> list[Fragment]:
     """The conditions a search of ``ds`` is composed of: its scope (``scope_*``, or
     ``nothing``) and its filters."""
@@ -97,11 +102,11 @@ def fragments(ds: Dataset) -> list[Fragment]:
                  {"categories": "list[str]"},
                  {"categories": ["burglary", "robbery", "body", "drugs"]}),
         Fragment("month_from", f"{ds.month_sql} >= $month_from", {"month_from": "str"},
-                 {"month_from": "2023-02"}),
+                 {"month_from": "2023-02"}, _month(ds, low="month_from")),
         Fragment("month_to", f"{ds.month_sql} <= $month_to", {"month_to": "str"},
-                 {"month_to": "2024-06"}),
+                 {"month_to": "2024-06"}, _month(ds, high="month_to")),
         Fragment("months", f"list_contains($months, {ds.month_sql})", {"months": "list[str]"},
-                 {"months": ["2023-03", "2023-04"]}),
+                 {"months": ["2023-03", "2023-04"]}, _month(ds, within="months")),
     ]
     if ds.has_site:
         found += [
@@ -163,17 +168,22 @@ for _variant, _ds in (("istv", DATASETS["istv"]), ("police", DATASETS["police"])
     _record = f"SELECT {_ds.id_sql} AS record_id, {_columns(_ds)} FROM {_rel}"
     _paged = {**_params, "limit": "int", "offset": "int"}
     _paged_example = {**_example, "limit": 25, "offset": 10}
+    # the counting rule in the query reads every row: its conditions bound no parts
+    _narrowed = None if _variant == "police_rule" else _ds.table
     SEARCHES[_variant] = Searches(
         total=template(f"records.total.{_variant}", f"SELECT count(*) AS n FROM {_rel} "
                        "WHERE {where}", _params, fragments=_frags, examples=_ex,
-                       example=_example, doc=f"Records a search matches ({_variant})."),
+                       example=_example, doc=f"Records a search matches ({_variant}).",
+                       narrowed=_narrowed),
         page=template(f"records.page.{_variant}", f"{_record} WHERE {{where}} ORDER BY "
                       f"{_ds.order_sql} LIMIT $limit OFFSET $offset", _paged,
                       fragments=_frags, examples=_ex, example=_paged_example,
-                      doc=f"One page of the records a search matches ({_variant})."),
+                      doc=f"One page of the records a search matches ({_variant}).",
+                      narrowed=_narrowed),
         export=template(f"records.export.{_variant}", f"{_record} WHERE {{where}} ORDER BY "
                         f"{_ds.order_sql}", _params, fragments=_frags, examples=_ex[:3],
-                        example=_example, doc=f"Every record a search matches ({_variant})."))
+                        example=_example, doc=f"Every record a search matches ({_variant}).",
+                        narrowed=_narrowed))
 
 #: dataset -> the first and last month it holds (every row as stored)
 PERIOD: dict[str, NamedQuery] = {}
