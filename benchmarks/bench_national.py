@@ -306,8 +306,9 @@ def _limits(result: dict[str, Any], out: dict[str, Any]) -> list[str]:
         "Counts and trends read the counts rolled up at load (a small table), whatever the "
         "number of files held; a hotspot run reads the force's street rows from the parts "
         f"whose recorded force and months meet the question (12 of the {load['files']:,}), "
-        "so its time grows with the force's rows, not the files held; most of it is the "
-        "Gi* statistic (and other work on the two cores: the load average is recorded).",
+        "so its time grows with the force's rows, not the files held (reading the points "
+        "is most of it: `hotspot_points`; other work on the two cores adds to both, the "
+        "load average is recorded).",
     ]
     if "spark_worst_p95_ms" in out:
         notes.append(
