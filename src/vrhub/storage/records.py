@@ -182,9 +182,23 @@ def _page(warehouse: Warehouse, searches: queries.Searches, names: list[str],
 
 
 def _records(table: pa.Table) -> list[dict[str, Any]]:
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    return [dict(zip(table.column_names, (_plain(v) for v in row), strict=True))
+    """The rows as JSON-ready dicts (a column at a time: only numbers and times need
+    a look at each value)."""
+    columns = [_plain_column(table.column(i)) for i in range(table.num_columns)]
+    return [dict(zip(table.column_names, row, strict=True))
             for row in zip(*columns, strict=True)]
+
+
+def _plain_column(column: pa.ChunkedArray) -> list[Any]:
+    """A column's values as :func:`_plain` gives them: NaN as None, dates and times as
+    ISO text."""
+    values = column.to_pylist()
+    kind = column.type
+    if pa.types.is_floating(kind):
+        return [None if v is not None and v != v else v for v in values]
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return [None if v is None else v.isoformat() for v in values]
+    return values
 
 
 def export_frame(warehouse: Warehouse, name: str, scope: Scope,

@@ -3,9 +3,11 @@ filters narrow it, pages are stable, and a record's owner is read without the re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tests.street_rows import street_warehouse
@@ -116,3 +118,24 @@ def test_a_dataset_not_loaded_reads_as_empty(tmp_path: Path) -> None:
                               records.Filters()) == ([], 0)
         frame = records.export_frame(wh, "istv", Scope(everything=True), records.Filters())
         assert frame.empty and "assault_id" in frame.columns
+
+
+def test_record_values_are_json_ready_column_by_column() -> None:
+    """A page's rows as the API sends them: NaN and null as None, dates and timestamps as
+    ISO text, text, whole numbers and flags as they are; the same as one value at a time."""
+    page = pa.table({
+        "easting": pa.array([530001.5, float("nan"), None]),
+        "assault_at": pa.array([dt.datetime(2024, 3, 1, 22, 15), None,
+                                dt.datetime(2024, 3, 2, 0, 5)]),
+        "arrival": pa.array([dt.date(2024, 3, 1), dt.date(2024, 3, 2), None]),
+        "month": ["2024-03", None, "2024-03"], "row_number": [1, 2, None],
+        "known": [True, False, None]})
+    found = records._records(page)
+    assert found[0] == {"easting": 530001.5, "assault_at": "2024-03-01T22:15:00",
+                        "arrival": "2024-03-01", "month": "2024-03", "row_number": 1,
+                        "known": True}
+    assert found[1]["easting"] is None and found[2]["easting"] is None
+    assert found[1]["assault_at"] is None and found[2]["arrival"] is None
+    one_at_a_time = [{k: records._plain(v) for k, v in row.items()}
+                     for row in page.to_pylist()]
+    assert found == one_at_a_time
