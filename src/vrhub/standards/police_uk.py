@@ -121,7 +121,7 @@ POLICE_STREET = Table(
     ),
     replace_key=("series", "month"),
     stored_as="parts",
-    part_ranges=("month", "force"),
+    part_ranges=("month", "force", "borough_code"),
 )
 
 STOP_SEARCH_SOURCE_COLUMNS = (

@@ -75,7 +75,7 @@ PART_RANGE = Table(
     name="warehouse_part_range",
     group="bookkeeping",
     description="The least and greatest value of a column in one part, for the columns a table "
-    "stored as parts declares (police_street: month and force): a question bounded on them "
+    "stored as parts declares (police_street: month, force and borough): a question bounded on them "
     "reads only the parts that may hold its rows. A part without a row here (written before "
     "ranges were kept) is read by every question.",
     columns=(

@@ -22,7 +22,7 @@ Atomicity is the warehouse transaction's:
 * after a crash, files not listed (written by a transaction that never committed, or
   unlisted by one that did) are deleted the next time the warehouse is opened for writing.
 
-A table may declare ``part_ranges`` (``police_street``: month and force): each part's least
+A table may declare ``part_ranges`` (``police_street``: month, force and borough): each part's least
 and greatest value of those columns is kept beside its listing (``warehouse_part_range``),
 written and removed with it, and a question bounded on them reads only the parts that may
 hold its rows (:meth:`PartStore.narrowed`). The view itself reads every part: DuckDB would
@@ -377,17 +377,21 @@ class PartStore:
                         f"AND part IN ({marks})", [table.name, *parts])
 
     def fill_ranges(self, con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> int:
-        """Record the ranges of parts listed without them (written before ranges were
-        kept), read from the parts' rows, in one transaction; returns how many parts."""
+        """Record the ranges of parts listed without them (written before ranges, or a
+        column's range, were kept), read from the parts' rows, in one transaction; returns
+        how many parts."""
         found: list[tuple[str, str, str, str | None, str | None]] = []
+        stale: list[tuple[str, list[str]]] = []
         filled = 0
         for table in tables:
             if not table.part_ranges:
                 continue
             missing = [row[0] for row in con.execute(
-                f'SELECT part FROM "{PART.name}" p WHERE table_name = ? AND NOT EXISTS '
-                f'(SELECT 1 FROM "{PART_RANGE.name}" r WHERE r.table_name = p.table_name '
-                "AND r.part = p.part) ORDER BY part", [table.name]).fetchall()]
+                f'SELECT part FROM "{PART.name}" p WHERE table_name = ? AND (SELECT count(*) '
+                f'FROM "{PART_RANGE.name}" r WHERE r.table_name = p.table_name AND r.part = '
+                "p.part AND list_contains(?, r.column_name)) < ? ORDER BY part",
+                [table.name, list(table.part_ranges), len(table.part_ranges)]).fetchall()]
+            stale.append((table.name, missing))
             bounds = ", ".join(f'CAST(min("{c}") AS VARCHAR), CAST(max("{c}") AS VARCHAR)'
                                for c in table.part_ranges)
             for start in range(0, len(missing), 500):
@@ -405,6 +409,10 @@ class PartStore:
             return 0
         con.execute("BEGIN TRANSACTION")
         try:
+            for table_name, parts in stale:  # a part's ranges are written whole
+                if parts:
+                    con.execute(f'DELETE FROM "{PART_RANGE.name}" WHERE table_name = ? AND '
+                                "list_contains(?, part)", [table_name, parts])
             _append(con, PART_RANGE, found)
             con.execute("COMMIT")
         except BaseException:

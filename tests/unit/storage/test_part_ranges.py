@@ -1,11 +1,13 @@
-"""Parts record the range of their month and force, and a question bounded on them reads
-only the parts that may hold its rows: the same answer as the view over every part, for
-every query that declares bounds, on parts of two forces over ten months (one part holding
-two months, one part recorded before ranges were kept)."""
+"""Parts record the range of their month, force and borough, and a question bounded on them
+reads only the parts that may hold its rows: the same answer as the view over every part,
+for every query that declares bounds, on parts of two forces over ten months (the City of
+London's in one borough, one part holding two months, one part recorded before ranges were
+kept)."""
 
 from __future__ import annotations
 
 import itertools
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +51,16 @@ BOUNDS: list[dict[str, Any]] = [
     {"first": "2023-06", "last": "2023-02"}, {"first": "2023-04", "last": "2023-04"},
 ]
 MONTH_LISTS = [["2023-03", "2023-07"], ["2023-10"], ["2023-04"], ["2022-01"]]
+CITY, OTHERS = DISTRICTS_EXAMPLE[0], list(DISTRICTS_EXAMPLE[1:3])
+BOROUGHS = [CITY, OTHERS[0], "E09999999"]
+BOROUGH_LISTS = [[CITY], OTHERS, ["E09999999"]]
 
 
 def _frame(force: str, months: tuple[str, ...], index: int, rng: np.random.Generator
            ) -> pd.DataFrame:
     n = 40
-    boroughs = [*DISTRICTS_EXAMPLE[:3], "W06000015"]  # one outside the study area
+    # the City's rows in one borough; the Met's in two and one outside the study area
+    boroughs = [CITY] if force == "city-of-london" else [*OTHERS, "W06000015"]
     return pd.DataFrame({
         "file_id": f"{index:02d}".ljust(64, "a"), "row_number": np.arange(1, n + 1),
         # a few Crime IDs shared between parts: the rows left uncounted are not all new
@@ -106,6 +112,18 @@ def _params(query: NamedQuery, bounds: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cases(query: NamedQuery) -> list[dict[str, Any]]:
+    cases = _month_cases(query)
+    kind = query.params.get("borough")
+    if kind is not None:
+        choices = [*BOROUGHS, None] if kind == "str | None" else BOROUGHS
+        cases = [{**c, "borough": b} for c, b in itertools.product(cases, choices)]
+    for name in ("boroughs", "scope_boroughs"):
+        if name in query.params:
+            cases = [{**c, name: b} for c, b in itertools.product(cases, BOROUGH_LISTS)]
+    return cases
+
+
+def _month_cases(query: NamedQuery) -> list[dict[str, Any]]:
     cases = [dict(b) for b in BOUNDS]
     if "month_from" in query.params or "month_to" in query.params:
         cases = [{"month_from": b["first"] or "2023-01", "month_to": b["last"] or "2023-12"}
@@ -129,22 +147,31 @@ def _parts_read(sql: str) -> int | None:
     return sql.count(".parquet'") if sql.startswith('WITH "police_street"') else None
 
 
-def _expected_parts(query: NamedQuery, values: dict[str, Any]) -> int:
-    """Parts that may hold rows within the bounds, counted from the parts' own months."""
+def _held(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each part's least and greatest month, force and borough, read from its rows."""
+    found = rows(path, "SELECT parse_filename(filename), min(month), max(month), min(force), "
+                       "max(force), min(borough_code), max(borough_code) FROM "
+                       "read_parquet(?, filename = true) GROUP BY 1",
+                 [str(path.with_name("warehouse.parts") / "police_street" / "*.parquet")])
+    return {part: {"month": (m0, m1), "force": (f0, f1), "borough_code": (b0, b1)}
+            for part, m0, m1, f0, f1, b0, b1 in found}
+
+
+def _expected_parts(query: NamedQuery, values: dict[str, Any],
+                    held: dict[str, dict[str, tuple[str, str]]]) -> int:
+    """Parts that may hold rows within the bounds: the older part, and those whose rows'
+    range of every bounded column meets the bound."""
     bounds = query.bounds(values).get("police_street", {})
-    count = 0
-    for index, (force, months) in enumerate(PARTS):
-        held = {"month": months, "force": (force,)}
-        if index == OLDER or all(
-                any((lo is None or v >= lo) and (hi is None or v <= hi) for v in held[c])
-                for c, (lo, hi) in bounds.items()):
-            count += 1
-    return count
+    return sum(1 for part, ranges in held.items() if part.startswith(f"{OLDER:02d}aaa") or all(
+        (lo is None or ranges[c][1] >= lo) and (hi is None or ranges[c][0] <= hi)
+        for c, (lo, hi) in bounds.items() if c in ranges))
 
 
 @pytest.mark.parametrize("query", NARROWED, ids=lambda q: q.name)
 def test_a_bounded_question_answers_as_the_view_over_every_part(path: Path,
                                                                 query: NamedQuery) -> None:
+    held = _held(path)
+    assert len(held) == len(PARTS)
     with Warehouse(path, read_only=True) as wh:
         narrowed_once = False
         for case in _cases(query):
@@ -158,7 +185,7 @@ def test_a_bounded_question_answers_as_the_view_over_every_part(path: Path,
             else:
                 assert _sorted(narrowed) == _sorted(whole), (query.name, case)
             read = _parts_read(sql)
-            expected = _expected_parts(query, values)
+            expected = _expected_parts(query, values, held)
             if query.name.startswith("records.total.police_rule"):
                 assert read is None  # the rule reads every row: never narrowed
                 continue
@@ -183,21 +210,14 @@ def test_answers_are_not_empty_comparisons(path: Path) -> None:
 
 
 def test_the_ranges_are_those_of_the_rows(path: Path) -> None:
-    with connection(path) as con:
-        recorded = con.execute(
-            f"SELECT r.part, r.column_name, r.least, r.greatest FROM {PART_RANGE.name} r "
-            "ORDER BY 1, 2").fetchall()
-        actual = con.execute(
-            "SELECT p.part, min(s.month), max(s.month), min(s.force), max(s.force) "
-            "FROM warehouse_part p JOIN (SELECT *, parse_filename(filename) AS part FROM "
-            "read_parquet(?, filename = true)) s USING (part) GROUP BY 1 ORDER BY 1",
-            [str(path.with_name("warehouse.parts") / "police_street" / "*.parquet")]
-        ).fetchall()
-    expected = sorted((p, c, lo, hi) for p, m0, m1, f0, f1 in actual
-                      for c, lo, hi in (("force", f0, f1), ("month", m0, m1))
-                      if not p.startswith(f"{OLDER:02d}aaa"))
+    recorded = rows(path, f"SELECT part, column_name, least, greatest FROM {PART_RANGE.name} "
+                          "ORDER BY ALL")
+    expected = sorted((part, column, *bound) for part, ranges in _held(path).items()
+                      for column, bound in ranges.items()
+                      if not part.startswith(f"{OLDER:02d}aaa"))
     assert recorded == expected
-    assert len(recorded) == 2 * (len(PARTS) - 1)
+    assert len(recorded) == 3 * (len(PARTS) - 1)
+    assert {r[3] for r in recorded if r[1] == "borough_code"} == {CITY, "W06000015"}
 
 
 def test_ranges_of_plain_encoded_and_empty_columns() -> None:
@@ -205,11 +225,14 @@ def test_ranges_of_plain_encoded_and_empty_columns() -> None:
                                pa.array(["2023-09"])])
     force = pa.chunked_array([pa.array(["b", "a", None]).dictionary_encode(),
                               pa.array([None], pa.string()).dictionary_encode()])
-    data = pa.table({"month": months, "force": force})
+    boroughs = pa.chunked_array([pa.array(["E09000007", "E09000001", "E09000033", None])])
+    data = pa.table({"month": months, "force": force, "borough_code": boroughs})
     assert ranges_of(POLICE_STREET, data) == (("month", "2023-02", "2023-09"),
-                                              ("force", "a", "b"))
-    empty = pa.table({"month": pa.nulls(3, pa.string()), "force": pa.nulls(3, pa.string())})
-    assert ranges_of(POLICE_STREET, empty) == (("month", None, None), ("force", None, None))
+                                              ("force", "a", "b"),
+                                              ("borough_code", "E09000001", "E09000033"))
+    empty = pa.table({name: pa.nulls(3, pa.string()) for name in POLICE_STREET.part_ranges})
+    assert ranges_of(POLICE_STREET, empty) == tuple((name, None, None)
+                                                    for name in POLICE_STREET.part_ranges)
 
 
 def test_a_part_of_blank_months_is_read_only_by_unbounded_questions(tmp_path: Path) -> None:
@@ -230,32 +253,36 @@ def test_replaced_parts_lose_their_ranges_and_a_rollback_writes_none(tmp_path: P
         wh.ensure_tables([POLICE_STREET])
         wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-01",), 1, rng))
         wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-02",), 2, rng))
-        assert scalar(wh, f"SELECT count(*) FROM {PART_RANGE.name}") == 4
+        ranged = len(POLICE_STREET.part_ranges)
+        assert scalar(wh, f"SELECT count(*) FROM {PART_RANGE.name}") == 2 * ranged
         with wh.atomic():
             wh.parts.unlist(own_connection(wh), POLICE_STREET, ["01".ljust(64, "a")])
         assert scalar(wh, f"SELECT count(DISTINCT part) FROM {PART_RANGE.name}") == 1
-        assert scalar(wh, f"SELECT min(least) FROM {PART_RANGE.name}") == "2023-02"
+        assert scalar(wh, f"SELECT min(least) FROM {PART_RANGE.name} "
+                          "WHERE column_name = 'month'") == "2023-02"
         with pytest.raises(RuntimeError, match="stop"), wh.atomic():
             wh.insert(POLICE_STREET, _frame("city-of-london", ("2023-03",), 3, rng))
             raise RuntimeError("stop")
-        assert scalar(wh, f"SELECT count(*) FROM {PART_RANGE.name}") == 2
+        assert scalar(wh, f"SELECT count(*) FROM {PART_RANGE.name}") == ranged
 
 
 def test_parts_without_ranges_get_them_when_opened_for_writing(path: Path,
                                                                tmp_path: Path) -> None:
-    import shutil
-
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(path, copy)
     shutil.copytree(path.with_name("warehouse.parts"), copy.with_name("warehouse.parts"))
     with connection(copy, write=True) as con:
         before = con.execute(f"SELECT * FROM {PART_RANGE.name} ORDER BY ALL").fetchall()
-        con.execute(f"DELETE FROM {PART_RANGE.name} WHERE part LIKE '0%'")
+        # no ranges for parts 00-09; parts 10-12 without a borough range (as a warehouse
+        # written when ranges of month and force only were kept leaves them)
+        con.execute(f"DELETE FROM {PART_RANGE.name} WHERE part LIKE '0%' "
+                    "OR (part LIKE '1%' AND column_name = 'borough_code')")
     with Warehouse(copy) as wh:
         wh.open()
         after = rows(wh, f"SELECT * FROM {PART_RANGE.name} ORDER BY ALL")
     older = [r for r in after if r[1].startswith(f"{OLDER:02d}aaa")]
-    assert sorted(older) == [("police_street", older[0][1], "force", "city-of-london",
+    assert sorted(older) == [("police_street", older[0][1], "borough_code", CITY, CITY),
+                             ("police_street", older[0][1], "force", "city-of-london",
                               "city-of-london"),
                              ("police_street", older[0][1], "month", "2023-04", "2023-04")]
     assert sorted(set(after) - set(older)) == sorted(before)
@@ -295,8 +322,6 @@ def test_a_reader_reads_the_listings_once_and_a_writer_sees_new_parts(
 
 def test_a_reader_of_a_warehouse_without_ranges_reads_every_part(path: Path,
                                                                  tmp_path: Path) -> None:
-    import shutil
-
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(path, copy)
     shutil.copytree(path.with_name("warehouse.parts"), copy.with_name("warehouse.parts"))

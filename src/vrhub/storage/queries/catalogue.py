@@ -17,7 +17,7 @@ from vrhub.storage.queries.filters import (
     in_borough,
     month_range,
     optional,
-    street_months,
+    street_bounds,
 )
 from vrhub.storage.warehouse import Warehouse
 
@@ -142,7 +142,7 @@ for _variant, _ledger in POLICE_VARIANTS.items():
          "limit": "int"},
         example={"districts": DISTRICTS_EXAMPLE, "borough": "E09000001",
                  "categories": ["Theft from the person", "Shoplifting"], "first": "2023-02",
-                 "last": None, "limit": 10}, narrows=street_months(_ledger),
+                 "last": None, "limit": 10}, narrows=street_bounds(_ledger, borough=True),
         doc="The police.uk locations with most street crimes of some types in a borough.")
     STREET_COVERAGE[_variant] = define(
         f"catalogue.street_coverage.{_variant}",
@@ -155,5 +155,6 @@ for _variant, _ledger in POLICE_VARIANTS.items():
         {"districts": "list[str]", "categories": "list[str]", "borough": "str"},
         example={"districts": DISTRICTS_EXAMPLE, "categories": ["Burglary"],
                  "borough": "E09000001"},
+        narrows=street_bounds(_ledger, months=False, borough=True),
         doc="Street crimes of a borough, those of some types and their months, and the "
             "most common type.")

@@ -26,7 +26,7 @@ from vrhub.storage.queries.filters import (
     in_borough,
     month_range,
     optional,
-    street_months,
+    street_bounds,
 )
 from vrhub.storage.queries.istv import OF_CURRENT_SUBMISSION
 from vrhub.storage.warehouse import Warehouse
@@ -115,7 +115,8 @@ EVENT_MONTHS: dict[str, NamedQuery] = {}
 for _variant in (*POLICE_VARIANTS, "istv", "istv_all", "istv_sites", "istv_all_sites"):
     _rel, _date, _category, _file, _cond, _params, _example = _event_source(_variant)
     _confidence = "1.0" if _variant in POLICE_VARIANTS else "geocode_confidence"
-    _narrows = street_months(POLICE_VARIANTS[_variant]) if _variant in POLICE_VARIANTS else ()
+    _narrows = (street_bounds(POLICE_VARIANTS[_variant], borough=True)
+                if _variant in POLICE_VARIANTS else ())
     EVENTS[_variant] = define(
         f"points.events.{_variant}",
         f"SELECT easting, northing, {_date} AS date, {_category} AS category, lsoa21_code, "
@@ -173,7 +174,8 @@ NEAR_REPEAT_POINTS: dict[str, NamedQuery] = {}
 NEAR_REPEAT_PROVENANCE: dict[str, NamedQuery] = {}
 for _variant in (*POLICE_VARIANTS, "istv"):
     _rel, _time, _cond, _params, _example = _near_source(_variant)
-    _narrows = street_months(POLICE_VARIANTS[_variant]) if _variant in POLICE_VARIANTS else ()
+    _narrows = (street_bounds(POLICE_VARIANTS[_variant], borough=True)
+                if _variant in POLICE_VARIANTS else ())
     NEAR_REPEAT_COUNT[_variant] = define(
         f"points.near_repeat_count.{_variant}", f"SELECT count(*) AS n FROM {_rel} WHERE {_cond}",
         _params, example=_example, narrows=_narrows,

@@ -19,11 +19,18 @@ def optional(name: str, condition: str) -> str:
     return f"(${name} IS NULL OR {condition})"
 
 
-def street_months(counted: str = "ledger") -> tuple[Narrow, ...]:
-    """The bound :func:`month_range` puts on police.uk street rows, for a query reading
-    them as ``counted`` (:func:`vrhub.storage.queries.counted.counted`): none for the
-    counting rule applied in the query, which looks at every row's Crime ID."""
-    return () if counted == "rule" else (Narrow("police_street", "month", "first", "last"),)
+def street_bounds(counted: str = "ledger", *, months: bool = True,
+                  borough: bool = False) -> tuple[Narrow, ...]:
+    """The bounds :func:`month_range` (with ``months``) and :func:`in_borough` (with
+    ``borough``) put on police.uk street rows, for a query reading them as ``counted``
+    (:func:`vrhub.storage.queries.counted.counted`): none for the counting rule applied
+    in the query, which looks at every row's Crime ID."""
+    if counted == "rule":
+        return ()
+    found = [Narrow("police_street", "month", "first", "last")] if months else []
+    if borough:
+        found.append(Narrow("police_street", "borough_code", "borough", "borough"))
+    return tuple(found)
 
 
 def month_range(month: str = "month") -> str:

@@ -80,9 +80,10 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
-def _month(ds: Dataset, **bound: str) -> tuple[Narrow, ...]:
-    """The bound a month condition puts on a table stored as parts (its month column)."""
-    return (Narrow(ds.table, "month", **bound),) if ds.month_sql == "month" else ()
+def _bound(ds: Dataset, column: str, **bound: str) -> tuple[Narrow, ...]:
+    """The bound a condition puts on ``column`` of police.uk street rows (stored as parts;
+    the template decides whether its rows are read so, :func:`_relation`)."""
+    return (Narrow(ds.table, column, **bound),) if ds.table == "police_street" else ()
 
 
 def fragments(ds: Dataset) -> list[Fragment]:
@@ -90,7 +91,7 @@ def fragments(ds: Dataset) -> list[Fragment]:
     ``nothing``) and its filters."""
     def within(name: str, column: str, example: list[str]) -> Fragment:
         return Fragment(name, f"list_contains(${name}, {column})", {name: "list[str]"},
-                        {name: example})
+                        {name: example}, _bound(ds, column, within=name))
 
     found = [
         Fragment("nothing", "FALSE"),
@@ -102,11 +103,11 @@ def fragments(ds: Dataset) -> list[Fragment]:
                  {"categories": "list[str]"},
                  {"categories": ["burglary", "robbery", "body", "drugs"]}),
         Fragment("month_from", f"{ds.month_sql} >= $month_from", {"month_from": "str"},
-                 {"month_from": "2023-02"}, _month(ds, low="month_from")),
+                 {"month_from": "2023-02"}, _bound(ds, "month", low="month_from")),
         Fragment("month_to", f"{ds.month_sql} <= $month_to", {"month_to": "str"},
-                 {"month_to": "2024-06"}, _month(ds, high="month_to")),
+                 {"month_to": "2024-06"}, _bound(ds, "month", high="month_to")),
         Fragment("months", f"list_contains($months, {ds.month_sql})", {"months": "list[str]"},
-                 {"months": ["2023-03", "2023-04"]}, _month(ds, within="months")),
+                 {"months": ["2023-03", "2023-04"]}, _bound(ds, "month", within="months")),
     ]
     if ds.has_site:
         found += [

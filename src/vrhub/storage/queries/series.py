@@ -32,7 +32,7 @@ import pandas as pd
 from vrhub.standards.series_choices import LEVELS
 from vrhub.storage.queries.core import NamedQuery, define, run
 from vrhub.storage.queries.counted import IN_STUDY_AREA, counted
-from vrhub.storage.queries.filters import MONTH_RANGE, month_range, street_months
+from vrhub.storage.queries.filters import MONTH_RANGE, month_range, street_bounds
 from vrhub.storage.queries.istv import OF_CURRENT_SUBMISSION
 from vrhub.storage.warehouse import Warehouse
 
@@ -189,7 +189,7 @@ def _define_point_questions() -> dict[str, NamedQuery]:
                 out[name] = define(
                     name, _counts_sql("police", level, rows, named),
                     {**_STUDY_AREA, **_CATEGORIES, **_AREAS, **_PERIOD},
-                    narrows=street_months("ledger" if listed else "rule"),
+                    narrows=street_bounds("ledger" if listed else "rule"),
                     doc=f"police.uk crimes (each once, in the study area) per {level}, crime "
                         "type and month" + ("" if named else ", without area names"),
                     example={**police_example, **_area_example(level), **_EXAMPLE_PERIOD})
