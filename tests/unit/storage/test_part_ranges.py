@@ -246,13 +246,18 @@ def test_a_part_of_blank_months_is_read_only_by_unbounded_questions(tmp_path: Pa
                           remember=True) is None  # not a ranged column
 
 
+def _met_months(wh: Warehouse, rng: np.random.Generator, *months: str) -> None:
+    """A part of the Met's rows for each of ``months`` (file ids 01, 02, ...)."""
+    wh.ensure_tables([POLICE_STREET])
+    for index, month in enumerate(months, start=1):
+        wh.insert(POLICE_STREET, _frame("metropolitan", (month,), index, rng))
+
+
 def test_replaced_parts_lose_their_ranges_and_a_rollback_writes_none(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     rng = np.random.default_rng(3)
     with Warehouse(path) as wh:
-        wh.ensure_tables([POLICE_STREET])
-        wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-01",), 1, rng))
-        wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-02",), 2, rng))
+        _met_months(wh, rng, "2023-01", "2023-02")
         ranged = len(POLICE_STREET.part_ranges)
         assert scalar(wh, f"SELECT count(*) FROM {PART_RANGE.name}") == 2 * ranged
         with wh.atomic():
@@ -309,9 +314,7 @@ def test_a_reader_reads_the_listings_once_and_a_writer_sees_new_parts(
     writable = tmp_path / "w.duckdb"
     rng = np.random.default_rng(5)
     with Warehouse(writable) as wh:
-        wh.ensure_tables([POLICE_STREET])
-        wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-02",), 1, rng))
-        wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-07",), 2, rng))
+        _met_months(wh, rng, "2023-02", "2023-07")
         first = wh.engine.arrow(query, values).num_rows
         wh.insert(POLICE_STREET, _frame("metropolitan", ("2023-03",), 3, rng))
         second = wh.engine.arrow(query, values).num_rows
