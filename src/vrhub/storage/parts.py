@@ -22,12 +22,9 @@ Atomicity is the warehouse transaction's:
 * after a crash, files not listed (written by a transaction that never committed, or
   unlisted by one that did) are deleted the next time the warehouse is opened for writing.
 
-A table may declare ``part_ranges`` (``police_street``: month, force and borough): each part's least
-and greatest value of those columns is kept beside its listing (``warehouse_part_range``),
-written and removed with it, and a question bounded on them reads only the parts that may
-hold its rows (:meth:`PartStore.narrowed`). The view itself reads every part: DuckDB would
-prune the others by their statistics too, but only after opening each one's footer, which
-at national scale (5,160 parts) costs half a second a question.
+A table may declare ``part_ranges``: each part's range of those columns is written and
+removed with its listing, and a question bounded on them reads only the parts that may hold
+its rows (:meth:`PartStore.narrowed`, :mod:`vrhub.storage.part_ranges`).
 """
 
 from __future__ import annotations
@@ -52,8 +49,9 @@ import pyarrow.parquet as pq
 from vrhub.errors import ConfigError
 from vrhub.standards.provenance import PART, PART_RANGE
 from vrhub.standards.schema import Table
+from vrhub.storage import part_ranges
 from vrhub.storage.ddl import typed_select
-from vrhub.storage.registered import registered
+from vrhub.storage.registered import append_rows
 
 SUFFIX = ".parts"
 #: Rows per Parquet row group: DuckDB reads a part's row groups in parallel (a month of
@@ -131,10 +129,6 @@ def _constant(value: Any, target: pa.DataType, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, target), n)
 
 
-#: (column, least, greatest) of a part, for each of its table's ``part_ranges``
-Ranges = tuple[tuple[str, str | None, str | None], ...]
-
-
 @dataclass(frozen=True)
 class Part:
     """A part file written for ``table``: its file name, the rows it holds and the range
@@ -144,45 +138,7 @@ class Part:
     name: str
     file_id: str | None
     rows: int
-    ranges: Ranges = ()
-
-
-def ranges_of(table: Table, data: pa.Table) -> Ranges:
-    """The least and greatest value of each of ``table``'s ``part_ranges`` columns in
-    ``data`` (None, None when every value is null). A dictionary-encoded column's range
-    is its dictionary's, which may be wider than the values used: a wider range only
-    means the part is read by more questions."""
-    found = []
-    for name in table.part_ranges:
-        least: str | None = None
-        greatest: str | None = None
-        for chunk in data[name].chunks:
-            values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
-            if pa.types.is_dictionary(chunk.type) and chunk.null_count == len(chunk):
-                continue
-            bounds = pc.min_max(values)
-            low, high = bounds["min"].as_py(), bounds["max"].as_py()
-            if low is None:
-                continue
-            least = low if least is None else min(least, low)
-            greatest = high if greatest is None else max(greatest, high)
-        found.append((name, least, greatest))
-    return tuple(found)
-
-
-def _meets(ranges: Mapping[str, tuple[str | None, str | None]],
-           bounds: Mapping[str, tuple[Any, Any]]) -> bool:
-    """Whether a part of these recorded ``ranges`` may hold a row within ``bounds``."""
-    for column, (low, high) in bounds.items():
-        if column not in ranges:  # not recorded: may hold anything
-            continue
-        least, greatest = ranges[column]
-        if least is None:  # only nulls, which no bound admits
-            return False
-        if (low is not None and greatest is not None and greatest < low) or (
-                high is not None and least > high):
-            return False
-    return True
+    ranges: part_ranges.Ranges = ()
 
 
 class PartStore:
@@ -197,7 +153,7 @@ class PartStore:
         self._pending_ranges: list[tuple[str, str, str, str | None, str | None]] = []
         #: table -> its parts in order with their recorded ranges, kept while the warehouse
         #: is open read-only (its listings cannot change)
-        self._catalogue: dict[str, list[tuple[str, dict[str, tuple[str | None, str | None]]]]] = {}
+        self._catalogue: dict[str, list[tuple[str, part_ranges.Recorded]]] = {}
         self._views: set[str] = set()  # tables whose view is known to exist
         #: written to a copy other processes' readers do not see yet: parts a commit
         #: unlists are kept (dated now) for :meth:`sweep` to delete later
@@ -287,7 +243,7 @@ class PartStore:
                        row_group_size=ROW_GROUP_ROWS, write_batch_size=WRITE_BATCH_ROWS,
                        use_dictionary=_dictionary_encoded(data),
                        write_statistics=_statistics(data))
-        return Part(table.name, name, file_id, data.num_rows, ranges_of(table, data))
+        return Part(table.name, name, file_id, data.num_rows, part_ranges.ranges_of(table, data))
 
     def add(self, con: duckdb.DuckDBPyConnection, table: Table, part: Part, *,
             refresh: bool = True) -> None:
@@ -308,8 +264,8 @@ class PartStore:
         that added them)."""
         if not self._pending:
             return
-        _append(con, PART, self._pending)
-        _append(con, PART_RANGE, self._pending_ranges)
+        append_rows(con, PART, self._pending)
+        append_rows(con, PART_RANGE, self._pending_ranges)
         self._pending = []
         self._pending_ranges = []
 
@@ -336,7 +292,7 @@ class PartStore:
             return 0
         con.execute(f'DELETE FROM "{PART.name}" WHERE table_name = ? AND file_id IN ({marks})',
                     [table.name, *ids])
-        self._forget_ranges(con, table, [part for part, _ in rows])
+        part_ranges.forget(con, table, [part for part, _ in rows])
         self._unlisted.extend(self.path(table.name, part) for part, _ in rows)
         self.refresh_view(con, table)
         return sum(int(n) for _, n in rows)
@@ -362,63 +318,17 @@ class PartStore:
             self.write(con, table, conform(table, changed, {}), part_file_id, refresh=False)
             con.execute(f'DELETE FROM "{PART.name}" WHERE table_name = ? AND part = ?',
                         [table.name, part])
-            self._forget_ranges(con, table, [part])
+            part_ranges.forget(con, table, [part])
             self._unlisted.append(path)
             replaced += 1
         if replaced:
             self.refresh_view(con, table)
         return replaced
 
-    def _forget_ranges(self, con: duckdb.DuckDBPyConnection, table: Table,
-                       parts: list[str]) -> None:
-        if table.part_ranges and parts:
-            marks = ", ".join("?" for _ in parts)
-            con.execute(f'DELETE FROM "{PART_RANGE.name}" WHERE table_name = ? '
-                        f"AND part IN ({marks})", [table.name, *parts])
-
     def fill_ranges(self, con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> int:
-        """Record the ranges of parts listed without them (written before ranges, or a
-        column's range, were kept), read from the parts' rows, in one transaction; returns
-        how many parts."""
-        found: list[tuple[str, str, str, str | None, str | None]] = []
-        stale: list[tuple[str, list[str]]] = []
-        filled = 0
-        for table in tables:
-            if not table.part_ranges:
-                continue
-            missing = [row[0] for row in con.execute(
-                f'SELECT part FROM "{PART.name}" p WHERE table_name = ? AND (SELECT count(*) '
-                f'FROM "{PART_RANGE.name}" r WHERE r.table_name = p.table_name AND r.part = '
-                "p.part AND list_contains(?, r.column_name)) < ? ORDER BY part",
-                [table.name, list(table.part_ranges), len(table.part_ranges)]).fetchall()]
-            stale.append((table.name, missing))
-            bounds = ", ".join(f'CAST(min("{c}") AS VARCHAR), CAST(max("{c}") AS VARCHAR)'
-                               for c in table.part_ranges)
-            for start in range(0, len(missing), 500):
-                chosen = missing[start:start + 500]
-                files = ", ".join(_quote(self.relative(table.name, p)) for p in chosen)
-                read = {Path(row[0]).name: row[1:] for row in con.execute(
-                    f"SELECT filename, {bounds} FROM read_parquet([{files}], filename = true) "
-                    "GROUP BY filename").fetchall()}
-                for part in chosen:  # a part of no rows holds no value
-                    values = read.get(part, (None,) * (2 * len(table.part_ranges)))
-                    found.extend((table.name, part, column, values[2 * i], values[2 * i + 1])
-                                 for i, column in enumerate(table.part_ranges))
-                filled += len(chosen)
-        if not found:
-            return 0
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table_name, parts in stale:  # a part's ranges are written whole
-                if parts:
-                    con.execute(f'DELETE FROM "{PART_RANGE.name}" WHERE table_name = ? AND '
-                                "list_contains(?, part)", [table_name, parts])
-            _append(con, PART_RANGE, found)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        return filled
+        """Record the ranges of parts listed without them (:func:`vrhub.storage.
+        part_ranges.fill`); returns how many parts."""
+        return part_ranges.fill(con, tables, self.relative)
 
     # -- questions bounded on recorded ranges -------------------------------------------
     def narrowed(self, con: duckdb.DuckDBPyConnection, table: Table,
@@ -432,29 +342,14 @@ class PartStore:
             return None
         parts = self._catalogue.get(table.name) if remember else None
         if parts is None:
-            parts = self._listed_ranges(con, table)
+            self.flush(con)
+            parts = part_ranges.listed(con, table)
             if remember:
                 self._catalogue[table.name] = parts
-        chosen = [part for part, ranges in parts if _meets(ranges, bounds)]
+        chosen = [part for part, ranges in parts if part_ranges.meets(ranges, bounds)]
         if len(chosen) == len(parts):
             return None
         return typed_select(table, self._source(table, chosen))
-
-    def _listed_ranges(self, con: duckdb.DuckDBPyConnection, table: Table
-                       ) -> list[tuple[str, dict[str, tuple[str | None, str | None]]]]:
-        self.flush(con)
-        try:
-            found = con.execute(
-                f'SELECT p.part, list(r.column_name), list(r.least), list(r.greatest) '
-                f'FROM "{PART.name}" p LEFT JOIN "{PART_RANGE.name}" r '
-                "ON r.table_name = p.table_name AND r.part = p.part "
-                "WHERE p.table_name = ? GROUP BY p.part, p.written_at "
-                "ORDER BY p.written_at, p.part", [table.name]).fetchall()
-        except duckdb.CatalogException:  # a read-only warehouse from before ranges
-            return []
-        return [(part, {c: (lo, hi) for c, lo, hi in zip(columns, least, greatest,
-                                                         strict=True) if c is not None})
-                for part, columns, least, greatest in found]
 
     # -- the transaction's end ----------------------------------------------------------
     def committed(self) -> None:
@@ -556,18 +451,6 @@ class PartStore:
         if present != self._retired():
             self._save_retired(present)
         return removed
-
-
-def _append(con: duckdb.DuckDBPyConnection, table: Table, rows: list[tuple[Any, ...]]) -> None:
-    """``rows`` (tuples in the order of ``table``'s columns) inserted in one statement."""
-    if not rows:
-        return
-    data = pa.table({name: list(values) for name, values in zip(
-        table.column_names, zip(*rows, strict=True), strict=True)},
-        schema=table.arrow_schema())
-    names = ", ".join(f'"{name}"' for name in table.column_names)
-    with registered(con, "_vrhub_part_rows", data) as relation:
-        con.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {relation}')
 
 
 def _dictionary_encoded(data: pa.Table) -> list[str]:

@@ -7,7 +7,6 @@ kept)."""
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,13 @@ from tests.warehouse_sql import connection, own_connection, rows, scalar
 from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.standards.provenance import PART_RANGE
 from vrhub.standards.registry import all_tables
-from vrhub.storage import police_counted
-from vrhub.storage.parts import PartStore, ranges_of
+from vrhub.storage import part_ranges, police_counted
+from vrhub.storage.part_ranges import ranges_of
+from vrhub.storage.parts import PartStore
 from vrhub.storage.queries import QUERIES, NamedQuery
 from vrhub.storage.queries.core import TEMPLATES, load_all
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE
-from vrhub.storage.warehouse import Warehouse
+from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 load_all()
 
@@ -274,8 +274,7 @@ def test_replaced_parts_lose_their_ranges_and_a_rollback_writes_none(tmp_path: P
 def test_parts_without_ranges_get_them_when_opened_for_writing(path: Path,
                                                                tmp_path: Path) -> None:
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(path, copy)
-    shutil.copytree(path.with_name("warehouse.parts"), copy.with_name("warehouse.parts"))
+    copy_warehouse(path, copy)
     with connection(copy, write=True) as con:
         before = con.execute(f"SELECT * FROM {PART_RANGE.name} ORDER BY ALL").fetchall()
         # no ranges for parts 00-09; parts 10-12 without a borough range (as a warehouse
@@ -296,13 +295,13 @@ def test_parts_without_ranges_get_them_when_opened_for_writing(path: Path,
 def test_a_reader_reads_the_listings_once_and_a_writer_sees_new_parts(
         path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    original = PartStore._listed_ranges
+    original = part_ranges.listed
 
-    def counted(self: PartStore, con: Any, table: Any) -> Any:
+    def counted(con: Any, table: Any) -> Any:
         calls.append(table.name)
-        return original(self, con, table)
+        return original(con, table)
 
-    monkeypatch.setattr(PartStore, "_listed_ranges", counted)
+    monkeypatch.setattr(part_ranges, "listed", counted)
     query = QUERIES["police.force_points"]
     values = query.bind({"force": "metropolitan", "crime_type": "Burglary",
                          "first": "2023-02", "last": "2023-03"})
@@ -326,8 +325,7 @@ def test_a_reader_reads_the_listings_once_and_a_writer_sees_new_parts(
 def test_a_reader_of_a_warehouse_without_ranges_reads_every_part(path: Path,
                                                                  tmp_path: Path) -> None:
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(path, copy)
-    shutil.copytree(path.with_name("warehouse.parts"), copy.with_name("warehouse.parts"))
+    copy_warehouse(path, copy)
     with connection(copy, write=True) as con:
         con.execute(f"DROP TABLE {PART_RANGE.name}")
     query = QUERIES["points.count.police"]
