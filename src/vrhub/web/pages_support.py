@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -196,9 +197,14 @@ def cached_json(request: Request, kind: str, params: dict[str, Any],
             pass
     value = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(value, default=str), encoding="utf-8")
-    tmp.replace(path)
+    # a temporary file of this request's own: requests computing the same answer at once
+    # each replace the cached file whole (a shared name was moved by the first)
+    tmp = path.with_name(f"{path.stem}-{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_text(json.dumps(value, default=str), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return value
 
 
