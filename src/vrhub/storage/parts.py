@@ -151,9 +151,6 @@ class PartStore:
         self._unlisted: list[Path] = []  # by the open transaction: deleted once it commits
         self._pending: list[tuple[str, str, str | None, int, dt.datetime]] = []  # to list
         self._pending_ranges: list[tuple[str, str, str, str | None, str | None]] = []
-        #: table -> its parts in order with their recorded ranges, kept while the warehouse
-        #: is open read-only (its listings cannot change)
-        self._catalogue: dict[str, list[tuple[str, part_ranges.Recorded]]] = {}
         self._views: set[str] = set()  # tables whose view is known to exist
         #: written to a copy other processes' readers do not see yet: parts a commit
         #: unlists are kept (dated now) for :meth:`sweep` to delete later
@@ -331,21 +328,21 @@ class PartStore:
         return part_ranges.fill(con, tables, self.relative)
 
     # -- questions bounded on recorded ranges -------------------------------------------
-    def narrowed(self, con: duckdb.DuckDBPyConnection, table: Table,
-                 bounds: Mapping[str, tuple[Any, Any]], *, remember: bool) -> str | None:
-        """The rows of the parts that may hold rows within ``bounds`` (column -> least,
-        greatest; None on a side: unbounded), as an SQL relation typed as the view is;
-        None when nothing is narrowed (no range recorded for the columns, or every part
-        may hold such rows). With ``remember`` the listings are read once (a read-only
-        warehouse's cannot change)."""
+    def listed_ranges(self, con: duckdb.DuckDBPyConnection, table: Table
+                      ) -> list[tuple[str, part_ranges.Recorded]]:
+        """``table``'s parts listed now (in the open transaction), in the view's order,
+        with their recorded ranges."""
+        self.flush(con)
+        return part_ranges.listed(con, table)
+
+    def narrowed(self, table: Table, parts: list[tuple[str, part_ranges.Recorded]],
+                 bounds: Mapping[str, tuple[Any, Any]]) -> str | None:
+        """The rows of those of ``parts`` (:meth:`listed_ranges`) that may hold rows within
+        ``bounds`` (column -> least, greatest; None on a side: unbounded), as an SQL
+        relation typed as the view is; None when nothing is narrowed (no range recorded
+        for the columns, or every part may hold such rows)."""
         if not any(column in table.part_ranges for column in bounds):
             return None
-        parts = self._catalogue.get(table.name) if remember else None
-        if parts is None:
-            self.flush(con)
-            parts = part_ranges.listed(con, table)
-            if remember:
-                self._catalogue[table.name] = parts
         chosen = [part for part, ranges in parts if part_ranges.meets(ranges, bounds)]
         if len(chosen) == len(parts):
             return None

@@ -237,13 +237,12 @@ def test_ranges_of_plain_encoded_and_empty_columns() -> None:
 
 def test_a_part_of_blank_months_is_read_only_by_unbounded_questions(tmp_path: Path) -> None:
     store = PartStore(tmp_path / "warehouse.duckdb")
-    store._catalogue["police_street"] = [("a", {"month": (None, None)}),
-                                         ("b", {"month": ("2023-01", "2023-02")}), ("c", {})]
-    chosen = store.narrowed(None, POLICE_STREET,  # type: ignore[arg-type]
-                            {"month": ("2023-02", None)}, remember=True)
+    parts: list[tuple[str, part_ranges.Recorded]] = [
+        ("a", {"month": (None, None)}), ("b", {"month": ("2023-01", "2023-02")}), ("c", {})]
+    chosen = store.narrowed(POLICE_STREET, parts, {"month": ("2023-02", None)})
     assert chosen is not None and "/b'" in chosen and "/c'" in chosen and "/a'" not in chosen
-    assert store.narrowed(None, POLICE_STREET, {"series": ("x", "x")},  # type: ignore[arg-type]
-                          remember=True) is None  # not a ranged column
+    assert store.narrowed(POLICE_STREET, parts,
+                          {"series": ("x", "x")}) is None  # not a ranged column
 
 
 def _met_months(wh: Warehouse, rng: np.random.Generator, *months: str) -> None:

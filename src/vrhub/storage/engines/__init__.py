@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:
+    from vrhub.standards.schema import Table
+    from vrhub.storage.part_ranges import Recorded
     from vrhub.storage.queries.core import NamedQuery
     from vrhub.storage.warehouse import Warehouse
 
@@ -55,9 +57,10 @@ class DuckDBEngine:
         named = []
         for name, bounds in query.bounds(params).items():
             table = declared_table(name)
-            if table is None or table.stored_as != "parts" or not wh.has_table(name):
+            if table is None or not any(c in table.part_ranges for c in bounds) or \
+                    not wh.has_table(name):
                 continue
-            relation = wh.parts.narrowed(wh._con, table, bounds, remember=wh.read_only)
+            relation = wh.parts.narrowed(table, _listed(wh, table), bounds)
             if relation is not None:
                 named.append(f'"{name}" AS NOT MATERIALIZED ({relation})')
         if not named:
@@ -66,3 +69,10 @@ class DuckDBEngine:
         if head.upper() == "WITH ":  # the query's own expressions follow
             return f"WITH {', '.join(named)}, {rest}"
         return f"WITH {', '.join(named)} {query.sql}"
+
+
+def _listed(wh: Warehouse, table: Table) -> list[tuple[str, Recorded]]:
+    """``table``'s parts with their recorded ranges (kept while the warehouse is read-only:
+    its listings cannot change)."""
+    return wh.remembered(f"part_ranges.{table.name}",
+                         lambda: wh.parts.listed_ranges(wh._con, table))
