@@ -33,7 +33,7 @@ from vrhub.storage import kept_counts, police_rollup
 from vrhub.storage.catalogue import mps_category_pairs
 from vrhub.storage.queries import counted
 from vrhub.storage.queries import series as q
-from vrhub.storage.queries.catalogue import ISTV_METHODS, POLICE_CRIME_TYPES
+from vrhub.storage.queries.catalogue import categories as loaded_categories
 from vrhub.storage.queries.core import NamedQuery, rows, run, value
 from vrhub.storage.queries.counted import counting_notes
 from vrhub.storage.queries.series import ALL_ASSAULTS, MonthlyCounts, provenance_for
@@ -176,10 +176,10 @@ def _mps_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None,
     return MonthlyCounts("mps", level, data, coverage, provenance, notes)
 
 
-def _chosen(warehouse: Warehouse, table: str, column: str, categories: Sequence[str],
-            known_query: NamedQuery) -> list[str]:
+def _chosen(warehouse: Warehouse, source: str, table: str, column: str,
+            categories: Sequence[str]) -> list[str]:
     """The categories named, as stored (matched whatever their case)."""
-    by_upper = {str(c).upper(): c for c in run(warehouse, known_query).iloc[:, 0].dropna()}
+    by_upper = {c.upper(): c for c in loaded_categories(warehouse, source)}
     chosen = []
     for name in categories:
         if name.strip().upper() not in by_upper:
@@ -244,8 +244,8 @@ def _police_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None
                    period: tuple[str | None, str | None]) -> MonthlyCounts:
     # police.uk rows each crime once (vrhub.storage.queries.counted)
     coverage = months_covered(warehouse, source="police", level=level)
-    chosen = (_chosen(warehouse, "police_street", "crime_type", categories,
-                      POLICE_CRIME_TYPES) if categories else [])
+    chosen = (_chosen(warehouse, "police", "police_street", "crime_type", categories)
+              if categories else [])
     # the counts rolled up at load time, while in step with the rows (then the street
     # rows are not read)
     rolled = level in police_rollup.LEVEL_COLUMNS and police_rollup.fresh(warehouse)
@@ -293,7 +293,7 @@ def _istv_counts(warehouse: Warehouse, level: str, areas: Sequence[str] | None,
                  categories: Sequence[str] | None,
                  period: tuple[str | None, str | None]) -> MonthlyCounts:
     coverage = months_covered(warehouse, source="istv", level=level)
-    chosen = (_chosen(warehouse, "istv_assault", "assault_method", categories, ISTV_METHODS)
+    chosen = (_chosen(warehouse, "istv", "istv_assault", "assault_method", categories)
               if categories else [])
     form = _istv(warehouse)
     data = _counts(warehouse, f"series.monthly.istv.{level}{form}",

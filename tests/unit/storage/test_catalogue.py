@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from vrhub.errors import UserError
 from vrhub.standards.istv import ISTV_ASSAULT, ISTV_SUBMISSION
 from vrhub.storage import catalogue
 from vrhub.storage.queries.istv import ensure_current_view
@@ -70,3 +71,44 @@ def test_ed_months_are_asked_once_while_a_read_only_warehouse_stays_open(
         cursor = reader.cursor()  # a request's cursor shares what its warehouse keeps
         assert catalogue.point_months(cursor, "istv") == ("2024-02", "2024-07")
         assert len(asked) == 1
+
+
+def test_categories_are_asked_once_while_a_read_only_warehouse_stays_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every question naming a category checks it against the loaded ones: a scan of the
+    whole table, so a read-only warehouse (the web app) asks once; a writable one asks
+    again (a load may add a category)."""
+    from vrhub.storage import series
+    from vrhub.storage.engines import DuckDBEngine
+    from vrhub.storage.queries import catalogue as catalogue_queries
+
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.ensure_tables([ISTV_SUBMISSION, ISTV_ASSAULT])
+        _add(wh, "a", "current", ["2024-02", "2024-05"])
+        ensure_current_view(wh)
+        assert catalogue_queries.categories(wh, "istv") == ["body_part"]
+        submission, assaults = _submission("c", "current", ["2024-07"])
+        assaults["assault_method"] = "knife"
+        wh.insert(ISTV_SUBMISSION, submission)
+        wh.insert(ISTV_ASSAULT, assaults)
+        assert catalogue_queries.categories(wh, "istv") == ["body_part", "knife"]
+    asked: list[str] = []  # every named query the engine runs
+    real_sql = DuckDBEngine.sql
+
+    def counting(self, query, params):  # type: ignore[no-untyped-def]
+        asked.append(query.name)
+        return real_sql(self, query, params)
+
+    monkeypatch.setattr(DuckDBEngine, "sql", counting)
+    with Warehouse(path, read_only=True) as reader:
+        for name in ("KNIFE", "Body_Part "):  # matched whatever the case and spaces
+            found = series.monthly_counts(reader, source="istv", level="borough",
+                                          categories=[name])
+            assert set(found.data["category"]) == {name.strip().lower()}
+            assert found.data["count"].sum() == (1 if name == "KNIFE" else 2)
+        with pytest.raises(UserError, match=r"(?s)no assault_method called 'stab'.*"
+                           r"use one of body_part, knife"):
+            series.monthly_counts(reader, source="istv", level="borough", categories=["stab"])
+        assert catalogue_queries.categories(reader.cursor(), "istv") == ["body_part", "knife"]
+        assert asked.count("catalogue.istv_methods") == 1

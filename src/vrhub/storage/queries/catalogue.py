@@ -44,7 +44,9 @@ def categories(wh: Warehouse | None, source: str) -> list[str]:
                     else ("istv_assault", ISTV_METHODS))
     if wh is None or not wh.has_table(table):
         return []
-    return [str(v) for (v,) in rows(wh, query)]
+    # kept while a read-only warehouse is open: every question naming a category reads it
+    return list(wh.remembered(f"categories.{source}",
+                              lambda: [str(v) for (v,) in rows(wh, query)]))
 
 
 def mps_category_pairs(wh: Warehouse) -> pd.DataFrame:
