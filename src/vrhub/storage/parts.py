@@ -96,7 +96,7 @@ def conform(table: Table, data: pa.Table, constants: Mapping[str, Any]) -> pa.Ta
         values = data[column.name]
         kind = values.type
         if pa.types.is_dictionary(kind):
-            values = _nulls_in_indices(values) if kind.value_type == target else \
+            values = _stored_dictionary(values) if kind.value_type == target else \
                 pc.cast(values, target)
         elif kind != target:
             values = pc.cast(values, target)
@@ -106,17 +106,34 @@ def conform(table: Table, data: pa.Table, constants: Mapping[str, Any]) -> pa.Ta
     return pa.Table.from_arrays(columns, names=table.column_names)
 
 
-def _nulls_in_indices(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
-    """Dictionary-encoded text whose nulls are null indices, not null dictionary entries
-    (Parquet cannot write the latter)."""
+#: A dictionary longer than this is cut to the entries its rows use before it is stored
+#: (shorter ones cost nothing to keep whole)
+COMPACT_DICTIONARY_FROM = 64
+
+
+def _stored_dictionary(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dictionary-encoded text as a part stores it: nulls as null indices, not null
+    dictionary entries (Parquet cannot write the latter), and a long dictionary cut to the
+    entries used. A dictionary shared by a whole load (places: every LSOA code seen, 39,008
+    nationally) would otherwise be written into every part, and its range recorded as the
+    part's (:mod:`vrhub.storage.part_ranges`)."""
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     out = []
     for chunk in chunks:
-        if chunk.dictionary.null_count:
-            missing = pc.take(pc.is_null(chunk.dictionary), chunk.indices)
+        dictionary = chunk.dictionary
+        if len(dictionary) > COMPACT_DICTIONARY_FROM:
+            used = pc.unique(chunk.indices).drop_null()
+            if len(used) < len(dictionary) or dictionary.null_count:
+                used = used.take(pc.array_sort_indices(used))  # in the dictionary's order
+                kept = used.filter(pc.is_valid(dictionary.take(used)))
+                chunk = pa.DictionaryArray.from_arrays(
+                    pc.cast(pc.index_in(chunk.indices, value_set=kept), chunk.indices.type),
+                    dictionary.take(kept))
+        elif dictionary.null_count:
+            missing = pc.take(pc.is_null(dictionary), chunk.indices)
             indices = pc.if_else(pc.fill_null(missing, True), pa.scalar(None, chunk.indices.type),
                                  chunk.indices)
-            chunk = pa.DictionaryArray.from_arrays(indices, pc.fill_null(chunk.dictionary, ""))
+            chunk = pa.DictionaryArray.from_arrays(indices, pc.fill_null(dictionary, ""))
         out.append(chunk)
     return pa.chunked_array(out, values.type)
 

@@ -198,3 +198,36 @@ def test_record_pages_from_parts_equal_a_direct_sorted_query(tmp_path: Path) -> 
                 f"'E09000007' ORDER BY {ds.order_sql}")["record_id"].tolist()
     assert total == len(direct) == 78
     assert [p["record_id"] for p in pages] == direct
+
+
+def test_a_long_dictionary_is_stored_cut_to_the_values_used(tmp_path: Path) -> None:
+    """A load's place columns share one dictionary of every code seen (39,008 LSOAs
+    nationally): a part keeps only its rows' values, so the dictionary is not written into
+    every part and the part's recorded borough range is that of its rows."""
+    import pyarrow.parquet as pq
+
+    from vrhub.standards.provenance import PART_RANGE
+
+    codes = pa.array([f"E01{i:06d}" for i in range(200)] + [None])  # a null entry too
+    boroughs = pa.array([f"E09{i:06d}" for i in range(1, 100)])
+    data = _rows(6).append_column("lsoa21_code", pa.DictionaryArray.from_arrays(
+        pa.array([150, 7, None, 150, 200, 7], pa.int32()), codes)).append_column(
+        "borough_code", pa.DictionaryArray.from_arrays(
+            pa.array([40, 40, 41, 42, 40, None], pa.int32()), boroughs))
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        wh.ensure_tables([POLICE_STREET])
+        wh.insert(POLICE_STREET, data, _constants())
+        stored = rows(wh, "SELECT lsoa21_code, borough_code FROM police_street "
+                          "ORDER BY row_number")
+    assert stored == [("E01000150", "E09000041"), ("E01000007", "E09000041"),
+                      (None, "E09000042"), ("E01000150", "E09000043"),
+                      (None, "E09000041"), ("E01000007", None)]
+    (part,) = _part_files(path)
+    written = pq.read_table(part, read_dictionary=["lsoa21_code", "borough_code"])
+    assert written["lsoa21_code"].chunk(0).dictionary.to_pylist() == ["E01000007",
+                                                                      "E01000150"]
+    assert written["borough_code"].chunk(0).dictionary.to_pylist() == [
+        "E09000041", "E09000042", "E09000043"]
+    assert rows(path, f"SELECT least, greatest FROM {PART_RANGE.name} "
+                      "WHERE column_name = 'borough_code'") == [("E09000041", "E09000043")]
