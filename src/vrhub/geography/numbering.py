@@ -2,9 +2,12 @@
 
 A load numbers the same keys (map points, place keys) over and over: each block of rows
 is looked up among the keys seen so far, and the few new ones are added. A pandas index
-rebuilds its hash table whenever it grows, so :class:`Numbering` keeps two: the settled
-keys, rebuilt rarely, and the recent ones, small, merged into the settled ones once they
-reach a quarter of their number.
+builds its hash table again whenever it grows, so :class:`Numbering` keeps the keys in
+levels, each a pandas index of consecutive numbers, largest (oldest) first, each at most
+half the one before: a block's new keys become a level of their own, and a level grown
+to more than half the one before is merged into it. A key is looked up in the largest
+level first (where most are), the keys not found there in the next, and so on; each key
+is merged a few times over a load, however many blocks it spans.
 """
 
 from __future__ import annotations
@@ -22,25 +25,32 @@ class Numbering:
     """Distinct keys (int64 or complex128 NumPy arrays), numbered 0, 1, 2... as first seen.
     Not safe to share between threads without a lock."""
 
-    #: The recent keys are merged into the settled ones beyond this many (or a quarter).
+    #: Levels are merged while the one before holds fewer keys than this, whatever their
+    #: sizes (a small index costs more to ask than to rebuild).
     MERGE_AT = 4096
 
     def __init__(self, dtype: npt.DTypeLike) -> None:
         self._dtype = np.dtype(dtype)
-        self._settled = pd.Index(np.zeros(0, self._dtype))
-        self._recent = pd.Index(np.zeros(0, self._dtype))
+        #: indexes of consecutive numbers: the first holds 0..., each the next ones
+        self._levels: list[pd.Index] = []
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._settled) + len(self._recent)
+        return self._count
 
     def find(self, keys: npt.NDArray[Any]) -> Positions:
         """Each key's number, -1 where it was never added."""
-        found = np.asarray(self._settled.get_indexer(pd.Index(keys)), dtype=np.intp)
-        if len(self._recent):
-            miss = np.flatnonzero(found < 0)
-            if len(miss):
-                recent = self._recent.get_indexer(pd.Index(keys[miss]))
-                found[miss] = np.where(recent >= 0, recent + len(self._settled), -1)
+        found = np.full(len(keys), -1, dtype=np.intp)
+        todo = np.arange(len(keys))
+        start = 0
+        for level in self._levels:
+            if not len(todo):
+                break
+            hit = np.asarray(level.get_indexer(pd.Index(keys[todo])), dtype=np.intp)
+            known = hit >= 0
+            found[todo[known]] = hit[known] + start
+            todo = todo[~known]
+            start += len(level)
         return found
 
     def number(self, keys: npt.NDArray[Any]) -> tuple[Positions, npt.NDArray[Any], Positions]:
@@ -53,11 +63,19 @@ class Numbering:
         if not len(miss):
             return found, keys[:0], miss
         codes, new = pd.factorize(keys[miss])
-        found[miss] = len(self) + codes
+        found[miss] = self._count + codes
         first = np.empty(len(new), dtype=np.intp)
         first[codes[::-1]] = miss[::-1]
-        self._recent = self._recent.append(pd.Index(new))
-        if len(self._recent) > max(self.MERGE_AT, len(self._settled) // 4):
-            self._settled = self._settled.append(self._recent)
-            self._recent = pd.Index(np.zeros(0, self._dtype))
+        self._add(np.asarray(new, dtype=self._dtype))
         return found, np.asarray(new), first
+
+    def _add(self, new: npt.NDArray[Any]) -> None:
+        """The new keys as the last level, merging levels grown past half the one before
+        (or following one smaller than :attr:`MERGE_AT`)."""
+        levels = self._levels
+        levels.append(pd.Index(new))
+        self._count += len(new)
+        while len(levels) > 1 and (2 * len(levels[-1]) > len(levels[-2])
+                                   or len(levels[-2]) < self.MERGE_AT):
+            last = levels.pop()
+            levels[-1] = levels[-1].append(last)
