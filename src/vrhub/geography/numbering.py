@@ -79,3 +79,34 @@ class Numbering:
                                    or len(levels[-2]) < self.MERGE_AT):
             last = levels.pop()
             levels[-1] = levels[-1].append(last)
+
+
+class GrowingColumns:
+    """Columns of values by key number (what was found for each key numbered), growing
+    block after block: held in arrays with room to spare (doubled when full), so adding a
+    block's new keys copies only their values."""
+
+    def __init__(self, columns: dict[str, npt.DTypeLike]) -> None:
+        self._arrays = {name: np.zeros(0, dtype) for name, dtype in columns.items()}
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, added: dict[str, npt.NDArray[Any]]) -> None:
+        """Add the values of the next keys (every column, of equal lengths)."""
+        n = len(added[next(iter(self._arrays))])
+        size = self._size
+        if size + n > len(next(iter(self._arrays.values()))):
+            room = max(2 * (size + n), 1024)
+            grown = {name: np.empty(room, values.dtype) for name, values in self._arrays.items()}
+            for name, values in self._arrays.items():
+                grown[name][:size] = values[:size]
+            self._arrays = grown
+        for name, values in self._arrays.items():
+            values[size:size + n] = added[name]
+        self._size = size + n
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        """The column's values so far (values added never change)."""
+        return self._arrays[name][:self._size]

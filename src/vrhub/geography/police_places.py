@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vrhub.geography.boundaries import ArrayInput, Boundaries, Layer
-from vrhub.geography.numbering import Numbering
+from vrhub.geography.numbering import GrowingColumns, Numbering
 
 #: A point this close (metres) to its published LSOA polygon still agrees with it.
 NEAR_EDGE_METRES = 25.0
@@ -194,7 +194,7 @@ class PoliceCache:
         #: whether callers number the points (see :meth:`places`)
         self._numbered: bool | None = None
         #: era -> (the keys placed, each place column's value numbers in key order)
-        self._places: dict[bool, tuple[Numbering, dict[str, Numbers]]] = {}
+        self._places: dict[bool, tuple[Numbering, GrowingColumns]] = {}
         self._values = {
             "lsoa_vintage_published": _Values(VINTAGES), "lsoa21_code": _Values(),
             "ward_code": _Values(), "borough_code": _Values(),
@@ -246,13 +246,14 @@ class PoliceCache:
             codes = self._code_numbers(published_code, len(x))
             keys = points * self._CODE_SPACE + (codes + 1)
             era = month >= POLICE_UK_LSOA21_FROM
-            placed, numbers = self._places.setdefault(era, (Numbering(np.int64), {}))
+            if era not in self._places:
+                self._places[era] = (Numbering(np.int64), GrowingColumns(
+                    dict.fromkeys(POLICE_PLACE_COLUMNS, np.int32)))
+            placed, columns = self._places[era]
             found, new, rows = placed.number(keys)
             if len(new):
-                added = self._place(x[rows], y[rows], codes[rows], era)
-                numbers = added if not numbers else {
-                    name: np.concatenate([numbers[name], added[name]]) for name in numbers}
-                self._places[era] = (placed, numbers)
+                columns.append(self._place(x[rows], y[rows], codes[rows], era))
+            numbers = {name: columns[name] for name in POLICE_PLACE_COLUMNS}
             dictionaries = {name: values.dictionary for name, values in self._values.items()}
         out = {}
         for name in POLICE_PLACE_COLUMNS:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vrhub.geography.bng import to_bng
-from vrhub.geography.numbering import Numbering
+from vrhub.geography.numbering import GrowingColumns, Numbering
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -27,8 +27,8 @@ class GridPoints:
         #: a loader's worker threads project points at the same time
         self._lock = threading.Lock()
         self._numbers = Numbering(np.complex128)
-        self._easting: FloatArray = np.zeros(0)
-        self._northing: FloatArray = np.zeros(0)
+        #: each point's easting and northing, by its number
+        self._grid = GrowingColumns({"easting": np.float64, "northing": np.float64})
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -53,6 +53,6 @@ class GridPoints:
         found, new, _first = self._numbers.number(keys)
         if len(new):
             easting, northing = to_bng(new.real, new.imag)
-            self._easting = np.concatenate([self._easting, easting])
-            self._northing = np.concatenate([self._northing, northing])
-        return found.astype(np.int64), self._easting[found], self._northing[found]
+            self._grid.append({"easting": easting, "northing": northing})
+        return (found.astype(np.int64), self._grid["easting"][found],
+                self._grid["northing"][found])

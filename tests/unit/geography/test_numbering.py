@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vrhub.geography.numbering import Numbering
+from vrhub.geography.numbering import GrowingColumns, Numbering
 
 
 @given(st.lists(st.lists(st.integers(0, 300), max_size=80), max_size=12),
@@ -39,3 +39,21 @@ def test_complex_points_are_numbered_by_value():
     assert first.tolist() == [0, 1]
     again, new_again, _ = numbering.number(np.array([3 + 4j, 5 + 0j]))
     assert again.tolist() == [1, 2] and new_again.tolist() == [5 + 0j]
+
+
+@given(st.lists(st.integers(0, 3000), max_size=12))
+@settings(max_examples=40, deadline=None)
+def test_growing_columns_hold_every_block_in_order(sizes):
+    columns = GrowingColumns({"n": np.int32, "x": np.float64})
+    held: list[int] = []
+    earlier = columns["n"]
+    for size in sizes:
+        block = np.arange(len(held), len(held) + size)
+        columns.append({"n": block.astype(np.int32), "x": block * 0.5})
+        held.extend(block.tolist())
+        assert len(columns) == len(held)
+        assert columns["n"].tolist() == held and columns["n"].dtype == np.int32
+        assert columns["x"].tolist() == [v * 0.5 for v in held]
+        # what was handed out before is unchanged by later blocks
+        assert earlier.tolist() == held[:len(earlier)]
+        earlier = columns["n"]
