@@ -128,8 +128,10 @@ class _Values:
 
     def numbers_of(self, values: pa.Array) -> Numbers:
         """Like :meth:`numbers` for text in a pyarrow array (values seen before are found
-        by hashing, without a Python object per value)."""
-        if not self.values:
+        by hashing, without a Python object per value). Few values against many seen (a
+        file's LSOA codes against every code of a national load) are looked up one by
+        one: hashing every value seen again for each file would cost more."""
+        if len(values) * 8 < len(self.values) or not self.values:
             return self.numbers(values.to_pylist())
         found = pc.fill_null(pc.index_in(values, value_set=self.dictionary), -1)
         out = found.to_numpy(zero_copy_only=False).astype(np.int32)
