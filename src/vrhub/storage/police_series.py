@@ -164,5 +164,12 @@ def revised_series(warehouse: Warehouse, month: str, rows: pa.Table, *,
 
 
 def _distinct(column: pa.ChunkedArray | pa.Array) -> set[str]:
-    values = pc.unique(pc.cast(column, pa.string()))
-    return {str(v) for v in values.to_pylist() if v is not None}
+    """The column's values (dictionary-encoded text: the entries its rows use, without
+    decoding every row)."""
+    found: set[str] = set()
+    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary.take(pc.unique(chunk.indices).drop_null())
+        found.update(str(v) for v in pc.unique(pc.cast(chunk, pa.string())).to_pylist()
+                     if v is not None)
+    return found
