@@ -44,6 +44,11 @@ def formula_problems(
         # cheap first-byte screen, then the full pattern on the few candidates
         first = firsts[name] if firsts and name in firsts else first_bytes(table[name])
         idx = np.flatnonzero(_FORMULA_START[first])
+        blank = first[idx] == 0  # empty or null (not looked at), or a NUL first byte
+        if blank.any():
+            lengths = pc.binary_length(table[name].take(pa.array(idx[blank])))
+            held = pc.fill_null(pc.greater(lengths, 0), False).to_numpy(zero_copy_only=False)
+            idx = np.sort(np.concatenate([idx[~blank], idx[blank][held]]))
         if not len(idx):
             continue
         values = table[name].take(pa.array(idx)).to_pylist()

@@ -21,6 +21,7 @@ from vrhub.ingest.text_cells import (
     first_bytes,
     formula_problems,
 )
+from vrhub.standards.formula_cells import is_formula
 
 cells = st.one_of(st.none(), st.text(max_size=12),
                   st.sampled_from(["", " ", "\u00a0", "\u3000 ", "=SUM(A1)", "a" * 64]))
@@ -73,6 +74,19 @@ def test_encoded_formula_problems_are_the_plain_ones(chunks):
     plain = formula_problems(pa.table({"c": column}), ["c"], rows)
     encoded = encoded_formula_problems("c", encode_text(column), rows)
     assert encoded == plain
+
+
+@given(st.lists(st.lists(st.one_of(cells, st.sampled_from(
+    ["", "\x00", "\x00=1", "=1", "-1", "-a", "x", "\t"])), max_size=20), max_size=4))
+def test_formula_problems_are_the_cells_a_spreadsheet_would_run(chunks):
+    """Empty and null cells are passed over without a look; a cell starting with a NUL
+    byte is a formula to a spreadsheet, whatever follows."""
+    column = chunked(chunks)
+    rows = np.arange(7, 7 + len(column), dtype=np.int64)
+    found = formula_problems(pa.table({"c": column}), ["c"], rows)
+    expected = [(int(rows[i]), "'" + v) for i, v in enumerate(column.to_pylist())
+                if is_formula(v)]
+    assert [(p.row, p.value) for p in found] == expected
 
 
 ids = st.one_of(st.none(), st.sampled_from(["", "x", "abc", "0" * 64, "0" * 63 + "1"]),
