@@ -87,16 +87,11 @@ from vrhub.storage.warehouse import FileLoad, Warehouse
 
 SOURCE_NAME = "police"
 
-#: Rows of a streamed file (one too large to read whole) gathered into one Parquet part;
-#: memory stays bounded for any file size.
+#: Rows of a streamed file (too large to read whole) per Parquet part: memory is bounded.
 INSERT_ROWS = 250_000
-#: Worker threads, each taking a file ahead of the one being stored: read, checksummed,
-#: checked, placed and written as a part.
+#: Worker threads, each taking a file from start to a written part (:func:`_open`).
 READ_AHEAD_FILES = 2
-#: Files given to the workers ahead of the one being stored. More than the workers, so
-#: they go on while the caller's thread records a file (a file written as a part waits
-#: holding only its problems and the keys of its rows); on the national benchmark, 3
-#: left the two cores idle a seventh of the time.
+#: Files handed to the workers ahead of the one being recorded, so they never wait for it.
 QUEUED_FILES = 8
 #: Whether a worker parses its file's blocks in parallel: only when there are more cores
 #: than workers (on two cores, one thread per file costs a tenth less CPU and wall time).
@@ -289,7 +284,8 @@ class _Reader:
 @dataclass
 class _Opening:
     """A file opened: its header checked; when small enough to read whole, its checksum
-    and its rows checked, and (unless loaded before) placed and written as a part."""
+    and rows checked, and (unless loaded before) placed and written as a part, then held
+    with only its problems and ``keys`` (its rows' Crime ID, force, crime type)."""
 
     source: InputFile
     header: list[str]
@@ -297,7 +293,6 @@ class _Opening:
     sha256: str | None = None
     checked: Checked | None = None
     part: Part | None = None
-    #: with ``part``: the Crime ID, force and crime type of its rows (:class:`_Block`)
     keys: pa.Table | None = None
 
 
@@ -327,7 +322,6 @@ def _open(source: InputFile, work: _Work) -> _Opening:
                 opening.part = work.parts.prepare(
                     POLICE_STREET, _stored(state, sha, [table], flag_repeats=True), sha)
                 opening.keys = table.select(["crime_id", "reported_by", "crime_type"])
-                # written: the file waits for its turn holding only what is recorded
                 opening.checked = replace(checked, columns=None, coords=None, lsoa=None)
     return opening
 

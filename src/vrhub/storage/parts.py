@@ -106,8 +106,7 @@ def conform(table: Table, data: pa.Table, constants: Mapping[str, Any]) -> pa.Ta
     return pa.Table.from_arrays(columns, names=table.column_names)
 
 
-#: A dictionary longer than this is cut to the entries its rows use before it is stored
-#: (shorter ones cost nothing to keep whole)
+#: Dictionaries longer than this are stored cut to the entries their rows use.
 COMPACT_DICTIONARY_FROM = 64
 
 
