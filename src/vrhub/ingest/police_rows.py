@@ -120,10 +120,6 @@ class Checked:
     coords: Coordinates | None = None
     lsoa: pa.ChunkedArray | None = None
 
-    @property
-    def rows_kept(self) -> int:
-        return 0 if self.coords is None else len(self.coords.easting)
-
 
 def check_block(points: GridPoints, state: FileState, batch: Batch) -> Checked:
     """Check a block's rows and prepare the columns to store, without places and without
