@@ -25,7 +25,8 @@ KEY = ["reported_by", "month", "crime_type", "longitude", "latitude", "location"
 def _street(seed: int, n: int = 900) -> pd.DataFrame:
     """Rows of four series, one file per series and month. A third have no Crime ID and
     few distinct keys (so keys repeat within and across series, some with a missing
-    point or location); the others draw Crime IDs from a small pool (so IDs repeat)."""
+    force, point or location, some of a force one series alone holds); the others draw
+    Crime IDs from a small pool (so IDs repeat)."""
     rng = np.random.default_rng(seed)
     series = rng.choice(SERIES, n)
     month = rng.choice(["2024-01", "2024-02"], n)
@@ -42,6 +43,13 @@ def _street(seed: int, n: int = 900) -> pd.DataFrame:
         "crime_type": rng.choice(["Robbery", "Burglary"], n),
         "longitude": longitude, "latitude": 51.5 + point / 100, "location": location,
         "force": "metropolitan", "crime_id_duplicate": False})
+    # a force two series hold rows of, one only one series holds (its keys repeat within
+    # that series only), and rows naming no force
+    kent = np.isin(series, ["btp-street", "burglary_cleaned"]) & (rng.random(n) < 0.3)
+    frame.loc[kent, "reported_by"] = "Kent Police"
+    frame.loc[(series == "city-of-london-street") & (rng.random(n) < 0.3),
+              "reported_by"] = "Surrey Police"
+    frame.loc[rng.random(n) < 0.03, "reported_by"] = None
     frame["row_number"] = frame.groupby("file_id").cumcount() + 1
     return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
 
@@ -92,3 +100,9 @@ def test_the_rows_left_uncounted_are_those_the_rule_names(tmp_path: Path, seed: 
     no_id = frame[frame["crime_id"].isna()].dropna(subset=KEY)
     per_series = no_id.groupby([*KEY, "series"]).size().groupby(KEY).agg(["size", "nunique"])
     assert ((per_series["size"] > 1) & (per_series["nunique"] > 1)).any()
+    # keys of a force two series hold, shared; of a force one series alone holds,
+    # repeated within it (each row counts)
+    kent = no_id[no_id["reported_by"] == "Kent Police"]
+    assert (kent.groupby(KEY)["series"].nunique() > 1).any()
+    alone = no_id[no_id["reported_by"] == "Surrey Police"].groupby(KEY).size()
+    assert (alone > 1).any()
