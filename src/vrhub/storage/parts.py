@@ -49,18 +49,11 @@ import pyarrow.parquet as pq
 from vrhub.errors import ConfigError
 from vrhub.standards.provenance import PART, PART_RANGE
 from vrhub.standards.schema import Table
-from vrhub.storage import part_ranges
+from vrhub.storage import part_layout, part_ranges
 from vrhub.storage.ddl import typed_select
 from vrhub.storage.registered import append_rows
 
 SUFFIX = ".parts"
-#: Rows per Parquet row group: DuckDB reads a part's row groups in parallel (a month of
-#: the Met's crimes is one group; a part holding a year is several).
-ROW_GROUP_ROWS = 128 * 1024
-
-#: Rows the Parquet writer encodes at a time (its default, 1,024, costs a tenth more).
-WRITE_BATCH_ROWS = 64 * 1024
-
 #: The parts folder's note of parts unlisted by a write swapped in while other processes
 #: read an older copy of the warehouse (:mod:`vrhub.storage.warehouse_swap`), and how long
 #: they are kept after (by then every reader has reopened the new copy).
@@ -252,10 +245,7 @@ class PartStore:
         with _LOCK:
             _IN_FLIGHT.add(path)
             self._written.append(path)
-        pq.write_table(data, path, compression=_compression(data), store_schema=False,
-                       row_group_size=ROW_GROUP_ROWS, write_batch_size=WRITE_BATCH_ROWS,
-                       use_dictionary=_dictionary_encoded(data),
-                       write_statistics=_statistics(data))
+        pq.write_table(data, path, **part_layout.write_options(data))
         return Part(table.name, name, file_id, data.num_rows, part_ranges.ranges_of(table, data))
 
     def add(self, con: duckdb.DuckDBPyConnection, table: Table, part: Part, *,
@@ -464,36 +454,6 @@ class PartStore:
         if present != self._retired():
             self._save_retired(present)
         return removed
-
-
-def _dictionary_encoded(data: pa.Table) -> list[str]:
-    """Columns to store dictionary-encoded: those the loader encoded (few distinct values).
-    Trying a dictionary on the rest (Crime IDs, street descriptions) costs a quarter of
-    the write and is then abandoned."""
-    return [name for name, column in zip(data.column_names, data.columns, strict=True)
-            if pa.types.is_dictionary(column.type)]
-
-
-def _compression(data: pa.Table) -> dict[str, str]:
-    """LZ4 for every column but floating-point ones: LZ4 saves a tenth of their bytes
-    (coordinates) for an eighth of the write's time."""
-    return {name: "none" if pa.types.is_floating(kind) else "lz4"
-            for name, kind in zip(data.column_names, data.schema.types, strict=True)}
-
-
-def _statistics(data: pa.Table) -> list[str]:
-    """Columns worth min/max statistics: numbers (cheap) and text held as one value, such
-    as a file's month (lets a query for other months skip the part). Statistics on long
-    distinct text (Crime IDs, street descriptions) cost more than the rest of the write."""
-    keep = []
-    for name, column in zip(data.column_names, data.columns, strict=True):
-        kind = column.type
-        if pa.types.is_dictionary(kind):
-            if all(len(chunk.dictionary) <= 1 for chunk in column.chunks):
-                keep.append(name)
-        elif not (pa.types.is_string(kind) or pa.types.is_binary(kind)):
-            keep.append(name)
-    return keep
 
 
 def _quote(text: str) -> str:
