@@ -59,13 +59,22 @@ def counted_rows(warehouse: Warehouse, *, study_area: bool = True) -> str:
     the rule applied in the query."""
     table = POLICE_STREET.name
     where = f" WHERE {in_study_area_sql(warehouse)}" if study_area else ""
-    if not _has_key_columns(warehouse):  # rows of another shape: each row is a crime
+    repeats = repeated_rows(warehouse)
+    if repeats is None:
         return f'(SELECT * FROM "{table}"{where})'
+    return f'(SELECT * FROM "{table}" ANTI JOIN {repeats} USING (file_id, row_number){where})'
+
+
+def repeated_rows(warehouse: Warehouse) -> str | None:
+    """An SQL relation (to follow ``JOIN``) of the rows that repeat a crime counted from
+    another row (``file_id``, ``row_number``): ``police_uncounted``, or the rule applied in
+    the query on a warehouse whose rows were written without a police load. None for rows
+    of another shape (each row is a crime)."""
+    if not _has_key_columns(warehouse):
+        return None
     if warehouse.has_table(POLICE_UNCOUNTED.name):
-        return (f'(SELECT * FROM "{table}" ANTI JOIN "{POLICE_UNCOUNTED.name}" '
-                f"USING (file_id, row_number){where})")
-    return (f'(SELECT * FROM "{table}" ANTI JOIN ({_UNCOUNTED_SQL}) '
-            f"USING (file_id, row_number){where})")
+        return f'"{POLICE_UNCOUNTED.name}"'
+    return f"({_UNCOUNTED_SQL})"
 
 
 def in_study_area_sql(warehouse: Warehouse) -> str:
