@@ -53,12 +53,12 @@ def _compressible(column: pa.ChunkedArray) -> bool:
         return False
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return True
-    sample = next((chunk.buffers()[2] for chunk in column.chunks
-                   if chunk.buffers()[2] is not None and chunk.buffers()[2].size), None)
-    if sample is None:
-        return True
-    sample = sample.slice(0, min(sample.size, SAMPLE_BYTES))
-    return len(_LZ4.compress(sample)) <= COMPRESSED_AT_MOST * sample.size
+    for chunk in column.chunks:
+        values = chunk.buffers()[2]  # the text of the chunk's cells, end to end
+        if values is not None and values.size:
+            sample = values.slice(0, min(values.size, SAMPLE_BYTES))
+            return len(_LZ4.compress(sample)) <= COMPRESSED_AT_MOST * sample.size
+    return True  # no text at all
 
 
 def statistics(data: pa.Table) -> list[str]:
