@@ -8,10 +8,14 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tests.warehouse_sql import rows
+from vrhub.standards.police_uk import POLICE_STREET
 from vrhub.storage import part_layout
+from vrhub.storage.warehouse import Warehouse
 
 
 def _codecs(path: Path) -> dict[str, str]:
@@ -46,7 +50,7 @@ def test_text_lz4_cannot_shrink_is_stored_uncompressed(tmp_path: Path) -> None:
     assert back["crime_type"].to_pylist() == streets
 
 
-def test_the_rule_follows_the_values_not_the_name(tmp_path: Path) -> None:
+def test_the_rule_follows_the_values_not_the_name() -> None:
     """A Crime ID column of short repeated references is compressed; street descriptions
     of random letters are not."""
     rng = np.random.default_rng(6)
@@ -55,3 +59,21 @@ def test_the_rule_follows_the_values_not_the_name(tmp_path: Path) -> None:
         "crime_id": [f"REF-{i % 40:04d}" for i in range(3_000)],
         "location": ["".join(rng.choice(letters, 40)) for _ in range(3_000)]})
     assert part_layout.compression(data) == {"crime_id": "lz4", "location": "none"}
+
+
+def test_a_stored_part_is_written_so(tmp_path: Path) -> None:
+    """Rows stored in the warehouse go through the same layout: their part holds the Crime
+    IDs uncompressed and the street descriptions compressed, and reads back whole."""
+    n = 3_000
+    ids = [hashlib.sha256(f"crime {i}".encode()).hexdigest() for i in range(n)]
+    frame = pd.DataFrame({"file_id": "f" * 64, "row_number": range(1, n + 1),
+                          "crime_id": ids, "month": "2024-01",
+                          "location": ["On or near High Street"] * n})
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ensure_tables([POLICE_STREET])
+        wh.insert(POLICE_STREET, frame)
+        (part,) = (tmp_path / "w.parts" / "police_street").glob("*.parquet")
+        codecs = _codecs(part)
+        assert (codecs["crime_id"], codecs["location"]) == ("UNCOMPRESSED", "LZ4")
+        assert [r[0] for r in rows(wh, "SELECT crime_id FROM police_street "
+                                       "ORDER BY row_number")] == ids
