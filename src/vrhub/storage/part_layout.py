@@ -17,7 +17,7 @@ WRITE_BATCH_ROWS = 64 * 1024
 
 #: Bytes of a text column's values LZ4 is tried on, and the size it must bring them under
 #: for the column to be stored compressed.
-SAMPLE_BYTES = 64 << 10
+SAMPLE_BYTES = 16 << 10
 COMPRESSED_AT_MOST = 0.8
 
 _LZ4 = pa.Codec("lz4_raw")
