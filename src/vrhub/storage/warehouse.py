@@ -72,7 +72,6 @@ class Warehouse:
         self._study_area: StudyArea | None = None
         self._engine: Engine | None = None
         #: read-only: the tables and views, read once (nothing can create one meanwhile)
-        self._names: frozenset[str] | None = None
         #: read-only: answers kept while open (:meth:`remembered`), shared with cursors
         self._memo: dict[str, Any] = {}
 
@@ -179,7 +178,6 @@ class Warehouse:
         view._connection = self._con.cursor()
         view.parts = self.parts
         view._study_area = self._study_area
-        view._names = self._names
         view._memo = self._memo
         if self._engine is not None and self._engine.name != "duckdb":
             view._engine = self._engine
@@ -205,8 +203,7 @@ class Warehouse:
                     ) from None
                 time.sleep(0.02)
         self._connection = None
-        self._names = None  # opened again, it may have changed
-        self._memo = {}
+        self._memo = {}  # opened again, it may have changed
         swap, self._swap = self._swap, None
         try:
             if swap is not None:
@@ -280,12 +277,12 @@ class Warehouse:
     def has_table(self, name: str) -> bool:
         """Whether a table or view called ``name`` exists. Opened read-only, the warehouse
         cannot change while it is open (DuckDB locks the file against writers), so the
-        names are read once: a page asks this dozens of times."""
+        names are read once and shared with its cursors: a page asks this dozens of times,
+        and a server makes a cursor for each request it serves at once."""
         if self.read_only:
-            if self._names is None:
-                self._names = frozenset(str(n) for (n,) in self._con.execute(
-                    "SELECT DISTINCT table_name FROM information_schema.tables").fetchall())
-            return name in self._names
+            return name in self.remembered("table_names", lambda: frozenset(
+                str(n) for (n,) in self._con.execute(
+                    "SELECT DISTINCT table_name FROM information_schema.tables").fetchall()))
         row = _first(self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ))

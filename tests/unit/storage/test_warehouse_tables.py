@@ -53,6 +53,27 @@ def test_read_only_names_are_read_once_and_again_after_reopening(tmp_path: Path)
         reader.close()
 
 
+def test_cursors_share_the_names_whichever_asks_first(tmp_path: Path) -> None:
+    """A server makes a cursor per request it serves at once, before any has asked: the
+    first cursor to ask reads the names for all of them and for the parent."""
+    path = tmp_path / "warehouse.duckdb"
+    with Warehouse(path) as wh:
+        execute(wh, "CREATE TABLE counts (n INTEGER)")
+    reader = Warehouse(path, read_only=True).open()
+    try:
+        first, second = reader.cursor(), reader.cursor()
+        assert first.has_table("counts") and not first.has_table("missing")
+        for other in (second, reader):
+            real = own_connection(other)
+            other._connection = _Refusing()  # type: ignore[assignment]
+            try:
+                assert other.has_table("counts") and not other.has_table("missing")
+            finally:
+                other._connection = real
+    finally:
+        reader.close()
+
+
 def test_remembered_answers_last_while_read_only_and_open(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     calls: list[int] = []
