@@ -71,8 +71,8 @@ class Warehouse:
         self.parts = PartStore(self.path)
         self._study_area: StudyArea | None = None
         self._engine: Engine | None = None
-        #: read-only: the tables and views, read once (nothing can create one meanwhile)
-        #: read-only: answers kept while open (:meth:`remembered`), shared with cursors
+        #: read-only: answers kept while open (:meth:`remembered`, the table names among
+        #: them: nothing can create one meanwhile), shared with cursors
         self._memo: dict[str, Any] = {}
 
     # -- connection ---------------------------------------------------------------------
