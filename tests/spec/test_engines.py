@@ -9,6 +9,7 @@ starts once for the whole test session."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -243,6 +244,37 @@ def test_every_named_query_agrees_on_the_synthetic_workspace(name: str, syntheti
                                                              spark: Any) -> None:
     engine = _engine(synthetic, spark)
     _compare(synthetic, engine, QUERIES[name])
+
+
+def _same(value: Any) -> Any:
+    """A value compared as itself, NaN as a marker (NaN equals nothing, itself included),
+    and a whole-number sum (DuckDB's HUGEINT, which Arrow carries as a 38-digit decimal)
+    as the whole number the rows give."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, decimal.Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES) + sorted(COMPOSED))
+def test_duckdb_rows_are_its_arrow_answer_as_python_values(name: str,
+                                                           synthetic: Warehouse) -> None:
+    """Short answers are read as rows (a statement, planned once) and long ones as Arrow
+    (a relation): the two give the same names, values and types (in any order: not every
+    query orders its rows wholly)."""
+    query = QUERIES.get(name) or COMPOSED[name]
+    params = query.bind(_params(synthetic, query))
+    table = synthetic.engine.arrow(query, params)
+    columns, found = synthetic.engine.rows(query, params)
+    expected = sorted((tuple(map(_same, row)) for row in zip(
+        *(table.column(i).to_pylist() for i in range(table.num_columns)), strict=True)),
+        key=repr)
+    assert columns == table.column_names
+    found = sorted((tuple(map(_same, row)) for row in found), key=repr)
+    assert found == expected
+    assert [[type(v) for v in row] for row in found] == [[type(v) for v in row]
+                                                          for row in expected]
 
 
 def test_the_synthetic_workspace_answers_with_rows(synthetic: Warehouse, spark: Any) -> None:

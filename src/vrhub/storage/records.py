@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyarrow as pa
 
 from vrhub.errors import NotFound, UserError
 from vrhub.storage import kept_months, police_rollup
 from vrhub.storage.queries import records as queries
-from vrhub.storage.queries.core import rows, run, run_arrow, value
+from vrhub.storage.queries.core import named_rows, rows, run, value
 from vrhub.storage.queries.events import police_variant
 from vrhub.storage.queries.records import DATASETS, Dataset
 from vrhub.storage.warehouse import Warehouse
@@ -177,28 +176,13 @@ def _rolled_up_page(warehouse: Warehouse, scope: Scope, filters: Filters, names:
 def _page(warehouse: Warehouse, searches: queries.Searches, names: list[str],
           values: dict[str, Any], limit: int, offset: int) -> list[dict[str, Any]]:
     """One page of records, as JSON-ready dicts."""
-    return _records(run_arrow(warehouse, searches.page.compose(names), **values,
-                              limit=int(limit), offset=int(offset)))
+    return _records(*named_rows(warehouse, searches.page.compose(names), **values,
+                                limit=int(limit), offset=int(offset)))
 
 
-def _records(table: pa.Table) -> list[dict[str, Any]]:
-    """The rows as JSON-ready dicts (a column at a time: only numbers and times need
-    a look at each value)."""
-    columns = [_plain_column(table.column(i)) for i in range(table.num_columns)]
-    return [dict(zip(table.column_names, row, strict=True))
-            for row in zip(*columns, strict=True)]
-
-
-def _plain_column(column: pa.ChunkedArray) -> list[Any]:
-    """A column's values as :func:`_plain` gives them: NaN as None, dates and times as
-    ISO text."""
-    values = column.to_pylist()
-    kind = column.type
-    if pa.types.is_floating(kind):
-        return [None if v is not None and v != v else v for v in values]
-    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        return [None if v is None else v.isoformat() for v in values]
-    return values
+def _records(columns: list[str], found: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (:func:`_plain`)."""
+    return [dict(zip(columns, map(_plain, row), strict=True)) for row in found]
 
 
 def export_frame(warehouse: Warehouse, name: str, scope: Scope,
@@ -235,8 +219,9 @@ def get(warehouse: Warehouse, name: str, record_id: str) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if value is None:
-        return None
+    """A value as JSON holds it: NaN and NaT as None, dates and times as ISO text."""
+    if value is None or isinstance(value, str | int):  # most values: answered first
+        return value
     if isinstance(value, float) and pd.isna(value):
         return None
     if value is pd.NaT:

@@ -3,11 +3,10 @@ filters narrow it, pages are stable, and a record's owner is read without the re
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow as pa
+import duckdb
 import pytest
 
 from tests.street_rows import street_warehouse
@@ -120,22 +119,20 @@ def test_a_dataset_not_loaded_reads_as_empty(tmp_path: Path) -> None:
         assert frame.empty and "assault_id" in frame.columns
 
 
-def test_record_values_are_json_ready_column_by_column() -> None:
-    """A page's rows as the API sends them: NaN and null as None, dates and timestamps as
-    ISO text, text, whole numbers and flags as they are; the same as one value at a time."""
-    page = pa.table({
-        "easting": pa.array([530001.5, float("nan"), None]),
-        "assault_at": pa.array([dt.datetime(2024, 3, 1, 22, 15), None,
-                                dt.datetime(2024, 3, 2, 0, 5)]),
-        "arrival": pa.array([dt.date(2024, 3, 1), dt.date(2024, 3, 2), None]),
-        "month": ["2024-03", None, "2024-03"], "row_number": [1, 2, None],
-        "known": [True, False, None]})
-    found = records._records(page)
+def test_record_values_are_json_ready_as_the_warehouse_returns_them() -> None:
+    """A page's rows as the API sends them, from the values DuckDB answers with: NaN and
+    null as None, dates and timestamps as ISO text, text, whole numbers and flags as they
+    are."""
+    answer = duckdb.connect().execute(
+        "SELECT * FROM (VALUES (530001.5, TIMESTAMP '2024-03-01 22:15:00', "
+        "DATE '2024-03-01', '2024-03', 1, true), ('NaN'::DOUBLE, NULL, DATE '2024-03-02', "
+        "NULL, 2, false), (NULL, TIMESTAMP '2024-03-02 00:05:00', NULL, '2024-03', NULL, "
+        "NULL)) AS t(easting, assault_at, arrival, month, row_number, known)")
+    found = records._records([d[0] for d in answer.description], answer.fetchall())
     assert found[0] == {"easting": 530001.5, "assault_at": "2024-03-01T22:15:00",
                         "arrival": "2024-03-01", "month": "2024-03", "row_number": 1,
                         "known": True}
-    assert found[1]["easting"] is None and found[2]["easting"] is None
-    assert found[1]["assault_at"] is None and found[2]["arrival"] is None
-    one_at_a_time = [{k: records._plain(v) for k, v in row.items()}
-                     for row in page.to_pylist()]
-    assert found == one_at_a_time
+    assert found[1] == {"easting": None, "assault_at": None, "arrival": "2024-03-02",
+                        "month": None, "row_number": 2, "known": False}
+    assert found[2]["easting"] is None and found[2]["arrival"] is None
+    assert found[2]["assault_at"] == "2024-03-02T00:05:00" and found[2]["known"] is None

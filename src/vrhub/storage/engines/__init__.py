@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 ENGINES = ("duckdb", "spark")
 
+#: an answer as Python values: its column names, and its rows as tuples
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
 
 class Engine(Protocol):
     """Answers a named query with bound parameter values."""
@@ -26,6 +29,8 @@ class Engine(Protocol):
     def frame(self, query: NamedQuery, params: dict[str, Any]) -> pd.DataFrame: ...
 
     def arrow(self, query: NamedQuery, params: dict[str, Any]) -> pa.Table: ...
+
+    def rows(self, query: NamedQuery, params: dict[str, Any]) -> Rows: ...
 
 
 class DuckDBEngine:
@@ -46,6 +51,12 @@ class DuckDBEngine:
     def arrow(self, query: NamedQuery, params: dict[str, Any]) -> pa.Table:
         return self.warehouse._con.sql(self.sql(query, params),
                                        params=params).to_arrow_table()
+
+    def rows(self, query: NamedQuery, params: dict[str, Any]) -> Rows:
+        # run as a statement, not a relation: a relation is bound when made and its query
+        # planned again when read, which for a short answer costs more than the answer
+        found = self.warehouse._con.execute(self.sql(query, params), params)
+        return [d[0] for d in found.description], found.fetchall()
 
     def sql(self, query: NamedQuery, params: dict[str, Any]) -> str:
         """The query's SQL, its declared bounds applied to the parts it reads."""

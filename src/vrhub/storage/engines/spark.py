@@ -32,6 +32,7 @@ from vrhub.storage.engines.tables import SPARK_TYPES, declared_table
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from vrhub.storage.engines import Rows
     from vrhub.storage.queries.core import NamedQuery
     from vrhub.storage.warehouse import Warehouse
 
@@ -145,6 +146,11 @@ class SparkEngine:
 
     def frame(self, query: NamedQuery, params: dict[str, Any]) -> pd.DataFrame:
         return self.arrow(query, params).to_pandas()
+
+    def rows(self, query: NamedQuery, params: dict[str, Any]) -> Rows:
+        table = self.arrow(query, params)
+        columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+        return table.column_names, list(zip(*columns, strict=True))
 
     def arrow(self, query: NamedQuery, params: dict[str, Any]) -> pa.Table:
         self._register(query_tables(query.sql))

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:
+    from vrhub.storage.engines import Rows
     from vrhub.storage.warehouse import Warehouse
 
 #: the parameter types a named query may declare
@@ -284,16 +285,18 @@ def run_arrow(wh: Warehouse, query: NamedQuery, **values: Any) -> pa.Table:
     return wh.engine.arrow(query, query.bind(values))
 
 
+def named_rows(wh: Warehouse, query: NamedQuery, **values: Any) -> Rows:
+    """The answer's column names, and its rows as tuples of Python values (for short
+    answers: a long one is read faster as a frame or an Arrow table)."""
+    return wh.engine.rows(query, query.bind(values))
+
+
 def rows(wh: Warehouse, query: NamedQuery, **values: Any) -> list[tuple[Any, ...]]:
     """The answer's rows as tuples of Python values."""
-    table = run_arrow(wh, query, **values)
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    return list(zip(*columns, strict=True))
+    return named_rows(wh, query, **values)[1]
 
 
 def value(wh: Warehouse, query: NamedQuery, **values: Any) -> Any:
     """The first column of the first row of the answer (None when there is no row)."""
-    table = run_arrow(wh, query, **values)
-    if not table.num_rows:
-        return None
-    return table.column(0)[0].as_py()
+    found = rows(wh, query, **values)
+    return found[0][0] if found else None
