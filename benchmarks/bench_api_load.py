@@ -77,8 +77,10 @@ def build_warehouse(path: Path, seed: int = 7, police_rows: int = POLICE_ROWS) -
                                                   rng.integers(0, 10, police_rows)],
         "borough_code": np.array(BOROUGHS)[b]})
     # as a load leaves it: one part per monthly file of the force (its own file id), the
-    # rows in the file's order
-    police = police.sort_values("month", kind="stable").reset_index(drop=True)
+    # rows in the file's order, which police.uk makes by LSOA name, so by borough (the
+    # rows here all name one LSOA: by borough and ward)
+    police = police.sort_values(["month", "borough_code", "ward_code"],
+                                kind="stable").reset_index(drop=True)
     police["file_id"] = police["month"].map(lambda m: m.replace("-", "").ljust(64, "f"))
     police["row_number"] = police.groupby("month").cumcount() + 1
     sub = "istv-" + "c" * 16

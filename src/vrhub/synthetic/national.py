@@ -6,7 +6,8 @@ the Welsh forces) laid on a grid of 700 m squares around a point in its real are
 street snap points in each ('On or near Street 12'); crime concentrates in hotspot LSOAs
 as in :mod:`vrhub.synthetic.police`, whose crime types, shares and outcomes it uses. Files
 follow data.police.uk exactly: ``YYYY-MM/YYYY-MM-<force>-street.csv`` with the 12
-published columns; anti-social behaviour has no Crime ID or outcome.
+published columns, rows ordered by LSOA name as published; anti-social behaviour has no
+Crime ID or outcome.
 
 Rows are made with NumPy and written with Arrow's CSV writer, a month at a time, so 60
 million rows take minutes, not hours.
@@ -142,7 +143,8 @@ def write_month(areas: list[ForceArea], folder: Path, month: str, rows_per_month
     paths = []
     for area, force in zip(areas, FORCES, strict=True):
         n = int(rng.poisson(rows_per_month * force[4] / TOTAL_SHARE * season))
-        lsoa = rng.choice(len(area.codes), n, p=area.weights)
+        # in the published order: by LSOA name (an area's names sort as its LSOAs)
+        lsoa = np.sort(rng.choice(len(area.codes), n, p=area.weights))
         snap = rng.integers(0, SNAPS_PER_LSOA, n)
         kind = types[rng.choice(len(types), n, p=shares)]
         asb = kind == "Anti-social behaviour"

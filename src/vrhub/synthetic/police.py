@@ -5,7 +5,8 @@ Street files follow the data.police.uk download exactly: ``YYYY-MM/YYYY-MM-metro
 street.csv`` with the 12 published columns, crimes snapped to street points ('On or near
 <street>'), anti-social behaviour without a Crime ID or outcome, and the awkward rows real
 files have: a few crimes with no location (blank coordinates and LSOA) and, rarely,
-coordinates of zero. Crime concentrates in a handful of hotspot LSOAs.
+coordinates of zero. Crime concentrates in a handful of hotspot LSOAs. Rows are in the
+published order: by LSOA name, rows without a location last.
 
 The MPS tables (LSOA, ward, borough) are built from one set of monthly counts, so the
 levels add up, and open with a near-empty stub month as the real current tables do.
@@ -124,7 +125,10 @@ def write_street_files(geo: SyntheticGeography, folder: Path, months: list[str],
             rows.append([hashlib.sha256(f"{seed}/{month}/z".encode()).hexdigest(), month,
                          FORCE, FORCE, "0.000000", "0.000000", "On or near Unknown Street", "",
                          "", "Other theft", OUTCOMES[0], ""])
-        order = rng.permutation(len(rows))
+        # as police.uk orders a file: by LSOA name (so by district), rows without a
+        # location last; within an LSOA in no particular order
+        shuffled = rng.permutation(len(rows))
+        order = sorted(shuffled, key=lambda i: (rows[i][8] == "", rows[i][8]))
         paths.append(_csv(folder / month / f"{month}-metropolitan-street.csv", STREET_COLUMNS,
                           [rows[i] for i in order]))
     return paths

@@ -77,3 +77,46 @@ def test_a_stored_part_is_written_so(tmp_path: Path) -> None:
         assert (codecs["crime_id"], codecs["location"]) == ("UNCOMPRESSED", "LZ4")
         assert [r[0] for r in rows(wh, "SELECT crime_id FROM police_street "
                                        "ORDER BY row_number")] == ids
+
+
+def test_a_district_is_read_from_its_own_row_groups(tmp_path: Path) -> None:
+    """police.uk orders a month's rows by LSOA name, so by district: a stored part is cut
+    into row groups whose district, ward and LSOA codes carry min/max statistics, so that
+    a reader skips the groups of other districts. Every row of a district lies in the
+    groups whose range holds its code, and those are few."""
+    per, boroughs = 7_000, [f"E09{i:06d}" for i in range(1, 11)]
+    n = per * len(boroughs)
+    frame = pd.DataFrame({
+        "file_id": "f" * 64, "row_number": range(1, n + 1), "month": "2024-01",
+        "crime_id": [hashlib.sha256(f"crime {i}".encode()).hexdigest() for i in range(n)],
+        "borough_code": np.repeat(boroughs, per),
+        "ward_code": [f"E05{i // 700:06d}" for i in range(n)],
+        "lsoa21_code": [f"E01{i // 140:06d}" for i in range(n)]})
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ensure_tables([POLICE_STREET])
+        wh.insert(POLICE_STREET, frame)
+        (part,) = (tmp_path / "w.parts" / "police_street").glob("*.parquet")
+        meta = pq.ParquetFile(part).metadata
+        assert meta.num_row_groups == -(-n // part_layout.ROW_GROUP_ROWS)
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        for column in ("borough_code", "ward_code", "lsoa21_code", "month"):
+            ranges = [meta.row_group(g).column(names.index(column)).statistics
+                      for g in range(meta.num_row_groups)]
+            assert all(s is not None and s.has_min_max for s in ranges), column
+        where = names.index("borough_code")
+        ranges = [(meta.row_group(g).column(where).statistics.min,
+                   meta.row_group(g).column(where).statistics.max)
+                  for g in range(meta.num_row_groups)]
+        read = pq.read_table(part, columns=["borough_code"]).to_pandas()
+        starts = np.cumsum([0] + [meta.row_group(g).num_rows
+                                  for g in range(meta.num_row_groups)])
+        for borough in boroughs:
+            holding = [g for g, (lo, hi) in enumerate(ranges) if lo <= borough <= hi]
+            assert 1 <= len(holding) <= 2 < meta.num_row_groups, (borough, ranges)
+            inside = set().union(*(range(starts[g], starts[g + 1]) for g in holding))
+            assert set(np.flatnonzero(read["borough_code"] == borough)) <= inside
+        # Crime IDs (long distinct text) carry none: they would cost more than the write
+        crime_ids = meta.row_group(0).column(names.index("crime_id")).statistics
+        assert crime_ids is None or not crime_ids.has_min_max
+        assert rows(wh, "SELECT count(*) FROM police_street WHERE borough_code = "
+                        "'E09000004'") == [(per,)]

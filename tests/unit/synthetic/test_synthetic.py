@@ -13,6 +13,7 @@ import shapely
 
 from vrhub.standards.codes import BoroughCode, LSOACode, ODSCode, WardCode
 from vrhub.synthetic.geography import build_geography, write_geography
+from vrhub.synthetic.national import force_areas, write_month
 from vrhub.synthetic.police import (
     CRIME_TYPES,
     STREET_COLUMNS,
@@ -107,6 +108,50 @@ def test_street_files_look_like_police_uk(tmp_path: Path, geo) -> None:  # type:
     per_lsoa = np.sort(np.unique([r["LSOA code"] for r in located], return_counts=True)[1])
     top = per_lsoa[-len(per_lsoa) // 10:].sum() / per_lsoa.sum()
     assert top > 0.2
+
+
+def _in_published_order(names: list[str]) -> bool:
+    """Whether rows (their LSOA names) are in the order data.police.uk publishes a file:
+    each district's rows together (the name less its last word; the files sort names in a
+    collation that ignores spaces, so "Eastbourne" comes before "East Cambridgeshire"), and
+    rows without an LSOA last."""
+    located = [n for n in names if n]
+    if names[:len(located)] != located:  # a row without an LSOA before a located one
+        return False
+    districts = [n.rsplit(" ", 1)[0] for n in located]
+    runs = sum(1 for i, d in enumerate(districts) if i == 0 or d != districts[i - 1])
+    return runs == len(set(districts))
+
+
+def test_street_rows_are_in_the_order_police_uk_publishes(tmp_path: Path, geo,  # type: ignore[no-untyped-def]
+                                                          shared_data: Path) -> None:
+    """The order the warehouse's row groups rely on (vrhub.storage.part_layout), read from
+    unaltered downloads of two forces, and the synthetic files in it too."""
+    published = [*sorted((shared_data / "police-uk" / "city-of-london").glob("*.csv.gz"))[-3:],
+                 *sorted((shared_data / "police-uk" / "btp").glob("*.csv.gz"))]
+    for path in published:
+        with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            names = [r["LSOA name"] for r in csv.DictReader(handle)]
+        assert _in_published_order(names), path.name
+        assert "" in names and not _in_published_order(names[::-1]), path.name
+    for path in write_street_files(geo, tmp_path, months_between("2023-10", 2)):
+        with path.open(newline="") as handle:
+            names = [r["LSOA name"] for r in csv.DictReader(handle)]
+        assert "" in names and len({n.rsplit(" ", 1)[0] for n in names if n}) > 3
+        assert _in_published_order(names), path.name
+
+
+def test_national_street_files_are_in_the_order_police_uk_publishes(tmp_path: Path) -> None:
+    areas = force_areas(20_000, seed=3)
+    paths = write_month(areas, tmp_path, "2024-05", 20_000, seed=3)
+    assert len(paths) == 43
+    for path in paths:
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert tuple(rows[0]) == STREET_COLUMNS
+        names = [r["LSOA name"] for r in rows]
+        assert len(set(names)) > 1 and _in_published_order(names), path.name
+        assert names == sorted(names), path.name  # an area's names sort as its LSOAs
 
 
 def test_mps_levels_add_up_and_open_with_a_stub_month(tmp_path: Path, geo) -> None:  # type: ignore[no-untyped-def]
