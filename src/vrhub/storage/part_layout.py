@@ -11,10 +11,10 @@ import pyarrow as pa
 #: Rows per Parquet row group. A group's statistics let a query skip it: police.uk
 #: publishes a force's month ordered by LSOA name (so by district, rows without a location
 #: last), and a part keeps the file's order, so one borough of a Met month (about 91,000
-#: rows, six groups) is read from one or two groups, not the whole part. DuckDB reads
-#: groups in parallel, so whole-part scans lose nothing (measured on a London year: a
-#: borough's page 6.5 -> 3.7 ms, a borough's coordinates 4.4 -> 1.9 ms, counts over
-#: every row the same or faster).
+#: rows, six groups) is read from one or two groups, not the whole part. Measured on a
+#: London year: a borough's page of records 6.5 -> 3.7 ms, a borough's points 4.4 -> 1.9
+#: ms, counts over every row the same; the price is on reading every row of a large
+#: force: a Met year's points (national benchmark) 21 -> 23-27 ms.
 ROW_GROUP_ROWS = 16 * 1024
 
 #: Rows the Parquet writer encodes at a time (its default, 1,024, costs a tenth more).
