@@ -121,7 +121,8 @@ POLICE_STREET = Table(
     ),
     replace_key=("series", "month"),
     stored_as="parts",
-    part_ranges=("month", "force", "borough_code"),
+    # file_id: a record's id names its file, so one record is read from its file's part
+    part_ranges=("month", "force", "borough_code", "file_id"),
 )
 
 STOP_SEARCH_SOURCE_COLUMNS = (

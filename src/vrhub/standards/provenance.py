@@ -75,9 +75,9 @@ PART_RANGE = Table(
     name="warehouse_part_range",
     group="bookkeeping",
     description="The least and greatest value of a column in one part, for the columns a table "
-    "stored as parts declares (police_street: month, force and borough): a question bounded "
-    "on them reads only the parts that may hold its rows. A part without a row here (written "
-    "before ranges were kept) is read by every question.",
+    "stored as parts declares (police_street: month, force, borough and file id): a question "
+    "bounded on them reads only the parts that may hold its rows. A part without a row here "
+    "(written before ranges were kept) is read by every question.",
     columns=(
         Column("table_name", "string", "Table whose rows the part holds.", required=True),
         Column("part", "string", "File name of the part (as in warehouse_part).",

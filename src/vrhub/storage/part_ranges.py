@@ -1,7 +1,7 @@
 """The range of some columns in each Parquet part, and which parts a bounded question reads.
 
-A table stored as parts may declare ``part_ranges`` (``police_street``: month, force and
-borough). Each part's least and greatest value of those columns is kept beside its listing
+A table stored as parts may declare ``part_ranges`` (``police_street``: month, force,
+borough and file id: a record's id names its file). Each part's least and greatest value of those columns is kept beside its listing
 (``warehouse_part_range``): written with the listing (:class:`vrhub.storage.parts.
 PartStore` keeps both and writes them together) and removed with it. A question bounded on
 them (:class:`vrhub.storage.queries.core.Narrow`) reads only the parts whose range meets

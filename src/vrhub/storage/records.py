@@ -16,7 +16,7 @@ import pandas as pd
 from vrhub.errors import NotFound, UserError
 from vrhub.storage import kept_months, police_rollup
 from vrhub.storage.queries import records as queries
-from vrhub.storage.queries.core import named_rows, rows, run, value
+from vrhub.storage.queries.core import NamedQuery, named_rows, rows, run, value
 from vrhub.storage.queries.events import police_variant
 from vrhub.storage.queries.records import DATASETS, Dataset
 from vrhub.storage.warehouse import Warehouse
@@ -199,23 +199,33 @@ def owner(warehouse: Warehouse, name: str, record_id: str) -> tuple[str | None, 
     """(borough, site) a record belongs to, for the object-level policy check; NotFound if
     there is no such record. Reads nothing else about it."""
     ds = dataset(name)
-    if not _require(warehouse, ds):
-        raise NotFound(f"no {name} record {record_id!r}")
-    row = run(warehouse, queries.OWNER[name], record_id=record_id)
-    if row.empty:
-        raise NotFound(f"no {name} record {record_id!r}")
-    borough, site_code = row.iloc[0]["borough_code"], row.iloc[0]["site_code"]
-    return (None if pd.isna(borough) else str(borough),
-            None if pd.isna(site_code) else str(site_code))
+    found = _one(warehouse, ds, queries.OWNER[name], record_id)
+    borough, site_code = found["borough_code"], found["site_code"]
+    return (None if borough is None else str(borough),
+            None if site_code is None else str(site_code))
 
 
 def get(warehouse: Warehouse, name: str, record_id: str) -> dict[str, Any]:
     """One record by id (after the object-level policy check has passed)."""
-    dataset(name)
-    row = run(warehouse, queries.RECORD[name], record_id=record_id)
-    if row.empty:
-        raise NotFound(f"no {name} record {record_id!r}")
-    return {str(k): _plain(v) for k, v in row.iloc[0].to_dict().items()}
+    ds = dataset(name)
+    return {k: _plain(v) for k, v in
+            _one(warehouse, ds, queries.RECORD[name], record_id).items()}
+
+
+def _one(warehouse: Warehouse, ds: Dataset, query: NamedQuery,
+         record_id: str) -> dict[str, Any]:
+    """The row ``query`` answers for ``record_id`` (NotFound when there is none). A
+    police.uk id names its file and row, so the row is read from that file's part."""
+    values: dict[str, Any] | None = {"record_id": record_id}
+    if ds.id_sql == queries.FILE_ROW_ID_SQL:
+        shape = queries.file_row_values(record_id)
+        values = None if shape is None else {**shape, "record_id": record_id}
+    if values is None or not _require(warehouse, ds):
+        raise NotFound(f"no {ds.name} record {record_id!r}")
+    columns, found = named_rows(warehouse, query, **values)
+    if not found:
+        raise NotFound(f"no {ds.name} record {record_id!r}")
+    return dict(zip(columns, found[0], strict=True))
 
 
 def _plain(value: Any) -> Any:

@@ -1,8 +1,8 @@
-"""Parts record the range of their month, force and borough, and a question bounded on them
-reads only the parts that may hold its rows: the same answer as the view over every part,
-for every query that declares bounds, on parts of two forces over ten months (the City of
-London's in one borough, one part holding two months, one part recorded before ranges were
-kept)."""
+"""Parts record the range of their month, force, borough and file, and a question bounded on
+them reads only the parts that may hold its rows: the same answer as the view over every
+part, for every query that declares bounds, on parts of two forces over ten months (the
+City of London's in one borough, one part holding two months, one part recorded before
+ranges were kept), and for one record by id."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from vrhub.storage.parts import PartStore
 from vrhub.storage.queries import QUERIES, NamedQuery
 from vrhub.storage.queries.core import TEMPLATES, load_all
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE
+from vrhub.storage.queries.records import file_row_values
 from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 load_all()
@@ -54,6 +55,10 @@ MONTH_LISTS = [["2023-03", "2023-07"], ["2023-10"], ["2023-04"], ["2022-01"]]
 CITY, OTHERS = DISTRICTS_EXAMPLE[0], list(DISTRICTS_EXAMPLE[1:3])
 BOROUGHS = [CITY, OTHERS[0], "E09999999"]
 BOROUGH_LISTS = [[CITY], OTHERS, ["E09999999"]]
+#: record ids: a row of part 3, a row of the part without ranges, a row part 3 has not,
+#: a file no part holds
+RECORD_IDS = ["03aaaaaaaaaaaaaa-5", f"{OLDER:02d}aaaaaaaaaaaaaa-1", "03aaaaaaaaaaaaaa-999",
+              "99aaaaaaaaaaaaaa-1"]
 
 
 def _frame(force: str, months: tuple[str, ...], index: int, rng: np.random.Generator
@@ -112,6 +117,8 @@ def _params(query: NamedQuery, bounds: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cases(query: NamedQuery) -> list[dict[str, Any]]:
+    if "record_id" in query.params:
+        return [{**(file_row_values(r) or {}), "record_id": r} for r in RECORD_IDS]
     cases = _month_cases(query)
     kind = query.params.get("borough")
     if kind is not None:
@@ -148,13 +155,14 @@ def _parts_read(sql: str) -> int | None:
 
 
 def _held(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
-    """Each part's least and greatest month, force and borough, read from its rows."""
+    """Each part's least and greatest month, force, borough and file, read from its rows."""
     found = rows(path, "SELECT parse_filename(filename), min(month), max(month), min(force), "
-                       "max(force), min(borough_code), max(borough_code) FROM "
-                       "read_parquet(?, filename = true) GROUP BY 1",
+                       "max(force), min(borough_code), max(borough_code), min(file_id), "
+                       "max(file_id) FROM read_parquet(?, filename = true) GROUP BY 1",
                  [str(path.with_name("warehouse.parts") / "police_street" / "*.parquet")])
-    return {part: {"month": (m0, m1), "force": (f0, f1), "borough_code": (b0, b1)}
-            for part, m0, m1, f0, f1, b0, b1 in found}
+    return {part: {"month": (m0, m1), "force": (f0, f1), "borough_code": (b0, b1),
+                   "file_id": (i0, i1)}
+            for part, m0, m1, f0, f1, b0, b1, i0, i1 in found}
 
 
 def _expected_parts(query: NamedQuery, values: dict[str, Any],
@@ -209,6 +217,24 @@ def test_answers_are_not_empty_comparisons(path: Path) -> None:
     assert found == direct > 0
 
 
+def test_one_record_is_read_from_its_own_file_s_part(path: Path) -> None:
+    from vrhub.storage import records
+
+    direct = rows(path, "SELECT crime_id, month, borough_code FROM police_street WHERE "
+                        "file_id = ? AND row_number = 5", ["03".ljust(64, "a")])
+    assert len(direct) == 1
+    with Warehouse(path, read_only=True) as wh:
+        query = QUERIES["records.record.police"]
+        values = query.bind({**(file_row_values("03aaaaaaaaaaaaaa-5") or {}),
+                             "record_id": "03aaaaaaaaaaaaaa-5"})
+        # part 3, and the part written before ranges were kept (it may hold anything)
+        assert _parts_read(wh.engine.sql(query, values)) == 2  # type: ignore[attr-defined]
+        record = records.get(wh, "police", "03aaaaaaaaaaaaaa-5")
+        assert [(record["crime_id"], record["month"], record["borough_code"])] == direct
+        assert record["record_id"] == "03aaaaaaaaaaaaaa-5"
+        assert records.owner(wh, "police", "03aaaaaaaaaaaaaa-5") == (direct[0][2], None)
+
+
 def test_the_ranges_are_those_of_the_rows(path: Path) -> None:
     recorded = rows(path, f"SELECT part, column_name, least, greatest FROM {PART_RANGE.name} "
                           "ORDER BY ALL")
@@ -216,7 +242,7 @@ def test_the_ranges_are_those_of_the_rows(path: Path) -> None:
                       for column, bound in ranges.items()
                       if not part.startswith(f"{OLDER:02d}aaa"))
     assert recorded == expected
-    assert len(recorded) == 3 * (len(PARTS) - 1)
+    assert len(recorded) == 4 * (len(PARTS) - 1)
     assert {r[3] for r in recorded if r[1] == "borough_code"} == {CITY, "W06000015"}
 
 
@@ -226,10 +252,15 @@ def test_ranges_of_plain_encoded_and_empty_columns() -> None:
     force = pa.chunked_array([pa.array(["b", "a", None]).dictionary_encode(),
                               pa.array([None], pa.string()).dictionary_encode()])
     boroughs = pa.chunked_array([pa.array(["E09000007", "E09000001", "E09000033", None])])
-    data = pa.table({"month": months, "force": force, "borough_code": boroughs})
+    # a file's one id, as a column of one dictionary value
+    files = pa.chunked_array([pa.DictionaryArray.from_arrays(
+        pa.array([0, 0, 0, 0], pa.int32()), pa.array(["ab" * 32]))])
+    data = pa.table({"month": months, "force": force, "borough_code": boroughs,
+                     "file_id": files})
     assert ranges_of(POLICE_STREET, data) == (("month", "2023-02", "2023-09"),
                                               ("force", "a", "b"),
-                                              ("borough_code", "E09000001", "E09000033"))
+                                              ("borough_code", "E09000001", "E09000033"),
+                                              ("file_id", "ab" * 32, "ab" * 32))
     empty = pa.table({name: pa.nulls(3, pa.string()) for name in POLICE_STREET.part_ranges})
     assert ranges_of(POLICE_STREET, empty) == tuple((name, None, None)
                                                     for name in POLICE_STREET.part_ranges)
@@ -284,7 +315,9 @@ def test_parts_without_ranges_get_them_when_opened_for_writing(path: Path,
         wh.open()
         after = rows(wh, f"SELECT * FROM {PART_RANGE.name} ORDER BY ALL")
     older = [r for r in after if r[1].startswith(f"{OLDER:02d}aaa")]
+    file_id = f"{OLDER:02d}".ljust(64, "a")
     assert sorted(older) == [("police_street", older[0][1], "borough_code", CITY, CITY),
+                             ("police_street", older[0][1], "file_id", file_id, file_id),
                              ("police_street", older[0][1], "force", "city-of-london",
                               "city-of-london"),
                              ("police_street", older[0][1], "month", "2023-04", "2023-04")]

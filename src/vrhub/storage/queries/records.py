@@ -18,6 +18,22 @@ from vrhub.storage.queries.core import Fragment, NamedQuery, Narrow, Template, d
 from vrhub.storage.queries.counted import counted
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE, POLICE_VARIANTS, counted_police
 
+#: the id of a record read from a file (police.uk): its file's id, first 16 characters,
+#: and its row number
+FILE_ROW_ID_SQL = "substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)"
+#: greater than every character (a bound on the file ids that begin with a prefix)
+_LAST_CHARACTER = chr(0x10FFFF)
+
+
+def file_row_values(record_id: str) -> dict[str, Any] | None:
+    """The values of a file-and-row record id's parameters (:func:`_one_record`) except
+    the id itself: the file ids it may name, its row. None when it is not such an id (no
+    record has it)."""
+    prefix, dash, row = record_id.rpartition("-")
+    if not dash or len(prefix) != 16 or not (row.isascii() and row.isdigit()) or len(row) > 18:
+        return None
+    return {"file_from": prefix, "file_to": prefix + _LAST_CHARACTER, "row": int(row)}
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -53,7 +69,7 @@ DATASETS: dict[str, Dataset] = {
     "police": Dataset(
         name="police",
         table="police_street",
-        id_sql="substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
+        id_sql=FILE_ROW_ID_SQL,
         columns=("crime_id", "month", "force", "crime_type", "location", "last_outcome",
                  "easting", "northing", "longitude", "latitude", "lsoa21_code", "ward_code",
                  "borough_code", "place_flag"),
@@ -66,7 +82,7 @@ DATASETS: dict[str, Dataset] = {
     "stop-search": Dataset(
         name="stop-search",
         table="police_stop_search",
-        id_sql="substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
+        id_sql=FILE_ROW_ID_SQL,
         columns=("datetime", "month", "force", "search_type", "object_of_search", "outcome",
                  "legislation", "age_range", "gender", "easting", "northing", "lsoa21_code",
                  "ward_code", "borough_code"),
@@ -186,6 +202,22 @@ for _variant, _ds in (("istv", DATASETS["istv"]), ("police", DATASETS["police"])
                         example=_example, doc=f"Every record a search matches ({_variant}).",
                         narrowed=_narrowed))
 
+
+def _one_record(ds: Dataset) -> tuple[str, dict[str, str], dict[str, Any], tuple[Narrow, ...]]:
+    """(the condition choosing one record of ``ds`` by id, its parameters, their example,
+    its bounds). A police.uk record id is its file's id (the first 16 characters) and its
+    row: the condition says so too (the rows of one file, of one row number), so that the
+    file's part alone is read, and within it the row group holding the row."""
+    if ds.id_sql != FILE_ROW_ID_SQL:
+        return (f"{ds.id_sql} = $record_id", {"record_id": "str"}, {"record_id": "none"}, ())
+    return (f"file_id >= $file_from AND file_id <= $file_to AND row_number = $row AND "
+            f"{ds.id_sql} = $record_id",
+            {"file_from": "str", "file_to": "str", "row": "int", "record_id": "str"},
+            {"file_from": "0123456789abcdef", "file_to": "0123456789abcdef" + _LAST_CHARACTER,
+             "row": 1, "record_id": "0123456789abcdef-1"},
+            _bound(ds, "file_id", low="file_from", high="file_to"))
+
+
 #: dataset -> the first and last month it holds (every row as stored)
 PERIOD: dict[str, NamedQuery] = {}
 #: dataset -> the borough and ED site of one record
@@ -198,15 +230,15 @@ for _name, _ds in DATASETS.items():
         f'max({_ds.month_sql}) AS b FROM "{_ds.table}"',
         doc=f"The first and last month of {_ds.description}.")
     _site = "site_code" if _ds.has_site else "CAST(NULL AS VARCHAR)"
+    _which, _params, _example, _narrows = _one_record(_ds)
     OWNER[_name] = define(
         f"records.owner.{_name}", f"SELECT borough_code, {_site} AS site_code "
-        f'FROM "{_ds.table}" WHERE {_ds.id_sql} = $record_id', {"record_id": "str"},
-        example={"record_id": "none"}, doc=f"The borough and site of one of {_ds.description}.")
+        f'FROM "{_ds.table}" WHERE {_which}', _params, example=_example, narrows=_narrows,
+        doc=f"The borough and site of one of {_ds.description}.")
     RECORD[_name] = define(
         f"records.record.{_name}", f"SELECT {_ds.id_sql} AS record_id, "
-        f'{_columns(_ds)} FROM "{_ds.table}" WHERE {_ds.id_sql} = $record_id',
-        {"record_id": "str"}, example={"record_id": "none"},
-        doc=f"One of {_ds.description}, whole.")
+        f'{_columns(_ds)} FROM "{_ds.table}" WHERE {_which}', _params, example=_example,
+        narrows=_narrows, doc=f"One of {_ds.description}, whole.")
 
 #: the fragments a police.uk search may have to be answered from the rolled-up counts
 #: (:mod:`vrhub.storage.police_rollup`: borough, crime type and month only)
