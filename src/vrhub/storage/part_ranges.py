@@ -1,13 +1,13 @@
 """The range of some columns in each Parquet part, and which parts a bounded question reads.
 
 A table stored as parts may declare ``part_ranges`` (``police_street``: month, force,
-borough and file id: a record's id names its file). Each part's least and greatest value of those columns is kept beside its listing
-(``warehouse_part_range``): written with the listing (:class:`vrhub.storage.parts.
-PartStore` keeps both and writes them together) and removed with it. A question bounded on
-them (:class:`vrhub.storage.queries.core.Narrow`) reads only the parts whose range meets
-its bounds. The view itself reads every part: DuckDB would skip the others by their
-statistics too, but only after opening each one's footer, which at national scale (5,160
-parts) costs half a second a question.
+borough and file id: a record's id names its file). Each part's least and greatest value
+of those columns is kept beside its listing (``warehouse_part_range``): written with the
+listing (:class:`vrhub.storage.parts.PartStore` keeps both and writes them together) and
+removed with it. A question bounded on them (:class:`vrhub.storage.queries.core.Narrow`)
+reads only the parts whose range meets its bounds. The view itself reads every part:
+DuckDB would skip the others by their statistics too, but only after opening each one's
+footer, which at national scale (5,160 parts) costs half a second a question.
 
 A part listed without a range (written before ranges were kept) may hold anything: every
 question reads it until :func:`fill` records its range, the next time the warehouse is

@@ -216,10 +216,7 @@ def _one(warehouse: Warehouse, ds: Dataset, query: NamedQuery,
          record_id: str) -> dict[str, Any]:
     """The row ``query`` answers for ``record_id`` (NotFound when there is none). A
     police.uk id names its file and row, so the row is read from that file's part."""
-    values: dict[str, Any] | None = {"record_id": record_id}
-    if ds.id_sql == queries.FILE_ROW_ID_SQL:
-        shape = queries.file_row_values(record_id)
-        values = None if shape is None else {**shape, "record_id": record_id}
+    values = queries.record_values(ds, record_id)
     if values is None or not _require(warehouse, ds):
         raise NotFound(f"no {ds.name} record {record_id!r}")
     columns, found = named_rows(warehouse, query, **values)

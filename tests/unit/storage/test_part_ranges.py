@@ -25,7 +25,7 @@ from vrhub.storage.parts import PartStore
 from vrhub.storage.queries import QUERIES, NamedQuery
 from vrhub.storage.queries.core import TEMPLATES, load_all
 from vrhub.storage.queries.events import DISTRICTS_EXAMPLE
-from vrhub.storage.queries.records import file_row_values
+from vrhub.storage.queries.records import DATASETS, record_values
 from vrhub.storage.warehouse import Warehouse, copy_warehouse
 
 load_all()
@@ -118,7 +118,7 @@ def _params(query: NamedQuery, bounds: dict[str, Any]) -> dict[str, Any]:
 
 def _cases(query: NamedQuery) -> list[dict[str, Any]]:
     if "record_id" in query.params:
-        return [{**(file_row_values(r) or {}), "record_id": r} for r in RECORD_IDS]
+        return [record_values(DATASETS["police"], r) or {} for r in RECORD_IDS]
     cases = _month_cases(query)
     kind = query.params.get("borough")
     if kind is not None:
@@ -225,8 +225,7 @@ def test_one_record_is_read_from_its_own_file_s_part(path: Path) -> None:
     assert len(direct) == 1
     with Warehouse(path, read_only=True) as wh:
         query = QUERIES["records.record.police"]
-        values = query.bind({**(file_row_values("03aaaaaaaaaaaaaa-5") or {}),
-                             "record_id": "03aaaaaaaaaaaaaa-5"})
+        values = query.bind(record_values(DATASETS["police"], "03aaaaaaaaaaaaaa-5") or {})
         # part 3, and the part written before ranges were kept (it may hold anything)
         assert _parts_read(wh.engine.sql(query, values)) == 2  # type: ignore[attr-defined]
         record = records.get(wh, "police", "03aaaaaaaaaaaaaa-5")

@@ -24,17 +24,6 @@ FILE_ROW_ID_SQL = "substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)"
 #: greater than every character (a bound on the file ids that begin with a prefix)
 _LAST_CHARACTER = chr(0x10FFFF)
 
-
-def file_row_values(record_id: str) -> dict[str, Any] | None:
-    """The values of a file-and-row record id's parameters (:func:`_one_record`) except
-    the id itself: the file ids it may name, its row. None when it is not such an id (no
-    record has it)."""
-    prefix, dash, row = record_id.rpartition("-")
-    if not dash or len(prefix) != 16 or not (row.isascii() and row.isdigit()) or len(row) > 18:
-        return None
-    return {"file_from": prefix, "file_to": prefix + _LAST_CHARACTER, "row": int(row)}
-
-
 @dataclass(frozen=True)
 class Dataset:
     name: str
@@ -203,18 +192,30 @@ for _variant, _ds in (("istv", DATASETS["istv"]), ("police", DATASETS["police"])
                         narrowed=_narrowed))
 
 
+def record_values(ds: Dataset, record_id: str) -> dict[str, Any] | None:
+    """The values of the one-record questions' parameters (:data:`OWNER`, :data:`RECORD`)
+    for ``record_id``; None when no record of ``ds`` can have it (a police.uk id that does
+    not name a file and a row)."""
+    if ds.id_sql != FILE_ROW_ID_SQL:
+        return {"record_id": record_id}
+    prefix, dash, row = record_id.rpartition("-")
+    if not dash or len(prefix) != 16 or not (row.isascii() and row.isdigit()) or len(row) > 18:
+        return None
+    return {"file_from": prefix, "file_to": prefix + _LAST_CHARACTER, "row": int(row),
+            "record_id": record_id}
+
+
 def _one_record(ds: Dataset) -> tuple[str, dict[str, str], dict[str, Any], tuple[Narrow, ...]]:
     """(the condition choosing one record of ``ds`` by id, its parameters, their example,
     its bounds). A police.uk record id is its file's id (the first 16 characters) and its
     row: the condition says so too (the rows of one file, of one row number), so that the
     file's part alone is read, and within it the row group holding the row."""
     if ds.id_sql != FILE_ROW_ID_SQL:
-        return (f"{ds.id_sql} = $record_id", {"record_id": "str"}, {"record_id": "none"}, ())
+        return f"{ds.id_sql} = $record_id", {"record_id": "str"}, {"record_id": "none"}, ()
     return (f"file_id >= $file_from AND file_id <= $file_to AND row_number = $row AND "
             f"{ds.id_sql} = $record_id",
             {"file_from": "str", "file_to": "str", "row": "int", "record_id": "str"},
-            {"file_from": "0123456789abcdef", "file_to": "0123456789abcdef" + _LAST_CHARACTER,
-             "row": 1, "record_id": "0123456789abcdef-1"},
+            record_values(ds, "0123456789abcdef-1") or {},
             _bound(ds, "file_id", low="file_from", high="file_to"))
 
 
