@@ -38,6 +38,11 @@ class Dataset:
     # per-row expression to compute before sorting)
     order_sql: str = "record_id"
 
+    @property
+    def ids_name_file_and_row(self) -> bool:
+        """Whether a record's id names its file and its row (:data:`FILE_ROW_ID_SQL`)."""
+        return self.id_sql == FILE_ROW_ID_SQL
+
 
 DATASETS: dict[str, Dataset] = {
     "istv": Dataset(
@@ -196,7 +201,7 @@ def record_values(ds: Dataset, record_id: str) -> dict[str, Any] | None:
     """The values of the one-record questions' parameters (:data:`OWNER`, :data:`RECORD`)
     for ``record_id``; None when no record of ``ds`` can have it (a police.uk id that does
     not name a file and a row)."""
-    if ds.id_sql != FILE_ROW_ID_SQL:
+    if not ds.ids_name_file_and_row:
         return {"record_id": record_id}
     prefix, dash, row = record_id.rpartition("-")
     if not dash or len(prefix) != 16 or not (row.isascii() and row.isdigit()) or len(row) > 18:
@@ -210,7 +215,7 @@ def _one_record(ds: Dataset) -> tuple[str, dict[str, str], dict[str, Any], tuple
     its bounds). A police.uk record id is its file's id (the first 16 characters) and its
     row: the condition says so too (the rows of one file, of one row number), so that the
     file's part alone is read, and within it the row group holding the row."""
-    if ds.id_sql != FILE_ROW_ID_SQL:
+    if not ds.ids_name_file_and_row:
         return f"{ds.id_sql} = $record_id", {"record_id": "str"}, {"record_id": "none"}, ()
     return (f"file_id >= $file_from AND file_id <= $file_to AND row_number = $row AND "
             f"{ds.id_sql} = $record_id",
