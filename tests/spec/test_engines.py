@@ -146,20 +146,19 @@ def _params(wh: Warehouse, query: NamedQuery) -> dict[str, Any]:
     return params
 
 
-#: dataset -> (table, a record's id, the order of its rows), in the test's own SQL
+#: a police.uk record's id, in the test's own SQL: its file's id (16 characters) and row
+_FILE_AND_ROW = "substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)"
+#: dataset -> (table, a record's id, the order of its rows)
 _RECORD_IDS = {
-    "police": ("police_street", "substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
-               "file_id, row_number"),
-    "stop-search": ("police_stop_search",
-                    "substr(file_id, 1, 16) || '-' || CAST(row_number AS VARCHAR)",
-                    "file_id, row_number"),
+    "police": ("police_street", _FILE_AND_ROW, "file_id, row_number"),
+    "stop-search": ("police_stop_search", _FILE_AND_ROW, "file_id, row_number"),
     "istv": ("istv_assault_current", "assault_id", "assault_id"),
 }
 
 
 def _held_record(wh: Warehouse, name: str) -> dict[str, Any] | None:
     """The values of the one-record questions naming a record the workspace holds (its
-    tenth row, or first), so that both engines are asked for a row and not for none."""
+    tenth row, or the last of fewer), so that both engines are asked for a row, not none."""
     from vrhub.storage.queries.records import DATASETS, record_values
 
     table, id_sql, order = _RECORD_IDS[name]
