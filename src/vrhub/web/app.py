@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 import re
+from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -45,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         # is measurable under load
         telemetry={"tracing": False, "metrics": False, "logs": False,
                    "operation_spans": False},
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     keep_private()
@@ -84,6 +88,14 @@ def create_app(settings: Settings) -> FastAPI:
     for router in discover_routers():
         app.include_router(router)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On the serving event loop: its thread pool sized by ``VRHUB_WEB_THREADS``."""
+    threads = app.state.settings.resolved_web_threads
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    yield
 
 
 def valid_request_id(value: str) -> bool:

@@ -18,25 +18,32 @@ aggregate answers are kept there too, so one process's answer serves them all
 (:class:`SharedResponseCache`); record-level and private answers stay in each process.
 
 When many clients ask the same new question at once, one of them computes the answer and
-the others wait for it, rather than all computing it side by side. A kept body of 1 kB or
+the others wait for it, rather than all computing it side by side. When many ask new
+questions at once, no more answers are computed at a time than the machine has
+processors (:class:`Flights`): the rest wait their turn, so the first asked are
+answered first instead of all sharing the processors and all finishing late. A kept body of 1 kB or
 more is also kept gzip-compressed (once), and sent so to clients that accept it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
 import logging
+import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from vrhub.shared_store import SharedStore
 from vrhub.web.data import data_version
@@ -286,5 +293,70 @@ async def _entry(request: Request, key: str, make: Callable[[], Cached],
     if metrics is not None:
         metrics.cache_lookup(hit=entry is not None)
     if entry is None:
-        entry = await run_in_threadpool(cache.get_or_build, key, make)
+        entry = await _flights_of(request).build(key, cache, make)
     return entry
+
+
+class Flights:
+    """The answers being computed for requests on this process's event loop: one
+    computation per key, and at most ``width`` at a time (one per processor by default),
+    each in a thread of its own, the rest queued first come, first served. Computing an
+    answer is mostly Python holding the interpreter lock: forty side by side would each
+    take forty times as long, and so would every kept answer served meanwhile. The queue
+    is kept on the event loop, apart from the thread pool, so new questions waiting their
+    turn never hold the threads that kept answers, access checks and audit events need."""
+
+    def __init__(self, width: int | None = None) -> None:
+        self.width = max(1, width if width is not None else (os.cpu_count() or 1))
+        self._turns: anyio.CapacityLimiter | None = None
+        self._flying: dict[str, asyncio.Future[Cached]] = {}
+
+    async def build(self, key: str, cache: ResponseCache | SharedResponseCache,
+                    make: Callable[[], Cached]) -> Cached:
+        while True:
+            flying = self._flying.get(key)
+            if flying is None:
+                return await self._fly(key, cache, make)
+            try:
+                return await asyncio.shield(flying)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not flying.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # the request computing it went away before its turn came: ask again
+
+    async def _fly(self, key: str, cache: ResponseCache | SharedResponseCache,
+                   make: Callable[[], Cached]) -> Cached:
+        done: asyncio.Future[Cached] = asyncio.get_running_loop().create_future()
+        self._flying[key] = done
+        try:
+            if self._turns is None:
+                self._turns = anyio.CapacityLimiter(self.width)
+            entry = await anyio.to_thread.run_sync(cache.get_or_build, key, make,
+                                                   limiter=self._turns)
+        except asyncio.CancelledError:
+            done.cancel()
+            raise
+        except BaseException as exc:
+            done.set_exception(exc)
+            done.exception()  # retrieved here: only waiters, if any, raise it again
+            raise
+        else:
+            done.set_result(entry)
+            return entry
+        finally:
+            self._flying.pop(key, None)
+
+
+def _flights_of(request: Request) -> Flights:
+    """This event loop's flights (a test client may serve an app from several loops)."""
+    state = request.app.state
+    by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Flights] | None = getattr(
+        state, "response_flights", None)
+    if by_loop is None:
+        by_loop = state.response_flights = weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    flights = by_loop.get(loop)
+    if flights is None:
+        flights = by_loop[loop] = Flights()
+    return flights
