@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from vrhub.cli.serve import server_config
 from vrhub.settings import Settings
@@ -41,3 +42,36 @@ def test_settle_memory_imports_first_use_modules_and_freezes_them() -> None:
     frozen, took, unfrozen = done.stdout.split()
     assert int(frozen) > 100_000  # the libraries' objects, set aside
     assert float(took) < float(unfrozen)  # a full collection no longer walks them
+
+
+def test_routes_are_prepared_before_the_first_request(tmp_path: Path,
+                                                      monkeypatch: Any) -> None:
+    """Each route's parameter validators are built before serving, not while the first
+    requests wait: the first health check and the first unknown address build none."""
+    import fastapi.routing
+    from fastapi.testclient import TestClient
+
+    from vrhub.cli.serve import prepare_routes
+    from vrhub.web.app import create_app
+
+    built: list[str] = []
+    make = fastapi.routing.create_model_field
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(str(kwargs.get("name", args[0] if args else "")))
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "create_model_field", counted)
+    for prepared in (False, True):
+        app = create_app(Settings.load({}, home=tmp_path / str(prepared),
+                                       environment="test"))
+        if prepared:
+            prepare_routes(app)
+            assert len(built) > 100  # every route's, now
+        built.clear()
+        client = TestClient(app)
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/no/such/page").status_code == 404
+        assert (built == []) is prepared, built[:5]
+        built.clear()
+        app.state.access.close()
