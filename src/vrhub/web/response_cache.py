@@ -19,10 +19,10 @@ aggregate answers are kept there too, so one process's answer serves them all
 
 When many clients ask the same new question at once, one of them computes the answer and
 the others wait for it, rather than all computing it side by side. When many ask new
-questions at once, no more answers are computed at a time than the machine has
-processors (:class:`Flights`): the rest wait their turn, so the first asked are
-answered first instead of all sharing the processors and all finishing late. A kept body of 1 kB or
-more is also kept gzip-compressed (once), and sent so to clients that accept it.
+questions at once, no more answers are computed at a time than the machine has processors
+(:class:`Flights`): the rest wait their turn, so the first asked are answered first
+instead of all sharing the processors and all finishing late. A kept body of 1 kB or more
+is also kept gzip-compressed (once), and sent so to clients that accept it.
 """
 
 from __future__ import annotations
