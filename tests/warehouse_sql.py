@@ -85,7 +85,7 @@ def query(where: Where, sql: str, params: Sequence[Any] | None = None) -> pd.Dat
 def query_arrow(where: Where, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
     """The answer to ``sql`` as an Arrow table."""
     with _reading(where) as con:
-        return con.execute(sql, list(params or [])).to_arrow_table()
+        return con.sql(sql, params=list(params or [])).to_arrow_table()
 
 
 def rows(where: Where, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:

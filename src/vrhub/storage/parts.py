@@ -227,8 +227,8 @@ class PartStore:
         file_ids = [row[0] for row in con.execute(
             f'SELECT DISTINCT file_id FROM "{table.name}"').fetchall()]
         for file_id in file_ids:
-            rows = con.execute(f'SELECT * FROM "{table.name}" WHERE file_id IS NOT DISTINCT '
-                               "FROM ?", [file_id]).to_arrow_table()
+            rows = con.sql(f'SELECT * FROM "{table.name}" WHERE file_id IS NOT DISTINCT '
+                           "FROM ?", params=[file_id]).to_arrow_table()
             self.write(con, table, conform(table, rows, {}), file_id, refresh=False)
         con.execute(f'DROP TABLE "{table.name}"')
 

@@ -311,9 +311,6 @@ class Warehouse:
     def _query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self._con.execute(sql, params or []).df()
 
-    def _query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        return self._con.execute(sql, params or []).to_arrow_table()
-
     def _scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         row = _first(self._con.execute(sql, params or []))
         return row[0] if row else None
