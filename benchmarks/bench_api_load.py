@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.machine import MachineWatch
+
 CONCURRENCY = 50
 REQUESTS_PER_ENDPOINT = 500
 TIME_LIMIT_S = 60.0
@@ -264,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
                 except httpx.HTTPError:
                     time.sleep(0.2)
             load_before = os.getloadavg()
+            watch = MachineWatch()
             first = BOROUGHS[0]
             paths = {
                 "counts_police_borough": ["/api/v1/counts?source=police&level=borough"],
@@ -286,6 +289,7 @@ def main(argv: list[str] | None = None) -> None:
             }
             results = asyncio.run(drive(base, {"Authorization": f"Bearer {token}"}, paths,
                                         server.pid))
+            machine = watch.report()
             results_path.parent.mkdir(parents=True, exist_ok=True)
             results_path.write_text(json.dumps({
                 "benchmark": "api_load", "concurrency": CONCURRENCY,
@@ -293,6 +297,9 @@ def main(argv: list[str] | None = None) -> None:
                 "police_rows": args.police_rows, "app_database": "postgresql",
                 "client": "aiohttp", "cpus": os.cpu_count(),
                 "load_average_before": load_before, "load_average_after": os.getloadavg(),
+                # how fast the machine itself was meanwhile (benchmarks/machine.py): compare
+                # latencies only between runs whose reference times are close
+                "machine": machine,
                 "target_p95_ms": 150,
                 # the main endpoints, each answer asked for again and again (kept answers);
                 # the *_mixed runs ask questions never asked before (computed cold) and

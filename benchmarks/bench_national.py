@@ -225,7 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="vrhub-national-"))
     data, home = work / "police-uk", work / "ws"
     rows_per_month = int(FULL_ROWS_PER_MONTH * args.scale)
+    from benchmarks.machine import MachineWatch
+
     load_before = os.getloadavg()
+    watch = MachineWatch()
     result: dict[str, Any] = {
         "benchmark": "national", "scale": args.scale, "forces": 43, "months": args.months,
         "rows_per_month": rows_per_month,
@@ -258,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
                                      "--months", str(args.months))
     finally:
         result["machine"]["load_average_at_end"] = [round(v, 1) for v in os.getloadavg()]
+        # how fast the machine itself was meanwhile (benchmarks/machine.py)
+        result["machine"].update(watch.report())
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     result["verdict"] = verdict(result)
