@@ -9,6 +9,10 @@ code's doing or the machine's, so the benchmarks that report latencies also repo
   JSON, numpy: the kinds of work a request does), timed before and after the run; runs are
   comparable when their reference times are close, and a figure measured while the
   reference took 1.5 times as long is expected to be about 1.5 times slower too;
+- ``handoff_us``: the median time to hand a value to another thread and get it back (two
+  wake-ups), which every request pays several times (event loop, thread pool, audit
+  writer) and which a virtual machine's host can make several times dearer while the
+  reference workload stays as quick;
 - ``steal_share``: the share of the machine's CPU time the host took during the run, and
   ``busy_share``, the share used by anything (this run included), from ``/proc/stat``
   (Linux only; None elsewhere).
@@ -17,7 +21,9 @@ code's doing or the machine's, so the benchmarks that report latencies also repo
 from __future__ import annotations
 
 import json
+import queue
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +56,30 @@ def reference_ms(rounds: int = ROUNDS) -> float:
         reference_workload()
         times.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(times), 2)
+
+
+def handoff_us(rounds: int = 2000) -> float:
+    """Median time, in microseconds, to pass a value to another thread and back."""
+    there: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+    back: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def echo() -> None:
+        while (value := there.get()) is not None:
+            back.put(value)
+
+    thread = threading.Thread(target=echo, daemon=True)
+    thread.start()
+    times = []
+    try:
+        for i in range(rounds):
+            started = time.perf_counter()
+            there.put(i)
+            back.get()
+            times.append((time.perf_counter() - started) * 1e6)
+    finally:
+        there.put(None)
+        thread.join()
+    return round(statistics.median(times), 1)
 
 
 @dataclass(frozen=True)
@@ -92,13 +122,17 @@ class MachineWatch:
 
     def __init__(self) -> None:
         self.reference_before_ms = reference_ms()
+        self.handoff_before_us = handoff_us()
         self.started = CpuTimes.read()
 
     def report(self) -> dict[str, Any]:
         ended = CpuTimes.read()
         reference_after_ms = reference_ms()
+        handoff_after_us = handoff_us()
         shares: dict[str, float | None] = {"steal_share": None, "busy_share": None}
         if self.started is not None and ended is not None:
             shares = self.started.shares_until(ended)
         return {"reference_ms_before": self.reference_before_ms,
-                "reference_ms_after": reference_after_ms, **shares}
+                "reference_ms_after": reference_after_ms,
+                "handoff_us_before": self.handoff_before_us,
+                "handoff_us_after": handoff_after_us, **shares}

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from pathlib import Path
 
 import pytest
-from benchmarks.machine import CpuTimes, MachineWatch, reference_ms, reference_workload
+from benchmarks.machine import (
+    CpuTimes,
+    MachineWatch,
+    handoff_us,
+    reference_ms,
+    reference_workload,
+)
 
 
 def test_the_reference_workload_is_the_same_work_every_time() -> None:
@@ -50,8 +58,27 @@ def test_no_proc_stat_gives_no_counters(tmp_path: Path) -> None:
 def test_a_watch_reports_the_reference_at_both_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     times = iter([12.5, 19.0])
     monkeypatch.setattr("benchmarks.machine.reference_ms", lambda: next(times))
+    handoffs = iter([40.0, 95.5])
+    monkeypatch.setattr("benchmarks.machine.handoff_us", lambda: next(handoffs))
     readings = iter([CpuTimes(busy=0, idle=0, steal=0), CpuTimes(busy=30, idle=60, steal=10)])
     monkeypatch.setattr(CpuTimes, "read", classmethod(lambda cls: next(readings)))
     report = MachineWatch().report()
     assert report == {"reference_ms_before": 12.5, "reference_ms_after": 19.0,
+                      "handoff_us_before": 40.0, "handoff_us_after": 95.5,
                       "steal_share": 0.1, "busy_share": 0.3}
+
+
+def test_a_handoff_goes_to_another_thread_and_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: set[int | None] = set()
+    real_get = queue.SimpleQueue.get
+
+    class Watched(queue.SimpleQueue):  # type: ignore[misc]
+        def get(self, *args: object, **kwargs: object) -> object:
+            seen.add(threading.get_ident())
+            return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr("benchmarks.machine.queue.SimpleQueue", Watched)
+    threads = threading.active_count()
+    assert handoff_us(rounds=5) > 0
+    assert len(seen) == 2  # the echoing thread took each value, this one each answer
+    assert threading.active_count() == threads  # and it has ended
