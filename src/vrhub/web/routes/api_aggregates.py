@@ -242,7 +242,7 @@ async def counts(request: Request, wh: Store, q: Question) -> Response:
     view, asked = await checked_access(request, wh, q, "counts")
     scope = view_scope(view) if view else None
 
-    def build() -> dict[str, Any]:
+    def build() -> CountPage:
         query_areas, finer = scoped_areas(asked.areas, scope)
         result = series.monthly_counts(wh, source=q.source, level=q.level,
                                        areas=query_areas or None,
@@ -264,7 +264,7 @@ async def counts(request: Request, wh: Store, q: Question) -> Response:
                          detail=view.detail.value if view else None, disclosure=control,
                          provenance=json_rows(pd.DataFrame(result.provenance)),
                          period=periods.describe(asked.period),
-                         notes=notes).model_dump(mode="json")
+                         notes=notes)
 
     return await cached_response(request, _cache_scope(view, asked), build,
                                  cache_control=PRIVATE_CACHE)
@@ -282,7 +282,7 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
     scope = view_scope(view) if view else None
     disclose = view is not None and not view.exact
 
-    def build() -> dict[str, Any]:
+    def build() -> TrendResult:
         query_areas, finer = scoped_areas(asked.areas, scope)
         period = asked.months
         counts = ta.trend_counts(wh, source=q.source, level=q.level, areas=query_areas,
@@ -314,7 +314,7 @@ async def trends(request: Request, wh: Store, q: Question) -> Response:
             detail=view.detail.value if view else None,
             disclosure=series_result.disclosure if disclose else None,
             provenance=json_rows(pd.DataFrame(series_result.provenance)),
-            period=periods.describe(asked.period), notes=notes).model_dump(mode="json")
+            period=periods.describe(asked.period), notes=notes)
 
     return await cached_response(request, _cache_scope(view, asked), build,
                                  cache_control=PRIVATE_CACHE)

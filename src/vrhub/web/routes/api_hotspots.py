@@ -166,7 +166,7 @@ async def hotspots(
                                 category, asked, "hotspots")
     scope, code = q.scope, q.borough
 
-    def build() -> dict[str, Any]:
+    def build() -> FeatureCollection:
         points = load_points(wh, source, q.categories or None, *q.months, code)
         if points.frame.empty:
             raise UserError("no events with a location match these filters",
@@ -195,7 +195,7 @@ async def hotspots(
             "period": periods.describe(q.period),
             "scope": scope.to_dict() if scope else None,
         }, default=str))
-        return FeatureCollection(features=features, metadata=metadata).model_dump(mode="json")
+        return FeatureCollection(features=features, metadata=metadata)
 
     return await cached_response(request, q.cache_scope(), build,
                                  cache_control=PRIVATE_CACHE,
@@ -239,7 +239,7 @@ async def nearrepeat(
                                 category, asked, "near-repeat tests")
     scope, code = q.scope, q.borough
 
-    def build() -> dict[str, Any]:
+    def build() -> NearRepeatOut:
         points = load_points(wh, source, q.categories or None, *q.months, code)
         if len(points.frame) < 2:
             raise UserError("fewer than two events with a location match these filters",
@@ -256,8 +256,7 @@ async def nearrepeat(
             "period": periods.describe(q.period),
             "scope": scope.to_dict() if scope else None,
         }, default=str))
-        return NearRepeatOut(table=json_rows(result.table), metadata=metadata).model_dump(
-            mode="json")
+        return NearRepeatOut(table=json_rows(result.table), metadata=metadata)
 
     return await cached_response(request, q.cache_scope(), build,
                                  cache_control=PRIVATE_CACHE)

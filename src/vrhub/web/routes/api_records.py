@@ -3,7 +3,7 @@ written to the audit trail (one event per request)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -78,7 +78,7 @@ async def search_records(
 
     scope, filters = await run_in_threadpool(check)
 
-    def build() -> dict[str, Any]:
+    def build() -> RecordPage:
         page, total = records.search(wh, dataset, scope, filters, limit=limit, offset=offset)
         following = None
         if offset + limit < total:
@@ -89,7 +89,7 @@ async def search_records(
         return RecordPage(dataset=dataset, total=total, limit=limit, offset=offset,
                           next=following, scope=scope.to_dict(),
                           period=records.period(wh, dataset, filters),
-                          records=page).model_dump(mode="json")
+                          records=page)
 
     # the policy check and its audit event above happen on every request; the page itself
     # is kept in this process's memory (never in an HTTP cache: no-store) for the next
