@@ -12,6 +12,8 @@ import datetime as dt
 import decimal
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,9 +46,14 @@ COMPOSED = {query.name: query for declared in TEMPLATES.values()
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    session = spark_session("local[2]")
+    interrupted = signal.getsignal(signal.SIGINT)
+    session = spark_session("local[2]")  # Spark installs its own Ctrl-C handler
     yield session
     session.stop()
+    # the handler cancels the (stopped) context's jobs: put the one before it back, or an
+    # interrupt as the test worker ends reaches a context that is gone
+    if threading.current_thread() is threading.main_thread():  # where Spark set it
+        signal.signal(signal.SIGINT, interrupted)
 
 
 def _complete(wh: Warehouse) -> Warehouse:
