@@ -19,9 +19,10 @@ aggregate answers are kept there too, so one process's answer serves them all
 
 When many clients ask the same new question at once, one of them computes the answer and
 the others wait for it, rather than all computing it side by side. When many ask new
-questions at once, no more answers are computed at a time than the machine has processors
-(:class:`Flights`): the rest wait their turn, so the first asked are answered first
-instead of all sharing the processors and all finishing late. A kept body of 1 kB or more
+questions at once, only a few answers are computed at a time (:class:`Flights`,
+``VRHUB_ANSWER_THREADS``, three a processor by default): the rest wait their turn, so the
+first asked are answered first instead of all sharing the processors and all finishing
+late. A kept body of 1 kB or more
 is also kept gzip-compressed (once), and sent so to clients that accept it.
 """
 
@@ -32,7 +33,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -46,6 +46,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from vrhub.settings import three_a_processor
 from vrhub.shared_store import SharedStore
 from vrhub.web.data import data_version
 
@@ -305,15 +306,18 @@ async def _entry(request: Request, key: str, make: Callable[[], Cached],
 
 class Flights:
     """The answers being computed for requests on this process's event loop: one
-    computation per key, and at most ``width`` at a time (one per processor by default),
-    each in a thread of its own, the rest queued first come, first served. Computing an
-    answer is mostly Python holding the interpreter lock: forty side by side would each
-    take forty times as long, and so would every kept answer served meanwhile. The queue
-    is kept on the event loop, apart from the thread pool, so new questions waiting their
-    turn never hold the threads that kept answers, access checks and audit events need."""
+    computation per key, and at most ``width`` at a time (by default three a processor,
+    at least 4: :attr:`vrhub.settings.Settings.resolved_answer_threads`), each in a thread
+    of its own, the rest queued first come, first served. Computing an answer is partly
+    Python holding the interpreter lock and partly the warehouse's query, which runs
+    without it: a few more than processors keep both busy, while forty side by side would
+    each take many times as long, and so would every kept answer served meanwhile. The
+    queue is kept on the event loop, apart from the thread pool, so new questions waiting
+    their turn never hold the threads that kept answers, access checks and audit events
+    need."""
 
     def __init__(self, width: int | None = None) -> None:
-        self.width = max(1, width if width is not None else (os.cpu_count() or 1))
+        self.width = max(1, width if width is not None else three_a_processor())
         self._turns: anyio.CapacityLimiter | None = None
         self._flying: dict[str, asyncio.Future[Cached]] = {}
 
@@ -364,5 +368,7 @@ def _flights_of(request: Request) -> Flights:
     loop = asyncio.get_running_loop()
     flights = by_loop.get(loop)
     if flights is None:
-        flights = by_loop[loop] = Flights()
+        settings = getattr(state, "settings", None)
+        flights = by_loop[loop] = Flights(
+            settings.resolved_answer_threads if settings is not None else None)
     return flights

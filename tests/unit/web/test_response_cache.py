@@ -189,6 +189,61 @@ def test_the_web_thread_pool_is_set_from_the_environment(tmp_path: Any) -> None:
     assert settings.resolved_web_threads == 12
 
 
+@pytest.mark.parametrize(("cpus", "given", "expected"),
+                         [(1, None, 4), (2, None, 6), (8, None, 24), (2, 2, 2)])
+def test_new_answers_are_computed_three_a_processor_at_a_time_unless_set(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, cpus: int, given: int | None,
+        expected: int) -> None:
+    from starlette.requests import Request
+
+    from vrhub.web.app import create_app
+
+    monkeypatch.setattr("os.cpu_count", lambda: cpus)
+    extra = {} if given is None else {"answer_threads": given}
+    app = create_app(Settings.load({}, home=tmp_path / "home", environment="test", **extra))
+    request = Request({"type": "http", "app": app, "path": "/", "query_string": b"",
+                       "headers": []})
+    running: list[int] = []
+    most = 0
+    gate = threading.Event()
+
+    def make(key: str) -> Any:
+        def built() -> Cached:
+            nonlocal most
+            running.append(1)
+            most = max(most, len(running))
+            gate.wait(5)
+            running.pop()
+            return _answer(key)
+        return built
+
+    async def ask_many() -> None:
+        from vrhub.web.response_cache import _entry, cache_of
+
+        async def ask(key: str) -> Cached:
+            return await _entry(request, key, make(key), cache_of(request))
+
+        tasks = [asyncio.ensure_future(ask(f"q{i}")) for i in range(expected + 3)]
+        while len(running) < expected:  # the first ones take their turns
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # a turn more would have been taken by now
+        gate.set()
+        answers = await asyncio.gather(*tasks)
+        assert [a.etag for a in answers] == [f'"q{i}"' for i in range(expected + 3)]
+
+    run_alone(ask_many())
+    # as many new answers computed side by side as the setting allows, and no more
+    assert most == expected
+    app.state.access.close()
+
+
+def test_how_many_new_answers_are_computed_at_a_time_is_set_from_the_environment(
+        tmp_path: Any) -> None:
+    settings = Settings.load({"VRHUB_ANSWER_THREADS": "3"}, home=tmp_path / "home",
+                             environment="test")
+    assert settings.resolved_answer_threads == 3
+
+
 def test_a_question_whose_asker_went_away_before_its_turn_is_asked_again_by_the_next() -> None:
     flights, cache = Flights(width=1), ResponseCache()
     release = threading.Event()
