@@ -99,8 +99,8 @@ class Settings(BaseSettings):
         "first answered. Unset: three a processor, at least 4. A computation is partly "
         "Python, which holds the interpreter, and partly the warehouse's query, which runs "
         "beside it: a few more than processors keep both busy (50 clients asking 64 new "
-        "pages of records on 2 cores: p95 465 ms with 4 or 6 at a time, 685 ms with 2), "
-        "while many more would each wait longer for the interpreter.",
+        "pages of records on 2 cores: p95 441 ms with 6 at a time, 591 ms with 2, medians "
+        "of five runs), while many more would each wait longer for the interpreter.",
     )
     tile_url: str | None = Field(
         json_schema_extra=production("unset, unless the server may reach a tile server"),

@@ -22,8 +22,8 @@ the others wait for it, rather than all computing it side by side. When many ask
 questions at once, only a few answers are computed at a time (:class:`Flights`,
 ``VRHUB_ANSWER_THREADS``, three a processor by default): the rest wait their turn, so the
 first asked are answered first instead of all sharing the processors and all finishing
-late. A kept body of 1 kB or more
-is also kept gzip-compressed (once), and sent so to clients that accept it.
+late. A kept body of 1 kB or more is also kept gzip-compressed (once), and sent so to
+clients that accept it.
 """
 
 from __future__ import annotations
